@@ -1,0 +1,81 @@
+//===- TfmBase.td - tfm dialect definition and enums -------*- tablegen -*-===//
+//
+// The tfm dialect describes a transformer at the level a model author thinks
+// of it: embeddings, norms, linear layers, position encodings, attention with a
+// KV cache, FFN activations, residuals and logits. Weights are referenced by
+// name and never inlined.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_DIALECT_TFM_IR_TFMBASE_TD
+#define TFM_DIALECT_TFM_IR_TFMBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Tfm_Dialect : Dialect {
+  let name = "tfm";
+  let cppNamespace = "::mlir::tfm";
+  let summary = "A dialect for transformer inference graphs";
+  let description = [{
+    The `tfm` dialect represents a transformer model (decoder-only such as
+    Llama and GPT-2, encoder-only such as BERT, encoder-decoder such as T5) as
+    a graph of value-semantics operations on tensors.
+
+    Conventions used by every op:
+
+    * Activations are rank-2 tensors `[seq, features]` for one sequence
+      (batch size 1); the sequence dimension may be dynamic.
+    * Weight matrices use the `[out_features, in_features]` layout of
+      PyTorch, GGUF and llama2.c, so `linear` computes `y = x * W^T + b`.
+    * Weights come from `tfm.param` by name; a weight source (a model file or
+      a weights file written by `tfm-compile`) supplies the values.
+    * The KV cache is a value of type `!tfm.kv_cache`; ops that write it
+      return the updated cache, so the data flow is explicit in SSA form.
+  }];
+  let useDefaultTypePrinterParser = 1;
+}
+
+class Tfm_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Tfm_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def Tfm_MaskCausal : I32EnumAttrCase<"causal", 0>;
+def Tfm_MaskFull : I32EnumAttrCase<"full", 1>;
+def Tfm_MaskCross : I32EnumAttrCase<"cross", 2>;
+def Tfm_MaskKind : I32EnumAttr<"MaskKind", "attention mask kind",
+    [Tfm_MaskCausal, Tfm_MaskFull, Tfm_MaskCross]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
+def Tfm_ActRelu : I32EnumAttrCase<"relu", 0>;
+def Tfm_ActGelu : I32EnumAttrCase<"gelu", 1>;
+def Tfm_ActGeluTanh : I32EnumAttrCase<"gelu_tanh", 2>;
+def Tfm_ActSilu : I32EnumAttrCase<"silu", 3>;
+def Tfm_Activation : I32EnumAttr<"Activation", "activation function",
+    [Tfm_ActRelu, Tfm_ActGelu, Tfm_ActGeluTanh, Tfm_ActSilu]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
+def Tfm_RopeInterleaved : I32EnumAttrCase<"interleaved", 0>;
+def Tfm_RopeHalfSplit : I32EnumAttrCase<"half_split", 1>;
+def Tfm_RopePairing : I32EnumAttr<"RopePairing",
+    "which feature pairs a rotary embedding rotates together",
+    [Tfm_RopeInterleaved, Tfm_RopeHalfSplit]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+// Floating-point element types an activation or weight may have.
+def Tfm_FloatElement : AnyTypeOf<[F32, F16, BF16]>;
+def Tfm_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+def Tfm_TokenTensor : 1DTensorOf<[I32, I64]>;
+
+#endif // TFM_DIALECT_TFM_IR_TFMBASE_TD

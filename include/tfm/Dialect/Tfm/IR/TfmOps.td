@@ -1,0 +1,330 @@
+//===- TfmOps.td - tfm dialect operations ------------------*- tablegen -*-===//
+
+#ifndef TFM_DIALECT_TFM_IR_TFMOPS_TD
+#define TFM_DIALECT_TFM_IR_TFMOPS_TD
+
+include "tfm/Dialect/Tfm/IR/TfmBase.td"
+include "tfm/Dialect/Tfm/IR/TfmTypes.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+def Tfm_ParamOp : Tfm_Op<"param", [Pure]> {
+  let summary = "A named model weight";
+  let description = [{
+    Refers to the weight tensor called `name` in the model's weight source.
+    The values are never part of the IR; the name is the key a weights file
+    is looked up with (GGUF tensor names: `blk.0.attn_q.weight`, ...).
+
+    ```mlir
+    %wq = tfm.param "blk.0.attn_q.weight" : tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Embeddings and position encodings
+//===----------------------------------------------------------------------===//
+
+def Tfm_EmbeddingOp : Tfm_Op<"embedding", [Pure]> {
+  let summary = "Token embedding lookup";
+  let description = [{
+    `result[i, :] = table[tokens[i], :]` for a table `[vocab, dim]` and token
+    ids `[seq]`; the result is `[seq, dim]`.
+  }];
+  let arguments = (ins Tfm_FloatTensor:$table, Tfm_TokenTensor:$tokens);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `[` $tokens `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tfm_RoPEOp : Tfm_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rotary position embedding";
+  let description = [{
+    Rotates feature pairs of each head of `input` (`[seq, heads * head_dim]`)
+    by an angle that grows with the token position `p = start + i`:
+
+    ```
+    freq_j = theta ^ (-2j / rotary_dim),  j in [0, rotary_dim / 2)
+    (a, b) -> (a * cos(p * freq_j) - b * sin(p * freq_j),
+               a * sin(p * freq_j) + b * cos(p * freq_j))
+    ```
+
+    With `interleaved` pairing the pair of `j` is features `(2j, 2j + 1)` of
+    the head (llama2.c, GGUF `llama`); with `half_split` it is
+    `(j, j + rotary_dim / 2)` (GPT-NeoX, Hugging Face). Features at and past
+    `rotary_dim` pass through unchanged (partial rotary).
+  }];
+  let arguments = (ins
+    Tfm_FloatTensor:$input,
+    Index:$start,
+    ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+    ConfinedAttr<I64Attr, [IntPositive]>:$rotary_dim,
+    F64Attr:$theta,
+    Tfm_RopePairing:$pairing
+  );
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `at` $start $pairing attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tfm_SinusoidalPositionOp : Tfm_Op<"sinusoidal_position",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Adds a sinusoidal absolute position encoding";
+  let description = [{
+    `result[i, 2j] = input[i, 2j] + sin(p / base^(2j / dim))` and
+    `result[i, 2j+1] = input[i, 2j+1] + cos(p / base^(2j / dim))` with
+    `p = start + i` ("Attention Is All You Need"). `dim` must be even.
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Index:$start,
+                       DefaultValuedAttr<F64Attr, "10000.0">:$base);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = "$input `at` $start attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Tfm_LearnedPositionOp : Tfm_Op<"learned_position",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Adds a learned absolute position embedding";
+  let description = [{
+    `result[i, :] = input[i, :] + table[start + i, :]` for a table
+    `[max_positions, dim]` (GPT-2, BERT).
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$table,
+                       Index:$start);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $table `at` $start attr-dict `:` type($input) `,` type($table)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+def Tfm_RMSNormOp : Tfm_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Root-mean-square normalization over the feature dimension";
+  let description = [{
+    `result[i, :] = input[i, :] / sqrt(mean_j(input[i, j]^2) + eps) * weight`
+    with `weight` of shape `[dim]` (Llama, T5).
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$weight,
+                       F64Attr:$eps);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` type($input) `,` type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tfm_LayerNormOp : Tfm_Op<"layer_norm", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "Layer normalization over the feature dimension";
+  let description = [{
+    `result[i, :] = (input[i, :] - mean) / sqrt(var + eps) * weight + bias`
+    where `mean` and `var` are the mean and (biased) variance of row `i`;
+    `bias` (shape `[dim]`) is optional (GPT-2, BERT).
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$weight,
+                       Optional<Tfm_FloatTensor>:$bias, F64Attr:$eps);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` type($input) `,`
+    type($weight) (`,` type($bias)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear layers and logits
+//===----------------------------------------------------------------------===//
+
+def Tfm_LinearOp : Tfm_Op<"linear", [Pure]> {
+  let summary = "Fully connected layer";
+  let description = [{
+    `result = input * weight^T + bias` for `input [seq, in]`,
+    `weight [out, in]` and the optional `bias [out]`; the result is
+    `[seq, out]` with the element type of `input`.
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$weight,
+                       Optional<Tfm_FloatTensor>:$bias);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tfm_LogitsOp : Tfm_Op<"logits", [Pure]> {
+  let summary = "Final projection of hidden states to vocabulary logits";
+  let description = [{
+    `result = input * weight^T` for `input [seq, dim]` and `weight
+    [vocab, dim]`; the result is `[seq, vocab]`. `weight` is the output
+    matrix, or the token embedding table when the model ties them. Kept apart
+    from `tfm.linear` so passes can treat the largest matrix of the model on
+    its own (prefill pruning, higher-precision quantization).
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$weight);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tfm_LastTokenOp : Tfm_Op<"last_token", [Pure]> {
+  let summary = "Selects the hidden state of the last token";
+  let description = [{
+    `result[0, :] = input[seq - 1, :]`; the result is `[1, dim]`. Used where
+    only the last position feeds the output (prefill of a decoder).
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Attention and the KV cache
+//===----------------------------------------------------------------------===//
+
+def Tfm_AttentionOp : Tfm_Op<"attention", [Pure]> {
+  let summary = "Scaled dot-product attention over given keys and values";
+  let description = [{
+    Multi-head attention of `query [sq, num_heads * head_dim]` over
+    `key`/`value [sk, num_kv_heads * head_dim]`. Query head `h` uses KV head
+    `h / (num_heads / num_kv_heads)`, so `num_kv_heads == num_heads` is MHA,
+    `1 < num_kv_heads < num_heads` is GQA and `num_kv_heads == 1` is MQA.
+
+    ```
+    out_h[i] = sum_j softmax_j(scale * q_h[i] . k_g[j] + mask[i, j]) * v_g[j]
+    ```
+
+    `mask` is `causal` (decoder self-attention: `mask[i, j] = -inf` when
+    `j > i + sk - sq`), `full` (encoder self-attention: `sq == sk`, no mask)
+    or `cross` (encoder-decoder attention: keys and values come from the
+    encoder, `sq` and `sk` independent, no mask).
+  }];
+  let arguments = (ins
+    Tfm_FloatTensor:$query, Tfm_FloatTensor:$key, Tfm_FloatTensor:$value,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
+    ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
+    F64Attr:$scale,
+    Tfm_MaskKind:$mask
+  );
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $mask $query `,` $key `,` $value attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tfm_KVCacheAppendOp : Tfm_Op<"kv_cache.append",
+    [Pure, AllTypesMatch<["cache", "result"]>]> {
+  let summary = "Writes the keys and values of new tokens into the KV cache";
+  let description = [{
+    Stores `key[i, :]` and `value[i, :]` (`[seq, kv_heads * head_dim]`) at
+    position `start + i` of layer `layer` and returns the updated cache.
+    Writing past the context length is a run-time error.
+  }];
+  let arguments = (ins Tfm_KVCacheType:$cache, Tfm_FloatTensor:$key,
+                       Tfm_FloatTensor:$value, Index:$start,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer);
+  let results = (outs Tfm_KVCacheType:$result);
+  let assemblyFormat = [{
+    $cache `[` $layer `]` `,` $key `,` $value `at` $start attr-dict `:`
+    type($cache) `,` type($key) `,` type($value)
+  }];
+  let hasVerifier = 1;
+}
+
+def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
+  let summary = "Causal attention of new queries over the KV cache";
+  let description = [{
+    Attention of `query [sq, num_heads * head_dim]` (tokens at positions
+    `start .. start + sq - 1`) over the keys and values of layer `layer` held
+    in `cache` for positions `0 .. start + sq - 1`, with a causal mask:
+    query `i` sees positions `<= start + i`. The cache gives `num_kv_heads`
+    and `head_dim`; `num_heads` must be a multiple of the KV heads (MHA, GQA,
+    MQA as in `tfm.attention`).
+  }];
+  let arguments = (ins Tfm_FloatTensor:$query, Tfm_KVCacheType:$cache,
+                       Index:$start,
+                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+                       F64Attr:$scale);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $cache `[` $layer `]` `at` $start attr-dict `:`
+    type($query) `,` type($cache) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise and row-wise math
+//===----------------------------------------------------------------------===//
+
+def Tfm_ActivationOp : Tfm_Op<"activation",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Element-wise activation function";
+  let description = [{
+    * `relu(x) = max(x, 0)`
+    * `gelu(x) = x * 0.5 * (1 + erf(x / sqrt(2)))` (exact)
+    * `gelu_tanh(x) = x * 0.5 * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3)))`
+    * `silu(x) = x * sigmoid(x) = x / (1 + exp(-x))`
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_Activation:$kind);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = "$kind $input attr-dict `:` type($input)";
+}
+
+def Tfm_GatedActivationOp : Tfm_Op<"gated_activation",
+    [Pure, AllTypesMatch<["gate", "up", "result"]>]> {
+  let summary = "Gated linear unit: activation(gate) * up";
+  let description = [{
+    `result = kind(gate) * up`, element-wise. With `silu` this is the SwiGLU
+    FFN of Llama, `down(silu(gate(x)) * up(x))`; with `gelu` it is GeGLU.
+  }];
+  let arguments = (ins Tfm_FloatTensor:$gate, Tfm_FloatTensor:$up,
+                       Tfm_Activation:$kind);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = "$kind $gate `,` $up attr-dict `:` type($gate)";
+}
+
+def Tfm_AddOp : Tfm_Op<"add", [Pure, Commutative,
+    AllTypesMatch<["lhs", "rhs", "result"]>]> {
+  let summary = "Element-wise addition (residual connection)";
+  let description = [{
+    `result = lhs + rhs`; both operands and the result have one type.
+  }];
+  let arguments = (ins Tfm_FloatTensor:$lhs, Tfm_FloatTensor:$rhs);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
+}
+
+def Tfm_SoftmaxOp : Tfm_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Softmax over the last dimension";
+  let description = [{
+    `result[..., j] = exp(x[..., j] - m) / sum_k exp(x[..., k] - m)` with
+    `m = max_k x[..., k]` for numerical stability.
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+#endif // TFM_DIALECT_TFM_IR_TFMOPS_TD

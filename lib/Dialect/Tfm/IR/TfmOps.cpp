@@ -1,0 +1,327 @@
+//===- TfmOps.cpp - tfm dialect operations --------------------------------===//
+//
+// Verifiers check what ODS constraints cannot: shapes that must agree between
+// operands, head arithmetic of attention and the KV cache, and attribute
+// ranges. Dynamic dimensions are accepted wherever a static one is expected;
+// they are checked at run time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+RankedTensorType tensorTypeOf(Value value) {
+  return cast<RankedTensorType>(value.getType());
+}
+
+/// Two dimensions conflict only when both are static and different.
+bool dimsConflict(int64_t lhs, int64_t rhs) {
+  return !ShapedType::isDynamic(lhs) && !ShapedType::isDynamic(rhs) &&
+         lhs != rhs;
+}
+
+std::string formatDim(int64_t dim) {
+  return ShapedType::isDynamic(dim) ? std::string("?") : std::to_string(dim);
+}
+
+LogicalResult verifyRank(Operation *op, StringRef name, Value value,
+                         int64_t rank) {
+  RankedTensorType type = tensorTypeOf(value);
+  if (type.getRank() == rank)
+    return success();
+  return op->emitOpError() << name << " must have rank " << rank << ", got "
+                           << type;
+}
+
+/// Checks `actual` against `expected`, naming both in the message.
+LogicalResult verifyDim(Operation *op, const Twine &what, int64_t actual,
+                        const Twine &expectedWhat, int64_t expected) {
+  if (!dimsConflict(actual, expected))
+    return success();
+  return op->emitOpError() << what << " (" << formatDim(actual)
+                           << ") must equal " << expectedWhat << " ("
+                           << formatDim(expected) << ")";
+}
+
+LogicalResult verifyPositive(Operation *op, StringRef name, double value) {
+  if (value > 0.0)
+    return success();
+  return op->emitOpError() << name << " must be positive, got " << value;
+}
+
+LogicalResult verifyNonNegative(Operation *op, StringRef name, double value) {
+  if (value >= 0.0)
+    return success();
+  return op->emitOpError() << name << " must be non-negative, got " << value;
+}
+
+/// `[seq, features]` activation in, the same shape out with one element type.
+LogicalResult verifyRowwiseResult(Operation *op, Value input, Value result) {
+  RankedTensorType inputType = tensorTypeOf(input);
+  RankedTensorType resultType = tensorTypeOf(result);
+  if (inputType.getElementType() != resultType.getElementType())
+    return op->emitOpError() << "result element type "
+                             << resultType.getElementType()
+                             << " must match input element type "
+                             << inputType.getElementType();
+  return success();
+}
+
+/// A per-feature vector (norm scale or bias) of length `features`.
+LogicalResult verifyFeatureVector(Operation *op, StringRef name, Value vector,
+                                  int64_t features) {
+  if (failed(verifyRank(op, name, vector, 1)))
+    return failure();
+  return verifyDim(op, Twine(name) + " length", tensorTypeOf(vector).getDimSize(0),
+                   "input features", features);
+}
+
+LogicalResult verifyHeadsDivide(Operation *op, int64_t numHeads,
+                                int64_t numKvHeads) {
+  if (numHeads % numKvHeads == 0)
+    return success();
+  return op->emitOpError() << "num_heads (" << numHeads
+                           << ") must be a multiple of num_kv_heads ("
+                           << numKvHeads << ")";
+}
+
+LogicalResult verifyLayerIndex(Operation *op, int64_t layer,
+                               KVCacheType cache) {
+  if (layer < cache.getLayers())
+    return success();
+  return op->emitOpError() << "layer " << layer
+                           << " is out of range for a cache of "
+                           << cache.getLayers() << " layers";
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// ParamOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ParamOp::verify() {
+  if (getName().empty())
+    return emitOpError("name must not be empty");
+  RankedTensorType type = getResult().getType();
+  if (!type.hasStaticShape())
+    return emitOpError() << "weight type must have a static shape, got "
+                         << type;
+  if (type.getRank() < 1 || type.getRank() > 4)
+    return emitOpError() << "weight rank must be between 1 and 4, got "
+                         << type.getRank();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Embeddings and position encodings
+//===----------------------------------------------------------------------===//
+
+LogicalResult EmbeddingOp::verify() {
+  if (failed(verifyRank(*this, "table", getTable(), 2)) ||
+      failed(verifyRank(*this, "result", getResult(), 2)))
+    return failure();
+  RankedTensorType table = getTable().getType();
+  RankedTensorType result = getResult().getType();
+  if (failed(verifyDim(*this, "result rows", result.getDimSize(0),
+                       "number of tokens", getTokens().getType().getDimSize(0))))
+    return failure();
+  return verifyDim(*this, "result features", result.getDimSize(1),
+                   "table embedding size", table.getDimSize(1));
+}
+
+LogicalResult RoPEOp::verify() {
+  if (failed(verifyRank(*this, "input", getInput(), 2)))
+    return failure();
+  int64_t features = getInput().getType().getDimSize(1);
+  int64_t headDim = getHeadDim();
+  int64_t rotaryDim = getRotaryDim();
+  if (!ShapedType::isDynamic(features) && features % headDim != 0)
+    return emitOpError() << "input features (" << features
+                         << ") must be a multiple of head_dim (" << headDim
+                         << ")";
+  if (rotaryDim % 2 != 0)
+    return emitOpError() << "rotary_dim (" << rotaryDim << ") must be even";
+  if (rotaryDim > headDim)
+    return emitOpError() << "rotary_dim (" << rotaryDim
+                         << ") must not exceed head_dim (" << headDim << ")";
+  return verifyPositive(*this, "theta", getTheta().convertToDouble());
+}
+
+LogicalResult SinusoidalPositionOp::verify() {
+  if (failed(verifyRank(*this, "input", getInput(), 2)))
+    return failure();
+  int64_t features = getInput().getType().getDimSize(1);
+  if (!ShapedType::isDynamic(features) && features % 2 != 0)
+    return emitOpError() << "input features (" << features
+                         << ") must be even";
+  return verifyPositive(*this, "base", getBase().convertToDouble());
+}
+
+LogicalResult LearnedPositionOp::verify() {
+  if (failed(verifyRank(*this, "input", getInput(), 2)) ||
+      failed(verifyRank(*this, "table", getTable(), 2)))
+    return failure();
+  return verifyDim(*this, "table embedding size",
+                   getTable().getType().getDimSize(1), "input features",
+                   getInput().getType().getDimSize(1));
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult RMSNormOp::verify() {
+  if (failed(verifyRank(*this, "input", getInput(), 2)))
+    return failure();
+  int64_t features = getInput().getType().getDimSize(1);
+  if (failed(verifyFeatureVector(*this, "weight", getWeight(), features)))
+    return failure();
+  return verifyNonNegative(*this, "eps", getEps().convertToDouble());
+}
+
+LogicalResult LayerNormOp::verify() {
+  if (failed(verifyRank(*this, "input", getInput(), 2)))
+    return failure();
+  int64_t features = getInput().getType().getDimSize(1);
+  if (failed(verifyFeatureVector(*this, "weight", getWeight(), features)))
+    return failure();
+  if (getBias() &&
+      failed(verifyFeatureVector(*this, "bias", getBias(), features)))
+    return failure();
+  return verifyNonNegative(*this, "eps", getEps().convertToDouble());
+}
+
+//===----------------------------------------------------------------------===//
+// Linear layers and logits
+//===----------------------------------------------------------------------===//
+
+/// Shared by linear and logits: `[seq, in] x [out, in]^T -> [seq, out]`.
+static LogicalResult verifyMatmulShapes(Operation *op, Value input,
+                                        Value weight, Value result) {
+  if (failed(verifyRank(op, "input", input, 2)) ||
+      failed(verifyRank(op, "weight", weight, 2)) ||
+      failed(verifyRank(op, "result", result, 2)) ||
+      failed(verifyRowwiseResult(op, input, result)))
+    return failure();
+  RankedTensorType inputType = tensorTypeOf(input);
+  RankedTensorType weightType = tensorTypeOf(weight);
+  RankedTensorType resultType = tensorTypeOf(result);
+  if (failed(verifyDim(op, "weight in-features", weightType.getDimSize(1),
+                       "input features", inputType.getDimSize(1))) ||
+      failed(verifyDim(op, "result rows", resultType.getDimSize(0),
+                       "input rows", inputType.getDimSize(0))))
+    return failure();
+  return verifyDim(op, "result features", resultType.getDimSize(1),
+                   "weight out-features", weightType.getDimSize(0));
+}
+
+LogicalResult LinearOp::verify() {
+  if (failed(verifyMatmulShapes(*this, getInput(), getWeight(), getResult())))
+    return failure();
+  if (!getBias())
+    return success();
+  if (failed(verifyRank(*this, "bias", getBias(), 1)))
+    return failure();
+  return verifyDim(*this, "bias length", getBias().getType().getDimSize(0),
+                   "weight out-features", getWeight().getType().getDimSize(0));
+}
+
+LogicalResult LogitsOp::verify() {
+  return verifyMatmulShapes(*this, getInput(), getWeight(), getResult());
+}
+
+LogicalResult LastTokenOp::verify() {
+  if (failed(verifyRank(*this, "input", getInput(), 2)) ||
+      failed(verifyRank(*this, "result", getResult(), 2)) ||
+      failed(verifyRowwiseResult(*this, getInput(), getResult())))
+    return failure();
+  RankedTensorType result = getResult().getType();
+  if (result.getDimSize(0) != 1)
+    return emitOpError() << "result must have exactly one row, got " << result;
+  return verifyDim(*this, "result features", result.getDimSize(1),
+                   "input features", getInput().getType().getDimSize(1));
+}
+
+//===----------------------------------------------------------------------===//
+// Attention and the KV cache
+//===----------------------------------------------------------------------===//
+
+/// Query features must be `num_heads * head_dim` and the result must have the
+/// query's type.
+static LogicalResult verifyQueryHeads(Operation *op, Value query, Value result,
+                                      int64_t numHeads, int64_t headDim) {
+  if (failed(verifyRank(op, "query", query, 2)))
+    return failure();
+  if (query.getType() != result.getType())
+    return op->emitOpError() << "result type " << result.getType()
+                             << " must match query type " << query.getType();
+  return verifyDim(op, "query features", tensorTypeOf(query).getDimSize(1),
+                   "num_heads * head_dim", numHeads * headDim);
+}
+
+/// Keys and values: `[seq, kv_heads * head_dim]`, with one sequence length.
+static LogicalResult verifyKeysValues(Operation *op, Value key, Value value,
+                                      int64_t kvFeatures) {
+  if (failed(verifyRank(op, "key", key, 2)) ||
+      failed(verifyRank(op, "value", value, 2)))
+    return failure();
+  RankedTensorType keyType = tensorTypeOf(key);
+  RankedTensorType valueType = tensorTypeOf(value);
+  if (failed(verifyDim(op, "key features", keyType.getDimSize(1),
+                       "num_kv_heads * head_dim", kvFeatures)) ||
+      failed(verifyDim(op, "value features", valueType.getDimSize(1),
+                       "num_kv_heads * head_dim", kvFeatures)))
+    return failure();
+  return verifyDim(op, "value rows", valueType.getDimSize(0), "key rows",
+                   keyType.getDimSize(0));
+}
+
+LogicalResult AttentionOp::verify() {
+  int64_t numHeads = getNumHeads();
+  int64_t numKvHeads = getNumKvHeads();
+  int64_t headDim = getHeadDim();
+  if (failed(verifyHeadsDivide(*this, numHeads, numKvHeads)) ||
+      failed(verifyQueryHeads(*this, getQuery(), getResult(), numHeads,
+                              headDim)) ||
+      failed(verifyKeysValues(*this, getKey(), getValue(),
+                              numKvHeads * headDim)) ||
+      failed(verifyPositive(*this, "scale", getScale().convertToDouble())))
+    return failure();
+  if (getMask() == MaskKind::full)
+    return verifyDim(*this, "key rows", getKey().getType().getDimSize(0),
+                     "query rows with a full (self-attention) mask",
+                     getQuery().getType().getDimSize(0));
+  return success();
+}
+
+LogicalResult KVCacheAppendOp::verify() {
+  KVCacheType cache = getCache().getType();
+  if (failed(verifyLayerIndex(*this, getLayer(), cache)))
+    return failure();
+  if (failed(verifyKeysValues(*this, getKey(), getValue(),
+                              cache.getKVFeatures())))
+    return failure();
+  return success();
+}
+
+LogicalResult KVCacheAttentionOp::verify() {
+  KVCacheType cache = getCache().getType();
+  int64_t numHeads = getNumHeads();
+  if (failed(verifyLayerIndex(*this, getLayer(), cache)) ||
+      failed(verifyHeadsDivide(*this, numHeads, cache.getKvHeads())) ||
+      failed(verifyQueryHeads(*this, getQuery(), getResult(), numHeads,
+                              cache.getHeadDim())))
+    return failure();
+  return verifyPositive(*this, "scale", getScale().convertToDouble());
+}
+
+#define GET_OP_CLASSES
+#include "tfm/Dialect/Tfm/IR/TfmOps.cpp.inc"

@@ -1,0 +1,154 @@
+//===- LastTokenLogits.cpp - narrow prefill logits to the last token ------===//
+//
+// Prefill samples from the last position only, so projecting every position
+// to the vocabulary wastes `(seq - 1) * vocab * dim` multiply-adds. The pass
+// inserts `tfm.last_token` before each returned `tfm.logits`, then sinks the
+// row selection through row-wise producers that have no other user, so the
+// tail of the last layer also runs on one row.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Dialect/Tfm/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMLASTTOKENLOGITS
+#include "tfm/Dialect/Tfm/Transforms/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+/// `[seq, features]` -> `[1, features]`.
+RankedTensorType oneRowType(Type type) {
+  auto tensorType = cast<RankedTensorType>(type);
+  return RankedTensorType::get({1, tensorType.getDimSize(1)},
+                               tensorType.getElementType());
+}
+
+bool hasOneRow(Value value) {
+  return cast<RankedTensorType>(value.getType()).getDimSize(0) == 1;
+}
+
+/// Operands of a row-wise op whose row `i` produces row `i` of the result;
+/// the other operands (weights) are used whole. Empty if `op` is not
+/// row-wise.
+SmallVector<unsigned> rowAlignedOperands(Operation *op) {
+  if (isa<RMSNormOp, LayerNormOp, LinearOp, LogitsOp, ActivationOp>(op))
+    return {0};
+  if (isa<AddOp, GatedActivationOp>(op))
+    return {0, 1};
+  return {};
+}
+
+/// last_token(rowwise(x, w)) -> rowwise(last_token(x), w), when the
+/// row-wise op has no other user (otherwise it would be computed twice).
+struct SinkLastTokenThroughRowwiseOp : OpRewritePattern<LastTokenOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LastTokenOp lastToken,
+                                PatternRewriter &rewriter) const override {
+    Operation *producer = lastToken.getInput().getDefiningOp();
+    if (!producer || !producer->hasOneUse())
+      return rewriter.notifyMatchFailure(lastToken, "no single-use producer");
+    SmallVector<unsigned> rowOperands = rowAlignedOperands(producer);
+    if (rowOperands.empty())
+      return rewriter.notifyMatchFailure(lastToken, "producer is not row-wise");
+
+    IRMapping mapping;
+    for (unsigned index : rowOperands) {
+      Value rows = producer->getOperand(index);
+      auto selected = LastTokenOp::create(rewriter, lastToken.getLoc(),
+                                          oneRowType(rows.getType()), rows);
+      mapping.map(rows, selected.getResult());
+    }
+    Operation *narrowed = rewriter.clone(*producer, mapping);
+    narrowed->getResult(0).setType(oneRowType(producer->getResult(0).getType()));
+    rewriter.replaceOp(lastToken, narrowed->getResults());
+    return success();
+  }
+};
+
+/// Selecting the last row of a single row is the identity.
+struct FoldLastTokenOfOneRow : OpRewritePattern<LastTokenOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LastTokenOp lastToken,
+                                PatternRewriter &rewriter) const override {
+    if (!hasOneRow(lastToken.getInput()))
+      return failure();
+    rewriter.replaceOp(lastToken, lastToken.getInput());
+    return success();
+  }
+};
+
+/// Rewrites every returned `tfm.logits` of `func` to use the last row only.
+/// Returns true if something changed.
+bool selectLastTokenBeforeLogits(func::FuncOp func) {
+  bool changed = false;
+  func.walk([&](func::ReturnOp returnOp) {
+    OpBuilder builder(returnOp);
+    for (OpOperand &returned : returnOp->getOpOperands()) {
+      auto logits = returned.get().getDefiningOp<LogitsOp>();
+      if (!logits || hasOneRow(logits.getResult()))
+        continue;
+      builder.setInsertionPoint(logits);
+      Value input = logits.getInput();
+      auto lastRow = LastTokenOp::create(builder, logits.getLoc(),
+                                         oneRowType(input.getType()), input);
+      auto narrowed = LogitsOp::create(
+          builder, logits.getLoc(), oneRowType(logits.getResult().getType()),
+          lastRow.getResult(), logits.getWeight());
+      returned.set(narrowed.getResult());
+      changed = true;
+    }
+  });
+  return changed;
+}
+
+void updateResultTypesFromReturn(func::FuncOp func) {
+  auto returnOp = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+  func.setFunctionType(FunctionType::get(func.getContext(),
+                                         func.getArgumentTypes(),
+                                         returnOp.getOperandTypes()));
+}
+
+struct TfmLastTokenLogitsPass
+    : tfm::impl::TfmLastTokenLogitsBase<TfmLastTokenLogitsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    llvm::StringSet<> selected;
+    for (const std::string &name : functions)
+      selected.insert(name);
+    if (selected.empty())
+      selected.insert("prefill");
+
+    RewritePatternSet patterns(&getContext());
+    patterns.add<SinkLastTokenThroughRowwiseOp, FoldLastTokenOfOneRow>(
+        &getContext());
+    FrozenRewritePatternSet frozen(std::move(patterns));
+
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal() || !selected.contains(func.getSymName()))
+        continue;
+      if (!selectLastTokenBeforeLogits(func))
+        continue;
+      if (failed(applyPatternsGreedily(func, frozen))) {
+        func.emitError("tfm-last-token-logits: rewriting did not converge");
+        return signalPassFailure();
+      }
+      updateResultTypesFromReturn(func);
+    }
+  }
+};
+
+} // namespace
