@@ -1,0 +1,616 @@
+//===- ModelBuilder.cpp - build whole transformer models in tfm IR --------===//
+//
+// Each architecture is a few lines of "which ops in which order": the shared
+// pieces (weights by name, attention blocks, feed-forward blocks) live in
+// `ModelEmitter`, one instance per function so weights are declared once in
+// the function that uses them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Builder/ModelBuilder.h"
+
+#include "tfm/Dialect/Tfm/IR/TfmDialect.h"
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Dialect/Tfm/IR/TfmTypes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+//===----------------------------------------------------------------------===//
+// Config helpers
+//===----------------------------------------------------------------------===//
+
+ModelConfig ModelConfig::tinyLlama() {
+  ModelConfig config;
+  config.arch = ModelArch::Llama;
+  return config;
+}
+
+ModelConfig ModelConfig::tinyGPT2() {
+  ModelConfig config;
+  config.arch = ModelArch::GPT2;
+  config.hiddenDim = 4 * config.dim;
+  config.numKvHeads = config.numHeads;
+  config.tiedEmbeddings = true;
+  return config;
+}
+
+ModelConfig ModelConfig::tinyBERT() {
+  ModelConfig config;
+  config.arch = ModelArch::BERT;
+  config.hiddenDim = 4 * config.dim;
+  config.numKvHeads = config.numHeads;
+  config.normEps = 1e-12;
+  return config;
+}
+
+ModelConfig ModelConfig::tinyT5() {
+  ModelConfig config;
+  config.arch = ModelArch::T5;
+  config.hiddenDim = 4 * config.dim;
+  config.numKvHeads = config.numHeads;
+  config.numLayers = 2;
+  config.numDecoderLayers = 3;
+  config.normEps = 1e-6;
+  config.tiedEmbeddings = true;
+  return config;
+}
+
+StringRef mlir::tfm::stringifyModelArch(ModelArch arch) {
+  switch (arch) {
+  case ModelArch::Llama:
+    return "llama";
+  case ModelArch::GPT2:
+    return "gpt2";
+  case ModelArch::BERT:
+    return "bert";
+  case ModelArch::T5:
+    return "t5";
+  }
+  llvm_unreachable("unknown model architecture");
+}
+
+std::optional<ModelArch> mlir::tfm::parseModelArch(StringRef name) {
+  return llvm::StringSwitch<std::optional<ModelArch>>(name)
+      .Case("llama", ModelArch::Llama)
+      .Case("gpt2", ModelArch::GPT2)
+      .Case("bert", ModelArch::BERT)
+      .Case("t5", ModelArch::T5)
+      .Default(std::nullopt);
+}
+
+StringRef mlir::tfm::stringifyStorageType(StorageType type) {
+  switch (type) {
+  case StorageType::F32:
+    return "f32";
+  case StorageType::F16:
+    return "f16";
+  case StorageType::BF16:
+    return "bf16";
+  }
+  llvm_unreachable("unknown storage type");
+}
+
+std::optional<StorageType> mlir::tfm::parseStorageType(StringRef name) {
+  return llvm::StringSwitch<std::optional<StorageType>>(name)
+      .Case("f32", StorageType::F32)
+      .Case("f16", StorageType::F16)
+      .Case("bf16", StorageType::BF16)
+      .Default(std::nullopt);
+}
+
+static llvm::Error configError(const Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "model config: " + message);
+}
+
+static llvm::Error requirePositive(int64_t value, StringRef field) {
+  if (value > 0)
+    return llvm::Error::success();
+  return configError(Twine(field) + " must be positive, got " + Twine(value));
+}
+
+llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
+  const std::pair<int64_t, StringRef> positiveFields[] = {
+      {config.vocabSize, "vocab_size"},   {config.dim, "dim"},
+      {config.hiddenDim, "hidden_dim"},   {config.numLayers, "num_layers"},
+      {config.numHeads, "num_heads"},     {config.numKvHeads, "num_kv_heads"},
+      {config.contextLength, "context_length"}};
+  for (auto [value, field] : positiveFields)
+    if (llvm::Error error = requirePositive(value, field))
+      return error;
+  if (config.numDecoderLayers < 0)
+    return configError("num_decoder_layers must not be negative, got " +
+                       Twine(config.numDecoderLayers));
+  if (config.numHeads % config.numKvHeads != 0)
+    return configError("num_heads (" + Twine(config.numHeads) +
+                       ") must be a multiple of num_kv_heads (" +
+                       Twine(config.numKvHeads) + ")");
+  if (config.dim % config.numHeads != 0)
+    return configError("dim (" + Twine(config.dim) +
+                       ") must be a multiple of num_heads (" +
+                       Twine(config.numHeads) + ")");
+  if (config.arch == ModelArch::Llama) {
+    int64_t rotaryDim = config.rotaryDim ? config.rotaryDim : config.headDim();
+    if (config.rotaryDim < 0 || rotaryDim % 2 != 0 ||
+        rotaryDim > config.headDim())
+      return configError("rotary_dim (" + Twine(rotaryDim) +
+                         ") must be even and at most head_dim (" +
+                         Twine(config.headDim()) + ")");
+    if (!(config.ropeTheta > 0.0))
+      return configError("rope_theta must be positive");
+  }
+  if (config.arch == ModelArch::T5 && config.dim % 2 != 0)
+    return configError("dim (" + Twine(config.dim) +
+                       ") must be even for sinusoidal positions");
+  if (!(config.normEps >= 0.0))
+    return configError("norm_eps must not be negative");
+  return llvm::Error::success();
+}
+
+//===----------------------------------------------------------------------===//
+// ModelEmitter: the building blocks shared by all architectures
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+enum class NormKind { RMS, Layer };
+
+/// Emits the body of one function. Activations are f32; matrices are stored
+/// in `config.weightType`; norm scales and biases stay f32 (as in GGUF).
+class ModelEmitter {
+public:
+  ModelEmitter(ImplicitLocOpBuilder &builder, const ModelConfig &config)
+      : b(builder), config(config) {}
+
+  Type activationType() { return b.getF32Type(); }
+
+  Type weightElementType() {
+    switch (config.weightType) {
+    case StorageType::F32:
+      return b.getF32Type();
+    case StorageType::F16:
+      return b.getF16Type();
+    case StorageType::BF16:
+      return b.getBF16Type();
+    }
+    llvm_unreachable("unknown storage type");
+  }
+
+  RankedTensorType rowsType(Value like, int64_t features) {
+    int64_t rows = cast<RankedTensorType>(like.getType()).getDimSize(0);
+    return RankedTensorType::get({rows, features}, activationType());
+  }
+
+  /// Declares the weight `name` once per function.
+  Value param(StringRef name, ArrayRef<int64_t> shape, Type elementType) {
+    auto it = params.find(name);
+    if (it != params.end())
+      return it->second;
+    auto type = RankedTensorType::get(shape, elementType);
+    Value value = ParamOp::create(b, type, name);
+    params[name] = value;
+    return value;
+  }
+
+  Value matrix(StringRef name, int64_t rows, int64_t cols) {
+    return param(name, {rows, cols}, weightElementType());
+  }
+
+  Value vector(StringRef name, int64_t size) {
+    return param(name, {size}, b.getF32Type());
+  }
+
+  Value embed(Value tokens) {
+    Value table = matrix("token_embd.weight", config.vocabSize, config.dim);
+    return EmbeddingOp::create(b, rowsType(tokens, config.dim), table, tokens);
+  }
+
+  Value norm(NormKind kind, Value input, StringRef prefix, bool withBias) {
+    Value weight = vector((prefix + ".weight").str(), config.dim);
+    llvm::APFloat eps(config.normEps);
+    if (kind == NormKind::RMS)
+      return RMSNormOp::create(b, input.getType(), input, weight, eps);
+    Value bias = withBias ? vector((prefix + ".bias").str(), config.dim)
+                          : Value();
+    return LayerNormOp::create(b, input.getType(), input, weight, bias, eps);
+  }
+
+  Value linear(Value input, StringRef prefix, int64_t outFeatures,
+               bool withBias) {
+    int64_t inFeatures =
+        cast<RankedTensorType>(input.getType()).getDimSize(1);
+    Value weight = matrix((prefix + ".weight").str(), outFeatures, inFeatures);
+    Value bias =
+        withBias ? vector((prefix + ".bias").str(), outFeatures) : Value();
+    return LinearOp::create(b, rowsType(input, outFeatures), input, weight,
+                            bias);
+  }
+
+  Value logits(Value hidden) {
+    Value weight = config.tiedEmbeddings
+                       ? matrix("token_embd.weight", config.vocabSize,
+                                config.dim)
+                       : matrix("output.weight", config.vocabSize, config.dim);
+    return LogitsOp::create(b, rowsType(hidden, config.vocabSize), hidden,
+                            weight);
+  }
+
+  Value add(Value lhs, Value rhs) { return AddOp::create(b, lhs.getType(), lhs, rhs); }
+
+  Value rope(Value input, Value start) {
+    int64_t headDim = config.headDim();
+    int64_t rotaryDim = config.rotaryDim ? config.rotaryDim : headDim;
+    RopePairing pairing = config.ropeInterleaved ? RopePairing::interleaved
+                                                 : RopePairing::half_split;
+    return RoPEOp::create(b, input.getType(), input, start, headDim, rotaryDim,
+                          llvm::APFloat(config.ropeTheta), pairing);
+  }
+
+  llvm::APFloat attentionScale() {
+    return llvm::APFloat(1.0 / std::sqrt(double(config.headDim())));
+  }
+
+  int64_t queryFeatures() { return config.numHeads * config.headDim(); }
+  int64_t kvFeatures() { return config.numKvHeads * config.headDim(); }
+
+  /// Causal self-attention of a decoder layer through the KV cache:
+  /// projects Q/K/V, optionally rotates Q/K, appends K/V at `start`, attends
+  /// over positions `0 .. start + seq - 1` and projects the result.
+  Value cachedSelfAttention(Value hidden, Value start, Value &cache,
+                            int64_t layer, StringRef prefix, bool withBias,
+                            bool withRope) {
+    Value q = linear(hidden, (prefix + ".attn_q").str(), queryFeatures(),
+                     withBias);
+    Value k =
+        linear(hidden, (prefix + ".attn_k").str(), kvFeatures(), withBias);
+    Value v =
+        linear(hidden, (prefix + ".attn_v").str(), kvFeatures(), withBias);
+    if (withRope) {
+      q = rope(q, start);
+      k = rope(k, start);
+    }
+    cache = KVCacheAppendOp::create(b, cache.getType(), cache, k, v, start,
+                                    layer);
+    Value attended = KVCacheAttentionOp::create(
+        b, q.getType(), q, cache, start, layer, config.numHeads,
+        attentionScale());
+    return linear(attended, (prefix + ".attn_output").str(), config.dim,
+                  withBias);
+  }
+
+  /// Attention without a cache: encoder self-attention (`full`) or
+  /// decoder-to-encoder attention (`cross`, keys and values from `memory`).
+  Value plainAttention(Value hidden, Value memory, MaskKind mask,
+                       StringRef qName, StringRef kName, StringRef vName,
+                       StringRef outName, bool withBias) {
+    Value q = linear(hidden, qName, queryFeatures(), withBias);
+    Value k = linear(memory, kName, kvFeatures(), withBias);
+    Value v = linear(memory, vName, kvFeatures(), withBias);
+    Value attended = AttentionOp::create(
+        b, q.getType(), q, k, v, config.numHeads, config.numKvHeads,
+        config.headDim(), attentionScale(), mask);
+    return linear(attended, outName, config.dim, withBias);
+  }
+
+  /// `down(kind(gate(x)) * up(x))`: SwiGLU with `silu`.
+  Value gatedFeedForward(Value hidden, StringRef prefix, Activation kind) {
+    Value gate = linear(hidden, (prefix + ".ffn_gate").str(),
+                        config.hiddenDim, /*withBias=*/false);
+    Value up = linear(hidden, (prefix + ".ffn_up").str(), config.hiddenDim,
+                      /*withBias=*/false);
+    Value gated = GatedActivationOp::create(b, gate.getType(), gate, up, kind);
+    return linear(gated, (prefix + ".ffn_down").str(), config.dim,
+                  /*withBias=*/false);
+  }
+
+  /// `down(kind(up(x)))`: the two-matrix FFN of GPT-2, BERT and T5.
+  Value feedForward(Value hidden, StringRef prefix, Activation kind,
+                    bool withBias) {
+    Value up =
+        linear(hidden, (prefix + ".ffn_up").str(), config.hiddenDim, withBias);
+    Value activated = ActivationOp::create(b, up.getType(), up, kind);
+    return linear(activated, (prefix + ".ffn_down").str(), config.dim,
+                  withBias);
+  }
+
+  Value indexConstant(int64_t value) {
+    return arith::ConstantIndexOp::create(b, value);
+  }
+
+  /// Names the ops of one layer in locations (`blk.3`), so diagnostics and
+  /// `--mlir-print-debuginfo` point at the layer.
+  void setLayerLocation(StringRef name) {
+    b.setLoc(NameLoc::get(b.getStringAttr(name)));
+  }
+
+  ImplicitLocOpBuilder &b;
+  const ModelConfig &config;
+
+private:
+  llvm::StringMap<Value> params;
+};
+
+std::string blockName(StringRef prefix, int64_t layer) {
+  return llvm::formatv("{0}blk.{1}", prefix, layer).str();
+}
+
+/// Signature pieces shared by decoders.
+struct DecoderSignature {
+  RankedTensorType tokens;
+  RankedTensorType logits;
+};
+
+DecoderSignature decoderSignature(Builder &b, const ModelConfig &config,
+                                  int64_t seq) {
+  return {RankedTensorType::get({seq}, b.getI32Type()),
+          RankedTensorType::get({seq, config.vocabSize}, b.getF32Type())};
+}
+
+KVCacheType kvCacheType(Builder &b, const ModelConfig &config,
+                        int64_t layers) {
+  Type element = b.getF32Type();
+  if (config.kvCacheType == StorageType::F16)
+    element = b.getF16Type();
+  else if (config.kvCacheType == StorageType::BF16)
+    element = b.getBF16Type();
+  return KVCacheType::get(b.getContext(), layers, config.numKvHeads,
+                          config.contextLength, config.headDim(), element);
+}
+
+/// Creates `name(argTypes) -> resultTypes` with an entry block and moves the
+/// builder into it.
+func::FuncOp beginFunction(ImplicitLocOpBuilder &b, ModuleOp module,
+                           StringRef name, TypeRange argTypes,
+                           TypeRange resultTypes) {
+  b.setInsertionPointToEnd(module.getBody());
+  auto func =
+      func::FuncOp::create(b, name, b.getFunctionType(argTypes, resultTypes));
+  b.setInsertionPointToStart(func.addEntryBlock());
+  return func;
+}
+
+//===----------------------------------------------------------------------===//
+// Architectures
+//===----------------------------------------------------------------------===//
+
+/// Llama: x += attn(rms_norm(x)) with RoPE and GQA; x += swiglu(rms_norm(x)).
+void emitLlamaDecoderBody(ModelEmitter &e, Value tokens, Value start,
+                          Value cache) {
+  Value x = e.embed(tokens);
+  for (int64_t layer = 0; layer < e.config.numLayers; ++layer) {
+    std::string blk = blockName("", layer);
+    e.setLayerLocation(blk);
+    Value h = e.norm(NormKind::RMS, x, blk + ".attn_norm", false);
+    x = e.add(x, e.cachedSelfAttention(h, start, cache, layer, blk,
+                                       /*withBias=*/false, /*withRope=*/true));
+    h = e.norm(NormKind::RMS, x, blk + ".ffn_norm", false);
+    x = e.add(x, e.gatedFeedForward(h, blk, Activation::silu));
+  }
+  e.setLayerLocation("output");
+  x = e.norm(NormKind::RMS, x, "output_norm", false);
+  func::ReturnOp::create(e.b, ValueRange{e.logits(x), cache});
+}
+
+/// GPT-2: learned positions; x += attn(layer_norm(x)); x += mlp(layer_norm(x))
+/// with biases everywhere and the tanh GELU.
+void emitGPT2DecoderBody(ModelEmitter &e, Value tokens, Value start,
+                         Value cache) {
+  Value x = e.embed(tokens);
+  Value positions =
+      e.param("position_embd.weight", {e.config.contextLength, e.config.dim},
+              e.weightElementType());
+  x = LearnedPositionOp::create(e.b, x.getType(), x, positions, start);
+  for (int64_t layer = 0; layer < e.config.numLayers; ++layer) {
+    std::string blk = blockName("", layer);
+    e.setLayerLocation(blk);
+    Value h = e.norm(NormKind::Layer, x, blk + ".attn_norm", true);
+    x = e.add(x, e.cachedSelfAttention(h, start, cache, layer, blk,
+                                       /*withBias=*/true, /*withRope=*/false));
+    h = e.norm(NormKind::Layer, x, blk + ".ffn_norm", true);
+    x = e.add(x, e.feedForward(h, blk, Activation::gelu_tanh, true));
+  }
+  e.setLayerLocation("output");
+  x = e.norm(NormKind::Layer, x, "output_norm", true);
+  func::ReturnOp::create(e.b, ValueRange{e.logits(x), cache});
+}
+
+void buildCausalDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
+                        const ModelConfig &config, StringRef name,
+                        int64_t seq) {
+  DecoderSignature sig = decoderSignature(b, config, seq);
+  KVCacheType cacheType = kvCacheType(b, config, config.numLayers);
+  func::FuncOp func =
+      beginFunction(b, module, name, {sig.tokens, b.getIndexType(), cacheType},
+                    {sig.logits, cacheType});
+  ModelEmitter emitter(b, config);
+  Block &entry = func.front();
+  if (config.arch == ModelArch::Llama)
+    emitLlamaDecoderBody(emitter, entry.getArgument(0), entry.getArgument(1),
+                         entry.getArgument(2));
+  else
+    emitGPT2DecoderBody(emitter, entry.getArgument(0), entry.getArgument(1),
+                        entry.getArgument(2));
+}
+
+/// BERT: embeddings + learned positions, layer_norm; then post-norm layers
+/// x = layer_norm(x + attn(x)); x = layer_norm(x + mlp(x)).
+void buildBERTEncoder(ImplicitLocOpBuilder &b, ModuleOp module,
+                      const ModelConfig &config) {
+  auto tokens = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
+  auto hidden = RankedTensorType::get({ShapedType::kDynamic, config.dim},
+                                      b.getF32Type());
+  func::FuncOp func = beginFunction(b, module, "encode", {tokens}, {hidden});
+  ModelEmitter e(b, config);
+  Value x = e.embed(func.getArgument(0));
+  Value positions =
+      e.param("position_embd.weight", {config.contextLength, config.dim},
+              e.weightElementType());
+  x = LearnedPositionOp::create(b, x.getType(), x, positions, e.indexConstant(0));
+  x = e.norm(NormKind::Layer, x, "token_embd_norm", true);
+  for (int64_t layer = 0; layer < config.numLayers; ++layer) {
+    std::string blk = blockName("", layer);
+    e.setLayerLocation(blk);
+    Value attended = e.plainAttention(
+        x, x, MaskKind::full, blk + ".attn_q", blk + ".attn_k",
+        blk + ".attn_v", blk + ".attn_output", /*withBias=*/true);
+    x = e.norm(NormKind::Layer, e.add(x, attended), blk + ".attn_output_norm",
+               true);
+    Value mlp = e.feedForward(x, blk, Activation::gelu, /*withBias=*/true);
+    x = e.norm(NormKind::Layer, e.add(x, mlp), blk + ".layer_output_norm",
+               true);
+  }
+  func::ReturnOp::create(b, x);
+}
+
+/// T5 encoder: pre-norm RMSNorm layers with full self-attention and a ReLU
+/// FFN; returns the normalized encoder output the decoder attends to.
+void buildT5Encoder(ImplicitLocOpBuilder &b, ModuleOp module,
+                    const ModelConfig &config) {
+  auto tokens = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
+  auto hidden = RankedTensorType::get({ShapedType::kDynamic, config.dim},
+                                      b.getF32Type());
+  func::FuncOp func = beginFunction(b, module, "encode", {tokens}, {hidden});
+  ModelEmitter e(b, config);
+  Value x = e.embed(func.getArgument(0));
+  x = SinusoidalPositionOp::create(b, x.getType(), x, e.indexConstant(0),
+                                    llvm::APFloat(10000.0));
+  for (int64_t layer = 0; layer < config.numLayers; ++layer) {
+    std::string blk = blockName("enc.", layer);
+    e.setLayerLocation(blk);
+    Value h = e.norm(NormKind::RMS, x, blk + ".attn_norm", false);
+    x = e.add(x, e.plainAttention(h, h, MaskKind::full, blk + ".attn_q",
+                                  blk + ".attn_k", blk + ".attn_v",
+                                  blk + ".attn_o", /*withBias=*/false));
+    h = e.norm(NormKind::RMS, x, blk + ".ffn_norm", false);
+    x = e.add(x, e.feedForward(h, blk, Activation::relu, false));
+  }
+  e.setLayerLocation("enc.output");
+  x = e.norm(NormKind::RMS, x, "enc.output_norm", false);
+  func::ReturnOp::create(b, x);
+}
+
+/// T5 decoder: causal self-attention through the KV cache, then
+/// cross-attention over the encoder output, then the FFN.
+void buildT5Decoder(ImplicitLocOpBuilder &b, ModuleOp module,
+                    const ModelConfig &config, StringRef name, int64_t seq) {
+  DecoderSignature sig = decoderSignature(b, config, seq);
+  KVCacheType cacheType = kvCacheType(b, config, config.decoderLayers());
+  auto encoded = RankedTensorType::get({ShapedType::kDynamic, config.dim},
+                                       b.getF32Type());
+  func::FuncOp func = beginFunction(
+      b, module, name, {sig.tokens, b.getIndexType(), encoded, cacheType},
+      {sig.logits, cacheType});
+  ModelEmitter e(b, config);
+  Value start = func.getArgument(1);
+  Value memory = func.getArgument(2);
+  Value cache = func.getArgument(3);
+  Value x = e.embed(func.getArgument(0));
+  x = SinusoidalPositionOp::create(b, x.getType(), x, start,
+                                    llvm::APFloat(10000.0));
+  for (int64_t layer = 0; layer < config.decoderLayers(); ++layer) {
+    std::string blk = blockName("dec.", layer);
+    e.setLayerLocation(blk);
+    Value h = e.norm(NormKind::RMS, x, blk + ".attn_norm", false);
+    x = e.add(x, e.cachedSelfAttention(h, start, cache, layer, blk,
+                                       /*withBias=*/false, /*withRope=*/false));
+    h = e.norm(NormKind::RMS, x, blk + ".cross_attn_norm", false);
+    x = e.add(x, e.plainAttention(h, memory, MaskKind::cross,
+                                  blk + ".cross_attn_q", blk + ".cross_attn_k",
+                                  blk + ".cross_attn_v", blk + ".cross_attn_o",
+                                  /*withBias=*/false));
+    h = e.norm(NormKind::RMS, x, blk + ".ffn_norm", false);
+    x = e.add(x, e.feedForward(h, blk, Activation::relu, false));
+  }
+  e.setLayerLocation("dec.output");
+  x = e.norm(NormKind::RMS, x, "dec.output_norm", false);
+  func::ReturnOp::create(b, ValueRange{e.logits(x), cache});
+}
+
+DictionaryAttr configAttr(Builder &b, const ModelConfig &config) {
+  SmallVector<NamedAttribute> entries = {
+      b.getNamedAttr("arch", b.getStringAttr(stringifyModelArch(config.arch))),
+      b.getNamedAttr("vocab_size", b.getI64IntegerAttr(config.vocabSize)),
+      b.getNamedAttr("dim", b.getI64IntegerAttr(config.dim)),
+      b.getNamedAttr("hidden_dim", b.getI64IntegerAttr(config.hiddenDim)),
+      b.getNamedAttr("num_layers", b.getI64IntegerAttr(config.numLayers)),
+      b.getNamedAttr("num_heads", b.getI64IntegerAttr(config.numHeads)),
+      b.getNamedAttr("num_kv_heads", b.getI64IntegerAttr(config.numKvHeads)),
+      b.getNamedAttr("head_dim", b.getI64IntegerAttr(config.headDim())),
+      b.getNamedAttr("context_length",
+                     b.getI64IntegerAttr(config.contextLength)),
+      b.getNamedAttr("norm_eps", b.getF64FloatAttr(config.normEps)),
+      b.getNamedAttr("tied_embeddings", b.getBoolAttr(config.tiedEmbeddings)),
+      b.getNamedAttr("weight_type", b.getStringAttr(stringifyStorageType(
+                                        config.weightType))),
+      b.getNamedAttr("kv_cache_type", b.getStringAttr(stringifyStorageType(
+                                          config.kvCacheType))),
+  };
+  if (config.arch == ModelArch::Llama) {
+    entries.push_back(b.getNamedAttr(
+        "rotary_dim", b.getI64IntegerAttr(config.rotaryDim ? config.rotaryDim
+                                                           : config.headDim())));
+    entries.push_back(
+        b.getNamedAttr("rope_theta", b.getF64FloatAttr(config.ropeTheta)));
+  }
+  if (config.arch == ModelArch::T5)
+    entries.push_back(b.getNamedAttr(
+        "num_decoder_layers", b.getI64IntegerAttr(config.decoderLayers())));
+  return b.getDictionaryAttr(entries);
+}
+
+} // namespace
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+mlir::tfm::buildModel(MLIRContext &context, const ModelConfig &config) {
+  if (llvm::Error error = validateModelConfig(config))
+    return std::move(error);
+  context.loadDialect<TfmDialect, func::FuncDialect, arith::ArithDialect>();
+
+  Location loc = NameLoc::get(
+      StringAttr::get(&context, stringifyModelArch(config.arch)));
+  ImplicitLocOpBuilder b(loc, &context);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(b);
+  module->getOperation()->setAttr("tfm.config", configAttr(b, config));
+
+  switch (config.arch) {
+  case ModelArch::Llama:
+  case ModelArch::GPT2:
+    buildCausalDecoder(b, *module, config, "prefill", ShapedType::kDynamic);
+    buildCausalDecoder(b, *module, config, "decode", 1);
+    break;
+  case ModelArch::BERT:
+    buildBERTEncoder(b, *module, config);
+    break;
+  case ModelArch::T5:
+    buildT5Encoder(b, *module, config);
+    buildT5Decoder(b, *module, config, "prefill", ShapedType::kDynamic);
+    buildT5Decoder(b, *module, config, "decode", 1);
+    break;
+  }
+
+  // The builder must only ever produce valid IR; report a bug as an error
+  // rather than handing an invalid module to the caller.
+  std::string diagnostics;
+  {
+    ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+      diagnostics += diag.str();
+      return success();
+    });
+    if (succeeded(verify(*module)))
+      return std::move(module);
+  }
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "built an invalid module: " + diagnostics);
+}
