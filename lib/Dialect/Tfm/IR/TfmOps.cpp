@@ -323,5 +323,16 @@ LogicalResult KVCacheAttentionOp::verify() {
   return verifyPositive(*this, "scale", getScale().convertToDouble());
 }
 
+//===----------------------------------------------------------------------===//
+// Element-wise and row-wise math
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::verify() {
+  RankedTensorType type = getInput().getType();
+  if (type.getRank() >= 1)
+    return success();
+  return emitOpError() << "input must have rank at least 1, got " << type;
+}
+
 #define GET_OP_CLASSES
 #include "tfm/Dialect/Tfm/IR/TfmOps.cpp.inc"

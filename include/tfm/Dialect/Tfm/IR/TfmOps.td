@@ -325,6 +325,7 @@ def Tfm_SoftmaxOp : Tfm_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]
   let arguments = (ins Tfm_FloatTensor:$input);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
 }
 
 #endif // TFM_DIALECT_TFM_IR_TFMOPS_TD

@@ -1,0 +1,505 @@
+// RUN: tfm-opt %s --split-input-file --verify-diagnostics
+
+// One case per verifier error of the tfm dialect.
+
+// -----
+
+func.func @param_empty_name() {
+  // expected-error @+1 {{'tfm.param' op name must not be empty}}
+  %w = tfm.param "" : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @param_dynamic_shape() {
+  // expected-error @+1 {{'tfm.param' op weight type must have a static shape, got 'tensor<?x4xf32>'}}
+  %w = tfm.param "w" : tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @param_rank_too_high() {
+  // expected-error @+1 {{'tfm.param' op weight rank must be between 1 and 4, got 5}}
+  %w = tfm.param "w" : tensor<1x1x1x1x1xf32>
+  return
+}
+
+// -----
+
+func.func @param_integer_weight() {
+  // expected-error @+1 {{'tfm.param' op result #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %w = tfm.param "w" : tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @embedding_table_rank(%t: tensor<512xf32>, %tok: tensor<?xi32>) {
+  // expected-error @+1 {{'tfm.embedding' op table must have rank 2, got 'tensor<512xf32>'}}
+  %x = tfm.embedding %t[%tok] : (tensor<512xf32>, tensor<?xi32>) -> tensor<?x64xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_result_rank(%t: tensor<512x64xf32>, %tok: tensor<4xi32>) {
+  // expected-error @+1 {{'tfm.embedding' op result must have rank 2, got 'tensor<256xf32>'}}
+  %x = tfm.embedding %t[%tok] : (tensor<512x64xf32>, tensor<4xi32>) -> tensor<256xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_rows(%t: tensor<512x64xf32>, %tok: tensor<4xi32>) {
+  // expected-error @+1 {{'tfm.embedding' op result rows (3) must equal number of tokens (4)}}
+  %x = tfm.embedding %t[%tok] : (tensor<512x64xf32>, tensor<4xi32>) -> tensor<3x64xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_features(%t: tensor<512x64xf32>, %tok: tensor<4xi32>) {
+  // expected-error @+1 {{'tfm.embedding' op result features (32) must equal table embedding size (64)}}
+  %x = tfm.embedding %t[%tok] : (tensor<512x64xf32>, tensor<4xi32>) -> tensor<4x32xf32>
+  return
+}
+
+// -----
+
+func.func @embedding_float_tokens(%t: tensor<512x64xf32>, %tok: tensor<4xf32>) {
+  // expected-error @+1 {{'tfm.embedding' op operand #1 must be 1D tensor of 32-bit signless integer or 64-bit signless integer values}}
+  %x = tfm.embedding %t[%tok] : (tensor<512x64xf32>, tensor<4xf32>) -> tensor<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @rope_rank(%q: tensor<64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.rope' op input must have rank 2, got 'tensor<64xf32>'}}
+  %r = tfm.rope %q at %p interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 10000.0 : f64} : tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @rope_features_not_heads(%q: tensor<1x60xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.rope' op input features (60) must be a multiple of head_dim (8)}}
+  %r = tfm.rope %q at %p interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 10000.0 : f64} : tensor<1x60xf32>
+  return
+}
+
+// -----
+
+func.func @rope_odd_rotary(%q: tensor<1x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.rope' op rotary_dim (5) must be even}}
+  %r = tfm.rope %q at %p interleaved {head_dim = 8 : i64, rotary_dim = 5 : i64, theta = 10000.0 : f64} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @rope_rotary_too_large(%q: tensor<1x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.rope' op rotary_dim (16) must not exceed head_dim (8)}}
+  %r = tfm.rope %q at %p half_split {head_dim = 8 : i64, rotary_dim = 16 : i64, theta = 10000.0 : f64} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @rope_theta(%q: tensor<1x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.rope' op theta must be positive, got 0}}
+  %r = tfm.rope %q at %p interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 0.0 : f64} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @rope_head_dim_zero(%q: tensor<1x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.rope' op attribute 'head_dim' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %r = tfm.rope %q at %p interleaved {head_dim = 0 : i64, rotary_dim = 8 : i64, theta = 1.0 : f64} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @sinusoidal_rank(%x: tensor<64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.sinusoidal_position' op input must have rank 2, got 'tensor<64xf32>'}}
+  %y = tfm.sinusoidal_position %x at %p : tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @sinusoidal_odd(%x: tensor<1x63xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.sinusoidal_position' op input features (63) must be even}}
+  %y = tfm.sinusoidal_position %x at %p : tensor<1x63xf32>
+  return
+}
+
+// -----
+
+func.func @sinusoidal_base(%x: tensor<1x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.sinusoidal_position' op base must be positive, got -1}}
+  %y = tfm.sinusoidal_position %x at %p {base = -1.0 : f64} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @learned_rank(%x: tensor<64xf32>, %t: tensor<16x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.learned_position' op input must have rank 2, got 'tensor<64xf32>'}}
+  %y = tfm.learned_position %x, %t at %p : tensor<64xf32>, tensor<16x64xf32>
+  return
+}
+
+// -----
+
+func.func @learned_table_rank(%x: tensor<1x64xf32>, %t: tensor<64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.learned_position' op table must have rank 2, got 'tensor<64xf32>'}}
+  %y = tfm.learned_position %x, %t at %p : tensor<1x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @learned_table_width(%x: tensor<1x64xf32>, %t: tensor<16x32xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.learned_position' op table embedding size (32) must equal input features (64)}}
+  %y = tfm.learned_position %x, %t at %p : tensor<1x64xf32>, tensor<16x32xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_rank(%x: tensor<64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'tfm.rms_norm' op input must have rank 2, got 'tensor<64xf32>'}}
+  %y = tfm.rms_norm %x, %w {eps = 1.0e-5 : f64} : tensor<64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_weight_rank(%x: tensor<1x64xf32>, %w: tensor<1x64xf32>) {
+  // expected-error @+1 {{'tfm.rms_norm' op weight must have rank 1, got 'tensor<1x64xf32>'}}
+  %y = tfm.rms_norm %x, %w {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_weight_length(%x: tensor<1x64xf32>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{'tfm.rms_norm' op weight length (32) must equal input features (64)}}
+  %y = tfm.rms_norm %x, %w {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @rms_norm_eps(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'tfm.rms_norm' op eps must be non-negative, got -1}}
+  %y = tfm.rms_norm %x, %w {eps = -1.0 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_weight_length(%x: tensor<1x64xf32>, %w: tensor<65xf32>) {
+  // expected-error @+1 {{'tfm.layer_norm' op weight length (65) must equal input features (64)}}
+  %y = tfm.layer_norm %x, %w {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<65xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bias_length(%x: tensor<1x64xf32>, %w: tensor<64xf32>, %b: tensor<32xf32>) {
+  // expected-error @+1 {{'tfm.layer_norm' op bias length (32) must equal input features (64)}}
+  %y = tfm.layer_norm %x, %w, %b {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<64xf32>, tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_eps(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'tfm.layer_norm' op eps must be non-negative, got -5.000000e-01}}
+  %y = tfm.layer_norm %x, %w {eps = -0.5 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  return
+}
+
+// -----
+
+func.func @linear_input_rank(%x: tensor<64xf32>, %w: tensor<32x64xf32>) {
+  // expected-error @+1 {{'tfm.linear' op input must have rank 2, got 'tensor<64xf32>'}}
+  %y = tfm.linear %x, %w : (tensor<64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_weight_rank(%x: tensor<1x64xf32>, %w: tensor<64xf32>) {
+  // expected-error @+1 {{'tfm.linear' op weight must have rank 2, got 'tensor<64xf32>'}}
+  %y = tfm.linear %x, %w : (tensor<1x64xf32>, tensor<64xf32>) -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_result_rank(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>) {
+  // expected-error @+1 {{'tfm.linear' op result must have rank 2, got 'tensor<32xf32>'}}
+  %y = tfm.linear %x, %w : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_result_element_type(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>) {
+  // expected-error @+1 {{'tfm.linear' op result element type 'f16' must match input element type 'f32'}}
+  %y = tfm.linear %x, %w : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf16>
+  return
+}
+
+// -----
+
+func.func @linear_in_features(%x: tensor<1x64xf32>, %w: tensor<32x48xf32>) {
+  // expected-error @+1 {{'tfm.linear' op weight in-features (48) must equal input features (64)}}
+  %y = tfm.linear %x, %w : (tensor<1x64xf32>, tensor<32x48xf32>) -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_rows(%x: tensor<2x64xf32>, %w: tensor<32x64xf32>) {
+  // expected-error @+1 {{'tfm.linear' op result rows (1) must equal input rows (2)}}
+  %y = tfm.linear %x, %w : (tensor<2x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_out_features(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>) {
+  // expected-error @+1 {{'tfm.linear' op result features (16) must equal weight out-features (32)}}
+  %y = tfm.linear %x, %w : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x16xf32>
+  return
+}
+
+// -----
+
+func.func @linear_bias_rank(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>, %b: tensor<1x32xf32>) {
+  // expected-error @+1 {{'tfm.linear' op bias must have rank 1, got 'tensor<1x32xf32>'}}
+  %y = tfm.linear %x, %w, %b : (tensor<1x64xf32>, tensor<32x64xf32>, tensor<1x32xf32>) -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @linear_bias_length(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>, %b: tensor<64xf32>) {
+  // expected-error @+1 {{'tfm.linear' op bias length (64) must equal weight out-features (32)}}
+  %y = tfm.linear %x, %w, %b : (tensor<1x64xf32>, tensor<32x64xf32>, tensor<64xf32>) -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @logits_vocab(%x: tensor<1x64xf32>, %w: tensor<512x64xf32>) {
+  // expected-error @+1 {{'tfm.logits' op result features (500) must equal weight out-features (512)}}
+  %y = tfm.logits %x, %w : (tensor<1x64xf32>, tensor<512x64xf32>) -> tensor<1x500xf32>
+  return
+}
+
+// -----
+
+func.func @logits_dim(%x: tensor<1x64xf32>, %w: tensor<512x32xf32>) {
+  // expected-error @+1 {{'tfm.logits' op weight in-features (32) must equal input features (64)}}
+  %y = tfm.logits %x, %w : (tensor<1x64xf32>, tensor<512x32xf32>) -> tensor<1x512xf32>
+  return
+}
+
+// -----
+
+func.func @last_token_rows(%x: tensor<?x64xf32>) {
+  // expected-error @+1 {{'tfm.last_token' op result must have exactly one row, got 'tensor<2x64xf32>'}}
+  %y = tfm.last_token %x : (tensor<?x64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @last_token_features(%x: tensor<?x64xf32>) {
+  // expected-error @+1 {{'tfm.last_token' op result features (32) must equal input features (64)}}
+  %y = tfm.last_token %x : (tensor<?x64xf32>) -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @attention_heads_divide(%q: tensor<1x64xf32>, %k: tensor<1x24xf32>, %v: tensor<1x24xf32>) {
+  // expected-error @+1 {{'tfm.attention' op num_heads (8) must be a multiple of num_kv_heads (3)}}
+  %o = tfm.attention causal %q, %k, %v {num_heads = 8 : i64, num_kv_heads = 3 : i64, head_dim = 8 : i64, scale = 0.125 : f64} : (tensor<1x64xf32>, tensor<1x24xf32>, tensor<1x24xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_query_features(%q: tensor<1x48xf32>, %k: tensor<1x64xf32>, %v: tensor<1x64xf32>) {
+  // expected-error @+1 {{'tfm.attention' op query features (48) must equal num_heads * head_dim (64)}}
+  %o = tfm.attention causal %q, %k, %v {num_heads = 8 : i64, num_kv_heads = 8 : i64, head_dim = 8 : i64, scale = 0.125 : f64} : (tensor<1x48xf32>, tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x48xf32>
+  return
+}
+
+// -----
+
+func.func @attention_result_type(%q: tensor<1x64xf32>, %k: tensor<1x64xf32>, %v: tensor<1x64xf32>) {
+  // expected-error @+1 {{'tfm.attention' op result type 'tensor<2x64xf32>' must match query type 'tensor<1x64xf32>'}}
+  %o = tfm.attention causal %q, %k, %v {num_heads = 8 : i64, num_kv_heads = 8 : i64, head_dim = 8 : i64, scale = 0.125 : f64} : (tensor<1x64xf32>, tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_key_features(%q: tensor<1x64xf32>, %k: tensor<1x64xf32>, %v: tensor<1x32xf32>) {
+  // expected-error @+1 {{'tfm.attention' op key features (64) must equal num_kv_heads * head_dim (32)}}
+  %o = tfm.attention causal %q, %k, %v {num_heads = 8 : i64, num_kv_heads = 4 : i64, head_dim = 8 : i64, scale = 0.125 : f64} : (tensor<1x64xf32>, tensor<1x64xf32>, tensor<1x32xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_value_features(%q: tensor<1x64xf32>, %k: tensor<1x8xf32>, %v: tensor<1x16xf32>) {
+  // expected-error @+1 {{'tfm.attention' op value features (16) must equal num_kv_heads * head_dim (8)}}
+  %o = tfm.attention causal %q, %k, %v {num_heads = 8 : i64, num_kv_heads = 1 : i64, head_dim = 8 : i64, scale = 0.125 : f64} : (tensor<1x64xf32>, tensor<1x8xf32>, tensor<1x16xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_key_value_rows(%q: tensor<1x64xf32>, %k: tensor<5x64xf32>, %v: tensor<4x64xf32>) {
+  // expected-error @+1 {{'tfm.attention' op value rows (4) must equal key rows (5)}}
+  %o = tfm.attention causal %q, %k, %v {num_heads = 8 : i64, num_kv_heads = 8 : i64, head_dim = 8 : i64, scale = 0.125 : f64} : (tensor<1x64xf32>, tensor<5x64xf32>, tensor<4x64xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_scale(%q: tensor<1x64xf32>, %k: tensor<1x64xf32>, %v: tensor<1x64xf32>) {
+  // expected-error @+1 {{'tfm.attention' op scale must be positive, got 0}}
+  %o = tfm.attention causal %q, %k, %v {num_heads = 8 : i64, num_kv_heads = 8 : i64, head_dim = 8 : i64, scale = 0.0 : f64} : (tensor<1x64xf32>, tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_full_mask_lengths(%q: tensor<3x64xf32>, %k: tensor<5x64xf32>, %v: tensor<5x64xf32>) {
+  // expected-error @+1 {{'tfm.attention' op key rows (5) must equal query rows with a full (self-attention) mask (3)}}
+  %o = tfm.attention full %q, %k, %v {num_heads = 8 : i64, num_kv_heads = 8 : i64, head_dim = 8 : i64, scale = 0.125 : f64} : (tensor<3x64xf32>, tensor<5x64xf32>, tensor<5x64xf32>) -> tensor<3x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_unknown_mask(%q: tensor<1x64xf32>) {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'mask' [causal, full, cross]}}
+  %o = tfm.attention sliding %q, %q, %q {num_heads = 8 : i64, num_kv_heads = 8 : i64, head_dim = 8 : i64, scale = 0.125 : f64} : (tensor<1x64xf32>, tensor<1x64xf32>, tensor<1x64xf32>) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{kv_cache kv_heads must be positive, got 0}}
+func.func @kv_cache_zero_heads(%c: !tfm.kv_cache<layers = 1, kv_heads = 0, context = 8, head_dim = 8, f32>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{kv_cache element type must be f32, f16 or bf16, got 'i8'}}
+func.func @kv_cache_int_elements(%c: !tfm.kv_cache<layers = 1, kv_heads = 1, context = 8, head_dim = 8, i8>) {
+  return
+}
+
+// -----
+
+func.func @kv_append_layer(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x32xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.append' op layer 2 is out of range for a cache of 2 layers}}
+  %c2 = tfm.kv_cache.append %c[2], %k, %k at %p : !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_features(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.append' op key features (64) must equal num_kv_heads * head_dim (32)}}
+  %c2 = tfm.kv_cache.append %c[0], %k, %k at %p : !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x64xf32>, tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_type_changes(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x32xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.append' op failed to verify that all of {cache, result} have same type}}
+  %c2 = "tfm.kv_cache.append"(%c, %k, %k, %p) {layer = 0 : i64} : (!tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>, index) -> !tfm.kv_cache<layers = 2, kv_heads = 4, context = 16, head_dim = 8, f32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_layer(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op layer 7 is out of range for a cache of 2 layers}}
+  %o = tfm.kv_cache.attention %q, %c[7] at %p {num_heads = 8 : i64, scale = 0.125 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_heads_divide(%q: tensor<1x48xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op num_heads (6) must be a multiple of num_kv_heads (4)}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p {num_heads = 6 : i64, scale = 0.125 : f64} : tensor<1x48xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32> -> tensor<1x48xf32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_query_features(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 16, f32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op query features (64) must equal num_heads * head_dim (128)}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p {num_heads = 8 : i64, scale = 0.125 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 16, f32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_scale(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op scale must be positive, got -1}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p {num_heads = 8 : i64, scale = -1.0 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @activation_integer(%x: tensor<1x4xi32>) {
+  // expected-error @+1 {{'tfm.activation' op operand #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  %y = tfm.activation relu %x : tensor<1x4xi32>
+  return
+}
+
+// -----
+
+func.func @gated_shapes(%g: tensor<1x4xf32>, %u: tensor<1x8xf32>) {
+  // expected-error @+1 {{'tfm.gated_activation' op failed to verify that all of {gate, up, result} have same type}}
+  %y = "tfm.gated_activation"(%g, %u) {kind = 3 : i32} : (tensor<1x4xf32>, tensor<1x8xf32>) -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @add_shapes(%a: tensor<1x4xf32>, %b: tensor<1x4xf16>) {
+  // expected-error @+1 {{'tfm.add' op failed to verify that all of {lhs, rhs, result} have same type}}
+  %y = "tfm.add"(%a, %b) : (tensor<1x4xf32>, tensor<1x4xf16>) -> tensor<1x4xf32>
+  return
+}
+
+// -----
+
+func.func @softmax_rank(%x: tensor<f32>) {
+  // expected-error @+1 {{'tfm.softmax' op input must have rank at least 1, got 'tensor<f32>'}}
+  %y = tfm.softmax %x : tensor<f32>
+  return
+}

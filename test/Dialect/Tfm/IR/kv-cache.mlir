@@ -1,0 +1,28 @@
+// RUN: tfm-opt %s | tfm-opt | FileCheck %s
+// RUN: tfm-opt %s --mlir-print-op-generic | tfm-opt | FileCheck %s
+
+// The KV-cache type and the ops that write it and attend over it.
+
+// CHECK: !kv_cache = !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32>
+// CHECK: !kv_cache1 = !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16>
+
+// CHECK-LABEL: func @append_and_attend
+func.func @append_and_attend(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %start: index,
+                             %cache: !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32>)
+    -> (tensor<?x64xf32>, !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32>) {
+  // CHECK: %[[C:.*]] = tfm.kv_cache.append %{{.*}}[4], %{{.*}}, %{{.*}} at %{{.*}} : !kv_cache, tensor<?x32xf32>, tensor<?x32xf32>
+  %c = tfm.kv_cache.append %cache[4], %k, %v at %start : !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32>, tensor<?x32xf32>, tensor<?x32xf32>
+  // CHECK: tfm.kv_cache.attention %{{.*}}, %[[C]][4] at %{{.*}} {num_heads = 8 : i64, scale = 0.35355339059327379 : f64} : tensor<?x64xf32>, !kv_cache -> tensor<?x64xf32>
+  %o = tfm.kv_cache.attention %q, %c[4] at %start {num_heads = 8 : i64, scale = 0.35355339059327379 : f64} : tensor<?x64xf32>, !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32> -> tensor<?x64xf32>
+  return %o, %c : tensor<?x64xf32>, !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32>
+}
+
+// CHECK-LABEL: func @mqa_f16_cache
+func.func @mqa_f16_cache(%q: tensor<1x64xf32>, %kv: tensor<1x16xf32>, %pos: index,
+                         %cache: !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16>) -> tensor<1x64xf32> {
+  // CHECK: tfm.kv_cache.append %{{.*}}[0], %{{.*}}, %{{.*}} at %{{.*}} : !kv_cache1, tensor<1x16xf32>, tensor<1x16xf32>
+  %c = tfm.kv_cache.append %cache[0], %kv, %kv at %pos : !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16>, tensor<1x16xf32>, tensor<1x16xf32>
+  // CHECK: tfm.kv_cache.attention {{.*}}num_heads = 4 : i64{{.*}} : tensor<1x64xf32>, !kv_cache1 -> tensor<1x64xf32>
+  %o = tfm.kv_cache.attention %q, %c[0] at %pos {num_heads = 4 : i64, scale = 0.25 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16> -> tensor<1x64xf32>
+  return %o : tensor<1x64xf32>
+}

@@ -1,0 +1,22 @@
+// RUN: tfm-opt %s | tfm-opt | FileCheck %s
+// RUN: tfm-opt %s --mlir-print-op-generic | tfm-opt | FileCheck %s
+
+// Weights are named parameters; the embedding gathers rows by token id.
+
+// CHECK-LABEL: func @embed_prompt
+func.func @embed_prompt(%tokens: tensor<?xi32>) -> tensor<?x64xf32> {
+  // CHECK: %[[TABLE:.*]] = tfm.param "token_embd.weight" : tensor<512x64xf16>
+  %table = tfm.param "token_embd.weight" : tensor<512x64xf16>
+  // CHECK: tfm.embedding %[[TABLE]][%{{.*}}] : (tensor<512x64xf16>, tensor<?xi32>) -> tensor<?x64xf32>
+  %x = tfm.embedding %table[%tokens] : (tensor<512x64xf16>, tensor<?xi32>) -> tensor<?x64xf32>
+  return %x : tensor<?x64xf32>
+}
+
+// CHECK-LABEL: func @embed_one_token_i64
+func.func @embed_one_token_i64(%token: tensor<1xi64>) -> tensor<1x64xbf16> {
+  // CHECK: tfm.param "wte" : tensor<100x64xbf16>
+  %table = tfm.param "wte" : tensor<100x64xbf16>
+  // CHECK: tfm.embedding %{{.*}}[%{{.*}}] : (tensor<100x64xbf16>, tensor<1xi64>) -> tensor<1x64xbf16>
+  %x = tfm.embedding %table[%token] : (tensor<100x64xbf16>, tensor<1xi64>) -> tensor<1x64xbf16>
+  return %x : tensor<1x64xbf16>
+}

@@ -1,0 +1,32 @@
+# -*- Python -*-
+# lit configuration of the tfm regression tests, after MLIR's standalone
+# example: tools are found through add_tool_substitutions, FileCheck & co.
+# through use_default_substitutions.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "TFM"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py"]
+
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tfm_obj_root, "test")
+
+llvm_config.with_system_environment(["HOME", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+tool_dirs = [config.tfm_tools_dir, config.llvm_tools_dir]
+tools = ["tfm-opt", "tfm-build-model"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+config.substitutions.append(("%tfm_src_root", config.tfm_src_root))
+config.substitutions.append(("%models", config.tfm_models_dir))
+
+# Tests that read the real model files in ../shared/models need them present.
+if os.path.isfile(os.path.join(config.tfm_models_dir, "stories260K.bin")):
+    config.available_features.add("models")
