@@ -25,6 +25,7 @@ tools = ["tfm-opt", "tfm-build-model"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 config.substitutions.append(("%tfm_src_root", config.tfm_src_root))
+config.substitutions.append(("%tfm_obj_root", config.tfm_obj_root))
 config.substitutions.append(("%models", config.tfm_models_dir))
 
 # Tests that read the real model files in ../shared/models need them present.

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The two entry points of the README:
+#   scripts/dev.sh demo   set up, build, and run the main job
+#   scripts/dev.sh test   set up, build, and run every test
+# Both are incremental: a second run rebuilds only what changed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${TFM_BUILD_DIR:-$ROOT/build}"
+
+usage() {
+  echo "usage: scripts/dev.sh demo|test" >&2
+  exit 2
+}
+
+configure_and_build() {
+  "$ROOT/scripts/setup.sh"
+  local launcher=()
+  if command -v ccache >/dev/null; then
+    launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  fi
+  if [ ! -f "$BUILD/build.ninja" ]; then
+    cmake -G Ninja -S "$ROOT" -B "$BUILD" \
+      -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+      -DTFM_WERROR=ON -DBUILD_TESTING=ON "${launcher[@]}"
+  fi
+  ninja -C "$BUILD" "$@"
+}
+
+case "${1:-}" in
+  demo)
+    configure_and_build tfm-opt
+    example="$ROOT/docs/examples/llama-tiny.mlir"
+    echo "== tfm-opt $(basename "$example") --tfm-graph-pipeline" >&2
+    "$BUILD/bin/tfm-opt" "$example" --tfm-graph-pipeline
+    ;;
+  test)
+    configure_and_build
+    ninja -C "$BUILD" check-tfm
+    ;;
+  *)
+    usage
+    ;;
+esac

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tfm needs, and only those that are missing.
+# Idempotent: when everything is present it changes nothing and does not call
+# apt-get at all. Runs apt-get directly as root, through sudo otherwise.
+set -euo pipefail
+
+PACKAGES=(
+  cmake ninja-build ccache git python3
+  clang-22 llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  libomp-22-dev libhalide14-0-dev libgtest-dev libbenchmark-dev
+)
+
+is_installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  is_installed "$package" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages are installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null; then
+  as_root=(sudo)
+else
+  echo "setup: missing packages (${missing[*]}) and neither root nor sudo" >&2
+  exit 1
+fi
+
+# libmlir-19-dev conflicts with libmlir-22-dev; never install both.
+if is_installed libmlir-19-dev; then
+  echo "setup: libmlir-19-dev is installed and conflicts with libmlir-22-dev; remove it first" >&2
+  exit 1
+fi
+
+echo "setup: installing ${missing[*]}"
+"${as_root[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
