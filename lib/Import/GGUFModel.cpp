@@ -1,0 +1,313 @@
+//===- GGUFModel.cpp - GGUF `llama` files as a ModelFile ------------------===//
+//
+// Hyperparameters come from the `llama.*` metadata, the vocabulary from
+// `tokenizer.ggml.*`, and the tensors are views into the mapped file. GGUF
+// `llama` weights are stored for interleaved (adjacent-pair) RoPE: the
+// converter permutes Hugging Face's Q and K rows.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Import/GGUF.h"
+#include "tfm/Import/ModelFile.h"
+#include "tfm/Model/ImportError.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+#include <cmath>
+
+using namespace mlir::tfm;
+using llvm::Twine;
+
+namespace {
+
+/// Where the metadata starts: errors about a missing key point here.
+constexpr uint64_t kMetadataOffset = 24;
+/// Caps on hyperparameters, far above any released model.
+constexpr uint64_t kMaxDimension = 1 << 20;
+constexpr uint64_t kMaxContext = 1 << 24;
+constexpr uint64_t kMaxCount = 1 << 16;
+
+class MetadataReader {
+public:
+  MetadataReader(llvm::StringRef file, const GGUFFile &gguf)
+      : file(file), gguf(gguf) {}
+
+  llvm::Error missing(llvm::StringRef key) const {
+    return importError(file, kMetadataOffset,
+                       "metadata has no '" + key + "'");
+  }
+
+  llvm::Expected<int64_t> integer(llvm::StringRef key, uint64_t max,
+                                  std::optional<int64_t> fallback) const {
+    const GGUFValue *value = gguf.lookup(key);
+    if (!value) {
+      if (fallback)
+        return *fallback;
+      return missing(key);
+    }
+    if (!value->isInteger())
+      return importError(file, value->offset,
+                         "'" + key + "' must be an integer, got " +
+                             stringifyGGUFValueType(value->type));
+    bool isSigned = value->type == GGUFValueType::Int8 ||
+                    value->type == GGUFValueType::Int16 ||
+                    value->type == GGUFValueType::Int32 ||
+                    value->type == GGUFValueType::Int64;
+    if ((isSigned && value->signedValue < 0) || value->unsignedValue > max)
+      return importError(file, value->offset,
+                         "'" + key + "' value " +
+                             (isSigned ? Twine(value->signedValue)
+                                       : Twine(value->unsignedValue)) +
+                             " is outside 0.." + Twine(max));
+    return int64_t(value->unsignedValue);
+  }
+
+  llvm::Expected<double> real(llvm::StringRef key, double fallback) const {
+    const GGUFValue *value = gguf.lookup(key);
+    if (!value)
+      return fallback;
+    if (!value->isFloat())
+      return importError(file, value->offset,
+                         "'" + key + "' must be a float, got " +
+                             stringifyGGUFValueType(value->type));
+    if (!std::isfinite(value->floatValue))
+      return importError(file, value->offset,
+                         "'" + key + "' is not finite");
+    return value->floatValue;
+  }
+
+  llvm::Expected<llvm::StringRef> string(llvm::StringRef key) const {
+    const GGUFValue *value = gguf.lookup(key);
+    if (!value)
+      return missing(key);
+    if (value->type != GGUFValueType::String)
+      return importError(file, value->offset,
+                         "'" + key + "' must be a string, got " +
+                             stringifyGGUFValueType(value->type));
+    return value->stringValue;
+  }
+
+  std::optional<bool> flag(llvm::StringRef key) const {
+    const GGUFValue *value = gguf.lookup(key);
+    if (!value || value->type != GGUFValueType::Bool)
+      return std::nullopt;
+    return value->unsignedValue != 0;
+  }
+
+  /// An array whose elements must be one of `allowed`, checked before any
+  /// element is read.
+  llvm::Expected<const GGUFValue *>
+  array(llvm::StringRef key,
+        std::initializer_list<GGUFValueType> allowed) const {
+    const GGUFValue *value = gguf.lookup(key);
+    if (!value)
+      return nullptr;
+    if (value->type != GGUFValueType::Array)
+      return importError(file, value->offset,
+                         "'" + key + "' must be an array, got " +
+                             stringifyGGUFValueType(value->type));
+    if (!llvm::is_contained(allowed, value->elementType))
+      return importError(file, value->offset,
+                         "'" + key + "' elements must be " +
+                             stringifyGGUFValueType(*allowed.begin()) +
+                             ", got " +
+                             stringifyGGUFValueType(value->elementType));
+    return value;
+  }
+
+  llvm::StringRef file;
+  const GGUFFile &gguf;
+};
+
+llvm::Expected<Vocabulary> vocabularyFromMetadata(const MetadataReader &meta) {
+  llvm::Expected<llvm::StringRef> model = meta.string("tokenizer.ggml.model");
+  if (!model)
+    return model.takeError();
+  if (*model != "llama")
+    return importError(meta.file, meta.gguf.lookup("tokenizer.ggml.model")->offset,
+                       "tokenizer model '" + *model +
+                           "' is not supported (tfm reads 'llama', "
+                           "SentencePiece BPE)");
+  llvm::Expected<const GGUFValue *> tokens =
+      meta.array("tokenizer.ggml.tokens", {GGUFValueType::String});
+  llvm::Expected<const GGUFValue *> scores =
+      meta.array("tokenizer.ggml.scores", {GGUFValueType::Float32});
+  llvm::Expected<const GGUFValue *> types =
+      meta.array("tokenizer.ggml.token_type", {GGUFValueType::Int32});
+  if (!tokens)
+    return tokens.takeError();
+  if (!scores)
+    return scores.takeError();
+  if (!types)
+    return types.takeError();
+  if (!*tokens)
+    return meta.missing("tokenizer.ggml.tokens");
+  uint64_t count = (*tokens)->count;
+  for (const GGUFValue *companion : {*scores, *types})
+    if (companion && companion->count != count)
+      return importError(meta.file, companion->offset,
+                         "has " + Twine(companion->count) +
+                             " elements but tokenizer.ggml.tokens has " +
+                             Twine(count));
+
+  Vocabulary vocab;
+  vocab.pieces.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    // SentencePiece marks spaces with U+2581; tfm's pieces use ' '.
+    std::string piece = (*tokens)->strings[i].str();
+    vocab.pieces.push_back(llvm::join(llvm::split(piece, "\xE2\x96\x81"), " "));
+    vocab.scores.push_back(*scores ? float((*scores)->floatElement(i)) : 0.f);
+    int64_t kind = *types ? (*types)->integerElement(i) : 1;
+    if (kind < 1 || kind > 6)
+      return importError(meta.file, (*types)->offset,
+                         "token " + Twine(i) + " has unknown token type " +
+                             Twine(kind));
+    vocab.kinds.push_back(static_cast<TokenKind>(kind));
+  }
+  for (auto [key, field] :
+       {std::pair{"tokenizer.ggml.bos_token_id", &vocab.bosId},
+        std::pair{"tokenizer.ggml.eos_token_id", &vocab.eosId},
+        std::pair{"tokenizer.ggml.unknown_token_id", &vocab.unknownId}}) {
+    llvm::Expected<int64_t> id = meta.integer(key, INT32_MAX, *field);
+    if (!id)
+      return id.takeError();
+    *field = int32_t(*id);
+  }
+  vocab.addBos = meta.flag("tokenizer.ggml.add_bos_token").value_or(true);
+  vocab.addSpacePrefix =
+      meta.flag("tokenizer.ggml.add_space_prefix").value_or(true);
+  if (llvm::Error error = validateVocabulary(vocab, meta.file))
+    return std::move(error);
+  return vocab;
+}
+
+llvm::Error fillLlamaConfig(const MetadataReader &meta, ModelConfig &config) {
+  llvm::Expected<llvm::StringRef> arch = meta.string("general.architecture");
+  if (!arch)
+    return arch.takeError();
+  if (*arch != "llama")
+    return importError(meta.file,
+                       meta.gguf.lookup("general.architecture")->offset,
+                       "unknown architecture '" + *arch +
+                           "' (tfm imports 'llama')");
+  config.arch = ModelArch::Llama;
+  config.ropeInterleaved = true;
+  struct Field {
+    const char *key;
+    int64_t *target;
+    uint64_t max;
+    std::optional<int64_t> fallback;
+  };
+  const Field fields[] = {
+      {"llama.embedding_length", &config.dim, kMaxDimension, std::nullopt},
+      {"llama.feed_forward_length", &config.hiddenDim, kMaxDimension,
+       std::nullopt},
+      {"llama.block_count", &config.numLayers, kMaxCount, std::nullopt},
+      {"llama.attention.head_count", &config.numHeads, kMaxCount,
+       std::nullopt},
+      {"llama.context_length", &config.contextLength, kMaxContext,
+       std::nullopt},
+  };
+  for (const Field &field : fields) {
+    llvm::Expected<int64_t> value =
+        meta.integer(field.key, field.max, field.fallback);
+    if (!value)
+      return value.takeError();
+    *field.target = *value;
+  }
+  llvm::Expected<int64_t> kvHeads = meta.integer(
+      "llama.attention.head_count_kv", kMaxCount, config.numHeads);
+  if (!kvHeads)
+    return kvHeads.takeError();
+  config.numKvHeads = *kvHeads;
+  llvm::Expected<int64_t> rotary =
+      meta.integer("llama.rope.dimension_count", kMaxDimension, 0);
+  if (!rotary)
+    return rotary.takeError();
+  // The whole head rotates when the key is absent or equals head_dim.
+  config.rotaryDim = config.numHeads > 0 && *rotary == config.dim / config.numHeads
+                         ? 0
+                         : *rotary;
+  llvm::Expected<double> theta = meta.real("llama.rope.freq_base", 10000.0);
+  if (!theta)
+    return theta.takeError();
+  config.ropeTheta = *theta;
+  llvm::Expected<double> eps =
+      meta.real("llama.attention.layer_norm_rms_epsilon", 1e-5);
+  if (!eps)
+    return eps.takeError();
+  config.normEps = *eps;
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<std::unique_ptr<ModelFile>>
+mlir::tfm::readGGUFModel(llvm::StringRef path) {
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);
+  if (!buffer)
+    return buffer.takeError();
+  auto model = std::make_unique<ModelFile>();
+  model->format = ModelFormat::GGUF;
+  model->path = path.str();
+  llvm::ArrayRef<uint8_t> bytes = model->keep(std::move(*buffer));
+  llvm::Expected<GGUFFile> gguf = parseGGUF(path, bytes);
+  if (!gguf)
+    return gguf.takeError();
+  MetadataReader meta(path, *gguf);
+  if (llvm::Error error = fillLlamaConfig(meta, model->config))
+    return std::move(error);
+  if (gguf->tensors.empty())
+    return importError(path, 8,
+                       "tensor count is 0 (a vocabulary-only file?)");
+
+  for (const GGUFTensorInfo &info : gguf->tensors) {
+    TensorView view;
+    view.name = info.name.str();
+    for (uint64_t dim : llvm::reverse(info.dims))
+      view.shape.push_back(int64_t(dim));
+    view.type = *weightFormatFromGGML(info.ggmlType);
+    view.fileOffset = gguf->dataOffset + info.offset;
+    view.data = bytes.slice(view.fileOffset, info.byteSize);
+    view.file = path.str();
+    if (llvm::Error error = model->addTensor(std::move(view)))
+      return std::move(error);
+  }
+
+  const TensorView *embedding = model->lookup("token_embd.weight");
+  if (!embedding || embedding->shape.size() != 2)
+    return importError(path, gguf->dataOffset,
+                       "no 2-D tensor 'token_embd.weight'");
+  model->config.vocabSize = embedding->shape[0];
+  model->config.tiedEmbeddings = !model->lookup("output.weight");
+  if (llvm::Error error = validateModelConfig(model->config))
+    return importError(path, kMetadataOffset, llvm::toString(std::move(error)));
+
+  if (gguf->lookup("tokenizer.ggml.tokens")) {
+    llvm::Expected<Vocabulary> vocab = vocabularyFromMetadata(meta);
+    if (!vocab)
+      return vocab.takeError();
+    if (int64_t(vocab->size()) != model->config.vocabSize)
+      return importError(path, gguf->lookup("tokenizer.ggml.tokens")->offset,
+                         "vocabulary has " + Twine(vocab->size()) +
+                             " tokens but token_embd.weight has " +
+                             Twine(model->config.vocabSize) + " rows");
+    model->vocabulary = std::move(*vocab);
+    model->vocabularySource = path.str();
+  }
+  return std::move(model);
+}
+
+llvm::Expected<Vocabulary> mlir::tfm::readGGUFVocabulary(llvm::StringRef path) {
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);
+  if (!buffer)
+    return buffer.takeError();
+  llvm::StringRef data = (*buffer)->getBuffer();
+  llvm::Expected<GGUFFile> gguf = parseGGUF(
+      path, llvm::ArrayRef(reinterpret_cast<const uint8_t *>(data.data()),
+                           data.size()));
+  if (!gguf)
+    return gguf.takeError();
+  // Pieces are copied into the Vocabulary, so the mapping may go.
+  return vocabularyFromMetadata(MetadataReader(path, *gguf));
+}

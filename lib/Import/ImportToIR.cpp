@@ -1,0 +1,101 @@
+//===- ImportToIR.cpp - a model file as a tfm module ----------------------===//
+
+#include "tfm/Import/ImportToIR.h"
+
+#include "tfm/Builder/ModelBuilder.h"
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Model/ImportError.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+std::string formatShape(ArrayRef<int64_t> shape) {
+  return "[" + llvm::join(llvm::map_range(shape, [](int64_t d) {
+                            return std::to_string(d);
+                          }),
+                          ", ") +
+         "]";
+}
+
+Type elementTypeFor(Builder &b, WeightFormat type) {
+  switch (type) {
+  case WeightFormat::F16:
+    return b.getF16Type();
+  case WeightFormat::BF16:
+    return b.getBF16Type();
+  default:
+    return b.getF32Type();
+  }
+}
+
+/// Binds one param to its tensor; the error names the tensor and the file.
+llvm::Error bindParam(ParamOp param, const ModelFile &model) {
+  const TensorView *view = model.lookup(param.getName());
+  if (!view)
+    return importError(model.path, "model has no tensor '" +
+                                       param.getName() + "'");
+  RankedTensorType type = param.getResult().getType();
+  if (ArrayRef<int64_t>(view->shape) != type.getShape())
+    return importError(view->file, view->fileOffset,
+                       "tensor '" + view->name + "' has shape " +
+                           formatShape(view->shape) + ", the model needs " +
+                           formatShape(type.getShape()));
+  Builder b(param.getContext());
+  param.getResult().setType(
+      RankedTensorType::get(type.getShape(), elementTypeFor(b, view->type)));
+  const WeightFormatInfo &info = getWeightFormatInfo(view->type);
+  if (info.quantized)
+    param->setAttr("tfm.storage", b.getStringAttr(info.name));
+  return llvm::Error::success();
+}
+
+DictionaryAttr sourceAttr(Builder &b, const ModelFile &model) {
+  SmallVector<NamedAttribute> entries = {
+      b.getNamedAttr("format",
+                     b.getStringAttr(stringifyModelFormat(model.format))),
+      b.getNamedAttr("path", b.getStringAttr(model.path)),
+      b.getNamedAttr("weight_bytes",
+                     b.getI64IntegerAttr(int64_t(model.totalTensorBytes()))),
+  };
+  if (model.vocabulary) {
+    entries.push_back(b.getNamedAttr(
+        "tokenizer", b.getStringAttr(model.vocabularySource)));
+    entries.push_back(b.getNamedAttr(
+        "vocabulary_size",
+        b.getI64IntegerAttr(int64_t(model.vocabulary->size()))));
+  }
+  return b.getDictionaryAttr(entries);
+}
+
+} // namespace
+
+llvm::Expected<OwningOpRef<ModuleOp>>
+mlir::tfm::importModel(MLIRContext &context, const ModelFile &model,
+                       const ImportOptions &options) {
+  ModelConfig config = model.config;
+  if (options.contextLength > 0)
+    config.contextLength = options.contextLength;
+  llvm::Expected<OwningOpRef<ModuleOp>> module = buildModel(context, config);
+  if (!module)
+    return importError(model.path, llvm::toString(module.takeError()));
+
+  llvm::Error firstError = llvm::Error::success();
+  (*module)->walk([&](ParamOp param) {
+    if (llvm::Error error = bindParam(param, model)) {
+      firstError = std::move(error);
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  if (firstError)
+    return std::move(firstError);
+  Builder b(&context);
+  (*module)->getOperation()->setAttr("tfm.source", sourceAttr(b, model));
+  return std::move(*module);
+}

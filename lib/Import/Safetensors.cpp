@@ -1,0 +1,308 @@
+//===- Safetensors.cpp - Hugging Face safetensors and config.json ---------===//
+//
+// JSON goes through llvm::json. Hugging Face names map onto tfm's GGUF names
+// (`model.layers.3.self_attn.q_proj.weight` -> `blk.3.attn_q.weight`).
+// Hugging Face Llama weights rotate half-split pairs, so the config says
+// so; no weight is permuted.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Import/Safetensors.h"
+
+#include "tfm/Import/ModelFile.h"
+#include "tfm/Model/ByteReader.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Regex.h"
+
+#include <algorithm>
+
+using namespace mlir::tfm;
+using llvm::Twine;
+
+namespace {
+
+constexpr uint64_t kMaxHeaderBytes = 100 << 20;
+constexpr size_t kMaxShards = 4096;
+
+std::optional<WeightFormat> parseDType(llvm::StringRef dtype) {
+  if (dtype == "F32")
+    return WeightFormat::F32;
+  if (dtype == "F16")
+    return WeightFormat::F16;
+  if (dtype == "BF16")
+    return WeightFormat::BF16;
+  return std::nullopt;
+}
+
+llvm::Expected<SafetensorsEntry>
+parseEntry(ByteReader &reader, uint64_t dataStart, llvm::StringRef name,
+           const llvm::json::Value &value) {
+  auto fail = [&](const Twine &message) {
+    return reader.errorAt(8, "tensor '" + name + "': " + message);
+  };
+  const llvm::json::Object *object = value.getAsObject();
+  if (!object)
+    return fail("entry is not an object");
+  SafetensorsEntry entry;
+  entry.name = name.str();
+  std::optional<llvm::StringRef> dtype = object->getString("dtype");
+  if (!dtype)
+    return fail("no string 'dtype'");
+  std::optional<WeightFormat> type = parseDType(*dtype);
+  if (!type)
+    return fail("dtype " + *dtype + " is not supported (F32, F16, BF16 are)");
+  entry.type = *type;
+  const llvm::json::Array *shape = object->getArray("shape");
+  if (!shape || shape->size() > 4)
+    return fail("'shape' must be an array of at most 4 dimensions");
+  uint64_t elements = 1;
+  for (const llvm::json::Value &dim : *shape) {
+    std::optional<int64_t> size = dim.getAsInteger();
+    if (!size || *size < 0)
+      return fail("'shape' holds something other than a size");
+    std::optional<uint64_t> product =
+        llvm::checkedMulUnsigned<uint64_t>(elements, uint64_t(*size));
+    if (!product || *product > uint64_t(INT64_MAX))
+      return fail("element count overflows");
+    elements = *product;
+    entry.shape.push_back(*size);
+  }
+  const llvm::json::Array *offsets = object->getArray("data_offsets");
+  std::optional<int64_t> begin, end;
+  if (offsets && offsets->size() == 2) {
+    begin = (*offsets)[0].getAsInteger();
+    end = (*offsets)[1].getAsInteger();
+  }
+  if (!begin || !end || *begin < 0 || *end < *begin)
+    return fail("'data_offsets' must be two ascending byte offsets");
+  std::optional<uint64_t> bytes = tensorByteSize(*type, elements);
+  if (!bytes || *bytes != uint64_t(*end - *begin))
+    return fail("data_offsets span " + Twine(*end - *begin) +
+                " bytes but the shape needs " +
+                Twine(bytes ? *bytes : 0));
+  std::optional<uint64_t> absoluteEnd =
+      llvm::checkedAddUnsigned<uint64_t>(dataStart, uint64_t(*end));
+  if (!absoluteEnd || *absoluteEnd > reader.size())
+    return fail("data ends past the end of the file");
+  entry.begin = dataStart + uint64_t(*begin);
+  entry.end = *absoluteEnd;
+  return entry;
+}
+
+/// `model.layers.N.<hf>` and the global names, in GGUF terms.
+std::optional<std::string> ggufName(llvm::StringRef hfName) {
+  static const std::pair<const char *, const char *> globals[] = {
+      {"model.embed_tokens.weight", "token_embd.weight"},
+      {"model.norm.weight", "output_norm.weight"},
+      {"lm_head.weight", "output.weight"},
+  };
+  for (auto [hf, gguf] : globals)
+    if (hfName == hf)
+      return std::string(gguf);
+  static const std::pair<const char *, const char *> perLayer[] = {
+      {"input_layernorm.weight", "attn_norm.weight"},
+      {"self_attn.q_proj.weight", "attn_q.weight"},
+      {"self_attn.k_proj.weight", "attn_k.weight"},
+      {"self_attn.v_proj.weight", "attn_v.weight"},
+      {"self_attn.o_proj.weight", "attn_output.weight"},
+      {"post_attention_layernorm.weight", "ffn_norm.weight"},
+      {"mlp.gate_proj.weight", "ffn_gate.weight"},
+      {"mlp.up_proj.weight", "ffn_up.weight"},
+      {"mlp.down_proj.weight", "ffn_down.weight"},
+  };
+  llvm::StringRef rest = hfName;
+  if (!rest.consume_front("model.layers."))
+    return std::nullopt;
+  auto [layerText, suffix] = rest.split('.');
+  unsigned layer;
+  if (layerText.getAsInteger(10, layer))
+    return std::nullopt;
+  for (auto [hf, gguf] : perLayer)
+    if (suffix == hf)
+      return ("blk." + Twine(layer) + "." + gguf).str();
+  return std::nullopt;
+}
+
+llvm::Expected<std::vector<std::string>> listShards(llvm::StringRef dir) {
+  std::vector<std::string> shards;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    if (llvm::sys::path::extension(it->path()) == ".safetensors")
+      shards.push_back(it->path());
+    if (shards.size() > kMaxShards)
+      return importError(dir, "more than " + Twine(kMaxShards) +
+                                  " .safetensors files");
+  }
+  if (ec)
+    return importError(dir, "cannot list: " + ec.message());
+  if (shards.empty())
+    return importError(dir, "no .safetensors files");
+  llvm::sort(shards);
+  return shards;
+}
+
+} // namespace
+
+llvm::Expected<std::vector<SafetensorsEntry>>
+mlir::tfm::parseSafetensors(llvm::StringRef fileName,
+                            llvm::ArrayRef<uint8_t> bytes) {
+  ByteReader reader(fileName, bytes);
+  llvm::Expected<uint64_t> headerLength = reader.read<uint64_t>("header length");
+  if (!headerLength)
+    return headerLength.takeError();
+  if (*headerLength > kMaxHeaderBytes || *headerLength > reader.remaining())
+    return reader.errorAt(0, "header length " + Twine(*headerLength) +
+                                 " exceeds the file or the limit of " +
+                                 Twine(kMaxHeaderBytes));
+  llvm::Expected<llvm::StringRef> header =
+      reader.takeString(*headerLength, "header");
+  if (!header)
+    return header.takeError();
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(*header);
+  if (!json)
+    return reader.errorAt(8, "header is not valid JSON: " +
+                                 llvm::toString(json.takeError()));
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root)
+    return reader.errorAt(8, "header is not a JSON object");
+
+  uint64_t dataStart = 8 + *headerLength;
+  std::vector<SafetensorsEntry> entries;
+  for (const auto &[key, value] : *root) {
+    if (key == "__metadata__")
+      continue;
+    llvm::Expected<SafetensorsEntry> entry =
+        parseEntry(reader, dataStart, key, value);
+    if (!entry)
+      return entry.takeError();
+    entries.push_back(std::move(*entry));
+  }
+  llvm::sort(entries, [](const SafetensorsEntry &a, const SafetensorsEntry &b) {
+    return a.begin < b.begin;
+  });
+  for (size_t i = 1; i < entries.size(); ++i)
+    if (entries[i].begin < entries[i - 1].end)
+      return reader.errorAt(8, "tensor '" + entries[i].name +
+                                   "' data overlaps tensor '" +
+                                   entries[i - 1].name + "'");
+  return entries;
+}
+
+llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
+                                                     llvm::StringRef text) {
+  llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
+  if (!json)
+    return importError(fileName, "not valid JSON: " +
+                                     llvm::toString(json.takeError()));
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root)
+    return importError(fileName, "not a JSON object");
+  const llvm::json::Array *architectures = root->getArray("architectures");
+  std::optional<llvm::StringRef> arch;
+  if (architectures && !architectures->empty())
+    arch = (*architectures)[0].getAsString();
+  if (!arch)
+    return importError(fileName, "no 'architectures' list");
+  if (*arch != "LlamaForCausalLM")
+    return importError(fileName, "unknown architecture '" + *arch +
+                                     "' (tfm imports LlamaForCausalLM)");
+
+  ModelConfig config;
+  config.arch = ModelArch::Llama;
+  config.ropeInterleaved = false;
+  auto integer = [&](llvm::StringRef key, int64_t &target,
+                     std::optional<int64_t> fallback) -> llvm::Error {
+    std::optional<int64_t> value = root->getInteger(key);
+    if (!value && root->get(key) && !root->get(key)->getAsNull())
+      return importError(fileName, "'" + key + "' must be an integer");
+    if (!value && !fallback)
+      return importError(fileName, "no '" + key + "'");
+    target = value ? *value : *fallback;
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = integer("hidden_size", config.dim, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("intermediate_size", config.hiddenDim, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("num_hidden_layers", config.numLayers, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("num_attention_heads", config.numHeads, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("num_key_value_heads", config.numKvHeads,
+                              config.numHeads))
+    return std::move(e);
+  if (llvm::Error e = integer("vocab_size", config.vocabSize, std::nullopt))
+    return std::move(e);
+  if (llvm::Error e = integer("max_position_embeddings", config.contextLength,
+                              std::nullopt))
+    return std::move(e);
+  if (std::optional<int64_t> headDim = root->getInteger("head_dim"))
+    if (config.numHeads > 0 && *headDim * config.numHeads != config.dim)
+      return importError(fileName, "head_dim " + Twine(*headDim) +
+                                       " times num_attention_heads is not "
+                                       "hidden_size; tfm needs them equal");
+  config.ropeTheta = root->getNumber("rope_theta").value_or(10000.0);
+  config.normEps = root->getNumber("rms_norm_eps").value_or(1e-6);
+  config.tiedEmbeddings = root->getBoolean("tie_word_embeddings").value_or(false);
+  if (const llvm::json::Value *scaling = root->get("rope_scaling"))
+    if (!scaling->getAsNull())
+      return importError(fileName, "'rope_scaling' is not supported yet");
+  if (llvm::Error error = validateModelConfig(config))
+    return importError(fileName, llvm::toString(std::move(error)));
+  return config;
+}
+
+llvm::Expected<std::unique_ptr<ModelFile>>
+mlir::tfm::readSafetensorsModel(llvm::StringRef directory) {
+  llvm::SmallString<256> configPath = directory;
+  llvm::sys::path::append(configPath, "config.json");
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> configBuffer =
+      mapFile(configPath);
+  if (!configBuffer)
+    return configBuffer.takeError();
+  llvm::Expected<ModelConfig> config =
+      parseHFConfig(configPath, (*configBuffer)->getBuffer());
+  if (!config)
+    return config.takeError();
+
+  auto model = std::make_unique<ModelFile>();
+  model->format = ModelFormat::Safetensors;
+  model->path = directory.str();
+  model->config = *config;
+  llvm::Expected<std::vector<std::string>> shards = listShards(directory);
+  if (!shards)
+    return shards.takeError();
+  for (const std::string &shard : *shards) {
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(shard);
+    if (!buffer)
+      return buffer.takeError();
+    llvm::ArrayRef<uint8_t> bytes = model->keep(std::move(*buffer));
+    llvm::Expected<std::vector<SafetensorsEntry>> entries =
+        parseSafetensors(shard, bytes);
+    if (!entries)
+      return entries.takeError();
+    for (SafetensorsEntry &entry : *entries) {
+      std::optional<std::string> name = ggufName(entry.name);
+      if (!name)
+        continue; // e.g. rotary_emb.inv_freq buffers of old exports
+      TensorView view;
+      view.name = *name;
+      view.shape = entry.shape;
+      view.type = entry.type;
+      view.file = shard;
+      view.fileOffset = entry.begin;
+      view.data = bytes.slice(entry.begin, entry.end - entry.begin);
+      if (llvm::Error error = model->addTensor(std::move(view)))
+        return std::move(error);
+    }
+  }
+  if (!model->lookup("output.weight"))
+    model->config.tiedEmbeddings = true;
+  return std::move(model);
+}

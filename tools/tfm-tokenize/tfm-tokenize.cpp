@@ -1,0 +1,93 @@
+//===- tfm-tokenize.cpp - encode and decode text with a vocabulary --------===//
+//
+//   tfm-tokenize VOCAB TEXT [--no-bos] [--pieces]
+//   tfm-tokenize VOCAB --decode ID...
+//
+// VOCAB is a GGUF file (its tokenizer.ggml.* metadata) or a llama2.c
+// tokenizer file. Prints the token ids of TEXT, one line, space separated;
+// with --decode prints the text of the ids.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Import/ModelFile.h"
+#include "tfm/Tokenizer/Tokenizer.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir::tfm;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("tfm-tokenize options");
+cl::opt<std::string> vocabPath(cl::Positional, cl::Required,
+                               cl::desc("<GGUF or llama2.c tokenizer file>"),
+                               cl::cat(category));
+cl::list<std::string> inputs(cl::Positional, cl::desc("<text | ids>"),
+                             cl::cat(category));
+cl::opt<bool> noBos("no-bos", cl::desc("Do not prepend BOS"),
+                    cl::cat(category));
+cl::opt<bool> decode("decode", cl::desc("Decode ids into text"),
+                     cl::cat(category));
+cl::opt<bool> showPieces("pieces",
+                         cl::desc("Print each id with its piece, one a line"),
+                         cl::cat(category));
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "tfm-tokenize: " << message << "\n";
+  return 1;
+}
+
+llvm::Expected<Vocabulary> loadVocabulary(llvm::StringRef path) {
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);
+  if (!buffer)
+    return buffer.takeError();
+  if ((*buffer)->getBuffer().starts_with("GGUF"))
+    return readGGUFVocabulary(path);
+  return loadLlama2cTokenizer(path);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv, "Tokenize text\n");
+
+  llvm::Expected<Vocabulary> vocabulary = loadVocabulary(vocabPath);
+  if (!vocabulary)
+    return fail(llvm::toString(vocabulary.takeError()));
+  Tokenizer tokenizer(std::move(*vocabulary));
+
+  if (decode) {
+    std::vector<int32_t> ids;
+    for (const std::string &text : inputs) {
+      int32_t id;
+      if (llvm::StringRef(text).getAsInteger(10, id) || id < 0 ||
+          size_t(id) >= tokenizer.vocabulary().size())
+        return fail("'" + text + "' is not a token id below " +
+                    llvm::Twine(tokenizer.vocabulary().size()));
+      ids.push_back(id);
+    }
+    llvm::outs() << tokenizer.decode(ids) << "\n";
+    return 0;
+  }
+
+  std::string text = llvm::join(inputs, " ");
+  std::vector<int32_t> ids = tokenizer.encode(text, !noBos);
+  if (showPieces) {
+    for (int32_t id : ids)
+      llvm::outs() << id << " '" << tokenizer.vocabulary().pieces[id]
+                   << "'\n";
+    return 0;
+  }
+  llvm::outs() << llvm::join(llvm::map_range(ids, [](int32_t id) {
+                               return std::to_string(id);
+                             }),
+                             " ")
+               << "\n";
+  return 0;
+}
