@@ -4,6 +4,7 @@
 # through use_default_substitutions.
 
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -21,12 +22,16 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.tfm_tools_dir, config.llvm_tools_dir]
-tools = ["tfm-opt", "tfm-build-model"]
+tools = ["tfm-opt", "tfm-build-model", "tfm-import", "tfm-make-model", "tfm-tokenize"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 config.substitutions.append(("%tfm_src_root", config.tfm_src_root))
 config.substitutions.append(("%tfm_obj_root", config.tfm_obj_root))
 config.substitutions.append(("%models", config.tfm_models_dir))
+config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(
+    ("%corrupt", sys.executable + " " + os.path.join(config.test_source_root, "Import", "Inputs", "corrupt.py"))
+)
 
 # Tests that read the real model files in ../shared/models need them present.
 if os.path.isfile(os.path.join(config.tfm_models_dir, "stories260K.bin")):

@@ -149,9 +149,12 @@ mlir::tfm::parseLlama2cTokenizer(llvm::StringRef fileName,
                                                  : TokenKind::Normal);
   }
   if (reader.remaining() != 0)
-    return reader.error(llvm::Twine(reader.remaining()) +
-                        " bytes after the last of " +
-                        llvm::Twine(vocab.size()) + " tokens");
+    return reader.error(
+        llvm::Twine(reader.remaining()) + " bytes after token " +
+        llvm::Twine(vocab.size() - 1) +
+        (expectedSize ? ": the tokenizer has more tokens than the model's "
+                        "vocabulary of " + llvm::Twine(*expectedSize)
+                      : llvm::Twine("")));
   // llama2.c's convention: <unk>, <s>, </s> come first.
   for (int32_t id : {0, 1, 2})
     if (id < int32_t(vocab.size()))
