@@ -121,7 +121,7 @@ void syntheticVocabulary(int64_t size, std::vector<std::string> &pieces,
   types = {2, 3, 3};
   if (size >= 3 + 256 + 1)
     for (int byte = 0; byte < 256; ++byte) {
-      pieces.push_back(llvm::formatv("<0x{0:X2}>", byte).str());
+      pieces.push_back(llvm::formatv("<0x{0:X-2}>", byte).str());
       types.push_back(6);
     }
   for (int64_t i = 0; int64_t(pieces.size()) < size; ++i) {
