@@ -19,12 +19,12 @@ configure_and_build() {
   if command -v ccache >/dev/null; then
     launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   fi
-  if [ ! -f "$BUILD/build.ninja" ]; then
-    cmake -G Ninja -S "$ROOT" -B "$BUILD" \
-      -DCMAKE_BUILD_TYPE=Release \
-      -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-      -DTFM_WERROR=ON -DBUILD_TESTING=ON "${launcher[@]}"
-  fi
+  # Re-running CMake on a configured tree is cheap and keeps options current.
+  cmake -G Ninja -S "$ROOT" -B "$BUILD" \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
+    -DTFM_WERROR=ON -DBUILD_TESTING=ON -DTFM_ENABLE_FUZZERS=ON \
+    "${launcher[@]}" >/dev/null
   ninja -C "$BUILD" "$@"
 }
 

@@ -36,3 +36,12 @@ config.substitutions.append(
 # Tests that read the real model files in ../shared/models need them present.
 if os.path.isfile(os.path.join(config.tfm_models_dir, "stories260K.bin")):
     config.available_features.add("models")
+
+# The libFuzzer targets, when built (-DTFM_ENABLE_FUZZERS=ON).
+if config.tfm_fuzzers:
+    config.available_features.add("fuzzers")
+    config.substitutions.append(("%fuzz_corpus", config.tfm_fuzz_corpus))
+    llvm_config.add_tool_substitutions(
+        ["fuzz-gguf", "fuzz-llama2c", "fuzz-safetensors", "fuzz-hfconfig", "fuzz-tokenizer"],
+        [config.tfm_tools_dir],
+    )

@@ -247,10 +247,16 @@ mlir::tfm::readGGUFModel(llvm::StringRef path) {
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);
   if (!buffer)
     return buffer.takeError();
+  return readGGUFModel(path, std::move(*buffer));
+}
+
+llvm::Expected<std::unique_ptr<ModelFile>>
+mlir::tfm::readGGUFModel(llvm::StringRef path,
+                         std::unique_ptr<llvm::MemoryBuffer> buffer) {
   auto model = std::make_unique<ModelFile>();
   model->format = ModelFormat::GGUF;
   model->path = path.str();
-  llvm::ArrayRef<uint8_t> bytes = model->keep(std::move(*buffer));
+  llvm::ArrayRef<uint8_t> bytes = model->keep(std::move(buffer));
   llvm::Expected<GGUFFile> gguf = parseGGUF(path, bytes);
   if (!gguf)
     return gguf.takeError();

@@ -189,14 +189,11 @@ std::string findTokenizer(llvm::StringRef checkpoint, llvm::StringRef given,
 
 llvm::Expected<std::unique_ptr<ModelFile>>
 mlir::tfm::readLlama2cModel(llvm::StringRef path,
-                            llvm::StringRef tokenizerPath) {
-  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);
-  if (!buffer)
-    return buffer.takeError();
+                            std::unique_ptr<llvm::MemoryBuffer> buffer) {
   auto model = std::make_unique<ModelFile>();
   model->format = ModelFormat::Llama2c;
   model->path = path.str();
-  llvm::ArrayRef<uint8_t> bytes = model->keep(std::move(*buffer));
+  llvm::ArrayRef<uint8_t> bytes = model->keep(std::move(buffer));
 
   ByteReader reader(path, bytes);
   bool sharedClassifier = true;
@@ -210,16 +207,28 @@ mlir::tfm::readLlama2cModel(llvm::StringRef path,
                        Twine(bytes.size() - cursor.offset()) +
                            " bytes after the last weight: the header's "
                            "shapes do not describe this file");
+  return std::move(model);
+}
 
+llvm::Expected<std::unique_ptr<ModelFile>>
+mlir::tfm::readLlama2cModel(llvm::StringRef path,
+                            llvm::StringRef tokenizerPath) {
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);
+  if (!buffer)
+    return buffer.takeError();
+  llvm::Expected<std::unique_ptr<ModelFile>> model =
+      readLlama2cModel(path, std::move(*buffer));
+  if (!model)
+    return model.takeError();
   std::string tokenizer =
-      findTokenizer(path, tokenizerPath, model->config.vocabSize);
+      findTokenizer(path, tokenizerPath, (*model)->config.vocabSize);
   if (tokenizer.empty())
-    return std::move(model);
+    return std::move(*model);
   llvm::Expected<Vocabulary> vocab =
-      loadLlama2cTokenizer(tokenizer, model->config.vocabSize);
+      loadLlama2cTokenizer(tokenizer, (*model)->config.vocabSize);
   if (!vocab)
     return vocab.takeError();
-  model->vocabulary = std::move(*vocab);
-  model->vocabularySource = tokenizer;
-  return std::move(model);
+  (*model)->vocabulary = std::move(*vocab);
+  (*model)->vocabularySource = tokenizer;
+  return std::move(*model);
 }

@@ -89,6 +89,14 @@ openModel(llvm::StringRef path, const OpenOptions &options = {});
 llvm::Expected<std::unique_ptr<ModelFile>> readGGUFModel(llvm::StringRef path);
 llvm::Expected<std::unique_ptr<ModelFile>>
 readLlama2cModel(llvm::StringRef path, llvm::StringRef tokenizerPath);
+
+/// The same readers over bytes already in memory (`path` names them in
+/// errors); the llama2.c one does not look for a tokenizer.
+llvm::Expected<std::unique_ptr<ModelFile>>
+readGGUFModel(llvm::StringRef path, std::unique_ptr<llvm::MemoryBuffer> buffer);
+llvm::Expected<std::unique_ptr<ModelFile>>
+readLlama2cModel(llvm::StringRef path,
+                 std::unique_ptr<llvm::MemoryBuffer> buffer);
 llvm::Expected<std::unique_ptr<ModelFile>>
 readSafetensorsModel(llvm::StringRef directory);
 

@@ -1,0 +1,29 @@
+//===- FuzzGGUF.cpp - libFuzzer target: GGUF model files ------------------===//
+//
+// Parses the input as a GGUF `llama` model: container, metadata,
+// hyperparameters, tensor table and vocabulary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Import/ModelFile.h"
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  auto buffer = llvm::MemoryBuffer::getMemBuffer(
+      llvm::StringRef(reinterpret_cast<const char *>(data), size), "fuzz.gguf",
+      /*RequiresNullTerminator=*/false);
+  llvm::Expected<std::unique_ptr<mlir::tfm::ModelFile>> model =
+      mlir::tfm::readGGUFModel("fuzz.gguf", std::move(buffer));
+  if (!model) {
+    llvm::consumeError(model.takeError());
+    return 0;
+  }
+  // Touch every view: it must lie inside the input.
+  uint64_t sum = 0;
+  for (const mlir::tfm::TensorView &view : (*model)->tensors())
+    if (!view.data.empty())
+      sum += view.data.front() + view.data.back();
+  return sum == UINT64_MAX;
+}
