@@ -286,6 +286,7 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
                        "no 2-D tensor 'token_embd.weight'");
   model->config.vocabSize = embedding->shape[0];
   model->config.tiedEmbeddings = !model->lookup("output.weight");
+  model->tensorIndexOffset = gguf->tensors.front().infoOffset;
   if (llvm::Error error = validateModelConfig(model->config))
     return importError(path, kMetadataOffset, llvm::toString(std::move(error)));
 

@@ -38,7 +38,8 @@ Type elementTypeFor(Builder &b, WeightFormat type) {
 llvm::Error bindParam(ParamOp param, const ModelFile &model) {
   const TensorView *view = model.lookup(param.getName());
   if (!view)
-    return importError(model.path, "model has no tensor '" +
+    return importError(model.path, model.tensorIndexOffset,
+                       "model has no tensor '" +
                                        param.getName() + "'");
   RankedTensorType type = param.getResult().getType();
   if (ArrayRef<int64_t>(view->shape) != type.getShape())

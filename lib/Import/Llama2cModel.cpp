@@ -193,6 +193,7 @@ mlir::tfm::readLlama2cModel(llvm::StringRef path,
   auto model = std::make_unique<ModelFile>();
   model->format = ModelFormat::Llama2c;
   model->path = path.str();
+  model->tensorIndexOffset = kHeaderBytes;
   llvm::ArrayRef<uint8_t> bytes = model->keep(std::move(buffer));
 
   ByteReader reader(path, bytes);

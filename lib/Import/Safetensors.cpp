@@ -194,23 +194,31 @@ mlir::tfm::parseSafetensors(llvm::StringRef fileName,
   return entries;
 }
 
+/// Byte offset of `"key"` in a JSON document, so errors about a field point
+/// at it; 0 when the key is absent.
+static uint64_t offsetOfKey(llvm::StringRef text, llvm::StringRef key) {
+  size_t at = text.find(("\"" + key + "\"").str());
+  return at == llvm::StringRef::npos ? 0 : at;
+}
+
 llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
                                                      llvm::StringRef text) {
   llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
   if (!json)
-    return importError(fileName, "not valid JSON: " +
+    return importError(fileName, 0, "not valid JSON: " +
                                      llvm::toString(json.takeError()));
   const llvm::json::Object *root = json->getAsObject();
   if (!root)
-    return importError(fileName, "not a JSON object");
+    return importError(fileName, 0, "not a JSON object");
   const llvm::json::Array *architectures = root->getArray("architectures");
   std::optional<llvm::StringRef> arch;
   if (architectures && !architectures->empty())
     arch = (*architectures)[0].getAsString();
   if (!arch)
-    return importError(fileName, "no 'architectures' list");
+    return importError(fileName, 0, "no 'architectures' list");
   if (*arch != "LlamaForCausalLM")
-    return importError(fileName, "unknown architecture '" + *arch +
+    return importError(fileName, offsetOfKey(text, "architectures"),
+                       "unknown architecture '" + *arch +
                                      "' (tfm imports LlamaForCausalLM)");
 
   ModelConfig config;
@@ -220,9 +228,10 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
                      std::optional<int64_t> fallback) -> llvm::Error {
     std::optional<int64_t> value = root->getInteger(key);
     if (!value && root->get(key) && !root->get(key)->getAsNull())
-      return importError(fileName, "'" + key + "' must be an integer");
+      return importError(fileName, offsetOfKey(text, key),
+                         "'" + key + "' must be an integer");
     if (!value && !fallback)
-      return importError(fileName, "no '" + key + "'");
+      return importError(fileName, 0, "no '" + key + "'");
     target = value ? *value : *fallback;
     return llvm::Error::success();
   };
@@ -244,7 +253,8 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
     return std::move(e);
   if (std::optional<int64_t> headDim = root->getInteger("head_dim"))
     if (config.numHeads > 0 && *headDim * config.numHeads != config.dim)
-      return importError(fileName, "head_dim " + Twine(*headDim) +
+      return importError(fileName, offsetOfKey(text, "head_dim"),
+                         "head_dim " + Twine(*headDim) +
                                        " times num_attention_heads is not "
                                        "hidden_size; tfm needs them equal");
   config.ropeTheta = root->getNumber("rope_theta").value_or(10000.0);
@@ -252,9 +262,10 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
   config.tiedEmbeddings = root->getBoolean("tie_word_embeddings").value_or(false);
   if (const llvm::json::Value *scaling = root->get("rope_scaling"))
     if (!scaling->getAsNull())
-      return importError(fileName, "'rope_scaling' is not supported yet");
+      return importError(fileName, offsetOfKey(text, "rope_scaling"),
+                         "'rope_scaling' is not supported yet");
   if (llvm::Error error = validateModelConfig(config))
-    return importError(fileName, llvm::toString(std::move(error)));
+    return importError(fileName, 0, llvm::toString(std::move(error)));
   return config;
 }
 
@@ -274,6 +285,7 @@ mlir::tfm::readSafetensorsModel(llvm::StringRef directory) {
   auto model = std::make_unique<ModelFile>();
   model->format = ModelFormat::Safetensors;
   model->path = directory.str();
+  model->tensorIndexOffset = 8; // the JSON header of each shard
   model->config = *config;
   llvm::Expected<std::vector<std::string>> shards = listShards(directory);
   if (!shards)

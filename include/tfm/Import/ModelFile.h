@@ -55,6 +55,9 @@ public:
   std::optional<Vocabulary> vocabulary;
   /// Where the vocabulary came from (the model itself or a tokenizer file).
   std::string vocabularySource;
+  /// Offset of the tensor table (GGUF tensor infos, safetensors header,
+  /// llama2.c weights): where an error about a missing tensor points.
+  uint64_t tensorIndexOffset = 0;
 
   const std::vector<TensorView> &tensors() const { return tensorList; }
   const TensorView *lookup(llvm::StringRef name) const;
