@@ -22,7 +22,10 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.tfm_tools_dir, config.llvm_tools_dir]
-tools = ["tfm-opt", "tfm-build-model", "tfm-import", "tfm-make-model", "tfm-tokenize"]
+tools = [
+    "tfm-opt", "tfm-build-model", "tfm-import", "tfm-make-model", "tfm-tokenize",
+    "tfm-compile", "tfm-reference-check",
+]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 config.substitutions.append(("%tfm_src_root", config.tfm_src_root))

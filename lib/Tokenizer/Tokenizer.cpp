@@ -302,3 +302,24 @@ std::string Tokenizer::decode(llvm::ArrayRef<int32_t> tokens) const {
   }
   return text;
 }
+
+std::vector<uint8_t>
+mlir::tfm::serializeLlama2cTokenizer(llvm::ArrayRef<std::string> pieces,
+                                     llvm::ArrayRef<float> scores) {
+  std::vector<uint8_t> bytes;
+  auto append = [&](const void *data, size_t size) {
+    const auto *begin = static_cast<const uint8_t *>(data);
+    bytes.insert(bytes.end(), begin, begin + size);
+  };
+  int32_t maxLength = 0;
+  for (const std::string &piece : pieces)
+    maxLength = std::max(maxLength, int32_t(piece.size()));
+  append(&maxLength, sizeof(maxLength));
+  for (size_t i = 0; i < pieces.size(); ++i) {
+    int32_t length = int32_t(pieces[i].size());
+    append(&scores[i], sizeof(float));
+    append(&length, sizeof(length));
+    append(pieces[i].data(), pieces[i].size());
+  }
+  return bytes;
+}

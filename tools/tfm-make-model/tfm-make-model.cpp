@@ -14,6 +14,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Import/Dequantize.h"
 #include "tfm/Import/GGUFWriter.h"
+#include "tfm/Tokenizer/Tokenizer.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/StringExtras.h"
@@ -224,16 +225,7 @@ llvm::Error writeLlama2c(const ModelConfig &config,
   std::vector<float> scores;
   std::vector<int32_t> types;
   syntheticVocabulary(config.vocabSize, pieces, scores, types);
-  std::vector<uint8_t> tokenizer;
-  size_t maxLength = 0;
-  for (const std::string &piece : pieces)
-    maxLength = std::max(maxLength, piece.size());
-  append(tokenizer, int32_t(maxLength));
-  for (size_t i = 0; i < pieces.size(); ++i) {
-    append(tokenizer, scores[i]);
-    append(tokenizer, int32_t(pieces[i].size()));
-    tokenizer.insert(tokenizer.end(), pieces[i].begin(), pieces[i].end());
-  }
+  std::vector<uint8_t> tokenizer = serializeLlama2cTokenizer(pieces, scores);
   llvm::SmallString<256> tokenizerPath =
       llvm::sys::path::parent_path(outputPath);
   llvm::sys::path::append(tokenizerPath,

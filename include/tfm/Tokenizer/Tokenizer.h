@@ -60,6 +60,12 @@ llvm::Expected<Vocabulary>
 parseLlama2cTokenizer(llvm::StringRef fileName, llvm::ArrayRef<uint8_t> bytes,
                       std::optional<int64_t> expectedSize = std::nullopt);
 
+/// The bytes of a llama2.c tokenizer file holding `pieces` and `scores`
+/// (the inverse of parseLlama2cTokenizer).
+std::vector<uint8_t>
+serializeLlama2cTokenizer(llvm::ArrayRef<std::string> pieces,
+                          llvm::ArrayRef<float> scores);
+
 /// Reads and parses a llama2.c tokenizer file.
 llvm::Expected<Vocabulary>
 loadLlama2cTokenizer(llvm::StringRef path,

@@ -1,0 +1,36 @@
+//===- CpuTarget.h - the CPU code is generated for --------------*- C++ -*-===//
+
+#ifndef TFM_CODEGEN_CPUTARGET_H
+#define TFM_CODEGEN_CPUTARGET_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir::tfm {
+
+/// What code generation needs to know about a CPU.
+struct CpuTarget {
+  std::string triple;
+  /// LLVM CPU name (`znver4`, `x86-64-v3`, ...).
+  std::string cpu;
+  /// LLVM feature string (`+avx512f,+avx2,...`).
+  std::string features;
+  /// Widest float vector register the generated code uses.
+  unsigned vectorBits = 128;
+  int64_t l1DataBytes = 32 * 1024;
+  int64_t l2Bytes = 1024 * 1024;
+
+  unsigned floatLanes() const { return vectorBits / 32; }
+};
+
+/// Resolves `name` ("host" or an LLVM CPU name such as `znver4`,
+/// `skylake-avx512`, `haswell`, `x86-64-v3`) for the host's architecture.
+/// Unknown names are an error listing how to get the known ones.
+llvm::Expected<CpuTarget> resolveCpuTarget(llvm::StringRef name);
+
+} // namespace mlir::tfm
+
+#endif // TFM_CODEGEN_CPUTARGET_H

@@ -1,0 +1,46 @@
+//===- Passes.h - CPU code generation passes and pipeline -------*- C++ -*-===//
+
+#ifndef TFM_CODEGEN_PASSES_H
+#define TFM_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::tfm {
+
+#define GEN_PASS_DECL
+#include "tfm/Codegen/Passes.h.inc"
+
+/// Options of `tfm-cpu-pipeline`.
+struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  Option<std::string> targetCpu{*this, "target-cpu",
+                                llvm::cl::desc("CPU to generate code for"),
+                                llvm::cl::init("host")};
+  Option<bool> threads{*this, "threads",
+                       llvm::cl::desc("Run hot loops on OpenMP threads"),
+                       llvm::cl::init(true)};
+  Option<bool> vectorize{*this, "vectorize",
+                         llvm::cl::desc("Vectorize the tiled kernels"),
+                         llvm::cl::init(true)};
+};
+
+/// `tfm-cpu-pipeline`: a tfm module to the LLVM dialect (see
+/// docs/codegen.md for the stages). Fails on an unknown target CPU.
+LogicalResult buildTfmCpuPipeline(OpPassManager &pm,
+                                  const CpuPipelineOptions &options);
+
+/// Registers the codegen passes and `tfm-cpu-pipeline`.
+void registerTfmCodegenPassesAndPipelines();
+
+#define GEN_PASS_REGISTRATION
+#include "tfm/Codegen/Passes.h.inc"
+
+} // namespace mlir::tfm
+
+#endif // TFM_CODEGEN_PASSES_H

@@ -1,0 +1,69 @@
+//===- Passes.td - CPU code generation passes --------------*- tablegen -*-===//
+
+#ifndef TFM_CODEGEN_PASSES_TD
+#define TFM_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TfmTileAndVectorize : Pass<"tfm-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile the tagged linalg kernels for threads and vectors, then vectorize";
+  let description = [{
+    Reads the `tfm.kernel` tag that `convert-tfm-to-linalg` puts on each
+    `linalg.generic` and tiles it in two levels: an `scf.forall` over the
+    dimension worth spreading over threads (weight panels of a matmul, KV
+    heads of attention), then `scf.for` loops whose tile is the vector
+    shape, which `linalg::vectorize` turns into vector ops (masked where a
+    dimension is dynamic or not a multiple of the tile).
+
+    Default tile sizes come from the target (see docs/codegen.md):
+
+    | kernel | threads over | vector tile |
+    |--------|--------------|-------------|
+    | `matmul_panels` (tokens, panel, in, lane) | panels | `matmul-rows` x 1 x `matmul-depth` x lanes |
+    | `matmul` (tokens, out, in) | out, by lanes | 1 x lanes x `row-width` |
+    | `attention_scores` (kv head, group, query, key, dim) | kv heads | 1 x 1 x 1 x `attention-keys` x head_dim |
+    | `attention_values` (query, kv head, group, key, dim) | kv heads | 1 x 1 x 1 x `attention-keys` x head_dim |
+    | `row_reduction`, `elementwise` | - | 1 x ... x `row-width` |
+
+    `gather` kernels (embedding lookups) are left for the loop lowering.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect",
+    "::mlir::tensor::TensorDialect", "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+  let options = [
+    Option<"targetCpu", "target-cpu", "std::string", /*default=*/"\"host\"",
+           "CPU whose vector width and caches set the default tiles">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
+           "Vector register width in bits (0: from the target CPU)">,
+    Option<"matmulRows", "matmul-rows", "int64_t", /*default=*/"0",
+           "Token rows per matmul register tile (0: heuristic)">,
+    Option<"matmulDepth", "matmul-depth", "int64_t", /*default=*/"0",
+           "Input features per matmul vector step (0: heuristic)">,
+    Option<"attentionKeys", "attention-keys", "int64_t", /*default=*/"0",
+           "Key positions per attention vector step (0: heuristic)">,
+    Option<"rowWidth", "row-width", "int64_t", /*default=*/"0",
+           "Elements per vector step of row-wise kernels (0: heuristic)">,
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "Tile the thread dimension with scf.forall">,
+    Option<"vectorize", "vectorize", "bool", /*default=*/"true",
+           "Vectorize the innermost tiles (off: scalar loops)">
+  ];
+}
+
+def TfmLowerVectorOps : Pass<"tfm-lower-vector-ops", "::mlir::func::FuncOp"> {
+  let summary = "Lower masked and multi-dimensional vector ops for x86";
+  let description = [{
+    Folds `vector.mask` into masked transfers, lowers transfer permutation
+    maps to broadcasts and transposes, and lowers each
+    `vector.multi_reduction` with the strategy that suits its shape: when
+    the reduced dimension is the innermost one (row sums, dot products over
+    a head) as horizontal reductions; otherwise (matmul over input
+    features, attention over keys) as element-wise adds of whole vectors,
+    which become fused multiply-adds.
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect"];
+}
+
+#endif // TFM_CODEGEN_PASSES_TD

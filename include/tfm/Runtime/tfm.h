@@ -1,0 +1,86 @@
+/*===- tfm.h - C API of models compiled by tfm-compile -------------*- C -*-===*
+ *
+ * Load a directory written by tfm-compile, create contexts (each owns a KV
+ * cache), prefill a prompt in one call, decode token by token. Plain C, no
+ * MLIR or LLVM dependency; link with libtfm_runtime. See docs/c-api.md.
+ *
+ * Thread safety: a model may be shared by any number of contexts used from
+ * different threads at once; one context must be used by one thread at a
+ * time.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef TFM_RUNTIME_TFM_H
+#define TFM_RUNTIME_TFM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define TFM_API __attribute__((visibility("default")))
+#else
+#define TFM_API
+#endif
+
+typedef enum tfm_status {
+  TFM_OK = 0,
+  /* A null pointer, a token id outside the vocabulary, n <= 0, ... */
+  TFM_ERROR_INVALID_ARGUMENT = 1,
+  /* A file of the model directory is missing or unreadable. */
+  TFM_ERROR_IO = 2,
+  /* The directory's files do not fit together (ABI or size mismatch). */
+  TFM_ERROR_FORMAT = 3,
+  /* The tokens do not fit in the rest of the context. */
+  TFM_ERROR_CONTEXT_FULL = 4,
+  TFM_ERROR_OUT_OF_MEMORY = 5,
+} tfm_status;
+
+typedef struct tfm_model tfm_model;
+typedef struct tfm_context tfm_context;
+
+/* The message of the last error on the calling thread ("" if none). */
+TFM_API const char *tfm_last_error(void);
+
+/* Loads DIR (libtfm_model.so + weights.bin, memory-mapped read-only). */
+TFM_API tfm_status tfm_model_load(const char *dir, tfm_model **model);
+TFM_API void tfm_model_free(tfm_model *model);
+
+TFM_API int32_t tfm_model_vocab_size(const tfm_model *model);
+/* Longest context the library was compiled for. */
+TFM_API int32_t tfm_model_max_context(const tfm_model *model);
+/* Bytes of the weights file (read once per decoded token). */
+TFM_API size_t tfm_model_weights_bytes(const tfm_model *model);
+
+/* A context with a KV cache for `context_length` tokens (0: the model's
+ * maximum) whose calls use `threads` threads (0: all cores). */
+TFM_API tfm_status tfm_context_create(tfm_model *model, int32_t context_length,
+                              int32_t threads, tfm_context **context);
+TFM_API void tfm_context_free(tfm_context *context);
+
+/* Runs `n` tokens at the current position in one batched call; on success
+ * `*logits` points at the vocabulary logits of the last token (valid until
+ * the next call on this context). */
+TFM_API tfm_status tfm_prefill(tfm_context *context, const int32_t *tokens, int32_t n,
+                       const float **logits);
+/* Runs one token; same contract as tfm_prefill with n = 1. */
+TFM_API tfm_status tfm_decode(tfm_context *context, int32_t token,
+                      const float **logits);
+
+/* Forgets every token: the next prefill starts at position 0. */
+TFM_API void tfm_context_reset(tfm_context *context);
+/* Tokens in the KV cache. */
+TFM_API int32_t tfm_context_position(const tfm_context *context);
+TFM_API int32_t tfm_context_length(const tfm_context *context);
+/* Bytes of this context's KV cache: layers x 2 x kv_heads x context_length
+ * x head_dim x sizeof(float). */
+TFM_API size_t tfm_context_kv_bytes(const tfm_context *context);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TFM_RUNTIME_TFM_H */

@@ -1,0 +1,102 @@
+//===- Pipelines.cpp - tfm-cpu-pipeline -----------------------------------===//
+//
+// The stages from a tfm module to the LLVM dialect, each an ordinary pass so
+// `tfm-opt --tfm-cpu-pipeline --mlir-print-ir-after-all` shows every step
+// and any prefix can be run alone. docs/codegen.md describes them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Codegen/Passes.h"
+
+#include "tfm/Codegen/CpuTarget.h"
+#include "tfm/Conversion/Passes.h"
+#include "tfm/Dialect/Tfm/Transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+LogicalResult tfm::buildTfmCpuPipeline(OpPassManager &pm,
+                                       const CpuPipelineOptions &options) {
+  llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
+  if (!target) {
+    llvm::consumeError(target.takeError());
+    return failure();
+  }
+
+  // 1. Graph rewrites on tfm.
+  buildTfmGraphPipeline(pm);
+
+  // 2. tfm -> linalg on tensors; the buffer ABI of the entry points.
+  ConvertTfmToLinalgOptions conversion;
+  conversion.weightPanel = target->floatLanes();
+  pm.addPass(createConvertTfmToLinalg(conversion));
+  pm.addPass(createTfmLowerEntryPoints());
+  pm.addPass(createCanonicalizerPass());
+
+  // 3. Bufferization, before tiling: the analysis is much cheaper on the
+  //    un-tiled ops, and tiling and vectorization work on buffers alike.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  pm.addPass(bufferization::createOneShotBufferizePass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // 4. Tiling for threads and vectors, vectorization, vector lowering.
+  TfmTileAndVectorizeOptions tiling;
+  tiling.targetCpu = options.targetCpu;
+  tiling.threads = options.threads;
+  tiling.vectorize = options.vectorize;
+  pm.addNestedPass<func::FuncOp>(createTfmTileAndVectorize(tiling));
+  pm.addNestedPass<func::FuncOp>(createTfmLowerVectorOps());
+  pm.addPass(createCanonicalizerPass());
+
+  // 5. Loops; the thread-level foralls become OpenMP worksharing loops.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  if (options.threads)
+    pm.addPass(createConvertSCFToOpenMPPass());
+
+  // 6. To the LLVM dialect.
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  return success();
+}
+
+void tfm::registerTfmCodegenPassesAndPipelines() {
+  registerTfmCodegenPasses();
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "tfm-cpu-pipeline",
+      "tfm to the LLVM dialect for x86 CPUs: tfm-graph-pipeline, "
+      "convert-tfm-to-linalg, tfm-lower-entry-points, tfm-tile-and-vectorize, "
+      "tfm-lower-vector-ops, one-shot-bufferize, loops, OpenMP, LLVM",
+      [](OpPassManager &pm, const CpuPipelineOptions &options) {
+        return buildTfmCpuPipeline(pm, options);
+      });
+}

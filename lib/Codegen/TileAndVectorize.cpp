@@ -1,0 +1,215 @@
+//===- TileAndVectorize.cpp - tile tagged kernels, then vectorize ---------===//
+//
+// Two tiling levels per kernel: an scf.forall over the dimension that is
+// split across threads, and scf.for loops whose tile is the vector shape.
+// The tile sizes follow from the kernel class (the `tfm.kernel` tag), the
+// vector width of the target and the pass options; docs/codegen.md explains
+// the heuristic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Codegen/Passes.h"
+
+#include "tfm/Codegen/CpuTarget.h"
+#include "tfm/Conversion/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMTILEANDVECTORIZE
+#include "tfm/Codegen/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+/// Tile sizes of one kernel; 0 leaves a dimension whole.
+struct KernelTiles {
+  /// Tiles of the scf.forall spread over threads (empty: no forall).
+  SmallVector<int64_t> threads;
+  /// Tiles of the scf.for loops inside; each tile is vectorized.
+  SmallVector<int64_t> vector;
+};
+
+/// The tile parameters after defaults and overrides.
+struct TileParameters {
+  int64_t lanes;
+  int64_t matmulRows;
+  int64_t matmulDepth;
+  int64_t attentionKeys;
+  int64_t rowWidth;
+};
+
+/// Caps `tile` at a dimension's static size (dynamic sizes keep the tile).
+int64_t capTile(int64_t tile, int64_t size) {
+  return ShapedType::isDynamic(size) ? tile : std::min(tile, size);
+}
+
+/// Tiles for a kernel whose loop ranges are `ranges`, or nullopt for
+/// kernels left to the loop lowering.
+std::optional<KernelTiles> tilesFor(StringRef kernel,
+                                    ArrayRef<int64_t> ranges,
+                                    const TileParameters &p) {
+  size_t rank = ranges.size();
+  KernelTiles tiles;
+  if (kernel == "matmul_panels" && rank == 4) {
+    // (tokens, panel, in, lane): one panel per thread step; a register
+    // tile of matmul-rows tokens x one vector of outputs, stepping
+    // matmul-depth input features at a time.
+    tiles.threads = {0, 1, 0, 0};
+    tiles.vector = {capTile(p.matmulRows, ranges[0]), 1,
+                    capTile(p.matmulDepth, ranges[2]), ranges[3]};
+    return tiles;
+  }
+  if (kernel == "matmul" && rank == 3) {
+    // (tokens, out, in): row-major weights; dot products along `in`.
+    tiles.threads = {0, capTile(p.lanes, ranges[1]), 0};
+    tiles.vector = {1, capTile(p.lanes, ranges[1]),
+                    capTile(p.rowWidth, ranges[2])};
+    return tiles;
+  }
+  if (kernel == "attention_scores" && rank == 5) {
+    // (kv head, group, query, key, dim): dot products over head_dim.
+    tiles.threads = {1, 0, 0, 0, 0};
+    tiles.vector = {1, 1, 1, capTile(p.attentionKeys, ranges[3]), ranges[4]};
+    return tiles;
+  }
+  if (kernel == "attention_values" && rank == 5) {
+    // (query, kv head, group, key, dim): rows of V scaled and summed.
+    tiles.threads = {0, 1, 0, 0, 0};
+    tiles.vector = {1, 1, 1, capTile(p.attentionKeys, ranges[3]), ranges[4]};
+    return tiles;
+  }
+  if (kernel == "row_reduction" || kernel == "elementwise") {
+    tiles.vector.assign(rank, 1);
+    tiles.vector.back() = capTile(p.rowWidth, ranges.back());
+    return tiles;
+  }
+  return std::nullopt;
+}
+
+/// Vector shape of a tile: the tile size, or the whole static dimension.
+std::optional<SmallVector<int64_t>> vectorShape(ArrayRef<int64_t> tiles,
+                                                ArrayRef<int64_t> ranges) {
+  SmallVector<int64_t> shape;
+  for (auto [tile, range] : llvm::zip_equal(tiles, ranges)) {
+    if (tile > 0)
+      shape.push_back(tile);
+    else if (!ShapedType::isDynamic(range))
+      shape.push_back(range);
+    else
+      return std::nullopt;
+  }
+  return shape;
+}
+
+FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 ArrayRef<int64_t> sizes,
+                                 scf::SCFTilingOptions::LoopType loopType) {
+  if (llvm::all_of(sizes, [](int64_t size) { return size == 0; }))
+    return op;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  options.setLoopType(loopType);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), options);
+  if (failed(result))
+    return failure();
+  rewriter.replaceOp(op, result->replacements);
+  return cast<linalg::LinalgOp>(result->tiledOps.back());
+}
+
+struct TfmTileAndVectorizePass
+    : public tfm::impl::TfmTileAndVectorizeBase<TfmTileAndVectorizePass> {
+  using TfmTileAndVectorizeBase::TfmTileAndVectorizeBase;
+
+  LogicalResult initialize(MLIRContext *) override {
+    int64_t bits = vectorBits;
+    if (bits == 0) {
+      llvm::Expected<CpuTarget> target = resolveCpuTarget(targetCpu);
+      if (!target)
+        return emitError(UnknownLoc::get(&getContext()))
+               << llvm::toString(target.takeError());
+      bits = target->vectorBits;
+    }
+    if (bits < 128 || bits % 32 != 0)
+      return emitError(UnknownLoc::get(&getContext()))
+             << "vector-bits must be a multiple of 32 and at least 128";
+    int64_t lanes = bits / 32;
+    auto orDefault = [](int64_t value, int64_t fallback) {
+      return value > 0 ? value : fallback;
+    };
+    parameters = {lanes, orDefault(matmulRows, 4), orDefault(matmulDepth, 1),
+                  orDefault(attentionKeys, 8), orDefault(rowWidth, 2 * lanes)};
+    return success();
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> kernels;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kKernelAttrName))
+        kernels.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp kernel : kernels)
+      if (failed(tileAndVectorize(rewriter, kernel)))
+        return signalPassFailure();
+  }
+
+  LogicalResult tileAndVectorize(RewriterBase &rewriter,
+                                 linalg::GenericOp kernel) {
+    StringRef kind = kernel->getAttrOfType<StringAttr>(kKernelAttrName);
+    SmallVector<int64_t> ranges = kernel.getStaticLoopRanges();
+    std::optional<KernelTiles> tiles = tilesFor(kind, ranges, parameters);
+    if (!tiles)
+      return success();
+    linalg::LinalgOp op = kernel;
+    if (threads && !tiles->threads.empty()) {
+      FailureOr<linalg::LinalgOp> tiled = tile(
+          rewriter, op, tiles->threads, scf::SCFTilingOptions::LoopType::ForallOp);
+      if (failed(tiled))
+        return kernel.emitOpError("could not be tiled over threads");
+      op = *tiled;
+    }
+    SmallVector<int64_t> tiledRanges = op.getStaticLoopRanges();
+    SmallVector<int64_t> loopTiles;
+    for (auto [tileSize, range] : llvm::zip_equal(tiles->vector, tiledRanges))
+      loopTiles.push_back(!ShapedType::isDynamic(range) && tileSize >= range
+                              ? 0
+                              : tileSize);
+    FailureOr<linalg::LinalgOp> tiled = tile(
+        rewriter, op, loopTiles, scf::SCFTilingOptions::LoopType::ForOp);
+    if (failed(tiled))
+      return kernel.emitOpError("could not be tiled for vectors");
+    op = *tiled;
+    if (!vectorize)
+      return success();
+
+    std::optional<SmallVector<int64_t>> shape =
+        vectorShape(tiles->vector, op.getStaticLoopRanges());
+    // Kernels the vectorizer cannot handle stay scalar loops: slower, never
+    // wrong.
+    if (!shape)
+      return success();
+    SmallVector<bool> fixedWidth(shape->size(), false);
+    if (failed(linalg::vectorizeOpPrecondition(op, *shape, fixedWidth)))
+      return success();
+    rewriter.setInsertionPoint(op);
+    FailureOr<linalg::VectorizationResult> result =
+        linalg::vectorize(rewriter, op, *shape, fixedWidth);
+    if (failed(result))
+      return success();
+    rewriter.replaceOp(op, result->replacements);
+    return success();
+  }
+
+  TileParameters parameters{};
+};
+
+} // namespace

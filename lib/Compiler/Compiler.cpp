@@ -1,0 +1,301 @@
+//===- Compiler.cpp - a model file to a native library --------------------===//
+//
+// import -> tfm-cpu-pipeline -> LLVM IR -> O3 -> object (in-process
+// TargetMachine) -> shared library (system linker), plus the weights file,
+// the tokenizer and the manifest. Each stage prints one progress line.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Stages.h"
+
+#include "tfm/Codegen/Passes.h"
+#include "tfm/Conversion/Passes.h"
+#include "tfm/Dialect/Tfm/IR/TfmDialect.h"
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Import/ImportToIR.h"
+#include "tfm/Import/WeightFormat.h"
+#include "tfm/Tokenizer/Tokenizer.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ADT/StringSet.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/Timer.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+/// Prints `[n/N] stage ... (t s)` lines.
+class Progress {
+public:
+  Progress(llvm::raw_ostream *os, int stages) : os(os), stages(stages) {}
+
+  void begin(llvm::StringRef stage) {
+    start = std::chrono::steady_clock::now();
+    if (os)
+      *os << llvm::formatv("[{0}/{1}] {2}", ++current, stages, stage);
+  }
+  void end() {
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    if (os)
+      *os << llvm::formatv(" ({0:F2} s)\n", seconds);
+  }
+
+private:
+  llvm::raw_ostream *os;
+  int stages;
+  int current = 0;
+  std::chrono::steady_clock::time_point start;
+};
+
+std::string pathIn(llvm::StringRef directory, llvm::StringRef file) {
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, file);
+  return std::string(path);
+}
+
+/// The CPU lowering is f32: widens every param and returns the formats that
+/// were not f32 in the file (for the notice).
+llvm::StringSet<> widenParamsToF32(ModuleOp module, const ModelFile &model) {
+  llvm::StringSet<> widened;
+  module.walk([&](ParamOp param) {
+    if (const TensorView *view = model.lookup(param.getName()))
+      if (view->type != WeightFormat::F32)
+        widened.insert(getWeightFormatInfo(view->type).name);
+    auto type = param.getType();
+    param.getResult().setType(
+        RankedTensorType::get(type.getShape(), Float32Type::get(module.getContext())));
+    param->removeAttr("tfm.storage");
+  });
+  return widened;
+}
+
+/// Self-description the runtime reads with dlsym (layout in
+/// include/tfm/Runtime/tfm.h: TFM_INFO_*).
+void addModelInfo(llvm::Module &module, const ModelConfig &config,
+                  int64_t contextLength, int64_t weightsBytes) {
+  std::vector<uint64_t> info = {
+      uint64_t(kModelAbiVersion),   uint64_t(config.vocabSize),
+      uint64_t(config.dim),         uint64_t(config.numLayers),
+      uint64_t(config.numKvHeads),  uint64_t(config.headDim()),
+      uint64_t(contextLength),      uint64_t(weightsBytes)};
+  llvm::Constant *data =
+      llvm::ConstantDataArray::get(module.getContext(), info);
+  auto *global = new llvm::GlobalVariable(
+      module, data->getType(), /*isConstant=*/true,
+      llvm::GlobalValue::ExternalLinkage, data, "tfm_model_info");
+  global->setVisibility(llvm::GlobalValue::DefaultVisibility);
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const CpuTarget &target) {
+  std::string error;
+  llvm::Triple triple(target.triple);
+  const llvm::Target *llvmTarget =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!llvmTarget)
+    return llvm::createStringError(error);
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return llvm::createStringError("cannot create a target machine for " +
+                                   target.cpu);
+  return machine;
+}
+
+llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
+                       llvm::StringRef path) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write " + path);
+  llvm::legacy::PassManager passes;
+  if (machine.addPassesToEmitFile(passes, out.os(), nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit object files");
+  passes.run(module);
+  out.keep();
+  return llvm::Error::success();
+}
+
+/// Links `object` into a shared library with the system compiler driver.
+llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef library,
+                              bool openmp) {
+  llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
+  if (!driver)
+    return llvm::createStringError(
+        "no system linker driver 'cc' on PATH (install gcc or clang)");
+  std::vector<std::string> args = {*driver, "-shared", "-o", library.str(),
+                                   object.str()};
+  if (openmp) {
+    args.push_back("-L" TFM_OPENMP_LIBRARY_DIR);
+    args.push_back("-Wl,-rpath," TFM_OPENMP_LIBRARY_DIR);
+    args.push_back("-lomp");
+  }
+  args.push_back("-lm");
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(*driver, argRefs, std::nullopt, {}, 0,
+                                         0, &message);
+  if (status != 0)
+    return llvm::createStringError("linking " + library + " failed" +
+                                   (message.empty() ? "" : ": " + message));
+  return llvm::Error::success();
+}
+
+llvm::Error writeTokenizer(const ModelFile &model, llvm::StringRef path) {
+  if (!model.vocabulary)
+    return llvm::createStringError(model.path + ": model has no tokenizer");
+  std::vector<uint8_t> bytes = serializeLlama2cTokenizer(
+      model.vocabulary->pieces, model.vocabulary->scores);
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write " + path);
+  os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  return llvm::Error::success();
+}
+
+void registerCompilerDialects(DialectRegistry &registry) {
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<TfmDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
+}
+
+} // namespace
+
+llvm::Error mlir::tfm::compileModel(const ModelFile &model,
+                                    const CompileOptions &options) {
+  if (!model.config.isDecoder() || model.config.arch == ModelArch::T5)
+    return llvm::createStringError(
+        model.path + ": only decoder-only models (llama) compile yet");
+  llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
+  if (!target)
+    return target.takeError();
+  if (std::error_code ec =
+          llvm::sys::fs::create_directories(options.outputDirectory))
+    return llvm::createStringError(ec, "cannot create " +
+                                           options.outputDirectory);
+  Progress progress(options.progress, 6);
+
+  // 1. Import.
+  progress.begin("import " + llvm::sys::path::filename(model.path).str());
+  DialectRegistry registry;
+  registerCompilerDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  ImportOptions importOptions;
+  importOptions.contextLength = options.contextLength;
+  llvm::Expected<OwningOpRef<ModuleOp>> module =
+      importModel(context, model, importOptions);
+  if (!module)
+    return module.takeError();
+  llvm::StringSet<> widened = widenParamsToF32(**module, model);
+  int64_t contextLength = options.contextLength > 0
+                              ? options.contextLength
+                              : model.config.contextLength;
+  progress.end();
+  if (!widened.empty() && options.progress) {
+    std::string formats;
+    for (const auto &format : widened)
+      formats += (formats.empty() ? "" : ", ") + format.getKey().str();
+    *options.progress << "note: " << formats
+                      << " weights are converted to f32 at compile time "
+                         "(native quantized execution is not implemented yet)\n";
+  }
+
+  // 2. MLIR pipeline down to the LLVM dialect.
+  progress.begin("tfm-cpu-pipeline for " + target->cpu + " (" +
+                 std::to_string(target->vectorBits) + "-bit vectors)");
+  PassManager pm(&context);
+  CpuPipelineOptions pipelineOptions;
+  pipelineOptions.targetCpu = options.targetCpu;
+  pipelineOptions.threads = options.threads;
+  if (failed(buildTfmCpuPipeline(pm, pipelineOptions)) ||
+      failed(pm.run(**module)))
+    return llvm::createStringError(model.path +
+                                   ": tfm-cpu-pipeline failed (diagnostics "
+                                   "above)");
+  auto weightsSize = (**module)->getAttrOfType<IntegerAttr>("tfm.weights_size");
+  progress.end();
+
+  // 3. Weights, tokenizer, manifest.
+  progress.begin("write weights, tokenizer and manifest");
+  std::string directory = options.outputDirectory;
+  if (llvm::Error error = writeWeightsFile(
+          **module, model, pathIn(directory, kWeightsFileName)))
+    return error;
+  if (llvm::Error error =
+          writeTokenizer(model, pathIn(directory, kTokenizerFileName)))
+    return error;
+  if (llvm::Error error = writeManifest(
+          model, options, *target, contextLength, weightsSize.getInt(),
+          pathIn(directory, kManifestFileName)))
+    return error;
+  progress.end();
+
+  // 4. LLVM IR, optimized for the target.
+  progress.begin("LLVM IR and -O3");
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(**module, llvmContext, "tfm_model");
+  if (!llvmModule)
+    return llvm::createStringError("translation to LLVM IR failed");
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
+      createTargetMachine(*target);
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  addModelInfo(*llvmModule, model.config, contextLength, weightsSize.getInt());
+  auto optimize = makeOptimizingTransformer(3, 0, machine->get());
+  if (llvm::Error error = optimize(llvmModule.get()))
+    return error;
+  progress.end();
+
+  // 5. Object code, in process.
+  progress.begin("object code");
+  std::string object = pathIn(directory, "model.o");
+  if (llvm::Error error = emitObject(*llvmModule, **machine, object))
+    return error;
+  progress.end();
+
+  // 6. Shared library.
+  progress.begin("link " + std::string(kLibraryFileName));
+  if (llvm::Error error = linkSharedLibrary(
+          object, pathIn(directory, kLibraryFileName), options.threads))
+    return error;
+  llvm::sys::fs::remove(object);
+  progress.end();
+  return llvm::Error::success();
+}

@@ -1,0 +1,130 @@
+//===- Manifest.cpp - manifest.json of a compiled model -------------------===//
+//
+// A human- and tool-readable record of what was compiled and how. The
+// runtime does not need it (the library describes itself through
+// `tfm_model_info`); tfm-run uses the hash to validate its cache.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Stages.h"
+
+#include "tfm/Import/WeightFormat.h"
+#include "tfm/Model/ModelConfig.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/xxhash.h"
+
+#include <set>
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+/// xxh3 of the model's bytes: the file itself, or for a directory its
+/// config.json and safetensors files in name order.
+llvm::Expected<std::string> sourceHash(llvm::StringRef path) {
+  std::vector<std::string> files;
+  if (llvm::sys::fs::is_directory(path)) {
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(path, ec), end;
+         it != end && !ec; it.increment(ec)) {
+      llvm::StringRef name = llvm::sys::path::filename(it->path());
+      if (name == "config.json" || name.ends_with(".safetensors"))
+        files.push_back(it->path());
+    }
+    llvm::sort(files);
+  } else {
+    files.push_back(path.str());
+  }
+  uint64_t hash = 0;
+  for (const std::string &file : files) {
+    auto buffer = mapFile(file);
+    if (!buffer)
+      return buffer.takeError();
+    llvm::ArrayRef<uint8_t> bytes(
+        reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+        (*buffer)->getBufferSize());
+    hash = llvm::xxh3_64bits(bytes) ^ (hash * 0x9E3779B97F4A7C15ull);
+  }
+  return "xxh3:" + llvm::utohexstr(hash, /*LowerCase=*/true, /*Width=*/16);
+}
+
+} // namespace
+
+llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
+                                     const CompileOptions &options,
+                                     const CpuTarget &target,
+                                     int64_t contextLength,
+                                     int64_t weightsBytes,
+                                     llvm::StringRef path) {
+  llvm::Expected<std::string> hash = sourceHash(model.path);
+  if (!hash)
+    return hash.takeError();
+  const ModelConfig &config = model.config;
+  std::set<std::string> formats;
+  for (const TensorView &view : model.tensors())
+    formats.insert(getWeightFormatInfo(view.type).name.str());
+
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write " + path);
+  llvm::json::OStream json(os, 2);
+  json.object([&] {
+    json.attribute("tfm_version", TFM_VERSION);
+    json.attribute("abi_version", kModelAbiVersion);
+    json.attributeObject("source", [&] {
+      json.attribute("path", model.path);
+      json.attribute("format", stringifyModelFormat(model.format));
+      json.attribute("hash", *hash);
+      json.attributeArray("weight_formats", [&] {
+        for (const std::string &format : formats)
+          json.value(format);
+      });
+    });
+    json.attributeObject("hyperparameters", [&] {
+      json.attribute("arch", stringifyModelArch(config.arch));
+      json.attribute("vocab_size", config.vocabSize);
+      json.attribute("dim", config.dim);
+      json.attribute("hidden_dim", config.hiddenDim);
+      json.attribute("layers", config.numLayers);
+      json.attribute("heads", config.numHeads);
+      json.attribute("kv_heads", config.numKvHeads);
+      json.attribute("head_dim", config.headDim());
+      json.attribute("rope_theta", config.ropeTheta);
+      json.attribute("norm_eps", config.normEps);
+      json.attribute("tied_embeddings", config.tiedEmbeddings);
+    });
+    json.attributeObject("compile_options", [&] {
+      json.attribute("context_length", contextLength);
+      json.attribute("target_cpu", options.targetCpu);
+      json.attribute("cpu", target.cpu);
+      json.attribute("vector_bits", int64_t(target.vectorBits));
+      json.attribute("threads", options.threads ? "openmp" : "none");
+      json.attribute("weights_type", "f32");
+      json.attribute("kv_cache_type", "f32");
+    });
+    json.attributeObject("files", [&] {
+      json.attribute("library", kLibraryFileName);
+      json.attribute("weights", kWeightsFileName);
+      json.attribute("weights_bytes", weightsBytes);
+      json.attribute("tokenizer", kTokenizerFileName);
+    });
+    if (model.vocabulary) {
+      json.attributeObject("tokenizer", [&] {
+        json.attribute("bos_id", model.vocabulary->bosId);
+        json.attribute("eos_id", model.vocabulary->eosId);
+        json.attribute("unknown_id", model.vocabulary->unknownId);
+        json.attribute("add_bos", model.vocabulary->addBos);
+        json.attribute("add_space_prefix", model.vocabulary->addSpacePrefix);
+      });
+    }
+  });
+  os << "\n";
+  return llvm::Error::success();
+}

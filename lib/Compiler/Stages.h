@@ -1,0 +1,30 @@
+//===- Stages.h - the stages of compileModel --------------------*- C++ -*-===//
+
+#ifndef TFM_LIB_COMPILER_STAGES_H
+#define TFM_LIB_COMPILER_STAGES_H
+
+#include "tfm/Codegen/CpuTarget.h"
+#include "tfm/Compiler/Compiler.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::tfm {
+
+/// Version of the ABI between generated libraries and lib/Runtime; stored
+/// first in `tfm_model_info`.
+inline constexpr int64_t kModelAbiVersion = 1;
+
+/// Writes the weights listed in the module's `tfm.weights` attribute (set by
+/// tfm-lower-entry-points) to `path` as f32, packed into panels where the
+/// entry says so.
+llvm::Error writeWeightsFile(ModuleOp module, const ModelFile &model,
+                             llvm::StringRef path);
+
+/// Writes manifest.json.
+llvm::Error writeManifest(const ModelFile &model, const CompileOptions &options,
+                          const CpuTarget &target, int64_t contextLength,
+                          int64_t weightsBytes, llvm::StringRef path);
+
+} // namespace mlir::tfm
+
+#endif // TFM_LIB_COMPILER_STAGES_H

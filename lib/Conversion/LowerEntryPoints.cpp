@@ -1,0 +1,194 @@
+//===- LowerEntryPoints.cpp - buffer ABI for model functions --------------===//
+//
+// The runtime calls model functions through their C interface with buffers
+// it owns: the mapped weights file, the token ids, the KV cache and the
+// logits. This pass fixes that ABI while the body is still on tensors, so
+// one-shot bufferization afterwards only has to respect `to_tensor` and
+// `materialize_in_destination` at the boundary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Conversion/Passes.h"
+
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/Support/MathExtras.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMLOWERENTRYPOINTS
+#include "tfm/Conversion/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+/// Tensors in the weights file start at multiples of this (a cache line and
+/// an AVX-512 vector).
+constexpr int64_t kWeightAlignment = 64;
+
+/// One tensor of the weights file: a param name in one layout.
+using WeightKey = std::pair<StringAttr, Type>;
+
+/// Byte offsets of every distinct weight, in order of first use.
+struct WeightsLayout {
+  llvm::MapVector<WeightKey, int64_t> offsets;
+  int64_t size = 0;
+
+  int64_t place(ParamOp param) {
+    WeightKey key{param.getNameAttr(), param.getType()};
+    auto [it, inserted] = offsets.insert({key, 0});
+    if (inserted) {
+      auto type = cast<RankedTensorType>(param.getType());
+      it->second = llvm::alignTo(size, kWeightAlignment);
+      size = it->second +
+             type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    }
+    return it->second;
+  }
+};
+
+MemRefType bufferTypeOf(RankedTensorType type) {
+  return MemRefType::get(type.getShape(), type.getElementType());
+}
+
+/// Replaces every `tfm.param` of `func` by a view into `weights`; params
+/// with one name and type share one view.
+void bindParams(func::FuncOp func, Value weights, WeightsLayout &layout) {
+  OpBuilder builder(func.getContext());
+  builder.setInsertionPointToStart(&func.front());
+  llvm::DenseMap<WeightKey, Value> views;
+  SmallVector<ParamOp> params;
+  func.walk([&](ParamOp param) { params.push_back(param); });
+  for (ParamOp param : params) {
+    WeightKey key{param.getNameAttr(), param.getType()};
+    Value &view = views[key];
+    if (!view) {
+      Location loc = param.getLoc();
+      auto type = cast<RankedTensorType>(param.getType());
+      Value offset =
+          arith::ConstantIndexOp::create(builder, loc, layout.place(param));
+      Value buffer = memref::ViewOp::create(builder, loc, bufferTypeOf(type),
+                                            weights, offset, ValueRange{});
+      view = bufferization::ToTensorOp::create(builder, loc, type, buffer,
+                                               /*restrict=*/true,
+                                               /*writable=*/false);
+    }
+    param.replaceAllUsesWith(view);
+    param.erase();
+  }
+}
+
+/// Index of the KV-cache argument a result of `type` writes back to, if any.
+std::optional<unsigned> inPlaceArgument(func::FuncOp func, Type type) {
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+    if (func.getArgAttr(i, kKVCacheArgAttrName) &&
+        func.getArgument(i).getType() == type)
+      return i;
+  return std::nullopt;
+}
+
+LogicalResult lowerFunction(func::FuncOp func, WeightsLayout &layout) {
+  MLIRContext *context = func.getContext();
+  Location loc = func.getLoc();
+  if (!func.getBody().hasOneBlock())
+    return func.emitOpError("model functions must have a single block");
+  Block &entry = func.front();
+  auto returnOp = cast<func::ReturnOp>(entry.getTerminator());
+
+  // Results: the KV cache goes back into its argument, others into new
+  // trailing output buffers.
+  SmallVector<std::pair<Value, std::optional<unsigned>>> results;
+  for (Value result : returnOp.getOperands()) {
+    if (!isa<RankedTensorType>(result.getType()))
+      return func.emitOpError("returns a non-tensor value of type ")
+             << result.getType();
+    results.push_back({result, inPlaceArgument(func, result.getType())});
+  }
+
+  // Tensor arguments become buffers read through `to_tensor`.
+  OpBuilder builder(context);
+  builder.setInsertionPointToStart(&entry);
+  SmallVector<Value> tensorArguments;
+  for (BlockArgument argument : entry.getArguments()) {
+    auto type = dyn_cast<RankedTensorType>(argument.getType());
+    if (!type)
+      continue;
+    argument.setType(bufferTypeOf(type));
+    bool isCache = func.getArgAttr(argument.getArgNumber(), kKVCacheArgAttrName) != nullptr;
+    auto asTensor = bufferization::ToTensorOp::create(
+        builder, loc, type, argument, /*restrict=*/true, /*writable=*/isCache);
+    argument.replaceAllUsesExcept(asTensor, asTensor);
+  }
+
+  // Outputs.
+  builder.setInsertionPoint(returnOp);
+  for (auto [value, inPlace] : results) {
+    Value destination;
+    if (inPlace) {
+      destination = func.getArgument(*inPlace);
+    } else {
+      auto type = bufferTypeOf(cast<RankedTensorType>(value.getType()));
+      destination = entry.addArgument(type, loc);
+    }
+    bufferization::MaterializeInDestinationOp::create(
+        builder, loc, TypeRange{}, value, destination, /*restrict=*/true,
+        /*writable=*/true);
+  }
+  func::ReturnOp::create(builder, loc);
+  returnOp.erase();
+
+  // The weights come first.
+  auto weightsType =
+      MemRefType::get({ShapedType::kDynamic}, IntegerType::get(context, 8));
+  SmallVector<DictionaryAttr> argumentAttrs;
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+    argumentAttrs.push_back(func.getArgAttrDict(i));
+  Value weights = entry.insertArgument(0u, weightsType, loc);
+  argumentAttrs.insert(argumentAttrs.begin(), DictionaryAttr());
+  argumentAttrs.resize(entry.getNumArguments());
+  func.setType(FunctionType::get(context, entry.getArgumentTypes(), {}));
+  func.setAllArgAttrs(llvm::map_to_vector(argumentAttrs, [&](DictionaryAttr a) {
+    return a ? a : DictionaryAttr::get(context);
+  }));
+  func.removeResAttrsAttr();
+  func->setAttr("llvm.emit_c_interface", UnitAttr::get(context));
+  bindParams(func, weights, layout);
+  return success();
+}
+
+/// Records the layout of the weights file on the module.
+void recordLayout(ModuleOp module, const WeightsLayout &layout) {
+  Builder builder(module.getContext());
+  SmallVector<Attribute> entries;
+  for (auto &[key, offset] : layout.offsets) {
+    auto type = cast<RankedTensorType>(key.second);
+    NamedAttrList fields;
+    fields.append("name", key.first);
+    fields.append("offset", builder.getI64IntegerAttr(offset));
+    fields.append("shape", builder.getDenseI64ArrayAttr(type.getShape()));
+    int64_t panel = type.getRank() == 3 ? type.getDimSize(2) : 0;
+    fields.append("panel", builder.getI64IntegerAttr(panel));
+    entries.push_back(fields.getDictionary(module.getContext()));
+  }
+  module->setAttr("tfm.weights", builder.getArrayAttr(entries));
+  module->setAttr("tfm.weights_size", builder.getI64IntegerAttr(layout.size));
+}
+
+struct TfmLowerEntryPointsPass
+    : public tfm::impl::TfmLowerEntryPointsBase<TfmLowerEntryPointsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    WeightsLayout layout;
+    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+      if (func.isExternal())
+        continue;
+      if (failed(lowerFunction(func, layout)))
+        return signalPassFailure();
+    }
+    recordLayout(module, layout);
+  }
+};
+
+} // namespace

@@ -1,0 +1,1066 @@
+//===- TfmToLinalg.cpp - lower tfm compute ops to linalg on tensors -------===//
+//
+// Each tfm op becomes one or a few `linalg.generic` ops plus tensor reshapes
+// and slices. The generics are written so the loop order suits the CPU: the
+// innermost iteration dimension is the contiguous one in memory (the packed
+// output features of a linear layer, the head dimension of attention), and
+// every generic carries a `tfm.kernel` tag naming its kernel class, which is
+// how tfm-tile-and-vectorize picks tile sizes without pattern-matching maps.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Dialect/Tfm/IR/TfmTypes.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_CONVERTTFMTOLINALG
+#include "tfm/Conversion/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+using IteratorType = utils::IteratorType;
+constexpr IteratorType kParallel = IteratorType::parallel;
+constexpr IteratorType kReduction = IteratorType::reduction;
+
+/// Builds the body of a generic from its block arguments (inputs, then
+/// outputs); returns the values to yield.
+using BodyBuilder =
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
+
+//===----------------------------------------------------------------------===//
+// Small builders
+//===----------------------------------------------------------------------===//
+
+/// The affine map selecting iteration dimensions `dims` out of `rank`.
+AffineMap selectDims(MLIRContext *context, unsigned rank,
+                     ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned dim : dims)
+    exprs.push_back(getAffineDimExpr(dim, context));
+  return AffineMap::get(rank, 0, exprs, context);
+}
+
+Value f32Constant(OpBuilder &b, Location loc, double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+}
+
+Value indexConstant(OpBuilder &b, Location loc, int64_t value) {
+  return arith::ConstantIndexOp::create(b, loc, value);
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
+  return tensor::EmptyOp::create(b, loc, sizes, b.getF32Type());
+}
+
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   double value) {
+  Value init = emptyTensor(b, loc, sizes);
+  return linalg::FillOp::create(b, loc, ValueRange{f32Constant(b, loc, value)},
+                                ValueRange{init})
+      .getResult(0);
+}
+
+/// A tagged `linalg.generic` with one result per output.
+SmallVector<Value> buildGeneric(OpBuilder &b, Location loc, StringRef kernel,
+                                ValueRange inputs, ValueRange outputs,
+                                ArrayRef<AffineMap> maps,
+                                ArrayRef<IteratorType> iterators,
+                                BodyBuilder body) {
+  auto generic = linalg::GenericOp::create(
+      b, loc, ValueRange(outputs).getTypes(), inputs, outputs, maps, iterators,
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        linalg::YieldOp::create(nested, nestedLoc, body(nested, nestedLoc, args));
+      });
+  generic->setAttr(kKernelAttrName, b.getStringAttr(kernel));
+  return SmallVector<Value>(generic.getResults());
+}
+
+/// `out = fn(inputs...)` element-wise over the shape of `shapeOf`; every
+/// input is read through its map.
+Value buildElementwise(OpBuilder &b, Location loc, Value shapeOf,
+                       ValueRange inputs, ArrayRef<AffineMap> inputMaps,
+                       function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  auto type = cast<RankedTensorType>(shapeOf.getType());
+  unsigned rank = type.getRank();
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = emptyTensor(b, loc, tensor::getMixedSizes(b, loc, shapeOf));
+  return buildGeneric(b, loc, "elementwise", inputs, init, maps,
+                      SmallVector<IteratorType>(rank, kParallel),
+                      [&](OpBuilder &nb, Location nl, ValueRange args) {
+                        return SmallVector<Value>{
+                            fn(nb, nl, args.drop_back())};
+                      })
+      .front();
+}
+
+/// Reduces the last dimension of `input`: `acc = combine(acc, x)` starting
+/// from `initial`. `extraInputs` are read with `extraMaps`.
+Value buildRowReduction(
+    OpBuilder &b, Location loc, Value input, double initial,
+    ValueRange extraInputs, ArrayRef<AffineMap> extraMaps,
+    function_ref<Value(OpBuilder &, Location, ValueRange, Value)> combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  unsigned rank = type.getRank();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+  sizes.pop_back();
+  Value init = filledTensor(b, loc, sizes, initial);
+  MLIRContext *context = b.getContext();
+  AffineMap rowMap = AffineMap::get(
+      rank, 0, b.getMultiDimIdentityMap(rank).getResults().drop_back(),
+      context);
+  SmallVector<Value> inputs{input};
+  llvm::append_range(inputs, extraInputs);
+  SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(rank)};
+  llvm::append_range(maps, extraMaps);
+  maps.push_back(rowMap);
+  SmallVector<IteratorType> iterators(rank, kParallel);
+  iterators.back() = kReduction;
+  return buildGeneric(b, loc, "row_reduction", inputs, init, maps, iterators,
+                      [&](OpBuilder &nb, Location nl, ValueRange args) {
+                        return SmallVector<Value>{
+                            combine(nb, nl, args.drop_back(), args.back())};
+                      })
+      .front();
+}
+
+/// Map of a row tensor (all dims but the last) inside a `rank`-dim space.
+AffineMap rowMap(MLIRContext *context, unsigned rank) {
+  SmallVector<unsigned> dims;
+  for (unsigned d = 0; d + 1 < rank; ++d)
+    dims.push_back(d);
+  return selectDims(context, rank, dims);
+}
+
+/// Map of a vector over the last dim inside a `rank`-dim space.
+AffineMap lastDimMap(MLIRContext *context, unsigned rank) {
+  return selectDims(context, rank, {rank - 1});
+}
+
+Value activation(OpBuilder &b, Location loc, Activation kind, Value x) {
+  switch (kind) {
+  case Activation::relu:
+    return arith::MaximumFOp::create(b, loc, x, f32Constant(b, loc, 0.0));
+  case Activation::gelu: {
+    Value scaled = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, M_SQRT1_2));
+    Value erf = math::ErfOp::create(b, loc, scaled);
+    Value onePlus = arith::AddFOp::create(b, loc, erf, f32Constant(b, loc, 1.0));
+    Value half = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, 0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case Activation::gelu_tanh: {
+    Value cube = arith::MulFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, x, x), x);
+    Value inner = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, cube, f32Constant(b, loc, 0.044715)));
+    Value scaled = arith::MulFOp::create(
+        b, loc, inner, f32Constant(b, loc, std::sqrt(2.0 / M_PI)));
+    Value onePlus = arith::AddFOp::create(b, loc, math::TanhOp::create(b, loc, scaled),
+                                          f32Constant(b, loc, 1.0));
+    Value half = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, 0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case Activation::silu: {
+    Value negated = arith::NegFOp::create(b, loc, x);
+    Value denominator = arith::AddFOp::create(
+        b, loc, math::ExpOp::create(b, loc, negated), f32Constant(b, loc, 1.0));
+    return arith::DivFOp::create(b, loc, x, denominator);
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+/// `[d0, d1 * d2]` -> `[d0, d1, d2]`.
+Value splitLastDim(OpBuilder &b, Location loc, Value value,
+                   ArrayRef<int64_t> innerShape) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape().drop_back());
+  llvm::append_range(shape, innerShape);
+  SmallVector<ReassociationIndices> reassociation;
+  int64_t rank = type.getRank();
+  for (int64_t d = 0; d + 1 < rank; ++d)
+    reassociation.push_back({d});
+  ReassociationIndices last;
+  for (int64_t d = 0; d < static_cast<int64_t>(innerShape.size()); ++d)
+    last.push_back(rank - 1 + d);
+  reassociation.push_back(last);
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<OpFoldResult> outputShape =
+      tensor::getMixedSizes(b, loc, value);
+  outputShape.pop_back();
+  for (int64_t size : innerShape)
+    outputShape.push_back(b.getIndexAttr(size));
+  return tensor::ExpandShapeOp::create(b, loc, resultType, value, reassociation,
+                                       outputShape);
+}
+
+/// Merges the dims from `firstMerged` on into one.
+Value mergeTrailingDims(OpBuilder &b, Location loc, Value value,
+                        int64_t firstMerged) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<ReassociationIndices> reassociation;
+  for (int64_t d = 0; d < firstMerged; ++d)
+    reassociation.push_back({d});
+  ReassociationIndices last;
+  for (int64_t d = firstMerged; d < type.getRank(); ++d)
+    last.push_back(d);
+  reassociation.push_back(last);
+  return tensor::CollapseShapeOp::create(b, loc, value, reassociation);
+}
+
+OpFoldResult dimOf(OpBuilder &b, Location loc, Value value, int64_t dim) {
+  return tensor::getMixedSize(b, loc, value, dim);
+}
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+/// Where the keys and values of an attention come from.
+enum class KVLayout {
+  /// `[kv_heads, tokens, head_dim]`: a slice of the KV cache.
+  HeadMajor,
+  /// `[tokens, kv_heads, head_dim]`: projections of the current tokens.
+  TokenMajor,
+};
+
+/// Softmax attention of `queries [S, KVH, G, D]` over `keys`/`values`
+/// (layout `kvLayout`). With `causalOffset`, query `i` sees keys
+/// `j <= i + causalOffset`. Returns `[S, KVH, G, D]`.
+Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
+                     Value values, KVLayout kvLayout, Value causalOffset,
+                     double scale) {
+  MLIRContext *context = b.getContext();
+  bool headMajor = kvLayout == KVLayout::HeadMajor;
+  OpFoldResult seq = dimOf(b, loc, queries, 0);
+  OpFoldResult kvHeads = dimOf(b, loc, queries, 1);
+  OpFoldResult group = dimOf(b, loc, queries, 2);
+  OpFoldResult headDim = dimOf(b, loc, queries, 3);
+  OpFoldResult tokens = dimOf(b, loc, keys, headMajor ? 1 : 0);
+
+  // scores[h, g, i, j] = q[i, h, g, :] . k[h, j, :]   (dims h g i j d)
+  Value scoresInit = filledTensor(b, loc, {kvHeads, group, seq, tokens}, 0.0);
+  AffineMap keyMap = headMajor ? selectDims(context, 5, {0, 3, 4})
+                               : selectDims(context, 5, {3, 0, 4});
+  Value scores =
+      buildGeneric(
+          b, loc, "attention_scores", ValueRange{queries, keys}, scoresInit,
+          {selectDims(context, 5, {2, 0, 1, 4}), keyMap,
+           selectDims(context, 5, {0, 1, 2, 3})},
+          {kParallel, kParallel, kParallel, kParallel, kReduction},
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+            return SmallVector<Value>{
+                arith::AddFOp::create(nb, nl, args[2], product)};
+          })
+          .front();
+
+  // Scale and mask: masked positions become -inf, so exp() gives 0.
+  Value scaleValue = f32Constant(b, loc, scale);
+  Value minusInf = f32Constant(b, loc, -std::numeric_limits<float>::infinity());
+  Value logits = buildElementwise(
+      b, loc, scores, scores, {b.getMultiDimIdentityMap(4)},
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value scaled = arith::MulFOp::create(nb, nl, args[0], scaleValue);
+        if (!causalOffset)
+          return scaled;
+        Value query = linalg::IndexOp::create(nb, nl, 2);
+        Value key = linalg::IndexOp::create(nb, nl, 3);
+        Value lastVisible = arith::AddIOp::create(nb, nl, query, causalOffset);
+        Value masked = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ugt,
+                                             key, lastVisible);
+        return arith::SelectOp::create(nb, nl, masked, minusInf, scaled);
+      });
+
+  // Numerically stable softmax over j.
+  Value rowMax = buildRowReduction(
+      b, loc, logits, -std::numeric_limits<float>::infinity(), {}, {},
+      [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+        return arith::MaximumFOp::create(nb, nl, x[0], acc);
+      });
+  AffineMap rows = rowMap(context, 4);
+  Value rowSum = buildRowReduction(
+      b, loc, logits, 0.0, rowMax, {rows},
+      [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+        Value shifted = arith::SubFOp::create(nb, nl, x[0], x[1]);
+        return arith::AddFOp::create(nb, nl, acc,
+                                     math::ExpOp::create(nb, nl, shifted));
+      });
+  Value probabilities = buildElementwise(
+      b, loc, logits, ValueRange{logits, rowMax, rowSum},
+      {b.getMultiDimIdentityMap(4), rows, rows},
+      [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        Value shifted = arith::SubFOp::create(nb, nl, x[0], x[1]);
+        return arith::DivFOp::create(nb, nl, math::ExpOp::create(nb, nl, shifted),
+                                     x[2]);
+      });
+
+  // out[i, h, g, :] = sum_j p[h, g, i, j] * v[h, j, :]   (dims i h g j d)
+  Value outInit = filledTensor(b, loc, {seq, kvHeads, group, headDim}, 0.0);
+  AffineMap valueMap = headMajor ? selectDims(context, 5, {1, 3, 4})
+                                 : selectDims(context, 5, {3, 1, 4});
+  return buildGeneric(
+             b, loc, "attention_values", ValueRange{probabilities, values},
+             outInit,
+             {selectDims(context, 5, {1, 2, 0, 3}), valueMap,
+              selectDims(context, 5, {0, 1, 2, 4})},
+             {kParallel, kParallel, kParallel, kReduction, kParallel},
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+               return SmallVector<Value>{
+                   arith::AddFOp::create(nb, nl, args[2], product)};
+             })
+      .front();
+}
+
+/// `[S, H * D]` queries -> `[S, KVH, H / KVH, D]`.
+Value groupQueries(OpBuilder &b, Location loc, Value query, int64_t numHeads,
+                   int64_t kvHeads) {
+  int64_t features = cast<RankedTensorType>(query.getType()).getDimSize(1);
+  int64_t headDim = features / numHeads;
+  return splitLastDim(b, loc, query, {kvHeads, numHeads / kvHeads, headDim});
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value table = adaptor.getTable();
+    Value tokens = adaptor.getTokens();
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<OpFoldResult> sizes{
+        dimOf(rewriter, loc, tokens, 0),
+        rewriter.getIndexAttr(resultType.getDimSize(1))};
+    Value init = emptyTensor(rewriter, loc, sizes);
+    MLIRContext *context = rewriter.getContext();
+    Value result =
+        buildGeneric(rewriter, loc, "gather", tokens, init,
+                     {selectDims(context, 2, {0}),
+                      AffineMap::getMultiDimIdentityMap(2, context)},
+                     {kParallel, kParallel},
+                     [&](OpBuilder &nb, Location nl, ValueRange args) {
+                       Value row = arith::IndexCastOp::create(
+                           nb, nl, nb.getIndexType(), args[0]);
+                       Value column = linalg::IndexOp::create(nb, nl, 1);
+                       return SmallVector<Value>{tensor::ExtractOp::create(
+                           nb, nl, table, ValueRange{row, column})};
+                     })
+            .front();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(input.getType());
+    unsigned rank = type.getRank();
+    double features = type.getShape().back();
+    Value sumOfSquares = buildRowReduction(
+        rewriter, loc, input, 0.0, {}, {},
+        [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+          Value square = arith::MulFOp::create(nb, nl, x[0], x[0]);
+          return arith::AddFOp::create(nb, nl, acc, square);
+        });
+    Value inverseFeatures = f32Constant(rewriter, loc, 1.0 / features);
+    Value eps = f32Constant(rewriter, loc, op.getEps().convertToDouble());
+    Value rowScale = buildElementwise(
+        rewriter, loc, sumOfSquares, sumOfSquares,
+        {rewriter.getMultiDimIdentityMap(rank - 1)},
+        [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          Value mean = arith::MulFOp::create(nb, nl, x[0], inverseFeatures);
+          return math::RsqrtOp::create(
+              nb, nl, arith::AddFOp::create(nb, nl, mean, eps));
+        });
+    MLIRContext *context = rewriter.getContext();
+    Value result = buildElementwise(
+        rewriter, loc, input, ValueRange{input, rowScale, adaptor.getWeight()},
+        {rewriter.getMultiDimIdentityMap(rank), rowMap(context, rank),
+         lastDimMap(context, rank)},
+        [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          Value normalized = arith::MulFOp::create(nb, nl, x[0], x[1]);
+          return arith::MulFOp::create(nb, nl, normalized, x[2]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(input.getType());
+    unsigned rank = type.getRank();
+    AffineMap rows = rowMap(context, rank);
+    AffineMap rowIdentity = rewriter.getMultiDimIdentityMap(rank - 1);
+    Value inverseFeatures =
+        f32Constant(rewriter, loc, 1.0 / type.getShape().back());
+    auto add = [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+      return arith::AddFOp::create(nb, nl, acc, x[0]);
+    };
+    Value sum = buildRowReduction(rewriter, loc, input, 0.0, {}, {}, add);
+    Value mean = buildElementwise(
+        rewriter, loc, sum, sum, {rowIdentity},
+        [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          return arith::MulFOp::create(nb, nl, x[0], inverseFeatures);
+        });
+    Value squaredDeviation = buildRowReduction(
+        rewriter, loc, input, 0.0, mean, {rows},
+        [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+          Value deviation = arith::SubFOp::create(nb, nl, x[0], x[1]);
+          Value square = arith::MulFOp::create(nb, nl, deviation, deviation);
+          return arith::AddFOp::create(nb, nl, acc, square);
+        });
+    Value eps = f32Constant(rewriter, loc, op.getEps().convertToDouble());
+    Value rowScale = buildElementwise(
+        rewriter, loc, squaredDeviation, squaredDeviation, {rowIdentity},
+        [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          Value variance = arith::MulFOp::create(nb, nl, x[0], inverseFeatures);
+          return math::RsqrtOp::create(
+              nb, nl, arith::AddFOp::create(nb, nl, variance, eps));
+        });
+    SmallVector<Value> inputs{input, mean, rowScale, adaptor.getWeight()};
+    SmallVector<AffineMap> maps{rewriter.getMultiDimIdentityMap(rank), rows,
+                                rows, lastDimMap(context, rank)};
+    if (Value bias = adaptor.getBias()) {
+      inputs.push_back(bias);
+      maps.push_back(lastDimMap(context, rank));
+    }
+    Value result = buildElementwise(
+        rewriter, loc, input, inputs, maps,
+        [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          Value centered = arith::SubFOp::create(nb, nl, x[0], x[1]);
+          Value normalized = arith::MulFOp::create(nb, nl, centered, x[2]);
+          Value scaled = arith::MulFOp::create(nb, nl, normalized, x[3]);
+          if (x.size() == 5)
+            return arith::AddFOp::create(nb, nl, scaled, x[4]);
+          return scaled;
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// `input [S, K] x weight^T` where the weight is `[N, K]` row-major or packed
+/// `[N / P, K, P]`; returns `[S, N]`.
+Value buildMatmul(OpBuilder &b, Location loc, Value input, Value weight,
+                  int64_t outFeatures) {
+  MLIRContext *context = b.getContext();
+  OpFoldResult seq = dimOf(b, loc, input, 0);
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  if (weightType.getRank() == 2) {
+    // out[s, n] += x[s, k] * w[n, k]   (dims s n k)
+    Value init =
+        filledTensor(b, loc, {seq, b.getIndexAttr(outFeatures)}, 0.0);
+    return buildGeneric(
+               b, loc, "matmul", ValueRange{input, weight}, init,
+               {selectDims(context, 3, {0, 2}), selectDims(context, 3, {1, 2}),
+                selectDims(context, 3, {0, 1})},
+               {kParallel, kParallel, kReduction},
+               [](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+                 return SmallVector<Value>{
+                     arith::AddFOp::create(nb, nl, args[2], product)};
+               })
+        .front();
+  }
+  // out[s, nb, p] += x[s, k] * w[nb, k, p]   (dims s nb k p)
+  int64_t panels = weightType.getDimSize(0);
+  int64_t panel = weightType.getDimSize(2);
+  Value init = filledTensor(
+      b, loc, {seq, b.getIndexAttr(panels), b.getIndexAttr(panel)}, 0.0);
+  Value packed =
+      buildGeneric(
+          b, loc, "matmul_panels", ValueRange{input, weight}, init,
+          {selectDims(context, 4, {0, 2}), selectDims(context, 4, {1, 2, 3}),
+           selectDims(context, 4, {0, 1, 3})},
+          {kParallel, kParallel, kReduction, kParallel},
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+            return SmallVector<Value>{
+                arith::AddFOp::create(nb, nl, args[2], product)};
+          })
+          .front();
+  Value merged = mergeTrailingDims(b, loc, packed, 1);
+  if (panels * panel == outFeatures)
+    return merged;
+  SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes{seq, b.getIndexAttr(outFeatures)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, merged, offsets, sizes,
+                                        strides);
+}
+
+/// The weight of a linear layer in the layout the kernel reads: a
+/// `tfm.param` is re-declared as panels of `panel` output features.
+Value weightOperand(OpBuilder &b, Value weight, int64_t panel) {
+  auto param = weight.getDefiningOp<ParamOp>();
+  if (panel <= 0 || !param)
+    return weight;
+  auto type = cast<RankedTensorType>(param.getType());
+  int64_t outFeatures = type.getDimSize(0);
+  int64_t inFeatures = type.getDimSize(1);
+  int64_t panels = llvm::divideCeil(outFeatures, panel);
+  auto packedType = RankedTensorType::get({panels, inFeatures, panel},
+                                          type.getElementType());
+  auto packed = ParamOp::create(b, param.getLoc(), packedType,
+                                param.getNameAttr());
+  packed->setAttr(kPanelAttrName, b.getI64IntegerAttr(panel));
+  return packed;
+}
+
+template <typename OpTy>
+struct MatmulLowering : OpConversionPattern<OpTy> {
+  MatmulLowering(const TypeConverter &converter, MLIRContext *context,
+                 int64_t panel)
+      : OpConversionPattern<OpTy>(converter, context), panel(panel) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t outFeatures =
+        cast<RankedTensorType>(op.getType()).getShape().back();
+    Value weight = weightOperand(rewriter, op.getWeight(), panel);
+    Value result =
+        buildMatmul(rewriter, loc, adaptor.getInput(), weight, outFeatures);
+    if constexpr (std::is_same_v<OpTy, LinearOp>) {
+      if (Value bias = adaptor.getBias()) {
+        MLIRContext *context = rewriter.getContext();
+        result = buildElementwise(
+            rewriter, loc, result, ValueRange{result, bias},
+            {rewriter.getMultiDimIdentityMap(2), lastDimMap(context, 2)},
+            [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+              return arith::AddFOp::create(nb, nl, x[0], x[1]);
+            });
+      }
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  int64_t panel;
+};
+
+struct LastTokenLowering : OpConversionPattern<LastTokenOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LastTokenOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    Value seq = tensor::DimOp::create(rewriter, loc, input, 0);
+    Value last =
+        arith::SubIOp::create(rewriter, loc, seq, indexConstant(rewriter, loc, 1));
+    auto resultType = cast<RankedTensorType>(op.getType());
+    SmallVector<OpFoldResult> offsets{last, rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{
+        rewriter.getIndexAttr(1),
+        rewriter.getIndexAttr(resultType.getDimSize(1))};
+    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, resultType, input, offsets, sizes, strides);
+    return success();
+  }
+};
+
+struct RoPELowering : OpConversionPattern<RoPEOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(RoPEOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *context = rewriter.getContext();
+    Value input = adaptor.getInput();
+    int64_t headDim = op.getHeadDim();
+    int64_t rotaryDim = op.getRotaryDim();
+    int64_t half = rotaryDim / 2;
+    int64_t features = cast<RankedTensorType>(input.getType()).getDimSize(1);
+    int64_t heads = features / headDim;
+    bool interleaved = op.getPairing() == RopePairing::interleaved;
+    OpFoldResult seq = dimOf(rewriter, loc, input, 0);
+
+    // [S, H * D] -> [S, H, D] -> the rotated features [S, H, R].
+    Value heads3 = splitLastDim(rewriter, loc, input, {heads, headDim});
+    auto slice3 = [&](Value source, int64_t size) {
+      SmallVector<OpFoldResult> offsets(3, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes{seq, rewriter.getIndexAttr(heads),
+                                      rewriter.getIndexAttr(size)};
+      SmallVector<OpFoldResult> strides(3, rewriter.getIndexAttr(1));
+      return tensor::ExtractSliceOp::create(rewriter, loc, source, offsets,
+                                            sizes, strides)
+          .getResult();
+    };
+    Value rotary = rotaryDim == headDim ? heads3 : slice3(heads3, rotaryDim);
+
+    // Pairs: interleaved [S, H, R/2, 2] (pair = last dim), half-split
+    // [S, H, 2, R/2] (pair = dim 2).
+    unsigned pairDim = interleaved ? 3 : 2;
+    unsigned frequencyDim = interleaved ? 2 : 3;
+    Value pairs = splitLastDim(
+        rewriter, loc, rotary,
+        interleaved ? ArrayRef<int64_t>{half, 2} : ArrayRef<int64_t>{2, half});
+
+    // cos/sin tables [S, R/2] for positions start + s.
+    Value cosInit = emptyTensor(rewriter, loc, {seq, rewriter.getIndexAttr(half)});
+    Value sinInit = emptyTensor(rewriter, loc, {seq, rewriter.getIndexAttr(half)});
+    Value start = adaptor.getStart();
+    Value theta = f32Constant(rewriter, loc, op.getTheta().convertToDouble());
+    Value exponentStep = f32Constant(rewriter, loc, -2.0 / rotaryDim);
+    SmallVector<Value> tables = buildGeneric(
+        rewriter, loc, "elementwise", {}, ValueRange{cosInit, sinInit},
+        {rewriter.getMultiDimIdentityMap(2), rewriter.getMultiDimIdentityMap(2)},
+        {kParallel, kParallel},
+        [&](OpBuilder &nb, Location nl, ValueRange) {
+          Type i64 = nb.getI64Type();
+          Value token = linalg::IndexOp::create(nb, nl, 0);
+          Value position = arith::AddIOp::create(nb, nl, token, start);
+          Value positionF = arith::UIToFPOp::create(
+              nb, nl, nb.getF32Type(),
+              arith::IndexCastOp::create(nb, nl, i64, position));
+          Value pair = arith::UIToFPOp::create(
+              nb, nl, nb.getF32Type(),
+              arith::IndexCastOp::create(nb, nl, i64,
+                                         linalg::IndexOp::create(nb, nl, 1)));
+          Value exponent = arith::MulFOp::create(nb, nl, pair, exponentStep);
+          Value frequency = math::PowFOp::create(nb, nl, theta, exponent);
+          Value angle = arith::MulFOp::create(nb, nl, positionF, frequency);
+          return SmallVector<Value>{math::CosOp::create(nb, nl, angle),
+                                    math::SinOp::create(nb, nl, angle)};
+        });
+
+    // (a, b) -> (a cos - b sin, a sin + b cos), written as one element-wise
+    // generic over the pairs: member `m` of a pair reads both members
+    // through maps with a constant pair index.
+    auto memberMap = [&](int64_t member) {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned d = 0; d < 4; ++d)
+        exprs.push_back(d == pairDim ? getAffineConstantExpr(member, context)
+                                     : getAffineDimExpr(d, context));
+      return AffineMap::get(4, 0, exprs, context);
+    };
+    AffineMap table = selectDims(context, 4, {0, frequencyDim});
+    Value assembled = buildElementwise(
+        rewriter, loc, pairs, ValueRange{pairs, pairs, tables[0], tables[1]},
+        {memberMap(0), memberMap(1), table, table},
+        [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          Value isSecond = arith::CmpIOp::create(
+              nb, nl, arith::CmpIPredicate::eq,
+              linalg::IndexOp::create(nb, nl, pairDim),
+              arith::ConstantIndexOp::create(nb, nl, 1));
+          Value aCos = arith::MulFOp::create(nb, nl, x[0], x[2]);
+          Value bSin = arith::MulFOp::create(nb, nl, x[1], x[3]);
+          Value aSin = arith::MulFOp::create(nb, nl, x[0], x[3]);
+          Value bCos = arith::MulFOp::create(nb, nl, x[1], x[2]);
+          return arith::SelectOp::create(
+              nb, nl, isSecond, arith::AddFOp::create(nb, nl, aSin, bCos),
+              arith::SubFOp::create(nb, nl, aCos, bSin));
+        });
+    Value rotatedHeads = mergeTrailingDims(rewriter, loc, assembled, 2);
+    if (rotaryDim != headDim) {
+      SmallVector<OpFoldResult> offsets(3, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes{seq, rewriter.getIndexAttr(heads),
+                                      rewriter.getIndexAttr(rotaryDim)};
+      SmallVector<OpFoldResult> strides(3, rewriter.getIndexAttr(1));
+      rotatedHeads = tensor::InsertSliceOp::create(
+          rewriter, loc, rotatedHeads, heads3, offsets, sizes, strides);
+    }
+    rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, rotatedHeads, 1));
+    return success();
+  }
+};
+
+struct SinusoidalPositionLowering
+    : OpConversionPattern<SinusoidalPositionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SinusoidalPositionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    int64_t features = cast<RankedTensorType>(input.getType()).getDimSize(1);
+    Value start = adaptor.getStart();
+    Value base = f32Constant(rewriter, loc, op.getBase().convertToDouble());
+    Value exponentStep = f32Constant(rewriter, loc, -1.0 / features);
+    Value result = buildElementwise(
+        rewriter, loc, input, input, {rewriter.getMultiDimIdentityMap(2)},
+        [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          Type i64 = nb.getI64Type();
+          Type f32 = nb.getF32Type();
+          Value token = linalg::IndexOp::create(nb, nl, 0);
+          Value position = arith::UIToFPOp::create(
+              nb, nl, f32,
+              arith::IndexCastOp::create(
+                  nb, nl, i64, arith::AddIOp::create(nb, nl, token, start)));
+          Value feature = arith::IndexCastOp::create(
+              nb, nl, i64, linalg::IndexOp::create(nb, nl, 1));
+          Value one = arith::ConstantIntOp::create(nb, nl, i64, 1);
+          Value odd = arith::AndIOp::create(nb, nl, feature, one);
+          Value even = arith::SubIOp::create(nb, nl, feature, odd);
+          Value exponent = arith::MulFOp::create(
+              nb, nl, arith::UIToFPOp::create(nb, nl, f32, even), exponentStep);
+          Value angle = arith::MulFOp::create(
+              nb, nl, position, math::PowFOp::create(nb, nl, base, exponent));
+          Value isOdd = arith::TruncIOp::create(nb, nl, nb.getI1Type(), odd);
+          Value wave = arith::SelectOp::create(
+              nb, nl, isOdd, math::CosOp::create(nb, nl, angle),
+              math::SinOp::create(nb, nl, angle));
+          return arith::AddFOp::create(nb, nl, x[0], wave);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct LearnedPositionLowering : OpConversionPattern<LearnedPositionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LearnedPositionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    SmallVector<OpFoldResult> offsets{adaptor.getStart(),
+                                      rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
+    SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+    Value rows = tensor::ExtractSliceOp::create(
+        rewriter, loc, adaptor.getTable(), offsets, sizes, strides);
+    AffineMap identity = rewriter.getMultiDimIdentityMap(2);
+    Value result = buildElementwise(
+        rewriter, loc, input, ValueRange{input, rows}, {identity, identity},
+        [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          return arith::AddFOp::create(nb, nl, x[0], x[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Writes `tokens [S, KVH * D]` at positions `start..` of `part` (0: keys,
+/// 1: values) of `layer` into the cache `[L, 2, KVH, C, D]`.
+Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
+                 int64_t layer, int64_t part, Value start) {
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  int64_t kvHeads = cacheType.getDimSize(2);
+  int64_t headDim = cacheType.getDimSize(4);
+  Value perHead = splitLastDim(b, loc, tokens, {kvHeads, headDim});
+  OpFoldResult seq = dimOf(b, loc, tokens, 0);
+  Value init = emptyTensor(
+      b, loc, {b.getIndexAttr(kvHeads), seq, b.getIndexAttr(headDim)});
+  Value headMajor =
+      linalg::TransposeOp::create(b, loc, perHead, init,
+                                  ArrayRef<int64_t>{1, 0, 2})
+          .getResult()
+          .front();
+  SmallVector<OpFoldResult> offsets{b.getIndexAttr(layer), b.getIndexAttr(part),
+                                    b.getIndexAttr(0), start,
+                                    b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                  b.getIndexAttr(kvHeads), seq,
+                                  b.getIndexAttr(headDim)};
+  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, headMajor, cache, offsets,
+                                       sizes, strides);
+}
+
+/// Keys or values of positions `[0, tokens)` of `layer`: `[KVH, tokens, D]`.
+Value readCache(OpBuilder &b, Location loc, Value cache, int64_t layer,
+                int64_t part, OpFoldResult tokens) {
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  int64_t kvHeads = cacheType.getDimSize(2);
+  int64_t headDim = cacheType.getDimSize(4);
+  SmallVector<OpFoldResult> offsets{b.getIndexAttr(layer), b.getIndexAttr(part),
+                                    b.getIndexAttr(0), b.getIndexAttr(0),
+                                    b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                  b.getIndexAttr(kvHeads), tokens,
+                                  b.getIndexAttr(headDim)};
+  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+  auto type = RankedTensorType::get({kvHeads, ShapedType::kDynamic, headDim},
+                                    cacheType.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
+                                        strides);
+}
+
+struct KVCacheAppendLowering : OpConversionPattern<KVCacheAppendOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(KVCacheAppendOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t layer = op.getLayer();
+    Value cache = writeCache(rewriter, loc, adaptor.getCache(),
+                             adaptor.getKey(), layer, 0, adaptor.getStart());
+    cache = writeCache(rewriter, loc, cache, adaptor.getValue(), layer, 1,
+                       adaptor.getStart());
+    rewriter.replaceOp(op, cache);
+    return success();
+  }
+};
+
+struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(KVCacheAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value query = adaptor.getQuery();
+    Value cache = adaptor.getCache();
+    int64_t kvHeads = cast<RankedTensorType>(cache.getType()).getDimSize(2);
+    Value start = adaptor.getStart();
+    Value seq = tensor::DimOp::create(rewriter, loc, query, 0);
+    Value tokens = arith::AddIOp::create(rewriter, loc, start, seq);
+    int64_t layer = op.getLayer();
+    Value keys = readCache(rewriter, loc, cache, layer, 0, tokens);
+    Value values = readCache(rewriter, loc, cache, layer, 1, tokens);
+    Value queries =
+        groupQueries(rewriter, loc, query, op.getNumHeads(), kvHeads);
+    Value attended = buildAttention(rewriter, loc, queries, keys, values,
+                                    KVLayout::HeadMajor, start,
+                                    op.getScale().convertToDouble());
+    rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
+    return success();
+  }
+};
+
+struct AttentionLowering : OpConversionPattern<AttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t kvHeads = op.getNumKvHeads();
+    int64_t headDim = op.getHeadDim();
+    Value queries = groupQueries(rewriter, loc, adaptor.getQuery(),
+                                 op.getNumHeads(), kvHeads);
+    Value keys = splitLastDim(rewriter, loc, adaptor.getKey(), {kvHeads, headDim});
+    Value values =
+        splitLastDim(rewriter, loc, adaptor.getValue(), {kvHeads, headDim});
+    Value causalOffset;
+    if (op.getMask() == MaskKind::causal) {
+      Value keyCount = tensor::DimOp::create(rewriter, loc, adaptor.getKey(), 0);
+      Value queryCount =
+          tensor::DimOp::create(rewriter, loc, adaptor.getQuery(), 0);
+      causalOffset = arith::SubIOp::create(rewriter, loc, keyCount, queryCount);
+    }
+    Value attended = buildAttention(rewriter, loc, queries, keys, values,
+                                    KVLayout::TokenMajor, causalOffset,
+                                    op.getScale().convertToDouble());
+    rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
+    return success();
+  }
+};
+
+struct ActivationLowering : OpConversionPattern<ActivationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ActivationOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getInput();
+    unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
+    Activation kind = op.getKind();
+    rewriter.replaceOp(
+        op, buildElementwise(
+                rewriter, op.getLoc(), input, input,
+                {rewriter.getMultiDimIdentityMap(rank)},
+                [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                  return activation(nb, nl, kind, x[0]);
+                }));
+    return success();
+  }
+};
+
+struct GatedActivationLowering : OpConversionPattern<GatedActivationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatedActivationOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value gate = adaptor.getGate();
+    unsigned rank = cast<RankedTensorType>(gate.getType()).getRank();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    Activation kind = op.getKind();
+    rewriter.replaceOp(
+        op, buildElementwise(
+                rewriter, op.getLoc(), gate, ValueRange{gate, adaptor.getUp()},
+                {identity, identity},
+                [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                  return arith::MulFOp::create(
+                      nb, nl, activation(nb, nl, kind, x[0]), x[1]);
+                }));
+    return success();
+  }
+};
+
+struct AddLowering : OpConversionPattern<AddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value lhs = adaptor.getLhs();
+    unsigned rank = cast<RankedTensorType>(lhs.getType()).getRank();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    rewriter.replaceOp(
+        op, buildElementwise(
+                rewriter, op.getLoc(), lhs, ValueRange{lhs, adaptor.getRhs()},
+                {identity, identity},
+                [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                  return arith::AddFOp::create(nb, nl, x[0], x[1]);
+                }));
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
+    AffineMap rows = rowMap(rewriter.getContext(), rank);
+    Value rowMax = buildRowReduction(
+        rewriter, loc, input, -std::numeric_limits<float>::infinity(), {}, {},
+        [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+          return arith::MaximumFOp::create(nb, nl, x[0], acc);
+        });
+    Value rowSum = buildRowReduction(
+        rewriter, loc, input, 0.0, rowMax, {rows},
+        [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+          Value shifted = arith::SubFOp::create(nb, nl, x[0], x[1]);
+          return arith::AddFOp::create(nb, nl, acc,
+                                       math::ExpOp::create(nb, nl, shifted));
+        });
+    Value result = buildElementwise(
+        rewriter, loc, input, ValueRange{input, rowMax, rowSum},
+        {rewriter.getMultiDimIdentityMap(rank), rows, rows},
+        [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          Value shifted = arith::SubFOp::create(nb, nl, x[0], x[1]);
+          return arith::DivFOp::create(
+              nb, nl, math::ExpOp::create(nb, nl, shifted), x[2]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// `!tfm.kv_cache<L, KVH, C, D>` -> `tensor<L x 2 x KVH x ? x D>`.
+class KVCacheTypeConverter : public TypeConverter {
+public:
+  KVCacheTypeConverter() {
+    addConversion([](Type type) { return type; });
+    addConversion([](KVCacheType type) -> Type {
+      return RankedTensorType::get({type.getLayers(), 2, type.getKvHeads(),
+                                    ShapedType::kDynamic, type.getHeadDim()},
+                                   type.getElementType());
+    });
+  }
+};
+
+/// Lowering is f32 only until quantization lands: reject anything else with
+/// an error on the op.
+LogicalResult checkF32Only(ModuleOp module) {
+  WalkResult result = module.walk([](Operation *op) {
+    if (op->getDialect() == nullptr ||
+        op->getDialect()->getNamespace() != TfmDialect::getDialectNamespace())
+      return WalkResult::advance();
+    for (Type type : op->getResultTypes()) {
+      auto tensorType = dyn_cast<RankedTensorType>(type);
+      Type element = tensorType ? tensorType.getElementType() : Type();
+      if (auto cache = dyn_cast<KVCacheType>(type))
+        element = cache.getElementType();
+      if (element && !element.isF32()) {
+        op->emitOpError() << "has element type " << element
+                          << "; the CPU lowering supports f32 only (widen "
+                             "f16/bf16 weights when compiling)";
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// Marks KV-cache arguments so tfm-lower-entry-points can update them in
+/// place.
+void markKVCacheArguments(ModuleOp module) {
+  module.walk([](func::FuncOp func) {
+    for (auto [index, type] : llvm::enumerate(func.getArgumentTypes()))
+      if (isa<KVCacheType>(type))
+        func.setArgAttr(index, kKVCacheArgAttrName,
+                        UnitAttr::get(func.getContext()));
+  });
+}
+
+struct ConvertTfmToLinalgPass
+    : public tfm::impl::ConvertTfmToLinalgBase<ConvertTfmToLinalgPass> {
+  using ConvertTfmToLinalgBase::ConvertTfmToLinalgBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *context = &getContext();
+    if (failed(checkF32Only(module)))
+      return signalPassFailure();
+    markKVCacheArguments(module);
+
+    KVCacheTypeConverter typeConverter;
+    RewritePatternSet patterns(context);
+    patterns.add<EmbeddingLowering, RMSNormLowering, LayerNormLowering,
+                 LastTokenLowering, RoPELowering, SinusoidalPositionLowering,
+                 LearnedPositionLowering, KVCacheAppendLowering,
+                 KVCacheAttentionLowering, AttentionLowering,
+                 ActivationLowering, GatedActivationLowering, AddLowering,
+                 SoftmaxLowering>(typeConverter, context);
+    patterns.add<MatmulLowering<LinearOp>, MatmulLowering<LogitsOp>>(
+        typeConverter, context, weightPanel);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(
+        patterns, typeConverter);
+    populateReturnOpTypeConversionPattern(patterns, typeConverter);
+    populateCallOpTypeConversionPattern(patterns, typeConverter);
+
+    ConversionTarget target(*context);
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect>();
+    target.addIllegalDialect<TfmDialect>();
+    target.addLegalOp<ParamOp>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp func) {
+      return typeConverter.isSignatureLegal(func.getFunctionType()) &&
+             typeConverter.isLegal(&func.getBody());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
+        [&](Operation *op) { return typeConverter.isLegal(op); });
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

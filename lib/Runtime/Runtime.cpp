@@ -1,0 +1,293 @@
+//===- Runtime.cpp - load and run models compiled by tfm-compile ----------===//
+//
+// The generated library exports `tfm_model_info` (what it was compiled for)
+// and one C-interface function per entry point, taking MLIR memref
+// descriptors (tfm-lower-entry-points fixes the argument order). This file
+// owns everything else: mapping the weights, the KV cache, bounds checks
+// and the thread count. POSIX only; no MLIR or LLVM dependency.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Runtime/tfm.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+thread_local std::string lastError;
+
+tfm_status fail(tfm_status status, std::string message) {
+  lastError = std::move(message);
+  return status;
+}
+
+/// An MLIR ranked memref descriptor (`llvm.emit_c_interface` ABI).
+template <typename T, int Rank> struct MemRef {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+  int64_t sizes[Rank];
+  int64_t strides[Rank];
+};
+
+template <typename T> MemRef<T, 1> vectorRef(T *data, int64_t size) {
+  return {data, data, 0, {size}, {1}};
+}
+
+/// Indices into `tfm_model_info` (written by lib/Compiler).
+enum ModelInfo {
+  kAbiVersion,
+  kVocabSize,
+  kDim,
+  kLayers,
+  kKVHeads,
+  kHeadDim,
+  kMaxContext,
+  kWeightsBytes,
+  kInfoSize
+};
+constexpr int64_t kSupportedAbi = 1;
+
+using EntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
+                            int64_t, MemRef<float, 5> *, MemRef<float, 2> *);
+using SetThreads = void (*)(int);
+
+} // namespace
+
+struct tfm_model {
+  void *library = nullptr;
+  void *weights = nullptr;
+  size_t weightsBytes = 0;
+  int64_t info[kInfoSize] = {};
+  EntryPoint prefill = nullptr;
+  EntryPoint decode = nullptr;
+  SetThreads setThreads = nullptr;
+
+  ~tfm_model() {
+    if (weights)
+      munmap(weights, weightsBytes);
+    if (library)
+      dlclose(library);
+  }
+};
+
+struct tfm_context {
+  tfm_model *model = nullptr;
+  int64_t length = 0;
+  int threads = 1;
+  int64_t position = 0;
+  float *cache = nullptr;
+  size_t cacheBytes = 0;
+  std::vector<float> logits;
+
+  ~tfm_context() { std::free(cache); }
+};
+
+namespace {
+
+std::string join(const char *dir, const char *file) {
+  return std::string(dir) + "/" + file;
+}
+
+tfm_status mapWeights(tfm_model &model, const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0)
+    return fail(TFM_ERROR_IO, path + ": " + std::strerror(errno));
+  struct stat status;
+  if (fstat(fd, &status) != 0 ||
+      status.st_size != static_cast<off_t>(model.info[kWeightsBytes])) {
+    close(fd);
+    return fail(TFM_ERROR_FORMAT,
+                path + ": size does not match the library (" +
+                    std::to_string(model.info[kWeightsBytes]) + " bytes)");
+  }
+  model.weightsBytes = status.st_size;
+  void *data = mmap(nullptr, model.weightsBytes, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (data == MAP_FAILED)
+    return fail(TFM_ERROR_IO, path + ": mmap: " + std::strerror(errno));
+  model.weights = data;
+  return TFM_OK;
+}
+
+tfm_status loadLibrary(tfm_model &model, const std::string &path) {
+  model.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model.library)
+    return fail(TFM_ERROR_IO, dlerror());
+  auto *info =
+      static_cast<const int64_t *>(dlsym(model.library, "tfm_model_info"));
+  model.prefill = reinterpret_cast<EntryPoint>(
+      dlsym(model.library, "_mlir_ciface_prefill"));
+  model.decode = reinterpret_cast<EntryPoint>(
+      dlsym(model.library, "_mlir_ciface_decode"));
+  if (!info || !model.prefill || !model.decode)
+    return fail(TFM_ERROR_FORMAT, path + ": not a tfm model library");
+  if (info[kAbiVersion] != kSupportedAbi)
+    return fail(TFM_ERROR_FORMAT,
+                path + ": ABI version " + std::to_string(info[kAbiVersion]) +
+                    ", this runtime reads " + std::to_string(kSupportedAbi));
+  std::memcpy(model.info, info, sizeof(model.info));
+  // Present when the library was compiled with threads (it links libomp).
+  model.setThreads =
+      reinterpret_cast<SetThreads>(dlsym(model.library, "omp_set_num_threads"));
+  return TFM_OK;
+}
+
+/// Runs `n` tokens through `entry` at the context's position.
+tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
+               int32_t n, const float **logits) {
+  if (!context || !tokens || !logits || n <= 0)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "null argument or no tokens to run");
+  tfm_model &model = *context->model;
+  for (int32_t i = 0; i < n; ++i)
+    if (tokens[i] < 0 || tokens[i] >= model.info[kVocabSize])
+      return fail(TFM_ERROR_INVALID_ARGUMENT,
+                  "token id " + std::to_string(tokens[i]) +
+                      " is outside the vocabulary of " +
+                      std::to_string(model.info[kVocabSize]));
+  if (context->position + n > context->length)
+    return fail(TFM_ERROR_CONTEXT_FULL,
+                std::to_string(n) + " tokens at position " +
+                    std::to_string(context->position) +
+                    " do not fit the context of " +
+                    std::to_string(context->length) + " tokens");
+
+  int64_t layers = model.info[kLayers], kvHeads = model.info[kKVHeads];
+  int64_t headDim = model.info[kHeadDim], vocab = model.info[kVocabSize];
+  int64_t length = context->length;
+  auto weights = vectorRef(static_cast<int8_t *>(model.weights),
+                           int64_t(model.weightsBytes));
+  auto tokenRef = vectorRef(const_cast<int32_t *>(tokens), int64_t(n));
+  MemRef<float, 5> cache = {
+      context->cache,
+      context->cache,
+      0,
+      {layers, 2, kvHeads, length, headDim},
+      {2 * kvHeads * length * headDim, kvHeads * length * headDim,
+       length * headDim, headDim, 1}};
+  MemRef<float, 2> out = {context->logits.data(),
+                          context->logits.data(),
+                          0,
+                          {1, vocab},
+                          {vocab, 1}};
+  if (model.setThreads)
+    model.setThreads(context->threads);
+  entry(&weights, &tokenRef, context->position, &cache, &out);
+  context->position += n;
+  *logits = context->logits.data();
+  return TFM_OK;
+}
+
+} // namespace
+
+extern "C" {
+
+const char *tfm_last_error(void) { return lastError.c_str(); }
+
+tfm_status tfm_model_load(const char *dir, tfm_model **model) {
+  if (!dir || !model)
+    return fail(TFM_ERROR_INVALID_ARGUMENT, "null argument");
+  auto loaded = std::unique_ptr<tfm_model>(new (std::nothrow) tfm_model);
+  if (!loaded)
+    return fail(TFM_ERROR_OUT_OF_MEMORY, "out of memory");
+  if (tfm_status status = loadLibrary(*loaded, join(dir, "libtfm_model.so")))
+    return status;
+  if (tfm_status status = mapWeights(*loaded, join(dir, "weights.bin")))
+    return status;
+  *model = loaded.release();
+  return TFM_OK;
+}
+
+void tfm_model_free(tfm_model *model) { delete model; }
+
+int32_t tfm_model_vocab_size(const tfm_model *model) {
+  return int32_t(model->info[kVocabSize]);
+}
+
+int32_t tfm_model_max_context(const tfm_model *model) {
+  return int32_t(model->info[kMaxContext]);
+}
+
+size_t tfm_model_weights_bytes(const tfm_model *model) {
+  return model->weightsBytes;
+}
+
+tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
+                              int32_t threads, tfm_context **context) {
+  if (!model || !context || contextLength < 0 || threads < 0)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "null argument or negative context length or thread count");
+  int64_t maxContext = model->info[kMaxContext];
+  if (contextLength > maxContext)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "context length " + std::to_string(contextLength) +
+                    " exceeds the compiled maximum of " +
+                    std::to_string(maxContext) +
+                    " (recompile with a larger --context)");
+  auto created = std::unique_ptr<tfm_context>(new (std::nothrow) tfm_context);
+  if (!created)
+    return fail(TFM_ERROR_OUT_OF_MEMORY, "out of memory");
+  created->model = model;
+  created->length = contextLength > 0 ? contextLength : maxContext;
+  unsigned cores = std::thread::hardware_concurrency();
+  created->threads = threads > 0 ? threads : int(cores > 0 ? cores : 1);
+  created->cacheBytes = size_t(model->info[kLayers]) * 2 *
+                        model->info[kKVHeads] * created->length *
+                        model->info[kHeadDim] * sizeof(float);
+  // 64-byte aligned for vector loads; aligned_alloc wants a multiple.
+  size_t allocation = (created->cacheBytes + 63) / 64 * 64;
+  created->cache = static_cast<float *>(std::aligned_alloc(64, allocation));
+  if (!created->cache)
+    return fail(TFM_ERROR_OUT_OF_MEMORY,
+                "cannot allocate a KV cache of " +
+                    std::to_string(created->cacheBytes) + " bytes");
+  std::memset(created->cache, 0, allocation);
+  created->logits.resize(model->info[kVocabSize]);
+  *context = created.release();
+  return TFM_OK;
+}
+
+void tfm_context_free(tfm_context *context) { delete context; }
+
+tfm_status tfm_prefill(tfm_context *context, const int32_t *tokens, int32_t n,
+                       const float **logits) {
+  if (!context)
+    return fail(TFM_ERROR_INVALID_ARGUMENT, "null context");
+  return run(context, context->model->prefill, tokens, n, logits);
+}
+
+tfm_status tfm_decode(tfm_context *context, int32_t token,
+                      const float **logits) {
+  if (!context)
+    return fail(TFM_ERROR_INVALID_ARGUMENT, "null context");
+  return run(context, context->model->decode, &token, 1, logits);
+}
+
+void tfm_context_reset(tfm_context *context) { context->position = 0; }
+
+int32_t tfm_context_position(const tfm_context *context) {
+  return int32_t(context->position);
+}
+
+int32_t tfm_context_length(const tfm_context *context) {
+  return int32_t(context->length);
+}
+
+size_t tfm_context_kv_bytes(const tfm_context *context) {
+  return context->cacheBytes;
+}
+
+} // extern "C"

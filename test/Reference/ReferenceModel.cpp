@@ -1,0 +1,157 @@
+//===- ReferenceModel.cpp - plain C++ Llama forward pass ------------------===//
+
+#include "ReferenceModel.h"
+
+#include "tfm/Import/Dequantize.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace tfm::reference;
+using mlir::tfm::ModelFile;
+using mlir::tfm::TensorView;
+
+namespace {
+
+using Vector = std::vector<float>;
+
+/// out[r] = sum_c w[r, c] * x[c] for a row-major `rows x x.size()` matrix.
+void matvec(const Vector &w, const Vector &x, Vector &out, int64_t rows) {
+  int64_t columns = x.size();
+  out.assign(rows, 0.0f);
+  for (int64_t r = 0; r < rows; ++r) {
+    double sum = 0.0;
+    for (int64_t c = 0; c < columns; ++c)
+      sum += double(w[r * columns + c]) * x[c];
+    out[r] = float(sum);
+  }
+}
+
+void rmsNorm(const Vector &x, const Vector &w, double eps, Vector &out) {
+  double squares = 0.0;
+  for (float v : x)
+    squares += double(v) * v;
+  double scale = 1.0 / std::sqrt(squares / x.size() + eps);
+  out.resize(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    out[i] = float(x[i] * scale * w[i]);
+}
+
+/// Rotates the first `rotary` features of each head of `x` for `pos`.
+void rope(Vector &x, int64_t headDim, int64_t rotary, double theta,
+          bool interleaved, int64_t pos) {
+  int64_t heads = x.size() / headDim;
+  for (int64_t h = 0; h < heads; ++h) {
+    float *head = x.data() + h * headDim;
+    for (int64_t j = 0; j < rotary / 2; ++j) {
+      double angle = pos * std::pow(theta, -2.0 * j / rotary);
+      int64_t a = interleaved ? 2 * j : j;
+      int64_t b = interleaved ? 2 * j + 1 : j + rotary / 2;
+      double x0 = head[a], x1 = head[b];
+      head[a] = float(x0 * std::cos(angle) - x1 * std::sin(angle));
+      head[b] = float(x0 * std::sin(angle) + x1 * std::cos(angle));
+    }
+  }
+}
+
+} // namespace
+
+llvm::Expected<ReferenceModel>
+ReferenceModel::create(const ModelFile &model, int64_t contextLength) {
+  ReferenceModel reference;
+  reference.config = model.config;
+  reference.contextLength =
+      contextLength > 0 ? contextLength : model.config.contextLength;
+  for (const TensorView &view : model.tensors()) {
+    Vector values(view.numElements());
+    if (!mlir::tfm::dequantize(view.type, view.data, values))
+      return llvm::createStringError("cannot decode " + view.name);
+    reference.weights[view.name] = std::move(values);
+  }
+  const auto &c = reference.config;
+  size_t cacheSize = size_t(c.numLayers) * reference.contextLength *
+                     c.numKvHeads * c.headDim();
+  reference.keys.assign(cacheSize, 0.0f);
+  reference.values.assign(cacheSize, 0.0f);
+  return reference;
+}
+
+const Vector &ReferenceModel::weight(const std::string &name) const {
+  auto it = weights.find(name);
+  if (it == weights.end()) {
+    llvm::errs() << "reference: missing tensor " << name << "\n";
+    std::abort();
+  }
+  return it->second;
+}
+
+const Vector &ReferenceModel::layerWeight(int64_t layer,
+                                          const char *name) const {
+  return weight("blk." + std::to_string(layer) + "." + name + ".weight");
+}
+
+const Vector &ReferenceModel::forward(int32_t token) {
+  const auto &c = config;
+  int64_t dim = c.dim, headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
+  int64_t group = c.numHeads / c.numKvHeads;
+  int64_t rotary = c.rotaryDim > 0 ? c.rotaryDim : headDim;
+  const Vector &embedding = weight("token_embd.weight");
+  Vector x(embedding.begin() + int64_t(token) * dim,
+           embedding.begin() + int64_t(token + 1) * dim);
+  Vector normed, q, k, v, attended(dim), projected, gate, up, down;
+
+  for (int64_t layer = 0; layer < c.numLayers; ++layer) {
+    rmsNorm(x, layerWeight(layer, "attn_norm"), c.normEps, normed);
+    matvec(layerWeight(layer, "attn_q"), normed, q, dim);
+    matvec(layerWeight(layer, "attn_k"), normed, k, kvDim);
+    matvec(layerWeight(layer, "attn_v"), normed, v, kvDim);
+    rope(q, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
+    rope(k, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
+    float *layerKeys = keys.data() + layer * contextLength * kvDim;
+    float *layerValues = values.data() + layer * contextLength * kvDim;
+    std::copy(k.begin(), k.end(), layerKeys + pos * kvDim);
+    std::copy(v.begin(), v.end(), layerValues + pos * kvDim);
+
+    double scale = 1.0 / std::sqrt(double(headDim));
+    for (int64_t h = 0; h < c.numHeads; ++h) {
+      int64_t kvHead = h / group;
+      std::vector<double> scores(pos + 1);
+      for (int64_t t = 0; t <= pos; ++t) {
+        double dot = 0.0;
+        for (int64_t d = 0; d < headDim; ++d)
+          dot += double(q[h * headDim + d]) *
+                 layerKeys[t * kvDim + kvHead * headDim + d];
+        scores[t] = dot * scale;
+      }
+      double maximum = *std::max_element(scores.begin(), scores.end());
+      double sum = 0.0;
+      for (double &s : scores)
+        sum += (s = std::exp(s - maximum));
+      for (int64_t d = 0; d < headDim; ++d) {
+        double out = 0.0;
+        for (int64_t t = 0; t <= pos; ++t)
+          out += scores[t] / sum *
+                 layerValues[t * kvDim + kvHead * headDim + d];
+        attended[h * headDim + d] = float(out);
+      }
+    }
+    matvec(layerWeight(layer, "attn_output"), attended, projected, dim);
+    for (int64_t i = 0; i < dim; ++i)
+      x[i] += projected[i];
+
+    rmsNorm(x, layerWeight(layer, "ffn_norm"), c.normEps, normed);
+    matvec(layerWeight(layer, "ffn_gate"), normed, gate, c.hiddenDim);
+    matvec(layerWeight(layer, "ffn_up"), normed, up, c.hiddenDim);
+    for (int64_t i = 0; i < c.hiddenDim; ++i)
+      gate[i] = float(gate[i] / (1.0 + std::exp(-double(gate[i]))) * up[i]);
+    matvec(layerWeight(layer, "ffn_down"), gate, down, dim);
+    for (int64_t i = 0; i < dim; ++i)
+      x[i] += down[i];
+  }
+  rmsNorm(x, weight("output_norm.weight"), c.normEps, normed);
+  const Vector &output = c.tiedEmbeddings ? weight("token_embd.weight")
+                                          : weight("output.weight");
+  matvec(output, normed, logits, c.vocabSize);
+  ++pos;
+  return logits;
+}

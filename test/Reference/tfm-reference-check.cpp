@@ -1,0 +1,159 @@
+//===- tfm-reference-check.cpp - compiled model vs the reference ----------===//
+//
+//   tfm-reference-check MODEL DIR [--prompt TEXT] [--steps N]
+//                       [--tolerance T] [--greedy N] [--run-threads N]
+//
+// Loads DIR (compiled from MODEL by tfm-compile) through the C API and runs
+// the same tokens through ReferenceModel: the prompt as one batched
+// prefill, then N decode steps (feeding the reference's greedy tokens to
+// both). Per step it prints the max relative error of the logit vector,
+// max_i |compiled_i - reference_i| / max_i |reference_i|, and fails above
+// the tolerance. With --greedy it also decodes greedily with each and
+// fails unless the token sequences are identical.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ReferenceModel.h"
+
+#include "tfm/Runtime/tfm.h"
+#include "tfm/Tokenizer/Tokenizer.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir::tfm;
+using tfm::reference::ReferenceModel;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<model file>"));
+cl::opt<std::string> compiledDir(cl::Positional, cl::Required,
+                                 cl::desc("<compiled directory>"));
+cl::opt<std::string> prompt("prompt", cl::init("Once upon a time"));
+cl::opt<int> steps("steps", cl::init(64), cl::desc("Decode steps to compare"));
+cl::opt<double> tolerance("tolerance", cl::init(1e-4));
+cl::opt<int> greedy("greedy", cl::init(0),
+                    cl::desc("Greedy tokens that must be identical"));
+cl::opt<int> threads("run-threads", cl::init(0),
+                    cl::desc("Threads of the compiled model (0: all)"));
+cl::opt<bool> verbose("verbose", cl::desc("Print every step's error"));
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "tfm-reference-check: " << message << "\n";
+  return 1;
+}
+
+double relativeError(const float *compiled, const std::vector<float> &ref) {
+  double scale = 0.0, error = 0.0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    scale = std::max(scale, std::fabs(double(ref[i])));
+    error = std::max(error, std::fabs(double(compiled[i]) - ref[i]));
+  }
+  return scale > 0.0 ? error / scale : error;
+}
+
+template <typename T> int32_t argmax(const T *values, size_t size) {
+  return int32_t(std::max_element(values, values + size) - values);
+}
+
+/// The compiled model and one context, freed on exit.
+struct Compiled {
+  tfm_model *model = nullptr;
+  tfm_context *context = nullptr;
+  ~Compiled() {
+    tfm_context_free(context);
+    tfm_model_free(model);
+  }
+};
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "Compare a compiled model with "
+                                          "the reference forward pass\n");
+  auto model = openModel(modelPath);
+  if (!model)
+    return fail(llvm::toString(model.takeError()));
+  Compiled compiled;
+  if (tfm_model_load(compiledDir.c_str(), &compiled.model) != TFM_OK ||
+      tfm_context_create(compiled.model, 0, threads, &compiled.context) !=
+          TFM_OK)
+    return fail(tfm_last_error());
+  int64_t context = tfm_context_length(compiled.context);
+  auto reference = ReferenceModel::create(**model, context);
+  if (!reference)
+    return fail(llvm::toString(reference.takeError()));
+  Tokenizer tokenizer(*(*model)->vocabulary);
+  std::vector<int32_t> tokens = tokenizer.encode(prompt, /*addBos=*/true);
+  size_t vocab = (*model)->config.vocabSize;
+
+  // Prefill: one batched call against token-by-token reference steps.
+  const float *logits = nullptr;
+  if (tfm_prefill(compiled.context, tokens.data(), int32_t(tokens.size()),
+                  &logits) != TFM_OK)
+    return fail(tfm_last_error());
+  const std::vector<float> *expected = nullptr;
+  for (int32_t token : tokens)
+    expected = &reference->forward(token);
+  double worst = relativeError(logits, *expected);
+  llvm::outs() << llvm::formatv("prefill of {0} tokens: max relative error "
+                                "{1:e2}\n",
+                                tokens.size(), worst);
+
+  // Decode steps on the reference's greedy tokens.
+  double worstDecode = 0.0;
+  for (int step = 0; step < steps; ++step) {
+    int32_t next = argmax(expected->data(), vocab);
+    if (tfm_decode(compiled.context, next, &logits) != TFM_OK)
+      return fail(tfm_last_error());
+    expected = &reference->forward(next);
+    double error = relativeError(logits, *expected);
+    if (verbose)
+      llvm::outs() << llvm::formatv("step {0}: {1:e2}\n", step, error);
+    worstDecode = std::max(worstDecode, error);
+  }
+  llvm::outs() << llvm::formatv("{0} decode steps: max relative error {1:e2}\n",
+                                steps, worstDecode);
+  worst = std::max(worst, worstDecode);
+  if (worst > tolerance)
+    return fail(llvm::formatv("error {0:e2} exceeds the tolerance {1:e2}",
+                              worst, tolerance.getValue()));
+
+  if (greedy > 0) {
+    // Each side continues from its own argmax.
+    tfm_context_reset(compiled.context);
+    auto fresh = ReferenceModel::create(**model, context);
+    if (!fresh)
+      return fail(llvm::toString(fresh.takeError()));
+    if (tfm_prefill(compiled.context, tokens.data(), int32_t(tokens.size()),
+                    &logits) != TFM_OK)
+      return fail(tfm_last_error());
+    for (int32_t token : tokens)
+      expected = &fresh->forward(token);
+    std::string text;
+    int32_t previous = tokens.back();
+    for (int i = 0; i < greedy; ++i) {
+      int32_t ours = argmax(logits, vocab);
+      int32_t theirs = argmax(expected->data(), vocab);
+      if (ours != theirs)
+        return fail(llvm::formatv("greedy token {0} differs: compiled {1}, "
+                                  "reference {2}",
+                                  i, ours, theirs));
+      text += tokenizer.decode(previous, ours);
+      previous = ours;
+      if (tfm_decode(compiled.context, ours, &logits) != TFM_OK)
+        return fail(tfm_last_error());
+      expected = &fresh->forward(ours);
+    }
+    llvm::outs() << "greedy " << greedy << " tokens identical: " << text
+                 << "\n";
+  }
+  return 0;
+}
