@@ -70,9 +70,15 @@ llvm::Expected<CpuTarget> mlir::tfm::resolveCpuTarget(llvm::StringRef name) {
   target.cpu = isHost ? llvm::sys::getHostCPUName().str() : name.str();
   if (isHost)
     target.features = hostFeatures();
-  std::unique_ptr<llvm::MCSubtargetInfo> subtarget(
-      llvmTarget->createMCSubtargetInfo(triple, target.cpu, target.features));
-  if (!subtarget || !subtarget->isCPUStringValid(target.cpu))
+  // Ask a generic subtarget whether the name is valid: creating one for an
+  // unknown CPU prints LLVM's own warning.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      llvmTarget->createMCSubtargetInfo(triple, "generic", ""));
+  std::unique_ptr<llvm::MCSubtargetInfo> subtarget;
+  if (generic && generic->isCPUStringValid(target.cpu))
+    subtarget.reset(
+        llvmTarget->createMCSubtargetInfo(triple, target.cpu, target.features));
+  if (!subtarget)
     return llvm::createStringError(
         "unknown target CPU '" + name.str() + "' for " + target.triple +
         " (use 'host' or a CPU from `llc -mcpu=help`, e.g. znver4, haswell)");

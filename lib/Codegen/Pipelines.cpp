@@ -37,7 +37,8 @@ LogicalResult tfm::buildTfmCpuPipeline(OpPassManager &pm,
                                        const CpuPipelineOptions &options) {
   llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
   if (!target) {
-    llvm::consumeError(target.takeError());
+    llvm::errs() << "tfm-cpu-pipeline: " << llvm::toString(target.takeError())
+                 << "\n";
     return failure();
   }
 

@@ -62,6 +62,12 @@ void bindParams(func::FuncOp func, Value weights, WeightsLayout &layout) {
   SmallVector<ParamOp> params;
   func.walk([&](ParamOp param) { params.push_back(param); });
   for (ParamOp param : params) {
+    // Params left unused by the lowering (a weight re-declared in another
+    // layout) must not take space in the file.
+    if (param->use_empty()) {
+      param.erase();
+      continue;
+    }
     WeightKey key{param.getNameAttr(), param.getType()};
     Value &view = views[key];
     if (!view) {

@@ -1,0 +1,25 @@
+// The whole pipeline on the stories260K-shaped example, down to the LLVM
+// dialect, for the AVX-512 host and for an AVX2 CPU; and its stages.
+// RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline=target-cpu=znver4 | FileCheck %s
+// RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline="target-cpu=haswell threads=0" | FileCheck %s --check-prefix=AVX2
+// RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline --mlir-print-ir-after-all -o /dev/null 2>&1 | FileCheck %s --check-prefix=STAGES
+
+// CHECK: module attributes {{{.*}}tfm.weights = [{name = "token_embd.weight", offset = 0 : i64, panel = 0 : i64
+// CHECK: llvm.func @prefill(
+// CHECK: omp.parallel
+// CHECK: omp.wsloop
+// CHECK: llvm.intr.masked.load {{.*}} -> vector<16xf32>
+// CHECK: llvm.func @_mlir_ciface_prefill(
+// CHECK: llvm.func @decode(
+// CHECK: llvm.func @_mlir_ciface_decode(
+// AVX2-NOT: omp.parallel
+// AVX2: llvm.intr.masked.load {{.*}} -> vector<8xf32>
+
+// STAGES: IR Dump After TfmLastTokenLogits
+// STAGES: IR Dump After ConvertTfmToLinalg
+// STAGES: IR Dump After TfmLowerEntryPoints
+// STAGES: IR Dump After OneShotBufferizePass
+// STAGES: IR Dump After TfmTileAndVectorize
+// STAGES: IR Dump After TfmLowerVectorOps
+// STAGES: IR Dump After ConvertSCFToOpenMPPass
+// STAGES: IR Dump After ConvertToLLVMPass

@@ -1,0 +1,58 @@
+// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{weight-panel=16},func.func(tfm-tile-and-vectorize{vector-bits=512}))" | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{weight-panel=8},func.func(tfm-tile-and-vectorize{vector-bits=256 matmul-rows=2}))" | FileCheck %s --check-prefix=AVX2
+// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg,func.func(tfm-tile-and-vectorize{vector-bits=512 threads=0 vectorize=0}))" | FileCheck %s --check-prefix=SCALAR
+
+// Prefill matmul: weight panels are spread over threads (scf.forall), token
+// rows and input features are tiled by scf.for, and each tile is one masked
+// vector step of matmul-rows x 1 x matmul-depth x lanes.
+// CHECK-LABEL: func.func @linear
+// CHECK: scf.forall (%{{.*}}) in (4)
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.create_mask %{{.*}}, %{{.*}} : vector<4x1xi1>
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x16xf32>, vector<4x1x1x16xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<4x1x1x16xf32> to vector<4x1x16xf32>
+// CHECK: scf.forall.in_parallel
+// AVX2-LABEL: func.func @linear
+// AVX2: scf.forall (%{{.*}}) in (8)
+// AVX2: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<2x1x1x8xf32> to vector<2x1x8xf32>
+// SCALAR-LABEL: func.func @linear
+// SCALAR-NOT: scf.forall
+// SCALAR-NOT: vector.
+// SCALAR: scf.for
+// SCALAR: linalg.generic {{.*}}ins({{.*}} : tensor<?x1xf32>, tensor<1x1x16xf32>)
+func.func @linear(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %w = tfm.param "w" : tensor<64x64xf32>
+  %0 = tfm.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// Row-wise kernels step row-width (2 vectors) elements at a time; the
+// reduction over the innermost dimension stays a multi_reduction over it.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK: scf.for
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<1x32xf32> to vector<1xf32>
+// CHECK: arith.mulf {{.*}} : vector<1x32xf32>
+// AVX2-LABEL: func.func @rms_norm
+// AVX2: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<1x16xf32> to vector<1xf32>
+func.func @rms_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
+  %0 = tfm.rms_norm %x, %w {eps = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// Attention over the cache: threads over KV heads; a dynamic number of keys
+// is covered by masked vectors of attention-keys x head_dim.
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 2, context = 64, head_dim = 16, f32>
+// CHECK-LABEL: func.func @attention
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: vector.mask %{{.*}} { vector.multi_reduction <add>, %{{.*}}, %{{.*}} [4] : vector<1x1x1x8x16xf32> to vector<1x1x1x8xf32> }
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: vector.mask %{{.*}} { vector.multi_reduction <add>, %{{.*}}, %{{.*}} [3] : vector<1x1x1x8x16xf32> to vector<1x1x1x16xf32> }
+func.func @attention(%q: tensor<1x64xf32>, %pos: index, %c: !cache) -> tensor<1x64xf32> {
+  %0 = tfm.kv_cache.attention %q, %c[0] at %pos {num_heads = 4 : i64, scale = 0.25 : f64} : tensor<1x64xf32>, !cache -> tensor<1x64xf32>
+  return %0 : tensor<1x64xf32>
+}

@@ -1,0 +1,74 @@
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg=weight-panel=0 | FileCheck %s --check-prefix=ROWMAJOR
+
+// A linear layer reads its weight as panels of 16 outputs: [ceil(40/16), 32, 16],
+// the last panel padded; the result is sliced back to 40 features.
+// CHECK-LABEL: func.func @linear
+// CHECK: %[[W:.*]] = tfm.param "w" {tfm.panel = 16 : i64} : tensor<3x32x16xf32>
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "reduction", "parallel"]
+// CHECK-SAME: ins(%{{.*}}, %[[W]] : tensor<?x32xf32>, tensor<3x32x16xf32>)
+// CHECK-SAME: tfm.kernel = "matmul_panels"
+// CHECK: tensor.collapse_shape {{.*}} into tensor<?x48xf32>
+// CHECK: tensor.extract_slice {{.*}} to tensor<?x40xf32>
+// ROWMAJOR-LABEL: func.func @linear
+// ROWMAJOR: linalg.generic
+// ROWMAJOR-SAME: iterator_types = ["parallel", "parallel", "reduction"]
+// ROWMAJOR-SAME: tfm.kernel = "matmul"
+func.func @linear(%x: tensor<?x32xf32>) -> tensor<?x40xf32> {
+  %w = tfm.param "w" : tensor<40x32xf32>
+  %0 = tfm.linear %x, %w : (tensor<?x32xf32>, tensor<40x32xf32>) -> tensor<?x40xf32>
+  return %0 : tensor<?x40xf32>
+}
+
+// -----
+
+// RMSNorm: a row reduction, the row scale, then the scaled product.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}tfm.kernel = "row_reduction"
+// CHECK: math.rsqrt
+// CHECK: linalg.generic {{.*}}tfm.kernel = "elementwise"
+func.func @rms_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
+  %0 = tfm.rms_norm %x, %w {eps = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// Interleaved RoPE: pairs are the last dim of [S, heads, head_dim/2, 2];
+// both members are read through maps with a constant pair index.
+// CHECK-DAG: #[[FIRST:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 0)>
+// CHECK-DAG: #[[SECOND:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, 1)>
+// CHECK-LABEL: func.func @rope
+// CHECK: tensor.expand_shape {{.*}} into tensor<?x2x4x2xf32>
+// CHECK: math.powf
+// CHECK: math.cos
+// CHECK: math.sin
+// CHECK: linalg.generic {indexing_maps = [#[[FIRST]], #[[SECOND]]
+func.func @rope(%x: tensor<?x16xf32>, %pos: index) -> tensor<?x16xf32> {
+  %0 = tfm.rope %x at %pos interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 1.0e4 : f64} : tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
+// -----
+
+// The KV cache becomes tensor<layers x 2 x kv_heads x ? x head_dim>; append
+// transposes the new keys/values to head-major and inserts them at `pos`;
+// attention reads positions [0, pos + seq) and masks j > pos + i.
+!cache = !tfm.kv_cache<layers = 2, kv_heads = 2, context = 64, head_dim = 4, f32>
+// CHECK-LABEL: func.func @attention
+// CHECK-SAME: %{{.*}}: tensor<2x2x2x?x4xf32> {tfm.kv_cache}
+// CHECK: linalg.transpose
+// CHECK: tensor.insert_slice {{.*}}[1, 0, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 4] [1, 1, 1, 1, 1] : tensor<2x?x4xf32> into tensor<2x2x2x?x4xf32>
+// CHECK: tensor.insert_slice {{.*}}[1, 1, 0, %{{.*}}, 0]
+// CHECK: tensor.extract_slice {{.*}}[1, 0, 0, 0, 0] [1, 1, 2, %{{.*}}, 4] [1, 1, 1, 1, 1] : tensor<2x2x2x?x4xf32> to tensor<2x?x4xf32>
+// CHECK: tfm.kernel = "attention_scores"
+// CHECK: arith.cmpi ugt
+// CHECK: arith.select
+// CHECK: tfm.kernel = "attention_values"
+// CHECK: return {{.*}} : tensor<?x16xf32>, tensor<2x2x2x?x4xf32>
+func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %pos: index, %c: !cache) -> (tensor<?x16xf32>, !cache) {
+  %0 = tfm.kv_cache.append %c[1], %k, %v at %pos : !cache, tensor<?x8xf32>, tensor<?x8xf32>
+  %1 = tfm.kv_cache.attention %q, %0[1] at %pos {num_heads = 4 : i64, scale = 0.5 : f64} : tensor<?x16xf32>, !cache -> tensor<?x16xf32>
+  return %1, %0 : tensor<?x16xf32>, !cache
+}

@@ -1,0 +1,111 @@
+/*===- tfm-c-api-test.c - the C API contract, from C --------------------===*
+ *
+ *   tfm-c-api-test DIR
+ *
+ * Written in C so the header is proven to be C. Checks the KV-cache size
+ * formula, overflow and bad-token errors, reset, and that two contexts on one
+ * model used from two threads at once give the same logits as one context
+ * alone. Prints one line per check; exit code 1 on the first failure.
+ *
+ *===--------------------------------------------------------------------===*/
+
+#include "tfm/Runtime/tfm.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK(cond, what)                                                      \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "FAIL: %s (%s)\n", what, tfm_last_error());             \
+      exit(1);                                                                 \
+    }                                                                          \
+    printf("ok: %s\n", what);                                                  \
+  } while (0)
+
+enum { kPromptLength = 7, kSteps = 24 };
+
+typedef struct {
+  tfm_model *model;
+  float checksum;
+  int status;
+} Run;
+
+/* Prefill a fixed prompt, decode greedily; sum of the last logits. */
+static void *generate(void *argument) {
+  Run *run = (Run *)argument;
+  tfm_context *context = NULL;
+  const int32_t prompt[kPromptLength] = {1, 5, 9, 13, 17, 21, 25};
+  const float *logits = NULL;
+  int32_t vocab = tfm_model_vocab_size(run->model);
+  run->status = tfm_context_create(run->model, 64, 1, &context);
+  if (run->status == TFM_OK)
+    run->status = tfm_prefill(context, prompt, kPromptLength, &logits);
+  for (int step = 0; run->status == TFM_OK && step < kSteps; ++step) {
+    int32_t best = 0;
+    for (int32_t i = 1; i < vocab; ++i)
+      if (logits[i] > logits[best])
+        best = i;
+    run->status = tfm_decode(context, best, &logits);
+  }
+  run->checksum = 0.0f;
+  for (int32_t i = 0; run->status == TFM_OK && i < vocab; ++i)
+    run->checksum += logits[i];
+  tfm_context_free(context);
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: tfm-c-api-test DIR\n");
+    return 2;
+  }
+  tfm_model *model = NULL;
+  CHECK(tfm_model_load("/nonexistent", &model) == TFM_ERROR_IO,
+        "a missing directory is an I/O error");
+  CHECK(tfm_model_load(argv[1], &model) == TFM_OK, "load");
+
+  tfm_context *context = NULL;
+  CHECK(tfm_context_create(model, tfm_model_max_context(model) + 1, 1,
+                           &context) == TFM_ERROR_INVALID_ARGUMENT,
+        "a context longer than compiled is rejected");
+  CHECK(tfm_context_create(model, 16, 2, &context) == TFM_OK, "context of 16");
+  printf("kv bytes: %zu\n", tfm_context_kv_bytes(context));
+
+  const float *logits = NULL;
+  int32_t tokens[17];
+  for (int i = 0; i < 17; ++i)
+    tokens[i] = i + 1;
+  CHECK(tfm_prefill(context, tokens, 17, &logits) == TFM_ERROR_CONTEXT_FULL,
+        "17 tokens overflow a context of 16");
+  printf("message: %s\n", tfm_last_error());
+  CHECK(tfm_context_position(context) == 0, "a failed call changes nothing");
+  int32_t bad = tfm_model_vocab_size(model);
+  CHECK(tfm_decode(context, bad, &logits) == TFM_ERROR_INVALID_ARGUMENT,
+        "a token outside the vocabulary is rejected");
+  CHECK(tfm_prefill(context, tokens, 16, &logits) == TFM_OK, "fill all 16");
+  CHECK(tfm_decode(context, 1, &logits) == TFM_ERROR_CONTEXT_FULL,
+        "decode past the end is an error");
+  tfm_context_reset(context);
+  CHECK(tfm_context_position(context) == 0 &&
+            tfm_decode(context, 1, &logits) == TFM_OK,
+        "reset starts over");
+  tfm_context_free(context);
+
+  Run alone = {model, 0.0f, 0}, runs[2] = {{model, 0.0f, 0}, {model, 0.0f, 0}};
+  generate(&alone);
+  CHECK(alone.status == TFM_OK, "generate alone");
+  pthread_t threads[2];
+  for (int i = 0; i < 2; ++i)
+    pthread_create(&threads[i], NULL, generate, &runs[i]);
+  for (int i = 0; i < 2; ++i)
+    pthread_join(threads[i], NULL);
+  CHECK(runs[0].status == TFM_OK && runs[1].status == TFM_OK &&
+            runs[0].checksum == alone.checksum &&
+            runs[1].checksum == alone.checksum,
+        "two contexts on two threads match one context alone");
+  tfm_model_free(model);
+  return 0;
+}
