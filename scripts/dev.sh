@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The two entry points of the README:
-#   scripts/dev.sh demo   set up, build, and run the main job
+#   scripts/dev.sh demo   set up, build, compile stories260K and generate text
 #   scripts/dev.sh test   set up, build, and run every test
 # Both are incremental: a second run rebuilds only what changed.
 set -euo pipefail
@@ -30,10 +30,19 @@ configure_and_build() {
 
 case "${1:-}" in
   demo)
-    configure_and_build tfm-opt
-    example="$ROOT/docs/examples/llama-tiny.mlir"
-    echo "== tfm-opt $(basename "$example") --tfm-graph-pipeline" >&2
-    "$BUILD/bin/tfm-opt" "$example" --tfm-graph-pipeline
+    configure_and_build tfm-opt tfm-compile tfm-reference-check
+    model="${TFM_MODEL:-$ROOT/../shared/models/stories260K.bin}"
+    if [[ ! -f "$model" ]]; then
+      echo "no model at $model: set TFM_MODEL to a llama2.c checkpoint or GGUF file" >&2
+      exit 1
+    fi
+    echo "== tfm-compile $(basename "$model")" >&2
+    "$BUILD/bin/tfm-compile" "$model" -o "$BUILD/demo-model"
+    # Until tfm-run exists (issue 5): greedy text from the compiled library,
+    # checked token by token against the reference forward pass.
+    echo "== greedy continuation of \"Once upon a time\"" >&2
+    "$BUILD/bin/tfm-reference-check" "$model" "$BUILD/demo-model" \
+      --prompt "Once upon a time" --steps 0 --greedy 200
     ;;
   test)
     configure_and_build
