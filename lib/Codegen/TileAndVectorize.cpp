@@ -129,17 +129,17 @@ struct TfmTileAndVectorizePass
     : public tfm::impl::TfmTileAndVectorizeBase<TfmTileAndVectorizePass> {
   using TfmTileAndVectorizeBase::TfmTileAndVectorizeBase;
 
-  LogicalResult initialize(MLIRContext *) override {
+  LogicalResult initialize(MLIRContext *context) override {
     int64_t bits = vectorBits;
     if (bits == 0) {
       llvm::Expected<CpuTarget> target = resolveCpuTarget(targetCpu);
       if (!target)
-        return emitError(UnknownLoc::get(&getContext()))
+        return emitError(UnknownLoc::get(context))
                << llvm::toString(target.takeError());
       bits = target->vectorBits;
     }
     if (bits < 128 || bits % 32 != 0)
-      return emitError(UnknownLoc::get(&getContext()))
+      return emitError(UnknownLoc::get(context))
              << "vector-bits must be a multiple of 32 and at least 128";
     int64_t lanes = bits / 32;
     auto orDefault = [](int64_t value, int64_t fallback) {

@@ -3,6 +3,7 @@
 // RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline=target-cpu=znver4 | FileCheck %s
 // RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline="target-cpu=haswell threads=0" | FileCheck %s --check-prefix=AVX2
 // RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline --mlir-print-ir-after-all -o /dev/null 2>&1 | FileCheck %s --check-prefix=STAGES
+// RUN: not tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline=target-cpu=pentium-foo -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADCPU
 
 // CHECK: module attributes {{{.*}}tfm.weights = [{name = "token_embd.weight", offset = 0 : i64, panel = 0 : i64
 // CHECK: llvm.func @prefill(
@@ -23,3 +24,5 @@
 // STAGES: IR Dump After TfmLowerVectorOps
 // STAGES: IR Dump After ConvertSCFToOpenMPPass
 // STAGES: IR Dump After ConvertToLLVMPass
+
+// BADCPU: error: unknown target CPU 'pentium-foo'

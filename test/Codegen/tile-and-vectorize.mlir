@@ -1,6 +1,8 @@
 // RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{weight-panel=16},func.func(tfm-tile-and-vectorize{vector-bits=512}))" | FileCheck %s
 // RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{weight-panel=8},func.func(tfm-tile-and-vectorize{vector-bits=256 matmul-rows=2}))" | FileCheck %s --check-prefix=AVX2
 // RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg,func.func(tfm-tile-and-vectorize{vector-bits=512 threads=0 vectorize=0}))" | FileCheck %s --check-prefix=SCALAR
+// RUN: not tfm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(tfm-tile-and-vectorize{vector-bits=100}))" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADBITS
+// BADBITS: error: vector-bits must be a multiple of 32 and at least 128
 
 // Prefill matmul: weight panels are spread over threads (scf.forall), token
 // rows and input features are tiled by scf.for, and each tile is one masked
