@@ -148,8 +148,7 @@ public:
       q = rope(q, start);
       k = rope(k, start);
     }
-    cache = KVCacheAppendOp::create(b, cache.getType(), cache, k, v, start,
-                                    layer);
+    cache = KVCacheAppendOp::create(b, cache, k, v, start, layer);
     Value attended = KVCacheAttentionOp::create(
         b, q.getType(), q, cache, start, layer, config.numHeads,
         attentionScale());

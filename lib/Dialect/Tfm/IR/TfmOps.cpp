@@ -92,11 +92,16 @@ LogicalResult verifyHeadsDivide(Operation *op, int64_t numHeads,
                            << numKvHeads << ")";
 }
 
-LogicalResult verifyLayerIndex(Operation *op, int64_t layer,
-                               KVCacheType cache) {
-  if (layer < cache.getLayers())
+/// A KV-cache op names its layer by a constant or by an `index` value, not
+/// both; a constant must be a layer of the cache.
+LogicalResult verifyLayerIndex(Operation *op, std::optional<uint64_t> layer,
+                               Value dynamicLayer, KVCacheType cache) {
+  if (layer.has_value() == static_cast<bool>(dynamicLayer))
+    return op->emitOpError(
+        "needs exactly one of a constant layer and an index operand");
+  if (!layer || static_cast<int64_t>(*layer) < cache.getLayers())
     return success();
-  return op->emitOpError() << "layer " << layer
+  return op->emitOpError() << "layer " << *layer
                            << " is out of range for a cache of "
                            << cache.getLayers() << " layers";
 }
@@ -304,7 +309,7 @@ LogicalResult AttentionOp::verify() {
 
 LogicalResult KVCacheAppendOp::verify() {
   KVCacheType cache = getCache().getType();
-  if (failed(verifyLayerIndex(*this, getLayer(), cache)))
+  if (failed(verifyLayerIndex(*this, getLayer(), getDynamicLayer(), cache)))
     return failure();
   if (failed(verifyKeysValues(*this, getKey(), getValue(),
                               cache.getKVFeatures())))
@@ -315,7 +320,7 @@ LogicalResult KVCacheAppendOp::verify() {
 LogicalResult KVCacheAttentionOp::verify() {
   KVCacheType cache = getCache().getType();
   int64_t numHeads = getNumHeads();
-  if (failed(verifyLayerIndex(*this, getLayer(), cache)) ||
+  if (failed(verifyLayerIndex(*this, getLayer(), getDynamicLayer(), cache)) ||
       failed(verifyHeadsDivide(*this, numHeads, cache.getKvHeads())) ||
       failed(verifyQueryHeads(*this, getQuery(), getResult(), numHeads,
                               cache.getHeadDim())))
@@ -332,6 +337,38 @@ LogicalResult SoftmaxOp::verify() {
   if (type.getRank() >= 1)
     return success();
   return emitOpError() << "input must have rank at least 1, got " << type;
+}
+
+//===----------------------------------------------------------------------===//
+// Custom directives
+//===----------------------------------------------------------------------===//
+
+/// `[3]` or `[%layer]`: the layer of a KV-cache op.
+static ParseResult
+parseLayerIndex(OpAsmParser &parser,
+                std::optional<OpAsmParser::UnresolvedOperand> &dynamicLayer,
+                IntegerAttr &layer) {
+  OpAsmParser::UnresolvedOperand operand;
+  OptionalParseResult parsedOperand = parser.parseOptionalOperand(operand);
+  if (parsedOperand.has_value()) {
+    if (failed(*parsedOperand))
+      return failure();
+    dynamicLayer = operand;
+    return success();
+  }
+  int64_t value;
+  if (parser.parseInteger(value))
+    return failure();
+  layer = parser.getBuilder().getI64IntegerAttr(value);
+  return success();
+}
+
+static void printLayerIndex(OpAsmPrinter &printer, Operation *,
+                            Value dynamicLayer, IntegerAttr layer) {
+  if (dynamicLayer)
+    printer << dynamicLayer;
+  else
+    printer << layer.getInt();
 }
 
 #define GET_OP_CLASSES

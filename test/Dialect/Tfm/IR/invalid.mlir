@@ -426,6 +426,22 @@ func.func @kv_append_layer(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context =
 
 // -----
 
+func.func @kv_append_two_layers(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x32xf32>, %p: index, %l: index) {
+  // expected-error @+1 {{'tfm.kv_cache.append' op needs exactly one of a constant layer and an index operand}}
+  %c2 = "tfm.kv_cache.append"(%c, %k, %k, %p, %l) {layer = 0 : i64} : (!tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>, index, index) -> !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_no_layer(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op needs exactly one of a constant layer and an index operand}}
+  %o = "tfm.kv_cache.attention"(%q, %c, %p) {num_heads = 8 : i64, scale = 0.125 : f64} : (tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, index) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
 func.func @kv_append_features(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x64xf32>, %p: index) {
   // expected-error @+1 {{'tfm.kv_cache.append' op key features (64) must equal num_kv_heads * head_dim (32)}}
   %c2 = tfm.kv_cache.append %c[0], %k, %k at %p : !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x64xf32>, tensor<1x64xf32>

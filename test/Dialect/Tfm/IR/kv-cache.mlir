@@ -26,3 +26,14 @@ func.func @mqa_f16_cache(%q: tensor<1x64xf32>, %kv: tensor<1x16xf32>, %pos: inde
   %o = tfm.kv_cache.attention %q, %c[0] at %pos {num_heads = 4 : i64, scale = 0.25 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16> -> tensor<1x64xf32>
   return %o : tensor<1x64xf32>
 }
+
+// A function shared by all layers names the layer by an index value.
+// CHECK-LABEL: func @dynamic_layer
+func.func @dynamic_layer(%q: tensor<1x64xf32>, %kv: tensor<1x16xf32>, %pos: index, %layer: index,
+                         %cache: !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f32>) -> tensor<1x64xf32> {
+  // CHECK: %[[C:.*]] = tfm.kv_cache.append %{{.*}}[%[[L:[a-z0-9]+]]], %{{.*}}, %{{.*}} at %{{.*}} : !kv_cache2
+  %c = tfm.kv_cache.append %cache[%layer], %kv, %kv at %pos : !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f32>, tensor<1x16xf32>, tensor<1x16xf32>
+  // CHECK: tfm.kv_cache.attention %{{.*}}, %[[C]][%[[L]]] at
+  %o = tfm.kv_cache.attention %q, %c[%layer] at %pos {num_heads = 4 : i64, scale = 0.25 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f32> -> tensor<1x64xf32>
+  return %o : tensor<1x64xf32>
+}

@@ -237,16 +237,35 @@ def Tfm_KVCacheAppendOp : Tfm_Op<"kv_cache.append",
   let summary = "Writes the keys and values of new tokens into the KV cache";
   let description = [{
     Stores `key[i, :]` and `value[i, :]` (`[seq, kv_heads * head_dim]`) at
-    position `start + i` of layer `layer` and returns the updated cache.
+    position `start + i` of the layer and returns the updated cache.
     Writing past the context length is a run-time error.
+
+    The layer is a constant (`%cache[3]`) or, in a function shared by all
+    layers (see `tfm-outline-layers`), an `index` value (`%cache[%layer]`).
   }];
   let arguments = (ins Tfm_KVCacheType:$cache, Tfm_FloatTensor:$key,
                        Tfm_FloatTensor:$value, Index:$start,
-                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer);
+                       Optional<Index>:$dynamic_layer,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer);
   let results = (outs Tfm_KVCacheType:$result);
   let assemblyFormat = [{
-    $cache `[` $layer `]` `,` $key `,` $value `at` $start attr-dict `:`
-    type($cache) `,` type($key) `,` type($value)
+    $cache `[` custom<LayerIndex>($dynamic_layer, $layer) `]` `,` $key `,`
+    $value `at` $start attr-dict `:` type($cache) `,` type($key) `,`
+    type($value)
+  }];
+  let builders = [
+    OpBuilder<(ins "Value":$cache, "Value":$key, "Value":$value,
+                   "Value":$start, "int64_t":$layer), [{
+      build($_builder, $_state, cache.getType(), cache, key, value, start,
+            Value(), $_builder.getI64IntegerAttr(layer));
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The constant layer index or the `index` value holding it.
+    OpFoldResult getLayerIndex() {
+      return getLayer() ? OpFoldResult(getLayerAttr())
+                        : OpFoldResult(getDynamicLayer());
+    }
   }];
   let hasVerifier = 1;
 }
@@ -259,17 +278,36 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
     in `cache` for positions `0 .. start + sq - 1`, with a causal mask:
     query `i` sees positions `<= start + i`. The cache gives `num_kv_heads`
     and `head_dim`; `num_heads` must be a multiple of the KV heads (MHA, GQA,
-    MQA as in `tfm.attention`).
+    MQA as in `tfm.attention`). The layer is a constant or an `index` value,
+    as in `tfm.kv_cache.append`.
   }];
   let arguments = (ins Tfm_FloatTensor:$query, Tfm_KVCacheType:$cache,
-                       Index:$start,
-                       ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
+                       Index:$start, Optional<Index>:$dynamic_layer,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        F64Attr:$scale);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $cache `[` $layer `]` `at` $start attr-dict `:`
-    type($query) `,` type($cache) `->` type($result)
+    $query `,` $cache `[` custom<LayerIndex>($dynamic_layer, $layer) `]`
+    `at` $start attr-dict `:` type($query) `,` type($cache) `->`
+    type($result)
+  }];
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$query, "Value":$cache,
+                   "Value":$start, "int64_t":$layer, "int64_t":$num_heads,
+                   "const APFloat &":$scale), [{
+      build($_builder, $_state, result, query, cache, start, Value(),
+            $_builder.getI64IntegerAttr(layer),
+            $_builder.getI64IntegerAttr(num_heads),
+            $_builder.getFloatAttr($_builder.getF64Type(), scale));
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The constant layer index or the `index` value holding it.
+    OpFoldResult getLayerIndex() {
+      return getLayer() ? OpFoldResult(getLayerAttr())
+                        : OpFoldResult(getDynamicLayer());
+    }
   }];
   let hasVerifier = 1;
 }
