@@ -27,4 +27,32 @@ def TfmLastTokenLogits : Pass<"tfm-last-token-logits", "::mlir::ModuleOp"> {
   ];
 }
 
+def TfmOutlineLayers : Pass<"tfm-outline-layers", "::mlir::ModuleOp"> {
+  let summary = "Move the repeated transformer layers into one function";
+  let description = [{
+    A model function spells out every layer, so everything after it (the
+    lowering, LLVM's optimizer, instruction selection) would compile the same
+    layer once per layer: 24 times for a 24-layer model. This pass finds the
+    layers, checks that they are the same computation, moves one copy into a
+    private function `@<function>_layer` and calls it once per layer.
+
+    A layer is the set of ops that depend on the weights of layer `N` (the
+    params named `blk.N.*`, the names every importer uses) and on no later
+    layer's weights, minus the tail that reads global weights after the
+    layers (final norm, logits). Layers that are not contiguous or not
+    isomorphic to the first (same ops, attributes and types, same data flow;
+    only the weights and the KV-cache layer may differ) stay inline, so the
+    pass never changes what a function computes. Weights become arguments of
+    the layer function and KV-cache ops take the layer as an `index`
+    argument.
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+  let options = [
+    Option<"minLayers", "min-layers", "int64_t", "2",
+           "Outline only when at least this many layers are alike">
+  ];
+}
+
 #endif // TFM_DIALECT_TFM_TRANSFORMS_PASSES_TD
