@@ -52,22 +52,34 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   // 1. Graph rewrites on tfm.
   buildTfmGraphPipeline(pm);
 
-  // 2. tfm -> linalg on tensors; the buffer ABI of the entry points.
+  // 2. One function for the layers, so what follows compiles one layer.
+  if (options.outlineLayers)
+    pm.addPass(createTfmOutlineLayers());
+
+  // 3. tfm -> linalg on tensors; the buffer ABI of the entry points.
   ConvertTfmToLinalgOptions conversion;
   conversion.weightPanel = weightPanelFor(options.targetCpu);
   pm.addPass(createConvertTfmToLinalg(conversion));
   pm.addPass(createTfmLowerEntryPoints());
   pm.addPass(createCanonicalizerPass());
 
-  // 3. Bufferization, before tiling: the analysis is much cheaper on the
+  // 4. Bufferization, before tiling: the analysis is much cheaper on the
   //    un-tiled ops, and tiling and vectorization work on buffers alike.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  pm.addPass(bufferization::createOneShotBufferizePass());
+  // Function boundaries: the layer functions take and return tensors. The
+  // KV cache is updated in place through them and then dropped from their
+  // results, so no layer copies it.
+  bufferization::OneShotBufferizePassOptions bufferization;
+  bufferization.bufferizeFunctionBoundaries = true;
+  bufferization.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
 
-  // 4. Tiling for threads and vectors, vectorization, vector lowering.
+  // 5. Tiling for threads and vectors, vectorization, vector lowering.
   TfmTileAndVectorizeOptions tiling;
   tiling.targetCpu = options.targetCpu;
   tiling.threads = options.threads;
@@ -76,13 +88,13 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createTfmLowerVectorOps());
   pm.addPass(createCanonicalizerPass());
 
-  // 5. Loops; the thread-level foralls become OpenMP worksharing loops.
+  // 6. Loops; the thread-level foralls become OpenMP worksharing loops.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   if (options.threads)
     pm.addPass(createConvertSCFToOpenMPPass());
 
-  // 6. To the LLVM dialect.
+  // 7. To the LLVM dialect.
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -101,7 +113,7 @@ void tfm::registerTfmCodegenPassesAndPipelines() {
   PassPipelineRegistration<CpuPipelineOptions>(
       "tfm-cpu-pipeline",
       "tfm to the LLVM dialect for x86 CPUs: tfm-graph-pipeline, "
-      "convert-tfm-to-linalg, tfm-lower-entry-points, tfm-tile-and-vectorize, "
+      "tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, tfm-tile-and-vectorize, "
       "tfm-lower-vector-ops, one-shot-bufferize, loops, OpenMP, LLVM",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildTfmCpuPipeline(pm, options);

@@ -188,7 +188,9 @@ struct TfmLowerEntryPointsPass
     ModuleOp module = getOperation();
     WeightsLayout layout;
     for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
-      if (func.isExternal())
+      // Private functions (the layer functions of tfm-outline-layers) are
+      // internal: bufferization gives them buffer signatures.
+      if (func.isExternal() || func.isPrivate())
         continue;
       if (failed(lowerFunction(func, layout)))
         return signalPassFailure();

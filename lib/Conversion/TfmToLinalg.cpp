@@ -13,6 +13,7 @@
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
@@ -549,7 +550,7 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
     Location loc = op.getLoc();
     int64_t outFeatures =
         cast<RankedTensorType>(op.getType()).getShape().back();
-    Value weight = weightOperand(rewriter, op.getWeight(), panel);
+    Value weight = weightOperand(rewriter, adaptor.getWeight(), panel);
     Value result =
         buildMatmul(rewriter, loc, adaptor.getInput(), weight, outFeatures);
     if constexpr (std::is_same_v<OpTy, LinearOp>) {
@@ -768,7 +769,7 @@ struct LearnedPositionLowering : OpConversionPattern<LearnedPositionOp> {
 /// Writes `tokens [S, KVH * D]` at positions `start..` of `part` (0: keys,
 /// 1: values) of `layer` into the cache `[L, 2, KVH, C, D]`.
 Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
-                 int64_t layer, int64_t part, Value start) {
+                 OpFoldResult layer, int64_t part, Value start) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   int64_t kvHeads = cacheType.getDimSize(2);
   int64_t headDim = cacheType.getDimSize(4);
@@ -781,7 +782,7 @@ Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
                                   ArrayRef<int64_t>{1, 0, 2})
           .getResult()
           .front();
-  SmallVector<OpFoldResult> offsets{b.getIndexAttr(layer), b.getIndexAttr(part),
+  SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
                                     b.getIndexAttr(0), start,
                                     b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
@@ -793,12 +794,12 @@ Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
 }
 
 /// Keys or values of positions `[0, tokens)` of `layer`: `[KVH, tokens, D]`.
-Value readCache(OpBuilder &b, Location loc, Value cache, int64_t layer,
+Value readCache(OpBuilder &b, Location loc, Value cache, OpFoldResult layer,
                 int64_t part, OpFoldResult tokens) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   int64_t kvHeads = cacheType.getDimSize(2);
   int64_t headDim = cacheType.getDimSize(4);
-  SmallVector<OpFoldResult> offsets{b.getIndexAttr(layer), b.getIndexAttr(part),
+  SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
                                     b.getIndexAttr(0), b.getIndexAttr(0),
                                     b.getIndexAttr(0)};
   SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
@@ -811,13 +812,21 @@ Value readCache(OpBuilder &b, Location loc, Value cache, int64_t layer,
                                         strides);
 }
 
+/// The cache layer of a KV-cache op as a slice offset.
+template <typename OpTy>
+OpFoldResult cacheLayer(OpBuilder &b, OpTy op, Value dynamicLayer) {
+  if (std::optional<uint64_t> layer = op.getLayer())
+    return b.getIndexAttr(*layer);
+  return dynamicLayer;
+}
+
 struct KVCacheAppendLowering : OpConversionPattern<KVCacheAppendOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(KVCacheAppendOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    int64_t layer = op.getLayer();
+    OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
     Value cache = writeCache(rewriter, loc, adaptor.getCache(),
                              adaptor.getKey(), layer, 0, adaptor.getStart());
     cache = writeCache(rewriter, loc, cache, adaptor.getValue(), layer, 1,
@@ -839,7 +848,7 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     Value start = adaptor.getStart();
     Value seq = tensor::DimOp::create(rewriter, loc, query, 0);
     Value tokens = arith::AddIOp::create(rewriter, loc, start, seq);
-    int64_t layer = op.getLayer();
+    OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
     Value keys = readCache(rewriter, loc, cache, layer, 0, tokens);
     Value values = readCache(rewriter, loc, cache, layer, 1, tokens);
     Value queries =
@@ -1010,10 +1019,58 @@ LogicalResult checkF32Only(ModuleOp module) {
   return failure(result.wasInterrupted());
 }
 
-/// Marks KV-cache arguments so tfm-lower-entry-points can update them in
-/// place.
+/// `weight` is only ever the weight operand of a linear layer or logits.
+bool isOnlyMatmulWeight(Value weight) {
+  return !weight.use_empty() &&
+         llvm::all_of(weight.getUses(), [](OpOperand &use) {
+           return isa<LinearOp, LogitsOp>(use.getOwner()) &&
+                  use.getOperandNumber() == 1;
+         });
+}
+
+/// Linear weights that reach a function as arguments (the layer functions
+/// of tfm-outline-layers) take the panel layout like params do: the argument
+/// is re-typed and every call passes the packed param. Arguments some call
+/// feeds with a computed tensor keep the row-major layout.
+void packWeightArguments(ModuleOp module, int64_t panel) {
+  if (panel <= 0)
+    return;
+  SymbolTableCollection symbolTables;
+  SymbolUserMap symbolUsers(symbolTables, module);
+  for (func::FuncOp func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    ArrayRef<Operation *> users = symbolUsers.getUsers(func);
+    if (users.empty() || !llvm::all_of(users, [](Operation *user) {
+          return isa<func::CallOp>(user);
+        }))
+      continue;
+    for (BlockArgument argument : func.getArguments()) {
+      unsigned index = argument.getArgNumber();
+      if (!isOnlyMatmulWeight(argument) ||
+          !llvm::all_of(users, [&](Operation *call) {
+            return call->getOperand(index).getDefiningOp<ParamOp>();
+          }))
+        continue;
+      for (Operation *call : users) {
+        OpBuilder builder(call);
+        call->setOperand(index,
+                         weightOperand(builder, call->getOperand(index), panel));
+      }
+      argument.setType(users.front()->getOperand(index).getType());
+    }
+    func.setType(FunctionType::get(module.getContext(),
+                                   func.front().getArgumentTypes(),
+                                   func.getResultTypes()));
+  }
+}
+
+/// Marks KV-cache arguments of the entry points so tfm-lower-entry-points
+/// can update them in place.
 void markKVCacheArguments(ModuleOp module) {
   module.walk([](func::FuncOp func) {
+    if (func.isPrivate())
+      return;
     for (auto [index, type] : llvm::enumerate(func.getArgumentTypes()))
       if (isa<KVCacheType>(type))
         func.setArgAttr(index, kKVCacheArgAttrName,
@@ -1031,6 +1088,7 @@ struct ConvertTfmToLinalgPass
     if (failed(checkF32Only(module)))
       return signalPassFailure();
     markKVCacheArguments(module);
+    packWeightArguments(module, weightPanel);
 
     KVCacheTypeConverter typeConverter;
     RewritePatternSet patterns(context);

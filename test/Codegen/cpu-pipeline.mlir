@@ -12,11 +12,13 @@
 // CHECK: llvm.intr.masked.load {{.*}} -> vector<16xf32>
 // CHECK: llvm.func @_mlir_ciface_prefill(
 // CHECK: llvm.func @decode(
+// CHECK-COUNT-5: llvm.call @decode_layer(
 // CHECK: llvm.func @_mlir_ciface_decode(
 // AVX2-NOT: omp.parallel
 // AVX2: llvm.intr.masked.load {{.*}} -> vector<8xf32>
 
 // STAGES: IR Dump After TfmLastTokenLogits
+// STAGES: IR Dump After TfmOutlineLayers
 // STAGES: IR Dump After ConvertTfmToLinalg
 // STAGES: IR Dump After TfmLowerEntryPoints
 // STAGES: IR Dump After OneShotBufferizePass

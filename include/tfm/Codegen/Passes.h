@@ -28,6 +28,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<bool> vectorize{*this, "vectorize",
                          llvm::cl::desc("Vectorize the tiled kernels"),
                          llvm::cl::init(true)};
+  Option<bool> outlineLayers{
+      *this, "outline-layers",
+      llvm::cl::desc("Compile one layer function called per layer "
+                     "(tfm-outline-layers) instead of every layer inline"),
+      llvm::cl::init(true)};
 };
 
 /// `tfm-cpu-pipeline`: a tfm module to the LLVM dialect (see

@@ -26,4 +26,13 @@ module {
     %2 = tfm.logits %0, %w : (tensor<1x8xf32>, tensor<20x8xf32>) -> tensor<1x20xf32>
     return %2, %1 : tensor<1x20xf32>, !cache
   }
+
+  // Private functions (layer functions) keep their tensor signature:
+  // bufferization gives them buffers.
+  // CHECK-LABEL: func.func private @layer(%{{.*}}: tensor<1x8xf32>) -> tensor<1x8xf32>
+  // CHECK-NOT: llvm.emit_c_interface
+  func.func private @layer(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+    %0 = tfm.add %x, %x : tensor<1x8xf32>
+    return %0 : tensor<1x8xf32>
+  }
 }

@@ -72,3 +72,38 @@ func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
   %1 = tfm.kv_cache.attention %q, %0[1] at %pos {num_heads = 4 : i64, scale = 0.5 : f64} : tensor<?x16xf32>, !cache -> tensor<?x16xf32>
   return %1, %0 : tensor<?x16xf32>, !cache
 }
+
+// -----
+
+// A layer function (tfm-outline-layers): its linear weight argument takes
+// the panel layout and each call passes the packed param; the KV-cache
+// layer comes from an index argument. Only entry points mark their cache.
+!cache = !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 4, f32>
+// CHECK-LABEL: func.func @two_layers
+// CHECK-SAME: tensor<2x2x1x?x4xf32> {tfm.kv_cache}
+// CHECK: %[[W0:.*]] = tfm.param "blk.0.attn_kv.weight" {tfm.panel = 16 : i64} : tensor<1x8x16xf32>
+// CHECK: call @two_layers_layer(%{{.*}}, %{{.*}}, %{{.*}}, %[[W0]], %{{.*}}) : (tensor<1x8xf32>, tensor<2x2x1x?x4xf32>, index, tensor<1x8x16xf32>, index)
+// CHECK: %[[W1:.*]] = tfm.param "blk.1.attn_kv.weight" {tfm.panel = 16 : i64} : tensor<1x8x16xf32>
+// CHECK: call @two_layers_layer(%{{.*}}, %{{.*}}, %{{.*}}, %[[W1]], %{{.*}})
+// CHECK-LABEL: func.func private @two_layers_layer
+// CHECK-SAME: (%{{.*}}: tensor<1x8xf32>, %{{.*}}: tensor<2x2x1x?x4xf32>, %{{.*}}: index, %{{.*}}: tensor<1x8x16xf32>, %[[LAYER:.*]]: index)
+// CHECK: tfm.kernel = "matmul_panels"
+// CHECK: tensor.insert_slice {{.*}} into tensor<2x2x1x?x4xf32>
+// CHECK: tensor.insert_slice {{.*}}[%[[LAYER]], 1, 0, %{{.*}}, 0]
+// ROWMAJOR-LABEL: func.func private @two_layers_layer
+// ROWMAJOR-SAME: tensor<4x8xf32>
+func.func @two_layers(%x: tensor<1x8xf32>, %pos: index, %c: !cache) -> (tensor<1x8xf32>, !cache) {
+  %w0 = tfm.param "blk.0.attn_kv.weight" : tensor<4x8xf32>
+  %w1 = tfm.param "blk.1.attn_kv.weight" : tensor<4x8xf32>
+  %l0 = arith.constant 0 : index
+  %r0:2 = call @two_layers_layer(%x, %c, %pos, %w0, %l0) : (tensor<1x8xf32>, !cache, index, tensor<4x8xf32>, index) -> (!cache, tensor<1x8xf32>)
+  %l1 = arith.constant 1 : index
+  %r1:2 = call @two_layers_layer(%r0#1, %r0#0, %pos, %w1, %l1) : (tensor<1x8xf32>, !cache, index, tensor<4x8xf32>, index) -> (!cache, tensor<1x8xf32>)
+  return %r1#1, %r1#0 : tensor<1x8xf32>, !cache
+}
+func.func private @two_layers_layer(%x: tensor<1x8xf32>, %c: !cache, %pos: index, %w: tensor<4x8xf32>, %layer: index) -> (!cache, tensor<1x8xf32>) {
+  %kv = tfm.linear %x, %w : (tensor<1x8xf32>, tensor<4x8xf32>) -> tensor<1x4xf32>
+  %c1 = tfm.kv_cache.append %c[%layer], %kv, %kv at %pos : !cache, tensor<1x4xf32>, tensor<1x4xf32>
+  %a = tfm.kv_cache.attention %x, %c1[%layer] at %pos {num_heads = 2 : i64, scale = 0.5 : f64} : tensor<1x8xf32>, !cache -> tensor<1x8xf32>
+  return %c1, %a : !cache, tensor<1x8xf32>
+}
