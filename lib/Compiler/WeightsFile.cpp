@@ -14,6 +14,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/FileOutputBuffer.h"
+#include "llvm/Support/Parallel.h"
 
 #include <cstring>
 
@@ -23,7 +24,7 @@ using namespace mlir::tfm;
 namespace {
 
 /// `rows x columns` row-major -> panels of `panel` rows, transposed.
-void packPanels(llvm::ArrayRef<float> matrix, int64_t rows, int64_t columns,
+void packPanels(const float *matrix, int64_t rows, int64_t columns,
                 int64_t panel, float *out) {
   int64_t panels = llvm::divideCeil(rows, panel);
   for (int64_t b = 0; b < panels; ++b)
@@ -34,42 +35,101 @@ void packPanels(llvm::ArrayRef<float> matrix, int64_t rows, int64_t columns,
       }
 }
 
+/// One tensor of the weights file and where its bytes come from.
+struct WeightsEntry {
+  const TensorView *view = nullptr;
+  int64_t offset = 0;
+  int64_t panel = 0;
+  int64_t bytes = 0;
+};
+
+llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
+                                                          const ModelFile &model) {
+  std::vector<WeightsEntry> entries;
+  for (Attribute attr : layout) {
+    auto fields = cast<DictionaryAttr>(attr);
+    StringRef name = cast<StringAttr>(fields.get("name")).getValue();
+    WeightsEntry entry;
+    entry.view = model.lookup(name);
+    if (!entry.view)
+      return importError(model.path, model.tensorIndexOffset,
+                         "model has no tensor '" + name + "'");
+    entry.offset = cast<IntegerAttr>(fields.get("offset")).getInt();
+    entry.panel = cast<IntegerAttr>(fields.get("panel")).getInt();
+    int64_t rows = entry.view->shape[0];
+    int64_t elements = entry.view->numElements();
+    if (entry.panel > 0)
+      elements = llvm::alignTo(rows, entry.panel) * (elements / rows);
+    entry.bytes = elements * sizeof(float);
+    entries.push_back(entry);
+  }
+  llvm::sort(entries, [](const WeightsEntry &a, const WeightsEntry &b) {
+    return a.offset < b.offset;
+  });
+  return entries;
+}
+
+/// Decodes and lays out one tensor at `out`; false if its bytes do not
+/// decode. f32 sources are packed straight from the mapped model file.
+bool writeEntry(const WeightsEntry &entry, uint8_t *out) {
+  const TensorView &view = *entry.view;
+  std::vector<float> decoded;
+  const float *values = reinterpret_cast<const float *>(view.data.data());
+  bool direct = view.type == WeightFormat::F32 &&
+                view.data.size() ==
+                    static_cast<size_t>(view.numElements()) * sizeof(float) &&
+                reinterpret_cast<uintptr_t>(values) % alignof(float) == 0;
+  if (!direct) {
+    decoded.resize(view.numElements());
+    if (!dequantize(view.type, view.data, decoded))
+      return false;
+    values = decoded.data();
+  }
+  auto *floats = reinterpret_cast<float *>(out);
+  if (entry.panel > 0)
+    packPanels(values, view.shape[0], view.numElements() / view.shape[0],
+               entry.panel, floats);
+  else
+    std::memcpy(floats, values, view.numElements() * sizeof(float));
+  return true;
+}
+
 } // namespace
 
 llvm::Error mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
                                         llvm::StringRef path) {
-  auto entries = module->getAttrOfType<ArrayAttr>("tfm.weights");
+  auto layout = module->getAttrOfType<ArrayAttr>("tfm.weights");
   auto size = module->getAttrOfType<IntegerAttr>("tfm.weights_size");
-  if (!entries || !size)
+  if (!layout || !size)
     return llvm::createStringError("module has no weights layout");
+  llvm::Expected<std::vector<WeightsEntry>> entries =
+      resolveEntries(layout, model);
+  if (!entries)
+    return entries.takeError();
   auto buffer = llvm::FileOutputBuffer::create(path, size.getInt());
   if (!buffer)
     return llvm::createStringError("cannot write " + path + ": " +
                                    llvm::toString(buffer.takeError()));
   uint8_t *base = (*buffer)->getBufferStart();
-  std::memset(base, 0, size.getInt());
 
-  std::vector<float> values;
-  for (Attribute attr : entries) {
-    auto entry = cast<DictionaryAttr>(attr);
-    StringRef name = cast<StringAttr>(entry.get("name")).getValue();
-    int64_t offset = cast<IntegerAttr>(entry.get("offset")).getInt();
-    int64_t panel = cast<IntegerAttr>(entry.get("panel")).getInt();
-    const TensorView *view = model.lookup(name);
-    if (!view)
-      return importError(model.path, model.tensorIndexOffset,
-                         "model has no tensor '" + name + "'");
-    values.assign(view->numElements(), 0.0f);
-    if (!dequantize(view->type, view->data, values))
-      return importError(view->file, view->fileOffset,
-                         "tensor '" + name + "' cannot be decoded");
-    auto *out = reinterpret_cast<float *>(base + offset);
-    if (panel > 0)
-      packPanels(values, view->shape[0], view->numElements() / view->shape[0],
-                 panel, out);
-    else
-      std::memcpy(out, values.data(), values.size() * sizeof(float));
-  }
+  // Tensors are independent: decode and pack them on all cores. Only the
+  // alignment gaps between them need zeroing.
+  std::vector<char> decoded(entries->size(), 1);
+  if (!entries->empty())
+    std::memset(base, 0, entries->front().offset);
+  llvm::parallelFor(0, entries->size(), [&](size_t i) {
+    const WeightsEntry &entry = (*entries)[i];
+    int64_t end = i + 1 < entries->size() ? (*entries)[i + 1].offset
+                                          : size.getInt();
+    std::memset(base + entry.offset + entry.bytes, 0,
+                end - entry.offset - entry.bytes);
+    decoded[i] = writeEntry(entry, base + entry.offset);
+  });
+  for (auto [entry, ok] : llvm::zip(*entries, decoded))
+    if (!ok)
+      return importError(entry.view->file, entry.view->fileOffset,
+                         "tensor '" + entry.view->name +
+                             "' cannot be decoded");
   if (llvm::Error error = (*buffer)->commit())
     return llvm::createStringError("cannot write " + path + ": " +
                                    llvm::toString(std::move(error)));
