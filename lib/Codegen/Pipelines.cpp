@@ -13,6 +13,7 @@
 #include "tfm/Dialect/Tfm/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/AsyncToLLVM/AsyncToLLVM.h"
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
@@ -22,6 +23,7 @@
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Async/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -45,6 +47,20 @@ static int64_t weightPanelFor(StringRef targetCpu) {
     return 16;
   }
   return target->floatLanes();
+}
+
+/// The alternative to OpenMP: parallel loops become tasks of MLIR's async
+/// runtime (libmlir_async_runtime, a thread pool sized to the machine), one
+/// block of iterations per worker.
+static void addAsyncThreadPool(OpPassManager &pm) {
+  AsyncParallelForPassOptions parallelFor;
+  parallelFor.asyncDispatch = true;
+  parallelFor.numWorkerThreads = -1; // ask the runtime
+  parallelFor.minTaskSize = 1;       // an iteration is a whole weight panel
+  pm.addPass(createAsyncParallelForPass(parallelFor));
+  pm.addPass(createAsyncToAsyncRuntimePass());
+  pm.addPass(createAsyncRuntimeRefCountingPass());
+  pm.addPass(createAsyncRuntimeRefCountingOptPass());
 }
 
 void tfm::buildTfmCpuPipeline(OpPassManager &pm,
@@ -91,8 +107,11 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   // 6. Loops; the thread-level foralls become OpenMP worksharing loops.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
-  if (options.threads)
+  bool asyncThreads = options.threads && options.threadRuntime == ThreadRuntime::Async;
+  if (options.threads && !asyncThreads)
     pm.addPass(createConvertSCFToOpenMPPass());
+  if (asyncThreads)
+    addAsyncThreadPool(pm);
 
   // 7. To the LLVM dialect.
   pm.addPass(createConvertVectorToSCFPass());
@@ -103,6 +122,8 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
+  if (asyncThreads)
+    pm.addPass(createConvertAsyncToLLVMPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -42,6 +42,14 @@ cl::opt<std::string> targetCpu(
 cl::opt<bool> noThreads("no-threads",
                         cl::desc("Generate single-threaded code"),
                         cl::cat(category));
+cl::opt<ThreadRuntime> threadRuntime(
+    "thread-runtime", cl::desc("What runs the parallel loops"),
+    cl::init(ThreadRuntime::OpenMP),
+    cl::values(clEnumValN(ThreadRuntime::OpenMP, "openmp",
+                          "OpenMP (libomp; the default)"),
+               clEnumValN(ThreadRuntime::Async, "async",
+                          "MLIR's async runtime thread pool")),
+    cl::cat(category));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-compile: " << message << "\n";
@@ -72,6 +80,7 @@ int main(int argc, char **argv) {
   options.contextLength = contextLength;
   options.targetCpu = targetCpu;
   options.threads = !noThreads;
+  options.threadRuntime = threadRuntime;
   options.progress = &llvm::errs();
   if (llvm::Error error = compileModel(**model, options))
     return fail(llvm::toString(std::move(error)));

@@ -11,6 +11,9 @@
 
 namespace mlir::tfm {
 
+/// The library that runs the generated parallel loops on threads.
+enum class ThreadRuntime { OpenMP, Async };
+
 /// What code generation needs to know about a CPU.
 struct CpuTarget {
   std::string triple;

@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassOptions.h"
+#include "tfm/Codegen/CpuTarget.h"
 
 namespace mlir::tfm {
 
@@ -25,6 +26,15 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<bool> threads{*this, "threads",
                        llvm::cl::desc("Run hot loops on OpenMP threads"),
                        llvm::cl::init(true)};
+  Option<ThreadRuntime> threadRuntime{
+      *this, "thread-runtime",
+      llvm::cl::desc("What runs the parallel loops"),
+      llvm::cl::init(ThreadRuntime::OpenMP),
+      llvm::cl::values(
+          clEnumValN(ThreadRuntime::OpenMP, "openmp",
+                     "the omp dialect and libomp"),
+          clEnumValN(ThreadRuntime::Async, "async",
+                     "MLIR's async runtime (a thread pool)"))};
   Option<bool> vectorize{*this, "vectorize",
                          llvm::cl::desc("Vectorize the tiled kernels"),
                          llvm::cl::init(true)};
