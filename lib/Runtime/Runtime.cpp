@@ -225,6 +225,12 @@ size_t tfm_model_weights_bytes(const tfm_model *model) {
   return model->weightsBytes;
 }
 
+size_t tfm_model_bytes_per_token(const tfm_model *model) {
+  size_t row = model->info[kDim] * sizeof(float);
+  size_t table = model->info[kVocabSize] * row;
+  return model->weightsBytes - table + row;
+}
+
 tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
                               int32_t threads, tfm_context **context) {
   if (!model || !context || contextLength < 0 || threads < 0)

@@ -73,6 +73,8 @@ int main(int argc, char **argv) {
         "a context longer than compiled is rejected");
   CHECK(tfm_context_create(model, 16, 2, &context) == TFM_OK, "context of 16");
   printf("kv bytes: %zu\n", tfm_context_kv_bytes(context));
+  printf("weights not streamed per token: %zu\n",
+         tfm_model_weights_bytes(model) - tfm_model_bytes_per_token(model));
 
   const float *logits = NULL;
   int32_t tokens[17];

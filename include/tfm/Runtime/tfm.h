@@ -54,6 +54,9 @@ TFM_API int32_t tfm_model_vocab_size(const tfm_model *model);
 TFM_API int32_t tfm_model_max_context(const tfm_model *model);
 /* Bytes of the weights file (read once per decoded token). */
 TFM_API size_t tfm_model_weights_bytes(const tfm_model *model);
+/* Bytes of weights a decoded token streams from memory: the whole file but
+ * the embedding table, of which it reads one row. */
+TFM_API size_t tfm_model_bytes_per_token(const tfm_model *model);
 
 /* A context with a KV cache for `context_length` tokens (0: the model's
  * maximum) whose calls use `threads` threads (0: all cores). */
