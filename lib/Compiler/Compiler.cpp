@@ -49,27 +49,51 @@ using namespace mlir::tfm;
 namespace {
 
 /// Prints `[n/N] stage ... (t s)` lines.
+/// One line per stage, or on a terminal one progress bar redrawn in place.
 class Progress {
 public:
-  Progress(llvm::raw_ostream *os, int stages) : os(os), stages(stages) {}
+  Progress(llvm::raw_ostream *os, int stages)
+      : os(os), stages(stages), bar(os && os->is_displayed()) {}
 
   void begin(llvm::StringRef stage) {
     start = std::chrono::steady_clock::now();
-    if (os)
-      *os << llvm::formatv("[{0}/{1}] {2}", ++current, stages, stage);
+    ++current;
+    if (!os)
+      return;
+    if (bar)
+      *os << "\r\x1b[K" << drawBar(current - 1) << " " << stage;
+    else
+      *os << llvm::formatv("[{0}/{1}] {2}", current, stages, stage);
+    os->flush();
   }
   void end() {
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
-    if (os)
+    total += seconds;
+    if (!os)
+      return;
+    if (!bar)
       *os << llvm::formatv(" ({0:F2} s)\n", seconds);
+    else if (current == stages)
+      *os << "\r\x1b[K" << drawBar(current)
+          << llvm::formatv(" compiled in {0:F1} s\n", total);
+    os->flush();
   }
 
 private:
+  std::string drawBar(int done) const {
+    constexpr int width = 24;
+    int filled = done * width / stages;
+    return "[" + std::string(filled, '#') + std::string(width - filled, '.') +
+           "] " + std::to_string(done) + "/" + std::to_string(stages);
+  }
+
   llvm::raw_ostream *os;
   int stages;
+  bool bar;
   int current = 0;
+  double total = 0;
   std::chrono::steady_clock::time_point start;
 };
 
@@ -147,17 +171,19 @@ llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
 
 /// Links `object` into a shared library with the system compiler driver.
 llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef library,
-                              bool openmp) {
+                              const CompileOptions &options) {
   llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
   if (!driver)
     return llvm::createStringError(
         "no system linker driver 'cc' on PATH (install gcc or clang)");
   std::vector<std::string> args = {*driver, "-shared", "-o", library.str(),
                                    object.str()};
-  if (openmp) {
-    args.push_back("-L" TFM_OPENMP_LIBRARY_DIR);
-    args.push_back("-Wl,-rpath," TFM_OPENMP_LIBRARY_DIR);
-    args.push_back("-lomp");
+  if (options.threads) {
+    args.push_back("-L" TFM_LLVM_LIBRARY_DIR);
+    args.push_back("-Wl,-rpath," TFM_LLVM_LIBRARY_DIR);
+    args.push_back(options.threadRuntime == ThreadRuntime::Async
+                       ? "-lmlir_async_runtime"
+                       : "-lomp");
   }
   args.push_back("-lm");
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
@@ -241,6 +267,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   CpuPipelineOptions pipelineOptions;
   pipelineOptions.targetCpu = options.targetCpu;
   pipelineOptions.threads = options.threads;
+  pipelineOptions.threadRuntime = options.threadRuntime;
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return llvm::createStringError(model.path +
@@ -293,7 +320,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   // 6. Shared library.
   progress.begin("link " + std::string(kLibraryFileName));
   if (llvm::Error error = linkSharedLibrary(
-          object, pathIn(directory, kLibraryFileName), options.threads))
+          object, pathIn(directory, kLibraryFileName), options))
     return error;
   llvm::sys::fs::remove(object);
   progress.end();

@@ -16,45 +16,12 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/xxhash.h"
 
 #include <set>
 
 using namespace mlir;
 using namespace mlir::tfm;
 
-namespace {
-
-/// xxh3 of the model's bytes: the file itself, or for a directory its
-/// config.json and safetensors files in name order.
-llvm::Expected<std::string> sourceHash(llvm::StringRef path) {
-  std::vector<std::string> files;
-  if (llvm::sys::fs::is_directory(path)) {
-    std::error_code ec;
-    for (llvm::sys::fs::directory_iterator it(path, ec), end;
-         it != end && !ec; it.increment(ec)) {
-      llvm::StringRef name = llvm::sys::path::filename(it->path());
-      if (name == "config.json" || name.ends_with(".safetensors"))
-        files.push_back(it->path());
-    }
-    llvm::sort(files);
-  } else {
-    files.push_back(path.str());
-  }
-  uint64_t hash = 0;
-  for (const std::string &file : files) {
-    auto buffer = mapFile(file);
-    if (!buffer)
-      return buffer.takeError();
-    llvm::ArrayRef<uint8_t> bytes(
-        reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-        (*buffer)->getBufferSize());
-    hash = llvm::xxh3_64bits(bytes) ^ (hash * 0x9E3779B97F4A7C15ull);
-  }
-  return "xxh3:" + llvm::utohexstr(hash, /*LowerCase=*/true, /*Width=*/16);
-}
-
-} // namespace
 
 llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                                      const CompileOptions &options,
@@ -62,7 +29,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                                      int64_t contextLength,
                                      int64_t weightsBytes,
                                      llvm::StringRef path) {
-  llvm::Expected<std::string> hash = sourceHash(model.path);
+  llvm::Expected<std::string> hash = hashModelSource(model.path);
   if (!hash)
     return hash.takeError();
   const ModelConfig &config = model.config;
@@ -105,7 +72,10 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
       json.attribute("target_cpu", options.targetCpu);
       json.attribute("cpu", target.cpu);
       json.attribute("vector_bits", int64_t(target.vectorBits));
-      json.attribute("threads", options.threads ? "openmp" : "none");
+      json.attribute("threads", !options.threads ? "none"
+                                : options.threadRuntime == ThreadRuntime::Async
+                                    ? "async"
+                                    : "openmp");
       json.attribute("weights_type", "f32");
       json.attribute("kv_cache_type", "f32");
     });

@@ -8,6 +8,7 @@
 #ifndef TFM_COMPILER_COMPILER_H
 #define TFM_COMPILER_COMPILER_H
 
+#include "tfm/Codegen/CpuTarget.h"
 #include "tfm/Import/ModelFile.h"
 
 #include "llvm/Support/Error.h"
@@ -29,8 +30,9 @@ struct CompileOptions {
   /// 0 keeps the model's own context length.
   int64_t contextLength = 0;
   std::string targetCpu = "host";
-  /// Hot loops on OpenMP threads.
+  /// Hot loops on threads, run by `threadRuntime`.
   bool threads = true;
+  ThreadRuntime threadRuntime = ThreadRuntime::OpenMP;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
 };
@@ -39,6 +41,19 @@ struct CompileOptions {
 /// weights file in the layout the code reads, the tokenizer and
 /// manifest.json (see docs/c-api.md).
 llvm::Error compileModel(const ModelFile &model, const CompileOptions &options);
+
+/// `xxh3:<16 hex digits>` of the model's bytes: the file, or for a Hugging
+/// Face directory its config.json and safetensors files in name order.
+llvm::Expected<std::string> hashModelSource(llvm::StringRef path);
+
+/// The compiled model directory for `path`, as tfm-run and tfm-bench take
+/// it: `path` itself when it is one (holds manifest.json); otherwise the
+/// entry for the model's bytes and `options` in the cache
+/// (`$XDG_CACHE_HOME/tfm/<key>`, else `~/.cache/tfm/<key>`), compiled there
+/// on first use. `options.outputDirectory` is ignored.
+llvm::Expected<std::string> compiledModelDirectory(llvm::StringRef path,
+                                                   const OpenOptions &open,
+                                                   CompileOptions options);
 
 } // namespace mlir::tfm
 

@@ -1,0 +1,128 @@
+//===- ModelCache.cpp - compile a model file once, reuse it after ---------===//
+//
+// tfm-run and tfm-bench accept a model file where a compiled directory is
+// expected. The compiled directory is kept in the user's cache under a key
+// made of the model's bytes (and its tokenizer's) and every option that
+// changes the output, so a changed file or flag compiles anew and an
+// unchanged one starts at once.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Compiler/Compiler.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/xxhash.h"
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+llvm::Expected<std::string> mlir::tfm::hashModelSource(llvm::StringRef path) {
+  std::vector<std::string> files;
+  if (llvm::sys::fs::is_directory(path)) {
+    std::error_code ec;
+    for (llvm::sys::fs::directory_iterator it(path, ec), end;
+         it != end && !ec; it.increment(ec)) {
+      llvm::StringRef name = llvm::sys::path::filename(it->path());
+      if (name == "config.json" || name.ends_with(".safetensors"))
+        files.push_back(it->path());
+    }
+    llvm::sort(files);
+  } else {
+    files.push_back(path.str());
+  }
+  uint64_t hash = 0;
+  for (const std::string &file : files) {
+    auto buffer = mapFile(file);
+    if (!buffer)
+      return buffer.takeError();
+    llvm::ArrayRef<uint8_t> bytes(
+        reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+        (*buffer)->getBufferSize());
+    hash = llvm::xxh3_64bits(bytes) ^ (hash * 0x9E3779B97F4A7C15ull);
+  }
+  return "xxh3:" + llvm::utohexstr(hash, /*LowerCase=*/true, /*Width=*/16);
+}
+
+namespace {
+
+bool isCompiledDirectory(llvm::StringRef path) {
+  llvm::SmallString<256> manifest(path);
+  llvm::sys::path::append(manifest, kManifestFileName);
+  return llvm::sys::fs::is_directory(path) &&
+         llvm::sys::fs::exists(manifest);
+}
+
+llvm::Expected<std::string> cacheRoot() {
+  llvm::SmallString<256> root;
+  if (!llvm::sys::path::cache_directory(root))
+    return llvm::createStringError(
+        "no cache directory: set XDG_CACHE_HOME or HOME");
+  llvm::sys::path::append(root, "tfm");
+  return std::string(root);
+}
+
+/// Everything the compiled files depend on.
+llvm::Expected<std::string> cacheKey(const ModelFile &model,
+                                     const CompileOptions &options) {
+  llvm::Expected<std::string> modelHash = hashModelSource(model.path);
+  if (!modelHash)
+    return modelHash.takeError();
+  std::string tokenizerHash;
+  if (!model.vocabularySource.empty() &&
+      model.vocabularySource != model.path) {
+    llvm::Expected<std::string> hash = hashModelSource(model.vocabularySource);
+    if (!hash)
+      return hash.takeError();
+    tokenizerHash = *hash;
+  }
+  std::string description = llvm::formatv(
+      "{0} {1} context={2} cpu={3} threads={4} runtime={5} tfm={6}",
+      *modelHash, tokenizerHash, options.contextLength, options.targetCpu,
+      options.threads, static_cast<int>(options.threadRuntime), TFM_VERSION);
+  return llvm::utohexstr(llvm::xxh3_64bits(llvm::arrayRefFromStringRef(
+                             description)),
+                         /*LowerCase=*/true, /*Width=*/16);
+}
+
+} // namespace
+
+llvm::Expected<std::string>
+mlir::tfm::compiledModelDirectory(llvm::StringRef path, const OpenOptions &open,
+                                  CompileOptions options) {
+  if (isCompiledDirectory(path))
+    return path.str();
+  llvm::Expected<std::unique_ptr<ModelFile>> model = openModel(path, open);
+  if (!model)
+    return model.takeError();
+  llvm::Expected<std::string> root = cacheRoot();
+  if (!root)
+    return root.takeError();
+  llvm::Expected<std::string> key = cacheKey(**model, options);
+  if (!key)
+    return key.takeError();
+  llvm::SmallString<256> directory(*root);
+  llvm::sys::path::append(directory, *key);
+  if (isCompiledDirectory(directory))
+    return std::string(directory);
+
+  // Compile beside the entry and rename it into place, so an interrupted
+  // or concurrent compile never leaves a half-written entry behind.
+  std::string staging = llvm::formatv("{0}.tmp-{1}", directory,
+                                      llvm::sys::Process::getProcessId());
+  options.outputDirectory = staging;
+  if (llvm::Error error = compileModel(**model, options)) {
+    llvm::sys::fs::remove_directories(staging);
+    return std::move(error);
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(staging, directory)) {
+    llvm::sys::fs::remove_directories(staging);
+    if (!isCompiledDirectory(directory))
+      return llvm::createStringError(ec, "cannot move the compiled model to " +
+                                             directory);
+  }
+  return std::string(directory);
+}
