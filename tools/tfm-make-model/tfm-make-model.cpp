@@ -1,6 +1,7 @@
 //===- tfm-make-model.cpp - write random-weight Llama models --------------===//
 //
-//   tfm-make-model --format=gguf|llama2c|safetensors -o PATH [shape flags]
+//   tfm-make-model --format=gguf|llama2c|safetensors -o PATH
+//                  [--shape llama-110m|llama-336m-gqa] [shape flags]
 //
 // Writes a Llama model with seeded random weights in any format tfm imports:
 // a GGUF file (with a synthetic SentencePiece vocabulary), a llama2.c
@@ -37,6 +38,11 @@ namespace cl = llvm::cl;
 namespace {
 
 cl::OptionCategory category("tfm-make-model options");
+cl::opt<std::string> shape(
+    "shape",
+    cl::desc("Start from a named shape of shared/BASELINES.md: llama-110m | "
+             "llama-336m-gqa (shape flags given too override it)"),
+    cl::cat(category));
 cl::opt<std::string> format("format", cl::desc("gguf | llama2c | safetensors"),
                             cl::init("gguf"), cl::cat(category));
 cl::opt<std::string> outputPath("o", cl::Required,
@@ -65,6 +71,34 @@ cl::opt<unsigned> shards("shards", cl::init(1), cl::cat(category),
                          cl::desc("safetensors: number of shard files"));
 cl::opt<unsigned> seed("seed", cl::init(1), cl::cat(category),
                        cl::desc("Random seed"));
+
+/// Sets the shape flags the user did not give from a named shape; false
+/// for an unknown name.
+bool applyNamedShape(llvm::StringRef name) {
+  struct Shape {
+    const char *name;
+    int64_t dim, hidden, layers, heads, kvHeads, vocab, context;
+  };
+  static const Shape shapes[] = {
+      {"llama-110m", 768, 2048, 12, 12, 12, 32000, 1024},
+      {"llama-336m-gqa", 1024, 2816, 24, 16, 4, 32000, 2048}};
+  const Shape *found = llvm::find_if(
+      shapes, [&](const Shape &s) { return name == s.name; });
+  if (found == std::end(shapes))
+    return false;
+  auto setDefault = [](cl::opt<int64_t> &flag, int64_t value) {
+    if (flag.getNumOccurrences() == 0)
+      flag = value;
+  };
+  setDefault(dim, found->dim);
+  setDefault(hiddenDim, found->hidden);
+  setDefault(numLayers, found->layers);
+  setDefault(numHeads, found->heads);
+  setDefault(numKvHeads, found->kvHeads);
+  setDefault(vocabSize, found->vocab);
+  setDefault(contextLength, found->context);
+  return true;
+}
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-make-model: " << message << "\n";
@@ -330,6 +364,9 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "Write a random-weight Llama model\n");
   ModelConfig config = ModelConfig::tinyLlama();
+  if (!shape.empty() && !applyNamedShape(shape))
+    return fail("unknown --shape '" + shape +
+                "' (expected llama-110m or llama-336m-gqa)");
   config.vocabSize = vocabSize;
   config.dim = dim;
   config.hiddenDim = hiddenDim;

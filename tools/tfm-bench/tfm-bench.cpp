@@ -1,0 +1,282 @@
+//===- tfm-bench.cpp - prefill and decode speed of a compiled model -------===//
+//
+//   tfm-bench MODEL_OR_DIR [-p 128] [-n 128] [-t 1,2] [-r 5] [--json]
+//
+// Measures like llama-bench: prefill of -p tokens in one batched call, then
+// -n decoded tokens after that prefill, -r times per thread count. Decoding
+// at batch size 1 streams every weight once per token, so the tool also
+// reports the bytes streamed per token, the bandwidth that implies, and its
+// share of what a STREAM-like triad achieves on this machine with the same
+// number of threads (the ceiling for decode).
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Compiler/Compiler.h"
+#include "tfm/Runtime/tfm.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+using namespace mlir::tfm;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("tfm-bench options");
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<model file or compiled directory>"),
+                               cl::cat(category));
+cl::opt<int> promptTokens("p", cl::desc("Prefill tokens (one batched call)"),
+                          cl::init(128), cl::cat(category));
+cl::opt<int> decodeTokens("n", cl::desc("Decoded tokens after the prefill"),
+                          cl::init(128), cl::cat(category));
+cl::list<int> threadCounts("t", cl::desc("Thread counts (comma separated)"),
+                           cl::CommaSeparated, cl::cat(category));
+cl::opt<int> repetitions("r", cl::desc("Repetitions per measurement"),
+                         cl::init(5), cl::cat(category));
+cl::opt<bool> json("json", cl::desc("Print one JSON object"),
+                   cl::cat(category));
+cl::opt<ThreadRuntime> threadRuntime(
+    "thread-runtime",
+    cl::desc("When compiling a model file: what runs parallel loops"),
+    cl::init(ThreadRuntime::OpenMP),
+    cl::values(clEnumValN(ThreadRuntime::OpenMP, "openmp", "OpenMP"),
+               clEnumValN(ThreadRuntime::Async, "async",
+                          "MLIR's async runtime thread pool")),
+    cl::cat(category));
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "tfm-bench: " << message << "\n";
+  std::exit(1);
+}
+
+void check(tfm_status status, const char *what) {
+  if (status != TFM_OK)
+    fail(llvm::Twine(what) + ": " + tfm_last_error());
+}
+
+/// Median and spread (max - min) of repeated rates.
+struct Rate {
+  double median = 0, spread = 0;
+};
+
+Rate summarize(std::vector<double> samples) {
+  llvm::sort(samples);
+  size_t n = samples.size();
+  double median = n % 2 ? samples[n / 2]
+                        : (samples[n / 2 - 1] + samples[n / 2]) / 2;
+  return {median, samples.back() - samples.front()};
+}
+
+/// STREAM triad `a = b + s * c` over arrays far larger than the caches, on
+/// `threads` threads, each touching its own slice first; best of 5 in GB/s
+/// (3 arrays' bytes per pass, as STREAM counts).
+double streamTriad(int threads) {
+  constexpr size_t elements = size_t(64) << 20; // 256 MiB per array
+  std::unique_ptr<float[]> a(new float[elements]), b(new float[elements]),
+      c(new float[elements]);
+  auto onThreads = [&](auto body) {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t)
+      workers.emplace_back([&, t] {
+        size_t begin = elements * t / threads;
+        size_t end = elements * (t + 1) / threads;
+        body(begin, end);
+      });
+    for (std::thread &worker : workers)
+      worker.join();
+  };
+  onThreads([&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      a[i] = 0.0f;
+      b[i] = 1.0f;
+      c[i] = 2.0f;
+    }
+  });
+  double best = 0;
+  for (int pass = 0; pass < 5; ++pass) {
+    Clock::time_point start = Clock::now();
+    onThreads([&](size_t begin, size_t end) {
+      float *__restrict x = a.get();
+      const float *__restrict y = b.get();
+      const float *__restrict z = c.get();
+      for (size_t i = begin; i < end; ++i)
+        x[i] = y[i] + 3.0f * z[i];
+    });
+    double seconds = secondsSince(start);
+    best = std::max(best, 3.0 * elements * sizeof(float) / seconds / 1e9);
+  }
+  return best;
+}
+
+struct Result {
+  int threads = 0;
+  Rate prefill, decode;
+  double streamGBs = 0;
+};
+
+/// Token ids that are neither special nor repeated in a pattern.
+std::vector<int32_t> benchmarkTokens(int count, int32_t vocab) {
+  std::vector<int32_t> tokens(count);
+  uint32_t state = 12345;
+  for (int32_t &token : tokens) {
+    state = state * 1664525u + 1013904223u;
+    token = 3 + int32_t((state >> 8) % uint32_t(std::max(vocab - 3, 1)));
+  }
+  return tokens;
+}
+
+Result measure(tfm_model *model, int threads) {
+  tfm_context *context = nullptr;
+  check(tfm_context_create(model, promptTokens + decodeTokens + 1, threads,
+                           &context),
+        "context");
+  std::vector<int32_t> tokens =
+      benchmarkTokens(promptTokens + decodeTokens, tfm_model_vocab_size(model));
+  const float *logits = nullptr;
+  std::vector<double> prefillRates, decodeRates;
+  // One warm-up run faults the weights in and starts the threads.
+  for (int run = 0; run <= repetitions; ++run) {
+    tfm_context_reset(context);
+    Clock::time_point start = Clock::now();
+    check(tfm_prefill(context, tokens.data(), promptTokens, &logits),
+          "prefill");
+    double prefillSeconds = secondsSince(start);
+    start = Clock::now();
+    for (int i = 0; i < decodeTokens; ++i)
+      check(tfm_decode(context, tokens[promptTokens + i], &logits), "decode");
+    double decodeSeconds = secondsSince(start);
+    if (run == 0)
+      continue;
+    prefillRates.push_back(promptTokens / prefillSeconds);
+    decodeRates.push_back(decodeTokens / decodeSeconds);
+  }
+  tfm_context_free(context);
+  Result result;
+  result.threads = threads;
+  result.prefill = summarize(prefillRates);
+  result.decode = summarize(decodeRates);
+  result.streamGBs = streamTriad(threads);
+  return result;
+}
+
+std::string modelName(llvm::StringRef path) {
+  llvm::StringRef name = llvm::sys::path::filename(path.rtrim('/'));
+  return name.str();
+}
+
+void printTable(llvm::StringRef name, tfm_model *model,
+                const std::vector<Result> &results) {
+  double weightsGiB = tfm_model_weights_bytes(model) / double(1 << 30);
+  double streamedGB = tfm_model_bytes_per_token(model) / 1e9;
+  llvm::outs() << llvm::formatv(
+      "| model | weights | threads | test | t/s | spread | GB/s | % of "
+      "STREAM |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n");
+  for (const Result &r : results) {
+    llvm::outs() << llvm::formatv(
+        "| {0} | {1:F2} GiB | {2} | pp{3} | {4:F1} | {5:F1} | | |\n", name,
+        weightsGiB, r.threads, promptTokens.getValue(), r.prefill.median,
+        r.prefill.spread);
+    double achieved = r.decode.median * streamedGB;
+    llvm::outs() << llvm::formatv(
+        "| {0} | {1:F2} GiB | {2} | tg{3} | {4:F1} | {5:F1} | {6:F1} | "
+        "{7:F0}% of {8:F1} |\n",
+        name, weightsGiB, r.threads, decodeTokens.getValue(), r.decode.median,
+        r.decode.spread, achieved, 100 * achieved / r.streamGBs, r.streamGBs);
+  }
+  llvm::outs() << llvm::formatv(
+      "\n{0:F3} GB of weights streamed per decoded token; {1} repetitions.\n",
+      streamedGB, repetitions.getValue());
+}
+
+void printJson(llvm::StringRef name, tfm_model *model,
+               const std::vector<Result> &results) {
+  llvm::json::OStream out(llvm::outs(), 2);
+  double streamedBytes = tfm_model_bytes_per_token(model);
+  out.object([&] {
+    out.attribute("model", name);
+    out.attribute("weights_bytes", int64_t(tfm_model_weights_bytes(model)));
+    out.attribute("bytes_per_token", int64_t(streamedBytes));
+    out.attribute("prompt_tokens", promptTokens.getValue());
+    out.attribute("decode_tokens", decodeTokens.getValue());
+    out.attribute("repetitions", repetitions.getValue());
+    out.attributeArray("results", [&] {
+      for (const Result &r : results)
+        out.object([&] {
+          double achieved = r.decode.median * streamedBytes / 1e9;
+          out.attribute("threads", r.threads);
+          out.attribute("prefill_tps", r.prefill.median);
+          out.attribute("prefill_spread", r.prefill.spread);
+          out.attribute("decode_tps", r.decode.median);
+          out.attribute("decode_spread", r.decode.spread);
+          out.attribute("decode_gbs", achieved);
+          out.attribute("stream_gbs", r.streamGBs);
+          out.attribute("bandwidth_percent", 100 * achieved / r.streamGBs);
+        });
+    });
+  });
+  llvm::outs() << "\n";
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Prefill and decode speed of a model\n");
+  if (promptTokens < 1 || decodeTokens < 1 || repetitions < 1)
+    fail("-p, -n and -r must be at least 1");
+  std::vector<int> threads(threadCounts.begin(), threadCounts.end());
+  if (threads.empty())
+    threads = {1, int(std::max(1u, std::thread::hardware_concurrency()))};
+  threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
+  for (int count : threads)
+    if (count < 1)
+      fail("-t: thread counts must be at least 1, got " + llvm::Twine(count));
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  CompileOptions options;
+  options.threadRuntime = threadRuntime;
+  options.progress = &llvm::errs();
+  llvm::Expected<std::string> directory =
+      compiledModelDirectory(modelPath, OpenOptions(), options);
+  if (!directory)
+    fail(llvm::toString(directory.takeError()));
+
+  tfm_model *model = nullptr;
+  check(tfm_model_load(directory->c_str(), &model), "load");
+  if (promptTokens + decodeTokens + 1 > tfm_model_max_context(model))
+    fail(llvm::formatv("-p {0} + -n {1} tokens do not fit the context of {2}",
+                       promptTokens.getValue(), decodeTokens.getValue(),
+                       tfm_model_max_context(model)));
+  std::vector<Result> results;
+  for (int count : threads)
+    results.push_back(measure(model, count));
+  std::string name = modelName(modelPath);
+  if (json)
+    printJson(name, model, results);
+  else
+    printTable(name, model, results);
+  tfm_model_free(model);
+  return 0;
+}
