@@ -1,0 +1,80 @@
+//===- Sampler.h - next-token sampling as llama.cpp does it -----*- C++ -*-===//
+//
+// The chain of llama.cpp's default sampler, with its flag meanings: the
+// repetition penalty over the last `repeatLastN` tokens, then top-k, then
+// top-p (on the probabilities at temperature 1), then the temperature, then
+// a draw from a seeded generator. Temperature 0 is greedy (after the
+// penalty).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_DRIVER_SAMPLER_H
+#define TFM_DRIVER_SAMPLER_H
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace mlir::tfm {
+
+struct SamplerOptions {
+  float temperature = 0.8f;
+  /// 0 keeps every token.
+  int32_t topK = 40;
+  /// 1 keeps every token.
+  float topP = 0.95f;
+  /// 1 is off.
+  float repeatPenalty = 1.0f;
+  /// Tokens the penalty looks back over; 0 is off, -1 the whole history.
+  int32_t repeatLastN = 64;
+  uint64_t seed = 0;
+};
+
+/// A token still in the running: its id, logit and (once computed)
+/// probability.
+struct Candidate {
+  int32_t id;
+  float logit;
+  float probability = 0.0f;
+};
+
+/// Every token of `logits` as a candidate.
+std::vector<Candidate> candidatesOf(llvm::ArrayRef<float> logits);
+
+/// Divides positive and multiplies negative logits of tokens in `recent` by
+/// `penalty` (each token once, however often it occurs).
+void applyRepeatPenalty(std::vector<Candidate> &candidates,
+                        llvm::ArrayRef<int32_t> recent, float penalty);
+
+/// Keeps the `k` highest logits, sorted by logit, highest first; k <= 0
+/// keeps all (sorted).
+void keepTopK(std::vector<Candidate> &candidates, int32_t k);
+
+/// Sets the probabilities of the candidates from their logits (softmax).
+void computeProbabilities(std::vector<Candidate> &candidates);
+
+/// Keeps the smallest prefix of the most likely candidates whose
+/// probability adds up to at least `p` (at least one candidate).
+void keepTopP(std::vector<Candidate> &candidates, float p);
+
+/// Divides the logits by `temperature` (> 0).
+void applyTemperature(std::vector<Candidate> &candidates, float temperature);
+
+class Sampler {
+public:
+  explicit Sampler(const SamplerOptions &options);
+
+  /// The next token after `history` (the prompt and what was generated).
+  int32_t sample(llvm::ArrayRef<float> logits,
+                 llvm::ArrayRef<int32_t> history);
+
+private:
+  SamplerOptions options;
+  std::mt19937_64 generator;
+};
+
+} // namespace mlir::tfm
+
+#endif // TFM_DRIVER_SAMPLER_H

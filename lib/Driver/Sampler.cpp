@@ -1,0 +1,105 @@
+//===- Sampler.cpp - next-token sampling as llama.cpp does it -------------===//
+
+#include "tfm/Driver/Sampler.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <algorithm>
+#include <cmath>
+
+using namespace mlir::tfm;
+
+std::vector<Candidate> mlir::tfm::candidatesOf(llvm::ArrayRef<float> logits) {
+  std::vector<Candidate> candidates;
+  candidates.reserve(logits.size());
+  for (auto [id, logit] : llvm::enumerate(logits))
+    candidates.push_back({static_cast<int32_t>(id), logit});
+  return candidates;
+}
+
+void mlir::tfm::applyRepeatPenalty(std::vector<Candidate> &candidates,
+                                   llvm::ArrayRef<int32_t> recent,
+                                   float penalty) {
+  if (penalty == 1.0f || recent.empty())
+    return;
+  llvm::DenseSet<int32_t> seen(recent.begin(), recent.end());
+  for (Candidate &candidate : candidates)
+    if (seen.contains(candidate.id))
+      candidate.logit = candidate.logit > 0 ? candidate.logit / penalty
+                                            : candidate.logit * penalty;
+}
+
+static bool higherLogit(const Candidate &a, const Candidate &b) {
+  return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+}
+
+void mlir::tfm::keepTopK(std::vector<Candidate> &candidates, int32_t k) {
+  size_t keep = k <= 0 ? candidates.size()
+                       : std::min(candidates.size(), static_cast<size_t>(k));
+  std::partial_sort(candidates.begin(), candidates.begin() + keep,
+                    candidates.end(), higherLogit);
+  candidates.resize(keep);
+}
+
+void mlir::tfm::computeProbabilities(std::vector<Candidate> &candidates) {
+  if (candidates.empty())
+    return;
+  float maximum = std::max_element(candidates.begin(), candidates.end(),
+                                   [](const Candidate &a, const Candidate &b) {
+                                     return a.logit < b.logit;
+                                   })
+                      ->logit;
+  double sum = 0;
+  for (Candidate &candidate : candidates) {
+    candidate.probability = std::exp(candidate.logit - maximum);
+    sum += candidate.probability;
+  }
+  for (Candidate &candidate : candidates)
+    candidate.probability = static_cast<float>(candidate.probability / sum);
+}
+
+void mlir::tfm::keepTopP(std::vector<Candidate> &candidates, float p) {
+  if (p >= 1.0f || candidates.empty())
+    return;
+  llvm::sort(candidates, higherLogit);
+  computeProbabilities(candidates);
+  double mass = 0;
+  size_t keep = 0;
+  while (keep < candidates.size()) {
+    mass += candidates[keep++].probability;
+    if (mass >= p)
+      break;
+  }
+  candidates.resize(keep);
+}
+
+void mlir::tfm::applyTemperature(std::vector<Candidate> &candidates,
+                                 float temperature) {
+  for (Candidate &candidate : candidates)
+    candidate.logit /= temperature;
+}
+
+Sampler::Sampler(const SamplerOptions &options)
+    : options(options), generator(options.seed) {}
+
+int32_t Sampler::sample(llvm::ArrayRef<float> logits,
+                        llvm::ArrayRef<int32_t> history) {
+  std::vector<Candidate> candidates = candidatesOf(logits);
+  llvm::ArrayRef<int32_t> recent = history;
+  if (options.repeatLastN >= 0)
+    recent = history.take_back(options.repeatLastN);
+  applyRepeatPenalty(candidates, recent, options.repeatPenalty);
+  if (options.temperature <= 0.0f)
+    return std::min_element(candidates.begin(), candidates.end(), higherLogit)
+        ->id;
+  keepTopK(candidates, options.topK);
+  keepTopP(candidates, options.topP);
+  applyTemperature(candidates, options.temperature);
+  computeProbabilities(candidates);
+  std::vector<double> weights;
+  for (const Candidate &candidate : candidates)
+    weights.push_back(candidate.probability);
+  std::discrete_distribution<size_t> draw(weights.begin(), weights.end());
+  return candidates[draw(generator)].id;
+}

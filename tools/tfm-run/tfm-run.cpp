@@ -1,0 +1,335 @@
+//===- tfm-run.cpp - generate text with a compiled model ------------------===//
+//
+//   tfm-run MODEL_OR_DIR -p PROMPT [-n N] [-t THREADS] [-c CONTEXT]
+//           [--temp T] [--top-k K] [--top-p P] [--repeat-penalty R]
+//           [--repeat-last-n N] [--seed S] [-i] [--json]
+//
+// Flags mean what they mean in llama.cpp's llama-cli, with its defaults. A
+// model file is compiled into the cache on first use (see
+// compiledModelDirectory). The prompt is prefilled in one batched call,
+// then tokens are sampled, printed as they come and decoded one by one
+// until EOS, -n tokens or the end of the context. With -i, further prompts
+// are read from stdin, one per line, on the same KV cache.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Compiler/Compiler.h"
+#include "tfm/Driver/Sampler.h"
+#include "tfm/Driver/Utf8Stream.h"
+#include "tfm/Runtime/tfm.h"
+#include "tfm/Tokenizer/Tokenizer.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <iostream>
+#include <random>
+#include <string>
+#include <sys/resource.h>
+
+using namespace mlir::tfm;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("tfm-run options");
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<model file or compiled directory>"),
+                               cl::cat(category));
+cl::opt<std::string> prompt("p", cl::desc("Prompt"), cl::cat(category));
+cl::alias promptLong("prompt", cl::aliasopt(prompt));
+cl::opt<int> predict("n",
+                     cl::desc("Tokens to generate (-1: until EOS or the end "
+                              "of the context)"),
+                     cl::init(-1), cl::cat(category));
+cl::alias predictLong("n-predict", cl::aliasopt(predict));
+cl::opt<int> threads("t", cl::desc("Threads (0: all cores)"), cl::init(0),
+                     cl::cat(category));
+cl::opt<int> contextSize("c",
+                         cl::desc("Context length (0: the compiled model's)"),
+                         cl::init(0), cl::cat(category));
+cl::alias contextLong("ctx-size", cl::aliasopt(contextSize));
+cl::opt<float> temperature("temp", cl::desc("Temperature (0: greedy)"),
+                           cl::init(0.8f), cl::cat(category));
+cl::opt<int> topK("top-k", cl::desc("Top-k sampling (0: off)"), cl::init(40),
+                  cl::cat(category));
+cl::opt<float> topP("top-p", cl::desc("Top-p sampling (1: off)"),
+                    cl::init(0.95f), cl::cat(category));
+cl::opt<float> repeatPenalty("repeat-penalty",
+                             cl::desc("Repetition penalty (1: off)"),
+                             cl::init(1.0f), cl::cat(category));
+cl::opt<int> repeatLastN("repeat-last-n",
+                         cl::desc("Tokens the penalty looks back over (0: "
+                                  "off, -1: all)"),
+                         cl::init(64), cl::cat(category));
+cl::opt<int64_t> seed("seed", cl::desc("Random seed (-1: a random one)"),
+                      cl::init(-1), cl::cat(category));
+cl::opt<bool> interactive("i",
+                          cl::desc("Interactive: read more prompts from "
+                                   "stdin, one per line"),
+                          cl::cat(category));
+cl::alias interactiveLong("interactive", cl::aliasopt(interactive));
+cl::opt<bool> json("json", cl::desc("Print the statistics as JSON"),
+                   cl::cat(category));
+cl::opt<bool> noDisplayPrompt("no-display-prompt",
+                              cl::desc("Print only the generated text"),
+                              cl::cat(category));
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "tfm-run: " << message << "\n";
+  std::exit(1);
+}
+
+void check(tfm_status status, llvm::StringRef what) {
+  if (status != TFM_OK)
+    fail(what + ": " + tfm_last_error());
+}
+
+void validateFlags() {
+  if (predict < -1)
+    fail("-n must be -1 or more, got " + llvm::Twine(predict));
+  if (threads < 0)
+    fail("-t must not be negative, got " + llvm::Twine(threads));
+  if (contextSize < 0)
+    fail("-c must not be negative, got " + llvm::Twine(contextSize));
+  if (temperature < 0)
+    fail("--temp must not be negative");
+  if (topK < 0)
+    fail("--top-k must not be negative");
+  if (!(topP > 0 && topP <= 1))
+    fail("--top-p must be in (0, 1]");
+  if (!(repeatPenalty > 0))
+    fail("--repeat-penalty must be positive");
+  if (repeatLastN < -1)
+    fail("--repeat-last-n must be -1 or more");
+  if (!interactive && prompt.getNumOccurrences() == 0)
+    fail("no prompt: give -p PROMPT (or -i to read prompts from stdin)");
+}
+
+/// Why generation stopped.
+enum class Stop { EndOfText, Length, ContextFull };
+
+llvm::StringRef describe(Stop stop) {
+  switch (stop) {
+  case Stop::EndOfText:
+    return "eos";
+  case Stop::Length:
+    return "length";
+  case Stop::ContextFull:
+    return "context";
+  }
+  return "";
+}
+
+struct Statistics {
+  int64_t promptTokens = 0, generatedTokens = 0, decodeCalls = 0;
+  double prefillSeconds = 0, decodeSeconds = 0;
+};
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// One model, one context, one conversation.
+class Session {
+public:
+  Session(tfm_model *model, tfm_context *context, Tokenizer tokenizer,
+          Sampler sampler)
+      : model(model), context(context), tokenizer(std::move(tokenizer)),
+        sampler(std::move(sampler)) {}
+
+  /// Prefills `text` (with BOS on the first turn; printed if `echo`), then
+  /// generates up to `limit` tokens (-1: no limit), printing them as they
+  /// come.
+  Stop turn(llvm::StringRef text, int limit, bool echo) {
+    std::vector<int32_t> fresh = tokenizer.encode(text, history.empty());
+    // The last token of a turn cut by -n is in the history but not yet in
+    // the KV cache: it goes in first.
+    std::vector<int32_t> tokens;
+    if (pendingToken >= 0)
+      tokens.push_back(pendingToken);
+    pendingToken = -1;
+    tokens.insert(tokens.end(), fresh.begin(), fresh.end());
+    if (tokens.empty())
+      return Stop::Length;
+    int32_t room = tfm_context_length(context) - tfm_context_position(context);
+    if (static_cast<int32_t>(tokens.size()) > room) {
+      if (history.empty())
+        fail(llvm::formatv("the prompt of {0} tokens does not fit the "
+                           "context of {1} tokens (raise -c)",
+                           tokens.size(), tfm_context_length(context)));
+      return Stop::ContextFull;
+    }
+    const float *logits = nullptr;
+    Clock::time_point start = Clock::now();
+    check(tfm_prefill(context, tokens.data(), tokens.size(), &logits),
+          "prefill");
+    stats.prefillSeconds += secondsSince(start);
+    stats.promptTokens += tokens.size();
+    for (int32_t token : fresh) {
+      if (echo && !history.empty())
+        print(utf8.push(tokenizer.decode(history.back(), token)));
+      history.push_back(token);
+    }
+    return generate(logits, limit);
+  }
+
+  /// Text still held back at the end (an incomplete character).
+  void finish() { print(utf8.finish()); }
+
+  const Statistics &statistics() const { return stats; }
+
+private:
+  Stop generate(const float *logits, int limit) {
+    int32_t vocab = tfm_model_vocab_size(model);
+    for (int generated = 0;; ++generated) {
+      if (limit >= 0 && generated == limit)
+        return Stop::Length;
+      int32_t token =
+          sampler.sample(llvm::ArrayRef(logits, vocab), history);
+      if (token == tokenizer.eos())
+        return Stop::EndOfText;
+      print(utf8.push(tokenizer.decode(history.back(), token)));
+      history.push_back(token);
+      ++stats.generatedTokens;
+      if (limit >= 0 && generated + 1 == limit) {
+        pendingToken = token; // fed to the model with the next prompt
+        return Stop::Length;
+      }
+      if (tfm_context_position(context) == tfm_context_length(context))
+        return Stop::ContextFull;
+      Clock::time_point start = Clock::now();
+      check(tfm_decode(context, token, &logits), "decode");
+      stats.decodeSeconds += secondsSince(start);
+      ++stats.decodeCalls;
+    }
+  }
+
+  static void print(const std::string &text) {
+    if (text.empty())
+      return;
+    llvm::outs() << text;
+    llvm::outs().flush();
+  }
+
+  tfm_model *model;
+  tfm_context *context;
+  Tokenizer tokenizer;
+  Sampler sampler;
+  Utf8Stream utf8;
+  std::vector<int32_t> history;
+  int32_t pendingToken = -1;
+  Statistics stats;
+};
+
+int64_t peakResidentBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return int64_t(usage.ru_maxrss) * 1024; // Linux reports KiB
+}
+
+void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
+                     tfm_context *context) {
+  double prefillRate =
+      stats.prefillSeconds > 0 ? stats.promptTokens / stats.prefillSeconds : 0;
+  double decodeRate =
+      stats.decodeSeconds > 0 ? stats.decodeCalls / stats.decodeSeconds : 0;
+  int64_t kvBytes = tfm_context_kv_bytes(context);
+  int64_t weightsBytes = tfm_model_weights_bytes(model);
+  int64_t rss = peakResidentBytes();
+  if (json) {
+    llvm::json::Object object{
+        {"prompt_tokens", stats.promptTokens},
+        {"generated_tokens", stats.generatedTokens},
+        {"prefill_tokens_per_second", prefillRate},
+        {"decode_tokens_per_second", decodeRate},
+        {"kv_cache_bytes", kvBytes},
+        {"weights_bytes", weightsBytes},
+        {"peak_rss_bytes", rss},
+        {"stop", describe(stop)}};
+    llvm::errs() << llvm::json::Value(std::move(object)) << "\n";
+    return;
+  }
+  auto mib = [](int64_t bytes) { return bytes / double(1 << 20); };
+  llvm::errs() << llvm::formatv(
+      "tfm-run: prompt {0} tokens, prefill {1:F1} tok/s, decode {2:F1} tok/s "
+      "({3} tokens), KV cache {4:F2} MiB, weights {5:F2} MiB, peak RSS "
+      "{6:F1} MiB\n",
+      stats.promptTokens, prefillRate, decodeRate, stats.generatedTokens,
+      mib(kvBytes), mib(weightsBytes), mib(rss));
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "Generate text with a transformer model\n");
+  validateFlags();
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  CompileOptions compileOptions;
+  compileOptions.progress = &llvm::errs();
+  llvm::Expected<std::string> directory =
+      compiledModelDirectory(modelPath, OpenOptions(), compileOptions);
+  if (!directory)
+    fail(llvm::toString(directory.takeError()));
+  llvm::SmallString<256> tokenizerPath(*directory);
+  llvm::sys::path::append(tokenizerPath, kTokenizerFileName);
+  llvm::Expected<Vocabulary> vocabulary = loadLlama2cTokenizer(tokenizerPath);
+  if (!vocabulary)
+    fail(llvm::toString(vocabulary.takeError()));
+
+  tfm_model *model = nullptr;
+  check(tfm_model_load(directory->c_str(), &model), *directory);
+  if (contextSize > tfm_model_max_context(model))
+    fail(llvm::formatv("-c {0} exceeds the context the model was compiled "
+                       "for ({1})",
+                       contextSize.getValue(), tfm_model_max_context(model)));
+  tfm_context *context = nullptr;
+  check(tfm_context_create(model, contextSize, threads, &context), "context");
+
+  SamplerOptions samplerOptions;
+  samplerOptions.temperature = temperature;
+  samplerOptions.topK = topK;
+  samplerOptions.topP = topP;
+  samplerOptions.repeatPenalty = repeatPenalty;
+  samplerOptions.repeatLastN = repeatLastN;
+  samplerOptions.seed = seed >= 0 ? uint64_t(seed) : std::random_device()();
+  Session session(model, context, Tokenizer(std::move(*vocabulary)),
+                  Sampler(samplerOptions));
+
+  Stop stop = Stop::Length;
+  if (!interactive || prompt.getNumOccurrences() > 0)
+    stop = session.turn(prompt, predict, !noDisplayPrompt);
+  if (interactive) {
+    std::string line;
+    while (stop != Stop::ContextFull) {
+      llvm::errs() << "\n> ";
+      if (!std::getline(std::cin, line))
+        break;
+      stop = session.turn(line, predict, /*echo=*/false);
+    }
+  }
+  session.finish();
+  llvm::outs() << "\n";
+  llvm::outs().flush();
+  if (stop == Stop::ContextFull)
+    llvm::errs() << llvm::formatv(
+        "tfm-run: stopped at the end of the context ({0} tokens)\n",
+        tfm_context_length(context));
+  printStatistics(session.statistics(), stop, model, context);
+  tfm_context_free(context);
+  tfm_model_free(model);
+  return 0;
+}
