@@ -30,19 +30,13 @@ configure_and_build() {
 
 case "${1:-}" in
   demo)
-    configure_and_build tfm-opt tfm-compile tfm-reference-check
+    configure_and_build tfm-run
     model="${TFM_MODEL:-$ROOT/../shared/models/stories260K.bin}"
-    if [[ ! -f "$model" ]]; then
-      echo "no model at $model: set TFM_MODEL to a llama2.c checkpoint or GGUF file" >&2
+    if [[ ! -e "$model" ]]; then
+      echo "no model at $model: set TFM_MODEL to a llama2.c checkpoint, a GGUF file or a Hugging Face directory" >&2
       exit 1
     fi
-    echo "== tfm-compile $(basename "$model")" >&2
-    "$BUILD/bin/tfm-compile" "$model" -o "$BUILD/demo-model"
-    # Until tfm-run exists (issue 5): greedy text from the compiled library,
-    # checked token by token against the reference forward pass.
-    echo "== greedy continuation of \"Once upon a time\"" >&2
-    "$BUILD/bin/tfm-reference-check" "$model" "$BUILD/demo-model" \
-      --prompt "Once upon a time" --steps 0 --greedy 200
+    "$BUILD/bin/tfm-run" "$model" -p "Once upon a time" -n 256 --seed 42
     ;;
   test)
     configure_and_build
