@@ -1,0 +1,173 @@
+//===- Dispatch.cpp - the one place a kernel variant is chosen ------------===//
+//
+// The C entry points of tfm_kernels.h. The variant is chosen on first use
+// from CPUID (and the OS's saved register state), or from TFM_KERNEL_ISA.
+// This code is linked into every compiled model, which is plain C as far as
+// the linker knows: no C++ runtime (no guarded statics, no exceptions).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "QuantBlocks.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+using namespace tfm::kernels;
+
+namespace {
+
+struct Variant {
+  const char *name;
+  void (*quantizedMatmul)(const QuantizedMatmulArgs &);
+};
+
+constexpr Variant kGeneric{"generic", quantizedMatmulGeneric};
+#if defined(__x86_64__)
+constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2};
+constexpr Variant kAvx512Vnni{"avx512_vnni", quantizedMatmulAvx512Vnni};
+
+bool bit(unsigned value, int index) { return (value >> index) & 1u; }
+
+/// The OS saves the register state in mask `state` (XCR0 bits).
+bool osSavesState(unsigned state) {
+  unsigned eax, ebx, ecx, edx;
+  __cpuid(1, eax, ebx, ecx, edx);
+  if (!bit(ecx, 27)) // OSXSAVE
+    return false;
+  unsigned low, high;
+  __asm__("xgetbv" : "=a"(low), "=d"(high) : "c"(0));
+  return (low & state) == state;
+}
+
+bool hasAvx2() {
+  unsigned eax, ebx, ecx, edx;
+  __cpuid(1, eax, ebx, ecx, edx);
+  bool fmaF16c = bit(ecx, 12) && bit(ecx, 29);
+  if (!fmaF16c || __get_cpuid_max(0, nullptr) < 7)
+    return false;
+  __cpuid_count(7, 0, eax, ebx, ecx, edx);
+  return bit(ebx, 5) && osSavesState(0x6);
+}
+
+bool hasAvx512Vnni() {
+  if (!hasAvx2())
+    return false;
+  unsigned eax, ebx, ecx, edx;
+  __cpuid_count(7, 0, eax, ebx, ecx, edx);
+  bool features = bit(ebx, 16) && bit(ebx, 30) && bit(ebx, 31) && // F BW VL
+                  bit(ecx, 11);                                     // VNNI
+  return features && osSavesState(0xE6);
+}
+#endif
+
+const Variant *detectVariant() {
+  const char *forced = std::getenv("TFM_KERNEL_ISA");
+#if defined(__x86_64__)
+  bool avx512Vnni = hasAvx512Vnni(), avx2 = hasAvx2();
+  if (forced && std::strcmp(forced, "avx2") == 0 && avx2)
+    return &kAvx2;
+  if (forced && std::strcmp(forced, "generic") == 0)
+    return &kGeneric;
+  if (avx512Vnni)
+    return &kAvx512Vnni;
+  if (avx2)
+    return &kAvx2;
+#else
+  (void)forced;
+#endif
+  return &kGeneric;
+}
+
+/// Chosen once; a race only computes the same answer twice.
+const Variant *variant() {
+  static const Variant *chosen = nullptr;
+  const Variant *current = __atomic_load_n(&chosen, __ATOMIC_ACQUIRE);
+  if (!current) {
+    current = detectVariant();
+    __atomic_store_n(&chosen, current, __ATOMIC_RELEASE);
+  }
+  return current;
+}
+
+void quantizeActivationRow(const float *x, int64_t inFeatures, uint8_t *out) {
+  int64_t blocks = inFeatures / kBlock;
+  auto *q = reinterpret_cast<int8_t *>(out);
+  auto *scales = reinterpret_cast<float *>(out + inFeatures);
+  float *scaledSums = scales + blocks;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const float *block = x + b * kBlock;
+    float absMax = 0.0f;
+    for (int l = 0; l < kBlock; ++l)
+      absMax = std::fmax(absMax, std::fabs(block[l]));
+    float scale = absMax / 127.0f;
+    float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
+    int32_t sum = 0;
+    for (int l = 0; l < kBlock; ++l) {
+      int8_t value = int8_t(std::nearbyint(block[l] * inverse));
+      q[b * kBlock + l] = value;
+      sum += value;
+    }
+    scales[b] = scale;
+    scaledSums[b] = scale * float(sum);
+  }
+}
+
+} // namespace
+
+extern "C" {
+
+int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
+                            int64_t inFeatures) {
+  bool kQuant = format == TFM_QUANT_Q4_K || format == TFM_QUANT_Q6_K;
+  int64_t block = kQuant ? kSuperBlock : format == TFM_QUANT_INT4 ? group : kBlock;
+  if (block <= 0 || block % kBlock != 0 || inFeatures <= 0 ||
+      inFeatures % block != 0)
+    return -1;
+  int64_t blocks = inFeatures / block;
+  switch (format) {
+  case TFM_QUANT_Q8_0: return blocks * kQ8_0Bytes;
+  case TFM_QUANT_Q4_0: return blocks * kQ4_0Bytes;
+  case TFM_QUANT_Q4_1: return blocks * kQ4_1Bytes;
+  case TFM_QUANT_Q4_K: return blocks * kQ4_KBytes;
+  case TFM_QUANT_Q6_K: return blocks * kQ6_KBytes;
+  case TFM_QUANT_INT8: return 4 + inFeatures;
+  case TFM_QUANT_INT4: return blocks * (4 + group / 2);
+  default: return -1;
+  }
+}
+
+int64_t tfm_quantized_activation_row_bytes(int64_t inFeatures) {
+  int64_t bytes = inFeatures + 2 * (inFeatures / kBlock) * int64_t(sizeof(float));
+  return (bytes + 63) / 64 * 64;
+}
+
+void tfm_quantize_activations(const float *x, int64_t tokens,
+                              int64_t inFeatures, int64_t xStride, void *out) {
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(inFeatures);
+  for (int64_t t = 0; t < tokens; ++t)
+    quantizeActivationRow(x + t * xStride, inFeatures,
+                          static_cast<uint8_t *>(out) + t * rowBytes);
+}
+
+void tfm_quantized_matmul(int32_t format, int64_t group,
+                          const void *activations, int64_t tokens,
+                          int64_t inFeatures, const void *weights,
+                          int64_t weightRowBytes, int64_t rows, float *out,
+                          int64_t outStride) {
+  QuantizedMatmulArgs args{format,     group,
+                           activations, tokens,
+                           inFeatures, static_cast<const uint8_t *>(weights),
+                           weightRowBytes, rows,
+                           out,        outStride};
+  variant()->quantizedMatmul(args);
+}
+
+const char *tfm_kernel_isa(void) { return variant()->name; }
+
+} // extern "C"

@@ -1,0 +1,194 @@
+//===- QuantBlocks.h - scalar view of every weight block format -*- C++ -*-===//
+//
+// Every format of tfm_kernels.h splits a row into 32-element blocks that
+// decode to 32 small integers q, a scale for elements 0-15, one for 16-31
+// and an offset: x = scale * q + min. The kernels compute
+//   sum_k x_k * a_k = sum_blocks scale * (q . qa) * da + min * da * sum(qa)
+// against activations quantized per 32-block (qa, da). This header is the
+// portable definition the vector variants are tested against.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_LIB_RUNTIME_KERNELS_QUANTBLOCKS_H
+#define TFM_LIB_RUNTIME_KERNELS_QUANTBLOCKS_H
+
+#include "tfm/Runtime/tfm_kernels.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace tfm::kernels {
+
+constexpr int64_t kBlock = 32;
+constexpr int64_t kSuperBlock = 256;
+constexpr int64_t kQ8_0Bytes = 34;
+constexpr int64_t kQ4_0Bytes = 18;
+constexpr int64_t kQ4_1Bytes = 20;
+constexpr int64_t kQ4_KBytes = 144;
+constexpr int64_t kQ6_KBytes = 210;
+
+/// One decoded 32-element block.
+struct DecodedBlock {
+  int8_t q[kBlock];
+  float scaleLow;
+  float scaleHigh;
+  float min;
+};
+
+/// The quantized activations of one token (see tfm_kernels.h).
+struct ActivationRow {
+  const int8_t *q;
+  const float *scale;
+  const float *scaledSum;
+};
+
+inline ActivationRow activationRow(const void *activations, int64_t token,
+                                   int64_t inFeatures) {
+  const uint8_t *base = static_cast<const uint8_t *>(activations) +
+                        token * tfm_quantized_activation_row_bytes(inFeatures);
+  int64_t blocks = inFeatures / kBlock;
+  const float *scales = reinterpret_cast<const float *>(base + inFeatures);
+  return {reinterpret_cast<const int8_t *>(base), scales, scales + blocks};
+}
+
+inline float halfToFloat(uint16_t bits) {
+  uint32_t sign = uint32_t(bits & 0x8000) << 16;
+  uint32_t exponent = (bits >> 10) & 0x1F;
+  uint32_t mantissa = bits & 0x3FF;
+  uint32_t result;
+  if (exponent == 0x1F) {
+    result = sign | 0x7F800000u | (mantissa << 13);
+  } else if (exponent != 0) {
+    result = sign | ((exponent + 112) << 23) | (mantissa << 13);
+  } else if (mantissa == 0) {
+    result = sign;
+  } else {
+    // Subnormal: renormalize the mantissa.
+    int shift = 0;
+    while (!(mantissa & 0x400)) {
+      mantissa <<= 1;
+      ++shift;
+    }
+    result = sign | (uint32_t(113 - shift) << 23) | ((mantissa & 0x3FF) << 13);
+  }
+  float value;
+  std::memcpy(&value, &result, sizeof(value));
+  return value;
+}
+
+inline float loadHalf(const uint8_t *p) {
+  uint16_t bits;
+  std::memcpy(&bits, p, sizeof(bits));
+  return halfToFloat(bits);
+}
+
+inline float loadFloat(const uint8_t *p) {
+  float value;
+  std::memcpy(&value, p, sizeof(value));
+  return value;
+}
+
+/// The 6-bit scale and min of sub-block `j` (of 8) of a Q4_K super-block.
+inline void scaleMinK4(int j, const uint8_t *q, uint8_t &scale, uint8_t &min) {
+  if (j < 4) {
+    scale = q[j] & 63;
+    min = q[j + 4] & 63;
+  } else {
+    scale = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+    min = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+  }
+}
+
+/// Where block `b` of an INT4 row with groups of `group` starts: the group's
+/// {d, m} header and the 16 bytes of nibbles of the block.
+inline void int4Block(const uint8_t *row, int64_t group, int64_t b,
+                      const uint8_t *&header, const uint8_t *&nibbles) {
+  int64_t blocksPerGroup = group / kBlock;
+  header = row + (b / blocksPerGroup) * (4 + group / 2);
+  nibbles = header + 4 + (b % blocksPerGroup) * 16;
+}
+
+inline void unpackNibbles(const uint8_t *qs, int8_t *q) {
+  for (int j = 0; j < 16; ++j) {
+    q[j] = int8_t(qs[j] & 0xF);
+    q[j + 16] = int8_t(qs[j] >> 4);
+  }
+}
+
+/// Decodes block `b` of `row`.
+inline void decodeBlock(int32_t format, int64_t group, const uint8_t *row,
+                        int64_t b, DecodedBlock &out) {
+  out.min = 0.0f;
+  switch (format) {
+  case TFM_QUANT_Q8_0: {
+    const uint8_t *block = row + b * kQ8_0Bytes;
+    out.scaleLow = loadHalf(block);
+    std::memcpy(out.q, block + 2, kBlock);
+    break;
+  }
+  case TFM_QUANT_Q4_0: {
+    const uint8_t *block = row + b * kQ4_0Bytes;
+    out.scaleLow = loadHalf(block);
+    out.min = -8.0f * out.scaleLow;
+    unpackNibbles(block + 2, out.q);
+    break;
+  }
+  case TFM_QUANT_Q4_1: {
+    const uint8_t *block = row + b * kQ4_1Bytes;
+    out.scaleLow = loadHalf(block);
+    out.min = loadHalf(block + 2);
+    unpackNibbles(block + 4, out.q);
+    break;
+  }
+  case TFM_QUANT_INT4: {
+    const uint8_t *header, *nibbles;
+    int4Block(row, group, b, header, nibbles);
+    out.scaleLow = loadHalf(header);
+    out.min = loadHalf(header + 2);
+    unpackNibbles(nibbles, out.q);
+    break;
+  }
+  case TFM_QUANT_Q4_K: {
+    const uint8_t *block = row + (b / 8) * kQ4_KBytes;
+    int j = int(b % 8);
+    uint8_t scale, min;
+    scaleMinK4(j, block + 4, scale, min);
+    out.scaleLow = loadHalf(block) * scale;
+    out.min = -loadHalf(block + 2) * min;
+    const uint8_t *qs = block + 16 + 32 * (j / 2);
+    for (int l = 0; l < kBlock; ++l)
+      out.q[l] = int8_t(j % 2 ? qs[l] >> 4 : qs[l] & 0xF);
+    break;
+  }
+  case TFM_QUANT_Q6_K: {
+    const uint8_t *block = row + (b / 8) * kQ6_KBytes;
+    int half = int(b % 8) / 4, g = int(b % 8) % 4;
+    const uint8_t *ql = block + 64 * half + 32 * (g & 1);
+    const uint8_t *qh = block + 128 + 32 * half;
+    const int8_t *sc = reinterpret_cast<const int8_t *>(block + 192 + 8 * half);
+    float d = loadHalf(block + 208);
+    for (int l = 0; l < kBlock; ++l) {
+      int low = g < 2 ? ql[l] & 0xF : ql[l] >> 4;
+      int high = (qh[l] >> (2 * g)) & 3;
+      out.q[l] = int8_t((low | (high << 4)) - 32);
+    }
+    out.scaleLow = d * sc[2 * g];
+    out.scaleHigh = d * sc[2 * g + 1];
+    return;
+  }
+  case TFM_QUANT_INT8: {
+    out.scaleLow = loadFloat(row);
+    std::memcpy(out.q, row + 4 + b * kBlock, kBlock);
+    break;
+  }
+  default:
+    out.scaleLow = 0.0f;
+    std::memset(out.q, 0, kBlock);
+    break;
+  }
+  out.scaleHigh = out.scaleLow;
+}
+
+} // namespace tfm::kernels
+
+#endif // TFM_LIB_RUNTIME_KERNELS_QUANTBLOCKS_H

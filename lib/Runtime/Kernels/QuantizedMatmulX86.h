@@ -1,0 +1,217 @@
+//===- QuantizedMatmulX86.h - AVX2 block decoders and the kernel -*- C++ -*-===//
+//
+// Included by the x86 variants, each compiled for its own ISA; everything is
+// in an anonymous namespace so the copies never merge across those files.
+// `DotI8` supplies the one instruction sequence that differs: the 8-bit dot
+// product of |a| (unsigned) and w * sign(a) (signed) into 8 int32 lanes,
+// lane i summing bytes 4i..4i+3.
+//
+// A block is decoded once per row and token in registers (the rows of a tile
+// stay in L1 across tokens); R rows share each activation block.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_LIB_RUNTIME_KERNELS_QUANTIZEDMATMULX86_H
+#define TFM_LIB_RUNTIME_KERNELS_QUANTIZEDMATMULX86_H
+
+#include "Kernels.h"
+#include "QuantBlocks.h"
+
+#include <immintrin.h>
+
+namespace tfm::kernels {
+namespace {
+
+/// A decoded block: 32 int8 weights, the per-lane scale (lanes 0-3 cover
+/// elements 0-15, lanes 4-7 elements 16-31) and the offset.
+struct VectorBlock {
+  __m256i q;
+  __m256 scale;
+  float min;
+};
+
+inline float loadHalfF16C(const uint8_t *p) {
+  uint16_t bits;
+  std::memcpy(&bits, p, sizeof(bits));
+  return _cvtsh_ss(bits);
+}
+
+inline __m256i loadBytes(const uint8_t *p) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
+}
+
+/// 16 bytes of nibbles -> elements 0-15 (low nibbles), 16-31 (high).
+inline __m256i unpackNibbles(const uint8_t *p) {
+  __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p));
+  __m256i both = _mm256_set_m128i(_mm_srli_epi16(packed, 4), packed);
+  return _mm256_and_si256(both, _mm256_set1_epi8(0x0F));
+}
+
+template <int Format> struct Decoder;
+
+template <> struct Decoder<TFM_QUANT_Q8_0> {
+  static constexpr bool hasMin = false;
+  static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
+    const uint8_t *block = row + b * kQ8_0Bytes;
+    return {loadBytes(block + 2), _mm256_set1_ps(loadHalfF16C(block)), 0.0f};
+  }
+};
+
+template <> struct Decoder<TFM_QUANT_Q4_0> {
+  static constexpr bool hasMin = true;
+  static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
+    const uint8_t *block = row + b * kQ4_0Bytes;
+    float d = loadHalfF16C(block);
+    return {unpackNibbles(block + 2), _mm256_set1_ps(d), -8.0f * d};
+  }
+};
+
+template <> struct Decoder<TFM_QUANT_Q4_1> {
+  static constexpr bool hasMin = true;
+  static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
+    const uint8_t *block = row + b * kQ4_1Bytes;
+    return {unpackNibbles(block + 4), _mm256_set1_ps(loadHalfF16C(block)),
+            loadHalfF16C(block + 2)};
+  }
+};
+
+template <> struct Decoder<TFM_QUANT_INT4> {
+  static constexpr bool hasMin = true;
+  static VectorBlock decode(const uint8_t *row, int64_t group, int64_t b) {
+    const uint8_t *header, *nibbles;
+    int4Block(row, group, b, header, nibbles);
+    return {unpackNibbles(nibbles), _mm256_set1_ps(loadHalfF16C(header)),
+            loadHalfF16C(header + 2)};
+  }
+};
+
+template <> struct Decoder<TFM_QUANT_INT8> {
+  static constexpr bool hasMin = false;
+  static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
+    return {loadBytes(row + 4 + b * kBlock), _mm256_set1_ps(loadFloat(row)),
+            0.0f};
+  }
+};
+
+template <> struct Decoder<TFM_QUANT_Q4_K> {
+  static constexpr bool hasMin = true;
+  static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
+    const uint8_t *block = row + (b / 8) * kQ4_KBytes;
+    int j = int(b % 8);
+    uint8_t scale, min;
+    scaleMinK4(j, block + 4, scale, min);
+    __m256i bytes = loadBytes(block + 16 + 32 * (j / 2));
+    if (j % 2)
+      bytes = _mm256_srli_epi16(bytes, 4);
+    return {_mm256_and_si256(bytes, _mm256_set1_epi8(0x0F)),
+            _mm256_set1_ps(loadHalfF16C(block) * scale),
+            -loadHalfF16C(block + 2) * min};
+  }
+};
+
+template <> struct Decoder<TFM_QUANT_Q6_K> {
+  static constexpr bool hasMin = false;
+  static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
+    const uint8_t *block = row + (b / 8) * kQ6_KBytes;
+    int half = int(b % 8) / 4, g = int(b % 8) % 4;
+    __m256i low = loadBytes(block + 64 * half + 32 * (g & 1));
+    if (g >= 2)
+      low = _mm256_srli_epi16(low, 4);
+    low = _mm256_and_si256(low, _mm256_set1_epi8(0x0F));
+    // Bits 2g, 2g+1 of qh move to bits 4, 5 of each byte; bits that cross
+    // into the neighbouring byte of the 16-bit shift are masked off.
+    __m256i qh = loadBytes(block + 128 + 32 * half);
+    __m256i high;
+    switch (g) {
+    case 0: high = _mm256_slli_epi16(qh, 4); break;
+    case 1: high = _mm256_slli_epi16(qh, 2); break;
+    case 2: high = qh; break;
+    default: high = _mm256_srli_epi16(qh, 2); break;
+    }
+    high = _mm256_and_si256(high, _mm256_set1_epi8(0x30));
+    __m256i q = _mm256_sub_epi8(_mm256_or_si256(low, high),
+                                _mm256_set1_epi8(32));
+    const int8_t *sc =
+        reinterpret_cast<const int8_t *>(block + 192 + 8 * half + 2 * g);
+    float d = loadHalfF16C(block + 208);
+    __m256 scale = _mm256_set_m128(_mm_set1_ps(d * sc[1]), _mm_set1_ps(d * sc[0]));
+    return {q, scale, 0.0f};
+  }
+};
+
+inline float horizontalSum(__m256 v) {
+  __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  sum = _mm_add_ps(sum, _mm_movehl_ps(sum, sum));
+  sum = _mm_add_ss(sum, _mm_movehdup_ps(sum));
+  return _mm_cvtss_f32(sum);
+}
+
+/// `Rows` dot products of one token's activations with consecutive rows.
+template <typename DotI8, int Format, int Rows>
+void dotRows(const QuantizedMatmulArgs &args, const uint8_t *rows,
+             const ActivationRow &a, float *out) {
+  using D = Decoder<Format>;
+  __m256 acc[Rows];
+  float minAcc[Rows];
+  for (int i = 0; i < Rows; ++i) {
+    acc[i] = _mm256_setzero_ps();
+    minAcc[i] = 0.0f;
+  }
+  for (int64_t b = 0, e = args.inFeatures / kBlock; b < e; ++b) {
+    __m256i x = loadBytes(reinterpret_cast<const uint8_t *>(a.q + b * kBlock));
+    __m256i absX = _mm256_abs_epi8(x);
+    __m256 scaleX = _mm256_set1_ps(a.scale[b]);
+    for (int i = 0; i < Rows; ++i) {
+      VectorBlock w = D::decode(rows + i * args.rowBytes, args.group, b);
+      __m256i dot = DotI8::dot(absX, _mm256_sign_epi8(w.q, x));
+      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
+                               _mm256_mul_ps(w.scale, scaleX), acc[i]);
+      if constexpr (D::hasMin)
+        minAcc[i] += w.min * a.scaledSum[b];
+    }
+  }
+  for (int i = 0; i < Rows; ++i)
+    out[i] = horizontalSum(acc[i]) + minAcc[i];
+}
+
+template <typename DotI8, int Format>
+void quantizedMatmul(const QuantizedMatmulArgs &args) {
+  constexpr int kRows = 4;
+  float results[kRows];
+  int64_t r = 0;
+  for (; r + kRows <= args.rows; r += kRows) {
+    const uint8_t *rows = args.weights + r * args.rowBytes;
+    for (int64_t t = 0; t < args.tokens; ++t) {
+      dotRows<DotI8, Format, kRows>(
+          args, rows, activationRow(args.activations, t, args.inFeatures),
+          results);
+      for (int i = 0; i < kRows; ++i)
+        args.out[t * args.outStride + r + i] = results[i];
+    }
+  }
+  for (; r < args.rows; ++r)
+    for (int64_t t = 0; t < args.tokens; ++t)
+      dotRows<DotI8, Format, 1>(
+          args, args.weights + r * args.rowBytes,
+          activationRow(args.activations, t, args.inFeatures),
+          &args.out[t * args.outStride + r]);
+}
+
+template <typename DotI8>
+void quantizedMatmulFor(const QuantizedMatmulArgs &args) {
+  switch (args.format) {
+  case TFM_QUANT_Q8_0: return quantizedMatmul<DotI8, TFM_QUANT_Q8_0>(args);
+  case TFM_QUANT_Q4_0: return quantizedMatmul<DotI8, TFM_QUANT_Q4_0>(args);
+  case TFM_QUANT_Q4_1: return quantizedMatmul<DotI8, TFM_QUANT_Q4_1>(args);
+  case TFM_QUANT_Q4_K: return quantizedMatmul<DotI8, TFM_QUANT_Q4_K>(args);
+  case TFM_QUANT_Q6_K: return quantizedMatmul<DotI8, TFM_QUANT_Q6_K>(args);
+  case TFM_QUANT_INT8: return quantizedMatmul<DotI8, TFM_QUANT_INT8>(args);
+  case TFM_QUANT_INT4: return quantizedMatmul<DotI8, TFM_QUANT_INT4>(args);
+  default: return quantizedMatmulGeneric(args);
+  }
+}
+
+} // namespace
+} // namespace tfm::kernels
+
+#endif // TFM_LIB_RUNTIME_KERNELS_QUANTIZEDMATMULX86_H

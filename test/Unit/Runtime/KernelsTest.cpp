@@ -1,0 +1,141 @@
+//===- KernelsTest.cpp - every quantized-matmul variant and format --------===//
+//
+// Random rows are quantized to each format and multiplied by random
+// activations. The generic variant must match a float dot product over the
+// dequantized weights up to the error of 8-bit activations; the vector
+// variants the host can run must match the generic one closely (they differ
+// only in float summation order).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+
+#include "tfm/Import/Quantize.h"
+#include "tfm/Runtime/tfm_kernels.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace mlir::tfm;
+using namespace tfm::kernels;
+
+namespace {
+
+struct Problem {
+  QuantScheme scheme;
+  int64_t tokens = 3, in = 512, rows = 7;
+  std::vector<float> x, dequantized;
+  std::vector<uint8_t> weights, activations;
+  int64_t rowBytes = 0;
+
+  explicit Problem(QuantScheme scheme) : scheme(scheme) {
+    std::mt19937 random(1234);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    rowBytes = quantRowBytes(scheme, in);
+    weights.resize(rows * rowBytes);
+    dequantized.resize(rows * in);
+    std::vector<float> row(in);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (float &value : row)
+        value = uniform(random);
+      quantizeRow(scheme, row.data(), in, &weights[r * rowBytes]);
+      dequantizeRow(scheme, &weights[r * rowBytes], in, &dequantized[r * in]);
+    }
+    // Activations with a stride wider than the row.
+    x.resize(tokens * (in + 5));
+    for (float &value : x)
+      value = uniform(random);
+    activations.resize(tokens * tfm_quantized_activation_row_bytes(in));
+    tfm_quantize_activations(x.data(), tokens, in, in + 5, activations.data());
+  }
+
+  /// out[t * stride + r] via `kernel`; the gaps keep a sentinel.
+  std::vector<float> run(void (*kernel)(const QuantizedMatmulArgs &)) const {
+    int64_t stride = rows + 2;
+    std::vector<float> out(tokens * stride, -99.0f);
+    kernel({scheme.format, scheme.group, activations.data(), tokens, in,
+            weights.data(), rowBytes, rows, out.data(), stride});
+    return out;
+  }
+
+  float reference(int64_t t, int64_t r) const {
+    double sum = 0;
+    for (int64_t k = 0; k < in; ++k)
+      sum += double(x[t * (in + 5) + k]) * dequantized[r * in + k];
+    return float(sum);
+  }
+};
+
+class KernelsTest : public testing::TestWithParam<const char *> {};
+
+TEST_P(KernelsTest, GenericMatchesDequantizedReference) {
+  Problem problem(*parseQuantScheme(GetParam()));
+  std::vector<float> out = problem.run(quantizedMatmulGeneric);
+  for (int64_t t = 0; t < problem.tokens; ++t) {
+    for (int64_t r = 0; r < problem.rows; ++r) {
+      // 8-bit activations: relative error ~ 1/254 per element, averaging
+      // out over 512 terms of size ~0.5.
+      EXPECT_NEAR(out[t * (problem.rows + 2) + r], problem.reference(t, r), 0.15)
+          << "token " << t << " row " << r;
+    }
+    EXPECT_EQ(out[t * (problem.rows + 2) + problem.rows], -99.0f);
+  }
+}
+
+void expectSameAsGeneric(const Problem &problem,
+                         void (*kernel)(const QuantizedMatmulArgs &)) {
+  std::vector<float> expected = problem.run(quantizedMatmulGeneric);
+  std::vector<float> actual = problem.run(kernel);
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_NEAR(actual[i], expected[i], 1e-3f * (1.0f + std::fabs(expected[i])))
+        << "element " << i;
+}
+
+TEST_P(KernelsTest, Avx2MatchesGeneric) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "no AVX2 on this CPU";
+  expectSameAsGeneric(Problem(*parseQuantScheme(GetParam())),
+                      quantizedMatmulAvx2);
+}
+
+TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
+  if (!__builtin_cpu_supports("avx512vnni") ||
+      !__builtin_cpu_supports("avx512vl"))
+    GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+  expectSameAsGeneric(Problem(*parseQuantScheme(GetParam())),
+                      quantizedMatmulAvx512Vnni);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, KernelsTest,
+                         testing::Values("q8_0", "q4_0", "q4_1", "q4_k",
+                                         "q6_k", "int8", "int4", "int4g128"));
+
+TEST(KernelsDispatchTest, PicksTheBestVariant) {
+  std::string isa = tfm_kernel_isa();
+  if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
+      !getenv("TFM_KERNEL_ISA"))
+    EXPECT_EQ(isa, "avx512_vnni");
+  EXPECT_TRUE(isa == "avx512_vnni" || isa == "avx2" || isa == "generic");
+}
+
+TEST(KernelsDispatchTest, ActivationBlocks) {
+  // One block: absMax 2.54 -> scale 0.02, q = round(x / 0.02).
+  std::vector<float> x(32, 0.0f);
+  x[0] = 2.54f;
+  x[1] = -1.0f;
+  std::vector<uint8_t> out(tfm_quantized_activation_row_bytes(32));
+  EXPECT_EQ(out.size(), 64u);
+  tfm_quantize_activations(x.data(), 1, 32, 32, out.data());
+  EXPECT_EQ(int8_t(out[0]), 127);
+  EXPECT_EQ(int8_t(out[1]), -50);
+  float scale, scaledSum;
+  std::memcpy(&scale, &out[32], 4);
+  std::memcpy(&scaledSum, &out[36], 4);
+  EXPECT_FLOAT_EQ(scale, 0.02f);
+  EXPECT_FLOAT_EQ(scaledSum, 0.02f * 77);
+}
+
+} // namespace
