@@ -28,18 +28,19 @@ bool reducesInnermostDim(vector::MultiDimReductionOp op) {
   return op.isReducedDim(op.getSourceVectorType().getRank() - 1);
 }
 
-LogicalResult lowerMultiReductions(func::FuncOp func,
-                                   vector::VectorMultiReductionLowering strategy,
-                                   bool innermost) {
+/// Lowers the reductions over the innermost dimension (row sums, dot
+/// products over a head) as horizontal reductions.
+LogicalResult lowerInnermostReductions(func::FuncOp func) {
   SmallVector<Operation *> ops;
   func.walk([&](vector::MultiDimReductionOp op) {
-    if (reducesInnermostDim(op) == innermost)
+    if (reducesInnermostDim(op))
       ops.push_back(op);
   });
   if (ops.empty())
     return success();
   RewritePatternSet patterns(func.getContext());
-  vector::populateVectorMultiReductionLoweringPatterns(patterns, strategy);
+  vector::populateVectorMultiReductionLoweringPatterns(
+      patterns, vector::VectorMultiReductionLowering::InnerReduction);
   GreedyRewriteConfig config;
   config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
   return applyOpPatternsGreedily(ops, std::move(patterns), config);
@@ -57,11 +58,14 @@ struct TfmLowerVectorOpsPass
     if (failed(applyPatternsGreedily(func, std::move(transfers))))
       return signalPassFailure();
 
-    using Lowering = vector::VectorMultiReductionLowering;
-    if (failed(lowerMultiReductions(func, Lowering::InnerReduction,
-                                    /*innermost=*/true)) ||
-        failed(lowerMultiReductions(func, Lowering::InnerParallel,
-                                    /*innermost=*/false)))
+    if (failed(lowerInnermostReductions(func)))
+      return signalPassFailure();
+    // What is left reduces outer dimensions. Lowering a masked one produces
+    // new ops step by step, so the whole function is rewritten, not a list.
+    RewritePatternSet outer(context);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        outer, vector::VectorMultiReductionLowering::InnerParallel);
+    if (failed(applyPatternsGreedily(func, std::move(outer))))
       return signalPassFailure();
   }
 };

@@ -95,7 +95,12 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
 
-  // 5. Tiling for threads and vectors, vectorization, vector lowering.
+  // 5. Quantized linear layers call the microkernels, one call per task
+  //    of rows; tiling for threads and vectors, vectorization, vector
+  //    lowering for the rest.
+  TfmLowerQuantizedMatmulOptions quantized;
+  quantized.threads = options.threads;
+  pm.addPass(createTfmLowerQuantizedMatmul(quantized));
   TfmTileAndVectorizeOptions tiling;
   tiling.targetCpu = options.targetCpu;
   tiling.threads = options.threads;

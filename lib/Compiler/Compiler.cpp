@@ -12,6 +12,7 @@
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Dialect/Tfm/IR/TfmDialect.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Dialect/Tfm/Transforms/Passes.h"
 #include "tfm/Import/ImportToIR.h"
 #include "tfm/Import/WeightFormat.h"
 #include "tfm/Tokenizer/Tokenizer.h"
@@ -103,15 +104,18 @@ std::string pathIn(llvm::StringRef directory, llvm::StringRef file) {
   return std::string(path);
 }
 
-/// The CPU lowering is f32: widens every param and returns the formats that
-/// were not f32 in the file (for the notice).
+/// The CPU lowering computes in f32 and executes quantized blocks natively:
+/// widens every other param to f32 and returns the formats that were not f32
+/// in the file (for the notice).
 llvm::StringSet<> widenParamsToF32(ModuleOp module, const ModelFile &model) {
   llvm::StringSet<> widened;
   module.walk([&](ParamOp param) {
+    auto type = param.getType();
+    if (isa<QuantType>(type.getElementType()))
+      return;
     if (const TensorView *view = model.lookup(param.getName()))
       if (view->type != WeightFormat::F32)
         widened.insert(getWeightFormatInfo(view->type).name);
-    auto type = param.getType();
     param.getResult().setType(
         RankedTensorType::get(type.getShape(), Float32Type::get(module.getContext())));
     param->removeAttr("tfm.storage");
@@ -176,8 +180,10 @@ llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef library,
   if (!driver)
     return llvm::createStringError(
         "no system linker driver 'cc' on PATH (install gcc or clang)");
+  // The microkernels (tfm_kernels.h) go into every model: the library
+  // needs nothing of tfm at run time.
   std::vector<std::string> args = {*driver, "-shared", "-o", library.str(),
-                                   object.str()};
+                                   object.str(), TFM_KERNELS_LIBRARY};
   if (options.threads) {
     args.push_back("-L" TFM_LLVM_LIBRARY_DIR);
     args.push_back("-Wl,-rpath," TFM_LLVM_LIBRARY_DIR);
@@ -256,14 +262,19 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     for (const auto &format : widened)
       formats += (formats.empty() ? "" : ", ") + format.getKey().str();
     *options.progress << "note: " << formats
-                      << " weights are converted to f32 at compile time "
-                         "(native quantized execution is not implemented yet)\n";
+                      << " weights outside linear layers (embedding tables) "
+                         "are converted to f32 at compile time\n";
   }
 
   // 2. MLIR pipeline down to the LLVM dialect.
   progress.begin("tfm-cpu-pipeline for " + target->cpu + " (" +
                  std::to_string(target->vectorBits) + "-bit vectors)");
   PassManager pm(&context);
+  TfmQuantizeWeightsOptions quantize;
+  quantize.format = options.weightFormat;
+  quantize.overrides.assign(options.weightOverrides.begin(),
+                            options.weightOverrides.end());
+  pm.addPass(createTfmQuantizeWeights(quantize));
   CpuPipelineOptions pipelineOptions;
   pipelineOptions.targetCpu = options.targetCpu;
   pipelineOptions.threads = options.threads;
@@ -279,9 +290,10 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   // 3. Weights, tokenizer, manifest.
   progress.begin("write weights, tokenizer and manifest");
   std::string directory = options.outputDirectory;
-  if (llvm::Error error = writeWeightsFile(
-          **module, model, pathIn(directory, kWeightsFileName)))
-    return error;
+  llvm::Expected<WeightsSummary> weights =
+      writeWeightsFile(**module, model, pathIn(directory, kWeightsFileName));
+  if (!weights)
+    return weights.takeError();
   if (llvm::Error error =
           writeTokenizer(model, pathIn(directory, kTokenizerFileName)))
     return error;
@@ -290,6 +302,11 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
           pathIn(directory, kManifestFileName)))
     return error;
   progress.end();
+  if (options.progress)
+    *options.progress << llvm::formatv(
+        "note: weights: {0} tensors of blocks copied from the model file, {1} "
+        "quantized, {2} f32\n",
+        weights->copied, weights->quantized, weights->floats);
 
   // 4. LLVM IR, optimized for the target.
   progress.begin("LLVM IR and -O3");

@@ -76,7 +76,11 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                                 : options.threadRuntime == ThreadRuntime::Async
                                     ? "async"
                                     : "openmp");
-      json.attribute("weights_type", "f32");
+      json.attribute("weights_type", options.weightFormat);
+      json.attributeArray("weights_overrides", [&] {
+        for (const std::string &entry : options.weightOverrides)
+          json.value(entry);
+      });
       json.attribute("kv_cache_type", "f32");
     });
     json.attributeObject("files", [&] {

@@ -17,8 +17,19 @@ inline constexpr int64_t kModelAbiVersion = 1;
 /// Writes the weights listed in the module's `tfm.weights` attribute (set by
 /// tfm-lower-entry-points) to `path` as f32, packed into panels where the
 /// entry says so.
-llvm::Error writeWeightsFile(ModuleOp module, const ModelFile &model,
-                             llvm::StringRef path);
+/// How the tensors of a weights file were produced.
+struct WeightsSummary {
+  /// Quantized blocks copied byte for byte from the model file.
+  int copied = 0;
+  /// Quantized from other formats (tfm-compile --quant).
+  int quantized = 0;
+  /// Stored as f32.
+  int floats = 0;
+};
+
+llvm::Expected<WeightsSummary> writeWeightsFile(ModuleOp module,
+                                                const ModelFile &model,
+                                                llvm::StringRef path);
 
 /// Writes manifest.json.
 llvm::Error writeManifest(const ModelFile &model, const CompileOptions &options,

@@ -1,15 +1,20 @@
 //===- WeightsFile.cpp - weights in the layout the generated code reads ---===//
 //
-// The code reads every weight as f32 from one mapped file at the byte
-// offsets tfm-lower-entry-points assigned. Linear layers are stored as
+// The code reads every weight from one mapped file at the byte offsets
+// tfm-lower-entry-points assigned. Float linear layers are stored as f32
 // panels `[ceil(out / P), in, P]`: panel `b`, input feature `k` holds
 // outputs `b*P .. b*P+P-1` contiguously, zero past the last output.
+// Quantized ones are rows of blocks (tfm_kernels.h): copied byte for byte
+// when the model file has them in that format, quantized from f32
+// otherwise.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Stages.h"
 
 #include "tfm/Import/Dequantize.h"
+#include "tfm/Import/Quantize.h"
+#include "tfm/Dialect/Tfm/IR/TfmTypes.h"
 #include "tfm/Model/ImportError.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
@@ -41,7 +46,13 @@ struct WeightsEntry {
   int64_t offset = 0;
   int64_t panel = 0;
   int64_t bytes = 0;
+  /// Block format of a quantized weight.
+  std::optional<QuantScheme> quant;
 };
+
+QuantScheme quantSchemeOf(QuantType type) {
+  return {static_cast<tfm_quant_format>(type.getFormat()), type.getGroup()};
+}
 
 llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
                                                           const ModelFile &model) {
@@ -58,6 +69,17 @@ llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
     entry.panel = cast<IntegerAttr>(fields.get("panel")).getInt();
     int64_t rows = entry.view->shape[0];
     int64_t elements = entry.view->numElements();
+    if (auto format = fields.getAs<TypeAttr>("format")) {
+      entry.quant = quantSchemeOf(cast<QuantType>(format.getValue()));
+      int64_t rowBytes = quantRowBytes(*entry.quant, elements / rows);
+      if (entry.view->shape.size() != 2 || rowBytes < 0)
+        return importError(model.path, entry.view->fileOffset,
+                           "tensor '" + name + "' cannot be stored as " +
+                               quantSchemeName(*entry.quant));
+      entry.bytes = rows * rowBytes;
+      entries.push_back(entry);
+      continue;
+    }
     if (entry.panel > 0)
       elements = llvm::alignTo(rows, entry.panel) * (elements / rows);
     entry.bytes = elements * sizeof(float);
@@ -69,9 +91,39 @@ llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
   return entries;
 }
 
+/// True if the entry's bytes are the model file's blocks as they are.
+bool copiesBlocks(const WeightsEntry &entry) {
+  std::optional<WeightFormat> sameBytes =
+      entry.quant ? ggmlFormatOf(*entry.quant) : std::nullopt;
+  return sameBytes && *sameBytes == entry.view->type;
+}
+
+/// Writes the rows of blocks of a quantized tensor: the model's bytes when
+/// they already are in that format, else the decoded values quantized.
+bool writeQuantizedEntry(const WeightsEntry &entry, uint8_t *out) {
+  const TensorView &view = *entry.view;
+  if (copiesBlocks(entry)) {
+    if (view.data.size() != static_cast<size_t>(entry.bytes))
+      return false;
+    std::memcpy(out, view.data.data(), entry.bytes);
+    return true;
+  }
+  std::vector<float> decoded(view.numElements());
+  if (!dequantize(view.type, view.data, decoded))
+    return false;
+  int64_t rows = view.shape[0], columns = view.numElements() / rows;
+  int64_t rowBytes = entry.bytes / rows;
+  for (int64_t r = 0; r < rows; ++r)
+    quantizeRow(*entry.quant, decoded.data() + r * columns, columns,
+                out + r * rowBytes);
+  return true;
+}
+
 /// Decodes and lays out one tensor at `out`; false if its bytes do not
 /// decode. f32 sources are packed straight from the mapped model file.
 bool writeEntry(const WeightsEntry &entry, uint8_t *out) {
+  if (entry.quant)
+    return writeQuantizedEntry(entry, out);
   const TensorView &view = *entry.view;
   std::vector<float> decoded;
   const float *values = reinterpret_cast<const float *>(view.data.data());
@@ -96,8 +148,9 @@ bool writeEntry(const WeightsEntry &entry, uint8_t *out) {
 
 } // namespace
 
-llvm::Error mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
-                                        llvm::StringRef path) {
+llvm::Expected<WeightsSummary>
+mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
+                            llvm::StringRef path) {
   auto layout = module->getAttrOfType<ArrayAttr>("tfm.weights");
   auto size = module->getAttrOfType<IntegerAttr>("tfm.weights_size");
   if (!layout || !size)
@@ -133,5 +186,10 @@ llvm::Error mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
   if (llvm::Error error = (*buffer)->commit())
     return llvm::createStringError("cannot write " + path + ": " +
                                    llvm::toString(std::move(error)));
-  return llvm::Error::success();
+  WeightsSummary summary;
+  for (const WeightsEntry &entry : *entries)
+    ++(copiesBlocks(entry) ? summary.copied
+       : entry.quant       ? summary.quantized
+                           : summary.floats);
+  return summary;
 }

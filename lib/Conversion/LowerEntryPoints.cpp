@@ -28,8 +28,14 @@ namespace {
 /// an AVX-512 vector).
 constexpr int64_t kWeightAlignment = 64;
 
-/// One tensor of the weights file: a param name in one layout.
-using WeightKey = std::pair<StringAttr, Type>;
+/// One tensor of the weights file: a param name in one layout (type and,
+/// for quantized blocks, format).
+using WeightKey = std::tuple<StringAttr, Type, Attribute>;
+
+WeightKey weightKeyOf(ParamOp param) {
+  return {param.getNameAttr(), param.getType(),
+          param->getAttr(kQuantFormatAttrName)};
+}
 
 /// Byte offsets of every distinct weight, in order of first use.
 struct WeightsLayout {
@@ -37,8 +43,7 @@ struct WeightsLayout {
   int64_t size = 0;
 
   int64_t place(ParamOp param) {
-    WeightKey key{param.getNameAttr(), param.getType()};
-    auto [it, inserted] = offsets.insert({key, 0});
+    auto [it, inserted] = offsets.insert({weightKeyOf(param), 0});
     if (inserted) {
       auto type = cast<RankedTensorType>(param.getType());
       it->second = llvm::alignTo(size, kWeightAlignment);
@@ -68,8 +73,7 @@ void bindParams(func::FuncOp func, Value weights, WeightsLayout &layout) {
       param.erase();
       continue;
     }
-    WeightKey key{param.getNameAttr(), param.getType()};
-    Value &view = views[key];
+    Value &view = views[weightKeyOf(param)];
     if (!view) {
       Location loc = param.getLoc();
       auto type = cast<RankedTensorType>(param.getType());
@@ -169,12 +173,20 @@ void recordLayout(ModuleOp module, const WeightsLayout &layout) {
   Builder builder(module.getContext());
   SmallVector<Attribute> entries;
   for (auto &[key, offset] : layout.offsets) {
-    auto type = cast<RankedTensorType>(key.second);
+    auto [name, tensorType, format] = key;
+    auto type = cast<RankedTensorType>(tensorType);
     NamedAttrList fields;
-    fields.append("name", key.first);
+    fields.append("name", name);
+    if (format)
+      fields.append("format", format);
     fields.append("offset", builder.getI64IntegerAttr(offset));
     fields.append("shape", builder.getDenseI64ArrayAttr(type.getShape()));
     int64_t panel = type.getRank() == 3 ? type.getDimSize(2) : 0;
+    if (format) {
+      // Quantized rows: the shape is [out, row bytes]; keep the logical
+      // shape for the weights writer.
+      fields.set("row_bytes", builder.getI64IntegerAttr(type.getDimSize(1)));
+    }
     fields.append("panel", builder.getI64IntegerAttr(panel));
     entries.push_back(fields.getDictionary(module.getContext()));
   }

@@ -520,11 +520,17 @@ Value buildMatmul(OpBuilder &b, Location loc, Value input, Value weight,
                                         strides);
 }
 
+/// The !tfm.quant element type of a weight, if it is quantized.
+QuantType quantTypeOf(Value weight) {
+  return dyn_cast<QuantType>(
+      cast<ShapedType>(weight.getType()).getElementType());
+}
+
 /// The weight of a linear layer in the layout the kernel reads: a
 /// `tfm.param` is re-declared as panels of `panel` output features.
 Value weightOperand(OpBuilder &b, Value weight, int64_t panel) {
   auto param = weight.getDefiningOp<ParamOp>();
-  if (panel <= 0 || !param)
+  if (panel <= 0 || !param || quantTypeOf(param.getResult()))
     return weight;
   auto type = cast<RankedTensorType>(param.getType());
   int64_t outFeatures = type.getDimSize(0);
@@ -536,6 +542,46 @@ Value weightOperand(OpBuilder &b, Value weight, int64_t panel) {
                                 param.getNameAttr());
   packed->setAttr(kPanelAttrName, b.getI64IntegerAttr(panel));
   return packed;
+}
+
+/// A strided buffer type whose rows are contiguous: what the quantized
+/// kernels read, and what any bufferized row-major tensor casts to.
+MemRefType rowContiguousBufferType(RankedTensorType type) {
+  MLIRContext *context = type.getContext();
+  auto layout = StridedLayoutAttr::get(context, ShapedType::kDynamic,
+                                       {ShapedType::kDynamic, 1});
+  return MemRefType::get(type.getShape(), type.getElementType(), layout);
+}
+
+/// `input x weight^T` with a quantized `weight` (raw block bytes): the
+/// kernel-level tfm.quantized_matmul on buffers, with the result handed back
+/// to tensors through a fresh buffer.
+Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
+                           Value weight, QuantType format,
+                           int64_t outFeatures) {
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto weightType = cast<RankedTensorType>(weight.getType());
+  auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
+    auto buffer = bufferization::ToBufferOp::create(
+        b, loc, rowContiguousBufferType(type), tensor);
+    buffer.setReadOnly(true);
+    return buffer;
+  };
+  Value inputBuffer = readBuffer(input, inputType);
+  Value weightBuffer = readBuffer(weight, weightType);
+  auto resultType = RankedTensorType::get(
+      {inputType.getDimSize(0), outFeatures}, b.getF32Type());
+  SmallVector<Value> dynamicSizes;
+  if (resultType.isDynamicDim(0))
+    dynamicSizes.push_back(tensor::DimOp::create(b, loc, input, 0));
+  Value output = memref::AllocOp::create(
+      b, loc, MemRefType::get(resultType.getShape(), b.getF32Type()),
+      dynamicSizes);
+  QuantizedMatmulOp::create(b, loc, TypeAttr::get(format), inputBuffer,
+                            weightBuffer, output);
+  return bufferization::ToTensorOp::create(b, loc, resultType, output,
+                                           /*restrict=*/true,
+                                           /*writable=*/true);
 }
 
 template <typename OpTy>
@@ -550,9 +596,15 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
     Location loc = op.getLoc();
     int64_t outFeatures =
         cast<RankedTensorType>(op.getType()).getShape().back();
-    Value weight = weightOperand(rewriter, adaptor.getWeight(), panel);
-    Value result =
-        buildMatmul(rewriter, loc, adaptor.getInput(), weight, outFeatures);
+    Value result;
+    if (QuantType format = quantTypeOf(op.getWeight())) {
+      result = buildQuantizedMatmul(rewriter, loc, adaptor.getInput(),
+                                    adaptor.getWeight(), format, outFeatures);
+    } else {
+      Value weight = weightOperand(rewriter, adaptor.getWeight(), panel);
+      result =
+          buildMatmul(rewriter, loc, adaptor.getInput(), weight, outFeatures);
+    }
     if constexpr (std::is_same_v<OpTy, LinearOp>) {
       if (Value bias = adaptor.getBias()) {
         MLIRContext *context = rewriter.getContext();
@@ -982,11 +1034,40 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
   }
 };
 
-/// `!tfm.kv_cache<L, KVH, C, D>` -> `tensor<L x 2 x KVH x ? x D>`.
+/// A quantized weight becomes the raw bytes of its blocks, the format moving
+/// to a `tfm.format` attribute the weights file is written from.
+struct QuantizedParamLowering : OpConversionPattern<ParamOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ParamOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    QuantType format = quantTypeOf(op.getResult());
+    if (!format)
+      return failure();
+    Type bytes = getTypeConverter()->convertType(op.getType());
+    auto lowered = ParamOp::create(rewriter, op.getLoc(), bytes, op.getNameAttr());
+    lowered->setAttr(kQuantFormatAttrName, TypeAttr::get(format));
+    rewriter.replaceOp(op, lowered);
+    return success();
+  }
+};
+
+/// `!tfm.kv_cache<L, KVH, C, D>` -> `tensor<L x 2 x KVH x ? x D>`;
+/// `tensor<N x K x !tfm.quant<f>>` -> `tensor<N x row_bytes x i8>`.
 class KVCacheTypeConverter : public TypeConverter {
 public:
   KVCacheTypeConverter() {
     addConversion([](Type type) { return type; });
+    addConversion([](RankedTensorType type) -> std::optional<Type> {
+      auto quant = dyn_cast<QuantType>(type.getElementType());
+      if (!quant)
+        return type;
+      if (type.getRank() != 2)
+        return std::nullopt;
+      return RankedTensorType::get(
+          {type.getDimSize(0), quant.getRowBytes(type.getDimSize(1))},
+          IntegerType::get(type.getContext(), 8));
+    });
     addConversion([](KVCacheType type) -> Type {
       return RankedTensorType::get({type.getLayers(), 2, type.getKvHeads(),
                                     ShapedType::kDynamic, type.getHeadDim()},
@@ -1007,13 +1088,31 @@ LogicalResult checkF32Only(ModuleOp module) {
       Type element = tensorType ? tensorType.getElementType() : Type();
       if (auto cache = dyn_cast<KVCacheType>(type))
         element = cache.getElementType();
-      if (element && !element.isF32()) {
+      if (element && !element.isF32() && !isa<QuantType>(element)) {
         op->emitOpError() << "has element type " << element
                           << "; the CPU lowering supports f32 only (widen "
                              "f16/bf16 weights when compiling)";
         return WalkResult::interrupt();
       }
     }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+/// Quantized blocks are only read by linear layers (directly or through
+/// the arguments of a layer function).
+LogicalResult checkQuantizedUses(ModuleOp module) {
+  WalkResult result = module.walk([](ParamOp param) {
+    if (!quantTypeOf(param.getResult()))
+      return WalkResult::advance();
+    for (Operation *user : param->getUsers())
+      if (!isa<LinearOp, LogitsOp, func::CallOp>(user)) {
+        param.emitOpError("quantized weight used by '")
+            << user->getName()
+            << "': only tfm.linear and tfm.logits read quantized weights";
+        return WalkResult::interrupt();
+      }
     return WalkResult::advance();
   });
   return failure(result.wasInterrupted());
@@ -1085,7 +1184,7 @@ struct ConvertTfmToLinalgPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
-    if (failed(checkF32Only(module)))
+    if (failed(checkF32Only(module)) || failed(checkQuantizedUses(module)))
       return signalPassFailure();
     markKVCacheArguments(module);
     packWeightArguments(module, weightPanel);
@@ -1097,7 +1196,8 @@ struct ConvertTfmToLinalgPass
                  LearnedPositionLowering, KVCacheAppendLowering,
                  KVCacheAttentionLowering, AttentionLowering,
                  ActivationLowering, GatedActivationLowering, AddLowering,
-                 SoftmaxLowering>(typeConverter, context);
+                 SoftmaxLowering, QuantizedParamLowering>(typeConverter,
+                                                          context);
     patterns.add<MatmulLowering<LinearOp>, MatmulLowering<LogitsOp>>(
         typeConverter, context, weightPanel);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(
@@ -1109,7 +1209,11 @@ struct ConvertTfmToLinalgPass
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect>();
     target.addIllegalDialect<TfmDialect>();
-    target.addLegalOp<ParamOp>();
+    target.addDynamicallyLegalOp<ParamOp>(
+        [](ParamOp op) { return !quantTypeOf(op.getResult()); });
+    target.addLegalDialect<bufferization::BufferizationDialect,
+                           memref::MemRefDialect>();
+    target.addLegalOp<QuantizedMatmulOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp func) {
       return typeConverter.isSignatureLegal(func.getFunctionType()) &&
              typeConverter.isLegal(&func.getBody());

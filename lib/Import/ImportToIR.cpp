@@ -2,6 +2,8 @@
 
 #include "tfm/Import/ImportToIR.h"
 
+#include "tfm/Import/Quantize.h"
+
 #include "tfm/Builder/ModelBuilder.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Model/ImportError.h"
@@ -34,6 +36,20 @@ Type elementTypeFor(Builder &b, WeightFormat type) {
   }
 }
 
+/// The !tfm.quant type a tensor's blocks execute natively as, if `param`
+/// only feeds linear layers and the kernels read the format.
+QuantType nativeQuantType(ParamOp param, const TensorView &view) {
+  std::optional<QuantScheme> scheme = quantSchemeOf(view.type);
+  bool linearOnly = llvm::all_of(param->getUses(), [](OpOperand &use) {
+    return isa<LinearOp, LogitsOp>(use.getOwner()) && use.getOperandNumber() == 1;
+  });
+  if (!scheme || !linearOnly || param->use_empty() || view.shape.size() != 2 ||
+      quantRowBytes(*scheme, view.shape[1]) < 0)
+    return {};
+  return QuantType::get(param.getContext(),
+                        static_cast<QuantFormat>(scheme->format), scheme->group);
+}
+
 /// Binds one param to its tensor; the error names the tensor and the file.
 llvm::Error bindParam(ParamOp param, const ModelFile &model) {
   const TensorView *view = model.lookup(param.getName());
@@ -48,6 +64,10 @@ llvm::Error bindParam(ParamOp param, const ModelFile &model) {
                            formatShape(view->shape) + ", the model needs " +
                            formatShape(type.getShape()));
   Builder b(param.getContext());
+  if (QuantType quant = nativeQuantType(param, *view)) {
+    param.getResult().setType(RankedTensorType::get(type.getShape(), quant));
+    return llvm::Error::success();
+  }
   param.getResult().setType(
       RankedTensorType::get(type.getShape(), elementTypeFor(b, view->type)));
   const WeightFormatInfo &info = getWeightFormatInfo(view->type);

@@ -1,15 +1,18 @@
 //===- tfm-reference-check.cpp - compiled model vs the reference ----------===//
 //
 //   tfm-reference-check MODEL DIR [--prompt TEXT] [--steps N]
-//                       [--tolerance T] [--greedy N] [--run-threads N]
+//                       [--tolerance T | --min-cosine C] [--greedy N]
+//                       [--run-threads N]
 //
 // Loads DIR (compiled from MODEL by tfm-compile) through the C API and runs
 // the same tokens through ReferenceModel: the prompt as one batched
 // prefill, then N decode steps (feeding the reference's greedy tokens to
 // both). Per step it prints the max relative error of the logit vector,
 // max_i |compiled_i - reference_i| / max_i |reference_i|, and fails above
-// the tolerance. With --greedy it also decodes greedily with each and
-// fails unless the token sequences are identical.
+// the tolerance. With --min-cosine (for quantized models, whose
+// activations are quantized on the fly) it checks the cosine similarity of
+// the logit vectors instead. With --greedy it also decodes greedily with
+// each and fails unless the token sequences are identical.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,6 +45,9 @@ cl::opt<int> greedy("greedy", cl::init(0),
                     cl::desc("Greedy tokens that must be identical"));
 cl::opt<int> threads("run-threads", cl::init(0),
                     cl::desc("Threads of the compiled model (0: all)"));
+cl::opt<double> minCosine(
+    "min-cosine", cl::init(0.0),
+    cl::desc("Check cosine similarity >= this instead of the tolerance"));
 cl::opt<bool> verbose("verbose", cl::desc("Print every step's error"));
 
 int fail(const llvm::Twine &message) {
@@ -58,6 +64,16 @@ double relativeError(const float *compiled, const std::vector<float> &ref) {
   return scale > 0.0 ? error / scale : error;
 }
 
+double cosineSimilarity(const float *compiled, const std::vector<float> &ref) {
+  double dot = 0.0, compiledNorm = 0.0, refNorm = 0.0;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    dot += double(compiled[i]) * ref[i];
+    compiledNorm += double(compiled[i]) * compiled[i];
+    refNorm += double(ref[i]) * ref[i];
+  }
+  return dot / std::sqrt(compiledNorm * refNorm);
+}
+
 template <typename T> int32_t argmax(const T *values, size_t size) {
   return int32_t(std::max_element(values, values + size) - values);
 }
@@ -71,6 +87,34 @@ struct Compiled {
     tfm_model_free(model);
   }
 };
+
+/// Per-step cosine similarity of the logits, from the prefill's result on.
+int checkCosine(Compiled &compiled, ReferenceModel &reference,
+                const std::vector<int32_t> &tokens, const float *logits,
+                const std::vector<float> &prefillExpected, size_t vocab) {
+  double worst = cosineSimilarity(logits, prefillExpected);
+  llvm::outs() << llvm::formatv("prefill of {0} tokens: cosine {1:f5}\n",
+                                tokens.size(), worst);
+  const std::vector<float> *expected = &prefillExpected;
+  double worstDecode = 1.0;
+  for (int step = 0; step < steps; ++step) {
+    int32_t next = argmax(expected->data(), vocab);
+    if (tfm_decode(compiled.context, next, &logits) != TFM_OK)
+      return fail(tfm_last_error());
+    expected = &reference.forward(next);
+    double cosine = cosineSimilarity(logits, *expected);
+    if (verbose)
+      llvm::outs() << llvm::formatv("step {0}: cosine {1:f5}\n", step, cosine);
+    worstDecode = std::min(worstDecode, cosine);
+  }
+  llvm::outs() << llvm::formatv("{0} decode steps: min cosine {1:f5}\n", steps,
+                                worstDecode);
+  worst = std::min(worst, worstDecode);
+  if (!(worst >= minCosine))
+    return fail(llvm::formatv("cosine {0:f5} is below {1:f5}", worst,
+                              minCosine.getValue()));
+  return 0;
+}
 
 } // namespace
 
@@ -106,6 +150,9 @@ int main(int argc, char **argv) {
   llvm::outs() << llvm::formatv("prefill of {0} tokens: max relative error "
                                 "{1:e2}\n",
                                 tokens.size(), worst);
+
+  if (minCosine > 0.0)
+    return checkCosine(compiled, *reference, tokens, logits, *expected, vocab);
 
   // Decode steps on the reference's greedy tokens.
   double worstDecode = 0.0;

@@ -51,6 +51,17 @@ cl::opt<ThreadRuntime> threadRuntime(
                           "MLIR's async runtime thread pool")),
     cl::cat(category));
 
+cl::opt<std::string> quant(
+    "quant",
+    cl::desc("Storage format of linear-layer weights: keep (as in the file), "
+             "f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4, int4g<N>"),
+    cl::init("keep"), cl::value_desc("format"), cl::cat(category));
+cl::list<std::string> quantOverrides(
+    "quant-override",
+    cl::desc("name-glob=format for some weights (repeatable; first match "
+             "wins), e.g. output.weight=q8_0"),
+    cl::value_desc("glob=format"), cl::cat(category));
+
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-compile: " << message << "\n";
   return 1;
@@ -81,6 +92,8 @@ int main(int argc, char **argv) {
   options.targetCpu = targetCpu;
   options.threads = !noThreads;
   options.threadRuntime = threadRuntime;
+  options.weightFormat = quant;
+  options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
   options.progress = &llvm::errs();
   if (llvm::Error error = compileModel(**model, options))
     return fail(llvm::toString(std::move(error)));

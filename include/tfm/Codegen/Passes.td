@@ -52,6 +52,30 @@ def TfmTileAndVectorize : Pass<"tfm-tile-and-vectorize", "::mlir::func::FuncOp">
   ];
 }
 
+def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::ModuleOp"> {
+  let summary = "Lower tfm.quantized_matmul to calls of the quantized microkernels";
+  let description = [{
+    Each `tfm.quantized_matmul` (on buffers, after bufferization) becomes:
+    one call of `tfm_quantize_activations` that quantizes the input rows to
+    8-bit blocks into a scratch buffer, then an `scf.forall` over tiles of
+    `rows-per-task` output features, each calling `tfm_quantized_matmul`
+    on its rows of weight blocks (tfm/Runtime/tfm_kernels.h). The kernels
+    unpack the blocks in registers and pick AVX-512 VNNI, AVX2 or portable
+    code at run time; the forall becomes threads like the linalg kernels'.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+  let options = [
+    Option<"rowsPerTask", "rows-per-task", "int64_t", /*default=*/"32",
+           "Output features per kernel call (the unit of work of a thread)">,
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "Spread the row tiles over threads with scf.forall">
+  ];
+}
+
 def TfmLowerVectorOps : Pass<"tfm-lower-vector-ops", "::mlir::func::FuncOp"> {
   let summary = "Lower masked and multi-dimensional vector ops for x86";
   let description = [{

@@ -15,6 +15,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
+#include <vector>
 
 namespace mlir::tfm {
 
@@ -33,6 +34,11 @@ struct CompileOptions {
   /// Hot loops on threads, run by `threadRuntime`.
   bool threads = true;
   ThreadRuntime threadRuntime = ThreadRuntime::OpenMP;
+  /// Storage format of linear-layer weights (tfm-quantize-weights' `format`:
+  /// keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4, int4g<N>) and
+  /// per-tensor `name-glob=format` overrides.
+  std::string weightFormat = "keep";
+  std::vector<std::string> weightOverrides;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
 };

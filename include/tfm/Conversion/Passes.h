@@ -19,6 +19,8 @@ namespace mlir::tfm {
 inline constexpr llvm::StringLiteral kKernelAttrName = "tfm.kernel";
 /// Attribute on a `tfm.param` whose tensor is stored as weight panels.
 inline constexpr llvm::StringLiteral kPanelAttrName = "tfm.panel";
+/// On a `tfm.param` of raw bytes: the !tfm.quant type of its blocks.
+inline constexpr llvm::StringLiteral kQuantFormatAttrName = "tfm.format";
 /// Argument attribute marking the KV cache of a model function.
 inline constexpr llvm::StringLiteral kKVCacheArgAttrName = "tfm.kv_cache";
 

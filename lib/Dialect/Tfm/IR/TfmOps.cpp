@@ -112,6 +112,21 @@ LogicalResult verifyLayerIndex(Operation *op, std::optional<uint64_t> layer,
 // ParamOp
 //===----------------------------------------------------------------------===//
 
+/// A quantized weight's rows must be whole blocks.
+static LogicalResult verifyQuantizedRows(Operation *op,
+                                         RankedTensorType weightType) {
+  auto quant = dyn_cast<QuantType>(weightType.getElementType());
+  if (!quant || weightType.getRank() != 2)
+    return success();
+  int64_t inFeatures = weightType.getDimSize(1);
+  if (quant.getRowBytes(inFeatures) < 0)
+    return op->emitOpError()
+           << "weight in-features (" << inFeatures
+           << ") must be a multiple of the " << quant << " block of "
+           << quant.getBlockElements();
+  return success();
+}
+
 LogicalResult ParamOp::verify() {
   if (getName().empty())
     return emitOpError("name must not be empty");
@@ -122,7 +137,10 @@ LogicalResult ParamOp::verify() {
   if (type.getRank() < 1 || type.getRank() > 4)
     return emitOpError() << "weight rank must be between 1 and 4, got "
                          << type.getRank();
-  return success();
+  if (isa<QuantType>(type.getElementType()) && type.getRank() != 2)
+    return emitOpError() << "quantized weight must be a matrix [out, in], got "
+                         << type;
+  return verifyQuantizedRows(*this, type);
 }
 
 //===----------------------------------------------------------------------===//
@@ -224,8 +242,10 @@ static LogicalResult verifyMatmulShapes(Operation *op, Value input,
       failed(verifyDim(op, "result rows", resultType.getDimSize(0),
                        "input rows", inputType.getDimSize(0))))
     return failure();
-  return verifyDim(op, "result features", resultType.getDimSize(1),
-                   "weight out-features", weightType.getDimSize(0));
+  if (failed(verifyDim(op, "result features", resultType.getDimSize(1),
+                       "weight out-features", weightType.getDimSize(0))))
+    return failure();
+  return verifyQuantizedRows(op, weightType);
 }
 
 LogicalResult LinearOp::verify() {
@@ -372,4 +392,35 @@ static void printLayerIndex(OpAsmPrinter &printer, Operation *,
 }
 
 #define GET_OP_CLASSES
+//===----------------------------------------------------------------------===//
+// Kernel-level ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizedMatmulOp::verify() {
+  MemRefType input = getInput().getType();
+  MemRefType weight = getWeight().getType();
+  MemRefType output = getOutput().getType();
+  auto sameDim = [&](int64_t a, int64_t b, StringRef what) -> LogicalResult {
+    if (ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b)
+      return success();
+    return emitOpError() << what << " (" << a << " vs " << b << ")";
+  };
+  if (failed(sameDim(input.getDimSize(0), output.getDimSize(0),
+                     "input and output rows differ")) ||
+      failed(sameDim(weight.getDimSize(0), output.getDimSize(1),
+                     "weight rows and output features differ")))
+    return failure();
+  int64_t inFeatures = input.getDimSize(1);
+  if (ShapedType::isDynamic(inFeatures) ||
+      ShapedType::isDynamic(weight.getDimSize(1)))
+    return emitOpError("input features and weight row bytes must be static");
+  int64_t rowBytes = getQuantType().getRowBytes(inFeatures);
+  if (rowBytes < 0)
+    return emitOpError() << "input features (" << inFeatures
+                         << ") must be a multiple of the " << getFormat()
+                         << " block of " << getQuantType().getBlockElements();
+  return sameDim(weight.getDimSize(1), rowBytes,
+                 "weight row bytes do not match the format");
+}
+
 #include "tfm/Dialect/Tfm/IR/TfmOps.cpp.inc"

@@ -3,6 +3,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
 
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Runtime/tfm_kernels.h"
 
 using namespace mlir;
 using namespace mlir::tfm;
@@ -32,4 +33,54 @@ int64_t KVCacheType::getSizeInBytes() const {
   int64_t elementBytes = getElementType().getIntOrFloatBitWidth() / 8;
   return getLayers() * 2 * getKvHeads() * getContextLength() * getHeadDim() *
          elementBytes;
+}
+
+LogicalResult QuantType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                QuantFormat format, int64_t group) {
+  if (format == QuantFormat::int4) {
+    if (group <= 0 || group % 32 != 0)
+      return emitError() << "int4 group must be a positive multiple of 32, got "
+                         << group;
+    return success();
+  }
+  if (group != 0)
+    return emitError() << "only int4 takes a group size; "
+                       << stringifyQuantFormat(format) << " has fixed blocks";
+  return success();
+}
+
+int64_t QuantType::getBlockElements() const {
+  switch (getFormat()) {
+  case QuantFormat::q4_k:
+  case QuantFormat::q6_k:
+    return 256;
+  case QuantFormat::int4:
+    return getGroup();
+  default:
+    return 32;
+  }
+}
+
+int64_t QuantType::getRowBytes(int64_t inFeatures) const {
+  return tfm_quant_row_bytes(static_cast<int32_t>(getFormat()), getGroup(),
+                             inFeatures);
+}
+
+QuantType mlir::tfm::parseQuantTypeName(MLIRContext *context, StringRef name) {
+  std::string lower = name.lower();
+  StringRef text(lower);
+  if (text.consume_front("int4")) {
+    int64_t group = 32;
+    if (text.consume_front("g") && text.getAsInteger(10, group))
+      return {};
+    if (!text.empty() && group == 32 && text != "g32")
+      return {};
+    if (group <= 0 || group % 32 != 0)
+      return {};
+    return QuantType::get(context, QuantFormat::int4, group);
+  }
+  std::optional<QuantFormat> format = symbolizeQuantFormat(text);
+  if (!format || *format == QuantFormat::int4)
+    return {};
+  return QuantType::get(context, *format, 0);
 }

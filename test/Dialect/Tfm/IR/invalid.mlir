@@ -29,7 +29,7 @@ func.func @param_rank_too_high() {
 // -----
 
 func.func @param_integer_weight() {
-  // expected-error @+1 {{'tfm.param' op result #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type values}}
+  // expected-error @+1 {{'tfm.param' op result #0 must be ranked tensor of 32-bit float or 16-bit float or bfloat16 type or 8-bit signless integer or quantized weight values}}
   %w = tfm.param "w" : tensor<4xi32>
   return
 }
@@ -517,5 +517,67 @@ func.func @add_shapes(%a: tensor<1x4xf32>, %b: tensor<1x4xf16>) {
 func.func @softmax_rank(%x: tensor<f32>) {
   // expected-error @+1 {{'tfm.softmax' op input must have rank at least 1, got 'tensor<f32>'}}
   %y = tfm.softmax %x : tensor<f32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{int4 group must be a positive multiple of 32, got 48}}
+func.func @quant_bad_group(%w: tensor<4x96x!tfm.quant<int4, group = 48>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{only int4 takes a group size; q8_0 has fixed blocks}}
+func.func @quant_group_on_fixed_format(%w: tensor<4x96x!tfm.quant<q8_0, group = 32>>) {
+  return
+}
+
+// -----
+
+func.func @quant_partial_block(%x: tensor<?x96xf32>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'tfm.param' op weight in-features (96) must be a multiple of the '!tfm.quant<q4_k>' block of 256}}
+  %w = tfm.param "w" : tensor<4x96x!tfm.quant<q4_k>>
+  return %x : tensor<?x96xf32>
+}
+
+// -----
+
+func.func @quant_not_matrix() {
+  // expected-error @+1 {{'tfm.param' op quantized weight must be a matrix [out, in], got 'tensor<2x4x64x!tfm.quant<q8_0>>'}}
+  %w = tfm.param "w" : tensor<2x4x64x!tfm.quant<q8_0>>
+  return
+}
+
+// -----
+
+func.func @quant_linear_partial_block(%x: tensor<?x96xf32>, %w: tensor<4x96x!tfm.quant<q4_k>>) -> tensor<?x4xf32> {
+  // expected-error @+1 {{'tfm.linear' op weight in-features (96) must be a multiple of the '!tfm.quant<q4_k>' block of 256}}
+  %y = tfm.linear %x, %w : (tensor<?x96xf32>, tensor<4x96x!tfm.quant<q4_k>>) -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_row_bytes(%x: memref<?x64xf32>, %w: memref<16x40xi8>, %y: memref<?x16xf32>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op weight row bytes do not match the format (40 vs 36)}}
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y : memref<?x64xf32>, memref<16x40xi8>, memref<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @quantized_matmul_rows(%x: memref<?x64xf32>, %w: memref<16x36xi8>, %y: memref<?x8xf32>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op weight rows and output features differ (16 vs 8)}}
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y : memref<?x64xf32>, memref<16x36xi8>, memref<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @quantized_matmul_partial_block(%x: memref<?x48xf32>, %w: memref<16x36xi8>, %y: memref<?x16xf32>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op input features (48) must be a multiple of the '!tfm.quant<q4_0>' block of 32}}
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y : memref<?x48xf32>, memref<16x36xi8>, memref<?x16xf32>
   return
 }

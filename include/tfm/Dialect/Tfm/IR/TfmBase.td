@@ -69,6 +69,21 @@ def Tfm_RopePairing : I32EnumAttr<"RopePairing",
   let cppNamespace = "::mlir::tfm";
 }
 
+// Values are those of tfm_quant_format in tfm/Runtime/tfm_kernels.h, which
+// generated code passes to the kernels.
+def Tfm_QuantQ8_0 : I32EnumAttrCase<"q8_0", 0>;
+def Tfm_QuantQ4_0 : I32EnumAttrCase<"q4_0", 1>;
+def Tfm_QuantQ4_1 : I32EnumAttrCase<"q4_1", 2>;
+def Tfm_QuantQ4_K : I32EnumAttrCase<"q4_k", 3>;
+def Tfm_QuantQ6_K : I32EnumAttrCase<"q6_k", 4>;
+def Tfm_QuantInt8 : I32EnumAttrCase<"int8", 5>;
+def Tfm_QuantInt4 : I32EnumAttrCase<"int4", 6>;
+def Tfm_QuantFormat : I32EnumAttr<"QuantFormat", "block format of quantized weights",
+    [Tfm_QuantQ8_0, Tfm_QuantQ4_0, Tfm_QuantQ4_1, Tfm_QuantQ4_K, Tfm_QuantQ6_K,
+     Tfm_QuantInt8, Tfm_QuantInt4]> {
+  let cppNamespace = "::mlir::tfm";
+}
+
 //===----------------------------------------------------------------------===//
 // Type constraints
 //===----------------------------------------------------------------------===//
@@ -76,6 +91,13 @@ def Tfm_RopePairing : I32EnumAttr<"RopePairing",
 // Floating-point element types an activation or weight may have.
 def Tfm_FloatElement : AnyTypeOf<[F32, F16, BF16]>;
 def Tfm_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
+// A weight as declared by tfm.param: floats, quantized blocks, or (after
+// convert-tfm-to-linalg) the raw bytes of quantized blocks.
+def Tfm_IsQuantType : CPred<"::llvm::isa<::mlir::tfm::QuantType>($_self)">;
+def Tfm_QuantElement : Type<Tfm_IsQuantType, "quantized weight", "::mlir::tfm::QuantType">;
+def Tfm_WeightTensor : RankedTensorOf<[F32, F16, BF16, I8, Tfm_QuantElement]>;
+// The weight of a linear layer: floats or quantized blocks.
+def Tfm_MatmulWeightTensor : RankedTensorOf<[F32, F16, BF16, Tfm_QuantElement]>;
 def Tfm_TokenTensor : 1DTensorOf<[I32, I64]>;
 
 #endif // TFM_DIALECT_TFM_IR_TFMBASE_TD

@@ -10,7 +10,6 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "tfm/Dialect/Tfm/IR/TfmDialect.h"
-#include "tfm/Dialect/Tfm/IR/TfmEnums.h.inc"
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
 
 #define GET_OP_CLASSES

@@ -23,7 +23,7 @@ def Tfm_ParamOp : Tfm_Op<"param", [Pure]> {
     ```
   }];
   let arguments = (ins StrAttr:$name);
-  let results = (outs Tfm_FloatTensor:$result);
+  let results = (outs Tfm_WeightTensor:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
@@ -157,7 +157,7 @@ def Tfm_LinearOp : Tfm_Op<"linear", [Pure]> {
     `weight [out, in]` and the optional `bias [out]`; the result is
     `[seq, out]` with the element type of `input`.
   }];
-  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$weight,
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_MatmulWeightTensor:$weight,
                        Optional<Tfm_FloatTensor>:$bias);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
@@ -175,12 +175,44 @@ def Tfm_LogitsOp : Tfm_Op<"logits", [Pure]> {
     from `tfm.linear` so passes can treat the largest matrix of the model on
     its own (prefill pruning, higher-precision quantization).
   }];
-  let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$weight);
+  let arguments = (ins Tfm_FloatTensor:$input, Tfm_MatmulWeightTensor:$weight);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+}
+
+def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
+  let summary = "Matrix product with block-quantized weights, on buffers";
+  let description = [{
+    `output[s, n] = sum_k input[s, k] * dequantize(weight)[n, k]`, where
+    each row of `weight` holds the blocks of one output feature in `format`
+    (`weight` is `[out, row_bytes]` bytes). This is the kernel-level form of
+    a `tfm.linear` or `tfm.logits` with quantized weights, created by
+    convert-tfm-to-linalg on buffers so bufferization passes it through;
+    tfm-lower-quantized-matmul turns it into calls of the microkernels of
+    tfm/Runtime/tfm_kernels.h, which unpack the blocks in registers.
+
+    ```mlir
+    tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y
+        : memref<?x64xf32>, memref<128x36xi8>, memref<?x128xf32>
+    ```
+  }];
+  let arguments = (ins
+    TypeAttrOf<Tfm_QuantElement>:$format,
+    Arg<MemRefRankOf<[F32], [2]>, "activations", [MemRead]>:$input,
+    Arg<MemRefRankOf<[I8], [2]>, "quantized weight rows", [MemRead]>:$weight,
+    Arg<MemRefRankOf<[F32], [2]>, "result", [MemWrite]>:$output
+  );
+  let assemblyFormat = [{
+    $format $input `,` $weight `->` $output attr-dict `:`
+    type($input) `,` type($weight) `,` type($output)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    QuantType getQuantType() { return ::llvm::cast<QuantType>(getFormat()); }
+  }];
 }
 
 def Tfm_LastTokenOp : Tfm_Op<"last_token", [Pure]> {

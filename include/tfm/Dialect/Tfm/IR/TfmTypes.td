@@ -43,4 +43,41 @@ def Tfm_KVCacheType : TypeDef<Tfm_Dialect, "KVCache"> {
   }];
 }
 
+def Tfm_QuantType : TypeDef<Tfm_Dialect, "Quant"> {
+  let mnemonic = "quant";
+  let summary = "Element type of a block-quantized weight matrix";
+  let description = [{
+    The element type of a weight `tensor<out x in x !tfm.quant<...>>`: each
+    output row is stored as blocks of its input features in one format.
+
+    ```
+    !tfm.quant<q4_0>               // GGUF Q4_0: 32 weights, f16 scale, nibbles
+    !tfm.quant<q8_0>               // GGUF Q8_0
+    !tfm.quant<q4_1>               // GGUF Q4_1: f16 scale and min
+    !tfm.quant<q4_k>               // GGUF Q4_K: 256-weight super-blocks
+    !tfm.quant<q6_k>               // GGUF Q6_K
+    !tfm.quant<int8>               // one f32 scale per output channel
+    !tfm.quant<int4, group = 128>  // f16 scale and min per 128 weights
+    ```
+
+    The GGUF formats keep GGML's block layout bit for bit (a quantized GGUF
+    file is compiled without re-quantizing); tfm/Runtime/tfm_kernels.h
+    documents every layout. The number of input features must be a whole
+    number of blocks (32, 256 for the K formats, the group for int4).
+  }];
+  let parameters = (ins
+    EnumParameter<Tfm_QuantFormat>:$format,
+    DefaultValuedParameter<"int64_t", "0">:$group
+  );
+  let assemblyFormat = "`<` $format (`,` `group` `=` $group^)? `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Input features per block (a row is a whole number of blocks).
+    int64_t getBlockElements() const;
+    /// Bytes of one output row of `inFeatures` weights, or -1 if
+    /// `inFeatures` is not a whole number of blocks.
+    int64_t getRowBytes(int64_t inFeatures) const;
+  }];
+}
+
 #endif // TFM_DIALECT_TFM_IR_TFMTYPES_TD

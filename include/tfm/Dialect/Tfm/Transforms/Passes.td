@@ -55,4 +55,35 @@ def TfmOutlineLayers : Pass<"tfm-outline-layers", "::mlir::ModuleOp"> {
   ];
 }
 
+def TfmQuantizeWeights : Pass<"tfm-quantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Choose the storage format of every linear-layer weight";
+  let description = [{
+    Re-types each `tfm.param` that only feeds the weight operand of
+    `tfm.linear` or `tfm.logits` to `tensor<out x in x !tfm.quant<format>>`
+    (or to f32 with `format=f32`); the weights file writer then quantizes
+    the values, or copies the model file's blocks bit for bit when they are
+    in that format already. Embedding tables and norm scales are left alone.
+
+    `format` applies to every such weight (`keep`: leave each as the model
+    file has it); `overrides` give some weights another format by name, in
+    order, first match wins, with glob patterns, e.g. as llama.cpp's Q4_0 mix
+    keeps the output matrix at higher precision:
+
+    ```
+    tfm-opt --tfm-quantize-weights="format=q4_0 overrides=output.weight=q6_k"
+    ```
+
+    Formats: `q8_0 q4_0 q4_1 q4_k q6_k int8 int4` (groups of 32), `int4g<N>`
+    (groups of N), `f32`. A weight whose in-features are not a whole number
+    of blocks of its format stays as it is, with a warning.
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect"];
+  let options = [
+    Option<"format", "format", "std::string", /*default=*/"\"keep\"",
+           "Format of every linear-layer weight">,
+    ListOption<"overrides", "overrides", "std::string",
+               "name-glob=format pairs that take precedence over `format`">
+  ];
+}
+
 #endif // TFM_DIALECT_TFM_TRANSFORMS_PASSES_TD

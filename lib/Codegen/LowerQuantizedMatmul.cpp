@@ -1,0 +1,193 @@
+//===- LowerQuantizedMatmul.cpp - quantized matmul -> microkernel calls ---===//
+//
+// The quantized formats are executed by the microkernels of
+// tfm/Runtime/tfm_kernels.h (linked into every compiled model): block
+// unpacking and 8-bit dot products are ISA-specific code chosen at run time.
+// This pass decides what the generated code owns: the scratch buffer of
+// quantized activations, the split of output rows into thread tasks, and
+// the pointer arithmetic of each task.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Codegen/Passes.h"
+
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Runtime/tfm_kernels.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMLOWERQUANTIZEDMATMUL
+#include "tfm/Codegen/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+constexpr StringLiteral kQuantizeActivations = "tfm_quantize_activations";
+constexpr StringLiteral kQuantizedMatmul = "tfm_quantized_matmul";
+
+/// Declares the C function `name` in `module` unless it exists.
+void declareKernel(ModuleOp module, StringRef name, FunctionType type) {
+  if (module.lookupSymbol(name))
+    return;
+  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
+  auto func = func::FuncOp::create(builder, module.getLoc(), name, type);
+  func.setPrivate();
+}
+
+/// Builds the values one kernel call needs from buffers.
+struct CallBuilder {
+  OpBuilder &b;
+  Location loc;
+
+  Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
+  Value i64(Value indexValue) {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), indexValue);
+  }
+  Value i64(int64_t value) {
+    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), value);
+  }
+  Value i32(int64_t value) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), value);
+  }
+  /// Address (as an index) of `buffer`'s first element plus `byteOffset`.
+  Value address(Value buffer, Value byteOffset = {}) {
+    auto type = cast<MemRefType>(buffer.getType());
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+    Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
+    int64_t elementBytes = type.getElementTypeBitWidth() / 8;
+    Value offset = arith::MulIOp::create(b, loc, metadata.getOffset(),
+                                         index(elementBytes));
+    Value result = arith::AddIOp::create(b, loc, base, offset);
+    if (byteOffset)
+      result = arith::AddIOp::create(b, loc, result, byteOffset);
+    return result;
+  }
+  Value pointer(Value address) {
+    return LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
+                                    i64(address));
+  }
+  /// Stride of dimension 0 of `buffer`, in elements.
+  Value rowStride(Value buffer) {
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
+    return metadata.getStrides()[0];
+  }
+};
+
+struct TfmLowerQuantizedMatmulPass
+    : public tfm::impl::TfmLowerQuantizedMatmulBase<TfmLowerQuantizedMatmulPass> {
+  using TfmLowerQuantizedMatmulBase::TfmLowerQuantizedMatmulBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (rowsPerTask <= 0) {
+      module.emitError("rows-per-task must be positive");
+      return signalPassFailure();
+    }
+    SmallVector<QuantizedMatmulOp> ops;
+    module.walk([&](QuantizedMatmulOp op) { ops.push_back(op); });
+    if (ops.empty())
+      return;
+    declareKernels(module);
+    for (QuantizedMatmulOp op : ops)
+      if (failed(lower(op)))
+        return signalPassFailure();
+  }
+
+  void declareKernels(ModuleOp module) {
+    MLIRContext *context = module.getContext();
+    Type ptr = LLVM::LLVMPointerType::get(context);
+    Type i64 = IntegerType::get(context, 64), i32 = IntegerType::get(context, 32);
+    declareKernel(module, kQuantizeActivations,
+                  FunctionType::get(context, {ptr, i64, i64, i64, ptr}, {}));
+    declareKernel(module, kQuantizedMatmul,
+                  FunctionType::get(context,
+                                    {i32, i64, ptr, i64, i64, ptr, i64, i64,
+                                     ptr, i64},
+                                    {}));
+  }
+
+  LogicalResult lower(QuantizedMatmulOp op) {
+    for (Value buffer : {op.getInput(), op.getWeight(), op.getOutput()}) {
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      if (failed(cast<MemRefType>(buffer.getType())
+                     .getStridesAndOffset(strides, offset)) ||
+          strides.back() != 1)
+        return op.emitOpError("needs buffers whose rows are contiguous, got ")
+               << buffer.getType();
+    }
+    OpBuilder builder(op);
+    CallBuilder c{builder, op.getLoc()};
+    Location loc = op.getLoc();
+    QuantType format = op.getQuantType();
+    int64_t inFeatures = op.getInput().getType().getDimSize(1);
+    int64_t outFeatures = op.getWeight().getType().getDimSize(0);
+    int64_t rowBytes = op.getWeight().getType().getDimSize(1);
+
+    // Activations are quantized once, before the threads start.
+    Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
+    Value scratchBytes = arith::MulIOp::create(
+        builder, loc, tokens,
+        c.index(tfm_quantized_activation_row_bytes(inFeatures)));
+    auto scratchType = MemRefType::get({ShapedType::kDynamic}, builder.getI8Type());
+    Value scratch = memref::AllocOp::create(builder, loc, scratchType,
+                                            ValueRange{scratchBytes},
+                                            builder.getI64IntegerAttr(64));
+    Value scratchPointer = c.pointer(c.address(scratch));
+    func::CallOp::create(builder, loc, kQuantizeActivations, TypeRange{},
+                         ValueRange{c.pointer(c.address(op.getInput())),
+                                    c.i64(tokens), c.i64(inFeatures),
+                                    c.i64(c.rowStride(op.getInput())),
+                                    scratchPointer});
+
+    // One kernel call per task of rows-per-task output features.
+    int64_t tasks = llvm::divideCeil(outFeatures, rowsPerTask);
+    Value weightAddress = c.address(op.getWeight());
+    Value outputAddress = c.address(op.getOutput());
+    Value outputStride = c.i64(c.rowStride(op.getOutput()));
+    Value weightStride = c.rowStride(op.getWeight());
+    auto buildTask = [&](OpBuilder &b, Location taskLoc, Value task) {
+      CallBuilder t{b, taskLoc};
+      Value firstRow = arith::MulIOp::create(b, taskLoc, task, t.index(rowsPerTask));
+      Value rows = arith::MinSIOp::create(
+          b, taskLoc, t.index(rowsPerTask),
+          arith::SubIOp::create(b, taskLoc, t.index(outFeatures), firstRow));
+      Value weightOffset = arith::MulIOp::create(b, taskLoc, firstRow, weightStride);
+      Value outputOffset = arith::MulIOp::create(b, taskLoc, firstRow, t.index(4));
+      Value weights = t.pointer(arith::AddIOp::create(b, taskLoc, weightAddress, weightOffset));
+      Value outputs = t.pointer(arith::AddIOp::create(b, taskLoc, outputAddress, outputOffset));
+      func::CallOp::create(
+          b, taskLoc, kQuantizedMatmul, TypeRange{},
+          ValueRange{t.i32(static_cast<int64_t>(format.getFormat())),
+                     t.i64(format.getGroup()), scratchPointer, t.i64(tokens),
+                     t.i64(inFeatures), weights, t.i64(rowBytes), t.i64(rows),
+                     outputs, outputStride});
+    };
+    if (threads) {
+      scf::ForallOp::create(
+          builder, loc, ArrayRef<OpFoldResult>{builder.getIndexAttr(tasks)},
+          ValueRange{}, std::nullopt,
+          [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
+            buildTask(b, taskLoc, ivs.front());
+            scf::InParallelOp::create(b, taskLoc);
+          });
+    } else {
+      scf::ForOp::create(builder, loc, c.index(0), c.index(tasks), c.index(1),
+                         ValueRange{},
+                         [&](OpBuilder &b, Location taskLoc, Value task, ValueRange) {
+                           buildTask(b, taskLoc, task);
+                           scf::YieldOp::create(b, taskLoc);
+                         });
+    }
+    memref::DeallocOp::create(builder, loc, scratch);
+    op.erase();
+    return success();
+  }
+};
+
+} // namespace

@@ -1,0 +1,128 @@
+//===- QuantizeWeights.cpp - storage formats of linear-layer weights ------===//
+//
+// Only the type of a weight changes here; the values are converted when the
+// weights file is written (lib/Compiler/WeightsFile.cpp), so one pass serves
+// f32 and f16 models (quantize), quantized files (keep, re-quantize or
+// widen) and mixes chosen per tensor.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Dialect/Tfm/Transforms/Passes.h"
+
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Dialect/Tfm/IR/TfmTypes.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/GlobPattern.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMQUANTIZEWEIGHTS
+#include "tfm/Dialect/Tfm/Transforms/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+/// A storage choice: a quant type, f32, or leave as is.
+struct WeightFormatChoice {
+  enum Kind { Keep, Float, Quantized } kind = Keep;
+  QuantType quant;
+};
+
+FailureOr<WeightFormatChoice> parseChoice(MLIRContext *context,
+                                          StringRef name) {
+  if (name == "keep")
+    return WeightFormatChoice{};
+  if (name == "f32")
+    return WeightFormatChoice{WeightFormatChoice::Float, {}};
+  if (QuantType quant = parseQuantTypeName(context, name))
+    return WeightFormatChoice{WeightFormatChoice::Quantized, quant};
+  return failure();
+}
+
+/// True if every use of `param` is the weight of a linear layer or logits.
+bool isLinearWeight(ParamOp param) {
+  return !param->use_empty() &&
+         llvm::all_of(param->getUses(), [](OpOperand &use) {
+           return isa<LinearOp, LogitsOp>(use.getOwner()) &&
+                  use.getOperandNumber() == 1;
+         });
+}
+
+struct Override {
+  llvm::GlobPattern pattern;
+  WeightFormatChoice choice;
+};
+
+struct TfmQuantizeWeightsPass
+    : public tfm::impl::TfmQuantizeWeightsBase<TfmQuantizeWeightsPass> {
+  using TfmQuantizeWeightsBase::TfmQuantizeWeightsBase;
+
+  LogicalResult initialize(MLIRContext *context) override {
+    FailureOr<WeightFormatChoice> choice = parseChoice(context, format);
+    if (failed(choice))
+      return emitError(UnknownLoc::get(context))
+             << "unknown weight format '" << format << "'";
+    defaultChoice = *choice;
+    for (StringRef entry : overrides) {
+      auto [glob, name] = entry.split('=');
+      FailureOr<WeightFormatChoice> overrideChoice = parseChoice(context, name);
+      llvm::Expected<llvm::GlobPattern> pattern = llvm::GlobPattern::create(glob);
+      if (name.empty() || failed(overrideChoice) || !pattern) {
+        if (!pattern)
+          llvm::consumeError(pattern.takeError());
+        return emitError(UnknownLoc::get(context))
+               << "bad override '" << entry << "' (expected name=format)";
+      }
+      overrideList.push_back({std::move(*pattern), *overrideChoice});
+    }
+    return success();
+  }
+
+  void runOnOperation() override {
+    getOperation().walk([&](ParamOp param) {
+      if (isLinearWeight(param))
+        apply(param, choiceFor(param.getName()));
+    });
+  }
+
+  WeightFormatChoice choiceFor(StringRef name) const {
+    for (const Override &entry : overrideList)
+      if (entry.pattern.match(name))
+        return entry.choice;
+    return defaultChoice;
+  }
+
+  void apply(ParamOp param, const WeightFormatChoice &choice) {
+    RankedTensorType type = param.getType();
+    Type element;
+    switch (choice.kind) {
+    case WeightFormatChoice::Keep:
+      return;
+    case WeightFormatChoice::Float:
+      element = Float32Type::get(&getContext());
+      break;
+    case WeightFormatChoice::Quantized:
+      if (type.getRank() != 2 || choice.quant.getRowBytes(type.getDimSize(1)) < 0) {
+        param.emitWarning() << "'" << param.getName() << "' stays "
+                            << type.getElementType() << ": its "
+                            << type.getDimSize(1)
+                            << " in-features are not a whole number of "
+                            << choice.quant << " blocks";
+        return;
+      }
+      element = choice.quant;
+      break;
+    }
+    auto newType = RankedTensorType::get(type.getShape(), element);
+    param.getResult().setType(newType);
+    param->removeAttr("tfm.storage");
+  }
+
+  WeightFormatChoice defaultChoice;
+  SmallVector<Override> overrideList;
+};
+
+} // namespace

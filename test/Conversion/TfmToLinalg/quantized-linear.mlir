@@ -1,0 +1,40 @@
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg | FileCheck %s
+
+// A linear layer with quantized weights becomes the kernel-level
+// tfm.quantized_matmul on buffers: the param turns into the raw bytes of its
+// blocks (q4_0: 18 bytes per 32 weights), the result comes back as a tensor.
+// CHECK-LABEL: func.func @linear_q4_0
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>)
+// CHECK: %[[W:.*]] = tfm.param "w" {tfm.format = !tfm.quant<q4_0>} : tensor<96x36xi8>
+// CHECK: %[[XB:.*]] = bufferization.to_buffer %[[X]] read_only : tensor<?x64xf32> to memref<?x64xf32, strided<[?, 1], offset: ?>>
+// CHECK: %[[WB:.*]] = bufferization.to_buffer %[[W]] read_only
+// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x96xf32>
+// CHECK: tfm.quantized_matmul !tfm.quant<q4_0> %[[XB]], %[[WB]] -> %[[OUT]]
+// CHECK: %[[Y:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
+// CHECK: linalg.generic {{.*}} ins(%[[Y]], %{{.*}} : tensor<?x96xf32>, tensor<96xf32>)
+func.func @linear_q4_0(%x: tensor<?x64xf32>) -> tensor<?x96xf32> {
+  %w = tfm.param "w" : tensor<96x64x!tfm.quant<q4_0>>
+  %b = tfm.param "b" : tensor<96xf32>
+  %y = tfm.linear %x, %w, %b : (tensor<?x64xf32>, tensor<96x64x!tfm.quant<q4_0>>, tensor<96xf32>) -> tensor<?x96xf32>
+  return %y : tensor<?x96xf32>
+}
+
+// -----
+
+// Quantized weights passed to a layer function: the argument and the call
+// carry the byte tensor, the format stays on the op.
+// CHECK-LABEL: func.func @caller
+// CHECK: %[[W:.*]] = tfm.param "blk.0.w" {tfm.format = !tfm.quant<q6_k>} : tensor<8x210xi8>
+// CHECK: call @layer(%{{.*}}, %[[W]]) : (tensor<1x256xf32>, tensor<8x210xi8>) -> tensor<1x8xf32>
+// CHECK-LABEL: func.func private @layer
+// CHECK-SAME: %{{.*}}: tensor<8x210xi8>
+// CHECK: tfm.quantized_matmul !tfm.quant<q6_k>
+func.func @caller(%x: tensor<1x256xf32>) -> tensor<1x8xf32> {
+  %w = tfm.param "blk.0.w" : tensor<8x256x!tfm.quant<q6_k>>
+  %y = call @layer(%x, %w) : (tensor<1x256xf32>, tensor<8x256x!tfm.quant<q6_k>>) -> tensor<1x8xf32>
+  return %y : tensor<1x8xf32>
+}
+func.func private @layer(%x: tensor<1x256xf32>, %w: tensor<8x256x!tfm.quant<q6_k>>) -> tensor<1x8xf32> {
+  %y = tfm.linear %x, %w : (tensor<1x256xf32>, tensor<8x256x!tfm.quant<q6_k>>) -> tensor<1x8xf32>
+  return %y : tensor<1x8xf32>
+}
