@@ -57,6 +57,12 @@ cl::opt<ThreadRuntime> threadRuntime(
                           "MLIR's async runtime thread pool")),
     cl::cat(category));
 
+cl::opt<std::string> quant(
+    "quant",
+    cl::desc("When compiling a model file: storage format of linear-layer "
+             "weights (keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4)"),
+    cl::init("keep"), cl::value_desc("format"), cl::cat(category));
+
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
@@ -257,6 +263,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
   CompileOptions options;
   options.threadRuntime = threadRuntime;
+  options.weightFormat = quant;
   options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), options);

@@ -77,6 +77,11 @@ cl::opt<bool> interactive("i",
 cl::alias interactiveLong("interactive", cl::aliasopt(interactive));
 cl::opt<bool> json("json", cl::desc("Print the statistics as JSON"),
                    cl::cat(category));
+cl::opt<std::string> quant(
+    "quant",
+    cl::desc("When compiling a model file: storage format of linear-layer "
+             "weights (keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4)"),
+    cl::init("keep"), cl::value_desc("format"), cl::cat(category));
 cl::opt<bool> noDisplayPrompt("no-display-prompt",
                               cl::desc("Print only the generated text"),
                               cl::cat(category));
@@ -279,6 +284,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
 
   CompileOptions compileOptions;
+  compileOptions.weightFormat = quant;
   compileOptions.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), compileOptions);

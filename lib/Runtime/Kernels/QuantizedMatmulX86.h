@@ -6,8 +6,8 @@
 // product of |a| (unsigned) and w * sign(a) (signed) into 8 int32 lanes,
 // lane i summing bytes 4i..4i+3.
 //
-// A block is decoded once per row and token in registers (the rows of a tile
-// stay in L1 across tokens); R rows share each activation block.
+// A block is decoded once per row and token in registers (a row stays in L1
+// across the tokens of a prefill).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +18,10 @@
 #include "QuantBlocks.h"
 
 #include <immintrin.h>
+
+#ifndef TFM_QMATMUL_ROWS
+#define TFM_QMATMUL_ROWS 1
+#endif
 
 namespace tfm::kernels {
 namespace {
@@ -30,11 +34,17 @@ struct VectorBlock {
   float min;
 };
 
-inline float loadHalfF16C(const uint8_t *p) {
-  uint16_t bits;
+/// One f16 broadcast to 8 f32 lanes. Scalar conversions (_cvtsh_ss) compile
+/// to vpinsrw into whatever register is free, here the accumulator, and
+/// that false dependency chained every block to the previous block's
+/// accumulation (decode 2.5x slower); a full-width conversion has none.
+inline __m256 broadcastHalf(const uint8_t *p) {
+  int16_t bits;
   std::memcpy(&bits, p, sizeof(bits));
-  return _cvtsh_ss(bits);
+  return _mm256_cvtph_ps(_mm_set1_epi16(bits));
 }
+
+inline float lane0(__m256 v) { return _mm256_cvtss_f32(v); }
 
 inline __m256i loadBytes(const uint8_t *p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i *>(p));
@@ -50,42 +60,49 @@ inline __m256i unpackNibbles(const uint8_t *p) {
 template <int Format> struct Decoder;
 
 template <> struct Decoder<TFM_QUANT_Q8_0> {
+  static constexpr int64_t bytesPerBlock = 34;
   static constexpr bool hasMin = false;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
     const uint8_t *block = row + b * kQ8_0Bytes;
-    return {loadBytes(block + 2), _mm256_set1_ps(loadHalfF16C(block)), 0.0f};
+    return {loadBytes(block + 2), broadcastHalf(block), 0.0f};
   }
 };
 
 template <> struct Decoder<TFM_QUANT_Q4_0> {
-  static constexpr bool hasMin = true;
+  static constexpr int64_t bytesPerBlock = 18;
+  // Nibbles - 8 in -8..7: one vector subtract instead of a scalar offset
+  // term per block.
+  static constexpr bool hasMin = false;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
     const uint8_t *block = row + b * kQ4_0Bytes;
-    float d = loadHalfF16C(block);
-    return {unpackNibbles(block + 2), _mm256_set1_ps(d), -8.0f * d};
+    __m256i q = _mm256_sub_epi8(unpackNibbles(block + 2), _mm256_set1_epi8(8));
+    return {q, broadcastHalf(block), 0.0f};
   }
 };
 
 template <> struct Decoder<TFM_QUANT_Q4_1> {
+  static constexpr int64_t bytesPerBlock = 20;
   static constexpr bool hasMin = true;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
     const uint8_t *block = row + b * kQ4_1Bytes;
-    return {unpackNibbles(block + 4), _mm256_set1_ps(loadHalfF16C(block)),
-            loadHalfF16C(block + 2)};
+    return {unpackNibbles(block + 4), broadcastHalf(block),
+            lane0(broadcastHalf(block + 2))};
   }
 };
 
 template <> struct Decoder<TFM_QUANT_INT4> {
+  static constexpr int64_t bytesPerBlock = 20;
   static constexpr bool hasMin = true;
   static VectorBlock decode(const uint8_t *row, int64_t group, int64_t b) {
     const uint8_t *header, *nibbles;
     int4Block(row, group, b, header, nibbles);
-    return {unpackNibbles(nibbles), _mm256_set1_ps(loadHalfF16C(header)),
-            loadHalfF16C(header + 2)};
+    return {unpackNibbles(nibbles), broadcastHalf(header),
+            lane0(broadcastHalf(header + 2))};
   }
 };
 
 template <> struct Decoder<TFM_QUANT_INT8> {
+  static constexpr int64_t bytesPerBlock = 32;
   static constexpr bool hasMin = false;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
     return {loadBytes(row + 4 + b * kBlock), _mm256_set1_ps(loadFloat(row)),
@@ -94,6 +111,7 @@ template <> struct Decoder<TFM_QUANT_INT8> {
 };
 
 template <> struct Decoder<TFM_QUANT_Q4_K> {
+  static constexpr int64_t bytesPerBlock = 18;
   static constexpr bool hasMin = true;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
     const uint8_t *block = row + (b / 8) * kQ4_KBytes;
@@ -104,12 +122,13 @@ template <> struct Decoder<TFM_QUANT_Q4_K> {
     if (j % 2)
       bytes = _mm256_srli_epi16(bytes, 4);
     return {_mm256_and_si256(bytes, _mm256_set1_epi8(0x0F)),
-            _mm256_set1_ps(loadHalfF16C(block) * scale),
-            -loadHalfF16C(block + 2) * min};
+            _mm256_mul_ps(broadcastHalf(block), _mm256_set1_ps(scale)),
+            -lane0(broadcastHalf(block + 2)) * min};
   }
 };
 
 template <> struct Decoder<TFM_QUANT_Q6_K> {
+  static constexpr int64_t bytesPerBlock = 26;
   static constexpr bool hasMin = false;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
     const uint8_t *block = row + (b / 8) * kQ6_KBytes;
@@ -133,11 +152,15 @@ template <> struct Decoder<TFM_QUANT_Q6_K> {
                                 _mm256_set1_epi8(32));
     const int8_t *sc =
         reinterpret_cast<const int8_t *>(block + 192 + 8 * half + 2 * g);
-    float d = loadHalfF16C(block + 208);
-    __m256 scale = _mm256_set_m128(_mm_set1_ps(d * sc[1]), _mm_set1_ps(d * sc[0]));
+    __m256 scale = _mm256_mul_ps(
+        broadcastHalf(block + 208),
+        _mm256_set_m128(_mm_set1_ps(sc[1]), _mm_set1_ps(sc[0])));
     return {q, scale, 0.0f};
   }
 };
+
+/// How far ahead of the current block the rows are prefetched.
+constexpr int64_t kPrefetchBytes = 768;
 
 inline float horizontalSum(__m256 v) {
   __m128 sum = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -146,39 +169,76 @@ inline float horizontalSum(__m256 v) {
   return _mm_cvtss_f32(sum);
 }
 
-/// `Rows` dot products of one token's activations with consecutive rows.
+/// One activation block as every row's block product needs it.
+struct ActivationBlock {
+  __m256i x, absX;
+  __m256 scale;
+  float scaledSum;
+};
+
+inline ActivationBlock loadActivationBlock(const ActivationRow &a, int64_t b) {
+  __m256i x = loadBytes(reinterpret_cast<const uint8_t *>(a.q + b * kBlock));
+  return {x, _mm256_abs_epi8(x), _mm256_set1_ps(a.scale[b]), a.scaledSum[b]};
+}
+
+/// The contribution of block `b` of `row` to its dot product with `x`,
+/// added to `acc` (and the offset term to `minAcc`).
+template <typename DotI8, int Format>
+inline void accumulateBlock(const QuantizedMatmulArgs &args, const uint8_t *row,
+                            const ActivationBlock &x, int64_t b, __m256 &acc,
+                            float &minAcc) {
+  using D = Decoder<Format>;
+  VectorBlock w = D::decode(row, args.group, b);
+  __m256i dot = DotI8::dot(x.absX, _mm256_sign_epi8(w.q, x.x));
+  acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(w.scale, x.scale),
+                        acc);
+  if constexpr (D::hasMin)
+    minAcc += w.min * x.scaledSum;
+}
+
+/// One token's activations . `Rows` consecutive rows, each activation block
+/// loaded once for all of them. Two blocks per step into two accumulators
+/// per row: with one, the fused multiply-add latency of every block is on
+/// the critical path.
 template <typename DotI8, int Format, int Rows>
 void dotRows(const QuantizedMatmulArgs &args, const uint8_t *rows,
              const ActivationRow &a, float *out) {
   using D = Decoder<Format>;
-  __m256 acc[Rows];
-  float minAcc[Rows];
-  for (int i = 0; i < Rows; ++i) {
-    acc[i] = _mm256_setzero_ps();
-    minAcc[i] = 0.0f;
-  }
-  for (int64_t b = 0, e = args.inFeatures / kBlock; b < e; ++b) {
-    __m256i x = loadBytes(reinterpret_cast<const uint8_t *>(a.q + b * kBlock));
-    __m256i absX = _mm256_abs_epi8(x);
-    __m256 scaleX = _mm256_set1_ps(a.scale[b]);
-    for (int i = 0; i < Rows; ++i) {
-      VectorBlock w = D::decode(rows + i * args.rowBytes, args.group, b);
-      __m256i dot = DotI8::dot(absX, _mm256_sign_epi8(w.q, x));
-      acc[i] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
-                               _mm256_mul_ps(w.scale, scaleX), acc[i]);
-      if constexpr (D::hasMin)
-        minAcc[i] += w.min * a.scaledSum[b];
+  __m256 acc[Rows][2];
+  float minAcc[Rows][2];
+  for (int i = 0; i < Rows; ++i)
+    for (int j = 0; j < 2; ++j) {
+      acc[i][j] = _mm256_setzero_ps();
+      minAcc[i][j] = 0.0f;
+    }
+  int64_t blocks = args.inFeatures / kBlock;
+  for (int64_t b = 0; b < blocks; b += 2) {
+    // The rows are streamed once: ask for lines ahead of the decoder.
+    for (int i = 0; i < Rows; ++i)
+      _mm_prefetch(reinterpret_cast<const char *>(rows + i * args.rowBytes +
+                                                  b * D::bytesPerBlock +
+                                                  kPrefetchBytes),
+                   _MM_HINT_T0);
+    for (int j = 0; j < 2 && b + j < blocks; ++j) {
+      ActivationBlock x = loadActivationBlock(a, b + j);
+      for (int i = 0; i < Rows; ++i)
+        accumulateBlock<DotI8, Format>(args, rows + i * args.rowBytes, x, b + j,
+                                       acc[i][j], minAcc[i][j]);
     }
   }
   for (int i = 0; i < Rows; ++i)
-    out[i] = horizontalSum(acc[i]) + minAcc[i];
+    out[i] = horizontalSum(_mm256_add_ps(acc[i][0], acc[i][1])) +
+             minAcc[i][0] + minAcc[i][1];
 }
 
+/// Rows in pairs: consecutive rows are consecutive in memory, so the
+/// weights stay close to one sequential stream. For several tokens a row
+/// pair is decoded once per token from L1.
 template <typename DotI8, int Format>
 void quantizedMatmul(const QuantizedMatmulArgs &args) {
-  constexpr int kRows = 4;
-  float results[kRows];
+  constexpr int kRows = TFM_QMATMUL_ROWS;
   int64_t r = 0;
+  float results[kRows];
   for (; r + kRows <= args.rows; r += kRows) {
     const uint8_t *rows = args.weights + r * args.rowBytes;
     for (int64_t t = 0; t < args.tokens; ++t) {
@@ -191,10 +251,9 @@ void quantizedMatmul(const QuantizedMatmulArgs &args) {
   }
   for (; r < args.rows; ++r)
     for (int64_t t = 0; t < args.tokens; ++t)
-      dotRows<DotI8, Format, 1>(
-          args, args.weights + r * args.rowBytes,
-          activationRow(args.activations, t, args.inFeatures),
-          &args.out[t * args.outStride + r]);
+      dotRows<DotI8, Format, 1>(args, args.weights + r * args.rowBytes,
+                                activationRow(args.activations, t, args.inFeatures),
+                                &args.out[t * args.outStride + r]);
 }
 
 template <typename DotI8>
