@@ -126,12 +126,17 @@ llvm::StringSet<> widenParamsToF32(ModuleOp module, const ModelFile &model) {
 /// Self-description the runtime reads with dlsym (layout in
 /// include/tfm/Runtime/tfm.h: TFM_INFO_*).
 void addModelInfo(llvm::Module &module, const ModelConfig &config,
-                  int64_t contextLength, int64_t weightsBytes) {
+                  int64_t contextLength, int64_t weightsBytes,
+                  llvm::StringRef kvType) {
+  // q8 rows carry their f32 scale in 4 extra bytes.
+  uint64_t kvElementBytes = kvType == "q8" ? 1 : kvType == "f16" ? 2 : 4;
+  uint64_t kvRow = uint64_t(config.headDim()) + (kvType == "q8" ? 4 : 0);
   std::vector<uint64_t> info = {
       uint64_t(kModelAbiVersion),   uint64_t(config.vocabSize),
       uint64_t(config.dim),         uint64_t(config.numLayers),
       uint64_t(config.numKvHeads),  uint64_t(config.headDim()),
-      uint64_t(contextLength),      uint64_t(weightsBytes)};
+      uint64_t(contextLength),      uint64_t(weightsBytes),
+      kvElementBytes,               kvRow};
   llvm::Constant *data =
       llvm::ConstantDataArray::get(module.getContext(), info);
   auto *global = new llvm::GlobalVariable(
@@ -275,6 +280,9 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   quantize.overrides.assign(options.weightOverrides.begin(),
                             options.weightOverrides.end());
   pm.addPass(createTfmQuantizeWeights(quantize));
+  TfmKVCacheTypeOptions kvCache;
+  kvCache.type = options.kvType;
+  pm.addPass(createTfmKVCacheType(kvCache));
   CpuPipelineOptions pipelineOptions;
   pipelineOptions.targetCpu = options.targetCpu;
   pipelineOptions.threads = options.threads;
@@ -321,7 +329,8 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     return machine.takeError();
   llvmModule->setDataLayout((*machine)->createDataLayout());
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  addModelInfo(*llvmModule, model.config, contextLength, weightsSize.getInt());
+  addModelInfo(*llvmModule, model.config, contextLength, weightsSize.getInt(),
+               options.kvType);
   auto optimize = makeOptimizingTransformer(3, 0, machine->get());
   if (llvm::Error error = optimize(llvmModule.get()))
     return error;

@@ -81,7 +81,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
         for (const std::string &entry : options.weightOverrides)
           json.value(entry);
       });
-      json.attribute("kv_cache_type", "f32");
+      json.attribute("kv_cache_type", options.kvType);
     });
     json.attributeObject("files", [&] {
       json.attribute("library", kLibraryFileName);

@@ -12,7 +12,7 @@ namespace mlir::tfm {
 
 /// Version of the ABI between generated libraries and lib/Runtime; stored
 /// first in `tfm_model_info`.
-inline constexpr int64_t kModelAbiVersion = 1;
+inline constexpr int64_t kModelAbiVersion = 2;
 
 /// Writes the weights listed in the module's `tfm.weights` attribute (set by
 /// tfm-lower-entry-points) to `path` as f32, packed into panels where the

@@ -237,12 +237,30 @@ enum class KVLayout {
   TokenMajor,
 };
 
+/// Converts f32 to the cache's element type (f32, f16).
+Value toCacheElement(OpBuilder &b, Location loc, Value value, Type element) {
+  if (element.isF32())
+    return value;
+  return arith::TruncFOp::create(b, loc, element, value);
+}
+
+/// Converts a cached element back to f32.
+Value fromCacheElement(OpBuilder &b, Location loc, Value value) {
+  Type type = value.getType();
+  if (type.isF32())
+    return value;
+  if (type.isInteger(8))
+    return arith::SIToFPOp::create(b, loc, b.getF32Type(), value);
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+}
+
 /// Softmax attention of `queries [S, KVH, G, D]` over `keys`/`values`
 /// (layout `kvLayout`). With `causalOffset`, query `i` sees keys
 /// `j <= i + causalOffset`. Returns `[S, KVH, G, D]`.
 Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
                      Value values, KVLayout kvLayout, Value causalOffset,
-                     double scale) {
+                     double scale, Value keyScales = {},
+                     Value valueScales = {}) {
   MLIRContext *context = b.getContext();
   bool headMajor = kvLayout == KVLayout::HeadMajor;
   OpFoldResult seq = dimOf(b, loc, queries, 0);
@@ -255,16 +273,26 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
   Value scoresInit = filledTensor(b, loc, {kvHeads, group, seq, tokens}, 0.0);
   AffineMap keyMap = headMajor ? selectDims(context, 5, {0, 3, 4})
                                : selectDims(context, 5, {3, 0, 4});
+  // Keys and values are read in the cache's type and converted in the
+  // kernel's registers (times the row's scale for the q8 cache).
+  SmallVector<Value> scoreInputs{queries, keys};
+  SmallVector<AffineMap> scoreMaps{selectDims(context, 5, {2, 0, 1, 4}), keyMap};
+  if (keyScales) {
+    scoreInputs.push_back(keyScales);
+    scoreMaps.push_back(selectDims(context, 5, {0, 3}));
+  }
+  scoreMaps.push_back(selectDims(context, 5, {0, 1, 2, 3}));
   Value scores =
       buildGeneric(
-          b, loc, "attention_scores", ValueRange{queries, keys}, scoresInit,
-          {selectDims(context, 5, {2, 0, 1, 4}), keyMap,
-           selectDims(context, 5, {0, 1, 2, 3})},
+          b, loc, "attention_scores", scoreInputs, scoresInit, scoreMaps,
           {kParallel, kParallel, kParallel, kParallel, kReduction},
           [](OpBuilder &nb, Location nl, ValueRange args) {
-            Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+            Value key = fromCacheElement(nb, nl, args[1]);
+            if (args.size() == 4)
+              key = arith::MulFOp::create(nb, nl, key, args[2]);
+            Value product = arith::MulFOp::create(nb, nl, args[0], key);
             return SmallVector<Value>{
-                arith::AddFOp::create(nb, nl, args[2], product)};
+                arith::AddFOp::create(nb, nl, args.back(), product)};
           })
           .front();
 
@@ -312,16 +340,24 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
   Value outInit = filledTensor(b, loc, {seq, kvHeads, group, headDim}, 0.0);
   AffineMap valueMap = headMajor ? selectDims(context, 5, {1, 3, 4})
                                  : selectDims(context, 5, {3, 1, 4});
+  SmallVector<Value> valueInputs{probabilities, values};
+  SmallVector<AffineMap> valueMaps{selectDims(context, 5, {1, 2, 0, 3}),
+                                   valueMap};
+  if (valueScales) {
+    valueInputs.push_back(valueScales);
+    valueMaps.push_back(selectDims(context, 5, {1, 3}));
+  }
+  valueMaps.push_back(selectDims(context, 5, {0, 1, 2, 4}));
   return buildGeneric(
-             b, loc, "attention_values", ValueRange{probabilities, values},
-             outInit,
-             {selectDims(context, 5, {1, 2, 0, 3}), valueMap,
-              selectDims(context, 5, {0, 1, 2, 4})},
+             b, loc, "attention_values", valueInputs, outInit, valueMaps,
              {kParallel, kParallel, kParallel, kReduction, kParallel},
              [](OpBuilder &nb, Location nl, ValueRange args) {
-               Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+               Value value = fromCacheElement(nb, nl, args[1]);
+               if (args.size() == 4)
+                 value = arith::MulFOp::create(nb, nl, value, args[2]);
+               Value product = arith::MulFOp::create(nb, nl, args[0], value);
                return SmallVector<Value>{
-                   arith::AddFOp::create(nb, nl, args[2], product)};
+                   arith::AddFOp::create(nb, nl, args.back(), product)};
              })
       .front();
 }
@@ -820,48 +856,172 @@ struct LearnedPositionLowering : OpConversionPattern<LearnedPositionOp> {
 
 /// Writes `tokens [S, KVH * D]` at positions `start..` of `part` (0: keys,
 /// 1: values) of `layer` into the cache `[L, 2, KVH, C, D]`.
-Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
-                 OpFoldResult layer, int64_t part, Value start) {
-  auto cacheType = cast<RankedTensorType>(cache.getType());
-  int64_t kvHeads = cacheType.getDimSize(2);
-  int64_t headDim = cacheType.getDimSize(4);
-  Value perHead = splitLastDim(b, loc, tokens, {kvHeads, headDim});
-  OpFoldResult seq = dimOf(b, loc, tokens, 0);
-  Value init = emptyTensor(
-      b, loc, {b.getIndexAttr(kvHeads), seq, b.getIndexAttr(headDim)});
-  Value headMajor =
-      linalg::TransposeOp::create(b, loc, perHead, init,
-                                  ArrayRef<int64_t>{1, 0, 2})
-          .getResult()
-          .front();
+/// Inserts `rows` (`[KVH, S, W]`) at columns `[column, column + W)` of the
+/// rows of positions `[start, start + S)` of `layer`/`part`.
+Value insertRows(OpBuilder &b, Location loc, Value cache, Value rows,
+                 OpFoldResult layer, int64_t part, Value start,
+                 int64_t column) {
+  auto rowsType = cast<RankedTensorType>(rows.getType());
   SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
                                     b.getIndexAttr(0), start,
-                                    b.getIndexAttr(0)};
+                                    b.getIndexAttr(column)};
   SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                  b.getIndexAttr(kvHeads), seq,
-                                  b.getIndexAttr(headDim)};
+                                  b.getIndexAttr(rowsType.getDimSize(0)),
+                                  dimOf(b, loc, rows, 1),
+                                  b.getIndexAttr(rowsType.getDimSize(2))};
   SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
-  return tensor::InsertSliceOp::create(b, loc, headMajor, cache, offsets,
-                                       sizes, strides);
+  return tensor::InsertSliceOp::create(b, loc, rows, cache, offsets, sizes,
+                                       strides);
 }
 
-/// Keys or values of positions `[0, tokens)` of `layer`: `[KVH, tokens, D]`.
-Value readCache(OpBuilder &b, Location loc, Value cache, OpFoldResult layer,
-                int64_t part, OpFoldResult tokens) {
+/// q8 rows of `[KVH, S, D]` f32 values: the int8 values `[KVH, S, D]` and
+/// the 4 bytes of each row's scale `[KVH, S, 4]` (little-endian f32).
+std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value values) {
+  MLIRContext *context = b.getContext();
+  auto type = cast<RankedTensorType>(values.getType());
+  Value absMax = buildRowReduction(
+      b, loc, values, 0.0, {}, {},
+      [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+        return arith::MaximumFOp::create(nb, nl, math::AbsFOp::create(nb, nl, x[0]),
+                                         acc);
+      });
+  Value scale = buildElementwise(
+      b, loc, absMax, absMax, {b.getMultiDimIdentityMap(2)},
+      [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        return arith::DivFOp::create(nb, nl, x[0], f32Constant(nb, nl, 127.0));
+      });
+  // q = round(x / scale); rows of zeros have scale 0 and q 0.
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, values);
+  Value qInit = tensor::EmptyOp::create(b, loc, sizes, b.getI8Type());
+  Value quantized =
+      buildGeneric(
+          b, loc, "elementwise", ValueRange{values, scale}, qInit,
+          {b.getMultiDimIdentityMap(3), rowMap(context, 3),
+           b.getMultiDimIdentityMap(3)},
+          SmallVector<IteratorType>(3, kParallel),
+          [](OpBuilder &nb, Location nl, ValueRange x) {
+            Value zero = f32Constant(nb, nl, 0.0);
+            Value positive = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OGT, x[1], zero);
+            Value divided = arith::DivFOp::create(nb, nl, x[0], x[1]);
+            Value scaled = arith::SelectOp::create(nb, nl, positive, divided, zero);
+            Value rounded = math::RoundEvenOp::create(nb, nl, scaled);
+            return SmallVector<Value>{
+                arith::FPToSIOp::create(nb, nl, nb.getI8Type(), rounded)};
+          })
+          .front();
+  // scaleBytes[h, s, j] = byte j of scale[h, s].
+  SmallVector<OpFoldResult> byteSizes{sizes[0], sizes[1], b.getIndexAttr(4)};
+  Value bytesInit = tensor::EmptyOp::create(b, loc, byteSizes, b.getI8Type());
+  Value scaleBytes =
+      buildGeneric(
+          b, loc, "elementwise", ValueRange{scale}, bytesInit,
+          {selectDims(context, 3, {0, 1}), b.getMultiDimIdentityMap(3)},
+          SmallVector<IteratorType>(3, kParallel),
+          [](OpBuilder &nb, Location nl, ValueRange x) {
+            Value bits = arith::BitcastOp::create(nb, nl, nb.getI32Type(), x[0]);
+            Value byte = arith::IndexCastOp::create(
+                nb, nl, nb.getI32Type(), linalg::IndexOp::create(nb, nl, 2));
+            Value shift = arith::MulIOp::create(
+                nb, nl, byte, arith::ConstantIntOp::create(nb, nl, nb.getI32Type(), 8));
+            Value shifted = arith::ShRUIOp::create(nb, nl, bits, shift);
+            return SmallVector<Value>{
+                arith::TruncIOp::create(nb, nl, nb.getI8Type(), shifted)};
+          })
+          .front();
+  (void)type;
+  return {quantized, scaleBytes};
+}
+
+/// Writes `tokens` (`[S, KVH * D]` f32) at positions `[start, start + S)` of
+/// `layer`, converted to the cache's element type.
+Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
+                 OpFoldResult layer, int64_t part, Value start,
+                 int64_t headDim) {
+  MLIRContext *context = b.getContext();
   auto cacheType = cast<RankedTensorType>(cache.getType());
+  Type element = cacheType.getElementType();
   int64_t kvHeads = cacheType.getDimSize(2);
-  int64_t headDim = cacheType.getDimSize(4);
-  SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
-                                    b.getIndexAttr(0), b.getIndexAttr(0),
-                                    b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                  b.getIndexAttr(kvHeads), tokens,
-                                  b.getIndexAttr(headDim)};
-  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
-  auto type = RankedTensorType::get({kvHeads, ShapedType::kDynamic, headDim},
-                                    cacheType.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
-                                        strides);
+  Value perHead = splitLastDim(b, loc, tokens, {kvHeads, headDim});
+  OpFoldResult seq = dimOf(b, loc, tokens, 0);
+  // [S, KVH, D] -> [KVH, S, D], in the stored type (q8: f32 for now).
+  Type stored = element.isInteger(8) ? b.getF32Type() : element;
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(kvHeads), seq,
+                                     b.getIndexAttr(headDim)},
+      stored);
+  Value headMajor =
+      buildGeneric(b, loc, "elementwise", ValueRange{perHead}, init,
+                   {selectDims(context, 3, {1, 0, 2}),
+                    b.getMultiDimIdentityMap(3)},
+                   SmallVector<IteratorType>(3, kParallel),
+                   [&](OpBuilder &nb, Location nl, ValueRange x) {
+                     return SmallVector<Value>{
+                         toCacheElement(nb, nl, x[0], stored)};
+                   })
+          .front();
+  if (!element.isInteger(8))
+    return insertRows(b, loc, cache, headMajor, layer, part, start, 0);
+  auto [quantized, scaleBytes] = quantizeRows(b, loc, headMajor);
+  cache = insertRows(b, loc, cache, quantized, layer, part, start, 0);
+  return insertRows(b, loc, cache, scaleBytes, layer, part, start, headDim);
+}
+
+/// Keys or values of positions `[0, tokens)` of `layer`: `[KVH, tokens, D]`
+/// in the stored type, and for the q8 cache their scales `[KVH, tokens]`.
+std::pair<Value, Value> readCache(OpBuilder &b, Location loc, Value cache,
+                                  OpFoldResult layer, int64_t part,
+                                  OpFoldResult tokens, int64_t headDim) {
+  MLIRContext *context = b.getContext();
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  Type element = cacheType.getElementType();
+  int64_t kvHeads = cacheType.getDimSize(2);
+  auto columns = [&](int64_t first, int64_t count) -> Value {
+    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
+                                      b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(first)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(kvHeads), tokens,
+                                    b.getIndexAttr(count)};
+    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    auto type = RankedTensorType::get({kvHeads, ShapedType::kDynamic, count},
+                                      element);
+    return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
+                                          strides);
+  };
+  Value values = columns(0, headDim);
+  if (!element.isInteger(8))
+    return {values, Value()};
+  // scale[h, t] = f32 from the 4 bytes after the row.
+  Value bytes = columns(headDim, 4);
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(kvHeads), tokens};
+  Value zero = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
+  Value bitsInit = linalg::FillOp::create(
+                       b, loc, ValueRange{zero},
+                       ValueRange{tensor::EmptyOp::create(b, loc, sizes,
+                                                          b.getI32Type())})
+                       .getResult(0);
+  Value bits =
+      buildGeneric(
+          b, loc, "row_reduction", ValueRange{bytes}, bitsInit,
+          {b.getMultiDimIdentityMap(3), rowMap(context, 3)},
+          {kParallel, kParallel, kReduction},
+          [](OpBuilder &nb, Location nl, ValueRange x) {
+            Value byte = arith::ExtUIOp::create(nb, nl, nb.getI32Type(), x[0]);
+            Value index = arith::IndexCastOp::create(
+                nb, nl, nb.getI32Type(), linalg::IndexOp::create(nb, nl, 2));
+            Value shift = arith::MulIOp::create(
+                nb, nl, index, arith::ConstantIntOp::create(nb, nl, nb.getI32Type(), 8));
+            Value placed = arith::ShLIOp::create(nb, nl, byte, shift);
+            return SmallVector<Value>{arith::OrIOp::create(nb, nl, x[1], placed)};
+          })
+          .front();
+  Value scales = buildElementwise(
+      b, loc, bits, bits, {b.getMultiDimIdentityMap(2)},
+      [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        return arith::BitcastOp::create(nb, nl, nb.getF32Type(), x[0]);
+      });
+  return {values, scales};
 }
 
 /// The cache layer of a KV-cache op as a slice offset.
@@ -879,10 +1039,12 @@ struct KVCacheAppendLowering : OpConversionPattern<KVCacheAppendOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
+    int64_t headDim = op.getCache().getType().getHeadDim();
     Value cache = writeCache(rewriter, loc, adaptor.getCache(),
-                             adaptor.getKey(), layer, 0, adaptor.getStart());
+                             adaptor.getKey(), layer, 0, adaptor.getStart(),
+                             headDim);
     cache = writeCache(rewriter, loc, cache, adaptor.getValue(), layer, 1,
-                       adaptor.getStart());
+                       adaptor.getStart(), headDim);
     rewriter.replaceOp(op, cache);
     return success();
   }
@@ -901,13 +1063,17 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     Value seq = tensor::DimOp::create(rewriter, loc, query, 0);
     Value tokens = arith::AddIOp::create(rewriter, loc, start, seq);
     OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
-    Value keys = readCache(rewriter, loc, cache, layer, 0, tokens);
-    Value values = readCache(rewriter, loc, cache, layer, 1, tokens);
+    int64_t headDim = op.getCache().getType().getHeadDim();
+    auto [keys, keyScales] =
+        readCache(rewriter, loc, cache, layer, 0, tokens, headDim);
+    auto [values, valueScales] =
+        readCache(rewriter, loc, cache, layer, 1, tokens, headDim);
     Value queries =
         groupQueries(rewriter, loc, query, op.getNumHeads(), kvHeads);
     Value attended = buildAttention(rewriter, loc, queries, keys, values,
                                     KVLayout::HeadMajor, start,
-                                    op.getScale().convertToDouble());
+                                    op.getScale().convertToDouble(), keyScales,
+                                    valueScales);
     rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
     return success();
   }
@@ -1052,7 +1218,9 @@ struct QuantizedParamLowering : OpConversionPattern<ParamOp> {
   }
 };
 
-/// `!tfm.kv_cache<L, KVH, C, D>` -> `tensor<L x 2 x KVH x ? x D>`;
+/// `!tfm.kv_cache<L, KVH, C, D, T>` -> `tensor<L x 2 x KVH x ? x D x T>`
+/// (`D + 4` bytes per row for the i8 cache: the values, then the row's f32
+/// scale);
 /// `tensor<N x K x !tfm.quant<f>>` -> `tensor<N x row_bytes x i8>`.
 class KVCacheTypeConverter : public TypeConverter {
 public:
@@ -1070,7 +1238,8 @@ public:
     });
     addConversion([](KVCacheType type) -> Type {
       return RankedTensorType::get({type.getLayers(), 2, type.getKvHeads(),
-                                    ShapedType::kDynamic, type.getHeadDim()},
+                                    ShapedType::kDynamic,
+                                    type.getRowElements()},
                                    type.getElementType());
     });
   }
@@ -1086,8 +1255,10 @@ LogicalResult checkF32Only(ModuleOp module) {
     for (Type type : op->getResultTypes()) {
       auto tensorType = dyn_cast<RankedTensorType>(type);
       Type element = tensorType ? tensorType.getElementType() : Type();
-      if (auto cache = dyn_cast<KVCacheType>(type))
-        element = cache.getElementType();
+      // The KV cache may store f16 or i8; it is converted on the way in
+      // and out.
+      if (isa<KVCacheType>(type))
+        continue;
       if (element && !element.isF32() && !isa<QuantType>(element)) {
         op->emitOpError() << "has element type " << element
                           << "; the CPU lowering supports f32 only (widen "

@@ -56,9 +56,14 @@ enum ModelInfo {
   kHeadDim,
   kMaxContext,
   kWeightsBytes,
+  /// Bytes of one KV-cache element (4 f32, 2 f16, 1 q8).
+  kKVElementBytes,
+  /// Elements of one cached row (one head of one token): head_dim, plus the
+  /// 4 bytes of the row's scale for q8.
+  kKVRow,
   kInfoSize
 };
-constexpr int64_t kSupportedAbi = 1;
+constexpr int64_t kSupportedAbi = 2;
 
 using EntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
                             int64_t, MemRef<float, 5> *, MemRef<float, 2> *);
@@ -166,18 +171,19 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
                     std::to_string(context->length) + " tokens");
 
   int64_t layers = model.info[kLayers], kvHeads = model.info[kKVHeads];
-  int64_t headDim = model.info[kHeadDim], vocab = model.info[kVocabSize];
+  int64_t row = model.info[kKVRow], vocab = model.info[kVocabSize];
   int64_t length = context->length;
   auto weights = vectorRef(static_cast<int8_t *>(model.weights),
                            int64_t(model.weightsBytes));
   auto tokenRef = vectorRef(const_cast<int32_t *>(tokens), int64_t(n));
+  // The descriptor does not depend on the element type.
   MemRef<float, 5> cache = {
       context->cache,
       context->cache,
       0,
-      {layers, 2, kvHeads, length, headDim},
-      {2 * kvHeads * length * headDim, kvHeads * length * headDim,
-       length * headDim, headDim, 1}};
+      {layers, 2, kvHeads, length, row},
+      {2 * kvHeads * length * row, kvHeads * length * row, length * row, row,
+       1}};
   MemRef<float, 2> out = {context->logits.data(),
                           context->logits.data(),
                           0,
@@ -252,7 +258,7 @@ tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
   created->threads = threads > 0 ? threads : int(cores > 0 ? cores : 1);
   created->cacheBytes = size_t(model->info[kLayers]) * 2 *
                         model->info[kKVHeads] * created->length *
-                        model->info[kHeadDim] * sizeof(float);
+                        model->info[kKVRow] * model->info[kKVElementBytes];
   // 64-byte aligned for vector loads; aligned_alloc wants a multiple.
   size_t allocation = (created->cacheBytes + 63) / 64 * 64;
   created->cache = static_cast<float *>(std::aligned_alloc(64, allocation));

@@ -57,6 +57,11 @@ cl::opt<ThreadRuntime> threadRuntime(
                           "MLIR's async runtime thread pool")),
     cl::cat(category));
 
+cl::opt<std::string> kvType(
+    "kv-type",
+    cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
+             "per token and head)"),
+    cl::init("f32"), cl::value_desc("type"), cl::cat(category));
 cl::opt<std::string> quant(
     "quant",
     cl::desc("When compiling a model file: storage format of linear-layer "
@@ -264,6 +269,7 @@ int main(int argc, char **argv) {
   CompileOptions options;
   options.threadRuntime = threadRuntime;
   options.weightFormat = quant;
+  options.kvType = kvType;
   options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), options);

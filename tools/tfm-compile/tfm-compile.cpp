@@ -51,6 +51,11 @@ cl::opt<ThreadRuntime> threadRuntime(
                           "MLIR's async runtime thread pool")),
     cl::cat(category));
 
+cl::opt<std::string> kvType(
+    "kv-type",
+    cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
+             "per token and head)"),
+    cl::init("f32"), cl::value_desc("type"), cl::cat(category));
 cl::opt<std::string> quant(
     "quant",
     cl::desc("Storage format of linear-layer weights: keep (as in the file), "
@@ -93,6 +98,7 @@ int main(int argc, char **argv) {
   options.threads = !noThreads;
   options.threadRuntime = threadRuntime;
   options.weightFormat = quant;
+  options.kvType = kvType;
   options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
   options.progress = &llvm::errs();
   if (llvm::Error error = compileModel(**model, options))

@@ -77,6 +77,11 @@ cl::opt<bool> interactive("i",
 cl::alias interactiveLong("interactive", cl::aliasopt(interactive));
 cl::opt<bool> json("json", cl::desc("Print the statistics as JSON"),
                    cl::cat(category));
+cl::opt<std::string> kvType(
+    "kv-type",
+    cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
+             "per token and head)"),
+    cl::init("f32"), cl::value_desc("type"), cl::cat(category));
 cl::opt<std::string> quant(
     "quant",
     cl::desc("When compiling a model file: storage format of linear-layer "
@@ -285,6 +290,7 @@ int main(int argc, char **argv) {
 
   CompileOptions compileOptions;
   compileOptions.weightFormat = quant;
+  compileOptions.kvType = kvType;
   compileOptions.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), compileOptions);

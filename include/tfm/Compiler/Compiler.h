@@ -39,6 +39,9 @@ struct CompileOptions {
   /// per-tensor `name-glob=format` overrides.
   std::string weightFormat = "keep";
   std::vector<std::string> weightOverrides;
+  /// Element type of the KV cache: f32, f16 or q8 (int8 with an f32 scale
+  /// per token and head).
+  std::string kvType = "f32";
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
 };

@@ -58,7 +58,7 @@ func.func @rope(%x: tensor<?x16xf32>, %pos: index) -> tensor<?x16xf32> {
 !cache = !tfm.kv_cache<layers = 2, kv_heads = 2, context = 64, head_dim = 4, f32>
 // CHECK-LABEL: func.func @attention
 // CHECK-SAME: %{{.*}}: tensor<2x2x2x?x4xf32> {tfm.kv_cache}
-// CHECK: linalg.transpose
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<?x2x4xf32>) outs(%{{.*}} : tensor<2x?x4xf32>) attrs =  {tfm.kernel = "elementwise"}
 // CHECK: tensor.insert_slice {{.*}}[1, 0, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 4] [1, 1, 1, 1, 1] : tensor<2x?x4xf32> into tensor<2x2x2x?x4xf32>
 // CHECK: tensor.insert_slice {{.*}}[1, 1, 0, %{{.*}}, 0]
 // CHECK: tensor.extract_slice {{.*}}[1, 0, 0, 0, 0] [1, 1, 2, %{{.*}}, 4] [1, 1, 1, 1, 1] : tensor<2x2x2x?x4xf32> to tensor<2x?x4xf32>

@@ -23,15 +23,17 @@ KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
       failed(requirePositive(contextLength, "context")) ||
       failed(requirePositive(headDim, "head_dim")))
     return failure();
-  if (!isa<Float32Type, Float16Type, BFloat16Type>(elementType))
-    return emitError() << "kv_cache element type must be f32, f16 or bf16, got "
-                       << elementType;
+  if (!isa<Float32Type, Float16Type, BFloat16Type>(elementType) &&
+      !elementType.isInteger(8))
+    return emitError()
+           << "kv_cache element type must be f32, f16, bf16 or i8, got "
+           << elementType;
   return success();
 }
 
 int64_t KVCacheType::getSizeInBytes() const {
   int64_t elementBytes = getElementType().getIntOrFloatBitWidth() / 8;
-  return getLayers() * 2 * getKvHeads() * getContextLength() * getHeadDim() *
+  return getLayers() * 2 * getKvHeads() * getContextLength() * getRowElements() *
          elementBytes;
 }
 

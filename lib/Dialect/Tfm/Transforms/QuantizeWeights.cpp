@@ -88,6 +88,42 @@ struct TfmQuantizeWeightsPass
     });
   }
 
+  /// `format`, or where the in-features are not whole blocks of it the
+  /// 32-element format llama.cpp's mixes fall back to (q4_k -> q4_1, q6_k ->
+  /// q8_0, int4 groups -> groups of 32); null if none fits.
+  QuantType fittingFormat(ParamOp param, QuantType format) {
+    RankedTensorType type = param.getType();
+    int64_t inFeatures = type.getDimSize(1);
+    if (format.getRowBytes(inFeatures) >= 0)
+      return format;
+    QuantType fallback;
+    switch (format.getFormat()) {
+    case QuantFormat::q4_k:
+      fallback = QuantType::get(&getContext(), QuantFormat::q4_1, 0);
+      break;
+    case QuantFormat::q6_k:
+      fallback = QuantType::get(&getContext(), QuantFormat::q8_0, 0);
+      break;
+    case QuantFormat::int4:
+      fallback = QuantType::get(&getContext(), QuantFormat::int4, 32);
+      break;
+    default:
+      break;
+    }
+    if (fallback && fallback.getRowBytes(inFeatures) >= 0) {
+      param.emitRemark() << "'" << param.getName() << "' is stored as "
+                         << fallback << ": its " << inFeatures
+                         << " in-features are not a whole number of "
+                         << format << " blocks";
+      return fallback;
+    }
+    param.emitWarning() << "'" << param.getName() << "' stays "
+                        << type.getElementType() << ": its " << inFeatures
+                        << " in-features are not a whole number of " << format
+                        << " blocks";
+    return {};
+  }
+
   WeightFormatChoice choiceFor(StringRef name) const {
     for (const Override &entry : overrideList)
       if (entry.pattern.match(name))
@@ -98,26 +134,15 @@ struct TfmQuantizeWeightsPass
   void apply(ParamOp param, const WeightFormatChoice &choice) {
     RankedTensorType type = param.getType();
     Type element;
-    switch (choice.kind) {
-    case WeightFormatChoice::Keep:
+    if (choice.kind == WeightFormatChoice::Keep)
       return;
-    case WeightFormatChoice::Float:
+    if (choice.kind == WeightFormatChoice::Float)
       element = Float32Type::get(&getContext());
-      break;
-    case WeightFormatChoice::Quantized:
-      if (type.getRank() != 2 || choice.quant.getRowBytes(type.getDimSize(1)) < 0) {
-        param.emitWarning() << "'" << param.getName() << "' stays "
-                            << type.getElementType() << ": its "
-                            << type.getDimSize(1)
-                            << " in-features are not a whole number of "
-                            << choice.quant << " blocks";
-        return;
-      }
-      element = choice.quant;
-      break;
-    }
-    auto newType = RankedTensorType::get(type.getShape(), element);
-    param.getResult().setType(newType);
+    else if (type.getRank() == 2)
+      element = fittingFormat(param, choice.quant);
+    if (!element)
+      return;
+    param.getResult().setType(RankedTensorType::get(type.getShape(), element));
     param->removeAttr("tfm.storage");
   }
 

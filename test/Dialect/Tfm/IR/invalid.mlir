@@ -411,8 +411,8 @@ func.func @kv_cache_zero_heads(%c: !tfm.kv_cache<layers = 1, kv_heads = 0, conte
 
 // -----
 
-// expected-error @+1 {{kv_cache element type must be f32, f16 or bf16, got 'i8'}}
-func.func @kv_cache_int_elements(%c: !tfm.kv_cache<layers = 1, kv_heads = 1, context = 8, head_dim = 8, i8>) {
+// expected-error @+1 {{kv_cache element type must be f32, f16, bf16 or i8, got 'i32'}}
+func.func @kv_cache_int_elements(%c: !tfm.kv_cache<layers = 1, kv_heads = 1, context = 8, head_dim = 8, i32>) {
   return
 }
 

@@ -20,7 +20,9 @@ def Tfm_KVCacheType : TypeDef<Tfm_Dialect, "KVCache"> {
     size in bytes is
     `layers * 2 * kv_heads * context * head_dim * sizeof(element)`. Grouped-
     and multi-query attention (fewer KV heads than query heads) shrink it.
-    The element type is the storage type of the cache (f32, f16 or bf16).
+    The element type is the storage type of the cache (f32, f16 or bf16),
+    or i8 for 8-bit values with one f32 scale per token and KV head, stored
+    in 4 more bytes after each row of `head_dim` values.
   }];
   let parameters = (ins
     "int64_t":$layers,
@@ -40,6 +42,12 @@ def Tfm_KVCacheType : TypeDef<Tfm_Dialect, "KVCache"> {
     int64_t getKVFeatures() const { return getKvHeads() * getHeadDim(); }
     /// Size of the whole cache in bytes.
     int64_t getSizeInBytes() const;
+    /// True for the 8-bit cache with a scale per token and head.
+    bool isQuantized() const { return getElementType().isInteger(8); }
+    /// Elements of one stored row (one head of one token).
+    int64_t getRowElements() const {
+      return getHeadDim() + (isQuantized() ? 4 : 0);
+    }
   }];
 }
 

@@ -75,7 +75,9 @@ def TfmQuantizeWeights : Pass<"tfm-quantize-weights", "::mlir::ModuleOp"> {
 
     Formats: `q8_0 q4_0 q4_1 q4_k q6_k int8 int4` (groups of 32), `int4g<N>`
     (groups of N), `f32`. A weight whose in-features are not a whole number
-    of blocks of its format stays as it is, with a warning.
+    of blocks of its format takes the 32-element format llama.cpp's mixes
+    fall back to (q4_k to q4_1, q6_k to q8_0, int4 groups to 32), with a
+    remark, or stays as it is, with a warning.
   }];
   let dependentDialects = ["::mlir::tfm::TfmDialect"];
   let options = [
@@ -83,6 +85,22 @@ def TfmQuantizeWeights : Pass<"tfm-quantize-weights", "::mlir::ModuleOp"> {
            "Format of every linear-layer weight">,
     ListOption<"overrides", "overrides", "std::string",
                "name-glob=format pairs that take precedence over `format`">
+  ];
+}
+
+def TfmKVCacheType : Pass<"tfm-kv-cache-type", "::mlir::ModuleOp"> {
+  let summary = "Choose the element type of the KV cache";
+  let description = [{
+    Re-types every `!tfm.kv_cache` of the module (function signatures, op
+    results) to store `type`: `f32`, `f16`, or `q8`, which is `i8` values
+    with one f32 scale per token and KV head (the cache shrinks to about a
+    quarter of f32). Keys and values are converted as they are appended;
+    attention reads the stored type directly and converts in registers.
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect"];
+  let options = [
+    Option<"type", "type", "std::string", /*default=*/"\"f32\"",
+           "Element type of the cache: f32, f16 or q8">
   ];
 }
 
