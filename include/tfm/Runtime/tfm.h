@@ -79,7 +79,8 @@ TFM_API void tfm_context_reset(tfm_context *context);
 TFM_API int32_t tfm_context_position(const tfm_context *context);
 TFM_API int32_t tfm_context_length(const tfm_context *context);
 /* Bytes of this context's KV cache: layers x 2 x kv_heads x context_length
- * x head_dim x sizeof(float). */
+ * x row, a row being head_dim elements of the compiled KV-cache type (f32,
+ * f16, or for q8 head_dim int8 values and a 4-byte scale). */
 TFM_API size_t tfm_context_kv_bytes(const tfm_context *context);
 
 #ifdef __cplusplus

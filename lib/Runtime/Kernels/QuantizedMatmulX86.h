@@ -58,7 +58,6 @@ inline __m256i unpackNibbles(const uint8_t *p) {
 template <int Format> struct Decoder;
 
 template <> struct Decoder<TFM_QUANT_Q8_0> {
-  static constexpr int rows = 1;
   static constexpr int64_t bytesPerBlock = 34;
   static constexpr bool hasMin = false;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
@@ -68,7 +67,6 @@ template <> struct Decoder<TFM_QUANT_Q8_0> {
 };
 
 template <> struct Decoder<TFM_QUANT_Q4_0> {
-  static constexpr int rows = 4;
   static constexpr int64_t bytesPerBlock = 18;
   // Nibbles - 8 in -8..7: one vector subtract instead of a scalar offset
   // term per block.
@@ -81,7 +79,6 @@ template <> struct Decoder<TFM_QUANT_Q4_0> {
 };
 
 template <> struct Decoder<TFM_QUANT_Q4_1> {
-  static constexpr int rows = 4;
   static constexpr int64_t bytesPerBlock = 20;
   static constexpr bool hasMin = true;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
@@ -92,7 +89,6 @@ template <> struct Decoder<TFM_QUANT_Q4_1> {
 };
 
 template <> struct Decoder<TFM_QUANT_INT4> {
-  static constexpr int rows = 4;
   static constexpr int64_t bytesPerBlock = 20;
   static constexpr bool hasMin = true;
   static VectorBlock decode(const uint8_t *row, int64_t group, int64_t b) {
@@ -104,7 +100,6 @@ template <> struct Decoder<TFM_QUANT_INT4> {
 };
 
 template <> struct Decoder<TFM_QUANT_INT8> {
-  static constexpr int rows = 1;
   static constexpr int64_t bytesPerBlock = 32;
   static constexpr bool hasMin = false;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
@@ -114,7 +109,6 @@ template <> struct Decoder<TFM_QUANT_INT8> {
 };
 
 template <> struct Decoder<TFM_QUANT_Q4_K> {
-  static constexpr int rows = 1;
   static constexpr int64_t bytesPerBlock = 18;
   static constexpr bool hasMin = true;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
@@ -132,7 +126,6 @@ template <> struct Decoder<TFM_QUANT_Q4_K> {
 };
 
 template <> struct Decoder<TFM_QUANT_Q6_K> {
-  static constexpr int rows = 1;
   static constexpr int64_t bytesPerBlock = 26;
   static constexpr bool hasMin = false;
   static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
@@ -240,14 +233,14 @@ void dotRows(const QuantizedMatmulArgs &args, const uint8_t *rows,
              minAcc[i][0] + minAcc[i][1];
 }
 
-/// `Decoder::rows` rows at a time share each activation block. Measured on
-/// Zen 4: 4 rows speed up the cheap-to-decode 4-bit formats by ~20%; the
-/// others run best one row at a time (one sequential stream; with several
-/// rows q8_0 ran at half speed). For several tokens the rows are decoded
-/// once per token from L1.
+/// One row at a time: the weights are then one sequential stream. Sharing
+/// each activation block between 2 or 4 rows was measured on Zen 4: q8_0
+/// ran at half speed, and q4_0 decode of whole models at half speed too,
+/// although a single large matrix gained 20%. For several tokens a row is
+/// decoded once per token from L1.
 template <typename DotI8, int Format>
 void quantizedMatmul(const QuantizedMatmulArgs &args) {
-  constexpr int kRows = Decoder<Format>::rows;
+  constexpr int kRows = 1;
   int64_t r = 0;
   float results[kRows];
   for (; r + kRows <= args.rows; r += kRows) {
