@@ -229,6 +229,34 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
 }
 
+/// Checks the storage options before any work: one clear line per mistake.
+llvm::Error checkStorageOptions(const CompileOptions &options) {
+  MLIRContext context;
+  context.loadDialect<TfmDialect>();
+  auto isFormat = [&](llvm::StringRef name) {
+    return name == "keep" || name == "f32" ||
+           parseQuantTypeName(&context, name);
+  };
+  const char *formats = "keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4, "
+                        "int4g<N>";
+  if (!isFormat(options.weightFormat))
+    return llvm::createStringError("unknown weight format '" +
+                                   options.weightFormat + "' (" + formats +
+                                   ")");
+  for (const std::string &entry : options.weightOverrides) {
+    auto [glob, format] = llvm::StringRef(entry).split('=');
+    if (glob.empty() || !isFormat(format))
+      return llvm::createStringError("bad weight override '" + entry +
+                                     "' (expected name-glob=format, format "
+                                     "one of " + formats + ")");
+  }
+  if (options.kvType != "f32" && options.kvType != "f16" &&
+      options.kvType != "q8")
+    return llvm::createStringError("unknown KV-cache type '" + options.kvType +
+                                   "' (f32, f16 or q8)");
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Error mlir::tfm::compileModel(const ModelFile &model,
@@ -236,6 +264,8 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   if (!model.config.isDecoder() || model.config.arch == ModelArch::T5)
     return llvm::createStringError(
         model.path + ": only decoder-only models (llama) compile yet");
+  if (llvm::Error error = checkStorageOptions(options))
+    return error;
   llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
   if (!target)
     return target.takeError();
