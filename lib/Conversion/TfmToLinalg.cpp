@@ -878,7 +878,6 @@ Value insertRows(OpBuilder &b, Location loc, Value cache, Value rows,
 /// the 4 bytes of each row's scale `[KVH, S, 4]` (little-endian f32).
 std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value values) {
   MLIRContext *context = b.getContext();
-  auto type = cast<RankedTensorType>(values.getType());
   Value absMax = buildRowReduction(
       b, loc, values, 0.0, {}, {},
       [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
@@ -929,7 +928,6 @@ std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value values) {
                 arith::TruncIOp::create(nb, nl, nb.getI8Type(), shifted)};
           })
           .front();
-  (void)type;
   return {quantized, scaleBytes};
 }
 
