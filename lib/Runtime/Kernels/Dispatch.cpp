@@ -160,11 +160,17 @@ void tfm_quantized_matmul(int32_t format, int64_t group,
                           int64_t inFeatures, const void *weights,
                           int64_t weightRowBytes, int64_t rows, float *out,
                           int64_t outStride) {
-  QuantizedMatmulArgs args{format,     group,
-                           activations, tokens,
-                           inFeatures, static_cast<const uint8_t *>(weights),
-                           weightRowBytes, rows,
-                           out,        outStride};
+  QuantizedMatmulArgs args{format,
+                           group,
+                           activations,
+                           tokens,
+                           inFeatures,
+                           tfm_quantized_activation_row_bytes(inFeatures),
+                           static_cast<const uint8_t *>(weights),
+                           weightRowBytes,
+                           rows,
+                           out,
+                           outStride};
   variant()->quantizedMatmul(args);
 }
 

@@ -14,6 +14,8 @@ struct QuantizedMatmulArgs {
   const void *activations;
   int64_t tokens;
   int64_t inFeatures;
+  /// tfm_quantized_activation_row_bytes(inFeatures).
+  int64_t activationRowBytes;
   const uint8_t *weights;
   int64_t rowBytes;
   int64_t rows;

@@ -42,10 +42,12 @@ struct ActivationRow {
   const float *scaledSum;
 };
 
+/// Token `token`'s row; `rowBytes` is tfm_quantized_activation_row_bytes
+/// (computed once per call, not per row of weights).
 inline ActivationRow activationRow(const void *activations, int64_t token,
-                                   int64_t inFeatures) {
-  const uint8_t *base = static_cast<const uint8_t *>(activations) +
-                        token * tfm_quantized_activation_row_bytes(inFeatures);
+                                   int64_t inFeatures, int64_t rowBytes) {
+  const uint8_t *base =
+      static_cast<const uint8_t *>(activations) + token * rowBytes;
   int64_t blocks = inFeatures / kBlock;
   const float *scales = reinterpret_cast<const float *>(base + inFeatures);
   return {reinterpret_cast<const int8_t *>(base), scales, scales + blocks};

@@ -247,7 +247,8 @@ void quantizedMatmul(const QuantizedMatmulArgs &args) {
     const uint8_t *rows = args.weights + r * args.rowBytes;
     for (int64_t t = 0; t < args.tokens; ++t) {
       dotRows<DotI8, Format, kRows>(
-          args, rows, activationRow(args.activations, t, args.inFeatures),
+          args, rows, activationRow(args.activations, t, args.inFeatures,
+                        args.activationRowBytes),
           results);
       for (int i = 0; i < kRows; ++i)
         args.out[t * args.outStride + r + i] = results[i];
@@ -256,7 +257,8 @@ void quantizedMatmul(const QuantizedMatmulArgs &args) {
   for (; r < args.rows; ++r)
     for (int64_t t = 0; t < args.tokens; ++t)
       dotRows<DotI8, Format, 1>(args, args.weights + r * args.rowBytes,
-                                activationRow(args.activations, t, args.inFeatures),
+                                activationRow(args.activations, t, args.inFeatures,
+                        args.activationRowBytes),
                                 &args.out[t * args.outStride + r]);
 }
 

@@ -38,6 +38,7 @@ void tfm::kernels::quantizedMatmulGeneric(const QuantizedMatmulArgs &args) {
     const uint8_t *row = args.weights + r * args.rowBytes;
     for (int64_t t = 0; t < args.tokens; ++t)
       args.out[t * args.outStride + r] =
-          dotRow(args, row, activationRow(args.activations, t, args.inFeatures));
+          dotRow(args, row, activationRow(args.activations, t, args.inFeatures,
+                        args.activationRowBytes));
   }
 }

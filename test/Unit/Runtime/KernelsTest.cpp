@@ -57,7 +57,8 @@ struct Problem {
     int64_t stride = rows + 2;
     std::vector<float> out(tokens * stride, -99.0f);
     kernel({scheme.format, scheme.group, activations.data(), tokens, in,
-            weights.data(), rowBytes, rows, out.data(), stride});
+            tfm_quantized_activation_row_bytes(in), weights.data(), rowBytes,
+            rows, out.data(), stride});
     return out;
   }
 
