@@ -66,7 +66,7 @@ public:
     if (it != params.end())
       return it->second;
     auto type = RankedTensorType::get(shape, elementType);
-    Value value = ParamOp::create(b, type, name);
+    Value value = ParamOp::create(b, type, name, ArrayAttr());
     params[name] = value;
     return value;
   }

@@ -66,7 +66,9 @@ static void addAsyncThreadPool(OpPassManager &pm) {
 void tfm::buildTfmCpuPipeline(OpPassManager &pm,
                               const CpuPipelineOptions &options) {
   // 1. Graph rewrites on tfm.
-  buildTfmGraphPipeline(pm);
+  GraphPipelineOptions graph;
+  graph.fuseSiblingLinears = options.fuseSiblingLinears;
+  buildTfmGraphPipeline(pm, graph);
 
   // 2. One function for the layers, so what follows compiles one layer.
   if (options.outlineLayers)

@@ -254,6 +254,11 @@ llvm::Error checkStorageOptions(const CompileOptions &options) {
       options.kvType != "q8")
     return llvm::createStringError("unknown KV-cache type '" + options.kvType +
                                    "' (f32, f16 or q8)");
+  for (const std::string &fusion : options.disabledFusions)
+    if (fusion != "all" && !llvm::is_contained(kFusionNames, fusion))
+      return llvm::createStringError(
+          "unknown fusion '" + fusion + "' (all, " +
+          llvm::join(ArrayRef(kFusionNames), ", ") + ")");
   return llvm::Error::success();
 }
 
@@ -317,6 +322,11 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.targetCpu = options.targetCpu;
   pipelineOptions.threads = options.threads;
   pipelineOptions.threadRuntime = options.threadRuntime;
+  auto enabled = [&](llvm::StringRef fusion) {
+    return !llvm::is_contained(options.disabledFusions, fusion) &&
+           !llvm::is_contained(options.disabledFusions, "all");
+  };
+  pipelineOptions.fuseSiblingLinears = enabled("sibling-linears");
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return llvm::createStringError(model.path +

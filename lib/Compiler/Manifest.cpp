@@ -82,6 +82,10 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
           json.value(entry);
       });
       json.attribute("kv_cache_type", options.kvType);
+      json.attributeArray("disabled_fusions", [&] {
+        for (const std::string &fusion : options.disabledFusions)
+          json.value(fusion);
+      });
     });
     json.attributeObject("files", [&] {
       json.attribute("library", kLibraryFileName);

@@ -40,18 +40,54 @@ void packPanels(const float *matrix, int64_t rows, int64_t columns,
       }
 }
 
-/// One tensor of the weights file and where its bytes come from.
+/// One tensor of the weights file and where its bytes come from: one
+/// tensor of the model file, or several stacked along their rows (a
+/// `tfm.param` with `parts`).
 struct WeightsEntry {
-  const TensorView *view = nullptr;
+  std::string name;
+  SmallVector<const TensorView *> parts;
+  int64_t rows = 0;
+  int64_t columns = 0;
   int64_t offset = 0;
   int64_t panel = 0;
   int64_t bytes = 0;
   /// Block format of a quantized weight.
   std::optional<QuantScheme> quant;
+
+  const TensorView &front() const { return *parts.front(); }
 };
 
 QuantScheme quantSchemeOf(QuantType type) {
   return {static_cast<tfm_quant_format>(type.getFormat()), type.getGroup()};
+}
+
+/// Looks up the tensors of one layout entry and checks that stacked ones
+/// agree in their columns.
+llvm::Error resolveParts(DictionaryAttr fields, const ModelFile &model,
+                         WeightsEntry &entry) {
+  entry.name = cast<StringAttr>(fields.get("name")).getValue().str();
+  SmallVector<StringRef> names{entry.name};
+  if (auto parts = fields.getAs<ArrayAttr>("parts"))
+    names = llvm::map_to_vector(parts, [](Attribute part) {
+      return cast<StringAttr>(part).getValue();
+    });
+  for (StringRef name : names) {
+    const TensorView *view = model.lookup(name);
+    if (!view)
+      return importError(model.path, model.tensorIndexOffset,
+                         "model has no tensor '" + name + "'");
+    int64_t rows = view->shape[0];
+    int64_t columns = view->numElements() / rows;
+    if (!entry.parts.empty() &&
+        (view->shape.size() != 2 || columns != entry.columns))
+      return importError(view->file, view->fileOffset,
+                         "tensor '" + name + "' cannot be stacked under '" +
+                             entry.front().name + "': its rows differ");
+    entry.parts.push_back(view);
+    entry.rows += rows;
+    entry.columns = columns;
+  }
+  return llvm::Error::success();
 }
 
 llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
@@ -59,30 +95,25 @@ llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
   std::vector<WeightsEntry> entries;
   for (Attribute attr : layout) {
     auto fields = cast<DictionaryAttr>(attr);
-    StringRef name = cast<StringAttr>(fields.get("name")).getValue();
     WeightsEntry entry;
-    entry.view = model.lookup(name);
-    if (!entry.view)
-      return importError(model.path, model.tensorIndexOffset,
-                         "model has no tensor '" + name + "'");
+    if (llvm::Error error = resolveParts(fields, model, entry))
+      return std::move(error);
     entry.offset = cast<IntegerAttr>(fields.get("offset")).getInt();
     entry.panel = cast<IntegerAttr>(fields.get("panel")).getInt();
-    int64_t rows = entry.view->shape[0];
-    int64_t elements = entry.view->numElements();
     if (auto format = fields.getAs<TypeAttr>("format")) {
       entry.quant = quantSchemeOf(cast<QuantType>(format.getValue()));
-      int64_t rowBytes = quantRowBytes(*entry.quant, elements / rows);
-      if (entry.view->shape.size() != 2 || rowBytes < 0)
-        return importError(model.path, entry.view->fileOffset,
-                           "tensor '" + name + "' cannot be stored as " +
+      int64_t rowBytes = quantRowBytes(*entry.quant, entry.columns);
+      if (entry.front().shape.size() != 2 || rowBytes < 0)
+        return importError(model.path, entry.front().fileOffset,
+                           "tensor '" + entry.name + "' cannot be stored as " +
                                quantSchemeName(*entry.quant));
-      entry.bytes = rows * rowBytes;
+      entry.bytes = entry.rows * rowBytes;
       entries.push_back(entry);
       continue;
     }
-    if (entry.panel > 0)
-      elements = llvm::alignTo(rows, entry.panel) * (elements / rows);
-    entry.bytes = elements * sizeof(float);
+    int64_t rows = entry.panel > 0 ? llvm::alignTo(entry.rows, entry.panel)
+                                   : entry.rows;
+    entry.bytes = rows * entry.columns * sizeof(float);
     entries.push_back(entry);
   }
   llvm::sort(entries, [](const WeightsEntry &a, const WeightsEntry &b) {
@@ -91,58 +122,72 @@ llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
   return entries;
 }
 
-/// True if the entry's bytes are the model file's blocks as they are.
-bool copiesBlocks(const WeightsEntry &entry) {
-  std::optional<WeightFormat> sameBytes =
-      entry.quant ? ggmlFormatOf(*entry.quant) : std::nullopt;
-  return sameBytes && *sameBytes == entry.view->type;
+/// True if `view`'s bytes are the blocks of `scheme` as they are.
+bool copiesBlocks(const TensorView &view, const QuantScheme &scheme) {
+  std::optional<WeightFormat> sameBytes = ggmlFormatOf(scheme);
+  return sameBytes && *sameBytes == view.type;
 }
 
-/// Writes the rows of blocks of a quantized tensor: the model's bytes when
-/// they already are in that format, else the decoded values quantized.
+/// Writes the rows of blocks of a quantized tensor, part after part: the
+/// model's bytes when they already are in that format, else the decoded
+/// values quantized.
 bool writeQuantizedEntry(const WeightsEntry &entry, uint8_t *out) {
-  const TensorView &view = *entry.view;
-  if (copiesBlocks(entry)) {
-    if (view.data.size() != static_cast<size_t>(entry.bytes))
-      return false;
-    std::memcpy(out, view.data.data(), entry.bytes);
-    return true;
+  int64_t rowBytes = entry.bytes / entry.rows;
+  for (const TensorView *view : entry.parts) {
+    int64_t rows = view->shape[0];
+    if (copiesBlocks(*view, *entry.quant)) {
+      if (view->data.size() != static_cast<size_t>(rows * rowBytes))
+        return false;
+      std::memcpy(out, view->data.data(), rows * rowBytes);
+    } else {
+      std::vector<float> decoded(view->numElements());
+      if (!dequantize(view->type, view->data, decoded))
+        return false;
+      for (int64_t r = 0; r < rows; ++r)
+        quantizeRow(*entry.quant, decoded.data() + r * entry.columns,
+                    entry.columns, out + r * rowBytes);
+    }
+    out += rows * rowBytes;
   }
-  std::vector<float> decoded(view.numElements());
-  if (!dequantize(view.type, view.data, decoded))
-    return false;
-  int64_t rows = view.shape[0], columns = view.numElements() / rows;
-  int64_t rowBytes = entry.bytes / rows;
-  for (int64_t r = 0; r < rows; ++r)
-    quantizeRow(*entry.quant, decoded.data() + r * columns, columns,
-                out + r * rowBytes);
   return true;
 }
 
+/// The f32 values of the entry's tensors, stacked: the mapped model file
+/// itself for one f32 tensor, else decoded into `storage`.
+const float *floatValues(const WeightsEntry &entry,
+                         std::vector<float> &storage) {
+  const TensorView &view = entry.front();
+  const float *values = reinterpret_cast<const float *>(view.data.data());
+  if (entry.parts.size() == 1 && view.type == WeightFormat::F32 &&
+      view.data.size() ==
+          static_cast<size_t>(view.numElements()) * sizeof(float) &&
+      reinterpret_cast<uintptr_t>(values) % alignof(float) == 0)
+    return values;
+  storage.resize(entry.rows * entry.columns);
+  MutableArrayRef<float> out(storage);
+  for (const TensorView *part : entry.parts) {
+    int64_t count = part->numElements();
+    if (!dequantize(part->type, part->data, out.take_front(count)))
+      return nullptr;
+    out = out.drop_front(count);
+  }
+  return storage.data();
+}
+
 /// Decodes and lays out one tensor at `out`; false if its bytes do not
-/// decode. f32 sources are packed straight from the mapped model file.
+/// decode.
 bool writeEntry(const WeightsEntry &entry, uint8_t *out) {
   if (entry.quant)
     return writeQuantizedEntry(entry, out);
-  const TensorView &view = *entry.view;
-  std::vector<float> decoded;
-  const float *values = reinterpret_cast<const float *>(view.data.data());
-  bool direct = view.type == WeightFormat::F32 &&
-                view.data.size() ==
-                    static_cast<size_t>(view.numElements()) * sizeof(float) &&
-                reinterpret_cast<uintptr_t>(values) % alignof(float) == 0;
-  if (!direct) {
-    decoded.resize(view.numElements());
-    if (!dequantize(view.type, view.data, decoded))
-      return false;
-    values = decoded.data();
-  }
+  std::vector<float> storage;
+  const float *values = floatValues(entry, storage);
+  if (!values)
+    return false;
   auto *floats = reinterpret_cast<float *>(out);
   if (entry.panel > 0)
-    packPanels(values, view.shape[0], view.numElements() / view.shape[0],
-               entry.panel, floats);
+    packPanels(values, entry.rows, entry.columns, entry.panel, floats);
   else
-    std::memcpy(floats, values, view.numElements() * sizeof(float));
+    std::memcpy(floats, values, entry.rows * entry.columns * sizeof(float));
   return true;
 }
 
@@ -180,16 +225,17 @@ mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
   });
   for (auto [entry, ok] : llvm::zip(*entries, decoded))
     if (!ok)
-      return importError(entry.view->file, entry.view->fileOffset,
-                         "tensor '" + entry.view->name +
-                             "' cannot be decoded");
+      return importError(entry.front().file, entry.front().fileOffset,
+                         "tensor '" + entry.name + "' cannot be decoded");
   if (llvm::Error error = (*buffer)->commit())
     return llvm::createStringError("cannot write " + path + ": " +
                                    llvm::toString(std::move(error)));
   WeightsSummary summary;
+  // Counted in tensors of the model file, stacked or not.
   for (const WeightsEntry &entry : *entries)
-    ++(copiesBlocks(entry) ? summary.copied
-       : entry.quant       ? summary.quantized
-                           : summary.floats);
+    for (const TensorView *part : entry.parts)
+      ++(!entry.quant                         ? summary.floats
+         : copiesBlocks(*part, *entry.quant) ? summary.copied
+                                              : summary.quantized);
   return summary;
 }

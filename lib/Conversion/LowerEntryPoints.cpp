@@ -30,11 +30,11 @@ constexpr int64_t kWeightAlignment = 64;
 
 /// One tensor of the weights file: a param name in one layout (type and,
 /// for quantized blocks, format).
-using WeightKey = std::tuple<StringAttr, Type, Attribute>;
+using WeightKey = std::tuple<StringAttr, Type, Attribute, ArrayAttr>;
 
 WeightKey weightKeyOf(ParamOp param) {
   return {param.getNameAttr(), param.getType(),
-          param->getAttr(kQuantFormatAttrName)};
+          param->getAttr(kQuantFormatAttrName), param.getPartsAttr()};
 }
 
 /// Byte offsets of every distinct weight, in order of first use.
@@ -173,10 +173,12 @@ void recordLayout(ModuleOp module, const WeightsLayout &layout) {
   Builder builder(module.getContext());
   SmallVector<Attribute> entries;
   for (auto &[key, offset] : layout.offsets) {
-    auto [name, tensorType, format] = key;
+    auto [name, tensorType, format, parts] = key;
     auto type = cast<RankedTensorType>(tensorType);
     NamedAttrList fields;
     fields.append("name", name);
+    if (parts)
+      fields.append("parts", parts);
     if (format)
       fields.append("format", format);
     fields.append("offset", builder.getI64IntegerAttr(offset));

@@ -575,7 +575,7 @@ Value weightOperand(OpBuilder &b, Value weight, int64_t panel) {
   auto packedType = RankedTensorType::get({panels, inFeatures, panel},
                                           type.getElementType());
   auto packed = ParamOp::create(b, param.getLoc(), packedType,
-                                param.getNameAttr());
+                                param.getNameAttr(), param.getPartsAttr());
   packed->setAttr(kPanelAttrName, b.getI64IntegerAttr(panel));
   return packed;
 }
@@ -1209,7 +1209,8 @@ struct QuantizedParamLowering : OpConversionPattern<ParamOp> {
     if (!format)
       return failure();
     Type bytes = getTypeConverter()->convertType(op.getType());
-    auto lowered = ParamOp::create(rewriter, op.getLoc(), bytes, op.getNameAttr());
+    auto lowered = ParamOp::create(rewriter, op.getLoc(), bytes,
+                                   op.getNameAttr(), op.getPartsAttr());
     lowered->setAttr(kQuantFormatAttrName, TypeAttr::get(format));
     rewriter.replaceOp(op, lowered);
     return success();

@@ -45,6 +45,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Compile one layer function called per layer "
                      "(tfm-outline-layers) instead of every layer inline"),
       llvm::cl::init(true)};
+  Option<bool> fuseSiblingLinears{
+      *this, "fuse-sibling-linears",
+      llvm::cl::desc("Stack linears that share their input "
+                     "(tfm-fuse-sibling-linears)"),
+      llvm::cl::init(true)};
 };
 
 /// `tfm-cpu-pipeline`: a tfm module to the LLVM dialect (see

@@ -140,6 +140,18 @@ LogicalResult ParamOp::verify() {
   if (isa<QuantType>(type.getElementType()) && type.getRank() != 2)
     return emitOpError() << "quantized weight must be a matrix [out, in], got "
                          << type;
+  if (std::optional<ArrayAttr> parts = getParts()) {
+    if (parts->size() < 2)
+      return emitOpError() << "parts must name at least 2 tensors, got "
+                           << parts->size();
+    // Rows of matrices stack; packed panels ([out / P, in, P]) too.
+    if (type.getRank() < 2)
+      return emitOpError()
+             << "a weight stacked from parts must have rows, got " << type;
+    for (Attribute part : *parts)
+      if (cast<StringAttr>(part).getValue().empty())
+        return emitOpError("part names must not be empty");
+  }
   return verifyQuantizedRows(*this, type);
 }
 

@@ -8,16 +8,23 @@
 
 using namespace mlir;
 
-void tfm::buildTfmGraphPipeline(OpPassManager &pm) {
+void tfm::buildTfmGraphPipeline(OpPassManager &pm,
+                                const GraphPipelineOptions &options) {
   pm.addPass(createTfmLastTokenLogits());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Fusions, after the clean-ups: CSE merges the inputs they look for.
+  if (options.fuseSiblingLinears)
+    pm.addPass(createTfmFuseSiblingLinears());
 }
 
 void tfm::registerTfmPassesAndPipelines() {
   registerTfmPasses();
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<GraphPipelineOptions>(
       "tfm-graph-pipeline",
-      "Graph-level tfm rewrites: tfm-last-token-logits, canonicalize, cse",
-      buildTfmGraphPipeline);
+      "Graph-level tfm rewrites: tfm-last-token-logits, canonicalize, cse, "
+      "tfm-fuse-sibling-linears",
+      [](OpPassManager &pm, const GraphPipelineOptions &options) {
+        buildTfmGraphPipeline(pm, options);
+      });
 }

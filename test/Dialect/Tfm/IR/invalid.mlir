@@ -36,6 +36,30 @@ func.func @param_integer_weight() {
 
 // -----
 
+func.func @param_one_part() {
+  // expected-error @+1 {{'tfm.param' op parts must name at least 2 tensors, got 1}}
+  %w = tfm.param "w" parts ["a"] : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @param_parts_not_matrix() {
+  // expected-error @+1 {{'tfm.param' op a weight stacked from parts must have rows, got 'tensor<8xf32>'}}
+  %w = tfm.param "w" parts ["a", "b"] : tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @param_empty_part() {
+  // expected-error @+1 {{'tfm.param' op part names must not be empty}}
+  %w = tfm.param "w" parts ["a", ""] : tensor<8x4xf32>
+  return
+}
+
+// -----
+
 func.func @embedding_table_rank(%t: tensor<512xf32>, %tok: tensor<?xi32>) {
   // expected-error @+1 {{'tfm.embedding' op table must have rank 2, got 'tensor<512xf32>'}}
   %x = tfm.embedding %t[%tok] : (tensor<512xf32>, tensor<?xi32>) -> tensor<?x64xf32>

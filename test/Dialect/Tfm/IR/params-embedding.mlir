@@ -20,3 +20,12 @@ func.func @embed_one_token_i64(%token: tensor<1xi64>) -> tensor<1x64xbf16> {
   %x = tfm.embedding %table[%token] : (tensor<100x64xbf16>, tensor<1xi64>) -> tensor<1x64xbf16>
   return %x : tensor<1x64xbf16>
 }
+
+// A weight stacked from several named matrices (tfm-fuse-sibling-linears).
+
+// CHECK-LABEL: func @stacked_param
+func.func @stacked_param() -> tensor<96x64xf32> {
+  // CHECK: tfm.param "blk.0.attn_q+attn_k.weight" parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight"] : tensor<96x64xf32>
+  %w = tfm.param "blk.0.attn_q+attn_k.weight" parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight"] : tensor<96x64xf32>
+  return %w : tensor<96x64xf32>
+}

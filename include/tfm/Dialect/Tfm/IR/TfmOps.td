@@ -21,10 +21,21 @@ def Tfm_ParamOp : Tfm_Op<"param", [Pure]> {
     ```mlir
     %wq = tfm.param "blk.0.attn_q.weight" : tensor<64x64xf32>
     ```
+
+    With `parts`, the weight is the named matrices stacked along their rows
+    (output features), in order; `name` is then only the key of the stacked
+    tensor. tfm-fuse-sibling-linears writes such params, so that one linear
+    layer computes what several did:
+
+    ```mlir
+    %wqkv = tfm.param "blk.0.attn_q+attn_k+attn_v.weight"
+        parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight",
+               "blk.0.attn_v.weight"] : tensor<96x64xf32>
+    ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, OptionalAttr<StrArrayAttr>:$parts);
   let results = (outs Tfm_WeightTensor:$result);
-  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let assemblyFormat = "$name (`parts` $parts^)? attr-dict `:` type($result)";
   let hasVerifier = 1;
 }
 

@@ -4,6 +4,7 @@
 #define TFM_DIALECT_TFM_TRANSFORMS_PASSES_H
 
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
 #include "tfm/Dialect/Tfm/IR/TfmDialect.h"
 
 namespace mlir::tfm {
@@ -15,9 +16,21 @@ namespace mlir::tfm {
 /// registry, so opt-style tools can run them by name.
 void registerTfmPassesAndPipelines();
 
+/// Options of `tfm-graph-pipeline`: every fusion can be switched off, to
+/// measure what it brings or to isolate a miscompile.
+struct GraphPipelineOptions
+    : public PassPipelineOptions<GraphPipelineOptions> {
+  Option<bool> fuseSiblingLinears{
+      *this, "fuse-sibling-linears",
+      llvm::cl::desc("Stack linears that share their input "
+                     "(tfm-fuse-sibling-linears)"),
+      llvm::cl::init(true)};
+};
+
 /// Adds the graph-level pipeline `tfm-graph-pipeline`: clean-ups and
 /// rewrites on the tfm dialect that need no target knowledge.
-void buildTfmGraphPipeline(OpPassManager &pm);
+void buildTfmGraphPipeline(OpPassManager &pm,
+                           const GraphPipelineOptions &options = {});
 
 #define GEN_PASS_REGISTRATION
 #include "tfm/Dialect/Tfm/Transforms/Passes.h.inc"

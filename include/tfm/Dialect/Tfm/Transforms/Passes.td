@@ -104,4 +104,35 @@ def TfmKVCacheType : Pass<"tfm-kv-cache-type", "::mlir::ModuleOp"> {
   ];
 }
 
+def TfmFuseSiblingLinears : Pass<"tfm-fuse-sibling-linears", "::mlir::ModuleOp"> {
+  let summary = "Compute linear layers that share their input as one";
+  let description = [{
+    Linear layers that read the same value — attention's Q, K and V
+    projections, a SwiGLU FFN's gate and up projections — become one linear
+    layer over their weights stacked along the output features (a
+    `tfm.param` with `parts`), followed by `tensor.extract_slice`s of its
+    columns in place of the original results. For a decoded token this
+    replaces three (two) short parallel loops by one, and quantizes the
+    shared input once.
+
+    Only linears without a bias whose weights are plain params of the same
+    element type and in-features are stacked. The weights file stores the
+    stacked matrix (packed or quantized as one tensor), so nothing is copied
+    at run time.
+
+    ```mlir
+    %q = tfm.linear %x, %wq : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+    %k = tfm.linear %x, %wk : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+    // becomes
+    %w = tfm.param "blk.0.attn_q+attn_k.weight"
+        parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight"] : tensor<96x64xf32>
+    %qk = tfm.linear %x, %w : (tensor<?x64xf32>, tensor<96x64xf32>) -> tensor<?x96xf32>
+    %q = tensor.extract_slice %qk[0, 0] [%s, 64] [1, 1]
+    %k = tensor.extract_slice %qk[0, 64] [%s, 32] [1, 1]
+    ```
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // TFM_DIALECT_TFM_TRANSFORMS_PASSES_TD
