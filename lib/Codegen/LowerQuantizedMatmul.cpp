@@ -131,13 +131,7 @@ struct TfmLowerQuantizedMatmulPass
 
     // Activations are quantized once, before the threads start.
     Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
-    Value scratchBytes = arith::MulIOp::create(
-        builder, loc, tokens,
-        c.index(tfm_quantized_activation_row_bytes(inFeatures)));
-    auto scratchType = MemRefType::get({ShapedType::kDynamic}, builder.getI8Type());
-    Value scratch = memref::AllocOp::create(builder, loc, scratchType,
-                                            ValueRange{scratchBytes},
-                                            builder.getI64IntegerAttr(64));
+    Value scratch = op.getScratch();
     Value scratchPointer = c.pointer(c.address(scratch));
     func::CallOp::create(builder, loc, kQuantizeActivations, TypeRange{},
                          ValueRange{c.pointer(c.address(op.getInput())),
@@ -184,7 +178,6 @@ struct TfmLowerQuantizedMatmulPass
                            scf::YieldOp::create(b, taskLoc);
                          });
     }
-    memref::DeallocOp::create(builder, loc, scratch);
     op.erase();
     return success();
   }

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Conversion/Passes.h"
+#include "tfm/Runtime/tfm_kernels.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
@@ -613,8 +614,24 @@ Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
   Value output = memref::AllocOp::create(
       b, loc, MemRefType::get(resultType.getShape(), b.getF32Type()),
       dynamicSizes);
+  // The input quantized to 8-bit blocks, per token.
+  int64_t activationRowBytes = tfm_quantized_activation_row_bytes(
+      inputType.getDimSize(1));
+  int64_t tokens = inputType.getDimSize(0);
+  SmallVector<Value> scratchSizes;
+  if (ShapedType::isDynamic(tokens))
+    scratchSizes.push_back(arith::MulIOp::create(
+        b, loc, dynamicSizes.front(),
+        indexConstant(b, loc, activationRowBytes)));
+  Value scratch = memref::AllocOp::create(
+      b, loc,
+      MemRefType::get({ShapedType::isDynamic(tokens)
+                           ? ShapedType::kDynamic
+                           : tokens * activationRowBytes},
+                      b.getI8Type()),
+      scratchSizes, b.getI64IntegerAttr(64));
   QuantizedMatmulOp::create(b, loc, TypeAttr::get(format), inputBuffer,
-                            weightBuffer, output);
+                            weightBuffer, output, scratch);
   return bufferization::ToTensorOp::create(b, loc, resultType, output,
                                            /*restrict=*/true,
                                            /*writable=*/true);

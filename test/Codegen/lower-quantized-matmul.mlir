@@ -3,18 +3,18 @@
 // RUN: not tfm-opt %s --tfm-lower-quantized-matmul="rows-per-task=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
 // BADROWS: error: rows-per-task must be positive
 
-// The activations are quantized once (rows of 128 bytes for 64 features:
-// 64 int8, 2 scales, 2 sums, padded to 64 bytes), then 96 rows of weight
-// blocks are split into tasks of 32 rows, one microkernel call each.
+// The activations are quantized once into the scratch operand, then 96
+// rows of weight blocks are split into tasks of 32 rows, one microkernel
+// call each.
 // CHECK-LABEL: func.func @q4_0
-// CHECK: %[[TOKENS:.*]] = memref.dim %arg0, %c0
-// CHECK: %[[BYTES:.*]] = arith.muli %[[TOKENS]], %c128
-// CHECK: %[[SCRATCH:.*]] = memref.alloc(%[[BYTES]]) {alignment = 64 : i64} : memref<?xi8>
-// CHECK: call @tfm_quantize_activations(%{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %{{.*}}) : (!llvm.ptr, i64, i64, i64, !llvm.ptr) -> ()
+// CHECK-SAME: %[[SCRATCH:[a-z0-9]+]]: memref<?xi8>)
+// CHECK: %[[ADDRESS:.*]] = memref.extract_aligned_pointer_as_index %[[SCRATCH]]
+// CHECK: %[[POINTER:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr
+// CHECK: call @tfm_quantize_activations(%{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %[[POINTER]]) : (!llvm.ptr, i64, i64, i64, !llvm.ptr) -> ()
 // CHECK: scf.forall (%[[TASK:.*]]) in (3)
 // CHECK:   %[[FIRST:.*]] = arith.muli %[[TASK]], %c32
-// CHECK:   call @tfm_quantized_matmul(%c1_i32, %c0_i64, {{.*}}, %c36_i64, {{.*}}) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64) -> ()
-// CHECK: memref.dealloc %[[SCRATCH]]
+// CHECK:   call @tfm_quantized_matmul(%c1_i32, %c0_i64, %[[POINTER]], {{.*}}, %c36_i64, {{.*}}) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64) -> ()
+// CHECK-NOT: memref.dealloc
 // CHECK-NOT: tfm.quantized_matmul
 // CHECK: func.func private @tfm_quantize_activations(!llvm.ptr, i64, i64, i64, !llvm.ptr)
 // CHECK: func.func private @tfm_quantized_matmul(i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64)
@@ -23,7 +23,7 @@
 // SERIAL-NOT: scf.forall
 // SERIAL: scf.for %{{.*}} = %{{.*}} to %c2{{.*}} step
 // SERIAL: call @tfm_quantized_matmul
-func.func @q4_0(%x: memref<?x64xf32>, %w: memref<96x36xi8>, %y: memref<?x96xf32>) {
-  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y : memref<?x64xf32>, memref<96x36xi8>, memref<?x96xf32>
+func.func @q4_0(%x: memref<?x64xf32>, %w: memref<96x36xi8>, %y: memref<?x96xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<96x36xi8>, memref<?x96xf32>, memref<?xi8>
   return
 }

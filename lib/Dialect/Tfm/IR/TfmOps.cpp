@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Runtime/tfm_kernels.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -431,8 +432,18 @@ LogicalResult QuantizedMatmulOp::verify() {
     return emitOpError() << "input features (" << inFeatures
                          << ") must be a multiple of the " << getFormat()
                          << " block of " << getQuantType().getBlockElements();
-  return sameDim(weight.getDimSize(1), rowBytes,
-                 "weight row bytes do not match the format");
+  if (failed(sameDim(weight.getDimSize(1), rowBytes,
+                     "weight row bytes do not match the format")))
+    return failure();
+  int64_t scratchBytes = getScratch().getType().getDimSize(0);
+  int64_t tokens = input.getDimSize(0);
+  int64_t needed =
+      tokens * int64_t(tfm_quantized_activation_row_bytes(inFeatures));
+  if (!ShapedType::isDynamic(scratchBytes) && !ShapedType::isDynamic(tokens) &&
+      scratchBytes < needed)
+    return emitOpError() << "scratch holds " << scratchBytes
+                         << " bytes, the quantized input needs " << needed;
+  return success();
 }
 
 #include "tfm/Dialect/Tfm/IR/TfmOps.cpp.inc"

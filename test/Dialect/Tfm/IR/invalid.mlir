@@ -584,24 +584,32 @@ func.func @quant_linear_partial_block(%x: tensor<?x96xf32>, %w: tensor<4x96x!tfm
 
 // -----
 
-func.func @quantized_matmul_row_bytes(%x: memref<?x64xf32>, %w: memref<16x40xi8>, %y: memref<?x16xf32>) {
+func.func @quantized_matmul_row_bytes(%x: memref<?x64xf32>, %w: memref<16x40xi8>, %y: memref<?x16xf32>, %s: memref<?xi8>) {
   // expected-error @+1 {{'tfm.quantized_matmul' op weight row bytes do not match the format (40 vs 36)}}
-  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y : memref<?x64xf32>, memref<16x40xi8>, memref<?x16xf32>
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<16x40xi8>, memref<?x16xf32>, memref<?xi8>
   return
 }
 
 // -----
 
-func.func @quantized_matmul_rows(%x: memref<?x64xf32>, %w: memref<16x36xi8>, %y: memref<?x8xf32>) {
+func.func @quantized_matmul_rows(%x: memref<?x64xf32>, %w: memref<16x36xi8>, %y: memref<?x8xf32>, %s: memref<?xi8>) {
   // expected-error @+1 {{'tfm.quantized_matmul' op weight rows and output features differ (16 vs 8)}}
-  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y : memref<?x64xf32>, memref<16x36xi8>, memref<?x8xf32>
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<16x36xi8>, memref<?x8xf32>, memref<?xi8>
   return
 }
 
 // -----
 
-func.func @quantized_matmul_partial_block(%x: memref<?x48xf32>, %w: memref<16x36xi8>, %y: memref<?x16xf32>) {
+func.func @quantized_matmul_partial_block(%x: memref<?x48xf32>, %w: memref<16x36xi8>, %y: memref<?x16xf32>, %s: memref<?xi8>) {
   // expected-error @+1 {{'tfm.quantized_matmul' op input features (48) must be a multiple of the '!tfm.quant<q4_0>' block of 32}}
-  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y : memref<?x48xf32>, memref<16x36xi8>, memref<?x16xf32>
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<?x48xf32>, memref<16x36xi8>, memref<?x16xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+func.func @quantized_matmul_small_scratch(%x: memref<2x64xf32>, %w: memref<16x36xi8>, %y: memref<2x16xf32>, %s: memref<128xi8>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op scratch holds 128 bytes, the quantized input needs 256}}
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<2x64xf32>, memref<16x36xi8>, memref<2x16xf32>, memref<128xi8>
   return
 }

@@ -29,8 +29,8 @@ func.func @formats(%x: tensor<?x256xf32>) -> tensor<?x64xf32> {
 
 // The kernel-level op on buffers: rows of blocks (q4_0: 18 bytes per 32).
 // CHECK-LABEL: func.func @kernel
-func.func @kernel(%x: memref<?x64xf32>, %w: memref<16x36xi8>, %y: memref<?x16xf32>) {
-  // CHECK: tfm.quantized_matmul !tfm.quant<q4_0> %{{.*}}, %{{.*}} -> %{{.*}} : memref<?x64xf32>, memref<16x36xi8>, memref<?x16xf32>
-  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y : memref<?x64xf32>, memref<16x36xi8>, memref<?x16xf32>
+func.func @kernel(%x: memref<?x64xf32>, %w: memref<16x36xi8>, %y: memref<?x16xf32>, %s: memref<?xi8>) {
+  // CHECK: tfm.quantized_matmul !tfm.quant<q4_0> %{{.*}}, %{{.*}} -> %{{.*}} scratch %{{.*}} : memref<?x64xf32>, memref<16x36xi8>, memref<?x16xf32>, memref<?xi8>
+  tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<16x36xi8>, memref<?x16xf32>, memref<?xi8>
   return
 }

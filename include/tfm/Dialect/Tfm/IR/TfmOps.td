@@ -205,20 +205,27 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
     tfm-lower-quantized-matmul turns it into calls of the microkernels of
     tfm/Runtime/tfm_kernels.h, which unpack the blocks in registers.
 
+    `scratch` receives the input rows quantized to 8-bit blocks
+    (`tfm_quantized_activation_row_bytes(in)` bytes per row); it is an
+    operand, not allocated by the kernel, so memory planning sees it like
+    every other buffer.
+
     ```mlir
-    tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y
-        : memref<?x64xf32>, memref<128x36xi8>, memref<?x128xf32>
+    tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s
+        : memref<?x64xf32>, memref<128x36xi8>, memref<?x128xf32>, memref<?xi8>
     ```
   }];
   let arguments = (ins
     TypeAttrOf<Tfm_QuantElement>:$format,
     Arg<MemRefRankOf<[F32], [2]>, "activations", [MemRead]>:$input,
     Arg<MemRefRankOf<[I8], [2]>, "quantized weight rows", [MemRead]>:$weight,
-    Arg<MemRefRankOf<[F32], [2]>, "result", [MemWrite]>:$output
+    Arg<MemRefRankOf<[F32], [2]>, "result", [MemWrite]>:$output,
+    Arg<MemRefRankOf<[I8], [1]>, "quantized activations",
+        [MemRead, MemWrite]>:$scratch
   );
   let assemblyFormat = [{
-    $format $input `,` $weight `->` $output attr-dict `:`
-    type($input) `,` type($weight) `,` type($output)
+    $format $input `,` $weight `->` $output `scratch` $scratch attr-dict `:`
+    type($input) `,` type($weight) `,` type($output) `,` type($scratch)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
