@@ -95,6 +95,10 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  // Fixed-size buffers live in one stack arena; what is left (sizes known
+  // only at run time) is freed by the deallocation pipeline.
+  if (options.planStaticArena)
+    pm.addNestedPass<func::FuncOp>(createTfmPlanStaticArena());
   bufferization::buildBufferDeallocationPipeline(pm);
 
   // 5. Quantized linear layers call the microkernels, one call per task

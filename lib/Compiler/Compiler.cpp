@@ -254,11 +254,11 @@ llvm::Error checkStorageOptions(const CompileOptions &options) {
       options.kvType != "q8")
     return llvm::createStringError("unknown KV-cache type '" + options.kvType +
                                    "' (f32, f16 or q8)");
-  for (const std::string &fusion : options.disabledFusions)
-    if (fusion != "all" && !llvm::is_contained(kFusionNames, fusion))
+  for (const std::string &name : options.disabledOptimizations)
+    if (name != "all" && !llvm::is_contained(kOptimizationNames, name))
       return llvm::createStringError(
-          "unknown fusion '" + fusion + "' (all, " +
-          llvm::join(ArrayRef(kFusionNames), ", ") + ")");
+          "unknown optimization '" + name + "' (all, " +
+          llvm::join(ArrayRef(kOptimizationNames), ", ") + ")");
   return llvm::Error::success();
 }
 
@@ -322,11 +322,12 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.targetCpu = options.targetCpu;
   pipelineOptions.threads = options.threads;
   pipelineOptions.threadRuntime = options.threadRuntime;
-  auto enabled = [&](llvm::StringRef fusion) {
-    return !llvm::is_contained(options.disabledFusions, fusion) &&
-           !llvm::is_contained(options.disabledFusions, "all");
+  auto enabled = [&](llvm::StringRef name) {
+    return !llvm::is_contained(options.disabledOptimizations, name) &&
+           !llvm::is_contained(options.disabledOptimizations, "all");
   };
-  pipelineOptions.fuseSiblingLinears = enabled("sibling-linears");
+  pipelineOptions.fuseSiblingLinears = enabled("fuse-sibling-linears");
+  pipelineOptions.planStaticArena = enabled("plan-static-arena");
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return llvm::createStringError(model.path +

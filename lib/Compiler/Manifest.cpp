@@ -82,8 +82,8 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
           json.value(entry);
       });
       json.attribute("kv_cache_type", options.kvType);
-      json.attributeArray("disabled_fusions", [&] {
-        for (const std::string &fusion : options.disabledFusions)
+      json.attributeArray("disabled_optimizations", [&] {
+        for (const std::string &fusion : options.disabledOptimizations)
           json.value(fusion);
       });
     });

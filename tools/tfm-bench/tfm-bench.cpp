@@ -57,11 +57,11 @@ cl::opt<ThreadRuntime> threadRuntime(
                           "MLIR's async runtime thread pool")),
     cl::cat(category));
 
-cl::list<std::string> disabledFusions(
-    "disable-fusion",
-    cl::desc("Leave out fusions of tfm-cpu-pipeline (comma separated): "
-             "sibling-linears, or all"),
-    cl::CommaSeparated, cl::value_desc("fusion"), cl::cat(category));
+cl::list<std::string> disabledOptimizations(
+    "disable",
+    cl::desc("Leave out optimizations of tfm-cpu-pipeline (comma "
+             "separated): fuse-sibling-linears, plan-static-arena, or all"),
+    cl::CommaSeparated, cl::value_desc("name"), cl::cat(category));
 cl::opt<std::string> kvType(
     "kv-type",
     cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
@@ -275,7 +275,7 @@ int main(int argc, char **argv) {
   options.threadRuntime = threadRuntime;
   options.weightFormat = quant;
   options.kvType = kvType;
-  options.disabledFusions.assign(disabledFusions.begin(), disabledFusions.end());
+  options.disabledOptimizations.assign(disabledOptimizations.begin(), disabledOptimizations.end());
   options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), options);

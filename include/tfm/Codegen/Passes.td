@@ -90,4 +90,37 @@ def TfmLowerVectorOps : Pass<"tfm-lower-vector-ops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+def TfmPlanStaticArena : Pass<"tfm-plan-static-arena", "::mlir::func::FuncOp"> {
+  let summary = "Place fixed-size intermediate buffers in one stack arena";
+  let description = [{
+    Runs on bufferized functions. Every `memref.alloc` in the function body
+    with a static shape, whose views do not escape the function, gets a
+    live range (from the allocation to the last op of the body that uses
+    it or a view of it; raw pointers taken from it live as long as the
+    values computed from them). Buffers are packed first-fit into one arena
+    so that buffers live at the same time never share bytes, and each
+    allocation becomes a `memref.view` of a single `memref.alloca` of the
+    arena's size, made at the function's entry: a decode step of a layer,
+    whose shapes are all static but the attention over the cache so far,
+    does no heap allocation for them. Deallocations of planned buffers are
+    removed.
+
+    ```mlir
+    %a = memref.alloc() : memref<1x1024xf32>   // live in ops 1..3
+    %b = memref.alloc() : memref<1x2816xf32>   // live in ops 4..6
+    // becomes
+    %arena = memref.alloca() {alignment = 64} : memref<11264xi8>
+    %a = memref.view %arena[%c0][] : memref<11264xi8> to memref<1x1024xf32>
+    %b = memref.view %arena[%c0][] : memref<11264xi8> to memref<1x2816xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"4194304",
+           "Largest arena placed on the stack; above it, buffers stay "
+           "heap allocations">
+  ];
+}
+
 #endif // TFM_CODEGEN_PASSES_TD

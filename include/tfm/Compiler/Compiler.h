@@ -25,9 +25,10 @@ inline constexpr const char *kWeightsFileName = "weights.bin";
 inline constexpr const char *kTokenizerFileName = "tokenizer.bin";
 inline constexpr const char *kManifestFileName = "manifest.json";
 
-/// The fusions `CompileOptions::disabledFusions` can name; each is a
-/// `tfm-cpu-pipeline` option (`fuse-<name>`).
-inline constexpr const char *kFusionNames[] = {"sibling-linears"};
+/// The optimizations `CompileOptions::disabledOptimizations` can name: the
+/// boolean options of `tfm-cpu-pipeline` of the same names.
+inline constexpr const char *kOptimizationNames[] = {"fuse-sibling-linears",
+                                                     "plan-static-arena"};
 
 struct CompileOptions {
   std::string outputDirectory;
@@ -46,9 +47,9 @@ struct CompileOptions {
   /// Element type of the KV cache: f32, f16 or q8 (int8 with an f32 scale
   /// per token and head).
   std::string kvType = "f32";
-  /// Fusions of tfm-cpu-pipeline to leave out (names in kFusionNames, or
+  /// Fusions of tfm-cpu-pipeline to leave out (names in kOptimizationNames, or
   /// "all"), to measure what each brings.
-  std::vector<std::string> disabledFusions;
+  std::vector<std::string> disabledOptimizations;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
 };
