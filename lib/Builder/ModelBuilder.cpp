@@ -102,7 +102,7 @@ public:
     Value bias =
         withBias ? vector((prefix + ".bias").str(), outFeatures) : Value();
     return LinearOp::create(b, rowsType(input, outFeatures), input, weight,
-                            bias);
+                            bias, /*residual=*/Value());
   }
 
   Value logits(Value hidden) {

@@ -107,7 +107,7 @@ struct TfmLowerQuantizedMatmulPass
     declareKernel(module, kQuantizedMatmul,
                   FunctionType::get(context,
                                     {i32, i64, ptr, i64, i64, ptr, i64, i64,
-                                     ptr, i64},
+                                     ptr, i64, i32},
                                     {}));
   }
 
@@ -160,7 +160,7 @@ struct TfmLowerQuantizedMatmulPass
           ValueRange{t.i32(static_cast<int64_t>(format.getFormat())),
                      t.i64(format.getGroup()), scratchPointer, t.i64(tokens),
                      t.i64(inFeatures), weights, t.i64(rowBytes), t.i64(rows),
-                     outputs, outputStride});
+                     outputs, outputStride, t.i32(op.getAccumulate())});
     };
     if (threads) {
       scf::ForallOp::create(

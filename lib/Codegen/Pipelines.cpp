@@ -14,6 +14,7 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/AsyncToLLVM/AsyncToLLVM.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
@@ -68,6 +69,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   // 1. Graph rewrites on tfm.
   GraphPipelineOptions graph;
   graph.fuseSiblingLinears = options.fuseSiblingLinears;
+  graph.fuseResidualAdds = options.fuseResidualAdds;
   buildTfmGraphPipeline(pm, graph);
 
   // 2. One function for the layers, so what follows compiles one layer.
@@ -100,6 +102,9 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   if (options.planStaticArena)
     pm.addNestedPass<func::FuncOp>(createTfmPlanStaticArena());
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Buffers a function returns but does not own (a residual accumulated in
+  // place into an argument) are cloned: clones become alloc + copy.
+  pm.addPass(createConvertBufferizationToMemRefPass());
 
   // 5. Quantized linear layers call the microkernels, one call per task
   //    of rows; tiling for threads and vectors, vectorization, vector

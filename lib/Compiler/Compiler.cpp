@@ -327,6 +327,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
            !llvm::is_contained(options.disabledOptimizations, "all");
   };
   pipelineOptions.fuseSiblingLinears = enabled("fuse-sibling-linears");
+  pipelineOptions.fuseResidualAdds = enabled("fuse-residual-adds");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))

@@ -507,17 +507,19 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
   }
 };
 
-/// `input [S, K] x weight^T` where the weight is `[N, K]` row-major or packed
-/// `[N / P, K, P]`; returns `[S, N]`.
+/// `input [S, K] x weight^T (+ residual)` where the weight is `[N, K]`
+/// row-major or packed `[N / P, K, P]`; returns `[S, N]`. The products
+/// accumulate onto `residual` when there is one, else onto zeros.
 Value buildMatmul(OpBuilder &b, Location loc, Value input, Value weight,
-                  int64_t outFeatures) {
+                  int64_t outFeatures, Value residual = {}) {
   MLIRContext *context = b.getContext();
   OpFoldResult seq = dimOf(b, loc, input, 0);
   auto weightType = cast<RankedTensorType>(weight.getType());
   if (weightType.getRank() == 2) {
     // out[s, n] += x[s, k] * w[n, k]   (dims s n k)
     Value init =
-        filledTensor(b, loc, {seq, b.getIndexAttr(outFeatures)}, 0.0);
+        residual ? residual
+                 : filledTensor(b, loc, {seq, b.getIndexAttr(outFeatures)}, 0.0);
     return buildGeneric(
                b, loc, "matmul", ValueRange{input, weight}, init,
                {selectDims(context, 3, {0, 2}), selectDims(context, 3, {1, 2}),
@@ -533,8 +535,11 @@ Value buildMatmul(OpBuilder &b, Location loc, Value input, Value weight,
   // out[s, nb, p] += x[s, k] * w[nb, k, p]   (dims s nb k p)
   int64_t panels = weightType.getDimSize(0);
   int64_t panel = weightType.getDimSize(2);
-  Value init = filledTensor(
-      b, loc, {seq, b.getIndexAttr(panels), b.getIndexAttr(panel)}, 0.0);
+  Value init =
+      residual ? splitLastDim(b, loc, residual, {panels, panel})
+               : filledTensor(b, loc,
+                              {seq, b.getIndexAttr(panels), b.getIndexAttr(panel)},
+                              0.0);
   Value packed =
       buildGeneric(
           b, loc, "matmul_panels", ValueRange{input, weight}, init,
@@ -595,7 +600,7 @@ MemRefType rowContiguousBufferType(RankedTensorType type) {
 /// to tensors through a fresh buffer.
 Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
                            Value weight, QuantType format,
-                           int64_t outFeatures) {
+                           int64_t outFeatures, Value residual = {}) {
   auto inputType = cast<RankedTensorType>(input.getType());
   auto weightType = cast<RankedTensorType>(weight.getType());
   auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
@@ -630,8 +635,14 @@ Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
                            : tokens * activationRowBytes},
                       b.getI8Type()),
       scratchSizes, b.getI64IntegerAttr(64));
-  QuantizedMatmulOp::create(b, loc, TypeAttr::get(format), inputBuffer,
-                            weightBuffer, output, scratch);
+  // A residual is copied into the output, the kernel adds the products.
+  if (residual)
+    memref::CopyOp::create(
+        b, loc,
+        readBuffer(residual, cast<RankedTensorType>(residual.getType())),
+        output);
+  QuantizedMatmulOp::create(b, loc, format, inputBuffer, weightBuffer, output,
+                            scratch, /*accumulate=*/residual != nullptr);
   return bufferization::ToTensorOp::create(b, loc, resultType, output,
                                            /*restrict=*/true,
                                            /*writable=*/true);
@@ -649,14 +660,30 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
     Location loc = op.getLoc();
     int64_t outFeatures =
         cast<RankedTensorType>(op.getType()).getShape().back();
+    Value residual;
+    if constexpr (std::is_same_v<OpTy, LinearOp>)
+      residual = adaptor.getResidual();
     Value result;
     if (QuantType format = quantTypeOf(op.getWeight())) {
       result = buildQuantizedMatmul(rewriter, loc, adaptor.getInput(),
-                                    adaptor.getWeight(), format, outFeatures);
+                                    adaptor.getWeight(), format, outFeatures,
+                                    residual);
     } else {
       Value weight = weightOperand(rewriter, adaptor.getWeight(), panel);
-      result =
-          buildMatmul(rewriter, loc, adaptor.getInput(), weight, outFeatures);
+      // Panels accumulate onto the residual when it splits into whole
+      // panels; otherwise it is added after the padded columns are cut.
+      bool intoPanels = cast<RankedTensorType>(weight.getType()).getRank() == 2 ||
+                        outFeatures % panel == 0;
+      result = buildMatmul(rewriter, loc, adaptor.getInput(), weight,
+                           outFeatures, intoPanels ? residual : Value());
+      if (residual && !intoPanels)
+        result = buildElementwise(
+            rewriter, loc, result, ValueRange{result, residual},
+            {rewriter.getMultiDimIdentityMap(2),
+             rewriter.getMultiDimIdentityMap(2)},
+            [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+              return arith::AddFOp::create(nb, nl, x[0], x[1]);
+            });
     }
     if constexpr (std::is_same_v<OpTy, LinearOp>) {
       if (Value bias = adaptor.getBias()) {

@@ -13,11 +13,11 @@
 // CHECK: call @tfm_quantize_activations(%{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %[[POINTER]]) : (!llvm.ptr, i64, i64, i64, !llvm.ptr) -> ()
 // CHECK: scf.forall (%[[TASK:.*]]) in (3)
 // CHECK:   %[[FIRST:.*]] = arith.muli %[[TASK]], %c32
-// CHECK:   call @tfm_quantized_matmul(%c1_i32, %c0_i64, %[[POINTER]], {{.*}}, %c36_i64, {{.*}}) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64) -> ()
+// CHECK:   call @tfm_quantized_matmul(%c1_i32, %c0_i64, %[[POINTER]], {{.*}}, %c36_i64, {{.*}}) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32) -> ()
 // CHECK-NOT: memref.dealloc
 // CHECK-NOT: tfm.quantized_matmul
 // CHECK: func.func private @tfm_quantize_activations(!llvm.ptr, i64, i64, i64, !llvm.ptr)
-// CHECK: func.func private @tfm_quantized_matmul(i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64)
+// CHECK: func.func private @tfm_quantized_matmul(i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32)
 
 // SERIAL-LABEL: func.func @q4_0
 // SERIAL-NOT: scf.forall

@@ -50,6 +50,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Stack linears that share their input "
                      "(tfm-fuse-sibling-linears)"),
       llvm::cl::init(true)};
+  Option<bool> fuseResidualAdds{
+      *this, "fuse-residual-adds",
+      llvm::cl::desc("Make residual adds linear-layer epilogues "
+                     "(tfm-fuse-residual-adds)"),
+      llvm::cl::init(true)};
   Option<bool> planStaticArena{
       *this, "plan-static-arena",
       llvm::cl::desc("Place fixed-size intermediate buffers in one stack "

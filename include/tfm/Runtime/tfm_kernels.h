@@ -60,14 +60,15 @@ void tfm_quantize_activations(const float *x, int64_t tokens,
                               int64_t in_features, int64_t x_stride,
                               void *out);
 
-/* out[t * OUT_STRIDE + r] = sum_k x[t, k] * W[r, k] for r < ROWS, t < TOKENS:
- * ACTIVATIONS from tfm_quantize_activations, W rows of WEIGHT_ROW_BYTES
- * bytes in FORMAT starting at WEIGHTS. */
+/* out[t * OUT_STRIDE + r] = sum_k x[t, k] * W[r, k] for r < ROWS, t < TOKENS
+ * (with ACCUMULATE nonzero: out[...] += the sum, a residual add fused into
+ * the matmul): ACTIVATIONS from tfm_quantize_activations, W rows of
+ * WEIGHT_ROW_BYTES bytes in FORMAT starting at WEIGHTS. */
 void tfm_quantized_matmul(int32_t format, int64_t group,
                           const void *activations, int64_t tokens,
                           int64_t in_features, const void *weights,
                           int64_t weight_row_bytes, int64_t rows, float *out,
-                          int64_t out_stride);
+                          int64_t out_stride, int32_t accumulate);
 
 /* Name of the variant tfm_quantized_matmul runs ("avx512_vnni", "avx2",
  * "generic"). */

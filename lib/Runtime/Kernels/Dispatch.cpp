@@ -159,7 +159,7 @@ void tfm_quantized_matmul(int32_t format, int64_t group,
                           const void *activations, int64_t tokens,
                           int64_t inFeatures, const void *weights,
                           int64_t weightRowBytes, int64_t rows, float *out,
-                          int64_t outStride) {
+                          int64_t outStride, int32_t accumulate) {
   QuantizedMatmulArgs args{format,
                            group,
                            activations,
@@ -170,7 +170,8 @@ void tfm_quantized_matmul(int32_t format, int64_t group,
                            weightRowBytes,
                            rows,
                            out,
-                           outStride};
+                           outStride,
+                           accumulate != 0};
   variant()->quantizedMatmul(args);
 }
 

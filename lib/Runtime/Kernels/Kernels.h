@@ -21,6 +21,8 @@ struct QuantizedMatmulArgs {
   int64_t rows;
   float *out;
   int64_t outStride;
+  /// Add the products to `out` (a residual) instead of overwriting it.
+  bool accumulate;
 };
 
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);

@@ -240,26 +240,19 @@ void dotRows(const QuantizedMatmulArgs &args, const uint8_t *rows,
 /// decoded once per token from L1.
 template <typename DotI8, int Format>
 void quantizedMatmul(const QuantizedMatmulArgs &args) {
-  constexpr int kRows = 1;
-  int64_t r = 0;
-  float results[kRows];
-  for (; r + kRows <= args.rows; r += kRows) {
-    const uint8_t *rows = args.weights + r * args.rowBytes;
+  for (int64_t r = 0; r < args.rows; ++r) {
+    const uint8_t *row = args.weights + r * args.rowBytes;
     for (int64_t t = 0; t < args.tokens; ++t) {
-      dotRows<DotI8, Format, kRows>(
-          args, rows, activationRow(args.activations, t, args.inFeatures,
-                        args.activationRowBytes),
-          results);
-      for (int i = 0; i < kRows; ++i)
-        args.out[t * args.outStride + r + i] = results[i];
+      float sum;
+      dotRows<DotI8, Format, 1>(args, row,
+                                activationRow(args.activations, t,
+                                              args.inFeatures,
+                                              args.activationRowBytes),
+                                &sum);
+      float &out = args.out[t * args.outStride + r];
+      out = args.accumulate ? out + sum : sum;
     }
   }
-  for (; r < args.rows; ++r)
-    for (int64_t t = 0; t < args.tokens; ++t)
-      dotRows<DotI8, Format, 1>(args, args.weights + r * args.rowBytes,
-                                activationRow(args.activations, t, args.inFeatures,
-                        args.activationRowBytes),
-                                &args.out[t * args.outStride + r]);
 }
 
 template <typename DotI8>

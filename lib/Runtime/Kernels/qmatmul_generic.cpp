@@ -36,9 +36,12 @@ float dotRow(const QuantizedMatmulArgs &args, const uint8_t *row,
 void tfm::kernels::quantizedMatmulGeneric(const QuantizedMatmulArgs &args) {
   for (int64_t r = 0; r < args.rows; ++r) {
     const uint8_t *row = args.weights + r * args.rowBytes;
-    for (int64_t t = 0; t < args.tokens; ++t)
-      args.out[t * args.outStride + r] =
-          dotRow(args, row, activationRow(args.activations, t, args.inFeatures,
-                        args.activationRowBytes));
+    for (int64_t t = 0; t < args.tokens; ++t) {
+      float sum = dotRow(args, row,
+                         activationRow(args.activations, t, args.inFeatures,
+                                       args.activationRowBytes));
+      float &out = args.out[t * args.outStride + r];
+      out = args.accumulate ? out + sum : sum;
+    }
   }
 }

@@ -38,3 +38,20 @@ func.func private @layer(%x: tensor<1x256xf32>, %w: tensor<8x256x!tfm.quant<q6_k
   %y = tfm.linear %x, %w : (tensor<1x256xf32>, tensor<8x256x!tfm.quant<q6_k>>) -> tensor<1x8xf32>
   return %y : tensor<1x8xf32>
 }
+
+// -----
+
+// A residual epilogue: the residual is copied into the output buffer and
+// the kernel accumulates onto it.
+// CHECK-LABEL: func.func @linear_residual_q8_0
+// CHECK-SAME: (%[[X:.*]]: tensor<1x64xf32>, %[[H:.*]]: tensor<1x96xf32>)
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<1x96xf32>
+// CHECK: %[[SCRATCH:.*]] = memref.alloc() {alignment = 64 : i64} : memref<128xi8>
+// CHECK: %[[HB:.*]] = bufferization.to_buffer %[[H]] read_only
+// CHECK: memref.copy %[[HB]], %[[OUT]]
+// CHECK: tfm.quantized_matmul !tfm.quant<q8_0> %{{.*}}, %{{.*}} -> accumulate %[[OUT]] scratch %[[SCRATCH]]
+func.func @linear_residual_q8_0(%x: tensor<1x64xf32>, %h: tensor<1x96xf32>) -> tensor<1x96xf32> {
+  %w = tfm.param "w" : tensor<96x64x!tfm.quant<q8_0>>
+  %y = tfm.linear %x, %w residual %h : (tensor<1x64xf32>, tensor<96x64x!tfm.quant<q8_0>>, tensor<1x96xf32>) -> tensor<1x96xf32>
+  return %y : tensor<1x96xf32>
+}

@@ -107,3 +107,24 @@ func.func private @two_layers_layer(%x: tensor<1x8xf32>, %c: !cache, %pos: index
   %a = tfm.kv_cache.attention %x, %c1[%layer] at %pos {num_heads = 2 : i64, scale = 0.5 : f64} : tensor<1x8xf32>, !cache -> tensor<1x8xf32>
   return %c1, %a : !cache, tensor<1x8xf32>
 }
+
+// -----
+
+// A residual epilogue is the matmul's initial value: the products
+// accumulate onto it (split into panels), no separate add.
+// CHECK-LABEL: func.func @linear_residual
+// CHECK-SAME: (%[[X:.*]]: tensor<1x32xf32>, %[[H:.*]]: tensor<1x32xf32>)
+// CHECK: %[[INIT:.*]] = tensor.expand_shape %[[H]] {{\[\[}}0], [1, 2]] output_shape [1, 2, 16]
+// CHECK: linalg.generic
+// CHECK-SAME: outs(%[[INIT]] : tensor<1x2x16xf32>)
+// CHECK-SAME: tfm.kernel = "matmul_panels"
+// CHECK-NOT: linalg.generic
+// ROWMAJOR-LABEL: func.func @linear_residual
+// ROWMAJOR-SAME: %[[H:[a-z0-9]+]]: tensor<1x32xf32>)
+// ROWMAJOR: linalg.generic
+// ROWMAJOR-SAME: outs(%[[H]] : tensor<1x32xf32>)
+func.func @linear_residual(%x: tensor<1x32xf32>, %h: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %w = tfm.param "w" : tensor<32x32xf32>
+  %y = tfm.linear %x, %w residual %h : (tensor<1x32xf32>, tensor<32x32xf32>, tensor<1x32xf32>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}

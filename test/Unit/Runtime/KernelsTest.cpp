@@ -52,13 +52,18 @@ struct Problem {
     tfm_quantize_activations(x.data(), tokens, in, in + 5, activations.data());
   }
 
-  /// out[t * stride + r] via `kernel`; the gaps keep a sentinel.
-  std::vector<float> run(void (*kernel)(const QuantizedMatmulArgs &)) const {
+  /// out[t * stride + r] via `kernel`; the gaps keep a sentinel. With
+  /// `accumulate`, the products are added to a residual of -99 + index.
+  std::vector<float> run(void (*kernel)(const QuantizedMatmulArgs &),
+                         bool accumulate = false) const {
     int64_t stride = rows + 2;
     std::vector<float> out(tokens * stride, -99.0f);
+    if (accumulate)
+      for (size_t i = 0; i < out.size(); ++i)
+        out[i] += float(i);
     kernel({scheme.format, scheme.group, activations.data(), tokens, in,
             tfm_quantized_activation_row_bytes(in), weights.data(), rowBytes,
-            rows, out.data(), stride});
+            rows, out.data(), stride, accumulate});
     return out;
   }
 
@@ -86,13 +91,31 @@ TEST_P(KernelsTest, GenericMatchesDequantizedReference) {
   }
 }
 
+TEST_P(KernelsTest, GenericAccumulatesIntoResidual) {
+  Problem problem(*parseQuantScheme(GetParam()));
+  std::vector<float> plain = problem.run(quantizedMatmulGeneric);
+  std::vector<float> added = problem.run(quantizedMatmulGeneric, true);
+  int64_t stride = problem.rows + 2;
+  for (int64_t t = 0; t < problem.tokens; ++t) {
+    for (int64_t r = 0; r < problem.rows; ++r) {
+      int64_t i = t * stride + r;
+      EXPECT_FLOAT_EQ(added[i], plain[i] + (-99.0f + float(i))) << "element " << i;
+    }
+    int64_t gap = t * stride + problem.rows;
+    EXPECT_EQ(added[gap], -99.0f + float(gap));
+  }
+}
+
 void expectSameAsGeneric(const Problem &problem,
                          void (*kernel)(const QuantizedMatmulArgs &)) {
-  std::vector<float> expected = problem.run(quantizedMatmulGeneric);
-  std::vector<float> actual = problem.run(kernel);
-  for (size_t i = 0; i < expected.size(); ++i)
-    EXPECT_NEAR(actual[i], expected[i], 1e-3f * (1.0f + std::fabs(expected[i])))
-        << "element " << i;
+  for (bool accumulate : {false, true}) {
+    std::vector<float> expected = problem.run(quantizedMatmulGeneric, accumulate);
+    std::vector<float> actual = problem.run(kernel, accumulate);
+    for (size_t i = 0; i < expected.size(); ++i)
+      EXPECT_NEAR(actual[i], expected[i],
+                  1e-3f * (1.0f + std::fabs(expected[i])))
+          << "element " << i << (accumulate ? " (accumulating)" : "");
+  }
 }
 
 TEST_P(KernelsTest, Avx2MatchesGeneric) {

@@ -264,6 +264,10 @@ static LogicalResult verifyMatmulShapes(Operation *op, Value input,
 LogicalResult LinearOp::verify() {
   if (failed(verifyMatmulShapes(*this, getInput(), getWeight(), getResult())))
     return failure();
+  if (getResidual() && getResidual().getType() != getResult().getType())
+    return emitOpError() << "residual type " << getResidual().getType()
+                         << " differs from the result type "
+                         << getResult().getType();
   if (!getBias())
     return success();
   if (failed(verifyRank(*this, "bias", getBias(), 1)))

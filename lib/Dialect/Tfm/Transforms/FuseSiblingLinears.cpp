@@ -29,9 +29,10 @@ using namespace mlir::tfm;
 namespace {
 
 /// The weight of `linear` if it can be stacked with others: a plain named
-/// matrix, no bias (stacking biases would need a stacked bias param too).
+/// matrix, no bias (stacking biases would need a stacked bias param too)
+/// and no residual epilogue.
 ParamOp stackableWeight(LinearOp linear) {
-  if (linear.getBias())
+  if (linear.getBias() || linear.getResidual())
     return {};
   auto param = linear.getWeight().getDefiningOp<ParamOp>();
   if (!param || param.getParts() || param.getType().getRank() != 2)
@@ -113,7 +114,8 @@ void fuseSiblings(ArrayRef<LinearOp> linears) {
   auto fusedType = RankedTensorType::get({resultType.getDimSize(0), rows},
                                          resultType.getElementType());
   auto fused = LinearOp::create(b, loc, fusedType, first.getInput(),
-                                stacked.getResult(), Value());
+                                stacked.getResult(), /*bias=*/Value(),
+                                /*residual=*/Value());
 
   OpFoldResult seq = tensor::getMixedSize(b, loc, fused.getResult(), 0);
   int64_t column = 0;

@@ -42,7 +42,14 @@ bool hasOneRow(Value value) {
 /// the other operands (weights) are used whole. Empty if `op` is not
 /// row-wise.
 SmallVector<unsigned> rowAlignedOperands(Operation *op) {
-  if (isa<RMSNormOp, LayerNormOp, LinearOp, LogitsOp, ActivationOp>(op))
+  if (auto linear = dyn_cast<LinearOp>(op)) {
+    if (OpOperand *residual = linear.getResidualMutable().empty()
+                                  ? nullptr
+                                  : &linear.getResidualMutable()[0])
+      return {0, residual->getOperandNumber()};
+    return {0};
+  }
+  if (isa<RMSNormOp, LayerNormOp, LogitsOp, ActivationOp>(op))
     return {0};
   if (isa<AddOp, GatedActivationOp>(op))
     return {0, 1};

@@ -16,6 +16,8 @@ void tfm::buildTfmGraphPipeline(OpPassManager &pm,
   // Fusions, after the clean-ups: CSE merges the inputs they look for.
   if (options.fuseSiblingLinears)
     pm.addPass(createTfmFuseSiblingLinears());
+  if (options.fuseResidualAdds)
+    pm.addPass(createTfmFuseResidualAdds());
 }
 
 void tfm::registerTfmPassesAndPipelines() {
@@ -23,7 +25,7 @@ void tfm::registerTfmPassesAndPipelines() {
   PassPipelineRegistration<GraphPipelineOptions>(
       "tfm-graph-pipeline",
       "Graph-level tfm rewrites: tfm-last-token-logits, canonicalize, cse, "
-      "tfm-fuse-sibling-linears",
+      "tfm-fuse-sibling-linears, tfm-fuse-residual-adds",
       [](OpPassManager &pm, const GraphPipelineOptions &options) {
         buildTfmGraphPipeline(pm, options);
       });

@@ -613,3 +613,11 @@ func.func @quantized_matmul_small_scratch(%x: memref<2x64xf32>, %w: memref<16x36
   tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<2x64xf32>, memref<16x36xi8>, memref<2x16xf32>, memref<128xi8>
   return
 }
+
+// -----
+
+func.func @linear_residual_type(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>, %r: tensor<1x64xf32>) {
+  // expected-error @+1 {{'tfm.linear' op residual type 'tensor<1x64xf32>' differs from the result type 'tensor<1x32xf32>'}}
+  %y = tfm.linear %x, %w residual %r : (tensor<1x64xf32>, tensor<32x64xf32>, tensor<1x64xf32>) -> tensor<1x32xf32>
+  return
+}

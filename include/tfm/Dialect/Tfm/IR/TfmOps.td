@@ -161,18 +161,27 @@ def Tfm_LayerNormOp : Tfm_Op<"layer_norm", [Pure,
 // Linear layers and logits
 //===----------------------------------------------------------------------===//
 
-def Tfm_LinearOp : Tfm_Op<"linear", [Pure]> {
+def Tfm_LinearOp : Tfm_Op<"linear", [Pure, AttrSizedOperandSegments]> {
   let summary = "Fully connected layer";
   let description = [{
-    `result = input * weight^T + bias` for `input [seq, in]`,
-    `weight [out, in]` and the optional `bias [out]`; the result is
-    `[seq, out]` with the element type of `input`.
+    `result = input * weight^T + bias + residual` for `input [seq, in]`,
+    `weight [out, in]`, the optional `bias [out]` and the optional
+    `residual [seq, out]`; the result is `[seq, out]` with the element type
+    of `input`. A residual is the epilogue tfm-fuse-residual-adds moves into
+    the layer: the products are accumulated onto it instead of onto zeros.
+
+    ```mlir
+    %h2 = tfm.linear %attn, %wo residual %h
+        : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+    ```
   }];
   let arguments = (ins Tfm_FloatTensor:$input, Tfm_MatmulWeightTensor:$weight,
-                       Optional<Tfm_FloatTensor>:$bias);
+                       Optional<Tfm_FloatTensor>:$bias,
+                       Optional<Tfm_FloatTensor>:$residual);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -205,6 +214,7 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
     tfm-lower-quantized-matmul turns it into calls of the microkernels of
     tfm/Runtime/tfm_kernels.h, which unpack the blocks in registers.
 
+    With `accumulate`, `output` holds a residual the products are added to.
     `scratch` receives the input rows quantized to 8-bit blocks
     (`tfm_quantized_activation_row_bytes(in)` bytes per row); it is an
     operand, not allocated by the kernel, so memory planning sees it like
@@ -219,12 +229,15 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
     TypeAttrOf<Tfm_QuantElement>:$format,
     Arg<MemRefRankOf<[F32], [2]>, "activations", [MemRead]>:$input,
     Arg<MemRefRankOf<[I8], [2]>, "quantized weight rows", [MemRead]>:$weight,
-    Arg<MemRefRankOf<[F32], [2]>, "result", [MemWrite]>:$output,
+    Arg<MemRefRankOf<[F32], [2]>, "result (read too with accumulate)",
+        [MemRead, MemWrite]>:$output,
     Arg<MemRefRankOf<[I8], [1]>, "quantized activations",
-        [MemRead, MemWrite]>:$scratch
+        [MemRead, MemWrite]>:$scratch,
+    UnitAttr:$accumulate
   );
   let assemblyFormat = [{
-    $format $input `,` $weight `->` $output `scratch` $scratch attr-dict `:`
+    $format $input `,` $weight `->` (`accumulate` $accumulate^)? $output
+    `scratch` $scratch attr-dict `:`
     type($input) `,` type($weight) `,` type($output) `,` type($scratch)
   }];
   let hasVerifier = 1;

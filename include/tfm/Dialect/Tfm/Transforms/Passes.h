@@ -25,6 +25,11 @@ struct GraphPipelineOptions
       llvm::cl::desc("Stack linears that share their input "
                      "(tfm-fuse-sibling-linears)"),
       llvm::cl::init(true)};
+  Option<bool> fuseResidualAdds{
+      *this, "fuse-residual-adds",
+      llvm::cl::desc("Make residual adds linear-layer epilogues "
+                     "(tfm-fuse-residual-adds)"),
+      llvm::cl::init(true)};
 };
 
 /// Adds the graph-level pipeline `tfm-graph-pipeline`: clean-ups and

@@ -135,4 +135,25 @@ def TfmFuseSiblingLinears : Pass<"tfm-fuse-sibling-linears", "::mlir::ModuleOp">
                            "::mlir::tensor::TensorDialect"];
 }
 
+def TfmFuseResidualAdds : Pass<"tfm-fuse-residual-adds", "::mlir::ModuleOp"> {
+  let summary = "Make residual adds the epilogue of the producing linear layer";
+  let description = [{
+    `tfm.add` of a linear layer's result (its only use) and another value of
+    the same type becomes that linear layer with the value as its
+    `residual`: the lowering accumulates the products onto the residual (the
+    f32 kernels start from it instead of from zeros; the quantized
+    microkernels add to their output), so the add costs no pass over memory
+    and no parallel loop of its own.
+
+    ```mlir
+    %o = tfm.linear %a, %wo : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+    %h2 = tfm.add %h, %o : tensor<?x64xf32>
+    // becomes
+    %h2 = tfm.linear %a, %wo residual %h
+        : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect"];
+}
+
 #endif // TFM_DIALECT_TFM_TRANSFORMS_PASSES_TD
