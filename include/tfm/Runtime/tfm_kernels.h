@@ -1,7 +1,9 @@
 /*===- tfm_kernels.h - microkernels linked into compiled models ----*- C -*-===*
  *
- * The quantized matrix multiplication that generated code calls (lowered
- * from `tfm.quantized_matmul` by tfm-lower-quantized-matmul). Weights stay in
+ * The fused attention over the KV cache (lowered from `tfm.flash_attention`
+ * by tfm-lower-flash-attention) and the quantized matrix multiplication
+ * that generated code calls (lowered from `tfm.quantized_matmul` by
+ * tfm-lower-quantized-matmul). Weights stay in
  * their block format in the mapped weights file; each call unpacks blocks in
  * registers and runs the inner products on 8-bit integer dot instructions
  * against activations quantized once per layer (`tfm_quantize_activations`).
@@ -70,8 +72,46 @@ void tfm_quantized_matmul(int32_t format, int64_t group,
                           int64_t weight_row_bytes, int64_t rows, float *out,
                           int64_t out_stride, int32_t accumulate);
 
-/* Name of the variant tfm_quantized_matmul runs ("avx512_vnni", "avx2",
- * "generic"). */
+/* Element types of the KV cache tfm_attention reads: a row of one token and
+ * head holds HEAD_DIM elements; Q8 rows are HEAD_DIM int8 values followed
+ * by the row's f32 scale (x = scale * q). */
+typedef enum tfm_kv_element {
+  TFM_KV_F32 = 0,
+  TFM_KV_F16 = 1,
+  TFM_KV_Q8 = 2,
+} tfm_kv_element;
+
+/* Fused causal attention (one pass over the keys with an online softmax; no
+ * score matrix is stored) of KV head KV_HEAD for queries [QUERY_BEGIN,
+ * QUERY_END) over keys [KEY_BEGIN, KEY_END):
+ *   Q       query row s, head h (= KV_HEAD * GROUP + g) at
+ *           q[s * Q_STRIDE + h * HEAD_DIM]
+ *   KEYS    row of key j of KV head k at KEYS + k * HEAD_STRIDE +
+ *           j * ROW_STRIDE (bytes), elements of type ELEMENT; VALUES alike
+ *   query s sees keys j <= CAUSAL_START + s (and j < KEY_END).
+ * Without PARTIALS the normalized result goes to out[s * OUT_STRIDE +
+ * h * HEAD_DIM]. With PARTIALS (flash-decoding: the keys are split into
+ * ranges processed by different threads), the unnormalized sums go to
+ * partials[s * PARTIAL_STRIDE + h * (HEAD_DIM + 2)], followed by the
+ * running maximum and the softmax denominator, for tfm_attention_combine. */
+void tfm_attention(int32_t element, const float *q, int64_t q_stride,
+                   const void *keys, const void *values, int64_t head_stride,
+                   int64_t row_stride, int64_t group, int64_t head_dim,
+                   float scale, int64_t causal_start, int64_t kv_head,
+                   int64_t query_begin, int64_t query_end, int64_t key_begin,
+                   int64_t key_end, float *out, int64_t out_stride,
+                   float *partials, int64_t partial_stride);
+
+/* Merges SPLITS partial results of tfm_attention (split c at PARTIALS +
+ * c * SPLIT_STRIDE floats, rows of HEADS * (HEAD_DIM + 2) floats) into
+ * out[s * OUT_STRIDE + h * HEAD_DIM] for s < TOKENS. */
+void tfm_attention_combine(const float *partials, int64_t splits,
+                           int64_t split_stride, int64_t tokens,
+                           int64_t heads, int64_t head_dim, float *out,
+                           int64_t out_stride);
+
+/* Name of the variant tfm_quantized_matmul and tfm_attention run
+ * ("avx512_vnni", "avx2", "generic"). */
 const char *tfm_kernel_isa(void);
 
 #ifdef __cplusplus

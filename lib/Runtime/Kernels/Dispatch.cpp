@@ -25,12 +25,14 @@ namespace {
 struct Variant {
   const char *name;
   void (*quantizedMatmul)(const QuantizedMatmulArgs &);
+  void (*attention)(const AttentionArgs &, const AttentionTask &);
 };
 
-constexpr Variant kGeneric{"generic", quantizedMatmulGeneric};
+constexpr Variant kGeneric{"generic", quantizedMatmulGeneric, attentionGeneric};
 #if defined(__x86_64__)
-constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2};
-constexpr Variant kAvx512Vnni{"avx512_vnni", quantizedMatmulAvx512Vnni};
+constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2, attentionAvx2};
+constexpr Variant kAvx512Vnni{"avx512_vnni", quantizedMatmulAvx512Vnni,
+                              attentionAvx512};
 
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
 
@@ -173,6 +175,31 @@ void tfm_quantized_matmul(int32_t format, int64_t group,
                            outStride,
                            accumulate != 0};
   variant()->quantizedMatmul(args);
+}
+
+void tfm_attention(int32_t element, const float *q, int64_t qStride,
+                   const void *keys, const void *values, int64_t headStride,
+                   int64_t rowStride, int64_t group, int64_t headDim,
+                   float scale, int64_t causalStart, int64_t kvHead,
+                   int64_t queryBegin, int64_t queryEnd, int64_t keyBegin,
+                   int64_t keyEnd, float *out, int64_t outStride,
+                   float *partials, int64_t partialStride) {
+  AttentionArgs args{element,
+                     q,
+                     qStride,
+                     static_cast<const uint8_t *>(keys),
+                     static_cast<const uint8_t *>(values),
+                     headStride,
+                     rowStride,
+                     group,
+                     headDim,
+                     scale,
+                     causalStart,
+                     out,
+                     outStride};
+  AttentionTask task{kvHead,   queryBegin, queryEnd,     keyBegin,
+                     keyEnd,   partials,   partialStride};
+  variant()->attention(args, task);
 }
 
 const char *tfm_kernel_isa(void) { return variant()->name; }

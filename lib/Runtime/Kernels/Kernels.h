@@ -25,6 +25,39 @@ struct QuantizedMatmulArgs {
   bool accumulate;
 };
 
+/// The arguments of tfm_attention shared by all tasks of one call.
+struct AttentionArgs {
+  int32_t element;
+  const float *q;
+  int64_t qStride;
+  const uint8_t *keys;
+  const uint8_t *values;
+  int64_t headStride;
+  int64_t rowStride;
+  int64_t group;
+  int64_t headDim;
+  float scale;
+  int64_t causalStart;
+  float *out;
+  int64_t outStride;
+};
+
+/// The part of the work one call of tfm_attention does.
+struct AttentionTask {
+  int64_t kvHead;
+  int64_t queryBegin;
+  int64_t queryEnd;
+  int64_t keyBegin;
+  int64_t keyEnd;
+  /// Null: normalized results go to `out`.
+  float *partials;
+  int64_t partialStride;
+};
+
+void attentionGeneric(const AttentionArgs &args, const AttentionTask &task);
+void attentionAvx2(const AttentionArgs &args, const AttentionTask &task);
+void attentionAvx512(const AttentionArgs &args, const AttentionTask &task);
+
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx2(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx512Vnni(const QuantizedMatmulArgs &args);

@@ -1,0 +1,200 @@
+//===- AttentionKernel.h - fused attention over the KV cache ----*- C++ -*-===//
+//
+// One pass over the keys per query row (flash-attention): scores of a block
+// of keys, then the running maximum, the softmax denominator and the
+// weighted sum of values are updated together, so no score matrix is ever
+// stored and the extra memory is one block of scores on the stack.
+//
+// Written as plain loops over fixed-width lane arrays so each variant file,
+// compiled for its ISA, vectorizes them without reassociating floating
+// point sums. `Half` supplies the f16 load, the one piece that differs.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_LIB_RUNTIME_KERNELS_ATTENTIONKERNEL_H
+#define TFM_LIB_RUNTIME_KERNELS_ATTENTIONKERNEL_H
+
+#include "Kernels.h"
+#include "QuantBlocks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace tfm::kernels {
+namespace {
+
+/// Lanes of the partial dot products (one AVX-512 register of f32).
+constexpr int64_t kLanes = 16;
+/// Keys scored before the softmax state is updated: 64 scores stay in
+/// registers/L1 and the rescaling of the accumulator happens once per block.
+constexpr int64_t kKeyBlock = 64;
+
+/// e^x for x <= 0 down to the f32 underflow, to ~2 ulp: 2^n * e^r with
+/// |r| <= ln2 / 2 and a degree-6 polynomial. Branch-free so loops over it
+/// vectorize (std::exp is a library call).
+inline float expNonPositive(float x) {
+  x = std::max(x, -87.0f);
+  // Round to nearest by adding and removing 1.5 * 2^23.
+  constexpr float kRound = 12582912.0f;
+  float n = (x * 1.44269504088896341f + kRound) - kRound;
+  float r = x - n * 0.693145751953125f - n * 1.428606765330187045e-06f;
+  float p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float power;
+  std::memcpy(&power, &bits, sizeof(power));
+  return p * power;
+}
+
+/// Rows of f32.
+struct F32Rows {
+  static float load(const uint8_t *row, int64_t d) {
+    return reinterpret_cast<const float *>(row)[d];
+  }
+  static float rowScale(const uint8_t *, int64_t) { return 1.0f; }
+};
+
+/// Rows of f16; `Half::load` converts one element.
+template <typename Half>
+struct F16Rows {
+  static float load(const uint8_t *row, int64_t d) {
+    return Half::load(row + 2 * d);
+  }
+  static float rowScale(const uint8_t *, int64_t) { return 1.0f; }
+};
+
+/// Rows of int8 followed by the row's f32 scale.
+struct Q8Rows {
+  static float load(const uint8_t *row, int64_t d) {
+    return static_cast<float>(static_cast<int8_t>(row[d]));
+  }
+  static float rowScale(const uint8_t *row, int64_t headDim) {
+    return loadFloat(row + headDim);
+  }
+};
+
+template <typename Rows>
+float dotRow(const float *q, const uint8_t *row, int64_t headDim) {
+  float lanes[kLanes] = {};
+  int64_t d = 0;
+  for (; d + kLanes <= headDim; d += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l)
+      lanes[l] += q[d + l] * Rows::load(row, d + l);
+  float sum = 0.0f;
+  for (; d < headDim; ++d)
+    sum += q[d] * Rows::load(row, d);
+  for (int64_t l = 0; l < kLanes; ++l)
+    sum += lanes[l];
+  return sum * Rows::rowScale(row, headDim);
+}
+
+/// acc += weight * row.
+template <typename Rows>
+void addScaledRow(float weight, const uint8_t *row, float *acc,
+                  int64_t headDim) {
+  weight *= Rows::rowScale(row, headDim);
+  for (int64_t d = 0; d < headDim; ++d)
+    acc[d] += weight * Rows::load(row, d);
+}
+
+/// The softmax state of one query row over the keys seen so far.
+struct OnlineSoftmax {
+  float *acc;
+  int64_t headDim;
+  float max = -std::numeric_limits<float>::infinity();
+  float sum = 0.0f;
+
+  /// Raises the running maximum to `blockMax`, rescaling what was summed.
+  void raiseMax(float blockMax) {
+    if (!(blockMax > max))
+      return;
+    if (sum > 0.0f) {
+      float correction = expNonPositive(max - blockMax);
+      sum *= correction;
+      for (int64_t d = 0; d < headDim; ++d)
+        acc[d] *= correction;
+    }
+    max = blockMax;
+  }
+};
+
+/// One query row (query `query` of head `head`) over keys [begin, end).
+template <typename Rows>
+void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
+               const uint8_t *values, int64_t begin, int64_t end,
+               OnlineSoftmax &state) {
+  int64_t headDim = args.headDim;
+  float weights[kKeyBlock];
+  for (int64_t block = begin; block < end; block += kKeyBlock) {
+    int64_t count = std::min(kKeyBlock, end - block);
+    const uint8_t *keyRows = keys + block * args.rowStride;
+    const uint8_t *valueRows = values + block * args.rowStride;
+    float blockMax = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < count; ++j) {
+      weights[j] =
+          args.scale * dotRow<Rows>(q, keyRows + j * args.rowStride, headDim);
+      blockMax = std::max(blockMax, weights[j]);
+    }
+    state.raiseMax(blockMax);
+    for (int64_t j = 0; j < count; ++j)
+      weights[j] = expNonPositive(weights[j] - state.max);
+    for (int64_t j = 0; j < count; ++j) {
+      state.sum += weights[j];
+      addScaledRow<Rows>(weights[j], valueRows + j * args.rowStride,
+                         state.acc, headDim);
+    }
+  }
+}
+
+template <typename Rows>
+void attendTask(const AttentionArgs &args, const AttentionTask &task) {
+  int64_t headDim = args.headDim;
+  const uint8_t *keys = args.keys + task.kvHead * args.headStride;
+  const uint8_t *values = args.values + task.kvHead * args.headStride;
+  for (int64_t s = task.queryBegin; s < task.queryEnd; ++s) {
+    int64_t end = std::min(task.keyEnd, args.causalStart + s + 1);
+    for (int64_t g = 0; g < args.group; ++g) {
+      int64_t head = task.kvHead * args.group + g;
+      const float *q = args.q + s * args.qStride + head * headDim;
+      float *acc = task.partials
+                       ? task.partials + s * task.partialStride +
+                             head * (headDim + 2)
+                       : args.out + s * args.outStride + head * headDim;
+      std::fill(acc, acc + headDim, 0.0f);
+      OnlineSoftmax state{acc, headDim};
+      attendRow<Rows>(args, q, keys, values, task.keyBegin, end, state);
+      if (task.partials) {
+        acc[headDim] = state.max;
+        acc[headDim + 1] = state.sum;
+        continue;
+      }
+      // No visible key (an empty range) leaves the zeros.
+      float inverse = state.sum > 0.0f ? 1.0f / state.sum : 0.0f;
+      for (int64_t d = 0; d < headDim; ++d)
+        acc[d] *= inverse;
+    }
+  }
+}
+
+template <typename Half>
+void attentionFor(const AttentionArgs &args, const AttentionTask &task) {
+  switch (args.element) {
+  case TFM_KV_F16:
+    return attendTask<F16Rows<Half>>(args, task);
+  case TFM_KV_Q8:
+    return attendTask<Q8Rows>(args, task);
+  default:
+    return attendTask<F32Rows>(args, task);
+  }
+}
+
+} // namespace
+} // namespace tfm::kernels
+
+#endif // TFM_LIB_RUNTIME_KERNELS_ATTENTIONKERNEL_H

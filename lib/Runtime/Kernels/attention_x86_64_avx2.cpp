@@ -1,0 +1,23 @@
+//===- attention_x86_64_avx2.cpp - fused attention for AVX2 -----------------===//
+//
+// AttentionKernel.h compiled for AVX2: each lane loop becomes two 8-wide FMAs,
+// f16 rows convert with vcvtph2ps (F16C).
+//
+//===----------------------------------------------------------------------===//
+
+#include "AttentionKernel.h"
+
+namespace {
+struct F16cHalf {
+  static float load(const uint8_t *p) {
+    _Float16 value;
+    std::memcpy(&value, p, sizeof(value));
+    return static_cast<float>(value);
+  }
+};
+} // namespace
+
+void tfm::kernels::attentionAvx2(const AttentionArgs &args,
+                                 const AttentionTask &task) {
+  attentionFor<F16cHalf>(args, task);
+}
