@@ -14,8 +14,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
-#include "mlir/Dialect/Affine/IR/AffineOps.h"
-#include "mlir/IR/SymbolTable.h"
+#include "KernelCalls.h"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMLOWERQUANTIZEDMATMUL
@@ -29,54 +28,6 @@ namespace {
 
 constexpr StringLiteral kQuantizeActivations = "tfm_quantize_activations";
 constexpr StringLiteral kQuantizedMatmul = "tfm_quantized_matmul";
-
-/// Declares the C function `name` in `module` unless it exists.
-void declareKernel(ModuleOp module, StringRef name, FunctionType type) {
-  if (module.lookupSymbol(name))
-    return;
-  OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
-  auto func = func::FuncOp::create(builder, module.getLoc(), name, type);
-  func.setPrivate();
-}
-
-/// Builds the values one kernel call needs from buffers.
-struct CallBuilder {
-  OpBuilder &b;
-  Location loc;
-
-  Value index(int64_t value) { return arith::ConstantIndexOp::create(b, loc, value); }
-  Value i64(Value indexValue) {
-    return arith::IndexCastOp::create(b, loc, b.getI64Type(), indexValue);
-  }
-  Value i64(int64_t value) {
-    return arith::ConstantIntOp::create(b, loc, b.getI64Type(), value);
-  }
-  Value i32(int64_t value) {
-    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), value);
-  }
-  /// Address (as an index) of `buffer`'s first element plus `byteOffset`.
-  Value address(Value buffer, Value byteOffset = {}) {
-    auto type = cast<MemRefType>(buffer.getType());
-    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
-    Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, buffer);
-    int64_t elementBytes = type.getElementTypeBitWidth() / 8;
-    Value offset = arith::MulIOp::create(b, loc, metadata.getOffset(),
-                                         index(elementBytes));
-    Value result = arith::AddIOp::create(b, loc, base, offset);
-    if (byteOffset)
-      result = arith::AddIOp::create(b, loc, result, byteOffset);
-    return result;
-  }
-  Value pointer(Value address) {
-    return LLVM::IntToPtrOp::create(b, loc, LLVM::LLVMPointerType::get(b.getContext()),
-                                    i64(address));
-  }
-  /// Stride of dimension 0 of `buffer`, in elements.
-  Value rowStride(Value buffer) {
-    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, buffer);
-    return metadata.getStrides()[0];
-  }
-};
 
 struct TfmLowerQuantizedMatmulPass
     : public tfm::impl::TfmLowerQuantizedMatmulBase<TfmLowerQuantizedMatmulPass> {
@@ -162,22 +113,10 @@ struct TfmLowerQuantizedMatmulPass
                      t.i64(inFeatures), weights, t.i64(rowBytes), t.i64(rows),
                      outputs, outputStride, t.i32(op.getAccumulate())});
     };
-    if (threads) {
-      scf::ForallOp::create(
-          builder, loc, ArrayRef<OpFoldResult>{builder.getIndexAttr(tasks)},
-          ValueRange{}, std::nullopt,
-          [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
-            buildTask(b, taskLoc, ivs.front());
-            scf::InParallelOp::create(b, taskLoc);
-          });
-    } else {
-      scf::ForOp::create(builder, loc, c.index(0), c.index(tasks), c.index(1),
-                         ValueRange{},
-                         [&](OpBuilder &b, Location taskLoc, Value task, ValueRange) {
-                           buildTask(b, taskLoc, task);
-                           scf::YieldOp::create(b, taskLoc);
-                         });
-    }
+    buildTaskLoops(builder, loc, {builder.getIndexAttr(tasks)}, threads,
+                   [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
+                     buildTask(b, taskLoc, ivs.front());
+                   });
     op.erase();
     return success();
   }

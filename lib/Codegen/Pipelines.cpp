@@ -79,6 +79,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   // 3. tfm -> linalg on tensors; the buffer ABI of the entry points.
   ConvertTfmToLinalgOptions conversion;
   conversion.weightPanel = weightPanelFor(options.targetCpu);
+  conversion.flashAttention = options.flashAttention;
   pm.addPass(createConvertTfmToLinalg(conversion));
   pm.addPass(createTfmLowerEntryPoints());
   pm.addPass(createCanonicalizerPass());
@@ -106,9 +107,12 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   // place into an argument) are cloned: clones become alloc + copy.
   pm.addPass(createConvertBufferizationToMemRefPass());
 
-  // 5. Quantized linear layers call the microkernels, one call per task
-  //    of rows; tiling for threads and vectors, vectorization, vector
-  //    lowering for the rest.
+  // 5. Quantized linear layers and fused attention call the microkernels,
+  //    one call per task; tiling for threads and vectors, vectorization,
+  //    vector lowering for the rest.
+  TfmLowerFlashAttentionOptions attention;
+  attention.threads = options.threads;
+  pm.addPass(createTfmLowerFlashAttention(attention));
   TfmLowerQuantizedMatmulOptions quantized;
   quantized.threads = options.threads;
   pm.addPass(createTfmLowerQuantizedMatmul(quantized));

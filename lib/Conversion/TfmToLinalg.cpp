@@ -586,12 +586,13 @@ Value weightOperand(OpBuilder &b, Value weight, int64_t panel) {
   return packed;
 }
 
-/// A strided buffer type whose rows are contiguous: what the quantized
-/// kernels read, and what any bufferized row-major tensor casts to.
+/// A buffer type of `type` with any offset and strides but a contiguous
+/// last dimension: what any bufferized row-major tensor casts to.
 MemRefType rowContiguousBufferType(RankedTensorType type) {
-  MLIRContext *context = type.getContext();
-  auto layout = StridedLayoutAttr::get(context, ShapedType::kDynamic,
-                                       {ShapedType::kDynamic, 1});
+  SmallVector<int64_t> strides(type.getRank(), ShapedType::kDynamic);
+  strides.back() = 1;
+  auto layout = StridedLayoutAttr::get(type.getContext(), ShapedType::kDynamic,
+                                       strides);
   return MemRefType::get(type.getShape(), type.getElementType(), layout);
 }
 
@@ -1092,6 +1093,92 @@ struct KVCacheAppendLowering : OpConversionPattern<KVCacheAppendOp> {
   }
 };
 
+/// Query rows of one step at most this many (static) are a decode step,
+/// whose attention is split over key ranges: one query row per head gives
+/// too few tasks for the threads.
+constexpr int64_t kMaxDecodeQueries = 4;
+
+/// `tfm.kv_cache.attention` as one fused kernel on buffers.
+struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
+  FlashAttentionLowering(const TypeConverter &converter, MLIRContext *context,
+                         int64_t kvSplits)
+      : OpConversionPattern(converter, context, /*benefit=*/2),
+        kvSplits(kvSplits) {}
+
+  LogicalResult
+  matchAndRewrite(KVCacheAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto queryType = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto cacheType = cast<RankedTensorType>(adaptor.getCache().getType());
+    auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
+      auto buffer = bufferization::ToBufferOp::create(
+          rewriter, loc, rowContiguousBufferType(type), tensor);
+      buffer.setReadOnly(true);
+      return buffer;
+    };
+    Value query = readBuffer(adaptor.getQuery(), queryType);
+    Value cache = readBuffer(adaptor.getCache(), cacheType);
+    Value seq = tensor::DimOp::create(rewriter, loc, adaptor.getQuery(), 0);
+    Value tokens = arith::AddIOp::create(rewriter, loc, adaptor.getStart(), seq);
+    OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
+    Value keys = layerRows(rewriter, loc, cache, cacheType, layer, 0, tokens);
+    Value values = layerRows(rewriter, loc, cache, cacheType, layer, 1, tokens);
+
+    SmallVector<Value> dynamicSizes;
+    if (queryType.isDynamicDim(0))
+      dynamicSizes.push_back(seq);
+    Value output = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get(queryType.getShape(), rewriter.getF32Type()),
+        dynamicSizes);
+    int64_t splits = 1;
+    Value partials;
+    int64_t queries = queryType.getDimSize(0);
+    if (!ShapedType::isDynamic(queries) && queries <= kMaxDecodeQueries &&
+        kvSplits > 1) {
+      splits = kvSplits;
+      int64_t headDim = op.getCache().getType().getHeadDim();
+      partials = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get({splits * queries * int64_t(op.getNumHeads()) *
+                           (headDim + 2)},
+                          rewriter.getF32Type()));
+    }
+    FlashAttentionOp::create(rewriter, loc, query, keys, values,
+                             adaptor.getStart(), output, partials,
+                             op.getNumHeadsAttr(), op.getScaleAttr(),
+                             rewriter.getI64IntegerAttr(splits));
+    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
+                               rewriter, loc, queryType, output,
+                               /*restrict=*/true, /*writable=*/true));
+    return success();
+  }
+
+private:
+  /// Rows `[kv_heads, tokens, row]` of `part` (0: keys, 1: values) of
+  /// `layer` of the cache buffer.
+  static Value layerRows(OpBuilder &b, Location loc, Value cache,
+                         RankedTensorType cacheType, OpFoldResult layer,
+                         int64_t part, Value tokens) {
+    int64_t kvHeads = cacheType.getDimSize(2);
+    int64_t row = cacheType.getDimSize(4);
+    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
+                                      b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(kvHeads), tokens,
+                                    b.getIndexAttr(row)};
+    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    auto type = rowContiguousBufferType(RankedTensorType::get(
+        {kvHeads, ShapedType::kDynamic, row}, cacheType.getElementType()));
+    return memref::SubViewOp::create(b, loc, type, cache, offsets, sizes,
+                                     strides);
+  }
+
+  int64_t kvSplits;
+};
+
 struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1398,6 +1485,11 @@ struct ConvertTfmToLinalgPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
+    if (kvSplits < 1) {
+      module.emitError("kv-splits must be positive, got ")
+          << static_cast<int64_t>(kvSplits);
+      return signalPassFailure();
+    }
     if (failed(checkF32Only(module)) || failed(checkQuantizedUses(module)))
       return signalPassFailure();
     markKVCacheArguments(module);
@@ -1414,6 +1506,8 @@ struct ConvertTfmToLinalgPass
                                                           context);
     patterns.add<MatmulLowering<LinearOp>, MatmulLowering<LogitsOp>>(
         typeConverter, context, weightPanel);
+    if (flashAttention)
+      patterns.add<FlashAttentionLowering>(typeConverter, context, kvSplits);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(
         patterns, typeConverter);
     populateReturnOpTypeConversionPattern(patterns, typeConverter);
@@ -1427,7 +1521,7 @@ struct ConvertTfmToLinalgPass
         [](ParamOp op) { return !quantTypeOf(op.getResult()); });
     target.addLegalDialect<bufferization::BufferizationDialect,
                            memref::MemRefDialect>();
-    target.addLegalOp<QuantizedMatmulOp>();
+    target.addLegalOp<QuantizedMatmulOp, FlashAttentionOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp func) {
       return typeConverter.isSignatureLegal(func.getFunctionType()) &&
              typeConverter.isLegal(&func.getBody());

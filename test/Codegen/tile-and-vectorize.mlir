@@ -1,6 +1,6 @@
-// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{weight-panel=16},func.func(tfm-tile-and-vectorize{vector-bits=512}))" | FileCheck %s
-// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{weight-panel=8},func.func(tfm-tile-and-vectorize{vector-bits=256 matmul-rows=2}))" | FileCheck %s --check-prefix=AVX2
-// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg,func.func(tfm-tile-and-vectorize{vector-bits=512 threads=0 vectorize=0}))" | FileCheck %s --check-prefix=SCALAR
+// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{weight-panel=16 flash-attention=0},func.func(tfm-tile-and-vectorize{vector-bits=512}))" | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{weight-panel=8 flash-attention=0},func.func(tfm-tile-and-vectorize{vector-bits=256 matmul-rows=2}))" | FileCheck %s --check-prefix=AVX2
+// RUN: tfm-opt %s --split-input-file --pass-pipeline="builtin.module(convert-tfm-to-linalg{flash-attention=0},func.func(tfm-tile-and-vectorize{vector-bits=512 threads=0 vectorize=0}))" | FileCheck %s --check-prefix=SCALAR
 // RUN: not tfm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(tfm-tile-and-vectorize{vector-bits=100}))" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADBITS
 // BADBITS: error: vector-bits must be a multiple of 32 and at least 128
 

@@ -55,6 +55,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Make residual adds linear-layer epilogues "
                      "(tfm-fuse-residual-adds)"),
       llvm::cl::init(true)};
+  Option<bool> flashAttention{
+      *this, "flash-attention",
+      llvm::cl::desc("Attention over the KV cache as one fused kernel with "
+                     "an online softmax, split over key ranges when "
+                     "decoding (tfm.flash_attention)"),
+      llvm::cl::init(true)};
   Option<bool> planStaticArena{
       *this, "plan-static-arena",
       llvm::cl::desc("Place fixed-size intermediate buffers in one stack "

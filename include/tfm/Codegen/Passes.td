@@ -76,6 +76,33 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
   ];
 }
 
+def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp"> {
+  let summary = "Lower tfm.flash_attention to calls of the fused attention kernel";
+  let description = [{
+    Each `tfm.flash_attention` (on buffers, after bufferization) becomes an
+    `scf.forall` of calls of `tfm_attention` (tfm/Runtime/tfm_kernels.h),
+    which makes one pass over the keys per query row with an online
+    softmax:
+
+    * `kv_splits = 1` (prefill): one task per KV head and block of
+      `query-rows-per-task` query rows, each writing its rows of the result;
+    * `kv_splits = C` (decode, flash-decoding): one task per KV head and
+      range of `ceil(tokens / C)` keys, each writing partial sums to the
+      `partials` buffer, then one call of `tfm_attention_combine`.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+  let options = [
+    Option<"queryRowsPerTask", "query-rows-per-task", "int64_t",
+           /*default=*/"16", "Query rows per prefill task">,
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "Spread the tasks over threads with scf.forall">
+  ];
+}
+
 def TfmLowerVectorOps : Pass<"tfm-lower-vector-ops", "::mlir::func::FuncOp"> {
   let summary = "Lower masked and multi-dimensional vector ops for x86";
   let description = [{

@@ -21,6 +21,12 @@ def ConvertTfmToLinalg : Pass<"convert-tfm-to-linalg", "::mlir::ModuleOp"> {
     contiguous load; the rewritten `tfm.param` carries `tfm.panel` so the
     weights writer knows the layout. `weight-panel=0` keeps `[out, in]`.
 
+    `tfm.kv_cache.attention` becomes `tfm.flash_attention` on buffers (a
+    fused kernel with an online softmax, see tfm-lower-flash-attention);
+    steps of at most 4 static query rows (decode) split the keys into
+    `kv-splits` ranges for threads. `flash-attention=false` keeps the
+    unfused linalg form (score matrix, softmax, weighted sum of values).
+
     Only f32 tensors are lowered; f16/bf16 weights are widened when the
     weights file is written.
   }];
@@ -32,7 +38,11 @@ def ConvertTfmToLinalg : Pass<"convert-tfm-to-linalg", "::mlir::ModuleOp"> {
   ];
   let options = [
     Option<"weightPanel", "weight-panel", "int64_t", /*default=*/"16",
-           "Output features per packed weight panel (0: row-major weights)">
+           "Output features per packed weight panel (0: row-major weights)">,
+    Option<"flashAttention", "flash-attention", "bool", /*default=*/"true",
+           "Lower KV-cache attention to the fused tfm.flash_attention kernel">,
+    Option<"kvSplits", "kv-splits", "int64_t", /*default=*/"4",
+           "Key ranges a decode step's flash attention is split into">
   ];
 }
 

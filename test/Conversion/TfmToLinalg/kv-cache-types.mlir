@@ -1,4 +1,5 @@
-// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg=flash-attention=0 | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg | FileCheck %s --check-prefix=FLASH
 
 // An f16 cache: keys and values are truncated as they are appended and
 // extended inside the attention kernels.
@@ -10,6 +11,9 @@
 // CHECK: tfm.kernel = "attention_scores"
 // CHECK: arith.extf %{{.*}} : f16 to f32
 // CHECK: tfm.kernel = "attention_values"
+// The fused kernel reads the f16 rows themselves.
+// FLASH-LABEL: func.func @f16_cache
+// FLASH: tfm.flash_attention {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>, memref<2x?x4xf16, strided<[?, ?, 1], offset: ?>>, memref<2x?x4xf16, strided<[?, ?, 1], offset: ?>>, memref<?x16xf32>
 func.func @f16_cache(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %pos: index, %c: !f16cache) -> (tensor<?x16xf32>, !f16cache) {
   %0 = tfm.kv_cache.append %c[0], %k, %v at %pos : !f16cache, tensor<?x8xf32>, tensor<?x8xf32>
   %1 = tfm.kv_cache.attention %q, %0[0] at %pos {num_heads = 4 : i64, scale = 0.5 : f64} : tensor<?x16xf32>, !f16cache -> tensor<?x16xf32>
@@ -41,6 +45,10 @@ func.func @f16_cache(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<?x2x2x4xf32>, tensor<2x?x4xi8>, tensor<2x?xf32>) {{.*}} {tfm.kernel = "attention_scores"}
 // CHECK: arith.sitofp %{{.*}} : i8 to f32
 // CHECK: tfm.kernel = "attention_values"
+// The fused kernel reads whole q8 rows: 4 int8 values, then the scale.
+// FLASH-LABEL: func.func @q8_cache
+// FLASH-NOT: arith.shli
+// FLASH: tfm.flash_attention {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>, memref<2x?x8xi8, strided<[?, ?, 1], offset: ?>>, memref<2x?x8xi8, strided<[?, ?, 1], offset: ?>>, memref<?x16xf32>
 func.func @q8_cache(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %pos: index, %c: !q8cache) -> (tensor<?x16xf32>, !q8cache) {
   %0 = tfm.kv_cache.append %c[0], %k, %v at %pos : !q8cache, tensor<?x8xf32>, tensor<?x8xf32>
   %1 = tfm.kv_cache.attention %q, %0[0] at %pos {num_heads = 4 : i64, scale = 0.5 : f64} : tensor<?x16xf32>, !q8cache -> tensor<?x16xf32>

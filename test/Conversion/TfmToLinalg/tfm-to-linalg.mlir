@@ -1,5 +1,9 @@
-// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg | FileCheck %s
-// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg=weight-panel=0 | FileCheck %s --check-prefix=ROWMAJOR
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg=flash-attention=0 | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg="weight-panel=0 flash-attention=0" | FileCheck %s --check-prefix=ROWMAJOR
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg | FileCheck %s --check-prefix=FLASH
+// RUN: tfm-opt %s --split-input-file --convert-tfm-to-linalg=kv-splits=1 | FileCheck %s --check-prefix=NOSPLIT
+// RUN: not tfm-opt %s --split-input-file --convert-tfm-to-linalg=kv-splits=0 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADSPLITS
+// BADSPLITS: kv-splits must be positive, got 0
 
 // A linear layer reads its weight as panels of 16 outputs: [ceil(40/16), 32, 16],
 // the last panel padded; the result is sliced back to 40 features.
@@ -67,6 +71,18 @@ func.func @rope(%x: tensor<?x16xf32>, %pos: index) -> tensor<?x16xf32> {
 // CHECK: arith.select
 // CHECK: tfm.kernel = "attention_values"
 // CHECK: return {{.*}} : tensor<?x16xf32>, tensor<2x2x2x?x4xf32>
+// With flash attention (the default) the attention is one kernel-level op
+// on views of the layer's keys and values: no score tensor, no mask.
+// FLASH-LABEL: func.func @attention
+// FLASH: %[[CACHE:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<2x2x2x?x4xf32> to memref<2x2x2x?x4xf32, strided<[?, ?, ?, ?, 1], offset: ?>>
+// FLASH: %[[TOKENS:.*]] = arith.addi %{{.*}}, %{{.*}} : index
+// FLASH: %[[K:.*]] = memref.subview %[[CACHE]][1, 0, 0, 0, 0] [1, 1, 2, %[[TOKENS]], 4]
+// FLASH: %[[V:.*]] = memref.subview %[[CACHE]][1, 1, 0, 0, 0] [1, 1, 2, %[[TOKENS]], 4]
+// FLASH: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x16xf32>
+// FLASH-NOT: linalg.generic
+// FLASH: tfm.flash_attention %{{.*}}, %[[K]], %[[V]] at %{{.*}} -> %[[OUT]] {num_heads = 4 : i64, scale = 5.000000e-01 : f64}
+// FLASH-NOT: partials
+// FLASH: bufferization.to_tensor %[[OUT]] restrict writable
 func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %pos: index, %c: !cache) -> (tensor<?x16xf32>, !cache) {
   %0 = tfm.kv_cache.append %c[1], %k, %v at %pos : !cache, tensor<?x8xf32>, tensor<?x8xf32>
   %1 = tfm.kv_cache.attention %q, %0[1] at %pos {num_heads = 4 : i64, scale = 0.5 : f64} : tensor<?x16xf32>, !cache -> tensor<?x16xf32>
@@ -92,6 +108,15 @@ func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
 // CHECK: tensor.insert_slice {{.*}}[%[[LAYER]], 1, 0, %{{.*}}, 0]
 // ROWMAJOR-LABEL: func.func private @two_layers_layer
 // ROWMAJOR-SAME: tensor<4x8xf32>
+// A decode step (one static query row) splits the keys into 4 ranges, whose
+// partial results need 4 x 1 x 2 x (4 + 2) floats.
+// FLASH-LABEL: func.func private @two_layers_layer
+// FLASH: %[[P:.*]] = memref.alloc() : memref<48xf32>
+// FLASH: tfm.flash_attention {{.*}} partials %[[P]] {kv_splits = 4 : i64, num_heads = 2 : i64
+// NOSPLIT-LABEL: func.func private @two_layers_layer
+// NOSPLIT-NOT: partials
+// NOSPLIT: tfm.flash_attention
+// NOSPLIT-NOT: partials
 func.func @two_layers(%x: tensor<1x8xf32>, %pos: index, %c: !cache) -> (tensor<1x8xf32>, !cache) {
   %w0 = tfm.param "blk.0.attn_kv.weight" : tensor<4x8xf32>
   %w1 = tfm.param "blk.1.attn_kv.weight" : tensor<4x8xf32>

@@ -12,6 +12,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::tfm;
@@ -447,6 +448,59 @@ LogicalResult QuantizedMatmulOp::verify() {
       scratchBytes < needed)
     return emitOpError() << "scratch holds " << scratchBytes
                          << " bytes, the quantized input needs " << needed;
+  return success();
+}
+
+int64_t FlashAttentionOp::getHeadDim() {
+  MemRefType keys = getKeys().getType();
+  int64_t row = keys.getDimSize(2);
+  if (ShapedType::isDynamic(row))
+    return ShapedType::kDynamic;
+  // q8 rows end with their 4-byte scale.
+  return keys.getElementType().isInteger(8) ? row - 4 : row;
+}
+
+LogicalResult FlashAttentionOp::verify() {
+  MemRefType query = getQuery().getType();
+  MemRefType keys = getKeys().getType();
+  MemRefType output = getOutput().getType();
+  if (keys.getShape() != getValues().getType().getShape() ||
+      keys.getElementType() != getValues().getType().getElementType())
+    return emitOpError() << "keys " << keys << " and values "
+                         << getValues().getType() << " differ";
+  int64_t headDim = getHeadDim();
+  if (ShapedType::isDynamic(headDim) || headDim <= 0)
+    return emitOpError() << "key rows must have a static size"
+                         << (keys.getElementType().isInteger(8)
+                                 ? " of head_dim + 4 bytes"
+                                 : "")
+                         << ", got " << keys;
+  int64_t kvHeads = keys.getDimSize(0);
+  int64_t numHeads = getNumHeads();
+  if (ShapedType::isDynamic(kvHeads) || numHeads % kvHeads != 0)
+    return emitOpError() << "num_heads (" << numHeads
+                         << ") must be a multiple of the static kv heads of "
+                         << keys;
+  if (query.getDimSize(1) != numHeads * headDim)
+    return emitOpError() << "query features must be num_heads x head_dim ("
+                         << numHeads * headDim << "), got " << query;
+  if (failed(mlir::verifyCompatibleShape(query, output)))
+    return emitOpError() << "output " << output << " does not match query "
+                         << query;
+  bool split = getKvSplits() > 1;
+  if (split != bool(getPartials()))
+    return emitOpError() << "needs a partials buffer exactly when kv_splits > 1"
+                         << " (kv_splits = " << getKvSplits() << ")";
+  if (!split)
+    return success();
+  int64_t have = getPartials().getType().getDimSize(0);
+  int64_t seq = query.getDimSize(0);
+  if (ShapedType::isDynamic(have) || ShapedType::isDynamic(seq))
+    return success();
+  int64_t needed = getKvSplits() * seq * numHeads * (headDim + 2);
+  if (have < needed)
+    return emitOpError() << "partials hold " << have << " floats, "
+                         << getKvSplits() << " splits need " << needed;
   return success();
 }
 

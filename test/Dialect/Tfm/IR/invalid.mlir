@@ -621,3 +621,83 @@ func.func @linear_residual_type(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>, %r:
   %y = tfm.linear %x, %w residual %r : (tensor<1x64xf32>, tensor<32x64xf32>, tensor<1x64xf32>) -> tensor<1x32xf32>
   return
 }
+
+// -----
+
+func.func @flash_attention_values_differ(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %v: memref<2x?x16xf16>, %s: index, %o: memref<1x64xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op keys 'memref<2x?x16xf32>' and values 'memref<2x?x16xf16>' differ}}
+  tfm.flash_attention %q, %k, %v at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf16>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_dynamic_rows(%q: memref<1x64xf32>, %k: memref<2x?x?xf32>, %s: index, %o: memref<1x64xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op key rows must have a static size, got 'memref<2x?x?xf32>'}}
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x?xf32>, memref<2x?x?xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_q8_row_without_scale(%q: memref<1x16xf32>, %k: memref<2x?x4xi8>, %s: index, %o: memref<1x16xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op key rows must have a static size of head_dim + 4 bytes, got 'memref<2x?x4xi8>'}}
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x16xf32>, memref<2x?x4xi8>, memref<2x?x4xi8>, memref<1x16xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_heads_not_grouped(%q: memref<1x48xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x48xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op num_heads (3) must be a multiple of the static kv heads of 'memref<2x?x16xf32>'}}
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 3 : i64, scale = 0.25 : f64} : memref<1x48xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x48xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_query_features(%q: memref<1x60xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x60xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op query features must be num_heads x head_dim (64), got 'memref<1x60xf32>'}}
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x60xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x60xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_output(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<2x64xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op output 'memref<2x64xf32>' does not match query 'memref<1x64xf32>'}}
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<2x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_splits_without_partials(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op needs a partials buffer exactly when kv_splits > 1 (kv_splits = 2)}}
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 2 : i64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_partials_without_splits(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>, %p: memref<72xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op needs a partials buffer exactly when kv_splits > 1 (kv_splits = 1)}}
+  tfm.flash_attention %q, %k, %k at %s -> %o partials %p {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>, memref<72xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_small_partials(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>, %p: memref<100xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op partials hold 100 floats, 2 splits need 144}}
+  tfm.flash_attention %q, %k, %k at %s -> %o partials %p {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 2 : i64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>, memref<100xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_zero_splits(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op attribute 'kv_splits' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 0 : i64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>
+  return
+}

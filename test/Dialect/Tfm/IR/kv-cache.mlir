@@ -37,3 +37,14 @@ func.func @dynamic_layer(%q: tensor<1x64xf32>, %kv: tensor<1x16xf32>, %pos: inde
   %o = tfm.kv_cache.attention %q, %c[%layer] at %pos {num_heads = 4 : i64, scale = 0.25 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f32> -> tensor<1x64xf32>
   return %o : tensor<1x64xf32>
 }
+
+// The kernel-level fused attention on buffers (q8 rows: 16 int8 + scale).
+// CHECK-LABEL: func @flash_attention
+// CHECK: tfm.flash_attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} -> %{{.*}} {num_heads = 4 : i64, scale = 2.500000e-01 : f64} : memref<?x64xf32>, memref<2x?x20xi8>, memref<2x?x20xi8>, memref<?x64xf32>
+// CHECK: tfm.flash_attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} -> %{{.*}} partials %{{.*}} {kv_splits = 2 : i64, num_heads = 4 : i64, scale = 2.500000e-01 : f64} : memref<1x64xf32>, memref<2x?x16xf16>, memref<2x?x16xf16>, memref<1x64xf32>, memref<144xf32>
+func.func @flash_attention(%q: memref<?x64xf32>, %k: memref<2x?x20xi8>, %o: memref<?x64xf32>, %s: index,
+                           %q1: memref<1x64xf32>, %k1: memref<2x?x16xf16>, %o1: memref<1x64xf32>, %p: memref<144xf32>) {
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x20xi8>, memref<2x?x20xi8>, memref<?x64xf32>
+  tfm.flash_attention %q1, %k1, %k1 at %s -> %o1 partials %p {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 2 : i64} : memref<1x64xf32>, memref<2x?x16xf16>, memref<2x?x16xf16>, memref<1x64xf32>, memref<144xf32>
+  return
+}

@@ -246,6 +246,60 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
   }];
 }
 
+def Tfm_FlashAttentionOp
+    : Tfm_Op<"flash_attention"> {
+  let summary = "Fused causal attention over one layer of the KV cache, on buffers";
+  let description = [{
+    The kernel-level form of `tfm.kv_cache.attention`, created by
+    convert-tfm-to-linalg on buffers (so bufferization passes it through)
+    and lowered by tfm-lower-flash-attention to calls of `tfm_attention`
+    (tfm/Runtime/tfm_kernels.h): one pass over the keys per query row with
+    an online softmax, so no `[heads, queries, keys]` score matrix exists.
+
+    `keys` and `values` are `[kv_heads, tokens, row]` views of the cache:
+    rows of `head_dim` f32 or f16, or for the q8 cache `head_dim` int8
+    followed by the row's 4-byte f32 scale (`row = head_dim + 4`). Query
+    `i` (a row of `query [seq, num_heads * head_dim]`) sees keys
+    `j <= start + i`; `tokens` is `start + seq`.
+
+    With `kv_splits` > 1 (flash-decoding) the keys are cut into that many
+    ranges worked on by different threads; each writes its unnormalized
+    sums, running maximum and denominator to `partials` (`kv_splits x seq
+    x num_heads x (head_dim + 2)` floats), and one pass merges them.
+
+    ```mlir
+    tfm.flash_attention %q, %k, %v at %start -> %out partials %p
+        {num_heads = 8 : i64, scale = 0.125 : f64, kv_splits = 4 : i64}
+        : memref<1x512xf32>, memref<4x?x64xf32, strided<[?, ?, 1], offset: ?>>,
+          memref<4x?x64xf32, strided<[?, ?, 1], offset: ?>>,
+          memref<1x512xf32>, memref<4160xf32>
+    ```
+  }];
+  let arguments = (ins
+    Arg<MemRefRankOf<[F32], [2]>, "queries", [MemRead]>:$query,
+    Arg<MemRefRankOf<[F32, F16, I8], [3]>, "keys of the layer", [MemRead]>:$keys,
+    Arg<MemRefRankOf<[F32, F16, I8], [3]>, "values of the layer", [MemRead]>:$values,
+    Index:$start,
+    Arg<MemRefRankOf<[F32], [2]>, "result", [MemWrite]>:$output,
+    Arg<Optional<MemRefRankOf<[F32], [1]>>, "per-split partial results",
+        [MemRead, MemWrite]>:$partials,
+    ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
+    F64Attr:$scale,
+    DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$kv_splits
+  );
+  let assemblyFormat = [{
+    $query `,` $keys `,` $values `at` $start `->` $output
+    (`partials` $partials^)? attr-dict `:`
+    type($query) `,` type($keys) `,` type($values) `,` type($output)
+    (`,` type($partials)^)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Elements of one head's query (and key) vector.
+    int64_t getHeadDim();
+  }];
+}
+
 def Tfm_LastTokenOp : Tfm_Op<"last_token", [Pure]> {
   let summary = "Selects the hidden state of the last token";
   let description = [{

@@ -1,0 +1,196 @@
+//===- LowerFlashAttention.cpp - tfm.flash_attention -> kernel calls ------===//
+//
+// The fused attention runs in tfm_attention (tfm/Runtime/tfm_kernels.h): one
+// pass over the keys per query row with an online softmax. This pass decides
+// what the generated code owns: how the work is cut into thread tasks and
+// the pointer arithmetic of each task.
+//
+//  * prefill (kv_splits = 1): tasks are (KV head, block of query rows); each
+//    writes its rows of the result;
+//  * decode (kv_splits = C): flash-decoding. Tasks are (KV head, key range);
+//    each writes partial sums for its range, and tfm_attention_combine
+//    merges them once all tasks are done.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tfm/Codegen/Passes.h"
+
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Runtime/tfm_kernels.h"
+
+#include "KernelCalls.h"
+
+namespace mlir::tfm {
+#define GEN_PASS_DEF_TFMLOWERFLASHATTENTION
+#include "tfm/Codegen/Passes.h.inc"
+} // namespace mlir::tfm
+
+using namespace mlir;
+using namespace mlir::tfm;
+
+namespace {
+
+constexpr StringLiteral kAttention = "tfm_attention";
+constexpr StringLiteral kAttentionCombine = "tfm_attention_combine";
+
+/// The tfm_kv_element of a cache element type.
+int64_t kvElementOf(Type element) {
+  if (element.isF16())
+    return TFM_KV_F16;
+  if (element.isInteger(8))
+    return TFM_KV_Q8;
+  return TFM_KV_F32;
+}
+
+bool hasContiguousRows(Value buffer) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(cast<MemRefType>(buffer.getType())
+                       .getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+struct TfmLowerFlashAttentionPass
+    : public tfm::impl::TfmLowerFlashAttentionBase<TfmLowerFlashAttentionPass> {
+  using TfmLowerFlashAttentionBase::TfmLowerFlashAttentionBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (queryRowsPerTask <= 0) {
+      module.emitError("query-rows-per-task must be positive");
+      return signalPassFailure();
+    }
+    SmallVector<FlashAttentionOp> ops;
+    module.walk([&](FlashAttentionOp op) { ops.push_back(op); });
+    if (ops.empty())
+      return;
+    declareKernels(module);
+    for (FlashAttentionOp op : ops)
+      if (failed(lower(op)))
+        return signalPassFailure();
+  }
+
+  void declareKernels(ModuleOp module) {
+    MLIRContext *context = module.getContext();
+    Type ptr = LLVM::LLVMPointerType::get(context);
+    Type i64 = IntegerType::get(context, 64), i32 = IntegerType::get(context, 32);
+    Type f32 = Float32Type::get(context);
+    declareKernel(module, kAttention,
+                  FunctionType::get(context,
+                                    {i32, ptr, i64, ptr, ptr, i64, i64, i64,
+                                     i64, f32, i64, i64, i64, i64, i64, i64,
+                                     ptr, i64, ptr, i64},
+                                    {}));
+    declareKernel(module, kAttentionCombine,
+                  FunctionType::get(context,
+                                    {ptr, i64, i64, i64, i64, i64, ptr, i64},
+                                    {}));
+  }
+
+  LogicalResult lower(FlashAttentionOp op) {
+    for (Value buffer : {op.getQuery(), op.getKeys(), op.getValues(),
+                         op.getOutput()})
+      if (!hasContiguousRows(buffer))
+        return op.emitOpError("needs buffers whose rows are contiguous, got ")
+               << buffer.getType();
+    OpBuilder builder(op);
+    Location loc = op.getLoc();
+    CallBuilder c{builder, loc};
+    MemRefType keysType = op.getKeys().getType();
+    int64_t elementBytes = keysType.getElementTypeBitWidth() / 8;
+    int64_t kvHeads = keysType.getDimSize(0);
+    int64_t numHeads = op.getNumHeads();
+    int64_t headDim = op.getHeadDim();
+    auto bytes = [&](Value elements) {
+      return c.i64(arith::MulIOp::create(builder, loc, elements,
+                                         c.index(elementBytes)));
+    };
+
+    // What every task passes alike.
+    Value seq = memref::DimOp::create(builder, loc, op.getQuery(), 0);
+    Value tokens = memref::DimOp::create(builder, loc, op.getKeys(), 1);
+    SmallVector<Value> shared{
+        c.i32(kvElementOf(keysType.getElementType())),
+        c.pointer(c.address(op.getQuery())),
+        c.i64(c.rowStride(op.getQuery())),
+        c.pointer(c.address(op.getKeys())),
+        c.pointer(c.address(op.getValues())),
+        bytes(c.stride(op.getKeys(), 0)),
+        bytes(c.stride(op.getKeys(), 1)),
+        c.i64(numHeads / kvHeads),
+        c.i64(headDim),
+        arith::ConstantOp::create(
+            builder, loc,
+            builder.getF32FloatAttr(op.getScale().convertToDouble())),
+        c.i64(op.getStart())};
+    Value outputPointer = c.pointer(c.address(op.getOutput()));
+    Value outputStride = c.i64(c.rowStride(op.getOutput()));
+    auto call = [&](OpBuilder &b, Location taskLoc, Value kvHead,
+                    Value queryBegin, Value queryEnd, Value keyBegin,
+                    Value keyEnd, Value partials, Value partialStride) {
+      CallBuilder t{b, taskLoc};
+      SmallVector<Value> operands(shared);
+      operands.append({t.i64(kvHead), t.i64(queryBegin), t.i64(queryEnd),
+                       t.i64(keyBegin), t.i64(keyEnd), outputPointer,
+                       outputStride, partials, partialStride});
+      func::CallOp::create(b, taskLoc, kAttention, TypeRange{}, operands);
+    };
+
+    int64_t splits = op.getKvSplits();
+    if (splits == 1) {
+      // Tasks: (KV head, block of query rows); every key range is whole.
+      Value rows = c.index(queryRowsPerTask);
+      Value queryTasks = arith::CeilDivUIOp::create(builder, loc, seq, rows);
+      Value noPartials = LLVM::ZeroOp::create(
+          builder, loc, LLVM::LLVMPointerType::get(builder.getContext()));
+      buildTaskLoops(
+          builder, loc, {builder.getIndexAttr(kvHeads), queryTasks},
+          threads, [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
+            Value begin = arith::MulIOp::create(b, taskLoc, ivs[1], rows);
+            Value end = arith::MinUIOp::create(
+                b, taskLoc, arith::AddIOp::create(b, taskLoc, begin, rows),
+                seq);
+            Value zero = arith::ConstantIndexOp::create(b, taskLoc, 0);
+            call(b, taskLoc, ivs[0], begin, end, zero, tokens, noPartials,
+                 CallBuilder{b, taskLoc}.i64(0));
+          });
+      op.erase();
+      return success();
+    }
+
+    // Flash-decoding: tasks (KV head, key range), then one combining pass.
+    Value chunk =
+        arith::CeilDivUIOp::create(builder, loc, tokens, c.index(splits));
+    Value partialStride = c.index(numHeads * (headDim + 2));
+    Value splitStride = arith::MulIOp::create(builder, loc, seq, partialStride);
+    Value partialsAddress = c.address(op.getPartials());
+    buildTaskLoops(
+        builder, loc,
+        {builder.getIndexAttr(kvHeads), builder.getIndexAttr(splits)}, threads,
+        [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
+          CallBuilder t{b, taskLoc};
+          Value begin = arith::MinUIOp::create(
+              b, taskLoc, arith::MulIOp::create(b, taskLoc, ivs[1], chunk),
+              tokens);
+          Value end = arith::MinUIOp::create(
+              b, taskLoc, arith::AddIOp::create(b, taskLoc, begin, chunk),
+              tokens);
+          Value splitOffset = arith::MulIOp::create(
+              b, taskLoc, arith::MulIOp::create(b, taskLoc, ivs[1], splitStride),
+              t.index(4));
+          Value partials = t.pointer(
+              arith::AddIOp::create(b, taskLoc, partialsAddress, splitOffset));
+          call(b, taskLoc, ivs[0], t.index(0), seq, begin, end, partials,
+               t.i64(partialStride));
+        });
+    func::CallOp::create(
+        builder, loc, kAttentionCombine, TypeRange{},
+        ValueRange{c.pointer(partialsAddress), c.i64(splits),
+                   c.i64(splitStride), c.i64(seq), c.i64(numHeads),
+                   c.i64(headDim), outputPointer, outputStride});
+    op.erase();
+    return success();
+  }
+};
+
+} // namespace

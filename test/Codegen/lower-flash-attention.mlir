@@ -1,0 +1,64 @@
+// RUN: tfm-opt %s --split-input-file --tfm-lower-flash-attention -verify-diagnostics | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --tfm-lower-flash-attention="threads=0 query-rows-per-task=32" -verify-diagnostics | FileCheck %s --check-prefix=SERIAL
+// RUN: not tfm-opt %s --split-input-file --tfm-lower-flash-attention="query-rows-per-task=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
+// BADROWS: error: query-rows-per-task must be positive
+
+// Prefill: one task per KV head (2) and block of 16 query rows, each over
+// all keys [0, tokens), writing normalized rows (no partials: null).
+// CHECK-LABEL: func.func @prefill
+// CHECK-SAME: (%[[Q:[a-z0-9]+]]: memref<?x64xf32>, %[[K:[a-z0-9]+]]: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %{{.*}}, %[[START:[a-z0-9]+]]: index, %[[OUT:[a-z0-9]+]]: memref<?x64xf32>)
+// CHECK-DAG: %[[SEQ:.*]] = memref.dim %[[Q]], %c0
+// CHECK-DAG: %[[TOKENS:.*]] = memref.dim %[[K]], %c1
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK: %[[QTASKS:.*]] = arith.ceildivui %[[SEQ]], %c16
+// CHECK: %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK: scf.forall (%[[HEAD:.*]], %[[BLOCK:.*]]) in (2, %[[QTASKS]])
+// CHECK:   %[[BEGIN:.*]] = arith.muli %[[BLOCK]], %c16
+// CHECK:   %[[END:.*]] = arith.minui %{{.*}}, %[[SEQ]]
+// CHECK:   call @tfm_attention(%c0_i32, {{.*}}, %c2_i64, %c16_i64, %[[SCALE]], {{.*}}, %[[NULL]], %c0_i64{{.*}})
+// CHECK-NOT: tfm_attention_combine
+// CHECK-NOT: tfm.flash_attention
+// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64)
+// CHECK: func.func private @tfm_attention_combine(!llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr, i64)
+
+// SERIAL-LABEL: func.func @prefill
+// SERIAL-NOT: scf.forall
+// SERIAL: arith.ceildivui %{{.*}}, %c32
+// SERIAL: scf.for
+// SERIAL: scf.for
+// SERIAL: call @tfm_attention
+func.func @prefill(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>) {
+  tfm.flash_attention %q, %k, %v at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+// Decode (flash-decoding): one task per KV head and quarter of the keys,
+// each writing its partial sums at split * (1 x 4 x 18) floats into the
+// partials, then one combining call. q8 rows: element 2, byte strides.
+// CHECK-LABEL: func.func @decode_q8
+// CHECK-SAME: %[[K:[a-z0-9]+]]: memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>
+// CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<1x64xf32>, %[[P:[a-z0-9]+]]: memref<288xf32>
+// CHECK: %[[TOKENS:.*]] = memref.dim %[[K]], %c1
+// CHECK: %[[CHUNK:.*]] = arith.ceildivui %[[TOKENS]], %c4
+// CHECK: %[[PADDR:.*]] = memref.extract_aligned_pointer_as_index %[[P]]
+// CHECK: scf.forall (%[[HEAD:.*]], %[[SPLIT:.*]]) in (2, 4)
+// CHECK:   %[[FIRST:.*]] = arith.muli %[[SPLIT]], %[[CHUNK]]
+// CHECK:   %[[BEGIN:.*]] = arith.minui %[[FIRST]], %[[TOKENS]]
+// CHECK:   call @tfm_attention(%c2_i32,
+// CHECK: call @tfm_attention_combine(%{{.*}}, %c4_i64, %{{.*}}, %{{.*}}, %c4_i64{{.*}}, %c16_i64{{.*}}, %{{.*}}, %{{.*}})
+func.func @decode_q8(%q: memref<1x64xf32>, %k: memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x64xf32>, %p: memref<288xf32>) {
+  tfm.flash_attention %q, %k, %v at %start -> %out partials %p {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 4 : i64} : memref<1x64xf32>, memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>, memref<288xf32>
+  return
+}
+
+// -----
+
+// The kernel reads rows through pointers: a buffer whose rows are not
+// contiguous is rejected.
+func.func @strided_rows(%q: memref<1x64xf32, strided<[128, 2]>>, %k: memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x64xf32>) {
+  // expected-error @+1 {{needs buffers whose rows are contiguous, got 'memref<1x64xf32, strided<[128, 2]>>'}}
+  tfm.flash_attention %q, %k, %k at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32, strided<[128, 2]>>, memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
+  return
+}
