@@ -99,9 +99,13 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   // Fixed-size buffers live in one stack arena; what is left (sizes known
-  // only at run time) is freed by the deallocation pipeline.
-  if (options.planStaticArena)
+  // only at run time) is freed by the deallocation pipeline. A layer
+  // function's result becomes an out-parameter written in place, so the
+  // caller's buffer for it is planned like any other.
+  if (options.planStaticArena) {
+    pm.addPass(createTfmStaticResultsToOutParams());
     pm.addNestedPass<func::FuncOp>(createTfmPlanStaticArena());
+  }
   bufferization::buildBufferDeallocationPipeline(pm);
   // Buffers a function returns but does not own (a residual accumulated in
   // place into an argument) are cloned: clones become alloc + copy.

@@ -11,9 +11,22 @@
 // CHECK: omp.wsloop
 // CHECK: llvm.intr.masked.load {{.*}} -> vector<16xf32>
 // CHECK: llvm.func @_mlir_ciface_prefill(
+// A decode step allocates nothing on the heap: intermediate buffers are in
+// stack arenas, layer results are written into the caller's arena, and the
+// fused attention needs no score buffers sized by the context.
 // CHECK: llvm.func @decode(
+// CHECK-NOT: llvm.call @malloc
 // CHECK-COUNT-5: llvm.call @decode_layer(
+// CHECK-NOT: llvm.call @malloc
 // CHECK: llvm.func @_mlir_ciface_decode(
+// CHECK-NOT: llvm.call @malloc
+// CHECK: llvm.func @decode_layer(
+// CHECK-NOT: llvm.call @malloc
+// CHECK: llvm.call @tfm_attention(
+// CHECK-NOT: llvm.call @malloc
+// CHECK: llvm.call @tfm_attention_combine(
+// CHECK-NOT: llvm.call @malloc
+// CHECK: llvm.func @tfm_attention(
 // AVX2-NOT: omp.parallel
 // AVX2: llvm.intr.masked.load {{.*}} -> vector<8xf32>
 
@@ -22,6 +35,10 @@
 // STAGES: IR Dump After ConvertTfmToLinalg
 // STAGES: IR Dump After TfmLowerEntryPoints
 // STAGES: IR Dump After OneShotBufferizePass
+// STAGES: IR Dump After TfmStaticResultsToOutParams
+// STAGES: IR Dump After TfmPlanStaticArena
+// STAGES: IR Dump After TfmLowerFlashAttention
+// STAGES: IR Dump After TfmLowerQuantizedMatmul
 // STAGES: IR Dump After TfmTileAndVectorize
 // STAGES: IR Dump After TfmLowerVectorOps
 // STAGES: IR Dump After ConvertSCFToOpenMPPass

@@ -117,6 +117,30 @@ def TfmLowerVectorOps : Pass<"tfm-lower-vector-ops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+def TfmStaticResultsToOutParams
+    : Pass<"tfm-static-results-to-out-params", "::mlir::ModuleOp"> {
+  let summary = "Private functions write their static buffer results into caller buffers";
+  let description = [{
+    Runs on bufferized modules. A private function (a layer function of
+    tfm-outline-layers) whose buffer results all have static shapes gets
+    one out-parameter per result instead: the buffer it allocated for the
+    result becomes the out-parameter itself (no copy), and each call site
+    allocates the buffer before the call. A decode layer then allocates
+    nothing for its result, and the caller's buffer is an ordinary
+    fixed-size allocation for tfm-plan-static-arena. Functions with a
+    dynamically shaped result (prefill) and public entry points keep their
+    signatures. Upstream's `buffer-results-to-out-params` does the rewrite;
+    this pass chooses the functions.
+
+    ```mlir
+    func.func private @layer(%x: memref<1x64xf32>) -> memref<1x64xf32>
+    // becomes
+    func.func private @layer(%x: memref<1x64xf32>, %out: memref<1x64xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def TfmPlanStaticArena : Pass<"tfm-plan-static-arena", "::mlir::func::FuncOp"> {
   let summary = "Place fixed-size intermediate buffers in one stack arena";
   let description = [{
