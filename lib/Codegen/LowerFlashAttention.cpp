@@ -79,7 +79,7 @@ struct TfmLowerFlashAttentionPass
                   FunctionType::get(context,
                                     {i32, ptr, i64, ptr, ptr, i64, i64, i64,
                                      i64, f32, i64, i64, i64, i64, i64, i64,
-                                     ptr, i64, ptr, i64},
+                                     ptr, i64, ptr, i64, ptr, ptr, i64, i32},
                                     {}));
     declareKernel(module, kAttentionCombine,
                   FunctionType::get(context,
@@ -88,8 +88,11 @@ struct TfmLowerFlashAttentionPass
   }
 
   LogicalResult lower(FlashAttentionOp op) {
-    for (Value buffer : {op.getQuery(), op.getKeys(), op.getValues(),
-                         op.getOutput()})
+    SmallVector<Value> buffers{op.getQuery(), op.getKeys(), op.getValues(),
+                               op.getOutput()};
+    if (op.getRopeAttr())
+      buffers.append({op.getRopeCos(), op.getRopeSin()});
+    for (Value buffer : buffers)
       if (!hasContiguousRows(buffer))
         return op.emitOpError("needs buffers whose rows are contiguous, got ")
                << buffer.getType();
@@ -125,6 +128,18 @@ struct TfmLowerFlashAttentionPass
         c.i64(op.getStart())};
     Value outputPointer = c.pointer(c.address(op.getOutput()));
     Value outputStride = c.i64(c.rowStride(op.getOutput()));
+    // The query rotation of a fused rope (null tables: none).
+    SmallVector<Value> rope;
+    if (RopeAttr ropeAttr = op.getRopeAttr()) {
+      rope = {c.pointer(c.address(op.getRopeCos())),
+              c.pointer(c.address(op.getRopeSin())),
+              c.i64(c.rowStride(op.getRopeCos())),
+              c.i32(static_cast<int64_t>(ropeAttr.getPairing()))};
+    } else {
+      Value null = LLVM::ZeroOp::create(
+          builder, loc, LLVM::LLVMPointerType::get(builder.getContext()));
+      rope = {null, null, c.i64(0), c.i32(0)};
+    }
     auto call = [&](OpBuilder &b, Location taskLoc, Value kvHead,
                     Value queryBegin, Value queryEnd, Value keyBegin,
                     Value keyEnd, Value partials, Value partialStride) {
@@ -133,6 +148,7 @@ struct TfmLowerFlashAttentionPass
       operands.append({t.i64(kvHead), t.i64(queryBegin), t.i64(queryEnd),
                        t.i64(keyBegin), t.i64(keyEnd), outputPointer,
                        outputStride, partials, partialStride});
+      operands.append(rope);
       func::CallOp::create(b, taskLoc, kAttention, TypeRange{}, operands);
     };
 

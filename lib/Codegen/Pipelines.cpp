@@ -70,6 +70,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   GraphPipelineOptions graph;
   graph.fuseSiblingLinears = options.fuseSiblingLinears;
   graph.fuseResidualAdds = options.fuseResidualAdds;
+  graph.fuseRope = options.fuseRope;
   buildTfmGraphPipeline(pm, graph);
 
   // 2. One function for the layers, so what follows compiles one layer.

@@ -726,109 +726,149 @@ struct LastTokenLowering : OpConversionPattern<LastTokenOp> {
   }
 };
 
+/// cos and sin of the rotation angles of positions `start + s`, `[S, R/2]`:
+/// angle `(start + s) * theta^(-2j / R)`.
+std::pair<Value, Value> buildRopeTables(OpBuilder &b, Location loc,
+                                        OpFoldResult seq, Value start,
+                                        int64_t rotaryDim, double thetaValue) {
+  int64_t half = rotaryDim / 2;
+  Value cosInit = emptyTensor(b, loc, {seq, b.getIndexAttr(half)});
+  Value sinInit = emptyTensor(b, loc, {seq, b.getIndexAttr(half)});
+  Value theta = f32Constant(b, loc, thetaValue);
+  Value exponentStep = f32Constant(b, loc, -2.0 / rotaryDim);
+  SmallVector<Value> tables = buildGeneric(
+      b, loc, "elementwise", {}, ValueRange{cosInit, sinInit},
+      {b.getMultiDimIdentityMap(2), b.getMultiDimIdentityMap(2)},
+      {kParallel, kParallel}, [&](OpBuilder &nb, Location nl, ValueRange) {
+        Type i64 = nb.getI64Type();
+        Value token = linalg::IndexOp::create(nb, nl, 0);
+        Value position = arith::AddIOp::create(nb, nl, token, start);
+        Value positionF = arith::UIToFPOp::create(
+            nb, nl, nb.getF32Type(),
+            arith::IndexCastOp::create(nb, nl, i64, position));
+        Value pair = arith::UIToFPOp::create(
+            nb, nl, nb.getF32Type(),
+            arith::IndexCastOp::create(nb, nl, i64,
+                                       linalg::IndexOp::create(nb, nl, 1)));
+        Value exponent = arith::MulFOp::create(nb, nl, pair, exponentStep);
+        Value frequency = math::PowFOp::create(nb, nl, theta, exponent);
+        Value angle = arith::MulFOp::create(nb, nl, positionF, frequency);
+        return SmallVector<Value>{math::CosOp::create(nb, nl, angle),
+                                  math::SinOp::create(nb, nl, angle)};
+      });
+  return {tables[0], tables[1]};
+}
+
+/// How the features of a head pair up: the rotated features of a head
+/// viewed as `[R/2, 2]` (interleaved, pair member = last dim) or
+/// `[2, R/2]` (half-split, member = first dim).
+struct RopePairs {
+  bool interleaved;
+  int64_t half;
+
+  ArrayRef<int64_t> shape() const {
+    static thread_local SmallVector<int64_t, 2> dims;
+    dims = interleaved ? SmallVector<int64_t, 2>{half, 2}
+                       : SmallVector<int64_t, 2>{2, half};
+    return dims;
+  }
+  /// Position of the member and frequency dims among the two pair dims.
+  unsigned memberDim() const { return interleaved ? 1 : 0; }
+  unsigned frequencyDim() const { return interleaved ? 0 : 1; }
+};
+
+/// Element `member` (0 or 1) of the rotated pair `(a, b)` with `cos`/`sin`:
+/// `(a cos - b sin, a sin + b cos)`, chosen by the loop index `memberIndex`.
+Value rotatePairMember(OpBuilder &b, Location loc, Value first, Value second,
+                       Value cos, Value sin, Value memberIndex) {
+  Value isSecond = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq, memberIndex,
+      arith::ConstantIndexOp::create(b, loc, 1));
+  Value aCos = arith::MulFOp::create(b, loc, first, cos);
+  Value bSin = arith::MulFOp::create(b, loc, second, sin);
+  Value aSin = arith::MulFOp::create(b, loc, first, sin);
+  Value bCos = arith::MulFOp::create(b, loc, second, cos);
+  return arith::SelectOp::create(b, loc, isSecond,
+                                 arith::AddFOp::create(b, loc, aSin, bCos),
+                                 arith::SubFOp::create(b, loc, aCos, bSin));
+}
+
+/// A map of `rank` loop dims that reads pair member `member` where loop dim
+/// `memberLoopDim` is, and the other dims through `dims` (loop dim per
+/// source dim, with the member's source dim marked by -1).
+AffineMap pairMemberMap(MLIRContext *context, unsigned rank,
+                        ArrayRef<int64_t> dims, int64_t member) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d : dims)
+    exprs.push_back(d < 0 ? getAffineConstantExpr(member, context)
+                          : getAffineDimExpr(d, context));
+  return AffineMap::get(rank, 0, exprs, context);
+}
+
+/// RoPE of `input` (`[S, H * D]`) at positions `start + s` (see tfm.rope).
+Value buildRoPE(OpBuilder &b, Location loc, Value input, Value start,
+                int64_t headDim, int64_t rotaryDim, double theta,
+                RopePairing pairing) {
+  MLIRContext *context = b.getContext();
+  int64_t features = cast<RankedTensorType>(input.getType()).getDimSize(1);
+  int64_t heads = features / headDim;
+  RopePairs pairs{pairing == RopePairing::interleaved, rotaryDim / 2};
+  OpFoldResult seq = dimOf(b, loc, input, 0);
+
+  // [S, H * D] -> [S, H, D] -> the rotated features [S, H, R].
+  Value heads3 = splitLastDim(b, loc, input, {heads, headDim});
+  auto slice3 = [&](Value source, int64_t size) {
+    SmallVector<OpFoldResult> offsets(3, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes{seq, b.getIndexAttr(heads),
+                                    b.getIndexAttr(size)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, source, offsets, sizes,
+                                          strides)
+        .getResult();
+  };
+  Value rotary = rotaryDim == headDim ? heads3 : slice3(heads3, rotaryDim);
+  // [S, H, pair dims]: loop dims 2 and 3 are the pair dims.
+  Value paired = splitLastDim(b, loc, rotary, pairs.shape());
+  auto [cosTable, sinTable] =
+      buildRopeTables(b, loc, seq, start, rotaryDim, theta);
+
+  // One element-wise generic over the pairs: member `m` of a pair reads
+  // both members through maps with a constant member index.
+  unsigned memberLoop = 2 + pairs.memberDim();
+  SmallVector<int64_t> dims{0, 1, 2, 3};
+  dims[memberLoop] = -1;
+  AffineMap table = selectDims(context, 4, {0, 2 + pairs.frequencyDim()});
+  Value assembled = buildElementwise(
+      b, loc, paired, ValueRange{paired, paired, cosTable, sinTable},
+      {pairMemberMap(context, 4, dims, 0), pairMemberMap(context, 4, dims, 1),
+       table, table},
+      [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        return rotatePairMember(nb, nl, x[0], x[1], x[2], x[3],
+                                linalg::IndexOp::create(nb, nl, memberLoop));
+      });
+  Value rotatedHeads = mergeTrailingDims(b, loc, assembled, 2);
+  if (rotaryDim != headDim) {
+    SmallVector<OpFoldResult> offsets(3, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes{seq, b.getIndexAttr(heads),
+                                    b.getIndexAttr(rotaryDim)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    rotatedHeads = tensor::InsertSliceOp::create(b, loc, rotatedHeads, heads3,
+                                                 offsets, sizes, strides);
+  }
+  return mergeTrailingDims(b, loc, rotatedHeads, 1);
+}
+
 struct RoPELowering : OpConversionPattern<RoPEOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(RoPEOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    MLIRContext *context = rewriter.getContext();
-    Value input = adaptor.getInput();
-    int64_t headDim = op.getHeadDim();
-    int64_t rotaryDim = op.getRotaryDim();
-    int64_t half = rotaryDim / 2;
-    int64_t features = cast<RankedTensorType>(input.getType()).getDimSize(1);
-    int64_t heads = features / headDim;
-    bool interleaved = op.getPairing() == RopePairing::interleaved;
-    OpFoldResult seq = dimOf(rewriter, loc, input, 0);
-
-    // [S, H * D] -> [S, H, D] -> the rotated features [S, H, R].
-    Value heads3 = splitLastDim(rewriter, loc, input, {heads, headDim});
-    auto slice3 = [&](Value source, int64_t size) {
-      SmallVector<OpFoldResult> offsets(3, rewriter.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes{seq, rewriter.getIndexAttr(heads),
-                                      rewriter.getIndexAttr(size)};
-      SmallVector<OpFoldResult> strides(3, rewriter.getIndexAttr(1));
-      return tensor::ExtractSliceOp::create(rewriter, loc, source, offsets,
-                                            sizes, strides)
-          .getResult();
-    };
-    Value rotary = rotaryDim == headDim ? heads3 : slice3(heads3, rotaryDim);
-
-    // Pairs: interleaved [S, H, R/2, 2] (pair = last dim), half-split
-    // [S, H, 2, R/2] (pair = dim 2).
-    unsigned pairDim = interleaved ? 3 : 2;
-    unsigned frequencyDim = interleaved ? 2 : 3;
-    Value pairs = splitLastDim(
-        rewriter, loc, rotary,
-        interleaved ? ArrayRef<int64_t>{half, 2} : ArrayRef<int64_t>{2, half});
-
-    // cos/sin tables [S, R/2] for positions start + s.
-    Value cosInit = emptyTensor(rewriter, loc, {seq, rewriter.getIndexAttr(half)});
-    Value sinInit = emptyTensor(rewriter, loc, {seq, rewriter.getIndexAttr(half)});
-    Value start = adaptor.getStart();
-    Value theta = f32Constant(rewriter, loc, op.getTheta().convertToDouble());
-    Value exponentStep = f32Constant(rewriter, loc, -2.0 / rotaryDim);
-    SmallVector<Value> tables = buildGeneric(
-        rewriter, loc, "elementwise", {}, ValueRange{cosInit, sinInit},
-        {rewriter.getMultiDimIdentityMap(2), rewriter.getMultiDimIdentityMap(2)},
-        {kParallel, kParallel},
-        [&](OpBuilder &nb, Location nl, ValueRange) {
-          Type i64 = nb.getI64Type();
-          Value token = linalg::IndexOp::create(nb, nl, 0);
-          Value position = arith::AddIOp::create(nb, nl, token, start);
-          Value positionF = arith::UIToFPOp::create(
-              nb, nl, nb.getF32Type(),
-              arith::IndexCastOp::create(nb, nl, i64, position));
-          Value pair = arith::UIToFPOp::create(
-              nb, nl, nb.getF32Type(),
-              arith::IndexCastOp::create(nb, nl, i64,
-                                         linalg::IndexOp::create(nb, nl, 1)));
-          Value exponent = arith::MulFOp::create(nb, nl, pair, exponentStep);
-          Value frequency = math::PowFOp::create(nb, nl, theta, exponent);
-          Value angle = arith::MulFOp::create(nb, nl, positionF, frequency);
-          return SmallVector<Value>{math::CosOp::create(nb, nl, angle),
-                                    math::SinOp::create(nb, nl, angle)};
-        });
-
-    // (a, b) -> (a cos - b sin, a sin + b cos), written as one element-wise
-    // generic over the pairs: member `m` of a pair reads both members
-    // through maps with a constant pair index.
-    auto memberMap = [&](int64_t member) {
-      SmallVector<AffineExpr> exprs;
-      for (unsigned d = 0; d < 4; ++d)
-        exprs.push_back(d == pairDim ? getAffineConstantExpr(member, context)
-                                     : getAffineDimExpr(d, context));
-      return AffineMap::get(4, 0, exprs, context);
-    };
-    AffineMap table = selectDims(context, 4, {0, frequencyDim});
-    Value assembled = buildElementwise(
-        rewriter, loc, pairs, ValueRange{pairs, pairs, tables[0], tables[1]},
-        {memberMap(0), memberMap(1), table, table},
-        [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-          Value isSecond = arith::CmpIOp::create(
-              nb, nl, arith::CmpIPredicate::eq,
-              linalg::IndexOp::create(nb, nl, pairDim),
-              arith::ConstantIndexOp::create(nb, nl, 1));
-          Value aCos = arith::MulFOp::create(nb, nl, x[0], x[2]);
-          Value bSin = arith::MulFOp::create(nb, nl, x[1], x[3]);
-          Value aSin = arith::MulFOp::create(nb, nl, x[0], x[3]);
-          Value bCos = arith::MulFOp::create(nb, nl, x[1], x[2]);
-          return arith::SelectOp::create(
-              nb, nl, isSecond, arith::AddFOp::create(nb, nl, aSin, bCos),
-              arith::SubFOp::create(nb, nl, aCos, bSin));
-        });
-    Value rotatedHeads = mergeTrailingDims(rewriter, loc, assembled, 2);
-    if (rotaryDim != headDim) {
-      SmallVector<OpFoldResult> offsets(3, rewriter.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes{seq, rewriter.getIndexAttr(heads),
-                                      rewriter.getIndexAttr(rotaryDim)};
-      SmallVector<OpFoldResult> strides(3, rewriter.getIndexAttr(1));
-      rotatedHeads = tensor::InsertSliceOp::create(
-          rewriter, loc, rotatedHeads, heads3, offsets, sizes, strides);
-    }
-    rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, rotatedHeads, 1));
+    rewriter.replaceOp(op, buildRoPE(rewriter, op.getLoc(), adaptor.getInput(),
+                                     adaptor.getStart(), op.getHeadDim(),
+                                     op.getRotaryDim(),
+                                     op.getTheta().convertToDouble(),
+                                     op.getPairing()));
     return success();
   }
 };
@@ -919,6 +959,27 @@ Value insertRows(OpBuilder &b, Location loc, Value cache, Value rows,
                                        strides);
 }
 
+/// The rows `[KVH, S, width]` of positions `[start, start + S)` of
+/// `layer`/`part` of the cache: what insertRows writes.
+Value cacheRows(OpBuilder &b, Location loc, Value cache, OpFoldResult layer,
+                int64_t part, Value start, OpFoldResult seq, int64_t width) {
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  int64_t kvHeads = cacheType.getDimSize(2);
+  SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
+                                    b.getIndexAttr(0), start,
+                                    b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                  b.getIndexAttr(kvHeads), seq,
+                                  b.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+  auto type = RankedTensorType::get(
+      {kvHeads, getConstantIntValue(seq).value_or(ShapedType::kDynamic),
+       width},
+      cacheType.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
+                                        strides);
+}
+
 /// q8 rows of `[KVH, S, D]` f32 values: the int8 values `[KVH, S, D]` and
 /// the 4 bytes of each row's scale `[KVH, S, 4]` (little-endian f32).
 std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value values) {
@@ -976,33 +1037,104 @@ std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value values) {
   return {quantized, scaleBytes};
 }
 
+/// `tokens` (`[S, KVH * D]` f32) as head-major rows `[KVH, S, D]` of type
+/// `stored`: one transposing element-wise kernel.
+Value headMajorRows(OpBuilder &b, Location loc, Value tokens, int64_t kvHeads,
+                    int64_t headDim, Type stored) {
+  MLIRContext *context = b.getContext();
+  Value perHead = splitLastDim(b, loc, tokens, {kvHeads, headDim});
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(kvHeads),
+                                     dimOf(b, loc, tokens, 0),
+                                     b.getIndexAttr(headDim)},
+      stored);
+  return buildGeneric(b, loc, "elementwise", ValueRange{perHead}, init,
+                      {selectDims(context, 3, {1, 0, 2}),
+                       b.getMultiDimIdentityMap(3)},
+                      SmallVector<IteratorType>(3, kParallel),
+                      [&](OpBuilder &nb, Location nl, ValueRange x) {
+                        return SmallVector<Value>{
+                            toCacheElement(nb, nl, x[0], stored)};
+                      })
+      .front();
+}
+
+/// The same rows rotated by `rope` at positions `start + s` in the same
+/// kernel: the pairs of each head are read through constant-member maps
+/// (see buildRoPE) while they are transposed, so RoPE costs no pass of its
+/// own over the keys.
+Value rotatedHeadMajorRows(OpBuilder &b, Location loc, Value tokens,
+                           Value rows, int64_t headDim, Value start,
+                           RopeAttr rope) {
+  auto rowsType = cast<RankedTensorType>(rows.getType());
+  int64_t kvHeads = rowsType.getDimSize(0);
+  Type stored = rowsType.getElementType();
+  MLIRContext *context = b.getContext();
+  RopePairs pairs{rope.getPairing() == RopePairing::interleaved, headDim / 2};
+  ArrayRef<int64_t> pairShape = pairs.shape();
+  SmallVector<int64_t> shape{kvHeads, pairShape[0], pairShape[1]};
+  Value paired = splitLastDim(b, loc, tokens, shape); // [S, KVH, P0, P1]
+  OpFoldResult seq = dimOf(b, loc, tokens, 0);
+  auto [cosTable, sinTable] =
+      buildRopeTables(b, loc, seq, start, headDim,
+                      rope.getTheta().getValueAsDouble());
+  // Loop dims (h, s, p0, p1) over the output [KVH, S, P0, P1], a view of
+  // `rows` [KVH, S, D].
+  Value init = splitLastDim(b, loc, rows, pairShape);
+  unsigned memberLoop = 2 + pairs.memberDim();
+  SmallVector<int64_t> sourceDims{1, 0, 2, 3};
+  sourceDims[memberLoop] = -1;
+  AffineMap table = selectDims(context, 4, {1, 2 + pairs.frequencyDim()});
+  Value rotated =
+      buildGeneric(
+          b, loc, "elementwise",
+          ValueRange{paired, paired, cosTable, sinTable}, init,
+          {pairMemberMap(context, 4, sourceDims, 0),
+           pairMemberMap(context, 4, sourceDims, 1), table, table,
+           b.getMultiDimIdentityMap(4)},
+          SmallVector<IteratorType>(4, kParallel),
+          [&](OpBuilder &nb, Location nl, ValueRange x) {
+            Value value = rotatePairMember(
+                nb, nl, x[0], x[1], x[2], x[3],
+                linalg::IndexOp::create(nb, nl, memberLoop));
+            return SmallVector<Value>{toCacheElement(nb, nl, value, stored)};
+          })
+          .front();
+  return mergeTrailingDims(b, loc, rotated, 2);
+}
+
 /// Writes `tokens` (`[S, KVH * D]` f32) at positions `[start, start + S)` of
-/// `layer`, converted to the cache's element type.
+/// `layer`, rotated by `rope` if given, converted to the cache's element
+/// type.
 Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
                  OpFoldResult layer, int64_t part, Value start,
-                 int64_t headDim) {
-  MLIRContext *context = b.getContext();
+                 int64_t headDim, RopeAttr rope = {}) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   Type element = cacheType.getElementType();
   int64_t kvHeads = cacheType.getDimSize(2);
-  Value perHead = splitLastDim(b, loc, tokens, {kvHeads, headDim});
-  OpFoldResult seq = dimOf(b, loc, tokens, 0);
   // [S, KVH, D] -> [KVH, S, D], in the stored type (q8: f32 for now).
   Type stored = element.isInteger(8) ? b.getF32Type() : element;
-  Value init = tensor::EmptyOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(kvHeads), seq,
-                                     b.getIndexAttr(headDim)},
-      stored);
-  Value headMajor =
-      buildGeneric(b, loc, "elementwise", ValueRange{perHead}, init,
-                   {selectDims(context, 3, {1, 0, 2}),
-                    b.getMultiDimIdentityMap(3)},
-                   SmallVector<IteratorType>(3, kParallel),
-                   [&](OpBuilder &nb, Location nl, ValueRange x) {
-                     return SmallVector<Value>{
-                         toCacheElement(nb, nl, x[0], stored)};
-                   })
-          .front();
+  Value headMajor;
+  if (!rope) {
+    headMajor = headMajorRows(b, loc, tokens, kvHeads, headDim, stored);
+  } else {
+    // Rotated rows are written through a view of pairs, which empty-tensor
+    // elimination does not see through: take the destination rows of the
+    // cache explicitly (q8 rows are quantized from f32 afterwards).
+    Value rows =
+        element.isInteger(8)
+            ? tensor::EmptyOp::create(
+                  b, loc,
+                  ArrayRef<OpFoldResult>{b.getIndexAttr(kvHeads),
+                                         dimOf(b, loc, tokens, 0),
+                                         b.getIndexAttr(headDim)},
+                  stored)
+                  .getResult()
+            : cacheRows(b, loc, cache, layer, part, start,
+                        dimOf(b, loc, tokens, 0), headDim);
+    headMajor =
+        rotatedHeadMajorRows(b, loc, tokens, rows, headDim, start, rope);
+  }
   if (!element.isInteger(8))
     return insertRows(b, loc, cache, headMajor, layer, part, start, 0);
   auto [quantized, scaleBytes] = quantizeRows(b, loc, headMajor);
@@ -1085,7 +1217,7 @@ struct KVCacheAppendLowering : OpConversionPattern<KVCacheAppendOp> {
     int64_t headDim = op.getCache().getType().getHeadDim();
     Value cache = writeCache(rewriter, loc, adaptor.getCache(),
                              adaptor.getKey(), layer, 0, adaptor.getStart(),
-                             headDim);
+                             headDim, op.getRopeAttr());
     cache = writeCache(rewriter, loc, cache, adaptor.getValue(), layer, 1,
                        adaptor.getStart(), headDim);
     rewriter.replaceOp(op, cache);
@@ -1109,6 +1241,10 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
   matchAndRewrite(KVCacheAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
+    if (RopeAttr rope = op.getRopeAttr();
+        rope && rope.getRotaryDim() > TFM_ATTENTION_MAX_ROPE_HEAD_DIM)
+      return rewriter.notifyMatchFailure(
+          op, "the kernel rotates smaller query heads; unfused form instead");
     auto queryType = cast<RankedTensorType>(adaptor.getQuery().getType());
     auto cacheType = cast<RankedTensorType>(adaptor.getCache().getType());
     auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
@@ -1145,10 +1281,21 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
                            (headDim + 2)},
                           rewriter.getF32Type()));
     }
+    // A fused rope: the kernel rotates each query row with these tables.
+    Value ropeCos, ropeSin;
+    if (RopeAttr rope = op.getRopeAttr()) {
+      auto [cosTable, sinTable] = buildRopeTables(
+          rewriter, loc, dimOf(rewriter, loc, adaptor.getQuery(), 0),
+          adaptor.getStart(), rope.getRotaryDim(),
+          rope.getTheta().getValueAsDouble());
+      ropeCos = readBuffer(cosTable, cast<RankedTensorType>(cosTable.getType()));
+      ropeSin = readBuffer(sinTable, cast<RankedTensorType>(sinTable.getType()));
+    }
     FlashAttentionOp::create(rewriter, loc, query, keys, values,
-                             adaptor.getStart(), output, partials,
-                             op.getNumHeadsAttr(), op.getScaleAttr(),
-                             rewriter.getI64IntegerAttr(splits));
+                             adaptor.getStart(), output, partials, ropeCos,
+                             ropeSin, op.getNumHeadsAttr(), op.getScaleAttr(),
+                             rewriter.getI64IntegerAttr(splits),
+                             op.getRopeAttr());
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                rewriter, loc, queryType, output,
                                /*restrict=*/true, /*writable=*/true));
@@ -1197,6 +1344,11 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
         readCache(rewriter, loc, cache, layer, 0, tokens, headDim);
     auto [values, valueScales] =
         readCache(rewriter, loc, cache, layer, 1, tokens, headDim);
+    // Without the fused kernel, a fused rope is a RoPE kernel of its own.
+    if (RopeAttr rope = op.getRopeAttr())
+      query = buildRoPE(rewriter, loc, query, start, headDim,
+                        rope.getRotaryDim(),
+                        rope.getTheta().getValueAsDouble(), rope.getPairing());
     Value queries =
         groupQueries(rewriter, loc, query, op.getNumHeads(), kvHeads);
     Value attended = buildAttention(rewriter, loc, queries, keys, values,

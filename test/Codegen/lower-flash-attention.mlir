@@ -18,7 +18,7 @@
 // CHECK:   call @tfm_attention(%c0_i32, {{.*}}, %c2_i64, %c16_i64, %[[SCALE]], {{.*}}, %[[NULL]], %c0_i64{{.*}})
 // CHECK-NOT: tfm_attention_combine
 // CHECK-NOT: tfm.flash_attention
-// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64)
+// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i32)
 // CHECK: func.func private @tfm_attention_combine(!llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr, i64)
 
 // SERIAL-LABEL: func.func @prefill
@@ -50,6 +50,21 @@ func.func @prefill(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1
 // CHECK: call @tfm_attention_combine(%{{.*}}, %c4_i64, %{{.*}}, %{{.*}}, %c4_i64{{.*}}, %c16_i64{{.*}}, %{{.*}}, %{{.*}})
 func.func @decode_q8(%q: memref<1x64xf32>, %k: memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x64xf32>, %p: memref<288xf32>) {
   tfm.flash_attention %q, %k, %v at %start -> %out partials %p {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 4 : i64} : memref<1x64xf32>, memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>, memref<288xf32>
+  return
+}
+
+// -----
+
+// A fused rope: the kernel gets the cos/sin tables of the query rows, their
+// row stride and the pairing (1: half-split).
+// CHECK-LABEL: func.func @rope
+// CHECK-SAME: %[[COS:[a-z0-9]+]]: memref<?x8xf32>, %[[SIN:[a-z0-9]+]]: memref<?x8xf32>)
+// CHECK-DAG: %[[COSADDR:.*]] = memref.extract_aligned_pointer_as_index %[[COS]]
+// CHECK-DAG: %[[SINADDR:.*]] = memref.extract_aligned_pointer_as_index %[[SIN]]
+// CHECK: scf.forall
+// CHECK: call @tfm_attention({{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i32) :
+func.func @rope(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>, %cos: memref<?x8xf32>, %sin: memref<?x8xf32>) {
+  tfm.flash_attention %q, %k, %k at %start -> %out rope(%cos, %sin : memref<?x8xf32>, memref<?x8xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, rope = #tfm.rope<rotary_dim = 16, theta = 1.000000e+04 : f64, pairing = half_split>} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   return
 }
 

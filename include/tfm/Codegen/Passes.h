@@ -55,6 +55,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Make residual adds linear-layer epilogues "
                      "(tfm-fuse-residual-adds)"),
       llvm::cl::init(true)};
+  Option<bool> fuseRope{
+      *this, "fuse-rope",
+      llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "
+                     "attention kernel (tfm-fuse-rope-into-attention)"),
+      llvm::cl::init(true)};
   Option<bool> flashAttention{
       *this, "flash-attention",
       llvm::cl::desc("Attention over the KV cache as one fused kernel with "

@@ -28,8 +28,8 @@ inline constexpr const char *kManifestFileName = "manifest.json";
 /// The optimizations `CompileOptions::disabledOptimizations` can name: the
 /// boolean options of `tfm-cpu-pipeline` of the same names.
 inline constexpr const char *kOptimizationNames[] = {
-    "fuse-sibling-linears", "fuse-residual-adds", "flash-attention",
-    "plan-static-arena"};
+    "fuse-sibling-linears", "fuse-residual-adds", "fuse-rope",
+    "flash-attention", "plan-static-arena"};
 
 struct CompileOptions {
   std::string outputDirectory;

@@ -93,14 +93,22 @@ typedef enum tfm_kv_element {
  * h * HEAD_DIM]. With PARTIALS (flash-decoding: the keys are split into
  * ranges processed by different threads), the unnormalized sums go to
  * partials[s * PARTIAL_STRIDE + h * (HEAD_DIM + 2)], followed by the
- * running maximum and the softmax denominator, for tfm_attention_combine. */
+ * running maximum and the softmax denominator, for tfm_attention_combine.
+ * With ROPE_COS (and ROPE_SIN) each query row s is first rotated by RoPE
+ * with the cos/sin of its angles at rope_cos[s * ROPE_STRIDE + j], j <
+ * HEAD_DIM / 2, pairing features (2j, 2j + 1) (ROPE_PAIRING 0, interleaved)
+ * or (j, j + HEAD_DIM / 2) (1, half-split); HEAD_DIM must then be at most
+ * TFM_ATTENTION_MAX_ROPE_HEAD_DIM. */
+#define TFM_ATTENTION_MAX_ROPE_HEAD_DIM 512
 void tfm_attention(int32_t element, const float *q, int64_t q_stride,
                    const void *keys, const void *values, int64_t head_stride,
                    int64_t row_stride, int64_t group, int64_t head_dim,
                    float scale, int64_t causal_start, int64_t kv_head,
                    int64_t query_begin, int64_t query_end, int64_t key_begin,
                    int64_t key_end, float *out, int64_t out_stride,
-                   float *partials, int64_t partial_stride);
+                   float *partials, int64_t partial_stride,
+                   const float *rope_cos, const float *rope_sin,
+                   int64_t rope_stride, int32_t rope_pairing);
 
 /* Merges SPLITS partial results of tfm_attention (split c at PARTIALS +
  * c * SPLIT_STRIDE floats, rows of HEADS * (HEAD_DIM + 2) floats) into

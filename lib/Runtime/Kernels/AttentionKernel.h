@@ -152,6 +152,22 @@ void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
   }
 }
 
+/// Query row `q` of position row `s` rotated by RoPE into `rotated`.
+inline void rotateQuery(const AttentionArgs &args, int64_t s, const float *q,
+                        float *rotated) {
+  int64_t half = args.headDim / 2;
+  const float *cos = args.ropeCos + s * args.ropeStride;
+  const float *sin = args.ropeSin + s * args.ropeStride;
+  // Interleaved pairs are (2j, 2j + 1), half-split pairs (j, j + half).
+  int64_t step = args.ropePairing == 0 ? 2 : 1;
+  int64_t other = args.ropePairing == 0 ? 1 : half;
+  for (int64_t j = 0; j < half; ++j) {
+    float a = q[j * step], b = q[j * step + other];
+    rotated[j * step] = a * cos[j] - b * sin[j];
+    rotated[j * step + other] = a * sin[j] + b * cos[j];
+  }
+}
+
 template <typename Rows>
 void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   int64_t headDim = args.headDim;
@@ -162,6 +178,11 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
     for (int64_t g = 0; g < args.group; ++g) {
       int64_t head = task.kvHead * args.group + g;
       const float *q = args.q + s * args.qStride + head * headDim;
+      float rotated[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
+      if (args.ropeCos) {
+        rotateQuery(args, s, q, rotated);
+        q = rotated;
+      }
       float *acc = task.partials
                        ? task.partials + s * task.partialStride +
                              head * (headDim + 2)

@@ -183,7 +183,9 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                    float scale, int64_t causalStart, int64_t kvHead,
                    int64_t queryBegin, int64_t queryEnd, int64_t keyBegin,
                    int64_t keyEnd, float *out, int64_t outStride,
-                   float *partials, int64_t partialStride) {
+                   float *partials, int64_t partialStride,
+                   const float *ropeCos, const float *ropeSin,
+                   int64_t ropeStride, int32_t ropePairing) {
   AttentionArgs args{element,
                      q,
                      qStride,
@@ -196,7 +198,11 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                      scale,
                      causalStart,
                      out,
-                     outStride};
+                     outStride,
+                     ropeCos,
+                     ropeSin,
+                     ropeStride,
+                     ropePairing};
   AttentionTask task{kvHead,   queryBegin, queryEnd,     keyBegin,
                      keyEnd,   partials,   partialStride};
   variant()->attention(args, task);

@@ -40,6 +40,11 @@ struct AttentionArgs {
   int64_t causalStart;
   float *out;
   int64_t outStride;
+  /// RoPE of the query rows (null: none); see tfm_attention.
+  const float *ropeCos;
+  const float *ropeSin;
+  int64_t ropeStride;
+  int32_t ropePairing;
 };
 
 /// The part of the work one call of tfm_attention does.

@@ -91,6 +91,32 @@ func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
 
 // -----
 
+// Fused RoPE (tfm-fuse-rope-into-attention): the keys are rotated by the
+// kernel that transposes them into the cache, reading both pair members
+// (constant index 0 and 1 of the [S, KVH, D/2, 2] view), and writing into
+// the cache rows through a [KVH, S, D/2, 2] view of them. Unfused
+// attention rotates the queries with a RoPE kernel; the fused one passes
+// the cos/sin tables of the query rows to tfm.flash_attention.
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 2, context = 64, head_dim = 4, f32>
+// CHECK-LABEL: func.func @rope_fused
+// CHECK: %[[ROWS:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 4] [1, 1, 1, 1, 1] : tensor<1x2x2x?x4xf32> to tensor<2x?x4xf32>
+// CHECK: %[[PAIRS:.*]] = tensor.expand_shape %[[ROWS]] {{\[\[}}0], [1], [2, 3]] {{.*}} : tensor<2x?x4xf32> into tensor<2x?x2x2xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}], {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x2x2x2xf32>, tensor<?x2x2x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>) outs(%[[PAIRS]] : tensor<2x?x2x2xf32>)
+// CHECK: math.cos
+// CHECK: tfm.kernel = "attention_scores"
+// FLASH-LABEL: func.func @rope_fused
+// FLASH: math.cos
+// FLASH: %[[COS:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x2xf32> to memref<?x2xf32, strided<[?, 1], offset: ?>>
+// FLASH: %[[SIN:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x2xf32> to memref<?x2xf32, strided<[?, 1], offset: ?>>
+// FLASH: tfm.flash_attention {{.*}} rope(%[[COS]], %[[SIN]] : {{.*}}) {num_heads = 4 : i64, rope = #tfm.rope<rotary_dim = 4, theta = 1.000000e+04 : f64, pairing = interleaved>, scale = 5.000000e-01 : f64}
+func.func @rope_fused(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %pos: index, %c: !cache) -> (tensor<?x16xf32>, !cache) {
+  %0 = tfm.kv_cache.append %c[0], %k, %v at %pos {rope = #tfm.rope<rotary_dim = 4, theta = 1.0e4 : f64, pairing = interleaved>} : !cache, tensor<?x8xf32>, tensor<?x8xf32>
+  %1 = tfm.kv_cache.attention %q, %0[0] at %pos {num_heads = 4 : i64, scale = 0.5 : f64, rope = #tfm.rope<rotary_dim = 4, theta = 1.0e4 : f64, pairing = interleaved>} : tensor<?x16xf32>, !cache -> tensor<?x16xf32>
+  return %1, %0 : tensor<?x16xf32>, !cache
+}
+
+// -----
+
 // A layer function (tfm-outline-layers): its linear weight argument takes
 // the panel layout and each call passes the packed param; the KV-cache
 // layer comes from an index argument. Only entry points mark their cache.

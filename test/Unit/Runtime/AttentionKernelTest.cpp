@@ -39,6 +39,40 @@ struct Problem {
   std::vector<uint8_t> keys, values;
   /// What the kernel reads, as f32: [kvHeads][tokens][headDim].
   std::vector<float> keyValues, valueValues;
+  /// RoPE of the queries: pairing (-1: none) and cos/sin [seq][headDim/2].
+  int32_t ropePairing = -1;
+  std::vector<float> ropeCos, ropeSin;
+
+  /// Rotates the queries with RoPE (theta 10000) at positions start + s.
+  void useRope(int32_t pairing) {
+    ropePairing = pairing;
+    int64_t half = headDim / 2;
+    ropeCos.resize(seq * half);
+    ropeSin.resize(seq * half);
+    for (int64_t s = 0; s < seq; ++s)
+      for (int64_t j = 0; j < half; ++j) {
+        double angle = double(start + s) * std::pow(10000.0, -2.0 * j / headDim);
+        ropeCos[s * half + j] = float(std::cos(angle));
+        ropeSin[s * half + j] = float(std::sin(angle));
+      }
+  }
+
+  /// Query row of token s and head h as the kernel should score it.
+  std::vector<double> query(int64_t s, int64_t h) const {
+    int64_t heads = kvHeads * group, half = headDim / 2;
+    const float *row = &q[(s * heads + h) * headDim];
+    std::vector<double> out(row, row + headDim);
+    if (ropePairing < 0)
+      return out;
+    for (int64_t j = 0; j < half; ++j) {
+      int64_t a = ropePairing == 0 ? 2 * j : j;
+      int64_t b = ropePairing == 0 ? 2 * j + 1 : j + half;
+      double c = ropeCos[s * half + j], sn = ropeSin[s * half + j];
+      out[a] = row[a] * c - row[b] * sn;
+      out[b] = row[a] * sn + row[b] * c;
+    }
+    return out;
+  }
 
   explicit Problem(int32_t element) : element(element) {
     rowBytes = element == TFM_KV_F32   ? headDim * 4
@@ -102,7 +136,10 @@ struct Problem {
             keys.data(),   values.data(),     context * rowBytes,
             rowBytes,      group,             headDim,
             scale,         start,             out,
-            heads * headDim};
+            heads * headDim,
+            ropePairing < 0 ? nullptr : ropeCos.data(),
+            ropePairing < 0 ? nullptr : ropeSin.data(),
+            headDim / 2,   ropePairing};
   }
 
   /// out[s, h, :] by a two-pass softmax in double.
@@ -112,13 +149,13 @@ struct Problem {
     for (int64_t s = 0; s < seq; ++s)
       for (int64_t h = 0; h < heads; ++h) {
         int64_t kv = h / group, visible = start + s + 1;
-        const float *query = &q[(s * heads + h) * headDim];
+        std::vector<double> query = this->query(s, h);
         std::vector<double> scores(visible);
         double max = -INFINITY, sum = 0.0;
         for (int64_t j = 0; j < visible; ++j) {
           double dot = 0.0;
           for (int64_t d = 0; d < headDim; ++d)
-            dot += double(query[d]) * keyValues[(kv * tokens + j) * headDim + d];
+            dot += query[d] * keyValues[(kv * tokens + j) * headDim + d];
           scores[j] = scale * dot;
           max = std::max(max, scores[j]);
         }
@@ -140,6 +177,22 @@ struct Problem {
     AttentionArgs a = args(out.data());
     for (int64_t h = 0; h < kvHeads; ++h)
       kernel(a, {h, 0, seq, 0, tokens, nullptr, 0});
+    return out;
+  }
+
+  /// Through the C entry point (the variant the dispatch chooses).
+  std::vector<float> runDispatched() const {
+    int64_t heads = kvHeads * group;
+    std::vector<float> out(seq * heads * headDim, -1.0f);
+    bool rope = ropePairing >= 0;
+    for (int64_t h = 0; h < kvHeads; ++h)
+      tfm_attention(element, q.data(), heads * headDim, keys.data(),
+                    values.data(), context * rowBytes, rowBytes, group,
+                    headDim, scale, start, h, 0, seq, 0, tokens, out.data(),
+                    heads * headDim, nullptr, 0,
+                    rope ? ropeCos.data() : nullptr,
+                    rope ? ropeSin.data() : nullptr, headDim / 2,
+                    rope ? ropePairing : 0);
     return out;
   }
 
@@ -231,16 +284,26 @@ TEST(AttentionKernelEdgeTest, NoVisibleKeyGivesZeros) {
 TEST(AttentionKernelEdgeTest, DispatchRunsTheChosenVariant) {
   Problem problem(TFM_KV_F16);
   std::vector<float> expected = problem.reference();
-  int64_t heads = problem.kvHeads * problem.group;
-  std::vector<float> out(problem.seq * heads * problem.headDim);
-  for (int64_t h = 0; h < problem.kvHeads; ++h)
-    tfm_attention(problem.element, problem.q.data(), heads * problem.headDim,
-                  problem.keys.data(), problem.values.data(),
-                  problem.context * problem.rowBytes, problem.rowBytes,
-                  problem.group, problem.headDim, problem.scale, problem.start,
-                  h, 0, problem.seq, 0, problem.tokens, out.data(),
-                  heads * problem.headDim, nullptr, 0);
+  std::vector<float> out = problem.runDispatched();
   expectNear(out, expected, std::string("variant ").append(tfm_kernel_isa()).c_str());
+}
+
+TEST(AttentionKernelEdgeTest, RotatesQueriesWithRope) {
+  // Both pairings, whole and split, on the generic and the chosen variant.
+  for (int32_t pairing : {0, 1}) {
+    Problem problem(TFM_KV_F32);
+    problem.useRope(pairing);
+    std::vector<float> expected = problem.reference();
+    expectNear(problem.runWhole(attentionGeneric), expected, "rope, generic");
+    expectNear(problem.runSplit(attentionGeneric, 4), expected,
+               "rope, generic, split");
+    Problem plain(TFM_KV_F32);
+    std::vector<float> unrotated = plain.reference();
+    EXPECT_GT(std::fabs(unrotated[5] - expected[5]), 1e-4f)
+        << "the rotation must change the result";
+    std::vector<float> out = problem.runDispatched();
+    expectNear(out, expected, "rope, dispatched");
+  }
 }
 
 } // namespace

@@ -15,6 +15,19 @@ using namespace mlir::tfm;
 #include "tfm/Dialect/Tfm/IR/TfmEnums.cpp.inc"
 #define GET_TYPEDEF_CLASSES
 #include "tfm/Dialect/Tfm/IR/TfmOpsTypes.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "tfm/Dialect/Tfm/IR/TfmAttrs.cpp.inc"
+
+LogicalResult
+RopeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                 int64_t rotaryDim, FloatAttr theta, RopePairing) {
+  if (rotaryDim <= 0 || rotaryDim % 2 != 0)
+    return emitError() << "rope rotary_dim must be positive and even, got "
+                       << rotaryDim;
+  if (!theta || !(theta.getValueAsDouble() > 0.0))
+    return emitError() << "rope theta must be positive";
+  return success();
+}
 
 namespace {
 /// Prints `!kv_cache` aliases so ops that take the cache stay readable.
@@ -39,6 +52,10 @@ void TfmDialect::initialize() {
   addTypes<
 #define GET_TYPEDEF_LIST
 #include "tfm/Dialect/Tfm/IR/TfmOpsTypes.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "tfm/Dialect/Tfm/IR/TfmAttrs.cpp.inc"
       >();
   addInterfaces<TfmOpAsmInterface>();
 }

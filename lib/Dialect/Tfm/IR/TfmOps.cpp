@@ -345,6 +345,16 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+/// A rope fused into a KV-cache op rotates whole heads of the cache.
+static LogicalResult verifyFusedRope(Operation *op, RopeAttr rope,
+                                     KVCacheType cache) {
+  if (!rope || rope.getRotaryDim() == cache.getHeadDim())
+    return success();
+  return op->emitOpError() << "fused rope must rotate the whole head: "
+                           << "rotary_dim " << rope.getRotaryDim()
+                           << " vs head_dim " << cache.getHeadDim();
+}
+
 LogicalResult KVCacheAppendOp::verify() {
   KVCacheType cache = getCache().getType();
   if (failed(verifyLayerIndex(*this, getLayer(), getDynamicLayer(), cache)))
@@ -352,7 +362,7 @@ LogicalResult KVCacheAppendOp::verify() {
   if (failed(verifyKeysValues(*this, getKey(), getValue(),
                               cache.getKVFeatures())))
     return failure();
-  return success();
+  return verifyFusedRope(*this, getRopeAttr(), cache);
 }
 
 LogicalResult KVCacheAttentionOp::verify() {
@@ -361,7 +371,8 @@ LogicalResult KVCacheAttentionOp::verify() {
   if (failed(verifyLayerIndex(*this, getLayer(), getDynamicLayer(), cache)) ||
       failed(verifyHeadsDivide(*this, numHeads, cache.getKvHeads())) ||
       failed(verifyQueryHeads(*this, getQuery(), getResult(), numHeads,
-                              cache.getHeadDim())))
+                              cache.getHeadDim())) ||
+      failed(verifyFusedRope(*this, getRopeAttr(), cache)))
     return failure();
   return verifyPositive(*this, "scale", getScale().convertToDouble());
 }
@@ -460,6 +471,34 @@ int64_t FlashAttentionOp::getHeadDim() {
   return keys.getElementType().isInteger(8) ? row - 4 : row;
 }
 
+LogicalResult FlashAttentionOp::verifyQueryRope(MemRefType query,
+                                                int64_t headDim) {
+  if (bool(getRopeAttr()) != bool(getRopeCos()) ||
+      bool(getRopeCos()) != bool(getRopeSin()))
+    return emitOpError("needs the rope attribute and both its cos and sin "
+                       "tables, or none of them");
+  RopeAttr rope = getRopeAttr();
+  if (!rope)
+    return success();
+  if (rope.getRotaryDim() != headDim)
+    return emitOpError() << "rope must rotate the whole head: rotary_dim "
+                         << rope.getRotaryDim() << " vs head_dim " << headDim;
+  if (headDim > TFM_ATTENTION_MAX_ROPE_HEAD_DIM)
+    return emitOpError() << "rotates query heads of at most "
+                         << TFM_ATTENTION_MAX_ROPE_HEAD_DIM
+                         << " elements, got " << headDim;
+  for (Value table : {getRopeCos(), getRopeSin()}) {
+    auto type = cast<MemRefType>(table.getType());
+    if (type.getDimSize(1) != headDim / 2 ||
+        failed(mlir::verifyCompatibleDims(
+            {type.getDimSize(0), query.getDimSize(0)})))
+      return emitOpError() << "rope tables must be [seq, head_dim / 2] = ["
+                           << query.getDimSize(0) << ", " << headDim / 2
+                           << "], got " << type;
+  }
+  return success();
+}
+
 LogicalResult FlashAttentionOp::verify() {
   MemRefType query = getQuery().getType();
   MemRefType keys = getKeys().getType();
@@ -487,6 +526,8 @@ LogicalResult FlashAttentionOp::verify() {
   if (failed(mlir::verifyCompatibleShape(query, output)))
     return emitOpError() << "output " << output << " does not match query "
                          << query;
+  if (failed(verifyQueryRope(query, headDim)))
+    return failure();
   bool split = getKvSplits() > 1;
   if (split != bool(getPartials()))
     return emitOpError() << "needs a partials buffer exactly when kv_splits > 1"

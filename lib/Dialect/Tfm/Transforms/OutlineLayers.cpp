@@ -231,7 +231,7 @@ void cloneIntoLayerFunction(OpBuilder &b, Operation *op, IRMapping &mapping,
         b, append.getLoc(), append.getType(),
         mapping.lookup(append.getCache()), mapping.lookup(append.getKey()),
         mapping.lookup(append.getValue()), mapping.lookup(append.getStart()),
-        layer, IntegerAttr());
+        layer, IntegerAttr(), append.getRopeAttr());
     mapping.map(append.getResult(), clone.getResult());
     return;
   }
@@ -241,7 +241,8 @@ void cloneIntoLayerFunction(OpBuilder &b, Operation *op, IRMapping &mapping,
         mapping.lookup(attention.getQuery()),
         mapping.lookup(attention.getCache()),
         mapping.lookup(attention.getStart()), layer, IntegerAttr(),
-        attention.getNumHeadsAttr(), attention.getScaleAttr());
+        attention.getNumHeadsAttr(), attention.getScaleAttr(),
+        attention.getRopeAttr());
     mapping.map(attention.getResult(), clone.getResult());
     return;
   }

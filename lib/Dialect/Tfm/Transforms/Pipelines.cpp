@@ -18,6 +18,8 @@ void tfm::buildTfmGraphPipeline(OpPassManager &pm,
     pm.addPass(createTfmFuseSiblingLinears());
   if (options.fuseResidualAdds)
     pm.addPass(createTfmFuseResidualAdds());
+  if (options.fuseRope)
+    pm.addPass(createTfmFuseRoPEIntoAttention());
 }
 
 void tfm::registerTfmPassesAndPipelines() {
@@ -25,7 +27,8 @@ void tfm::registerTfmPassesAndPipelines() {
   PassPipelineRegistration<GraphPipelineOptions>(
       "tfm-graph-pipeline",
       "Graph-level tfm rewrites: tfm-last-token-logits, canonicalize, cse, "
-      "tfm-fuse-sibling-linears, tfm-fuse-residual-adds",
+      "tfm-fuse-sibling-linears, tfm-fuse-residual-adds, "
+      "tfm-fuse-rope-into-attention",
       [](OpPassManager &pm, const GraphPipelineOptions &options) {
         buildTfmGraphPipeline(pm, options);
       });

@@ -701,3 +701,79 @@ func.func @flash_attention_zero_splits(%q: memref<1x64xf32>, %k: memref<2x?x16xf
   tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 0 : i64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>
   return
 }
+
+// -----
+
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+func.func @rope_attr_odd(%k: tensor<1x8xf32>, %pos: index, %c: !cache) -> !cache {
+  // expected-error @+1 {{rope rotary_dim must be positive and even, got 7}}
+  %c1 = tfm.kv_cache.append %c[0], %k, %k at %pos {rope = #tfm.rope<rotary_dim = 7, theta = 1.0e4 : f64, pairing = interleaved>} : !cache, tensor<1x8xf32>, tensor<1x8xf32>
+  return %c1 : !cache
+}
+
+// -----
+
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+func.func @rope_attr_theta(%k: tensor<1x8xf32>, %pos: index, %c: !cache) -> !cache {
+  // expected-error @+1 {{rope theta must be positive}}
+  %c1 = tfm.kv_cache.append %c[0], %k, %k at %pos {rope = #tfm.rope<rotary_dim = 8, theta = 0.0 : f64, pairing = interleaved>} : !cache, tensor<1x8xf32>, tensor<1x8xf32>
+  return %c1 : !cache
+}
+
+// -----
+
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+func.func @append_partial_rope(%k: tensor<1x8xf32>, %pos: index, %c: !cache) -> !cache {
+  // expected-error @+1 {{'tfm.kv_cache.append' op fused rope must rotate the whole head: rotary_dim 4 vs head_dim 8}}
+  %c1 = tfm.kv_cache.append %c[0], %k, %k at %pos {rope = #tfm.rope<rotary_dim = 4, theta = 1.0e4 : f64, pairing = interleaved>} : !cache, tensor<1x8xf32>, tensor<1x8xf32>
+  return %c1 : !cache
+}
+
+// -----
+
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+func.func @attention_partial_rope(%q: tensor<1x8xf32>, %pos: index, %c: !cache) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op fused rope must rotate the whole head: rotary_dim 2 vs head_dim 8}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %pos {num_heads = 1 : i64, scale = 0.35 : f64, rope = #tfm.rope<rotary_dim = 2, theta = 1.0e4 : f64, pairing = half_split>} : tensor<1x8xf32>, !cache -> tensor<1x8xf32>
+  return %o : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @flash_attention_rope_without_tables(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op needs the rope attribute and both its cos and sin tables, or none of them}}
+  tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64, rope = #tfm.rope<rotary_dim = 16, theta = 1.0e4 : f64, pairing = interleaved>} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_tables_without_rope(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>, %t: memref<1x8xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op needs the rope attribute and both its cos and sin tables, or none of them}}
+  tfm.flash_attention %q, %k, %k at %s -> %o rope(%t, %t : memref<1x8xf32>, memref<1x8xf32>) {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_partial_rope(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>, %t: memref<1x4xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op rope must rotate the whole head: rotary_dim 8 vs head_dim 16}}
+  tfm.flash_attention %q, %k, %k at %s -> %o rope(%t, %t : memref<1x4xf32>, memref<1x4xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, rope = #tfm.rope<rotary_dim = 8, theta = 1.0e4 : f64, pairing = interleaved>} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_rope_table_shape(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>, %t: memref<2x8xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op rope tables must be [seq, head_dim / 2] = [1, 8], got 'memref<2x8xf32>'}}
+  tfm.flash_attention %q, %k, %k at %s -> %o rope(%t, %t : memref<2x8xf32>, memref<2x8xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, rope = #tfm.rope<rotary_dim = 16, theta = 1.0e4 : f64, pairing = interleaved>} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_rope_head_too_large(%q: memref<1x1024xf32>, %k: memref<1x?x1024xf32>, %s: index, %o: memref<1x1024xf32>, %t: memref<1x512xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op rotates query heads of at most 512 elements, got 1024}}
+  tfm.flash_attention %q, %k, %k at %s -> %o rope(%t, %t : memref<1x512xf32>, memref<1x512xf32>) {num_heads = 1 : i64, scale = 0.25 : f64, rope = #tfm.rope<rotary_dim = 1024, theta = 1.0e4 : f64, pairing = interleaved>} : memref<1x1024xf32>, memref<1x?x1024xf32>, memref<1x?x1024xf32>, memref<1x1024xf32>
+  return
+}

@@ -35,6 +35,7 @@ def Tfm_Dialect : Dialect {
       return the updated cache, so the data flow is explicit in SSA form.
   }];
   let useDefaultTypePrinterParser = 1;
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class Tfm_Op<string mnemonic, list<Trait> traits = []>

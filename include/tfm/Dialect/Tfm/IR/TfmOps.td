@@ -5,6 +5,7 @@
 
 include "tfm/Dialect/Tfm/IR/TfmBase.td"
 include "tfm/Dialect/Tfm/IR/TfmTypes.td"
+include "tfm/Dialect/Tfm/IR/TfmAttrs.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 //===----------------------------------------------------------------------===//
@@ -247,7 +248,7 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
 }
 
 def Tfm_FlashAttentionOp
-    : Tfm_Op<"flash_attention"> {
+    : Tfm_Op<"flash_attention", [AttrSizedOperandSegments]> {
   let summary = "Fused causal attention over one layer of the KV cache, on buffers";
   let description = [{
     The kernel-level form of `tfm.kv_cache.attention`, created by
@@ -267,6 +268,10 @@ def Tfm_FlashAttentionOp
     sums, running maximum and denominator to `partials` (`kv_splits x seq
     x num_heads x (head_dim + 2)` floats), and one pass merges them.
 
+    With `rope` the kernel rotates each query row by that rotary embedding
+    before scoring it, with the cos and sin of query row `i`'s angles in row
+    `i` of `rope_cos` / `rope_sin` (`[seq, head_dim / 2]`).
+
     ```mlir
     tfm.flash_attention %q, %k, %v at %start -> %out partials %p
         {num_heads = 8 : i64, scale = 0.125 : f64, kv_splits = 4 : i64}
@@ -283,13 +288,20 @@ def Tfm_FlashAttentionOp
     Arg<MemRefRankOf<[F32], [2]>, "result", [MemWrite]>:$output,
     Arg<Optional<MemRefRankOf<[F32], [1]>>, "per-split partial results",
         [MemRead, MemWrite]>:$partials,
+    Arg<Optional<MemRefRankOf<[F32], [2]>>, "cos of the query rotation angles",
+        [MemRead]>:$rope_cos,
+    Arg<Optional<MemRefRankOf<[F32], [2]>>, "sin of the query rotation angles",
+        [MemRead]>:$rope_sin,
     ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
     F64Attr:$scale,
-    DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$kv_splits
+    DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$kv_splits,
+    OptionalAttr<Tfm_RopeAttr>:$rope
   );
   let assemblyFormat = [{
     $query `,` $keys `,` $values `at` $start `->` $output
-    (`partials` $partials^)? attr-dict `:`
+    (`partials` $partials^)?
+    (`rope` `(` $rope_cos^ `,` $rope_sin `:` type($rope_cos) `,`
+        type($rope_sin) `)`)? attr-dict `:`
     type($query) `,` type($keys) `,` type($values) `,` type($output)
     (`,` type($partials)^)?
   }];
@@ -297,6 +309,11 @@ def Tfm_FlashAttentionOp
   let extraClassDeclaration = [{
     /// Elements of one head's query (and key) vector.
     int64_t getHeadDim();
+
+  private:
+    ::mlir::LogicalResult verifyQueryRope(::mlir::MemRefType query,
+                                          int64_t headDim);
+  public:
   }];
 }
 
@@ -359,11 +376,16 @@ def Tfm_KVCacheAppendOp : Tfm_Op<"kv_cache.append",
 
     The layer is a constant (`%cache[3]`) or, in a function shared by all
     layers (see `tfm-outline-layers`), an `index` value (`%cache[%layer]`).
+
+    With `rope` (set by tfm-fuse-rope-into-attention) the keys are rotated
+    by that rotary embedding at their positions as they are written:
+    `key` is the projection before RoPE.
   }];
   let arguments = (ins Tfm_KVCacheType:$cache, Tfm_FloatTensor:$key,
                        Tfm_FloatTensor:$value, Index:$start,
                        Optional<Index>:$dynamic_layer,
-                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer);
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer,
+                       OptionalAttr<Tfm_RopeAttr>:$rope);
   let results = (outs Tfm_KVCacheType:$result);
   let assemblyFormat = [{
     $cache `[` custom<LayerIndex>($dynamic_layer, $layer) `]` `,` $key `,`
@@ -374,7 +396,7 @@ def Tfm_KVCacheAppendOp : Tfm_Op<"kv_cache.append",
     OpBuilder<(ins "Value":$cache, "Value":$key, "Value":$value,
                    "Value":$start, "int64_t":$layer), [{
       build($_builder, $_state, cache.getType(), cache, key, value, start,
-            Value(), $_builder.getI64IntegerAttr(layer));
+            Value(), $_builder.getI64IntegerAttr(layer), RopeAttr());
     }]>
   ];
   let extraClassDeclaration = [{
@@ -397,12 +419,17 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
     and `head_dim`; `num_heads` must be a multiple of the KV heads (MHA, GQA,
     MQA as in `tfm.attention`). The layer is a constant or an `index` value,
     as in `tfm.kv_cache.append`.
+
+    With `rope` (set by tfm-fuse-rope-into-attention) the queries are
+    rotated by that rotary embedding at their positions inside the
+    attention: `query` is the projection before RoPE.
   }];
   let arguments = (ins Tfm_FloatTensor:$query, Tfm_KVCacheType:$cache,
                        Index:$start, Optional<Index>:$dynamic_layer,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
-                       F64Attr:$scale);
+                       F64Attr:$scale,
+                       OptionalAttr<Tfm_RopeAttr>:$rope);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $cache `[` custom<LayerIndex>($dynamic_layer, $layer) `]`
@@ -416,7 +443,7 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
       build($_builder, $_state, result, query, cache, start, Value(),
             $_builder.getI64IntegerAttr(layer),
             $_builder.getI64IntegerAttr(num_heads),
-            $_builder.getFloatAttr($_builder.getF64Type(), scale));
+            $_builder.getFloatAttr($_builder.getF64Type(), scale), RopeAttr());
     }]>
   ];
   let extraClassDeclaration = [{

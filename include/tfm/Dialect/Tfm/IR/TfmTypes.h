@@ -13,6 +13,9 @@
 #define GET_TYPEDEF_CLASSES
 #include "tfm/Dialect/Tfm/IR/TfmOpsTypes.h.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "tfm/Dialect/Tfm/IR/TfmAttrs.h.inc"
+
 namespace mlir::tfm {
 /// The quant type named `name` ("q4_0", "int8", "int4" = groups of 32,
 /// "int4g<N>"), or null.

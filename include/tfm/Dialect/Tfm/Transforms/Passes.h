@@ -30,6 +30,11 @@ struct GraphPipelineOptions
       llvm::cl::desc("Make residual adds linear-layer epilogues "
                      "(tfm-fuse-residual-adds)"),
       llvm::cl::init(true)};
+  Option<bool> fuseRope{
+      *this, "fuse-rope",
+      llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "
+                     "attention kernel (tfm-fuse-rope-into-attention)"),
+      llvm::cl::init(true)};
 };
 
 /// Adds the graph-level pipeline `tfm-graph-pipeline`: clean-ups and

@@ -156,4 +156,29 @@ def TfmFuseResidualAdds : Pass<"tfm-fuse-residual-adds", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::tfm::TfmDialect"];
 }
 
+def TfmFuseRoPEIntoAttention
+    : Pass<"tfm-fuse-rope-into-attention", "::mlir::ModuleOp"> {
+  let summary = "Apply RoPE inside the KV-cache write and the attention kernel";
+  let description = [{
+    A `tfm.rope` whose only use is the keys of a `tfm.kv_cache.append` or
+    the queries of a `tfm.kv_cache.attention` at the same positions, and
+    which rotates whole heads, is removed: the op gets its parameters as a
+    `rope` attribute and rotates the unrotated projection itself. Keys are
+    rotated while they are transposed into the cache (one pass over them
+    instead of two); queries are rotated in registers inside the fused
+    attention kernel, just before they are scored.
+
+    ```mlir
+    %qr = tfm.rope %q at %pos interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 1.0e4 : f64} : tensor<?x64xf32>
+    %kr = tfm.rope %k at %pos interleaved {...} : tensor<?x32xf32>
+    %c1 = tfm.kv_cache.append %c[0], %kr, %v at %pos : ...
+    %o = tfm.kv_cache.attention %qr, %c1[0] at %pos {...} : ...
+    // becomes
+    %c1 = tfm.kv_cache.append %c[0], %k, %v at %pos {rope = #tfm.rope<rotary_dim = 8, theta = 1.000000e+04 : f64, pairing = interleaved>} : ...
+    %o = tfm.kv_cache.attention %q, %c1[0] at %pos {..., rope = #tfm.rope<...>} : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect"];
+}
+
 #endif // TFM_DIALECT_TFM_TRANSFORMS_PASSES_TD
