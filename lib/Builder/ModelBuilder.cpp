@@ -101,8 +101,9 @@ public:
     Value weight = matrix((prefix + ".weight").str(), outFeatures, inFeatures);
     Value bias =
         withBias ? vector((prefix + ".bias").str(), outFeatures) : Value();
-    return LinearOp::create(b, rowsType(input, outFeatures), input, weight,
-                            bias, /*residual=*/Value());
+    return LinearOp::create(b, rowsType(input, outFeatures), input,
+                            /*norm_weight=*/Value(), weight, bias,
+                            /*residual=*/Value(), /*norm_eps=*/FloatAttr());
   }
 
   Value logits(Value hidden) {

@@ -27,6 +27,8 @@ using namespace mlir::tfm;
 namespace {
 
 constexpr StringLiteral kQuantizeActivations = "tfm_quantize_activations";
+constexpr StringLiteral kQuantizeActivationsRmsNorm =
+    "tfm_quantize_activations_rms_norm";
 constexpr StringLiteral kQuantizedMatmul = "tfm_quantized_matmul";
 
 struct TfmLowerQuantizedMatmulPass
@@ -55,6 +57,11 @@ struct TfmLowerQuantizedMatmulPass
     Type i64 = IntegerType::get(context, 64), i32 = IntegerType::get(context, 32);
     declareKernel(module, kQuantizeActivations,
                   FunctionType::get(context, {ptr, i64, i64, i64, ptr}, {}));
+    declareKernel(module, kQuantizeActivationsRmsNorm,
+                  FunctionType::get(context,
+                                    {ptr, i64, i64, i64, ptr,
+                                     Float32Type::get(context), ptr},
+                                    {}));
     declareKernel(module, kQuantizedMatmul,
                   FunctionType::get(context,
                                     {i32, i64, ptr, i64, i64, ptr, i64, i64,
@@ -84,11 +91,22 @@ struct TfmLowerQuantizedMatmulPass
     Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
     Value scratch = op.getScratch();
     Value scratchPointer = c.pointer(c.address(scratch));
-    func::CallOp::create(builder, loc, kQuantizeActivations, TypeRange{},
-                         ValueRange{c.pointer(c.address(op.getInput())),
-                                    c.i64(tokens), c.i64(inFeatures),
-                                    c.i64(c.rowStride(op.getInput())),
-                                    scratchPointer});
+    SmallVector<Value> quantizeOperands{c.pointer(c.address(op.getInput())),
+                                        c.i64(tokens), c.i64(inFeatures),
+                                        c.i64(c.rowStride(op.getInput()))};
+    StringRef quantize = kQuantizeActivations;
+    if (Value normWeight = op.getNormWeight()) {
+      // The RMSNorm prologue: rows are normalized as they are quantized.
+      quantize = kQuantizeActivationsRmsNorm;
+      quantizeOperands.append(
+          {c.pointer(c.address(normWeight)),
+           arith::ConstantOp::create(
+               builder, loc,
+               builder.getF32FloatAttr(op.getNormEps()->convertToDouble()))});
+    }
+    quantizeOperands.push_back(scratchPointer);
+    func::CallOp::create(builder, loc, quantize, TypeRange{},
+                         quantizeOperands);
 
     // One kernel call per task of rows-per-task output features.
     int64_t tasks = llvm::divideCeil(outFeatures, rowsPerTask);

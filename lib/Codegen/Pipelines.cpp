@@ -70,6 +70,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   GraphPipelineOptions graph;
   graph.fuseSiblingLinears = options.fuseSiblingLinears;
   graph.fuseResidualAdds = options.fuseResidualAdds;
+  graph.fuseNorm = options.fuseNorm;
   graph.fuseRope = options.fuseRope;
   buildTfmGraphPipeline(pm, graph);
 

@@ -407,42 +407,47 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
   }
 };
 
+/// `input / sqrt(mean(input^2) + eps) * weight` over the last dim.
+Value buildRMSNorm(OpBuilder &b, Location loc, Value input, Value weight,
+                   double epsValue) {
+  auto type = cast<RankedTensorType>(input.getType());
+  unsigned rank = type.getRank();
+  double features = type.getShape().back();
+  Value sumOfSquares = buildRowReduction(
+      b, loc, input, 0.0, {}, {},
+      [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+        Value square = arith::MulFOp::create(nb, nl, x[0], x[0]);
+        return arith::AddFOp::create(nb, nl, acc, square);
+      });
+  Value inverseFeatures = f32Constant(b, loc, 1.0 / features);
+  Value eps = f32Constant(b, loc, epsValue);
+  Value rowScale = buildElementwise(
+      b, loc, sumOfSquares, sumOfSquares,
+      {b.getMultiDimIdentityMap(rank - 1)},
+      [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        Value mean = arith::MulFOp::create(nb, nl, x[0], inverseFeatures);
+        return math::RsqrtOp::create(nb, nl,
+                                     arith::AddFOp::create(nb, nl, mean, eps));
+      });
+  MLIRContext *context = b.getContext();
+  return buildElementwise(
+      b, loc, input, ValueRange{input, rowScale, weight},
+      {b.getMultiDimIdentityMap(rank), rowMap(context, rank),
+       lastDimMap(context, rank)},
+      [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        Value normalized = arith::MulFOp::create(nb, nl, x[0], x[1]);
+        return arith::MulFOp::create(nb, nl, normalized, x[2]);
+      });
+}
+
 struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    auto type = cast<RankedTensorType>(input.getType());
-    unsigned rank = type.getRank();
-    double features = type.getShape().back();
-    Value sumOfSquares = buildRowReduction(
-        rewriter, loc, input, 0.0, {}, {},
-        [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
-          Value square = arith::MulFOp::create(nb, nl, x[0], x[0]);
-          return arith::AddFOp::create(nb, nl, acc, square);
-        });
-    Value inverseFeatures = f32Constant(rewriter, loc, 1.0 / features);
-    Value eps = f32Constant(rewriter, loc, op.getEps().convertToDouble());
-    Value rowScale = buildElementwise(
-        rewriter, loc, sumOfSquares, sumOfSquares,
-        {rewriter.getMultiDimIdentityMap(rank - 1)},
-        [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-          Value mean = arith::MulFOp::create(nb, nl, x[0], inverseFeatures);
-          return math::RsqrtOp::create(
-              nb, nl, arith::AddFOp::create(nb, nl, mean, eps));
-        });
-    MLIRContext *context = rewriter.getContext();
-    Value result = buildElementwise(
-        rewriter, loc, input, ValueRange{input, rowScale, adaptor.getWeight()},
-        {rewriter.getMultiDimIdentityMap(rank), rowMap(context, rank),
-         lastDimMap(context, rank)},
-        [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-          Value normalized = arith::MulFOp::create(nb, nl, x[0], x[1]);
-          return arith::MulFOp::create(nb, nl, normalized, x[2]);
-        });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, buildRMSNorm(rewriter, op.getLoc(),
+                                        adaptor.getInput(), adaptor.getWeight(),
+                                        op.getEps().convertToDouble()));
     return success();
   }
 };
@@ -601,7 +606,8 @@ MemRefType rowContiguousBufferType(RankedTensorType type) {
 /// to tensors through a fresh buffer.
 Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
                            Value weight, QuantType format,
-                           int64_t outFeatures, Value residual = {}) {
+                           int64_t outFeatures, Value residual = {},
+                           Value normWeight = {}, FloatAttr normEps = {}) {
   auto inputType = cast<RankedTensorType>(input.getType());
   auto weightType = cast<RankedTensorType>(weight.getType());
   auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
@@ -642,8 +648,13 @@ Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
         b, loc,
         readBuffer(residual, cast<RankedTensorType>(residual.getType())),
         output);
-  QuantizedMatmulOp::create(b, loc, format, inputBuffer, weightBuffer, output,
-                            scratch, /*accumulate=*/residual != nullptr);
+  Value normBuffer =
+      normWeight ? readBuffer(normWeight,
+                              cast<RankedTensorType>(normWeight.getType()))
+                 : Value();
+  QuantizedMatmulOp::create(b, loc, format, inputBuffer, normBuffer,
+                            weightBuffer, output, scratch,
+                            /*accumulate=*/residual != nullptr, normEps);
   return bufferization::ToTensorOp::create(b, loc, resultType, output,
                                            /*restrict=*/true,
                                            /*writable=*/true);
@@ -661,22 +672,31 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
     Location loc = op.getLoc();
     int64_t outFeatures =
         cast<RankedTensorType>(op.getType()).getShape().back();
-    Value residual;
-    if constexpr (std::is_same_v<OpTy, LinearOp>)
+    Value residual, normWeight;
+    FloatAttr normEps;
+    if constexpr (std::is_same_v<OpTy, LinearOp>) {
       residual = adaptor.getResidual();
+      normWeight = adaptor.getNormWeight();
+      normEps = op.getNormEpsAttr();
+    }
+    Value input = adaptor.getInput();
     Value result;
     if (QuantType format = quantTypeOf(op.getWeight())) {
-      result = buildQuantizedMatmul(rewriter, loc, adaptor.getInput(),
-                                    adaptor.getWeight(), format, outFeatures,
-                                    residual);
+      // The norm prologue runs inside the activation quantization.
+      result = buildQuantizedMatmul(rewriter, loc, input, adaptor.getWeight(),
+                                    format, outFeatures, residual, normWeight,
+                                    normEps);
     } else {
+      if (normWeight)
+        input = buildRMSNorm(rewriter, loc, input, normWeight,
+                             normEps.getValueAsDouble());
       Value weight = weightOperand(rewriter, adaptor.getWeight(), panel);
       // Panels accumulate onto the residual when it splits into whole
       // panels; otherwise it is added after the padded columns are cut.
       bool intoPanels = cast<RankedTensorType>(weight.getType()).getRank() == 2 ||
                         outFeatures % panel == 0;
-      result = buildMatmul(rewriter, loc, adaptor.getInput(), weight,
-                           outFeatures, intoPanels ? residual : Value());
+      result = buildMatmul(rewriter, loc, input, weight, outFeatures,
+                           intoPanels ? residual : Value());
       if (residual && !intoPanels)
         result = buildElementwise(
             rewriter, loc, result, ValueRange{result, residual},
@@ -1574,10 +1594,7 @@ LogicalResult checkQuantizedUses(ModuleOp module) {
 /// `weight` is only ever the weight operand of a linear layer or logits.
 bool isOnlyMatmulWeight(Value weight) {
   return !weight.use_empty() &&
-         llvm::all_of(weight.getUses(), [](OpOperand &use) {
-           return isa<LinearOp, LogitsOp>(use.getOwner()) &&
-                  use.getOperandNumber() == 1;
-         });
+         llvm::all_of(weight.getUses(), isMatmulWeightUse);
 }
 
 /// Linear weights that reach a function as arguments (the layer functions

@@ -40,9 +40,7 @@ Type elementTypeFor(Builder &b, WeightFormat type) {
 /// only feeds linear layers and the kernels read the format.
 QuantType nativeQuantType(ParamOp param, const TensorView &view) {
   std::optional<QuantScheme> scheme = quantSchemeOf(view.type);
-  bool linearOnly = llvm::all_of(param->getUses(), [](OpOperand &use) {
-    return isa<LinearOp, LogitsOp>(use.getOwner()) && use.getOperandNumber() == 1;
-  });
+  bool linearOnly = llvm::all_of(param->getUses(), isMatmulWeightUse);
   if (!scheme || !linearOnly || param->use_empty() || view.shape.size() != 2 ||
       quantRowBytes(*scheme, view.shape[1]) < 0)
     return {};

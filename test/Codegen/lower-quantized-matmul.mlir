@@ -1,6 +1,6 @@
-// RUN: tfm-opt %s --tfm-lower-quantized-matmul | FileCheck %s
-// RUN: tfm-opt %s --tfm-lower-quantized-matmul="threads=0 rows-per-task=64" | FileCheck %s --check-prefix=SERIAL
-// RUN: not tfm-opt %s --tfm-lower-quantized-matmul="rows-per-task=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="threads=0 rows-per-task=64" | FileCheck %s --check-prefix=SERIAL
+// RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
 // BADROWS: error: rows-per-task must be positive
 
 // The activations are quantized once into the scratch operand, then 96
@@ -25,5 +25,19 @@
 // SERIAL: call @tfm_quantized_matmul
 func.func @q4_0(%x: memref<?x64xf32>, %w: memref<96x36xi8>, %y: memref<?x96xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<96x36xi8>, memref<?x96xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+// An RMSNorm prologue: the rows are normalized as they are quantized.
+// CHECK-LABEL: func.func @norm_prologue
+// CHECK-SAME: %[[G:[a-z0-9]+]]: memref<64xf32>
+// CHECK: %[[GADDR:.*]] = memref.extract_aligned_pointer_as_index %[[G]]
+// CHECK: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
+// CHECK: call @tfm_quantize_activations_rms_norm(%{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %{{.*}}, %[[EPS]], %{{.*}}) : (!llvm.ptr, i64, i64, i64, !llvm.ptr, f32, !llvm.ptr) -> ()
+// CHECK: call @tfm_quantized_matmul
+func.func @norm_prologue(%x: memref<1x64xf32>, %g: memref<64xf32>, %w: memref<32x68xi8>, %y: memref<1x32xf32>, %s: memref<192xi8>) {
+  tfm.quantized_matmul !tfm.quant<q8_0> %x rms_norm %g : memref<64xf32>, %w -> %y scratch %s {norm_eps = 1.0e-6 : f64} : memref<1x64xf32>, memref<32x68xi8>, memref<1x32xf32>, memref<192xi8>
   return
 }

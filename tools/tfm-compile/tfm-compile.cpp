@@ -54,7 +54,8 @@ cl::opt<ThreadRuntime> threadRuntime(
 cl::list<std::string> disabledOptimizations(
     "disable",
     cl::desc("Leave out optimizations of tfm-cpu-pipeline (comma "
-             "separated): fuse-sibling-linears, fuse-residual-adds, fuse-rope, "
+             "separated): fuse-sibling-linears, fuse-residual-adds, fuse-norm, "
+             "fuse-rope, "
              "flash-attention, "
              "plan-static-arena, or all"),
     cl::CommaSeparated, cl::value_desc("name"), cl::cat(category));

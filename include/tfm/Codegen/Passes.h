@@ -55,6 +55,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Make residual adds linear-layer epilogues "
                      "(tfm-fuse-residual-adds)"),
       llvm::cl::init(true)};
+  Option<bool> fuseNorm{
+      *this, "fuse-norm",
+      llvm::cl::desc("Normalize the input of quantized linear layers in their "
+                     "activation quantization (tfm-fuse-norm-into-linear)"),
+      llvm::cl::init(true)};
   Option<bool> fuseRope{
       *this, "fuse-rope",
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "

@@ -62,6 +62,14 @@ void tfm_quantize_activations(const float *x, int64_t tokens,
                               int64_t in_features, int64_t x_stride,
                               void *out);
 
+/* tfm_quantize_activations of the rows RMS-normalized first, as tfm.rms_norm
+ * does: x[t, k] / sqrt(mean_k(x[t, k]^2) + EPS) * NORM_WEIGHT[k]. The norm
+ * is the prologue of the matmul: the normalized rows are never stored. */
+void tfm_quantize_activations_rms_norm(const float *x, int64_t tokens,
+                                       int64_t in_features, int64_t x_stride,
+                                       const float *norm_weight, float eps,
+                                       void *out);
+
 /* out[t * OUT_STRIDE + r] = sum_k x[t, k] * W[r, k] for r < ROWS, t < TOKENS
  * (with ACCUMULATE nonzero: out[...] += the sum, a residual add fused into
  * the matmul): ACTIVATIONS from tfm_quantize_activations, W rows of

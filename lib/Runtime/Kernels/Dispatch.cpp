@@ -97,13 +97,21 @@ const Variant *variant() {
   return current;
 }
 
-void quantizeActivationRow(const float *x, int64_t inFeatures, uint8_t *out) {
+/// Quantizes one row of activations, each element first multiplied by
+/// `rowScale * weight[k]` when `weight` is given (an RMSNorm prologue).
+void quantizeActivationRow(const float *x, int64_t inFeatures,
+                           const float *weight, float rowScale,
+                           uint8_t *out) {
   int64_t blocks = inFeatures / kBlock;
   auto *q = reinterpret_cast<int8_t *>(out);
   auto *scales = reinterpret_cast<float *>(out + inFeatures);
   float *scaledSums = scales + blocks;
   for (int64_t b = 0; b < blocks; ++b) {
-    const float *block = x + b * kBlock;
+    float block[kBlock];
+    for (int l = 0; l < kBlock; ++l) {
+      int64_t k = b * kBlock + l;
+      block[l] = weight ? x[k] * (rowScale * weight[k]) : x[k];
+    }
     float absMax = 0.0f;
     for (int l = 0; l < kBlock; ++l)
       absMax = std::fmax(absMax, std::fabs(block[l]));
@@ -118,6 +126,14 @@ void quantizeActivationRow(const float *x, int64_t inFeatures, uint8_t *out) {
     scales[b] = scale;
     scaledSums[b] = scale * float(sum);
   }
+}
+
+/// 1 / sqrt(mean(x^2) + eps), as tfm.rms_norm computes it.
+float inverseRms(const float *x, int64_t features, float eps) {
+  float sumOfSquares = 0.0f;
+  for (int64_t k = 0; k < features; ++k)
+    sumOfSquares += x[k] * x[k];
+  return 1.0f / std::sqrt(sumOfSquares / float(features) + eps);
 }
 
 } // namespace
@@ -153,8 +169,21 @@ void tfm_quantize_activations(const float *x, int64_t tokens,
                               int64_t inFeatures, int64_t xStride, void *out) {
   int64_t rowBytes = tfm_quantized_activation_row_bytes(inFeatures);
   for (int64_t t = 0; t < tokens; ++t)
-    quantizeActivationRow(x + t * xStride, inFeatures,
+    quantizeActivationRow(x + t * xStride, inFeatures, nullptr, 1.0f,
                           static_cast<uint8_t *>(out) + t * rowBytes);
+}
+
+void tfm_quantize_activations_rms_norm(const float *x, int64_t tokens,
+                                       int64_t inFeatures, int64_t xStride,
+                                       const float *normWeight, float eps,
+                                       void *out) {
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(inFeatures);
+  for (int64_t t = 0; t < tokens; ++t) {
+    const float *row = x + t * xStride;
+    quantizeActivationRow(row, inFeatures, normWeight,
+                          inverseRms(row, inFeatures, eps),
+                          static_cast<uint8_t *>(out) + t * rowBytes);
+  }
 }
 
 void tfm_quantized_matmul(int32_t format, int64_t group,

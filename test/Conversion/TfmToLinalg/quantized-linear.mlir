@@ -55,3 +55,23 @@ func.func @linear_residual_q8_0(%x: tensor<1x64xf32>, %h: tensor<1x96xf32>) -> t
   %y = tfm.linear %x, %w residual %h : (tensor<1x64xf32>, tensor<96x64x!tfm.quant<q8_0>>, tensor<1x96xf32>) -> tensor<1x96xf32>
   return %y : tensor<1x96xf32>
 }
+
+// -----
+
+// An RMSNorm prologue stays on the kernel-level op, with the norm weight as
+// a buffer: the activation quantization normalizes the rows. With f32
+// weights the prologue is an RMSNorm kernel before the matmul.
+// CHECK-LABEL: func.func @norm_prologue
+// CHECK: %[[G:.*]] = tfm.param "norm"
+// CHECK: %[[GB:.*]] = bufferization.to_buffer %[[G]] read_only : tensor<64xf32> to memref<64xf32, strided<[1], offset: ?>>
+// CHECK: tfm.quantized_matmul !tfm.quant<q8_0> %{{.*}} rms_norm %[[GB]] : memref<64xf32, strided<[1], offset: ?>>, %{{.*}} -> %{{.*}} scratch %{{.*}} {norm_eps = 1.000000e-05 : f64}
+// CHECK: math.rsqrt
+// CHECK: tfm.kernel = "matmul_panels"
+func.func @norm_prologue(%x: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %g = tfm.param "norm" : tensor<64xf32>
+  %wq = tfm.param "wq" : tensor<32x64x!tfm.quant<q8_0>>
+  %wf = tfm.param "wf" : tensor<32x64xf32>
+  %a = tfm.linear %x rms_norm %g, %wq {norm_eps = 1.0e-5 : f64} : (tensor<?x64xf32>, tensor<64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<?x32xf32>
+  %b = tfm.linear %x rms_norm %g, %wf {norm_eps = 1.0e-5 : f64} : (tensor<?x64xf32>, tensor<64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  return %a, %b : tensor<?x32xf32>, tensor<?x32xf32>
+}

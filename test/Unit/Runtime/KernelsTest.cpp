@@ -162,4 +162,44 @@ TEST(KernelsDispatchTest, ActivationBlocks) {
   EXPECT_FLOAT_EQ(scaledSum, 0.02f * 77);
 }
 
+TEST(KernelsDispatchTest, ActivationsWithRmsNormPrologue) {
+  // Two rows of 64: quantizing with the norm prologue must give the bytes of
+  // quantizing the rows normalized beforehand (x / rms * g).
+  std::mt19937 random(3);
+  std::normal_distribution<float> normal(0.0f, 2.0f);
+  const int64_t tokens = 2, features = 64, stride = 80;
+  const float eps = 1e-5f;
+  std::vector<float> x(tokens * stride), g(features), normalized(tokens * features);
+  for (float &v : x)
+    v = normal(random);
+  for (float &v : g)
+    v = normal(random);
+  for (int64_t t = 0; t < tokens; ++t) {
+    double sumOfSquares = 0.0;
+    for (int64_t k = 0; k < features; ++k)
+      sumOfSquares += double(x[t * stride + k]) * x[t * stride + k];
+    float inverseRms = 1.0f / std::sqrt(float(sumOfSquares / features) + eps);
+    for (int64_t k = 0; k < features; ++k)
+      normalized[t * features + k] = x[t * stride + k] * (inverseRms * g[k]);
+  }
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(features);
+  std::vector<uint8_t> expected(tokens * rowBytes), actual(tokens * rowBytes);
+  tfm_quantize_activations(normalized.data(), tokens, features, features,
+                           expected.data());
+  tfm_quantize_activations_rms_norm(x.data(), tokens, features, stride,
+                                    g.data(), eps, actual.data());
+  for (int64_t t = 0; t < tokens; ++t) {
+    for (int64_t k = 0; k < features; ++k)
+      EXPECT_NEAR(int8_t(actual[t * rowBytes + k]),
+                  int8_t(expected[t * rowBytes + k]), 1)
+          << "token " << t << ", value " << k;
+    for (int64_t b = 0; b < 4; ++b) {
+      float want, got;
+      std::memcpy(&want, &expected[t * rowBytes + features + 4 * b], 4);
+      std::memcpy(&got, &actual[t * rowBytes + features + 4 * b], 4);
+      EXPECT_NEAR(got, want, 1e-5f * std::fabs(want)) << "scale " << b;
+    }
+  }
+}
+
 } // namespace

@@ -262,8 +262,30 @@ static LogicalResult verifyMatmulShapes(Operation *op, Value input,
   return verifyQuantizedRows(op, weightType);
 }
 
+/// An RMSNorm prologue: a weight of the input's features and an epsilon,
+/// both or neither.
+static LogicalResult verifyNormPrologue(Operation *op, Value normWeight,
+                                        std::optional<APFloat> eps,
+                                        int64_t inFeatures) {
+  if (bool(normWeight) != eps.has_value())
+    return op->emitOpError("needs both an rms_norm weight and norm_eps, or "
+                           "neither");
+  if (!normWeight)
+    return success();
+  auto type = cast<ShapedType>(normWeight.getType());
+  if (type.getRank() != 1 || type.getDimSize(0) != inFeatures)
+    return op->emitOpError() << "rms_norm weight must be [" << inFeatures
+                             << "] (the input features), got " << type;
+  if (!(eps->convertToDouble() > 0.0))
+    return op->emitOpError("norm_eps must be positive");
+  return success();
+}
+
 LogicalResult LinearOp::verify() {
   if (failed(verifyMatmulShapes(*this, getInput(), getWeight(), getResult())))
+    return failure();
+  if (failed(verifyNormPrologue(*this, getNormWeight(), getNormEps(),
+                                getInput().getType().getDimSize(1))))
     return failure();
   if (getResidual() && getResidual().getType() != getResult().getType())
     return emitOpError() << "residual type " << getResidual().getType()
@@ -275,6 +297,15 @@ LogicalResult LinearOp::verify() {
     return failure();
   return verifyDim(*this, "bias length", getBias().getType().getDimSize(0),
                    "weight out-features", getWeight().getType().getDimSize(0));
+}
+
+bool mlir::tfm::isMatmulWeightUse(OpOperand &use) {
+  Operation *owner = use.getOwner();
+  if (auto linear = dyn_cast<LinearOp>(owner))
+    return &use == &linear.getWeightMutable();
+  if (auto logits = dyn_cast<LogitsOp>(owner))
+    return &use == &logits.getWeightMutable();
+  return false;
 }
 
 LogicalResult LogitsOp::verify() {
@@ -450,6 +481,9 @@ LogicalResult QuantizedMatmulOp::verify() {
                          << " block of " << getQuantType().getBlockElements();
   if (failed(sameDim(weight.getDimSize(1), rowBytes,
                      "weight row bytes do not match the format")))
+    return failure();
+  if (failed(verifyNormPrologue(*this, getNormWeight(), getNormEps(),
+                                inFeatures)))
     return failure();
   int64_t scratchBytes = getScratch().getType().getDimSize(0);
   int64_t tokens = input.getDimSize(0);

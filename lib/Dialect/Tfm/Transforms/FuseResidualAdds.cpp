@@ -39,10 +39,10 @@ struct FuseResidualAdd : OpRewritePattern<AddOp> {
           residual.getType() != linear.getType() ||
           add.getType() != linear.getType())
         continue;
-      rewriter.replaceOpWithNewOp<LinearOp>(add, add.getType(),
-                                            linear.getInput(),
-                                            linear.getWeight(),
-                                            linear.getBias(), residual);
+      rewriter.replaceOpWithNewOp<LinearOp>(
+          add, add.getType(), linear.getInput(), linear.getNormWeight(),
+          linear.getWeight(), linear.getBias(), residual,
+          linear.getNormEpsAttr());
       rewriter.eraseOp(linear);
       return success();
     }

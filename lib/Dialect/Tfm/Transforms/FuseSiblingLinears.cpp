@@ -32,7 +32,7 @@ namespace {
 /// matrix, no bias (stacking biases would need a stacked bias param too)
 /// and no residual epilogue.
 ParamOp stackableWeight(LinearOp linear) {
-  if (linear.getBias() || linear.getResidual())
+  if (linear.getBias() || linear.getResidual() || linear.getNormWeight())
     return {};
   auto param = linear.getWeight().getDefiningOp<ParamOp>();
   if (!param || param.getParts() || param.getType().getRank() != 2)
@@ -114,8 +114,9 @@ void fuseSiblings(ArrayRef<LinearOp> linears) {
   auto fusedType = RankedTensorType::get({resultType.getDimSize(0), rows},
                                          resultType.getElementType());
   auto fused = LinearOp::create(b, loc, fusedType, first.getInput(),
-                                stacked.getResult(), /*bias=*/Value(),
-                                /*residual=*/Value());
+                                /*norm_weight=*/Value(), stacked.getResult(),
+                                /*bias=*/Value(), /*residual=*/Value(),
+                                /*norm_eps=*/FloatAttr());
 
   OpFoldResult seq = tensor::getMixedSize(b, loc, fused.getResult(), 0);
   int64_t column = 0;

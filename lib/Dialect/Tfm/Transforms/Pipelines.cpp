@@ -18,6 +18,8 @@ void tfm::buildTfmGraphPipeline(OpPassManager &pm,
     pm.addPass(createTfmFuseSiblingLinears());
   if (options.fuseResidualAdds)
     pm.addPass(createTfmFuseResidualAdds());
+  if (options.fuseNorm)
+    pm.addPass(createTfmFuseNormIntoLinear());
   if (options.fuseRope)
     pm.addPass(createTfmFuseRoPEIntoAttention());
 }
@@ -28,7 +30,7 @@ void tfm::registerTfmPassesAndPipelines() {
       "tfm-graph-pipeline",
       "Graph-level tfm rewrites: tfm-last-token-logits, canonicalize, cse, "
       "tfm-fuse-sibling-linears, tfm-fuse-residual-adds, "
-      "tfm-fuse-rope-into-attention",
+      "tfm-fuse-norm-into-linear, tfm-fuse-rope-into-attention",
       [](OpPassManager &pm, const GraphPipelineOptions &options) {
         buildTfmGraphPipeline(pm, options);
       });

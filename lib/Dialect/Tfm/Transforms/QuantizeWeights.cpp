@@ -45,10 +45,7 @@ FailureOr<WeightFormatChoice> parseChoice(MLIRContext *context,
 /// True if every use of `param` is the weight of a linear layer or logits.
 bool isLinearWeight(ParamOp param) {
   return !param->use_empty() &&
-         llvm::all_of(param->getUses(), [](OpOperand &use) {
-           return isa<LinearOp, LogitsOp>(use.getOwner()) &&
-                  use.getOperandNumber() == 1;
-         });
+         llvm::all_of(param->getUses(), isMatmulWeightUse);
 }
 
 struct Override {

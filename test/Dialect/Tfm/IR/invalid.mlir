@@ -777,3 +777,43 @@ func.func @flash_attention_rope_head_too_large(%q: memref<1x1024xf32>, %k: memre
   tfm.flash_attention %q, %k, %k at %s -> %o rope(%t, %t : memref<1x512xf32>, memref<1x512xf32>) {num_heads = 1 : i64, scale = 0.25 : f64, rope = #tfm.rope<rotary_dim = 1024, theta = 1.0e4 : f64, pairing = interleaved>} : memref<1x1024xf32>, memref<1x?x1024xf32>, memref<1x?x1024xf32>, memref<1x1024xf32>
   return
 }
+
+// -----
+
+func.func @linear_norm_without_eps(%x: tensor<1x64xf32>, %g: tensor<64xf32>, %w: tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32> {
+  // expected-error @+1 {{'tfm.linear' op needs both an rms_norm weight and norm_eps, or neither}}
+  %y = tfm.linear %x rms_norm %g, %w : (tensor<1x64xf32>, tensor<64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+func.func @linear_norm_weight_shape(%x: tensor<1x64xf32>, %g: tensor<32xf32>, %w: tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32> {
+  // expected-error @+1 {{'tfm.linear' op rms_norm weight must be [64] (the input features), got 'tensor<32xf32>'}}
+  %y = tfm.linear %x rms_norm %g, %w {norm_eps = 1.0e-5 : f64} : (tensor<1x64xf32>, tensor<32xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+func.func @linear_norm_eps(%x: tensor<1x64xf32>, %g: tensor<64xf32>, %w: tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32> {
+  // expected-error @+1 {{'tfm.linear' op norm_eps must be positive}}
+  %y = tfm.linear %x rms_norm %g, %w {norm_eps = 0.0 : f64} : (tensor<1x64xf32>, tensor<64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_norm_shape(%x: memref<1x64xf32>, %g: memref<48xf32>, %w: memref<16x68xi8>, %y: memref<1x16xf32>, %s: memref<?xi8>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op rms_norm weight must be [64] (the input features), got 'memref<48xf32>'}}
+  tfm.quantized_matmul !tfm.quant<q8_0> %x rms_norm %g : memref<48xf32>, %w -> %y scratch %s {norm_eps = 1.0e-5 : f64} : memref<1x64xf32>, memref<16x68xi8>, memref<1x16xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+func.func @quantized_matmul_eps_without_norm(%x: memref<1x64xf32>, %w: memref<16x68xi8>, %y: memref<1x16xf32>, %s: memref<?xi8>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op needs both an rms_norm weight and norm_eps, or neither}}
+  tfm.quantized_matmul !tfm.quant<q8_0> %x, %w -> %y scratch %s {norm_eps = 1.0e-5 : f64} : memref<1x64xf32>, memref<16x68xi8>, memref<1x16xf32>, memref<?xi8>
+  return
+}

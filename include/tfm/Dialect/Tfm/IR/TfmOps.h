@@ -15,4 +15,9 @@
 #define GET_OP_CLASSES
 #include "tfm/Dialect/Tfm/IR/TfmOps.h.inc"
 
+namespace mlir::tfm {
+/// True if `use` is the weight matrix of a `tfm.linear` or `tfm.logits`.
+bool isMatmulWeightUse(OpOperand &use);
+} // namespace mlir::tfm
+
 #endif // TFM_DIALECT_TFM_IR_TFMOPS_H

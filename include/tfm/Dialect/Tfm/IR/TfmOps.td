@@ -175,14 +175,27 @@ def Tfm_LinearOp : Tfm_Op<"linear", [Pure, AttrSizedOperandSegments]> {
     %h2 = tfm.linear %attn, %wo residual %h
         : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
     ```
+
+    With `rms_norm` the input is first normalized as by `tfm.rms_norm`
+    with that weight and `norm_eps`: the prologue tfm-fuse-norm-into-linear
+    moves into layers with quantized weights, whose activation
+    quantization then normalizes each row as it reads it.
+
+    ```mlir
+    %qkv = tfm.linear %h rms_norm %g, %wqkv {norm_eps = 1.0e-5 : f64}
+        : (tensor<?x64xf32>, tensor<64xf32>, tensor<192x64x!tfm.quant<q8_0>>) -> tensor<?x192xf32>
+    ```
   }];
-  let arguments = (ins Tfm_FloatTensor:$input, Tfm_MatmulWeightTensor:$weight,
+  let arguments = (ins Tfm_FloatTensor:$input,
+                       Optional<Tfm_FloatTensor>:$norm_weight,
+                       Tfm_MatmulWeightTensor:$weight,
                        Optional<Tfm_FloatTensor>:$bias,
-                       Optional<Tfm_FloatTensor>:$residual);
+                       Optional<Tfm_FloatTensor>:$residual,
+                       OptionalAttr<F64Attr>:$norm_eps);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict `:`
-    functional-type(operands, results)
+    $input (`rms_norm` $norm_weight^)? `,` $weight (`,` $bias^)?
+    (`residual` $residual^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -216,6 +229,9 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
     tfm/Runtime/tfm_kernels.h, which unpack the blocks in registers.
 
     With `accumulate`, `output` holds a residual the products are added to.
+    With `rms_norm`, each input row is RMS-normalized (weight `norm_weight`,
+    epsilon `norm_eps`) as it is quantized: the normalized rows are never
+    stored.
     `scratch` receives the input rows quantized to 8-bit blocks
     (`tfm_quantized_activation_row_bytes(in)` bytes per row); it is an
     operand, not allocated by the kernel, so memory planning sees it like
@@ -229,15 +245,19 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
   let arguments = (ins
     TypeAttrOf<Tfm_QuantElement>:$format,
     Arg<MemRefRankOf<[F32], [2]>, "activations", [MemRead]>:$input,
+    Arg<Optional<MemRefRankOf<[F32], [1]>>, "RMSNorm weight of the input",
+        [MemRead]>:$norm_weight,
     Arg<MemRefRankOf<[I8], [2]>, "quantized weight rows", [MemRead]>:$weight,
     Arg<MemRefRankOf<[F32], [2]>, "result (read too with accumulate)",
         [MemRead, MemWrite]>:$output,
     Arg<MemRefRankOf<[I8], [1]>, "quantized activations",
         [MemRead, MemWrite]>:$scratch,
-    UnitAttr:$accumulate
+    UnitAttr:$accumulate,
+    OptionalAttr<F64Attr>:$norm_eps
   );
   let assemblyFormat = [{
-    $format $input `,` $weight `->` (`accumulate` $accumulate^)? $output
+    $format $input (`rms_norm` $norm_weight^ `:` type($norm_weight))? `,`
+    $weight `->` (`accumulate` $accumulate^)? $output
     `scratch` $scratch attr-dict `:`
     type($input) `,` type($weight) `,` type($output) `,` type($scratch)
   }];

@@ -181,4 +181,26 @@ def TfmFuseRoPEIntoAttention
   let dependentDialects = ["::mlir::tfm::TfmDialect"];
 }
 
+def TfmFuseNormIntoLinear : Pass<"tfm-fuse-norm-into-linear", "::mlir::ModuleOp"> {
+  let summary = "Make RMSNorm the prologue of the quantized linear layers it feeds";
+  let description = [{
+    A `tfm.rms_norm` whose every use is the input of a `tfm.linear` with
+    quantized weights is removed: each linear takes the unnormalized input
+    with `rms_norm %weight` and `norm_eps`, and its activation quantization
+    (`tfm_quantize_activations_rms_norm`) normalizes each row as it reads it,
+    so the normalized tensor is never stored. Linear layers with f32
+    weights keep a separate norm (their kernel reads the input as it is).
+    Run after tfm-fuse-sibling-linears, which leaves one linear per norm.
+
+    ```mlir
+    %n = tfm.rms_norm %h, %g {eps = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>
+    %qkv = tfm.linear %n, %w : (tensor<?x64xf32>, tensor<192x64x!tfm.quant<q8_0>>) -> tensor<?x192xf32>
+    // becomes
+    %qkv = tfm.linear %h rms_norm %g, %w {norm_eps = 1.0e-5 : f64}
+        : (tensor<?x64xf32>, tensor<64xf32>, tensor<192x64x!tfm.quant<q8_0>>) -> tensor<?x192xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect"];
+}
+
 #endif // TFM_DIALECT_TFM_TRANSFORMS_PASSES_TD
