@@ -103,7 +103,8 @@ public:
         withBias ? vector((prefix + ".bias").str(), outFeatures) : Value();
     return LinearOp::create(b, rowsType(input, outFeatures), input,
                             /*norm_weight=*/Value(), weight, bias,
-                            /*residual=*/Value(), /*norm_eps=*/FloatAttr());
+                            /*residual=*/Value(), /*norm_eps=*/FloatAttr(),
+                            /*gated=*/ActivationAttr());
   }
 
   Value logits(Value hidden) {

@@ -30,6 +30,7 @@ constexpr StringLiteral kQuantizeActivations = "tfm_quantize_activations";
 constexpr StringLiteral kQuantizeActivationsRmsNorm =
     "tfm_quantize_activations_rms_norm";
 constexpr StringLiteral kQuantizedMatmul = "tfm_quantized_matmul";
+constexpr StringLiteral kQuantizedMatmulGated = "tfm_quantized_matmul_gated";
 
 struct TfmLowerQuantizedMatmulPass
     : public tfm::impl::TfmLowerQuantizedMatmulBase<TfmLowerQuantizedMatmulPass> {
@@ -62,6 +63,11 @@ struct TfmLowerQuantizedMatmulPass
                                     {ptr, i64, i64, i64, ptr,
                                      Float32Type::get(context), ptr},
                                     {}));
+    declareKernel(module, kQuantizedMatmulGated,
+                  FunctionType::get(context,
+                                    {i32, i64, ptr, i64, i64, ptr, ptr, i64,
+                                     i64, ptr, i64, i32},
+                                    {}));
     declareKernel(module, kQuantizedMatmul,
                   FunctionType::get(context,
                                     {i32, i64, ptr, i64, i64, ptr, i64, i64,
@@ -84,7 +90,10 @@ struct TfmLowerQuantizedMatmulPass
     Location loc = op.getLoc();
     QuantType format = op.getQuantType();
     int64_t inFeatures = op.getInput().getType().getDimSize(1);
-    int64_t outFeatures = op.getWeight().getType().getDimSize(0);
+    // A gated product has a gate row and an up row per output feature.
+    std::optional<Activation> gated = op.getGated();
+    int64_t outFeatures =
+        op.getWeight().getType().getDimSize(0) / (gated ? 2 : 1);
     int64_t rowBytes = op.getWeight().getType().getDimSize(1);
 
     // Activations are quantized once, before the threads start.
@@ -124,6 +133,23 @@ struct TfmLowerQuantizedMatmulPass
       Value outputOffset = arith::MulIOp::create(b, taskLoc, firstRow, t.index(4));
       Value weights = t.pointer(arith::AddIOp::create(b, taskLoc, weightAddress, weightOffset));
       Value outputs = t.pointer(arith::AddIOp::create(b, taskLoc, outputAddress, outputOffset));
+      if (gated) {
+        // The up rows start `outFeatures` rows after the gate rows.
+        Value upOffset = arith::AddIOp::create(
+            b, taskLoc, weightOffset,
+            arith::MulIOp::create(b, taskLoc, t.index(outFeatures),
+                                  weightStride));
+        Value upWeights = t.pointer(
+            arith::AddIOp::create(b, taskLoc, weightAddress, upOffset));
+        func::CallOp::create(
+            b, taskLoc, kQuantizedMatmulGated, TypeRange{},
+            ValueRange{t.i32(static_cast<int64_t>(format.getFormat())),
+                       t.i64(format.getGroup()), scratchPointer,
+                       t.i64(tokens), t.i64(inFeatures), weights, upWeights,
+                       t.i64(rowBytes), t.i64(rows), outputs, outputStride,
+                       t.i32(static_cast<int64_t>(*gated))});
+        return;
+      }
       func::CallOp::create(
           b, taskLoc, kQuantizedMatmul, TypeRange{},
           ValueRange{t.i32(static_cast<int64_t>(format.getFormat())),

@@ -71,6 +71,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   graph.fuseSiblingLinears = options.fuseSiblingLinears;
   graph.fuseResidualAdds = options.fuseResidualAdds;
   graph.fuseNorm = options.fuseNorm;
+  graph.fuseGatedActivations = options.fuseGatedActivations;
   graph.fuseRope = options.fuseRope;
   buildTfmGraphPipeline(pm, graph);
 

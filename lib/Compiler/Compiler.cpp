@@ -329,6 +329,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.fuseSiblingLinears = enabled("fuse-sibling-linears");
   pipelineOptions.fuseResidualAdds = enabled("fuse-residual-adds");
   pipelineOptions.fuseNorm = enabled("fuse-norm");
+  pipelineOptions.fuseGatedActivations = enabled("fuse-gated-activations");
   pipelineOptions.fuseRope = enabled("fuse-rope");
   pipelineOptions.flashAttention = enabled("flash-attention");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");

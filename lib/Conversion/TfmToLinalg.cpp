@@ -184,6 +184,19 @@ Value activation(OpBuilder &b, Location loc, Activation kind, Value x) {
   llvm_unreachable("unknown activation");
 }
 
+/// `kind(gate) * up`, element-wise.
+Value buildGatedActivation(OpBuilder &b, Location loc, Activation kind,
+                           Value gate, Value up) {
+  unsigned rank = cast<RankedTensorType>(gate.getType()).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  return buildElementwise(
+      b, loc, gate, ValueRange{gate, up}, {identity, identity},
+      [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        return arith::MulFOp::create(nb, nl, activation(nb, nl, kind, x[0]),
+                                     x[1]);
+      });
+}
+
 /// `[d0, d1 * d2]` -> `[d0, d1, d2]`.
 Value splitLastDim(OpBuilder &b, Location loc, Value value,
                    ArrayRef<int64_t> innerShape) {
@@ -607,7 +620,8 @@ MemRefType rowContiguousBufferType(RankedTensorType type) {
 Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
                            Value weight, QuantType format,
                            int64_t outFeatures, Value residual = {},
-                           Value normWeight = {}, FloatAttr normEps = {}) {
+                           Value normWeight = {}, FloatAttr normEps = {},
+                           ActivationAttr gated = {}) {
   auto inputType = cast<RankedTensorType>(input.getType());
   auto weightType = cast<RankedTensorType>(weight.getType());
   auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
@@ -654,7 +668,8 @@ Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
                  : Value();
   QuantizedMatmulOp::create(b, loc, format, inputBuffer, normBuffer,
                             weightBuffer, output, scratch,
-                            /*accumulate=*/residual != nullptr, normEps);
+                            /*accumulate=*/residual != nullptr, normEps,
+                            gated);
   return bufferization::ToTensorOp::create(b, loc, resultType, output,
                                            /*restrict=*/true,
                                            /*writable=*/true);
@@ -674,18 +689,39 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
         cast<RankedTensorType>(op.getType()).getShape().back();
     Value residual, normWeight;
     FloatAttr normEps;
+    ActivationAttr gated;
     if constexpr (std::is_same_v<OpTy, LinearOp>) {
       residual = adaptor.getResidual();
       normWeight = adaptor.getNormWeight();
       normEps = op.getNormEpsAttr();
+      gated = op.getGatedAttr();
     }
     Value input = adaptor.getInput();
     Value result;
     if (QuantType format = quantTypeOf(op.getWeight())) {
-      // The norm prologue runs inside the activation quantization.
+      // The norm prologue runs inside the activation quantization, the
+      // gated activation in the microkernel's epilogue.
       result = buildQuantizedMatmul(rewriter, loc, input, adaptor.getWeight(),
                                     format, outFeatures, residual, normWeight,
-                                    normEps);
+                                    normEps, gated);
+    } else if (gated) {
+      // f32: both halves, then the gated activation as its own kernel.
+      if (normWeight)
+        input = buildRMSNorm(rewriter, loc, input, normWeight,
+                             normEps.getValueAsDouble());
+      Value weight = weightOperand(rewriter, adaptor.getWeight(), panel);
+      Value both = buildMatmul(rewriter, loc, input, weight, 2 * outFeatures);
+      auto half = [&](int64_t column) -> Value {
+        SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(0),
+                                          rewriter.getIndexAttr(column)};
+        SmallVector<OpFoldResult> sizes{dimOf(rewriter, loc, both, 0),
+                                        rewriter.getIndexAttr(outFeatures)};
+        SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
+        return tensor::ExtractSliceOp::create(rewriter, loc, both, offsets,
+                                              sizes, strides);
+      };
+      result = buildGatedActivation(rewriter, loc, gated.getValue(), half(0),
+                                    half(outFeatures));
     } else {
       if (normWeight)
         input = buildRMSNorm(rewriter, loc, input, normWeight,
@@ -1432,18 +1468,9 @@ struct GatedActivationLowering : OpConversionPattern<GatedActivationOp> {
   LogicalResult
   matchAndRewrite(GatedActivationOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Value gate = adaptor.getGate();
-    unsigned rank = cast<RankedTensorType>(gate.getType()).getRank();
-    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
-    Activation kind = op.getKind();
-    rewriter.replaceOp(
-        op, buildElementwise(
-                rewriter, op.getLoc(), gate, ValueRange{gate, adaptor.getUp()},
-                {identity, identity},
-                [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-                  return arith::MulFOp::create(
-                      nb, nl, activation(nb, nl, kind, x[0]), x[1]);
-                }));
+    rewriter.replaceOp(op, buildGatedActivation(rewriter, op.getLoc(),
+                                                op.getKind(), adaptor.getGate(),
+                                                adaptor.getUp()));
     return success();
   }
 };

@@ -41,3 +41,19 @@ func.func @norm_prologue(%x: memref<1x64xf32>, %g: memref<64xf32>, %w: memref<32
   tfm.quantized_matmul !tfm.quant<q8_0> %x rms_norm %g : memref<64xf32>, %w -> %y scratch %s {norm_eps = 1.0e-6 : f64} : memref<1x64xf32>, memref<32x68xi8>, memref<1x32xf32>, memref<192xi8>
   return
 }
+
+// -----
+
+// A gated product: tasks over the 48 output features, each passing its gate
+// rows and the up rows 48 rows further (48 x 68 bytes), silu = 3.
+// CHECK-LABEL: func.func @gated
+// CHECK: scf.forall (%[[TASK:.*]]) in (2)
+// CHECK:   %[[FIRST:.*]] = arith.muli %[[TASK]], %c32
+// CHECK:   %[[GATE:.*]] = arith.muli %[[FIRST]], %{{.*}}
+// CHECK:   %[[UPROWS:.*]] = arith.muli %c48{{.*}}, %{{.*}}
+// CHECK:   %[[UP:.*]] = arith.addi %[[GATE]], %[[UPROWS]]
+// CHECK:   call @tfm_quantized_matmul_gated({{.*}}, %c3_i32) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32) -> ()
+func.func @gated(%x: memref<1x64xf32>, %w: memref<96x68xi8>, %y: memref<1x48xf32>, %s: memref<128xi8>) {
+  tfm.quantized_matmul !tfm.quant<q8_0> %x, %w -> %y scratch %s gated(silu) : memref<1x64xf32>, memref<96x68xi8>, memref<1x48xf32>, memref<128xi8>
+  return
+}

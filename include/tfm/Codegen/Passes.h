@@ -60,6 +60,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Normalize the input of quantized linear layers in their "
                      "activation quantization (tfm-fuse-norm-into-linear)"),
       llvm::cl::init(true)};
+  Option<bool> fuseGatedActivations{
+      *this, "fuse-gated-activations",
+      llvm::cl::desc("Apply SwiGLU in the epilogue of the quantized gate/up "
+                     "layer (tfm-fuse-gated-activations)"),
+      llvm::cl::init(true)};
   Option<bool> fuseRope{
       *this, "fuse-rope",
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "

@@ -28,7 +28,8 @@ inline constexpr const char *kManifestFileName = "manifest.json";
 /// The optimizations `CompileOptions::disabledOptimizations` can name: the
 /// boolean options of `tfm-cpu-pipeline` of the same names.
 inline constexpr const char *kOptimizationNames[] = {
-    "fuse-sibling-linears", "fuse-residual-adds", "fuse-norm", "fuse-rope",
+    "fuse-sibling-linears", "fuse-residual-adds", "fuse-norm",
+    "fuse-gated-activations", "fuse-rope",
     "flash-attention", "plan-static-arena"};
 
 struct CompileOptions {

@@ -126,6 +126,27 @@ void tfm_attention_combine(const float *partials, int64_t splits,
                            int64_t heads, int64_t head_dim, float *out,
                            int64_t out_stride);
 
+/* Activation kinds of tfm_quantized_matmul_gated (the values of the tfm
+ * dialect's Activation enum). */
+typedef enum tfm_activation {
+  TFM_ACTIVATION_RELU = 0,
+  TFM_ACTIVATION_GELU = 1,
+  TFM_ACTIVATION_GELU_TANH = 2,
+  TFM_ACTIVATION_SILU = 3,
+} tfm_activation;
+
+/* out[t * OUT_STRIDE + r] = act(x_t . G[r]) * (x_t . U[r]) for r < ROWS:
+ * two tfm_quantized_matmul products (gate rows at GATE_WEIGHTS, up rows at
+ * UP_WEIGHTS, both of WEIGHT_ROW_BYTES) combined by the gated activation
+ * ACTIVATION in the epilogue, so neither product is stored. */
+void tfm_quantized_matmul_gated(int32_t format, int64_t group,
+                                const void *activations, int64_t tokens,
+                                int64_t in_features, const void *gate_weights,
+                                const void *up_weights,
+                                int64_t weight_row_bytes, int64_t rows,
+                                float *out, int64_t out_stride,
+                                int32_t activation);
+
 /* Name of the variant tfm_quantized_matmul and tfm_attention run
  * ("avx512_vnni", "avx2", "generic"). */
 const char *tfm_kernel_isa(void);

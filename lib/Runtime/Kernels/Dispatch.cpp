@@ -237,6 +237,72 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
   variant()->attention(args, task);
 }
 
+} // extern "C"
+
+namespace {
+
+/// The activations of the tfm dialect, as its lowering computes them.
+float activate(int32_t kind, float x) {
+  switch (kind) {
+  case TFM_ACTIVATION_RELU:
+    return std::fmax(x, 0.0f);
+  case TFM_ACTIVATION_GELU:
+    return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+  case TFM_ACTIVATION_GELU_TANH:
+    return 0.5f * x *
+           (1.0f + std::tanh(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+  default: // TFM_ACTIVATION_SILU
+    return x / (1.0f + std::exp(-x));
+  }
+}
+
+/// Tokens and rows of one gated step: both products fit on the stack.
+constexpr int64_t kGatedTokens = 16;
+constexpr int64_t kGatedRows = 64;
+
+} // namespace
+
+extern "C" {
+
+void tfm_quantized_matmul_gated(int32_t format, int64_t group,
+                                const void *activations, int64_t tokens,
+                                int64_t inFeatures, const void *gateWeights,
+                                const void *upWeights, int64_t weightRowBytes,
+                                int64_t rows, float *out, int64_t outStride,
+                                int32_t activation) {
+  int64_t activationRowBytes = tfm_quantized_activation_row_bytes(inFeatures);
+  float gate[kGatedTokens * kGatedRows], up[kGatedTokens * kGatedRows];
+  for (int64_t r0 = 0; r0 < rows; r0 += kGatedRows) {
+    int64_t rowCount = rows - r0 < kGatedRows ? rows - r0 : kGatedRows;
+    for (int64_t t0 = 0; t0 < tokens; t0 += kGatedTokens) {
+      int64_t tokenCount =
+          tokens - t0 < kGatedTokens ? tokens - t0 : kGatedTokens;
+      QuantizedMatmulArgs args{
+          format,
+          group,
+          static_cast<const uint8_t *>(activations) + t0 * activationRowBytes,
+          tokenCount,
+          inFeatures,
+          activationRowBytes,
+          static_cast<const uint8_t *>(gateWeights) + r0 * weightRowBytes,
+          weightRowBytes,
+          rowCount,
+          gate,
+          kGatedRows,
+          false};
+      variant()->quantizedMatmul(args);
+      args.weights = static_cast<const uint8_t *>(upWeights) + r0 * weightRowBytes;
+      args.out = up;
+      variant()->quantizedMatmul(args);
+      for (int64_t t = 0; t < tokenCount; ++t)
+        for (int64_t r = 0; r < rowCount; ++r)
+          out[(t0 + t) * outStride + r0 + r] =
+              activate(activation, gate[t * kGatedRows + r]) *
+              up[t * kGatedRows + r];
+    }
+  }
+}
+
 const char *tfm_kernel_isa(void) { return variant()->name; }
 
 } // extern "C"

@@ -75,3 +75,21 @@ func.func @norm_prologue(%x: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x32
   %b = tfm.linear %x rms_norm %g, %wf {norm_eps = 1.0e-5 : f64} : (tensor<?x64xf32>, tensor<64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
   return %a, %b : tensor<?x32xf32>, tensor<?x32xf32>
 }
+
+// -----
+
+// A gated layer: the kernel-level op keeps `gated`, its output has half the
+// weight rows. With f32 weights: the whole product, then the activation.
+// CHECK-LABEL: func.func @gated
+// CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x16xf32>
+// CHECK: tfm.quantized_matmul !tfm.quant<q8_0> %{{.*}}, %{{.*}} -> %[[OUT]] scratch %{{.*}} gated(silu) : memref<?x64xf32, strided<[?, 1], offset: ?>>, memref<32x68xi8, strided<[?, 1], offset: ?>>, memref<?x16xf32>, memref<?xi8>
+// CHECK: tfm.kernel = "matmul_panels"
+// CHECK: tensor.extract_slice %{{.*}}[0, 16] [%{{.*}}, 16]
+// CHECK: math.exp
+func.func @gated(%x: tensor<?x64xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %wq = tfm.param "wq" : tensor<32x64x!tfm.quant<q8_0>>
+  %wf = tfm.param "wf" : tensor<32x64xf32>
+  %a = tfm.linear %x, %wq gated(silu) : (tensor<?x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<?x16xf32>
+  %b = tfm.linear %x, %wf gated(silu) : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x16xf32>
+  return %a, %b : tensor<?x16xf32>, tensor<?x16xf32>
+}

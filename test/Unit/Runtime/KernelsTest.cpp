@@ -118,6 +118,45 @@ void expectSameAsGeneric(const Problem &problem,
   }
 }
 
+TEST_P(KernelsTest, GatedEpilogueCombinesTwoProducts) {
+  // Gate rows 0..2 and up rows 3..5: out = silu(gate . x) * (up . x), from
+  // the products the chosen variant computes on its own.
+  Problem problem(*parseQuantScheme(GetParam()));
+  const int64_t rows = 3, stride = 5;
+  std::vector<float> products(problem.tokens * problem.rows);
+  tfm_quantized_matmul(problem.scheme.format, problem.scheme.group,
+                       problem.activations.data(), problem.tokens, problem.in,
+                       problem.weights.data(), problem.rowBytes, problem.rows,
+                       products.data(), problem.rows, 0);
+  for (int32_t activation : {TFM_ACTIVATION_SILU, TFM_ACTIVATION_GELU,
+                             TFM_ACTIVATION_GELU_TANH, TFM_ACTIVATION_RELU}) {
+    std::vector<float> out(problem.tokens * stride, -7.0f);
+    tfm_quantized_matmul_gated(
+        problem.scheme.format, problem.scheme.group,
+        problem.activations.data(), problem.tokens, problem.in,
+        problem.weights.data(), problem.weights.data() + rows * problem.rowBytes,
+        problem.rowBytes, rows, out.data(), stride, activation);
+    for (int64_t t = 0; t < problem.tokens; ++t) {
+      for (int64_t r = 0; r < rows; ++r) {
+        double g = products[t * problem.rows + r];
+        double u = products[t * problem.rows + rows + r];
+        double act = activation == TFM_ACTIVATION_SILU ? g / (1 + std::exp(-g))
+                     : activation == TFM_ACTIVATION_GELU
+                         ? 0.5 * g * (1 + std::erf(g / std::sqrt(2.0)))
+                     : activation == TFM_ACTIVATION_GELU_TANH
+                         ? 0.5 * g *
+                               (1 + std::tanh(std::sqrt(2 / M_PI) *
+                                              (g + 0.044715 * g * g * g)))
+                         : std::max(g, 0.0);
+        EXPECT_NEAR(out[t * stride + r], act * u, 1e-4 * (1 + std::fabs(act * u)))
+            << "activation " << activation << ", token " << t << ", row " << r;
+      }
+      for (int64_t gap = rows; gap < stride; ++gap)
+        EXPECT_EQ(out[t * stride + gap], -7.0f) << "gap written";
+    }
+  }
+}
+
 TEST_P(KernelsTest, Avx2MatchesGeneric) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "no AVX2 on this CPU";

@@ -242,7 +242,8 @@ LogicalResult LayerNormOp::verify() {
 
 /// Shared by linear and logits: `[seq, in] x [out, in]^T -> [seq, out]`.
 static LogicalResult verifyMatmulShapes(Operation *op, Value input,
-                                        Value weight, Value result) {
+                                        Value weight, Value result,
+                                        int64_t weightRowsPerFeature = 1) {
   if (failed(verifyRank(op, "input", input, 2)) ||
       failed(verifyRank(op, "weight", weight, 2)) ||
       failed(verifyRank(op, "result", result, 2)) ||
@@ -256,8 +257,18 @@ static LogicalResult verifyMatmulShapes(Operation *op, Value input,
       failed(verifyDim(op, "result rows", resultType.getDimSize(0),
                        "input rows", inputType.getDimSize(0))))
     return failure();
+  int64_t weightRows = weightType.getDimSize(0);
+  if (weightRowsPerFeature == 2 && !ShapedType::isDynamic(weightRows) &&
+      weightRows % 2 != 0)
+    return op->emitOpError() << "gated weight needs an even number of rows "
+                                "(gate, then up), got "
+                             << weightRows;
   if (failed(verifyDim(op, "result features", resultType.getDimSize(1),
-                       "weight out-features", weightType.getDimSize(0))))
+                       weightRowsPerFeature == 2 ? "half the gated weight rows"
+                                                 : "weight out-features",
+                       ShapedType::isDynamic(weightRows)
+                           ? weightRows
+                           : weightRows / weightRowsPerFeature)))
     return failure();
   return verifyQuantizedRows(op, weightType);
 }
@@ -282,8 +293,11 @@ static LogicalResult verifyNormPrologue(Operation *op, Value normWeight,
 }
 
 LogicalResult LinearOp::verify() {
-  if (failed(verifyMatmulShapes(*this, getInput(), getWeight(), getResult())))
+  if (failed(verifyMatmulShapes(*this, getInput(), getWeight(), getResult(),
+                                getGated() ? 2 : 1)))
     return failure();
+  if (getGated() && (getBias() || getResidual()))
+    return emitOpError("a gated linear layer takes no bias or residual");
   if (failed(verifyNormPrologue(*this, getNormWeight(), getNormEps(),
                                 getInput().getType().getDimSize(1))))
     return failure();
@@ -465,10 +479,19 @@ LogicalResult QuantizedMatmulOp::verify() {
       return success();
     return emitOpError() << what << " (" << a << " vs " << b << ")";
   };
+  // A gated product reads a gate row and an up row per output feature.
+  int64_t rowsPerFeature = getGated() ? 2 : 1;
+  if (getGated() && getAccumulate())
+    return emitOpError("a gated product cannot accumulate into its output");
   if (failed(sameDim(input.getDimSize(0), output.getDimSize(0),
                      "input and output rows differ")) ||
-      failed(sameDim(weight.getDimSize(0), output.getDimSize(1),
-                     "weight rows and output features differ")))
+      failed(sameDim(weight.getDimSize(0),
+                     ShapedType::isDynamic(output.getDimSize(1))
+                         ? ShapedType::kDynamic
+                         : rowsPerFeature * output.getDimSize(1),
+                     getGated() ? "weight rows and twice the output features "
+                                  "differ"
+                                : "weight rows and output features differ")))
     return failure();
   int64_t inFeatures = input.getDimSize(1);
   if (ShapedType::isDynamic(inFeatures) ||

@@ -35,14 +35,15 @@ struct FuseResidualAdd : OpRewritePattern<AddOp> {
          {std::pair{add.getLhs(), add.getRhs()},
           std::pair{add.getRhs(), add.getLhs()}}) {
       auto linear = product.getDefiningOp<LinearOp>();
-      if (!linear || linear.getResidual() || !linear->hasOneUse() ||
+      if (!linear || linear.getResidual() || linear.getGated() ||
+          !linear->hasOneUse() ||
           residual.getType() != linear.getType() ||
           add.getType() != linear.getType())
         continue;
       rewriter.replaceOpWithNewOp<LinearOp>(
           add, add.getType(), linear.getInput(), linear.getNormWeight(),
           linear.getWeight(), linear.getBias(), residual,
-          linear.getNormEpsAttr());
+          linear.getNormEpsAttr(), linear.getGatedAttr());
       rewriter.eraseOp(linear);
       return success();
     }

@@ -32,7 +32,8 @@ namespace {
 /// matrix, no bias (stacking biases would need a stacked bias param too)
 /// and no residual epilogue.
 ParamOp stackableWeight(LinearOp linear) {
-  if (linear.getBias() || linear.getResidual() || linear.getNormWeight())
+  if (linear.getBias() || linear.getResidual() || linear.getNormWeight() ||
+      linear.getGated())
     return {};
   auto param = linear.getWeight().getDefiningOp<ParamOp>();
   if (!param || param.getParts() || param.getType().getRank() != 2)
@@ -116,7 +117,8 @@ void fuseSiblings(ArrayRef<LinearOp> linears) {
   auto fused = LinearOp::create(b, loc, fusedType, first.getInput(),
                                 /*norm_weight=*/Value(), stacked.getResult(),
                                 /*bias=*/Value(), /*residual=*/Value(),
-                                /*norm_eps=*/FloatAttr());
+                                /*norm_eps=*/FloatAttr(),
+                                /*gated=*/ActivationAttr());
 
   OpFoldResult seq = tensor::getMixedSize(b, loc, fused.getResult(), 0);
   int64_t column = 0;

@@ -20,6 +20,8 @@ void tfm::buildTfmGraphPipeline(OpPassManager &pm,
     pm.addPass(createTfmFuseResidualAdds());
   if (options.fuseNorm)
     pm.addPass(createTfmFuseNormIntoLinear());
+  if (options.fuseGatedActivations)
+    pm.addPass(createTfmFuseGatedActivations());
   if (options.fuseRope)
     pm.addPass(createTfmFuseRoPEIntoAttention());
 }
@@ -30,7 +32,8 @@ void tfm::registerTfmPassesAndPipelines() {
       "tfm-graph-pipeline",
       "Graph-level tfm rewrites: tfm-last-token-logits, canonicalize, cse, "
       "tfm-fuse-sibling-linears, tfm-fuse-residual-adds, "
-      "tfm-fuse-norm-into-linear, tfm-fuse-rope-into-attention",
+      "tfm-fuse-norm-into-linear, tfm-fuse-gated-activations, "
+      "tfm-fuse-rope-into-attention",
       [](OpPassManager &pm, const GraphPipelineOptions &options) {
         buildTfmGraphPipeline(pm, options);
       });

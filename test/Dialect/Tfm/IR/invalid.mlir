@@ -817,3 +817,43 @@ func.func @quantized_matmul_eps_without_norm(%x: memref<1x64xf32>, %w: memref<16
   tfm.quantized_matmul !tfm.quant<q8_0> %x, %w -> %y scratch %s {norm_eps = 1.0e-5 : f64} : memref<1x64xf32>, memref<16x68xi8>, memref<1x16xf32>, memref<?xi8>
   return
 }
+
+// -----
+
+func.func @gated_linear_odd_rows(%x: tensor<1x64xf32>, %w: tensor<33x64x!tfm.quant<q8_0>>) -> tensor<1x16xf32> {
+  // expected-error @+1 {{'tfm.linear' op gated weight needs an even number of rows (gate, then up), got 33}}
+  %y = tfm.linear %x, %w gated(silu) : (tensor<1x64xf32>, tensor<33x64x!tfm.quant<q8_0>>) -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
+
+// -----
+
+func.func @gated_linear_features(%x: tensor<1x64xf32>, %w: tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32> {
+  // expected-error @+1 {{'tfm.linear' op result features (32) must equal half the gated weight rows (16)}}
+  %y = tfm.linear %x, %w gated(silu) : (tensor<1x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+func.func @gated_linear_bias(%x: tensor<1x64xf32>, %w: tensor<32x64x!tfm.quant<q8_0>>, %b: tensor<32xf32>) -> tensor<1x16xf32> {
+  // expected-error @+1 {{'tfm.linear' op a gated linear layer takes no bias or residual}}
+  %y = tfm.linear %x, %w, %b gated(silu) : (tensor<1x64xf32>, tensor<32x64x!tfm.quant<q8_0>>, tensor<32xf32>) -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_gated_rows(%x: memref<1x64xf32>, %w: memref<32x68xi8>, %y: memref<1x32xf32>, %s: memref<?xi8>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op weight rows and twice the output features differ (32 vs 64)}}
+  tfm.quantized_matmul !tfm.quant<q8_0> %x, %w -> %y scratch %s gated(silu) : memref<1x64xf32>, memref<32x68xi8>, memref<1x32xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+func.func @quantized_matmul_gated_accumulate(%x: memref<1x64xf32>, %w: memref<32x68xi8>, %y: memref<1x16xf32>, %s: memref<?xi8>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op a gated product cannot accumulate into its output}}
+  tfm.quantized_matmul !tfm.quant<q8_0> %x, %w -> accumulate %y scratch %s gated(silu) : memref<1x64xf32>, memref<32x68xi8>, memref<1x16xf32>, memref<?xi8>
+  return
+}

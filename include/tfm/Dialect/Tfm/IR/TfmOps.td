@@ -185,17 +185,30 @@ def Tfm_LinearOp : Tfm_Op<"linear", [Pure, AttrSizedOperandSegments]> {
     %qkv = tfm.linear %h rms_norm %g, %wqkv {norm_eps = 1.0e-5 : f64}
         : (tensor<?x64xf32>, tensor<64xf32>, tensor<192x64x!tfm.quant<q8_0>>) -> tensor<?x192xf32>
     ```
+
+    With `gated = kind` the weight's rows are two halves, gate then up
+    (the stacked weight of tfm-fuse-sibling-linears), and the result is
+    `kind(input * gate^T) * (input * up^T)`, `[seq, out / 2]`: the gated
+    activation tfm-fuse-gated-activations moves into the epilogue of the
+    layer (no bias or residual then).
+
+    ```mlir
+    %a = tfm.linear %x, %wgu gated(silu)
+        : (tensor<?x64xf32>, tensor<344x64x!tfm.quant<q8_0>>) -> tensor<?x172xf32>
+    ```
   }];
   let arguments = (ins Tfm_FloatTensor:$input,
                        Optional<Tfm_FloatTensor>:$norm_weight,
                        Tfm_MatmulWeightTensor:$weight,
                        Optional<Tfm_FloatTensor>:$bias,
                        Optional<Tfm_FloatTensor>:$residual,
-                       OptionalAttr<F64Attr>:$norm_eps);
+                       OptionalAttr<F64Attr>:$norm_eps,
+                       OptionalAttr<Tfm_Activation>:$gated);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`rms_norm` $norm_weight^)? `,` $weight (`,` $bias^)?
-    (`residual` $residual^)? attr-dict `:` functional-type(operands, results)
+    (`residual` $residual^)? (`gated` `(` $gated^ `)`)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
@@ -231,7 +244,9 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
     With `accumulate`, `output` holds a residual the products are added to.
     With `rms_norm`, each input row is RMS-normalized (weight `norm_weight`,
     epsilon `norm_eps`) as it is quantized: the normalized rows are never
-    stored.
+    stored. With `gated = kind`, `weight` holds gate rows then as many up
+    rows and `output[s, n] = kind(gate_n . x_s) * (up_n . x_s)`: the
+    gated activation is the kernel's epilogue.
     `scratch` receives the input rows quantized to 8-bit blocks
     (`tfm_quantized_activation_row_bytes(in)` bytes per row); it is an
     operand, not allocated by the kernel, so memory planning sees it like
@@ -253,12 +268,13 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
     Arg<MemRefRankOf<[I8], [1]>, "quantized activations",
         [MemRead, MemWrite]>:$scratch,
     UnitAttr:$accumulate,
-    OptionalAttr<F64Attr>:$norm_eps
+    OptionalAttr<F64Attr>:$norm_eps,
+    OptionalAttr<Tfm_Activation>:$gated
   );
   let assemblyFormat = [{
     $format $input (`rms_norm` $norm_weight^ `:` type($norm_weight))? `,`
     $weight `->` (`accumulate` $accumulate^)? $output
-    `scratch` $scratch attr-dict `:`
+    `scratch` $scratch (`gated` `(` $gated^ `)`)? attr-dict `:`
     type($input) `,` type($weight) `,` type($output) `,` type($scratch)
   }];
   let hasVerifier = 1;

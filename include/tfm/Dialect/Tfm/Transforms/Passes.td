@@ -203,4 +203,30 @@ def TfmFuseNormIntoLinear : Pass<"tfm-fuse-norm-into-linear", "::mlir::ModuleOp"
   let dependentDialects = ["::mlir::tfm::TfmDialect"];
 }
 
+def TfmFuseGatedActivations
+    : Pass<"tfm-fuse-gated-activations", "::mlir::ModuleOp"> {
+  let summary = "Make a gated activation (SwiGLU) the epilogue of the quantized gate/up layer";
+  let description = [{
+    `tfm.gated_activation kind` of the two column halves of one linear layer
+    with quantized weights (the gate/up layer tfm-fuse-sibling-linears
+    builds) becomes that linear layer with `gated = kind`: the microkernel
+    computes a gate row and its up row together and applies
+    `kind(gate) * up` before storing, so the `[seq, 2 x hidden]` product
+    and the element-wise pass disappear. Layers with f32 weights keep the
+    separate activation.
+
+    ```mlir
+    %gu = tfm.linear %x, %w : (tensor<?x64xf32>, tensor<344x64x!tfm.quant<q8_0>>) -> tensor<?x344xf32>
+    %g = tensor.extract_slice %gu[0, 0] [%n, 172] [1, 1] : tensor<?x344xf32> to tensor<?x172xf32>
+    %u = tensor.extract_slice %gu[0, 172] [%n, 172] [1, 1] : tensor<?x344xf32> to tensor<?x172xf32>
+    %a = tfm.gated_activation silu %g, %u : tensor<?x172xf32>
+    // becomes
+    %a = tfm.linear %x, %w gated(silu)
+        : (tensor<?x64xf32>, tensor<344x64x!tfm.quant<q8_0>>) -> tensor<?x172xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // TFM_DIALECT_TFM_TRANSFORMS_PASSES_TD
