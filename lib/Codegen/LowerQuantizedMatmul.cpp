@@ -95,6 +95,12 @@ struct TfmLowerQuantizedMatmulPass
     int64_t outFeatures =
         op.getWeight().getType().getDimSize(0) / (gated ? 2 : 1);
     int64_t rowBytes = op.getWeight().getType().getDimSize(1);
+    // A task starts an interleaved group of rows and takes whole groups.
+    if (rowsPerTask % format.getRowsPerGroup() != 0)
+      return op.emitOpError() << "rows-per-task (" << int64_t(rowsPerTask)
+                              << ") must be a multiple of the "
+                              << format.getRowsPerGroup()
+                              << " interleaved rows of " << format;
 
     // Activations are quantized once, before the threads start.
     Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
@@ -143,7 +149,7 @@ struct TfmLowerQuantizedMatmulPass
             arith::AddIOp::create(b, taskLoc, weightAddress, upOffset));
         func::CallOp::create(
             b, taskLoc, kQuantizedMatmulGated, TypeRange{},
-            ValueRange{t.i32(static_cast<int64_t>(format.getFormat())),
+            ValueRange{t.i32(format.getKernelFormat()),
                        t.i64(format.getGroup()), scratchPointer,
                        t.i64(tokens), t.i64(inFeatures), weights, upWeights,
                        t.i64(rowBytes), t.i64(rows), outputs, outputStride,
@@ -152,7 +158,7 @@ struct TfmLowerQuantizedMatmulPass
       }
       func::CallOp::create(
           b, taskLoc, kQuantizedMatmul, TypeRange{},
-          ValueRange{t.i32(static_cast<int64_t>(format.getFormat())),
+          ValueRange{t.i32(format.getKernelFormat()),
                      t.i64(format.getGroup()), scratchPointer, t.i64(tokens),
                      t.i64(inFeatures), weights, t.i64(rowBytes), t.i64(rows),
                      outputs, outputStride, t.i32(op.getAccumulate())});

@@ -74,6 +74,10 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   graph.fuseGatedActivations = options.fuseGatedActivations;
   graph.fuseRope = options.fuseRope;
   buildTfmGraphPipeline(pm, graph);
+  // The microkernels' layout of quantized weights (after the fusions, which
+  // stack weights: the stacked rows are what is interleaved).
+  if (options.interleaveWeights)
+    pm.addPass(createTfmInterleaveQuantizedWeights());
 
   // 2. One function for the layers, so what follows compiles one layer.
   if (options.outlineLayers)
@@ -161,7 +165,7 @@ void tfm::registerTfmCodegenPassesAndPipelines() {
   PassPipelineRegistration<CpuPipelineOptions>(
       "tfm-cpu-pipeline",
       "tfm to the LLVM dialect for x86 CPUs: tfm-graph-pipeline, "
-      "tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, tfm-tile-and-vectorize, "
+      "tfm-interleave-quantized-weights, tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, tfm-tile-and-vectorize, "
       "tfm-lower-vector-ops, one-shot-bufferize, loops, OpenMP, LLVM",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildTfmCpuPipeline(pm, options);

@@ -331,6 +331,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.fuseNorm = enabled("fuse-norm");
   pipelineOptions.fuseGatedActivations = enabled("fuse-gated-activations");
   pipelineOptions.fuseRope = enabled("fuse-rope");
+  pipelineOptions.interleaveWeights = enabled("interleave-weights");
   pipelineOptions.flashAttention = enabled("flash-attention");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");
   buildTfmCpuPipeline(pm, pipelineOptions);

@@ -51,8 +51,11 @@ struct WeightsEntry {
   int64_t offset = 0;
   int64_t panel = 0;
   int64_t bytes = 0;
-  /// Block format of a quantized weight.
+  /// Block format of a quantized weight (of its rows, before interleaving).
   std::optional<QuantScheme> quant;
+  /// tfm_quant_format of the stored layout: an _X16 format when groups of
+  /// rows are interleaved for the kernel.
+  int32_t kernelFormat = 0;
 
   const TensorView &front() const { return *parts.front(); }
 };
@@ -101,7 +104,15 @@ llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
     entry.offset = cast<IntegerAttr>(fields.get("offset")).getInt();
     entry.panel = cast<IntegerAttr>(fields.get("panel")).getInt();
     if (auto format = fields.getAs<TypeAttr>("format")) {
-      entry.quant = quantSchemeOf(cast<QuantType>(format.getValue()));
+      auto quantType = cast<QuantType>(format.getValue());
+      entry.quant = quantSchemeOf(quantType);
+      entry.kernelFormat = quantType.getKernelFormat();
+      if (entry.rows % quantType.getRowsPerGroup() != 0)
+        return importError(model.path, entry.front().fileOffset,
+                           "tensor '" + entry.name + "' has " +
+                               std::to_string(entry.rows) +
+                               " rows, not whole groups of " +
+                               std::to_string(quantType.getRowsPerGroup()));
       int64_t rowBytes = quantRowBytes(*entry.quant, entry.columns);
       if (entry.front().shape.size() != 2 || rowBytes < 0)
         return importError(model.path, entry.front().fileOffset,
@@ -128,10 +139,25 @@ bool copiesBlocks(const TensorView &view, const QuantScheme &scheme) {
   return sameBytes && *sameBytes == view.type;
 }
 
+/// Rewrites rows of blocks at `out` as groups of interleaved rows.
+void interleaveRows(const WeightsEntry &entry, uint8_t *out) {
+  int64_t groupRows = tfm_quant_interleave_rows(entry.kernelFormat);
+  int64_t groupBytes = groupRows * (entry.bytes / entry.rows);
+  std::vector<uint8_t> rows(groupBytes);
+  for (int64_t g = 0; g < entry.rows / groupRows; ++g) {
+    uint8_t *group = out + g * groupBytes;
+    std::memcpy(rows.data(), group, groupBytes);
+    tfm_quant_interleave(entry.kernelFormat, entry.columns, rows.data(),
+                         group);
+  }
+}
+
 /// Writes the rows of blocks of a quantized tensor, part after part: the
 /// model's bytes when they already are in that format, else the decoded
-/// values quantized.
+/// values quantized; then interleaves groups of rows if the kernel reads
+/// them so.
 bool writeQuantizedEntry(const WeightsEntry &entry, uint8_t *out) {
+  uint8_t *begin = out;
   int64_t rowBytes = entry.bytes / entry.rows;
   for (const TensorView *view : entry.parts) {
     int64_t rows = view->shape[0];
@@ -149,6 +175,8 @@ bool writeQuantizedEntry(const WeightsEntry &entry, uint8_t *out) {
     }
     out += rows * rowBytes;
   }
+  if (tfm_quant_interleave_rows(entry.kernelFormat) > 1)
+    interleaveRows(entry, begin);
   return true;
 }
 

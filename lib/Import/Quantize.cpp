@@ -238,6 +238,8 @@ std::string mlir::tfm::quantSchemeName(QuantScheme scheme) {
   case TFM_QUANT_INT4:
     return scheme.group == kBlock ? "int4"
                                   : "int4g" + std::to_string(scheme.group);
+  case TFM_QUANT_Q8_0_X16: return "q8_0x16";
+  case TFM_QUANT_Q4_0_X16: return "q4_0x16";
   }
   return "?";
 }
@@ -269,7 +271,10 @@ std::optional<WeightFormat> mlir::tfm::ggmlFormatOf(QuantScheme scheme) {
     if (scheme.group == kBlock)
       return WeightFormat::Q4_1;
     return std::nullopt;
-  case TFM_QUANT_INT8: return std::nullopt;
+  case TFM_QUANT_INT8:
+  case TFM_QUANT_Q8_0_X16: // groups of 16 rows interleaved: repacked
+  case TFM_QUANT_Q4_0_X16:
+    return std::nullopt;
   }
   return std::nullopt;
 }
@@ -315,6 +320,9 @@ void mlir::tfm::quantizeRow(QuantScheme scheme, const float *row,
     return;
   case TFM_QUANT_INT8:
     quantizeInt8Row(row, inFeatures, out);
+    return;
+  case TFM_QUANT_Q8_0_X16: // not row by row: tfm_quant_interleave
+  case TFM_QUANT_Q4_0_X16:
     return;
   }
 }

@@ -2,6 +2,8 @@
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="threads=0 rows-per-task=64" | FileCheck %s --check-prefix=SERIAL
 // RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
 // BADROWS: error: rows-per-task must be positive
+// RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=24" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADGROUP
+// BADGROUP: error: 'tfm.quantized_matmul' op rows-per-task (24) must be a multiple of the 16 interleaved rows of '!tfm.quant<q4_0, interleave = 16>'
 
 // The activations are quantized once into the scratch operand, then 96
 // rows of weight blocks are split into tasks of 32 rows, one microkernel
@@ -55,5 +57,18 @@ func.func @norm_prologue(%x: memref<1x64xf32>, %g: memref<64xf32>, %w: memref<32
 // CHECK:   call @tfm_quantized_matmul_gated({{.*}}, %c3_i32) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32) -> ()
 func.func @gated(%x: memref<1x64xf32>, %w: memref<96x68xi8>, %y: memref<1x48xf32>, %s: memref<128xi8>) {
   tfm.quantized_matmul !tfm.quant<q8_0> %x, %w -> %y scratch %s gated(silu) : memref<1x64xf32>, memref<96x68xi8>, memref<1x48xf32>, memref<128xi8>
+  return
+}
+
+// -----
+
+// Interleaved q4_0 rows call the kernel with TFM_QUANT_Q4_0_X16 (8); each
+// task of 32 rows starts a group of 16 (row offset 32 x 36 bytes).
+// CHECK-LABEL: func.func @q4_0_interleaved
+// CHECK: scf.forall (%[[TASK:.*]]) in (2)
+// CHECK:   %[[FIRST:.*]] = arith.muli %[[TASK]], %c32
+// CHECK:   call @tfm_quantized_matmul(%c8_i32, %c0_i64, %{{.*}}, {{.*}}, %c36_i64, {{.*}})
+func.func @q4_0_interleaved(%x: memref<?x64xf32>, %w: memref<64x36xi8>, %y: memref<?x64xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<64x36xi8>, memref<?x64xf32>, memref<?xi8>
   return
 }

@@ -70,6 +70,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "
                      "attention kernel (tfm-fuse-rope-into-attention)"),
       llvm::cl::init(true)};
+  Option<bool> interleaveWeights{
+      *this, "interleave-weights",
+      llvm::cl::desc("Store q8_0 and q4_0 weights as interleaved groups of "
+                     "16 rows for the 16-row microkernel "
+                     "(tfm-interleave-quantized-weights)"),
+      llvm::cl::init(true)};
   Option<bool> flashAttention{
       *this, "flash-attention",
       llvm::cl::desc("Attention over the KV cache as one fused kernel with "

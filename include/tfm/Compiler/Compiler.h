@@ -29,7 +29,7 @@ inline constexpr const char *kManifestFileName = "manifest.json";
 /// boolean options of `tfm-cpu-pipeline` of the same names.
 inline constexpr const char *kOptimizationNames[] = {
     "fuse-sibling-linears", "fuse-residual-adds", "fuse-norm",
-    "fuse-gated-activations", "fuse-rope",
+    "fuse-gated-activations", "fuse-rope", "interleave-weights",
     "flash-attention", "plan-static-arena"};
 
 struct CompileOptions {

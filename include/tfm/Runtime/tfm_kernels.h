@@ -35,7 +35,17 @@ extern "C" {
  *   INT4  groups of G: {f16 d, m; u8 q[G / 2]}    x = d * nibble + m
  * In every 32-element block of nibbles byte j holds elements j (low nibble)
  * and j + 16 (high nibble), as in GGML; INT4 with G = 32 is bit-identical to
- * Q4_1. */
+ * Q4_1.
+ *
+ * Q8_0_X16 and Q4_0_X16 hold the same blocks for groups of 16 consecutive
+ * rows, interleaved so that one 512-bit integer dot product serves 16 rows
+ * (tfm_quant_interleave writes them). For every block b of a group:
+ *   16 f16 scales (row 0..15), then for each 4-element chunk c the 4 bytes
+ *   of chunk c of rows 0..15 (64 bytes a chunk):
+ *   Q8_0_X16  8 chunks of elements 4c..4c+3, stored as q + 128 (unsigned)
+ *   Q4_0_X16  4 chunks of GGML's nibble bytes 4c..4c+3 (elements 4c..4c+3
+ *             low, 16+4c..16+4c+3 high); x = d * (nibble - 8)
+ * A group of 16 rows takes the bytes of 16 rows of the base format. */
 typedef enum tfm_quant_format {
   TFM_QUANT_Q8_0 = 0,
   TFM_QUANT_Q4_0 = 1,
@@ -44,7 +54,22 @@ typedef enum tfm_quant_format {
   TFM_QUANT_Q6_K = 4,
   TFM_QUANT_INT8 = 5,
   TFM_QUANT_INT4 = 6,
+  TFM_QUANT_Q8_0_X16 = 7,
+  TFM_QUANT_Q4_0_X16 = 8,
 } tfm_quant_format;
+
+/* Rows interleaved in one group of FORMAT (16 for the _X16 formats), or 1. */
+#define TFM_QUANT_INTERLEAVE 16
+int64_t tfm_quant_interleave_rows(int32_t format);
+
+/* The row-wise format whose blocks an interleaved FORMAT holds (FORMAT
+ * itself for the others). */
+int32_t tfm_quant_base_format(int32_t format);
+
+/* Writes TFM_QUANT_INTERLEAVE rows of IN_FEATURES weights in the base format
+ * of FORMAT (consecutive rows at ROWS) as one group of FORMAT at OUT. */
+void tfm_quant_interleave(int32_t format, int64_t in_features,
+                          const void *rows, void *out);
 
 /* Bytes of one output row of `in_features` weights in FORMAT (GROUP is the
  * INT4 group size, ignored otherwise), or -1 if `in_features` is not a whole
@@ -53,7 +78,8 @@ int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
                             int64_t in_features);
 
 /* Bytes of one token's quantized activations: int8 values in blocks of 32,
- * then one f32 scale per block, then d * sum(q) per block. */
+ * then one f32 scale d per block, then d * sum(q) per block (f32), then
+ * sum(q) per block (int32). */
 int64_t tfm_quantized_activation_row_bytes(int64_t in_features);
 
 /* Quantizes TOKENS rows of IN_FEATURES floats (row stride X_STRIDE floats)
@@ -73,7 +99,8 @@ void tfm_quantize_activations_rms_norm(const float *x, int64_t tokens,
 /* out[t * OUT_STRIDE + r] = sum_k x[t, k] * W[r, k] for r < ROWS, t < TOKENS
  * (with ACCUMULATE nonzero: out[...] += the sum, a residual add fused into
  * the matmul): ACTIVATIONS from tfm_quantize_activations, W rows of
- * WEIGHT_ROW_BYTES bytes in FORMAT starting at WEIGHTS. */
+ * WEIGHT_ROW_BYTES bytes in FORMAT starting at WEIGHTS. For an interleaved
+ * format ROWS is a multiple of its group and WEIGHTS starts a group. */
 void tfm_quantized_matmul(int32_t format, int64_t group,
                           const void *activations, int64_t tokens,
                           int64_t in_features, const void *weights,

@@ -106,6 +106,7 @@ void quantizeActivationRow(const float *x, int64_t inFeatures,
   auto *q = reinterpret_cast<int8_t *>(out);
   auto *scales = reinterpret_cast<float *>(out + inFeatures);
   float *scaledSums = scales + blocks;
+  auto *sums = reinterpret_cast<int32_t *>(scaledSums + blocks);
   for (int64_t b = 0; b < blocks; ++b) {
     float block[kBlock];
     for (int l = 0; l < kBlock; ++l) {
@@ -125,6 +126,7 @@ void quantizeActivationRow(const float *x, int64_t inFeatures,
     }
     scales[b] = scale;
     scaledSums[b] = scale * float(sum);
+    sums[b] = sum;
   }
 }
 
@@ -140,8 +142,46 @@ float inverseRms(const float *x, int64_t features, float eps) {
 
 extern "C" {
 
+int64_t tfm_quant_interleave_rows(int32_t format) {
+  return isInterleaved(format) ? kInterleave : 1;
+}
+
+int32_t tfm_quant_base_format(int32_t format) {
+  switch (format) {
+  case TFM_QUANT_Q8_0_X16: return TFM_QUANT_Q8_0;
+  case TFM_QUANT_Q4_0_X16: return TFM_QUANT_Q4_0;
+  default: return format;
+  }
+}
+
+void tfm_quant_interleave(int32_t format, int64_t inFeatures,
+                          const void *rows, void *out) {
+  if (!isInterleaved(format))
+    return;
+  const auto *in = static_cast<const uint8_t *>(rows);
+  auto *group = static_cast<uint8_t *>(out);
+  bool q8 = format == TFM_QUANT_Q8_0_X16;
+  int64_t blockBytes = q8 ? kQ8_0Bytes : kQ4_0Bytes;
+  int64_t rowBytes = (inFeatures / kBlock) * blockBytes;
+  int64_t chunks = q8 ? kBlock / 4 : kBlock / 8;
+  for (int64_t b = 0; b < inFeatures / kBlock; ++b) {
+    uint8_t *block = group + b * kInterleave * blockBytes;
+    for (int64_t lane = 0; lane < kInterleave; ++lane) {
+      const uint8_t *source = in + lane * rowBytes + b * blockBytes;
+      std::memcpy(block + 2 * lane, source, 2);
+      for (int64_t c = 0; c < chunks; ++c)
+        for (int i = 0; i < 4; ++i) {
+          uint8_t byte = source[2 + 4 * c + i];
+          block[2 * kInterleave + c * kChunkBytes + 4 * lane + i] =
+              q8 ? uint8_t(byte ^ 0x80) : byte;
+        }
+    }
+  }
+}
+
 int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
                             int64_t inFeatures) {
+  format = tfm_quant_base_format(format);
   bool kQuant = format == TFM_QUANT_Q4_K || format == TFM_QUANT_Q6_K;
   int64_t block = kQuant ? kSuperBlock : format == TFM_QUANT_INT4 ? group : kBlock;
   if (block <= 0 || block % kBlock != 0 || inFeatures <= 0 ||
@@ -161,7 +201,7 @@ int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
 }
 
 int64_t tfm_quantized_activation_row_bytes(int64_t inFeatures) {
-  int64_t bytes = inFeatures + 2 * (inFeatures / kBlock) * int64_t(sizeof(float));
+  int64_t bytes = inFeatures + 3 * (inFeatures / kBlock) * int64_t(sizeof(float));
   return (bytes + 63) / 64 * 64;
 }
 

@@ -4,19 +4,133 @@
 // (u8 x s8 pairs -> i16; |a| <= 127 keeps the pair sums from saturating)
 // and vpmaddwd against ones (i16 pairs -> i32).
 //
+// The interleaved formats (Q8_0_X16, Q4_0_X16) are read as two halves of 8
+// rows, one row per int32 lane, with the four activation bytes of a chunk
+// broadcast to every lane (see the AVX-512 variant) and shared by both
+// halves. Q4_0 codes (0..15) go straight into vpmaddubsw's unsigned operand;
+// Q8_0 codes are turned back into signed values and take the |a|,
+// sign(w, a) form, since 255 * 127 pairs would saturate.
+//
 //===----------------------------------------------------------------------===//
 
 #include "QuantizedMatmulX86.h"
 
 namespace {
+
+using namespace tfm::kernels;
+
 struct DotI8Avx2 {
   static __m256i dot(__m256i unsignedA, __m256i signedB) {
     __m256i pairs = _mm256_maddubs_epi16(unsignedA, signedB);
     return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
   }
 };
+
+constexpr int kChunks = kBlock / 4;
+constexpr int64_t kHalf = kInterleave / 2;
+
+inline __m256i broadcastChunk(const int8_t *q, int c) {
+  int32_t bytes;
+  std::memcpy(&bytes, q + 4 * c, sizeof(bytes));
+  return _mm256_set1_epi32(bytes);
+}
+
+/// Block `b` of both 8-row halves of a group . one token's activation
+/// block `q`: the int32 dot products of rows 0-7 (`sum[0]`) and 8-15.
+template <int Format>
+inline void blockDot(const uint8_t *codes, const int8_t *q, int32_t qSum,
+                     __m256i (&sum)[2]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  if constexpr (Format == TFM_QUANT_Q8_0_X16) {
+    // Signed weights, |a| and sign(w, a): no pair sum above 127 * 128 * 2.
+    const __m256i flip = _mm256_set1_epi8(char(0x80));
+    sum[0] = sum[1] = _mm256_setzero_si256();
+    for (int c = 0; c < kChunks; ++c) {
+      __m256i x = broadcastChunk(q, c), absX = _mm256_abs_epi8(x);
+      for (int h = 0; h < 2; ++h) {
+        __m256i w = _mm256_xor_si256(
+            loadBytes(codes + c * kChunkBytes + 4 * kHalf * h), flip);
+        __m256i pairs = _mm256_maddubs_epi16(absX, _mm256_sign_epi8(w, x));
+        sum[h] = _mm256_add_epi32(sum[h], _mm256_madd_epi16(pairs, ones));
+      }
+    }
+  } else {
+    // Codes 0..15 times |a| <= 127: the 16 products of a lane's two int16
+    // halves sum to at most 8 * 2 * 15 * 127 = 30480, so the pairs add up in
+    // int16 and widen once per block.
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+    __m256i pairs[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int m = 0; m < kChunks / 2; ++m) {
+      __m256i low = broadcastChunk(q, m);
+      __m256i high = broadcastChunk(q, m + kChunks / 2);
+      for (int h = 0; h < 2; ++h) {
+        __m256i bytes = loadBytes(codes + m * kChunkBytes + 4 * kHalf * h);
+        __m256i lowCodes = _mm256_and_si256(bytes, nibble);
+        __m256i highCodes =
+            _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble);
+        pairs[h] = _mm256_add_epi16(
+            pairs[h], _mm256_add_epi16(_mm256_maddubs_epi16(lowCodes, low),
+                                       _mm256_maddubs_epi16(highCodes, high)));
+      }
+    }
+    // The zero point: codes are nibble values, weights nibble - 8.
+    __m256i offset = _mm256_set1_epi32(8 * qSum);
+    for (int h = 0; h < 2; ++h)
+      sum[h] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[h], ones), offset);
+  }
+}
+
+/// One token times the 16 rows of `group`, to out[0..15].
+template <int Format>
+void groupTimesToken(const QuantizedMatmulArgs &args, const uint8_t *group,
+                     const ActivationRow &a, float *out) {
+  constexpr int64_t blockBytes =
+      kInterleave * (Format == TFM_QUANT_Q8_0_X16 ? kQ8_0Bytes : kQ4_0Bytes);
+  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (int64_t b = 0, blocks = args.inFeatures / kBlock; b < blocks; ++b) {
+    const uint8_t *block = group + b * blockBytes;
+    prefetchAhead(block, blockBytes);
+    __m256i sum[2];
+    blockDot<Format>(block + 2 * kInterleave, a.q + b * kBlock, a.sum[b], sum);
+    __m256 activationScale = _mm256_set1_ps(a.scale[b]);
+    for (int h = 0; h < 2; ++h) {
+      __m256 rowScales = _mm256_cvtph_ps(_mm_loadu_si128(
+          reinterpret_cast<const __m128i *>(block + 2 * kHalf * h)));
+      acc[h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[h]),
+                               _mm256_mul_ps(rowScales, activationScale),
+                               acc[h]);
+    }
+  }
+  for (int h = 0; h < 2; ++h) {
+    float *o = out + h * kHalf;
+    if (args.accumulate)
+      acc[h] = _mm256_add_ps(acc[h], _mm256_loadu_ps(o));
+    _mm256_storeu_ps(o, acc[h]);
+  }
+}
+
+template <int Format>
+void interleavedMatmul(const QuantizedMatmulArgs &args) {
+  for (int64_t g = 0; g < args.rows / kInterleave; ++g) {
+    const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
+    for (int64_t t = 0; t < args.tokens; ++t)
+      groupTimesToken<Format>(args, group,
+                              activationRow(args.activations, t,
+                                            args.inFeatures,
+                                            args.activationRowBytes),
+                              args.out + t * args.outStride + g * kInterleave);
+  }
+}
+
 } // namespace
 
 void tfm::kernels::quantizedMatmulAvx2(const QuantizedMatmulArgs &args) {
-  quantizedMatmulFor<DotI8Avx2>(args);
+  switch (args.format) {
+  case TFM_QUANT_Q8_0_X16:
+    return interleavedMatmul<TFM_QUANT_Q8_0_X16>(args);
+  case TFM_QUANT_Q4_0_X16:
+    return interleavedMatmul<TFM_QUANT_Q4_0_X16>(args);
+  default:
+    return quantizedMatmulFor<DotI8Avx2>(args);
+  }
 }

@@ -24,14 +24,39 @@ using namespace tfm::kernels;
 
 namespace {
 
+/// A format as the kernels take it: a row-wise scheme, or "q8_0x16" /
+/// "q4_0x16" for its rows interleaved in groups of 16.
+struct KernelFormat {
+  QuantScheme scheme;
+  int32_t format;
+};
+
+KernelFormat parseKernelFormat(llvm::StringRef name) {
+  if (name.consume_back("x16")) {
+    QuantScheme scheme = *parseQuantScheme(name);
+    return {scheme, scheme.format == TFM_QUANT_Q8_0 ? TFM_QUANT_Q8_0_X16
+                                                    : TFM_QUANT_Q4_0_X16};
+  }
+  QuantScheme scheme = *parseQuantScheme(name);
+  return {scheme, scheme.format};
+}
+
 struct Problem {
   QuantScheme scheme;
-  int64_t tokens = 3, in = 512, rows = 7;
+  /// What the kernels are called with (scheme.format unless interleaved).
+  int32_t format;
+  /// 6 tokens cover a full tile of 4 tokens and a remainder in the 16-row
+  /// kernels; 7 rows a partial vector in the row-wise ones.
+  int64_t tokens = 6, in = 512, rows = 7;
   std::vector<float> x, dequantized;
   std::vector<uint8_t> weights, activations;
   int64_t rowBytes = 0;
 
-  explicit Problem(QuantScheme scheme) : scheme(scheme) {
+  explicit Problem(KernelFormat kernelFormat)
+      : scheme(kernelFormat.scheme), format(kernelFormat.format) {
+    int64_t groupRows = tfm_quant_interleave_rows(format);
+    if (groupRows > 1)
+      rows = 2 * groupRows;
     std::mt19937 random(1234);
     std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
     rowBytes = quantRowBytes(scheme, in);
@@ -43,6 +68,12 @@ struct Problem {
         value = uniform(random);
       quantizeRow(scheme, row.data(), in, &weights[r * rowBytes]);
       dequantizeRow(scheme, &weights[r * rowBytes], in, &dequantized[r * in]);
+    }
+    for (int64_t g = 0; groupRows > 1 && g < rows / groupRows; ++g) {
+      std::vector<uint8_t> group(weights.begin() + g * groupRows * rowBytes,
+                                 weights.begin() + (g + 1) * groupRows * rowBytes);
+      tfm_quant_interleave(format, in, group.data(),
+                           &weights[g * groupRows * rowBytes]);
     }
     // Activations with a stride wider than the row.
     x.resize(tokens * (in + 5));
@@ -61,7 +92,7 @@ struct Problem {
     if (accumulate)
       for (size_t i = 0; i < out.size(); ++i)
         out[i] += float(i);
-    kernel({scheme.format, scheme.group, activations.data(), tokens, in,
+    kernel({format, scheme.group, activations.data(), tokens, in,
             tfm_quantized_activation_row_bytes(in), weights.data(), rowBytes,
             rows, out.data(), stride, accumulate});
     return out;
@@ -78,7 +109,7 @@ struct Problem {
 class KernelsTest : public testing::TestWithParam<const char *> {};
 
 TEST_P(KernelsTest, GenericMatchesDequantizedReference) {
-  Problem problem(*parseQuantScheme(GetParam()));
+  Problem problem(parseKernelFormat(GetParam()));
   std::vector<float> out = problem.run(quantizedMatmulGeneric);
   for (int64_t t = 0; t < problem.tokens; ++t) {
     for (int64_t r = 0; r < problem.rows; ++r) {
@@ -92,7 +123,7 @@ TEST_P(KernelsTest, GenericMatchesDequantizedReference) {
 }
 
 TEST_P(KernelsTest, GenericAccumulatesIntoResidual) {
-  Problem problem(*parseQuantScheme(GetParam()));
+  Problem problem(parseKernelFormat(GetParam()));
   std::vector<float> plain = problem.run(quantizedMatmulGeneric);
   std::vector<float> added = problem.run(quantizedMatmulGeneric, true);
   int64_t stride = problem.rows + 2;
@@ -119,12 +150,13 @@ void expectSameAsGeneric(const Problem &problem,
 }
 
 TEST_P(KernelsTest, GatedEpilogueCombinesTwoProducts) {
-  // Gate rows 0..2 and up rows 3..5: out = silu(gate . x) * (up . x), from
-  // the products the chosen variant computes on its own.
-  Problem problem(*parseQuantScheme(GetParam()));
-  const int64_t rows = 3, stride = 5;
+  // Gate rows 0..2 and up rows 3..5 (0..15 and 16..31 when interleaved):
+  // out = silu(gate . x) * (up . x), from the products the chosen variant
+  // computes on its own.
+  Problem problem(parseKernelFormat(GetParam()));
+  const int64_t rows = problem.rows / 2, stride = rows + 2;
   std::vector<float> products(problem.tokens * problem.rows);
-  tfm_quantized_matmul(problem.scheme.format, problem.scheme.group,
+  tfm_quantized_matmul(problem.format, problem.scheme.group,
                        problem.activations.data(), problem.tokens, problem.in,
                        problem.weights.data(), problem.rowBytes, problem.rows,
                        products.data(), problem.rows, 0);
@@ -132,7 +164,7 @@ TEST_P(KernelsTest, GatedEpilogueCombinesTwoProducts) {
                              TFM_ACTIVATION_GELU_TANH, TFM_ACTIVATION_RELU}) {
     std::vector<float> out(problem.tokens * stride, -7.0f);
     tfm_quantized_matmul_gated(
-        problem.scheme.format, problem.scheme.group,
+        problem.format, problem.scheme.group,
         problem.activations.data(), problem.tokens, problem.in,
         problem.weights.data(), problem.weights.data() + rows * problem.rowBytes,
         problem.rowBytes, rows, out.data(), stride, activation);
@@ -160,7 +192,7 @@ TEST_P(KernelsTest, GatedEpilogueCombinesTwoProducts) {
 TEST_P(KernelsTest, Avx2MatchesGeneric) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "no AVX2 on this CPU";
-  expectSameAsGeneric(Problem(*parseQuantScheme(GetParam())),
+  expectSameAsGeneric(Problem(parseKernelFormat(GetParam())),
                       quantizedMatmulAvx2);
 }
 
@@ -168,13 +200,46 @@ TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
   if (!__builtin_cpu_supports("avx512vnni") ||
       !__builtin_cpu_supports("avx512vl"))
     GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
-  expectSameAsGeneric(Problem(*parseQuantScheme(GetParam())),
+  expectSameAsGeneric(Problem(parseKernelFormat(GetParam())),
                       quantizedMatmulAvx512Vnni);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, KernelsTest,
                          testing::Values("q8_0", "q4_0", "q4_1", "q4_k",
-                                         "q6_k", "int8", "int4", "int4g128"));
+                                         "q6_k", "int8", "int4", "int4g128",
+                                         "q8_0x16", "q4_0x16"));
+
+TEST(KernelsInterleaveTest, GroupLayout) {
+  // Row r of 16 Q4_0 rows of one block: scale bits 0x3C00 + r, nibble bytes
+  // 16 r + j. Interleaved: the 16 scales, then byte j of row r at
+  // 32 + 64 (j / 4) + 4 r + j % 4.
+  std::vector<uint8_t> rows(16 * 18), group(16 * 18);
+  for (int r = 0; r < 16; ++r) {
+    rows[r * 18] = uint8_t(r);
+    rows[r * 18 + 1] = 0x3C;
+    for (int j = 0; j < 16; ++j)
+      rows[r * 18 + 2 + j] = uint8_t(16 * r + j);
+  }
+  tfm_quant_interleave(TFM_QUANT_Q4_0_X16, 32, rows.data(), group.data());
+  for (int r = 0; r < 16; ++r) {
+    EXPECT_EQ(group[2 * r], r);
+    EXPECT_EQ(group[2 * r + 1], 0x3C);
+    for (int j = 0; j < 16; ++j)
+      EXPECT_EQ(group[32 + 64 * (j / 4) + 4 * r + j % 4], 16 * r + j)
+          << "row " << r << ", byte " << j;
+  }
+  // Q8_0 codes are stored with their sign bit flipped (q + 128).
+  std::vector<uint8_t> q8(16 * 34, 0), q8Group(16 * 34);
+  q8[2] = 0x80; // row 0, element 0: -128
+  q8[34 + 2 + 5] = 3; // row 1, element 5
+  tfm_quant_interleave(TFM_QUANT_Q8_0_X16, 32, q8.data(), q8Group.data());
+  EXPECT_EQ(q8Group[32], 0x00);
+  EXPECT_EQ(q8Group[32 + 64 * 1 + 4 * 1 + 1], 0x83);
+  EXPECT_EQ(q8Group[32 + 1], 0x80); // row 0, element 1: 0
+  EXPECT_EQ(tfm_quant_interleave_rows(TFM_QUANT_Q8_0_X16), 16);
+  EXPECT_EQ(tfm_quant_interleave_rows(TFM_QUANT_Q4_1), 1);
+  EXPECT_EQ(tfm_quant_row_bytes(TFM_QUANT_Q4_0_X16, 0, 64), 36);
+}
 
 TEST(KernelsDispatchTest, PicksTheBestVariant) {
   std::string isa = tfm_kernel_isa();
@@ -199,6 +264,9 @@ TEST(KernelsDispatchTest, ActivationBlocks) {
   std::memcpy(&scaledSum, &out[36], 4);
   EXPECT_FLOAT_EQ(scale, 0.02f);
   EXPECT_FLOAT_EQ(scaledSum, 0.02f * 77);
+  int32_t sum;
+  std::memcpy(&sum, &out[40], 4);
+  EXPECT_EQ(sum, 77);
 }
 
 TEST(KernelsDispatchTest, ActivationsWithRmsNormPrologue) {

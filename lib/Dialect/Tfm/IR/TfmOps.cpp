@@ -114,9 +114,24 @@ LogicalResult verifyLayerIndex(Operation *op, std::optional<uint64_t> layer,
 // ParamOp
 //===----------------------------------------------------------------------===//
 
-/// A quantized weight's rows must be whole blocks.
+/// Interleaved rows come in whole groups, for each of the `parts` (gate
+/// and up of a gated weight) on its own.
+static LogicalResult verifyInterleavedRows(Operation *op, QuantType quant,
+                                           int64_t rows, int64_t parts) {
+  int64_t group = quant.getRowsPerGroup();
+  if (group == 1 || ShapedType::isDynamic(rows) || (rows / parts) % group == 0)
+    return success();
+  return op->emitOpError() << "weight of " << quant << " needs a multiple of "
+                           << group << " output rows"
+                           << (parts > 1 ? " in each half" : "") << ", got "
+                           << rows / parts;
+}
+
+/// A quantized weight's rows must be whole blocks (and whole groups of
+/// interleaved rows).
 static LogicalResult verifyQuantizedRows(Operation *op,
-                                         RankedTensorType weightType) {
+                                         RankedTensorType weightType,
+                                         int64_t rowsPerFeature = 1) {
   auto quant = dyn_cast<QuantType>(weightType.getElementType());
   if (!quant || weightType.getRank() != 2)
     return success();
@@ -126,7 +141,8 @@ static LogicalResult verifyQuantizedRows(Operation *op,
            << "weight in-features (" << inFeatures
            << ") must be a multiple of the " << quant << " block of "
            << quant.getBlockElements();
-  return success();
+  return verifyInterleavedRows(op, quant, weightType.getDimSize(0),
+                               rowsPerFeature);
 }
 
 LogicalResult ParamOp::verify() {
@@ -270,7 +286,7 @@ static LogicalResult verifyMatmulShapes(Operation *op, Value input,
                            ? weightRows
                            : weightRows / weightRowsPerFeature)))
     return failure();
-  return verifyQuantizedRows(op, weightType);
+  return verifyQuantizedRows(op, weightType, weightRowsPerFeature);
 }
 
 /// An RMSNorm prologue: a weight of the input's features and an epsilon,
@@ -503,7 +519,9 @@ LogicalResult QuantizedMatmulOp::verify() {
                          << ") must be a multiple of the " << getFormat()
                          << " block of " << getQuantType().getBlockElements();
   if (failed(sameDim(weight.getDimSize(1), rowBytes,
-                     "weight row bytes do not match the format")))
+                     "weight row bytes do not match the format")) ||
+      failed(verifyInterleavedRows(*this, getQuantType(), weight.getDimSize(0),
+                                   rowsPerFeature)))
     return failure();
   if (failed(verifyNormPrologue(*this, getNormWeight(), getNormEps(),
                                 inFeatures)))

@@ -38,7 +38,16 @@ int64_t KVCacheType::getSizeInBytes() const {
 }
 
 LogicalResult QuantType::verify(function_ref<InFlightDiagnostic()> emitError,
-                                QuantFormat format, int64_t group) {
+                                QuantFormat format, int64_t group,
+                                int64_t interleave) {
+  if (interleave != 0) {
+    if (interleave != TFM_QUANT_INTERLEAVE)
+      return emitError() << "interleave must be " << TFM_QUANT_INTERLEAVE
+                         << " rows (or absent), got " << interleave;
+    if (format != QuantFormat::q8_0 && format != QuantFormat::q4_0)
+      return emitError() << "only q8_0 and q4_0 rows can be interleaved, not "
+                         << stringifyQuantFormat(format);
+  }
   if (format == QuantFormat::int4) {
     if (group <= 0 || group % 32 != 0)
       return emitError() << "int4 group must be a positive multiple of 32, got "
@@ -61,6 +70,55 @@ int64_t QuantType::getBlockElements() const {
   default:
     return 32;
   }
+}
+
+Type QuantType::parse(AsmParser &parser) {
+  StringRef name;
+  llvm::SMLoc nameLoc = parser.getCurrentLocation();
+  if (parser.parseLess() || parser.parseKeyword(&name))
+    return {};
+  std::optional<QuantFormat> format = symbolizeQuantFormat(name);
+  if (!format) {
+    parser.emitError(nameLoc) << "unknown quantized format '" << name << "'";
+    return {};
+  }
+  int64_t group = 0, interleave = 0;
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    llvm::SMLoc keyLoc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&key))
+      return {};
+    int64_t *value = key == "group"        ? &group
+                     : key == "interleave" ? &interleave
+                                           : nullptr;
+    if (!value) {
+      parser.emitError(keyLoc)
+          << "expected 'group' or 'interleave', got '" << key << "'";
+      return {};
+    }
+    if (parser.parseEqual() || parser.parseInteger(*value))
+      return {};
+  }
+  if (parser.parseGreater())
+    return {};
+  return getChecked([&] { return parser.emitError(nameLoc); },
+                    parser.getContext(), *format, group, interleave);
+}
+
+void QuantType::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyQuantFormat(getFormat());
+  if (getGroup() != 0)
+    printer << ", group = " << getGroup();
+  if (getInterleave() != 0)
+    printer << ", interleave = " << getInterleave();
+  printer << ">";
+}
+
+int32_t QuantType::getKernelFormat() const {
+  if (getInterleave() == 0)
+    return static_cast<int32_t>(getFormat());
+  return getFormat() == QuantFormat::q8_0 ? TFM_QUANT_Q8_0_X16
+                                          : TFM_QUANT_Q4_0_X16;
 }
 
 int64_t QuantType::getRowBytes(int64_t inFeatures) const {

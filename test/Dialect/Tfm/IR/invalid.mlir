@@ -560,6 +560,58 @@ func.func @quant_group_on_fixed_format(%w: tensor<4x96x!tfm.quant<q8_0, group = 
 
 // -----
 
+// expected-error @+1 {{unknown quantized format 'q5_0'}}
+func.func @quant_unknown_format(%w: tensor<16x64x!tfm.quant<q5_0>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected 'group' or 'interleave', got 'rows'}}
+func.func @quant_unknown_parameter(%w: tensor<16x64x!tfm.quant<q8_0, rows = 16>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{interleave must be 16 rows (or absent), got 8}}
+func.func @quant_bad_interleave(%w: tensor<16x64x!tfm.quant<q8_0, interleave = 8>>) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{only q8_0 and q4_0 rows can be interleaved, not q4_1}}
+func.func @quant_interleave_other_format(%w: tensor<16x64x!tfm.quant<q4_1, interleave = 16>>) {
+  return
+}
+
+// -----
+
+func.func @quant_interleave_partial_group() {
+  // expected-error @+1 {{'tfm.param' op weight of '!tfm.quant<q4_0, interleave = 16>' needs a multiple of 16 output rows, got 24}}
+  %w = tfm.param "w" : tensor<24x64x!tfm.quant<q4_0, interleave = 16>>
+  return
+}
+
+// -----
+
+func.func @quant_interleave_gated_half(%x: tensor<?x64xf32>, %w: tensor<48x64x!tfm.quant<q8_0, interleave = 16>>) -> tensor<?x24xf32> {
+  // expected-error @+1 {{'tfm.linear' op weight of '!tfm.quant<q8_0, interleave = 16>' needs a multiple of 16 output rows in each half, got 24}}
+  %y = tfm.linear %x, %w gated(silu) : (tensor<?x64xf32>, tensor<48x64x!tfm.quant<q8_0, interleave = 16>>) -> tensor<?x24xf32>
+  return %y : tensor<?x24xf32>
+}
+
+// -----
+
+func.func @quantized_matmul_partial_group(%x: memref<?x64xf32>, %w: memref<8x36xi8>, %y: memref<?x8xf32>, %s: memref<?xi8>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op weight of '!tfm.quant<q4_0, interleave = 16>' needs a multiple of 16 output rows, got 8}}
+  tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<8x36xi8>, memref<?x8xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
 func.func @quant_partial_block(%x: tensor<?x96xf32>) -> tensor<?x4xf32> {
   // expected-error @+1 {{'tfm.param' op weight in-features (96) must be a multiple of the '!tfm.quant<q4_k>' block of 256}}
   %w = tfm.param "w" : tensor<4x96x!tfm.quant<q4_k>>

@@ -72,14 +72,42 @@ def Tfm_QuantType : TypeDef<Tfm_Dialect, "Quant"> {
     file is compiled without re-quantizing); tfm/Runtime/tfm_kernels.h
     documents every layout. The number of input features must be a whole
     number of blocks (32, 256 for the K formats, the group for int4).
+
+    `interleave = 16` (q8_0 and q4_0) stores the same blocks for groups of
+    16 consecutive output rows interleaved, the layout the 16-row microkernel
+    reads (tfm-interleave-quantized-weights chooses it); the number of
+    output rows must then be a multiple of 16:
+
+    ```
+    !tfm.quant<q4_0, interleave = 16>
+    ```
   }];
   let parameters = (ins
     EnumParameter<Tfm_QuantFormat>:$format,
-    DefaultValuedParameter<"int64_t", "0">:$group
+    DefaultValuedParameter<"int64_t", "0">:$group,
+    DefaultValuedParameter<"int64_t", "0">:$interleave
   );
-  let assemblyFormat = "`<` $format (`,` `group` `=` $group^)? `>`";
+  let builders = [
+    TypeBuilder<(ins "QuantFormat":$format, "int64_t":$group), [{
+      return $_get($_ctxt, format, group, /*interleave=*/0);
+    }]>
+  ];
+  // `<` format (`,` `group` `=` N)? (`,` `interleave` `=` N)? `>`: two
+  // optional groups that both start with `,` need a hand-written parser.
+  let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
+    /// The tfm_quant_format value the microkernels take (an _X16 format
+    /// when the rows are interleaved).
+    int32_t getKernelFormat() const;
+    /// Output rows per interleaved group (1 for row-wise storage).
+    int64_t getRowsPerGroup() const {
+      return getInterleave() > 0 ? getInterleave() : 1;
+    }
+    /// The same format stored row by row.
+    QuantType getRowWise() const {
+      return QuantType::get(getContext(), getFormat(), getGroup());
+    }
     /// Input features per block (a row is a whole number of blocks).
     int64_t getBlockElements() const;
     /// Bytes of one output row of `inFeatures` weights, or -1 if
