@@ -133,6 +133,8 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   tiling.vectorize = options.vectorize;
   pm.addNestedPass<func::FuncOp>(createTfmTileAndVectorize(tiling));
   pm.addNestedPass<func::FuncOp>(createTfmLowerVectorOps());
+  if (options.hoistAccumulators)
+    pm.addNestedPass<func::FuncOp>(createTfmHoistAccumulators());
   pm.addPass(createCanonicalizerPass());
 
   // 6. Loops; the thread-level foralls become OpenMP worksharing loops.
@@ -166,7 +168,7 @@ void tfm::registerTfmCodegenPassesAndPipelines() {
       "tfm-cpu-pipeline",
       "tfm to the LLVM dialect for x86 CPUs: tfm-graph-pipeline, "
       "tfm-interleave-quantized-weights, tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, tfm-tile-and-vectorize, "
-      "tfm-lower-vector-ops, one-shot-bufferize, loops, OpenMP, LLVM",
+      "tfm-lower-vector-ops, tfm-hoist-accumulators, one-shot-bufferize, loops, OpenMP, LLVM",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildTfmCpuPipeline(pm, options);
       });

@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mlir::tfm {
@@ -110,7 +112,9 @@ std::optional<SmallVector<int64_t>> vectorShape(ArrayRef<int64_t> tiles,
 
 FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
                                  ArrayRef<int64_t> sizes,
-                                 scf::SCFTilingOptions::LoopType loopType) {
+                                 scf::SCFTilingOptions::LoopType loopType,
+                                 SmallVectorImpl<LoopLikeOpInterface> *loops =
+                                     nullptr) {
   if (llvm::all_of(sizes, [](int64_t size) { return size == 0; }))
     return op;
   scf::SCFTilingOptions options;
@@ -122,7 +126,45 @@ FailureOr<linalg::LinalgOp> tile(RewriterBase &rewriter, linalg::LinalgOp op,
   if (failed(result))
     return failure();
   rewriter.replaceOp(op, result->replacements);
+  if (loops)
+    loops->assign(result->loops.begin(), result->loops.end());
   return cast<linalg::LinalgOp>(result->tiledOps.back());
+}
+
+/// Folds what peeling made constant (tile sizes, hence subview shapes and
+/// the tiled op's operand types) inside `region`.
+LogicalResult canonicalize(Region &region) {
+  MLIRContext *context = region.getContext();
+  RewritePatternSet patterns(context);
+  for (Dialect *dialect : context->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : context->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, context);
+  return applyPatternsGreedily(region, std::move(patterns));
+}
+
+/// Splits the loop over a dynamic number of tokens into whole tiles and
+/// the last partial one, so that only the partial tile needs masks: a
+/// masked matmul tile selects between old and new accumulators on every
+/// input feature. Returns the tiled ops to vectorize.
+FailureOr<SmallVector<linalg::LinalgOp>>
+peelTokenLoop(RewriterBase &rewriter, linalg::LinalgOp op,
+              LoopLikeOpInterface tokenLoop) {
+  auto loop = dyn_cast<scf::ForOp>(tokenLoop.getOperation());
+  if (!loop)
+    return SmallVector<linalg::LinalgOp>{op};
+  scf::ForOp partial;
+  if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial)))
+    return SmallVector<linalg::LinalgOp>{op};
+  if (failed(canonicalize(loop.getRegion())))
+    return failure();
+  SmallVector<linalg::LinalgOp> ops;
+  for (scf::ForOp part : {loop, partial})
+    part.walk([&](linalg::GenericOp generic) {
+      if (generic->hasAttr(kKernelAttrName))
+        ops.push_back(generic);
+    });
+  return ops;
 }
 
 struct TfmTileAndVectorizePass
@@ -145,7 +187,7 @@ struct TfmTileAndVectorizePass
     auto orDefault = [](int64_t value, int64_t fallback) {
       return value > 0 ? value : fallback;
     };
-    parameters = {lanes, orDefault(matmulRows, 4), orDefault(matmulDepth, 1),
+    parameters = {lanes, orDefault(matmulRows, 8), orDefault(matmulDepth, 1),
                   orDefault(attentionKeys, 8), orDefault(rowWidth, 2 * lanes)};
     return success();
   }
@@ -183,30 +225,61 @@ struct TfmTileAndVectorizePass
       loopTiles.push_back(!ShapedType::isDynamic(range) && tileSize >= range
                               ? 0
                               : tileSize);
-    FailureOr<linalg::LinalgOp> tiled = tile(
-        rewriter, op, loopTiles, scf::SCFTilingOptions::LoopType::ForOp);
+    SmallVector<LoopLikeOpInterface> loops;
+    FailureOr<linalg::LinalgOp> tiled =
+        tile(rewriter, op, loopTiles, scf::SCFTilingOptions::LoopType::ForOp,
+             &loops);
     if (failed(tiled))
       return kernel.emitOpError("could not be tiled for vectors");
-    op = *tiled;
-    if (!vectorize)
-      return success();
+    SmallVector<linalg::LinalgOp> tiledOps{*tiled};
+    if (kind == "matmul_panels" && loopTiles[0] != 0 && !loops.empty()) {
+      FailureOr<SmallVector<linalg::LinalgOp>> peeled =
+          peelTokenLoop(rewriter, *tiled, loops.front());
+      if (failed(peeled))
+        return kernel.emitOpError("could not peel the token loop");
+      tiledOps = *peeled;
+    }
+    for (linalg::LinalgOp tiledOp : tiledOps) {
+      markReductionLoop(kind, tiledOp, loopTiles);
+      if (vectorize)
+        vectorizeTile(rewriter, tiledOp, tiles->vector);
+    }
+    return success();
+  }
 
+  /// Kernels the vectorizer cannot handle stay scalar loops: slower, never
+  /// wrong.
+  static void vectorizeTile(RewriterBase &rewriter, linalg::LinalgOp op,
+                            ArrayRef<int64_t> vectorTiles) {
     std::optional<SmallVector<int64_t>> shape =
-        vectorShape(tiles->vector, op.getStaticLoopRanges());
-    // Kernels the vectorizer cannot handle stay scalar loops: slower, never
-    // wrong.
+        vectorShape(vectorTiles, op.getStaticLoopRanges());
     if (!shape)
-      return success();
+      return;
     SmallVector<bool> fixedWidth(shape->size(), false);
     if (failed(linalg::vectorizeOpPrecondition(op, *shape, fixedWidth)))
-      return success();
+      return;
     rewriter.setInsertionPoint(op);
     FailureOr<linalg::VectorizationResult> result =
         linalg::vectorize(rewriter, op, *shape, fixedWidth);
-    if (failed(result))
-      return success();
-    rewriter.replaceOp(op, result->replacements);
-    return success();
+    if (succeeded(result))
+      rewriter.replaceOp(op, result->replacements);
+  }
+
+  /// Marks the loop over the reduced dimension of a matmul (input
+  /// features) or row reduction (the row), when that dimension was tiled:
+  /// it is then the innermost loop around the tile.
+  static void markReductionLoop(StringRef kind, linalg::LinalgOp op,
+                                ArrayRef<int64_t> loopTiles) {
+    int64_t reduced = kind == "matmul_panels" ? 2
+                      : kind == "row_reduction"
+                          ? static_cast<int64_t>(loopTiles.size()) - 1
+                          : -1;
+    if (reduced < 0 || loopTiles[reduced] == 0 ||
+        op.getIteratorTypesArray()[reduced] != utils::IteratorType::reduction)
+      return;
+    if (auto loop = op->getParentOfType<scf::ForOp>())
+      loop->setAttr(kReductionLoopAttrName,
+                    UnitAttr::get(op->getContext()));
   }
 
   TileParameters parameters{};

@@ -154,6 +154,10 @@ createTargetMachine(const CpuTarget &target) {
   if (!llvmTarget)
     return llvm::createStringError(error);
   llvm::TargetOptions options;
+  // A product added to a sum becomes one fused multiply-add (clang's
+  // -ffp-contract=fast): the matmul and attention tiles are chains of
+  // them, and separate multiplies and adds take twice the instructions.
+  options.AllowFPOpFusion = llvm::FPOpFusion::Fast;
   std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
       triple, target.cpu, target.features, options, llvm::Reloc::PIC_,
       std::nullopt, llvm::CodeGenOptLevel::Aggressive));
@@ -333,6 +337,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.fuseRope = enabled("fuse-rope");
   pipelineOptions.interleaveWeights = enabled("interleave-weights");
   pipelineOptions.flashAttention = enabled("flash-attention");
+  pipelineOptions.hoistAccumulators = enabled("hoist-accumulators");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))

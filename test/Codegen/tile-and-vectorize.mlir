@@ -5,15 +5,21 @@
 // BADBITS: error: vector-bits must be a multiple of 32 and at least 128
 
 // Prefill matmul: weight panels are spread over threads (scf.forall), token
-// rows and input features are tiled by scf.for, and each tile is one masked
-// vector step of matmul-rows x 1 x matmul-depth x lanes.
+// rows and input features are tiled by scf.for, and each tile is one vector
+// step of matmul-rows (8) x 1 x matmul-depth x lanes. The token loop is
+// peeled: whole tiles of 8 rows need no mask, only the last partial tile
+// does. Both input-feature loops are marked for tfm-hoist-accumulators.
 // CHECK-LABEL: func.func @linear
 // CHECK: scf.forall (%{{.*}}) in (4)
-// CHECK: scf.for
-// CHECK: scf.for
-// CHECK: vector.create_mask %{{.*}}, %{{.*}} : vector<4x1xi1>
-// CHECK: vector.transfer_read {{.*}} : tensor<1x1x16xf32>, vector<4x1x1x16xf32>
-// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<4x1x1x16xf32> to vector<4x1x16xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[WHOLE:[a-z0-9_]+]] step %c8
+// CHECK-NOT: vector.create_mask
+// CHECK: vector.transfer_read {{.*}} : tensor<8x1xf32>, vector<8x1x1x16xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<8x1x1x16xf32> to vector<8x1x16xf32>
+// CHECK: } {tfm.reduction_loop}
+// CHECK: scf.for %{{.*}} = %[[WHOLE]] to %{{.*}} step %c8
+// CHECK: vector.create_mask %{{.*}}, %{{.*}} : vector<8x1xi1>
+// CHECK: vector.mask %{{.*}} { vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<8x1x1x16xf32> to vector<8x1x16xf32> }
+// CHECK: } {tfm.reduction_loop}
 // CHECK: scf.forall.in_parallel
 // AVX2-LABEL: func.func @linear
 // AVX2: scf.forall (%{{.*}}) in (8)

@@ -20,6 +20,13 @@ namespace mlir::tfm {
 #define GEN_PASS_DECL
 #include "tfm/Codegen/Passes.h.inc"
 
+/// Unit attribute tfm-tile-and-vectorize puts on the reduction loop of a
+/// tiled matmul or row-reduction kernel (the loop's accumulator is the
+/// kernel's output, never one of its inputs); tfm-hoist-accumulators reads
+/// it.
+inline constexpr llvm::StringLiteral kReductionLoopAttrName =
+    "tfm.reduction_loop";
+
 /// Options of `tfm-cpu-pipeline`.
 struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<std::string> targetCpu{*this, "target-cpu",
@@ -69,6 +76,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "fuse-rope",
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "
                      "attention kernel (tfm-fuse-rope-into-attention)"),
+      llvm::cl::init(true)};
+  Option<bool> hoistAccumulators{
+      *this, "hoist-accumulators",
+      llvm::cl::desc("Keep the accumulators of reduction loops in registers "
+                     "(tfm-hoist-accumulators)"),
       llvm::cl::init(true)};
   Option<bool> interleaveWeights{
       *this, "interleave-weights",

@@ -117,6 +117,38 @@ def TfmLowerVectorOps : Pass<"tfm-lower-vector-ops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+def TfmHoistAccumulators : Pass<"tfm-hoist-accumulators", "::mlir::func::FuncOp"> {
+  let summary = "Keep the accumulators of reduction loops in registers";
+  let description = [{
+    tfm-tile-and-vectorize marks the reduction loop of each tiled matmul and
+    row-reduction kernel with `tfm.reduction_loop`. In such a loop the
+    vectorized tile reads its accumulator, adds one step and writes it back
+    at the same place. When that pair is the loop's only access to the
+    accumulator, its operands are loop-invariant and the loop writes no
+    other memory, the read moves before the loop, the value becomes an
+    `scf.for` iteration argument and the write moves after the loop.
+    Upstream's hoistRedundantVectorTransfers does the same but skips
+    transfers on views, which every buffer here is.
+
+    ```mlir
+    scf.for %k = %c0 to %c768 step %c1 {
+      %acc = vector.transfer_read %out[%c0, %c0, %c0], %p : memref<1x1x8xf32, ...>, vector<1x1x8xf32>
+      ...
+      vector.transfer_write %sum, %out[%c0, %c0, %c0] : vector<1x1x8xf32>, memref<1x1x8xf32, ...>
+    } {tfm.reduction_loop}
+    // becomes
+    %acc = vector.transfer_read %out[...]
+    %r = scf.for %k = %c0 to %c768 step %c1 iter_args(%a = %acc) -> (vector<1x1x8xf32>) {
+      ...
+      scf.yield %sum : vector<1x1x8xf32>
+    }
+    vector.transfer_write %r, %out[...]
+    ```
+  }];
+  let dependentDialects = ["::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def TfmStaticResultsToOutParams
     : Pass<"tfm-static-results-to-out-params", "::mlir::ModuleOp"> {
   let summary = "Private functions write their static buffer results into caller buffers";
