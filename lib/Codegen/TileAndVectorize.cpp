@@ -45,6 +45,7 @@ struct TileParameters {
   int64_t matmulDepth;
   int64_t attentionKeys;
   int64_t rowWidth;
+  int64_t decodePanels;
 };
 
 /// Caps `tile` at a dimension's static size (dynamic sizes keep the tile).
@@ -63,8 +64,11 @@ std::optional<KernelTiles> tilesFor(StringRef kernel,
     // (tokens, panel, in, lane): one panel per thread step; a register
     // tile of matmul-rows tokens x one vector of outputs, stepping
     // matmul-depth input features at a time.
-    tiles.threads = {0, 1, 0, 0};
-    tiles.vector = {capTile(p.matmulRows, ranges[0]), 1,
+    // A single token (decode) has one accumulator per panel, a chain of
+    // dependent FMAs; several panels per step give independent chains.
+    int64_t panels = ranges[0] == 1 ? capTile(p.decodePanels, ranges[1]) : 1;
+    tiles.threads = {0, panels, 0, 0};
+    tiles.vector = {capTile(p.matmulRows, ranges[0]), panels,
                     capTile(p.matmulDepth, ranges[2]), ranges[3]};
     return tiles;
   }
@@ -188,7 +192,8 @@ struct TfmTileAndVectorizePass
       return value > 0 ? value : fallback;
     };
     parameters = {lanes, orDefault(matmulRows, 8), orDefault(matmulDepth, 1),
-                  orDefault(attentionKeys, 8), orDefault(rowWidth, 2 * lanes)};
+                  orDefault(attentionKeys, 8), orDefault(rowWidth, 2 * lanes),
+                  orDefault(decodePanels, 4)};
     return success();
   }
 

@@ -37,6 +37,24 @@ func.func @linear(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
 
 // -----
 
+// Decode matmul (one token): each thread step takes decode-panels (4)
+// panels, four independent accumulators instead of one chain of FMAs.
+// CHECK-LABEL: func.func @linear_one_token
+// CHECK: scf.forall (%{{.*}}) = (0) to (8) step (4)
+// CHECK: scf.for
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x4x1x16xf32> to vector<1x4x16xf32>
+// CHECK: } {tfm.reduction_loop}
+// AVX2-LABEL: func.func @linear_one_token
+// AVX2: scf.forall (%{{.*}}) = (0) to (16) step (4)
+// AVX2: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x4x1x8xf32> to vector<1x4x8xf32>
+func.func @linear_one_token(%x: tensor<1x64xf32>) -> tensor<1x128xf32> {
+  %w = tfm.param "w" : tensor<128x64xf32>
+  %0 = tfm.linear %x, %w : (tensor<1x64xf32>, tensor<128x64xf32>) -> tensor<1x128xf32>
+  return %0 : tensor<1x128xf32>
+}
+
+// -----
+
 // Row-wise kernels step row-width (2 vectors) elements at a time; the
 // reduction over the innermost dimension stays a multi_reduction over it.
 // CHECK-LABEL: func.func @rms_norm

@@ -41,6 +41,8 @@ def TfmTileAndVectorize : Pass<"tfm-tile-and-vectorize", "::mlir::func::FuncOp">
            "Token rows per matmul register tile (0: heuristic)">,
     Option<"matmulDepth", "matmul-depth", "int64_t", /*default=*/"0",
            "Input features per matmul vector step (0: heuristic)">,
+    Option<"decodePanels", "decode-panels", "int64_t", /*default=*/"0",
+           "Weight panels per step of a one-token matmul (0: heuristic)">,
     Option<"attentionKeys", "attention-keys", "int64_t", /*default=*/"0",
            "Key positions per attention vector step (0: heuristic)">,
     Option<"rowWidth", "row-width", "int64_t", /*default=*/"0",
