@@ -1,6 +1,7 @@
 //===- tfm-perplexity.cpp - fidelity of one compiled variant vs another ---===//
 //
-//   tfm-perplexity MODEL -f TEXT [--quant F] [--kv-type T]
+//   tfm-perplexity MODEL -f TEXT [--quant F] [--quant-override GLOB=F]
+//                  [--kv-type T]
 //                  [--reference-quant F] [--reference-kv-type T] [-t N]
 //                  [--min-top1 PERCENT] [--max-kl NATS] [--json]
 //
@@ -44,6 +45,11 @@ cl::opt<std::string> textPath("f", cl::Required, cl::desc("Text to score"),
 cl::opt<std::string> quant("quant", cl::init("keep"),
                            cl::desc("Weight format of the variant"),
                            cl::cat(category));
+cl::list<std::string> quantOverrides(
+    "quant-override",
+    cl::desc("name-glob=format for some weights of the variant (repeatable; "
+             "first match wins), e.g. output.weight=q8_0"),
+    cl::value_desc("glob=format"), cl::cat(category));
 cl::opt<std::string> kvType("kv-type", cl::init("f32"),
                             cl::desc("KV-cache type of the variant (f32, f16, q8)"),
                             cl::cat(category));
@@ -74,6 +80,7 @@ struct Variant {
       : weights(std::move(weights)), kv(std::move(kv)) {}
 
   std::string weights, kv;
+  std::vector<std::string> overrides;
   tfm_model *model = nullptr;
   tfm_context *context = nullptr;
   std::vector<double> logProbabilities; // of the current position
@@ -84,12 +91,18 @@ struct Variant {
     tfm_model_free(model);
   }
 
-  std::string name() const { return "weights " + weights + ", kv " + kv; }
+  std::string name() const {
+    std::string text = "weights " + weights;
+    for (const std::string &entry : overrides)
+      text += " " + entry;
+    return text + ", kv " + kv;
+  }
 };
 
 void open(Variant &variant) {
   CompileOptions options;
   options.weightFormat = variant.weights;
+  options.weightOverrides = variant.overrides;
   options.kvType = variant.kv;
   options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
@@ -160,6 +173,7 @@ int main(int argc, char **argv) {
 
   Variant reference{referenceQuant, referenceKvType};
   Variant variant{quant, kvType};
+  variant.overrides.assign(quantOverrides.begin(), quantOverrides.end());
   open(reference);
   open(variant);
   size_t vocab = size_t(tfm_model_vocab_size(variant.model));
