@@ -147,7 +147,12 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
     addAsyncThreadPool(pm);
 
   // 7. To the LLVM dialect.
-  pm.addPass(createConvertVectorToSCFPass());
+  // Masked n-D transfers (the partial tiles) are unrolled into 1-D ones: the
+  // default lowering goes through a stack buffer allocated where the
+  // transfer is, inside the loops, and the stack then grew with every
+  // iteration (a 128-token prefill overflowed an 8 MiB stack).
+  pm.addPass(createConvertVectorToSCFPass(
+      VectorTransferToSCFOptions().enableFullUnroll()));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertMathToLLVMPass());

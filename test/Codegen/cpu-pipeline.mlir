@@ -4,6 +4,7 @@
 // RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline="target-cpu=haswell threads=0" | FileCheck %s --check-prefix=AVX2
 // RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline --mlir-print-ir-after-all -o /dev/null 2>&1 | FileCheck %s --check-prefix=STAGES
 // RUN: not tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-cpu-pipeline=target-cpu=pentium-foo -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADCPU
+// RUN: tfm-opt %tfm_src_root/docs/examples/llama-tiny.mlir --tfm-kv-cache-type=type=f16 --tfm-cpu-pipeline="target-cpu=haswell flash-attention=0" | FileCheck %s --check-prefix=STACK
 
 // CHECK: module attributes {{{.*}}tfm.weights = [{name = "token_embd.weight", offset = 0 : i64, panel = 0 : i64
 // CHECK: llvm.func @prefill(
@@ -30,7 +31,16 @@
 // AVX2-NOT: omp.parallel
 // AVX2: llvm.intr.masked.load {{.*}} -> vector<8xf32>
 
+// Masked n-D transfers (partial tiles, unfused attention over an f16 cache)
+// are unrolled, not lowered through stack buffers allocated inside the
+// loops, which grew the stack with every iteration: the only allocas left
+// are the arenas (bytes) and call descriptors, no arrays of vectors.
+// STACK: llvm.func @prefill(
+// STACK-NOT: llvm.alloca {{.*}} x !llvm.array<{{.*}}vector<
+// STACK: llvm.func @_mlir_ciface_decode(
+
 // STAGES: IR Dump After TfmLastTokenLogits
+// STAGES: IR Dump After TfmInterleaveQuantizedWeights
 // STAGES: IR Dump After TfmOutlineLayers
 // STAGES: IR Dump After ConvertTfmToLinalg
 // STAGES: IR Dump After TfmLowerEntryPoints
@@ -41,6 +51,7 @@
 // STAGES: IR Dump After TfmLowerQuantizedMatmul
 // STAGES: IR Dump After TfmTileAndVectorize
 // STAGES: IR Dump After TfmLowerVectorOps
+// STAGES: IR Dump After TfmHoistAccumulators
 // STAGES: IR Dump After ConvertSCFToOpenMPPass
 // STAGES: IR Dump After ConvertToLLVMPass
 
