@@ -19,11 +19,16 @@ def TfmTileAndVectorize : Pass<"tfm-tile-and-vectorize", "::mlir::func::FuncOp">
 
     | kernel | threads over | vector tile |
     |--------|--------------|-------------|
-    | `matmul_panels` (tokens, panel, in, lane) | panels | `matmul-rows` x 1 x `matmul-depth` x lanes |
+    | `matmul_panels` (tokens, panel, in, lane) | panels | `matmul-rows` x 1 x `matmul-depth` x lanes; one token: 1 x `decode-panels` x `matmul-depth` x lanes |
     | `matmul` (tokens, out, in) | out, by lanes | 1 x lanes x `row-width` |
     | `attention_scores` (kv head, group, query, key, dim) | kv heads | 1 x 1 x 1 x `attention-keys` x head_dim |
     | `attention_values` (query, kv head, group, key, dim) | kv heads | 1 x 1 x 1 x `attention-keys` x head_dim |
     | `row_reduction`, `elementwise` | - | 1 x ... x `row-width` |
+
+    A matmul's loop over a dynamic number of tokens is peeled, so whole
+    tiles are static and unmasked and only the last partial tile is masked.
+    The reduction loops of matmul and row-reduction tiles are marked
+    `tfm.reduction_loop` for tfm-hoist-accumulators.
 
     `gather` kernels (embedding lookups) are left for the loop lowering.
   }];
