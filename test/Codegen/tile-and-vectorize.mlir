@@ -4,31 +4,33 @@
 // RUN: not tfm-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(tfm-tile-and-vectorize{vector-bits=100}))" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADBITS
 // BADBITS: error: vector-bits must be a multiple of 32 and at least 128
 
-// Prefill matmul: weight panels are spread over threads (scf.forall), token
-// rows and input features are tiled by scf.for, and each tile is one vector
-// step of matmul-rows (8) x 1 x matmul-depth x lanes. The token loop is
-// peeled: whole tiles of 8 rows need no mask, only the last partial tile
-// does. Both input-feature loops are marked for tfm-hoist-accumulators.
+// Prefill matmul: weight panels are spread over threads (scf.forall, two
+// panels per step), token rows and input features are tiled by scf.for,
+// and each tile is one vector step of matmul-rows (4) x prefill-panels (2)
+// x matmul-depth x lanes. The token loop is peeled: whole tiles of 4 rows
+// need no mask, only the last partial tile does. Both input-feature loops
+// are marked for tfm-hoist-accumulators.
 // CHECK-LABEL: func.func @linear
-// CHECK: scf.forall (%{{.*}}) in (4)
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[WHOLE:[a-z0-9_]+]] step %c8
+// CHECK: scf.forall (%{{.*}}) = (0) to (4) step (2)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[WHOLE:[a-z0-9_]+]] step %c4
 // CHECK-NOT: vector.create_mask
-// CHECK: vector.transfer_read {{.*}} : tensor<8x1xf32>, vector<8x1x1x16xf32>
-// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<8x1x1x16xf32> to vector<8x1x16xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<4x1xf32>, vector<4x2x1x16xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<4x2x1x16xf32> to vector<4x2x16xf32>
 // CHECK: } {tfm.reduction_loop}
-// CHECK: scf.for %{{.*}} = %[[WHOLE]] to %{{.*}} step %c8
-// CHECK: vector.create_mask %{{.*}}, %{{.*}} : vector<8x1xi1>
-// CHECK: vector.mask %{{.*}} { vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<8x1x1x16xf32> to vector<8x1x16xf32> }
+// CHECK: scf.for %{{.*}} = %[[WHOLE]] to %{{.*}} step %c4
+// CHECK: vector.create_mask %{{.*}}, %{{.*}} : vector<4x1xi1>
+// CHECK: vector.mask %{{.*}} { vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<4x2x1x16xf32> to vector<4x2x16xf32> }
 // CHECK: } {tfm.reduction_loop}
 // CHECK: scf.forall.in_parallel
 // AVX2-LABEL: func.func @linear
-// AVX2: scf.forall (%{{.*}}) in (8)
-// AVX2: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<2x1x1x8xf32> to vector<2x1x8xf32>
+// AVX2: scf.forall (%{{.*}}) = (0) to (8) step (2)
+// AVX2: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<2x2x1x8xf32> to vector<2x2x8xf32>
 // SCALAR-LABEL: func.func @linear
 // SCALAR-NOT: scf.forall
 // SCALAR-NOT: vector.
 // SCALAR: scf.for
-// SCALAR: linalg.generic {{.*}}ins({{.*}} : tensor<?x1xf32>, tensor<1x1x16xf32>)
+// SCALAR: linalg.generic {{.*}}ins({{.*}} : tensor<4x1xf32>, tensor<2x1x16xf32>)
+// SCALAR: linalg.generic {{.*}}ins({{.*}} : tensor<?x1xf32>, tensor<2x1x16xf32>)
 func.func @linear(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %w = tfm.param "w" : tensor<64x64xf32>
   %0 = tfm.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>

@@ -19,7 +19,7 @@ def TfmTileAndVectorize : Pass<"tfm-tile-and-vectorize", "::mlir::func::FuncOp">
 
     | kernel | threads over | vector tile |
     |--------|--------------|-------------|
-    | `matmul_panels` (tokens, panel, in, lane) | panels | `matmul-rows` x 1 x `matmul-depth` x lanes; one token: 1 x `decode-panels` x `matmul-depth` x lanes |
+    | `matmul_panels` (tokens, panel, in, lane) | panels | `matmul-rows` x `prefill-panels` x `matmul-depth` x lanes; one token: 1 x `decode-panels` x `matmul-depth` x lanes |
     | `matmul` (tokens, out, in) | out, by lanes | 1 x lanes x `row-width` |
     | `attention_scores` (kv head, group, query, key, dim) | kv heads | 1 x 1 x 1 x `attention-keys` x head_dim |
     | `attention_values` (query, kv head, group, key, dim) | kv heads | 1 x 1 x 1 x `attention-keys` x head_dim |
@@ -48,6 +48,8 @@ def TfmTileAndVectorize : Pass<"tfm-tile-and-vectorize", "::mlir::func::FuncOp">
            "Input features per matmul vector step (0: heuristic)">,
     Option<"decodePanels", "decode-panels", "int64_t", /*default=*/"0",
            "Weight panels per step of a one-token matmul (0: heuristic)">,
+    Option<"prefillPanels", "prefill-panels", "int64_t", /*default=*/"0",
+           "Weight panels per step of a matmul over several tokens (0: heuristic)">,
     Option<"attentionKeys", "attention-keys", "int64_t", /*default=*/"0",
            "Key positions per attention vector step (0: heuristic)">,
     Option<"rowWidth", "row-width", "int64_t", /*default=*/"0",
