@@ -57,19 +57,27 @@ SmallVector<unsigned> rowAlignedOperands(Operation *op) {
 }
 
 /// last_token(rowwise(x, w)) -> rowwise(last_token(x), w), when the
-/// row-wise op has no other user (otherwise it would be computed twice).
+/// row-wise op is used only by such row selections (otherwise it would be
+/// computed twice): a norm that feeds several linear layers, each of which
+/// had its last row selected, sinks once for all of them.
 struct SinkLastTokenThroughRowwiseOp : OpRewritePattern<LastTokenOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(LastTokenOp lastToken,
                                 PatternRewriter &rewriter) const override {
     Operation *producer = lastToken.getInput().getDefiningOp();
-    if (!producer || !producer->hasOneUse())
-      return rewriter.notifyMatchFailure(lastToken, "no single-use producer");
+    if (!producer || producer->getNumResults() != 1 ||
+        !llvm::all_of(producer->getUsers(),
+                      [](Operation *user) { return isa<LastTokenOp>(user); }))
+      return rewriter.notifyMatchFailure(
+          lastToken, "producer used by more than row selections");
     SmallVector<unsigned> rowOperands = rowAlignedOperands(producer);
     if (rowOperands.empty())
       return rewriter.notifyMatchFailure(lastToken, "producer is not row-wise");
 
+    // Right after the producer: it must dominate every selection it
+    // replaces.
+    rewriter.setInsertionPointAfter(producer);
     IRMapping mapping;
     for (unsigned index : rowOperands) {
       Value rows = producer->getOperand(index);
@@ -79,7 +87,8 @@ struct SinkLastTokenThroughRowwiseOp : OpRewritePattern<LastTokenOp> {
     }
     Operation *narrowed = rewriter.clone(*producer, mapping);
     narrowed->getResult(0).setType(oneRowType(producer->getResult(0).getType()));
-    rewriter.replaceOp(lastToken, narrowed->getResults());
+    for (Operation *user : llvm::make_early_inc_range(producer->getUsers()))
+      rewriter.replaceOp(user, narrowed->getResults());
     return success();
   }
 };

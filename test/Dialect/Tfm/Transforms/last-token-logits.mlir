@@ -73,3 +73,28 @@ func.func @score(%x: tensor<?x172xf32>) -> tensor<?x512xf32> {
   %logits = tfm.logits %h, %out_w : (tensor<?x64xf32>, tensor<512x64xf32>) -> tensor<?x512xf32>
   return %logits : tensor<?x512xf32>
 }
+
+// -----
+
+// A norm that feeds two linear layers (gate and up before they are
+// stacked) sinks once for both.
+
+// CHECK-LABEL: func @prefill(
+// CHECK: %[[LAST:.*]] = tfm.last_token %{{.*}} : (tensor<?x64xf32>) -> tensor<1x64xf32>
+// CHECK: %[[N:.*]] = tfm.rms_norm %[[LAST]], %{{.*}} : tensor<1x64xf32>, tensor<64xf32>
+// CHECK-DAG: tfm.linear %[[N]], %{{.*}} : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
+// CHECK-DAG: tfm.linear %[[N]], %{{.*}} : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
+// CHECK-NOT: tfm.last_token
+// CHECK: return
+func.func @prefill(%x: tensor<?x64xf32>) -> tensor<?x512xf32> {
+  %g = tfm.param "ffn_norm.weight" : tensor<64xf32>
+  %wg = tfm.param "ffn_gate.weight" : tensor<32x64xf32>
+  %wu = tfm.param "ffn_up.weight" : tensor<32x64xf32>
+  %out_w = tfm.param "output.weight" : tensor<512x32xf32>
+  %n = tfm.rms_norm %x, %g {eps = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>
+  %gate = tfm.linear %n, %wg : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  %up = tfm.linear %n, %wu : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  %a = tfm.gated_activation silu %gate, %up : tensor<?x32xf32>
+  %logits = tfm.logits %a, %out_w : (tensor<?x32xf32>, tensor<512x32xf32>) -> tensor<?x512xf32>
+  return %logits : tensor<?x512xf32>
+}
