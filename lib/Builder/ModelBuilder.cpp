@@ -66,7 +66,8 @@ public:
     if (it != params.end())
       return it->second;
     auto type = RankedTensorType::get(shape, elementType);
-    Value value = ParamOp::create(b, type, name, ArrayAttr());
+    Value value = ParamOp::create(b, type, name, ArrayAttr(),
+                                  /*column_scale=*/StringAttr());
     params[name] = value;
     return value;
   }

@@ -90,6 +90,10 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertTfmToLinalg(conversion));
   pm.addPass(createTfmLowerEntryPoints());
   pm.addPass(createCanonicalizerPass());
+  // Float epilogues join their matmuls' thread steps (on tensors: fusion
+  // needs the value flow).
+  if (options.fuseMatmulEpilogues)
+    pm.addNestedPass<func::FuncOp>(createTfmFuseMatmulEpilogues());
 
   // 4. Bufferization, before tiling: the analysis is much cheaper on the
   //    un-tiled ops, and tiling and vectorization work on buffers alike.
@@ -172,7 +176,8 @@ void tfm::registerTfmCodegenPassesAndPipelines() {
   PassPipelineRegistration<CpuPipelineOptions>(
       "tfm-cpu-pipeline",
       "tfm to the LLVM dialect for x86 CPUs: tfm-graph-pipeline, "
-      "tfm-interleave-quantized-weights, tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, tfm-tile-and-vectorize, "
+      "tfm-interleave-quantized-weights, tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, "
+      "tfm-fuse-matmul-epilogues, tfm-tile-and-vectorize, "
       "tfm-lower-vector-ops, tfm-hoist-accumulators, one-shot-bufferize, loops, OpenMP, LLVM",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildTfmCpuPipeline(pm, options);

@@ -96,6 +96,15 @@ std::optional<KernelTiles> tilesFor(StringRef kernel,
     tiles.vector = {1, 1, 1, capTile(p.attentionKeys, ranges[3]), ranges[4]};
     return tiles;
   }
+  if (kernel == "matmul_epilogue" && rank == 3) {
+    // (tokens, panel, lane) over the panel products: thread steps like the
+    // matmul's when tfm-fuse-matmul-epilogues has not put it in theirs.
+    int64_t panels = capTile(
+        ranges[0] == 1 ? p.decodePanels : p.prefillPanels, ranges[1]);
+    tiles.threads = {0, panels, 0};
+    tiles.vector = {1, 1, ranges[2]};
+    return tiles;
+  }
   if (kernel == "row_reduction" || kernel == "elementwise") {
     tiles.vector.assign(rank, 1);
     tiles.vector.back() = capTile(p.rowWidth, ranges.back());
@@ -198,8 +207,8 @@ struct TfmTileAndVectorizePass
     };
     parameters = {lanes, orDefault(matmulRows, 4), orDefault(matmulDepth, 1),
                   orDefault(attentionKeys, 8), orDefault(rowWidth, 2 * lanes),
-                  orDefault(decodePanels, 4),
-                  orDefault(prefillPanels, 2)};
+                  orDefault(decodePanels, kDefaultDecodePanels),
+                  orDefault(prefillPanels, kDefaultPrefillPanels)};
     return success();
   }
 
@@ -223,7 +232,10 @@ struct TfmTileAndVectorizePass
     if (!tiles)
       return success();
     linalg::LinalgOp op = kernel;
-    if (threads && !tiles->threads.empty()) {
+    // A kernel already in a thread step (tfm-fuse-matmul-epilogues) is
+    // only tiled for vectors.
+    bool inThreadStep = kernel->getParentOfType<scf::ForallOp>() != nullptr;
+    if (threads && !tiles->threads.empty() && !inThreadStep) {
       FailureOr<linalg::LinalgOp> tiled = tile(
           rewriter, op, tiles->threads, scf::SCFTilingOptions::LoopType::ForallOp);
       if (failed(tiled))

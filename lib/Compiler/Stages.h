@@ -23,7 +23,7 @@ struct WeightsSummary {
   int copied = 0;
   /// Quantized from other formats (tfm-compile --quant).
   int quantized = 0;
-  /// Stored as f32.
+  /// Stored as f32, or folded into f32 weights (a norm's scale).
   int floats = 0;
 };
 

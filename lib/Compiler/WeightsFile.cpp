@@ -18,6 +18,7 @@
 #include "tfm/Model/ImportError.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileOutputBuffer.h"
 #include "llvm/Support/Parallel.h"
 
@@ -46,6 +47,9 @@ void packPanels(const float *matrix, int64_t rows, int64_t columns,
 struct WeightsEntry {
   std::string name;
   SmallVector<const TensorView *> parts;
+  /// The vector each column is multiplied by (`tfm.param ... column_scale`:
+  /// a norm's scale folded into a float weight), if any.
+  const TensorView *columnScale = nullptr;
   int64_t rows = 0;
   int64_t columns = 0;
   int64_t offset = 0;
@@ -89,6 +93,20 @@ llvm::Error resolveParts(DictionaryAttr fields, const ModelFile &model,
     entry.parts.push_back(view);
     entry.rows += rows;
     entry.columns = columns;
+  }
+  if (auto scale = fields.getAs<StringAttr>("column_scale")) {
+    const TensorView *view = model.lookup(scale.getValue());
+    if (!view)
+      return importError(model.path, model.tensorIndexOffset,
+                         "model has no tensor '" + scale.getValue() + "'");
+    if (view->numElements() != entry.columns)
+      return importError(view->file, view->fileOffset,
+                         "tensor '" + scale.getValue() + "' has " +
+                             std::to_string(view->numElements()) +
+                             " elements and cannot scale the " +
+                             std::to_string(entry.columns) + " columns of '" +
+                             entry.front().name + "'");
+    entry.columnScale = view;
   }
   return llvm::Error::success();
 }
@@ -180,13 +198,28 @@ bool writeQuantizedEntry(const WeightsEntry &entry, uint8_t *out) {
   return true;
 }
 
-/// The f32 values of the entry's tensors, stacked: the mapped model file
-/// itself for one f32 tensor, else decoded into `storage`.
+/// Multiplies each column of the `rows x columns` row-major `values` by
+/// the decoded `scale`; false if it does not decode.
+bool scaleColumns(const TensorView &scale, int64_t rows, int64_t columns,
+                  MutableArrayRef<float> values) {
+  std::vector<float> factors(columns);
+  if (!dequantize(scale.type, scale.data, factors))
+    return false;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < columns; ++c)
+      values[r * columns + c] *= factors[c];
+  return true;
+}
+
+/// The f32 values of the entry's tensors, stacked and column-scaled: the
+/// mapped model file itself for one f32 tensor, else decoded into
+/// `storage`.
 const float *floatValues(const WeightsEntry &entry,
                          std::vector<float> &storage) {
   const TensorView &view = entry.front();
   const float *values = reinterpret_cast<const float *>(view.data.data());
-  if (entry.parts.size() == 1 && view.type == WeightFormat::F32 &&
+  if (entry.parts.size() == 1 && !entry.columnScale &&
+      view.type == WeightFormat::F32 &&
       view.data.size() ==
           static_cast<size_t>(view.numElements()) * sizeof(float) &&
       reinterpret_cast<uintptr_t>(values) % alignof(float) == 0)
@@ -199,6 +232,9 @@ const float *floatValues(const WeightsEntry &entry,
       return nullptr;
     out = out.drop_front(count);
   }
+  if (entry.columnScale &&
+      !scaleColumns(*entry.columnScale, entry.rows, entry.columns, storage))
+    return nullptr;
   return storage.data();
 }
 
@@ -258,12 +294,21 @@ mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
   if (llvm::Error error = (*buffer)->commit())
     return llvm::createStringError("cannot write " + path + ": " +
                                    llvm::toString(std::move(error)));
-  WeightsSummary summary;
-  // Counted in tensors of the model file, stacked or not.
-  for (const WeightsEntry &entry : *entries)
+  // Counted in distinct tensors of the model file, stacked or not; a norm
+  // scale folded into several weights counts once.
+  llvm::StringSet<> copied, quantized, floats;
+  for (const WeightsEntry &entry : *entries) {
     for (const TensorView *part : entry.parts)
-      ++(!entry.quant                         ? summary.floats
-         : copiesBlocks(*part, *entry.quant) ? summary.copied
-                                              : summary.quantized);
+      (!entry.quant                         ? floats
+       : copiesBlocks(*part, *entry.quant) ? copied
+                                            : quantized)
+          .insert(part->name);
+    if (entry.columnScale)
+      floats.insert(entry.columnScale->name);
+  }
+  WeightsSummary summary;
+  summary.copied = copied.size();
+  summary.quantized = quantized.size();
+  summary.floats = floats.size();
   return summary;
 }

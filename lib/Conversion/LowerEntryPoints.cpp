@@ -29,12 +29,15 @@ namespace {
 constexpr int64_t kWeightAlignment = 64;
 
 /// One tensor of the weights file: a param name in one layout (type and,
-/// for quantized blocks, format).
-using WeightKey = std::tuple<StringAttr, Type, Attribute, ArrayAttr>;
+/// for quantized blocks, format) and where its values come from (parts,
+/// column scale).
+using WeightKey =
+    std::tuple<StringAttr, Type, Attribute, ArrayAttr, StringAttr>;
 
 WeightKey weightKeyOf(ParamOp param) {
   return {param.getNameAttr(), param.getType(),
-          param->getAttr(kQuantFormatAttrName), param.getPartsAttr()};
+          param->getAttr(kQuantFormatAttrName), param.getPartsAttr(),
+          param.getColumnScaleAttr()};
 }
 
 /// Byte offsets of every distinct weight, in order of first use.
@@ -173,12 +176,14 @@ void recordLayout(ModuleOp module, const WeightsLayout &layout) {
   Builder builder(module.getContext());
   SmallVector<Attribute> entries;
   for (auto &[key, offset] : layout.offsets) {
-    auto [name, tensorType, format, parts] = key;
+    auto [name, tensorType, format, parts, columnScale] = key;
     auto type = cast<RankedTensorType>(tensorType);
     NamedAttrList fields;
     fields.append("name", name);
     if (parts)
       fields.append("parts", parts);
+    if (columnScale)
+      fields.append("column_scale", columnScale);
     if (format)
       fields.append("format", format);
     fields.append("offset", builder.getI64IntegerAttr(offset));

@@ -420,9 +420,9 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
   }
 };
 
-/// `input / sqrt(mean(input^2) + eps) * weight` over the last dim.
-Value buildRMSNorm(OpBuilder &b, Location loc, Value input, Value weight,
-                   double epsValue) {
+/// `1 / sqrt(mean(input^2) + eps)` of each row (all dims but the last).
+Value buildInverseRMS(OpBuilder &b, Location loc, Value input,
+                      double epsValue) {
   auto type = cast<RankedTensorType>(input.getType());
   unsigned rank = type.getRank();
   double features = type.getShape().back();
@@ -434,7 +434,7 @@ Value buildRMSNorm(OpBuilder &b, Location loc, Value input, Value weight,
       });
   Value inverseFeatures = f32Constant(b, loc, 1.0 / features);
   Value eps = f32Constant(b, loc, epsValue);
-  Value rowScale = buildElementwise(
+  return buildElementwise(
       b, loc, sumOfSquares, sumOfSquares,
       {b.getMultiDimIdentityMap(rank - 1)},
       [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
@@ -442,6 +442,13 @@ Value buildRMSNorm(OpBuilder &b, Location loc, Value input, Value weight,
         return math::RsqrtOp::create(nb, nl,
                                      arith::AddFOp::create(nb, nl, mean, eps));
       });
+}
+
+/// `input / sqrt(mean(input^2) + eps) * weight` over the last dim.
+Value buildRMSNorm(OpBuilder &b, Location loc, Value input, Value weight,
+                   double epsValue) {
+  unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
+  Value rowScale = buildInverseRMS(b, loc, input, epsValue);
   MLIRContext *context = b.getContext();
   return buildElementwise(
       b, loc, input, ValueRange{input, rowScale, weight},
@@ -525,6 +532,32 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
   }
 };
 
+/// `input [S, K] x panels [NB, K, P]` accumulated onto `init [S, NB, P]`
+/// (zeros when null): the products in panel layout, `[S, NB, P]`.
+Value buildPanelProducts(OpBuilder &b, Location loc, Value input,
+                         Value panels, Value init = {}) {
+  MLIRContext *context = b.getContext();
+  auto panelsType = cast<RankedTensorType>(panels.getType());
+  if (!init)
+    init = filledTensor(b, loc,
+                        {dimOf(b, loc, input, 0),
+                         b.getIndexAttr(panelsType.getDimSize(0)),
+                         b.getIndexAttr(panelsType.getDimSize(2))},
+                        0.0);
+  // out[s, nb, p] += x[s, k] * w[nb, k, p]   (dims s nb k p)
+  return buildGeneric(
+             b, loc, "matmul_panels", ValueRange{input, panels}, init,
+             {selectDims(context, 4, {0, 2}), selectDims(context, 4, {1, 2, 3}),
+              selectDims(context, 4, {0, 1, 3})},
+             {kParallel, kParallel, kReduction, kParallel},
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
+               return SmallVector<Value>{
+                   arith::AddFOp::create(nb, nl, args[2], product)};
+             })
+      .front();
+}
+
 /// `input [S, K] x weight^T (+ residual)` where the weight is `[N, K]`
 /// row-major or packed `[N / P, K, P]`; returns `[S, N]`. The products
 /// accumulate onto `residual` when there is one, else onto zeros.
@@ -550,26 +583,11 @@ Value buildMatmul(OpBuilder &b, Location loc, Value input, Value weight,
                })
         .front();
   }
-  // out[s, nb, p] += x[s, k] * w[nb, k, p]   (dims s nb k p)
   int64_t panels = weightType.getDimSize(0);
   int64_t panel = weightType.getDimSize(2);
-  Value init =
-      residual ? splitLastDim(b, loc, residual, {panels, panel})
-               : filledTensor(b, loc,
-                              {seq, b.getIndexAttr(panels), b.getIndexAttr(panel)},
-                              0.0);
-  Value packed =
-      buildGeneric(
-          b, loc, "matmul_panels", ValueRange{input, weight}, init,
-          {selectDims(context, 4, {0, 2}), selectDims(context, 4, {1, 2, 3}),
-           selectDims(context, 4, {0, 1, 3})},
-          {kParallel, kParallel, kReduction, kParallel},
-          [](OpBuilder &nb, Location nl, ValueRange args) {
-            Value product = arith::MulFOp::create(nb, nl, args[0], args[1]);
-            return SmallVector<Value>{
-                arith::AddFOp::create(nb, nl, args[2], product)};
-          })
-          .front();
+  Value init = residual ? splitLastDim(b, loc, residual, {panels, panel})
+                        : Value();
+  Value packed = buildPanelProducts(b, loc, input, weight, init);
   Value merged = mergeTrailingDims(b, loc, packed, 1);
   if (panels * panel == outFeatures)
     return merged;
@@ -577,6 +595,79 @@ Value buildMatmul(OpBuilder &b, Location loc, Value input, Value weight,
   SmallVector<OpFoldResult> sizes{seq, b.getIndexAttr(outFeatures)};
   SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
   return tensor::ExtractSliceOp::create(b, loc, merged, offsets, sizes,
+                                        strides);
+}
+
+/// The epilogue of a float linear layer whose norm's scale is folded into
+/// its weights: `products [S, ...]` with each row times its inverse RMS
+/// (`inverseRms [S]`), plus `residual` (the products' shape) if given. It
+/// overwrites the products, so tfm-fuse-matmul-epilogues can compute the
+/// products of a tile in that tile of the result. Panel-layout products
+/// (`[S, NB, P]`) make a `matmul_epilogue` kernel.
+Value buildRowScaleEpilogue(OpBuilder &b, Location loc, Value products,
+                            Value inverseRms, Value residual) {
+  unsigned rank = cast<RankedTensorType>(products.getType()).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  SmallVector<Value> inputs{inverseRms};
+  SmallVector<AffineMap> maps{selectDims(b.getContext(), rank, {0})};
+  if (residual) {
+    inputs.push_back(residual);
+    maps.push_back(identity);
+  }
+  maps.push_back(identity);
+  return buildGeneric(
+             b, loc, rank == 3 ? "matmul_epilogue" : "elementwise", inputs,
+             products, maps, SmallVector<IteratorType>(rank, kParallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value scaled =
+                   arith::MulFOp::create(nb, nl, args.back(), args[0]);
+               if (residual)
+                 scaled = arith::AddFOp::create(nb, nl, scaled, args[1]);
+               return SmallVector<Value>{scaled};
+             })
+      .front();
+}
+
+/// `kind(gate * s) * (up * s)` for the gate and up products of a float
+/// gated layer in panel layout (`[S, NB, P]` each), `s` the inverse RMS of
+/// each row when the norm's scale is folded into the weights. Overwrites the
+/// gate products (see buildRowScaleEpilogue).
+Value buildGatedEpilogue(OpBuilder &b, Location loc, Activation kind,
+                         Value gate, Value up, Value inverseRms) {
+  AffineMap identity = b.getMultiDimIdentityMap(3);
+  SmallVector<Value> inputs{up};
+  SmallVector<AffineMap> maps{identity};
+  if (inverseRms) {
+    inputs.push_back(inverseRms);
+    maps.push_back(selectDims(b.getContext(), 3, {0}));
+  }
+  maps.push_back(identity);
+  return buildGeneric(
+             b, loc, "matmul_epilogue", inputs, gate, maps,
+             SmallVector<IteratorType>(3, kParallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value gateValue = args.back(), upValue = args[0];
+               if (inverseRms) {
+                 gateValue = arith::MulFOp::create(nb, nl, gateValue, args[1]);
+                 upValue = arith::MulFOp::create(nb, nl, upValue, args[1]);
+               }
+               return SmallVector<Value>{arith::MulFOp::create(
+                   nb, nl, activation(nb, nl, kind, gateValue), upValue)};
+             })
+      .front();
+}
+
+/// Panels `[first, first + count)` of packed weights `[NB, K, P]`.
+Value panelRange(OpBuilder &b, Location loc, Value panels, int64_t first,
+                 int64_t count) {
+  auto type = cast<RankedTensorType>(panels.getType());
+  SmallVector<OpFoldResult> offsets{b.getIndexAttr(first), b.getIndexAttr(0),
+                                    b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(count),
+                                  b.getIndexAttr(type.getDimSize(1)),
+                                  b.getIndexAttr(type.getDimSize(2))};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, panels, offsets, sizes,
                                         strides);
 }
 
@@ -598,8 +689,9 @@ Value weightOperand(OpBuilder &b, Value weight, int64_t panel) {
   int64_t panels = llvm::divideCeil(outFeatures, panel);
   auto packedType = RankedTensorType::get({panels, inFeatures, panel},
                                           type.getElementType());
-  auto packed = ParamOp::create(b, param.getLoc(), packedType,
-                                param.getNameAttr(), param.getPartsAttr());
+  auto packed =
+      ParamOp::create(b, param.getLoc(), packedType, param.getNameAttr(),
+                      param.getPartsAttr(), param.getColumnScaleAttr());
   packed->setAttr(kPanelAttrName, b.getI64IntegerAttr(panel));
   return packed;
 }
@@ -704,43 +796,10 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
       result = buildQuantizedMatmul(rewriter, loc, input, adaptor.getWeight(),
                                     format, outFeatures, residual, normWeight,
                                     normEps, gated);
-    } else if (gated) {
-      // f32: both halves, then the gated activation as its own kernel.
-      if (normWeight)
-        input = buildRMSNorm(rewriter, loc, input, normWeight,
-                             normEps.getValueAsDouble());
-      Value weight = weightOperand(rewriter, adaptor.getWeight(), panel);
-      Value both = buildMatmul(rewriter, loc, input, weight, 2 * outFeatures);
-      auto half = [&](int64_t column) -> Value {
-        SmallVector<OpFoldResult> offsets{rewriter.getIndexAttr(0),
-                                          rewriter.getIndexAttr(column)};
-        SmallVector<OpFoldResult> sizes{dimOf(rewriter, loc, both, 0),
-                                        rewriter.getIndexAttr(outFeatures)};
-        SmallVector<OpFoldResult> strides(2, rewriter.getIndexAttr(1));
-        return tensor::ExtractSliceOp::create(rewriter, loc, both, offsets,
-                                              sizes, strides);
-      };
-      result = buildGatedActivation(rewriter, loc, gated.getValue(), half(0),
-                                    half(outFeatures));
     } else {
-      if (normWeight)
-        input = buildRMSNorm(rewriter, loc, input, normWeight,
-                             normEps.getValueAsDouble());
-      Value weight = weightOperand(rewriter, adaptor.getWeight(), panel);
-      // Panels accumulate onto the residual when it splits into whole
-      // panels; otherwise it is added after the padded columns are cut.
-      bool intoPanels = cast<RankedTensorType>(weight.getType()).getRank() == 2 ||
-                        outFeatures % panel == 0;
-      result = buildMatmul(rewriter, loc, input, weight, outFeatures,
-                           intoPanels ? residual : Value());
-      if (residual && !intoPanels)
-        result = buildElementwise(
-            rewriter, loc, result, ValueRange{result, residual},
-            {rewriter.getMultiDimIdentityMap(2),
-             rewriter.getMultiDimIdentityMap(2)},
-            [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-              return arith::AddFOp::create(nb, nl, x[0], x[1]);
-            });
+      result = lowerFloatLinear(rewriter, loc, input, adaptor.getWeight(),
+                                outFeatures, residual, normWeight, normEps,
+                                gated);
     }
     if constexpr (std::is_same_v<OpTy, LinearOp>) {
       if (Value bias = adaptor.getBias()) {
@@ -755,6 +814,93 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
     }
     rewriter.replaceOp(op, result);
     return success();
+  }
+
+  /// A linear layer with float weights. A norm prologue with a weight is
+  /// a separate normalization; one whose scale is folded into the weights
+  /// (norm_eps alone) and a gated activation are epilogues over the panel
+  /// products.
+  Value lowerFloatLinear(OpBuilder &b, Location loc, Value input,
+                         Value weight, int64_t outFeatures, Value residual,
+                         Value normWeight, FloatAttr normEps,
+                         ActivationAttr gated) const {
+    Value inverseRms;
+    if (normEps && normWeight)
+      input = buildRMSNorm(b, loc, input, normWeight,
+                           normEps.getValueAsDouble());
+    else if (normEps)
+      inverseRms = buildInverseRMS(b, loc, input, normEps.getValueAsDouble());
+    weight = weightOperand(b, weight, panel);
+    bool packed = cast<RankedTensorType>(weight.getType()).getRank() == 3;
+    if (gated) {
+      if (packed && outFeatures % panel == 0) {
+        int64_t half = outFeatures / panel;
+        Value gate =
+            buildPanelProducts(b, loc, input, panelRange(b, loc, weight, 0, half));
+        Value up = buildPanelProducts(b, loc, input,
+                                      panelRange(b, loc, weight, half, half));
+        return mergeTrailingDims(
+            b, loc,
+            buildGatedEpilogue(b, loc, gated.getValue(), gate, up, inverseRms),
+            1);
+      }
+      // Halves that split a panel: both halves, then the activation.
+      Value both = buildMatmul(b, loc, input, weight, 2 * outFeatures);
+      if (inverseRms)
+        both = buildRowScaleEpilogue(b, loc, both, inverseRms, {});
+      auto half = [&](int64_t column) -> Value {
+        SmallVector<OpFoldResult> offsets{b.getIndexAttr(0),
+                                          b.getIndexAttr(column)};
+        SmallVector<OpFoldResult> sizes{dimOf(b, loc, both, 0),
+                                        b.getIndexAttr(outFeatures)};
+        SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+        return tensor::ExtractSliceOp::create(b, loc, both, offsets, sizes,
+                                              strides);
+      };
+      return buildGatedActivation(b, loc, gated.getValue(), half(0),
+                                  half(outFeatures));
+    }
+    // The residual goes into panels when it splits into whole panels;
+    // otherwise it is added after the padded columns are cut.
+    bool intoPanels = !packed || outFeatures % panel == 0;
+    Value result;
+    if (!inverseRms) {
+      // Products accumulate onto the residual.
+      result = buildMatmul(b, loc, input, weight, outFeatures,
+                           intoPanels ? residual : Value());
+    } else if (!packed) {
+      result = buildRowScaleEpilogue(
+          b, loc, buildMatmul(b, loc, input, weight, outFeatures), inverseRms,
+          residual);
+    } else {
+      auto type = cast<RankedTensorType>(weight.getType());
+      Value panelResidual =
+          residual && intoPanels
+              ? splitLastDim(b, loc, residual,
+                             {type.getDimSize(0), type.getDimSize(2)})
+              : Value();
+      result = mergeTrailingDims(
+          b, loc,
+          buildRowScaleEpilogue(b, loc, buildPanelProducts(b, loc, input, weight),
+                                inverseRms, panelResidual),
+          1);
+      if (type.getDimSize(0) * panel != outFeatures) {
+        SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
+        SmallVector<OpFoldResult> sizes{dimOf(b, loc, input, 0),
+                                        b.getIndexAttr(outFeatures)};
+        SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+        result = tensor::ExtractSliceOp::create(b, loc, result, offsets, sizes,
+                                                strides);
+      }
+    }
+    if (residual && !intoPanels)
+      result = buildElementwise(
+          b, loc, result, ValueRange{result, residual},
+          {b.getMultiDimIdentityMap(2), b.getMultiDimIdentityMap(2)},
+          [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+            return arith::AddFOp::create(nb, nl, x[0], x[1]);
+          });
+    return result;
   }
 
   int64_t panel;
@@ -1540,7 +1686,8 @@ struct QuantizedParamLowering : OpConversionPattern<ParamOp> {
       return failure();
     Type bytes = getTypeConverter()->convertType(op.getType());
     auto lowered = ParamOp::create(rewriter, op.getLoc(), bytes,
-                                   op.getNameAttr(), op.getPartsAttr());
+                                   op.getNameAttr(), op.getPartsAttr(),
+                                   /*column_scale=*/nullptr);
     lowered->setAttr(kQuantFormatAttrName, TypeAttr::get(format));
     rewriter.replaceOp(op, lowered);
     return success();

@@ -27,6 +27,13 @@ namespace mlir::tfm {
 inline constexpr llvm::StringLiteral kReductionLoopAttrName =
     "tfm.reduction_loop";
 
+/// Weight panels per thread step of a matmul over one token (several
+/// independent accumulator chains) and over several tokens (each input
+/// broadcast feeds two panels); tfm-fuse-matmul-epilogues and
+/// tfm-tile-and-vectorize share them.
+inline constexpr int64_t kDefaultDecodePanels = 4;
+inline constexpr int64_t kDefaultPrefillPanels = 2;
+
 /// Options of `tfm-cpu-pipeline`.
 struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<std::string> targetCpu{*this, "target-cpu",
@@ -64,18 +71,25 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init(true)};
   Option<bool> fuseNorm{
       *this, "fuse-norm",
-      llvm::cl::desc("Normalize the input of quantized linear layers in their "
-                     "activation quantization (tfm-fuse-norm-into-linear)"),
+      llvm::cl::desc("Make RMSNorm the prologue of the linear layers it "
+                     "feeds, its scale folded into float weights "
+                     "(tfm-fuse-norm-into-linear)"),
       llvm::cl::init(true)};
   Option<bool> fuseGatedActivations{
       *this, "fuse-gated-activations",
-      llvm::cl::desc("Apply SwiGLU in the epilogue of the quantized gate/up "
-                     "layer (tfm-fuse-gated-activations)"),
+      llvm::cl::desc("Apply SwiGLU in the epilogue of the gate/up layer "
+                     "(tfm-fuse-gated-activations)"),
       llvm::cl::init(true)};
   Option<bool> fuseRope{
       *this, "fuse-rope",
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "
                      "attention kernel (tfm-fuse-rope-into-attention)"),
+      llvm::cl::init(true)};
+  Option<bool> fuseMatmulEpilogues{
+      *this, "fuse-matmul-epilogues",
+      llvm::cl::desc("Compute float matmul epilogues (row scale, residual, "
+                     "SwiGLU) in the matmul's thread steps "
+                     "(tfm-fuse-matmul-epilogues)"),
       llvm::cl::init(true)};
   Option<bool> hoistAccumulators{
       *this, "hoist-accumulators",

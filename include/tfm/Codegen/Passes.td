@@ -126,6 +126,48 @@ def TfmLowerVectorOps : Pass<"tfm-lower-vector-ops", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mlir::vector::VectorDialect"];
 }
 
+def TfmFuseMatmulEpilogues
+    : Pass<"tfm-fuse-matmul-epilogues", "::mlir::func::FuncOp"> {
+  let summary = "Compute float matmul epilogues tile by tile with their products";
+  let description = [{
+    convert-tfm-to-linalg lowers what follows the products of a float linear
+    layer - each row times its inverse RMS when the norm's scale is folded
+    into the weights, plus a residual; `kind(gate) * up` of a gated layer -
+    as a `matmul_epilogue` kernel over the panel products `[S, NB, P]`,
+    written over them. Alone it would be one more pass over the products.
+    This pass tiles each epilogue over weight panels with an `scf.forall`
+    (the thread tiles of tfm-tile-and-vectorize: `decode-panels` for one
+    token, `prefill-panels` for several) and fuses the `matmul_panels`
+    kernels that produce its operands into the same loop, so every thread
+    step computes a tile of products and finishes it while it is in
+    registers or L1. The gate products of a gated layer are the epilogue's
+    destination; the up products are another shared output of the loop, so
+    neither needs a buffer per step.
+
+    Runs on tensors, before bufferization; tfm-tile-and-vectorize then
+    tiles the kernels inside each thread step for vectors.
+
+    ```mlir
+    %p = linalg.generic {tfm.kernel = "matmul_panels"} ins(%x, %w) outs(%zeros)
+    %y = linalg.generic {tfm.kernel = "matmul_epilogue"} ins(%rms) outs(%p)
+    // becomes
+    %y = scf.forall (%i) = (0) to (48) step (2) shared_outs(%o = %zeros) {
+      %t = linalg.generic {tfm.kernel = "matmul_panels"} ins(...) outs(%o slice)
+      %e = linalg.generic {tfm.kernel = "matmul_epilogue"} ins(...) outs(%t)
+      scf.forall.in_parallel { tensor.parallel_insert_slice %e into %o[...] }
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"decodePanels", "decode-panels", "int64_t", /*default=*/"0",
+           "Weight panels per thread step for one token (0: tfm-tile-and-vectorize's default)">,
+    Option<"prefillPanels", "prefill-panels", "int64_t", /*default=*/"0",
+           "Weight panels per thread step for several tokens (0: tfm-tile-and-vectorize's default)">
+  ];
+}
+
 def TfmHoistAccumulators : Pass<"tfm-hoist-accumulators", "::mlir::func::FuncOp"> {
   let summary = "Keep the accumulators of reduction loops in registers";
   let description = [{

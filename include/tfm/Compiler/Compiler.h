@@ -30,7 +30,8 @@ inline constexpr const char *kManifestFileName = "manifest.json";
 inline constexpr const char *kOptimizationNames[] = {
     "fuse-sibling-linears", "fuse-residual-adds", "fuse-norm",
     "fuse-gated-activations", "fuse-rope", "interleave-weights",
-    "flash-attention", "hoist-accumulators", "plan-static-arena"};
+    "flash-attention", "fuse-matmul-epilogues", "hoist-accumulators",
+    "plan-static-arena"};
 
 struct CompileOptions {
   std::string outputDirectory;

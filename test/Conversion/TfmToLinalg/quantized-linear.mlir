@@ -79,12 +79,17 @@ func.func @norm_prologue(%x: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x32
 // -----
 
 // A gated layer: the kernel-level op keeps `gated`, its output has half the
-// weight rows. With f32 weights: the whole product, then the activation.
+// weight rows. With f32 weights: the products of the gate panels and of
+// the up panels, then the activation as an epilogue over them, written over
+// the gate products.
 // CHECK-LABEL: func.func @gated
 // CHECK: %[[OUT:.*]] = memref.alloc(%{{.*}}) : memref<?x16xf32>
 // CHECK: tfm.quantized_matmul !tfm.quant<q8_0> %{{.*}}, %{{.*}} -> %[[OUT]] scratch %{{.*}} gated(silu) : memref<?x64xf32, strided<[?, 1], offset: ?>>, memref<32x68xi8, strided<[?, 1], offset: ?>>, memref<?x16xf32>, memref<?xi8>
-// CHECK: tfm.kernel = "matmul_panels"
-// CHECK: tensor.extract_slice %{{.*}}[0, 16] [%{{.*}}, 16]
+// CHECK: %[[GATE_W:.*]] = tensor.extract_slice %[[PANELS:.*]][0, 0, 0] [1, 64, 16] [1, 1, 1]
+// CHECK: %[[GATE:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[GATE_W]] : {{.*}}) {{.*}}tfm.kernel = "matmul_panels"
+// CHECK: %[[UP_W:.*]] = tensor.extract_slice %[[PANELS]][1, 0, 0] [1, 64, 16] [1, 1, 1]
+// CHECK: %[[UP:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[UP_W]] : {{.*}}) {{.*}}tfm.kernel = "matmul_panels"
+// CHECK: linalg.generic {{.*}} ins(%[[UP]] : tensor<?x1x16xf32>) outs(%[[GATE]] : tensor<?x1x16xf32>) attrs = {tfm.kernel = "matmul_epilogue"}
 // CHECK: math.exp
 func.func @gated(%x: tensor<?x64xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
   %wq = tfm.param "wq" : tensor<32x64x!tfm.quant<q8_0>>

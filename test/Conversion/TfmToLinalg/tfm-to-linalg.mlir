@@ -179,3 +179,26 @@ func.func @linear_residual(%x: tensor<1x32xf32>, %h: tensor<1x32xf32>) -> tensor
   %y = tfm.linear %x, %w residual %h : (tensor<1x32xf32>, tensor<32x32xf32>, tensor<1x32xf32>) -> tensor<1x32xf32>
   return %y : tensor<1x32xf32>
 }
+
+// -----
+
+// A norm prologue whose scale is folded into the f32 weight: the inverse RMS
+// of each row (a row reduction), the products in panels onto zeros, then an
+// epilogue over the products that scales each row and adds the residual.
+// CHECK-LABEL: func.func @folded_norm_linear
+// CHECK: %[[SUMSQ:.*]] = linalg.generic {{.*}}tfm.kernel = "row_reduction"
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}} ins(%[[SUMSQ]] : tensor<?xf32>) {{.*}}tfm.kernel = "elementwise"
+// CHECK: math.rsqrt
+// CHECK: %[[W:.*]] = tfm.param "w*g" column_scale "g" {tfm.panel = 16 : i64} : tensor<2x64x16xf32>
+// CHECK: %[[RES:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 2, 16]
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[W]] : tensor<?x64xf32>, tensor<2x64x16xf32>) {{.*}}tfm.kernel = "matmul_panels"
+// CHECK: %[[E:.*]] = linalg.generic {{.*}} ins(%[[INV]], %[[RES]] : tensor<?xf32>, tensor<?x2x16xf32>) outs(%[[P]] : tensor<?x2x16xf32>) attrs = {tfm.kernel = "matmul_epilogue"}
+// CHECK: ^bb0(%[[S:.*]]: f32, %[[R:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[SCALED:.*]] = arith.mulf %[[ACC]], %[[S]] : f32
+// CHECK: arith.addf %[[SCALED]], %[[R]] : f32
+// CHECK: tensor.collapse_shape %[[E]]
+func.func @folded_norm_linear(%x: tensor<?x64xf32>, %r: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  %w = tfm.param "w*g" column_scale "g" : tensor<32x64xf32>
+  %y = tfm.linear %x, %w residual %r {norm_eps = 1.0e-5 : f64} : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}

@@ -170,6 +170,17 @@ LogicalResult ParamOp::verify() {
       if (cast<StringAttr>(part).getValue().empty())
         return emitOpError("part names must not be empty");
   }
+  if (std::optional<StringRef> scale = getColumnScale()) {
+    if (scale->empty())
+      return emitOpError("column_scale must name a tensor");
+    if (type.getRank() < 2)
+      return emitOpError() << "a weight with a column_scale must have "
+                              "columns, got "
+                           << type;
+    if (isa<QuantType>(type.getElementType()))
+      return emitOpError("a quantized weight cannot take a column_scale: its "
+                         "blocks would have to be quantized again");
+  }
   return verifyQuantizedRows(*this, type);
 }
 
@@ -291,20 +302,23 @@ static LogicalResult verifyMatmulShapes(Operation *op, Value input,
 
 /// An RMSNorm prologue: a weight of the input's features and an epsilon,
 /// both or neither.
+/// `unitScale`: the op may normalize without a weight (norm_eps alone).
 static LogicalResult verifyNormPrologue(Operation *op, Value normWeight,
                                         std::optional<APFloat> eps,
-                                        int64_t inFeatures) {
-  if (bool(normWeight) != eps.has_value())
+                                        int64_t inFeatures, bool unitScale) {
+  if (!unitScale && bool(normWeight) != eps.has_value())
     return op->emitOpError("needs both an rms_norm weight and norm_eps, or "
                            "neither");
+  if (normWeight && !eps)
+    return op->emitOpError("an rms_norm weight needs norm_eps");
+  if (eps && !(eps->convertToDouble() > 0.0))
+    return op->emitOpError("norm_eps must be positive");
   if (!normWeight)
     return success();
   auto type = cast<ShapedType>(normWeight.getType());
   if (type.getRank() != 1 || type.getDimSize(0) != inFeatures)
     return op->emitOpError() << "rms_norm weight must be [" << inFeatures
                              << "] (the input features), got " << type;
-  if (!(eps->convertToDouble() > 0.0))
-    return op->emitOpError("norm_eps must be positive");
   return success();
 }
 
@@ -315,8 +329,15 @@ LogicalResult LinearOp::verify() {
   if (getGated() && (getBias() || getResidual()))
     return emitOpError("a gated linear layer takes no bias or residual");
   if (failed(verifyNormPrologue(*this, getNormWeight(), getNormEps(),
-                                getInput().getType().getDimSize(1))))
+                                getInput().getType().getDimSize(1),
+                                /*unitScale=*/true)))
     return failure();
+  // The quantized kernels normalize with a weight; a folded scale lives in
+  // float weights only.
+  if (getNormEps() && !getNormWeight() &&
+      isa<QuantType>(getWeight().getType().getElementType()))
+    return emitOpError("a norm prologue without an rms_norm weight (a scale "
+                       "folded into the weight) needs float weights");
   if (getResidual() && getResidual().getType() != getResult().getType())
     return emitOpError() << "residual type " << getResidual().getType()
                          << " differs from the result type "
@@ -524,7 +545,7 @@ LogicalResult QuantizedMatmulOp::verify() {
                                    rowsPerFeature)))
     return failure();
   if (failed(verifyNormPrologue(*this, getNormWeight(), getNormEps(),
-                                inFeatures)))
+                                inFeatures, /*unitScale=*/false)))
     return failure();
   int64_t scratchBytes = getScratch().getType().getDimSize(0);
   int64_t tokens = input.getDimSize(0);

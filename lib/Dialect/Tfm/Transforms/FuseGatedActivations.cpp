@@ -5,6 +5,8 @@
 // silu(gate) * up. For quantized weights the microkernel can compute a gate
 // row and its up row together and apply the activation as its epilogue, so
 // neither half is written to memory and the element-wise pass disappears.
+// For float weights the lowering computes the gate and up products of a
+// tile of features together and finishes them in the same thread step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,7 +45,7 @@ bool isColumnSlice(tensor::ExtractSliceOp slice, int64_t column,
 }
 
 /// gated_activation(slice(l, [0, H)), slice(l, [H, 2H))) with `l` a
-/// quantized linear of 2H rows -> linear {gated}.
+/// linear of 2H rows -> linear {gated}.
 struct FuseGatedActivation : OpRewritePattern<GatedActivationOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -55,10 +57,8 @@ struct FuseGatedActivation : OpRewritePattern<GatedActivationOp> {
       return rewriter.notifyMatchFailure(gated, "not two slices of one value");
     auto linear = gate.getSource().getDefiningOp<LinearOp>();
     if (!linear || linear.getGated() || linear.getBias() ||
-        linear.getResidual() ||
-        !isa<QuantType>(linear.getWeight().getType().getElementType()))
-      return rewriter.notifyMatchFailure(gated,
-                                         "not a plain quantized linear layer");
+        linear.getResidual())
+      return rewriter.notifyMatchFailure(gated, "not a plain linear layer");
     int64_t features = linear.getType().getDimSize(1);
     int64_t half = features / 2;
     // Besides the halves, only the row count may be read (the slices'

@@ -107,7 +107,8 @@ void fuseSiblings(ArrayRef<LinearOp> linears) {
                                            weightType.getElementType());
   auto stacked = ParamOp::create(b, loc, stackedType,
                                  b.getStringAttr(stackedName(names)),
-                                 b.getArrayAttr(parts));
+                                 b.getArrayAttr(parts),
+                                 /*column_scale=*/nullptr);
   for (NamedAttribute attr : firstWeight->getDiscardableAttrs())
     stacked->setAttr(attr.getName(), attr.getValue());
 

@@ -833,9 +833,49 @@ func.func @flash_attention_rope_head_too_large(%q: memref<1x1024xf32>, %k: memre
 // -----
 
 func.func @linear_norm_without_eps(%x: tensor<1x64xf32>, %g: tensor<64xf32>, %w: tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32> {
-  // expected-error @+1 {{'tfm.linear' op needs both an rms_norm weight and norm_eps, or neither}}
+  // expected-error @+1 {{'tfm.linear' op an rms_norm weight needs norm_eps}}
   %y = tfm.linear %x rms_norm %g, %w : (tensor<1x64xf32>, tensor<64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
   return %y : tensor<1x32xf32>
+}
+
+// -----
+
+func.func @linear_folded_norm_quantized(%x: tensor<1x64xf32>, %w: tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32> {
+  // expected-error @+1 {{'tfm.linear' op a norm prologue without an rms_norm weight (a scale folded into the weight) needs float weights}}
+  %y = tfm.linear %x, %w {norm_eps = 1.0e-5 : f64} : (tensor<1x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+func.func @linear_folded_norm_eps(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>) -> tensor<1x32xf32> {
+  // expected-error @+1 {{'tfm.linear' op norm_eps must be positive}}
+  %y = tfm.linear %x, %w {norm_eps = -1.0 : f64} : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+func.func @param_column_scale_empty() -> tensor<32x64xf32> {
+  // expected-error @+1 {{'tfm.param' op column_scale must name a tensor}}
+  %w = tfm.param "w" column_scale "" : tensor<32x64xf32>
+  return %w : tensor<32x64xf32>
+}
+
+// -----
+
+func.func @param_column_scale_vector() -> tensor<64xf32> {
+  // expected-error @+1 {{'tfm.param' op a weight with a column_scale must have columns, got 'tensor<64xf32>'}}
+  %w = tfm.param "w" column_scale "g" : tensor<64xf32>
+  return %w : tensor<64xf32>
+}
+
+// -----
+
+func.func @param_column_scale_quantized() -> tensor<32x64x!tfm.quant<q8_0>> {
+  // expected-error @+1 {{'tfm.param' op a quantized weight cannot take a column_scale: its blocks would have to be quantized again}}
+  %w = tfm.param "w" column_scale "g" : tensor<32x64x!tfm.quant<q8_0>>
+  return %w : tensor<32x64x!tfm.quant<q8_0>>
 }
 
 // -----

@@ -30,3 +30,13 @@ func.func @last_token_logits(%x: tensor<?x64xf32>) -> tensor<1x512xf32> {
   %logits = tfm.logits %last, %w : (tensor<1x64xf32>, tensor<512x64xf32>) -> tensor<1x512xf32>
   return %logits : tensor<1x512xf32>
 }
+
+// A norm prologue whose scale was folded into the float weight: only the
+// division by each row's RMS is left.
+
+// CHECK-LABEL: func @linear_folded_norm
+func.func @linear_folded_norm(%x: tensor<?x64xf32>, %w: tensor<192x64xf32>) -> tensor<?x192xf32> {
+  // CHECK: tfm.linear %{{.*}}, %{{.*}} {norm_eps = 1.000000e-05 : f64} : (tensor<?x64xf32>, tensor<192x64xf32>) -> tensor<?x192xf32>
+  %y = tfm.linear %x, %w {norm_eps = 1.0e-5 : f64} : (tensor<?x64xf32>, tensor<192x64xf32>) -> tensor<?x192xf32>
+  return %y : tensor<?x192xf32>
+}

@@ -29,3 +29,13 @@ func.func @stacked_param() -> tensor<96x64xf32> {
   %w = tfm.param "blk.0.attn_q+attn_k.weight" parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight"] : tensor<96x64xf32>
   return %w : tensor<96x64xf32>
 }
+
+// A weight with a norm's scale folded into its columns
+// (tfm-fuse-norm-into-linear).
+
+// CHECK-LABEL: func @column_scaled_param
+func.func @column_scaled_param() -> tensor<96x64xf32> {
+  // CHECK: tfm.param "blk.0.attn_q+attn_k.weight*blk.0.attn_norm.weight" parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight"] column_scale "blk.0.attn_norm.weight" : tensor<96x64xf32>
+  %w = tfm.param "blk.0.attn_q+attn_k.weight*blk.0.attn_norm.weight" parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight"] column_scale "blk.0.attn_norm.weight" : tensor<96x64xf32>
+  return %w : tensor<96x64xf32>
+}

@@ -23,18 +23,28 @@ func.func @swiglu(%x: tensor<?x64xf32>) -> tensor<?x172xf32> {
 
 // -----
 
-// Not fused: f32 weights; halves swapped (up first); the product used
-// elsewhere.
-// CHECK-LABEL: func.func @not_fusable
-// CHECK-COUNT-3: tfm.gated_activation
-// CHECK-NOT: gated(
-func.func @not_fusable(%x: tensor<1x64xf32>) -> (tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x32xf32>) {
+// f32 weights: the lowering applies the activation to the gate and up
+// products of each tile (tfm-fuse-matmul-epilogues).
+// CHECK-LABEL: func.func @float_weights
+// CHECK: tfm.linear %{{.*}}, %{{.*}} gated(silu) {norm_eps = 1.000000e-05 : f64} : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x16xf32>
+// CHECK-NOT: tfm.gated_activation
+func.func @float_weights(%x: tensor<1x64xf32>) -> tensor<1x16xf32> {
   %wf = tfm.param "wf" : tensor<32x64xf32>
-  %wq = tfm.param "wq" : tensor<32x64x!tfm.quant<q8_0>>
-  %f = tfm.linear %x, %wf : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
+  %f = tfm.linear %x, %wf {norm_eps = 1.0e-5 : f64} : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
   %f0 = tensor.extract_slice %f[0, 0] [1, 16] [1, 1] : tensor<1x32xf32> to tensor<1x16xf32>
   %f1 = tensor.extract_slice %f[0, 16] [1, 16] [1, 1] : tensor<1x32xf32> to tensor<1x16xf32>
   %a = tfm.gated_activation silu %f0, %f1 : tensor<1x16xf32>
+  return %a : tensor<1x16xf32>
+}
+
+// -----
+
+// Not fused: halves swapped (up first); the product used elsewhere.
+// CHECK-LABEL: func.func @not_fusable
+// CHECK-COUNT-2: tfm.gated_activation
+// CHECK-NOT: gated(
+func.func @not_fusable(%x: tensor<1x64xf32>) -> (tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x32xf32>) {
+  %wq = tfm.param "wq" : tensor<32x64x!tfm.quant<q8_0>>
   %q = tfm.linear %x, %wq : (tensor<1x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
   %q0 = tensor.extract_slice %q[0, 0] [1, 16] [1, 1] : tensor<1x32xf32> to tensor<1x16xf32>
   %q1 = tensor.extract_slice %q[0, 16] [1, 16] [1, 1] : tensor<1x32xf32> to tensor<1x16xf32>
@@ -43,5 +53,5 @@ func.func @not_fusable(%x: tensor<1x64xf32>) -> (tensor<1x16xf32>, tensor<1x16xf
   %r0 = tensor.extract_slice %r[0, 0] [1, 16] [1, 1] : tensor<1x32xf32> to tensor<1x16xf32>
   %r1 = tensor.extract_slice %r[0, 16] [1, 16] [1, 1] : tensor<1x32xf32> to tensor<1x16xf32>
   %c = tfm.gated_activation silu %r0, %r1 : tensor<1x16xf32>
-  return %a, %b, %c, %r : tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x32xf32>
+  return %b, %c, %r : tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x32xf32>
 }

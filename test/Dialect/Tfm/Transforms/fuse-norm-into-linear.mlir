@@ -32,17 +32,58 @@ func.func @two_linears(%h: tensor<1x64xf32>) -> (tensor<1x32xf32>, tensor<1x32xf
 
 // -----
 
-// Not fused: f32 weights; a normalized value also used elsewhere.
-// CHECK-LABEL: func.func @not_fusable
-// CHECK-COUNT-2: tfm.rms_norm
-// CHECK-NOT: rms_norm %
-func.func @not_fusable(%h: tensor<1x64xf32>) -> (tensor<1x32xf32>, tensor<1x32xf32>, tensor<1x64xf32>) {
+// Float weights take the norm's scale into their columns: a new param
+// that names both tensors; the linear keeps only norm_eps.
+// CHECK-LABEL: func.func @float_qkv
+// CHECK-SAME: (%[[H:[a-z0-9]+]]: tensor<?x64xf32>)
+// CHECK: %[[W:.*]] = tfm.param "attn_qkv.weight*attn_norm.weight" parts ["attn_q.weight", "attn_k.weight"] column_scale "attn_norm.weight" : tensor<128x64xf32>
+// CHECK-NOT: tfm.rms_norm
+// CHECK: tfm.linear %[[H]], %[[W]] {norm_eps = 1.000000e-05 : f64} : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+func.func @float_qkv(%h: tensor<?x64xf32>) -> tensor<?x128xf32> {
+  %g = tfm.param "attn_norm.weight" : tensor<64xf32>
+  %w = tfm.param "attn_qkv.weight" parts ["attn_q.weight", "attn_k.weight"] : tensor<128x64xf32>
+  %n = tfm.rms_norm %h, %g {eps = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>
+  %y = tfm.linear %n, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+  return %y : tensor<?x128xf32>
+}
+
+// -----
+
+// A float and a quantized user: the scale folds into the float weight, the
+// quantized layer keeps it in its prologue.
+// CHECK-LABEL: func.func @float_and_quantized
+// CHECK-DAG: %[[G:.*]] = tfm.param "norm" : tensor<64xf32>
+// CHECK-DAG: %[[WF:.*]] = tfm.param "wf*norm" column_scale "norm" : tensor<32x64xf16>
+// CHECK-NOT: tfm.rms_norm
+// CHECK: tfm.linear %{{.*}}, %[[WF]] {norm_eps = {{.*}} : f64}
+// CHECK: tfm.linear %{{.*}} rms_norm %[[G]], %{{.*}} {norm_eps = {{.*}} : f64}
+func.func @float_and_quantized(%h: tensor<1x64xf32>) -> (tensor<1x32xf32>, tensor<1x32xf32>) {
   %g = tfm.param "norm" : tensor<64xf32>
-  %wf = tfm.param "wf" : tensor<32x64xf32>
+  %wf = tfm.param "wf" : tensor<32x64xf16>
+  %wq = tfm.param "wq" : tensor<32x64x!tfm.quant<q8_0>>
+  %n = tfm.rms_norm %h, %g {eps = 1.0e-6 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  %a = tfm.linear %n, %wf : (tensor<1x64xf32>, tensor<32x64xf16>) -> tensor<1x32xf32>
+  %b = tfm.linear %n, %wq : (tensor<1x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
+  return %a, %b : tensor<1x32xf32>, tensor<1x32xf32>
+}
+
+// -----
+
+// Not fused: a float weight that is no param (nothing to fold into); a
+// norm weight that is no param (nothing to name); a normalized value also
+// used elsewhere.
+// CHECK-LABEL: func.func @not_fusable
+// CHECK-COUNT-3: tfm.rms_norm
+// CHECK-NOT: norm_eps
+func.func @not_fusable(%h: tensor<1x64xf32>, %wf: tensor<32x64xf32>, %ga: tensor<64xf32>) -> (tensor<1x32xf32>, tensor<1x32xf32>, tensor<1x32xf32>, tensor<1x64xf32>) {
+  %g = tfm.param "norm" : tensor<64xf32>
+  %wp = tfm.param "wp" : tensor<32x64xf32>
   %wq = tfm.param "wq" : tensor<32x64x!tfm.quant<q8_0>>
   %n1 = tfm.rms_norm %h, %g {eps = 1.0e-6 : f64} : tensor<1x64xf32>, tensor<64xf32>
   %a = tfm.linear %n1, %wf : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
-  %n2 = tfm.rms_norm %h, %g {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<64xf32>
-  %b = tfm.linear %n2, %wq : (tensor<1x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
-  return %a, %b, %n2 : tensor<1x32xf32>, tensor<1x32xf32>, tensor<1x64xf32>
+  %n2 = tfm.rms_norm %h, %ga {eps = 1.0e-6 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  %b = tfm.linear %n2, %wp : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>
+  %n3 = tfm.rms_norm %h, %g {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  %c = tfm.linear %n3, %wq : (tensor<1x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
+  return %a, %b, %c, %n3 : tensor<1x32xf32>, tensor<1x32xf32>, tensor<1x32xf32>, tensor<1x64xf32>
 }

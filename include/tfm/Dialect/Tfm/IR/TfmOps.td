@@ -33,10 +33,27 @@ def Tfm_ParamOp : Tfm_Op<"param", [Pure]> {
         parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight",
                "blk.0.attn_v.weight"] : tensor<96x64xf32>
     ```
+
+    With `column_scale`, column `k` (input feature `k`) of the weight is
+    multiplied by element `k` of the named vector when the weights file is
+    written: tfm-fuse-norm-into-linear folds an RMSNorm's scale into the
+    float weights of the linear layers it feeds, `W diag(g)`. `name` is
+    again only the key of the scaled tensor.
+
+    ```mlir
+    %wqkv = tfm.param "blk.0.attn_qkv.weight*blk.0.attn_norm.weight"
+        parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight",
+               "blk.0.attn_v.weight"]
+        column_scale "blk.0.attn_norm.weight" : tensor<96x64xf32>
+    ```
   }];
-  let arguments = (ins StrAttr:$name, OptionalAttr<StrArrayAttr>:$parts);
+  let arguments = (ins StrAttr:$name, OptionalAttr<StrArrayAttr>:$parts,
+                       OptionalAttr<StrAttr>:$column_scale);
   let results = (outs Tfm_WeightTensor:$result);
-  let assemblyFormat = "$name (`parts` $parts^)? attr-dict `:` type($result)";
+  let assemblyFormat = [{
+    $name (`parts` $parts^)? (`column_scale` $column_scale^)? attr-dict `:`
+    type($result)
+  }];
   let hasVerifier = 1;
 }
 
@@ -180,6 +197,19 @@ def Tfm_LinearOp : Tfm_Op<"linear", [Pure, AttrSizedOperandSegments]> {
     with that weight and `norm_eps`: the prologue tfm-fuse-norm-into-linear
     moves into layers with quantized weights, whose activation
     quantization then normalizes each row as it reads it.
+
+    With `norm_eps` and no `rms_norm` weight the input is normalized with a
+    unit scale, `input / sqrt(mean(input^2) + norm_eps)`: what is left of
+    the prologue for float weights once the norm's scale is folded into the
+    weight's columns (`tfm.param ... column_scale`). The normalization is
+    linear in each row, so the generated code multiplies each output row by
+    the row's `1 / rms` as the layer's epilogue and never writes a
+    normalized input.
+
+    ```mlir
+    %qkv = tfm.linear %h, %wqkv {norm_eps = 1.0e-5 : f64}
+        : (tensor<?x64xf32>, tensor<192x64xf32>) -> tensor<?x192xf32>
+    ```
 
     ```mlir
     %qkv = tfm.linear %h rms_norm %g, %wqkv {norm_eps = 1.0e-5 : f64}

@@ -182,14 +182,21 @@ def TfmFuseRoPEIntoAttention
 }
 
 def TfmFuseNormIntoLinear : Pass<"tfm-fuse-norm-into-linear", "::mlir::ModuleOp"> {
-  let summary = "Make RMSNorm the prologue of the quantized linear layers it feeds";
+  let summary = "Make RMSNorm the prologue of the linear layers it feeds";
   let description = [{
-    A `tfm.rms_norm` whose every use is the input of a `tfm.linear` with
-    quantized weights is removed: each linear takes the unnormalized input
-    with `rms_norm %weight` and `norm_eps`, and its activation quantization
-    (`tfm_quantize_activations_rms_norm`) normalizes each row as it reads it,
-    so the normalized tensor is never stored. Linear layers with f32
-    weights keep a separate norm (their kernel reads the input as it is).
+    A `tfm.rms_norm` whose every use is the input of a `tfm.linear` is
+    removed; each linear takes the unnormalized input and `norm_eps`:
+
+    * with quantized weights, also `rms_norm %weight`: its activation
+      quantization (`tfm_quantize_activations_rms_norm`) normalizes each row
+      as it reads it, so the normalized tensor is never stored;
+    * with float weights that are `tfm.param`s (and a norm weight that is
+      one), the norm's scale is folded into the weight's columns, `W
+      diag(g)`: a new `tfm.param ... column_scale` the weights writer
+      computes. The linear keeps only the division by each row's RMS,
+      which the lowering applies to the layer's output rows (its epilogue,
+      fused into the matmul tiles by tfm-fuse-matmul-epilogues).
+
     Run after tfm-fuse-sibling-linears, which leaves one linear per norm.
 
     ```mlir
@@ -198,6 +205,12 @@ def TfmFuseNormIntoLinear : Pass<"tfm-fuse-norm-into-linear", "::mlir::ModuleOp"
     // becomes
     %qkv = tfm.linear %h rms_norm %g, %w {norm_eps = 1.0e-5 : f64}
         : (tensor<?x64xf32>, tensor<64xf32>, tensor<192x64x!tfm.quant<q8_0>>) -> tensor<?x192xf32>
+
+    // with float weights %w = tfm.param "attn_qkv.weight"
+    %wg = tfm.param "attn_qkv.weight*attn_norm.weight"
+        column_scale "attn_norm.weight" : tensor<192x64xf32>
+    %qkv = tfm.linear %h, %wg {norm_eps = 1.0e-5 : f64}
+        : (tensor<?x64xf32>, tensor<192x64xf32>) -> tensor<?x192xf32>
     ```
   }];
   let dependentDialects = ["::mlir::tfm::TfmDialect"];
@@ -205,15 +218,17 @@ def TfmFuseNormIntoLinear : Pass<"tfm-fuse-norm-into-linear", "::mlir::ModuleOp"
 
 def TfmFuseGatedActivations
     : Pass<"tfm-fuse-gated-activations", "::mlir::ModuleOp"> {
-  let summary = "Make a gated activation (SwiGLU) the epilogue of the quantized gate/up layer";
+  let summary = "Make a gated activation (SwiGLU) the epilogue of the gate/up linear layer";
   let description = [{
     `tfm.gated_activation kind` of the two column halves of one linear layer
     with quantized weights (the gate/up layer tfm-fuse-sibling-linears
     builds) becomes that linear layer with `gated = kind`: the microkernel
     computes a gate row and its up row together and applies
     `kind(gate) * up` before storing, so the `[seq, 2 x hidden]` product
-    and the element-wise pass disappear. Layers with f32 weights keep the
-    separate activation.
+    and the element-wise pass disappear. For float weights the lowering
+    computes the gate and up products of a tile of output features and
+    applies the activation to them in the same thread step
+    (tfm-fuse-matmul-epilogues); the element-wise pass disappears there too.
 
     ```mlir
     %gu = tfm.linear %x, %w : (tensor<?x64xf32>, tensor<344x64x!tfm.quant<q8_0>>) -> tensor<?x344xf32>
