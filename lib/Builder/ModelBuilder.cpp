@@ -114,7 +114,8 @@ public:
                                 config.dim)
                        : matrix("output.weight", config.vocabSize, config.dim);
     return LogitsOp::create(b, rowsType(hidden, config.vocabSize), hidden,
-                            weight);
+                            /*norm_weight=*/Value(), weight,
+                            /*norm_eps=*/FloatAttr());
   }
 
   Value add(Value lhs, Value rhs) { return AddOp::create(b, lhs.getType(), lhs, rhs); }

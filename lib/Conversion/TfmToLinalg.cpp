@@ -782,10 +782,10 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
     Value residual, normWeight;
     FloatAttr normEps;
     ActivationAttr gated;
+    normWeight = adaptor.getNormWeight();
+    normEps = op.getNormEpsAttr();
     if constexpr (std::is_same_v<OpTy, LinearOp>) {
       residual = adaptor.getResidual();
-      normWeight = adaptor.getNormWeight();
-      normEps = op.getNormEpsAttr();
       gated = op.getGatedAttr();
     }
     Value input = adaptor.getInput();

@@ -159,9 +159,11 @@ LogicalResult ParamOp::verify() {
     return emitOpError() << "quantized weight must be a matrix [out, in], got "
                          << type;
   if (std::optional<ArrayAttr> parts = getParts()) {
-    if (parts->size() < 2)
-      return emitOpError() << "parts must name at least 2 tensors, got "
-                           << parts->size();
+    // One part: a column-scaled copy of one tensor, under its own key.
+    size_t fewest = getColumnScale() ? 1 : 2;
+    if (parts->size() < fewest)
+      return emitOpError() << "parts must name at least " << fewest
+                           << " tensors, got " << parts->size();
     // Rows of matrices stack; packed panels ([out / P, in, P]) too.
     if (type.getRank() < 2)
       return emitOpError()
@@ -322,22 +324,33 @@ static LogicalResult verifyNormPrologue(Operation *op, Value normWeight,
   return success();
 }
 
+/// The norm prologue of a tfm.linear or tfm.logits: with a weight, or
+/// without one when its scale is folded into float weights (the quantized
+/// kernels normalize with a weight).
+static LogicalResult verifyMatmulNormPrologue(Operation *op, Value normWeight,
+                                              std::optional<APFloat> eps,
+                                              TypedValue<RankedTensorType> input,
+                                              TypedValue<RankedTensorType> weight) {
+  if (failed(verifyNormPrologue(op, normWeight, eps,
+                                input.getType().getDimSize(1),
+                                /*unitScale=*/true)))
+    return failure();
+  if (eps && !normWeight && isa<QuantType>(weight.getType().getElementType()))
+    return op->emitOpError("a norm prologue without an rms_norm weight (a "
+                           "scale folded into the weight) needs float "
+                           "weights");
+  return success();
+}
+
 LogicalResult LinearOp::verify() {
   if (failed(verifyMatmulShapes(*this, getInput(), getWeight(), getResult(),
                                 getGated() ? 2 : 1)))
     return failure();
   if (getGated() && (getBias() || getResidual()))
     return emitOpError("a gated linear layer takes no bias or residual");
-  if (failed(verifyNormPrologue(*this, getNormWeight(), getNormEps(),
-                                getInput().getType().getDimSize(1),
-                                /*unitScale=*/true)))
+  if (failed(verifyMatmulNormPrologue(*this, getNormWeight(), getNormEps(),
+                                      getInput(), getWeight())))
     return failure();
-  // The quantized kernels normalize with a weight; a folded scale lives in
-  // float weights only.
-  if (getNormEps() && !getNormWeight() &&
-      isa<QuantType>(getWeight().getType().getElementType()))
-    return emitOpError("a norm prologue without an rms_norm weight (a scale "
-                       "folded into the weight) needs float weights");
   if (getResidual() && getResidual().getType() != getResult().getType())
     return emitOpError() << "residual type " << getResidual().getType()
                          << " differs from the result type "
@@ -360,7 +373,10 @@ bool mlir::tfm::isMatmulWeightUse(OpOperand &use) {
 }
 
 LogicalResult LogitsOp::verify() {
-  return verifyMatmulShapes(*this, getInput(), getWeight(), getResult());
+  if (failed(verifyMatmulShapes(*this, getInput(), getWeight(), getResult())))
+    return failure();
+  return verifyMatmulNormPrologue(*this, getNormWeight(), getNormEps(),
+                                  getInput(), getWeight());
 }
 
 LogicalResult LastTokenOp::verify() {

@@ -33,39 +33,71 @@ using namespace mlir::tfm;
 
 namespace {
 
-/// The float weight of `linear` as a param that `norm`'s scale can be
-/// folded into, if it is one.
-ParamOp foldableWeight(LinearOp linear, RMSNormOp norm) {
-  auto weight = linear.getWeight().getDefiningOp<ParamOp>();
-  auto scale = norm.getWeight().getDefiningOp<ParamOp>();
+/// The float weight of `op` (a linear layer or the logits) as a param that
+/// `norm`'s scale can be folded into, if it is one. The logits' weight must
+/// have no other use: folding into a tied embedding table would store a
+/// second copy of the model's largest matrix.
+template <typename OpTy>
+ParamOp foldableWeight(OpTy op, RMSNormOp norm) {
+  auto weight = op.getWeight().template getDefiningOp<ParamOp>();
+  auto scale = norm.getWeight().template getDefiningOp<ParamOp>();
   if (!weight || !scale || weight.getColumnScale() ||
       !isa<FloatType>(weight.getType().getElementType()))
+    return nullptr;
+  if (std::is_same_v<OpTy, LogitsOp> && !weight->hasOneUse())
     return nullptr;
   return weight;
 }
 
-/// A linear layer that can take `norm` as its prologue: it reads the
-/// normalized value as its input, has no prologue, and either quantized
-/// weights or float weights the scale folds into.
-bool canTakeNorm(Operation *user, RMSNormOp norm) {
-  auto linear = dyn_cast<LinearOp>(user);
-  if (!linear || linear.getInput() != norm.getResult() ||
-      linear.getNormEps() ||
+/// An op that can take `norm` as its prologue: a linear layer or the
+/// logits reading the normalized value, with no prologue yet, and either
+/// quantized weights or float weights the scale folds into.
+template <typename OpTy>
+bool canTakeNormAs(Operation *user, RMSNormOp norm) {
+  auto op = dyn_cast<OpTy>(user);
+  if (!op || op.getInput() != norm.getResult() || op.getNormEps() ||
       !norm.getInput().getType().getElementType().isF32())
     return false;
-  auto weight = cast<ShapedType>(linear.getWeight().getType());
-  return isa<QuantType>(weight.getElementType()) ||
-         foldableWeight(linear, norm);
+  auto weight = cast<ShapedType>(op.getWeight().getType());
+  return isa<QuantType>(weight.getElementType()) || foldableWeight(op, norm);
 }
 
-/// `weight diag(scale)`: a new param next to `weight`, keyed by both names.
+bool canTakeNorm(Operation *user, RMSNormOp norm) {
+  return canTakeNormAs<LinearOp>(user, norm) ||
+         canTakeNormAs<LogitsOp>(user, norm);
+}
+
+/// `weight diag(scale)`: a new param next to `weight`, keyed by both names;
+/// its parts name the source tensors (`weight` itself if it has none).
 ParamOp foldScale(PatternRewriter &rewriter, ParamOp weight, ParamOp scale) {
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(weight);
   std::string name = (weight.getName() + "*" + scale.getName()).str();
+  ArrayAttr parts = weight.getPartsAttr();
+  if (!parts)
+    parts = rewriter.getArrayAttr({weight.getNameAttr()});
   return ParamOp::create(rewriter, weight.getLoc(), weight.getType(),
-                         rewriter.getStringAttr(name), weight.getPartsAttr(),
+                         rewriter.getStringAttr(name), parts,
                          scale.getNameAttr());
+}
+
+/// Makes `norm` the prologue of `op`: its scale folded into the weight
+/// where it can be, else kept as the prologue's weight.
+template <typename OpTy>
+void takeNorm(PatternRewriter &rewriter, OpTy op, RMSNormOp norm) {
+  ParamOp weight = foldableWeight(op, norm);
+  ParamOp folded =
+      weight ? foldScale(rewriter, weight,
+                         norm.getWeight().template getDefiningOp<ParamOp>())
+             : nullptr;
+  rewriter.modifyOpInPlace(op, [&] {
+    op.getInputMutable().assign(norm.getInput());
+    op.setNormEpsAttr(norm.getEpsAttr());
+    if (folded)
+      op.getWeightMutable().assign(folded);
+    else
+      op.getNormWeightMutable().assign(norm.getWeight());
+  });
 }
 
 struct FuseNormIntoLinears : OpRewritePattern<RMSNormOp> {
@@ -80,20 +112,10 @@ struct FuseNormIntoLinears : OpRewritePattern<RMSNormOp> {
       return rewriter.notifyMatchFailure(
           norm, "not only read by linear layers that can take it");
     for (Operation *user : llvm::make_early_inc_range(norm->getUsers())) {
-      auto linear = cast<LinearOp>(user);
-      ParamOp weight = foldableWeight(linear, norm);
-      ParamOp folded =
-          weight ? foldScale(rewriter, weight,
-                             norm.getWeight().getDefiningOp<ParamOp>())
-                 : nullptr;
-      rewriter.modifyOpInPlace(linear, [&] {
-        linear.getInputMutable().assign(norm.getInput());
-        linear.setNormEpsAttr(norm.getEpsAttr());
-        if (folded)
-          linear.getWeightMutable().assign(folded);
-        else
-          linear.getNormWeightMutable().assign(norm.getWeight());
-      });
+      if (auto linear = dyn_cast<LinearOp>(user))
+        takeNorm(rewriter, linear, norm);
+      else
+        takeNorm(rewriter, cast<LogitsOp>(user), norm);
     }
     rewriter.eraseOp(norm);
     return success();

@@ -122,7 +122,8 @@ bool selectLastTokenBeforeLogits(func::FuncOp func) {
                                          oneRowType(input.getType()), input);
       auto narrowed = LogitsOp::create(
           builder, logits.getLoc(), oneRowType(logits.getResult().getType()),
-          lastRow.getResult(), logits.getWeight());
+          lastRow.getResult(), logits.getNormWeight(), logits.getWeight(),
+          logits.getNormEpsAttr());
       returned.set(narrowed.getResult());
       changed = true;
     }

@@ -848,6 +848,22 @@ func.func @linear_folded_norm_quantized(%x: tensor<1x64xf32>, %w: tensor<32x64x!
 
 // -----
 
+func.func @logits_folded_norm_quantized(%x: tensor<1x64xf32>, %w: tensor<512x64x!tfm.quant<q8_0>>) -> tensor<1x512xf32> {
+  // expected-error @+1 {{'tfm.logits' op a norm prologue without an rms_norm weight (a scale folded into the weight) needs float weights}}
+  %y = tfm.logits %x, %w {norm_eps = 1.0e-5 : f64} : (tensor<1x64xf32>, tensor<512x64x!tfm.quant<q8_0>>) -> tensor<1x512xf32>
+  return %y : tensor<1x512xf32>
+}
+
+// -----
+
+func.func @logits_norm_weight_shape(%x: tensor<1x64xf32>, %g: tensor<32xf32>, %w: tensor<512x64xf32>) -> tensor<1x512xf32> {
+  // expected-error @+1 {{'tfm.logits' op rms_norm weight must be [64] (the input features), got 'tensor<32xf32>'}}
+  %y = tfm.logits %x rms_norm %g, %w {norm_eps = 1.0e-5 : f64} : (tensor<1x64xf32>, tensor<32xf32>, tensor<512x64xf32>) -> tensor<1x512xf32>
+  return %y : tensor<1x512xf32>
+}
+
+// -----
+
 func.func @linear_folded_norm_eps(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>) -> tensor<1x32xf32> {
   // expected-error @+1 {{'tfm.linear' op norm_eps must be positive}}
   %y = tfm.linear %x, %w {norm_eps = -1.0 : f64} : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x32xf32>

@@ -53,7 +53,7 @@ func.func @float_qkv(%h: tensor<?x64xf32>) -> tensor<?x128xf32> {
 // quantized layer keeps it in its prologue.
 // CHECK-LABEL: func.func @float_and_quantized
 // CHECK-DAG: %[[G:.*]] = tfm.param "norm" : tensor<64xf32>
-// CHECK-DAG: %[[WF:.*]] = tfm.param "wf*norm" column_scale "norm" : tensor<32x64xf16>
+// CHECK-DAG: %[[WF:.*]] = tfm.param "wf*norm" parts ["wf"] column_scale "norm" : tensor<32x64xf16>
 // CHECK-NOT: tfm.rms_norm
 // CHECK: tfm.linear %{{.*}}, %[[WF]] {norm_eps = {{.*}} : f64}
 // CHECK: tfm.linear %{{.*}} rms_norm %[[G]], %{{.*}} {norm_eps = {{.*}} : f64}
@@ -86,4 +86,30 @@ func.func @not_fusable(%h: tensor<1x64xf32>, %wf: tensor<32x64xf32>, %ga: tensor
   %n3 = tfm.rms_norm %h, %g {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<64xf32>
   %c = tfm.linear %n3, %wq : (tensor<1x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<1x32xf32>
   return %a, %b, %c, %n3 : tensor<1x32xf32>, tensor<1x32xf32>, tensor<1x32xf32>, tensor<1x64xf32>
+}
+
+// -----
+
+// The final norm before the logits: quantized output weights keep it as a
+// prologue with its weight; an f32 output matrix with no other use takes
+// the scale; a tied embedding table (also read by the lookup) does not.
+// CHECK-LABEL: func.func @logits
+// CHECK: tfm.logits %{{.*}} rms_norm %{{.*}}, %{{.*}} {norm_eps = {{.*}}} : (tensor<1x64xf32>, tensor<64xf32>, tensor<512x64x!tfm.quant<q8_0>>)
+// CHECK: %[[OUT:.*]] = tfm.param "output.weight*output_norm.weight" parts ["output.weight"] column_scale "output_norm.weight"
+// CHECK: tfm.logits %{{.*}}, %[[OUT]] {norm_eps = {{.*}}} : (tensor<1x64xf32>, tensor<512x64xf32>)
+// CHECK: tfm.rms_norm
+// CHECK-NEXT: tfm.logits %{{.*}}, %{{.*}} : (tensor<1x64xf32>, tensor<512x64xf32>)
+func.func @logits(%h: tensor<1x64xf32>, %t: tensor<1xi32>) -> (tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x64xf32>) {
+  %g = tfm.param "output_norm.weight" : tensor<64xf32>
+  %wq = tfm.param "output_q.weight" : tensor<512x64x!tfm.quant<q8_0>>
+  %n1 = tfm.rms_norm %h, %g {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  %a = tfm.logits %n1, %wq : (tensor<1x64xf32>, tensor<512x64x!tfm.quant<q8_0>>) -> tensor<1x512xf32>
+  %wf = tfm.param "output.weight" : tensor<512x64xf32>
+  %n2 = tfm.rms_norm %h, %g {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  %b = tfm.logits %n2, %wf : (tensor<1x64xf32>, tensor<512x64xf32>) -> tensor<1x512xf32>
+  %table = tfm.param "token_embd.weight" : tensor<512x64xf32>
+  %e = tfm.embedding %table[%t] : (tensor<512x64xf32>, tensor<1xi32>) -> tensor<1x64xf32>
+  %n3 = tfm.rms_norm %h, %g {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  %c = tfm.logits %n3, %table : (tensor<1x64xf32>, tensor<512x64xf32>) -> tensor<1x512xf32>
+  return %a, %b, %c, %e : tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x512xf32>, tensor<1x64xf32>
 }

@@ -38,7 +38,8 @@ def Tfm_ParamOp : Tfm_Op<"param", [Pure]> {
     multiplied by element `k` of the named vector when the weights file is
     written: tfm-fuse-norm-into-linear folds an RMSNorm's scale into the
     float weights of the linear layers it feeds, `W diag(g)`. `name` is
-    again only the key of the scaled tensor.
+    again only the key of the scaled tensor, and `parts` names its source
+    (then one tensor is enough).
 
     ```mlir
     %wqkv = tfm.param "blk.0.attn_qkv.weight*blk.0.attn_norm.weight"
@@ -251,11 +252,24 @@ def Tfm_LogitsOp : Tfm_Op<"logits", [Pure]> {
     matrix, or the token embedding table when the model ties them. Kept apart
     from `tfm.linear` so passes can treat the largest matrix of the model on
     its own (prefill pruning, higher-precision quantization).
+
+    The final norm can be its prologue, as for `tfm.linear`: `rms_norm
+    %weight` with `norm_eps`, or `norm_eps` alone once the norm's scale is
+    folded into a float weight.
+
+    ```mlir
+    %logits = tfm.logits %h rms_norm %g, %wout {norm_eps = 1.0e-5 : f64}
+        : (tensor<1x64xf32>, tensor<64xf32>, tensor<512x64x!tfm.quant<q8_0>>) -> tensor<1x512xf32>
+    ```
   }];
-  let arguments = (ins Tfm_FloatTensor:$input, Tfm_MatmulWeightTensor:$weight);
+  let arguments = (ins Tfm_FloatTensor:$input,
+                       Optional<Tfm_FloatTensor>:$norm_weight,
+                       Tfm_MatmulWeightTensor:$weight,
+                       OptionalAttr<F64Attr>:$norm_eps);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight attr-dict `:` functional-type(operands, results)
+    $input (`rms_norm` $norm_weight^)? `,` $weight attr-dict `:`
+    functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }

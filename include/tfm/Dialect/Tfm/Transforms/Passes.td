@@ -184,8 +184,9 @@ def TfmFuseRoPEIntoAttention
 def TfmFuseNormIntoLinear : Pass<"tfm-fuse-norm-into-linear", "::mlir::ModuleOp"> {
   let summary = "Make RMSNorm the prologue of the linear layers it feeds";
   let description = [{
-    A `tfm.rms_norm` whose every use is the input of a `tfm.linear` is
-    removed; each linear takes the unnormalized input and `norm_eps`:
+    A `tfm.rms_norm` whose every use is the input of a `tfm.linear` or
+    `tfm.logits` is removed; each takes the unnormalized input and
+    `norm_eps`:
 
     * with quantized weights, also `rms_norm %weight`: its activation
       quantization (`tfm_quantize_activations_rms_norm`) normalizes each row
@@ -195,7 +196,9 @@ def TfmFuseNormIntoLinear : Pass<"tfm-fuse-norm-into-linear", "::mlir::ModuleOp"
       diag(g)`: a new `tfm.param ... column_scale` the weights writer
       computes. The linear keeps only the division by each row's RMS,
       which the lowering applies to the layer's output rows (its epilogue,
-      fused into the matmul tiles by tfm-fuse-matmul-epilogues).
+      fused into the matmul tiles by tfm-fuse-matmul-epilogues). The
+      logits' weight is folded into only if nothing else reads it (a tied
+      embedding table would be stored twice); otherwise the norm stays.
 
     Run after tfm-fuse-sibling-linears, which leaves one linear per norm.
 
