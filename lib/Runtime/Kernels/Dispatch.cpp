@@ -296,9 +296,11 @@ float activate(int32_t kind, float x) {
   }
 }
 
-/// Tokens and rows of one gated step: both products fit on the stack.
+/// Tokens and products of one gated step: both products fit on the stack,
+/// kGatedProducts / tokens rows of them (64 rows for 16 tokens, 1024 for a
+/// decode step, so that the kernel streams long runs of gate and up rows).
 constexpr int64_t kGatedTokens = 16;
-constexpr int64_t kGatedRows = 64;
+constexpr int64_t kGatedProducts = 1024;
 
 } // namespace
 
@@ -310,10 +312,16 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
                                 const void *upWeights, int64_t weightRowBytes,
                                 int64_t rows, float *out, int64_t outStride,
                                 int32_t activation) {
+  if (tokens <= 0)
+    return;
   int64_t activationRowBytes = tfm_quantized_activation_row_bytes(inFeatures);
-  float gate[kGatedTokens * kGatedRows], up[kGatedTokens * kGatedRows];
-  for (int64_t r0 = 0; r0 < rows; r0 += kGatedRows) {
-    int64_t rowCount = rows - r0 < kGatedRows ? rows - r0 : kGatedRows;
+  float gate[kGatedProducts], up[kGatedProducts];
+  // Whole interleaved groups per step.
+  int64_t stepRows =
+      kGatedProducts / (tokens < kGatedTokens ? tokens : kGatedTokens) /
+      TFM_QUANT_INTERLEAVE * TFM_QUANT_INTERLEAVE;
+  for (int64_t r0 = 0; r0 < rows; r0 += stepRows) {
+    int64_t rowCount = rows - r0 < stepRows ? rows - r0 : stepRows;
     for (int64_t t0 = 0; t0 < tokens; t0 += kGatedTokens) {
       int64_t tokenCount =
           tokens - t0 < kGatedTokens ? tokens - t0 : kGatedTokens;
@@ -328,7 +336,7 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
           weightRowBytes,
           rowCount,
           gate,
-          kGatedRows,
+          stepRows,
           false};
       variant()->quantizedMatmul(args);
       args.weights = static_cast<const uint8_t *>(upWeights) + r0 * weightRowBytes;
@@ -337,8 +345,8 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
       for (int64_t t = 0; t < tokenCount; ++t)
         for (int64_t r = 0; r < rowCount; ++r)
           out[(t0 + t) * outStride + r0 + r] =
-              activate(activation, gate[t * kGatedRows + r]) *
-              up[t * kGatedRows + r];
+              activate(activation, gate[t * stepRows + r]) *
+              up[t * stepRows + r];
     }
   }
 }

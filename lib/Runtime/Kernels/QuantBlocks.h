@@ -70,10 +70,12 @@ inline int64_t interleavedBlockBytes(int32_t format) {
          (format == TFM_QUANT_Q8_0_X16 ? kQ8_0Bytes : kQ4_0Bytes);
 }
 
-/// How far ahead of the block being decoded an interleaved group is
-/// prefetched. The hardware prefetcher alone left a one-thread decode at
-/// ~11 GB/s where a plain read loop streams 15-20 (Zen 3, AVX2 kernel);
-/// 1-4 KiB ahead reaches the read loop's rate.
+/// How far ahead of the block being decoded the AVX-512 kernel prefetches
+/// an interleaved group. On the Zen 3 host the hardware prefetcher alone
+/// left the AVX2 kernel's one-thread decode at ~11 GB/s, and 1-4 KiB ahead
+/// brought it to a plain read loop's; the AVX2 kernel has since replaced
+/// the prefetch with four concurrent streams (qmatmul_x86_64_avx2.cpp),
+/// which beat it. Not measured on an AVX-512 CPU.
 constexpr int64_t kInterleavedPrefetchBytes = 2048;
 
 /// Asks for the cache lines `kInterleavedPrefetchBytes` past the `bytes`

@@ -46,17 +46,20 @@ struct Problem {
   /// What the kernels are called with (scheme.format unless interleaved).
   int32_t format;
   /// 6 tokens cover a full tile of 4 tokens and a remainder in the 16-row
-  /// kernels; 7 rows a partial vector in the row-wise ones.
-  int64_t tokens = 6, in = 512, rows = 7;
+  /// kernels; 7 rows a partial vector in the row-wise ones. Interleaved
+  /// formats get 10 groups of rows: the AVX2 kernel reads 4 streams of 2
+  /// groups and 2 left over (the gated test's halves: 4 streams of 1 and 1).
+  int64_t tokens, in = 512, rows = 7;
   std::vector<float> x, dequantized;
   std::vector<uint8_t> weights, activations;
   int64_t rowBytes = 0;
 
-  explicit Problem(KernelFormat kernelFormat)
-      : scheme(kernelFormat.scheme), format(kernelFormat.format) {
+  explicit Problem(KernelFormat kernelFormat, int64_t tokenCount = 6)
+      : scheme(kernelFormat.scheme), format(kernelFormat.format),
+        tokens(tokenCount) {
     int64_t groupRows = tfm_quant_interleave_rows(format);
     if (groupRows > 1)
-      rows = 2 * groupRows;
+      rows = 10 * groupRows;
     std::mt19937 random(1234);
     std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
     rowBytes = quantRowBytes(scheme, in);
@@ -149,11 +152,10 @@ void expectSameAsGeneric(const Problem &problem,
   }
 }
 
-TEST_P(KernelsTest, GatedEpilogueCombinesTwoProducts) {
-  // Gate rows 0..2 and up rows 3..5 (0..15 and 16..31 when interleaved):
-  // out = silu(gate . x) * (up . x), from the products the chosen variant
-  // computes on its own.
-  Problem problem(parseKernelFormat(GetParam()));
+/// Gate rows 0..2 and up rows 3..5 (0..79 and 80..159 when interleaved):
+/// out = silu(gate . x) * (up . x), from the products the chosen variant
+/// computes on its own.
+void expectGatedEpilogue(const Problem &problem) {
   const int64_t rows = problem.rows / 2, stride = rows + 2;
   std::vector<float> products(problem.tokens * problem.rows);
   tfm_quantized_matmul(problem.format, problem.scheme.group,
@@ -189,11 +191,20 @@ TEST_P(KernelsTest, GatedEpilogueCombinesTwoProducts) {
   }
 }
 
+TEST_P(KernelsTest, GatedEpilogueCombinesTwoProducts) {
+  // 1 or 6 tokens: one step of all rows; 20 tokens: steps of 16 and 4
+  // tokens by 64 rows (and the 16 left over when interleaved).
+  for (int64_t tokens : {1, 6, 20})
+    expectGatedEpilogue(Problem(parseKernelFormat(GetParam()), tokens));
+}
+
 TEST_P(KernelsTest, Avx2MatchesGeneric) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "no AVX2 on this CPU";
-  expectSameAsGeneric(Problem(parseKernelFormat(GetParam())),
-                      quantizedMatmulAvx2);
+  // One token: the 16-row kernel's streams; 6: one group at a time.
+  for (int64_t tokens : {1, 6})
+    expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
+                        quantizedMatmulAvx2);
 }
 
 TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
