@@ -31,6 +31,9 @@ constexpr StringLiteral kQuantizeActivationsRmsNorm =
     "tfm_quantize_activations_rms_norm";
 constexpr StringLiteral kQuantizedMatmul = "tfm_quantized_matmul";
 constexpr StringLiteral kQuantizedMatmulGated = "tfm_quantized_matmul_gated";
+/// The OpenMP runtime's thread count (omp_set_num_threads), which the
+/// threads of the worksharing loops the foralls become will number.
+constexpr StringLiteral kOmpGetMaxThreads = "omp_get_max_threads";
 
 struct TfmLowerQuantizedMatmulPass
     : public tfm::impl::TfmLowerQuantizedMatmulBase<TfmLowerQuantizedMatmulPass> {
@@ -38,8 +41,8 @@ struct TfmLowerQuantizedMatmulPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (rowsPerTask <= 0) {
-      module.emitError("rows-per-task must be positive");
+    if (rowsPerTask < 0) {
+      module.emitError("rows-per-task must not be negative");
       return signalPassFailure();
     }
     SmallVector<QuantizedMatmulOp> ops;
@@ -68,11 +71,40 @@ struct TfmLowerQuantizedMatmulPass
                                     {i32, i64, ptr, i64, i64, ptr, ptr, i64,
                                      i64, ptr, i64, i32},
                                     {}));
+    if (threads && rowsPerTask == 0)
+      declareKernel(module, kOmpGetMaxThreads,
+                    FunctionType::get(context, {}, {i32}));
     declareKernel(module, kQuantizedMatmul,
                   FunctionType::get(context,
                                     {i32, i64, ptr, i64, i64, ptr, i64, i64,
                                      ptr, i64, i32},
                                     {}));
+  }
+
+  /// How `groups` groups of output rows are split into tasks: the number of
+  /// tasks and the groups each takes (the last one may take fewer). With
+  /// rows-per-task 0, one task per OpenMP thread at run time (one without
+  /// threads), so that every kernel call streams the longest run of weights
+  /// it can: the AVX2 kernel reads its rows as four concurrent streams, and
+  /// a core keeps more of memory's bandwidth busy the longer they are.
+  std::pair<OpFoldResult, Value> splitIntoTasks(OpBuilder &builder,
+                                                Location loc, int64_t groups,
+                                                int64_t rowsPerGroup) {
+    CallBuilder c{builder, loc};
+    if (rowsPerTask > 0) {
+      int64_t groupsPerTask = rowsPerTask / rowsPerGroup;
+      return {builder.getIndexAttr(llvm::divideCeil(groups, groupsPerTask)),
+              c.index(groupsPerTask)};
+    }
+    if (!threads)
+      return {builder.getIndexAttr(1), c.index(groups)};
+    Value threadCount =
+        func::CallOp::create(builder, loc, kOmpGetMaxThreads,
+                             TypeRange{builder.getI32Type()}, ValueRange{})
+            .getResult(0);
+    Value tasks = arith::IndexCastOp::create(builder, loc,
+                                             builder.getIndexType(), threadCount);
+    return {tasks, arith::CeilDivSIOp::create(builder, loc, c.index(groups), tasks)};
   }
 
   LogicalResult lower(QuantizedMatmulOp op) {
@@ -123,18 +155,34 @@ struct TfmLowerQuantizedMatmulPass
     func::CallOp::create(builder, loc, quantize, TypeRange{},
                          quantizeOperands);
 
-    // One kernel call per task of rows-per-task output features.
-    int64_t tasks = llvm::divideCeil(outFeatures, rowsPerTask);
+    // The tasks, each a run of whole groups of output rows.
+    int64_t rowsPerGroup = format.getRowsPerGroup();
+    int64_t groups = llvm::divideCeil(outFeatures, rowsPerGroup);
+    OpFoldResult tasks;
+    Value groupsPerTask;
+    std::tie(tasks, groupsPerTask) =
+        splitIntoTasks(builder, loc, groups, rowsPerGroup);
     Value weightAddress = c.address(op.getWeight());
     Value outputAddress = c.address(op.getOutput());
     Value outputStride = c.i64(c.rowStride(op.getOutput()));
     Value weightStride = c.rowStride(op.getWeight());
     auto buildTask = [&](OpBuilder &b, Location taskLoc, Value task) {
+      OpBuilder::InsertionGuard afterTask(b);
       CallBuilder t{b, taskLoc};
-      Value firstRow = arith::MulIOp::create(b, taskLoc, task, t.index(rowsPerTask));
+      Value firstGroup = arith::MulIOp::create(b, taskLoc, task, groupsPerTask);
+      Value firstRow =
+          arith::MulIOp::create(b, taskLoc, firstGroup, t.index(rowsPerGroup));
+      // The last task may take fewer rows than the others (or none, when
+      // there are more threads than groups).
       Value rows = arith::MinSIOp::create(
-          b, taskLoc, t.index(rowsPerTask),
+          b, taskLoc,
+          arith::MulIOp::create(b, taskLoc, groupsPerTask,
+                                t.index(rowsPerGroup)),
           arith::SubIOp::create(b, taskLoc, t.index(outFeatures), firstRow));
+      Value hasRows = arith::CmpIOp::create(b, taskLoc, arith::CmpIPredicate::sgt,
+                                            rows, t.index(0));
+      auto ifRows = scf::IfOp::create(b, taskLoc, hasRows, /*withElse=*/false);
+      b.setInsertionPointToStart(&ifRows.getThenRegion().front());
       Value weightOffset = arith::MulIOp::create(b, taskLoc, firstRow, weightStride);
       Value outputOffset = arith::MulIOp::create(b, taskLoc, firstRow, t.index(4));
       Value weights = t.pointer(arith::AddIOp::create(b, taskLoc, weightAddress, weightOffset));
@@ -163,7 +211,7 @@ struct TfmLowerQuantizedMatmulPass
                      t.i64(inFeatures), weights, t.i64(rowBytes), t.i64(rows),
                      outputs, outputStride, t.i32(op.getAccumulate())});
     };
-    buildTaskLoops(builder, loc, {builder.getIndexAttr(tasks)}, threads,
+    buildTaskLoops(builder, loc, {tasks}, threads,
                    [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
                      buildTask(b, taskLoc, ivs.front());
                    });

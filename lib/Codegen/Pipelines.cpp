@@ -130,6 +130,10 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addPass(createTfmLowerFlashAttention(attention));
   TfmLowerQuantizedMatmulOptions quantized;
   quantized.threads = options.threads;
+  // The async runtime's thread count is not known to the generated code:
+  // fixed tasks of two interleaved groups, which its workers share.
+  if (options.threads && options.threadRuntime == ThreadRuntime::Async)
+    quantized.rowsPerTask = 32;
   pm.addPass(createTfmLowerQuantizedMatmul(quantized));
   TfmTileAndVectorizeOptions tiling;
   tiling.targetCpu = options.targetCpu;

@@ -1,30 +1,56 @@
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul | FileCheck %s
-// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="threads=0 rows-per-task=64" | FileCheck %s --check-prefix=SERIAL
-// RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
-// BADROWS: error: rows-per-task must be positive
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=32" | FileCheck %s --check-prefix=FIXED
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="threads=0" | FileCheck %s --check-prefix=SERIAL
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="threads=0 rows-per-task=64" | FileCheck %s --check-prefix=SERIAL64
+// RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=-1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
+// BADROWS: error: rows-per-task must not be negative
 // RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=24" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADGROUP
 // BADGROUP: error: 'tfm.quantized_matmul' op rows-per-task (24) must be a multiple of the 16 interleaved rows of '!tfm.quant<q4_0, interleave = 16>'
 
-// The activations are quantized once into the scratch operand, then 96
-// rows of weight blocks are split into tasks of 32 rows, one microkernel
-// call each.
+// The activations are quantized once into the scratch operand, then the 96
+// rows of weight blocks are split into one task per OpenMP thread: task i
+// takes rows [i n, min(i n + n, 96)) with n = ceil(96 / threads), and
+// nothing when that is empty.
 // CHECK-LABEL: func.func @q4_0
 // CHECK-SAME: %[[SCRATCH:[a-z0-9]+]]: memref<?xi8>)
 // CHECK: %[[ADDRESS:.*]] = memref.extract_aligned_pointer_as_index %[[SCRATCH]]
 // CHECK: %[[POINTER:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr
 // CHECK: call @tfm_quantize_activations(%{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %[[POINTER]]) : (!llvm.ptr, i64, i64, i64, !llvm.ptr) -> ()
-// CHECK: scf.forall (%[[TASK:.*]]) in (3)
-// CHECK:   %[[FIRST:.*]] = arith.muli %[[TASK]], %c32
-// CHECK:   call @tfm_quantized_matmul(%c1_i32, %c0_i64, %[[POINTER]], {{.*}}, %c36_i64, {{.*}}) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32) -> ()
+// CHECK: %[[THREADS:.*]] = call @omp_get_max_threads() : () -> i32
+// CHECK: %[[TASKS:.*]] = arith.index_cast %[[THREADS]] : i32 to index
+// CHECK: %[[PERTASK:.*]] = arith.ceildivsi %c96, %[[TASKS]]
+// CHECK: scf.forall (%[[TASK:.*]]) in (%[[TASKS]])
+// CHECK:   arith.muli %[[TASK]], %[[PERTASK]]
+// CHECK:   %[[ROWS:.*]] = arith.minsi
+// CHECK:   %[[ANY:.*]] = arith.cmpi sgt, %[[ROWS]], %c0
+// CHECK:   scf.if %[[ANY]]
+// CHECK:     %[[ROWS64:.*]] = arith.index_cast %[[ROWS]] : index to i64
+// CHECK:     call @tfm_quantized_matmul(%c1_i32, %c0_i64, %[[POINTER]], {{.*}}, %c36_i64, %[[ROWS64]], {{.*}}) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32) -> ()
 // CHECK-NOT: memref.dealloc
 // CHECK-NOT: tfm.quantized_matmul
 // CHECK: func.func private @tfm_quantize_activations(!llvm.ptr, i64, i64, i64, !llvm.ptr)
+// CHECK: func.func private @omp_get_max_threads() -> i32
 // CHECK: func.func private @tfm_quantized_matmul(i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32)
 
+// Fixed tasks of 32 rows: 3 of them, whatever the thread count.
+// FIXED-LABEL: func.func @q4_0
+// FIXED-NOT: omp_get_max_threads
+// FIXED: scf.forall (%[[TASK:.*]]) in (3)
+// FIXED:   arith.muli %[[TASK]], %c32
+// FIXED:   call @tfm_quantized_matmul
+// FIXED-NOT: omp_get_max_threads
+
+// Without threads: one call for all rows (or a loop over fixed tasks).
 // SERIAL-LABEL: func.func @q4_0
 // SERIAL-NOT: scf.forall
-// SERIAL: scf.for %{{.*}} = %{{.*}} to %c2{{.*}} step
+// SERIAL-NOT: omp_get_max_threads
+// SERIAL: scf.for %{{.*}} = %{{.*}} to %c1{{.*}} step
 // SERIAL: call @tfm_quantized_matmul
+// SERIAL-NOT: omp_get_max_threads
+// SERIAL64-LABEL: func.func @q4_0
+// SERIAL64-NOT: scf.forall
+// SERIAL64: scf.for %{{.*}} = %{{.*}} to %c2{{.*}} step
+// SERIAL64: call @tfm_quantized_matmul
 func.func @q4_0(%x: memref<?x64xf32>, %w: memref<96x36xi8>, %y: memref<?x96xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<96x36xi8>, memref<?x96xf32>, memref<?xi8>
   return
@@ -49,8 +75,10 @@ func.func @norm_prologue(%x: memref<1x64xf32>, %g: memref<64xf32>, %w: memref<32
 // A gated product: tasks over the 48 output features, each passing its gate
 // rows and the up rows 48 rows further (48 x 68 bytes), silu = 3.
 // CHECK-LABEL: func.func @gated
-// CHECK: scf.forall (%[[TASK:.*]]) in (2)
-// CHECK:   %[[FIRST:.*]] = arith.muli %[[TASK]], %c32
+// CHECK: arith.ceildivsi %c48
+// CHECK: scf.forall
+// CHECK:   %[[FIRST:.*]] = arith.muli %{{.*}}, %c1
+// CHECK:   scf.if
 // CHECK:   %[[GATE:.*]] = arith.muli %[[FIRST]], %{{.*}}
 // CHECK:   %[[UPROWS:.*]] = arith.muli %c48{{.*}}, %{{.*}}
 // CHECK:   %[[UP:.*]] = arith.addi %[[GATE]], %[[UPROWS]]
@@ -62,12 +90,19 @@ func.func @gated(%x: memref<1x64xf32>, %w: memref<96x68xi8>, %y: memref<1x48xf32
 
 // -----
 
-// Interleaved q4_0 rows call the kernel with TFM_QUANT_Q4_0_X16 (8); each
-// task of 32 rows starts a group of 16 (row offset 32 x 36 bytes).
+// Interleaved q4_0 rows call the kernel with TFM_QUANT_Q4_0_X16 (8); the
+// threads share the 4 groups of 16 rows, and each task starts a group.
 // CHECK-LABEL: func.func @q4_0_interleaved
-// CHECK: scf.forall (%[[TASK:.*]]) in (2)
-// CHECK:   %[[FIRST:.*]] = arith.muli %[[TASK]], %c32
+// CHECK: %[[PERTASK:.*]] = arith.ceildivsi %c4{{.*}}, %{{.*}}
+// CHECK: scf.forall (%[[TASK:.*]]) in
+// CHECK:   %[[GROUP:.*]] = arith.muli %[[TASK]], %[[PERTASK]]
+// CHECK:   %[[FIRST:.*]] = arith.muli %[[GROUP]], %c16
+// CHECK:   arith.muli %[[PERTASK]], %c16
 // CHECK:   call @tfm_quantized_matmul(%c8_i32, %c0_i64, %{{.*}}, {{.*}}, %c36_i64, {{.*}})
+// FIXED-LABEL: func.func @q4_0_interleaved
+// FIXED: scf.forall (%[[TASK:.*]]) in (2)
+// FIXED:   %[[GROUP:.*]] = arith.muli %[[TASK]], %c2
+// FIXED:   arith.muli %[[GROUP]], %c16
 func.func @q4_0_interleaved(%x: memref<?x64xf32>, %w: memref<64x36xi8>, %y: memref<?x64xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<64x36xi8>, memref<?x64xf32>, memref<?xi8>
   return

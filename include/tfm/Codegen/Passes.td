@@ -66,11 +66,19 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
   let description = [{
     Each `tfm.quantized_matmul` (on buffers, after bufferization) becomes:
     one call of `tfm_quantize_activations` that quantizes the input rows to
-    8-bit blocks into a scratch buffer, then an `scf.forall` over tiles of
-    `rows-per-task` output features, each calling `tfm_quantized_matmul`
-    on its rows of weight blocks (tfm/Runtime/tfm_kernels.h). The kernels
-    unpack the blocks in registers and pick AVX-512 VNNI, AVX2 or portable
-    code at run time; the forall becomes threads like the linalg kernels'.
+    8-bit blocks into a scratch buffer, then an `scf.forall` over tasks,
+    each calling `tfm_quantized_matmul` on its rows of weight blocks
+    (tfm/Runtime/tfm_kernels.h). The kernels unpack the blocks in registers
+    and pick AVX-512 VNNI, AVX2 or portable code at run time; the forall
+    becomes threads like the linalg kernels'.
+
+    By default there is one task per thread, `omp_get_max_threads()` at run
+    time (the thread count the OpenMP worksharing loops will have), each
+    taking an equal share of whole interleaved groups, as llama.cpp's
+    threads split a matrix: a decode step is bound by how fast a core
+    streams weights, and one long call per thread is what lets the kernel
+    read its rows as several long concurrent streams. `rows-per-task=N`
+    makes tasks of N rows instead (for a thread runtime other than OpenMP).
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
@@ -78,8 +86,9 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     "::mlir::LLVM::LLVMDialect"
   ];
   let options = [
-    Option<"rowsPerTask", "rows-per-task", "int64_t", /*default=*/"32",
-           "Output features per kernel call (the unit of work of a thread)">,
+    Option<"rowsPerTask", "rows-per-task", "int64_t", /*default=*/"0",
+           "Output features per kernel call; 0: one call per OpenMP thread "
+           "(one call in all without threads)">,
     Option<"threads", "threads", "bool", /*default=*/"true",
            "Spread the row tiles over threads with scf.forall">
   ];
