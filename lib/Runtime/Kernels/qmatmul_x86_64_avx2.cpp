@@ -103,6 +103,9 @@ void groupsTimesToken(const QuantizedMatmulArgs &args,
     acc[i][0] = acc[i][1] = _mm256_setzero_ps();
   for (int64_t b = 0, blocks = args.inFeatures / kBlock; b < blocks; ++b) {
     __m256 activationScale = _mm256_set1_ps(a.scale[b]);
+    // Unrolled, so that the accumulators are registers, not a stack array
+    // indexed by the loop (clang left this loop rolled).
+#pragma GCC unroll 4
     for (int i = 0; i < Groups; ++i) {
       const uint8_t *block = groups[i] + b * blockBytes;
       __m256i sum[2];
