@@ -194,13 +194,21 @@ inline void accumulateBlock(const QuantizedMatmulArgs &args, const uint8_t *row,
     minAcc += w.min * x.scaledSum;
 }
 
-/// One token's activations . `Rows` consecutive rows, each activation block
-/// loaded once for all of them. Two blocks per step into two accumulators
-/// per row: with one, the fused multiply-add latency of every block is on
-/// the critical path.
+/// Weight streams a memory-bound call reads at once, and up to how many
+/// tokens a call counts as memory-bound (qmatmul_x86_64_avx2.cpp has the
+/// measurements). A core's hardware prefetchers follow each sequential
+/// stream separately, so several streams pull more bandwidth than one.
+constexpr int kStreams = 4;
+constexpr int64_t kStreamedTokens = 3;
+
+/// One token's activations . the `Rows` rows at `rows`, each activation
+/// block loaded once for all of them. Two blocks per step into two
+/// accumulators per row: with one, the fused multiply-add latency of every
+/// block is on the critical path.
 template <typename DotI8, int Format, int Rows>
-void dotRows(const QuantizedMatmulArgs &args, const uint8_t *rows,
-             const ActivationRow &a, float *out) {
+void dotRows(const QuantizedMatmulArgs &args,
+             const uint8_t *const (&rows)[Rows], const ActivationRow &a,
+             float (&out)[Rows]) {
   using D = Decoder<Format>;
   __m256 acc[Rows][2];
   float minAcc[Rows][2];
@@ -211,17 +219,17 @@ void dotRows(const QuantizedMatmulArgs &args, const uint8_t *rows,
     }
   auto step = [&](int64_t b, int j) {
     ActivationBlock x = loadActivationBlock(a, b);
+#pragma GCC unroll 4
     for (int i = 0; i < Rows; ++i)
-      accumulateBlock<DotI8, Format>(args, rows + i * args.rowBytes, x, b,
-                                     acc[i][j], minAcc[i][j]);
+      accumulateBlock<DotI8, Format>(args, rows[i], x, b, acc[i][j],
+                                     minAcc[i][j]);
   };
   int64_t blocks = args.inFeatures / kBlock, b = 0;
   for (; b + 2 <= blocks; b += 2) {
-    // The rows are streamed once: ask for lines ahead of the decoder.
-    for (int i = 0; i < Rows; ++i)
-      _mm_prefetch(reinterpret_cast<const char *>(rows + i * args.rowBytes +
-                                                  b * D::bytesPerBlock +
-                                                  kPrefetchBytes),
+    // One row alone is one stream: ask for lines ahead of the decoder.
+    if (Rows == 1)
+      _mm_prefetch(reinterpret_cast<const char *>(
+                       rows[0] + b * D::bytesPerBlock + kPrefetchBytes),
                    _MM_HINT_T0);
     step(b, 0);
     step(b + 1, 1);
@@ -233,38 +241,60 @@ void dotRows(const QuantizedMatmulArgs &args, const uint8_t *rows,
              minAcc[i][0] + minAcc[i][1];
 }
 
-/// One row at a time: the weights are then one sequential stream. Sharing
-/// each activation block between 2 or 4 rows was measured on Zen 4: q8_0
-/// ran at half speed, and q4_0 decode of whole models at half speed too,
-/// although a single large matrix gained 20%. For several tokens a row is
-/// decoded once per token from L1.
-template <typename DotI8, int Format>
-void quantizedMatmul(const QuantizedMatmulArgs &args) {
-  for (int64_t r = 0; r < args.rows; ++r) {
-    const uint8_t *row = args.weights + r * args.rowBytes;
-    for (int64_t t = 0; t < args.tokens; ++t) {
-      float sum;
-      dotRows<DotI8, Format, 1>(args, row,
-                                activationRow(args.activations, t,
-                                              args.inFeatures,
-                                              args.activationRowBytes),
-                                &sum);
-      float &out = args.out[t * args.outStride + r];
-      out = args.accumulate ? out + sum : sum;
+/// Every token times the rows `r[i]`, i < Rows: each row is read from
+/// memory for the first token and from L1 for the others.
+template <typename DotI8, int Format, int Rows>
+void rowsTimesTokens(const QuantizedMatmulArgs &args,
+                     const int64_t (&r)[Rows]) {
+  const uint8_t *rows[Rows];
+  for (int i = 0; i < Rows; ++i)
+    rows[i] = args.weights + r[i] * args.rowBytes;
+  for (int64_t t = 0; t < args.tokens; ++t) {
+    float sums[Rows];
+    dotRows<DotI8, Format, Rows>(args, rows,
+                                 activationRow(args.activations, t,
+                                               args.inFeatures,
+                                               args.activationRowBytes),
+                                 sums);
+    for (int i = 0; i < Rows; ++i) {
+      float &out = args.out[t * args.outStride + r[i]];
+      out = args.accumulate ? out + sums[i] : sums[i];
     }
   }
 }
 
-template <typename DotI8>
+/// Row-wise formats. With `Streamed`, a memory-bound call takes one row from
+/// each quarter of its rows at a time (AVX2 on Zen 3, decode-step
+/// microbenchmark of llama-110m's shapes: q8_0 1.8x, int8 1.6x, q4_1 and
+/// q6_k 1.2x; q4_k, bound by its scale decoding, gains nothing and keeps
+/// one row). Otherwise one row at a time, one stream: sharing activation
+/// blocks between 2 or 4 consecutive rows was measured on Zen 4 (AVX-512
+/// VNNI) at half speed for q8_0. For several tokens a row is decoded once
+/// per token from L1.
+template <typename DotI8, int Format, bool Streamed>
+void quantizedMatmul(const QuantizedMatmulArgs &args) {
+  int64_t perStream = Streamed && Format != TFM_QUANT_Q4_K &&
+                              args.tokens <= kStreamedTokens
+                          ? args.rows / kStreams
+                          : 0;
+  static_assert(kStreams == 4, "one row from each of 4 streams");
+  for (int64_t r = 0; r < perStream; ++r)
+    rowsTimesTokens<DotI8, Format, kStreams>(
+        args, {r, r + perStream, r + 2 * perStream, r + 3 * perStream});
+  for (int64_t r = kStreams * perStream; r < args.rows; ++r)
+    rowsTimesTokens<DotI8, Format, 1>(args, {r});
+}
+
+template <typename DotI8, bool Streamed>
 void quantizedMatmulFor(const QuantizedMatmulArgs &args) {
   switch (args.format) {
-  case TFM_QUANT_Q8_0: return quantizedMatmul<DotI8, TFM_QUANT_Q8_0>(args);
-  case TFM_QUANT_Q4_0: return quantizedMatmul<DotI8, TFM_QUANT_Q4_0>(args);
-  case TFM_QUANT_Q4_1: return quantizedMatmul<DotI8, TFM_QUANT_Q4_1>(args);
-  case TFM_QUANT_Q4_K: return quantizedMatmul<DotI8, TFM_QUANT_Q4_K>(args);
-  case TFM_QUANT_Q6_K: return quantizedMatmul<DotI8, TFM_QUANT_Q6_K>(args);
-  case TFM_QUANT_INT8: return quantizedMatmul<DotI8, TFM_QUANT_INT8>(args);
-  case TFM_QUANT_INT4: return quantizedMatmul<DotI8, TFM_QUANT_INT4>(args);
+  case TFM_QUANT_Q8_0: return quantizedMatmul<DotI8, TFM_QUANT_Q8_0, Streamed>(args);
+  case TFM_QUANT_Q4_0: return quantizedMatmul<DotI8, TFM_QUANT_Q4_0, Streamed>(args);
+  case TFM_QUANT_Q4_1: return quantizedMatmul<DotI8, TFM_QUANT_Q4_1, Streamed>(args);
+  case TFM_QUANT_Q4_K: return quantizedMatmul<DotI8, TFM_QUANT_Q4_K, Streamed>(args);
+  case TFM_QUANT_Q6_K: return quantizedMatmul<DotI8, TFM_QUANT_Q6_K, Streamed>(args);
+  case TFM_QUANT_INT8: return quantizedMatmul<DotI8, TFM_QUANT_INT8, Streamed>(args);
+  case TFM_QUANT_INT4: return quantizedMatmul<DotI8, TFM_QUANT_INT4, Streamed>(args);
   default: return quantizedMatmulGeneric(args);
   }
 }

@@ -80,15 +80,15 @@ inline void blockDot(const uint8_t *codes, const int8_t *q, int32_t qSum,
   }
 }
 
-/// Groups whose blocks are read in turn: one group from each of this many
-/// equal parts of the matrix, so the weights arrive as that many sequential
-/// streams. A core's hardware prefetchers follow each stream on its own,
-/// and one stream alone left a one-thread decode waiting on memory (Zen 3,
-/// llama-110m's matrices: a plain read loop streams 12.5 GB/s from one
-/// sequence, 16-18 from 2-4 interleaved ones; this kernel, called on whole
-/// matrices, went from ~140 to ~190 llama-110m decode steps/s with 4 and
-/// software prefetch added nothing on top; 6 and 8 were no faster).
-constexpr int kStreams = 4;
+// kStreams (QuantizedMatmulX86.h): groups whose blocks are read in turn,
+// one group from each of that many equal parts of the matrix, so the
+// weights arrive as that many sequential streams. A core's hardware
+// prefetchers follow each stream on its own, and one stream alone left a
+// one-thread decode waiting on memory (Zen 3, llama-110m's matrices: a
+// plain read loop streams 12.5 GB/s from one sequence, 16-18 from 2-4
+// interleaved ones; this kernel, called on whole matrices, went from ~140
+// to ~190 llama-110m decode steps/s with 4 and software prefetch added
+// nothing on top; 6 and 8 were no faster).
 
 /// One token times the 16 rows of each of `Groups` groups, to
 /// outs[i][0..15].
@@ -149,13 +149,12 @@ void groupsTimesTokens(const QuantizedMatmulArgs &args,
   }
 }
 
-/// Up to this many tokens a call is bound by memory and reads kStreams
-/// streams. More tokens reuse each group enough to be bound by arithmetic:
-/// one group at a time stays in L1 between them, where four groups of
-/// FFN-down rows (73 KB for 2048 q4_0 inputs) would not (a 128-token
-/// prefill of llama-110m's layers measured the same either way, within
-/// this machine's noise).
-constexpr int64_t kStreamedTokens = 3;
+// Up to kStreamedTokens tokens a call is bound by memory and reads
+// kStreams streams. More tokens reuse each group enough to be bound by
+// arithmetic: one group at a time stays in L1 between them, where four
+// groups of FFN-down rows (73 KB for 2048 q4_0 inputs) would not (a
+// 128-token prefill of llama-110m's layers measured the same either way,
+// within this machine's noise).
 
 template <int Format>
 void interleavedMatmul(const QuantizedMatmulArgs &args) {
@@ -191,6 +190,6 @@ void tfm::kernels::quantizedMatmulAvx2(const QuantizedMatmulArgs &args) {
   case TFM_QUANT_Q4_0_X16:
     return interleavedMatmul<TFM_QUANT_Q4_0_X16>(args);
   default:
-    return quantizedMatmulFor<DotI8Avx2>(args);
+    return quantizedMatmulFor<DotI8Avx2, /*Streamed=*/true>(args);
   }
 }
