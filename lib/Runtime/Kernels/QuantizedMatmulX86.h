@@ -108,23 +108,6 @@ template <> struct Decoder<TFM_QUANT_INT8> {
   }
 };
 
-template <> struct Decoder<TFM_QUANT_Q4_K> {
-  static constexpr int64_t bytesPerBlock = 18;
-  static constexpr bool hasMin = true;
-  static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
-    const uint8_t *block = row + (b / 8) * kQ4_KBytes;
-    int j = int(b % 8);
-    uint8_t scale, min;
-    scaleMinK4(j, block + 4, scale, min);
-    __m256i bytes = loadBytes(block + 16 + 32 * (j / 2));
-    if (j % 2)
-      bytes = _mm256_srli_epi16(bytes, 4);
-    return {_mm256_and_si256(bytes, _mm256_set1_epi8(0x0F)),
-            _mm256_mul_ps(broadcastHalf(block), _mm256_set1_ps(scale)),
-            -lane0(broadcastHalf(block + 2)) * min};
-  }
-};
-
 template <> struct Decoder<TFM_QUANT_Q6_K> {
   static constexpr int64_t bytesPerBlock = 26;
   static constexpr bool hasMin = false;
@@ -241,6 +224,83 @@ void dotRows(const QuantizedMatmulArgs &args,
              minAcc[i][0] + minAcc[i][1];
 }
 
+/// The 8 6-bit scales and 8 6-bit minimums of a q4_k super-block from its
+/// 12 packed bytes (GGML's layout: scales and minimums 0-3 in the low 6
+/// bits of bytes 0-3 and 4-7, the low 4 bits of 4-7 in the nibbles of
+/// bytes 8-11 and their high 2 bits in the top bits of bytes 0-3 and 4-7),
+/// four at a time in 32-bit words, as bytes 0-7 of `scales` and `mins`.
+inline void unpackScalesMinsK4(const uint8_t *packed, uint8_t (&scales)[8],
+                               uint8_t (&mins)[8]) {
+  uint32_t w[3];
+  std::memcpy(w, packed, sizeof(w));
+  const uint32_t low6 = 0x3F3F3F3F, low4 = 0x0F0F0F0F, top2 = 0x03030303;
+  uint32_t s[2] = {w[0] & low6, (w[2] & low4) | (((w[0] >> 6) & top2) << 4)};
+  uint32_t m[2] = {w[1] & low6,
+                   ((w[2] >> 4) & low4) | (((w[1] >> 6) & top2) << 4)};
+  std::memcpy(scales, s, sizeof(s));
+  std::memcpy(mins, m, sizeof(m));
+}
+
+/// Eight bytes widened to eight f32 lanes.
+inline __m256 bytesToFloats(const uint8_t (&bytes)[8]) {
+  __m128i packed;
+  std::memcpy(&packed, bytes, 8);
+  return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(packed));
+}
+
+/// One token's activations . q4_k rows, a super-block of 8 blocks at a
+/// time: the scales and minimums are unpacked once per super-block, the 8
+/// scale products and the minimums' offset term are 8-lane vectors, and
+/// the codes (0..15) enter the 8-bit dot product unsigned, as they are.
+/// Per block that leaves the load, the nibble mask, the dot product and one
+/// multiply-add, where decoding block by block (a Decoder) spent most of
+/// its instructions on the scalar scale bits and was bound by them.
+template <typename DotI8, int Rows>
+void dotRowsQ4K(const QuantizedMatmulArgs &args,
+                const uint8_t *const (&rows)[Rows], const ActivationRow &a,
+                float (&out)[Rows]) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  __m256 acc[Rows][2], offsets[Rows];
+  for (int i = 0; i < Rows; ++i)
+    acc[i][0] = acc[i][1] = offsets[i] = _mm256_setzero_ps();
+  for (int64_t sb = 0, superBlocks = args.inFeatures / kSuperBlock;
+       sb < superBlocks; ++sb) {
+    int64_t b0 = sb * (kSuperBlock / kBlock);
+    __m256 activationScales = _mm256_loadu_ps(a.scale + b0);
+    __m256 scaledSums = _mm256_loadu_ps(a.scaledSum + b0);
+#pragma GCC unroll 4
+    for (int i = 0; i < Rows; ++i) {
+      const uint8_t *superBlock = rows[i] + sb * kQ4_KBytes;
+      uint8_t scales[8], mins[8];
+      unpackScalesMinsK4(superBlock + 4, scales, mins);
+      alignas(32) float blockScales[8];
+      _mm256_store_ps(blockScales,
+                      _mm256_mul_ps(_mm256_mul_ps(broadcastHalf(superBlock),
+                                                  bytesToFloats(scales)),
+                                    activationScales));
+      // x = d * scale * code - dmin * min, summed against the activations.
+      offsets[i] = _mm256_fnmadd_ps(
+          _mm256_mul_ps(broadcastHalf(superBlock + 2), bytesToFloats(mins)),
+          scaledSums, offsets[i]);
+      for (int j = 0; j < 8; j += 2) {
+        __m256i bytes = loadBytes(superBlock + 16 + 16 * j);
+        for (int odd = 0; odd < 2; ++odd) {
+          __m256i codes = _mm256_and_si256(
+              odd ? _mm256_srli_epi16(bytes, 4) : bytes, nibble);
+          __m256i x = loadBytes(
+              reinterpret_cast<const uint8_t *>(a.q + (b0 + j + odd) * kBlock));
+          acc[i][odd] = _mm256_fmadd_ps(
+              _mm256_cvtepi32_ps(DotI8::dot(codes, x)),
+              _mm256_broadcast_ss(&blockScales[j + odd]), acc[i][odd]);
+        }
+      }
+    }
+  }
+  for (int i = 0; i < Rows; ++i)
+    out[i] = horizontalSum(
+        _mm256_add_ps(_mm256_add_ps(acc[i][0], acc[i][1]), offsets[i]));
+}
+
 /// Every token times the rows `r[i]`, i < Rows: each row is read from
 /// memory for the first token and from L1 for the others.
 template <typename DotI8, int Format, int Rows>
@@ -251,11 +311,12 @@ void rowsTimesTokens(const QuantizedMatmulArgs &args,
     rows[i] = args.weights + r[i] * args.rowBytes;
   for (int64_t t = 0; t < args.tokens; ++t) {
     float sums[Rows];
-    dotRows<DotI8, Format, Rows>(args, rows,
-                                 activationRow(args.activations, t,
-                                               args.inFeatures,
-                                               args.activationRowBytes),
-                                 sums);
+    ActivationRow a = activationRow(args.activations, t, args.inFeatures,
+                                    args.activationRowBytes);
+    if constexpr (Format == TFM_QUANT_Q4_K)
+      dotRowsQ4K<DotI8, Rows>(args, rows, a, sums);
+    else
+      dotRows<DotI8, Format, Rows>(args, rows, a, sums);
     for (int i = 0; i < Rows; ++i) {
       float &out = args.out[t * args.outStride + r[i]];
       out = args.accumulate ? out + sums[i] : sums[i];
@@ -266,15 +327,13 @@ void rowsTimesTokens(const QuantizedMatmulArgs &args,
 /// Row-wise formats. With `Streamed`, a memory-bound call takes one row from
 /// each quarter of its rows at a time (AVX2 on Zen 3, decode-step
 /// microbenchmark of llama-110m's shapes: q8_0 1.8x, int8 1.6x, q4_1 and
-/// q6_k 1.2x; q4_k, bound by its scale decoding, gains nothing and keeps
-/// one row). Otherwise one row at a time, one stream: sharing activation
-/// blocks between 2 or 4 consecutive rows was measured on Zen 4 (AVX-512
-/// VNNI) at half speed for q8_0. For several tokens a row is decoded once
-/// per token from L1.
+/// q6_k 1.2x, q4_k 1.5x on top of its super-block decoding). Otherwise one
+/// row at a time, one stream: sharing activation blocks between 2 or 4
+/// consecutive rows was measured on Zen 4 (AVX-512 VNNI) at half speed for
+/// q8_0. For several tokens a row is decoded once per token from L1.
 template <typename DotI8, int Format, bool Streamed>
 void quantizedMatmul(const QuantizedMatmulArgs &args) {
-  int64_t perStream = Streamed && Format != TFM_QUANT_Q4_K &&
-                              args.tokens <= kStreamedTokens
+  int64_t perStream = Streamed && args.tokens <= kStreamedTokens
                           ? args.rows / kStreams
                           : 0;
   static_assert(kStreams == 4, "one row from each of 4 streams");
