@@ -108,38 +108,6 @@ template <> struct Decoder<TFM_QUANT_INT8> {
   }
 };
 
-template <> struct Decoder<TFM_QUANT_Q6_K> {
-  static constexpr int64_t bytesPerBlock = 26;
-  static constexpr bool hasMin = false;
-  static VectorBlock decode(const uint8_t *row, int64_t, int64_t b) {
-    const uint8_t *block = row + (b / 8) * kQ6_KBytes;
-    int half = int(b % 8) / 4, g = int(b % 8) % 4;
-    __m256i low = loadBytes(block + 64 * half + 32 * (g & 1));
-    if (g >= 2)
-      low = _mm256_srli_epi16(low, 4);
-    low = _mm256_and_si256(low, _mm256_set1_epi8(0x0F));
-    // Bits 2g, 2g+1 of qh move to bits 4, 5 of each byte; bits that cross
-    // into the neighbouring byte of the 16-bit shift are masked off.
-    __m256i qh = loadBytes(block + 128 + 32 * half);
-    __m256i high;
-    switch (g) {
-    case 0: high = _mm256_slli_epi16(qh, 4); break;
-    case 1: high = _mm256_slli_epi16(qh, 2); break;
-    case 2: high = qh; break;
-    default: high = _mm256_srli_epi16(qh, 2); break;
-    }
-    high = _mm256_and_si256(high, _mm256_set1_epi8(0x30));
-    __m256i q = _mm256_sub_epi8(_mm256_or_si256(low, high),
-                                _mm256_set1_epi8(32));
-    const int8_t *sc =
-        reinterpret_cast<const int8_t *>(block + 192 + 8 * half + 2 * g);
-    __m256 scale = _mm256_mul_ps(
-        broadcastHalf(block + 208),
-        _mm256_set_m128(_mm_set1_ps(sc[1]), _mm_set1_ps(sc[0])));
-    return {q, scale, 0.0f};
-  }
-};
-
 /// How far ahead of the current block the rows are prefetched.
 constexpr int64_t kPrefetchBytes = 768;
 
@@ -301,6 +269,75 @@ void dotRowsQ4K(const QuantizedMatmulArgs &args,
         _mm256_add_ps(_mm256_add_ps(acc[i][0], acc[i][1]), offsets[i]));
 }
 
+/// Block `j` (32 elements) of a q6_k super-block as signed values
+/// -32..31: low 4 bits from `ql`, high 2 bits from `qh`.
+inline __m256i q6kBlockValues(const uint8_t *superBlock, int j) {
+  int half = j / 4, g = j % 4;
+  __m256i low = loadBytes(superBlock + 64 * half + 32 * (g & 1));
+  if (g >= 2)
+    low = _mm256_srli_epi16(low, 4);
+  low = _mm256_and_si256(low, _mm256_set1_epi8(0x0F));
+  // Bits 2g, 2g+1 of qh move to bits 4, 5 of each byte; bits that cross
+  // into the neighbouring byte of the 16-bit shift are masked off.
+  __m256i qh = loadBytes(superBlock + 128 + 32 * half);
+  __m256i high;
+  switch (g) {
+  case 0: high = _mm256_slli_epi16(qh, 4); break;
+  case 1: high = _mm256_slli_epi16(qh, 2); break;
+  case 2: high = qh; break;
+  default: high = _mm256_srli_epi16(qh, 2); break;
+  }
+  high = _mm256_and_si256(high, _mm256_set1_epi8(0x30));
+  return _mm256_sub_epi8(_mm256_or_si256(low, high), _mm256_set1_epi8(32));
+}
+
+/// One token's activations . q6_k rows, a super-block at a time: its 16
+/// 8-bit scales times d become two 8-lane vectors once, and each block
+/// picks its two (one per 16 elements, lanes 0-3 and 4-7 of the dot
+/// product) with one permute, where decoding block by block converted d
+/// and both scales again for every block.
+template <typename DotI8, int Rows>
+void dotRowsQ6K(const QuantizedMatmulArgs &args,
+                const uint8_t *const (&rows)[Rows], const ActivationRow &a,
+                float (&out)[Rows]) {
+  __m256 acc[Rows][2];
+  for (int i = 0; i < Rows; ++i)
+    acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int64_t sb = 0, superBlocks = args.inFeatures / kSuperBlock;
+       sb < superBlocks; ++sb) {
+    int64_t b0 = sb * (kSuperBlock / kBlock);
+#pragma GCC unroll 4
+    for (int i = 0; i < Rows; ++i) {
+      const uint8_t *superBlock = rows[i] + sb * kQ6_KBytes;
+      __m256 d = broadcastHalf(superBlock + 208);
+      __m256 scales[2];
+      for (int half = 0; half < 2; ++half) {
+        __m128i packed = _mm_loadl_epi64(
+            reinterpret_cast<const __m128i *>(superBlock + 192 + 8 * half));
+        scales[half] =
+            _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(packed)));
+      }
+      for (int j = 0; j < 8; ++j) {
+        int g = j % 4;
+        __m256 blockScale = _mm256_mul_ps(
+            _mm256_permutevar8x32_ps(
+                scales[j / 4], _mm256_setr_epi32(2 * g, 2 * g, 2 * g, 2 * g,
+                                                 2 * g + 1, 2 * g + 1,
+                                                 2 * g + 1, 2 * g + 1)),
+            _mm256_broadcast_ss(a.scale + b0 + j));
+        __m256i x = loadBytes(
+            reinterpret_cast<const uint8_t *>(a.q + (b0 + j) * kBlock));
+        __m256i dot = DotI8::dot(_mm256_abs_epi8(x),
+                                 _mm256_sign_epi8(q6kBlockValues(superBlock, j), x));
+        acc[i][j % 2] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), blockScale,
+                                        acc[i][j % 2]);
+      }
+    }
+  }
+  for (int i = 0; i < Rows; ++i)
+    out[i] = horizontalSum(_mm256_add_ps(acc[i][0], acc[i][1]));
+}
+
 /// Every token times the rows `r[i]`, i < Rows: each row is read from
 /// memory for the first token and from L1 for the others.
 template <typename DotI8, int Format, int Rows>
@@ -315,6 +352,8 @@ void rowsTimesTokens(const QuantizedMatmulArgs &args,
                                     args.activationRowBytes);
     if constexpr (Format == TFM_QUANT_Q4_K)
       dotRowsQ4K<DotI8, Rows>(args, rows, a, sums);
+    else if constexpr (Format == TFM_QUANT_Q6_K)
+      dotRowsQ6K<DotI8, Rows>(args, rows, a, sums);
     else
       dotRows<DotI8, Format, Rows>(args, rows, a, sums);
     for (int i = 0; i < Rows; ++i) {
