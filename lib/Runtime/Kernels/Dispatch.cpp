@@ -97,6 +97,17 @@ const Variant *variant() {
   return current;
 }
 
+/// `v` rounded to the nearest integer, ties to even (what nearbyint gives in
+/// the default rounding mode), for |v| <= 2^22: adding 1.5 * 2^23 pushes the
+/// fraction out of the mantissa. This file is compiled for baseline x86-64,
+/// where nearbyint is a libm call per element (SSE4.1 has the instruction);
+/// this vectorizes with SSE2, and activation quantization runs on one thread
+/// before every quantized matmul.
+inline float roundToNearestEven(float v) {
+  const float shift = 12582912.0f;
+  return (v + shift) - shift;
+}
+
 /// Quantizes one row of activations, each element first multiplied by
 /// `rowScale * weight[k]` when `weight` is given (an RMSNorm prologue).
 void quantizeActivationRow(const float *x, int64_t inFeatures,
@@ -120,7 +131,7 @@ void quantizeActivationRow(const float *x, int64_t inFeatures,
     float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
     int32_t sum = 0;
     for (int l = 0; l < kBlock; ++l) {
-      int8_t value = int8_t(std::nearbyint(block[l] * inverse));
+      int8_t value = int8_t(roundToNearestEven(block[l] * inverse));
       q[b * kBlock + l] = value;
       sum += value;
     }

@@ -280,6 +280,18 @@ TEST(KernelsDispatchTest, ActivationBlocks) {
   EXPECT_EQ(sum, 77);
 }
 
+TEST(KernelsDispatchTest, ActivationsRoundHalfToEven) {
+  // absMax 127 -> scale 1: x / scale is x, and halves round to even.
+  std::vector<float> x = {127.0f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, -0.5f,
+                          1.49f, -1.51f, 126.5f};
+  x.resize(32, 0.0f);
+  std::vector<uint8_t> out(tfm_quantized_activation_row_bytes(32));
+  tfm_quantize_activations(x.data(), 1, 32, 32, out.data());
+  const int8_t expected[] = {127, 2, 4, -2, -4, 0, 0, 1, -2, 126};
+  for (int i = 0; i < 10; ++i)
+    EXPECT_EQ(int8_t(out[i]), expected[i]) << "x = " << x[i];
+}
+
 TEST(KernelsDispatchTest, ActivationsWithRmsNormPrologue) {
   // Two rows of 64: quantizing with the norm prologue must give the bytes of
   // quantizing the rows normalized beforehand (x / rms * g).
