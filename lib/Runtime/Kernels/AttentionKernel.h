@@ -7,7 +7,7 @@
 //
 // Written as plain loops over fixed-width lane arrays so each variant file,
 // compiled for its ISA, vectorizes them without reassociating floating
-// point sums. `Half` supplies the f16 load, the one piece that differs.
+// point sums. `Isa` supplies the pieces that differ (attentionFor).
 //
 //===----------------------------------------------------------------------===//
 
@@ -60,11 +60,11 @@ struct F32Rows {
   static float rowScale(const uint8_t *, int64_t) { return 1.0f; }
 };
 
-/// Rows of f16; `Half::load` converts one element.
-template <typename Half>
+/// Rows of f16; `Isa::loadHalf` converts one element.
+template <typename Isa>
 struct F16Rows {
   static float load(const uint8_t *row, int64_t d) {
-    return Half::load(row + 2 * d);
+    return Isa::loadHalf(row + 2 * d);
   }
   static float rowScale(const uint8_t *, int64_t) { return 1.0f; }
 };
@@ -94,13 +94,48 @@ float dotRow(const float *q, const uint8_t *row, int64_t headDim) {
   return sum * Rows::rowScale(row, headDim);
 }
 
-/// acc += weight * row.
+/// acc += sum over j of weights[j] * row j (rows `stride` bytes apart), one
+/// chunk of kLanes elements at a time over all the rows, so the chunk of
+/// `acc` stays in registers (per element the sum runs over j in order, as
+/// a row at a time would).
 template <typename Rows>
-void addScaledRow(float weight, const uint8_t *row, float *acc,
-                  int64_t headDim) {
-  weight *= Rows::rowScale(row, headDim);
-  for (int64_t d = 0; d < headDim; ++d)
-    acc[d] += weight * Rows::load(row, d);
+void addWeightedRows(const float *weights, const uint8_t *rows,
+                     int64_t stride, int64_t count, float *acc,
+                     int64_t headDim) {
+  float scaled[kKeyBlock];
+  for (int64_t j = 0; j < count; ++j)
+    scaled[j] = weights[j] * Rows::rowScale(rows + j * stride, headDim);
+  int64_t d = 0;
+  for (; d + kLanes <= headDim; d += kLanes) {
+    float lanes[kLanes];
+    for (int64_t l = 0; l < kLanes; ++l)
+      lanes[l] = acc[d + l];
+    for (int64_t j = 0; j < count; ++j)
+      for (int64_t l = 0; l < kLanes; ++l)
+        lanes[l] += scaled[j] * Rows::load(rows + j * stride, d + l);
+    for (int64_t l = 0; l < kLanes; ++l)
+      acc[d + l] = lanes[l];
+  }
+  for (; d < headDim; ++d)
+    for (int64_t j = 0; j < count; ++j)
+      acc[d] += scaled[j] * Rows::load(rows + j * stride, d);
+}
+
+/// scores[j] = q . key row j (rows `stride` bytes apart), j < count. An ISA
+/// with `kScoresEightKeys` scores eight keys per call (one horizontal
+/// reduction for the eight instead of one per key, which cost more than
+/// the dot products of 64-element heads).
+template <typename Isa, typename Rows>
+void scoreKeys(const float *q, const uint8_t *rows, int64_t stride,
+               int64_t count, int64_t headDim, float *scores) {
+  int64_t j = 0;
+  if constexpr (Isa::kScoresEightKeys)
+    if (headDim % 8 == 0)
+      for (; j + 8 <= count; j += 8)
+        Isa::template scoreEightKeys<Rows>(q, rows + j * stride, stride,
+                                           headDim, scores + j);
+  for (; j < count; ++j)
+    scores[j] = dotRow<Rows>(q, rows + j * stride, headDim);
 }
 
 /// The softmax state of one query row over the keys seen so far.
@@ -125,7 +160,7 @@ struct OnlineSoftmax {
 };
 
 /// One query row (query `query` of head `head`) over keys [begin, end).
-template <typename Rows>
+template <typename Isa, typename Rows>
 void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
                const uint8_t *values, int64_t begin, int64_t end,
                OnlineSoftmax &state) {
@@ -135,20 +170,19 @@ void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
     int64_t count = std::min(kKeyBlock, end - block);
     const uint8_t *keyRows = keys + block * args.rowStride;
     const uint8_t *valueRows = values + block * args.rowStride;
+    scoreKeys<Isa, Rows>(q, keyRows, args.rowStride, count, headDim, weights);
     float blockMax = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < count; ++j) {
-      weights[j] =
-          args.scale * dotRow<Rows>(q, keyRows + j * args.rowStride, headDim);
+      weights[j] *= args.scale;
       blockMax = std::max(blockMax, weights[j]);
     }
     state.raiseMax(blockMax);
     for (int64_t j = 0; j < count; ++j)
       weights[j] = expNonPositive(weights[j] - state.max);
-    for (int64_t j = 0; j < count; ++j) {
+    for (int64_t j = 0; j < count; ++j)
       state.sum += weights[j];
-      addScaledRow<Rows>(weights[j], valueRows + j * args.rowStride,
-                         state.acc, headDim);
-    }
+    addWeightedRows<Rows>(weights, valueRows, args.rowStride, count, state.acc,
+                          headDim);
   }
 }
 
@@ -168,7 +202,7 @@ inline void rotateQuery(const AttentionArgs &args, int64_t s, const float *q,
   }
 }
 
-template <typename Rows>
+template <typename Isa, typename Rows>
 void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   int64_t headDim = args.headDim;
   const uint8_t *keys = args.keys + task.kvHead * args.headStride;
@@ -189,7 +223,7 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
                        : args.out + s * args.outStride + head * headDim;
       std::fill(acc, acc + headDim, 0.0f);
       OnlineSoftmax state{acc, headDim};
-      attendRow<Rows>(args, q, keys, values, task.keyBegin, end, state);
+      attendRow<Isa, Rows>(args, q, keys, values, task.keyBegin, end, state);
       if (task.partials) {
         acc[headDim] = state.max;
         acc[headDim + 1] = state.sum;
@@ -203,15 +237,17 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   }
 }
 
-template <typename Half>
+/// `Isa` supplies what differs between the variants: `loadHalf` (one f16
+/// element to f32) and, with `kScoresEightKeys`, `scoreEightKeys<Rows>`.
+template <typename Isa>
 void attentionFor(const AttentionArgs &args, const AttentionTask &task) {
   switch (args.element) {
   case TFM_KV_F16:
-    return attendTask<F16Rows<Half>>(args, task);
+    return attendTask<Isa, F16Rows<Isa>>(args, task);
   case TFM_KV_Q8:
-    return attendTask<Q8Rows>(args, task);
+    return attendTask<Isa, Q8Rows>(args, task);
   default:
-    return attendTask<F32Rows>(args, task);
+    return attendTask<Isa, F32Rows>(args, task);
   }
 }
 

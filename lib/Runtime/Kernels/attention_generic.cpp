@@ -11,14 +11,15 @@
 using namespace tfm::kernels;
 
 namespace {
-struct SoftwareHalf {
-  static float load(const uint8_t *p) { return loadHalf(p); }
+struct Portable {
+  static float loadHalf(const uint8_t *p) { return tfm::kernels::loadHalf(p); }
+  static constexpr bool kScoresEightKeys = false;
 };
 } // namespace
 
 void tfm::kernels::attentionGeneric(const AttentionArgs &args,
                                     const AttentionTask &task) {
-  attentionFor<SoftwareHalf>(args, task);
+  attentionFor<Portable>(args, task);
 }
 
 extern "C" void tfm_attention_combine(const float *partials, int64_t splits,

@@ -20,6 +20,8 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
+#include <tuple>
 #include <vector>
 
 using namespace tfm::kernels;
@@ -74,7 +76,8 @@ struct Problem {
     return out;
   }
 
-  explicit Problem(int32_t element) : element(element) {
+  explicit Problem(int32_t element, int64_t headDim = 20)
+      : element(element), headDim(headDim) {
     rowBytes = element == TFM_KV_F32   ? headDim * 4
                : element == TFM_KV_F16 ? headDim * 2
                                        : headDim + 4;
@@ -226,10 +229,14 @@ void expectNear(const std::vector<float> &actual,
         << what << ", element " << i;
 }
 
-class AttentionKernelTest : public testing::TestWithParam<int32_t> {
+/// Element type and head size: 20 takes the one-key-at-a-time paths (not a
+/// multiple of 8), 64 the eight-key scoring where a variant has it; 73 keys
+/// and the ranges below leave keys over in every block of eight.
+class AttentionKernelTest
+    : public testing::TestWithParam<std::tuple<int32_t, int64_t>> {
 protected:
   void check(AttentionKernel kernel) {
-    Problem problem(GetParam());
+    Problem problem(std::get<0>(GetParam()), std::get<1>(GetParam()));
     std::vector<float> expected = problem.reference();
     expectNear(problem.runWhole(kernel), expected, "all keys at once");
     // 73 keys in 4 ranges of 19; in 16 ranges of 5 (the last ones empty);
@@ -253,8 +260,8 @@ TEST_P(AttentionKernelTest, Avx512MatchesReference) {
   check(attentionAvx512);
 }
 
-std::string elementName(const testing::TestParamInfo<int32_t> &info) {
-  switch (info.param) {
+std::string elementName(int32_t element) {
+  switch (element) {
   case TFM_KV_F16:
     return "f16";
   case TFM_KV_Q8:
@@ -264,9 +271,17 @@ std::string elementName(const testing::TestParamInfo<int32_t> &info) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Elements, AttentionKernelTest,
-                         testing::Values(TFM_KV_F32, TFM_KV_F16, TFM_KV_Q8),
-                         elementName);
+std::string problemName(
+    const testing::TestParamInfo<std::tuple<int32_t, int64_t>> &info) {
+  return elementName(std::get<0>(info.param)) + "_head" +
+         std::to_string(std::get<1>(info.param));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Elements, AttentionKernelTest,
+    testing::Combine(testing::Values(TFM_KV_F32, TFM_KV_F16, TFM_KV_Q8),
+                     testing::Values(int64_t(20), int64_t(64))),
+    problemName);
 
 TEST(AttentionKernelEdgeTest, NoVisibleKeyGivesZeros) {
   // Query 0 with start 0 sees key 0 only; a task over keys [1, 2) sees none.
