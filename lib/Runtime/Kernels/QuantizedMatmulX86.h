@@ -18,6 +18,7 @@
 #include "QuantBlocks.h"
 
 #include <immintrin.h>
+#include <type_traits>
 
 
 
@@ -374,6 +375,165 @@ void dotRowsQ6K(const QuantizedMatmulArgs &args,
     out[i] = horizontalSum(_mm256_add_ps(acc[i][0], acc[i][1]));
 }
 
+// Prefill: one row times several tokens. The row stays in L1 between the
+// tokens anyway; what these share is the decoding of each block (and of a
+// K-quant super-block's scales), which a row-at-a-time product repeats for
+// every token.
+
+/// Tokens whose products with one row are computed together.
+constexpr int kRowTokens = 4;
+
+/// `a[t]` . `row` for t < Tokens, any block format with a Decoder.
+template <typename DotI8, int Format, int Tokens>
+void dotRowTokens(const QuantizedMatmulArgs &args, const uint8_t *row,
+                  const ActivationRow (&a)[Tokens], float (&out)[Tokens]) {
+  using D = Decoder<Format>;
+  __m256 acc[Tokens];
+  float minAcc[Tokens];
+  for (int t = 0; t < Tokens; ++t) {
+    acc[t] = _mm256_setzero_ps();
+    minAcc[t] = 0.0f;
+  }
+  for (int64_t b = 0, blocks = args.inFeatures / kBlock; b < blocks; ++b) {
+    VectorBlock w = D::decode(row, args.group, b);
+#pragma GCC unroll 4
+    for (int t = 0; t < Tokens; ++t) {
+      ActivationBlock x = loadActivationBlock(a[t], b);
+      __m256i dot = DotI8::dot(x.absX, _mm256_sign_epi8(w.q, x.x));
+      acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
+                               _mm256_mul_ps(w.scale, x.scale), acc[t]);
+      if constexpr (D::hasMin)
+        minAcc[t] += w.min * x.scaledSum;
+    }
+  }
+  for (int t = 0; t < Tokens; ++t)
+    out[t] = horizontalSum(acc[t]) + minAcc[t];
+}
+
+/// `a[t]` . a q4_k `row` for t < Tokens: each super-block's scales and
+/// minimums unpacked once, each block's codes masked once, for all tokens.
+template <typename DotI8, int Tokens>
+void dotRowTokensQ4K(const QuantizedMatmulArgs &args, const uint8_t *row,
+                     const ActivationRow (&a)[Tokens], float (&out)[Tokens]) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  constexpr int blocks = kSuperBlock / kBlock;
+  __m256 acc[Tokens], offsets[Tokens];
+  for (int t = 0; t < Tokens; ++t)
+    acc[t] = offsets[t] = _mm256_setzero_ps();
+  for (int64_t sb = 0, superBlocks = args.inFeatures / kSuperBlock;
+       sb < superBlocks; ++sb) {
+    int64_t b0 = sb * blocks;
+    const uint8_t *superBlock = row + sb * kQ4_KBytes;
+    uint8_t scales[8], mins[8];
+    unpackScalesMinsK4(superBlock + 4, scales, mins);
+    __m256 weightScales =
+        _mm256_mul_ps(broadcastHalf(superBlock), bytesToFloats(scales));
+    __m256 weightMins =
+        _mm256_mul_ps(broadcastHalf(superBlock + 2), bytesToFloats(mins));
+    alignas(32) float blockScales[Tokens][blocks];
+    for (int t = 0; t < Tokens; ++t) {
+      _mm256_store_ps(blockScales[t],
+                      _mm256_mul_ps(weightScales,
+                                    _mm256_loadu_ps(a[t].scale + b0)));
+      offsets[t] = _mm256_fnmadd_ps(
+          weightMins, _mm256_loadu_ps(a[t].scaledSum + b0), offsets[t]);
+    }
+    for (int j = 0; j < blocks; j += 2) {
+      __m256i bytes = loadBytes(superBlock + 16 + 16 * j);
+      for (int odd = 0; odd < 2; ++odd) {
+        __m256i codes = _mm256_and_si256(
+            odd ? _mm256_srli_epi16(bytes, 4) : bytes, nibble);
+#pragma GCC unroll 4
+        for (int t = 0; t < Tokens; ++t) {
+          __m256i x = loadBytes(reinterpret_cast<const uint8_t *>(
+              a[t].q + (b0 + j + odd) * kBlock));
+          acc[t] = _mm256_fmadd_ps(
+              _mm256_cvtepi32_ps(DotI8::dot(codes, x)),
+              _mm256_broadcast_ss(&blockScales[t][j + odd]), acc[t]);
+        }
+      }
+    }
+  }
+  for (int t = 0; t < Tokens; ++t)
+    out[t] = horizontalSum(_mm256_add_ps(acc[t], offsets[t]));
+}
+
+/// `a[t]` . a q6_k `row` for t < Tokens: each half super-block's codes
+/// loaded and each block's values decoded once for all tokens.
+template <typename DotI8, int Tokens>
+void dotRowTokensQ6K(const QuantizedMatmulArgs &args, const uint8_t *row,
+                     const ActivationRow (&a)[Tokens], float (&out)[Tokens]) {
+  constexpr int blocks = kSuperBlock / kBlock;
+  __m256 acc[Tokens];
+  for (int t = 0; t < Tokens; ++t)
+    acc[t] = _mm256_setzero_ps();
+  for (int64_t sb = 0, superBlocks = args.inFeatures / kSuperBlock;
+       sb < superBlocks; ++sb) {
+    const uint8_t *superBlock = row + sb * kQ6_KBytes;
+    __m256 d = broadcastHalf(superBlock + 208);
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; ++half) {
+      __m128i packed = _mm_loadl_epi64(
+          reinterpret_cast<const __m128i *>(superBlock + 192 + 8 * half));
+      __m256 weightScales =
+          _mm256_mul_ps(d, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(packed)));
+      __m256i low[2] = {loadBytes(superBlock + 64 * half),
+                        loadBytes(superBlock + 64 * half + 32)};
+      __m256i high = loadBytes(superBlock + 128 + 32 * half);
+      __m256i codes[4] = {q6kBlockCodes<0>(low, high), q6kBlockCodes<1>(low, high),
+                          q6kBlockCodes<2>(low, high), q6kBlockCodes<3>(low, high)};
+      int64_t b0 = sb * blocks + 4 * half;
+#pragma GCC unroll 4
+      for (int t = 0; t < Tokens; ++t) {
+        // This token's block scales for both 16-element halves of a block.
+        __m256 scales = _mm256_mul_ps(
+            weightScales,
+            _mm256_permutevar8x32_ps(
+                _mm256_castps128_ps256(_mm_loadu_ps(a[t].scale + b0)),
+                _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3)));
+        const int8_t *x = a[t].q + b0 * kBlock;
+        auto block = [&](auto g) {
+          constexpr int G = decltype(g)::value;
+          __m256i xv =
+              loadBytes(reinterpret_cast<const uint8_t *>(x + G * kBlock));
+          __m256i dot = _mm256_sub_epi32(
+              DotI8::dot(codes[G], xv), DotI8::dot(_mm256_set1_epi8(32), xv));
+          acc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot),
+                                   pairToHalves<G>(scales), acc[t]);
+        };
+        block(std::integral_constant<int, 0>());
+        block(std::integral_constant<int, 1>());
+        block(std::integral_constant<int, 2>());
+        block(std::integral_constant<int, 3>());
+      }
+    }
+  }
+  for (int t = 0; t < Tokens; ++t)
+    out[t] = horizontalSum(acc[t]);
+}
+
+/// Tokens [t0, t0 + Tokens) times row `r`.
+template <typename DotI8, int Format, int Tokens>
+void rowTimesTokenTile(const QuantizedMatmulArgs &args, int64_t r,
+                       int64_t t0) {
+  ActivationRow a[Tokens];
+  for (int t = 0; t < Tokens; ++t)
+    a[t] = activationRow(args.activations, t0 + t, args.inFeatures,
+                         args.activationRowBytes);
+  const uint8_t *row = args.weights + r * args.rowBytes;
+  float sums[Tokens];
+  if constexpr (Format == TFM_QUANT_Q4_K)
+    dotRowTokensQ4K<DotI8, Tokens>(args, row, a, sums);
+  else if constexpr (Format == TFM_QUANT_Q6_K)
+    dotRowTokensQ6K<DotI8, Tokens>(args, row, a, sums);
+  else
+    dotRowTokens<DotI8, Format, Tokens>(args, row, a, sums);
+  for (int t = 0; t < Tokens; ++t) {
+    float &out = args.out[(t0 + t) * args.outStride + r];
+    out = args.accumulate ? out + sums[t] : sums[t];
+  }
+}
+
 /// Every token times the rows `r[i]`, i < Rows: each row is read from
 /// memory for the first token and from L1 for the others.
 template <typename DotI8, int Format, int Rows>
@@ -415,7 +575,19 @@ void quantizedMatmul(const QuantizedMatmulArgs &args) {
   for (int64_t r = 0; r < perStream; ++r)
     rowsTimesTokens<DotI8, Format, kStreams>(
         args, {r, r + perStream, r + 2 * perStream, r + 3 * perStream});
-  for (int64_t r = kStreams * perStream; r < args.rows; ++r)
+  int64_t r = kStreams * perStream;
+  if (args.tokens >= kRowTokens) {
+    // Prefill: kRowTokens tokens per decoded block, the rest one by one.
+    int64_t tiled = args.tokens / kRowTokens * kRowTokens;
+    for (; r < args.rows; ++r) {
+      for (int64_t t0 = 0; t0 < tiled; t0 += kRowTokens)
+        rowTimesTokenTile<DotI8, Format, kRowTokens>(args, r, t0);
+      for (int64_t t = tiled; t < args.tokens; ++t)
+        rowTimesTokenTile<DotI8, Format, 1>(args, r, t);
+    }
+    return;
+  }
+  for (; r < args.rows; ++r)
     rowsTimesTokens<DotI8, Format, 1>(args, {r});
 }
 
