@@ -146,6 +146,11 @@ inline void accumulateBlock(const QuantizedMatmulArgs &args, const uint8_t *row,
     minAcc += w.min * x.scaledSum;
 }
 
+/// Selects a format's row products by overload: the generic dotRows and
+/// dotRowTokens take every Decoder format, the q4_k and q6_k overloads
+/// their super-block forms.
+template <int Format> struct FormatTag {};
+
 /// Weight streams a memory-bound call reads at once, and up to how many
 /// tokens a call counts as memory-bound (qmatmul_x86_64_avx2.cpp has the
 /// measurements). A core's hardware prefetchers follow each sequential
@@ -157,8 +162,8 @@ constexpr int64_t kStreamedTokens = 3;
 /// block loaded once for all of them. Two blocks per step into two
 /// accumulators per row: with one, the fused multiply-add latency of every
 /// block is on the critical path.
-template <typename DotI8, int Format, int Rows>
-void dotRows(const QuantizedMatmulArgs &args,
+template <typename DotI8, int Rows, int Format>
+void dotRows(FormatTag<Format>, const QuantizedMatmulArgs &args,
              const uint8_t *const (&rows)[Rows], const ActivationRow &a,
              float (&out)[Rows]) {
   using D = Decoder<Format>;
@@ -225,7 +230,7 @@ inline __m256 bytesToFloats(const uint8_t (&bytes)[8]) {
 /// multiply-add, where decoding block by block (a Decoder) spent most of
 /// its instructions on the scalar scale bits and was bound by them.
 template <typename DotI8, int Rows>
-void dotRowsQ4K(const QuantizedMatmulArgs &args,
+void dotRows(FormatTag<TFM_QUANT_Q4_K>, const QuantizedMatmulArgs &args,
                 const uint8_t *const (&rows)[Rows], const ActivationRow &a,
                 float (&out)[Rows]) {
   const __m256i nibble = _mm256_set1_epi8(0x0F);
@@ -325,7 +330,7 @@ inline void accumulateQ6KBlock(const __m256i (&low)[2], __m256i high,
 /// accumulators lived on the stack and each block waited for the previous
 /// one's store (Zen 3: 3x slower than its arithmetic allows).
 template <typename DotI8, int Rows>
-void dotRowsQ6K(const QuantizedMatmulArgs &args,
+void dotRows(FormatTag<TFM_QUANT_Q6_K>, const QuantizedMatmulArgs &args,
                 const uint8_t *const (&rows)[Rows], const ActivationRow &a,
                 float (&out)[Rows]) {
   constexpr int blocks = kSuperBlock / kBlock;
@@ -384,8 +389,9 @@ void dotRowsQ6K(const QuantizedMatmulArgs &args,
 constexpr int kRowTokens = 4;
 
 /// `a[t]` . `row` for t < Tokens, any block format with a Decoder.
-template <typename DotI8, int Format, int Tokens>
-void dotRowTokens(const QuantizedMatmulArgs &args, const uint8_t *row,
+template <typename DotI8, int Tokens, int Format>
+void dotRowTokens(FormatTag<Format>, const QuantizedMatmulArgs &args,
+                  const uint8_t *row,
                   const ActivationRow (&a)[Tokens], float (&out)[Tokens]) {
   using D = Decoder<Format>;
   __m256 acc[Tokens];
@@ -413,7 +419,8 @@ void dotRowTokens(const QuantizedMatmulArgs &args, const uint8_t *row,
 /// `a[t]` . a q4_k `row` for t < Tokens: each super-block's scales and
 /// minimums unpacked once, each block's codes masked once, for all tokens.
 template <typename DotI8, int Tokens>
-void dotRowTokensQ4K(const QuantizedMatmulArgs &args, const uint8_t *row,
+void dotRowTokens(FormatTag<TFM_QUANT_Q4_K>, const QuantizedMatmulArgs &args,
+                  const uint8_t *row,
                      const ActivationRow (&a)[Tokens], float (&out)[Tokens]) {
   const __m256i nibble = _mm256_set1_epi8(0x0F);
   constexpr int blocks = kSuperBlock / kBlock;
@@ -461,7 +468,8 @@ void dotRowTokensQ4K(const QuantizedMatmulArgs &args, const uint8_t *row,
 /// `a[t]` . a q6_k `row` for t < Tokens: each half super-block's codes
 /// loaded and each block's values decoded once for all tokens.
 template <typename DotI8, int Tokens>
-void dotRowTokensQ6K(const QuantizedMatmulArgs &args, const uint8_t *row,
+void dotRowTokens(FormatTag<TFM_QUANT_Q6_K>, const QuantizedMatmulArgs &args,
+                  const uint8_t *row,
                      const ActivationRow (&a)[Tokens], float (&out)[Tokens]) {
   constexpr int blocks = kSuperBlock / kBlock;
   __m256 acc[Tokens];
@@ -512,6 +520,13 @@ void dotRowTokensQ6K(const QuantizedMatmulArgs &args, const uint8_t *row,
     out[t] = horizontalSum(acc[t]);
 }
 
+/// Stores (or, accumulating, adds) the product of `token` and `row`.
+inline void writeProduct(const QuantizedMatmulArgs &args, int64_t token,
+                         int64_t row, float sum) {
+  float &out = args.out[token * args.outStride + row];
+  out = args.accumulate ? out + sum : sum;
+}
+
 /// Tokens [t0, t0 + Tokens) times row `r`.
 template <typename DotI8, int Format, int Tokens>
 void rowTimesTokenTile(const QuantizedMatmulArgs &args, int64_t r,
@@ -522,16 +537,9 @@ void rowTimesTokenTile(const QuantizedMatmulArgs &args, int64_t r,
                          args.activationRowBytes);
   const uint8_t *row = args.weights + r * args.rowBytes;
   float sums[Tokens];
-  if constexpr (Format == TFM_QUANT_Q4_K)
-    dotRowTokensQ4K<DotI8, Tokens>(args, row, a, sums);
-  else if constexpr (Format == TFM_QUANT_Q6_K)
-    dotRowTokensQ6K<DotI8, Tokens>(args, row, a, sums);
-  else
-    dotRowTokens<DotI8, Format, Tokens>(args, row, a, sums);
-  for (int t = 0; t < Tokens; ++t) {
-    float &out = args.out[(t0 + t) * args.outStride + r];
-    out = args.accumulate ? out + sums[t] : sums[t];
-  }
+  dotRowTokens<DotI8, Tokens>(FormatTag<Format>(), args, row, a, sums);
+  for (int t = 0; t < Tokens; ++t)
+    writeProduct(args, t0 + t, r, sums[t]);
 }
 
 /// Every token times the rows `r[i]`, i < Rows: each row is read from
@@ -546,16 +554,9 @@ void rowsTimesTokens(const QuantizedMatmulArgs &args,
     float sums[Rows];
     ActivationRow a = activationRow(args.activations, t, args.inFeatures,
                                     args.activationRowBytes);
-    if constexpr (Format == TFM_QUANT_Q4_K)
-      dotRowsQ4K<DotI8, Rows>(args, rows, a, sums);
-    else if constexpr (Format == TFM_QUANT_Q6_K)
-      dotRowsQ6K<DotI8, Rows>(args, rows, a, sums);
-    else
-      dotRows<DotI8, Format, Rows>(args, rows, a, sums);
-    for (int i = 0; i < Rows; ++i) {
-      float &out = args.out[t * args.outStride + r[i]];
-      out = args.accumulate ? out + sums[i] : sums[i];
-    }
+    dotRows<DotI8, Rows>(FormatTag<Format>(), args, rows, a, sums);
+    for (int i = 0; i < Rows; ++i)
+      writeProduct(args, t, r[i], sums[i]);
   }
 }
 
