@@ -105,7 +105,8 @@ public:
     return LinearOp::create(b, rowsType(input, outFeatures), input,
                             /*norm_weight=*/Value(), weight, bias,
                             /*residual=*/Value(), /*norm_eps=*/FloatAttr(),
-                            /*gated=*/ActivationAttr());
+                            /*gated=*/ActivationAttr(),
+                            /*activation=*/ActivationAttr());
   }
 
   Value logits(Value hidden) {

@@ -1,8 +1,9 @@
 //===- FuseMatmulEpilogues.cpp - epilogues in the matmul's thread tiles ---===//
 //
 // A float linear layer whose norm's scale is folded into its weights still
-// divides each output row by the row's RMS, and a gated layer combines its
-// gate and up products; convert-tfm-to-linalg writes both as a
+// divides each output row by the row's RMS, a gated layer combines its
+// gate and up products, and a layer with an activation adds its bias and
+// applies it; convert-tfm-to-linalg writes each as a
 // `matmul_epilogue` kernel over the panel products. Computed on its own
 // that kernel reads and writes every product once more. Tiled over weight
 // panels together with the matmul kernels that produce its operands, each

@@ -72,6 +72,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   graph.fuseResidualAdds = options.fuseResidualAdds;
   graph.fuseNorm = options.fuseNorm;
   graph.fuseGatedActivations = options.fuseGatedActivations;
+  graph.fuseLinearActivations = options.fuseLinearActivations;
   graph.fuseRope = options.fuseRope;
   buildTfmGraphPipeline(pm, graph);
   // The microkernels' layout of quantized weights (after the fusions, which

@@ -334,6 +334,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.fuseResidualAdds = enabled("fuse-residual-adds");
   pipelineOptions.fuseNorm = enabled("fuse-norm");
   pipelineOptions.fuseGatedActivations = enabled("fuse-gated-activations");
+  pipelineOptions.fuseLinearActivations = enabled("fuse-linear-activations");
   pipelineOptions.fuseRope = enabled("fuse-rope");
   pipelineOptions.interleaveWeights = enabled("interleave-weights");
   pipelineOptions.flashAttention = enabled("flash-attention");

@@ -657,6 +657,31 @@ Value buildGatedEpilogue(OpBuilder &b, Location loc, Activation kind,
       .front();
 }
 
+/// `kind(products + bias)` for the products of a float linear layer in
+/// panel layout (`[S, NB, P]`), `biasPanels` (`[NB, P]`) optional.
+/// Overwrites the products (see buildRowScaleEpilogue).
+Value buildActivationEpilogue(OpBuilder &b, Location loc, Activation kind,
+                              Value products, Value biasPanels) {
+  AffineMap identity = b.getMultiDimIdentityMap(3);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  if (biasPanels) {
+    inputs.push_back(biasPanels);
+    maps.push_back(selectDims(b.getContext(), 3, {1, 2}));
+  }
+  maps.push_back(identity);
+  return buildGeneric(
+             b, loc, "matmul_epilogue", inputs, products, maps,
+             SmallVector<IteratorType>(3, kParallel),
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value value = args.back();
+               if (biasPanels)
+                 value = arith::AddFOp::create(nb, nl, value, args[0]);
+               return SmallVector<Value>{activation(nb, nl, kind, value)};
+             })
+      .front();
+}
+
 /// Panels `[first, first + count)` of packed weights `[NB, K, P]`.
 Value panelRange(OpBuilder &b, Location loc, Value panels, int64_t first,
                  int64_t count) {
@@ -779,14 +804,16 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
     Location loc = op.getLoc();
     int64_t outFeatures =
         cast<RankedTensorType>(op.getType()).getShape().back();
-    Value residual, normWeight;
+    Value residual, normWeight, bias;
     FloatAttr normEps;
-    ActivationAttr gated;
+    ActivationAttr gated, activationKind;
     normWeight = adaptor.getNormWeight();
     normEps = op.getNormEpsAttr();
     if constexpr (std::is_same_v<OpTy, LinearOp>) {
       residual = adaptor.getResidual();
       gated = op.getGatedAttr();
+      bias = adaptor.getBias();
+      activationKind = op.getActivationAttr();
     }
     Value input = adaptor.getInput();
     Value result;
@@ -796,24 +823,72 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
       result = buildQuantizedMatmul(rewriter, loc, input, adaptor.getWeight(),
                                     format, outFeatures, residual, normWeight,
                                     normEps, gated);
+    } else if (activationKind &&
+               (result = lowerFloatLinearWithActivation(
+                    rewriter, loc, input, adaptor.getWeight(), outFeatures,
+                    normWeight, normEps, bias, activationKind.getValue()))) {
+      // Bias and activation are in the products' epilogue.
+      rewriter.replaceOp(op, result);
+      return success();
     } else {
       result = lowerFloatLinear(rewriter, loc, input, adaptor.getWeight(),
                                 outFeatures, residual, normWeight, normEps,
                                 gated);
     }
-    if constexpr (std::is_same_v<OpTy, LinearOp>) {
-      if (Value bias = adaptor.getBias()) {
-        MLIRContext *context = rewriter.getContext();
-        result = buildElementwise(
-            rewriter, loc, result, ValueRange{result, bias},
-            {rewriter.getMultiDimIdentityMap(2), lastDimMap(context, 2)},
-            [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-              return arith::AddFOp::create(nb, nl, x[0], x[1]);
-            });
-      }
-    }
+    if (bias || activationKind)
+      result = buildBiasAndActivation(rewriter, loc, result, bias,
+                                      activationKind);
     rewriter.replaceOp(op, result);
     return success();
+  }
+
+  /// `kind(products + bias)` (either optional) as one element-wise pass.
+  static Value buildBiasAndActivation(OpBuilder &b, Location loc,
+                                      Value products, Value bias,
+                                      ActivationAttr kind) {
+    SmallVector<Value> inputs{products};
+    SmallVector<AffineMap> maps{b.getMultiDimIdentityMap(2)};
+    if (bias) {
+      inputs.push_back(bias);
+      maps.push_back(lastDimMap(b.getContext(), 2));
+    }
+    return buildElementwise(
+        b, loc, products, inputs, maps,
+        [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+          Value value = x[0];
+          if (bias)
+            value = arith::AddFOp::create(nb, nl, value, x[1]);
+          return kind ? activation(nb, nl, kind.getValue(), value) : value;
+        });
+  }
+
+  /// A float linear layer with an activation whose products come in whole
+  /// panels: the bias and the activation as a `matmul_epilogue` over them,
+  /// which tfm-fuse-matmul-epilogues computes in the matmul's thread steps.
+  /// Null when the layer takes another form (a folded norm, row-major or
+  /// partial panels); the caller then finishes it element-wise.
+  Value lowerFloatLinearWithActivation(OpBuilder &b, Location loc, Value input,
+                                       Value weight, int64_t outFeatures,
+                                       Value normWeight, FloatAttr normEps,
+                                       Value bias, Activation kind) const {
+    // Only whole panels of a float parameter (what weightOperand packs);
+    // checked before it creates the packed parameter.
+    if ((normEps && !normWeight) || panel <= 0 || outFeatures % panel != 0 ||
+        !weight.getDefiningOp<ParamOp>())
+      return {};
+    Value panels = weightOperand(b, weight, panel);
+    if (normEps)
+      input = buildRMSNorm(b, loc, input, normWeight,
+                           normEps.getValueAsDouble());
+    Value biasPanels =
+        bias ? splitLastDim(b, loc, bias, {outFeatures / panel, panel})
+             : Value();
+    return mergeTrailingDims(
+        b, loc,
+        buildActivationEpilogue(b, loc, kind,
+                                buildPanelProducts(b, loc, input, panels),
+                                biasPanels),
+        1);
   }
 
   /// A linear layer with float weights. A norm prologue with a weight is

@@ -62,3 +62,27 @@ func.func @halves_split_a_panel(%x: tensor<1x64xf32>) -> tensor<1x20xf32> {
   %a = tfm.linear %x, %w gated(silu) {norm_eps = 1.0e-5 : f64} : (tensor<1x64xf32>, tensor<40x64xf32>) -> tensor<1x20xf32>
   return %a : tensor<1x20xf32>
 }
+
+// -----
+
+// Prefill of a GPT-2 FFN up projection (tfm-fuse-linear-activations): each
+// thread step computes two panels of products and adds the bias and applies
+// the tanh GELU to them right there.
+// CHECK-LABEL: func.func @bias_gelu
+// CHECK: %[[ZEROS:.*]] = linalg.fill {{.*}} -> tensor<?x32x8xf32>
+// CHECK-NOT: tfm.kernel = "matmul_panels"
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (32) step (2) shared_outs(%[[OUT:.*]] = %[[ZEROS]]) -> (tensor<?x32x8xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} attrs = {tfm.kernel = "matmul_panels"}
+// CHECK: %[[E:.*]] = linalg.generic {{.*}} outs(%[[P]] : tensor<?x2x8xf32>) attrs = {tfm.kernel = "matmul_epilogue"}
+// CHECK: arith.addf
+// CHECK: math.tanh
+// CHECK: tensor.parallel_insert_slice %[[E]] into %[[OUT]][0, %[[I]], 0] [%{{.*}}, 2, 8]
+// CHECK-NOT: tfm.kernel = "matmul_panels"
+// CHECK-NOT: tfm.kernel = "elementwise"
+// CHECK: return
+func.func @bias_gelu(%x: tensor<?x64xf32>) -> tensor<?x256xf32> {
+  %w = tfm.param "w" : tensor<256x64xf32>
+  %b = tfm.param "b" : tensor<256xf32>
+  %y = tfm.linear %x, %w, %b activation(gelu_tanh) : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+  return %y : tensor<?x256xf32>
+}

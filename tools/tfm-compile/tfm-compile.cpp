@@ -55,7 +55,8 @@ cl::list<std::string> disabledOptimizations(
     "disable",
     cl::desc("Leave out optimizations of tfm-cpu-pipeline (comma "
              "separated): fuse-sibling-linears, fuse-residual-adds, fuse-norm, "
-             "fuse-gated-activations, fuse-rope, interleave-weights, "
+             "fuse-gated-activations, fuse-linear-activations, fuse-rope, "
+             "interleave-weights, "
              "fuse-matmul-epilogues, hoist-accumulators, "
              "flash-attention, "
              "plan-static-arena, or all"),

@@ -80,6 +80,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Apply SwiGLU in the epilogue of the gate/up layer "
                      "(tfm-fuse-gated-activations)"),
       llvm::cl::init(true)};
+  Option<bool> fuseLinearActivations{
+      *this, "fuse-linear-activations",
+      llvm::cl::desc("Apply a non-gated FFN's bias and activation in the "
+                     "epilogue of its linear layer "
+                     "(tfm-fuse-linear-activations)"),
+      llvm::cl::init(true)};
   Option<bool> fuseRope{
       *this, "fuse-rope",
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "
@@ -88,7 +94,8 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<bool> fuseMatmulEpilogues{
       *this, "fuse-matmul-epilogues",
       llvm::cl::desc("Compute float matmul epilogues (row scale, residual, "
-                     "SwiGLU) in the matmul's thread steps "
+                     "SwiGLU, bias and activation) in the matmul's thread "
+                     "steps "
                      "(tfm-fuse-matmul-epilogues)"),
       llvm::cl::init(true)};
   Option<bool> hoistAccumulators{

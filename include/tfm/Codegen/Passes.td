@@ -141,8 +141,9 @@ def TfmFuseMatmulEpilogues
   let description = [{
     convert-tfm-to-linalg lowers what follows the products of a float linear
     layer - each row times its inverse RMS when the norm's scale is folded
-    into the weights, plus a residual; `kind(gate) * up` of a gated layer -
-    as a `matmul_epilogue` kernel over the panel products `[S, NB, P]`,
+    into the weights, plus a residual; `kind(gate) * up` of a gated layer;
+    `kind(products + bias)` of a layer with an activation - as a
+    `matmul_epilogue` kernel over the panel products `[S, NB, P]`,
     written over them. Alone it would be one more pass over the products.
     This pass tiles each epilogue over weight panels with an `scf.forall`
     (the thread tiles of tfm-tile-and-vectorize: `decode-panels` for one

@@ -29,7 +29,8 @@ inline constexpr const char *kManifestFileName = "manifest.json";
 /// boolean options of `tfm-cpu-pipeline` of the same names.
 inline constexpr const char *kOptimizationNames[] = {
     "fuse-sibling-linears", "fuse-residual-adds", "fuse-norm",
-    "fuse-gated-activations", "fuse-rope", "interleave-weights",
+    "fuse-gated-activations", "fuse-linear-activations", "fuse-rope",
+    "interleave-weights",
     "flash-attention", "fuse-matmul-epilogues", "hoist-accumulators",
     "plan-static-arena"};
 

@@ -21,6 +21,25 @@ func.func @linear_q4_0(%x: tensor<?x64xf32>) -> tensor<?x96xf32> {
 
 // -----
 
+// With an activation epilogue the kernel's products take one element-wise
+// pass for the bias and the activation together.
+// CHECK-LABEL: func.func @linear_q8_0_bias_relu
+// CHECK: tfm.quantized_matmul !tfm.quant<q8_0>
+// CHECK: %[[Y:.*]] = bufferization.to_tensor
+// CHECK: linalg.generic {{.*}} ins(%[[Y]], %{{.*}} : tensor<1x96xf32>, tensor<96xf32>)
+// CHECK: %[[SUM:.*]] = arith.addf
+// CHECK: arith.maximumf %[[SUM]]
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @linear_q8_0_bias_relu(%x: tensor<1x64xf32>) -> tensor<1x96xf32> {
+  %w = tfm.param "w" : tensor<96x64x!tfm.quant<q8_0>>
+  %b = tfm.param "b" : tensor<96xf32>
+  %y = tfm.linear %x, %w, %b activation(relu) : (tensor<1x64xf32>, tensor<96x64x!tfm.quant<q8_0>>, tensor<96xf32>) -> tensor<1x96xf32>
+  return %y : tensor<1x96xf32>
+}
+
+// -----
+
 // Quantized weights passed to a layer function: the argument and the call
 // carry the byte tensor, the format stays on the op.
 // CHECK-LABEL: func.func @caller

@@ -202,3 +202,54 @@ func.func @folded_norm_linear(%x: tensor<?x64xf32>, %r: tensor<?x32xf32>) -> ten
   %y = tfm.linear %x, %w residual %r {norm_eps = 1.0e-5 : f64} : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
 }
+
+// -----
+
+// A bias and activation epilogue (tfm-fuse-linear-activations): with whole
+// panels, one `matmul_epilogue` over the products adds the bias, split
+// into panels, and applies the activation; row-major weights (ROWMAJOR) and
+// partial panels take one element-wise pass after the products instead of
+// two.
+// CHECK-LABEL: func.func @linear_bias_activation
+// CHECK: %[[W:.*]] = tfm.param "w" {tfm.panel = 16 : i64} : tensor<4x64x16xf32>
+// CHECK: %[[BIAS:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0, 1]] output_shape [4, 16] : tensor<64xf32> into tensor<4x16xf32>
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[W]] : tensor<?x64xf32>, tensor<4x64x16xf32>) {{.*}}tfm.kernel = "matmul_panels"
+// CHECK: %[[E:.*]] = linalg.generic {{.*}} ins(%[[BIAS]] : tensor<4x16xf32>) outs(%[[P]] : tensor<?x4x16xf32>) attrs = {tfm.kernel = "matmul_epilogue"}
+// CHECK: ^bb0(%[[B:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK: %[[SUM:.*]] = arith.addf %[[ACC]], %[[B]] : f32
+// CHECK: math.tanh
+// CHECK: tensor.collapse_shape %[[E]]
+// CHECK-NOT: tfm.kernel = "elementwise"
+// CHECK: return
+// ROWMAJOR-LABEL: func.func @linear_bias_activation
+// ROWMAJOR: tfm.kernel = "matmul"
+// ROWMAJOR: linalg.generic {{.*}}tfm.kernel = "elementwise"
+// ROWMAJOR: arith.addf
+// ROWMAJOR: math.tanh
+// ROWMAJOR-NOT: linalg.generic
+// ROWMAJOR: return
+func.func @linear_bias_activation(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %w = tfm.param "w" : tensor<64x64xf32>
+  %b = tfm.param "b" : tensor<64xf32>
+  %y = tfm.linear %x, %w, %b activation(gelu_tanh) : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+
+// -----
+
+// 40 output features are not whole panels of 16: the padded products are
+// cut, then bias and activation in one element-wise pass.
+// CHECK-LABEL: func.func @partial_panels_activation
+// CHECK: tfm.kernel = "matmul_panels"
+// CHECK: tensor.extract_slice
+// CHECK: linalg.generic {{.*}}tfm.kernel = "elementwise"
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @partial_panels_activation(%x: tensor<1x64xf32>) -> tensor<1x40xf32> {
+  %w = tfm.param "w" : tensor<40x64xf32>
+  %b = tfm.param "b" : tensor<40xf32>
+  %y = tfm.linear %x, %w, %b activation(relu) : (tensor<1x64xf32>, tensor<40x64xf32>, tensor<40xf32>) -> tensor<1x40xf32>
+  return %y : tensor<1x40xf32>
+}

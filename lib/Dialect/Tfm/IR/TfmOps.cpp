@@ -348,6 +348,9 @@ LogicalResult LinearOp::verify() {
     return failure();
   if (getGated() && (getBias() || getResidual()))
     return emitOpError("a gated linear layer takes no bias or residual");
+  if (getActivation() && (getGated() || getResidual()))
+    return emitOpError(
+        "a linear layer with an activation takes no residual or gating");
   if (failed(verifyMatmulNormPrologue(*this, getNormWeight(), getNormEps(),
                                       getInput(), getWeight())))
     return failure();

@@ -56,7 +56,8 @@ struct FuseGatedActivation : OpRewritePattern<GatedActivationOp> {
     if (!gate || !up || gate.getSource() != up.getSource())
       return rewriter.notifyMatchFailure(gated, "not two slices of one value");
     auto linear = gate.getSource().getDefiningOp<LinearOp>();
-    if (!linear || linear.getGated() || linear.getBias() ||
+    if (!linear || linear.getGated() || linear.getActivation() ||
+        linear.getBias() ||
         linear.getResidual())
       return rewriter.notifyMatchFailure(gated, "not a plain linear layer");
     int64_t features = linear.getType().getDimSize(1);
@@ -82,7 +83,8 @@ struct FuseGatedActivation : OpRewritePattern<GatedActivationOp> {
         gated, gated.getType(), linear.getInput(), linear.getNormWeight(),
         linear.getWeight(), /*bias=*/Value(), /*residual=*/Value(),
         linear.getNormEpsAttr(),
-        ActivationAttr::get(rewriter.getContext(), gated.getKind()));
+        ActivationAttr::get(rewriter.getContext(), gated.getKind()),
+        /*activation=*/ActivationAttr());
     rewriter.eraseOp(gate);
     rewriter.eraseOp(up);
     rewriter.eraseOp(linear);

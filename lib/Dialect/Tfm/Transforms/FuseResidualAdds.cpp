@@ -36,6 +36,7 @@ struct FuseResidualAdd : OpRewritePattern<AddOp> {
           std::pair{add.getRhs(), add.getLhs()}}) {
       auto linear = product.getDefiningOp<LinearOp>();
       if (!linear || linear.getResidual() || linear.getGated() ||
+          linear.getActivation() ||
           !linear->hasOneUse() ||
           residual.getType() != linear.getType() ||
           add.getType() != linear.getType())
@@ -43,7 +44,8 @@ struct FuseResidualAdd : OpRewritePattern<AddOp> {
       rewriter.replaceOpWithNewOp<LinearOp>(
           add, add.getType(), linear.getInput(), linear.getNormWeight(),
           linear.getWeight(), linear.getBias(), residual,
-          linear.getNormEpsAttr(), linear.getGatedAttr());
+          linear.getNormEpsAttr(), linear.getGatedAttr(),
+          /*activation=*/ActivationAttr());
       rewriter.eraseOp(linear);
       return success();
     }

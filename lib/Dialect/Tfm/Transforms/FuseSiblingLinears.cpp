@@ -33,7 +33,7 @@ namespace {
 /// and no residual epilogue.
 ParamOp stackableWeight(LinearOp linear) {
   if (linear.getBias() || linear.getResidual() || linear.getNormWeight() ||
-      linear.getGated())
+      linear.getGated() || linear.getActivation())
     return {};
   auto param = linear.getWeight().getDefiningOp<ParamOp>();
   if (!param || param.getParts() || param.getType().getRank() != 2)
@@ -119,7 +119,8 @@ void fuseSiblings(ArrayRef<LinearOp> linears) {
                                 /*norm_weight=*/Value(), stacked.getResult(),
                                 /*bias=*/Value(), /*residual=*/Value(),
                                 /*norm_eps=*/FloatAttr(),
-                                /*gated=*/ActivationAttr());
+                                /*gated=*/ActivationAttr(),
+                                /*activation=*/ActivationAttr());
 
   OpFoldResult seq = tensor::getMixedSize(b, loc, fused.getResult(), 0);
   int64_t column = 0;

@@ -22,6 +22,8 @@ void tfm::buildTfmGraphPipeline(OpPassManager &pm,
     pm.addPass(createTfmFuseNormIntoLinear());
   if (options.fuseGatedActivations)
     pm.addPass(createTfmFuseGatedActivations());
+  if (options.fuseLinearActivations)
+    pm.addPass(createTfmFuseLinearActivations());
   if (options.fuseRope)
     pm.addPass(createTfmFuseRoPEIntoAttention());
 }
@@ -33,7 +35,7 @@ void tfm::registerTfmPassesAndPipelines() {
       "Graph-level tfm rewrites: tfm-last-token-logits, canonicalize, cse, "
       "tfm-fuse-sibling-linears, tfm-fuse-residual-adds, "
       "tfm-fuse-norm-into-linear, tfm-fuse-gated-activations, "
-      "tfm-fuse-rope-into-attention",
+      "tfm-fuse-linear-activations, tfm-fuse-rope-into-attention",
       [](OpPassManager &pm, const GraphPipelineOptions &options) {
         buildTfmGraphPipeline(pm, options);
       });

@@ -952,6 +952,22 @@ func.func @gated_linear_bias(%x: tensor<1x64xf32>, %w: tensor<32x64x!tfm.quant<q
 
 // -----
 
+func.func @activation_with_residual(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>, %r: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  // expected-error @+1 {{'tfm.linear' op a linear layer with an activation takes no residual or gating}}
+  %y = tfm.linear %x, %w residual %r activation(relu) : (tensor<1x64xf32>, tensor<32x64xf32>, tensor<1x32xf32>) -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+func.func @activation_with_gating(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>) -> tensor<1x16xf32> {
+  // expected-error @+1 {{'tfm.linear' op a linear layer with an activation takes no residual or gating}}
+  %y = tfm.linear %x, %w gated(silu) activation(gelu) : (tensor<1x64xf32>, tensor<32x64xf32>) -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
+
+// -----
+
 func.func @quantized_matmul_gated_rows(%x: memref<1x64xf32>, %w: memref<32x68xi8>, %y: memref<1x32xf32>, %s: memref<?xi8>) {
   // expected-error @+1 {{'tfm.quantized_matmul' op weight rows and twice the output features differ (32 vs 64)}}
   tfm.quantized_matmul !tfm.quant<q8_0> %x, %w -> %y scratch %s gated(silu) : memref<1x64xf32>, memref<32x68xi8>, memref<1x32xf32>, memref<?xi8>

@@ -21,6 +21,15 @@ func.func @linear_bias(%x: tensor<1x64xf32>) -> tensor<1x192xf32> {
   return %y : tensor<1x192xf32>
 }
 
+// CHECK-LABEL: func @linear_bias_activation
+func.func @linear_bias_activation(%x: tensor<?x64xf32>) -> tensor<?x256xf32> {
+  %w = tfm.param "ffn_up.weight" : tensor<256x64xf32>
+  %b = tfm.param "ffn_up.bias" : tensor<256xf32>
+  // CHECK: tfm.linear %{{.*}}, %{{.*}}, %{{.*}} activation(gelu_tanh) : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+  %y = tfm.linear %x, %w, %b activation(gelu_tanh) : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+  return %y : tensor<?x256xf32>
+}
+
 // CHECK-LABEL: func @last_token_logits
 func.func @last_token_logits(%x: tensor<?x64xf32>) -> tensor<1x512xf32> {
   %w = tfm.param "output.weight" : tensor<512x64xf32>

@@ -227,6 +227,17 @@ def Tfm_LinearOp : Tfm_Op<"linear", [Pure, AttrSizedOperandSegments]> {
     %a = tfm.linear %x, %wgu gated(silu)
         : (tensor<?x64xf32>, tensor<344x64x!tfm.quant<q8_0>>) -> tensor<?x172xf32>
     ```
+
+    With `activation = kind` the result is `kind(input * weight^T + bias)`:
+    the element-wise activation of a non-gated FFN (GPT-2, BERT, T5)
+    that tfm-fuse-linear-activations moves into the layer, so the lowering
+    applies it, with the bias, to the products as it finishes them (no
+    residual or gating then).
+
+    ```mlir
+    %h = tfm.linear %x, %w1, %b1 activation(gelu_tanh)
+        : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+    ```
   }];
   let arguments = (ins Tfm_FloatTensor:$input,
                        Optional<Tfm_FloatTensor>:$norm_weight,
@@ -234,11 +245,13 @@ def Tfm_LinearOp : Tfm_Op<"linear", [Pure, AttrSizedOperandSegments]> {
                        Optional<Tfm_FloatTensor>:$bias,
                        Optional<Tfm_FloatTensor>:$residual,
                        OptionalAttr<F64Attr>:$norm_eps,
-                       OptionalAttr<Tfm_Activation>:$gated);
+                       OptionalAttr<Tfm_Activation>:$gated,
+                       OptionalAttr<Tfm_Activation>:$activation);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
     $input (`rms_norm` $norm_weight^)? `,` $weight (`,` $bias^)?
-    (`residual` $residual^)? (`gated` `(` $gated^ `)`)? attr-dict `:`
+    (`residual` $residual^)? (`gated` `(` $gated^ `)`)?
+    (`activation` `(` $activation^ `)`)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;

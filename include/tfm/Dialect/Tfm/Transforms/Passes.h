@@ -40,6 +40,12 @@ struct GraphPipelineOptions
       llvm::cl::desc("Apply SwiGLU in the epilogue of the quantized gate/up "
                      "layer (tfm-fuse-gated-activations)"),
       llvm::cl::init(true)};
+  Option<bool> fuseLinearActivations{
+      *this, "fuse-linear-activations",
+      llvm::cl::desc("Apply a non-gated FFN's bias and activation in the "
+                     "epilogue of its linear layer "
+                     "(tfm-fuse-linear-activations)"),
+      llvm::cl::init(true)};
   Option<bool> fuseRope{
       *this, "fuse-rope",
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "

@@ -247,6 +247,29 @@ def TfmFuseGatedActivations
                            "::mlir::tensor::TensorDialect"];
 }
 
+def TfmFuseLinearActivations
+    : Pass<"tfm-fuse-linear-activations", "::mlir::ModuleOp"> {
+  let summary = "Make an element-wise activation the epilogue of the linear layer before it";
+  let description = [{
+    `tfm.activation kind` whose input is a linear layer without a residual
+    or gated epilogue, and that linear layer's only user, becomes that layer
+    with `activation = kind`: the non-gated FFN of GPT-2, BERT and T5
+    (`kind(x * w^T + b)`). The lowering then adds the bias and applies the
+    activation to the products of each thread step as they are finished
+    (for float weights in panel layout, through tfm-fuse-matmul-epilogues),
+    instead of two more passes over the `[seq, hidden]` result.
+
+    ```mlir
+    %h = tfm.linear %x, %w, %b : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+    %a = tfm.activation gelu_tanh %h : tensor<?x256xf32>
+    // becomes
+    %a = tfm.linear %x, %w, %b activation(gelu_tanh)
+        : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect"];
+}
+
 def TfmInterleaveQuantizedWeights
     : Pass<"tfm-interleave-quantized-weights", "::mlir::ModuleOp"> {
   let summary = "Store q8_0 and q4_0 weights as interleaved groups of 16 rows";
