@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <type_traits>
 
 namespace tfm::kernels {
 namespace {
@@ -160,78 +159,30 @@ struct OnlineSoftmax {
   }
 };
 
-/// One block of `count` keys and values for one query row: scores, then the
-/// online-softmax update of `state`.
+/// One query row (query `query` of head `head`) over keys [begin, end).
 template <typename Isa, typename Rows>
-void attendBlock(const AttentionArgs &args, const float *q,
-                 const uint8_t *keyRows, const uint8_t *valueRows,
-                 int64_t stride, int64_t count, OnlineSoftmax &state) {
+void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
+               const uint8_t *values, int64_t begin, int64_t end,
+               OnlineSoftmax &state) {
+  int64_t headDim = args.headDim;
   float weights[kKeyBlock];
-  scoreKeys<Isa, Rows>(q, keyRows, stride, count, args.headDim, weights);
-  float blockMax = -std::numeric_limits<float>::infinity();
-  for (int64_t j = 0; j < count; ++j) {
-    weights[j] *= args.scale;
-    blockMax = std::max(blockMax, weights[j]);
-  }
-  state.raiseMax(blockMax);
-  for (int64_t j = 0; j < count; ++j)
-    weights[j] = expNonPositive(weights[j] - state.max);
-  for (int64_t j = 0; j < count; ++j)
-    state.sum += weights[j];
-  addWeightedRows<Rows>(weights, valueRows, stride, count, state.acc,
-                        args.headDim);
-}
-
-/// Query heads that share a KV head and are taken together: each block of
-/// f16 or int8 keys and values is widened to f32 once for all of them.
-constexpr int64_t kHeadTile = 4;
-/// Widest head whose widened blocks (2 x 64 keys) stay on the stack.
-constexpr int64_t kMaxWidenedHeadDim = 128;
-
-/// `count` rows, `stride` bytes apart, as f32 rows of headDim (row scale
-/// applied).
-template <typename Rows>
-void widenRows(const uint8_t *rows, int64_t stride, int64_t count,
-               int64_t headDim, float *out) {
-  for (int64_t j = 0; j < count; ++j) {
-    const uint8_t *row = rows + j * stride;
-    float scale = Rows::rowScale(row, headDim);
-    for (int64_t d = 0; d < headDim; ++d)
-      out[j * headDim + d] = Rows::load(row, d) * scale;
-  }
-}
-
-/// `heads` query rows `q[h]` of one KV head over keys [begin, end). With
-/// several heads (GQA) and f16 or int8 rows, each block is widened once
-/// and every head reads it as f32; a decode step of llama-336m-gqa (4
-/// query heads per KV head) converted every key and value row 4 times.
-template <typename Isa, typename Rows>
-void attendRows(const AttentionArgs &args, const float *const *q,
-                int64_t heads, const uint8_t *keys, const uint8_t *values,
-                int64_t begin, int64_t end, OnlineSoftmax *states) {
-  int64_t headDim = args.headDim, stride = args.rowStride;
-  constexpr bool widens = !std::is_same_v<Rows, F32Rows>;
-  constexpr int64_t widenedSize = widens ? kKeyBlock * kMaxWidenedHeadDim : 1;
-  bool widen = widens && heads > 1 && headDim <= kMaxWidenedHeadDim;
-  alignas(64) float widenedKeys[widenedSize];
-  alignas(64) float widenedValues[widenedSize];
   for (int64_t block = begin; block < end; block += kKeyBlock) {
     int64_t count = std::min(kKeyBlock, end - block);
-    const uint8_t *keyRows = keys + block * stride;
-    const uint8_t *valueRows = values + block * stride;
-    if (!widen) {
-      for (int64_t h = 0; h < heads; ++h)
-        attendBlock<Isa, Rows>(args, q[h], keyRows, valueRows, stride, count,
-                               states[h]);
-      continue;
+    const uint8_t *keyRows = keys + block * args.rowStride;
+    const uint8_t *valueRows = values + block * args.rowStride;
+    scoreKeys<Isa, Rows>(q, keyRows, args.rowStride, count, headDim, weights);
+    float blockMax = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < count; ++j) {
+      weights[j] *= args.scale;
+      blockMax = std::max(blockMax, weights[j]);
     }
-    widenRows<Rows>(keyRows, stride, count, headDim, widenedKeys);
-    widenRows<Rows>(valueRows, stride, count, headDim, widenedValues);
-    for (int64_t h = 0; h < heads; ++h)
-      attendBlock<Isa, F32Rows>(
-          args, q[h], reinterpret_cast<const uint8_t *>(widenedKeys),
-          reinterpret_cast<const uint8_t *>(widenedValues),
-          headDim * int64_t(sizeof(float)), count, states[h]);
+    state.raiseMax(blockMax);
+    for (int64_t j = 0; j < count; ++j)
+      weights[j] = expNonPositive(weights[j] - state.max);
+    for (int64_t j = 0; j < count; ++j)
+      state.sum += weights[j];
+    addWeightedRows<Rows>(weights, valueRows, args.rowStride, count, state.acc,
+                          headDim);
   }
 }
 
@@ -251,22 +202,6 @@ inline void rotateQuery(const AttentionArgs &args, int64_t s, const float *q,
   }
 }
 
-/// Writes head `state`'s result: its sums, maximum and denominator for a
-/// split task, else the normalized weighted sum.
-inline void finishHead(const AttentionTask &task, const OnlineSoftmax &state) {
-  float *acc = state.acc;
-  int64_t headDim = state.headDim;
-  if (task.partials) {
-    acc[headDim] = state.max;
-    acc[headDim + 1] = state.sum;
-    return;
-  }
-  // No visible key (an empty range) leaves the zeros.
-  float inverse = state.sum > 0.0f ? 1.0f / state.sum : 0.0f;
-  for (int64_t d = 0; d < headDim; ++d)
-    acc[d] *= inverse;
-}
-
 template <typename Isa, typename Rows>
 void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   int64_t headDim = args.headDim;
@@ -274,29 +209,30 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   const uint8_t *values = args.values + task.kvHead * args.headStride;
   for (int64_t s = task.queryBegin; s < task.queryEnd; ++s) {
     int64_t end = std::min(task.keyEnd, args.causalStart + s + 1);
-    for (int64_t g0 = 0; g0 < args.group; g0 += kHeadTile) {
-      int64_t heads = std::min(kHeadTile, args.group - g0);
-      const float *q[kHeadTile];
-      float rotated[kHeadTile][TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
-      OnlineSoftmax states[kHeadTile];
-      for (int64_t h = 0; h < heads; ++h) {
-        int64_t head = task.kvHead * args.group + g0 + h;
-        q[h] = args.q + s * args.qStride + head * headDim;
-        if (args.ropeCos) {
-          rotateQuery(args, s, q[h], rotated[h]);
-          q[h] = rotated[h];
-        }
-        float *acc = task.partials
-                         ? task.partials + s * task.partialStride +
-                               head * (headDim + 2)
-                         : args.out + s * args.outStride + head * headDim;
-        std::fill(acc, acc + headDim, 0.0f);
-        states[h] = OnlineSoftmax{acc, headDim};
+    for (int64_t g = 0; g < args.group; ++g) {
+      int64_t head = task.kvHead * args.group + g;
+      const float *q = args.q + s * args.qStride + head * headDim;
+      float rotated[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
+      if (args.ropeCos) {
+        rotateQuery(args, s, q, rotated);
+        q = rotated;
       }
-      attendRows<Isa, Rows>(args, q, heads, keys, values, task.keyBegin, end,
-                            states);
-      for (int64_t h = 0; h < heads; ++h)
-        finishHead(task, states[h]);
+      float *acc = task.partials
+                       ? task.partials + s * task.partialStride +
+                             head * (headDim + 2)
+                       : args.out + s * args.outStride + head * headDim;
+      std::fill(acc, acc + headDim, 0.0f);
+      OnlineSoftmax state{acc, headDim};
+      attendRow<Isa, Rows>(args, q, keys, values, task.keyBegin, end, state);
+      if (task.partials) {
+        acc[headDim] = state.max;
+        acc[headDim + 1] = state.sum;
+        continue;
+      }
+      // No visible key (an empty range) leaves the zeros.
+      float inverse = state.sum > 0.0f ? 1.0f / state.sum : 0.0f;
+      for (int64_t d = 0; d < headDim; ++d)
+        acc[d] *= inverse;
     }
   }
 }

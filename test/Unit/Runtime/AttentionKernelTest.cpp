@@ -76,8 +76,8 @@ struct Problem {
     return out;
   }
 
-  explicit Problem(int32_t element, int64_t headDim = 20, int64_t group = 3)
-      : element(element), group(group), headDim(headDim) {
+  explicit Problem(int32_t element, int64_t headDim = 20)
+      : element(element), headDim(headDim) {
     rowBytes = element == TFM_KV_F32   ? headDim * 4
                : element == TFM_KV_F16 ? headDim * 2
                                        : headDim + 4;
@@ -282,24 +282,6 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Combine(testing::Values(TFM_KV_F32, TFM_KV_F16, TFM_KV_Q8),
                      testing::Values(int64_t(20), int64_t(64))),
     problemName);
-
-TEST(AttentionKernelEdgeTest, GroupsWiderThanAHeadTile) {
-  // 6 and 9 query heads per KV head: tiles of 4 heads sharing each widened
-  // block, then the rest; whole and split, f16 and int8 rows.
-  for (int32_t element : {TFM_KV_F16, TFM_KV_Q8})
-    for (int64_t group : {6, 9}) {
-      Problem problem(element, 64, group);
-      std::vector<float> expected = problem.reference();
-      expectNear(problem.runWhole(attentionGeneric), expected, "generic");
-      expectNear(problem.runSplit(attentionGeneric, 4), expected,
-                 "generic, split");
-      if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")) {
-        expectNear(problem.runWhole(attentionAvx2), expected, "avx2");
-        expectNear(problem.runSplit(attentionAvx2, 4), expected,
-                   "avx2, split");
-      }
-    }
-}
 
 TEST(AttentionKernelEdgeTest, NoVisibleKeyGivesZeros) {
   // Query 0 with start 0 sees key 0 only; a task over keys [1, 2) sees none.
