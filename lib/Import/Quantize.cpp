@@ -240,6 +240,7 @@ std::string mlir::tfm::quantSchemeName(QuantScheme scheme) {
                                   : "int4g" + std::to_string(scheme.group);
   case TFM_QUANT_Q8_0_X16: return "q8_0x16";
   case TFM_QUANT_Q4_0_X16: return "q4_0x16";
+  case TFM_QUANT_Q6_K_X16: return "q6_kx16";
   }
   return "?";
 }
@@ -274,6 +275,7 @@ std::optional<WeightFormat> mlir::tfm::ggmlFormatOf(QuantScheme scheme) {
   case TFM_QUANT_INT8:
   case TFM_QUANT_Q8_0_X16: // groups of 16 rows interleaved: repacked
   case TFM_QUANT_Q4_0_X16:
+  case TFM_QUANT_Q6_K_X16:
     return std::nullopt;
   }
   return std::nullopt;
@@ -323,6 +325,7 @@ void mlir::tfm::quantizeRow(QuantScheme scheme, const float *row,
     return;
   case TFM_QUANT_Q8_0_X16: // not row by row: tfm_quant_interleave
   case TFM_QUANT_Q4_0_X16:
+  case TFM_QUANT_Q6_K_X16:
     return;
   }
 }

@@ -107,3 +107,15 @@ func.func @q4_0_interleaved(%x: memref<?x64xf32>, %w: memref<64x36xi8>, %y: memr
   tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<64x36xi8>, memref<?x64xf32>, memref<?xi8>
   return
 }
+
+// -----
+
+// Interleaved q6_k rows (llama.cpp's output matrix of its Q4_0 mix) call the
+// kernel with TFM_QUANT_Q6_K_X16 (9) and 210-byte rows of 256 inputs.
+// CHECK-LABEL: func.func @q6_k_interleaved
+// CHECK: scf.forall
+// CHECK:   call @tfm_quantized_matmul(%c9_i32, %c0_i64, %{{.*}}, {{.*}}, %c210_i64, {{.*}})
+func.func @q6_k_interleaved(%x: memref<?x256xf32>, %w: memref<32x210xi8>, %y: memref<?x32xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q6_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x256xf32>, memref<32x210xi8>, memref<?x32xf32>, memref<?xi8>
+  return
+}

@@ -45,6 +45,16 @@ extern "C" {
  *   Q8_0_X16  8 chunks of elements 4c..4c+3, stored as q + 128 (unsigned)
  *   Q4_0_X16  4 chunks of GGML's nibble bytes 4c..4c+3 (elements 4c..4c+3
  *             low, 16+4c..16+4c+3 high); x = d * (nibble - 8)
+ * Q6_K_X16 holds GGML Q6_K super-blocks for groups of 16 rows. For every
+ * 256-element super-block s of a group:
+ *   16 f16 d (row 0..15), then the 16 int8 scales of each 16-element
+ *   sub-block k as 16 bytes (row 0..15; 256 bytes), then for each of the 8
+ *   32-element blocks b, with codes u = value + 32 (0..63) of its elements:
+ *     4 chunks c of 64 bytes: row r's 4 bytes hold the low 4 bits of
+ *       elements 4c..4c+3 (low nibble) and 16+4c..16+4c+3 (high nibble)
+ *     2 chunks p of 64 bytes: row r's byte i holds the top 2 bits of
+ *       elements 8p+i, 16+8p+i, 8p+4+i, 16+8p+4+i (bits 0-1, 2-3, 4-5, 6-7)
+ *   x = d * scale[k] * (u - 32), as in Q6_K.
  * A group of 16 rows takes the bytes of 16 rows of the base format. */
 typedef enum tfm_quant_format {
   TFM_QUANT_Q8_0 = 0,
@@ -56,6 +66,7 @@ typedef enum tfm_quant_format {
   TFM_QUANT_INT4 = 6,
   TFM_QUANT_Q8_0_X16 = 7,
   TFM_QUANT_Q4_0_X16 = 8,
+  TFM_QUANT_Q6_K_X16 = 9,
 } tfm_quant_format;
 
 /* Rows interleaved in one group of FORMAT (16 for the _X16 formats), or 1. */

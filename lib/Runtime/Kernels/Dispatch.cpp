@@ -141,6 +141,44 @@ void quantizeActivationRow(const float *x, int64_t inFeatures,
   }
 }
 
+/// One 32-element block `b` (0-7) of `lane`'s GGML Q6_K super-block at
+/// `source` as chunks of the Q6_K_X16 block at `block` (tfm_kernels.h).
+void interleaveQ6KBlock(const uint8_t *source, int b, int64_t lane,
+                        uint8_t *block) {
+  auto code = [&](int l) { return q6kCode(source, b, l); };
+  uint8_t *low = block + 4 * lane, *high = low + 4 * kChunkBytes;
+  for (int c = 0; c < 4; ++c)
+    for (int i = 0; i < 4; ++i)
+      low[c * kChunkBytes + i] =
+          uint8_t((code(4 * c + i) & 0xF) | ((code(16 + 4 * c + i) & 0xF) << 4));
+  for (int p = 0; p < 2; ++p)
+    for (int i = 0; i < 4; ++i) {
+      int elements[4] = {8 * p + i, 16 + 8 * p + i, 8 * p + 4 + i,
+                         16 + 8 * p + 4 + i};
+      uint8_t tops = 0;
+      for (int k = 0; k < 4; ++k)
+        tops |= uint8_t((code(elements[k]) >> 4) << (2 * k));
+      high[p * kChunkBytes + i] = tops;
+    }
+}
+
+/// 16 rows of GGML Q6_K super-blocks as one Q6_K_X16 group.
+void interleaveQ6K(int64_t inFeatures, const uint8_t *rows, uint8_t *group) {
+  int64_t superBlocks = inFeatures / kSuperBlock;
+  for (int64_t s = 0; s < superBlocks; ++s) {
+    uint8_t *out = group + s * kQ6KX16SuperBlockBytes;
+    for (int64_t lane = 0; lane < kInterleave; ++lane) {
+      const uint8_t *source = rows + (lane * superBlocks + s) * kQ6_KBytes;
+      std::memcpy(out + 2 * lane, source + 208, 2);
+      for (int k = 0; k < 16; ++k)
+        out[kQ6KX16ScalesOffset + k * kInterleave + lane] = source[192 + k];
+      for (int b = 0; b < 8; ++b)
+        interleaveQ6KBlock(source, b, lane,
+                           out + kQ6KX16BlocksOffset + b * kQ6KX16BlockBytes);
+    }
+  }
+}
+
 /// 1 / sqrt(mean(x^2) + eps), as tfm.rms_norm computes it.
 float inverseRms(const float *x, int64_t features, float eps) {
   float sumOfSquares = 0.0f;
@@ -161,6 +199,7 @@ int32_t tfm_quant_base_format(int32_t format) {
   switch (format) {
   case TFM_QUANT_Q8_0_X16: return TFM_QUANT_Q8_0;
   case TFM_QUANT_Q4_0_X16: return TFM_QUANT_Q4_0;
+  case TFM_QUANT_Q6_K_X16: return TFM_QUANT_Q6_K;
   default: return format;
   }
 }
@@ -171,6 +210,8 @@ void tfm_quant_interleave(int32_t format, int64_t inFeatures,
     return;
   const auto *in = static_cast<const uint8_t *>(rows);
   auto *group = static_cast<uint8_t *>(out);
+  if (format == TFM_QUANT_Q6_K_X16)
+    return interleaveQ6K(inFeatures, in, group);
   bool q8 = format == TFM_QUANT_Q8_0_X16;
   int64_t blockBytes = q8 ? kQ8_0Bytes : kQ4_0Bytes;
   int64_t rowBytes = (inFeatures / kBlock) * blockBytes;

@@ -61,7 +61,29 @@ constexpr int64_t kInterleave = TFM_QUANT_INTERLEAVE;
 constexpr int64_t kChunkBytes = 4 * kInterleave;
 
 inline bool isInterleaved(int32_t format) {
-  return format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16;
+  return format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
+         format == TFM_QUANT_Q6_K_X16;
+}
+
+/// Q6_K_X16 (tfm_kernels.h): where the parts of a group's super-block are.
+constexpr int64_t kQ6KX16ScalesOffset = 2 * kInterleave;
+constexpr int64_t kQ6KX16BlocksOffset = kQ6KX16ScalesOffset + 16 * kInterleave;
+/// Low-nibble chunks, then high-bit chunks, of one 32-element block.
+constexpr int64_t kQ6KX16BlockBytes = 6 * kChunkBytes;
+constexpr int64_t kQ6KX16SuperBlockBytes = kInterleave * kQ6_KBytes;
+static_assert(kQ6KX16BlocksOffset + 8 * kQ6KX16BlockBytes ==
+                  kQ6KX16SuperBlockBytes,
+              "a group's super-block holds 16 rows' Q6_K super-blocks");
+
+/// The code (value + 32, 0..63) of element `l` of block `b` (0-7) of a GGML
+/// Q6_K super-block: the halves of 128 elements each hold 4 blocks, whose
+/// low 4 bits are the low (blocks 0, 1) or high (2, 3) nibbles of two
+/// 32-byte runs and whose top 2 bits are bit pair b % 4 of 32 shared bytes.
+inline int q6kCode(const uint8_t *superBlock, int b, int l) {
+  int half = b / 4, g = b % 4;
+  uint8_t low = superBlock[64 * half + 32 * (g & 1) + l];
+  uint8_t high = superBlock[128 + 32 * half + l];
+  return (g < 2 ? low & 0xF : low >> 4) | (((high >> (2 * g)) & 3) << 4);
 }
 
 /// Bytes of block `b` of all 16 rows of an interleaved group.
@@ -202,18 +224,13 @@ inline void decodeBlock(int32_t format, int64_t group, const uint8_t *row,
   }
   case TFM_QUANT_Q6_K: {
     const uint8_t *block = row + (b / 8) * kQ6_KBytes;
-    int half = int(b % 8) / 4, g = int(b % 8) % 4;
-    const uint8_t *ql = block + 64 * half + 32 * (g & 1);
-    const uint8_t *qh = block + 128 + 32 * half;
-    const int8_t *sc = reinterpret_cast<const int8_t *>(block + 192 + 8 * half);
+    int j = int(b % 8);
+    for (int l = 0; l < kBlock; ++l)
+      out.q[l] = int8_t(q6kCode(block, j, l) - 32);
+    const int8_t *sc = reinterpret_cast<const int8_t *>(block + 192);
     float d = loadHalf(block + 208);
-    for (int l = 0; l < kBlock; ++l) {
-      int low = g < 2 ? ql[l] & 0xF : ql[l] >> 4;
-      int high = (qh[l] >> (2 * g)) & 3;
-      out.q[l] = int8_t((low | (high << 4)) - 32);
-    }
-    out.scaleLow = d * sc[2 * g];
-    out.scaleHigh = d * sc[2 * g + 1];
+    out.scaleLow = d * sc[2 * j];
+    out.scaleHigh = d * sc[2 * j + 1];
     return;
   }
   case TFM_QUANT_INT8: {
@@ -229,9 +246,35 @@ inline void decodeBlock(int32_t format, int64_t group, const uint8_t *row,
   out.scaleHigh = out.scaleLow;
 }
 
+/// Decodes block `b` of row `lane` of the Q6_K_X16 group at `group`.
+inline void decodeQ6KX16Block(const uint8_t *group, int64_t lane, int64_t b,
+                              DecodedBlock &out) {
+  const uint8_t *superBlock = group + (b / 8) * kQ6KX16SuperBlockBytes;
+  int j = int(b % 8);
+  float d = loadHalf(superBlock + 2 * lane);
+  const auto *scales =
+      reinterpret_cast<const int8_t *>(superBlock + kQ6KX16ScalesOffset);
+  out.scaleLow = d * scales[2 * j * kInterleave + lane];
+  out.scaleHigh = d * scales[(2 * j + 1) * kInterleave + lane];
+  out.min = 0.0f;
+  const uint8_t *low = superBlock + kQ6KX16BlocksOffset +
+                       j * kQ6KX16BlockBytes + 4 * lane;
+  const uint8_t *high = low + 4 * kChunkBytes;
+  for (int l = 0; l < 16; ++l) {
+    int c = l / 4, i = l % 4;
+    uint8_t nibbles = low[c * kChunkBytes + i];
+    // Element l's top bits, then element 16 + l's, at pair (c % 2) * 2.
+    uint8_t tops = high[(c / 2) * kChunkBytes + i] >> (4 * (c % 2));
+    out.q[l] = int8_t(((nibbles & 0xF) | ((tops & 3) << 4)) - 32);
+    out.q[l + 16] = int8_t(((nibbles >> 4) | (((tops >> 2) & 3) << 4)) - 32);
+  }
+}
+
 /// Decodes block `b` of row `lane` of the interleaved group at `group`.
 inline void decodeInterleavedBlock(int32_t format, const uint8_t *group,
                                    int64_t lane, int64_t b, DecodedBlock &out) {
+  if (format == TFM_QUANT_Q6_K_X16)
+    return decodeQ6KX16Block(group, lane, b, out);
   const uint8_t *block = group + b * interleavedBlockBytes(format);
   out.scaleLow = out.scaleHigh = loadHalf(block + 2 * lane);
   out.min = 0.0f;

@@ -4,12 +4,13 @@
 // (u8 x s8 pairs -> i16; |a| <= 127 keeps the pair sums from saturating)
 // and vpmaddwd against ones (i16 pairs -> i32).
 //
-// The interleaved formats (Q8_0_X16, Q4_0_X16) are read as two halves of 8
-// rows, one row per int32 lane, with the four activation bytes of a chunk
-// broadcast to every lane (see the AVX-512 variant) and shared by both
-// halves. Q4_0 codes (0..15) go straight into vpmaddubsw's unsigned operand;
-// Q8_0 codes are turned back into signed values and take the |a|,
-// sign(w, a) form, since 255 * 127 pairs would saturate.
+// The interleaved formats (Q8_0_X16, Q4_0_X16, Q6_K_X16) are read as two
+// halves of 8 rows, one row per int32 lane, with the four activation bytes
+// of a chunk broadcast to every lane (see the AVX-512 variant) and shared by
+// both halves. Q4_0 codes (0..15) and Q6_K codes (0..63) go straight into
+// vpmaddubsw's unsigned operand; Q8_0 codes are turned back into signed
+// values and take the |a|, sign(w, a) form, since 255 * 127 pairs would
+// saturate.
 //
 //===----------------------------------------------------------------------===//
 
@@ -80,6 +81,142 @@ inline void blockDot(const uint8_t *codes, const int8_t *q, int32_t qSum,
   }
 }
 
+/// Q6_K_X16: 8 rows' codes (value + 32, 0..63) of elements 4m..4m+3
+/// (`low`) and 16+4m..16+4m+3 (`high`) from nibble chunk `m` of a block and
+/// the high-bit chunk it shares with chunk m ^ 1 (tfm_kernels.h). The 16-bit
+/// shifts move bits across bytes; the 0x30 mask keeps a byte's own two.
+template <int M>
+inline void q6kChunkCodes(__m256i nibbles, __m256i tops, __m256i &low,
+                          __m256i &high) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F), topBits = _mm256_set1_epi8(0x30);
+  __m256i lowTops = M % 2 ? tops : _mm256_slli_epi16(tops, 4);
+  __m256i highTops = M % 2 ? _mm256_srli_epi16(tops, 2) : _mm256_slli_epi16(tops, 2);
+  low = _mm256_or_si256(_mm256_and_si256(nibbles, nibble),
+                        _mm256_and_si256(lowTops, topBits));
+  high = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(nibbles, 4), nibble),
+                         _mm256_and_si256(highTops, topBits));
+}
+
+/// Block `j` of one 8-row half of a Q6_K_X16 group's super-block . one
+/// token's activation block `q`: the int32 code products of elements 0-15
+/// (`sums[0]`) and 16-31 (`sums[1]`), one row per lane. Codes <= 63 times
+/// |a| <= 127 sum to at most 32004 over two chunks' pairs, so int16 holds
+/// two chunks before widening.
+inline void q6kHalfBlockDot(const uint8_t *block, int64_t h, const int8_t *q,
+                            __m256i (&sums)[2]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  const uint8_t *nibbles = block + 4 * kHalf * h;
+  const uint8_t *tops = nibbles + 4 * kChunkBytes;
+  sums[0] = sums[1] = _mm256_setzero_si256();
+  auto chunkPair = [&](auto pair) {
+    constexpr int P = decltype(pair)::value;
+    __m256i topBytes = loadBytes(tops + P * kChunkBytes);
+    __m256i lowCodes[2], highCodes[2];
+    q6kChunkCodes<2 * P>(loadBytes(nibbles + 2 * P * kChunkBytes), topBytes,
+                         lowCodes[0], highCodes[0]);
+    q6kChunkCodes<2 * P + 1>(loadBytes(nibbles + (2 * P + 1) * kChunkBytes),
+                             topBytes, lowCodes[1], highCodes[1]);
+    __m256i lowPairs = _mm256_add_epi16(
+        _mm256_maddubs_epi16(lowCodes[0], broadcastChunk(q, 2 * P)),
+        _mm256_maddubs_epi16(lowCodes[1], broadcastChunk(q, 2 * P + 1)));
+    __m256i highPairs = _mm256_add_epi16(
+        _mm256_maddubs_epi16(highCodes[0], broadcastChunk(q, 4 + 2 * P)),
+        _mm256_maddubs_epi16(highCodes[1], broadcastChunk(q, 5 + 2 * P)));
+    sums[0] = _mm256_add_epi32(sums[0], _mm256_madd_epi16(lowPairs, ones));
+    sums[1] = _mm256_add_epi32(sums[1], _mm256_madd_epi16(highPairs, ones));
+  };
+  chunkPair(std::integral_constant<int, 0>());
+  chunkPair(std::integral_constant<int, 1>());
+}
+
+/// 32 times the sums of elements 0-15 and 16-31 of each activation block
+/// of super-block `sb`: what the codes' +32 adds to a row's two products of
+/// a block, the same for every row.
+inline void q6kCodeOffsets(const ActivationRow &a, int64_t sb,
+                           int32_t (&offsets)[kSuperBlock / kBlock][2]) {
+  for (int j = 0; j < kSuperBlock / kBlock; ++j) {
+    __m256i lanes = DotI8Avx2::dot(
+        _mm256_set1_epi8(32), loadBytes(reinterpret_cast<const uint8_t *>(
+                                  a.q + sb * kSuperBlock + j * kBlock)));
+    // Lanes 0-3 cover elements 0-15, 4-7 elements 16-31.
+    __m256i pairs = _mm256_hadd_epi32(lanes, lanes);
+    __m256i quads = _mm256_hadd_epi32(pairs, pairs);
+    offsets[j][0] = _mm256_extract_epi32(quads, 0);
+    offsets[j][1] = _mm256_extract_epi32(quads, 4);
+  }
+}
+
+/// Block `j` of a Q6_K_X16 group's super-block `superBlock` . the
+/// activations of the same block `b` of one token, added per 8-row half to
+/// `sums`: the activation scale times the int8 sub-block scales times the
+/// code products, without d. `offsets` are the block's q6kCodeOffsets.
+inline void q6kAccumulateBlock(const uint8_t *superBlock, int j,
+                               const ActivationRow &a, int64_t b,
+                               const int32_t (&offsets)[2], __m256 (&sums)[2]) {
+  const uint8_t *scales = superBlock + kQ6KX16ScalesOffset;
+  const uint8_t *block = superBlock + kQ6KX16BlocksOffset + j * kQ6KX16BlockBytes;
+  __m256 activationScale = _mm256_broadcast_ss(&a.scale[b]);
+  for (int h = 0; h < 2; ++h) {
+    __m256i products[2];
+    q6kHalfBlockDot(block, h, a.q + b * kBlock, products);
+    auto rowScales = [&](int k) {
+      return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
+          reinterpret_cast<const __m128i *>(scales + k * kInterleave +
+                                            kHalf * h))));
+    };
+    __m256 scaled = _mm256_mul_ps(
+        _mm256_cvtepi32_ps(
+            _mm256_sub_epi32(products[0], _mm256_set1_epi32(offsets[0]))),
+        rowScales(2 * j));
+    scaled = _mm256_fmadd_ps(
+        _mm256_cvtepi32_ps(
+            _mm256_sub_epi32(products[1], _mm256_set1_epi32(offsets[1]))),
+        rowScales(2 * j + 1), scaled);
+    sums[h] = _mm256_fmadd_ps(scaled, activationScale, sums[h]);
+  }
+}
+
+/// One token times the 16 rows of each of `Groups` Q6_K_X16 groups, to
+/// outs[i][0..15]. Block by block across the groups, as the other formats
+/// go: a super-block of one group after the other (3360 bytes of each
+/// stream in turn) was ~10% slower in a memory-bound decode step, though
+/// the same in cache. Each row's d scales a super-block's sum once.
+template <int Groups>
+void q6kGroupsTimesToken(const QuantizedMatmulArgs &args,
+                         const uint8_t *const (&groups)[Groups],
+                         const ActivationRow &a, float *const (&outs)[Groups]) {
+  constexpr int blocks = kSuperBlock / kBlock;
+  __m256 acc[Groups][2];
+  for (int i = 0; i < Groups; ++i)
+    acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+  for (int64_t sb = 0, superBlocks = args.inFeatures / kSuperBlock;
+       sb < superBlocks; ++sb) {
+    int32_t offsets[blocks][2];
+    q6kCodeOffsets(a, sb, offsets);
+    __m256 sums[Groups][2];
+    for (int i = 0; i < Groups; ++i)
+      sums[i][0] = sums[i][1] = _mm256_setzero_ps();
+    for (int j = 0; j < blocks; ++j)
+#pragma GCC unroll 4
+      for (int i = 0; i < Groups; ++i)
+        q6kAccumulateBlock(groups[i] + sb * kQ6KX16SuperBlockBytes, j, a,
+                           sb * blocks + j, offsets[j], sums[i]);
+    for (int i = 0; i < Groups; ++i)
+      for (int h = 0; h < 2; ++h) {
+        __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(
+            groups[i] + sb * kQ6KX16SuperBlockBytes + 2 * kHalf * h)));
+        acc[i][h] = _mm256_fmadd_ps(sums[i][h], d, acc[i][h]);
+      }
+  }
+  for (int i = 0; i < Groups; ++i)
+    for (int h = 0; h < 2; ++h) {
+      float *o = outs[i] + h * kHalf;
+      if (args.accumulate)
+        acc[i][h] = _mm256_add_ps(acc[i][h], _mm256_loadu_ps(o));
+      _mm256_storeu_ps(o, acc[i][h]);
+    }
+}
+
 // kStreams (QuantizedMatmulX86.h): groups whose blocks are read in turn,
 // one group from each of that many equal parts of the matrix, so the
 // weights arrive as that many sequential streams. A core's hardware
@@ -141,11 +278,12 @@ void groupsTimesTokens(const QuantizedMatmulArgs &args,
     float *outs[Groups];
     for (int i = 0; i < Groups; ++i)
       outs[i] = args.out + t * args.outStride + (first[i] + g) * kInterleave;
-    groupsTimesToken<Format, Groups>(
-        args, groups,
-        activationRow(args.activations, t, args.inFeatures,
-                      args.activationRowBytes),
-        outs);
+    ActivationRow a = activationRow(args.activations, t, args.inFeatures,
+                                    args.activationRowBytes);
+    if constexpr (Format == TFM_QUANT_Q6_K_X16)
+      q6kGroupsTimesToken<Groups>(args, groups, a, outs);
+    else
+      groupsTimesToken<Format, Groups>(args, groups, a, outs);
   }
 }
 
@@ -189,6 +327,8 @@ void tfm::kernels::quantizedMatmulAvx2(const QuantizedMatmulArgs &args) {
     return interleavedMatmul<TFM_QUANT_Q8_0_X16>(args);
   case TFM_QUANT_Q4_0_X16:
     return interleavedMatmul<TFM_QUANT_Q4_0_X16>(args);
+  case TFM_QUANT_Q6_K_X16:
+    return interleavedMatmul<TFM_QUANT_Q6_K_X16>(args);
   default:
     return quantizedMatmulFor<DotI8Avx2, /*Streamed=*/true>(args);
   }

@@ -127,6 +127,9 @@ void tfm::kernels::quantizedMatmulAvx512Vnni(const QuantizedMatmulArgs &args) {
     return interleavedMatmul<TFM_QUANT_Q8_0_X16>(args);
   case TFM_QUANT_Q4_0_X16:
     return interleavedMatmul<TFM_QUANT_Q4_0_X16>(args);
+  case TFM_QUANT_Q6_K_X16:
+    // No 512-bit form yet: the AVX2 kernel, which every AVX-512 CPU runs.
+    return quantizedMatmulAvx2(args);
   default:
     // One stream: the streamed order is not measured on an AVX-512 CPU yet.
     return quantizedMatmulFor<DotI8Vnni, /*Streamed=*/false>(args);

@@ -24,8 +24,8 @@ using namespace tfm::kernels;
 
 namespace {
 
-/// A format as the kernels take it: a row-wise scheme, or "q8_0x16" /
-/// "q4_0x16" for its rows interleaved in groups of 16.
+/// A format as the kernels take it: a row-wise scheme, or "q8_0x16",
+/// "q4_0x16" or "q6_kx16" for its rows interleaved in groups of 16.
 struct KernelFormat {
   QuantScheme scheme;
   int32_t format;
@@ -34,8 +34,10 @@ struct KernelFormat {
 KernelFormat parseKernelFormat(llvm::StringRef name) {
   if (name.consume_back("x16")) {
     QuantScheme scheme = *parseQuantScheme(name);
-    return {scheme, scheme.format == TFM_QUANT_Q8_0 ? TFM_QUANT_Q8_0_X16
-                                                    : TFM_QUANT_Q4_0_X16};
+    int32_t format = scheme.format == TFM_QUANT_Q8_0   ? TFM_QUANT_Q8_0_X16
+                     : scheme.format == TFM_QUANT_Q4_0 ? TFM_QUANT_Q4_0_X16
+                                                       : TFM_QUANT_Q6_K_X16;
+    return {scheme, format};
   }
   QuantScheme scheme = *parseQuantScheme(name);
   return {scheme, scheme.format};
@@ -218,7 +220,7 @@ TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
 INSTANTIATE_TEST_SUITE_P(Formats, KernelsTest,
                          testing::Values("q8_0", "q4_0", "q4_1", "q4_k",
                                          "q6_k", "int8", "int4", "int4g128",
-                                         "q8_0x16", "q4_0x16"));
+                                         "q8_0x16", "q4_0x16", "q6_kx16"));
 
 TEST(KernelsInterleaveTest, GroupLayout) {
   // Row r of 16 Q4_0 rows of one block: scale bits 0x3C00 + r, nibble bytes
@@ -250,6 +252,53 @@ TEST(KernelsInterleaveTest, GroupLayout) {
   EXPECT_EQ(tfm_quant_interleave_rows(TFM_QUANT_Q8_0_X16), 16);
   EXPECT_EQ(tfm_quant_interleave_rows(TFM_QUANT_Q4_1), 1);
   EXPECT_EQ(tfm_quant_row_bytes(TFM_QUANT_Q4_0_X16, 0, 64), 36);
+}
+
+TEST(KernelsInterleaveTest, Q6KGroupLayout) {
+  // 16 rows of one Q6_K super-block; row r: d bits 0x3C00 + r, scale k =
+  // 4 r + k, and element e's code u = (7 r + 3 e) % 64, written in GGML's
+  // layout. Interleaved (tfm_kernels.h): the 16 d, the scales sub-block by
+  // sub-block, then per block b nibble chunks and top-bit chunks.
+  std::vector<uint8_t> rows(16 * 210, 0), group(16 * 210);
+  auto code = [](int r, int e) { return (7 * r + 3 * e) % 64; };
+  for (int r = 0; r < 16; ++r) {
+    uint8_t *row = &rows[r * 210];
+    for (int e = 0; e < 256; ++e) {
+      // GGML: element 128 h + 32 g + l has its low 4 bits in
+      // ql[64 h + 32 (g & 1) + l] (high nibble for g >= 2) and its top 2 in
+      // bits 2 g of qh[32 h + l].
+      int h = e / 128, g = (e % 128) / 32, l = e % 32, u = code(r, e);
+      row[64 * h + 32 * (g & 1) + l] |= uint8_t((u & 0xF) << (g >= 2 ? 4 : 0));
+      row[128 + 32 * h + l] |= uint8_t((u >> 4) << (2 * g));
+    }
+    for (int k = 0; k < 16; ++k)
+      row[192 + k] = uint8_t(4 * r + k);
+    row[208] = uint8_t(r);
+    row[209] = 0x3C;
+  }
+  tfm_quant_interleave(TFM_QUANT_Q6_K_X16, 256, rows.data(), group.data());
+  for (int r = 0; r < 16; ++r) {
+    EXPECT_EQ(group[2 * r], r);
+    EXPECT_EQ(group[2 * r + 1], 0x3C);
+    for (int k = 0; k < 16; ++k)
+      EXPECT_EQ(group[32 + 16 * k + r], 4 * r + k);
+    for (int b = 0; b < 8; ++b) {
+      const uint8_t *block = &group[288 + 384 * b];
+      for (int e = 0; e < 16; ++e) {
+        int c = e / 4, i = e % 4;
+        int low = code(r, 32 * b + e), high = code(r, 32 * b + 16 + e);
+        uint8_t nibbles = block[64 * c + 4 * r + i];
+        EXPECT_EQ(nibbles & 0xF, low & 0xF) << "row " << r << ", element " << e;
+        EXPECT_EQ(nibbles >> 4, high & 0xF) << "row " << r << ", element " << e;
+        uint8_t tops = block[256 + 64 * (c / 2) + 4 * r + i] >> (4 * (c % 2));
+        EXPECT_EQ(tops & 3, low >> 4) << "row " << r << ", element " << e;
+        EXPECT_EQ((tops >> 2) & 3, high >> 4) << "row " << r << ", element " << e;
+      }
+    }
+  }
+  EXPECT_EQ(tfm_quant_interleave_rows(TFM_QUANT_Q6_K_X16), 16);
+  EXPECT_EQ(tfm_quant_base_format(TFM_QUANT_Q6_K_X16), TFM_QUANT_Q6_K);
+  EXPECT_EQ(tfm_quant_row_bytes(TFM_QUANT_Q6_K_X16, 0, 512), 420);
 }
 
 TEST(KernelsDispatchTest, PicksTheBestVariant) {

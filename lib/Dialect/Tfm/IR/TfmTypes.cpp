@@ -44,9 +44,11 @@ LogicalResult QuantType::verify(function_ref<InFlightDiagnostic()> emitError,
     if (interleave != TFM_QUANT_INTERLEAVE)
       return emitError() << "interleave must be " << TFM_QUANT_INTERLEAVE
                          << " rows (or absent), got " << interleave;
-    if (format != QuantFormat::q8_0 && format != QuantFormat::q4_0)
-      return emitError() << "only q8_0 and q4_0 rows can be interleaved, not "
-                         << stringifyQuantFormat(format);
+    if (format != QuantFormat::q8_0 && format != QuantFormat::q4_0 &&
+        format != QuantFormat::q6_k)
+      return emitError()
+             << "only q8_0, q4_0 and q6_k rows can be interleaved, not "
+             << stringifyQuantFormat(format);
   }
   if (format == QuantFormat::int4) {
     if (group <= 0 || group % 32 != 0)
@@ -117,8 +119,11 @@ void QuantType::print(AsmPrinter &printer) const {
 int32_t QuantType::getKernelFormat() const {
   if (getInterleave() == 0)
     return static_cast<int32_t>(getFormat());
-  return getFormat() == QuantFormat::q8_0 ? TFM_QUANT_Q8_0_X16
-                                          : TFM_QUANT_Q4_0_X16;
+  switch (getFormat()) {
+  case QuantFormat::q8_0: return TFM_QUANT_Q8_0_X16;
+  case QuantFormat::q4_0: return TFM_QUANT_Q4_0_X16;
+  default: return TFM_QUANT_Q6_K_X16; // the verifier allows no other
+  }
 }
 
 int64_t QuantType::getRowBytes(int64_t inFeatures) const {

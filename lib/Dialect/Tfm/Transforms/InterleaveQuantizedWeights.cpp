@@ -38,14 +38,15 @@ int64_t rowsPerProduct(OpOperand &use, int64_t rows) {
   return rows;
 }
 
-/// True if `param` is a row-wise q8_0 or q4_0 matrix that only linear
+/// True if `param` is a row-wise q8_0, q4_0 or q6_k matrix that only linear
 /// layers read and whose products are whole groups of rows.
 bool canInterleave(ParamOp param) {
   RankedTensorType type = param.getType();
   auto quant = dyn_cast<QuantType>(type.getElementType());
   if (!quant || quant.getInterleave() != 0 ||
       (quant.getFormat() != QuantFormat::q8_0 &&
-       quant.getFormat() != QuantFormat::q4_0) ||
+       quant.getFormat() != QuantFormat::q4_0 &&
+       quant.getFormat() != QuantFormat::q6_k) ||
       param->use_empty())
     return false;
   int64_t rows = type.getDimSize(0);

@@ -272,16 +272,17 @@ def TfmFuseLinearActivations
 
 def TfmInterleaveQuantizedWeights
     : Pass<"tfm-interleave-quantized-weights", "::mlir::ModuleOp"> {
-  let summary = "Store q8_0 and q4_0 weights as interleaved groups of 16 rows";
+  let summary = "Store q8_0, q4_0 and q6_k weights as interleaved groups of 16 rows";
   let description = [{
-    Re-types every `tfm.param` of `!tfm.quant<q8_0>` or `!tfm.quant<q4_0>`
-    that only linear layers (or logits) read, and whose products have a
-    multiple of 16 output rows (each half of a gated weight), to
-    `interleave = 16`. The weights file then holds the same blocks for 16
-    rows at a time interleaved four elements at a time
+    Re-types every `tfm.param` of `!tfm.quant<q8_0>`, `!tfm.quant<q4_0>` or
+    `!tfm.quant<q6_k>` that only linear layers (or logits) read, and whose
+    products have a multiple of 16 output rows (each half of a gated
+    weight), to `interleave = 16`. The weights file then holds the same
+    blocks for 16 rows at a time interleaved four elements at a time
     (tfm/Runtime/tfm_kernels.h), and the microkernel computes 16 rows with
-    one 512-bit `vpdpbusd` per four input features instead of a block at a
-    time per row. Weights with other row counts stay row-wise.
+    one 512-bit `vpdpbusd` (two 256-bit halves on AVX2) per four input
+    features instead of a block at a time per row. Weights with other row
+    counts stay row-wise.
 
     ```mlir
     %w = tfm.param "blk.0.attn_q.weight" : tensor<64x64x!tfm.quant<q4_0>>
