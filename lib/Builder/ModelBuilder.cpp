@@ -280,7 +280,7 @@ void emitGPT2DecoderBody(ModelEmitter &e, Value tokens, Value start,
                          Value cache) {
   Value x = e.embed(tokens);
   Value positions =
-      e.param("position_embd.weight", {e.config.contextLength, e.config.dim},
+      e.param("position_embd.weight", {e.config.positionRows(), e.config.dim},
               e.weightElementType());
   x = LearnedPositionOp::create(e.b, x.getType(), x, positions, start);
   for (int64_t layer = 0; layer < e.config.numLayers; ++layer) {
@@ -326,7 +326,7 @@ void buildBERTEncoder(ImplicitLocOpBuilder &b, ModuleOp module,
   ModelEmitter e(b, config);
   Value x = e.embed(func.getArgument(0));
   Value positions =
-      e.param("position_embd.weight", {config.contextLength, config.dim},
+      e.param("position_embd.weight", {config.positionRows(), config.dim},
               e.weightElementType());
   x = LearnedPositionOp::create(b, x.getType(), x, positions, e.indexConstant(0));
   x = e.norm(NormKind::Layer, x, "token_embd_norm", true);

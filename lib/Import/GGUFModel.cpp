@@ -1,9 +1,10 @@
-//===- GGUFModel.cpp - GGUF `llama` files as a ModelFile ------------------===//
+//===- GGUFModel.cpp - GGUF `llama` and `gpt2` files as a ModelFile -------===//
 //
-// Hyperparameters come from the `llama.*` metadata, the vocabulary from
-// `tokenizer.ggml.*`, and the tensors are views into the mapped file. GGUF
-// `llama` weights are stored for interleaved (adjacent-pair) RoPE: the
-// converter permutes Hugging Face's Q and K rows.
+// Hyperparameters come from the `llama.*` or `gpt2.*` metadata, the
+// vocabulary from `tokenizer.ggml.*`, and the tensors are views into the
+// mapped file. GGUF `llama` weights are stored for interleaved
+// (adjacent-pair) RoPE: the converter permutes Hugging Face's Q and K rows.
+// GGUF `gpt2` files keep Q, K and V in one matrix, read as three views.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 #include "tfm/Model/ImportError.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 
 #include <cmath>
 
@@ -181,40 +183,52 @@ llvm::Expected<Vocabulary> vocabularyFromMetadata(const MetadataReader &meta) {
   return vocab;
 }
 
-llvm::Error fillLlamaConfig(const MetadataReader &meta, ModelConfig &config) {
-  llvm::Expected<llvm::StringRef> arch = meta.string("general.architecture");
-  if (!arch)
-    return arch.takeError();
-  if (*arch != "llama")
-    return importError(meta.file,
-                       meta.gguf.lookup("general.architecture")->offset,
-                       "unknown architecture '" + *arch +
-                           "' (tfm imports 'llama')");
-  config.arch = ModelArch::Llama;
-  config.ropeInterleaved = true;
+/// The `ARCH.*` sizes every decoder has: dimensions, layers, heads and
+/// context.
+llvm::Error fillSizes(const MetadataReader &meta, llvm::StringRef arch,
+                      ModelConfig &config) {
   struct Field {
     const char *key;
     int64_t *target;
     uint64_t max;
-    std::optional<int64_t> fallback;
   };
   const Field fields[] = {
-      {"llama.embedding_length", &config.dim, kMaxDimension, std::nullopt},
-      {"llama.feed_forward_length", &config.hiddenDim, kMaxDimension,
-       std::nullopt},
-      {"llama.block_count", &config.numLayers, kMaxCount, std::nullopt},
-      {"llama.attention.head_count", &config.numHeads, kMaxCount,
-       std::nullopt},
-      {"llama.context_length", &config.contextLength, kMaxContext,
-       std::nullopt},
+      {"embedding_length", &config.dim, kMaxDimension},
+      {"feed_forward_length", &config.hiddenDim, kMaxDimension},
+      {"block_count", &config.numLayers, kMaxCount},
+      {"attention.head_count", &config.numHeads, kMaxCount},
+      {"context_length", &config.contextLength, kMaxContext},
   };
   for (const Field &field : fields) {
     llvm::Expected<int64_t> value =
-        meta.integer(field.key, field.max, field.fallback);
+        meta.integer((arch + "." + field.key).str(), field.max, std::nullopt);
     if (!value)
       return value.takeError();
     *field.target = *value;
   }
+  return llvm::Error::success();
+}
+
+/// GPT-2 as llama.cpp converts it: LayerNorm with bias, learned positions,
+/// multi-head attention, biases on every linear layer.
+llvm::Error fillGPT2Config(const MetadataReader &meta, ModelConfig &config) {
+  config = ModelConfig::tinyGPT2();
+  if (llvm::Error error = fillSizes(meta, "gpt2", config))
+    return error;
+  config.numKvHeads = config.numHeads;
+  llvm::Expected<double> eps =
+      meta.real("gpt2.attention.layer_norm_epsilon", 1e-5);
+  if (!eps)
+    return eps.takeError();
+  config.normEps = *eps;
+  return llvm::Error::success();
+}
+
+llvm::Error fillLlamaConfig(const MetadataReader &meta, ModelConfig &config) {
+  config.arch = ModelArch::Llama;
+  config.ropeInterleaved = true;
+  if (llvm::Error error = fillSizes(meta, "llama", config))
+    return error;
   llvm::Expected<int64_t> kvHeads = meta.integer(
       "llama.attention.head_count_kv", kMaxCount, config.numHeads);
   if (!kvHeads)
@@ -240,6 +254,85 @@ llvm::Error fillLlamaConfig(const MetadataReader &meta, ModelConfig &config) {
   return llvm::Error::success();
 }
 
+llvm::Error fillConfig(const MetadataReader &meta, ModelConfig &config) {
+  llvm::Expected<llvm::StringRef> arch = meta.string("general.architecture");
+  if (!arch)
+    return arch.takeError();
+  if (*arch == "llama")
+    return fillLlamaConfig(meta, config);
+  if (*arch == "gpt2")
+    return fillGPT2Config(meta, config);
+  return importError(meta.file, meta.gguf.lookup("general.architecture")->offset,
+                     "unknown architecture '" + *arch +
+                         "' (tfm imports 'llama' and 'gpt2')");
+}
+
+/// Rows [first, first + count) of `fused` (a matrix, or a vector of biases
+/// when 1-D) as the tensor `name`: the rows of whole blocks are contiguous.
+TensorView rowSlice(const TensorView &fused, std::string name, int64_t first,
+                    int64_t count) {
+  TensorView view = fused;
+  view.name = std::move(name);
+  uint64_t rowBytes = fused.data.size() / uint64_t(fused.shape[0]);
+  view.shape[0] = count;
+  view.data = fused.data.slice(first * rowBytes, count * rowBytes);
+  view.fileOffset += first * rowBytes;
+  return view;
+}
+
+/// llama.cpp stores GPT-2's Q, K and V projections as one `attn_qkv`
+/// matrix (and bias) of 3 x dim rows, Q first; the builder reads them as
+/// `attn_q`, `attn_k` and `attn_v`, which become views of its rows.
+llvm::Error splitFusedQKV(ModelFile &model, const GGUFFile &gguf,
+                          const llvm::StringMap<TensorView> &fusedTensors) {
+  int64_t dim = model.config.dim;
+  for (int64_t layer = 0; layer < model.config.numLayers; ++layer) {
+    for (const char *part : {"weight", "bias"}) {
+      std::string prefix = "blk." + std::to_string(layer) + ".attn_";
+      std::string name = prefix + "qkv." + part;
+      auto found = fusedTensors.find(name);
+      const TensorView *fused =
+          found == fusedTensors.end() ? nullptr : &found->second;
+      if (!fused)
+        return importError(model.path, gguf.tensors.front().infoOffset,
+                           "model has no tensor '" + name + "'");
+      bool matrix = llvm::StringRef(part) == "weight";
+      llvm::SmallVector<int64_t, 2> expected = {3 * dim};
+      if (matrix)
+        expected.push_back(dim);
+      if (llvm::ArrayRef<int64_t>(fused->shape) != llvm::ArrayRef(expected))
+        return importError(fused->file, fused->fileOffset,
+                           "tensor '" + name + "' must have " +
+                               Twine(3 * dim) +
+                               (matrix ? " rows of " + Twine(dim)
+                                       : Twine(" elements")) +
+                               " (Q, K and V of dim " + Twine(dim) + ")");
+      const char *projections[] = {"q.", "k.", "v."};
+      for (int64_t index = 0; index < 3; ++index)
+        if (llvm::Error error = model.addTensor(rowSlice(
+                *fused, prefix + projections[index] + part, index * dim, dim)))
+          return error;
+    }
+  }
+  return llvm::Error::success();
+}
+
+/// The learned position table may hold more positions than a compiled
+/// context uses (ModelConfig::positionTableRows).
+llvm::Error readPositionTable(ModelFile &model, const GGUFFile &gguf) {
+  const TensorView *table = model.lookup("position_embd.weight");
+  if (!table || table->shape.size() != 2)
+    return importError(model.path, gguf.dataOffset,
+                       "no 2-D tensor 'position_embd.weight'");
+  if (table->shape[0] < model.config.contextLength)
+    return importError(table->file, table->fileOffset,
+                       "'position_embd.weight' has " + Twine(table->shape[0]) +
+                           " positions, fewer than gpt2.context_length (" +
+                           Twine(model.config.contextLength) + ")");
+  model.config.positionTableRows = table->shape[0];
+  return llvm::Error::success();
+}
+
 } // namespace
 
 llvm::Expected<std::unique_ptr<ModelFile>>
@@ -261,12 +354,16 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
   if (!gguf)
     return gguf.takeError();
   MetadataReader meta(path, *gguf);
-  if (llvm::Error error = fillLlamaConfig(meta, model->config))
+  if (llvm::Error error = fillConfig(meta, model->config))
     return std::move(error);
   if (gguf->tensors.empty())
     return importError(path, 8,
                        "tensor count is 0 (a vocabulary-only file?)");
 
+  // GPT-2's fused Q/K/V tensors, which the model holds as three views each
+  // (so that every byte is counted once).
+  llvm::StringMap<TensorView> fusedTensors;
+  bool gpt2 = model->config.arch == ModelArch::GPT2;
   for (const GGUFTensorInfo &info : gguf->tensors) {
     TensorView view;
     view.name = info.name.str();
@@ -276,6 +373,13 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
     view.fileOffset = gguf->dataOffset + info.offset;
     view.data = bytes.slice(view.fileOffset, info.byteSize);
     view.file = path.str();
+    if (gpt2 && llvm::StringRef(view.name).contains(".attn_qkv.")) {
+      std::string name = view.name;
+      if (!fusedTensors.try_emplace(name, std::move(view)).second)
+        return importError(path, info.infoOffset,
+                           "duplicate tensor '" + name + "'");
+      continue;
+    }
     if (llvm::Error error = model->addTensor(std::move(view)))
       return std::move(error);
   }
@@ -289,6 +393,12 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
   model->tensorIndexOffset = gguf->tensors.front().infoOffset;
   if (llvm::Error error = validateModelConfig(model->config))
     return importError(path, kMetadataOffset, llvm::toString(std::move(error)));
+  if (gpt2) {
+    if (llvm::Error error = readPositionTable(*model, *gguf))
+      return std::move(error);
+    if (llvm::Error error = splitFusedQKV(*model, *gguf, fusedTensors))
+      return std::move(error);
+  }
 
   if (gguf->lookup("tokenizer.ggml.tokens")) {
     llvm::Expected<Vocabulary> vocab = vocabularyFromMetadata(meta);

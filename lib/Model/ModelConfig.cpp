@@ -110,6 +110,13 @@ llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
   for (auto [value, field] : positiveFields)
     if (llvm::Error error = requirePositive(value, field))
       return error;
+  if (config.positionTableRows < 0)
+    return configError("position_table_rows must not be negative, got " +
+                       Twine(config.positionTableRows));
+  if (config.contextLength > config.positionRows())
+    return configError("context_length (" + Twine(config.contextLength) +
+                       ") exceeds the " + Twine(config.positionRows()) +
+                       " learned positions");
   if (config.numDecoderLayers < 0)
     return configError("num_decoder_layers must not be negative, got " +
                        Twine(config.numDecoderLayers));

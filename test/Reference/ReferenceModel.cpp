@@ -1,4 +1,4 @@
-//===- ReferenceModel.cpp - plain C++ Llama forward pass ------------------===//
+//===- ReferenceModel.cpp - plain C++ decoder forward passes --------------===//
 
 #include "ReferenceModel.h"
 
@@ -35,6 +35,36 @@ void rmsNorm(const Vector &x, const Vector &w, double eps, Vector &out) {
   out.resize(x.size());
   for (size_t i = 0; i < x.size(); ++i)
     out[i] = float(x[i] * scale * w[i]);
+}
+
+/// (x - mean) / sqrt(var + eps) * w + b, over the features of `x`.
+void layerNorm(const Vector &x, const Vector &w, const Vector &b, double eps,
+               Vector &out) {
+  double mean = 0.0, variance = 0.0;
+  for (float v : x)
+    mean += v;
+  mean /= double(x.size());
+  for (float v : x)
+    variance += (v - mean) * (v - mean);
+  double scale = 1.0 / std::sqrt(variance / double(x.size()) + eps);
+  out.resize(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    out[i] = float((x[i] - mean) * scale * w[i] + b[i]);
+}
+
+/// `matvec` plus a bias: out = w x + b.
+void affine(const Vector &w, const Vector &b, const Vector &x, Vector &out) {
+  matvec(w, x, out, int64_t(b.size()));
+  for (size_t i = 0; i < b.size(); ++i)
+    out[i] += b[i];
+}
+
+/// GPT-2's GELU, the tanh approximation.
+float geluTanh(float x) {
+  double v = x;
+  return float(0.5 * v *
+               (1.0 + std::tanh(std::sqrt(2.0 / M_PI) *
+                                (v + 0.044715 * v * v * v))));
 }
 
 /// Rotates the first `rotary` features of each head of `x` for `pos`.
@@ -90,65 +120,123 @@ const Vector &ReferenceModel::layerWeight(int64_t layer,
   return weight("blk." + std::to_string(layer) + "." + name + ".weight");
 }
 
-const Vector &ReferenceModel::forward(int32_t token) {
+const Vector &ReferenceModel::layerBias(int64_t layer, const char *name) const {
+  return weight("blk." + std::to_string(layer) + "." + name + ".bias");
+}
+
+void ReferenceModel::attend(int64_t layer, const Vector &q, const Vector &k,
+                            const Vector &v, Vector &attended) {
+  const auto &c = config;
+  int64_t headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
+  int64_t group = c.numHeads / c.numKvHeads;
+  float *layerKeys = keys.data() + layer * contextLength * kvDim;
+  float *layerValues = values.data() + layer * contextLength * kvDim;
+  std::copy(k.begin(), k.end(), layerKeys + pos * kvDim);
+  std::copy(v.begin(), v.end(), layerValues + pos * kvDim);
+  attended.assign(c.numHeads * headDim, 0.0f);
+  double scale = 1.0 / std::sqrt(double(headDim));
+  for (int64_t h = 0; h < c.numHeads; ++h) {
+    int64_t kvHead = h / group;
+    std::vector<double> scores(pos + 1);
+    for (int64_t t = 0; t <= pos; ++t) {
+      double dot = 0.0;
+      for (int64_t d = 0; d < headDim; ++d)
+        dot += double(q[h * headDim + d]) *
+               layerKeys[t * kvDim + kvHead * headDim + d];
+      scores[t] = dot * scale;
+    }
+    double maximum = *std::max_element(scores.begin(), scores.end());
+    double sum = 0.0;
+    for (double &s : scores)
+      sum += (s = std::exp(s - maximum));
+    for (int64_t d = 0; d < headDim; ++d) {
+      double out = 0.0;
+      for (int64_t t = 0; t <= pos; ++t)
+        out += scores[t] / sum * layerValues[t * kvDim + kvHead * headDim + d];
+      attended[h * headDim + d] = float(out);
+    }
+  }
+}
+
+/// x += attn(rms_norm(x)) with RoPE; x += down(silu(gate(h)) * up(h)).
+void ReferenceModel::llamaLayer(int64_t layer, Vector &x) {
   const auto &c = config;
   int64_t dim = c.dim, headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
-  int64_t group = c.numHeads / c.numKvHeads;
   int64_t rotary = c.rotaryDim > 0 ? c.rotaryDim : headDim;
+  Vector normed, q, k, v, attended, projected, gate, up, down;
+  rmsNorm(x, layerWeight(layer, "attn_norm"), c.normEps, normed);
+  matvec(layerWeight(layer, "attn_q"), normed, q, dim);
+  matvec(layerWeight(layer, "attn_k"), normed, k, kvDim);
+  matvec(layerWeight(layer, "attn_v"), normed, v, kvDim);
+  rope(q, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
+  rope(k, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
+  attend(layer, q, k, v, attended);
+  matvec(layerWeight(layer, "attn_output"), attended, projected, dim);
+  for (int64_t i = 0; i < dim; ++i)
+    x[i] += projected[i];
+
+  rmsNorm(x, layerWeight(layer, "ffn_norm"), c.normEps, normed);
+  matvec(layerWeight(layer, "ffn_gate"), normed, gate, c.hiddenDim);
+  matvec(layerWeight(layer, "ffn_up"), normed, up, c.hiddenDim);
+  for (int64_t i = 0; i < c.hiddenDim; ++i)
+    gate[i] = float(gate[i] / (1.0 + std::exp(-double(gate[i]))) * up[i]);
+  matvec(layerWeight(layer, "ffn_down"), gate, down, dim);
+  for (int64_t i = 0; i < dim; ++i)
+    x[i] += down[i];
+}
+
+/// x += attn(layer_norm(x)); x += down(gelu(up(layer_norm(x)))), with
+/// biases on every projection.
+void ReferenceModel::gpt2Layer(int64_t layer, Vector &x) {
+  const auto &c = config;
+  Vector normed, q, k, v, attended, projected, up, down;
+  auto project = [&](const char *name, const Vector &input, Vector &out) {
+    affine(layerWeight(layer, name), layerBias(layer, name), input, out);
+  };
+  layerNorm(x, layerWeight(layer, "attn_norm"), layerBias(layer, "attn_norm"),
+            c.normEps, normed);
+  project("attn_q", normed, q);
+  project("attn_k", normed, k);
+  project("attn_v", normed, v);
+  attend(layer, q, k, v, attended);
+  project("attn_output", attended, projected);
+  for (int64_t i = 0; i < c.dim; ++i)
+    x[i] += projected[i];
+
+  layerNorm(x, layerWeight(layer, "ffn_norm"), layerBias(layer, "ffn_norm"),
+            c.normEps, normed);
+  project("ffn_up", normed, up);
+  for (float &value : up)
+    value = geluTanh(value);
+  project("ffn_down", up, down);
+  for (int64_t i = 0; i < c.dim; ++i)
+    x[i] += down[i];
+}
+
+const Vector &ReferenceModel::forward(int32_t token) {
+  const auto &c = config;
+  int64_t dim = c.dim;
+  bool gpt2 = c.arch == mlir::tfm::ModelArch::GPT2;
   const Vector &embedding = weight("token_embd.weight");
   Vector x(embedding.begin() + int64_t(token) * dim,
            embedding.begin() + int64_t(token + 1) * dim);
-  Vector normed, q, k, v, attended(dim), projected, gate, up, down;
-
-  for (int64_t layer = 0; layer < c.numLayers; ++layer) {
-    rmsNorm(x, layerWeight(layer, "attn_norm"), c.normEps, normed);
-    matvec(layerWeight(layer, "attn_q"), normed, q, dim);
-    matvec(layerWeight(layer, "attn_k"), normed, k, kvDim);
-    matvec(layerWeight(layer, "attn_v"), normed, v, kvDim);
-    rope(q, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
-    rope(k, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
-    float *layerKeys = keys.data() + layer * contextLength * kvDim;
-    float *layerValues = values.data() + layer * contextLength * kvDim;
-    std::copy(k.begin(), k.end(), layerKeys + pos * kvDim);
-    std::copy(v.begin(), v.end(), layerValues + pos * kvDim);
-
-    double scale = 1.0 / std::sqrt(double(headDim));
-    for (int64_t h = 0; h < c.numHeads; ++h) {
-      int64_t kvHead = h / group;
-      std::vector<double> scores(pos + 1);
-      for (int64_t t = 0; t <= pos; ++t) {
-        double dot = 0.0;
-        for (int64_t d = 0; d < headDim; ++d)
-          dot += double(q[h * headDim + d]) *
-                 layerKeys[t * kvDim + kvHead * headDim + d];
-        scores[t] = dot * scale;
-      }
-      double maximum = *std::max_element(scores.begin(), scores.end());
-      double sum = 0.0;
-      for (double &s : scores)
-        sum += (s = std::exp(s - maximum));
-      for (int64_t d = 0; d < headDim; ++d) {
-        double out = 0.0;
-        for (int64_t t = 0; t <= pos; ++t)
-          out += scores[t] / sum *
-                 layerValues[t * kvDim + kvHead * headDim + d];
-        attended[h * headDim + d] = float(out);
-      }
-    }
-    matvec(layerWeight(layer, "attn_output"), attended, projected, dim);
+  if (gpt2) {
+    const Vector &positions = weight("position_embd.weight");
     for (int64_t i = 0; i < dim; ++i)
-      x[i] += projected[i];
-
-    rmsNorm(x, layerWeight(layer, "ffn_norm"), c.normEps, normed);
-    matvec(layerWeight(layer, "ffn_gate"), normed, gate, c.hiddenDim);
-    matvec(layerWeight(layer, "ffn_up"), normed, up, c.hiddenDim);
-    for (int64_t i = 0; i < c.hiddenDim; ++i)
-      gate[i] = float(gate[i] / (1.0 + std::exp(-double(gate[i]))) * up[i]);
-    matvec(layerWeight(layer, "ffn_down"), gate, down, dim);
-    for (int64_t i = 0; i < dim; ++i)
-      x[i] += down[i];
+      x[i] += positions[pos * dim + i];
   }
-  rmsNorm(x, weight("output_norm.weight"), c.normEps, normed);
+  for (int64_t layer = 0; layer < c.numLayers; ++layer) {
+    if (gpt2)
+      gpt2Layer(layer, x);
+    else
+      llamaLayer(layer, x);
+  }
+  Vector normed;
+  if (gpt2)
+    layerNorm(x, weight("output_norm.weight"), weight("output_norm.bias"),
+              c.normEps, normed);
+  else
+    rmsNorm(x, weight("output_norm.weight"), c.normEps, normed);
   const Vector &output = c.tiedEmbeddings ? weight("token_embd.weight")
                                           : weight("output.weight");
   matvec(output, normed, logits, c.vocabSize);

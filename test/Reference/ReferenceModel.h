@@ -1,9 +1,10 @@
-//===- ReferenceModel.h - plain C++ Llama forward pass ----------*- C++ -*-===//
+//===- ReferenceModel.h - plain C++ decoder forward passes ------*- C++ -*-===//
 //
 // The correctness oracle for compiled models: a direct, scalar transcription
-// of the Llama decoder (llama2.c's run.c, with GQA and both RoPE pairings),
-// sharing nothing with the compiler but the file reader. One token at a
-// time, double-precision accumulation.
+// of the Llama decoder (llama2.c's run.c, with GQA and both RoPE pairings)
+// and of GPT-2 (Hugging Face's GPT2Model: LayerNorm, learned positions,
+// tanh GELU, biases), sharing nothing with the compiler but the file
+// reader. One token at a time, double-precision accumulation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,8 +28,18 @@ public:
   int64_t position() const { return pos; }
 
 private:
-  const std::vector<float> &weight(const std::string &name) const;
-  const std::vector<float> &layerWeight(int64_t layer, const char *name) const;
+  using Vector = std::vector<float>;
+  const Vector &weight(const std::string &name) const;
+  const Vector &layerWeight(int64_t layer, const char *name) const;
+  const Vector &layerBias(int64_t layer, const char *name) const;
+
+  /// Appends `k` and `v` at the current position of `layer`'s cache and
+  /// attends over positions 0..pos with `q`, into `attended`.
+  void attend(int64_t layer, const Vector &q, const Vector &k, const Vector &v,
+              Vector &attended);
+  /// One layer of each architecture, updating the residual stream `x`.
+  void llamaLayer(int64_t layer, Vector &x);
+  void gpt2Layer(int64_t layer, Vector &x);
 
   mlir::tfm::ModelConfig config;
   int64_t contextLength = 0;

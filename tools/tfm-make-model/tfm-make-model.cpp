@@ -1,13 +1,16 @@
-//===- tfm-make-model.cpp - write random-weight Llama models --------------===//
+//===- tfm-make-model.cpp - write random-weight models --------------------===//
 //
 //   tfm-make-model --format=gguf|llama2c|safetensors -o PATH
 //                  [--shape llama-110m|llama-336m-gqa] [shape flags]
+//   tfm-make-model --arch=gpt2 -o FILE.gguf [shape flags]
 //
 // Writes a Llama model with seeded random weights in any format tfm imports:
 // a GGUF file (with a synthetic SentencePiece vocabulary), a llama2.c
 // checkpoint (with `tok<vocab>.bin` beside it), or a Hugging Face directory
-// (config.json and one or more .safetensors shards). The tensor list comes
-// from the model builder, so the files always hold what the IR needs.
+// (config.json and one or more .safetensors shards); or a GPT-2 model as a
+// GGUF file laid out as llama.cpp's converter writes one (Q, K and V in one
+// `attn_qkv` matrix). The tensor list comes from the model builder, so the
+// files always hold what the IR needs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +46,8 @@ cl::opt<std::string> shape(
     cl::desc("Start from a named shape of shared/BASELINES.md: llama-110m | "
              "llama-336m-gqa (shape flags given too override it)"),
     cl::cat(category));
+cl::opt<std::string> arch("arch", cl::desc("llama | gpt2 (GGUF only)"),
+                          cl::init("llama"), cl::cat(category));
 cl::opt<std::string> format("format", cl::desc("gguf | llama2c | safetensors"),
                             cl::init("gguf"), cl::cat(category));
 cl::opt<std::string> outputPath("o", cl::Required,
@@ -124,7 +129,8 @@ std::vector<Weight> randomWeights(ModuleOp module, std::mt19937 &rng) {
     weight.name = param.getName().str();
     llvm::append_range(weight.shape, param.getResult().getType().getShape());
     int64_t count = param.getResult().getType().getNumElements();
-    bool isNorm = weight.name.find("norm") != std::string::npos;
+    bool isNorm = weight.name.find("norm") != std::string::npos &&
+                  llvm::StringRef(weight.name).ends_with(".weight");
     for (int64_t i = 0; i < count; ++i)
       weight.values.push_back(isNorm ? 1.0f + small(rng) : small(rng));
     weights.push_back(std::move(weight));
@@ -172,21 +178,58 @@ void syntheticVocabulary(int64_t size, std::vector<std::string> &pieces,
     scores[i] = -float(i);
 }
 
-llvm::Error writeGGUF(const ModelConfig &config,
-                      const std::vector<Weight> &weights, bool asHalf) {
-  GGUFWriter writer;
-  writer.addString("general.architecture", "llama");
+/// GPT-2's `blk.N.attn_q/k/v.{weight,bias}` as llama.cpp stores them: one
+/// `blk.N.attn_qkv` tensor of Q, K and V rows, in place of the first.
+std::vector<Weight> fuseQKV(const std::vector<Weight> &weights) {
+  llvm::StringMap<const Weight *> byName;
+  for (const Weight &weight : weights)
+    byName[weight.name] = &weight;
+  std::vector<Weight> fused;
+  for (const Weight &weight : weights) {
+    llvm::StringRef name = weight.name;
+    size_t at = name.find(".attn_q.");
+    if (at == llvm::StringRef::npos) {
+      if (!name.contains(".attn_k.") && !name.contains(".attn_v."))
+        fused.push_back(weight);
+      continue;
+    }
+    std::string prefix = name.substr(0, at).str() + ".attn_";
+    std::string part = name.substr(at + strlen(".attn_q.")).str();
+    Weight qkv{prefix + "qkv." + part, weight.shape, {}};
+    qkv.shape[0] *= 3;
+    for (const char *projection : {"q.", "k.", "v."})
+      llvm::append_range(qkv.values,
+                         byName.lookup(prefix + projection + part)->values);
+    fused.push_back(std::move(qkv));
+  }
+  return fused;
+}
+
+void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
+  std::string key = stringifyModelArch(config.arch).str() + ".";
+  writer.addString("general.architecture", stringifyModelArch(config.arch));
   writer.addString("general.name", "tfm-make-model");
-  writer.addUInt32("llama.context_length", config.contextLength);
-  writer.addUInt32("llama.embedding_length", config.dim);
-  writer.addUInt32("llama.feed_forward_length", config.hiddenDim);
-  writer.addUInt32("llama.block_count", config.numLayers);
-  writer.addUInt32("llama.attention.head_count", config.numHeads);
+  writer.addUInt32(key + "context_length", config.contextLength);
+  writer.addUInt32(key + "embedding_length", config.dim);
+  writer.addUInt32(key + "feed_forward_length", config.hiddenDim);
+  writer.addUInt32(key + "block_count", config.numLayers);
+  writer.addUInt32(key + "attention.head_count", config.numHeads);
+  if (config.arch == ModelArch::GPT2) {
+    writer.addFloat32(key + "attention.layer_norm_epsilon",
+                      float(config.normEps));
+    return;
+  }
   writer.addUInt32("llama.attention.head_count_kv", config.numKvHeads);
   writer.addUInt32("llama.rope.dimension_count", config.headDim());
   writer.addFloat32("llama.rope.freq_base", float(config.ropeTheta));
   writer.addFloat32("llama.attention.layer_norm_rms_epsilon",
                     float(config.normEps));
+}
+
+llvm::Error writeGGUF(const ModelConfig &config,
+                      const std::vector<Weight> &weights, bool asHalf) {
+  GGUFWriter writer;
+  addArchitectureMetadata(writer, config);
   std::vector<std::string> pieces;
   std::vector<float> scores;
   std::vector<int32_t> types;
@@ -199,7 +242,8 @@ llvm::Error writeGGUF(const ModelConfig &config,
   writer.addInt32Array("tokenizer.ggml.token_type", types);
   writer.addUInt32("tokenizer.ggml.bos_token_id", 1);
   writer.addUInt32("tokenizer.ggml.eos_token_id", 2);
-  for (const Weight &weight : weights) {
+  for (const Weight &weight :
+       config.arch == ModelArch::GPT2 ? fuseQKV(weights) : weights) {
     bool half = asHalf && weight.shape.size() == 2;
     writer.addTensor(weight.name, weight.shape,
                      half ? WeightFormat::F16 : WeightFormat::F32,
@@ -362,11 +406,27 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
-                              "Write a random-weight Llama model\n");
-  ModelConfig config = ModelConfig::tinyLlama();
-  if (!shape.empty() && !applyNamedShape(shape))
-    return fail("unknown --shape '" + shape +
-                "' (expected llama-110m or llama-336m-gqa)");
+                              "Write a random-weight Llama or GPT-2 model\n");
+  if (arch != "llama" && arch != "gpt2")
+    return fail("unknown --arch '" + arch + "' (expected llama or gpt2)");
+  bool gpt2 = arch == "gpt2";
+  ModelConfig config = gpt2 ? ModelConfig::tinyGPT2() : ModelConfig::tinyLlama();
+  if (!shape.empty() && (gpt2 || !applyNamedShape(shape)))
+    return fail("unknown --shape '" + shape + "'" +
+                (gpt2 ? " for gpt2 (the shapes are Llama models)"
+                      : " (expected llama-110m or llama-336m-gqa)"));
+  if (gpt2 && format != "gguf")
+    return fail("gpt2 models are written as GGUF only, not --format=" + format);
+  if (gpt2) {
+    // Multi-head attention and a 4 x dim MLP, as GPT-2 has.
+    if (numKvHeads.getNumOccurrences() == 0)
+      numKvHeads = numHeads.getValue();
+    if (hiddenDim.getNumOccurrences() == 0)
+      hiddenDim = 4 * dim;
+    if (numKvHeads != numHeads)
+      return fail("gpt2 has multi-head attention: --kv-heads must equal "
+                  "--heads");
+  }
   config.vocabSize = vocabSize;
   config.dim = dim;
   config.hiddenDim = hiddenDim;

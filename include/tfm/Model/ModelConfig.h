@@ -45,6 +45,10 @@ struct ModelConfig {
   int64_t numKvHeads = 4;
   /// Longest sequence: KV cache length, learned position table size.
   int64_t contextLength = 512;
+  /// Rows of a learned position table when the file's table is longer than
+  /// the context compiled for (a GPT-2 file's 1024 positions served with a
+  /// shorter KV cache); 0 means contextLength.
+  int64_t positionTableRows = 0;
   /// Rotary dimensions per head; 0 means the whole head (Llama only).
   int64_t rotaryDim = 0;
   double ropeTheta = 10000.0;
@@ -57,6 +61,9 @@ struct ModelConfig {
   StorageType kvCacheType = StorageType::F32;
 
   int64_t headDim() const { return numHeads > 0 ? dim / numHeads : 0; }
+  int64_t positionRows() const {
+    return positionTableRows > 0 ? positionTableRows : contextLength;
+  }
   int64_t decoderLayers() const {
     return numDecoderLayers > 0 ? numDecoderLayers : numLayers;
   }
