@@ -144,6 +144,8 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createTfmLowerVectorOps());
   if (options.hoistAccumulators)
     pm.addNestedPass<func::FuncOp>(createTfmHoistAccumulators());
+  if (options.approximateMath)
+    pm.addNestedPass<func::FuncOp>(createTfmApproximateMath());
   pm.addPass(createCanonicalizerPass());
 
   // 6. Loops; the thread-level foralls become OpenMP worksharing loops.
@@ -183,7 +185,7 @@ void tfm::registerTfmCodegenPassesAndPipelines() {
       "tfm to the LLVM dialect for x86 CPUs: tfm-graph-pipeline, "
       "tfm-interleave-quantized-weights, tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, "
       "tfm-fuse-matmul-epilogues, tfm-tile-and-vectorize, "
-      "tfm-lower-vector-ops, tfm-hoist-accumulators, one-shot-bufferize, loops, OpenMP, LLVM",
+      "tfm-lower-vector-ops, tfm-hoist-accumulators, tfm-approximate-math, one-shot-bufferize, loops, OpenMP, LLVM",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildTfmCpuPipeline(pm, options);
       });

@@ -339,6 +339,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.interleaveWeights = enabled("interleave-weights");
   pipelineOptions.flashAttention = enabled("flash-attention");
   pipelineOptions.hoistAccumulators = enabled("hoist-accumulators");
+  pipelineOptions.approximateMath = enabled("approximate-math");
   pipelineOptions.fuseMatmulEpilogues = enabled("fuse-matmul-epilogues");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");
   buildTfmCpuPipeline(pm, pipelineOptions);

@@ -57,7 +57,7 @@ cl::list<std::string> disabledOptimizations(
              "separated): fuse-sibling-linears, fuse-residual-adds, fuse-norm, "
              "fuse-gated-activations, fuse-linear-activations, fuse-rope, "
              "interleave-weights, "
-             "fuse-matmul-epilogues, hoist-accumulators, "
+             "fuse-matmul-epilogues, hoist-accumulators, approximate-math, "
              "flash-attention, "
              "plan-static-arena, or all"),
     cl::CommaSeparated, cl::value_desc("name"), cl::cat(category));

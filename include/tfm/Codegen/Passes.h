@@ -103,10 +103,16 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Keep the accumulators of reduction loops in registers "
                      "(tfm-hoist-accumulators)"),
       llvm::cl::init(true)};
+  Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("Compute exp, tanh and erf with vectorizable "
+                     "polynomials instead of libm calls "
+                     "(tfm-approximate-math)"),
+      llvm::cl::init(true)};
   Option<bool> interleaveWeights{
       *this, "interleave-weights",
-      llvm::cl::desc("Store q8_0 and q4_0 weights as interleaved groups of "
-                     "16 rows for the 16-row microkernel "
+      llvm::cl::desc("Store q8_0, q4_0 and q6_k weights as interleaved "
+                     "groups of 16 rows for the 16-row microkernel "
                      "(tfm-interleave-quantized-weights)"),
       llvm::cl::init(true)};
   Option<bool> flashAttention{
