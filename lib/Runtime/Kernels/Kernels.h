@@ -63,6 +63,12 @@ void attentionGeneric(const AttentionArgs &args, const AttentionTask &task);
 void attentionAvx2(const AttentionArgs &args, const AttentionTask &task);
 void attentionAvx512(const AttentionArgs &args, const AttentionTask &task);
 
+/// out[r] = kind(gate[r]) * up[r] for r < n (`kind` a TFM_ACTIVATION_*):
+/// the epilogue of tfm_quantized_matmul_gated. SiLU uses a branch-free exp
+/// (within ~2e-7 relative) that vectorizes.
+void gatedProducts(int32_t kind, const float *gate, const float *up,
+                   float *out, int64_t n);
+
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx2(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx512Vnni(const QuantizedMatmulArgs &args);
