@@ -14,6 +14,7 @@
 #ifndef TFM_LIB_RUNTIME_KERNELS_ATTENTIONKERNEL_H
 #define TFM_LIB_RUNTIME_KERNELS_ATTENTIONKERNEL_H
 
+#include "FastMath.h"
 #include "Kernels.h"
 #include "QuantBlocks.h"
 
@@ -29,28 +30,6 @@ constexpr int64_t kLanes = 16;
 /// Keys scored before the softmax state is updated: 64 scores stay in
 /// registers/L1 and the rescaling of the accumulator happens once per block.
 constexpr int64_t kKeyBlock = 64;
-
-/// e^x for x <= 0 down to the f32 underflow, to ~2 ulp: 2^n * e^r with
-/// |r| <= ln2 / 2 and a degree-6 polynomial. Branch-free so loops over it
-/// vectorize (std::exp is a library call).
-inline float expNonPositive(float x) {
-  x = std::max(x, -87.0f);
-  // Round to nearest by adding and removing 1.5 * 2^23.
-  constexpr float kRound = 12582912.0f;
-  float n = (x * 1.44269504088896341f + kRound) - kRound;
-  float r = x - n * 0.693145751953125f - n * 1.428606765330187045e-06f;
-  float p = 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  float power;
-  std::memcpy(&power, &bits, sizeof(power));
-  return p * power;
-}
 
 /// Rows of f32.
 struct F32Rows {

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "FastMath.h"
 #include "Kernels.h"
 #include "QuantBlocks.h"
 
@@ -95,17 +96,6 @@ const Variant *variant() {
     __atomic_store_n(&chosen, current, __ATOMIC_RELEASE);
   }
   return current;
-}
-
-/// `v` rounded to the nearest integer, ties to even (what nearbyint gives in
-/// the default rounding mode), for |v| <= 2^22: adding 1.5 * 2^23 pushes the
-/// fraction out of the mantissa. This file is compiled for baseline x86-64,
-/// where nearbyint is a libm call per element (SSE4.1 has the instruction);
-/// this vectorizes with SSE2, and activation quantization runs on one thread
-/// before every quantized matmul.
-inline float roundToNearestEven(float v) {
-  const float shift = 12582912.0f;
-  return (v + shift) - shift;
 }
 
 /// Quantizes one row of activations, each element first multiplied by
@@ -348,29 +338,6 @@ float activate(int32_t kind, float x) {
   }
 }
 
-/// e^x for x in [-87, 88] (clamped there), within ~2e-7 relative: 2^n e^r
-/// with n = round(x / ln 2) and |r| <= ln 2 / 2, e^r by its Taylor series
-/// to degree 6 (the first omitted term is below 1.3e-7), 2^n built in the
-/// exponent bits. Branch-free, so the SiLU loop below vectorizes (SSE2 in
-/// this file), where std::exp is one libm call per element.
-inline float expInRange(float x) {
-  x = std::fmin(std::fmax(x, -87.0f), 88.0f);
-  float n = roundToNearestEven(x * 1.44269504088896341f);
-  // ln 2 in two parts, so n * ln2High is exact.
-  float r = (x - n * 0.693359375f) + n * 2.12194440e-4f;
-  float p = 1.0f / 720.0f;
-  p = p * r + 1.0f / 120.0f;
-  p = p * r + 1.0f / 24.0f;
-  p = p * r + 1.0f / 6.0f;
-  p = p * r + 0.5f;
-  p = p * r + 1.0f;
-  p = p * r + 1.0f;
-  int32_t bits = (int32_t(n) + 127) << 23;
-  float scale;
-  std::memcpy(&scale, &bits, sizeof(scale));
-  return p * scale;
-}
-
 /// Tokens and products of one gated step: both products fit on the stack,
 /// kGatedProducts / tokens rows of them (64 rows for 16 tokens, 1024 for a
 /// decode step, so that the kernel streams long runs of gate and up rows).
@@ -383,7 +350,7 @@ void tfm::kernels::gatedProducts(int32_t kind, const float *gate,
                                  const float *up, float *out, int64_t n) {
   if (kind == TFM_ACTIVATION_SILU) {
     for (int64_t r = 0; r < n; ++r)
-      out[r] = gate[r] / (1.0f + expInRange(-gate[r])) * up[r];
+      out[r] = silu(gate[r]) * up[r];
     return;
   }
   for (int64_t r = 0; r < n; ++r)

@@ -81,6 +81,21 @@ inline void blockDot(const uint8_t *codes, const int8_t *q, int32_t qSum,
   }
 }
 
+/// Stores (or, accumulating, adds) the sums of each group's two 8-row
+/// halves at outs[i][0..15].
+template <int Groups>
+inline void storeGroupSums(const QuantizedMatmulArgs &args,
+                           __m256 (&acc)[Groups][2],
+                           float *const (&outs)[Groups]) {
+  for (int i = 0; i < Groups; ++i)
+    for (int h = 0; h < 2; ++h) {
+      float *o = outs[i] + h * kHalf;
+      if (args.accumulate)
+        acc[i][h] = _mm256_add_ps(acc[i][h], _mm256_loadu_ps(o));
+      _mm256_storeu_ps(o, acc[i][h]);
+    }
+}
+
 /// Q6_K_X16: 8 rows' codes (value + 32, 0..63) of elements 4m..4m+3
 /// (`low`) and 16+4m..16+4m+3 (`high`) from nibble chunk `m` of a block and
 /// the high-bit chunk it shares with chunk m ^ 1 (tfm_kernels.h). The 16-bit
@@ -208,13 +223,7 @@ void q6kGroupsTimesToken(const QuantizedMatmulArgs &args,
         acc[i][h] = _mm256_fmadd_ps(sums[i][h], d, acc[i][h]);
       }
   }
-  for (int i = 0; i < Groups; ++i)
-    for (int h = 0; h < 2; ++h) {
-      float *o = outs[i] + h * kHalf;
-      if (args.accumulate)
-        acc[i][h] = _mm256_add_ps(acc[i][h], _mm256_loadu_ps(o));
-      _mm256_storeu_ps(o, acc[i][h]);
-    }
+  storeGroupSums(args, acc, outs);
 }
 
 // kStreams (QuantizedMatmulX86.h): groups whose blocks are read in turn,
@@ -257,13 +266,7 @@ void groupsTimesToken(const QuantizedMatmulArgs &args,
       }
     }
   }
-  for (int i = 0; i < Groups; ++i)
-    for (int h = 0; h < 2; ++h) {
-      float *o = outs[i] + h * kHalf;
-      if (args.accumulate)
-        acc[i][h] = _mm256_add_ps(acc[i][h], _mm256_loadu_ps(o));
-      _mm256_storeu_ps(o, acc[i][h]);
-    }
+  storeGroupSums(args, acc, outs);
 }
 
 /// Every token times the groups `first[i] + g`, i < Groups: each group is
