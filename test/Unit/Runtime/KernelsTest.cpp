@@ -56,9 +56,10 @@ struct Problem {
   std::vector<uint8_t> weights, activations;
   int64_t rowBytes = 0;
 
-  explicit Problem(KernelFormat kernelFormat, int64_t tokenCount = 6)
+  explicit Problem(KernelFormat kernelFormat, int64_t tokenCount = 6,
+                   int64_t inFeatures = 512)
       : scheme(kernelFormat.scheme), format(kernelFormat.format),
-        tokens(tokenCount) {
+        tokens(tokenCount), in(inFeatures) {
     int64_t groupRows = tfm_quant_interleave_rows(format);
     if (groupRows > 1)
       rows = 10 * groupRows;
@@ -225,6 +226,15 @@ TEST_P(KernelsTest, Avx2MatchesGeneric) {
   for (int64_t tokens : {1, 6})
     expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
                         quantizedMatmulAvx2);
+}
+
+TEST(KernelsPrefillTest, Avx2WideInterleavedRowsInSlices) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "no AVX2 on this CPU";
+  // 4608 inputs: the AVX2 q4_0_x16 prefill unpacks a group's codes 4096
+  // inputs at a time, so the second slice adds its sums to the first.
+  expectSameAsGeneric(Problem(parseKernelFormat("q4_0x16"), 6, 4608),
+                      quantizedMatmulAvx2);
 }
 
 TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
