@@ -291,43 +291,72 @@ void groupsTimesTokens(const QuantizedMatmulArgs &args,
   }
 }
 
-// Prefill of Q4_0_X16: a group's nibbles are unpacked once into codes
-// (0..15, one byte each) in a buffer that stays in L1/L2 for all tokens, so
-// a token's block product is loads and vpmaddubsw only: per block and
-// token, 24 fewer vector ALU instructions of ~66 (the mask, shift, mask of
-// every chunk), on the ports the products need.
+// Prefill of the interleaved q4_0 and q8_0 formats: a group's codes are
+// unpacked once into one byte each in a buffer that stays in L1/L2 for all
+// tokens: q4_0 nibbles into codes 0..15, so a token's block product is
+// loads and vpmaddubsw only (24 fewer vector ALU instructions of ~66 per
+// block and token: the mask, shift, mask of every chunk); q8_0 codes back
+// into signed values (one vpxor fewer per 32 products; the |a|, sign(w, a)
+// step depends on the token).
 
 /// Inputs of a group unpacked at a time (16 x 4096 bytes on the stack);
 /// wider layers are taken in slices of this many inputs.
 constexpr int64_t kUnpackedInputs = 4096;
-/// Bytes of one block's unpacked codes: per chunk m, the codes of elements
-/// 4m..4m+3 (low nibbles) of the 16 rows, then of 16+4m..16+4m+3.
-constexpr int64_t kUnpackedBlockBytes = 2 * (kBlock / 8) * kChunkBytes;
+/// Bytes of one block's unpacked codes (16 rows x 32), in chunks of 4
+/// elements of the 16 rows: q4_0 per nibble chunk m the codes of elements
+/// 4m..4m+3 then 16+4m..16+4m+3; q8_0 chunk c for elements 4c..4c+3.
+constexpr int64_t kUnpackedBlockBytes = kInterleave * kBlock;
 
-/// The nibbles of every block of a Q4_0_X16 group as codes at `codes`.
-void unpackQ4Group(const uint8_t *group, int64_t blocks, uint8_t *codes) {
+template <int Format>
+constexpr int64_t interleavedBlockBytes() {
+  return kInterleave * (Format == TFM_QUANT_Q8_0_X16 ? kQ8_0Bytes : kQ4_0Bytes);
+}
+
+/// Blocks [0, blocks) of the group at `group` as unpacked codes at `codes`.
+template <int Format>
+void unpackGroup(const uint8_t *group, int64_t blocks, uint8_t *codes) {
   const __m256i nibble = _mm256_set1_epi8(0x0F);
-  constexpr int64_t blockBytes = kInterleave * kQ4_0Bytes;
+  const __m256i flip = _mm256_set1_epi8(char(0x80));
   for (int64_t b = 0; b < blocks; ++b) {
-    const uint8_t *chunks = group + b * blockBytes + 2 * kInterleave;
+    const uint8_t *chunks =
+        group + b * interleavedBlockBytes<Format>() + 2 * kInterleave;
     uint8_t *out = codes + b * kUnpackedBlockBytes;
+    auto store = [](uint8_t *at, __m256i value) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(at), value);
+    };
+    if constexpr (Format == TFM_QUANT_Q8_0_X16) {
+      for (int64_t i = 0; i < kUnpackedBlockBytes; i += 32)
+        store(out + i, _mm256_xor_si256(loadBytes(chunks + i), flip));
+      continue;
+    }
     for (int m = 0; m < kChunks / 2; ++m)
       for (int h = 0; h < 2; ++h) {
         __m256i bytes = loadBytes(chunks + m * kChunkBytes + 4 * kHalf * h);
         uint8_t *low = out + 2 * m * kChunkBytes + 4 * kHalf * h;
-        _mm256_storeu_si256(reinterpret_cast<__m256i *>(low),
-                            _mm256_and_si256(bytes, nibble));
-        _mm256_storeu_si256(
-            reinterpret_cast<__m256i *>(low + kChunkBytes),
-            _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble));
+        store(low, _mm256_and_si256(bytes, nibble));
+        store(low + kChunkBytes,
+              _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble));
       }
   }
 }
 
-/// blockDot of Q4_0_X16 from unpacked codes.
-inline void unpackedQ4BlockDot(const uint8_t *codes, const int8_t *q,
-                               int32_t qSum, __m256i (&sum)[2]) {
+/// blockDot from a block's unpacked codes.
+template <int Format>
+inline void unpackedBlockDot(const uint8_t *codes, const int8_t *q,
+                             int32_t qSum, __m256i (&sum)[2]) {
   const __m256i ones = _mm256_set1_epi16(1);
+  if constexpr (Format == TFM_QUANT_Q8_0_X16) {
+    sum[0] = sum[1] = _mm256_setzero_si256();
+    for (int c = 0; c < kChunks; ++c) {
+      __m256i x = broadcastChunk(q, c), absX = _mm256_abs_epi8(x);
+      for (int h = 0; h < 2; ++h) {
+        __m256i w = loadBytes(codes + c * kChunkBytes + 4 * kHalf * h);
+        __m256i pairs = _mm256_maddubs_epi16(absX, _mm256_sign_epi8(w, x));
+        sum[h] = _mm256_add_epi32(sum[h], _mm256_madd_epi16(pairs, ones));
+      }
+    }
+    return;
+  }
   __m256i pairs[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
   for (int m = 0; m < kChunks / 2; ++m) {
     __m256i low = broadcastChunk(q, m);
@@ -346,25 +375,26 @@ inline void unpackedQ4BlockDot(const uint8_t *codes, const int8_t *q,
     sum[h] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[h], ones), offset);
 }
 
-/// Every token times Q4_0_X16 group `g`, its codes unpacked once per slice
-/// of kUnpackedInputs inputs; the slices after the first add their sums.
-void unpackedQ4GroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
+/// Every token times group `g`, its codes unpacked once per slice of
+/// kUnpackedInputs inputs; the slices after the first add their sums.
+template <int Format>
+void unpackedGroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
   alignas(32) uint8_t codes[kInterleave * kUnpackedInputs];
   const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
-  constexpr int64_t blockBytes = kInterleave * kQ4_0Bytes;
+  constexpr int64_t blockBytes = interleavedBlockBytes<Format>();
   constexpr int64_t sliceBlocks = kUnpackedInputs / kBlock;
   for (int64_t b0 = 0, blocks = args.inFeatures / kBlock; b0 < blocks;
        b0 += sliceBlocks) {
     int64_t b1 = std::min(blocks, b0 + sliceBlocks);
-    unpackQ4Group(group + b0 * blockBytes, b1 - b0, codes);
+    unpackGroup<Format>(group + b0 * blockBytes, b1 - b0, codes);
     for (int64_t t = 0; t < args.tokens; ++t) {
       ActivationRow a = activationRow(args.activations, t, args.inFeatures,
                                       args.activationRowBytes);
       __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
       for (int64_t b = b0; b < b1; ++b) {
         __m256i sum[2];
-        unpackedQ4BlockDot(codes + (b - b0) * kUnpackedBlockBytes,
-                           a.q + b * kBlock, a.sum[b], sum);
+        unpackedBlockDot<Format>(codes + (b - b0) * kUnpackedBlockBytes,
+                                 a.q + b * kBlock, a.sum[b], sum);
         __m256 activationScale = _mm256_set1_ps(a.scale[b]);
         for (int h = 0; h < 2; ++h) {
           __m256 rowScales = _mm256_cvtph_ps(_mm_loadu_si128(
@@ -393,10 +423,10 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
   int64_t groups = args.rows / kInterleave;
   if (args.tokens > kStreamedTokens) {
     for (int64_t g = 0; g < groups; ++g) {
-      if constexpr (Format == TFM_QUANT_Q4_0_X16)
-        unpackedQ4GroupTimesTokens(args, g);
-      else
+      if constexpr (Format == TFM_QUANT_Q6_K_X16)
         groupsTimesTokens<Format, 1>(args, {g}, 0);
+      else
+        unpackedGroupTimesTokens<Format>(args, g);
     }
     return;
   }
