@@ -113,25 +113,51 @@ inline void q6kChunkCodes(__m256i nibbles, __m256i tops, __m256i &low,
                          _mm256_and_si256(highTops, topBits));
 }
 
+/// The codes (value + 32) of nibble chunks 2P and 2P + 1 of one 8-row half
+/// `h` of a Q6_K_X16 block: elements 4m.. (`low[i]`) and 16+4m.. (`high[i]`)
+/// of chunk m = 2P + i.
+template <int P>
+inline void q6kChunkPairCodes(const uint8_t *block, int64_t h,
+                              __m256i (&low)[2], __m256i (&high)[2]) {
+  const uint8_t *nibbles = block + 4 * kHalf * h;
+  __m256i tops = loadBytes(nibbles + 4 * kChunkBytes + P * kChunkBytes);
+  q6kChunkCodes<2 * P>(loadBytes(nibbles + 2 * P * kChunkBytes), tops, low[0],
+                       high[0]);
+  q6kChunkCodes<2 * P + 1>(loadBytes(nibbles + (2 * P + 1) * kChunkBytes),
+                           tops, low[1], high[1]);
+}
+
+/// Where a block's codes come from: decoded from the packed block, or
+/// loaded from a block of unpacked codes (the layout of unpackGroup:
+/// per chunk m, 64 bytes of low-element codes, then 64 of high-element).
+template <bool Unpacked, int P>
+inline void q6kCodes(const uint8_t *block, int64_t h, __m256i (&low)[2],
+                     __m256i (&high)[2]) {
+  if constexpr (!Unpacked) {
+    q6kChunkPairCodes<P>(block, h, low, high);
+  } else {
+    for (int i = 0; i < 2; ++i) {
+      const uint8_t *chunk = block + 2 * (2 * P + i) * kChunkBytes + 4 * kHalf * h;
+      low[i] = loadBytes(chunk);
+      high[i] = loadBytes(chunk + kChunkBytes);
+    }
+  }
+}
+
 /// Block `j` of one 8-row half of a Q6_K_X16 group's super-block . one
 /// token's activation block `q`: the int32 code products of elements 0-15
 /// (`sums[0]`) and 16-31 (`sums[1]`), one row per lane. Codes <= 63 times
 /// |a| <= 127 sum to at most 32004 over two chunks' pairs, so int16 holds
 /// two chunks before widening.
+template <bool Unpacked>
 inline void q6kHalfBlockDot(const uint8_t *block, int64_t h, const int8_t *q,
                             __m256i (&sums)[2]) {
   const __m256i ones = _mm256_set1_epi16(1);
-  const uint8_t *nibbles = block + 4 * kHalf * h;
-  const uint8_t *tops = nibbles + 4 * kChunkBytes;
   sums[0] = sums[1] = _mm256_setzero_si256();
   auto chunkPair = [&](auto pair) {
     constexpr int P = decltype(pair)::value;
-    __m256i topBytes = loadBytes(tops + P * kChunkBytes);
     __m256i lowCodes[2], highCodes[2];
-    q6kChunkCodes<2 * P>(loadBytes(nibbles + 2 * P * kChunkBytes), topBytes,
-                         lowCodes[0], highCodes[0]);
-    q6kChunkCodes<2 * P + 1>(loadBytes(nibbles + (2 * P + 1) * kChunkBytes),
-                             topBytes, lowCodes[1], highCodes[1]);
+    q6kCodes<Unpacked, P>(block, h, lowCodes, highCodes);
     __m256i lowPairs = _mm256_add_epi16(
         _mm256_maddubs_epi16(lowCodes[0], broadcastChunk(q, 2 * P)),
         _mm256_maddubs_epi16(lowCodes[1], broadcastChunk(q, 2 * P + 1)));
@@ -166,15 +192,20 @@ inline void q6kCodeOffsets(const ActivationRow &a, int64_t sb,
 /// activations of the same block `b` of one token, added per 8-row half to
 /// `sums`: the activation scale times the int8 sub-block scales times the
 /// code products, without d. `offsets` are the block's q6kCodeOffsets.
+/// The codes are the packed block's, or (`Unpacked`) those at `codes`.
+template <bool Unpacked = false>
 inline void q6kAccumulateBlock(const uint8_t *superBlock, int j,
                                const ActivationRow &a, int64_t b,
-                               const int32_t (&offsets)[2], __m256 (&sums)[2]) {
+                               const int32_t (&offsets)[2], __m256 (&sums)[2],
+                               const uint8_t *codes = nullptr) {
   const uint8_t *scales = superBlock + kQ6KX16ScalesOffset;
-  const uint8_t *block = superBlock + kQ6KX16BlocksOffset + j * kQ6KX16BlockBytes;
+  const uint8_t *block =
+      Unpacked ? codes
+               : superBlock + kQ6KX16BlocksOffset + j * kQ6KX16BlockBytes;
   __m256 activationScale = _mm256_broadcast_ss(&a.scale[b]);
   for (int h = 0; h < 2; ++h) {
     __m256i products[2];
-    q6kHalfBlockDot(block, h, a.q + b * kBlock, products);
+    q6kHalfBlockDot<Unpacked>(block, h, a.q + b * kBlock, products);
     auto rowScales = [&](int k) {
       return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(
           reinterpret_cast<const __m128i *>(scales + k * kInterleave +
@@ -340,6 +371,70 @@ void unpackGroup(const uint8_t *group, int64_t blocks, uint8_t *codes) {
   }
 }
 
+/// The codes of super-blocks [0, superBlocks) of the Q6_K_X16 group at
+/// `group`, block by block, in the layout q6kCodes reads.
+void unpackQ6Group(const uint8_t *group, int64_t superBlocks, uint8_t *codes) {
+  for (int64_t sb = 0; sb < superBlocks; ++sb)
+    for (int j = 0; j < kSuperBlock / kBlock; ++j) {
+      const uint8_t *block = group + sb * kQ6KX16SuperBlockBytes +
+                             kQ6KX16BlocksOffset + j * kQ6KX16BlockBytes;
+      uint8_t *out =
+          codes + (sb * (kSuperBlock / kBlock) + j) * kUnpackedBlockBytes;
+      for (int64_t h = 0; h < 2; ++h) {
+        auto store = [&](int m, __m256i low, __m256i high) {
+          uint8_t *at = out + 2 * m * kChunkBytes + 4 * kHalf * h;
+          _mm256_storeu_si256(reinterpret_cast<__m256i *>(at), low);
+          _mm256_storeu_si256(reinterpret_cast<__m256i *>(at + kChunkBytes),
+                              high);
+        };
+        __m256i low[2], high[2];
+        q6kChunkPairCodes<0>(block, h, low, high);
+        store(0, low[0], high[0]);
+        store(1, low[1], high[1]);
+        q6kChunkPairCodes<1>(block, h, low, high);
+        store(2, low[0], high[0]);
+        store(3, low[1], high[1]);
+      }
+    }
+}
+
+/// Every token times Q6_K_X16 group `g`, its codes unpacked once per slice
+/// of kUnpackedInputs inputs (whole super-blocks); the slices after the
+/// first add their sums.
+void unpackedQ6GroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
+  alignas(32) uint8_t codes[kInterleave * kUnpackedInputs];
+  constexpr int blocks = kSuperBlock / kBlock;
+  constexpr int64_t sliceSuperBlocks = kUnpackedInputs / kSuperBlock;
+  const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
+  for (int64_t s0 = 0, superBlocks = args.inFeatures / kSuperBlock;
+       s0 < superBlocks; s0 += sliceSuperBlocks) {
+    int64_t s1 = std::min(superBlocks, s0 + sliceSuperBlocks);
+    unpackQ6Group(group + s0 * kQ6KX16SuperBlockBytes, s1 - s0, codes);
+    for (int64_t t = 0; t < args.tokens; ++t) {
+      ActivationRow a = activationRow(args.activations, t, args.inFeatures,
+                                      args.activationRowBytes);
+      __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
+      for (int64_t sb = s0; sb < s1; ++sb) {
+        const uint8_t *superBlock = group + sb * kQ6KX16SuperBlockBytes;
+        int32_t offsets[blocks][2];
+        q6kCodeOffsets(a, sb, offsets);
+        __m256 sums[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+        for (int j = 0; j < blocks; ++j)
+          q6kAccumulateBlock<true>(
+              superBlock, j, a, sb * blocks + j, offsets[j], sums,
+              codes + ((sb - s0) * blocks + j) * kUnpackedBlockBytes);
+        for (int h = 0; h < 2; ++h) {
+          __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(
+              reinterpret_cast<const __m128i *>(superBlock + 2 * kHalf * h)));
+          acc[0][h] = _mm256_fmadd_ps(sums[h], d, acc[0][h]);
+        }
+      }
+      float *const outs[1] = {args.out + t * args.outStride + g * kInterleave};
+      storeGroupSums(args.accumulate || s0 > 0, acc, outs);
+    }
+  }
+}
+
 /// blockDot from a block's unpacked codes.
 template <int Format>
 inline void unpackedBlockDot(const uint8_t *codes, const int8_t *q,
@@ -424,7 +519,7 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
   if (args.tokens > kStreamedTokens) {
     for (int64_t g = 0; g < groups; ++g) {
       if constexpr (Format == TFM_QUANT_Q6_K_X16)
-        groupsTimesTokens<Format, 1>(args, {g}, 0);
+        unpackedQ6GroupTimesTokens(args, g);
       else
         unpackedGroupTimesTokens<Format>(args, g);
     }

@@ -231,10 +231,10 @@ TEST_P(KernelsTest, Avx2MatchesGeneric) {
 TEST(KernelsPrefillTest, Avx2WideInterleavedRowsInSlices) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "no AVX2 on this CPU";
-  // 4608 inputs: the AVX2 q4_0_x16 and q8_0_x16 prefill unpacks a group's
+  // 4608 inputs: the AVX2 interleaved prefill unpacks a group's
   // codes 4096 inputs at a time, so the second slice adds its sums to the
   // first.
-  for (const char *format : {"q4_0x16", "q8_0x16"})
+  for (const char *format : {"q4_0x16", "q8_0x16", "q6_kx16"})
     expectSameAsGeneric(Problem(parseKernelFormat(format), 6, 4608),
                         quantizedMatmulAvx2);
 }
