@@ -241,6 +241,7 @@ std::string mlir::tfm::quantSchemeName(QuantScheme scheme) {
   case TFM_QUANT_Q8_0_X16: return "q8_0x16";
   case TFM_QUANT_Q4_0_X16: return "q4_0x16";
   case TFM_QUANT_Q6_K_X16: return "q6_kx16";
+  case TFM_QUANT_Q4_K_X16: return "q4_kx16";
   }
   return "?";
 }
@@ -276,6 +277,7 @@ std::optional<WeightFormat> mlir::tfm::ggmlFormatOf(QuantScheme scheme) {
   case TFM_QUANT_Q8_0_X16: // groups of 16 rows interleaved: repacked
   case TFM_QUANT_Q4_0_X16:
   case TFM_QUANT_Q6_K_X16:
+  case TFM_QUANT_Q4_K_X16:
     return std::nullopt;
   }
   return std::nullopt;
@@ -326,6 +328,7 @@ void mlir::tfm::quantizeRow(QuantScheme scheme, const float *row,
   case TFM_QUANT_Q8_0_X16: // not row by row: tfm_quant_interleave
   case TFM_QUANT_Q4_0_X16:
   case TFM_QUANT_Q6_K_X16:
+  case TFM_QUANT_Q4_K_X16:
     return;
   }
 }

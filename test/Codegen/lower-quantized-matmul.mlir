@@ -119,3 +119,15 @@ func.func @q6_k_interleaved(%x: memref<?x256xf32>, %w: memref<32x210xi8>, %y: me
   tfm.quantized_matmul !tfm.quant<q6_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x256xf32>, memref<32x210xi8>, memref<?x32xf32>, memref<?xi8>
   return
 }
+
+// -----
+
+// Interleaved q4_k rows call the kernel with TFM_QUANT_Q4_K_X16 (10) and
+// 144-byte rows of 256 inputs.
+// CHECK-LABEL: func.func @q4_k_interleaved
+// CHECK: scf.forall
+// CHECK:   call @tfm_quantized_matmul(%c10_i32, %c0_i64, %{{.*}}, {{.*}}, %c144_i64, {{.*}})
+func.func @q4_k_interleaved(%x: memref<?x256xf32>, %w: memref<32x144xi8>, %y: memref<?x32xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x256xf32>, memref<32x144xi8>, memref<?x32xf32>, memref<?xi8>
+  return
+}

@@ -111,8 +111,8 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init(true)};
   Option<bool> interleaveWeights{
       *this, "interleave-weights",
-      llvm::cl::desc("Store q8_0, q4_0 and q6_k weights as interleaved "
-                     "groups of 16 rows for the 16-row microkernel "
+      llvm::cl::desc("Store q8_0, q4_0, q4_k and q6_k weights as "
+                     "interleaved groups of 16 rows for the 16-row microkernel "
                      "(tfm-interleave-quantized-weights)"),
       llvm::cl::init(true)};
   Option<bool> flashAttention{

@@ -55,6 +55,13 @@ extern "C" {
  *     2 chunks p of 64 bytes: row r's byte i holds the top 2 bits of
  *       elements 8p+i, 16+8p+i, 8p+4+i, 16+8p+4+i (bits 0-1, 2-3, 4-5, 6-7)
  *   x = d * scale[k] * (u - 32), as in Q6_K.
+ * Q4_K_X16 holds GGML Q4_K super-blocks for groups of 16 rows. For every
+ * 256-element super-block of a group: 16 f16 d, 16 f16 dmin, then the 12
+ * bytes of packed 6-bit scales and mins of each row as three 64-byte
+ * planes (plane w: row r's bytes 4w..4w+3), then for each pair of
+ * 32-element blocks (2i, 2i+1) 8 chunks c of 64 bytes: row r's 4 bytes are
+ * Q4_K's bytes 4c..4c+3 of that pair (low nibbles: elements 4c.. of block
+ * 2i, high nibbles: of block 2i+1). x = d * scale * code - dmin * min.
  * A group of 16 rows takes the bytes of 16 rows of the base format. */
 typedef enum tfm_quant_format {
   TFM_QUANT_Q8_0 = 0,
@@ -67,6 +74,7 @@ typedef enum tfm_quant_format {
   TFM_QUANT_Q8_0_X16 = 7,
   TFM_QUANT_Q4_0_X16 = 8,
   TFM_QUANT_Q6_K_X16 = 9,
+  TFM_QUANT_Q4_K_X16 = 10,
 } tfm_quant_format;
 
 /* Rows interleaved in one group of FORMAT (16 for the _X16 formats), or 1. */

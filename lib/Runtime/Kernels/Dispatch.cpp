@@ -169,6 +169,28 @@ void interleaveQ6K(int64_t inFeatures, const uint8_t *rows, uint8_t *group) {
   }
 }
 
+/// 16 rows of GGML Q4_K super-blocks as one Q4_K_X16 group: the scale
+/// words and code bytes move in 4-byte chunks, unchanged.
+void interleaveQ4K(int64_t inFeatures, const uint8_t *rows, uint8_t *group) {
+  int64_t superBlocks = inFeatures / kSuperBlock;
+  for (int64_t s = 0; s < superBlocks; ++s) {
+    uint8_t *out = group + s * kQ4KX16SuperBlockBytes;
+    for (int64_t lane = 0; lane < kInterleave; ++lane) {
+      const uint8_t *source = rows + (lane * superBlocks + s) * kQ4_KBytes;
+      std::memcpy(out + 2 * lane, source, 2);
+      std::memcpy(out + kQ4KX16MinScalesOffset + 2 * lane, source + 2, 2);
+      for (int w = 0; w < 3; ++w)
+        std::memcpy(out + kQ4KX16ScaleWordsOffset + w * kChunkBytes + 4 * lane,
+                    source + 4 + 4 * w, 4);
+      for (int pair = 0; pair < 4; ++pair)
+        for (int c = 0; c < 8; ++c)
+          std::memcpy(out + kQ4KX16CodesOffset + pair * kQ4KX16PairBytes +
+                          c * kChunkBytes + 4 * lane,
+                      source + 16 + 32 * pair + 4 * c, 4);
+    }
+  }
+}
+
 /// 1 / sqrt(mean(x^2) + eps), as tfm.rms_norm computes it.
 float inverseRms(const float *x, int64_t features, float eps) {
   float sumOfSquares = 0.0f;
@@ -190,6 +212,7 @@ int32_t tfm_quant_base_format(int32_t format) {
   case TFM_QUANT_Q8_0_X16: return TFM_QUANT_Q8_0;
   case TFM_QUANT_Q4_0_X16: return TFM_QUANT_Q4_0;
   case TFM_QUANT_Q6_K_X16: return TFM_QUANT_Q6_K;
+  case TFM_QUANT_Q4_K_X16: return TFM_QUANT_Q4_K;
   default: return format;
   }
 }
@@ -202,6 +225,8 @@ void tfm_quant_interleave(int32_t format, int64_t inFeatures,
   auto *group = static_cast<uint8_t *>(out);
   if (format == TFM_QUANT_Q6_K_X16)
     return interleaveQ6K(inFeatures, in, group);
+  if (format == TFM_QUANT_Q4_K_X16)
+    return interleaveQ4K(inFeatures, in, group);
   bool q8 = format == TFM_QUANT_Q8_0_X16;
   int64_t blockBytes = q8 ? kQ8_0Bytes : kQ4_0Bytes;
   int64_t rowBytes = (inFeatures / kBlock) * blockBytes;

@@ -62,8 +62,19 @@ constexpr int64_t kChunkBytes = 4 * kInterleave;
 
 inline bool isInterleaved(int32_t format) {
   return format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
-         format == TFM_QUANT_Q6_K_X16;
+         format == TFM_QUANT_Q6_K_X16 || format == TFM_QUANT_Q4_K_X16;
 }
+
+/// Q4_K_X16 (tfm_kernels.h): where the parts of a group's super-block are.
+constexpr int64_t kQ4KX16MinScalesOffset = 2 * kInterleave;
+constexpr int64_t kQ4KX16ScaleWordsOffset = 4 * kInterleave;
+constexpr int64_t kQ4KX16CodesOffset = kQ4KX16ScaleWordsOffset + 3 * kChunkBytes;
+/// The 8 chunks of one pair of 32-element blocks.
+constexpr int64_t kQ4KX16PairBytes = 8 * kChunkBytes;
+constexpr int64_t kQ4KX16SuperBlockBytes = kInterleave * kQ4_KBytes;
+static_assert(kQ4KX16CodesOffset + 4 * kQ4KX16PairBytes ==
+                  kQ4KX16SuperBlockBytes,
+              "a group's super-block holds 16 rows' Q4_K super-blocks");
 
 /// Q6_K_X16 (tfm_kernels.h): where the parts of a group's super-block are.
 constexpr int64_t kQ6KX16ScalesOffset = 2 * kInterleave;
@@ -246,6 +257,29 @@ inline void decodeBlock(int32_t format, int64_t group, const uint8_t *row,
   out.scaleHigh = out.scaleLow;
 }
 
+/// Decodes block `b` of row `lane` of the Q4_K_X16 group at `group`.
+inline void decodeQ4KX16Block(const uint8_t *group, int64_t lane, int64_t b,
+                              DecodedBlock &out) {
+  const uint8_t *superBlock = group + (b / 8) * kQ4KX16SuperBlockBytes;
+  int j = int(b % 8);
+  uint8_t packed[12];
+  for (int w = 0; w < 3; ++w)
+    std::memcpy(packed + 4 * w,
+                superBlock + kQ4KX16ScaleWordsOffset + w * kChunkBytes +
+                    4 * lane,
+                4);
+  uint8_t scale, min;
+  scaleMinK4(j, packed, scale, min);
+  out.scaleLow = out.scaleHigh = loadHalf(superBlock + 2 * lane) * scale;
+  out.min = -loadHalf(superBlock + kQ4KX16MinScalesOffset + 2 * lane) * min;
+  const uint8_t *pair =
+      superBlock + kQ4KX16CodesOffset + (j / 2) * kQ4KX16PairBytes + 4 * lane;
+  for (int l = 0; l < kBlock; ++l) {
+    uint8_t byte = pair[(l / 4) * kChunkBytes + l % 4];
+    out.q[l] = int8_t(j % 2 ? byte >> 4 : byte & 0xF);
+  }
+}
+
 /// Decodes block `b` of row `lane` of the Q6_K_X16 group at `group`.
 inline void decodeQ6KX16Block(const uint8_t *group, int64_t lane, int64_t b,
                               DecodedBlock &out) {
@@ -275,6 +309,8 @@ inline void decodeInterleavedBlock(int32_t format, const uint8_t *group,
                                    int64_t lane, int64_t b, DecodedBlock &out) {
   if (format == TFM_QUANT_Q6_K_X16)
     return decodeQ6KX16Block(group, lane, b, out);
+  if (format == TFM_QUANT_Q4_K_X16)
+    return decodeQ4KX16Block(group, lane, b, out);
   const uint8_t *block = group + b * interleavedBlockBytes(format);
   out.scaleLow = out.scaleHigh = loadHalf(block + 2 * lane);
   out.min = 0.0f;

@@ -128,6 +128,7 @@ void tfm::kernels::quantizedMatmulAvx512Vnni(const QuantizedMatmulArgs &args) {
   case TFM_QUANT_Q4_0_X16:
     return interleavedMatmul<TFM_QUANT_Q4_0_X16>(args);
   case TFM_QUANT_Q6_K_X16:
+  case TFM_QUANT_Q4_K_X16:
     // No 512-bit form yet: the AVX2 kernel, which every AVX-512 CPU runs.
     return quantizedMatmulAvx2(args);
   default:

@@ -25,7 +25,8 @@ using namespace tfm::kernels;
 namespace {
 
 /// A format as the kernels take it: a row-wise scheme, or "q8_0x16",
-/// "q4_0x16" or "q6_kx16" for its rows interleaved in groups of 16.
+/// "q4_0x16", "q4_kx16" or "q6_kx16" for its rows interleaved in groups of
+/// 16.
 struct KernelFormat {
   QuantScheme scheme;
   int32_t format;
@@ -36,6 +37,7 @@ KernelFormat parseKernelFormat(llvm::StringRef name) {
     QuantScheme scheme = *parseQuantScheme(name);
     int32_t format = scheme.format == TFM_QUANT_Q8_0   ? TFM_QUANT_Q8_0_X16
                      : scheme.format == TFM_QUANT_Q4_0 ? TFM_QUANT_Q4_0_X16
+                     : scheme.format == TFM_QUANT_Q4_K ? TFM_QUANT_Q4_K_X16
                                                        : TFM_QUANT_Q6_K_X16;
     return {scheme, format};
   }
@@ -234,7 +236,7 @@ TEST(KernelsPrefillTest, Avx2WideInterleavedRowsInSlices) {
   // 4608 inputs: the AVX2 interleaved prefill unpacks a group's
   // codes 4096 inputs at a time, so the second slice adds its sums to the
   // first.
-  for (const char *format : {"q4_0x16", "q8_0x16", "q6_kx16"})
+  for (const char *format : {"q4_0x16", "q8_0x16", "q4_kx16", "q6_kx16"})
     expectSameAsGeneric(Problem(parseKernelFormat(format), 6, 4608),
                         quantizedMatmulAvx2);
 }
@@ -250,7 +252,8 @@ TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
 INSTANTIATE_TEST_SUITE_P(Formats, KernelsTest,
                          testing::Values("q8_0", "q4_0", "q4_1", "q4_k",
                                          "q6_k", "int8", "int4", "int4g128",
-                                         "q8_0x16", "q4_0x16", "q6_kx16"));
+                                         "q8_0x16", "q4_0x16", "q4_kx16",
+                                         "q6_kx16"));
 
 TEST(KernelsInterleaveTest, GroupLayout) {
   // Row r of 16 Q4_0 rows of one block: scale bits 0x3C00 + r, nibble bytes
@@ -329,6 +332,33 @@ TEST(KernelsInterleaveTest, Q6KGroupLayout) {
   EXPECT_EQ(tfm_quant_interleave_rows(TFM_QUANT_Q6_K_X16), 16);
   EXPECT_EQ(tfm_quant_base_format(TFM_QUANT_Q6_K_X16), TFM_QUANT_Q6_K);
   EXPECT_EQ(tfm_quant_row_bytes(TFM_QUANT_Q6_K_X16, 0, 512), 420);
+}
+
+TEST(KernelsInterleaveTest, Q4KGroupLayout) {
+  // 16 rows of one Q4_K super-block, byte k of row r = 7 r + k (mod 256).
+  // Interleaved (tfm_kernels.h): the 16 d, the 16 dmin, three planes of
+  // scale words, then per block pair 8 chunks of the rows' code bytes.
+  std::vector<uint8_t> rows(16 * 144), group(16 * 144);
+  for (int r = 0; r < 16; ++r)
+    for (int k = 0; k < 144; ++k)
+      rows[r * 144 + k] = uint8_t(7 * r + k);
+  tfm_quant_interleave(TFM_QUANT_Q4_K_X16, 256, rows.data(), group.data());
+  for (int r = 0; r < 16; ++r) {
+    auto source = [&](int k) { return uint8_t(7 * r + k); };
+    EXPECT_EQ(group[2 * r], source(0));
+    EXPECT_EQ(group[2 * r + 1], source(1));
+    EXPECT_EQ(group[32 + 2 * r], source(2));
+    EXPECT_EQ(group[32 + 2 * r + 1], source(3));
+    for (int k = 0; k < 12; ++k)
+      EXPECT_EQ(group[64 + 64 * (k / 4) + 4 * r + k % 4], source(4 + k))
+          << "row " << r << ", scale byte " << k;
+    for (int k = 0; k < 128; ++k)
+      EXPECT_EQ(group[256 + 512 * (k / 32) + 64 * (k % 32 / 4) + 4 * r + k % 4],
+                source(16 + k))
+          << "row " << r << ", code byte " << k;
+  }
+  EXPECT_EQ(tfm_quant_base_format(TFM_QUANT_Q4_K_X16), TFM_QUANT_Q4_K);
+  EXPECT_EQ(tfm_quant_interleave_rows(TFM_QUANT_Q4_K_X16), 16);
 }
 
 TEST(KernelsDispatchTest, PicksTheBestVariant) {

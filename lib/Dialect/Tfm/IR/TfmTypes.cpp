@@ -45,9 +45,9 @@ LogicalResult QuantType::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "interleave must be " << TFM_QUANT_INTERLEAVE
                          << " rows (or absent), got " << interleave;
     if (format != QuantFormat::q8_0 && format != QuantFormat::q4_0 &&
-        format != QuantFormat::q6_k)
+        format != QuantFormat::q4_k && format != QuantFormat::q6_k)
       return emitError()
-             << "only q8_0, q4_0 and q6_k rows can be interleaved, not "
+             << "only q8_0, q4_0, q4_k and q6_k rows can be interleaved, not "
              << stringifyQuantFormat(format);
   }
   if (format == QuantFormat::int4) {
@@ -122,6 +122,7 @@ int32_t QuantType::getKernelFormat() const {
   switch (getFormat()) {
   case QuantFormat::q8_0: return TFM_QUANT_Q8_0_X16;
   case QuantFormat::q4_0: return TFM_QUANT_Q4_0_X16;
+  case QuantFormat::q4_k: return TFM_QUANT_Q4_K_X16;
   default: return TFM_QUANT_Q6_K_X16; // the verifier allows no other
   }
 }

@@ -1,4 +1,4 @@
-//===- InterleaveQuantizedWeights.cpp - 16-row layout for q8_0 / q4_0 -----===//
+//===- InterleaveQuantizedWeights.cpp - 16-row layout of block formats ----===//
 //
 // Decoding one token reads every weight once, and the row-wise kernel spends
 // about 16 instructions per 32-weight block of one row (unpack, sign fix-up,
@@ -38,7 +38,7 @@ int64_t rowsPerProduct(OpOperand &use, int64_t rows) {
   return rows;
 }
 
-/// True if `param` is a row-wise q8_0, q4_0 or q6_k matrix that only linear
+/// True if `param` is a row-wise q8_0, q4_0, q4_k or q6_k matrix that only linear
 /// layers read and whose products are whole groups of rows.
 bool canInterleave(ParamOp param) {
   RankedTensorType type = param.getType();
@@ -46,6 +46,7 @@ bool canInterleave(ParamOp param) {
   if (!quant || quant.getInterleave() != 0 ||
       (quant.getFormat() != QuantFormat::q8_0 &&
        quant.getFormat() != QuantFormat::q4_0 &&
+       quant.getFormat() != QuantFormat::q4_k &&
        quant.getFormat() != QuantFormat::q6_k) ||
       param->use_empty())
     return false;

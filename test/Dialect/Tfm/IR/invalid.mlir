@@ -581,7 +581,7 @@ func.func @quant_bad_interleave(%w: tensor<16x64x!tfm.quant<q8_0, interleave = 8
 
 // -----
 
-// expected-error @+1 {{only q8_0, q4_0 and q6_k rows can be interleaved, not q4_1}}
+// expected-error @+1 {{only q8_0, q4_0, q4_k and q6_k rows can be interleaved, not q4_1}}
 func.func @quant_interleave_other_format(%w: tensor<16x64x!tfm.quant<q4_1, interleave = 16>>) {
   return
 }

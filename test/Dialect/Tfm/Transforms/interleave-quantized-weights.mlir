@@ -1,27 +1,31 @@
 // RUN: tfm-opt %s --split-input-file --tfm-interleave-quantized-weights | FileCheck %s
 
-// q8_0, q4_0 and q6_k weights of linear layers and logits with whole groups
-// of 16 output rows take the interleaved layout; the ops that read them do
+// q8_0, q4_0, q4_k and q6_k weights of linear layers and logits with whole
+// groups of 16 output rows take the interleaved layout; the ops that read them do
 // not change.
 // CHECK-LABEL: func.func @interleaved
 // CHECK: tfm.param "wq" : tensor<64x64x!tfm.quant<q8_0, interleave = 16>>
 // CHECK: tfm.param "w4" : tensor<32x64x!tfm.quant<q4_0, interleave = 16>>
 // CHECK: tfm.param "out" : tensor<48x64x!tfm.quant<q8_0, interleave = 16>>
 // CHECK: tfm.param "w6" : tensor<32x256x!tfm.quant<q6_k, interleave = 16>>
+// CHECK: tfm.param "wk" : tensor<16x256x!tfm.quant<q4_k, interleave = 16>>
 // CHECK: tfm.linear %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<64x64x!tfm.quant<q8_0, interleave = 16>>) -> tensor<?x64xf32>
 // CHECK: tfm.linear %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<32x64x!tfm.quant<q4_0, interleave = 16>>) -> tensor<?x32xf32>
 // CHECK: tfm.logits %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<48x64x!tfm.quant<q8_0, interleave = 16>>) -> tensor<?x48xf32>
 // CHECK: tfm.linear %{{.*}}, %{{.*}} : (tensor<?x256xf32>, tensor<32x256x!tfm.quant<q6_k, interleave = 16>>) -> tensor<?x32xf32>
-func.func @interleaved(%x: tensor<?x64xf32>, %x256: tensor<?x256xf32>) -> (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x48xf32>, tensor<?x32xf32>) {
+// CHECK: tfm.linear %{{.*}}, %{{.*}} : (tensor<?x256xf32>, tensor<16x256x!tfm.quant<q4_k, interleave = 16>>) -> tensor<?x16xf32>
+func.func @interleaved(%x: tensor<?x64xf32>, %x256: tensor<?x256xf32>) -> (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x48xf32>, tensor<?x32xf32>, tensor<?x16xf32>) {
   %wq = tfm.param "wq" : tensor<64x64x!tfm.quant<q8_0>>
   %w4 = tfm.param "w4" : tensor<32x64x!tfm.quant<q4_0>>
   %wo = tfm.param "out" : tensor<48x64x!tfm.quant<q8_0>>
   %w6 = tfm.param "w6" : tensor<32x256x!tfm.quant<q6_k>>
+  %wk = tfm.param "wk" : tensor<16x256x!tfm.quant<q4_k>>
   %a = tfm.linear %x, %wq : (tensor<?x64xf32>, tensor<64x64x!tfm.quant<q8_0>>) -> tensor<?x64xf32>
   %b = tfm.linear %x, %w4 : (tensor<?x64xf32>, tensor<32x64x!tfm.quant<q4_0>>) -> tensor<?x32xf32>
   %c = tfm.logits %x, %wo : (tensor<?x64xf32>, tensor<48x64x!tfm.quant<q8_0>>) -> tensor<?x48xf32>
   %d = tfm.linear %x256, %w6 : (tensor<?x256xf32>, tensor<32x256x!tfm.quant<q6_k>>) -> tensor<?x32xf32>
-  return %a, %b, %c, %d : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x48xf32>, tensor<?x32xf32>
+  %e = tfm.linear %x256, %wk : (tensor<?x256xf32>, tensor<16x256x!tfm.quant<q4_k>>) -> tensor<?x16xf32>
+  return %a, %b, %c, %d, %e : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x48xf32>, tensor<?x32xf32>, tensor<?x16xf32>
 }
 
 // -----

@@ -272,10 +272,11 @@ def TfmFuseLinearActivations
 
 def TfmInterleaveQuantizedWeights
     : Pass<"tfm-interleave-quantized-weights", "::mlir::ModuleOp"> {
-  let summary = "Store q8_0, q4_0 and q6_k weights as interleaved groups of 16 rows";
+  let summary = "Store q8_0, q4_0, q4_k and q6_k weights as interleaved groups of 16 rows";
   let description = [{
-    Re-types every `tfm.param` of `!tfm.quant<q8_0>`, `!tfm.quant<q4_0>` or
-    `!tfm.quant<q6_k>` that only linear layers (or logits) read, and whose
+    Re-types every `tfm.param` of `!tfm.quant<q8_0>`, `!tfm.quant<q4_0>`,
+    `!tfm.quant<q4_k>` or `!tfm.quant<q6_k>` that only linear layers (or
+    logits) read, and whose
     products have a multiple of 16 output rows (each half of a gated
     weight), to `interleave = 16`. The weights file then holds the same
     blocks for 16 rows at a time interleaved four elements at a time
