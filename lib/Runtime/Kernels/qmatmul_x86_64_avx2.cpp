@@ -553,6 +553,73 @@ void unpackedQ6GroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
   }
 }
 
+/// Every token times Q4_K_X16 group `g`: per slice of kUnpackedInputs
+/// inputs, its codes are unpacked (the even block of a pair from the low
+/// nibbles, the odd one from the high) and its super-blocks' scale tables
+/// computed once; a token's block product is then loads and vpmaddubsw.
+void unpackedQ4KGroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
+  constexpr int blocks = kSuperBlock / kBlock;
+  constexpr int64_t sliceSuperBlocks = kUnpackedInputs / kSuperBlock;
+  alignas(32) uint8_t codes[kInterleave * kUnpackedInputs];
+  Q4KSuperBlockScales scales[sliceSuperBlocks];
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  const __m256i ones = _mm256_set1_epi16(1);
+  const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
+  for (int64_t s0 = 0, superBlocks = args.inFeatures / kSuperBlock;
+       s0 < superBlocks; s0 += sliceSuperBlocks) {
+    int64_t s1 = std::min(superBlocks, s0 + sliceSuperBlocks);
+    for (int64_t sb = s0; sb < s1; ++sb) {
+      const uint8_t *superBlock = group + sb * kQ4KX16SuperBlockBytes;
+      q4kSuperBlockScales(superBlock, scales[sb - s0]);
+      for (int pair = 0; pair < blocks / 2; ++pair) {
+        const uint8_t *chunks =
+            superBlock + kQ4KX16CodesOffset + pair * kQ4KX16PairBytes;
+        uint8_t *even =
+            codes + ((sb - s0) * blocks + 2 * pair) * kUnpackedBlockBytes;
+        for (int64_t i = 0; i < kQ4KX16PairBytes; i += 32) {
+          __m256i bytes = loadBytes(chunks + i);
+          _mm256_storeu_si256(reinterpret_cast<__m256i *>(even + i),
+                              _mm256_and_si256(bytes, nibble));
+          _mm256_storeu_si256(
+              reinterpret_cast<__m256i *>(even + kUnpackedBlockBytes + i),
+              _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble));
+        }
+      }
+    }
+    for (int64_t t = 0; t < args.tokens; ++t) {
+      ActivationRow a = activationRow(args.activations, t, args.inFeatures,
+                                      args.activationRowBytes);
+      __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
+      for (int64_t b = s0 * blocks; b < s1 * blocks; ++b) {
+        const Q4KSuperBlockScales &table = scales[b / blocks - s0];
+        int j = int(b % blocks);
+        const uint8_t *block = codes + (b - s0 * blocks) * kUnpackedBlockBytes;
+        const int8_t *q = a.q + b * kBlock;
+        __m256 activationScale = _mm256_broadcast_ss(&a.scale[b]);
+        __m256 scaledSum = _mm256_broadcast_ss(&a.scaledSum[b]);
+        for (int h = 0; h < 2; ++h) {
+          __m256i pairs = _mm256_setzero_si256();
+          for (int c = 0; c < kChunks; ++c)
+            pairs = _mm256_add_epi16(
+                pairs, _mm256_maddubs_epi16(
+                           loadBytes(block + c * kChunkBytes + 4 * kHalf * h),
+                           broadcastChunk(q, c)));
+          __m256i dot = _mm256_madd_epi16(pairs, ones);
+          acc[0][h] = _mm256_fmadd_ps(
+              _mm256_cvtepi32_ps(dot),
+              _mm256_mul_ps(_mm256_load_ps(table.scale[j] + kHalf * h),
+                            activationScale),
+              acc[0][h]);
+          acc[0][h] = _mm256_fnmadd_ps(
+              _mm256_load_ps(table.min[j] + kHalf * h), scaledSum, acc[0][h]);
+        }
+      }
+      float *const outs[1] = {args.out + t * args.outStride + g * kInterleave};
+      storeGroupSums(args.accumulate || s0 > 0, acc, outs);
+    }
+  }
+}
+
 /// blockDot from a block's unpacked codes.
 template <int Format>
 inline void unpackedBlockDot(const uint8_t *codes, const int8_t *q,
@@ -639,7 +706,7 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
       if constexpr (Format == TFM_QUANT_Q6_K_X16)
         unpackedQ6GroupTimesTokens(args, g);
       else if constexpr (Format == TFM_QUANT_Q4_K_X16)
-        groupsTimesTokens<Format, 1>(args, {g}, 0);
+        unpackedQ4KGroupTimesTokens(args, g);
       else
         unpackedGroupTimesTokens<Format>(args, g);
     }
