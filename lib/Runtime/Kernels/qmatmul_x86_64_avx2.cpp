@@ -258,32 +258,6 @@ void q6kGroupsTimesToken(const QuantizedMatmulArgs &args,
   storeGroupSums(args.accumulate, acc, outs);
 }
 
-/// `v` shifted right by `count` bits in each 32-bit lane.
-inline __m256i shiftRight(__m256i v, int count) {
-  return _mm256_srl_epi32(v, _mm_cvtsi32_si128(count));
-}
-
-/// The 6-bit scale and min of sub-block `j` of 8 rows of a Q4_K_X16
-/// super-block as int32 lanes, from its three planes of packed scale words
-/// (GGML's layout; see scaleMinK4 for one row).
-inline void q4kScaleMin(const uint8_t *words, int j, __m256i &scale,
-                        __m256i &min) {
-  __m256i w0 = loadBytes(words), w1 = loadBytes(words + kChunkBytes);
-  const __m256i low6 = _mm256_set1_epi32(0x3F);
-  if (j < 4) {
-    scale = _mm256_and_si256(shiftRight(w0, 8 * j), low6);
-    min = _mm256_and_si256(shiftRight(w1, 8 * j), low6);
-    return;
-  }
-  int k = j - 4;
-  __m256i w2 = loadBytes(words + 2 * kChunkBytes);
-  const __m256i low4 = _mm256_set1_epi32(0x0F), top2 = _mm256_set1_epi32(0x30);
-  scale = _mm256_or_si256(_mm256_and_si256(shiftRight(w2, 8 * k), low4),
-                          _mm256_and_si256(shiftRight(w0, 8 * k + 2), top2));
-  min = _mm256_or_si256(_mm256_and_si256(shiftRight(w2, 8 * k + 4), low4),
-                        _mm256_and_si256(shiftRight(w1, 8 * k + 2), top2));
-}
-
 /// Block `b` of one 8-row half `h` of a Q4_K_X16 group . one token's
 /// activation block `q`: the int32 code products, one row per lane. Codes
 /// 0..15 times |a| <= 127 sum to at most 30480 over a block's 8 chunks, so
@@ -311,22 +285,55 @@ struct Q4KSuperBlockScales {
   alignas(32) float min[kSuperBlock / kBlock][kInterleave];
 };
 
+/// Byte `K` of each 32-bit lane of `v`, as int32 lanes.
+template <int K> inline __m256i laneByte(__m256i v) {
+  if constexpr (K == 3)
+    return _mm256_srli_epi32(v, 24);
+  else
+    return _mm256_and_si256(K ? _mm256_srli_epi32(v, 8 * K) : v,
+                            _mm256_set1_epi32(0xFF));
+}
+
+/// The table of one 8-row half: the packed words give the 8 scales and 8
+/// mins of each row as 4 bytes per lane in 4 vectors (GGML's layout, byte
+/// by byte as scaleMinK4), then each byte is widened, converted and scaled.
 inline void q4kSuperBlockScales(const uint8_t *superBlock,
                                 Q4KSuperBlockScales &out) {
+  const __m256i low6 = _mm256_set1_epi8(0x3F), low4 = _mm256_set1_epi8(0x0F);
+  const __m256i top2 = _mm256_set1_epi8(0x30);
   for (int h = 0; h < 2; ++h) {
+    const uint8_t *words = superBlock + kQ4KX16ScaleWordsOffset + 4 * kHalf * h;
+    __m256i w0 = loadBytes(words), w1 = loadBytes(words + kChunkBytes),
+            w2 = loadBytes(words + 2 * kChunkBytes);
+    // Scales and mins of sub-blocks 0-3 and 4-7, one byte each.
+    __m256i packed[2][2] = {
+        {_mm256_and_si256(w0, low6),
+         _mm256_or_si256(_mm256_and_si256(w2, low4),
+                         _mm256_and_si256(_mm256_srli_epi32(w0, 2), top2))},
+        {_mm256_and_si256(w1, low6),
+         _mm256_or_si256(
+             _mm256_and_si256(_mm256_srli_epi32(w2, 4), low4),
+             _mm256_and_si256(_mm256_srli_epi32(w1, 2), top2))}};
     __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(
         reinterpret_cast<const __m128i *>(superBlock + 2 * kHalf * h)));
     __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i *>(
         superBlock + kQ4KX16MinScalesOffset + 2 * kHalf * h)));
-    for (int j = 0; j < kSuperBlock / kBlock; ++j) {
-      __m256i scale, min;
-      q4kScaleMin(superBlock + kQ4KX16ScaleWordsOffset + 4 * kHalf * h, j,
-                  scale, min);
-      _mm256_store_ps(out.scale[j] + kHalf * h,
-                      _mm256_mul_ps(d, _mm256_cvtepi32_ps(scale)));
-      _mm256_store_ps(out.min[j] + kHalf * h,
-                      _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(min)));
-    }
+    auto store = [&](auto byte) {
+      constexpr int K = decltype(byte)::value;
+      for (int half = 0; half < 2; ++half) {
+        int j = 4 * half + K;
+        _mm256_store_ps(out.scale[j] + kHalf * h,
+                        _mm256_mul_ps(d, _mm256_cvtepi32_ps(
+                                             laneByte<K>(packed[0][half]))));
+        _mm256_store_ps(out.min[j] + kHalf * h,
+                        _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(
+                                                laneByte<K>(packed[1][half]))));
+      }
+    };
+    store(std::integral_constant<int, 0>());
+    store(std::integral_constant<int, 1>());
+    store(std::integral_constant<int, 2>());
+    store(std::integral_constant<int, 3>());
   }
 }
 
