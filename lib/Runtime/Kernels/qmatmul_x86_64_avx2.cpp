@@ -340,9 +340,9 @@ inline void q4kSuperBlockScales(const uint8_t *superBlock,
 /// One token times the 16 rows of each of `Groups` Q4_K_X16 groups, to
 /// outs[i][0..15], block by block across the groups:
 /// x = d * scale * code - dmin * min, summed against the activations. Each
-/// super-block's scales and mins are unpacked once, at its first block
-/// (unpacking them for every block cost as much as the products: 19.7
-/// against 31 GB/s of weights for q4_0_x16 in cache).
+/// super-block's scales and mins are unpacked once, at its first block (in
+/// cache, 1 thread: 20-25 GB/s of weights; unpacking one sub-block's at
+/// every block, 19.7).
 template <int Groups>
 void q4kGroupsTimesToken(const QuantizedMatmulArgs &args,
                          const uint8_t *const (&groups)[Groups],
