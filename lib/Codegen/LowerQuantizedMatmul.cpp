@@ -31,6 +31,9 @@ constexpr StringLiteral kQuantizeActivationsRmsNorm =
     "tfm_quantize_activations_rms_norm";
 constexpr StringLiteral kQuantizedMatmul = "tfm_quantized_matmul";
 constexpr StringLiteral kQuantizedMatmulGated = "tfm_quantized_matmul_gated";
+/// Rows of a prefill's input quantized by one task: enough to make a task
+/// worth a thread's start, few enough that 2-8 threads share 128 rows.
+constexpr int64_t kQuantizeTaskTokens = 16;
 /// The OpenMP runtime's thread count (omp_set_num_threads), which the
 /// threads of the worksharing loops the foralls become will number.
 constexpr StringLiteral kOmpGetMaxThreads = "omp_get_max_threads";
@@ -43,6 +46,10 @@ struct TfmLowerQuantizedMatmulPass
     ModuleOp module = getOperation();
     if (rowsPerTask < 0) {
       module.emitError("rows-per-task must not be negative");
+      return signalPassFailure();
+    }
+    if (prefillTasksPerThread < 1) {
+      module.emitError("prefill-tasks-per-thread must be positive");
       return signalPassFailure();
     }
     SmallVector<QuantizedMatmulOp> ops;
@@ -86,10 +93,14 @@ struct TfmLowerQuantizedMatmulPass
   /// rows-per-task 0, one task per OpenMP thread at run time (one without
   /// threads), so that every kernel call streams the longest run of weights
   /// it can: the AVX2 kernel reads its rows as four concurrent streams, and
-  /// a core keeps more of memory's bandwidth busy the longer they are.
+  /// a core keeps more of memory's bandwidth busy the longer they are. A
+  /// prefill (`dynamicTokens`) is bound by arithmetic instead and gets
+  /// prefill-tasks-per-thread tasks per thread, for the guided schedule to
+  /// share out.
   std::pair<OpFoldResult, Value> splitIntoTasks(OpBuilder &builder,
                                                 Location loc, int64_t groups,
-                                                int64_t rowsPerGroup) {
+                                                int64_t rowsPerGroup,
+                                                bool dynamicTokens) {
     CallBuilder c{builder, loc};
     if (rowsPerTask > 0) {
       int64_t groupsPerTask = rowsPerTask / rowsPerGroup;
@@ -104,7 +115,62 @@ struct TfmLowerQuantizedMatmulPass
             .getResult(0);
     Value tasks = arith::IndexCastOp::create(builder, loc,
                                              builder.getIndexType(), threadCount);
+    if (dynamicTokens && prefillTasksPerThread > 1)
+      tasks = arith::MulIOp::create(builder, loc, tasks,
+                                    c.index(prefillTasksPerThread));
     return {tasks, arith::CeilDivSIOp::create(builder, loc, c.index(groups), tasks)};
+  }
+
+  /// Quantizes the input rows into the scratch buffer at `scratchAddress`
+  /// (normalizing them first for an RMSNorm prologue). The rows of a
+  /// prefill are split into tasks of kQuantizeTaskTokens rows, so that the
+  /// threads share this step too (the matmul tasks start when it is done);
+  /// a single row, or all rows without threads, is one call.
+  void buildQuantizeActivations(OpBuilder &builder, QuantizedMatmulOp op,
+                                Value tokens, int64_t inFeatures,
+                                Value scratchAddress) {
+    Location loc = op.getLoc();
+    Value input = op.getInput();
+    int64_t activationRowBytes = tfm_quantized_activation_row_bytes(inFeatures);
+    auto buildCall = [&](OpBuilder &b, Location callLoc, Value firstToken,
+                         Value count) {
+      CallBuilder t{b, callLoc};
+      Value inputStride = t.rowStride(input);
+      Value inputOffset = arith::MulIOp::create(
+          b, callLoc, arith::MulIOp::create(b, callLoc, firstToken, inputStride),
+          t.index(4));
+      Value outputOffset = arith::MulIOp::create(b, callLoc, firstToken,
+                                                 t.index(activationRowBytes));
+      SmallVector<Value> operands{t.pointer(t.address(input, inputOffset)),
+                                  t.i64(count), t.i64(inFeatures),
+                                  t.i64(inputStride)};
+      StringRef quantize = kQuantizeActivations;
+      if (Value normWeight = op.getNormWeight()) {
+        quantize = kQuantizeActivationsRmsNorm;
+        operands.append({t.pointer(t.address(normWeight)),
+                         arith::ConstantOp::create(
+                             b, callLoc,
+                             b.getF32FloatAttr(
+                                 op.getNormEps()->convertToDouble()))});
+      }
+      operands.push_back(t.pointer(
+          arith::AddIOp::create(b, callLoc, scratchAddress, outputOffset)));
+      func::CallOp::create(b, callLoc, quantize, TypeRange{}, operands);
+    };
+    CallBuilder c{builder, loc};
+    if (!threads || !cast<MemRefType>(input.getType()).isDynamicDim(0))
+      return buildCall(builder, loc, c.index(0), tokens);
+    Value perTask = c.index(kQuantizeTaskTokens);
+    Value tasks = arith::CeilDivSIOp::create(builder, loc, tokens, perTask);
+    buildTaskLoops(builder, loc, {tasks}, threads,
+                   [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
+                     Value first =
+                         arith::MulIOp::create(b, taskLoc, ivs.front(), perTask);
+                     Value count = arith::MinSIOp::create(
+                         b, taskLoc, perTask,
+                         arith::SubIOp::create(b, taskLoc, tokens, first));
+                     buildCall(b, taskLoc, first, count);
+                   });
   }
 
   LogicalResult lower(QuantizedMatmulOp op) {
@@ -134,26 +200,10 @@ struct TfmLowerQuantizedMatmulPass
                               << format.getRowsPerGroup()
                               << " interleaved rows of " << format;
 
-    // Activations are quantized once, before the threads start.
     Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
-    Value scratch = op.getScratch();
-    Value scratchPointer = c.pointer(c.address(scratch));
-    SmallVector<Value> quantizeOperands{c.pointer(c.address(op.getInput())),
-                                        c.i64(tokens), c.i64(inFeatures),
-                                        c.i64(c.rowStride(op.getInput()))};
-    StringRef quantize = kQuantizeActivations;
-    if (Value normWeight = op.getNormWeight()) {
-      // The RMSNorm prologue: rows are normalized as they are quantized.
-      quantize = kQuantizeActivationsRmsNorm;
-      quantizeOperands.append(
-          {c.pointer(c.address(normWeight)),
-           arith::ConstantOp::create(
-               builder, loc,
-               builder.getF32FloatAttr(op.getNormEps()->convertToDouble()))});
-    }
-    quantizeOperands.push_back(scratchPointer);
-    func::CallOp::create(builder, loc, quantize, TypeRange{},
-                         quantizeOperands);
+    Value scratchAddress = c.address(op.getScratch());
+    Value scratchPointer = c.pointer(scratchAddress);
+    buildQuantizeActivations(builder, op, tokens, inFeatures, scratchAddress);
 
     // The tasks, each a run of whole groups of output rows.
     int64_t rowsPerGroup = format.getRowsPerGroup();
@@ -161,7 +211,8 @@ struct TfmLowerQuantizedMatmulPass
     OpFoldResult tasks;
     Value groupsPerTask;
     std::tie(tasks, groupsPerTask) =
-        splitIntoTasks(builder, loc, groups, rowsPerGroup);
+        splitIntoTasks(builder, loc, groups, rowsPerGroup,
+                       cast<MemRefType>(op.getInput().getType()).isDynamicDim(0));
     Value weightAddress = c.address(op.getWeight());
     Value outputAddress = c.address(op.getOutput());
     Value outputStride = c.i64(c.rowStride(op.getOutput()));

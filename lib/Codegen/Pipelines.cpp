@@ -154,6 +154,8 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   bool asyncThreads = options.threads && options.threadRuntime == ThreadRuntime::Async;
   if (options.threads && !asyncThreads)
     pm.addPass(createConvertSCFToOpenMPPass());
+  if (options.threads && !asyncThreads && options.guidedSchedule)
+    pm.addNestedPass<func::FuncOp>(createTfmGuidedSchedule());
   if (asyncThreads)
     addAsyncThreadPool(pm);
 
@@ -185,7 +187,7 @@ void tfm::registerTfmCodegenPassesAndPipelines() {
       "tfm to the LLVM dialect for x86 CPUs: tfm-graph-pipeline, "
       "tfm-interleave-quantized-weights, tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, "
       "tfm-fuse-matmul-epilogues, tfm-tile-and-vectorize, "
-      "tfm-lower-vector-ops, tfm-hoist-accumulators, tfm-approximate-math, one-shot-bufferize, loops, OpenMP, LLVM",
+      "tfm-lower-vector-ops, tfm-hoist-accumulators, tfm-approximate-math, one-shot-bufferize, loops, OpenMP, tfm-guided-schedule, LLVM",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildTfmCpuPipeline(pm, options);
       });

@@ -340,6 +340,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.flashAttention = enabled("flash-attention");
   pipelineOptions.hoistAccumulators = enabled("hoist-accumulators");
   pipelineOptions.approximateMath = enabled("approximate-math");
+  pipelineOptions.guidedSchedule = enabled("guided-schedule");
   pipelineOptions.fuseMatmulEpilogues = enabled("fuse-matmul-epilogues");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");
   buildTfmCpuPipeline(pm, pipelineOptions);

@@ -5,19 +5,36 @@
 // RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=-1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
 // BADROWS: error: rows-per-task must not be negative
 // RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="rows-per-task=24" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADGROUP
+// RUN: not tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="prefill-tasks-per-thread=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADTASKS
+// BADTASKS: error: prefill-tasks-per-thread must be positive
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="prefill-tasks-per-thread=1" | FileCheck %s --check-prefix=ONETASK
 // BADGROUP: error: 'tfm.quantized_matmul' op rows-per-task (24) must be a multiple of the 16 interleaved rows of '!tfm.quant<q4_0, interleave = 16>'
 
-// The activations are quantized once into the scratch operand, then the 96
-// rows of weight blocks are split into one task per OpenMP thread: task i
-// takes rows [i n, min(i n + n, 96)) with n = ceil(96 / threads), and
-// nothing when that is empty.
+// A prefill (dynamic token count): the activation rows are quantized into
+// the scratch operand by tasks of 16 rows (row t's 128 bytes at 128 t), then
+// the 96 rows of weight blocks are split into 4 tasks per OpenMP thread:
+// task i takes rows [i n, min(i n + n, 96)) with n = ceil(96 / (4 threads)),
+// and nothing when that is empty.
 // CHECK-LABEL: func.func @q4_0
+// CHECK-SAME: %[[X:[a-z0-9]+]]: memref<?x64xf32>
 // CHECK-SAME: %[[SCRATCH:[a-z0-9]+]]: memref<?xi8>)
+// CHECK: %[[TOKENS:.*]] = memref.dim %[[X]], %c0
 // CHECK: %[[ADDRESS:.*]] = memref.extract_aligned_pointer_as_index %[[SCRATCH]]
+// CHECK: %[[SCRATCHSTART:.*]] = arith.addi %[[ADDRESS]]
 // CHECK: %[[POINTER:.*]] = llvm.inttoptr %{{.*}} : i64 to !llvm.ptr
-// CHECK: call @tfm_quantize_activations(%{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %[[POINTER]]) : (!llvm.ptr, i64, i64, i64, !llvm.ptr) -> ()
+// CHECK: %[[QTASKS:.*]] = arith.ceildivsi %[[TOKENS]], %c16
+// CHECK: scf.forall (%[[QTASK:.*]]) in (%[[QTASKS]])
+// CHECK:   %[[FIRSTTOKEN:.*]] = arith.muli %[[QTASK]], %c16
+// CHECK:   %[[LEFT:.*]] = arith.subi %[[TOKENS]], %[[FIRSTTOKEN]]
+// CHECK:   %[[COUNT:.*]] = arith.minsi %c16, %[[LEFT]]
+// CHECK:   %[[ROWOFFSET:.*]] = arith.muli %[[FIRSTTOKEN]], %c128
+// CHECK:   %[[COUNT64:.*]] = arith.index_cast %[[COUNT]] : index to i64
+// CHECK:   %[[ROWSTART:.*]] = arith.addi %[[SCRATCHSTART]], %[[ROWOFFSET]]
+// CHECK:   call @tfm_quantize_activations(%{{.*}}, %[[COUNT64]], %c64_i64, %{{.*}}, %{{.*}}) : (!llvm.ptr, i64, i64, i64, !llvm.ptr) -> ()
+// CHECK: }
 // CHECK: %[[THREADS:.*]] = call @omp_get_max_threads() : () -> i32
-// CHECK: %[[TASKS:.*]] = arith.index_cast %[[THREADS]] : i32 to index
+// CHECK: %[[THREADCOUNT:.*]] = arith.index_cast %[[THREADS]] : i32 to index
+// CHECK: %[[TASKS:.*]] = arith.muli %[[THREADCOUNT]], %c4
 // CHECK: %[[PERTASK:.*]] = arith.ceildivsi %c96, %[[TASKS]]
 // CHECK: scf.forall (%[[TASK:.*]]) in (%[[TASKS]])
 // CHECK:   arith.muli %[[TASK]], %[[PERTASK]]
@@ -32,6 +49,13 @@
 // CHECK: func.func private @omp_get_max_threads() -> i32
 // CHECK: func.func private @tfm_quantized_matmul(i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32)
 
+// One task per thread for a prefill too when asked.
+// ONETASK-LABEL: func.func @q4_0
+// ONETASK: %[[THREADS:.*]] = call @omp_get_max_threads() : () -> i32
+// ONETASK: %[[TASKS:.*]] = arith.index_cast %[[THREADS]] : i32 to index
+// ONETASK-NEXT: arith.constant 96
+// ONETASK-NEXT: arith.ceildivsi %{{.*}}, %[[TASKS]]
+
 // Fixed tasks of 32 rows: 3 of them, whatever the thread count.
 // FIXED-LABEL: func.func @q4_0
 // FIXED-NOT: omp_get_max_threads
@@ -40,8 +64,11 @@
 // FIXED:   call @tfm_quantized_matmul
 // FIXED-NOT: omp_get_max_threads
 
-// Without threads: one call for all rows (or a loop over fixed tasks).
+// Without threads: one call for all rows (or a loop over fixed tasks), and
+// one quantization call.
 // SERIAL-LABEL: func.func @q4_0
+// SERIAL-NOT: scf.forall
+// SERIAL: call @tfm_quantize_activations(%{{.*}}, %{{.*}}, %c64_i64,
 // SERIAL-NOT: scf.forall
 // SERIAL-NOT: omp_get_max_threads
 // SERIAL: scf.for %{{.*}} = %{{.*}} to %c1{{.*}} step
@@ -58,12 +85,19 @@ func.func @q4_0(%x: memref<?x64xf32>, %w: memref<96x36xi8>, %y: memref<?x96xf32>
 
 // -----
 
-// An RMSNorm prologue: the rows are normalized as they are quantized.
+// An RMSNorm prologue: the rows are normalized as they are quantized. A
+// single row (a decode step) is one call on the calling thread, and its
+// rows one task per thread.
 // CHECK-LABEL: func.func @norm_prologue
+// CHECK-NOT: scf.forall
 // CHECK-SAME: %[[G:[a-z0-9]+]]: memref<64xf32>
 // CHECK: %[[GADDR:.*]] = memref.extract_aligned_pointer_as_index %[[G]]
 // CHECK: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
 // CHECK: call @tfm_quantize_activations_rms_norm(%{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %{{.*}}, %[[EPS]], %{{.*}}) : (!llvm.ptr, i64, i64, i64, !llvm.ptr, f32, !llvm.ptr) -> ()
+// CHECK: %[[THREADS:.*]] = call @omp_get_max_threads
+// CHECK-NEXT: %[[TASKS:.*]] = arith.index_cast %[[THREADS]]
+// CHECK-NEXT: arith.constant 32
+// CHECK-NEXT: arith.ceildivsi %c32, %[[TASKS]]
 // CHECK: call @tfm_quantized_matmul
 func.func @norm_prologue(%x: memref<1x64xf32>, %g: memref<64xf32>, %w: memref<32x68xi8>, %y: memref<1x32xf32>, %s: memref<192xi8>) {
   tfm.quantized_matmul !tfm.quant<q8_0> %x rms_norm %g : memref<64xf32>, %w -> %y scratch %s {norm_eps = 1.0e-6 : f64} : memref<1x64xf32>, memref<32x68xi8>, memref<1x32xf32>, memref<192xi8>

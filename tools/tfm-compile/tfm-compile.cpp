@@ -58,6 +58,7 @@ cl::list<std::string> disabledOptimizations(
              "fuse-gated-activations, fuse-linear-activations, fuse-rope, "
              "interleave-weights, "
              "fuse-matmul-epilogues, hoist-accumulators, approximate-math, "
+             "guided-schedule, "
              "flash-attention, "
              "plan-static-arena, or all"),
     cl::CommaSeparated, cl::value_desc("name"), cl::cat(category));

@@ -109,6 +109,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "polynomials instead of libm calls "
                      "(tfm-approximate-math)"),
       llvm::cl::init(true)};
+  Option<bool> guidedSchedule{
+      *this, "guided-schedule",
+      llvm::cl::desc("Share the tasks of OpenMP worksharing loops out in "
+                     "guided chunks instead of fixed shares "
+                     "(tfm-guided-schedule)"),
+      llvm::cl::init(true)};
   Option<bool> interleaveWeights{
       *this, "interleave-weights",
       llvm::cl::desc("Store q8_0, q4_0, q4_k and q6_k weights as "

@@ -65,7 +65,7 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
   let summary = "Lower tfm.quantized_matmul to calls of the quantized microkernels";
   let description = [{
     Each `tfm.quantized_matmul` (on buffers, after bufferization) becomes:
-    one call of `tfm_quantize_activations` that quantizes the input rows to
+    `tfm_quantize_activations` calls that quantize the input rows to
     8-bit blocks into a scratch buffer, then an `scf.forall` over tasks,
     each calling `tfm_quantized_matmul` on its rows of weight blocks
     (tfm/Runtime/tfm_kernels.h). The kernels unpack the blocks in registers
@@ -79,6 +79,12 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     streams weights, and one long call per thread is what lets the kernel
     read its rows as several long concurrent streams. `rows-per-task=N`
     makes tasks of N rows instead (for a thread runtime other than OpenMP).
+    A prefill (a dynamic token count) is compute-bound rather than bound by
+    streams: it gets `prefill-tasks-per-thread` tasks per thread, which a
+    guided schedule (tfm-guided-schedule) shares out by how fast each
+    thread actually runs. Its activation rows are quantized by tasks of 16
+    rows on the threads too; a single row is quantized by the calling
+    thread.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
@@ -90,7 +96,12 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
            "Output features per kernel call; 0: one call per OpenMP thread "
            "(one call in all without threads)">,
     Option<"threads", "threads", "bool", /*default=*/"true",
-           "Spread the row tiles over threads with scf.forall">
+           "Spread the row tiles over threads with scf.forall">,
+    Option<"prefillTasksPerThread", "prefill-tasks-per-thread", "int64_t",
+           /*default=*/"4",
+           "With one task per thread (rows-per-task=0): tasks per thread "
+           "when the token count is dynamic (prefill), so that a guided "
+           "schedule can even out the threads">
   ];
 }
 
@@ -176,6 +187,30 @@ def TfmFuseMatmulEpilogues
     Option<"prefillPanels", "prefill-panels", "int64_t", /*default=*/"0",
            "Weight panels per thread step for several tokens (0: tfm-tile-and-vectorize's default)">
   ];
+}
+
+def TfmGuidedSchedule : Pass<"tfm-guided-schedule", "::mlir::func::FuncOp"> {
+  let summary = "Give OpenMP worksharing loops a guided schedule";
+  let description = [{
+    `convert-scf-to-openmp` gives every `omp.wsloop` the default static
+    schedule: each thread gets one fixed, contiguous share of the tasks and
+    then waits at the loop's barrier for the slowest. On a shared 2-core
+    machine one core is often slowed or descheduled for a while, and a
+    128-token prefill spent as many samples spinning in the OpenMP runtime
+    as 20-25% of its kernel time. With `schedule(guided)` each thread takes
+    a contiguous chunk of the remaining tasks at a time (half the
+    remainder per thread, shrinking to one task), so the long weight
+    streams of a decode step stay whole and a thread that finishes early
+    takes over the tail of the others' work instead of waiting. Loops that
+    already have a schedule keep it.
+
+    ```mlir
+    omp.wsloop {
+    // becomes
+    omp.wsloop schedule(guided) {
+    ```
+  }];
+  let dependentDialects = ["::mlir::omp::OpenMPDialect"];
 }
 
 def TfmApproximateMath : Pass<"tfm-approximate-math", "::mlir::func::FuncOp"> {

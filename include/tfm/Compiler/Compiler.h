@@ -32,7 +32,7 @@ inline constexpr const char *kOptimizationNames[] = {
     "fuse-gated-activations", "fuse-linear-activations", "fuse-rope",
     "interleave-weights",
     "flash-attention", "fuse-matmul-epilogues", "hoist-accumulators",
-    "approximate-math", "plan-static-arena"};
+    "approximate-math", "guided-schedule", "plan-static-arena"};
 
 struct CompileOptions {
   std::string outputDirectory;

@@ -1,0 +1,43 @@
+// RUN: tfm-opt %s --split-input-file --tfm-guided-schedule | FileCheck %s
+
+// A worksharing loop with the default (static) schedule gets a guided one.
+// CHECK-LABEL: func.func @default_schedule
+// CHECK: omp.parallel
+// CHECK: omp.wsloop schedule(guided) {
+// CHECK: omp.loop_nest
+func.func @default_schedule(%n: index, %buffer: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+        memref.store %one, %buffer[%i] : memref<?xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
+// A loop that already has a schedule keeps it.
+// CHECK-LABEL: func.func @explicit_schedule
+// CHECK: omp.wsloop schedule(static) {
+func.func @explicit_schedule(%n: index, %buffer: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop schedule(static) {
+      omp.loop_nest (%i) : index = (%c0) to (%n) step (%c1) {
+        memref.store %one, %buffer[%i] : memref<?xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
