@@ -27,13 +27,19 @@ struct Variant {
   const char *name;
   void (*quantizedMatmul)(const QuantizedMatmulArgs &);
   void (*attention)(const AttentionArgs &, const AttentionTask &);
+  void (*quantizeActivationRow)(const float *, int64_t, const float *, float,
+                                uint8_t *);
 };
 
-constexpr Variant kGeneric{"generic", quantizedMatmulGeneric, attentionGeneric};
+constexpr Variant kGeneric{"generic", quantizedMatmulGeneric, attentionGeneric,
+                           quantizeActivationRowGeneric};
 #if defined(__x86_64__)
-constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2, attentionAvx2};
+constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2, attentionAvx2,
+                        quantizeActivationRowAvx2};
+// The activations are quantized by the AVX2 code: 512-bit vectors would
+// only split a 32-element block differently.
 constexpr Variant kAvx512Vnni{"avx512_vnni", quantizedMatmulAvx512Vnni,
-                              attentionAvx512};
+                              attentionAvx512, quantizeActivationRowAvx2};
 
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
 
@@ -96,39 +102,6 @@ const Variant *variant() {
     __atomic_store_n(&chosen, current, __ATOMIC_RELEASE);
   }
   return current;
-}
-
-/// Quantizes one row of activations, each element first multiplied by
-/// `rowScale * weight[k]` when `weight` is given (an RMSNorm prologue).
-void quantizeActivationRow(const float *x, int64_t inFeatures,
-                           const float *weight, float rowScale,
-                           uint8_t *out) {
-  int64_t blocks = inFeatures / kBlock;
-  auto *q = reinterpret_cast<int8_t *>(out);
-  auto *scales = reinterpret_cast<float *>(out + inFeatures);
-  float *scaledSums = scales + blocks;
-  auto *sums = reinterpret_cast<int32_t *>(scaledSums + blocks);
-  for (int64_t b = 0; b < blocks; ++b) {
-    float block[kBlock];
-    for (int l = 0; l < kBlock; ++l) {
-      int64_t k = b * kBlock + l;
-      block[l] = weight ? x[k] * (rowScale * weight[k]) : x[k];
-    }
-    float absMax = 0.0f;
-    for (int l = 0; l < kBlock; ++l)
-      absMax = std::fmax(absMax, std::fabs(block[l]));
-    float scale = absMax / 127.0f;
-    float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-    int32_t sum = 0;
-    for (int l = 0; l < kBlock; ++l) {
-      int8_t value = int8_t(roundToNearestEven(block[l] * inverse));
-      q[b * kBlock + l] = value;
-      sum += value;
-    }
-    scales[b] = scale;
-    scaledSums[b] = scale * float(sum);
-    sums[b] = sum;
-  }
 }
 
 /// One 32-element block `b` (0-7) of `lane`'s GGML Q6_K super-block at
@@ -276,8 +249,9 @@ void tfm_quantize_activations(const float *x, int64_t tokens,
                               int64_t inFeatures, int64_t xStride, void *out) {
   int64_t rowBytes = tfm_quantized_activation_row_bytes(inFeatures);
   for (int64_t t = 0; t < tokens; ++t)
-    quantizeActivationRow(x + t * xStride, inFeatures, nullptr, 1.0f,
-                          static_cast<uint8_t *>(out) + t * rowBytes);
+    variant()->quantizeActivationRow(x + t * xStride, inFeatures, nullptr,
+                                     1.0f,
+                                     static_cast<uint8_t *>(out) + t * rowBytes);
 }
 
 void tfm_quantize_activations_rms_norm(const float *x, int64_t tokens,
@@ -287,9 +261,9 @@ void tfm_quantize_activations_rms_norm(const float *x, int64_t tokens,
   int64_t rowBytes = tfm_quantized_activation_row_bytes(inFeatures);
   for (int64_t t = 0; t < tokens; ++t) {
     const float *row = x + t * xStride;
-    quantizeActivationRow(row, inFeatures, normWeight,
-                          inverseRms(row, inFeatures, eps),
-                          static_cast<uint8_t *>(out) + t * rowBytes);
+    variant()->quantizeActivationRow(row, inFeatures, normWeight,
+                                     inverseRms(row, inFeatures, eps),
+                                     static_cast<uint8_t *>(out) + t * rowBytes);
   }
 }
 

@@ -69,6 +69,17 @@ void attentionAvx512(const AttentionArgs &args, const AttentionTask &task);
 void gatedProducts(int32_t kind, const float *gate, const float *up,
                    float *out, int64_t n);
 
+/// One row of activations as 8-bit blocks (tfm_quantized_activation_row_bytes
+/// bytes at `out`), each element first multiplied by `rowScale * weight[k]`
+/// when `weight` is given (an RMSNorm prologue). The variants write the
+/// same bytes.
+void quantizeActivationRowGeneric(const float *x, int64_t inFeatures,
+                                  const float *weight, float rowScale,
+                                  uint8_t *out);
+void quantizeActivationRowAvx2(const float *x, int64_t inFeatures,
+                               const float *weight, float rowScale,
+                               uint8_t *out);
+
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx2(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx512Vnni(const QuantizedMatmulArgs &args);

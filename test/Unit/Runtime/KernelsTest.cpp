@@ -241,6 +241,64 @@ TEST(KernelsPrefillTest, Avx2WideInterleavedRowsInSlices) {
                         quantizedMatmulAvx2);
 }
 
+/// A row of activations with the cases the quantizer branches on: an
+/// all-zero block, a block with one large element (the others round to 0
+/// or +-1), ties at half a step, and ordinary values.
+std::vector<float> activationRowForQuantizer(int64_t in) {
+  std::mt19937 random(99);
+  std::uniform_real_distribution<float> uniform(-3.0f, 3.0f);
+  std::vector<float> row(in);
+  for (float &value : row)
+    value = uniform(random);
+  std::fill(row.begin(), row.begin() + 32, 0.0f);
+  row[40] = 1000.0f;
+  // Block 2: a maximum of 127 makes the step exactly 1, and the others sit
+  // halfway between two steps: 0.5, -1.5, 2.5, -3.5, ...
+  row[64] = 127.0f;
+  for (int l = 65; l < 96; ++l)
+    row[l] = (l % 2 ? 1.0f : -1.0f) * (float(l - 65) + 0.5f);
+  return row;
+}
+
+TEST(QuantizeActivationsTest, Avx2WritesTheGenericBytes) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "no AVX2 on this CPU";
+  constexpr int64_t in = 256;
+  std::vector<float> row = activationRowForQuantizer(in), norm(in);
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> uniform(0.5f, 1.5f);
+  for (float &value : norm)
+    value = uniform(random);
+  int64_t bytes = tfm_quantized_activation_row_bytes(in);
+  for (const float *weight : {static_cast<const float *>(nullptr),
+                              static_cast<const float *>(norm.data())}) {
+    // The row's padding (past the int32 sums) is left as it was.
+    std::vector<uint8_t> generic(bytes, 0xAA), avx2(bytes, 0xAA);
+    quantizeActivationRowGeneric(row.data(), in, weight, 0.75f, generic.data());
+    quantizeActivationRowAvx2(row.data(), in, weight, 0.75f, avx2.data());
+    for (int64_t i = 0; i < bytes; ++i)
+      ASSERT_EQ(generic[i], avx2[i])
+          << "byte " << i << (weight ? " with" : " without") << " norm weights";
+  }
+  // The generic bytes themselves: block 1 holds 1000 as 127 and the rest of
+  // its elements (|x| <= 3, 3 / (1000 / 127) < 0.5) as 0 or +-1 at most.
+  std::vector<uint8_t> out(bytes);
+  quantizeActivationRowGeneric(row.data(), in, nullptr, 1.0f, out.data());
+  const auto *q = reinterpret_cast<const int8_t *>(out.data());
+  EXPECT_EQ(q[40], 127);
+  for (int l = 32; l < 64; ++l)
+    if (l != 40)
+      EXPECT_LE(std::abs(q[l]), 1) << "element " << l;
+  // Ties go to the even neighbour.
+  EXPECT_EQ(q[65], 0);
+  EXPECT_EQ(q[66], -2);
+  EXPECT_EQ(q[67], 2);
+  EXPECT_EQ(q[68], -4);
+  const auto *scales = reinterpret_cast<const float *>(out.data() + in);
+  EXPECT_EQ(scales[0], 0.0f);
+  EXPECT_FLOAT_EQ(scales[1], 1000.0f / 127.0f);
+}
+
 TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
   if (!__builtin_cpu_supports("avx512vnni") ||
       !__builtin_cpu_supports("avx512vl"))
