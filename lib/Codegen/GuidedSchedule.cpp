@@ -4,14 +4,20 @@
 // so every loop ends when its slowest thread does; on a shared machine a
 // core that is slowed for a moment makes the other one wait. A guided
 // schedule hands out shrinking chunks of what is left, so the threads even
-// out while the chunks at the start stay long (whole weight streams).
+// out while the chunks at the start stay long (whole weight streams). A
+// loop of exactly one task per thread (a quantized decode step's matmul)
+// has nothing to share out and keeps the static schedule: the dynamic
+// dispatch's start costs more than its short tasks could gain (Debian's
+// libomp formats a trace string in every __kmpc_dispatch_init).
 //
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Codegen/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/IR/Matchers.h"
 
 namespace mlir::tfm {
 #define GEN_PASS_DEF_TFMGUIDEDSCHEDULE
@@ -23,11 +29,30 @@ using namespace mlir::tfm;
 
 namespace {
 
+/// `bound` is `omp_get_max_threads()` as an index: one task per thread.
+bool isThreadCount(Value bound) {
+  auto cast = bound.getDefiningOp<arith::IndexCastOp>();
+  if (!cast)
+    return false;
+  auto call = cast.getIn().getDefiningOp<func::CallOp>();
+  return call && call.getCallee() == "omp_get_max_threads";
+}
+
+/// The loop runs one task per OpenMP thread.
+bool hasOneTaskPerThread(omp::WsloopOp loop) {
+  auto nest = dyn_cast_or_null<omp::LoopNestOp>(loop.getWrappedLoop());
+  if (!nest || nest.getLoopUpperBounds().size() != 1)
+    return false;
+  return isThreadCount(nest.getLoopUpperBounds().front()) &&
+         matchPattern(nest.getLoopLowerBounds().front(), m_Zero()) &&
+         matchPattern(nest.getLoopSteps().front(), m_One());
+}
+
 struct TfmGuidedSchedulePass
     : public tfm::impl::TfmGuidedScheduleBase<TfmGuidedSchedulePass> {
   void runOnOperation() override {
     getOperation().walk([](omp::WsloopOp loop) {
-      if (loop.getScheduleKind())
+      if (loop.getScheduleKind() || hasOneTaskPerThread(loop))
         return;
       loop.setScheduleKindAttr(omp::ClauseScheduleKindAttr::get(
           loop.getContext(), omp::ClauseScheduleKind::Guided));

@@ -41,3 +41,38 @@ func.func @explicit_schedule(%n: index, %buffer: memref<?xf32>) {
   }
   return
 }
+
+// -----
+
+// One task per OpenMP thread (a quantized decode step's matmul): nothing
+// to share out, the static schedule stays. Four per thread are shared.
+// CHECK-LABEL: func.func @one_task_per_thread
+// CHECK: omp.wsloop {
+// CHECK: omp.wsloop schedule(guided) {
+func.func private @omp_get_max_threads() -> i32
+func.func @one_task_per_thread(%buffer: memref<?xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %one = arith.constant 1.0 : f32
+  %threads = call @omp_get_max_threads() : () -> i32
+  %tasks = arith.index_cast %threads : i32 to index
+  %more = arith.muli %tasks, %c4 : index
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%tasks) step (%c1) {
+        memref.store %one, %buffer[%i] : memref<?xf32>
+        omp.yield
+      }
+    }
+    omp.barrier
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%more) step (%c1) {
+        memref.store %one, %buffer[%i] : memref<?xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
