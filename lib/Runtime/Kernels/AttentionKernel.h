@@ -73,10 +73,30 @@ float dotRow(const float *q, const uint8_t *row, int64_t headDim) {
   return sum * Rows::rowScale(row, headDim);
 }
 
+/// acc[d0 .. d0 + Width) += sum over j of scaled[j] * row j: the chunk stays
+/// in registers over all the rows. Per element the sum runs over j in order
+/// (as a row at a time would); the elements of a chunk are independent
+/// chains, so a wide chunk keeps the FMA units busy where a narrow one
+/// waits on the latency of the last FMA (64 elements: 8 AVX2 registers).
+template <typename Rows, int64_t Width>
+inline void addWeightedChunk(const float *scaled, const uint8_t *rows,
+                             int64_t stride, int64_t count, float *acc,
+                             int64_t d0) {
+  float lanes[Width];
+  for (int64_t l = 0; l < Width; ++l)
+    lanes[l] = acc[d0 + l];
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t l = 0; l < Width; ++l)
+      lanes[l] += scaled[j] * Rows::load(rows + j * stride, d0 + l);
+  for (int64_t l = 0; l < Width; ++l)
+    acc[d0 + l] = lanes[l];
+}
+
+/// Elements per chunk of the weighted sum of value rows.
+constexpr int64_t kValueChunk = 64;
+
 /// acc += sum over j of weights[j] * row j (rows `stride` bytes apart), one
-/// chunk of kLanes elements at a time over all the rows, so the chunk of
-/// `acc` stays in registers (per element the sum runs over j in order, as
-/// a row at a time would).
+/// chunk of kValueChunk (then kLanes) elements at a time over all the rows.
 template <typename Rows>
 void addWeightedRows(const float *weights, const uint8_t *rows,
                      int64_t stride, int64_t count, float *acc,
@@ -85,16 +105,10 @@ void addWeightedRows(const float *weights, const uint8_t *rows,
   for (int64_t j = 0; j < count; ++j)
     scaled[j] = weights[j] * Rows::rowScale(rows + j * stride, headDim);
   int64_t d = 0;
-  for (; d + kLanes <= headDim; d += kLanes) {
-    float lanes[kLanes];
-    for (int64_t l = 0; l < kLanes; ++l)
-      lanes[l] = acc[d + l];
-    for (int64_t j = 0; j < count; ++j)
-      for (int64_t l = 0; l < kLanes; ++l)
-        lanes[l] += scaled[j] * Rows::load(rows + j * stride, d + l);
-    for (int64_t l = 0; l < kLanes; ++l)
-      acc[d + l] = lanes[l];
-  }
+  for (; d + kValueChunk <= headDim; d += kValueChunk)
+    addWeightedChunk<Rows, kValueChunk>(scaled, rows, stride, count, acc, d);
+  for (; d + kLanes <= headDim; d += kLanes)
+    addWeightedChunk<Rows, kLanes>(scaled, rows, stride, count, acc, d);
   for (; d < headDim; ++d)
     for (int64_t j = 0; j < count; ++j)
       acc[d] += scaled[j] * Rows::load(rows + j * stride, d);

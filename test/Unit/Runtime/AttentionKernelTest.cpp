@@ -280,7 +280,7 @@ std::string problemName(
 INSTANTIATE_TEST_SUITE_P(
     Elements, AttentionKernelTest,
     testing::Combine(testing::Values(TFM_KV_F32, TFM_KV_F16, TFM_KV_Q8),
-                     testing::Values(int64_t(20), int64_t(64))),
+                     testing::Values(int64_t(20), int64_t(64), int64_t(112))),
     problemName);
 
 TEST(AttentionKernelEdgeTest, NoVisibleKeyGivesZeros) {
