@@ -4,11 +4,12 @@
 // so every loop ends when its slowest thread does; on a shared machine a
 // core that is slowed for a moment makes the other one wait. A guided
 // schedule hands out shrinking chunks of what is left, so the threads even
-// out while the chunks at the start stay long (whole weight streams). A
-// loop of exactly one task per thread (a quantized decode step's matmul)
-// has nothing to share out and keeps the static schedule: the dynamic
-// dispatch's start costs more than its short tasks could gain (Debian's
-// libomp formats a trace string in every __kmpc_dispatch_init).
+// out while the chunks at the start stay long. Only a prefill's loops
+// (functions with a batch of tokens: an argument whose leading dimension
+// is dynamic) change: a dynamic dispatch costs ~10 us more than a static
+// one with Debian's libomp (it formats trace strings on every call), about
+// what a decode step's loop takes in all. A loop of exactly one task per
+// thread has nothing to share out and keeps the static schedule too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,9 +49,20 @@ bool hasOneTaskPerThread(omp::WsloopOp loop) {
          matchPattern(nest.getLoopSteps().front(), m_One());
 }
 
+/// `function` takes a batch of tokens (a prefill): a memref argument whose
+/// leading dimension is dynamic.
+bool takesTokenBatch(func::FuncOp function) {
+  return llvm::any_of(function.getArgumentTypes(), [](Type type) {
+    auto memref = dyn_cast<MemRefType>(type);
+    return memref && memref.getRank() > 0 && memref.isDynamicDim(0);
+  });
+}
+
 struct TfmGuidedSchedulePass
     : public tfm::impl::TfmGuidedScheduleBase<TfmGuidedSchedulePass> {
   void runOnOperation() override {
+    if (!takesTokenBatch(getOperation()))
+      return;
     getOperation().walk([](omp::WsloopOp loop) {
       if (loop.getScheduleKind() || hasOneTaskPerThread(loop))
         return;

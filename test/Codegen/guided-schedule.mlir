@@ -1,6 +1,8 @@
 // RUN: tfm-opt %s --split-input-file --tfm-guided-schedule | FileCheck %s
 
-// A worksharing loop with the default (static) schedule gets a guided one.
+// A worksharing loop with the default (static) schedule, in a function that
+// takes a batch of tokens (a dynamic leading dimension: a prefill), gets a
+// guided one.
 // CHECK-LABEL: func.func @default_schedule
 // CHECK: omp.parallel
 // CHECK: omp.wsloop schedule(guided) {
@@ -69,6 +71,30 @@ func.func @one_task_per_thread(%buffer: memref<?xf32>) {
     omp.wsloop {
       omp.loop_nest (%i) : index = (%c0) to (%more) step (%c1) {
         memref.store %one, %buffer[%i] : memref<?xf32>
+        omp.yield
+      }
+    }
+    omp.terminator
+  }
+  return
+}
+
+// -----
+
+// A decode step (no argument with a dynamic leading dimension; the KV
+// cache's dynamic dimension is not the leading one) keeps static loops.
+// CHECK-LABEL: func.func @decode_step
+// CHECK: omp.wsloop {
+// CHECK-NOT: schedule(guided)
+func.func @decode_step(%x: memref<1x64xf32>, %cache: memref<2x2x4x?x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c48 = arith.constant 48 : index
+  %one = arith.constant 1.0 : f32
+  omp.parallel {
+    omp.wsloop {
+      omp.loop_nest (%i) : index = (%c0) to (%c48) step (%c1) {
+        memref.store %one, %x[%c0, %c0] : memref<1x64xf32>
         omp.yield
       }
     }

@@ -199,14 +199,18 @@ def TfmGuidedSchedule : Pass<"tfm-guided-schedule", "::mlir::func::FuncOp"> {
     128-token prefill spent as many samples spinning in the OpenMP runtime
     as 20-25% of its kernel time. With `schedule(guided)` each thread takes
     a contiguous chunk of the remaining tasks at a time (half the
-    remainder per thread, shrinking to one task), so the long weight
-    streams of a decode step stay whole and a thread that finishes early
-    takes over the tail of the others' work instead of waiting. Loops that
-    already have a schedule keep it, and so does a loop of one task per
-    thread (`0` to `omp_get_max_threads()` step 1: a quantized decode
-    step's matmul): it has nothing to share out, and the dynamic dispatch's
-    start (Debian's libomp formats a trace string in every
-    `__kmpc_dispatch_init`) cost a llama-110m q4_0 decode step ~10%.
+    remainder per thread, shrinking to one task), so a thread that
+    finishes early takes over the tail of the others' work instead of
+    waiting.
+
+    Only the loops of functions that take a batch of tokens (a memref
+    argument with a dynamic leading dimension: a prefill) change. A
+    dynamic dispatch costs more than a static one (2 threads: ~9-16 us
+    against ~3 us per loop with Debian's libomp, which formats trace
+    strings in `__kmpc_dispatch_init`/`_next`), about what a whole loop of
+    a decode step takes. Within a prefill, loops that already have a
+    schedule keep it, and so does a loop of one task per thread (`0` to
+    `omp_get_max_threads()` step 1), which has nothing to share out.
 
     ```mlir
     omp.wsloop {
