@@ -72,7 +72,7 @@ void gatedProducts(int32_t kind, const float *gate, const float *up,
 /// One row of activations as 8-bit blocks (tfm_quantized_activation_row_bytes
 /// bytes at `out`), each element first multiplied by `rowScale * weight[k]`
 /// when `weight` is given (an RMSNorm prologue). The variants write the
-/// same bytes.
+/// same bytes for finite inputs.
 void quantizeActivationRowGeneric(const float *x, int64_t inFeatures,
                                   const float *weight, float rowScale,
                                   uint8_t *out);

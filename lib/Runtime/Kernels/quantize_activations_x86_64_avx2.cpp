@@ -2,7 +2,8 @@
 //
 // The quantization of quantizeActivationRowGeneric, a 32-element block in
 // four 8-lane vectors: the same products, the same maximum, the same
-// division and round-to-nearest-even conversion, so the bytes are equal.
+// division and round-to-nearest-even conversion, so the bytes are equal
+// for finite inputs (a NaN propagates differently through the maximum).
 // The portable loop is scalar (its max and sum are reductions the compiler
 // may not reorder), and a prefill quantizes every row of every layer.
 //
