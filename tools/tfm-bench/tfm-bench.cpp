@@ -42,6 +42,18 @@ cl::opt<int> promptTokens("p", cl::desc("Prefill tokens (one batched call)"),
                           cl::init(128), cl::cat(category));
 cl::opt<int> decodeTokens("n", cl::desc("Decoded tokens after the prefill"),
                           cl::init(128), cl::cat(category));
+/// Where the measured decode steps start.
+enum class DecodeStart { AfterPrompt, EmptyContext };
+cl::opt<DecodeStart> decodeStart(
+    "decode-after",
+    cl::desc("Where the decoded tokens start: after the prefill's prompt, or "
+             "in an empty context as llama-bench's tg test does"),
+    cl::init(DecodeStart::AfterPrompt),
+    cl::values(clEnumValN(DecodeStart::AfterPrompt, "prompt",
+                          "at position -p, attending to the prompt"),
+               clEnumValN(DecodeStart::EmptyContext, "empty",
+                          "at position 0 (the context is reset first)")),
+    cl::cat(category));
 cl::list<int> threadCounts("t", cl::desc("Thread counts (comma separated)"),
                            cl::CommaSeparated, cl::cat(category));
 cl::opt<int> repetitions("r", cl::desc("Repetitions per measurement"),
@@ -166,10 +178,17 @@ std::vector<int32_t> benchmarkTokens(int count, int32_t vocab) {
   return tokens;
 }
 
+/// Positions a measurement needs: the prompt, then the decoded tokens after
+/// it or on their own.
+int contextNeeded() {
+  if (decodeStart == DecodeStart::EmptyContext)
+    return std::max(promptTokens.getValue(), decodeTokens.getValue()) + 1;
+  return promptTokens + decodeTokens + 1;
+}
+
 Result measure(tfm_model *model, int threads) {
   tfm_context *context = nullptr;
-  check(tfm_context_create(model, promptTokens + decodeTokens + 1, threads,
-                           &context),
+  check(tfm_context_create(model, contextNeeded(), threads, &context),
         "context");
   std::vector<int32_t> tokens =
       benchmarkTokens(promptTokens + decodeTokens, tfm_model_vocab_size(model));
@@ -182,6 +201,8 @@ Result measure(tfm_model *model, int threads) {
     check(tfm_prefill(context, tokens.data(), promptTokens, &logits),
           "prefill");
     double prefillSeconds = secondsSince(start);
+    if (decodeStart == DecodeStart::EmptyContext)
+      tfm_context_reset(context);
     start = Clock::now();
     for (int i = 0; i < decodeTokens; ++i)
       check(tfm_decode(context, tokens[promptTokens + i], &logits), "decode");
@@ -225,8 +246,15 @@ void printTable(llvm::StringRef name, tfm_model *model,
         r.decode.spread, achieved, 100 * achieved / r.streamGBs, r.streamGBs);
   }
   llvm::outs() << llvm::formatv(
-      "\n{0:F3} GB of weights streamed per decoded token; {1} repetitions.\n",
-      streamedGB, repetitions.getValue());
+      "\n{0:F3} GB of weights streamed per decoded token; {1}; {2} "
+      "repetitions.\n",
+      streamedGB,
+      decodeStart == DecodeStart::EmptyContext
+          ? std::string("decoded from an empty context")
+          : llvm::formatv("decoded after the {0}-token prompt",
+                          promptTokens.getValue())
+                .str(),
+      repetitions.getValue());
 }
 
 void printJson(llvm::StringRef name, tfm_model *model,
@@ -239,6 +267,9 @@ void printJson(llvm::StringRef name, tfm_model *model,
     out.attribute("bytes_per_token", int64_t(streamedBytes));
     out.attribute("prompt_tokens", promptTokens.getValue());
     out.attribute("decode_tokens", decodeTokens.getValue());
+    out.attribute("decode_start",
+                  decodeStart == DecodeStart::EmptyContext ? "empty"
+                                                           : "prompt");
     out.attribute("repetitions", repetitions.getValue());
     out.attributeArray("results", [&] {
       for (const Result &r : results)
@@ -290,10 +321,12 @@ int main(int argc, char **argv) {
 
   tfm_model *model = nullptr;
   check(tfm_model_load(directory->c_str(), &model), "load");
-  if (promptTokens + decodeTokens + 1 > tfm_model_max_context(model))
-    fail(llvm::formatv("-p {0} + -n {1} tokens do not fit the context of {2}",
-                       promptTokens.getValue(), decodeTokens.getValue(),
-                       tfm_model_max_context(model)));
+  if (contextNeeded() > tfm_model_max_context(model))
+    // After the prompt both must fit together; from an empty context each.
+    fail(llvm::formatv("-p {0} {1} -n {2} tokens do not fit the context of {3}",
+                       promptTokens.getValue(),
+                       decodeStart == DecodeStart::EmptyContext ? "or" : "+",
+                       decodeTokens.getValue(), tfm_model_max_context(model)));
   std::vector<Result> results;
   for (int count : threads)
     results.push_back(measure(model, count));
