@@ -100,9 +100,14 @@ struct tfm_context {
   int64_t position = 0;
   float *cache = nullptr;
   size_t cacheBytes = 0;
+  /// Bytes of the cache's mapping (whole huge pages).
+  size_t cacheMappedBytes = 0;
   std::vector<float> logits;
 
-  ~tfm_context() { std::free(cache); }
+  ~tfm_context() {
+    if (cache)
+      munmap(cache, cacheMappedBytes);
+  }
 };
 
 namespace {
@@ -135,14 +140,11 @@ bool readAll(int fd, uint8_t *data, size_t bytes) {
   return true;
 }
 
-/// The weights in anonymous memory that the kernel may back with 2 MiB
-/// pages (MADV_HUGEPAGE), read from the file and then made read-only. A
-/// decode step streams every weight once; with the 4 KiB pages of a file
-/// mapping, llama-110m's q4_0 matrices streamed 20-30% slower (a TLB miss
-/// and a hardware-prefetch restart at every page; docs/performance.md).
-/// TFM_WEIGHTS=mmap keeps the file mapping (loaded lazily, shared with the
-/// page cache). Returns the mapping, or MAP_FAILED with errno set.
-void *readWeights(int fd, size_t bytes, size_t &mappedBytes) {
+/// At least `bytes` of zeroed anonymous memory starting at a 2 MiB
+/// boundary, advised for transparent huge pages; the mapping's length
+/// (whole huge pages) in `mappedBytes`. MAP_FAILED with errno set on
+/// failure. Without transparent huge pages the advice does nothing.
+void *mapHugePages(size_t bytes, size_t &mappedBytes) {
   size_t rounded = roundUp(bytes, kHugePage);
   // One huge page more, so that a 2 MiB-aligned start fits.
   size_t reserved = rounded + kHugePage;
@@ -150,23 +152,36 @@ void *readWeights(int fd, size_t bytes, size_t &mappedBytes) {
                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (region == MAP_FAILED)
     return MAP_FAILED;
+  auto *regionBytes = static_cast<uint8_t *>(region);
   auto *start = reinterpret_cast<uint8_t *>(
       roundUp(reinterpret_cast<uintptr_t>(region), kHugePage));
-  auto *regionBytes = static_cast<uint8_t *>(region);
   if (start > regionBytes)
     munmap(region, size_t(start - regionBytes));
   if (size_t tail = reserved - size_t(start - regionBytes) - rounded)
     munmap(start + rounded, tail);
-  // Advice only: without transparent huge pages the copy has 4 KiB pages.
   madvise(start, rounded, MADV_HUGEPAGE);
+  mappedBytes = rounded;
+  return start;
+}
+
+/// The weights read from the file into huge-page memory, then made
+/// read-only. A decode step streams every weight once; with the 4 KiB pages
+/// of a file mapping, llama-110m's q4_0 matrices streamed 20-30% slower (a
+/// TLB miss and a hardware-prefetch restart at every page;
+/// docs/performance.md). TFM_WEIGHTS=mmap keeps the file mapping (loaded
+/// lazily, shared with the page cache). Returns MAP_FAILED with errno set
+/// on failure.
+void *readWeights(int fd, size_t bytes, size_t &mappedBytes) {
+  auto *start = static_cast<uint8_t *>(mapHugePages(bytes, mappedBytes));
+  if (static_cast<void *>(start) == MAP_FAILED)
+    return MAP_FAILED;
   if (!readAll(fd, start, bytes)) {
     int error = errno;
-    munmap(start, rounded);
+    munmap(start, mappedBytes);
     errno = error;
     return MAP_FAILED;
   }
-  mprotect(start, rounded, PROT_READ);
-  mappedBytes = rounded;
+  mprotect(start, mappedBytes, PROT_READ);
   return start;
 }
 
@@ -340,14 +355,14 @@ tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
   created->cacheBytes = size_t(model->info[kLayers]) * 2 *
                         model->info[kKVHeads] * created->length *
                         model->info[kKVRow] * model->info[kKVElementBytes];
-  // 64-byte aligned for vector loads; aligned_alloc wants a multiple.
-  size_t allocation = (created->cacheBytes + 63) / 64 * 64;
-  created->cache = static_cast<float *>(std::aligned_alloc(64, allocation));
-  if (!created->cache)
+  // Huge pages as for the weights: a decode step reads the cache of every
+  // layer. The mapping is zeroed and committed as positions are written.
+  void *cache = mapHugePages(created->cacheBytes, created->cacheMappedBytes);
+  if (cache == MAP_FAILED)
     return fail(TFM_ERROR_OUT_OF_MEMORY,
                 "cannot allocate a KV cache of " +
                     std::to_string(created->cacheBytes) + " bytes");
-  std::memset(created->cache, 0, allocation);
+  created->cache = static_cast<float *>(cache);
   created->logits.resize(model->info[kVocabSize]);
   *context = created.release();
   return TFM_OK;
