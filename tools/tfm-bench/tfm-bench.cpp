@@ -83,8 +83,8 @@ cl::list<std::string> disabledOptimizations(
 cl::opt<std::string> kvType(
     "kv-type",
     cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
-             "per token and head)"),
-    cl::init("f32"), cl::value_desc("type"), cl::cat(category));
+             "per token and head; default f16)"),
+    cl::init(kDefaultKVType), cl::value_desc("type"), cl::cat(category));
 cl::opt<std::string> quant(
     "quant",
     cl::desc("When compiling a model file: storage format of linear-layer "
