@@ -161,28 +161,55 @@ LogicalResult canonicalize(Region &region) {
   return applyPatternsGreedily(region, std::move(patterns));
 }
 
-/// Splits the loop over a dynamic number of tokens into whole tiles and
-/// the last partial one, so that only the partial tile needs masks: a
-/// masked matmul tile selects between old and new accumulators on every
-/// input feature. Returns the tiled ops to vectorize.
-FailureOr<SmallVector<linalg::LinalgOp>>
-peelTokenLoop(RewriterBase &rewriter, linalg::LinalgOp op,
-              LoopLikeOpInterface tokenLoop) {
-  auto loop = dyn_cast<scf::ForOp>(tokenLoop.getOperation());
-  if (!loop)
-    return SmallVector<linalg::LinalgOp>{op};
+/// The kernel-tagged generics inside `loop`.
+SmallVector<linalg::LinalgOp> kernelsIn(scf::ForOp loop) {
+  SmallVector<linalg::LinalgOp> ops;
+  loop.walk([&](linalg::GenericOp generic) {
+    if (generic->hasAttr(kKernelAttrName))
+      ops.push_back(generic);
+  });
+  return ops;
+}
+
+/// A matmul kernel tiled over its dynamic number of tokens: the whole
+/// tiles of `tokenTile` rows, and the rows left over one at a time.
+struct TokenTiles {
+  SmallVector<linalg::LinalgOp> whole;
+  SmallVector<linalg::LinalgOp> single;
+};
+
+/// Tiles the token dimension of `op` by `tokenTile` with an scf.for and
+/// peels the last partial tile, whose rows are then tiled one by one: only
+/// static vector shapes are left, no masks. A masked tile selected between
+/// old and new accumulators on every input feature and rebuilt its masks
+/// element by element; a prompt of 127 tokens spent a third of its f32
+/// matmul time in the last 3 rows. One row is a chain of dependent FMAs
+/// per panel, about the time of a whole tile.
+FailureOr<TokenTiles> tileTokens(RewriterBase &rewriter, linalg::LinalgOp op,
+                                 int64_t tokenTile) {
+  SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+  sizes[0] = tokenTile;
+  SmallVector<LoopLikeOpInterface> loops;
+  FailureOr<linalg::LinalgOp> tiled =
+      tile(rewriter, op, sizes, scf::SCFTilingOptions::LoopType::ForOp, &loops);
+  if (failed(tiled) || loops.empty())
+    return failure();
+  auto loop = cast<scf::ForOp>(loops.front().getOperation());
   scf::ForOp partial;
   if (failed(scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial)))
-    return SmallVector<linalg::LinalgOp>{op};
+    return TokenTiles{{*tiled}, {}};
   if (failed(canonicalize(loop.getRegion())))
     return failure();
-  SmallVector<linalg::LinalgOp> ops;
-  for (scf::ForOp part : {loop, partial})
-    part.walk([&](linalg::GenericOp generic) {
-      if (generic->hasAttr(kKernelAttrName))
-        ops.push_back(generic);
-    });
-  return ops;
+  TokenTiles result{kernelsIn(loop), {}};
+  sizes[0] = 1;
+  for (linalg::LinalgOp rest : kernelsIn(partial)) {
+    FailureOr<linalg::LinalgOp> row =
+        tile(rewriter, rest, sizes, scf::SCFTilingOptions::LoopType::ForOp);
+    if (failed(row))
+      return failure();
+    result.single.push_back(*row);
+  }
+  return result;
 }
 
 struct TfmTileAndVectorizePass
@@ -248,25 +275,45 @@ struct TfmTileAndVectorizePass
       loopTiles.push_back(!ShapedType::isDynamic(range) && tileSize >= range
                               ? 0
                               : tileSize);
-    SmallVector<LoopLikeOpInterface> loops;
-    FailureOr<linalg::LinalgOp> tiled =
-        tile(rewriter, op, loopTiles, scf::SCFTilingOptions::LoopType::ForOp,
-             &loops);
-    if (failed(tiled))
+    if (kind == "matmul_panels" && ShapedType::isDynamic(tiledRanges[0]) &&
+        loopTiles[0] > 1) {
+      FailureOr<TokenTiles> tokenTiles =
+          tileTokens(rewriter, op, loopTiles[0]);
+      if (failed(tokenTiles))
+        return kernel.emitOpError("could not tile the token loop");
+      SmallVector<int64_t> innerTiles(loopTiles);
+      innerTiles[0] = 0;
+      SmallVector<int64_t> rowVector(tiles->vector);
+      rowVector[0] = 1;
+      for (linalg::LinalgOp whole : tokenTiles->whole)
+        if (failed(tileInnerAndVectorize(rewriter, kind, whole, innerTiles,
+                                         tiles->vector)))
+          return kernel.emitOpError("could not be tiled for vectors");
+      for (linalg::LinalgOp single : tokenTiles->single)
+        if (failed(tileInnerAndVectorize(rewriter, kind, single, innerTiles,
+                                         rowVector)))
+          return kernel.emitOpError("could not be tiled for vectors");
+      return success();
+    }
+    if (failed(tileInnerAndVectorize(rewriter, kind, op, loopTiles,
+                                     tiles->vector)))
       return kernel.emitOpError("could not be tiled for vectors");
-    SmallVector<linalg::LinalgOp> tiledOps{*tiled};
-    if (kind == "matmul_panels" && loopTiles[0] != 0 && !loops.empty()) {
-      FailureOr<SmallVector<linalg::LinalgOp>> peeled =
-          peelTokenLoop(rewriter, *tiled, loops.front());
-      if (failed(peeled))
-        return kernel.emitOpError("could not peel the token loop");
-      tiledOps = *peeled;
-    }
-    for (linalg::LinalgOp tiledOp : tiledOps) {
-      markReductionLoop(kind, tiledOp, loopTiles);
-      if (vectorize)
-        vectorizeTile(rewriter, tiledOp, tiles->vector);
-    }
+    return success();
+  }
+
+  /// Tiles `op` by `loopTiles` with scf.for loops and vectorizes the tile
+  /// as `vectorTiles`.
+  LogicalResult tileInnerAndVectorize(RewriterBase &rewriter, StringRef kind,
+                                      linalg::LinalgOp op,
+                                      ArrayRef<int64_t> loopTiles,
+                                      ArrayRef<int64_t> vectorTiles) {
+    FailureOr<linalg::LinalgOp> tiled =
+        tile(rewriter, op, loopTiles, scf::SCFTilingOptions::LoopType::ForOp);
+    if (failed(tiled))
+      return failure();
+    markReductionLoop(kind, *tiled, loopTiles);
+    if (vectorize)
+      vectorizeTile(rewriter, *tiled, vectorTiles);
     return success();
   }
 

@@ -7,9 +7,9 @@
 // Prefill matmul: weight panels are spread over threads (scf.forall, two
 // panels per step), token rows and input features are tiled by scf.for,
 // and each tile is one vector step of matmul-rows (4) x prefill-panels (2)
-// x matmul-depth x lanes. The token loop is peeled: whole tiles of 4 rows
-// need no mask, only the last partial tile does. Both input-feature loops
-// are marked for tfm-hoist-accumulators.
+// x matmul-depth x lanes. The token loop is peeled: whole tiles of 4 rows,
+// then the rows left over one at a time, so no tile needs a mask. Both
+// input-feature loops are marked for tfm-hoist-accumulators.
 // CHECK-LABEL: func.func @linear
 // CHECK: scf.forall (%{{.*}}) = (0) to (4) step (2)
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[WHOLE:[a-z0-9_]+]] step %c4
@@ -18,9 +18,13 @@
 // CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<4x2x1x16xf32> to vector<4x2x16xf32>
 // CHECK: } {tfm.reduction_loop}
 // CHECK: scf.for %{{.*}} = %[[WHOLE]] to %{{.*}} step %c4
-// CHECK: vector.create_mask %{{.*}}, %{{.*}} : vector<4x1xi1>
-// CHECK: vector.mask %{{.*}} { vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<4x2x1x16xf32> to vector<4x2x16xf32> }
+// CHECK-NOT: vector.create_mask
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1
+// CHECK-NOT: vector.create_mask
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1xf32>, vector<1x2x1x16xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [2] : vector<1x2x1x16xf32> to vector<1x2x16xf32>
 // CHECK: } {tfm.reduction_loop}
+// CHECK-NOT: vector.mask
 // CHECK: scf.forall.in_parallel
 // AVX2-LABEL: func.func @linear
 // AVX2: scf.forall (%{{.*}}) = (0) to (8) step (2)
@@ -30,7 +34,7 @@
 // SCALAR-NOT: vector.
 // SCALAR: scf.for
 // SCALAR: linalg.generic {{.*}}ins({{.*}} : tensor<4x1xf32>, tensor<2x1x16xf32>)
-// SCALAR: linalg.generic {{.*}}ins({{.*}} : tensor<?x1xf32>, tensor<2x1x16xf32>)
+// SCALAR: linalg.generic {{.*}}ins({{.*}} : tensor<1x1xf32>, tensor<2x1x16xf32>)
 func.func @linear(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %w = tfm.param "w" : tensor<64x64xf32>
   %0 = tfm.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>

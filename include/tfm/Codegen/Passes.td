@@ -25,8 +25,9 @@ def TfmTileAndVectorize : Pass<"tfm-tile-and-vectorize", "::mlir::func::FuncOp">
     | `attention_values` (query, kv head, group, key, dim) | kv heads | 1 x 1 x 1 x `attention-keys` x head_dim |
     | `row_reduction`, `elementwise` | - | 1 x ... x `row-width` |
 
-    A matmul's loop over a dynamic number of tokens is peeled, so whole
-    tiles are static and unmasked and only the last partial tile is masked.
+    A matmul's loop over a dynamic number of tokens is peeled: whole tiles
+    of `matmul-rows` tokens, then the rows left over one at a time, so no
+    tile is masked.
     The reduction loops of matmul and row-reduction tiles are marked
     `tfm.reduction_loop` for tfm-hoist-accumulators.
 
