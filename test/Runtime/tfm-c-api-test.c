@@ -73,6 +73,12 @@ int main(int argc, char **argv) {
         "a context longer than compiled is rejected");
   CHECK(tfm_context_create(model, 16, 2, &context) == TFM_OK, "context of 16");
   printf("kv bytes: %zu\n", tfm_context_kv_bytes(context));
+  tfm_context *wide = NULL;
+  CHECK(tfm_context_create(model, 16, 4096, &wide) == TFM_OK,
+        "context of 4096 threads");
+  printf("threads of a context asked for 4096: %d\n",
+         (int)tfm_context_threads(wide));
+  tfm_context_free(wide);
   printf("weights not streamed per token: %zu\n",
          tfm_model_weights_bytes(model) - tfm_model_bytes_per_token(model));
 

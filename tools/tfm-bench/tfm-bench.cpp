@@ -190,6 +190,13 @@ Result measure(tfm_model *model, int threads) {
   tfm_context *context = nullptr;
   check(tfm_context_create(model, contextNeeded(), threads, &context),
         "context");
+  if (threads > tfm_context_threads(context)) {
+    llvm::errs() << llvm::formatv("tfm-bench: note: -t {0} exceeds the CPUs "
+                                  "this process may run on ({1}); measuring "
+                                  "{1}\n",
+                                  threads, tfm_context_threads(context));
+    threads = tfm_context_threads(context);
+  }
   std::vector<int32_t> tokens =
       benchmarkTokens(promptTokens + decodeTokens, tfm_model_vocab_size(model));
   const float *logits = nullptr;

@@ -49,7 +49,7 @@ cl::opt<int> predict("n",
                               "of the context)"),
                      cl::init(-1), cl::cat(category));
 cl::alias predictLong("n-predict", cl::aliasopt(predict));
-cl::opt<int> threads("t", cl::desc("Threads (0: all cores)"), cl::init(0),
+cl::opt<int> threads("t", cl::desc("Threads (0: one per CPU; at most the CPUs this process may run on)"), cl::init(0),
                      cl::cat(category));
 cl::opt<int> contextSize("c",
                          cl::desc("Context length (0: the compiled model's)"),
@@ -310,6 +310,11 @@ int main(int argc, char **argv) {
                        contextSize.getValue(), tfm_model_max_context(model)));
   tfm_context *context = nullptr;
   check(tfm_context_create(model, contextSize, threads, &context), "context");
+  if (threads > tfm_context_threads(context))
+    llvm::errs() << llvm::formatv("tfm-run: note: -t {0} exceeds the CPUs this "
+                                  "process may run on ({1}); using {1}\n",
+                                  threads.getValue(),
+                                  tfm_context_threads(context));
 
   SamplerOptions samplerOptions;
   samplerOptions.temperature = temperature;

@@ -59,7 +59,11 @@ TFM_API size_t tfm_model_weights_bytes(const tfm_model *model);
 TFM_API size_t tfm_model_bytes_per_token(const tfm_model *model);
 
 /* A context with a KV cache for `context_length` tokens (0: the model's
- * maximum) whose calls use `threads` threads (0: all cores). */
+ * maximum) whose calls use `threads` threads (0: one per CPU this process
+ * may run on). More threads than those CPUs are not used: every parallel
+ * loop ends waiting for its slowest thread, and a thread without a CPU of
+ * its own makes each loop wait for a scheduler time slice.
+ * tfm_context_threads gives the count used. */
 TFM_API tfm_status tfm_context_create(tfm_model *model, int32_t context_length,
                               int32_t threads, tfm_context **context);
 TFM_API void tfm_context_free(tfm_context *context);
@@ -78,6 +82,8 @@ TFM_API void tfm_context_reset(tfm_context *context);
 /* Tokens in the KV cache. */
 TFM_API int32_t tfm_context_position(const tfm_context *context);
 TFM_API int32_t tfm_context_length(const tfm_context *context);
+/* Threads this context's calls use. */
+TFM_API int32_t tfm_context_threads(const tfm_context *context);
 /* Bytes of this context's KV cache: layers x 2 x kv_heads x context_length
  * x row, a row being head_dim elements of the compiled KV-cache type (f32,
  * f16, or for q8 head_dim int8 values and a 4-byte scale). */
