@@ -6,7 +6,7 @@
 // reads (f16-rounded, q8-dequantized); the kernel must match it whether it
 // runs over all keys at once or as flash-decoding splits merged by
 // tfm_attention_combine, with a causal start and a head size that is not a
-// multiple of the vector width.
+// multiple of the vector width (20, 112, 160) or is (64).
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,8 +76,8 @@ struct Problem {
     return out;
   }
 
-  explicit Problem(int32_t element, int64_t headDim = 20)
-      : element(element), headDim(headDim) {
+  explicit Problem(int32_t element, int64_t headDim = 20, int64_t group = 3)
+      : element(element), group(group), headDim(headDim) {
     rowBytes = element == TFM_KV_F32   ? headDim * 4
                : element == TFM_KV_F16 ? headDim * 2
                                        : headDim + 4;
@@ -280,7 +280,8 @@ std::string problemName(
 INSTANTIATE_TEST_SUITE_P(
     Elements, AttentionKernelTest,
     testing::Combine(testing::Values(TFM_KV_F32, TFM_KV_F16, TFM_KV_Q8),
-                     testing::Values(int64_t(20), int64_t(64), int64_t(112))),
+                     testing::Values(int64_t(20), int64_t(64), int64_t(112),
+                                     int64_t(160))),
     problemName);
 
 TEST(AttentionKernelEdgeTest, NoVisibleKeyGivesZeros) {
@@ -301,6 +302,22 @@ TEST(AttentionKernelEdgeTest, DispatchRunsTheChosenVariant) {
   std::vector<float> expected = problem.reference();
   std::vector<float> out = problem.runDispatched();
   expectNear(out, expected, std::string("variant ").append(tfm_kernel_isa()).c_str());
+}
+
+TEST(AttentionKernelEdgeTest, AttendsAWideGroupOfHeads) {
+  // 10 query heads per KV head (the other cases have 3), with RoPE.
+  for (int32_t element : {TFM_KV_F32, TFM_KV_F16}) {
+    Problem problem(element, 64, 10);
+    problem.useRope(1);
+    std::vector<float> expected = problem.reference();
+    std::string name = elementName(element);
+    expectNear(problem.runWhole(attentionGeneric), expected,
+               (name + ", generic").c_str());
+    expectNear(problem.runSplit(attentionGeneric, 4), expected,
+               (name + ", generic, split").c_str());
+    expectNear(problem.runDispatched(), expected,
+               (name + ", dispatched").c_str());
+  }
 }
 
 TEST(AttentionKernelEdgeTest, RotatesQueriesWithRope) {
