@@ -224,8 +224,9 @@ TEST(KernelsGatedTest, SiluIsAccurateOverTheWholeRange) {
 TEST_P(KernelsTest, Avx2MatchesGeneric) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "no AVX2 on this CPU";
-  // One token: the 16-row kernel's streams; 6: one group at a time.
-  for (int64_t tokens : {1, 6})
+  // One token: the 16-row kernel's streams; 6 and 7: one group at a time
+  // (q4_0 two tokens at a time, and 7 leaves one over).
+  for (int64_t tokens : {1, 6, 7})
     expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
                         quantizedMatmulAvx2);
 }
