@@ -560,17 +560,57 @@ void unpackedQ6GroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
   }
 }
 
+/// The int16 pair sums of one unpacked Q4_K_X16 block (both 8-row halves)
+/// for two tokens, each code vector loaded once for both; rolled, as
+/// unpackedQ4PairSumsTwoTokens.
+inline void unpackedQ4KPairSumsTwoTokens(const uint8_t *block,
+                                         const int8_t *q0, const int8_t *q1,
+                                         __m256i (&pairs0)[2],
+                                         __m256i (&pairs1)[2]) {
+  pairs0[0] = pairs0[1] = pairs1[0] = pairs1[1] = _mm256_setzero_si256();
+#pragma clang loop unroll(disable)
+  for (int c = 0; c < kChunks; ++c) {
+    __m256i x0 = broadcastChunk(q0, c), x1 = broadcastChunk(q1, c);
+    for (int h = 0; h < 2; ++h) {
+      __m256i codes = loadBytes(block + c * kChunkBytes + 4 * kHalf * h);
+      pairs0[h] = _mm256_add_epi16(pairs0[h], _mm256_maddubs_epi16(codes, x0));
+      pairs1[h] = _mm256_add_epi16(pairs1[h], _mm256_maddubs_epi16(codes, x1));
+    }
+  }
+}
+
+/// Adds code products `pairs` of block `b` (sub-block `j` of its
+/// super-block, scales in `table`) to one token's accumulators: the
+/// one-token loop's arithmetic.
+inline void addQ4KBlock(const __m256i (&pairs)[2],
+                        const Q4KSuperBlockScales &table, int j,
+                        const ActivationRow &a, int64_t b, __m256 (&acc)[2]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256 activationScale = _mm256_broadcast_ss(&a.scale[b]);
+  __m256 scaledSum = _mm256_broadcast_ss(&a.scaledSum[b]);
+  for (int h = 0; h < 2; ++h) {
+    __m256i dot = _mm256_madd_epi16(pairs[h], ones);
+    acc[h] = _mm256_fmadd_ps(
+        _mm256_cvtepi32_ps(dot),
+        _mm256_mul_ps(_mm256_load_ps(table.scale[j] + kHalf * h),
+                      activationScale),
+        acc[h]);
+    acc[h] = _mm256_fnmadd_ps(_mm256_load_ps(table.min[j] + kHalf * h),
+                              scaledSum, acc[h]);
+  }
+}
+
 /// Every token times Q4_K_X16 group `g`: per slice of kUnpackedInputs
 /// inputs, its codes are unpacked (the even block of a pair from the low
 /// nibbles, the odd one from the high) and its super-blocks' scale tables
-/// computed once; a token's block product is then loads and vpmaddubsw.
+/// computed once; a token's block product is then loads and vpmaddubsw,
+/// the loads shared by two tokens.
 void unpackedQ4KGroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
   constexpr int blocks = kSuperBlock / kBlock;
   constexpr int64_t sliceSuperBlocks = kUnpackedInputs / kSuperBlock;
   alignas(32) uint8_t codes[kInterleave * kUnpackedInputs];
   Q4KSuperBlockScales scales[sliceSuperBlocks];
   const __m256i nibble = _mm256_set1_epi8(0x0F);
-  const __m256i ones = _mm256_set1_epi16(1);
   const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
   for (int64_t s0 = 0, superBlocks = args.inFeatures / kSuperBlock;
        s0 < superBlocks; s0 += sliceSuperBlocks) {
@@ -593,33 +633,52 @@ void unpackedQ4KGroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
         }
       }
     }
-    for (int64_t t = 0; t < args.tokens; ++t) {
+    int64_t t = 0;
+    // Two tokens at a time (each code vector loaded once for both), then
+    // the one left over.
+    for (; t + 2 <= args.tokens; t += 2) {
+      ActivationRow a[2] = {activationRow(args.activations, t, args.inFeatures,
+                                          args.activationRowBytes),
+                            activationRow(args.activations, t + 1,
+                                          args.inFeatures,
+                                          args.activationRowBytes)};
+      __m256 acc[2][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()},
+                          {_mm256_setzero_ps(), _mm256_setzero_ps()}};
+      for (int64_t b = s0 * blocks; b < s1 * blocks; ++b) {
+        __m256i pairs[2][2];
+        unpackedQ4KPairSumsTwoTokens(
+            codes + (b - s0 * blocks) * kUnpackedBlockBytes,
+            a[0].q + b * kBlock, a[1].q + b * kBlock, pairs[0], pairs[1]);
+        for (int k = 0; k < 2; ++k)
+          addQ4KBlock(pairs[k], scales[b / blocks - s0], int(b % blocks), a[k],
+                      b, acc[k]);
+      }
+      for (int k = 0; k < 2; ++k) {
+        __m256 sums[1][2] = {{acc[k][0], acc[k][1]}};
+        float *const outs[1] = {args.out + (t + k) * args.outStride +
+                                g * kInterleave};
+        storeGroupSums(args.accumulate || s0 > 0, sums, outs);
+      }
+    }
+    for (; t < args.tokens; ++t) {
       ActivationRow a = activationRow(args.activations, t, args.inFeatures,
                                       args.activationRowBytes);
       __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
       for (int64_t b = s0 * blocks; b < s1 * blocks; ++b) {
-        const Q4KSuperBlockScales &table = scales[b / blocks - s0];
-        int j = int(b % blocks);
         const uint8_t *block = codes + (b - s0 * blocks) * kUnpackedBlockBytes;
         const int8_t *q = a.q + b * kBlock;
-        __m256 activationScale = _mm256_broadcast_ss(&a.scale[b]);
-        __m256 scaledSum = _mm256_broadcast_ss(&a.scaledSum[b]);
+        __m256i pairs[2];
         for (int h = 0; h < 2; ++h) {
-          __m256i pairs = _mm256_setzero_si256();
+          pairs[h] = _mm256_setzero_si256();
           for (int c = 0; c < kChunks; ++c)
-            pairs = _mm256_add_epi16(
-                pairs, _mm256_maddubs_epi16(
-                           loadBytes(block + c * kChunkBytes + 4 * kHalf * h),
-                           broadcastChunk(q, c)));
-          __m256i dot = _mm256_madd_epi16(pairs, ones);
-          acc[0][h] = _mm256_fmadd_ps(
-              _mm256_cvtepi32_ps(dot),
-              _mm256_mul_ps(_mm256_load_ps(table.scale[j] + kHalf * h),
-                            activationScale),
-              acc[0][h]);
-          acc[0][h] = _mm256_fnmadd_ps(
-              _mm256_load_ps(table.min[j] + kHalf * h), scaledSum, acc[0][h]);
+            pairs[h] = _mm256_add_epi16(
+                pairs[h],
+                _mm256_maddubs_epi16(
+                    loadBytes(block + c * kChunkBytes + 4 * kHalf * h),
+                    broadcastChunk(q, c)));
         }
+        addQ4KBlock(pairs, scales[b / blocks - s0], int(b % blocks), a, b,
+                    acc[0]);
       }
       float *const outs[1] = {args.out + t * args.outStride + g * kInterleave};
       storeGroupSums(args.accumulate || s0 > 0, acc, outs);
