@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ReferenceModel.h"
+#include "tfm/Reference/ReferenceModel.h"
 
 #include "tfm/Runtime/tfm.h"
 #include "tfm/Tokenizer/Tokenizer.h"
@@ -29,7 +29,6 @@
 #include <cmath>
 
 using namespace mlir::tfm;
-using tfm::reference::ReferenceModel;
 namespace cl = llvm::cl;
 
 namespace {

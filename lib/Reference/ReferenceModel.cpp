@@ -1,15 +1,13 @@
 //===- ReferenceModel.cpp - plain C++ decoder forward passes --------------===//
 
-#include "ReferenceModel.h"
+#include "tfm/Reference/ReferenceModel.h"
 
 #include "tfm/Import/Dequantize.h"
 
 #include <algorithm>
 #include <cmath>
 
-using namespace tfm::reference;
-using mlir::tfm::ModelFile;
-using mlir::tfm::TensorView;
+using namespace mlir::tfm;
 
 namespace {
 
@@ -84,6 +82,11 @@ void rope(Vector &x, int64_t headDim, int64_t rotary, double theta,
   }
 }
 
+/// "blk.<layer>.<name>.weight".
+std::string layerWeightName(int64_t layer, const char *name) {
+  return "blk." + std::to_string(layer) + "." + name + ".weight";
+}
+
 } // namespace
 
 llvm::Expected<ReferenceModel>
@@ -94,7 +97,7 @@ ReferenceModel::create(const ModelFile &model, int64_t contextLength) {
       contextLength > 0 ? contextLength : model.config.contextLength;
   for (const TensorView &view : model.tensors()) {
     Vector values(view.numElements());
-    if (!mlir::tfm::dequantize(view.type, view.data, values))
+    if (!dequantize(view.type, view.data, values))
       return llvm::createStringError("cannot decode " + view.name);
     reference.weights[view.name] = std::move(values);
   }
@@ -117,11 +120,18 @@ const Vector &ReferenceModel::weight(const std::string &name) const {
 
 const Vector &ReferenceModel::layerWeight(int64_t layer,
                                           const char *name) const {
-  return weight("blk." + std::to_string(layer) + "." + name + ".weight");
+  return weight(layerWeightName(layer, name));
 }
 
 const Vector &ReferenceModel::layerBias(int64_t layer, const char *name) const {
   return weight("blk." + std::to_string(layer) + "." + name + ".bias");
+}
+
+void ReferenceModel::observe(std::initializer_list<std::string> weights,
+                             const Vector &input) {
+  if (inputObserver)
+    inputObserver(llvm::ArrayRef<std::string>(weights.begin(), weights.end()),
+                  input);
 }
 
 void ReferenceModel::attend(int64_t layer, const Vector &q, const Vector &k,
@@ -158,6 +168,12 @@ void ReferenceModel::attend(int64_t layer, const Vector &q, const Vector &k,
   }
 }
 
+void ReferenceModel::observeAttentionInput(int64_t layer, const Vector &input) {
+  observe({layerWeightName(layer, "attn_q"), layerWeightName(layer, "attn_k"),
+           layerWeightName(layer, "attn_v")},
+          input);
+}
+
 /// x += attn(rms_norm(x)) with RoPE; x += down(silu(gate(h)) * up(h)).
 void ReferenceModel::llamaLayer(int64_t layer, Vector &x) {
   const auto &c = config;
@@ -165,21 +181,26 @@ void ReferenceModel::llamaLayer(int64_t layer, Vector &x) {
   int64_t rotary = c.rotaryDim > 0 ? c.rotaryDim : headDim;
   Vector normed, q, k, v, attended, projected, gate, up, down;
   rmsNorm(x, layerWeight(layer, "attn_norm"), c.normEps, normed);
+  observeAttentionInput(layer, normed);
   matvec(layerWeight(layer, "attn_q"), normed, q, dim);
   matvec(layerWeight(layer, "attn_k"), normed, k, kvDim);
   matvec(layerWeight(layer, "attn_v"), normed, v, kvDim);
   rope(q, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
   rope(k, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
   attend(layer, q, k, v, attended);
+  observe({layerWeightName(layer, "attn_output")}, attended);
   matvec(layerWeight(layer, "attn_output"), attended, projected, dim);
   for (int64_t i = 0; i < dim; ++i)
     x[i] += projected[i];
 
   rmsNorm(x, layerWeight(layer, "ffn_norm"), c.normEps, normed);
+  observe({layerWeightName(layer, "ffn_gate"), layerWeightName(layer, "ffn_up")},
+          normed);
   matvec(layerWeight(layer, "ffn_gate"), normed, gate, c.hiddenDim);
   matvec(layerWeight(layer, "ffn_up"), normed, up, c.hiddenDim);
   for (int64_t i = 0; i < c.hiddenDim; ++i)
     gate[i] = float(gate[i] / (1.0 + std::exp(-double(gate[i]))) * up[i]);
+  observe({layerWeightName(layer, "ffn_down")}, gate);
   matvec(layerWeight(layer, "ffn_down"), gate, down, dim);
   for (int64_t i = 0; i < dim; ++i)
     x[i] += down[i];
@@ -195,19 +216,23 @@ void ReferenceModel::gpt2Layer(int64_t layer, Vector &x) {
   };
   layerNorm(x, layerWeight(layer, "attn_norm"), layerBias(layer, "attn_norm"),
             c.normEps, normed);
+  observeAttentionInput(layer, normed);
   project("attn_q", normed, q);
   project("attn_k", normed, k);
   project("attn_v", normed, v);
   attend(layer, q, k, v, attended);
+  observe({layerWeightName(layer, "attn_output")}, attended);
   project("attn_output", attended, projected);
   for (int64_t i = 0; i < c.dim; ++i)
     x[i] += projected[i];
 
   layerNorm(x, layerWeight(layer, "ffn_norm"), layerBias(layer, "ffn_norm"),
             c.normEps, normed);
+  observe({layerWeightName(layer, "ffn_up")}, normed);
   project("ffn_up", normed, up);
   for (float &value : up)
     value = geluTanh(value);
+  observe({layerWeightName(layer, "ffn_down")}, up);
   project("ffn_down", up, down);
   for (int64_t i = 0; i < c.dim; ++i)
     x[i] += down[i];
@@ -216,7 +241,7 @@ void ReferenceModel::gpt2Layer(int64_t layer, Vector &x) {
 const Vector &ReferenceModel::forward(int32_t token) {
   const auto &c = config;
   int64_t dim = c.dim;
-  bool gpt2 = c.arch == mlir::tfm::ModelArch::GPT2;
+  bool gpt2 = c.arch == ModelArch::GPT2;
   const Vector &embedding = weight("token_embd.weight");
   Vector x(embedding.begin() + int64_t(token) * dim,
            embedding.begin() + int64_t(token + 1) * dim);
@@ -237,9 +262,10 @@ const Vector &ReferenceModel::forward(int32_t token) {
               c.normEps, normed);
   else
     rmsNorm(x, weight("output_norm.weight"), c.normEps, normed);
-  const Vector &output = c.tiedEmbeddings ? weight("token_embd.weight")
-                                          : weight("output.weight");
-  matvec(output, normed, logits, c.vocabSize);
+  std::string outputName =
+      c.tiedEmbeddings ? "token_embd.weight" : "output.weight";
+  observe({outputName}, normed);
+  matvec(weight(outputName), normed, logits, c.vocabSize);
   ++pos;
   return logits;
 }
