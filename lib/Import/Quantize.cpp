@@ -36,58 +36,9 @@ float loadHalf(const uint8_t *p) {
 int nearest(float value) { return int(std::nearbyint(value)); }
 
 /// 32 values 0..15 -> 16 bytes; byte j holds elements j and j + 16.
-void packNibbles(const uint8_t *values, uint8_t *out) {
+void packNibbles(const int *values, uint8_t *out) {
   for (int j = 0; j < 16; ++j)
     out[j] = uint8_t(values[j] | (values[j + 16] << 4));
-}
-
-void quantizeQ8_0Block(const float *x, uint8_t *out) {
-  float absMax = 0.0f;
-  for (int l = 0; l < kBlock; ++l)
-    absMax = std::max(absMax, std::fabs(x[l]));
-  float d = absMax / 127.0f;
-  float inverse = d > 0.0f ? 1.0f / d : 0.0f;
-  storeHalf(out, d);
-  for (int l = 0; l < kBlock; ++l)
-    out[2 + l] = uint8_t(int8_t(nearest(x[l] * inverse)));
-}
-
-/// ggml's q4_0: the value of largest magnitude maps to -8.
-void quantizeQ4_0Block(const float *x, uint8_t *out) {
-  float absMax = 0.0f, max = 0.0f;
-  for (int l = 0; l < kBlock; ++l)
-    if (std::fabs(x[l]) > absMax) {
-      absMax = std::fabs(x[l]);
-      max = x[l];
-    }
-  float d = max / -8.0f;
-  float inverse = d != 0.0f ? 1.0f / d : 0.0f;
-  storeHalf(out, d);
-  uint8_t q[kBlock];
-  for (int l = 0; l < kBlock; ++l)
-    q[l] = uint8_t(std::min(15, int(x[l] * inverse + 8.5f)));
-  packNibbles(q, out + 2);
-}
-
-/// {f16 d, m; nibbles} over `count` values (a multiple of 32): q4_1 and the
-/// groups of int4.
-void quantizeMinMaxNibbles(const float *x, int64_t count, uint8_t *out) {
-  float min = x[0], max = x[0];
-  for (int64_t l = 1; l < count; ++l) {
-    min = std::min(min, x[l]);
-    max = std::max(max, x[l]);
-  }
-  float d = (max - min) / 15.0f;
-  float inverse = d > 0.0f ? 1.0f / d : 0.0f;
-  storeHalf(out, d);
-  storeHalf(out + 2, min);
-  for (int64_t b = 0; b < count / kBlock; ++b) {
-    uint8_t q[kBlock];
-    for (int l = 0; l < kBlock; ++l)
-      q[l] = uint8_t(
-          std::clamp(int((x[b * kBlock + l] - min) * inverse + 0.5f), 0, 15));
-    packNibbles(q, out + 4 + b * 16);
-  }
 }
 
 /// Q4_K: per 32-element sub-block a scale and a min fitted to its range,
@@ -176,17 +127,6 @@ void quantizeQ6_KBlock(const float *x, uint8_t *out) {
                   ((v[l + 64] >> 4) << 4) | ((v[l + 96] >> 4) << 6));
     }
   }
-}
-
-void quantizeInt8Row(const float *x, int64_t count, uint8_t *out) {
-  float absMax = 0.0f;
-  for (int64_t l = 0; l < count; ++l)
-    absMax = std::max(absMax, std::fabs(x[l]));
-  float scale = absMax / 127.0f;
-  float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-  std::memcpy(out, &scale, sizeof(scale));
-  for (int64_t l = 0; l < count; ++l)
-    out[4 + l] = uint8_t(int8_t(nearest(x[l] * inverse)));
 }
 
 void dequantizeInt4Row(const uint8_t *in, int64_t count, int64_t group,
@@ -296,24 +236,18 @@ std::optional<QuantScheme> mlir::tfm::quantSchemeOf(WeightFormat format) {
 
 void mlir::tfm::quantizeRow(QuantScheme scheme, const float *row,
                             int64_t inFeatures, uint8_t *out) {
+  if (std::optional<GridQuantizer> grid =
+          GridQuantizer::create(scheme, inFeatures)) {
+    for (int64_t b = 0; b < inFeatures / grid->elements(); ++b) {
+      const float *values = row + b * grid->elements();
+      grid->fit(values);
+      for (int64_t l = 0; l < grid->elements(); ++l)
+        grid->round(l, values[l]);
+      grid->write(out + b * grid->bytes());
+    }
+    return;
+  }
   switch (scheme.format) {
-  case TFM_QUANT_Q8_0:
-    for (int64_t b = 0; b < inFeatures / kBlock; ++b)
-      quantizeQ8_0Block(row + b * kBlock, out + b * 34);
-    return;
-  case TFM_QUANT_Q4_0:
-    for (int64_t b = 0; b < inFeatures / kBlock; ++b)
-      quantizeQ4_0Block(row + b * kBlock, out + b * 18);
-    return;
-  case TFM_QUANT_Q4_1:
-    for (int64_t b = 0; b < inFeatures / kBlock; ++b)
-      quantizeMinMaxNibbles(row + b * kBlock, kBlock, out + b * 20);
-    return;
-  case TFM_QUANT_INT4:
-    for (int64_t g = 0; g < inFeatures / scheme.group; ++g)
-      quantizeMinMaxNibbles(row + g * scheme.group, scheme.group,
-                            out + g * (4 + scheme.group / 2));
-    return;
   case TFM_QUANT_Q4_K:
     for (int64_t b = 0; b < inFeatures / kSuperBlock; ++b)
       quantizeQ4_KBlock(row + b * kSuperBlock, out + b * 144);
@@ -322,13 +256,119 @@ void mlir::tfm::quantizeRow(QuantScheme scheme, const float *row,
     for (int64_t b = 0; b < inFeatures / kSuperBlock; ++b)
       quantizeQ6_KBlock(row + b * kSuperBlock, out + b * 210);
     return;
-  case TFM_QUANT_INT8:
-    quantizeInt8Row(row, inFeatures, out);
+  default: // the grid formats above; _X16: tfm_quant_interleave, not rows
     return;
-  case TFM_QUANT_Q8_0_X16: // not row by row: tfm_quant_interleave
-  case TFM_QUANT_Q4_0_X16:
-  case TFM_QUANT_Q6_K_X16:
-  case TFM_QUANT_Q4_K_X16:
+  }
+}
+
+std::optional<GridQuantizer> GridQuantizer::create(QuantScheme scheme,
+                                                   int64_t inFeatures) {
+  switch (scheme.format) {
+  case TFM_QUANT_Q8_0:
+  case TFM_QUANT_Q4_0:
+  case TFM_QUANT_Q4_1:
+    return GridQuantizer(scheme, kBlock);
+  case TFM_QUANT_INT4:
+    return GridQuantizer(scheme, scheme.group);
+  case TFM_QUANT_INT8:
+    return GridQuantizer(scheme, inFeatures);
+  default:
+    return std::nullopt;
+  }
+}
+
+int64_t GridQuantizer::bytes() const {
+  return quantRowBytes(scheme, elements());
+}
+
+void GridQuantizer::fit(const float *x) {
+  int64_t count = elements();
+  origin = 0.0f;
+  switch (scheme.format) {
+  case TFM_QUANT_Q8_0:
+  case TFM_QUANT_INT8: {
+    float absMax = 0.0f;
+    for (int64_t l = 0; l < count; ++l)
+      absMax = std::max(absMax, std::fabs(x[l]));
+    float d = absMax / 127.0f;
+    inverse = d > 0.0f ? 1.0f / d : 0.0f;
+    // q8_0 stores d as f16, int8 as f32.
+    step = scheme.format == TFM_QUANT_Q8_0 ? halfToFloat(floatToHalf(d)) : d;
+    offset = 0.0f;
+    return;
+  }
+  case TFM_QUANT_Q4_0: {
+    // GGML's q4_0: the value of largest magnitude maps to -8.
+    float absMax = 0.0f, max = 0.0f;
+    for (int64_t l = 0; l < count; ++l)
+      if (std::fabs(x[l]) > absMax) {
+        absMax = std::fabs(x[l]);
+        max = x[l];
+      }
+    float d = max / -8.0f;
+    inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    step = halfToFloat(floatToHalf(d));
+    offset = -8.0f * step;
+    return;
+  }
+  default: { // q4_1 and int4: min and max of the block or group
+    float min = x[0], max = x[0];
+    for (int64_t l = 1; l < count; ++l) {
+      min = std::min(min, x[l]);
+      max = std::max(max, x[l]);
+    }
+    float d = (max - min) / 15.0f;
+    inverse = d > 0.0f ? 1.0f / d : 0.0f;
+    origin = min;
+    step = halfToFloat(floatToHalf(d));
+    offset = halfToFloat(floatToHalf(min));
+    return;
+  }
+  }
+}
+
+float GridQuantizer::round(int64_t index, float value) {
+  float scaled = (value - origin) * inverse;
+  int code;
+  switch (scheme.format) {
+  case TFM_QUANT_Q8_0:
+  case TFM_QUANT_INT8:
+    // -128 is left out: the kernels' sign trick cannot negate it.
+    code = std::clamp(nearest(scaled), -127, 127);
+    break;
+  case TFM_QUANT_Q4_0:
+    code = std::clamp(int(scaled + 8.5f), 0, 15);
+    break;
+  default:
+    code = std::clamp(int(scaled + 0.5f), 0, 15);
+    break;
+  }
+  codes[index] = code;
+  return step * float(code) + offset;
+}
+
+void GridQuantizer::write(uint8_t *out) const {
+  int64_t count = elements();
+  switch (scheme.format) {
+  case TFM_QUANT_Q8_0:
+    storeHalf(out, step);
+    for (int64_t l = 0; l < count; ++l)
+      out[2 + l] = uint8_t(int8_t(codes[l]));
+    return;
+  case TFM_QUANT_INT8:
+    std::memcpy(out, &step, sizeof(step));
+    for (int64_t l = 0; l < count; ++l)
+      out[4 + l] = uint8_t(int8_t(codes[l]));
+    return;
+  case TFM_QUANT_Q4_0:
+    storeHalf(out, step);
+    packNibbles(codes.data(), out + 2);
+    return;
+  default:
+    storeHalf(out, step);
+    storeHalf(out + 2, offset);
+    for (int64_t b = 0; b < count / kBlock; ++b)
+      packNibbles(codes.data() + b * kBlock, out + 4 + b * 16);
     return;
   }
 }

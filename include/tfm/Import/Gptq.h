@@ -1,0 +1,43 @@
+//===- Gptq.h - rounding weights against their inputs' statistics -*- C++ -*-===//
+//
+// GPTQ (Frantar et al., "GPTQ: Accurate Post-Training Quantization for
+// Generative Pre-trained Transformers", 2022). Round-to-nearest makes each
+// weight's error as small as it can be on its own; what matters is the
+// error of the layer's output, `(W - Q) x` over the inputs x the layer
+// sees. GPTQ rounds the columns of W one at a time and moves each
+// column's rounding error onto the columns not yet rounded, in the
+// proportions the inputs' second moments H = sum x x^T say will cancel it
+// best.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_IMPORT_GPTQ_H
+#define TFM_IMPORT_GPTQ_H
+
+#include "tfm/Import/Quantize.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <vector>
+
+namespace mlir::tfm {
+
+/// The factor GPTQ rounds with: U, upper triangular, with
+/// U^T U = (H + damping * mean(diag H) * I)^-1, row-major `columns x
+/// columns`. Columns whose input is always zero get H_ii = 1 first (they
+/// are rounded to nearest). Fails if the damped H is not positive definite
+/// (a non-finite input).
+llvm::Expected<std::vector<double>> gptqFactor(llvm::ArrayRef<double> hessian,
+                                               int64_t columns, double damping);
+
+/// Quantizes one row of `columns` weights with `grid` (created for the
+/// row's scheme and length) in column order, each block's grid fitted to
+/// its values when the rounding reaches it; writes the row's blocks as
+/// quantizeRow does. With U the identity, the bytes are quantizeRow's.
+void gptqQuantizeRow(GridQuantizer &grid, const float *row, int64_t columns,
+                     llvm::ArrayRef<double> factor, uint8_t *out);
+
+} // namespace mlir::tfm
+
+#endif // TFM_IMPORT_GPTQ_H
