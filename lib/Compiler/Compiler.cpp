@@ -9,6 +9,7 @@
 #include "Stages.h"
 
 #include "tfm/Codegen/Passes.h"
+#include "tfm/Compiler/Calibration.h"
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Dialect/Tfm/IR/TfmDialect.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
@@ -55,10 +56,16 @@ class Progress {
 public:
   Progress(llvm::raw_ostream *os, int stages)
       : os(os), stages(stages), bar(os && os->is_displayed()) {}
+  /// A stage that failed ends its line, so the error gets one of its own.
+  ~Progress() {
+    if (os && inStage)
+      *os << "\n";
+  }
 
   void begin(llvm::StringRef stage) {
     start = std::chrono::steady_clock::now();
     ++current;
+    inStage = true;
     if (!os)
       return;
     if (bar)
@@ -72,6 +79,7 @@ public:
                          std::chrono::steady_clock::now() - start)
                          .count();
     total += seconds;
+    inStage = false;
     if (!os)
       return;
     if (!bar)
@@ -94,6 +102,7 @@ private:
   int stages;
   bool bar;
   int current = 0;
+  bool inStage = false;
   double total = 0;
   std::chrono::steady_clock::time_point start;
 };
@@ -258,6 +267,22 @@ llvm::Error checkStorageOptions(const CompileOptions &options) {
       options.kvType != "q8")
     return llvm::createStringError("unknown KV-cache type '" + options.kvType +
                                    "' (f32, f16 or q8)");
+  if (!options.calibrationText.empty()) {
+    bool quantizes = options.weightFormat != "keep" &&
+                     options.weightFormat != "f32";
+    for (const std::string &entry : options.weightOverrides) {
+      llvm::StringRef format = llvm::StringRef(entry).split('=').second;
+      quantizes |= format != "keep" && format != "f32";
+    }
+    if (!quantizes)
+      return llvm::createStringError(
+          "--calibrate needs weights to quantize (--quant or "
+          "--quant-override with a block format)");
+    if (options.calibrationTokens < 1)
+      return llvm::createStringError(
+          "--calibrate-tokens must be at least 1, not " +
+          std::to_string(options.calibrationTokens));
+  }
   for (const std::string &name : options.disabledOptimizations)
     if (name != "all" && !llvm::is_contained(kOptimizationNames, name))
       return llvm::createStringError(
@@ -282,7 +307,8 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
           llvm::sys::fs::create_directories(options.outputDirectory))
     return llvm::createStringError(ec, "cannot create " +
                                            options.outputDirectory);
-  Progress progress(options.progress, 6);
+  bool calibrating = !options.calibrationText.empty();
+  Progress progress(options.progress, calibrating ? 7 : 6);
 
   // 1. Import.
   progress.begin("import " + llvm::sys::path::filename(model.path).str());
@@ -351,11 +377,26 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   auto weightsSize = (**module)->getAttrOfType<IntegerAttr>("tfm.weights_size");
   progress.end();
 
-  // 3. Weights, tokenizer, manifest.
+  // 3. Calibration inputs, from the reference forward pass.
+  std::optional<CalibrationInputs> calibration;
+  if (calibrating) {
+    progress.begin("calibrate on " +
+                   llvm::sys::path::filename(options.calibrationText).str());
+    llvm::Expected<CalibrationInputs> inputs = CalibrationInputs::collect(
+        model, options.calibrationText, options.calibrationTokens,
+        contextLength);
+    if (!inputs)
+      return inputs.takeError();
+    calibration = std::move(*inputs);
+    progress.end();
+  }
+
+  // 4. Weights, tokenizer, manifest.
   progress.begin("write weights, tokenizer and manifest");
   std::string directory = options.outputDirectory;
   llvm::Expected<WeightsSummary> weights =
-      writeWeightsFile(**module, model, pathIn(directory, kWeightsFileName));
+      writeWeightsFile(**module, model, pathIn(directory, kWeightsFileName),
+                       calibration ? &*calibration : nullptr);
   if (!weights)
     return weights.takeError();
   if (llvm::Error error =
@@ -366,13 +407,20 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
           pathIn(directory, kManifestFileName)))
     return error;
   progress.end();
-  if (options.progress)
+  if (options.progress) {
     *options.progress << llvm::formatv(
         "note: weights: {0} tensors of blocks copied from the model file, {1} "
         "quantized, {2} f32\n",
         weights->copied, weights->quantized, weights->floats);
+    if (calibration)
+      *options.progress << llvm::formatv(
+          "note: GPTQ rounded {0} of the {1} quantized tensors against their "
+          "inputs at {2} positions of {3}\n",
+          weights->calibrated, weights->quantized, calibration->positions(),
+          options.calibrationText);
+  }
 
-  // 4. LLVM IR, optimized for the target.
+  // 5. LLVM IR, optimized for the target.
   progress.begin("LLVM IR and -O3");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
@@ -392,14 +440,14 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     return error;
   progress.end();
 
-  // 5. Object code, in process.
+  // 6. Object code, in process.
   progress.begin("object code");
   std::string object = pathIn(directory, "model.o");
   if (llvm::Error error = emitObject(*llvmModule, **machine, object))
     return error;
   progress.end();
 
-  // 6. Shared library.
+  // 7. Shared library.
   progress.begin("link " + std::string(kLibraryFileName));
   if (llvm::Error error = linkSharedLibrary(
           object, pathIn(directory, kLibraryFileName), options))

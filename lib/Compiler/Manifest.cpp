@@ -81,6 +81,12 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
         for (const std::string &entry : options.weightOverrides)
           json.value(entry);
       });
+      if (!options.calibrationText.empty())
+        json.attributeObject("calibration", [&] {
+          json.attribute("text", options.calibrationText);
+          json.attribute("max_tokens", options.calibrationTokens);
+          json.attribute("rounding", "gptq");
+        });
       json.attribute("kv_cache_type", options.kvType);
       json.attributeArray("disabled_optimizations", [&] {
         for (const std::string &fusion : options.disabledOptimizations)

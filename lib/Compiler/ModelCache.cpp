@@ -79,13 +79,22 @@ llvm::Expected<std::string> cacheKey(const ModelFile &model,
       return hash.takeError();
     tokenizerHash = *hash;
   }
+  std::string calibration;
+  if (!options.calibrationText.empty()) {
+    llvm::Expected<std::string> hash =
+        hashModelSource(options.calibrationText);
+    if (!hash)
+      return hash.takeError();
+    calibration = *hash + "/" + std::to_string(options.calibrationTokens);
+  }
   std::string description = llvm::formatv(
       "{0} {1} context={2} cpu={3} threads={4} runtime={5} tfm={6} "
-      "weights={7} overrides={8} kv={9} disabled={10}",
+      "weights={7} overrides={8} kv={9} disabled={10} calibration={11}",
       *modelHash, tokenizerHash, options.contextLength, options.targetCpu,
       options.threads, static_cast<int>(options.threadRuntime), TFM_VERSION,
       options.weightFormat, llvm::join(options.weightOverrides, ","),
-      options.kvType, llvm::join(options.disabledOptimizations, ","));
+      options.kvType, llvm::join(options.disabledOptimizations, ","),
+      calibration);
   return llvm::utohexstr(llvm::xxh3_64bits(llvm::arrayRefFromStringRef(
                              description)),
                          /*LowerCase=*/true, /*Width=*/16);

@@ -4,6 +4,7 @@
 #define TFM_LIB_COMPILER_STAGES_H
 
 #include "tfm/Codegen/CpuTarget.h"
+#include "tfm/Compiler/Calibration.h"
 #include "tfm/Compiler/Compiler.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -14,9 +15,6 @@ namespace mlir::tfm {
 /// first in `tfm_model_info`.
 inline constexpr int64_t kModelAbiVersion = 2;
 
-/// Writes the weights listed in the module's `tfm.weights` attribute (set by
-/// tfm-lower-entry-points) to `path` as f32, packed into panels where the
-/// entry says so.
 /// How the tensors of a weights file were produced.
 struct WeightsSummary {
   /// Quantized blocks copied byte for byte from the model file.
@@ -25,11 +23,18 @@ struct WeightsSummary {
   int quantized = 0;
   /// Stored as f32, or folded into f32 weights (a norm's scale).
   int floats = 0;
+  /// Of `quantized`, rounded with GPTQ against the calibration inputs.
+  int calibrated = 0;
 };
 
-llvm::Expected<WeightsSummary> writeWeightsFile(ModuleOp module,
-                                                const ModelFile &model,
-                                                llvm::StringRef path);
+/// Writes the weights listed in the module's `tfm.weights` attribute (set by
+/// tfm-lower-entry-points) to `path`: f32, packed into panels where the
+/// entry says so, or rows of blocks. With `calibration`, quantized tensors
+/// whose format has one grid per block are rounded with GPTQ against their
+/// inputs' second moments.
+llvm::Expected<WeightsSummary>
+writeWeightsFile(ModuleOp module, const ModelFile &model, llvm::StringRef path,
+                 const CalibrationInputs *calibration = nullptr);
 
 /// Writes manifest.json.
 llvm::Error writeManifest(const ModelFile &model, const CompileOptions &options,

@@ -12,7 +12,9 @@
 
 #include "Stages.h"
 
+#include "tfm/Compiler/Calibration.h"
 #include "tfm/Import/Dequantize.h"
+#include "tfm/Import/Gptq.h"
 #include "tfm/Import/Quantize.h"
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
 #include "tfm/Model/ImportError.h"
@@ -28,6 +30,10 @@ using namespace mlir;
 using namespace mlir::tfm;
 
 namespace {
+
+/// GPTQ's damping, a fraction of the mean diagonal of H, as the paper's
+/// reference code (1%): enough to keep H positive definite.
+constexpr double kGptqDamping = 0.01;
 
 /// `rows x columns` row-major -> panels of `panel` rows, transposed.
 void packPanels(const float *matrix, int64_t rows, int64_t columns,
@@ -170,11 +176,31 @@ void interleaveRows(const WeightsEntry &entry, uint8_t *out) {
   }
 }
 
+/// GPTQ's factor for `entry`'s rows when they are to be rounded with it: the
+/// calibration saw the entry's input and its format has one grid per
+/// block. Stacked parts are siblings (Q, K, V; gate, up): one input.
+llvm::Expected<std::optional<std::vector<double>>>
+gptqFactorFor(const WeightsEntry &entry, const CalibrationInputs *calibration) {
+  if (!calibration || !GridQuantizer::create(*entry.quant, entry.columns))
+    return std::nullopt;
+  std::optional<std::vector<double>> moments =
+      calibration->secondMoments(entry.front().name);
+  if (!moments)
+    return std::nullopt;
+  llvm::Expected<std::vector<double>> factor =
+      gptqFactor(*moments, entry.columns, kGptqDamping);
+  if (!factor)
+    return factor.takeError();
+  return std::optional<std::vector<double>>(std::move(*factor));
+}
+
 /// Writes the rows of blocks of a quantized tensor, part after part: the
 /// model's bytes when they already are in that format, else the decoded
-/// values quantized; then interleaves groups of rows if the kernel reads
-/// them so.
-bool writeQuantizedEntry(const WeightsEntry &entry, uint8_t *out) {
+/// values quantized (with GPTQ when `factor` is given); then interleaves
+/// groups of rows if the kernel reads them so.
+bool writeQuantizedEntry(const WeightsEntry &entry,
+                         const std::optional<std::vector<double>> &factor,
+                         uint8_t *out) {
   uint8_t *begin = out;
   int64_t rowBytes = entry.bytes / entry.rows;
   for (const TensorView *view : entry.parts) {
@@ -187,9 +213,16 @@ bool writeQuantizedEntry(const WeightsEntry &entry, uint8_t *out) {
       std::vector<float> decoded(view->numElements());
       if (!dequantize(view->type, view->data, decoded))
         return false;
-      for (int64_t r = 0; r < rows; ++r)
-        quantizeRow(*entry.quant, decoded.data() + r * entry.columns,
-                    entry.columns, out + r * rowBytes);
+      std::optional<GridQuantizer> grid =
+          GridQuantizer::create(*entry.quant, entry.columns);
+      for (int64_t r = 0; r < rows; ++r) {
+        const float *row = decoded.data() + r * entry.columns;
+        if (factor)
+          gptqQuantizeRow(*grid, row, entry.columns, *factor,
+                          out + r * rowBytes);
+        else
+          quantizeRow(*entry.quant, row, entry.columns, out + r * rowBytes);
+      }
     }
     out += rows * rowBytes;
   }
@@ -240,9 +273,7 @@ const float *floatValues(const WeightsEntry &entry,
 
 /// Decodes and lays out one tensor at `out`; false if its bytes do not
 /// decode.
-bool writeEntry(const WeightsEntry &entry, uint8_t *out) {
-  if (entry.quant)
-    return writeQuantizedEntry(entry, out);
+bool writeFloatEntry(const WeightsEntry &entry, uint8_t *out) {
   std::vector<float> storage;
   const float *values = floatValues(entry, storage);
   if (!values)
@@ -255,11 +286,39 @@ bool writeEntry(const WeightsEntry &entry, uint8_t *out) {
   return true;
 }
 
+/// How writing one entry went.
+struct EntryResult {
+  std::string error;
+  bool usedGptq = false;
+};
+
+EntryResult writeEntry(const WeightsEntry &entry,
+                       const CalibrationInputs *calibration, uint8_t *out) {
+  EntryResult result;
+  if (!entry.quant) {
+    if (!writeFloatEntry(entry, out))
+      result.error = "tensor '" + entry.name + "' cannot be decoded";
+    return result;
+  }
+  llvm::Expected<std::optional<std::vector<double>>> factor =
+      gptqFactorFor(entry, calibration);
+  if (!factor) {
+    result.error = "tensor '" + entry.name +
+                   "': " + llvm::toString(factor.takeError());
+    return result;
+  }
+  if (!writeQuantizedEntry(entry, *factor, out))
+    result.error = "tensor '" + entry.name + "' cannot be decoded";
+  result.usedGptq = factor->has_value();
+  return result;
+}
+
 } // namespace
 
 llvm::Expected<WeightsSummary>
 mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
-                            llvm::StringRef path) {
+                            llvm::StringRef path,
+                            const CalibrationInputs *calibration) {
   auto layout = module->getAttrOfType<ArrayAttr>("tfm.weights");
   auto size = module->getAttrOfType<IntegerAttr>("tfm.weights_size");
   if (!layout || !size)
@@ -276,7 +335,7 @@ mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
 
   // Tensors are independent: decode and pack them on all cores. Only the
   // alignment gaps between them need zeroing.
-  std::vector<char> decoded(entries->size(), 1);
+  std::vector<EntryResult> results(entries->size());
   if (!entries->empty())
     std::memset(base, 0, entries->front().offset);
   llvm::parallelFor(0, entries->size(), [&](size_t i) {
@@ -285,24 +344,26 @@ mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
                                           : size.getInt();
     std::memset(base + entry.offset + entry.bytes, 0,
                 end - entry.offset - entry.bytes);
-    decoded[i] = writeEntry(entry, base + entry.offset);
+    results[i] = writeEntry(entry, calibration, base + entry.offset);
   });
-  for (auto [entry, ok] : llvm::zip(*entries, decoded))
-    if (!ok)
+  for (auto [entry, result] : llvm::zip(*entries, results))
+    if (!result.error.empty())
       return importError(entry.front().file, entry.front().fileOffset,
-                         "tensor '" + entry.name + "' cannot be decoded");
+                         result.error);
   if (llvm::Error error = (*buffer)->commit())
     return llvm::createStringError("cannot write " + path + ": " +
                                    llvm::toString(std::move(error)));
   // Counted in distinct tensors of the model file, stacked or not; a norm
   // scale folded into several weights counts once.
-  llvm::StringSet<> copied, quantized, floats;
-  for (const WeightsEntry &entry : *entries) {
-    for (const TensorView *part : entry.parts)
-      (!entry.quant                         ? floats
-       : copiesBlocks(*part, *entry.quant) ? copied
-                                            : quantized)
+  llvm::StringSet<> copied, quantized, floats, calibrated;
+  for (auto [entry, result] : llvm::zip(*entries, results)) {
+    for (const TensorView *part : entry.parts) {
+      bool copiedPart = entry.quant && copiesBlocks(*part, *entry.quant);
+      (!entry.quant ? floats : copiedPart ? copied : quantized)
           .insert(part->name);
+      if (result.usedGptq && !copiedPart)
+        calibrated.insert(part->name);
+    }
     if (entry.columnScale)
       floats.insert(entry.columnScale->name);
   }
@@ -310,5 +371,6 @@ mlir::tfm::writeWeightsFile(ModuleOp module, const ModelFile &model,
   summary.copied = copied.size();
   summary.quantized = quantized.size();
   summary.floats = floats.size();
+  summary.calibrated = calibrated.size();
   return summary;
 }

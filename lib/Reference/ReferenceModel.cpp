@@ -4,6 +4,8 @@
 
 #include "tfm/Import/Dequantize.h"
 
+#include "llvm/Support/Parallel.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -14,15 +16,24 @@ namespace {
 using Vector = std::vector<float>;
 
 /// out[r] = sum_c w[r, c] * x[c] for a row-major `rows x x.size()` matrix.
+/// Large matrices' rows on all cores (each row's sum in the same order
+/// whatever the threads: the results do not depend on them).
 void matvec(const Vector &w, const Vector &x, Vector &out, int64_t rows) {
   int64_t columns = x.size();
   out.assign(rows, 0.0f);
-  for (int64_t r = 0; r < rows; ++r) {
+  auto row = [&](int64_t r) {
     double sum = 0.0;
     for (int64_t c = 0; c < columns; ++c)
       sum += double(w[r * columns + c]) * x[c];
     out[r] = float(sum);
+  };
+  // Below ~a million multiply-adds a task costs more than it saves.
+  if (rows * columns < (int64_t(1) << 20)) {
+    for (int64_t r = 0; r < rows; ++r)
+      row(r);
+    return;
   }
+  llvm::parallelFor(0, rows, row);
 }
 
 void rmsNorm(const Vector &x, const Vector &w, double eps, Vector &out) {
@@ -93,7 +104,7 @@ llvm::Expected<ReferenceModel>
 ReferenceModel::create(const ModelFile &model, int64_t contextLength) {
   ReferenceModel reference;
   reference.config = model.config;
-  reference.contextLength =
+  reference.contextLimit =
       contextLength > 0 ? contextLength : model.config.contextLength;
   for (const TensorView &view : model.tensors()) {
     Vector values(view.numElements());
@@ -102,7 +113,7 @@ ReferenceModel::create(const ModelFile &model, int64_t contextLength) {
     reference.weights[view.name] = std::move(values);
   }
   const auto &c = reference.config;
-  size_t cacheSize = size_t(c.numLayers) * reference.contextLength *
+  size_t cacheSize = size_t(c.numLayers) * reference.contextLimit *
                      c.numKvHeads * c.headDim();
   reference.keys.assign(cacheSize, 0.0f);
   reference.values.assign(cacheSize, 0.0f);
@@ -139,8 +150,8 @@ void ReferenceModel::attend(int64_t layer, const Vector &q, const Vector &k,
   const auto &c = config;
   int64_t headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
   int64_t group = c.numHeads / c.numKvHeads;
-  float *layerKeys = keys.data() + layer * contextLength * kvDim;
-  float *layerValues = values.data() + layer * contextLength * kvDim;
+  float *layerKeys = keys.data() + layer * contextLimit * kvDim;
+  float *layerValues = values.data() + layer * contextLimit * kvDim;
   std::copy(k.begin(), k.end(), layerKeys + pos * kvDim);
   std::copy(v.begin(), v.end(), layerValues + pos * kvDim);
   attended.assign(c.numHeads * headDim, 0.0f);

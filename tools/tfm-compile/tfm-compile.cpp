@@ -1,6 +1,7 @@
 //===- tfm-compile.cpp - compile a model into a native library ------------===//
 //
 //   tfm-compile MODEL -o DIR [--context N] [--target-cpu CPU] [--no-threads]
+//               [--quant F] [--quant-override GLOB=F] [--calibrate TEXT]
 //
 // MODEL is a GGUF file, a llama2.c checkpoint or a Hugging Face directory.
 // DIR receives libtfm_model.so, weights.bin, tokenizer.bin and
@@ -9,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Compiler/CalibrationFlags.h"
 #include "tfm/Compiler/Compiler.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -77,6 +79,7 @@ cl::list<std::string> quantOverrides(
     cl::desc("name-glob=format for some weights (repeatable; first match "
              "wins), e.g. output.weight=q8_0"),
     cl::value_desc("glob=format"), cl::cat(category));
+CalibrationFlags calibration(category);
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-compile: " << message << "\n";
@@ -112,6 +115,7 @@ int main(int argc, char **argv) {
   options.kvType = kvType;
   options.disabledOptimizations.assign(disabledOptimizations.begin(), disabledOptimizations.end());
   options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
+  calibration.apply(options);
   options.progress = &llvm::errs();
   if (llvm::Error error = compileModel(**model, options))
     return fail(llvm::toString(std::move(error)));

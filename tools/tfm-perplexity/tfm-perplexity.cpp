@@ -1,7 +1,7 @@
 //===- tfm-perplexity.cpp - fidelity of one compiled variant vs another ---===//
 //
 //   tfm-perplexity MODEL -f TEXT [--quant F] [--quant-override GLOB=F]
-//                  [--kv-type T]
+//                  [--kv-type T] [--calibrate TEXT [--calibrate-tokens N]]
 //                  [--reference-quant F] [--reference-kv-type T] [-t N]
 //                  [--min-top1 PERCENT] [--max-kl NATS] [--json]
 //
@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Compiler/CalibrationFlags.h"
 #include "tfm/Compiler/Compiler.h"
 #include "tfm/Runtime/tfm.h"
 #include "tfm/Tokenizer/Tokenizer.h"
@@ -50,6 +51,7 @@ cl::list<std::string> quantOverrides(
     cl::desc("name-glob=format for some weights of the variant (repeatable; "
              "first match wins), e.g. output.weight=q8_0"),
     cl::value_desc("glob=format"), cl::cat(category));
+CalibrationFlags calibration(category);
 cl::opt<std::string> kvType("kv-type", cl::init("f32"),
                             cl::desc("KV-cache type of the variant (f32, f16, q8)"),
                             cl::cat(category));
@@ -81,6 +83,8 @@ struct Variant {
 
   std::string weights, kv;
   std::vector<std::string> overrides;
+  /// Rounded with GPTQ over the --calibrate text (the variant only).
+  bool calibrated = false;
   tfm_model *model = nullptr;
   tfm_context *context = nullptr;
   std::vector<double> logProbabilities; // of the current position
@@ -95,6 +99,8 @@ struct Variant {
     std::string text = "weights " + weights;
     for (const std::string &entry : overrides)
       text += " " + entry;
+    if (calibrated)
+      text += " (GPTQ on " + calibration.text + ")";
     return text + ", kv " + kv;
   }
 };
@@ -103,6 +109,8 @@ void open(Variant &variant) {
   CompileOptions options;
   options.weightFormat = variant.weights;
   options.weightOverrides = variant.overrides;
+  if (variant.calibrated)
+    calibration.apply(options);
   options.kvType = variant.kv;
   options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
@@ -174,6 +182,7 @@ int main(int argc, char **argv) {
   Variant reference{referenceQuant, referenceKvType};
   Variant variant{quant, kvType};
   variant.overrides.assign(quantOverrides.begin(), quantOverrides.end());
+  variant.calibrated = !calibration.text.empty();
   open(reference);
   open(variant);
   size_t vocab = size_t(tfm_model_vocab_size(variant.model));

@@ -40,6 +40,10 @@ inline constexpr const char *kOptimizationNames[] = {
 /// (docs/fidelity.md).
 inline constexpr const char *kDefaultKVType = "f16";
 
+/// Tokens of a calibration text used when none is asked for: llama.cpp's
+/// importance matrices are computed over a few hundred to thousands.
+inline constexpr int64_t kDefaultCalibrationTokens = 512;
+
 struct CompileOptions {
   std::string outputDirectory;
   /// KV-cache length the model is compiled for (the runtime may use less);
@@ -54,6 +58,12 @@ struct CompileOptions {
   /// per-tensor `name-glob=format` overrides.
   std::string weightFormat = "keep";
   std::vector<std::string> weightOverrides;
+  /// A text to calibrate the quantized weights on: when set, weights
+  /// quantized to q8_0, q4_0, q4_1, int8 or int4 are rounded with GPTQ
+  /// against their inputs over the text's first `calibrationTokens` tokens
+  /// (tfm/Compiler/Calibration.h, tfm/Import/Gptq.h).
+  std::string calibrationText;
+  int64_t calibrationTokens = kDefaultCalibrationTokens;
   /// Element type of the KV cache: f32, f16 or q8 (int8 with an f32 scale
   /// per token and head).
   std::string kvType = kDefaultKVType;

@@ -40,6 +40,9 @@ public:
   /// Runs `token` at the next position; returns the vocabulary logits.
   const std::vector<float> &forward(int32_t token);
   int64_t position() const { return pos; }
+  int64_t contextLength() const { return contextLimit; }
+  /// Starts again at position 0 (the cache is overwritten as it goes).
+  void reset() { pos = 0; }
 
 private:
   using Vector = std::vector<float>;
@@ -59,7 +62,7 @@ private:
   void gpt2Layer(int64_t layer, Vector &x);
 
   ModelConfig config;
-  int64_t contextLength = 0;
+  int64_t contextLimit = 0;
   llvm::StringMap<std::vector<float>> weights;
   /// [layer][position][kv_heads * head_dim]
   std::vector<float> keys, values;

@@ -1,0 +1,84 @@
+//===- Calibration.cpp - linear-layer inputs over a calibration text ------===//
+
+#include "tfm/Compiler/Calibration.h"
+
+#include "tfm/Reference/ReferenceModel.h"
+#include "tfm/Tokenizer/Tokenizer.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+using namespace mlir::tfm;
+
+llvm::Expected<CalibrationInputs>
+CalibrationInputs::collect(const ModelFile &model, llvm::StringRef textPath,
+                           int64_t maxTokens, int64_t contextLength) {
+  auto text = llvm::MemoryBuffer::getFile(textPath);
+  if (!text)
+    return llvm::createStringError(textPath + ": " +
+                                   text.getError().message());
+  if (!model.vocabulary)
+    return llvm::createStringError(
+        model.path + ": no tokenizer to read the calibration text with");
+  Tokenizer tokenizer(*model.vocabulary);
+  std::vector<int32_t> tokens =
+      tokenizer.encode((*text)->getBuffer(), /*addBos=*/false);
+  if (tokens.empty())
+    return llvm::createStringError(textPath +
+                                   ": no tokens to calibrate with");
+  if (int64_t(tokens.size()) > maxTokens)
+    tokens.resize(maxTokens);
+
+  llvm::Expected<ReferenceModel> reference =
+      ReferenceModel::create(model, contextLength);
+  if (!reference)
+    return reference.takeError();
+
+  CalibrationInputs inputs;
+  reference->observeInputs([&](llvm::ArrayRef<std::string> weights,
+                               llvm::ArrayRef<float> input) {
+    auto [it, inserted] =
+        inputs.inputOfWeight.try_emplace(weights.front(), inputs.samples.size());
+    size_t index = it->second; // before more insertions move the entries
+    if (inserted) {
+      for (const std::string &weight : weights.drop_front())
+        inputs.inputOfWeight[weight] = index;
+      inputs.samples.emplace_back();
+      inputs.widths.push_back(int64_t(input.size()));
+    }
+    std::vector<float> &samples = inputs.samples[index];
+    samples.insert(samples.end(), input.begin(), input.end());
+  });
+  // Windows of the context, as tfm-perplexity reads a text: BOS, then the
+  // tokens; each position's inputs are recorded.
+  int64_t window = reference->contextLength();
+  int32_t bos = tokenizer.bos();
+  for (size_t start = 0; start < tokens.size(); start += window - 1) {
+    reference->reset();
+    reference->forward(bos);
+    size_t end = std::min(tokens.size(), start + size_t(window) - 1);
+    for (size_t i = start; i < end; ++i)
+      reference->forward(tokens[i]);
+    inputs.positionCount += int64_t(end - start) + 1;
+  }
+  return inputs;
+}
+
+std::optional<std::vector<double>>
+CalibrationInputs::secondMoments(llvm::StringRef weight) const {
+  auto it = inputOfWeight.find(weight);
+  if (it == inputOfWeight.end())
+    return std::nullopt;
+  int64_t n = widths[it->second];
+  const std::vector<float> &x = samples[it->second];
+  std::vector<double> moments(n * n, 0.0);
+  for (size_t t = 0; t < x.size() / n; ++t) {
+    const float *sample = &x[t * n];
+    for (int64_t i = 0; i < n; ++i) {
+      double xi = sample[i];
+      double *row = &moments[i * n];
+      for (int64_t j = 0; j < n; ++j)
+        row[j] += xi * sample[j];
+    }
+  }
+  return moments;
+}
