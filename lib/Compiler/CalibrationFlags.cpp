@@ -7,8 +7,8 @@ namespace cl = llvm::cl;
 
 CalibrationFlags::CalibrationFlags(cl::OptionCategory &category)
     : text("calibrate",
-           cl::desc("Round the quantized weights with GPTQ against their "
-                    "inputs over this text (q8_0, q4_0, q4_1, int8, int4)"),
+           cl::desc("Round the weights --quant quantizes with GPTQ against "
+                    "their inputs over this text"),
            cl::value_desc("text file"), cl::cat(category)),
       tokens("calibrate-tokens",
              cl::desc("Tokens of the --calibrate text to use (default 512)"),

@@ -29,9 +29,8 @@ struct WeightsSummary {
 
 /// Writes the weights listed in the module's `tfm.weights` attribute (set by
 /// tfm-lower-entry-points) to `path`: f32, packed into panels where the
-/// entry says so, or rows of blocks. With `calibration`, quantized tensors
-/// whose format has one grid per block are rounded with GPTQ against their
-/// inputs' second moments.
+/// entry says so, or rows of blocks. With `calibration`, the tensors it
+/// quantizes are rounded with GPTQ against their inputs' second moments.
 llvm::Expected<WeightsSummary>
 writeWeightsFile(ModuleOp module, const ModelFile &model, llvm::StringRef path,
                  const CalibrationInputs *calibration = nullptr);

@@ -176,9 +176,9 @@ void interleaveRows(const WeightsEntry &entry, uint8_t *out) {
   }
 }
 
-/// GPTQ's factor for `entry`'s rows when they are to be rounded with it: the
-/// calibration saw the entry's input and its format has one grid per
-/// block. Stacked parts are siblings (Q, K, V; gate, up): one input.
+/// GPTQ's factor for `entry`'s rows when they are to be rounded with it:
+/// when the calibration saw the entry's input. Stacked parts are siblings
+/// (Q, K, V; gate, up): one input.
 llvm::Expected<std::optional<std::vector<double>>>
 gptqFactorFor(const WeightsEntry &entry, const CalibrationInputs *calibration) {
   if (!calibration || !GridQuantizer::create(*entry.quant, entry.columns))

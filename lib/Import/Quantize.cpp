@@ -3,7 +3,9 @@
 // The GGML formats follow ggml's reference quantizers where they are simple
 // (q8_0, q4_0, q4_1) and use a plain min/max fit for the super-block formats
 // (q4_k, q6_k) instead of ggml's iterative scale search: the block layout is
-// GGML's bit for bit, the chosen scales may differ slightly.
+// GGML's bit for bit, the chosen scales may differ slightly. Every format
+// is coded through GridQuantizer (fit a block's grids, code each value,
+// pack), so GPTQ (Gptq.cpp) can code a block's values one at a time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,94 +41,6 @@ int nearest(float value) { return int(std::nearbyint(value)); }
 void packNibbles(const int *values, uint8_t *out) {
   for (int j = 0; j < 16; ++j)
     out[j] = uint8_t(values[j] | (values[j + 16] << 4));
-}
-
-/// Q4_K: per 32-element sub-block a scale and a min fitted to its range,
-/// both coded in 6 bits relative to the super-block's d and dmin.
-void quantizeQ4_KBlock(const float *x, uint8_t *out) {
-  float scales[8], mins[8];
-  float maxScale = 0.0f, maxMin = 0.0f;
-  for (int j = 0; j < 8; ++j) {
-    // Plain loops: std::min_element/max_element here made clang 22 -O3 take
-    // over ten minutes on this file.
-    const float *sub = x + j * kBlock;
-    float min = 0.0f, max = sub[0];
-    for (int l = 0; l < kBlock; ++l) {
-      min = std::min(min, sub[l]);
-      max = std::max(max, sub[l]);
-    }
-    scales[j] = (max - min) / 15.0f;
-    mins[j] = -min;
-    maxScale = std::max(maxScale, scales[j]);
-    maxMin = std::max(maxMin, mins[j]);
-  }
-  float d = maxScale / 63.0f, dmin = maxMin / 63.0f;
-  uint8_t sc[8], m[8];
-  for (int j = 0; j < 8; ++j) {
-    sc[j] = uint8_t(d > 0.0f ? std::min(63, nearest(scales[j] / d)) : 0);
-    m[j] = uint8_t(dmin > 0.0f ? std::min(63, nearest(mins[j] / dmin)) : 0);
-  }
-  storeHalf(out, d);
-  storeHalf(out + 2, dmin);
-  uint8_t *packed = out + 4;
-  for (int j = 0; j < 4; ++j) {
-    packed[j] = uint8_t((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
-    packed[j + 4] = uint8_t((m[j] & 63) | ((m[j + 4] >> 4) << 6));
-    packed[j + 8] = uint8_t((sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
-  }
-  // Quantize against the coded (not the fitted) scale and min.
-  float dq = loadHalf(out), dminq = loadHalf(out + 2);
-  uint8_t q[kSuperBlock];
-  for (int j = 0; j < 8; ++j) {
-    float scale = dq * sc[j], offset = dminq * m[j];
-    float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-    for (int l = 0; l < kBlock; ++l)
-      q[j * kBlock + l] = uint8_t(
-          std::clamp(nearest((x[j * kBlock + l] + offset) * inverse), 0, 15));
-  }
-  uint8_t *qs = out + 16;
-  for (int group = 0; group < 4; ++group)
-    for (int l = 0; l < kBlock; ++l)
-      qs[group * 32 + l] = uint8_t(q[64 * group + l] |
-                                   (q[64 * group + 32 + l] << 4));
-}
-
-/// Q6_K: per 16-element sub-block a symmetric scale, coded in int8 relative
-/// to the super-block's d; values in -32..31 stored as 6 bits.
-void quantizeQ6_KBlock(const float *x, uint8_t *out) {
-  float scales[16], maxScale = 0.0f;
-  for (int j = 0; j < 16; ++j) {
-    float absMax = 0.0f;
-    for (int l = 0; l < 16; ++l)
-      absMax = std::max(absMax, std::fabs(x[16 * j + l]));
-    scales[j] = absMax / 31.0f;
-    maxScale = std::max(maxScale, scales[j]);
-  }
-  float d = maxScale / 127.0f;
-  storeHalf(out + 208, d);
-  float dq = loadHalf(out + 208);
-  auto *sc = reinterpret_cast<int8_t *>(out + 192);
-  uint8_t q[kSuperBlock];
-  for (int j = 0; j < 16; ++j) {
-    sc[j] = int8_t(dq > 0.0f ? std::min(127, nearest(scales[j] / dq)) : 0);
-    float scale = dq * sc[j];
-    float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-    for (int l = 0; l < 16; ++l)
-      q[16 * j + l] = uint8_t(
-          std::clamp(nearest(x[16 * j + l] * inverse), -32, 31) + 32);
-  }
-  uint8_t *ql = out, *qh = out + 128;
-  for (int half = 0; half < 2; ++half) {
-    const uint8_t *v = q + 128 * half;
-    for (int l = 0; l < 32; ++l) {
-      ql[64 * half + l] = uint8_t((v[l] & 0xF) | ((v[l + 64] & 0xF) << 4));
-      ql[64 * half + l + 32] =
-          uint8_t((v[l + 32] & 0xF) | ((v[l + 96] & 0xF) << 4));
-      qh[32 * half + l] =
-          uint8_t((v[l] >> 4) | ((v[l + 32] >> 4) << 2) |
-                  ((v[l + 64] >> 4) << 4) | ((v[l + 96] >> 4) << 6));
-    }
-  }
 }
 
 void dequantizeInt4Row(const uint8_t *in, int64_t count, int64_t group,
@@ -236,28 +150,16 @@ std::optional<QuantScheme> mlir::tfm::quantSchemeOf(WeightFormat format) {
 
 void mlir::tfm::quantizeRow(QuantScheme scheme, const float *row,
                             int64_t inFeatures, uint8_t *out) {
-  if (std::optional<GridQuantizer> grid =
-          GridQuantizer::create(scheme, inFeatures)) {
-    for (int64_t b = 0; b < inFeatures / grid->elements(); ++b) {
-      const float *values = row + b * grid->elements();
-      grid->fit(values);
-      for (int64_t l = 0; l < grid->elements(); ++l)
-        grid->round(l, values[l]);
-      grid->write(out + b * grid->bytes());
-    }
+  // None for the _X16 layouts: tfm_quant_interleave makes those, not rows.
+  std::optional<GridQuantizer> grid = GridQuantizer::create(scheme, inFeatures);
+  if (!grid)
     return;
-  }
-  switch (scheme.format) {
-  case TFM_QUANT_Q4_K:
-    for (int64_t b = 0; b < inFeatures / kSuperBlock; ++b)
-      quantizeQ4_KBlock(row + b * kSuperBlock, out + b * 144);
-    return;
-  case TFM_QUANT_Q6_K:
-    for (int64_t b = 0; b < inFeatures / kSuperBlock; ++b)
-      quantizeQ6_KBlock(row + b * kSuperBlock, out + b * 210);
-    return;
-  default: // the grid formats above; _X16: tfm_quant_interleave, not rows
-    return;
+  for (int64_t b = 0; b < inFeatures / grid->elements(); ++b) {
+    const float *values = row + b * grid->elements();
+    grid->fit(values);
+    for (int64_t l = 0; l < grid->elements(); ++l)
+      grid->round(l, values[l]);
+    grid->write(out + b * grid->bytes());
   }
 }
 
@@ -267,11 +169,15 @@ std::optional<GridQuantizer> GridQuantizer::create(QuantScheme scheme,
   case TFM_QUANT_Q8_0:
   case TFM_QUANT_Q4_0:
   case TFM_QUANT_Q4_1:
-    return GridQuantizer(scheme, kBlock);
+    return GridQuantizer(scheme, kBlock, kBlock);
   case TFM_QUANT_INT4:
-    return GridQuantizer(scheme, scheme.group);
+    return GridQuantizer(scheme, scheme.group, scheme.group);
   case TFM_QUANT_INT8:
-    return GridQuantizer(scheme, inFeatures);
+    return GridQuantizer(scheme, inFeatures, inFeatures);
+  case TFM_QUANT_Q4_K:
+    return GridQuantizer(scheme, kSuperBlock, kBlock);
+  case TFM_QUANT_Q6_K:
+    return GridQuantizer(scheme, kSuperBlock, 16);
   default:
     return std::nullopt;
   }
@@ -283,7 +189,8 @@ int64_t GridQuantizer::bytes() const {
 
 void GridQuantizer::fit(const float *x) {
   int64_t count = elements();
-  origin = 0.0f;
+  Grid &grid = grids.front();
+  grid = Grid();
   switch (scheme.format) {
   case TFM_QUANT_Q8_0:
   case TFM_QUANT_INT8: {
@@ -291,10 +198,10 @@ void GridQuantizer::fit(const float *x) {
     for (int64_t l = 0; l < count; ++l)
       absMax = std::max(absMax, std::fabs(x[l]));
     float d = absMax / 127.0f;
-    inverse = d > 0.0f ? 1.0f / d : 0.0f;
+    grid.inverse = d > 0.0f ? 1.0f / d : 0.0f;
     // q8_0 stores d as f16, int8 as f32.
-    step = scheme.format == TFM_QUANT_Q8_0 ? halfToFloat(floatToHalf(d)) : d;
-    offset = 0.0f;
+    grid.step =
+        scheme.format == TFM_QUANT_Q8_0 ? halfToFloat(floatToHalf(d)) : d;
     return;
   }
   case TFM_QUANT_Q4_0: {
@@ -306,11 +213,17 @@ void GridQuantizer::fit(const float *x) {
         max = x[l];
       }
     float d = max / -8.0f;
-    inverse = d != 0.0f ? 1.0f / d : 0.0f;
-    step = halfToFloat(floatToHalf(d));
-    offset = -8.0f * step;
+    grid.inverse = d != 0.0f ? 1.0f / d : 0.0f;
+    grid.step = halfToFloat(floatToHalf(d));
+    grid.offset = -8.0f * grid.step;
     return;
   }
+  case TFM_QUANT_Q4_K:
+    fitQ4_K(x);
+    return;
+  case TFM_QUANT_Q6_K:
+    fitQ6_K(x);
+    return;
   default: { // q4_1 and int4: min and max of the block or group
     float min = x[0], max = x[0];
     for (int64_t l = 1; l < count; ++l) {
@@ -318,17 +231,74 @@ void GridQuantizer::fit(const float *x) {
       max = std::max(max, x[l]);
     }
     float d = (max - min) / 15.0f;
-    inverse = d > 0.0f ? 1.0f / d : 0.0f;
-    origin = min;
-    step = halfToFloat(floatToHalf(d));
-    offset = halfToFloat(floatToHalf(min));
+    grid.inverse = d > 0.0f ? 1.0f / d : 0.0f;
+    grid.origin = min;
+    grid.step = halfToFloat(floatToHalf(d));
+    grid.offset = halfToFloat(floatToHalf(min));
     return;
   }
   }
 }
 
+/// Q4_K: per 32-element sub-block a scale and a min fitted to its range,
+/// both coded in 6 bits relative to the super-block's d and dmin; values
+/// are coded against the coded (not the fitted) scale and min.
+void GridQuantizer::fitQ4_K(const float *x) {
+  float scales[8], mins[8];
+  float maxScale = 0.0f, maxMin = 0.0f;
+  for (int j = 0; j < 8; ++j) {
+    // Plain loops: std::min_element/max_element here made clang 22 -O3 take
+    // over ten minutes on this file.
+    const float *sub = x + j * kBlock;
+    float min = 0.0f, max = sub[0];
+    for (int l = 0; l < kBlock; ++l) {
+      min = std::min(min, sub[l]);
+      max = std::max(max, sub[l]);
+    }
+    scales[j] = (max - min) / 15.0f;
+    mins[j] = -min;
+    maxScale = std::max(maxScale, scales[j]);
+    maxMin = std::max(maxMin, mins[j]);
+  }
+  float d = maxScale / 63.0f, dmin = maxMin / 63.0f;
+  superScale = halfToFloat(floatToHalf(d));
+  superMin = halfToFloat(floatToHalf(dmin));
+  for (int j = 0; j < 8; ++j) {
+    subScales[j] = d > 0.0f ? std::min(63, nearest(scales[j] / d)) : 0;
+    subMins[j] = dmin > 0.0f ? std::min(63, nearest(mins[j] / dmin)) : 0;
+    Grid &grid = grids[j];
+    grid.step = superScale * float(subScales[j]);
+    grid.origin = grid.offset = -(superMin * float(subMins[j]));
+    grid.inverse = grid.step > 0.0f ? 1.0f / grid.step : 0.0f;
+  }
+}
+
+/// Q6_K: per 16-element sub-block a symmetric scale, coded in int8 relative
+/// to the super-block's d; values in -32..31.
+void GridQuantizer::fitQ6_K(const float *x) {
+  float scales[16], maxScale = 0.0f;
+  for (int j = 0; j < 16; ++j) {
+    float absMax = 0.0f;
+    for (int l = 0; l < 16; ++l)
+      absMax = std::max(absMax, std::fabs(x[16 * j + l]));
+    scales[j] = absMax / 31.0f;
+    maxScale = std::max(maxScale, scales[j]);
+  }
+  superScale = halfToFloat(floatToHalf(maxScale / 127.0f));
+  for (int j = 0; j < 16; ++j) {
+    subScales[j] = superScale > 0.0f
+                       ? std::min(127, nearest(scales[j] / superScale))
+                       : 0;
+    Grid &grid = grids[j];
+    grid = Grid();
+    grid.step = superScale * float(subScales[j]);
+    grid.inverse = grid.step > 0.0f ? 1.0f / grid.step : 0.0f;
+  }
+}
+
 float GridQuantizer::round(int64_t index, float value) {
-  float scaled = (value - origin) * inverse;
+  const Grid &grid = grids[index / subElements];
+  float scaled = (value - grid.origin) * grid.inverse;
   int code;
   switch (scheme.format) {
   case TFM_QUANT_Q8_0:
@@ -339,38 +309,91 @@ float GridQuantizer::round(int64_t index, float value) {
   case TFM_QUANT_Q4_0:
     code = std::clamp(int(scaled + 8.5f), 0, 15);
     break;
+  case TFM_QUANT_Q4_K:
+    code = std::clamp(nearest(scaled), 0, 15);
+    break;
+  case TFM_QUANT_Q6_K:
+    code = std::clamp(nearest(scaled), -32, 31);
+    break;
   default:
     code = std::clamp(int(scaled + 0.5f), 0, 15);
     break;
   }
   codes[index] = code;
-  return step * float(code) + offset;
+  return grid.step * float(code) + grid.offset;
 }
 
 void GridQuantizer::write(uint8_t *out) const {
   int64_t count = elements();
+  const Grid &grid = grids.front();
   switch (scheme.format) {
   case TFM_QUANT_Q8_0:
-    storeHalf(out, step);
+    storeHalf(out, grid.step);
     for (int64_t l = 0; l < count; ++l)
       out[2 + l] = uint8_t(int8_t(codes[l]));
     return;
   case TFM_QUANT_INT8:
-    std::memcpy(out, &step, sizeof(step));
+    std::memcpy(out, &grid.step, sizeof(grid.step));
     for (int64_t l = 0; l < count; ++l)
       out[4 + l] = uint8_t(int8_t(codes[l]));
     return;
   case TFM_QUANT_Q4_0:
-    storeHalf(out, step);
+    storeHalf(out, grid.step);
     packNibbles(codes.data(), out + 2);
     return;
+  case TFM_QUANT_Q4_K:
+    writeQ4_K(out);
+    return;
+  case TFM_QUANT_Q6_K:
+    writeQ6_K(out);
+    return;
   default:
-    storeHalf(out, step);
-    storeHalf(out + 2, offset);
+    storeHalf(out, grid.step);
+    storeHalf(out + 2, grid.offset);
     for (int64_t b = 0; b < count / kBlock; ++b)
       packNibbles(codes.data() + b * kBlock, out + 4 + b * 16);
     return;
   }
+}
+
+void GridQuantizer::writeQ4_K(uint8_t *out) const {
+  storeHalf(out, superScale);
+  storeHalf(out + 2, superMin);
+  const int *sc = subScales, *m = subMins;
+  uint8_t *packed = out + 4;
+  for (int j = 0; j < 4; ++j) {
+    packed[j] = uint8_t((sc[j] & 63) | ((sc[j + 4] >> 4) << 6));
+    packed[j + 4] = uint8_t((m[j] & 63) | ((m[j + 4] >> 4) << 6));
+    packed[j + 8] = uint8_t((sc[j + 4] & 0xF) | ((m[j + 4] & 0xF) << 4));
+  }
+  const int *q = codes.data();
+  uint8_t *qs = out + 16;
+  for (int group = 0; group < 4; ++group)
+    for (int l = 0; l < kBlock; ++l)
+      qs[group * 32 + l] = uint8_t(q[64 * group + l] |
+                                   (q[64 * group + 32 + l] << 4));
+}
+
+void GridQuantizer::writeQ6_K(uint8_t *out) const {
+  uint8_t q[kSuperBlock];
+  for (int l = 0; l < kSuperBlock; ++l)
+    q[l] = uint8_t(codes[l] + 32);
+  uint8_t *ql = out, *qh = out + 128;
+  for (int half = 0; half < 2; ++half) {
+    const uint8_t *v = q + 128 * half;
+    for (int l = 0; l < 32; ++l) {
+      ql[64 * half + l] = uint8_t((v[l] & 0xF) | ((v[l + 64] & 0xF) << 4));
+      ql[64 * half + l + 32] =
+          uint8_t((v[l + 32] & 0xF) | ((v[l + 96] & 0xF) << 4));
+      qh[32 * half + l] =
+          uint8_t((v[l] >> 4) | ((v[l + 32] >> 4) << 2) |
+                  ((v[l + 64] >> 4) << 4) | ((v[l + 96] >> 4) << 6));
+    }
+  }
+  auto *sc = reinterpret_cast<int8_t *>(out + 192);
+  for (int j = 0; j < 16; ++j)
+    sc[j] = int8_t(subScales[j]);
+  storeHalf(out + 208, superScale);
 }
 
 void mlir::tfm::dequantizeRow(QuantScheme scheme, const uint8_t *row,

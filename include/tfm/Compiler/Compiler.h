@@ -58,10 +58,11 @@ struct CompileOptions {
   /// per-tensor `name-glob=format` overrides.
   std::string weightFormat = "keep";
   std::vector<std::string> weightOverrides;
-  /// A text to calibrate the quantized weights on: when set, weights
-  /// quantized to q8_0, q4_0, q4_1, int8 or int4 are rounded with GPTQ
-  /// against their inputs over the text's first `calibrationTokens` tokens
-  /// (tfm/Compiler/Calibration.h, tfm/Import/Gptq.h).
+  /// A text to calibrate the quantized weights on: when set, the weights
+  /// quantized here (not blocks copied from the model file) are rounded
+  /// with GPTQ against their inputs over the text's first
+  /// `calibrationTokens` tokens (tfm/Compiler/Calibration.h,
+  /// tfm/Import/Gptq.h).
   std::string calibrationText;
   int64_t calibrationTokens = kDefaultCalibrationTokens;
   /// Element type of the KV cache: f32, f16 or q8 (int8 with an f32 scale

@@ -49,43 +49,60 @@ std::optional<QuantScheme> quantSchemeOf(WeightFormat format);
 void quantizeRow(QuantScheme scheme, const float *row, int64_t inFeatures,
                  uint8_t *out);
 
-/// The uniform grid `value = step * code + offset` of one block of a format
-/// that has one per block: a q8_0, q4_0 or q4_1 block, an int4 group, an
-/// int8 row. Fitted to the block's values, it codes them one at a time, so
-/// GPTQ (Gptq.h) can change the values still to come between two; then it
-/// packs the codes into the block's bytes. quantizeRow uses it for those
-/// formats: both give the same bytes for the same values.
+/// How a format codes one block of values: uniform grids `value = step *
+/// code + offset`, one for the block (a q8_0, q4_0 or q4_1 block, an int4
+/// group, an int8 row) or one per sub-block (q4_k's 8 and q6_k's 16, whose
+/// steps are coded against the super-block's). Fitted to the block's
+/// values, it codes them one at a time, so GPTQ (Gptq.h) can change the
+/// values still to come between two; then it packs the codes into the
+/// block's bytes. quantizeRow is fit, round every value, write.
 class GridQuantizer {
 public:
-  /// None for the super-block formats (q4_k, q6_k), whose sub-blocks have
-  /// grids of their own coded against the super-block's.
+  /// None for the interleaved _X16 layouts, which are repacked rows.
   static std::optional<GridQuantizer> create(QuantScheme scheme,
                                              int64_t inFeatures);
 
-  /// Values under one grid, and the bytes they pack into.
+  /// Values of one block, and the bytes they pack into.
   int64_t elements() const { return int64_t(codes.size()); }
   int64_t bytes() const;
 
-  /// Fits the grid to the block's `elements()` values.
+  /// Fits the grids to the block's `elements()` values.
   void fit(const float *values);
   /// Codes `value` as element `index` of the block; returns its decoded
   /// value.
   float round(int64_t index, float value);
-  /// Writes the grid and the codes given so far.
+  /// Writes the grids and the codes given so far.
   void write(uint8_t *out) const;
 
 private:
-  GridQuantizer(QuantScheme scheme, int64_t elements)
-      : scheme(scheme), codes(elements, 0) {}
+  GridQuantizer(QuantScheme scheme, int64_t elements, int64_t subElements)
+      : scheme(scheme), subElements(subElements),
+        grids(elements / subElements), codes(elements, 0) {}
+
+  void fitQ4_K(const float *values);
+  void fitQ6_K(const float *values);
+  void writeQ4_K(uint8_t *out) const;
+  void writeQ6_K(uint8_t *out) const;
+
+  struct Grid {
+    /// What the block stores (f16 where the format does): decoded values.
+    float step = 0.0f, offset = 0.0f;
+    /// What coding computes with: (value - origin) * inverse, the inverse
+    /// of the unrounded fitted step, as GGML's reference quantizers do.
+    float origin = 0.0f, inverse = 0.0f;
+  };
 
   QuantScheme scheme;
-  /// What the block stores (f16 where the format does): decoded values.
-  float step = 0.0f, offset = 0.0f;
-  /// What coding computes with: (value - origin) * inverse, the unrounded
-  /// fitted step's inverse, as GGML's reference quantizers do.
-  float origin = 0.0f, inverse = 0.0f;
+  /// Values under one grid.
+  int64_t subElements;
+  std::vector<Grid> grids;
   std::vector<int> codes;
+  /// The super-block formats' header: d (and q4_k's dmin) as stored, and
+  /// the coded sub-block scales (and q4_k's mins).
+  float superScale = 0.0f, superMin = 0.0f;
+  int subScales[16] = {}, subMins[8] = {};
 };
+
 void dequantizeRow(QuantScheme scheme, const uint8_t *row, int64_t inFeatures,
                    float *out);
 

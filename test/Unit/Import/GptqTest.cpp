@@ -19,9 +19,9 @@ using namespace mlir::tfm;
 
 namespace {
 
-const QuantScheme kGridSchemes[] = {
-    {TFM_QUANT_Q8_0}, {TFM_QUANT_Q4_0}, {TFM_QUANT_Q4_1},
-    {TFM_QUANT_INT4, 64}, {TFM_QUANT_INT8}};
+const QuantScheme kSchemes[] = {
+    {TFM_QUANT_Q8_0}, {TFM_QUANT_Q4_0}, {TFM_QUANT_Q4_1}, {TFM_QUANT_Q4_K},
+    {TFM_QUANT_Q6_K}, {TFM_QUANT_INT4, 64}, {TFM_QUANT_INT8}};
 
 std::vector<float> randomValues(int64_t count, std::mt19937 &rng) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -114,9 +114,9 @@ TEST(GptqTest, FactorInvertsTheDampedMoments) {
 
 TEST(GptqTest, IdentityFactorIsRoundToNearest) {
   std::mt19937 rng(5);
-  const int64_t n = 128;
+  const int64_t n = 512; // two q4_k / q6_k super-blocks
   std::vector<double> factor = identity(n);
-  for (QuantScheme scheme : kGridSchemes) {
+  for (QuantScheme scheme : kSchemes) {
     std::vector<float> row = randomValues(n, rng);
     std::vector<uint8_t> expected(quantRowBytes(scheme, n)),
         actual(expected.size());
@@ -129,7 +129,7 @@ TEST(GptqTest, IdentityFactorIsRoundToNearest) {
 
 TEST(GptqTest, CorrelatedInputsLowerTheOutputError) {
   std::mt19937 rng(7);
-  const int64_t n = 64, rows = 16, samples = 512;
+  const int64_t n = 256, rows = 16, samples = 512;
   // Inputs with correlated features: x = A z, z standard normal, plus a
   // few large channels as a transformer's activations have.
   std::vector<float> mixing = randomValues(n * n, rng);
@@ -138,8 +138,8 @@ TEST(GptqTest, CorrelatedInputsLowerTheOutputError) {
     std::vector<float> z = randomValues(n, rng);
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t k = 0; k < n; ++k)
-        inputs[t * n + i] += mixing[i * n + k] * z[k] / 8.0f;
-      if (i % 16 == 3)
+        inputs[t * n + i] += mixing[i * n + k] * z[k] / 16.0f;
+      if (i % 64 == 3)
         inputs[t * n + i] *= 6.0f;
     }
   }
@@ -147,7 +147,7 @@ TEST(GptqTest, CorrelatedInputsLowerTheOutputError) {
   llvm::Expected<std::vector<double>> factor =
       gptqFactor(secondMoments(inputs, n), n, 0.01);
   ASSERT_TRUE(bool(factor)) << llvm::toString(factor.takeError());
-  for (QuantScheme scheme : kGridSchemes) {
+  for (QuantScheme scheme : kSchemes) {
     double nearest =
         outputError(weights, roundTrip(scheme, weights, n, nullptr), inputs, n);
     double gptq =
