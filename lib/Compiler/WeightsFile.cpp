@@ -213,15 +213,13 @@ bool writeQuantizedEntry(const WeightsEntry &entry,
       std::vector<float> decoded(view->numElements());
       if (!dequantize(view->type, view->data, decoded))
         return false;
-      std::optional<GridQuantizer> grid =
-          GridQuantizer::create(*entry.quant, entry.columns);
-      for (int64_t r = 0; r < rows; ++r) {
-        const float *row = decoded.data() + r * entry.columns;
-        if (factor)
-          gptqQuantizeRow(*grid, row, entry.columns, *factor,
-                          out + r * rowBytes);
-        else
-          quantizeRow(*entry.quant, row, entry.columns, out + r * rowBytes);
+      if (factor) {
+        gptqQuantizeRows(*entry.quant, decoded.data(), rows, entry.columns,
+                         *factor, out);
+      } else {
+        for (int64_t r = 0; r < rows; ++r)
+          quantizeRow(*entry.quant, decoded.data() + r * entry.columns,
+                      entry.columns, out + r * rowBytes);
       }
     }
     out += rows * rowBytes;

@@ -31,12 +31,13 @@ namespace mlir::tfm {
 llvm::Expected<std::vector<double>> gptqFactor(llvm::ArrayRef<double> hessian,
                                                int64_t columns, double damping);
 
-/// Quantizes one row of `columns` weights with `grid` (created for the
-/// row's scheme and length) in column order, each block's grid fitted to
-/// its values when the rounding reaches it; writes the row's blocks as
-/// quantizeRow does. With U the identity, the bytes are quantizeRow's.
-void gptqQuantizeRow(GridQuantizer &grid, const float *row, int64_t columns,
-                     llvm::ArrayRef<double> factor, uint8_t *out);
+/// Quantizes `rows` rows of `columns` weights (row-major) to `scheme` in
+/// column order, each block's grids fitted to its values when the rounding
+/// reaches it; writes rows of blocks as quantizeRow does, one after the
+/// other. With U the identity, the bytes are quantizeRow's.
+void gptqQuantizeRows(QuantScheme scheme, const float *weights, int64_t rows,
+                      int64_t columns, llvm::ArrayRef<double> factor,
+                      uint8_t *out);
 
 } // namespace mlir::tfm
 

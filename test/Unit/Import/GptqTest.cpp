@@ -54,18 +54,16 @@ std::vector<double> secondMoments(const std::vector<float> &inputs,
 std::vector<float> roundTrip(QuantScheme scheme,
                              const std::vector<float> &weights, int64_t n,
                              const std::vector<double> *factor) {
-  int64_t rowBytes = quantRowBytes(scheme, n);
-  std::vector<uint8_t> bytes(rowBytes);
+  int64_t rowBytes = quantRowBytes(scheme, n), rows = weights.size() / n;
+  std::vector<uint8_t> bytes(rows * rowBytes);
+  if (factor)
+    gptqQuantizeRows(scheme, weights.data(), rows, n, *factor, bytes.data());
+  else
+    for (int64_t r = 0; r < rows; ++r)
+      quantizeRow(scheme, &weights[r * n], n, &bytes[r * rowBytes]);
   std::vector<float> decoded(weights.size());
-  for (size_t r = 0; r < weights.size() / n; ++r) {
-    if (factor) {
-      GridQuantizer grid = *GridQuantizer::create(scheme, n);
-      gptqQuantizeRow(grid, &weights[r * n], n, *factor, bytes.data());
-    } else {
-      quantizeRow(scheme, &weights[r * n], n, bytes.data());
-    }
-    dequantizeRow(scheme, bytes.data(), n, &decoded[r * n]);
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    dequantizeRow(scheme, &bytes[r * rowBytes], n, &decoded[r * n]);
   return decoded;
 }
 
@@ -116,20 +114,22 @@ TEST(GptqTest, IdentityFactorIsRoundToNearest) {
   std::mt19937 rng(5);
   const int64_t n = 512; // two q4_k / q6_k super-blocks
   std::vector<double> factor = identity(n);
+  // 21 rows: a whole pass of rows and part of another.
+  const int64_t rows = 21;
   for (QuantScheme scheme : kSchemes) {
-    std::vector<float> row = randomValues(n, rng);
-    std::vector<uint8_t> expected(quantRowBytes(scheme, n)),
-        actual(expected.size());
-    quantizeRow(scheme, row.data(), n, expected.data());
-    GridQuantizer grid = *GridQuantizer::create(scheme, n);
-    gptqQuantizeRow(grid, row.data(), n, factor, actual.data());
+    std::vector<float> weights = randomValues(rows * n, rng);
+    int64_t rowBytes = quantRowBytes(scheme, n);
+    std::vector<uint8_t> expected(rows * rowBytes), actual(expected.size());
+    for (int64_t r = 0; r < rows; ++r)
+      quantizeRow(scheme, &weights[r * n], n, &expected[r * rowBytes]);
+    gptqQuantizeRows(scheme, weights.data(), rows, n, factor, actual.data());
     EXPECT_EQ(actual, expected) << quantSchemeName(scheme);
   }
 }
 
 TEST(GptqTest, CorrelatedInputsLowerTheOutputError) {
   std::mt19937 rng(7);
-  const int64_t n = 256, rows = 16, samples = 512;
+  const int64_t n = 256, rows = 20, samples = 512;
   // Inputs with correlated features: x = A z, z standard normal, plus a
   // few large channels as a transformer's activations have.
   std::vector<float> mixing = randomValues(n * n, rng);
