@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Compiler/CalibrationFlags.h"
 #include "tfm/Compiler/Compiler.h"
 #include "tfm/Driver/Sampler.h"
 #include "tfm/Driver/Utf8Stream.h"
@@ -87,6 +88,7 @@ cl::opt<std::string> quant(
     cl::desc("When compiling a model file: storage format of linear-layer "
              "weights (keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4)"),
     cl::init("keep"), cl::value_desc("format"), cl::cat(category));
+CalibrationFlags calibration(category);
 cl::opt<bool> noDisplayPrompt("no-display-prompt",
                               cl::desc("Print only the generated text"),
                               cl::cat(category));
@@ -291,6 +293,7 @@ int main(int argc, char **argv) {
   CompileOptions compileOptions;
   compileOptions.weightFormat = quant;
   compileOptions.kvType = kvType;
+  calibration.apply(compileOptions);
   compileOptions.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), compileOptions);
