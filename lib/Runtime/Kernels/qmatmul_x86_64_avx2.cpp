@@ -562,7 +562,7 @@ void unpackedQ6GroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
 
 /// The int16 pair sums of one unpacked Q4_K_X16 block (both 8-row halves)
 /// for two tokens, each code vector loaded once for both; rolled, as
-/// unpackedQ4PairSumsTwoTokens.
+/// unpackedQ4PairSums.
 inline void unpackedQ4KPairSumsTwoTokens(const uint8_t *block,
                                          const int8_t *q0, const int8_t *q1,
                                          __m256i (&pairs0)[2],
@@ -721,43 +721,53 @@ inline void unpackedBlockDot(const uint8_t *codes, const int8_t *q,
     sum[h] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[h], ones), offset);
 }
 
-/// The int16 pair sums of unpackedBlockDot's q4_0 case for two tokens at
-/// once: each code vector is loaded once for both (the loads, not the
-/// arithmetic, were a third of the one-token loop's instructions). Rolled:
-/// unrolled, clang hoisted all 16 broadcasts and spilled them (43 cycles
-/// per block and token pair in llvm-mca, 30% slower than one token).
-inline void unpackedQ4PairSumsTwoTokens(const uint8_t *codes,
-                                        const int8_t *q0, const int8_t *q1,
-                                        __m256i (&pairs0)[2],
-                                        __m256i (&pairs1)[2]) {
-  pairs0[0] = pairs0[1] = pairs1[0] = pairs1[1] = _mm256_setzero_si256();
+/// The int16 pair sums of unpackedBlockDot's q4_0 case for two tokens and
+/// `Groups` groups at once: each code vector is loaded once for both
+/// tokens, each broadcast of activations feeds every group (loads and
+/// broadcasts, not the arithmetic, were a third of the one-token, one-group
+/// loop's instructions). Rolled: unrolled, clang hoisted all 16 broadcasts
+/// and spilled them (43 cycles per block and token pair in llvm-mca, 30%
+/// slower than one token).
+template <int Groups>
+inline void unpackedQ4PairSums(const uint8_t *const (&codes)[Groups],
+                               const int8_t *q0, const int8_t *q1,
+                               __m256i (&pairs)[Groups][2][2]) {
+  for (auto &group : pairs)
+    for (auto &token : group)
+      token[0] = token[1] = _mm256_setzero_si256();
 #pragma clang loop unroll(disable)
   for (int m = 0; m < kChunks / 2; ++m) {
     __m256i low0 = broadcastChunk(q0, m);
     __m256i high0 = broadcastChunk(q0, m + kChunks / 2);
     __m256i low1 = broadcastChunk(q1, m);
     __m256i high1 = broadcastChunk(q1, m + kChunks / 2);
-    for (int h = 0; h < 2; ++h) {
-      const uint8_t *chunk = codes + 2 * m * kChunkBytes + 4 * kHalf * h;
-      __m256i lowCodes = loadBytes(chunk);
-      __m256i highCodes = loadBytes(chunk + kChunkBytes);
-      pairs0[h] = _mm256_add_epi16(
-          pairs0[h], _mm256_add_epi16(_mm256_maddubs_epi16(lowCodes, low0),
-                                      _mm256_maddubs_epi16(highCodes, high0)));
-      pairs1[h] = _mm256_add_epi16(
-          pairs1[h], _mm256_add_epi16(_mm256_maddubs_epi16(lowCodes, low1),
-                                      _mm256_maddubs_epi16(highCodes, high1)));
-    }
+    for (int G = 0; G < Groups; ++G)
+      for (int h = 0; h < 2; ++h) {
+        const uint8_t *chunk = codes[G] + 2 * m * kChunkBytes + 4 * kHalf * h;
+        __m256i lowCodes = loadBytes(chunk);
+        __m256i highCodes = loadBytes(chunk + kChunkBytes);
+        pairs[G][0][h] = _mm256_add_epi16(
+            pairs[G][0][h],
+            _mm256_add_epi16(_mm256_maddubs_epi16(lowCodes, low0),
+                             _mm256_maddubs_epi16(highCodes, high0)));
+        pairs[G][1][h] = _mm256_add_epi16(
+            pairs[G][1][h],
+            _mm256_add_epi16(_mm256_maddubs_epi16(lowCodes, low1),
+                             _mm256_maddubs_epi16(highCodes, high1)));
+      }
   }
 }
 
-/// Tokens t and t + 1 times Q4_0_X16 group `g` over blocks [b0, b1), whose
-/// codes are unpacked at `codes`: per token the same arithmetic, in the
-/// same order, as the one-token loop of unpackedGroupTimesTokens.
-void unpackedQ4GroupTimesTokenPair(const QuantizedMatmulArgs &args,
-                                   const uint8_t *group, const uint8_t *codes,
-                                   int64_t b0, int64_t b1, int64_t g,
-                                   int64_t t) {
+/// Tokens t and t + 1 times the `Groups` Q4_0_X16 groups from `g` over
+/// blocks [b0, b1), whose codes are unpacked at `codes`: per token and
+/// group the same arithmetic, in the same order, as the one-token loop of
+/// unpackedGroupsTimesTokens.
+template <int Groups>
+void unpackedQ4GroupsTimesTokenPair(const QuantizedMatmulArgs &args,
+                                    const uint8_t *const (&groups)[Groups],
+                                    const uint8_t *const (&codes)[Groups],
+                                    int64_t b0, int64_t b1, int64_t g,
+                                    int64_t t) {
   constexpr int64_t blockBytes = interleavedBlockBytes<TFM_QUANT_Q4_0_X16>();
   const __m256i ones = _mm256_set1_epi16(1);
   ActivationRow rows[2] = {
@@ -765,73 +775,90 @@ void unpackedQ4GroupTimesTokenPair(const QuantizedMatmulArgs &args,
                     args.activationRowBytes),
       activationRow(args.activations, t + 1, args.inFeatures,
                     args.activationRowBytes)};
-  __m256 acc[2][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()},
-                      {_mm256_setzero_ps(), _mm256_setzero_ps()}};
+  __m256 acc[Groups][2][2];
+  for (auto &group : acc)
+    for (auto &token : group)
+      token[0] = token[1] = _mm256_setzero_ps();
   for (int64_t b = b0; b < b1; ++b) {
-    __m256i pairs[2][2];
-    unpackedQ4PairSumsTwoTokens(codes + (b - b0) * kUnpackedBlockBytes,
-                                rows[0].q + b * kBlock, rows[1].q + b * kBlock,
-                                pairs[0], pairs[1]);
-    for (int h = 0; h < 2; ++h) {
-      __m256 rowScales = _mm256_cvtph_ps(_mm_loadu_si128(
-          reinterpret_cast<const __m128i *>(group + b * blockBytes +
-                                            2 * kHalf * h)));
-      for (int k = 0; k < 2; ++k) {
-        // The zero point: codes are nibble values, weights nibble - 8.
-        __m256i dot =
-            _mm256_sub_epi32(_mm256_madd_epi16(pairs[k][h], ones),
-                             _mm256_set1_epi32(8 * rows[k].sum[b]));
-        acc[k][h] = _mm256_fmadd_ps(
-            _mm256_cvtepi32_ps(dot),
-            _mm256_mul_ps(rowScales, _mm256_set1_ps(rows[k].scale[b])),
-            acc[k][h]);
+    const uint8_t *blockCodes[Groups];
+    for (int G = 0; G < Groups; ++G)
+      blockCodes[G] = codes[G] + (b - b0) * kUnpackedBlockBytes;
+    __m256i pairs[Groups][2][2];
+    unpackedQ4PairSums<Groups>(blockCodes, rows[0].q + b * kBlock,
+                               rows[1].q + b * kBlock, pairs);
+    for (int G = 0; G < Groups; ++G)
+      for (int h = 0; h < 2; ++h) {
+        __m256 rowScales = _mm256_cvtph_ps(_mm_loadu_si128(
+            reinterpret_cast<const __m128i *>(groups[G] + b * blockBytes +
+                                              2 * kHalf * h)));
+        for (int k = 0; k < 2; ++k) {
+          // The zero point: codes are nibble values, weights nibble - 8.
+          __m256i dot =
+              _mm256_sub_epi32(_mm256_madd_epi16(pairs[G][k][h], ones),
+                               _mm256_set1_epi32(8 * rows[k].sum[b]));
+          acc[G][k][h] = _mm256_fmadd_ps(
+              _mm256_cvtepi32_ps(dot),
+              _mm256_mul_ps(rowScales, _mm256_set1_ps(rows[k].scale[b])),
+              acc[G][k][h]);
+        }
       }
+  }
+  for (int G = 0; G < Groups; ++G)
+    for (int k = 0; k < 2; ++k) {
+      __m256 sums[1][2] = {{acc[G][k][0], acc[G][k][1]}};
+      float *const outs[1] = {args.out + (t + k) * args.outStride +
+                              (g + G) * kInterleave};
+      storeGroupSums(args.accumulate || b0 > 0, sums, outs);
     }
-  }
-  for (int k = 0; k < 2; ++k) {
-    __m256 sums[1][2] = {{acc[k][0], acc[k][1]}};
-    float *const outs[1] = {args.out + (t + k) * args.outStride +
-                            g * kInterleave};
-    storeGroupSums(args.accumulate || b0 > 0, sums, outs);
-  }
 }
 
-/// Every token times group `g`, its codes unpacked once per slice of
-/// kUnpackedInputs inputs; the slices after the first add their sums.
-template <int Format>
-void unpackedGroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
-  alignas(32) uint8_t codes[kInterleave * kUnpackedInputs];
-  const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
+/// Every token times the `Groups` groups from `g` (more than one for
+/// q4_0 only), their codes unpacked once per slice of kUnpackedInputs
+/// inputs; the slices after the first add their sums.
+template <int Format, int Groups = 1>
+void unpackedGroupsTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
+  static_assert(Groups == 1 || Format == TFM_QUANT_Q4_0_X16);
+  alignas(32) uint8_t unpacked[Groups][kInterleave * kUnpackedInputs];
+  const uint8_t *groups[Groups], *codes[Groups];
+  for (int G = 0; G < Groups; ++G) {
+    groups[G] = args.weights + (g + G) * kInterleave * args.rowBytes;
+    codes[G] = unpacked[G];
+  }
   constexpr int64_t blockBytes = interleavedBlockBytes<Format>();
   constexpr int64_t sliceBlocks = kUnpackedInputs / kBlock;
   for (int64_t b0 = 0, blocks = args.inFeatures / kBlock; b0 < blocks;
        b0 += sliceBlocks) {
     int64_t b1 = std::min(blocks, b0 + sliceBlocks);
-    unpackGroup<Format>(group + b0 * blockBytes, b1 - b0, codes);
+    for (int G = 0; G < Groups; ++G)
+      unpackGroup<Format>(groups[G] + b0 * blockBytes, b1 - b0, unpacked[G]);
     int64_t t = 0;
     if constexpr (Format == TFM_QUANT_Q4_0_X16)
       for (; t + 2 <= args.tokens; t += 2)
-        unpackedQ4GroupTimesTokenPair(args, group, codes, b0, b1, g, t);
+        unpackedQ4GroupsTimesTokenPair<Groups>(args, groups, codes, b0, b1, g,
+                                               t);
     for (; t < args.tokens; ++t) {
       ActivationRow a = activationRow(args.activations, t, args.inFeatures,
                                       args.activationRowBytes);
-      __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
-      for (int64_t b = b0; b < b1; ++b) {
-        __m256i sum[2];
-        unpackedBlockDot<Format>(codes + (b - b0) * kUnpackedBlockBytes,
-                                 a.q + b * kBlock, a.sum[b], sum);
-        __m256 activationScale = _mm256_set1_ps(a.scale[b]);
-        for (int h = 0; h < 2; ++h) {
-          __m256 rowScales = _mm256_cvtph_ps(_mm_loadu_si128(
-              reinterpret_cast<const __m128i *>(group + b * blockBytes +
-                                                2 * kHalf * h)));
-          acc[0][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum[h]),
-                                      _mm256_mul_ps(rowScales, activationScale),
-                                      acc[0][h]);
+      for (int G = 0; G < Groups; ++G) {
+        __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
+        for (int64_t b = b0; b < b1; ++b) {
+          __m256i sum[2];
+          unpackedBlockDot<Format>(codes[G] + (b - b0) * kUnpackedBlockBytes,
+                                   a.q + b * kBlock, a.sum[b], sum);
+          __m256 activationScale = _mm256_set1_ps(a.scale[b]);
+          for (int h = 0; h < 2; ++h) {
+            __m256 rowScales = _mm256_cvtph_ps(_mm_loadu_si128(
+                reinterpret_cast<const __m128i *>(groups[G] + b * blockBytes +
+                                                  2 * kHalf * h)));
+            acc[0][h] = _mm256_fmadd_ps(
+                _mm256_cvtepi32_ps(sum[h]),
+                _mm256_mul_ps(rowScales, activationScale), acc[0][h]);
+          }
         }
+        float *const outs[1] = {args.out + t * args.outStride +
+                                (g + G) * kInterleave};
+        storeGroupSums(args.accumulate || b0 > 0, acc, outs);
       }
-      float *const outs[1] = {args.out + t * args.outStride + g * kInterleave};
-      storeGroupSums(args.accumulate || b0 > 0, acc, outs);
     }
   }
 }
@@ -847,13 +874,19 @@ template <int Format>
 void interleavedMatmul(const QuantizedMatmulArgs &args) {
   int64_t groups = args.rows / kInterleave;
   if (args.tokens > kStreamedTokens) {
-    for (int64_t g = 0; g < groups; ++g) {
+    int64_t g = 0;
+    // q4_0: two groups at a time share every broadcast of activations
+    // (kernel microbenchmark, 128 tokens: +3-20%).
+    if constexpr (Format == TFM_QUANT_Q4_0_X16)
+      for (; g + 2 <= groups; g += 2)
+        unpackedGroupsTimesTokens<Format, 2>(args, g);
+    for (; g < groups; ++g) {
       if constexpr (Format == TFM_QUANT_Q6_K_X16)
         unpackedQ6GroupTimesTokens(args, g);
       else if constexpr (Format == TFM_QUANT_Q4_K_X16)
         unpackedQ4KGroupTimesTokens(args, g);
       else
-        unpackedGroupTimesTokens<Format>(args, g);
+        unpackedGroupsTimesTokens<Format>(args, g);
     }
     return;
   }

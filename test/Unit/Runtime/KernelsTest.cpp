@@ -58,13 +58,14 @@ struct Problem {
   std::vector<uint8_t> weights, activations;
   int64_t rowBytes = 0;
 
+  /// Interleaved formats get `groups` groups of rows.
   explicit Problem(KernelFormat kernelFormat, int64_t tokenCount = 6,
-                   int64_t inFeatures = 512)
+                   int64_t inFeatures = 512, int64_t groups = 10)
       : scheme(kernelFormat.scheme), format(kernelFormat.format),
         tokens(tokenCount), in(inFeatures) {
     int64_t groupRows = tfm_quant_interleave_rows(format);
     if (groupRows > 1)
-      rows = 10 * groupRows;
+      rows = groups * groupRows;
     std::mt19937 random(1234);
     std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
     rowBytes = quantRowBytes(scheme, in);
@@ -229,6 +230,15 @@ TEST_P(KernelsTest, Avx2MatchesGeneric) {
   for (int64_t tokens : {1, 6, 7})
     expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
                         quantizedMatmulAvx2);
+}
+
+TEST(KernelsPrefillTest, Avx2Q4_0GroupPairsAndOneLeft) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "no AVX2 on this CPU";
+  // The q4_0 prefill takes two groups of 16 rows at a time: 11 groups are
+  // five pairs and one left over, 7 tokens three pairs and one left.
+  expectSameAsGeneric(Problem(parseKernelFormat("q4_0x16"), 7, 512, 11),
+                      quantizedMatmulAvx2);
 }
 
 TEST(KernelsPrefillTest, Avx2WideInterleavedRowsInSlices) {
