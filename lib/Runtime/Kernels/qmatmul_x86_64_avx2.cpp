@@ -686,39 +686,49 @@ void unpackedQ4KGroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
   }
 }
 
-/// blockDot from a block's unpacked codes.
-template <int Format>
-inline void unpackedBlockDot(const uint8_t *codes, const int8_t *q,
-                             int32_t qSum, __m256i (&sum)[2]) {
+/// blockDot from the unpacked codes of one block of each of `Groups`
+/// groups, for one token: each broadcast of its activations (and for q8_0
+/// their absolute values) feeds every group.
+template <int Format, int Groups>
+inline void unpackedBlockDots(const uint8_t *const (&codes)[Groups],
+                              const int8_t *q, int32_t qSum,
+                              __m256i (&sum)[Groups][2]) {
   const __m256i ones = _mm256_set1_epi16(1);
   if constexpr (Format == TFM_QUANT_Q8_0_X16) {
-    sum[0] = sum[1] = _mm256_setzero_si256();
+    for (auto &group : sum)
+      group[0] = group[1] = _mm256_setzero_si256();
     for (int c = 0; c < kChunks; ++c) {
       __m256i x = broadcastChunk(q, c), absX = _mm256_abs_epi8(x);
-      for (int h = 0; h < 2; ++h) {
-        __m256i w = loadBytes(codes + c * kChunkBytes + 4 * kHalf * h);
-        __m256i pairs = _mm256_maddubs_epi16(absX, _mm256_sign_epi8(w, x));
-        sum[h] = _mm256_add_epi32(sum[h], _mm256_madd_epi16(pairs, ones));
-      }
+      for (int G = 0; G < Groups; ++G)
+        for (int h = 0; h < 2; ++h) {
+          __m256i w = loadBytes(codes[G] + c * kChunkBytes + 4 * kHalf * h);
+          __m256i pairs = _mm256_maddubs_epi16(absX, _mm256_sign_epi8(w, x));
+          sum[G][h] =
+              _mm256_add_epi32(sum[G][h], _mm256_madd_epi16(pairs, ones));
+        }
     }
     return;
   }
-  __m256i pairs[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+  __m256i pairs[Groups][2];
+  for (auto &group : pairs)
+    group[0] = group[1] = _mm256_setzero_si256();
   for (int m = 0; m < kChunks / 2; ++m) {
     __m256i low = broadcastChunk(q, m);
     __m256i high = broadcastChunk(q, m + kChunks / 2);
-    for (int h = 0; h < 2; ++h) {
-      const uint8_t *chunk = codes + 2 * m * kChunkBytes + 4 * kHalf * h;
-      pairs[h] = _mm256_add_epi16(
-          pairs[h],
-          _mm256_add_epi16(_mm256_maddubs_epi16(loadBytes(chunk), low),
-                           _mm256_maddubs_epi16(loadBytes(chunk + kChunkBytes),
-                                                high)));
-    }
+    for (int G = 0; G < Groups; ++G)
+      for (int h = 0; h < 2; ++h) {
+        const uint8_t *chunk = codes[G] + 2 * m * kChunkBytes + 4 * kHalf * h;
+        pairs[G][h] = _mm256_add_epi16(
+            pairs[G][h],
+            _mm256_add_epi16(
+                _mm256_maddubs_epi16(loadBytes(chunk), low),
+                _mm256_maddubs_epi16(loadBytes(chunk + kChunkBytes), high)));
+      }
   }
   __m256i offset = _mm256_set1_epi32(8 * qSum);
-  for (int h = 0; h < 2; ++h)
-    sum[h] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[h], ones), offset);
+  for (int G = 0; G < Groups; ++G)
+    for (int h = 0; h < 2; ++h)
+      sum[G][h] = _mm256_sub_epi32(_mm256_madd_epi16(pairs[G][h], ones), offset);
 }
 
 /// The int16 pair sums of unpackedBlockDot's q4_0 case for two tokens and
@@ -812,12 +822,11 @@ void unpackedQ4GroupsTimesTokenPair(const QuantizedMatmulArgs &args,
     }
 }
 
-/// Every token times the `Groups` groups from `g` (more than one for
-/// q4_0 only), their codes unpacked once per slice of kUnpackedInputs
-/// inputs; the slices after the first add their sums.
+/// Every token times the `Groups` groups from `g` (q8_0 or q4_0), their
+/// codes unpacked once per slice of kUnpackedInputs inputs; the slices
+/// after the first add their sums.
 template <int Format, int Groups = 1>
 void unpackedGroupsTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
-  static_assert(Groups == 1 || Format == TFM_QUANT_Q4_0_X16);
   alignas(32) uint8_t unpacked[Groups][kInterleave * kUnpackedInputs];
   const uint8_t *groups[Groups], *codes[Groups];
   for (int G = 0; G < Groups; ++G) {
@@ -839,25 +848,31 @@ void unpackedGroupsTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
     for (; t < args.tokens; ++t) {
       ActivationRow a = activationRow(args.activations, t, args.inFeatures,
                                       args.activationRowBytes);
-      for (int G = 0; G < Groups; ++G) {
-        __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
-        for (int64_t b = b0; b < b1; ++b) {
-          __m256i sum[2];
-          unpackedBlockDot<Format>(codes[G] + (b - b0) * kUnpackedBlockBytes,
-                                   a.q + b * kBlock, a.sum[b], sum);
-          __m256 activationScale = _mm256_set1_ps(a.scale[b]);
+      __m256 acc[Groups][1][2];
+      for (auto &group : acc)
+        group[0][0] = group[0][1] = _mm256_setzero_ps();
+      for (int64_t b = b0; b < b1; ++b) {
+        const uint8_t *blockCodes[Groups];
+        for (int G = 0; G < Groups; ++G)
+          blockCodes[G] = codes[G] + (b - b0) * kUnpackedBlockBytes;
+        __m256i sum[Groups][2];
+        unpackedBlockDots<Format, Groups>(blockCodes, a.q + b * kBlock,
+                                          a.sum[b], sum);
+        __m256 activationScale = _mm256_set1_ps(a.scale[b]);
+        for (int G = 0; G < Groups; ++G)
           for (int h = 0; h < 2; ++h) {
             __m256 rowScales = _mm256_cvtph_ps(_mm_loadu_si128(
                 reinterpret_cast<const __m128i *>(groups[G] + b * blockBytes +
                                                   2 * kHalf * h)));
-            acc[0][h] = _mm256_fmadd_ps(
-                _mm256_cvtepi32_ps(sum[h]),
-                _mm256_mul_ps(rowScales, activationScale), acc[0][h]);
+            acc[G][0][h] = _mm256_fmadd_ps(
+                _mm256_cvtepi32_ps(sum[G][h]),
+                _mm256_mul_ps(rowScales, activationScale), acc[G][0][h]);
           }
-        }
+      }
+      for (int G = 0; G < Groups; ++G) {
         float *const outs[1] = {args.out + t * args.outStride +
                                 (g + G) * kInterleave};
-        storeGroupSums(args.accumulate || b0 > 0, acc, outs);
+        storeGroupSums(args.accumulate || b0 > 0, acc[G], outs);
       }
     }
   }
@@ -876,7 +891,8 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
   if (args.tokens > kStreamedTokens) {
     int64_t g = 0;
     // q4_0: two groups at a time share every broadcast of activations
-    // (kernel microbenchmark, 128 tokens: +3-20%).
+    // (kernel microbenchmark, 128 tokens: +9-19%). Not q8_0: its sign step
+    // depends on both operands, and two groups measured 0.98-1.11x.
     if constexpr (Format == TFM_QUANT_Q4_0_X16)
       for (; g + 2 <= groups; g += 2)
         unpackedGroupsTimesTokens<Format, 2>(args, g);
