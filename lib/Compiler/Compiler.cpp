@@ -412,7 +412,11 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
         "note: weights: {0} tensors of blocks copied from the model file, {1} "
         "quantized, {2} f32\n",
         weights->copied, weights->quantized, weights->floats);
-    if (calibration)
+    if (calibration && weights->quantized == 0)
+      *options.progress << "note: --calibrate had nothing to round: no "
+                           "tensor was quantized here (blocks copied from "
+                           "the model file keep their rounding)\n";
+    else if (calibration)
       *options.progress << llvm::formatv(
           "note: GPTQ rounded {0} of the {1} quantized tensors against their "
           "inputs at {2} positions of {3}\n",
