@@ -561,21 +561,27 @@ void unpackedQ6GroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
 }
 
 /// The int16 pair sums of one unpacked Q4_K_X16 block (both 8-row halves)
-/// for two tokens, each code vector loaded once for both; rolled, as
-/// unpackedQ4PairSums.
-inline void unpackedQ4KPairSumsTwoTokens(const uint8_t *block,
-                                         const int8_t *q0, const int8_t *q1,
-                                         __m256i (&pairs0)[2],
-                                         __m256i (&pairs1)[2]) {
-  pairs0[0] = pairs0[1] = pairs1[0] = pairs1[1] = _mm256_setzero_si256();
+/// of each of `Groups` groups for two tokens: each code vector loaded once
+/// for both tokens, each broadcast of activations used by every group;
+/// rolled, as unpackedQ4PairSums.
+template <int Groups>
+inline void unpackedQ4KPairSums(const uint8_t *const (&blocks)[Groups],
+                                const int8_t *q0, const int8_t *q1,
+                                __m256i (&pairs)[Groups][2][2]) {
+  for (auto &group : pairs)
+    for (auto &token : group)
+      token[0] = token[1] = _mm256_setzero_si256();
 #pragma clang loop unroll(disable)
   for (int c = 0; c < kChunks; ++c) {
     __m256i x0 = broadcastChunk(q0, c), x1 = broadcastChunk(q1, c);
-    for (int h = 0; h < 2; ++h) {
-      __m256i codes = loadBytes(block + c * kChunkBytes + 4 * kHalf * h);
-      pairs0[h] = _mm256_add_epi16(pairs0[h], _mm256_maddubs_epi16(codes, x0));
-      pairs1[h] = _mm256_add_epi16(pairs1[h], _mm256_maddubs_epi16(codes, x1));
-    }
+    for (int G = 0; G < Groups; ++G)
+      for (int h = 0; h < 2; ++h) {
+        __m256i codes = loadBytes(blocks[G] + c * kChunkBytes + 4 * kHalf * h);
+        pairs[G][0][h] =
+            _mm256_add_epi16(pairs[G][0][h], _mm256_maddubs_epi16(codes, x0));
+        pairs[G][1][h] =
+            _mm256_add_epi16(pairs[G][1][h], _mm256_maddubs_epi16(codes, x1));
+      }
   }
 }
 
@@ -600,39 +606,51 @@ inline void addQ4KBlock(const __m256i (&pairs)[2],
   }
 }
 
-/// Every token times Q4_K_X16 group `g`: per slice of kUnpackedInputs
-/// inputs, its codes are unpacked (the even block of a pair from the low
-/// nibbles, the odd one from the high) and its super-blocks' scale tables
-/// computed once; a token's block product is then loads and vpmaddubsw,
-/// the loads shared by two tokens.
-void unpackedQ4KGroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
+/// The codes of super-blocks [s0, s1) of the Q4_K_X16 group at `group`
+/// unpacked at `codes` (the even block of a pair from the low nibbles, the
+/// odd one from the high), and their scale tables.
+void unpackQ4KGroup(const uint8_t *group, int64_t s0, int64_t s1,
+                    uint8_t *codes, Q4KSuperBlockScales *scales) {
+  constexpr int blocks = kSuperBlock / kBlock;
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  for (int64_t sb = s0; sb < s1; ++sb) {
+    const uint8_t *superBlock = group + sb * kQ4KX16SuperBlockBytes;
+    q4kSuperBlockScales(superBlock, scales[sb - s0]);
+    for (int pair = 0; pair < blocks / 2; ++pair) {
+      const uint8_t *chunks =
+          superBlock + kQ4KX16CodesOffset + pair * kQ4KX16PairBytes;
+      uint8_t *even =
+          codes + ((sb - s0) * blocks + 2 * pair) * kUnpackedBlockBytes;
+      for (int64_t i = 0; i < kQ4KX16PairBytes; i += 32) {
+        __m256i bytes = loadBytes(chunks + i);
+        _mm256_storeu_si256(reinterpret_cast<__m256i *>(even + i),
+                            _mm256_and_si256(bytes, nibble));
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i *>(even + kUnpackedBlockBytes + i),
+            _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble));
+      }
+    }
+  }
+}
+
+/// Every token times the `Groups` Q4_K_X16 groups from `g`: per slice of
+/// kUnpackedInputs inputs, their codes are unpacked and their super-blocks'
+/// scale tables computed once; a token's block product is then loads and
+/// vpmaddubsw, the loads shared by two tokens, the activation broadcasts
+/// by the groups.
+template <int Groups>
+void unpackedQ4KGroupsTimesTokens(const QuantizedMatmulArgs &args,
+                                  int64_t g) {
   constexpr int blocks = kSuperBlock / kBlock;
   constexpr int64_t sliceSuperBlocks = kUnpackedInputs / kSuperBlock;
-  alignas(32) uint8_t codes[kInterleave * kUnpackedInputs];
-  Q4KSuperBlockScales scales[sliceSuperBlocks];
-  const __m256i nibble = _mm256_set1_epi8(0x0F);
-  const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
+  alignas(32) uint8_t codes[Groups][kInterleave * kUnpackedInputs];
+  Q4KSuperBlockScales scales[Groups][sliceSuperBlocks];
   for (int64_t s0 = 0, superBlocks = args.inFeatures / kSuperBlock;
        s0 < superBlocks; s0 += sliceSuperBlocks) {
     int64_t s1 = std::min(superBlocks, s0 + sliceSuperBlocks);
-    for (int64_t sb = s0; sb < s1; ++sb) {
-      const uint8_t *superBlock = group + sb * kQ4KX16SuperBlockBytes;
-      q4kSuperBlockScales(superBlock, scales[sb - s0]);
-      for (int pair = 0; pair < blocks / 2; ++pair) {
-        const uint8_t *chunks =
-            superBlock + kQ4KX16CodesOffset + pair * kQ4KX16PairBytes;
-        uint8_t *even =
-            codes + ((sb - s0) * blocks + 2 * pair) * kUnpackedBlockBytes;
-        for (int64_t i = 0; i < kQ4KX16PairBytes; i += 32) {
-          __m256i bytes = loadBytes(chunks + i);
-          _mm256_storeu_si256(reinterpret_cast<__m256i *>(even + i),
-                              _mm256_and_si256(bytes, nibble));
-          _mm256_storeu_si256(
-              reinterpret_cast<__m256i *>(even + kUnpackedBlockBytes + i),
-              _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble));
-        }
-      }
-    }
+    for (int G = 0; G < Groups; ++G)
+      unpackQ4KGroup(args.weights + (g + G) * kInterleave * args.rowBytes, s0,
+                     s1, codes[G], scales[G]);
     int64_t t = 0;
     // Two tokens at a time (each code vector loaded once for both), then
     // the one left over.
@@ -642,46 +660,56 @@ void unpackedQ4KGroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
                             activationRow(args.activations, t + 1,
                                           args.inFeatures,
                                           args.activationRowBytes)};
-      __m256 acc[2][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()},
-                          {_mm256_setzero_ps(), _mm256_setzero_ps()}};
+      __m256 acc[Groups][2][2];
+      for (auto &group : acc)
+        for (auto &token : group)
+          token[0] = token[1] = _mm256_setzero_ps();
       for (int64_t b = s0 * blocks; b < s1 * blocks; ++b) {
-        __m256i pairs[2][2];
-        unpackedQ4KPairSumsTwoTokens(
-            codes + (b - s0 * blocks) * kUnpackedBlockBytes,
-            a[0].q + b * kBlock, a[1].q + b * kBlock, pairs[0], pairs[1]);
-        for (int k = 0; k < 2; ++k)
-          addQ4KBlock(pairs[k], scales[b / blocks - s0], int(b % blocks), a[k],
-                      b, acc[k]);
+        const uint8_t *blockCodes[Groups];
+        for (int G = 0; G < Groups; ++G)
+          blockCodes[G] = codes[G] + (b - s0 * blocks) * kUnpackedBlockBytes;
+        __m256i pairs[Groups][2][2];
+        unpackedQ4KPairSums<Groups>(blockCodes, a[0].q + b * kBlock,
+                                    a[1].q + b * kBlock, pairs);
+        for (int G = 0; G < Groups; ++G)
+          for (int k = 0; k < 2; ++k)
+            addQ4KBlock(pairs[G][k], scales[G][b / blocks - s0],
+                        int(b % blocks), a[k], b, acc[G][k]);
       }
-      for (int k = 0; k < 2; ++k) {
-        __m256 sums[1][2] = {{acc[k][0], acc[k][1]}};
-        float *const outs[1] = {args.out + (t + k) * args.outStride +
-                                g * kInterleave};
-        storeGroupSums(args.accumulate || s0 > 0, sums, outs);
-      }
+      for (int G = 0; G < Groups; ++G)
+        for (int k = 0; k < 2; ++k) {
+          __m256 sums[1][2] = {{acc[G][k][0], acc[G][k][1]}};
+          float *const outs[1] = {args.out + (t + k) * args.outStride +
+                                  (g + G) * kInterleave};
+          storeGroupSums(args.accumulate || s0 > 0, sums, outs);
+        }
     }
     for (; t < args.tokens; ++t) {
       ActivationRow a = activationRow(args.activations, t, args.inFeatures,
                                       args.activationRowBytes);
-      __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
-      for (int64_t b = s0 * blocks; b < s1 * blocks; ++b) {
-        const uint8_t *block = codes + (b - s0 * blocks) * kUnpackedBlockBytes;
-        const int8_t *q = a.q + b * kBlock;
-        __m256i pairs[2];
-        for (int h = 0; h < 2; ++h) {
-          pairs[h] = _mm256_setzero_si256();
-          for (int c = 0; c < kChunks; ++c)
-            pairs[h] = _mm256_add_epi16(
-                pairs[h],
-                _mm256_maddubs_epi16(
-                    loadBytes(block + c * kChunkBytes + 4 * kHalf * h),
-                    broadcastChunk(q, c)));
+      for (int G = 0; G < Groups; ++G) {
+        __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
+        for (int64_t b = s0 * blocks; b < s1 * blocks; ++b) {
+          const uint8_t *block =
+              codes[G] + (b - s0 * blocks) * kUnpackedBlockBytes;
+          const int8_t *q = a.q + b * kBlock;
+          __m256i pairs[2];
+          for (int h = 0; h < 2; ++h) {
+            pairs[h] = _mm256_setzero_si256();
+            for (int c = 0; c < kChunks; ++c)
+              pairs[h] = _mm256_add_epi16(
+                  pairs[h],
+                  _mm256_maddubs_epi16(
+                      loadBytes(block + c * kChunkBytes + 4 * kHalf * h),
+                      broadcastChunk(q, c)));
+          }
+          addQ4KBlock(pairs, scales[G][b / blocks - s0], int(b % blocks), a,
+                      b, acc[0]);
         }
-        addQ4KBlock(pairs, scales[b / blocks - s0], int(b % blocks), a, b,
-                    acc[0]);
+        float *const outs[1] = {args.out + t * args.outStride +
+                                (g + G) * kInterleave};
+        storeGroupSums(args.accumulate || s0 > 0, acc, outs);
       }
-      float *const outs[1] = {args.out + t * args.outStride + g * kInterleave};
-      storeGroupSums(args.accumulate || s0 > 0, acc, outs);
     }
   }
 }
@@ -890,17 +918,21 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
   int64_t groups = args.rows / kInterleave;
   if (args.tokens > kStreamedTokens) {
     int64_t g = 0;
-    // q4_0: two groups at a time share every broadcast of activations
-    // (kernel microbenchmark, 128 tokens: +9-19%). Not q8_0: its sign step
-    // depends on both operands, and two groups measured 0.98-1.11x.
+    // q4_0 and q4_k: two groups at a time share every broadcast of
+    // activations (kernel microbenchmark, 128 tokens: q4_0 +9-19%, q4_k
+    // +6-41%). Not q8_0: its sign step depends on both operands, and two
+    // groups measured 0.98-1.11x.
     if constexpr (Format == TFM_QUANT_Q4_0_X16)
       for (; g + 2 <= groups; g += 2)
         unpackedGroupsTimesTokens<Format, 2>(args, g);
+    if constexpr (Format == TFM_QUANT_Q4_K_X16)
+      for (; g + 2 <= groups; g += 2)
+        unpackedQ4KGroupsTimesTokens<2>(args, g);
     for (; g < groups; ++g) {
       if constexpr (Format == TFM_QUANT_Q6_K_X16)
         unpackedQ6GroupTimesTokens(args, g);
       else if constexpr (Format == TFM_QUANT_Q4_K_X16)
-        unpackedQ4KGroupTimesTokens(args, g);
+        unpackedQ4KGroupsTimesTokens<1>(args, g);
       else
         unpackedGroupsTimesTokens<Format>(args, g);
     }
