@@ -32,6 +32,14 @@ struct DotI8Avx2 {
 constexpr int kChunks = kBlock / 4;
 constexpr int64_t kHalf = kInterleave / 2;
 
+/// Zeroes a vector, or every vector of a (nested) array of them.
+inline void setZero(__m256i &v) { v = _mm256_setzero_si256(); }
+inline void setZero(__m256 &v) { v = _mm256_setzero_ps(); }
+template <typename T, size_t N> inline void setZero(T (&values)[N]) {
+  for (T &value : values)
+    setZero(value);
+}
+
 inline __m256i broadcastChunk(const int8_t *q, int c) {
   int32_t bytes;
   std::memcpy(&bytes, q + 4 * c, sizeof(bytes));
@@ -560,6 +568,21 @@ void unpackedQ6GroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
   }
 }
 
+/// Stores (or with `accumulate` adds) the sums of tokens t, t + 1 for the
+/// `Groups` groups from `g`.
+template <int Groups>
+void storeTokenPairSums(const QuantizedMatmulArgs &args,
+                        const __m256 (&acc)[Groups][2][2], int64_t g,
+                        int64_t t, bool accumulate) {
+  for (int G = 0; G < Groups; ++G)
+    for (int k = 0; k < 2; ++k) {
+      __m256 sums[1][2] = {{acc[G][k][0], acc[G][k][1]}};
+      float *const outs[1] = {args.out + (t + k) * args.outStride +
+                              (g + G) * kInterleave};
+      storeGroupSums(accumulate, sums, outs);
+    }
+}
+
 /// The int16 pair sums of one unpacked Q4_K_X16 block (both 8-row halves)
 /// of each of `Groups` groups for two tokens: each code vector loaded once
 /// for both tokens, each broadcast of activations used by every group;
@@ -568,9 +591,7 @@ template <int Groups>
 inline void unpackedQ4KPairSums(const uint8_t *const (&blocks)[Groups],
                                 const int8_t *q0, const int8_t *q1,
                                 __m256i (&pairs)[Groups][2][2]) {
-  for (auto &group : pairs)
-    for (auto &token : group)
-      token[0] = token[1] = _mm256_setzero_si256();
+  setZero(pairs);
 #pragma clang loop unroll(disable)
   for (int c = 0; c < kChunks; ++c) {
     __m256i x0 = broadcastChunk(q0, c), x1 = broadcastChunk(q1, c);
@@ -661,9 +682,7 @@ void unpackedQ4KGroupsTimesTokens(const QuantizedMatmulArgs &args,
                                           args.inFeatures,
                                           args.activationRowBytes)};
       __m256 acc[Groups][2][2];
-      for (auto &group : acc)
-        for (auto &token : group)
-          token[0] = token[1] = _mm256_setzero_ps();
+      setZero(acc);
       for (int64_t b = s0 * blocks; b < s1 * blocks; ++b) {
         const uint8_t *blockCodes[Groups];
         for (int G = 0; G < Groups; ++G)
@@ -676,13 +695,7 @@ void unpackedQ4KGroupsTimesTokens(const QuantizedMatmulArgs &args,
             addQ4KBlock(pairs[G][k], scales[G][b / blocks - s0],
                         int(b % blocks), a[k], b, acc[G][k]);
       }
-      for (int G = 0; G < Groups; ++G)
-        for (int k = 0; k < 2; ++k) {
-          __m256 sums[1][2] = {{acc[G][k][0], acc[G][k][1]}};
-          float *const outs[1] = {args.out + (t + k) * args.outStride +
-                                  (g + G) * kInterleave};
-          storeGroupSums(args.accumulate || s0 > 0, sums, outs);
-        }
+      storeTokenPairSums(args, acc, g, t, args.accumulate || s0 > 0);
     }
     for (; t < args.tokens; ++t) {
       ActivationRow a = activationRow(args.activations, t, args.inFeatures,
@@ -723,8 +736,7 @@ inline void unpackedBlockDots(const uint8_t *const (&codes)[Groups],
                               __m256i (&sum)[Groups][2]) {
   const __m256i ones = _mm256_set1_epi16(1);
   if constexpr (Format == TFM_QUANT_Q8_0_X16) {
-    for (auto &group : sum)
-      group[0] = group[1] = _mm256_setzero_si256();
+    setZero(sum);
     for (int c = 0; c < kChunks; ++c) {
       __m256i x = broadcastChunk(q, c), absX = _mm256_abs_epi8(x);
       for (int G = 0; G < Groups; ++G)
@@ -738,8 +750,7 @@ inline void unpackedBlockDots(const uint8_t *const (&codes)[Groups],
     return;
   }
   __m256i pairs[Groups][2];
-  for (auto &group : pairs)
-    group[0] = group[1] = _mm256_setzero_si256();
+  setZero(pairs);
   for (int m = 0; m < kChunks / 2; ++m) {
     __m256i low = broadcastChunk(q, m);
     __m256i high = broadcastChunk(q, m + kChunks / 2);
@@ -770,9 +781,7 @@ template <int Groups>
 inline void unpackedQ4PairSums(const uint8_t *const (&codes)[Groups],
                                const int8_t *q0, const int8_t *q1,
                                __m256i (&pairs)[Groups][2][2]) {
-  for (auto &group : pairs)
-    for (auto &token : group)
-      token[0] = token[1] = _mm256_setzero_si256();
+  setZero(pairs);
 #pragma clang loop unroll(disable)
   for (int m = 0; m < kChunks / 2; ++m) {
     __m256i low0 = broadcastChunk(q0, m);
@@ -814,9 +823,7 @@ void unpackedQ4GroupsTimesTokenPair(const QuantizedMatmulArgs &args,
       activationRow(args.activations, t + 1, args.inFeatures,
                     args.activationRowBytes)};
   __m256 acc[Groups][2][2];
-  for (auto &group : acc)
-    for (auto &token : group)
-      token[0] = token[1] = _mm256_setzero_ps();
+  setZero(acc);
   for (int64_t b = b0; b < b1; ++b) {
     const uint8_t *blockCodes[Groups];
     for (int G = 0; G < Groups; ++G)
@@ -841,13 +848,7 @@ void unpackedQ4GroupsTimesTokenPair(const QuantizedMatmulArgs &args,
         }
       }
   }
-  for (int G = 0; G < Groups; ++G)
-    for (int k = 0; k < 2; ++k) {
-      __m256 sums[1][2] = {{acc[G][k][0], acc[G][k][1]}};
-      float *const outs[1] = {args.out + (t + k) * args.outStride +
-                              (g + G) * kInterleave};
-      storeGroupSums(args.accumulate || b0 > 0, sums, outs);
-    }
+  storeTokenPairSums(args, acc, g, t, args.accumulate || b0 > 0);
 }
 
 /// Every token times the `Groups` groups from `g` (q8_0 or q4_0), their
@@ -877,8 +878,7 @@ void unpackedGroupsTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
       ActivationRow a = activationRow(args.activations, t, args.inFeatures,
                                       args.activationRowBytes);
       __m256 acc[Groups][1][2];
-      for (auto &group : acc)
-        group[0][0] = group[0][1] = _mm256_setzero_ps();
+      setZero(acc);
       for (int64_t b = b0; b < b1; ++b) {
         const uint8_t *blockCodes[Groups];
         for (int G = 0; G < Groups; ++G)
