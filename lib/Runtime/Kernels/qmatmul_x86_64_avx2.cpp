@@ -531,39 +531,54 @@ void unpackQ6Group(const uint8_t *group, int64_t superBlocks, uint8_t *codes) {
     }
 }
 
-/// Every token times Q6_K_X16 group `g`, its codes unpacked once per slice
-/// of kUnpackedInputs inputs (whole super-blocks); the slices after the
-/// first add their sums.
-void unpackedQ6GroupTimesTokens(const QuantizedMatmulArgs &args, int64_t g) {
-  alignas(32) uint8_t codes[kInterleave * kUnpackedInputs];
+/// Every token times the `Groups` Q6_K_X16 groups from `g`, their codes
+/// unpacked once per slice of kUnpackedInputs inputs (whole super-blocks);
+/// the slices after the first add their sums. A token's code offsets (and
+/// the activation broadcasts of a block) serve every group.
+template <int Groups>
+void unpackedQ6GroupsTimesTokens(const QuantizedMatmulArgs &args,
+                                 int64_t g) {
+  alignas(32) uint8_t codes[Groups][kInterleave * kUnpackedInputs];
   constexpr int blocks = kSuperBlock / kBlock;
   constexpr int64_t sliceSuperBlocks = kUnpackedInputs / kSuperBlock;
-  const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
+  const uint8_t *groups[Groups];
+  for (int G = 0; G < Groups; ++G)
+    groups[G] = args.weights + (g + G) * kInterleave * args.rowBytes;
   for (int64_t s0 = 0, superBlocks = args.inFeatures / kSuperBlock;
        s0 < superBlocks; s0 += sliceSuperBlocks) {
     int64_t s1 = std::min(superBlocks, s0 + sliceSuperBlocks);
-    unpackQ6Group(group + s0 * kQ6KX16SuperBlockBytes, s1 - s0, codes);
+    for (int G = 0; G < Groups; ++G)
+      unpackQ6Group(groups[G] + s0 * kQ6KX16SuperBlockBytes, s1 - s0,
+                    codes[G]);
     for (int64_t t = 0; t < args.tokens; ++t) {
       ActivationRow a = activationRow(args.activations, t, args.inFeatures,
                                       args.activationRowBytes);
-      __m256 acc[1][2] = {{_mm256_setzero_ps(), _mm256_setzero_ps()}};
+      __m256 acc[Groups][1][2];
+      setZero(acc);
       for (int64_t sb = s0; sb < s1; ++sb) {
-        const uint8_t *superBlock = group + sb * kQ6KX16SuperBlockBytes;
         int32_t offsets[blocks][2];
         q6kCodeOffsets(a, sb, offsets);
-        __m256 sums[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+        __m256 sums[Groups][2];
+        setZero(sums);
         for (int j = 0; j < blocks; ++j)
-          q6kAccumulateBlock<true>(
-              superBlock, j, a, sb * blocks + j, offsets[j], sums,
-              codes + ((sb - s0) * blocks + j) * kUnpackedBlockBytes);
-        for (int h = 0; h < 2; ++h) {
-          __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(
-              reinterpret_cast<const __m128i *>(superBlock + 2 * kHalf * h)));
-          acc[0][h] = _mm256_fmadd_ps(sums[h], d, acc[0][h]);
-        }
+          for (int G = 0; G < Groups; ++G)
+            q6kAccumulateBlock<true>(
+                groups[G] + sb * kQ6KX16SuperBlockBytes, j, a, sb * blocks + j,
+                offsets[j], sums[G],
+                codes[G] + ((sb - s0) * blocks + j) * kUnpackedBlockBytes);
+        for (int G = 0; G < Groups; ++G)
+          for (int h = 0; h < 2; ++h) {
+            __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(
+                reinterpret_cast<const __m128i *>(
+                    groups[G] + sb * kQ6KX16SuperBlockBytes + 2 * kHalf * h)));
+            acc[G][0][h] = _mm256_fmadd_ps(sums[G][h], d, acc[G][0][h]);
+          }
       }
-      float *const outs[1] = {args.out + t * args.outStride + g * kInterleave};
-      storeGroupSums(args.accumulate || s0 > 0, acc, outs);
+      for (int G = 0; G < Groups; ++G) {
+        float *const outs[1] = {args.out + t * args.outStride +
+                                (g + G) * kInterleave};
+        storeGroupSums(args.accumulate || s0 > 0, acc[G], outs);
+      }
     }
   }
 }
@@ -918,19 +933,22 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
   int64_t groups = args.rows / kInterleave;
   if (args.tokens > kStreamedTokens) {
     int64_t g = 0;
-    // q4_0 and q4_k: two groups at a time share every broadcast of
-    // activations (kernel microbenchmark, 128 tokens: q4_0 +9-19%, q4_k
-    // +6-41%). Not q8_0: its sign step depends on both operands, and two
-    // groups measured 0.98-1.11x.
+    // q4_0, q4_k and q6_k: two groups at a time share every broadcast of
+    // activations, and q6_k its code offsets (kernel microbenchmark, 128
+    // tokens: q4_0 +9-19%, q4_k +6-41%, q6_k +3-9%). Not q8_0: its sign
+    // step depends on both operands, and two groups measured 0.98-1.11x.
     if constexpr (Format == TFM_QUANT_Q4_0_X16)
       for (; g + 2 <= groups; g += 2)
         unpackedGroupsTimesTokens<Format, 2>(args, g);
     if constexpr (Format == TFM_QUANT_Q4_K_X16)
       for (; g + 2 <= groups; g += 2)
         unpackedQ4KGroupsTimesTokens<2>(args, g);
+    if constexpr (Format == TFM_QUANT_Q6_K_X16)
+      for (; g + 2 <= groups; g += 2)
+        unpackedQ6GroupsTimesTokens<2>(args, g);
     for (; g < groups; ++g) {
       if constexpr (Format == TFM_QUANT_Q6_K_X16)
-        unpackedQ6GroupTimesTokens(args, g);
+        unpackedQ6GroupsTimesTokens<1>(args, g);
       else if constexpr (Format == TFM_QUANT_Q4_K_X16)
         unpackedQ4KGroupsTimesTokens<1>(args, g);
       else

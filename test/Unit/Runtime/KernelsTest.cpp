@@ -235,10 +235,10 @@ TEST_P(KernelsTest, Avx2MatchesGeneric) {
 TEST(KernelsPrefillTest, Avx2GroupPairsAndOneLeft) {
   if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
     GTEST_SKIP() << "no AVX2 on this CPU";
-  // The q4_0 and q4_k prefill take two groups of 16 rows at a time: 11
-  // groups are five pairs and one left over, 7 tokens three pairs and one
-  // left.
-  for (const char *format : {"q4_0x16", "q4_kx16"})
+  // The q4_0, q4_k and q6_k prefill take two groups of 16 rows at a time:
+  // 11 groups are five pairs and one left over, 7 tokens three pairs (q4_0,
+  // q4_k) and one left.
+  for (const char *format : {"q4_0x16", "q4_kx16", "q6_kx16"})
     expectSameAsGeneric(Problem(parseKernelFormat(format), 7, 512, 11),
                         quantizedMatmulAvx2);
 }
