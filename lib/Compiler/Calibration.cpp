@@ -7,6 +7,8 @@
 
 #include "llvm/Support/MemoryBuffer.h"
 
+#include <algorithm>
+
 using namespace mlir::tfm;
 
 llvm::Expected<CalibrationInputs>
@@ -51,6 +53,10 @@ CalibrationInputs::collect(const ModelFile &model, llvm::StringRef textPath,
   // Windows of the context, as tfm-perplexity reads a text: BOS, then the
   // tokens; each position's inputs are recorded.
   int64_t window = reference->contextLength();
+  if (window < 2)
+    return llvm::createStringError(
+        "calibration needs a context of at least 2 positions, not " +
+        std::to_string(window));
   int32_t bos = tokenizer.bos();
   for (size_t start = 0; start < tokens.size(); start += window - 1) {
     reference->reset();
