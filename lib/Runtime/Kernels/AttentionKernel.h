@@ -114,6 +114,61 @@ void addWeightedRows(const float *weights, const uint8_t *rows,
       acc[d] += scaled[j] * Rows::load(rows + j * stride, d);
 }
 
+/// addWeightedChunk for two query heads of one KV head: each row element
+/// is loaded (and converted) once for both. Per head and element the same
+/// sum, in the same order.
+template <typename Rows, int64_t Width>
+inline void addWeightedChunkTwoHeads(const float *scaled0,
+                                     const float *scaled1,
+                                     const uint8_t *rows, int64_t stride,
+                                     int64_t count, float *acc0, float *acc1,
+                                     int64_t d0) {
+  float lanes0[Width], lanes1[Width];
+  for (int64_t l = 0; l < Width; ++l) {
+    lanes0[l] = acc0[d0 + l];
+    lanes1[l] = acc1[d0 + l];
+  }
+  for (int64_t j = 0; j < count; ++j)
+    for (int64_t l = 0; l < Width; ++l) {
+      float value = Rows::load(rows + j * stride, d0 + l);
+      lanes0[l] += scaled0[j] * value;
+      lanes1[l] += scaled1[j] * value;
+    }
+  for (int64_t l = 0; l < Width; ++l) {
+    acc0[d0 + l] = lanes0[l];
+    acc1[d0 + l] = lanes1[l];
+  }
+}
+
+/// addWeightedRows for two query heads: chunks of half the width, so the
+/// two heads' accumulators fit the registers one head's did.
+template <typename Rows>
+void addWeightedRowsTwoHeads(const float *weights0, const float *weights1,
+                             const uint8_t *rows, int64_t stride,
+                             int64_t count, float *acc0, float *acc1,
+                             int64_t headDim) {
+  float scaled0[kKeyBlock], scaled1[kKeyBlock];
+  for (int64_t j = 0; j < count; ++j) {
+    float rowScale = Rows::rowScale(rows + j * stride, headDim);
+    scaled0[j] = weights0[j] * rowScale;
+    scaled1[j] = weights1[j] * rowScale;
+  }
+  constexpr int64_t chunk = kValueChunk / 2;
+  int64_t d = 0;
+  for (; d + chunk <= headDim; d += chunk)
+    addWeightedChunkTwoHeads<Rows, chunk>(scaled0, scaled1, rows, stride,
+                                          count, acc0, acc1, d);
+  for (; d + kLanes <= headDim; d += kLanes)
+    addWeightedChunkTwoHeads<Rows, kLanes>(scaled0, scaled1, rows, stride,
+                                           count, acc0, acc1, d);
+  for (; d < headDim; ++d)
+    for (int64_t j = 0; j < count; ++j) {
+      float value = Rows::load(rows + j * stride, d);
+      acc0[d] += scaled0[j] * value;
+      acc1[d] += scaled1[j] * value;
+    }
+}
+
 /// scores[j] = q . key row j (rows `stride` bytes apart), j < count. An ISA
 /// with `kScoresEightKeys` scores eight keys per call (one horizontal
 /// reduction for the eight instead of one per key, which cost more than
@@ -129,6 +184,30 @@ void scoreKeys(const float *q, const uint8_t *rows, int64_t stride,
                                            headDim, scores + j);
   for (; j < count; ++j)
     scores[j] = dotRow<Rows>(q, rows + j * stride, headDim);
+}
+
+/// scoreKeys for two query heads over the same keys. An ISA with
+/// `kScoresTwoHeads` scores eight keys for both per call, each key row
+/// loaded (and converted) once; the sums are scoreKeys' either way.
+template <typename Isa, typename Rows>
+void scoreKeysTwoHeads(const float *q0, const float *q1, const uint8_t *rows,
+                       int64_t stride, int64_t count, int64_t headDim,
+                       float *scores0, float *scores1) {
+  if constexpr (!Isa::kScoresTwoHeads) {
+    scoreKeys<Isa, Rows>(q0, rows, stride, count, headDim, scores0);
+    scoreKeys<Isa, Rows>(q1, rows, stride, count, headDim, scores1);
+  } else {
+    int64_t j = 0;
+    if (headDim % 8 == 0)
+      for (; j + 8 <= count; j += 8)
+        Isa::template scoreEightKeysTwoHeads<Rows>(
+            q0, q1, rows + j * stride, stride, headDim, scores0 + j,
+            scores1 + j);
+    for (; j < count; ++j) {
+      scores0[j] = dotRow<Rows>(q0, rows + j * stride, headDim);
+      scores1[j] = dotRow<Rows>(q1, rows + j * stride, headDim);
+    }
+  }
 }
 
 /// The softmax state of one query row over the keys seen so far.
@@ -150,6 +229,21 @@ struct OnlineSoftmax {
     }
     max = blockMax;
   }
+
+  /// Turns a block's `count` raw scores into its softmax weights against
+  /// the running maximum (raised first), and adds them to the sum.
+  void weigh(float scale, int64_t count, float *weights) {
+    float blockMax = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < count; ++j) {
+      weights[j] *= scale;
+      blockMax = std::max(blockMax, weights[j]);
+    }
+    raiseMax(blockMax);
+    for (int64_t j = 0; j < count; ++j)
+      weights[j] = expNonPositive(weights[j] - max);
+    for (int64_t j = 0; j < count; ++j)
+      sum += weights[j];
+  }
 };
 
 /// One query row (query `query` of head `head`) over keys [begin, end).
@@ -164,18 +258,32 @@ void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
     const uint8_t *keyRows = keys + block * args.rowStride;
     const uint8_t *valueRows = values + block * args.rowStride;
     scoreKeys<Isa, Rows>(q, keyRows, args.rowStride, count, headDim, weights);
-    float blockMax = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < count; ++j) {
-      weights[j] *= args.scale;
-      blockMax = std::max(blockMax, weights[j]);
-    }
-    state.raiseMax(blockMax);
-    for (int64_t j = 0; j < count; ++j)
-      weights[j] = expNonPositive(weights[j] - state.max);
-    for (int64_t j = 0; j < count; ++j)
-      state.sum += weights[j];
+    state.weigh(args.scale, count, weights);
     addWeightedRows<Rows>(weights, valueRows, args.rowStride, count, state.acc,
                           headDim);
+  }
+}
+
+/// attendRow for two query heads of the same KV head over the same keys:
+/// each key and value row is read once for both. Per head the arithmetic
+/// of attendRow, in the same order.
+template <typename Isa, typename Rows>
+void attendTwoRows(const AttentionArgs &args, const float *q0, const float *q1,
+                   const uint8_t *keys, const uint8_t *values, int64_t begin,
+                   int64_t end, OnlineSoftmax &state0, OnlineSoftmax &state1) {
+  int64_t headDim = args.headDim;
+  float weights0[kKeyBlock], weights1[kKeyBlock];
+  for (int64_t block = begin; block < end; block += kKeyBlock) {
+    int64_t count = std::min(kKeyBlock, end - block);
+    const uint8_t *keyRows = keys + block * args.rowStride;
+    const uint8_t *valueRows = values + block * args.rowStride;
+    scoreKeysTwoHeads<Isa, Rows>(q0, q1, keyRows, args.rowStride, count,
+                                 headDim, weights0, weights1);
+    state0.weigh(args.scale, count, weights0);
+    state1.weigh(args.scale, count, weights1);
+    addWeightedRowsTwoHeads<Rows>(weights0, weights1, valueRows,
+                                  args.rowStride, count, state0.acc,
+                                  state1.acc, headDim);
   }
 }
 
@@ -202,30 +310,52 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   const uint8_t *values = args.values + task.kvHead * args.headStride;
   for (int64_t s = task.queryBegin; s < task.queryEnd; ++s) {
     int64_t end = std::min(task.keyEnd, args.causalStart + s + 1);
-    for (int64_t g = 0; g < args.group; ++g) {
+    // Query head g of the group: its (rotated) query and accumulator.
+    auto query = [&](int64_t g, float *rotated) {
+      const float *q = args.q + s * args.qStride +
+                       (task.kvHead * args.group + g) * headDim;
+      if (!args.ropeCos)
+        return q;
+      rotateQuery(args, s, q, rotated);
+      return static_cast<const float *>(rotated);
+    };
+    auto accumulator = [&](int64_t g) {
       int64_t head = task.kvHead * args.group + g;
-      const float *q = args.q + s * args.qStride + head * headDim;
-      float rotated[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
-      if (args.ropeCos) {
-        rotateQuery(args, s, q, rotated);
-        q = rotated;
-      }
       float *acc = task.partials
                        ? task.partials + s * task.partialStride +
                              head * (headDim + 2)
                        : args.out + s * args.outStride + head * headDim;
       std::fill(acc, acc + headDim, 0.0f);
-      OnlineSoftmax state{acc, headDim};
-      attendRow<Isa, Rows>(args, q, keys, values, task.keyBegin, end, state);
+      return OnlineSoftmax{acc, headDim};
+    };
+    auto finish = [&](const OnlineSoftmax &state) {
       if (task.partials) {
-        acc[headDim] = state.max;
-        acc[headDim + 1] = state.sum;
-        continue;
+        state.acc[headDim] = state.max;
+        state.acc[headDim + 1] = state.sum;
+        return;
       }
       // No visible key (an empty range) leaves the zeros.
       float inverse = state.sum > 0.0f ? 1.0f / state.sum : 0.0f;
       for (int64_t d = 0; d < headDim; ++d)
-        acc[d] *= inverse;
+        state.acc[d] *= inverse;
+    };
+    float rotated0[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
+    float rotated1[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
+    int64_t g = 0;
+    // Two query heads at a time share every key and value row they read.
+    for (; g + 2 <= args.group; g += 2) {
+      const float *q0 = query(g, rotated0), *q1 = query(g + 1, rotated1);
+      OnlineSoftmax state0 = accumulator(g), state1 = accumulator(g + 1);
+      attendTwoRows<Isa, Rows>(args, q0, q1, keys, values, task.keyBegin, end,
+                               state0, state1);
+      finish(state0);
+      finish(state1);
+    }
+    for (; g < args.group; ++g) {
+      const float *q = query(g, rotated0);
+      OnlineSoftmax state = accumulator(g);
+      attendRow<Isa, Rows>(args, q, keys, values, task.keyBegin, end, state);
+      finish(state);
     }
   }
 }

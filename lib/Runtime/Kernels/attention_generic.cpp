@@ -14,6 +14,7 @@ namespace {
 struct Portable {
   static float loadHalf(const uint8_t *p) { return tfm::kernels::loadHalf(p); }
   static constexpr bool kScoresEightKeys = false;
+  static constexpr bool kScoresTwoHeads = false;
 };
 } // namespace
 

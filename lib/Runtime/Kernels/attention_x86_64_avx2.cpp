@@ -2,7 +2,8 @@
 //
 // AttentionKernel.h compiled for AVX2: each lane loop becomes two 8-wide FMAs,
 // f16 rows convert with vcvtph2ps (F16C), and keys are scored eight at a
-// time with one transposing reduction of their eight partial sums.
+// time with one transposing reduction of their eight partial sums (for two
+// query heads of a KV group at once, each key converted once for both).
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +63,13 @@ struct Avx2 {
         sums[k] = _mm256_fmadd_ps(query, loadEight<Rows>(rows + k * stride, d),
                                   sums[k]);
     }
+    storeScores<Rows>(sums, rows, stride, headDim, scores);
+  }
+
+  /// The eight keys' sums reduced, times the rows' scales (q8), stored.
+  template <typename Rows>
+  static void storeScores(const __m256 (&sums)[8], const uint8_t *rows,
+                          int64_t stride, int64_t headDim, float *scores) {
     __m256 result = sumEach(sums);
     if constexpr (std::is_same_v<Rows, Q8Rows>) {
       alignas(32) float rowScales[8];
@@ -70,6 +78,39 @@ struct Avx2 {
       result = _mm256_mul_ps(result, _mm256_load_ps(rowScales));
     }
     _mm256_storeu_ps(scores, result);
+  }
+
+  static constexpr bool kScoresTwoHeads = true;
+
+  /// scoreEightKeys for two query heads: four keys at a time for both
+  /// (8 accumulators), each key's elements loaded and converted once. Per
+  /// key and head the same sums as scoreEightKeys.
+  template <typename Rows>
+  static void scoreEightKeysTwoHeads(const float *q0, const float *q1,
+                                     const uint8_t *rows, int64_t stride,
+                                     int64_t headDim, float *scores0,
+                                     float *scores1) {
+    __m256 sums0[8], sums1[8];
+    for (int half = 0; half < 2; ++half) {
+      __m256 a[4], b[4];
+      for (int k = 0; k < 4; ++k)
+        a[k] = b[k] = _mm256_setzero_ps();
+      for (int64_t d = 0; d < headDim; d += 8) {
+        __m256 query0 = _mm256_loadu_ps(q0 + d);
+        __m256 query1 = _mm256_loadu_ps(q1 + d);
+        for (int k = 0; k < 4; ++k) {
+          __m256 key = loadEight<Rows>(rows + (4 * half + k) * stride, d);
+          a[k] = _mm256_fmadd_ps(query0, key, a[k]);
+          b[k] = _mm256_fmadd_ps(query1, key, b[k]);
+        }
+      }
+      for (int k = 0; k < 4; ++k) {
+        sums0[4 * half + k] = a[k];
+        sums1[4 * half + k] = b[k];
+      }
+    }
+    storeScores<Rows>(sums0, rows, stride, headDim, scores0);
+    storeScores<Rows>(sums1, rows, stride, headDim, scores1);
   }
 };
 

@@ -16,6 +16,7 @@ struct Avx512 {
   }
   // Not measured on an AVX-512 machine yet; keeps a reduction per key.
   static constexpr bool kScoresEightKeys = false;
+  static constexpr bool kScoresTwoHeads = false;
 };
 } // namespace
 
