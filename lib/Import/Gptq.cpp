@@ -15,33 +15,59 @@ using namespace mlir::tfm;
 
 namespace {
 
-/// sum_k<n a_k b_k in four partial sums: independent chains the compiler
-/// can vectorize (one chain waits on each add).
-double dot(const double *a, const double *b, int64_t n) {
-  double partial[4] = {0.0, 0.0, 0.0, 0.0};
-  int64_t k = 0;
-  for (; k + 4 <= n; k += 4)
-    for (int p = 0; p < 4; ++p)
-      partial[p] += a[k + p] * b[k + p];
-  for (; k < n; ++k)
-    partial[0] += a[k] * b[k];
-  return (partial[0] + partial[1]) + (partial[2] + partial[3]);
-}
+/// A dot product in four partial sums, independent chains the compiler can
+/// vectorize (one chain waits on each add): element k goes to sum k mod 4
+/// while whole chunks of four last, the rest to sum 0.
+struct PartialSums {
+  double sums[4] = {0.0, 0.0, 0.0, 0.0};
+  /// Adds a_k b_k for k in [begin, end), whole chunks of four.
+  void addChunks(const double *a, const double *b, int64_t begin,
+                 int64_t end) {
+    for (int64_t k = begin; k + 4 <= end; k += 4)
+      for (int p = 0; p < 4; ++p)
+        sums[p] += a[k + p] * b[k + p];
+  }
+  /// Adds a_k b_k for k in [begin, end) to sum 0, one after another.
+  void addTail(const double *a, const double *b, int64_t begin, int64_t end) {
+    for (int64_t k = begin; k < end; ++k)
+      sums[0] += a[k] * b[k];
+  }
+  double total() const { return (sums[0] + sums[1]) + (sums[2] + sums[3]); }
+};
 
 /// Lower-triangular L with L L^T = `a` (n x n, row-major), in place; false
-/// if `a` is not positive definite.
+/// if `a` is not positive definite. Row i of column j is (a_ij - dot(row
+/// i, row j, j)) / l_jj. Columns go four at a time (from a multiple of 4,
+/// so their dots share the chunks below the block and differ only in
+/// their tails): each row below is read once per four columns, not once
+/// per column (the lower triangle of a 2048-wide matrix, 16 MiB, does not
+/// stay in cache). Each dot keeps the order of one dot at a time: the same bits.
 bool choleskyInPlace(std::vector<double> &a, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) {
-    double *rowJ = &a[j * n];
-    for (int64_t i = j; i < n; ++i) {
+  constexpr int64_t kColumns = 4;
+  for (int64_t j0 = 0; j0 < n; j0 += kColumns) {
+    int64_t columns = std::min(kColumns, n - j0);
+    const double *rowsJ[kColumns];
+    for (int64_t c = 0; c < kColumns; ++c)
+      rowsJ[c] = &a[std::min(j0 + c, n - 1) * n];
+    for (int64_t i = j0; i < n; ++i) {
       double *rowI = &a[i * n];
-      double sum = rowI[j] - dot(rowI, rowJ, j);
-      if (i == j) {
-        if (!(sum > 0.0) || !std::isfinite(sum))
-          return false;
-        rowJ[j] = std::sqrt(sum);
-      } else {
-        rowI[j] = sum / rowJ[j];
+      // Rows j0..j0+2 cross the diagonal: only their columns c <= i - j0.
+      int64_t below = std::min(columns, i - j0 + 1);
+      PartialSums partial[kColumns];
+      for (int64_t k = 0; k < j0; k += 4)
+        for (int64_t c = 0; c < kColumns; ++c)
+          partial[c].addChunks(rowI, rowsJ[c], k, k + 4);
+      for (int64_t c = 0; c < below; ++c) {
+        int64_t j = j0 + c;
+        partial[c].addTail(rowI, rowsJ[c], j0, j);
+        double sum = rowI[j] - partial[c].total();
+        if (i == j) {
+          if (!(sum > 0.0) || !std::isfinite(sum))
+            return false;
+          rowI[j] = std::sqrt(sum);
+        } else {
+          rowI[j] = sum / rowsJ[c][j];
+        }
       }
     }
   }
@@ -53,21 +79,37 @@ bool choleskyInPlace(std::vector<double> &a, int64_t n) {
 
 /// The inverse of lower-triangular `l`, by forward substitution of all
 /// columns at once: row i of the inverse is (e_i - sum_k<i l_ik row k) /
-/// l_ii.
+/// l_ii. Rows go four at a time: each finished row k above them is read
+/// from memory once for all four (then from cache; the rows above the
+/// block first, then the block's own rows one after another), each row's
+/// terms in the order of k as one row at a time would take them.
 std::vector<double> invertLower(const std::vector<double> &l, int64_t n) {
+  constexpr int64_t kRows = 4;
   std::vector<double> inverse(n * n, 0.0);
-  for (int64_t i = 0; i < n; ++i) {
-    double *rowI = &inverse[i * n];
-    for (int64_t k = 0; k < i; ++k) {
-      double factor = l[i * n + k];
+  for (int64_t i0 = 0; i0 < n; i0 += kRows) {
+    int64_t rows = std::min(kRows, n - i0);
+    for (int64_t k = 0; k < i0; ++k) {
       const double *rowK = &inverse[k * n];
-      for (int64_t c = 0; c <= k; ++c)
-        rowI[c] -= factor * rowK[c];
+      for (int64_t i = i0; i < i0 + rows; ++i) {
+        double factor = l[i * n + k];
+        double *rowI = &inverse[i * n];
+        for (int64_t c = 0; c <= k; ++c)
+          rowI[c] -= factor * rowK[c];
+      }
     }
-    rowI[i] += 1.0;
-    double diagonal = l[i * n + i];
-    for (int64_t c = 0; c <= i; ++c)
-      rowI[c] /= diagonal;
+    for (int64_t i = i0; i < i0 + rows; ++i) {
+      double *rowI = &inverse[i * n];
+      for (int64_t k = i0; k < i; ++k) {
+        double factor = l[i * n + k];
+        const double *rowK = &inverse[k * n];
+        for (int64_t c = 0; c <= k; ++c)
+          rowI[c] -= factor * rowK[c];
+      }
+      rowI[i] += 1.0;
+      double diagonal = l[i * n + i];
+      for (int64_t c = 0; c <= i; ++c)
+        rowI[c] /= diagonal;
+    }
   }
   return inverse;
 }
@@ -111,13 +153,68 @@ mlir::tfm::gptqFactor(llvm::ArrayRef<double> hessian, int64_t columns,
   return factor;
 }
 
+namespace {
+
+/// Rounding rows in passes of kRowsPerPass, so each row of U is read once
+/// per pass from cache rather than once per row from memory (U of a
+/// 2048-wide layer is 32 MiB). Per row, the arithmetic is the same either
+/// way.
+constexpr int64_t kRowsPerPass = 16;
+
+/// Rows [r0, r0 + count) of the weights being rounded (`w`, the pass's
+/// rows, updated as the rounding goes), their block quantizers and U.
+struct RoundingPass {
+  double *w;
+  int64_t count, columns;
+  GridQuantizer *grids;
+  const double *factor;
+
+  /// Rounds columns [j, j + Columns) of every row of the pass (all in the
+  /// block that starts at `blockStart`) and pushes each column's error onto
+  /// the columns after it: first onto the group's own later columns, one
+  /// column after another, then onto the rest of the row, all of the
+  /// group's errors in one sweep in tiles of U's rows that stay in L1.
+  /// Each weight gets the same updates in the same order as one column at
+  /// a time would give it: the same bits, the rows read 1/Columns as
+  /// often.
+  template <int Columns>
+  void roundColumns(int64_t j, int64_t blockStart) {
+    const double *u[Columns];
+    for (int c = 0; c < Columns; ++c)
+      u[c] = &factor[(j + c) * columns];
+    double errors[kRowsPerPass][Columns];
+    for (int64_t r = 0; r < count; ++r) {
+      double *row = &w[r * columns];
+      for (int c = 0; c < Columns; ++c) {
+        double value = row[j + c];
+        errors[r][c] =
+            (value - grids[r].round(j + c - blockStart, float(value))) /
+            u[c][j + c];
+        for (int later = c + 1; later < Columns; ++later)
+          row[j + later] -= errors[r][c] * u[c][j + later];
+      }
+    }
+    constexpr int64_t kTile = 256;
+    for (int64_t k0 = j + Columns; k0 < columns; k0 += kTile) {
+      int64_t k1 = std::min(columns, k0 + kTile);
+      for (int64_t r = 0; r < count; ++r) {
+        double *row = &w[r * columns];
+        for (int64_t k = k0; k < k1; ++k) {
+          double value = row[k];
+          for (int c = 0; c < Columns; ++c)
+            value -= errors[r][c] * u[c][k];
+          row[k] = value;
+        }
+      }
+    }
+  }
+};
+
+} // namespace
+
 void mlir::tfm::gptqQuantizeRows(QuantScheme scheme, const float *weights,
                                  int64_t rows, int64_t columns,
                                  llvm::ArrayRef<double> factor, uint8_t *out) {
-  // Rows in passes of kRowsPerPass, so each row of U is read once per pass
-  // from cache rather than once per row from memory (U of a 2048-wide
-  // layer is 32 MiB). Per row, the arithmetic is the same either way.
-  constexpr int64_t kRowsPerPass = 16;
   GridQuantizer first = *GridQuantizer::create(scheme, columns);
   int64_t elements = first.elements(), rowBytes = quantRowBytes(scheme, columns);
   std::vector<float> block(elements);
@@ -126,25 +223,18 @@ void mlir::tfm::gptqQuantizeRows(QuantScheme scheme, const float *weights,
     std::vector<double> w(weights + r0 * columns,
                           weights + (r0 + count) * columns);
     std::vector<GridQuantizer> grids(count, first);
-    double errors[kRowsPerPass];
+    RoundingPass pass{w.data(), count, columns, grids.data(), factor.data()};
     for (int64_t start = 0; start < columns; start += elements) {
       for (int64_t r = 0; r < count; ++r) {
         for (int64_t l = 0; l < elements; ++l)
           block[l] = float(w[r * columns + start + l]);
         grids[r].fit(block.data());
       }
-      for (int64_t j = start; j < start + elements; ++j) {
-        const double *u = &factor[j * columns];
-        for (int64_t r = 0; r < count; ++r) {
-          double value = w[r * columns + j];
-          errors[r] = (value - grids[r].round(j - start, float(value))) / u[j];
-        }
-        for (int64_t r = 0; r < count; ++r) {
-          double *row = &w[r * columns];
-          for (int64_t k = j + 1; k < columns; ++k)
-            row[k] -= errors[r] * u[k];
-        }
-      }
+      int64_t j = start, end = start + elements;
+      for (; j + 4 <= end; j += 4)
+        pass.roundColumns<4>(j, start);
+      for (; j < end; ++j)
+        pass.roundColumns<1>(j, start);
       for (int64_t r = 0; r < count; ++r)
         grids[r].write(out + (r0 + r) * rowBytes +
                        start / elements * first.bytes());

@@ -83,10 +83,14 @@ double outputError(const std::vector<float> &weights,
   return total;
 }
 
-TEST(GptqTest, FactorInvertsTheDampedMoments) {
+/// Widths below, across and not a multiple of the factorization's blocks
+/// of four columns and rows.
+class GptqFactorTest : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(GptqFactorTest, InvertsTheDampedMoments) {
   std::mt19937 rng(3);
-  const int64_t n = 9;
-  std::vector<double> h = secondMoments(randomValues(40 * n, rng), n);
+  const int64_t n = GetParam();
+  std::vector<double> h = secondMoments(randomValues(std::max<int64_t>(40, 2 * n) * n, rng), n);
   llvm::Expected<std::vector<double>> factor = gptqFactor(h, n, 0.01);
   ASSERT_TRUE(bool(factor)) << llvm::toString(factor.takeError());
   double meanDiagonal = 0.0;
@@ -109,6 +113,9 @@ TEST(GptqTest, FactorInvertsTheDampedMoments) {
       EXPECT_NEAR(sum, i == j ? 1.0 : 0.0, 1e-9) << i << ", " << j;
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(Widths, GptqFactorTest,
+                         ::testing::Values(3, 9, 70));
 
 TEST(GptqTest, IdentityFactorIsRoundToNearest) {
   std::mt19937 rng(5);
