@@ -59,12 +59,13 @@ CalibrationInputs::collect(const ModelFile &model, llvm::StringRef textPath,
         std::to_string(window));
   int32_t bos = tokenizer.bos();
   for (size_t start = 0; start < tokens.size(); start += window - 1) {
-    reference->reset();
-    reference->forward(bos);
     size_t end = std::min(tokens.size(), start + size_t(window) - 1);
-    for (size_t i = start; i < end; ++i)
-      reference->forward(tokens[i]);
-    inputs.positionCount += int64_t(end - start) + 1;
+    std::vector<int32_t> positions = {bos};
+    positions.insert(positions.end(), tokens.begin() + start,
+                     tokens.begin() + end);
+    reference->reset();
+    reference->forwardSequence(positions);
+    inputs.positionCount += int64_t(positions.size());
   }
   return inputs;
 }

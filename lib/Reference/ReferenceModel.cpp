@@ -15,32 +15,50 @@ namespace {
 
 using Vector = std::vector<float>;
 
-/// out[r] = sum_c w[r, c] * x[c] for a row-major `rows x x.size()` matrix.
-/// Large matrices' rows on all cores (each row's sum in the same order
-/// whatever the threads: the results do not depend on them).
-void matvec(const Vector &w, const Vector &x, Vector &out, int64_t rows) {
-  int64_t columns = x.size();
-  out.assign(rows, 0.0f);
-  auto row = [&](int64_t r) {
-    // Four partial sums: independent chains instead of one add waiting on
-    // the last (the pass runs ~4x faster; the result moves ~1e-16).
-    const float *weights = &w[r * columns];
-    double partial[4] = {0.0, 0.0, 0.0, 0.0};
-    int64_t c = 0;
-    for (; c + 4 <= columns; c += 4)
-      for (int p = 0; p < 4; ++p)
-        partial[p] += double(weights[c + p]) * x[c + p];
-    for (; c < columns; ++c)
-      partial[0] += double(weights[c]) * x[c];
-    out[r] = float((partial[0] + partial[1]) + (partial[2] + partial[3]));
-  };
-  // Below ~a million multiply-adds a task costs more than it saves.
-  if (rows * columns < (int64_t(1) << 20)) {
-    for (int64_t r = 0; r < rows; ++r)
-      row(r);
+/// Positions of a sequence, each its own vector.
+using Batch = std::vector<Vector>;
+
+/// outs[t][r] = sum_c w[r, c] * inputs[t][c] for a row-major `rows x
+/// columns` matrix: each row's sum in four partial sums (independent
+/// chains instead of one add waiting on the last: the pass runs ~4x
+/// faster; the result moves ~1e-16), in the same order whatever the
+/// threads and however many positions come at once, so the results depend
+/// on neither. Positions go kPositionsPerPass at a time past each row, so
+/// a sequence reads the matrix once per pass rather than once per
+/// position; large matrices' rows on all cores.
+void matmat(const Vector &w, const Batch &inputs, Batch &outs, int64_t rows) {
+  constexpr size_t kPositionsPerPass = 16;
+  outs.resize(inputs.size());
+  for (Vector &out : outs)
+    out.assign(rows, 0.0f);
+  if (inputs.empty())
     return;
+  int64_t columns = inputs.front().size();
+  for (size_t t0 = 0; t0 < inputs.size(); t0 += kPositionsPerPass) {
+    size_t t1 = std::min(inputs.size(), t0 + kPositionsPerPass);
+    auto row = [&](int64_t r) {
+      const float *weights = &w[r * columns];
+      for (size_t t = t0; t < t1; ++t) {
+        const Vector &x = inputs[t];
+        double partial[4] = {0.0, 0.0, 0.0, 0.0};
+        int64_t c = 0;
+        for (; c + 4 <= columns; c += 4)
+          for (int p = 0; p < 4; ++p)
+            partial[p] += double(weights[c + p]) * x[c + p];
+        for (; c < columns; ++c)
+          partial[0] += double(weights[c]) * x[c];
+        outs[t][r] =
+            float((partial[0] + partial[1]) + (partial[2] + partial[3]));
+      }
+    };
+    // Below ~a million multiply-adds a task costs more than it saves.
+    if (rows * columns * int64_t(t1 - t0) < (int64_t(1) << 20)) {
+      for (int64_t r = 0; r < rows; ++r)
+        row(r);
+      continue;
+    }
+    llvm::parallelFor(0, rows, row);
   }
-  llvm::parallelFor(0, rows, row);
 }
 
 void rmsNorm(const Vector &x, const Vector &w, double eps, Vector &out) {
@@ -68,11 +86,12 @@ void layerNorm(const Vector &x, const Vector &w, const Vector &b, double eps,
     out[i] = float((x[i] - mean) * scale * w[i] + b[i]);
 }
 
-/// `matvec` plus a bias: out = w x + b.
-void affine(const Vector &w, const Vector &b, const Vector &x, Vector &out) {
-  matvec(w, x, out, int64_t(b.size()));
-  for (size_t i = 0; i < b.size(); ++i)
-    out[i] += b[i];
+/// `matmat` plus a bias: out = w x + b at every position.
+void affine(const Vector &w, const Vector &b, const Batch &xs, Batch &outs) {
+  matmat(w, xs, outs, int64_t(b.size()));
+  for (Vector &out : outs)
+    for (size_t i = 0; i < b.size(); ++i)
+      out[i] += b[i];
 }
 
 /// GPT-2's GELU, the tanh approximation.
@@ -146,94 +165,121 @@ const Vector &ReferenceModel::layerBias(int64_t layer, const char *name) const {
 }
 
 void ReferenceModel::observe(std::initializer_list<std::string> weights,
-                             const Vector &input) {
-  if (inputObserver)
-    inputObserver(llvm::ArrayRef<std::string>(weights.begin(), weights.end()),
-                  input);
+                             const Batch &inputs) {
+  if (!inputObserver)
+    return;
+  llvm::ArrayRef<std::string> names(weights.begin(), weights.end());
+  for (const Vector &input : inputs)
+    inputObserver(names, input);
 }
 
-void ReferenceModel::attend(int64_t layer, const Vector &q, const Vector &k,
-                            const Vector &v, Vector &attended) {
+void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
+                            const Batch &vs, Batch &attended) {
   const auto &c = config;
   int64_t headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
   int64_t group = c.numHeads / c.numKvHeads;
   float *layerKeys = keys.data() + layer * contextLimit * kvDim;
   float *layerValues = values.data() + layer * contextLimit * kvDim;
-  std::copy(k.begin(), k.end(), layerKeys + pos * kvDim);
-  std::copy(v.begin(), v.end(), layerValues + pos * kvDim);
-  attended.assign(c.numHeads * headDim, 0.0f);
+  for (size_t t = 0; t < ks.size(); ++t) {
+    std::copy(ks[t].begin(), ks[t].end(), layerKeys + (pos + t) * kvDim);
+    std::copy(vs[t].begin(), vs[t].end(), layerValues + (pos + t) * kvDim);
+  }
+  attended.resize(qs.size());
   double scale = 1.0 / std::sqrt(double(headDim));
-  for (int64_t h = 0; h < c.numHeads; ++h) {
-    int64_t kvHead = h / group;
-    std::vector<double> scores(pos + 1);
-    for (int64_t t = 0; t <= pos; ++t) {
-      double dot = 0.0;
-      for (int64_t d = 0; d < headDim; ++d)
-        dot += double(q[h * headDim + d]) *
-               layerKeys[t * kvDim + kvHead * headDim + d];
-      scores[t] = dot * scale;
-    }
-    double maximum = *std::max_element(scores.begin(), scores.end());
-    double sum = 0.0;
-    for (double &s : scores)
-      sum += (s = std::exp(s - maximum));
-    for (int64_t d = 0; d < headDim; ++d) {
-      double out = 0.0;
-      for (int64_t t = 0; t <= pos; ++t)
-        out += scores[t] / sum * layerValues[t * kvDim + kvHead * headDim + d];
-      attended[h * headDim + d] = float(out);
+  for (size_t t = 0; t < qs.size(); ++t) {
+    // Causal: position pos + t sees the cache up to itself.
+    int64_t last = pos + int64_t(t);
+    const Vector &q = qs[t];
+    Vector &out = attended[t];
+    out.assign(c.numHeads * headDim, 0.0f);
+    for (int64_t h = 0; h < c.numHeads; ++h) {
+      int64_t kvHead = h / group;
+      std::vector<double> scores(last + 1);
+      for (int64_t p = 0; p <= last; ++p) {
+        double dot = 0.0;
+        for (int64_t d = 0; d < headDim; ++d)
+          dot += double(q[h * headDim + d]) *
+                 layerKeys[p * kvDim + kvHead * headDim + d];
+        scores[p] = dot * scale;
+      }
+      double maximum = *std::max_element(scores.begin(), scores.end());
+      double sum = 0.0;
+      for (double &score : scores)
+        sum += (score = std::exp(score - maximum));
+      for (int64_t d = 0; d < headDim; ++d) {
+        double value = 0.0;
+        for (int64_t p = 0; p <= last; ++p)
+          value +=
+              scores[p] / sum * layerValues[p * kvDim + kvHead * headDim + d];
+        out[h * headDim + d] = float(value);
+      }
     }
   }
 }
 
-void ReferenceModel::observeAttentionInput(int64_t layer, const Vector &input) {
+void ReferenceModel::observeAttentionInput(int64_t layer,
+                                           const Batch &inputs) {
   observe({layerWeightName(layer, "attn_q"), layerWeightName(layer, "attn_k"),
            layerWeightName(layer, "attn_v")},
-          input);
+          inputs);
 }
 
 /// x += attn(rms_norm(x)) with RoPE; x += down(silu(gate(h)) * up(h)).
-void ReferenceModel::llamaLayer(int64_t layer, Vector &x) {
+void ReferenceModel::llamaLayer(int64_t layer, Batch &xs) {
   const auto &c = config;
   int64_t dim = c.dim, headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
   int64_t rotary = c.rotaryDim > 0 ? c.rotaryDim : headDim;
-  Vector normed, q, k, v, attended, projected, gate, up, down;
-  rmsNorm(x, layerWeight(layer, "attn_norm"), c.normEps, normed);
+  size_t positions = xs.size();
+  Batch normed(positions), q, k, v, attended, projected, gate, up, down;
+  for (size_t t = 0; t < positions; ++t)
+    rmsNorm(xs[t], layerWeight(layer, "attn_norm"), c.normEps, normed[t]);
   observeAttentionInput(layer, normed);
-  matvec(layerWeight(layer, "attn_q"), normed, q, dim);
-  matvec(layerWeight(layer, "attn_k"), normed, k, kvDim);
-  matvec(layerWeight(layer, "attn_v"), normed, v, kvDim);
-  rope(q, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
-  rope(k, headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos);
+  matmat(layerWeight(layer, "attn_q"), normed, q, dim);
+  matmat(layerWeight(layer, "attn_k"), normed, k, kvDim);
+  matmat(layerWeight(layer, "attn_v"), normed, v, kvDim);
+  for (size_t t = 0; t < positions; ++t) {
+    rope(q[t], headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos + t);
+    rope(k[t], headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos + t);
+  }
   attend(layer, q, k, v, attended);
   observe({layerWeightName(layer, "attn_output")}, attended);
-  matvec(layerWeight(layer, "attn_output"), attended, projected, dim);
-  for (int64_t i = 0; i < dim; ++i)
-    x[i] += projected[i];
+  matmat(layerWeight(layer, "attn_output"), attended, projected, dim);
+  for (size_t t = 0; t < positions; ++t)
+    for (int64_t i = 0; i < dim; ++i)
+      xs[t][i] += projected[t][i];
 
-  rmsNorm(x, layerWeight(layer, "ffn_norm"), c.normEps, normed);
+  for (size_t t = 0; t < positions; ++t)
+    rmsNorm(xs[t], layerWeight(layer, "ffn_norm"), c.normEps, normed[t]);
   observe({layerWeightName(layer, "ffn_gate"), layerWeightName(layer, "ffn_up")},
           normed);
-  matvec(layerWeight(layer, "ffn_gate"), normed, gate, c.hiddenDim);
-  matvec(layerWeight(layer, "ffn_up"), normed, up, c.hiddenDim);
-  for (int64_t i = 0; i < c.hiddenDim; ++i)
-    gate[i] = float(gate[i] / (1.0 + std::exp(-double(gate[i]))) * up[i]);
+  matmat(layerWeight(layer, "ffn_gate"), normed, gate, c.hiddenDim);
+  matmat(layerWeight(layer, "ffn_up"), normed, up, c.hiddenDim);
+  for (size_t t = 0; t < positions; ++t)
+    for (int64_t i = 0; i < c.hiddenDim; ++i)
+      gate[t][i] = float(gate[t][i] / (1.0 + std::exp(-double(gate[t][i]))) *
+                         up[t][i]);
   observe({layerWeightName(layer, "ffn_down")}, gate);
-  matvec(layerWeight(layer, "ffn_down"), gate, down, dim);
-  for (int64_t i = 0; i < dim; ++i)
-    x[i] += down[i];
+  matmat(layerWeight(layer, "ffn_down"), gate, down, dim);
+  for (size_t t = 0; t < positions; ++t)
+    for (int64_t i = 0; i < dim; ++i)
+      xs[t][i] += down[t][i];
 }
 
 /// x += attn(layer_norm(x)); x += down(gelu(up(layer_norm(x)))), with
 /// biases on every projection.
-void ReferenceModel::gpt2Layer(int64_t layer, Vector &x) {
+void ReferenceModel::gpt2Layer(int64_t layer, Batch &xs) {
   const auto &c = config;
-  Vector normed, q, k, v, attended, projected, up, down;
-  auto project = [&](const char *name, const Vector &input, Vector &out) {
-    affine(layerWeight(layer, name), layerBias(layer, name), input, out);
+  size_t positions = xs.size();
+  Batch normed(positions), q, k, v, attended, projected, up, down;
+  auto project = [&](const char *name, const Batch &inputs, Batch &outs) {
+    affine(layerWeight(layer, name), layerBias(layer, name), inputs, outs);
   };
-  layerNorm(x, layerWeight(layer, "attn_norm"), layerBias(layer, "attn_norm"),
-            c.normEps, normed);
+  auto norm = [&](const char *name) {
+    for (size_t t = 0; t < positions; ++t)
+      layerNorm(xs[t], layerWeight(layer, name), layerBias(layer, name),
+                c.normEps, normed[t]);
+  };
+  norm("attn_norm");
   observeAttentionInput(layer, normed);
   project("attn_q", normed, q);
   project("attn_k", normed, k);
@@ -241,49 +287,72 @@ void ReferenceModel::gpt2Layer(int64_t layer, Vector &x) {
   attend(layer, q, k, v, attended);
   observe({layerWeightName(layer, "attn_output")}, attended);
   project("attn_output", attended, projected);
-  for (int64_t i = 0; i < c.dim; ++i)
-    x[i] += projected[i];
+  for (size_t t = 0; t < positions; ++t)
+    for (int64_t i = 0; i < c.dim; ++i)
+      xs[t][i] += projected[t][i];
 
-  layerNorm(x, layerWeight(layer, "ffn_norm"), layerBias(layer, "ffn_norm"),
-            c.normEps, normed);
+  norm("ffn_norm");
   observe({layerWeightName(layer, "ffn_up")}, normed);
   project("ffn_up", normed, up);
-  for (float &value : up)
-    value = geluTanh(value);
+  for (Vector &position : up)
+    for (float &value : position)
+      value = geluTanh(value);
   observe({layerWeightName(layer, "ffn_down")}, up);
   project("ffn_down", up, down);
-  for (int64_t i = 0; i < c.dim; ++i)
-    x[i] += down[i];
+  for (size_t t = 0; t < positions; ++t)
+    for (int64_t i = 0; i < c.dim; ++i)
+      xs[t][i] += down[t][i];
 }
 
-const Vector &ReferenceModel::forward(int32_t token) {
+const std::vector<float> &ReferenceModel::forward(int32_t token) {
+  return forwardSequence(token);
+}
+
+const std::vector<float> &
+ReferenceModel::forwardSequence(llvm::ArrayRef<int32_t> tokens) {
   const auto &c = config;
   int64_t dim = c.dim;
+  if (tokens.empty())
+    return logits;
+  if (pos + int64_t(tokens.size()) > contextLimit) {
+    llvm::errs() << "reference: " << tokens.size() << " tokens at position "
+                 << pos << " exceed the context of " << contextLimit << "\n";
+    std::abort();
+  }
   bool gpt2 = c.arch == ModelArch::GPT2;
   const Vector &embedding = weight("token_embd.weight");
-  Vector x(embedding.begin() + int64_t(token) * dim,
-           embedding.begin() + int64_t(token + 1) * dim);
+  Batch xs;
+  for (int32_t token : tokens)
+    xs.emplace_back(embedding.begin() + int64_t(token) * dim,
+                    embedding.begin() + int64_t(token + 1) * dim);
   if (gpt2) {
     const Vector &positions = weight("position_embd.weight");
-    for (int64_t i = 0; i < dim; ++i)
-      x[i] += positions[pos * dim + i];
+    for (size_t t = 0; t < xs.size(); ++t)
+      for (int64_t i = 0; i < dim; ++i)
+        xs[t][i] += positions[(pos + t) * dim + i];
   }
   for (int64_t layer = 0; layer < c.numLayers; ++layer) {
     if (gpt2)
-      gpt2Layer(layer, x);
+      gpt2Layer(layer, xs);
     else
-      llamaLayer(layer, x);
+      llamaLayer(layer, xs);
   }
-  Vector normed;
-  if (gpt2)
-    layerNorm(x, weight("output_norm.weight"), weight("output_norm.bias"),
-              c.normEps, normed);
-  else
-    rmsNorm(x, weight("output_norm.weight"), c.normEps, normed);
+  Batch normed(xs.size());
+  for (size_t t = 0; t < xs.size(); ++t) {
+    if (gpt2)
+      layerNorm(xs[t], weight("output_norm.weight"), weight("output_norm.bias"),
+                c.normEps, normed[t]);
+    else
+      rmsNorm(xs[t], weight("output_norm.weight"), c.normEps, normed[t]);
+  }
   std::string outputName =
       c.tiedEmbeddings ? "token_embd.weight" : "output.weight";
   observe({outputName}, normed);
-  matvec(weight(outputName), normed, logits, c.vocabSize);
-  ++pos;
+  // Only the last position's logits are returned: the others' would cost
+  // a vocabulary-sized product each.
+  Batch last(1, std::move(normed.back())), lastLogits;
+  matmat(weight(outputName), last, lastLogits, c.vocabSize);
+  logits = std::move(lastLogits.front());
+  pos += int64_t(tokens.size());
   return logits;
 }

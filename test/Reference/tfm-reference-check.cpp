@@ -2,7 +2,7 @@
 //
 //   tfm-reference-check MODEL DIR [--prompt TEXT] [--steps N]
 //                       [--tolerance T | --min-cosine C] [--greedy N]
-//                       [--run-threads N]
+//                       [--run-threads N] [--check-sequence]
 //
 // Loads DIR (compiled from MODEL by tfm-compile) through the C API and runs
 // the same tokens through ReferenceModel: the prompt as one batched
@@ -12,7 +12,11 @@
 // the tolerance. With --min-cosine (for quantized models, whose
 // activations are quantized on the fly) it checks the cosine similarity of
 // the logit vectors instead. With --greedy it also decodes greedily with
-// each and fails unless the token sequences are identical.
+// each and fails unless the token sequences are identical. With
+// --check-sequence it first checks the reference against itself: the
+// prompt as one ReferenceModel::forwardSequence call must give the same
+// logits and the same observed layer inputs, bit for bit, as one forward()
+// call per token.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +31,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 using namespace mlir::tfm;
 namespace cl = llvm::cl;
@@ -48,6 +53,9 @@ cl::opt<double> minCosine(
     "min-cosine", cl::init(0.0),
     cl::desc("Check cosine similarity >= this instead of the tolerance"));
 cl::opt<bool> verbose("verbose", cl::desc("Print every step's error"));
+cl::opt<bool> checkSequence(
+    "check-sequence",
+    cl::desc("Check the reference's forwardSequence against its forward"));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-reference-check: " << message << "\n";
@@ -115,6 +123,51 @@ int checkCosine(Compiled &compiled, ReferenceModel &reference,
   return 0;
 }
 
+/// Every input a ReferenceModel's observer saw: the first weight's name
+/// and the vector, in order.
+using Observations = std::vector<std::pair<std::string, std::vector<float>>>;
+
+/// Runs `tokens` through a fresh reference one token at a time and through
+/// another as one sequence; fails unless the logits and the observed
+/// inputs are the same bits.
+int checkSequenceMatchesSteps(const ModelFile &model, int64_t context,
+                              const std::vector<int32_t> &tokens) {
+  auto stepwise = ReferenceModel::create(model, context);
+  auto sequence = ReferenceModel::create(model, context);
+  if (!stepwise)
+    return fail(llvm::toString(stepwise.takeError()));
+  if (!sequence)
+    return fail(llvm::toString(sequence.takeError()));
+  Observations seen[2];
+  ReferenceModel *references[2] = {&*stepwise, &*sequence};
+  for (int i = 0; i < 2; ++i)
+    references[i]->observeInputs(
+        [&seen, i](llvm::ArrayRef<std::string> weights,
+                   llvm::ArrayRef<float> input) {
+          seen[i].emplace_back(weights.front(), input.vec());
+        });
+  const std::vector<float> *stepLogits = nullptr;
+  for (int32_t token : tokens)
+    stepLogits = &stepwise->forward(token);
+  const std::vector<float> &sequenceLogits = sequence->forwardSequence(tokens);
+  if (*stepLogits != sequenceLogits)
+    return fail("forwardSequence's logits differ from forward()'s");
+  // One layer at a time for all positions: the same inputs per weight, in
+  // the order of positions.
+  auto byWeight = [](const Observations &observations) {
+    std::map<std::string, std::vector<std::vector<float>>> inputs;
+    for (const auto &[weight, input] : observations)
+      inputs[weight].push_back(input);
+    return inputs;
+  };
+  if (byWeight(seen[0]) != byWeight(seen[1]))
+    return fail("forwardSequence's observed inputs differ from forward()'s");
+  llvm::outs() << llvm::formatv("sequence of {0} tokens: the same logits and "
+                                "{1} observed inputs as one token at a time\n",
+                                tokens.size(), seen[1].size());
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -136,6 +189,18 @@ int main(int argc, char **argv) {
   Tokenizer tokenizer(*(*model)->vocabulary);
   std::vector<int32_t> tokens = tokenizer.encode(prompt, /*addBos=*/true);
   size_t vocab = (*model)->config.vocabSize;
+  // The reference stops at its context like the compiled model; say so
+  // before either does.
+  int64_t needed = int64_t(tokens.size()) + steps + greedy;
+  if (needed > context)
+    return fail(llvm::formatv("a prompt of {0} tokens, {1} decode steps and "
+                              "{2} greedy tokens need {3} positions; the "
+                              "context has {4}",
+                              tokens.size(), steps.getValue(),
+                              greedy.getValue(), needed, context));
+  if (checkSequence)
+    if (int status = checkSequenceMatchesSteps(**model, context, tokens))
+      return status;
 
   // Prefill: one batched call against token-by-token reference steps.
   const float *logits = nullptr;

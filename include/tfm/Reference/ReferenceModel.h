@@ -4,9 +4,11 @@
 // of the Llama decoder (llama2.c's run.c, with GQA and both RoPE pairings)
 // and of GPT-2 (Hugging Face's GPT2Model: LayerNorm, learned positions,
 // tanh GELU, biases), sharing nothing with the compiler but the file
-// reader. One token at a time, double-precision accumulation. It also
-// feeds calibration (tfm-compile --calibrate): an observer sees the input
-// of every linear layer.
+// reader. Each position's arithmetic on its own, double-precision
+// accumulation; a sequence of positions goes one layer at a time (each
+// weight read once per 16 positions). It also feeds calibration
+// (tfm-compile --calibrate): an observer sees the input of every linear
+// layer.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,6 +41,12 @@ public:
 
   /// Runs `token` at the next position; returns the vocabulary logits.
   const std::vector<float> &forward(int32_t token);
+  /// Runs `tokens` at the next positions, as one forward() call each would
+  /// (the same arithmetic, so the same bits and the same observed inputs,
+  /// one layer at a time for all of them); returns the logits of the last.
+  /// Each weight is read once per 16 positions instead of once per
+  /// position.
+  const std::vector<float> &forwardSequence(llvm::ArrayRef<int32_t> tokens);
   int64_t position() const { return pos; }
   int64_t contextLength() const { return contextLimit; }
   /// Starts again at position 0 (the cache is overwritten as it goes).
@@ -46,20 +54,26 @@ public:
 
 private:
   using Vector = std::vector<float>;
+  /// Positions of a sequence, each its own vector.
+  using Batch = std::vector<Vector>;
   const Vector &weight(const std::string &name) const;
   const Vector &layerWeight(int64_t layer, const char *name) const;
   const Vector &layerBias(int64_t layer, const char *name) const;
-  /// Tells the observer, if any, that `input` feeds `weights`.
-  void observe(std::initializer_list<std::string> weights, const Vector &input);
-  void observeAttentionInput(int64_t layer, const Vector &input);
+  /// Tells the observer, if any, that `inputs` (one per position, in
+  /// order) feed `weights`.
+  void observe(std::initializer_list<std::string> weights,
+               const Batch &inputs);
+  void observeAttentionInput(int64_t layer, const Batch &inputs);
 
-  /// Appends `k` and `v` at the current position of `layer`'s cache and
-  /// attends over positions 0..pos with `q`, into `attended`.
-  void attend(int64_t layer, const Vector &q, const Vector &k, const Vector &v,
-              Vector &attended);
-  /// One layer of each architecture, updating the residual stream `x`.
-  void llamaLayer(int64_t layer, Vector &x);
-  void gpt2Layer(int64_t layer, Vector &x);
+  /// Appends `ks` and `vs` at positions pos, pos + 1, ... of `layer`'s
+  /// cache and attends with each of `qs` over the positions up to its own,
+  /// into `attended`.
+  void attend(int64_t layer, const Batch &qs, const Batch &ks,
+              const Batch &vs, Batch &attended);
+  /// One layer of each architecture, updating the residual stream of
+  /// every position of `xs`.
+  void llamaLayer(int64_t layer, Batch &xs);
+  void gpt2Layer(int64_t layer, Batch &xs);
 
   ModelConfig config;
   int64_t contextLimit = 0;
