@@ -190,14 +190,15 @@ int main(int argc, char **argv) {
   std::vector<int32_t> tokens = tokenizer.encode(prompt, /*addBos=*/true);
   size_t vocab = (*model)->config.vocabSize;
   // The reference stops at its context like the compiled model; say so
-  // before either does.
-  int64_t needed = int64_t(tokens.size()) + steps + greedy;
+  // before either does. The greedy run starts again after the prompt.
+  int64_t needed =
+      int64_t(tokens.size()) + std::max(steps.getValue(), greedy.getValue());
   if (needed > context)
-    return fail(llvm::formatv("a prompt of {0} tokens, {1} decode steps and "
-                              "{2} greedy tokens need {3} positions; the "
-                              "context has {4}",
-                              tokens.size(), steps.getValue(),
-                              greedy.getValue(), needed, context));
+    return fail(llvm::formatv("a prompt of {0} tokens and {1} decode steps "
+                              "need {2} positions; the context has {3}",
+                              tokens.size(),
+                              std::max(steps.getValue(), greedy.getValue()),
+                              needed, context));
   if (checkSequence)
     if (int status = checkSequenceMatchesSteps(**model, context, tokens))
       return status;
