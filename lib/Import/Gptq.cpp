@@ -37,13 +37,17 @@ struct PartialSums {
 
 /// Lower-triangular L with L L^T = `a` (n x n, row-major), in place; false
 /// if `a` is not positive definite. Row i of column j is (a_ij - dot(row
-/// i, row j, j)) / l_jj. Columns go four at a time (from a multiple of 4,
-/// so their dots share the chunks below the block and differ only in
-/// their tails): each row below is read once per four columns, not once
-/// per column (the lower triangle of a 2048-wide matrix, 16 MiB, does not
-/// stay in cache). Each dot keeps the order of one dot at a time: the same bits.
+/// i, row j, j)) / l_jj, the dot in four partial sums (element k to sum k
+/// mod 4 while whole chunks of four last, the rest to sum 0). Columns go
+/// kColumns at a time from a multiple of kColumns: their dots share the
+/// chunks below the block (taken four columns at a time, whose partial
+/// sums stay in registers, the row from L1) and go on alone inside it.
+/// Each row below is read from memory once per kColumns columns instead
+/// of once per column (the lower triangle of a 2816-wide matrix, 30 MiB,
+/// does not stay in cache); every dot keeps the order of one dot at a
+/// time: the same bits.
 bool choleskyInPlace(std::vector<double> &a, int64_t n) {
-  constexpr int64_t kColumns = 4;
+  constexpr int64_t kColumns = 16;
   for (int64_t j0 = 0; j0 < n; j0 += kColumns) {
     int64_t columns = std::min(kColumns, n - j0);
     const double *rowsJ[kColumns];
@@ -51,15 +55,17 @@ bool choleskyInPlace(std::vector<double> &a, int64_t n) {
       rowsJ[c] = &a[std::min(j0 + c, n - 1) * n];
     for (int64_t i = j0; i < n; ++i) {
       double *rowI = &a[i * n];
-      // Rows j0..j0+2 cross the diagonal: only their columns c <= i - j0.
+      // Rows in the block cross the diagonal: only their columns c <= i - j0.
       int64_t below = std::min(columns, i - j0 + 1);
       PartialSums partial[kColumns];
-      for (int64_t k = 0; k < j0; k += 4)
-        for (int64_t c = 0; c < kColumns; ++c)
-          partial[c].addChunks(rowI, rowsJ[c], k, k + 4);
+      for (int64_t c0 = 0; c0 < below; c0 += 4)
+        for (int64_t k = 0; k < j0; k += 4)
+          for (int64_t c = c0; c < c0 + 4; ++c)
+            partial[c].addChunks(rowI, rowsJ[c], k, k + 4);
       for (int64_t c = 0; c < below; ++c) {
-        int64_t j = j0 + c;
-        partial[c].addTail(rowI, rowsJ[c], j0, j);
+        int64_t j = j0 + c, chunks = j0 + c / 4 * 4;
+        partial[c].addChunks(rowI, rowsJ[c], j0, chunks);
+        partial[c].addTail(rowI, rowsJ[c], chunks, j);
         double sum = rowI[j] - partial[c].total();
         if (i == j) {
           if (!(sum > 0.0) || !std::isfinite(sum))
@@ -79,12 +85,12 @@ bool choleskyInPlace(std::vector<double> &a, int64_t n) {
 
 /// The inverse of lower-triangular `l`, by forward substitution of all
 /// columns at once: row i of the inverse is (e_i - sum_k<i l_ik row k) /
-/// l_ii. Rows go four at a time: each finished row k above them is read
-/// from memory once for all four (then from cache; the rows above the
+/// l_ii. Rows go kRows at a time: each finished row k above them is read
+/// from memory once for all of them (then from cache; the rows above the
 /// block first, then the block's own rows one after another), each row's
 /// terms in the order of k as one row at a time would take them.
 std::vector<double> invertLower(const std::vector<double> &l, int64_t n) {
-  constexpr int64_t kRows = 4;
+  constexpr int64_t kRows = 16;
   std::vector<double> inverse(n * n, 0.0);
   for (int64_t i0 = 0; i0 < n; i0 += kRows) {
     int64_t rows = std::min(kRows, n - i0);
