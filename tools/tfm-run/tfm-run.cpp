@@ -1,6 +1,6 @@
 //===- tfm-run.cpp - generate text with a compiled model ------------------===//
 //
-//   tfm-run MODEL_OR_DIR -p PROMPT [-n N] [-t THREADS] [-c CONTEXT]
+//   tfm-run MODEL_OR_DIR -p PROMPT | -f FILE [-n N] [-t THREADS] [-c CONTEXT]
 //           [--temp T] [--top-k K] [--top-p P] [--repeat-penalty R]
 //           [--repeat-last-n N] [--seed S] [-i] [--json]
 //
@@ -24,12 +24,14 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <string>
 #include <sys/resource.h>
@@ -45,6 +47,11 @@ cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::cat(category));
 cl::opt<std::string> prompt("p", cl::desc("Prompt"), cl::cat(category));
 cl::alias promptLong("prompt", cl::aliasopt(prompt));
+cl::opt<std::string> promptFile(
+    "f", cl::desc("Read the prompt from this file (one trailing newline "
+                  "dropped, as llama.cpp does)"),
+    cl::value_desc("file"), cl::cat(category));
+cl::alias promptFileLong("file", cl::aliasopt(promptFile));
 cl::opt<int> predict("n",
                      cl::desc("Tokens to generate (-1: until EOS or the end "
                               "of the context)"),
@@ -122,8 +129,28 @@ void validateFlags() {
     fail("--repeat-penalty must be positive");
   if (repeatLastN < -1)
     fail("--repeat-last-n must be -1 or more");
-  if (!interactive && prompt.getNumOccurrences() == 0)
-    fail("no prompt: give -p PROMPT (or -i to read prompts from stdin)");
+  if (prompt.getNumOccurrences() > 0 && promptFile.getNumOccurrences() > 0)
+    fail("give the prompt with -p or -f, not both");
+  if (!interactive && prompt.getNumOccurrences() == 0 &&
+      promptFile.getNumOccurrences() == 0)
+    fail("no prompt: give -p PROMPT or -f FILE (or -i to read prompts from "
+         "stdin)");
+}
+
+/// The first prompt: -p's text, or -f's file without one trailing newline;
+/// none when neither was given (-i alone).
+std::optional<std::string> firstPrompt() {
+  if (prompt.getNumOccurrences() > 0)
+    return prompt.getValue();
+  if (promptFile.getNumOccurrences() == 0)
+    return std::nullopt;
+  auto text = llvm::MemoryBuffer::getFile(promptFile, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!text)
+    fail(promptFile + ": " + text.getError().message());
+  llvm::StringRef contents = (*text)->getBuffer();
+  contents.consume_back("\n");
+  return contents.str();
 }
 
 /// Why generation stopped.
@@ -287,6 +314,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "Generate text with a transformer model\n");
   validateFlags();
+  // Read before any compile, so a missing file is the first thing said.
+  std::optional<std::string> text = firstPrompt();
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
@@ -330,8 +359,8 @@ int main(int argc, char **argv) {
                   Sampler(samplerOptions));
 
   Stop stop = Stop::Length;
-  if (!interactive || prompt.getNumOccurrences() > 0)
-    stop = session.turn(prompt, predict, !noDisplayPrompt);
+  if (text)
+    stop = session.turn(*text, predict, !noDisplayPrompt);
   if (interactive) {
     std::string line;
     while (stop != Stop::ContextFull) {
