@@ -136,6 +136,11 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   if (options.threads && options.threadRuntime == ThreadRuntime::Async)
     quantized.rowsPerTask = 32;
   pm.addPass(createTfmLowerQuantizedMatmul(quantized));
+  if (options.f32Matmul == MatmulCodegen::Halide) {
+    TfmLowerMatmulPanelsOptions halide;
+    halide.threads = options.threads;
+    pm.addPass(createTfmLowerMatmulPanels(halide));
+  }
   TfmTileAndVectorizeOptions tiling;
   tiling.targetCpu = options.targetCpu;
   tiling.threads = options.threads;
@@ -186,7 +191,8 @@ void tfm::registerTfmCodegenPassesAndPipelines() {
       "tfm-cpu-pipeline",
       "tfm to the LLVM dialect for x86 CPUs: tfm-graph-pipeline, "
       "tfm-interleave-quantized-weights, tfm-outline-layers, convert-tfm-to-linalg, tfm-lower-entry-points, "
-      "tfm-fuse-matmul-epilogues, tfm-tile-and-vectorize, "
+      "tfm-fuse-matmul-epilogues, tfm-lower-flash-attention, tfm-lower-quantized-matmul, "
+      "tfm-lower-matmul-panels (f32-matmul=halide), tfm-tile-and-vectorize, "
       "tfm-lower-vector-ops, tfm-hoist-accumulators, tfm-approximate-math, one-shot-bufferize, loops, OpenMP, tfm-guided-schedule, LLVM",
       [](OpPassManager &pm, const CpuPipelineOptions &options) {
         buildTfmCpuPipeline(pm, options);

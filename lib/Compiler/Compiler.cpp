@@ -200,8 +200,12 @@ llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef library,
         "no system linker driver 'cc' on PATH (install gcc or clang)");
   // The microkernels (tfm_kernels.h) go into every model: the library
   // needs nothing of tfm at run time.
-  std::vector<std::string> args = {*driver, "-shared", "-o", library.str(),
-                                   object.str(), TFM_KERNELS_LIBRARY};
+  // The kernels archive's symbols (the Halide runtime's among them) stay
+  // inside the library: two models in one process never share them.
+  std::vector<std::string> args = {*driver,       "-shared",
+                                   "-o",          library.str(),
+                                   object.str(),  TFM_KERNELS_LIBRARY,
+                                   "-Wl,--exclude-libs,ALL"};
   if (options.threads) {
     args.push_back("-L" TFM_LLVM_LIBRARY_DIR);
     args.push_back("-Wl,-rpath," TFM_LLVM_LIBRARY_DIR);
@@ -369,6 +373,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.guidedSchedule = enabled("guided-schedule");
   pipelineOptions.fuseMatmulEpilogues = enabled("fuse-matmul-epilogues");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");
+  pipelineOptions.f32Matmul = options.f32Matmul;
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return llvm::createStringError(model.path +

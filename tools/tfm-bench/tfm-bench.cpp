@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Compiler/CodegenFlags.h"
 #include "tfm/Compiler/Compiler.h"
 #include "tfm/Runtime/tfm.h"
 
@@ -80,6 +81,7 @@ cl::list<std::string> disabledOptimizations(
              "flash-attention, "
              "plan-static-arena, or all"),
     cl::CommaSeparated, cl::value_desc("name"), cl::cat(category));
+CodegenFlags codegen(category);
 cl::opt<std::string> kvType(
     "kv-type",
     cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
@@ -320,6 +322,7 @@ int main(int argc, char **argv) {
   options.weightFormat = quant;
   options.kvType = kvType;
   options.disabledOptimizations.assign(disabledOptimizations.begin(), disabledOptimizations.end());
+  codegen.apply(options);
   options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), options);

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Compiler/CalibrationFlags.h"
+#include "tfm/Compiler/CodegenFlags.h"
 #include "tfm/Compiler/Compiler.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -80,6 +81,7 @@ cl::list<std::string> quantOverrides(
              "wins), e.g. output.weight=q8_0"),
     cl::value_desc("glob=format"), cl::cat(category));
 CalibrationFlags calibration(category);
+CodegenFlags codegen(category);
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-compile: " << message << "\n";
@@ -116,6 +118,7 @@ int main(int argc, char **argv) {
   options.disabledOptimizations.assign(disabledOptimizations.begin(), disabledOptimizations.end());
   options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
   calibration.apply(options);
+  codegen.apply(options);
   options.progress = &llvm::errs();
   if (llvm::Error error = compileModel(**model, options))
     return fail(llvm::toString(std::move(error)));

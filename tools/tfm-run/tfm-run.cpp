@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Compiler/CalibrationFlags.h"
+#include "tfm/Compiler/CodegenFlags.h"
 #include "tfm/Compiler/Compiler.h"
 #include "tfm/Driver/Sampler.h"
 #include "tfm/Driver/Utf8Stream.h"
@@ -96,6 +97,7 @@ cl::opt<std::string> quant(
              "weights (keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4)"),
     cl::init("keep"), cl::value_desc("format"), cl::cat(category));
 CalibrationFlags calibration(category);
+CodegenFlags codegen(category);
 cl::opt<bool> noDisplayPrompt("no-display-prompt",
                               cl::desc("Print only the generated text"),
                               cl::cat(category));
@@ -323,6 +325,7 @@ int main(int argc, char **argv) {
   compileOptions.weightFormat = quant;
   compileOptions.kvType = kvType;
   calibration.apply(compileOptions);
+  codegen.apply(compileOptions);
   compileOptions.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), compileOptions);

@@ -14,6 +14,10 @@ namespace mlir::tfm {
 /// The library that runs the generated parallel loops on threads.
 enum class ThreadRuntime { OpenMP, Async };
 
+/// What generates the f32 product of linear layers (`matmul_panels`):
+/// MLIR's tiled and vectorized loops, or the Halide AOT kernel.
+enum class MatmulCodegen { Mlir, Halide };
+
 /// What code generation needs to know about a CPU.
 struct CpuTarget {
   std::string triple;

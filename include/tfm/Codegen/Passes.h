@@ -127,6 +127,16 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "an online softmax, split over key ranges when "
                      "decoding (tfm.flash_attention)"),
       llvm::cl::init(true)};
+  Option<MatmulCodegen> f32Matmul{
+      *this, "f32-matmul",
+      llvm::cl::desc("Code generator of the f32 product of linear layers"),
+      llvm::cl::init(MatmulCodegen::Mlir),
+      llvm::cl::values(
+          clEnumValN(MatmulCodegen::Mlir, "mlir",
+                     "tfm-tile-and-vectorize's loops"),
+          clEnumValN(MatmulCodegen::Halide, "halide",
+                     "calls of the Halide AOT kernel "
+                     "(tfm-lower-matmul-panels)"))};
   Option<bool> planStaticArena{
       *this, "plan-static-arena",
       llvm::cl::desc("Place fixed-size intermediate buffers in one stack "

@@ -106,6 +106,44 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
   ];
 }
 
+def TfmLowerMatmulPanels : Pass<"tfm-lower-matmul-panels", "::mlir::ModuleOp"> {
+  let summary = "Lower f32 matmul_panels kernels to calls of the Halide-generated kernel";
+  let description = [{
+    The second code generator for the f32 product of linear layers: each
+    `linalg.generic` tagged `tfm.kernel = "matmul_panels"` (on buffers,
+    after bufferization; `input [S, K] x panels [NB, K, P]` accumulated
+    onto `out [S, NB, P]`) becomes a call of `tfm_matmul_panels`
+    (tfm/Runtime/tfm_kernels.h), whose AVX2 and AVX-512 variants are Halide
+    AOT kernels (lib/Runtime/Halide) with the same register tiles as MLIR's
+    schedule. Run before tfm-tile-and-vectorize, which then has no
+    `matmul_panels` left to tile; tfm-cpu-pipeline runs it with
+    `halide-matmul`.
+
+    A kernel inside an `scf.forall` (a thread step of
+    tfm-fuse-matmul-epilogues, whose panels it covers) is one call. One
+    outside a forall gets its own: tasks of `decode-panels` panels for a
+    single token, `prefill-panels` for more (as tfm-tile-and-vectorize
+    tiles them), or a single call without threads. Kernels whose buffers
+    do not have unit-stride rows and contiguous panels are left for MLIR's
+    code generation.
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect"
+  ];
+  let options = [
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "Spread the panels of a kernel outside a thread step over "
+           "threads with scf.forall">,
+    Option<"decodePanels", "decode-panels", "int64_t", /*default=*/"4",
+           "Panels per task of a one-token kernel outside a thread step">,
+    Option<"prefillPanels", "prefill-panels", "int64_t", /*default=*/"2",
+           "Panels per task of a kernel over several tokens outside a "
+           "thread step">
+  ];
+}
+
 def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp"> {
   let summary = "Lower tfm.flash_attention to calls of the fused attention kernel";
   let description = [{

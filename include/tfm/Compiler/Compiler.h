@@ -71,6 +71,9 @@ struct CompileOptions {
   /// Fusions of tfm-cpu-pipeline to leave out (names in kOptimizationNames, or
   /// "all"), to measure what each brings.
   std::vector<std::string> disabledOptimizations;
+  /// Code generator of the f32 linear layers (tfm-cpu-pipeline's
+  /// f32-matmul).
+  MatmulCodegen f32Matmul = MatmulCodegen::Mlir;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
 };

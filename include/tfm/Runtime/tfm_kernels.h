@@ -193,6 +193,19 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
                                 float *out, int64_t out_stride,
                                 int32_t activation);
 
+/* out[t * OUT_STRIDE + b * PANEL + p] += sum_k input[t * INPUT_STRIDE + k] *
+ * panels[(b * IN_FEATURES + k) * PANEL + p] for t < TOKENS, b <
+ * PANEL_COUNT, p < PANEL: the f32 product of a linear layer whose weights
+ * are packed in panels of PANEL output features (convert-tfm-to-linalg's
+ * layout), accumulated onto OUT (zeros or a residual). Generated code calls
+ * it for `matmul_panels` kernels when tfm-cpu-pipeline's `halide-matmul` is
+ * on (tfm-lower-matmul-panels). The AVX2 and AVX-512 variants run Halide
+ * AOT kernels (lib/Runtime/Halide) for PANEL 8 and 16. */
+void tfm_matmul_panels(const float *input, int64_t tokens,
+                       int64_t in_features, int64_t input_stride,
+                       const float *panels, int64_t panel_count,
+                       int64_t panel, float *out, int64_t out_stride);
+
 /* Name of the variant tfm_quantized_matmul and tfm_attention run
  * ("avx512_vnni", "avx2", "generic"). */
 const char *tfm_kernel_isa(void);

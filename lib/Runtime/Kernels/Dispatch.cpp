@@ -29,17 +29,19 @@ struct Variant {
   void (*attention)(const AttentionArgs &, const AttentionTask &);
   void (*quantizeActivationRow)(const float *, int64_t, const float *, float,
                                 uint8_t *);
+  void (*matmulPanels)(const MatmulPanelsArgs &);
 };
 
 constexpr Variant kGeneric{"generic", quantizedMatmulGeneric, attentionGeneric,
-                           quantizeActivationRowGeneric};
+                           quantizeActivationRowGeneric, matmulPanelsGeneric};
 #if defined(__x86_64__)
 constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2, attentionAvx2,
-                        quantizeActivationRowAvx2};
+                        quantizeActivationRowAvx2, matmulPanelsHalideAvx2};
 // The activations are quantized by the AVX2 code: 512-bit vectors would
 // only split a 32-element block differently.
 constexpr Variant kAvx512Vnni{"avx512_vnni", quantizedMatmulAvx512Vnni,
-                              attentionAvx512, quantizeActivationRowAvx2};
+                              attentionAvx512, quantizeActivationRowAvx2,
+                              matmulPanelsHalideAvx512};
 
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
 
@@ -69,8 +71,9 @@ bool hasAvx512Vnni() {
     return false;
   unsigned eax, ebx, ecx, edx;
   __cpuid_count(7, 0, eax, ebx, ecx, edx);
-  bool features = bit(ebx, 16) && bit(ebx, 30) && bit(ebx, 31) && // F BW VL
-                  bit(ecx, 11);                                     // VNNI
+  // F, DQ, CD, BW, VL (Halide's avx512_skylake) and VNNI.
+  bool features = bit(ebx, 16) && bit(ebx, 17) && bit(ebx, 28) &&
+                  bit(ebx, 30) && bit(ebx, 31) && bit(ecx, 11);
   return features && osSavesState(0xE6);
 }
 #endif
@@ -399,6 +402,16 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
                       out + (t0 + t) * outStride + r0, rowCount);
     }
   }
+}
+
+void tfm_matmul_panels(const float *input, int64_t tokens,
+                       int64_t in_features, int64_t input_stride,
+                       const float *panels, int64_t panel_count,
+                       int64_t panel, float *out, int64_t out_stride) {
+  if (tokens <= 0 || panel_count <= 0)
+    return;
+  variant()->matmulPanels({input, tokens, in_features, input_stride, panels,
+                           panel_count, panel, out, out_stride});
 }
 
 const char *tfm_kernel_isa(void) { return variant()->name; }

@@ -80,6 +80,27 @@ void quantizeActivationRowAvx2(const float *x, int64_t inFeatures,
                                const float *weight, float rowScale,
                                uint8_t *out);
 
+/// The arguments of tfm_matmul_panels.
+struct MatmulPanelsArgs {
+  const float *input;
+  int64_t tokens;
+  int64_t inFeatures;
+  int64_t inputStride;
+  /// `panelCount` panels of `inFeatures x panel` floats, one after another.
+  const float *panels;
+  int64_t panelCount;
+  int64_t panel;
+  float *out;
+  int64_t outStride;
+};
+
+/// out[t, b, p] += sum_k input[t, k] * panels[b, k, p]. The Halide variants
+/// (lib/Runtime/Halide) take panels of 8 or 16 lanes and fall back to the
+/// generic loops for any other width.
+void matmulPanelsGeneric(const MatmulPanelsArgs &args);
+void matmulPanelsHalideAvx2(const MatmulPanelsArgs &args);
+void matmulPanelsHalideAvx512(const MatmulPanelsArgs &args);
+
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx2(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx512Vnni(const QuantizedMatmulArgs &args);

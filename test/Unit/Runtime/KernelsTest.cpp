@@ -435,6 +435,7 @@ TEST(KernelsInterleaveTest, Q4KGroupLayout) {
 TEST(KernelsDispatchTest, PicksTheBestVariant) {
   std::string isa = tfm_kernel_isa();
   if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd") &&
       !getenv("TFM_KERNEL_ISA"))
     EXPECT_EQ(isa, "avx512_vnni");
   EXPECT_TRUE(isa == "avx512_vnni" || isa == "avx2" || isa == "generic");

@@ -1,0 +1,22 @@
+//===- CodegenFlags.cpp - --f32-matmul for the tools ----------------------===//
+
+#include "tfm/Compiler/CodegenFlags.h"
+
+using namespace mlir::tfm;
+namespace cl = llvm::cl;
+
+CodegenFlags::CodegenFlags(cl::OptionCategory &category)
+    : f32Matmul(
+          "f32-matmul",
+          cl::desc("Code generator of the f32 linear layers (tfm-cpu-pipeline's "
+                   "f32-matmul)"),
+          cl::init(MatmulCodegen::Mlir),
+          cl::values(clEnumValN(MatmulCodegen::Mlir, "mlir",
+                                "MLIR's tiled, vectorized loops (default)"),
+                     clEnumValN(MatmulCodegen::Halide, "halide",
+                                "the Halide AOT kernel")),
+          cl::cat(category)) {}
+
+void CodegenFlags::apply(CompileOptions &options) const {
+  options.f32Matmul = f32Matmul;
+}

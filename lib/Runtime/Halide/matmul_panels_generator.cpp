@@ -1,0 +1,96 @@
+//===- matmul_panels_generator.cpp - Halide generator of matmul_panels ----===//
+//
+// The f32 product of tfm's linear layers in panel layout, as a Halide AOT
+// generator: the second code generator for this kernel, next to MLIR's
+// tfm-tile-and-vectorize (the `halide-matmul` option of tfm-cpu-pipeline
+// chooses it; docs/codegen.md).
+//
+//   output[s, b, p] = init[s, b, p] + sum_k input[s, k] * weights[b, k, p]
+//
+// `weights` holds panels of `panel` output features (convert-tfm-to-linalg's
+// packing): input feature k of panel b is `panel` consecutive floats. `init`
+// and `output` are the same buffer when the product accumulates in place (a
+// residual, or zeros): each element is read once, by the tile that then
+// writes it, so the aliasing is safe.
+//
+// One instance computes whole register tiles of `tile_rows` token rows x
+// `tile_panels` panels (extents must be multiples; the caller,
+// matmul_panels_halide.cpp, covers the edges with 1 x 1 tiles). The tile's
+// accumulators stay in registers across the whole reduction: 4 rows x 2
+// panels give the 8 independent FMA chains two FMA units with 4 cycles of
+// latency need, and each broadcast input serves 2 weight vectors (the same
+// register tile MLIR's schedule uses, docs/codegen.md). A decode step (one
+// token) uses 1 x 4: four panels are four weight streams.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Halide.h"
+
+namespace {
+
+using namespace Halide;
+
+class MatmulPanels : public Generator<MatmulPanels> {
+public:
+  GeneratorParam<int> panel{"panel", 8};
+  GeneratorParam<int> tileRows{"tile_rows", 4};
+  GeneratorParam<int> tilePanels{"tile_panels", 2};
+
+  Input<Buffer<float, 2>> input{"input"};     // (k, s)
+  Input<Buffer<float, 3>> weights{"weights"}; // (p, k, b)
+  Input<Buffer<float, 3>> init{"init"};       // (p, b, s)
+  Output<Buffer<float, 3>> output{"output"};  // (p, b, s)
+
+  void generate() {
+    k = RDom(0, input.dim(0).extent(), "k");
+    sum(p, b, s) = init(p, b, s);
+    sum(p, b, s) += input(k, s) * weights(p, k, b);
+    output(p, b, s) = sum(p, b, s);
+  }
+
+  void schedule() {
+    constrainLayouts();
+    const int rows = tileRows, panels = tilePanels;
+    // Whole tiles only (RoundUp computes no element twice, so an output
+    // that aliases `init` is accumulated once).
+    output.dim(1).set_extent(output.dim(1).extent() / panels * panels);
+    output.dim(2).set_extent(output.dim(2).extent() / rows * rows);
+    Var bo("bo"), bi("bi"), so("so"), si("si");
+    // Panels outermost: a panel pair stays in L2 while every token row
+    // group passes over it.
+    output.tile(b, s, bo, so, bi, si, panels, rows, TailStrategy::RoundUp)
+        .reorder(p, bi, si, so, bo)
+        .vectorize(p)
+        .unroll(bi)
+        .unroll(si);
+    sum.compute_at(output, so)
+        .store_in(MemoryType::Register)
+        .vectorize(p)
+        .unroll(b)
+        .unroll(s);
+    sum.update().reorder(p, b, s, k).vectorize(p).unroll(b).unroll(s);
+  }
+
+private:
+  Var p{"p"}, b{"b"}, s{"s"};
+  Func sum{"sum"};
+  RDom k;
+
+  /// Unit-stride rows and features, contiguous panels of `panel` floats:
+  /// the layouts tfm-lower-matmul-panels passes, known at compile time so
+  /// the vectors are plain loads.
+  void constrainLayouts() {
+    const int lanes = panel;
+    input.dim(0).set_stride(1);
+    weights.dim(0).set_bounds(0, lanes).set_stride(1);
+    weights.dim(1).set_stride(lanes);
+    init.dim(0).set_bounds(0, lanes).set_stride(1);
+    init.dim(1).set_stride(lanes);
+    output.dim(0).set_bounds(0, lanes).set_stride(1);
+    output.dim(1).set_stride(lanes);
+  }
+};
+
+} // namespace
+
+HALIDE_REGISTER_GENERATOR(MatmulPanels, tfm_matmul_panels)

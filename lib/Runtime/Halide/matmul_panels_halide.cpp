@@ -1,0 +1,155 @@
+//===- matmul_panels_halide.cpp - tfm_matmul_panels on Halide kernels -----===//
+//
+// The Halide variants of tfm_matmul_panels: the functions
+// matmul_panels_generator.cpp generates (one per ISA x panel width x
+// register tile, built by this directory's CMakeLists.txt) cover a call's
+// rows and panels in boxes of whole tiles. Each box is described to Halide
+// as buffers over the caller's memory; nothing is copied.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "HalideRuntime.h"
+
+#include "tfm_matmul_panels_x86_64_avx2_p16_1x1.h"
+#include "tfm_matmul_panels_x86_64_avx2_p16_1x4.h"
+#include "tfm_matmul_panels_x86_64_avx2_p16_4x2.h"
+#include "tfm_matmul_panels_x86_64_avx2_p8_1x1.h"
+#include "tfm_matmul_panels_x86_64_avx2_p8_1x4.h"
+#include "tfm_matmul_panels_x86_64_avx2_p8_4x2.h"
+#include "tfm_matmul_panels_x86_64_avx512_p16_1x1.h"
+#include "tfm_matmul_panels_x86_64_avx512_p16_1x4.h"
+#include "tfm_matmul_panels_x86_64_avx512_p16_4x2.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace tfm::kernels {
+namespace {
+
+using HalideFunction = int (*)(halide_buffer_t *input, halide_buffer_t *weights,
+                               halide_buffer_t *init, halide_buffer_t *output);
+
+/// The register tiles of CMakeLists.txt's tfm_add_matmul_panels calls.
+constexpr int64_t kPrefillRows = 4, kPrefillPanels = 2;
+constexpr int64_t kDecodePanels = 4;
+
+/// The functions of one ISA and panel width: prefill tiles (4 rows x 2
+/// panels), decode tiles (1 x 4) and edges (1 x 1).
+struct Tiles {
+  HalideFunction prefill, decode, edge;
+};
+
+constexpr Tiles kAvx2Panel8{tfm_matmul_panels_x86_64_avx2_p8_4x2,
+                            tfm_matmul_panels_x86_64_avx2_p8_1x4,
+                            tfm_matmul_panels_x86_64_avx2_p8_1x1};
+constexpr Tiles kAvx2Panel16{tfm_matmul_panels_x86_64_avx2_p16_4x2,
+                             tfm_matmul_panels_x86_64_avx2_p16_1x4,
+                             tfm_matmul_panels_x86_64_avx2_p16_1x1};
+constexpr Tiles kAvx512Panel16{tfm_matmul_panels_x86_64_avx512_p16_4x2,
+                               tfm_matmul_panels_x86_64_avx512_p16_1x4,
+                               tfm_matmul_panels_x86_64_avx512_p16_1x1};
+
+/// Without Halide's large_buffers feature a buffer spans less than 2^31
+/// bytes (its index arithmetic is 32-bit): boxes keep each under 2^30.
+constexpr int64_t kMaxBoxBytes = int64_t(1) << 30;
+
+halide_buffer_t floatBuffer(const float *host, halide_dimension_t *dims,
+                            int32_t dimensions) {
+  halide_buffer_t buffer{};
+  buffer.host = reinterpret_cast<uint8_t *>(const_cast<float *>(host));
+  buffer.type = halide_type_t(halide_type_float, 32, 1);
+  buffer.dimensions = dimensions;
+  buffer.dim = dims;
+  return buffer;
+}
+
+/// Runs `function` on rows [row0, row0 + rows) and panels [panel0, panel0 +
+/// panels), whole tiles of it.
+void runBox(HalideFunction function, const MatmulPanelsArgs &args,
+            int64_t row0, int64_t rows, int64_t panel0, int64_t panels) {
+  const int32_t inFeatures = int32_t(args.inFeatures);
+  const int32_t panel = int32_t(args.panel);
+  halide_dimension_t inputDims[2] = {
+      {0, inFeatures, 1}, {0, int32_t(rows), int32_t(args.inputStride)}};
+  halide_dimension_t weightDims[3] = {{0, panel, 1},
+                                      {0, inFeatures, panel},
+                                      {0, int32_t(panels), inFeatures * panel}};
+  halide_dimension_t outDims[3] = {{0, panel, 1},
+                                   {0, int32_t(panels), panel},
+                                   {0, int32_t(rows), int32_t(args.outStride)}};
+  float *out = args.out + row0 * args.outStride + panel0 * args.panel;
+  halide_buffer_t input =
+      floatBuffer(args.input + row0 * args.inputStride, inputDims, 2);
+  halide_buffer_t weights = floatBuffer(
+      args.panels + panel0 * args.inFeatures * args.panel, weightDims, 3);
+  halide_buffer_t init = floatBuffer(out, outDims, 3);
+  halide_buffer_t output = floatBuffer(out, outDims, 3);
+  if (int status = function(&input, &weights, &init, &output)) {
+    std::fprintf(stderr,
+                 "tfm_matmul_panels: Halide kernel failed (status %d) on %lld "
+                 "rows x %lld panels of %lld x %d\n",
+                 status, static_cast<long long>(rows),
+                 static_cast<long long>(panels),
+                 static_cast<long long>(args.inFeatures), panel);
+    std::abort();
+  }
+}
+
+/// runBox over a region of `rows` x `panels` (multiples of the tile's
+/// `rowTile` x `panelTile`), split into boxes whose buffers stay under
+/// kMaxBoxBytes.
+void runRegion(HalideFunction function, const MatmulPanelsArgs &args,
+               int64_t row0, int64_t rows, int64_t rowTile, int64_t panel0,
+               int64_t panels, int64_t panelTile) {
+  if (rows <= 0 || panels <= 0)
+    return;
+  auto fitting = [](int64_t bytesPerItem, int64_t tile) {
+    int64_t items = kMaxBoxBytes / bytesPerItem / tile * tile;
+    return items < tile ? tile : items;
+  };
+  int64_t rowStride =
+      args.inputStride > args.outStride ? args.inputStride : args.outStride;
+  int64_t boxRows = fitting(rowStride * 4, rowTile);
+  int64_t boxPanels = fitting(args.inFeatures * args.panel * 4, panelTile);
+  for (int64_t r = 0; r < rows; r += boxRows)
+    for (int64_t b = 0; b < panels; b += boxPanels)
+      runBox(function, args, row0 + r, rows - r < boxRows ? rows - r : boxRows,
+             panel0 + b, panels - b < boxPanels ? panels - b : boxPanels);
+}
+
+/// The call in whole tiles: the rows that fill prefill tiles over the
+/// panels that fill them, the rest of those rows' panels one at a time;
+/// the remaining rows (all of a decode step) in decode tiles, then edges.
+void matmulPanelsHalide(const Tiles &tiles, const MatmulPanelsArgs &args) {
+  int64_t prefillRows = args.tokens / kPrefillRows * kPrefillRows;
+  int64_t pairedPanels = args.panelCount / kPrefillPanels * kPrefillPanels;
+  runRegion(tiles.prefill, args, 0, prefillRows, kPrefillRows, 0,
+            pairedPanels, kPrefillPanels);
+  runRegion(tiles.edge, args, 0, prefillRows, 1, pairedPanels,
+            args.panelCount - pairedPanels, 1);
+  int64_t restRows = args.tokens - prefillRows;
+  int64_t quadPanels = args.panelCount / kDecodePanels * kDecodePanels;
+  runRegion(tiles.decode, args, prefillRows, restRows, 1, 0, quadPanels,
+            kDecodePanels);
+  runRegion(tiles.edge, args, prefillRows, restRows, 1, quadPanels,
+            args.panelCount - quadPanels, 1);
+}
+
+} // namespace
+
+void matmulPanelsHalideAvx2(const MatmulPanelsArgs &args) {
+  if (args.panel == 8)
+    return matmulPanelsHalide(kAvx2Panel8, args);
+  if (args.panel == 16)
+    return matmulPanelsHalide(kAvx2Panel16, args);
+  matmulPanelsGeneric(args);
+}
+
+void matmulPanelsHalideAvx512(const MatmulPanelsArgs &args) {
+  if (args.panel == 16)
+    return matmulPanelsHalide(kAvx512Panel16, args);
+  matmulPanelsHalideAvx2(args);
+}
+
+} // namespace tfm::kernels

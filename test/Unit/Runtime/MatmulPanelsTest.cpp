@@ -1,0 +1,147 @@
+//===- MatmulPanelsTest.cpp - the variants of tfm_matmul_panels -----------===//
+//
+// Random inputs and panels, strided rows and a nonzero output to accumulate
+// onto. The generic loops must match a double-precision product; the
+// Halide variants the host can run must match the generic loops up to
+// float summation order, over token and panel counts that exercise every
+// register tile (4 x 2 prefill, 1 x 4 decode) and every edge.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+
+#include "tfm/Runtime/tfm_kernels.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <random>
+#include <tuple>
+#include <vector>
+
+using namespace tfm::kernels;
+
+namespace {
+
+/// tokens, panels, input features, panel width.
+using Shape = std::tuple<int64_t, int64_t, int64_t, int64_t>;
+
+struct Problem {
+  int64_t tokens, panelCount, inFeatures, panel;
+  /// Strides wider than the rows, so a variant that assumes packed rows
+  /// reads or writes the wrong elements.
+  int64_t inputStride, outStride;
+  std::vector<float> input, panels, out;
+
+  explicit Problem(const Shape &shape, uint32_t seed = 7)
+      : tokens(std::get<0>(shape)), panelCount(std::get<1>(shape)),
+        inFeatures(std::get<2>(shape)), panel(std::get<3>(shape)),
+        inputStride(inFeatures + 3), outStride(panelCount * panel + 5) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    auto fill = [&](std::vector<float> &v, int64_t n) {
+      v.resize(n);
+      for (float &x : v)
+        x = uniform(rng);
+    };
+    fill(input, tokens * inputStride);
+    fill(panels, panelCount * inFeatures * panel);
+    fill(out, tokens * outStride);
+  }
+
+  MatmulPanelsArgs args(std::vector<float> &result) const {
+    return {input.data(), tokens, inFeatures, inputStride, panels.data(),
+            panelCount,   panel,  result.data(), outStride};
+  }
+
+  /// The initial output plus the product, in double.
+  std::vector<double> expected() const {
+    std::vector<double> result(out.begin(), out.end());
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int64_t b = 0; b < panelCount; ++b)
+        for (int64_t p = 0; p < panel; ++p) {
+          double sum = 0;
+          for (int64_t k = 0; k < inFeatures; ++k)
+            sum += double(input[t * inputStride + k]) *
+                   panels[(b * inFeatures + k) * panel + p];
+          result[t * outStride + b * panel + p] += sum;
+        }
+    return result;
+  }
+};
+
+/// Every element within float rounding of the double result; the padding
+/// between rows untouched.
+void expectNear(const Problem &problem, const std::vector<float> &result) {
+  std::vector<double> expected = problem.expected();
+  double tolerance = 1e-5 * (problem.inFeatures + 1);
+  for (int64_t t = 0; t < problem.tokens; ++t)
+    for (int64_t i = 0; i < problem.outStride; ++i) {
+      int64_t index = t * problem.outStride + i;
+      ASSERT_NEAR(result[index], expected[index], tolerance)
+          << "token " << t << ", column " << i;
+    }
+}
+
+using Variant = void (*)(const MatmulPanelsArgs &);
+
+void checkVariant(Variant variant, const Shape &shape) {
+  Problem problem(shape);
+  std::vector<float> result = problem.out;
+  variant(problem.args(result));
+  expectNear(problem, result);
+}
+
+class MatmulPanelsTest : public testing::TestWithParam<Shape> {};
+
+TEST_P(MatmulPanelsTest, GenericMatchesDoubleProduct) {
+  checkVariant(matmulPanelsGeneric, GetParam());
+}
+
+TEST_P(MatmulPanelsTest, HalideAvx2MatchesDoubleProduct) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "no AVX2 on this CPU";
+  checkVariant(matmulPanelsHalideAvx2, GetParam());
+}
+
+TEST_P(MatmulPanelsTest, HalideAvx512MatchesDoubleProduct) {
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512dq") || !__builtin_cpu_supports("avx512vl"))
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  checkVariant(matmulPanelsHalideAvx512, GetParam());
+}
+
+// Tokens: one (decode), fewer than a prefill tile, whole tiles, tiles and a
+// rest. Panels: one, a pair and one more, whole decode tiles, odd counts.
+// Widths 8 and 16 run Halide; 4 falls back to the generic loops.
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, MatmulPanelsTest,
+    testing::Values(Shape{1, 1, 64, 8}, Shape{1, 5, 33, 8},
+                    Shape{1, 8, 64, 16}, Shape{3, 3, 17, 8},
+                    Shape{4, 2, 64, 8}, Shape{9, 7, 40, 8},
+                    Shape{130, 6, 96, 8}, Shape{6, 5, 48, 16},
+                    Shape{16, 4, 1, 16}, Shape{5, 3, 24, 4}));
+
+TEST(MatmulPanelsDispatchTest, EntryPointAccumulates) {
+  Problem problem(Shape{5, 3, 32, 8}, 11);
+  std::vector<float> result = problem.out;
+  tfm_matmul_panels(problem.input.data(), problem.tokens, problem.inFeatures,
+                    problem.inputStride, problem.panels.data(),
+                    problem.panelCount, problem.panel, result.data(),
+                    problem.outStride);
+  expectNear(problem, result);
+}
+
+TEST(MatmulPanelsDispatchTest, NoTokensOrPanelsIsNoWork) {
+  Problem problem(Shape{2, 2, 8, 8});
+  std::vector<float> result = problem.out;
+  tfm_matmul_panels(problem.input.data(), 0, problem.inFeatures,
+                    problem.inputStride, problem.panels.data(), 2, 8,
+                    result.data(), problem.outStride);
+  tfm_matmul_panels(problem.input.data(), 2, problem.inFeatures,
+                    problem.inputStride, problem.panels.data(), 0, 8,
+                    result.data(), problem.outStride);
+  EXPECT_EQ(result, problem.out);
+}
+
+} // namespace
