@@ -126,27 +126,26 @@ struct TfmLowerMatmulPanelsPass
     OpBuilder builder(op);
     Location loc = op.getLoc();
     CallBuilder c{builder, loc};
-    Value input = op.getDpsInputs()[0];
-    int64_t panelCount =
-        cast<MemRefType>(op.getDpsInputs()[1].getType()).getDimSize(0);
+    Value input = op.getDpsInputs()[0], panels = op.getDpsInputs()[1];
+    // A thread step's panel count is dynamic when the steps do not divide
+    // the panels (the last step takes fewer).
+    Value panelCount = memref::DimOp::create(builder, loc, panels, 0);
     // A thread step already owns its panels; so does a single-threaded
     // module.
     if (op->getParentOfType<scf::ForallOp>() || !threads) {
-      buildCall(builder, loc, op, c.index(0), c.index(panelCount));
+      buildCall(builder, loc, op, c.index(0), panelCount);
       op.erase();
       return;
     }
     bool oneToken = cast<MemRefType>(input.getType()).getDimSize(0) == 1;
-    int64_t perTask = oneToken ? decodePanels : prefillPanels;
-    int64_t tasks = llvm::divideCeil(panelCount, perTask);
-    buildTaskLoops(builder, loc, {builder.getIndexAttr(tasks)}, /*threads=*/true,
+    Value perTask = c.index(oneToken ? decodePanels : prefillPanels);
+    Value tasks = arith::CeilDivSIOp::create(builder, loc, panelCount, perTask);
+    buildTaskLoops(builder, loc, {tasks}, /*threads=*/true,
                    [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
-                     CallBuilder t{b, taskLoc};
-                     Value first =
-                         arith::MulIOp::create(b, taskLoc, ivs.front(), t.index(perTask));
+                     Value first = arith::MulIOp::create(b, taskLoc, ivs.front(), perTask);
                      Value count = arith::MinSIOp::create(
-                         b, taskLoc, t.index(perTask),
-                         arith::SubIOp::create(b, taskLoc, t.index(panelCount), first));
+                         b, taskLoc, perTask,
+                         arith::SubIOp::create(b, taskLoc, panelCount, first));
                      buildCall(b, taskLoc, op, first, count);
                    });
     op.erase();
