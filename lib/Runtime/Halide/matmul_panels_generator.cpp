@@ -22,7 +22,8 @@
 // register tile MLIR's schedule uses, docs/codegen.md). A decode step (one
 // token) uses 1 x 4: four panels are four weight streams. The reduction is
 // unrolled by 2 (an odd tail guarded): on Zen 3 that took a llama-110m
-// prefill from 0.85x MLIR's loops to 1.05x (docs/performance.md).
+// prefill from 0.85x MLIR's loops to par (1.03x in the same rounds,
+// docs/performance.md).
 //
 //===----------------------------------------------------------------------===//
 
