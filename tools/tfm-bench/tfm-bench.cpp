@@ -20,6 +20,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
@@ -235,8 +236,30 @@ std::string modelName(llvm::StringRef path) {
   return name.str();
 }
 
+/// The generator of the f32 linear layers the compiled directory was built
+/// with (manifest.json's compile_options.f32_matmul; directories compiled
+/// before the option existed used MLIR's loops).
+std::string f32MatmulOf(llvm::StringRef directory) {
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, "manifest.json");
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> text =
+      llvm::MemoryBuffer::getFile(path);
+  if (!text)
+    fail(path + ": " + text.getError().message());
+  llvm::Expected<llvm::json::Value> manifest =
+      llvm::json::parse((*text)->getBuffer());
+  if (!manifest)
+    fail(path + ": " + llvm::toString(manifest.takeError()));
+  const llvm::json::Object *root = manifest->getAsObject();
+  const llvm::json::Object *options =
+      root ? root->getObject("compile_options") : nullptr;
+  std::optional<llvm::StringRef> generator =
+      options ? options->getString("f32_matmul") : std::nullopt;
+  return generator ? generator->str() : "mlir";
+}
+
 void printTable(llvm::StringRef name, tfm_model *model,
-                const std::vector<Result> &results) {
+                const std::vector<Result> &results, llvm::StringRef f32Matmul) {
   double weightsGiB = tfm_model_weights_bytes(model) / double(1 << 30);
   double streamedGB = tfm_model_bytes_per_token(model) / 1e9;
   llvm::outs() << llvm::formatv(
@@ -256,18 +279,18 @@ void printTable(llvm::StringRef name, tfm_model *model,
   }
   llvm::outs() << llvm::formatv(
       "\n{0:F3} GB of weights streamed per decoded token; {1}; {2} "
-      "repetitions.\n",
+      "repetitions; f32 linear layers by {3}.\n",
       streamedGB,
       decodeStart == DecodeStart::EmptyContext
           ? std::string("decoded from an empty context")
           : llvm::formatv("decoded after the {0}-token prompt",
                           promptTokens.getValue())
                 .str(),
-      repetitions.getValue());
+      repetitions.getValue(), f32Matmul);
 }
 
 void printJson(llvm::StringRef name, tfm_model *model,
-               const std::vector<Result> &results) {
+               const std::vector<Result> &results, llvm::StringRef f32Matmul) {
   llvm::json::OStream out(llvm::outs(), 2);
   double streamedBytes = tfm_model_bytes_per_token(model);
   out.object([&] {
@@ -280,6 +303,7 @@ void printJson(llvm::StringRef name, tfm_model *model,
                   decodeStart == DecodeStart::EmptyContext ? "empty"
                                                            : "prompt");
     out.attribute("repetitions", repetitions.getValue());
+    out.attribute("f32_matmul", f32Matmul);
     out.attributeArray("results", [&] {
       for (const Result &r : results)
         out.object([&] {
@@ -342,9 +366,9 @@ int main(int argc, char **argv) {
     results.push_back(measure(model, count));
   std::string name = modelName(modelPath);
   if (json)
-    printJson(name, model, results);
+    printJson(name, model, results, f32MatmulOf(*directory));
   else
-    printTable(name, model, results);
+    printTable(name, model, results, f32MatmulOf(*directory));
   tfm_model_free(model);
   return 0;
 }
