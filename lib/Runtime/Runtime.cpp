@@ -251,6 +251,16 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
                 path + ": ABI version " + std::to_string(info[kAbiVersion]) +
                     ", this runtime reads " + std::to_string(kSupportedAbi));
   std::memcpy(model.info, info, sizeof(model.info));
+  // MLIR's async runtime (`--thread-runtime async`) releases a caller once
+  // the last task of a parallel loop has emplaced its token; that task then
+  // still finishes its coroutine in this library's code, on a worker
+  // thread. Unmapping the library in tfm_model_free could pull the code
+  // out from under it (a crash seen at exit), so such a library stays
+  // mapped until the process ends.
+  if (dlsym(model.library, "mlirAsyncRuntimeExecute"))
+    if (void *pinned = dlopen(path.c_str(),
+                              RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD | RTLD_NODELETE))
+      dlclose(pinned);
   // Present when the library was compiled with threads (it links libomp).
   model.setThreads =
       reinterpret_cast<SetThreads>(dlsym(model.library, "omp_set_num_threads"));
