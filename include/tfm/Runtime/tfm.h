@@ -47,6 +47,9 @@ TFM_API const char *tfm_last_error(void);
 
 /* Loads DIR (libtfm_model.so + weights.bin, memory-mapped read-only). */
 TFM_API tfm_status tfm_model_load(const char *dir, tfm_model **model);
+/* Frees MODEL: unmaps its weights and closes its library (one compiled for
+ * MLIR's async thread runtime stays mapped until the process exits: the
+ * runtime's workers may still be finishing tasks in its code). */
 TFM_API void tfm_model_free(tfm_model *model);
 
 TFM_API int32_t tfm_model_vocab_size(const tfm_model *model);
