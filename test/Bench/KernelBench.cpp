@@ -1,0 +1,224 @@
+//===- KernelBench.cpp - microbenchmarks of the quantized-matmul variants -===//
+//
+// tfm-kernel-bench: each interleaved weight format times each kernel variant
+// this CPU runs, in the two regimes of a model:
+//
+//  * decode: one token against weights that are not in any cache. Calls
+//    rotate through copies of the matrix filling kDecodePoolBytes, so each
+//    call streams its matrix from memory as a decode step does; the
+//    figure to read is bytes_per_second against a plain read loop's.
+//  * prefill: 128 tokens against one matrix, bound by arithmetic; the
+//    figure is items_per_second, multiply-adds per second.
+//
+// Google Benchmark's flags apply (--benchmark_filter=decode/q8_0, ...).
+// Speed is measured here and by tfm-bench, never asserted by a test.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+
+#include "tfm/Import/Quantize.h"
+#include "tfm/Runtime/tfm_kernels.h"
+
+#include "benchmark/benchmark.h"
+
+#include <sys/mman.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace mlir::tfm;
+using namespace tfm::kernels;
+
+namespace {
+
+/// Decode calls rotate through this many bytes of weight copies: more than
+/// any last-level cache the benchmark is likely to meet.
+constexpr int64_t kDecodePoolBytes = int64_t(1) << 30;
+
+struct Format {
+  const char *name;
+  const char *scheme;
+  int32_t interleaved;
+};
+
+constexpr Format kFormats[] = {
+    {"q8_0", "q8_0", TFM_QUANT_Q8_0_X16},
+    {"q4_0", "q4_0", TFM_QUANT_Q4_0_X16},
+    {"q4_k", "q4_k", TFM_QUANT_Q4_K_X16},
+    {"q6_k", "q6_k", TFM_QUANT_Q6_K_X16},
+};
+
+struct Variant {
+  const char *name;
+  void (*kernel)(const QuantizedMatmulArgs &);
+  bool (*supported)();
+};
+
+bool always() { return true; }
+bool hasAvx2() { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+bool hasAvx512Vnni() {
+  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
+         __builtin_cpu_supports("avx512bw");
+}
+
+constexpr Variant kVariants[] = {
+    {"generic", quantizedMatmulGeneric, always},
+    {"avx2", quantizedMatmulAvx2, hasAvx2},
+    {"avx512_vnni", quantizedMatmulAvx512Vnni, hasAvx512Vnni},
+};
+
+/// Memory in transparent huge pages where the kernel allows, as the
+/// runtime keeps a model's weights (lib/Runtime/Runtime.cpp).
+struct HugePageBuffer {
+  struct Free {
+    void operator()(uint8_t *p) const { std::free(p); }
+  };
+  std::unique_ptr<uint8_t, Free> bytes;
+
+  explicit HugePageBuffer(int64_t size) {
+    constexpr int64_t kHugePage = int64_t(2) << 20;
+    int64_t rounded = (size + kHugePage - 1) / kHugePage * kHugePage;
+    bytes.reset(static_cast<uint8_t *>(std::aligned_alloc(kHugePage, rounded)));
+    madvise(bytes.get(), rounded, MADV_HUGEPAGE);
+  }
+  uint8_t *data() const { return bytes.get(); }
+};
+
+/// A rows x in matrix of random weights in an interleaved format, and
+/// `tokens` rows of quantized random activations.
+struct Operands {
+  int64_t rowBytes, matrixBytes;
+  HugePageBuffer weights;
+  std::vector<uint8_t> activations;
+  std::vector<float> out;
+
+  Operands(const Format &format, int64_t rows, int64_t in, int64_t tokens,
+           int64_t copies)
+      : weights(copies * rows * quantRowBytes(*parseQuantScheme(format.scheme), in)) {
+    QuantScheme scheme = *parseQuantScheme(format.scheme);
+    rowBytes = quantRowBytes(scheme, in);
+    matrixBytes = rows * rowBytes;
+    std::mt19937 random(7);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    std::vector<float> row(in);
+    std::vector<uint8_t> rowWise(matrixBytes);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (float &value : row)
+        value = uniform(random);
+      quantizeRow(scheme, row.data(), in, &rowWise[r * rowBytes]);
+    }
+    for (int64_t g = 0; g < rows / TFM_QUANT_INTERLEAVE; ++g)
+      tfm_quant_interleave(format.interleaved, in,
+                           &rowWise[g * TFM_QUANT_INTERLEAVE * rowBytes],
+                           weights.data() + g * TFM_QUANT_INTERLEAVE * rowBytes);
+    for (int64_t c = 1; c < copies; ++c)
+      std::memcpy(weights.data() + c * matrixBytes, weights.data(), matrixBytes);
+
+    std::vector<float> x(tokens * in);
+    for (float &value : x)
+      value = uniform(random);
+    activations.resize(tokens * tfm_quantized_activation_row_bytes(in));
+    tfm_quantize_activations(x.data(), tokens, in, in, activations.data());
+    out.resize(tokens * rows);
+  }
+};
+
+void run(benchmark::State &state, const Format &format,
+         const Variant &variant, int64_t tokens, bool fromMemory) {
+  int64_t rows = state.range(0), in = state.range(1);
+  QuantScheme scheme = *parseQuantScheme(format.scheme);
+  int64_t matrixBytes = rows * quantRowBytes(scheme, in);
+  int64_t copies =
+      fromMemory ? (kDecodePoolBytes + matrixBytes - 1) / matrixBytes : 1;
+  Operands operands(format, rows, in, tokens, copies);
+  QuantizedMatmulArgs args{format.interleaved,
+                           0,
+                           operands.activations.data(),
+                           tokens,
+                           in,
+                           tfm_quantized_activation_row_bytes(in),
+                           nullptr,
+                           operands.rowBytes,
+                           rows,
+                           operands.out.data(),
+                           rows,
+                           false};
+  int64_t copy = 0;
+  for (auto _ : state) {
+    args.weights = operands.weights.data() + copy * matrixBytes;
+    variant.kernel(args);
+    benchmark::DoNotOptimize(operands.out.data());
+    benchmark::ClobberMemory();
+    copy = (copy + 1) % copies;
+  }
+  state.SetBytesProcessed(state.iterations() * matrixBytes);
+  state.SetItemsProcessed(state.iterations() * tokens * rows * in);
+}
+
+/// The ceiling of the decode benchmarks: a plain read of the same pool of
+/// copies, each call summing one matrix's bytes in 64-byte vectors.
+void readPool(benchmark::State &state) {
+  int64_t matrixBytes = state.range(0);
+  int64_t copies = (kDecodePoolBytes + matrixBytes - 1) / matrixBytes;
+  HugePageBuffer pool(copies * matrixBytes);
+  std::memset(pool.data(), 1, copies * matrixBytes);
+  using Vector = int64_t __attribute__((vector_size(64)));
+  int64_t copy = 0;
+  for (auto _ : state) {
+    const uint8_t *bytes = pool.data() + copy * matrixBytes;
+    Vector sum{};
+    for (int64_t offset = 0; offset < matrixBytes; offset += sizeof(Vector)) {
+      Vector v;
+      std::memcpy(&v, bytes + offset, sizeof(v));
+      sum += v;
+    }
+    benchmark::DoNotOptimize(sum);
+    copy = (copy + 1) % copies;
+  }
+  state.SetBytesProcessed(state.iterations() * matrixBytes);
+}
+
+void registerAll() {
+  // llama-336m-gqa's q8_0 FFN matrix (2816 x 1024).
+  benchmark::RegisterBenchmark("decode/read", readPool)
+      ->Arg(2816 * 1088)
+      ->Unit(benchmark::kMicrosecond);
+  // llama-336m-gqa's FFN matrices, as one thread's call of a decode step
+  // and of a 128-token prefill sees them.
+  const std::vector<int64_t> upShape{2816, 1024}, downShape{1024, 2816};
+  for (const Variant &variant : kVariants) {
+    if (!variant.supported())
+      continue;
+    for (const Format &format : kFormats) {
+      for (const auto &shape : {upShape, downShape}) {
+        std::string suffix = std::string(format.name) + "/" + variant.name;
+        if (std::strcmp(variant.name, "generic") != 0)
+          benchmark::RegisterBenchmark(("decode/" + suffix).c_str(), run,
+                                       format, variant, 1, true)
+              ->Args(shape)
+              ->Unit(benchmark::kMicrosecond);
+        benchmark::RegisterBenchmark(("prefill/" + suffix).c_str(), run,
+                                     format, variant, 128, false)
+            ->Args(shape)
+            ->Unit(benchmark::kMillisecond);
+      }
+    }
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv))
+    return 1;
+  registerAll();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
