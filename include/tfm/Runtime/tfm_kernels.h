@@ -98,7 +98,8 @@ int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
 
 /* Bytes of one token's quantized activations: int8 values in blocks of 32,
  * then one f32 scale d per block, then d * sum(q) per block (f32), then
- * sum(q) per block (int32). */
+ * sum(q) per block (int32), then the sum of each block's first 16 q
+ * (int32). */
 int64_t tfm_quantized_activation_row_bytes(int64_t in_features);
 
 /* Quantizes TOKENS rows of IN_FEATURES floats (row stride X_STRIDE floats)

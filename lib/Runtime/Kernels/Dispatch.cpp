@@ -244,7 +244,7 @@ int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
 }
 
 int64_t tfm_quantized_activation_row_bytes(int64_t inFeatures) {
-  int64_t bytes = inFeatures + 3 * (inFeatures / kBlock) * int64_t(sizeof(float));
+  int64_t bytes = inFeatures + 4 * (inFeatures / kBlock) * int64_t(sizeof(float));
   return (bytes + 63) / 64 * 64;
 }
 

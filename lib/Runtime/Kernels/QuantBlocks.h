@@ -41,6 +41,9 @@ struct ActivationRow {
   const float *scale;
   const float *scaledSum;
   const int32_t *sum;
+  /// Per block, the sum of its first 16 codes (Q6_K's 16-element
+  /// sub-blocks need each half's).
+  const int32_t *lowSum;
 };
 
 /// Token `token`'s row; `rowBytes` is tfm_quantized_activation_row_bytes
@@ -51,8 +54,9 @@ inline ActivationRow activationRow(const void *activations, int64_t token,
       static_cast<const uint8_t *>(activations) + token * rowBytes;
   int64_t blocks = inFeatures / kBlock;
   const float *scales = reinterpret_cast<const float *>(base + inFeatures);
-  return {reinterpret_cast<const int8_t *>(base), scales, scales + blocks,
-          reinterpret_cast<const int32_t *>(scales + 2 * blocks)};
+  const auto *sums = reinterpret_cast<const int32_t *>(scales + 2 * blocks);
+  return {reinterpret_cast<const int8_t *>(base), scales, scales + blocks, sums,
+          sums + blocks};
 }
 
 /// Rows of one interleaved group (tfm_kernels.h, the _X16 formats).

@@ -21,6 +21,7 @@ void tfm::kernels::quantizeActivationRowGeneric(const float *x,
   auto *scales = reinterpret_cast<float *>(out + inFeatures);
   float *scaledSums = scales + blocks;
   auto *sums = reinterpret_cast<int32_t *>(scaledSums + blocks);
+  int32_t *lowSums = sums + blocks;
   for (int64_t b = 0; b < blocks; ++b) {
     float block[kBlock];
     for (int l = 0; l < kBlock; ++l) {
@@ -32,14 +33,17 @@ void tfm::kernels::quantizeActivationRowGeneric(const float *x,
       absMax = std::fmax(absMax, std::fabs(block[l]));
     float scale = absMax / 127.0f;
     float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
-    int32_t sum = 0;
+    int32_t sum = 0, lowSum = 0;
     for (int l = 0; l < kBlock; ++l) {
       int8_t value = int8_t(roundToNearestEven(block[l] * inverse));
       q[b * kBlock + l] = value;
       sum += value;
+      if (l < kBlock / 2)
+        lowSum += value;
     }
     scales[b] = scale;
     scaledSums[b] = scale * float(sum);
     sums[b] = sum;
+    lowSums[b] = lowSum;
   }
 }

@@ -47,6 +47,7 @@ void tfm::kernels::quantizeActivationRowAvx2(const float *x,
   auto *scales = reinterpret_cast<float *>(out + inFeatures);
   float *scaledSums = scales + blocks;
   auto *sums = reinterpret_cast<int32_t *>(scaledSums + blocks);
+  int32_t *lowSums = sums + blocks;
   const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   const __m256 rowScales = _mm256_set1_ps(rowScale);
   // packs interleaves the 128-bit lanes; this puts the bytes back in order.
@@ -66,12 +67,13 @@ void tfm::kernels::quantizeActivationRowAvx2(const float *x,
     float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
     __m256 inverses = _mm256_set1_ps(inverse);
     __m256i q[kVectors];
-    __m256i sum = _mm256_setzero_si256();
     for (int i = 0; i < kVectors; ++i) {
       // The default MXCSR rounding: to nearest, ties to even.
       q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], inverses));
-      sum = _mm256_add_epi32(sum, q[i]);
     }
+    // q[0] and q[1] hold elements 0-15.
+    __m256i lowSum = _mm256_add_epi32(q[0], q[1]);
+    __m256i sum = _mm256_add_epi32(lowSum, _mm256_add_epi32(q[2], q[3]));
     __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
                                        _mm256_packs_epi32(q[2], q[3]));
     _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + b * kBlock),
@@ -80,5 +82,6 @@ void tfm::kernels::quantizeActivationRowAvx2(const float *x,
     scales[b] = scale;
     scaledSums[b] = scale * float(total);
     sums[b] = total;
+    lowSums[b] = horizontalSum(lowSum);
   }
 }

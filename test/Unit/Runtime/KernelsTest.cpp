@@ -316,8 +316,22 @@ TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
   if (!__builtin_cpu_supports("avx512vnni") ||
       !__builtin_cpu_supports("avx512vl"))
     GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
-  expectSameAsGeneric(Problem(parseKernelFormat(GetParam())),
-                      quantizedMatmulAvx512Vnni);
+  // Tiles of 4 tokens share each decoded block: 1 token, one full tile,
+  // and a tile with 2 and 3 left over.
+  for (int64_t tokens : {1, 4, 6, 7})
+    expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
+                        quantizedMatmulAvx512Vnni);
+}
+
+TEST(KernelsPrefillTest, Avx512VnniWideInterleavedRows) {
+  if (!__builtin_cpu_supports("avx512vnni") ||
+      !__builtin_cpu_supports("avx512vl"))
+    GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+  // 18 super-blocks of 256 inputs: the K-quants' scale tables are made
+  // again for each one.
+  for (const char *format : {"q4_0x16", "q8_0x16", "q4_kx16", "q6_kx16"})
+    expectSameAsGeneric(Problem(parseKernelFormat(format), 5, 4608, 3),
+                        quantizedMatmulAvx512Vnni);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, KernelsTest,
