@@ -40,17 +40,20 @@ namespace {
 /// any last-level cache the benchmark is likely to meet.
 constexpr int64_t kDecodePoolBytes = int64_t(1) << 30;
 
+/// A weight format as the kernels take it: `kernelFormat` is the
+/// interleaved layout of the formats a model stores that way, the row-wise
+/// format itself for the others.
 struct Format {
   const char *name;
   const char *scheme;
-  int32_t interleaved;
+  int32_t kernelFormat;
 };
 
 constexpr Format kFormats[] = {
-    {"q8_0", "q8_0", TFM_QUANT_Q8_0_X16},
-    {"q4_0", "q4_0", TFM_QUANT_Q4_0_X16},
-    {"q4_k", "q4_k", TFM_QUANT_Q4_K_X16},
-    {"q6_k", "q6_k", TFM_QUANT_Q6_K_X16},
+    {"q8_0", "q8_0", TFM_QUANT_Q8_0_X16}, {"q4_0", "q4_0", TFM_QUANT_Q4_0_X16},
+    {"q4_k", "q4_k", TFM_QUANT_Q4_K_X16}, {"q6_k", "q6_k", TFM_QUANT_Q6_K_X16},
+    {"q4_1", "q4_1", TFM_QUANT_Q4_1},     {"int8", "int8", TFM_QUANT_INT8},
+    {"int4", "int4", TFM_QUANT_INT4},
 };
 
 struct Variant {
@@ -112,10 +115,12 @@ struct Operands {
         value = uniform(random);
       quantizeRow(scheme, row.data(), in, &rowWise[r * rowBytes]);
     }
-    for (int64_t g = 0; g < rows / TFM_QUANT_INTERLEAVE; ++g)
-      tfm_quant_interleave(format.interleaved, in,
-                           &rowWise[g * TFM_QUANT_INTERLEAVE * rowBytes],
-                           weights.data() + g * TFM_QUANT_INTERLEAVE * rowBytes);
+    int64_t groupRows = tfm_quant_interleave_rows(format.kernelFormat);
+    if (groupRows == 1)
+      std::memcpy(weights.data(), rowWise.data(), matrixBytes);
+    for (int64_t g = 0; groupRows > 1 && g < rows / groupRows; ++g)
+      tfm_quant_interleave(format.kernelFormat, in, &rowWise[g * groupRows * rowBytes],
+                           weights.data() + g * groupRows * rowBytes);
     for (int64_t c = 1; c < copies; ++c)
       std::memcpy(weights.data() + c * matrixBytes, weights.data(), matrixBytes);
 
@@ -136,8 +141,8 @@ void run(benchmark::State &state, const Format &format,
   int64_t copies =
       fromMemory ? (kDecodePoolBytes + matrixBytes - 1) / matrixBytes : 1;
   Operands operands(format, rows, in, tokens, copies);
-  QuantizedMatmulArgs args{format.interleaved,
-                           0,
+  QuantizedMatmulArgs args{format.kernelFormat,
+                           scheme.group,
                            operands.activations.data(),
                            tokens,
                            in,
