@@ -50,6 +50,16 @@ static int64_t weightPanelFor(StringRef targetCpu) {
   return target->floatLanes();
 }
 
+/// Weight panels per prefill thread step when the Halide kernel computes
+/// the f32 linear layers: whole register tiles of the kernel a step runs
+/// (matmul_panels_halide.cpp). 16-lane panels run 8 x 3 tiles on AVX-512
+/// CPUs and 4 x 2 on AVX2 ones: 6 panels hold whole tiles of both (with
+/// MLIR's 2-panel steps the 8 x 3 tiles never fill, and that prefill was
+/// 0.85x MLIR's loops).
+static int64_t halidePrefillPanels(int64_t weightPanel) {
+  return weightPanel == 16 ? 6 : 2;
+}
+
 /// The alternative to OpenMP: parallel loops become tasks of MLIR's async
 /// runtime (libmlir_async_runtime, a thread pool sized to the machine), one
 /// block of iterations per worker.
@@ -87,14 +97,20 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   // 3. tfm -> linalg on tensors; the buffer ABI of the entry points.
   ConvertTfmToLinalgOptions conversion;
   conversion.weightPanel = weightPanelFor(options.targetCpu);
+  bool halideMatmul = options.f32Matmul == MatmulCodegen::Halide;
+  int64_t prefillPanels =
+      halideMatmul ? halidePrefillPanels(conversion.weightPanel) : 0;
   conversion.flashAttention = options.flashAttention;
   pm.addPass(createConvertTfmToLinalg(conversion));
   pm.addPass(createTfmLowerEntryPoints());
   pm.addPass(createCanonicalizerPass());
   // Float epilogues join their matmuls' thread steps (on tensors: fusion
   // needs the value flow).
-  if (options.fuseMatmulEpilogues)
-    pm.addNestedPass<func::FuncOp>(createTfmFuseMatmulEpilogues());
+  if (options.fuseMatmulEpilogues) {
+    TfmFuseMatmulEpiloguesOptions epilogues;
+    epilogues.prefillPanels = prefillPanels;
+    pm.addNestedPass<func::FuncOp>(createTfmFuseMatmulEpilogues(epilogues));
+  }
 
   // 4. Bufferization, before tiling: the analysis is much cheaper on the
   //    un-tiled ops, and tiling and vectorization work on buffers alike.
@@ -136,9 +152,10 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   if (options.threads && options.threadRuntime == ThreadRuntime::Async)
     quantized.rowsPerTask = 32;
   pm.addPass(createTfmLowerQuantizedMatmul(quantized));
-  if (options.f32Matmul == MatmulCodegen::Halide) {
+  if (halideMatmul) {
     TfmLowerMatmulPanelsOptions halide;
     halide.threads = options.threads;
+    halide.prefillPanels = prefillPanels;
     pm.addPass(createTfmLowerMatmulPanels(halide));
   }
   TfmTileAndVectorizeOptions tiling;

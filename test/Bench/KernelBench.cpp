@@ -59,6 +59,7 @@ constexpr Format kFormats[] = {
 struct Variant {
   const char *name;
   void (*kernel)(const QuantizedMatmulArgs &);
+  void (*matmulPanels)(const MatmulPanelsArgs &);
   bool (*supported)();
 };
 
@@ -70,9 +71,10 @@ bool hasAvx512Vnni() {
 }
 
 constexpr Variant kVariants[] = {
-    {"generic", quantizedMatmulGeneric, always},
-    {"avx2", quantizedMatmulAvx2, hasAvx2},
-    {"avx512_vnni", quantizedMatmulAvx512Vnni, hasAvx512Vnni},
+    {"generic", quantizedMatmulGeneric, matmulPanelsGeneric, always},
+    {"avx2", quantizedMatmulAvx2, matmulPanelsHalideAvx2, hasAvx2},
+    {"avx512_vnni", quantizedMatmulAvx512Vnni, matmulPanelsHalideAvx512,
+     hasAvx512Vnni},
 };
 
 /// Memory in transparent huge pages where the kernel allows, as the
@@ -188,7 +190,40 @@ void readPool(benchmark::State &state) {
   state.SetBytesProcessed(state.iterations() * matrixBytes);
 }
 
+/// The f32 product of a linear layer in panel layout (tfm_matmul_panels):
+/// 128 tokens times in x (panels x 16) weights, items = multiply-adds.
+void matmulPanels(benchmark::State &state,
+                  void (*kernel)(const MatmulPanelsArgs &)) {
+  const int64_t tokens = 128, panel = 16;
+  int64_t in = state.range(0), panels = state.range(1) / panel;
+  std::mt19937 random(3);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<float> input(tokens * in), weights(in * panels * panel),
+      out(tokens * panels * panel);
+  for (float &value : input)
+    value = uniform(random);
+  for (float &value : weights)
+    value = uniform(random);
+  for (auto _ : state) {
+    kernel({input.data(), tokens, in, in, weights.data(), panels, panel,
+            out.data(), panels * panel});
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * tokens * in * panels * panel);
+}
+
 void registerAll() {
+  // The Halide f32 kernels on llama-110m's fused QKV (768 -> 2304) and FFN
+  // down (2048 -> 768).
+  for (const Variant &variant : kVariants)
+    if (variant.supported() && std::strcmp(variant.name, "generic") != 0)
+      benchmark::RegisterBenchmark(
+          (std::string("matmul_panels/halide_") + variant.name).c_str(),
+          matmulPanels, variant.matmulPanels)
+          ->Args({768, 2304})
+          ->Args({2048, 768})
+          ->Unit(benchmark::kMillisecond);
   // llama-336m-gqa's q8_0 FFN matrix (2816 x 1024).
   // Decode at 1 and 2 threads: with 2, each thread streams a pool of its
   // own at the same time, as the two halves of a decode step's matrix do

@@ -16,11 +16,14 @@
 // One instance computes whole register tiles of `tile_rows` token rows x
 // `tile_panels` panels (extents must be multiples; the caller,
 // matmul_panels_halide.cpp, covers the edges with 1 x 1 tiles). The tile's
-// accumulators stay in registers across the whole reduction: 4 rows x 2
-// panels give the 8 independent FMA chains two FMA units with 4 cycles of
-// latency need, and each broadcast input serves 2 weight vectors (the same
-// register tile MLIR's schedule uses, docs/codegen.md). A decode step (one
-// token) uses 1 x 4: four panels are four weight streams. The reduction is
+// accumulators stay in registers across the whole reduction: on AVX2, 4
+// rows x 2 panels give the 8 independent FMA chains two FMA units with 4
+// cycles of latency need, and each broadcast input serves 2 weight vectors
+// (the same register tile MLIR's schedule uses, docs/codegen.md). AVX-512's
+// 32 registers hold 8 x 3: 24 chains, each broadcast serving 3 weight
+// vectors (74 against 56 GMAC/s for 4 x 2; MLIR's loops with an 8 x 3 tile
+// were slower than with their own 4 x 2, docs/performance.md). A decode
+// step (one token) uses 1 x 4: four panels are four weight streams. The reduction is
 // unrolled by 2 (an odd tail guarded): on Zen 3 that took a llama-110m
 // prefill from 0.85x MLIR's loops to par (1.03x in the same rounds,
 // docs/performance.md).

@@ -113,14 +113,18 @@ TEST_P(MatmulPanelsTest, HalideAvx512MatchesDoubleProduct) {
 
 // Tokens: one (decode), fewer than a prefill tile, whole tiles, tiles and a
 // rest. Panels: one, a pair and one more, whole decode tiles, odd counts.
-// Widths 8 and 16 run Halide; 4 falls back to the generic loops.
+// Widths 8 and 16 run Halide; 4 falls back to the generic loops. The
+// 16-lane shapes from {8, 3, ...} reach AVX-512's 8 x 3 tiles: whole ones,
+// with 2 panels and 3 rows left over, with 1 panel and 2 rows left over.
 INSTANTIATE_TEST_SUITE_P(
     Shapes, MatmulPanelsTest,
     testing::Values(Shape{1, 1, 64, 8}, Shape{1, 5, 33, 8},
                     Shape{1, 8, 64, 16}, Shape{3, 3, 17, 8},
                     Shape{4, 2, 64, 8}, Shape{9, 7, 40, 8},
                     Shape{130, 6, 96, 8}, Shape{6, 5, 48, 16},
-                    Shape{16, 4, 1, 16}, Shape{5, 3, 24, 4}));
+                    Shape{16, 4, 1, 16}, Shape{5, 3, 24, 4},
+                    Shape{8, 3, 40, 16}, Shape{19, 5, 33, 16},
+                    Shape{130, 7, 96, 16}));
 
 TEST(MatmulPanelsDispatchTest, EntryPointAccumulates) {
   Problem problem(Shape{5, 3, 32, 8}, 11);
