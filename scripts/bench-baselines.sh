@@ -23,8 +23,8 @@ for shape in llama-110m llama-336m-gqa; do
     quant=()
     case "$format" in
       q8_0) quant=(--quant q8_0) ;;
-      # llama.cpp's Q4_0 files keep the output matrix at higher precision.
-      q4_0) quant=(--quant q4_0 --quant-override output.weight=q8_0) ;;
+      # llama.cpp's Q4_0 files keep the output matrix in Q6_K.
+      q4_0) quant=(--quant q4_0 --quant-override output.weight=q6_k) ;;
     esac
     out="$WORK/$shape-$format"
     "$BIN/tfm-compile" "$model" "${quant[@]}" --kv-type f16 "$@" -o "$out" >/dev/null
