@@ -100,7 +100,7 @@ template <int Format> struct ScaledBlocks {
   }
 };
 
-/// Byte `K` of each 32-bit lane of `v`, as int32 lanes.
+/// Byte `k` of each 32-bit lane of `v`, as int32 lanes.
 inline __m512i laneByte(__m512i v, int k) {
   return _mm512_and_si512(_mm512_srli_epi32(v, unsigned(8 * k)),
                           _mm512_set1_epi32(0xFF));
@@ -246,13 +246,13 @@ void groupTimesTokens(const QuantizedMatmulArgs &args, const uint8_t *group,
   }
   Blocks blocks;
   constexpr int64_t perUnit = Blocks::kBlocksPerUnit;
+  constexpr int64_t blockBytes = Blocks::kUnitBytes / perUnit;
   for (int64_t u = 0, units = args.inFeatures / (kBlock * perUnit); u < units;
        ++u) {
     const uint8_t *unit = group + u * Blocks::kUnitBytes;
     blocks.prepare(unit);
     for (int j = 0; j < perUnit; ++j) {
       int64_t b = u * perUnit + j;
-      const int64_t blockBytes = Blocks::kUnitBytes / perUnit;
       prefetchAhead(unit + j * blockBytes, blockBytes);
       __m512i w[kChunks];
       Blocks::codes(unit, j, w);
