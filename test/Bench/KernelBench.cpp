@@ -70,11 +70,15 @@ bool hasAvx512Vnni() {
          __builtin_cpu_supports("avx512bw");
 }
 
+bool hasAmxInt8() { return hasAvx512Vnni() && amxInt8Usable(); }
+
+/// The AMX variant has no f32 kernel of its own (and decodes with VNNI).
 constexpr Variant kVariants[] = {
     {"generic", quantizedMatmulGeneric, matmulPanelsGeneric, always},
     {"avx2", quantizedMatmulAvx2, matmulPanelsHalideAvx2, hasAvx2},
     {"avx512_vnni", quantizedMatmulAvx512Vnni, matmulPanelsHalideAvx512,
      hasAvx512Vnni},
+    {"avx512_amx", quantizedMatmulAmxInt8, nullptr, hasAmxInt8},
 };
 
 /// Memory in transparent huge pages where the kernel allows, as the
@@ -217,7 +221,8 @@ void registerAll() {
   // The Halide f32 kernels on llama-110m's fused QKV (768 -> 2304) and FFN
   // down (2048 -> 768).
   for (const Variant &variant : kVariants)
-    if (variant.supported() && std::strcmp(variant.name, "generic") != 0)
+    if (variant.supported() && variant.matmulPanels &&
+        std::strcmp(variant.name, "generic") != 0)
       benchmark::RegisterBenchmark(
           (std::string("matmul_panels/halide_") + variant.name).c_str(),
           matmulPanels, variant.matmulPanels)
@@ -242,7 +247,9 @@ void registerAll() {
     for (const Format &format : kFormats) {
       for (const auto &shape : {upShape, downShape}) {
         std::string suffix = std::string(format.name) + "/" + variant.name;
-        if (std::strcmp(variant.name, "generic") != 0)
+        bool decodes = std::strcmp(variant.name, "generic") != 0 &&
+                       std::strcmp(variant.name, "avx512_amx") != 0;
+        if (decodes)
           benchmark::RegisterBenchmark(("decode/" + suffix).c_str(), run,
                                        format, variant, 1, true)
               ->Args(shape)
@@ -254,6 +261,28 @@ void registerAll() {
             ->Args(shape)
             ->Unit(benchmark::kMillisecond);
       }
+    }
+  }
+  // Where the AMX kernel starts to pay (its kMinTokens): short prefills of
+  // the FFN matrix, q8_0 and q4_0, VNNI against AMX. Both are called
+  // directly, so AMX runs here even below its own threshold.
+  for (const Variant &variant : kVariants) {
+    bool interleavedOnly = std::strcmp(variant.name, "avx512_vnni") == 0 ||
+                           std::strcmp(variant.name, "avx512_amx") == 0;
+    if (!interleavedOnly || !variant.supported())
+      continue;
+    for (const Format &format : kFormats) {
+      if (format.kernelFormat != TFM_QUANT_Q8_0_X16 &&
+          format.kernelFormat != TFM_QUANT_Q4_0_X16)
+        continue;
+      for (int64_t tokens : {2, 4, 8, 16})
+        benchmark::RegisterBenchmark(
+            ("prefill_tokens/" + std::string(format.name) + "/" + variant.name +
+             "/" + std::to_string(tokens))
+                .c_str(),
+            run, format, variant, tokens, false)
+            ->Args(upShape)
+            ->Unit(benchmark::kMicrosecond);
     }
   }
 }

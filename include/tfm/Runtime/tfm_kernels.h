@@ -9,8 +9,9 @@
  * against activations quantized once per layer (`tfm_quantize_activations`).
  *
  * One dispatch point (lib/Runtime/Kernels/Dispatch.cpp) picks the variant
- * for the running CPU: AVX-512 VNNI, AVX2, or portable C. The environment
- * variable TFM_KERNEL_ISA=avx512_vnni|avx2|generic forces one (tests use it
+ * for the running CPU: AVX-512 VNNI with AMX-INT8 prefill, AVX-512 VNNI,
+ * AVX2, or portable C. The environment variable
+ * TFM_KERNEL_ISA=avx512_vnni|avx2|generic forces a lesser one (tests use it
  * to run every variant on one machine).
  *
  *===----------------------------------------------------------------------===*/

@@ -42,6 +42,10 @@ constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2, attentionAvx2,
 constexpr Variant kAvx512Vnni{"avx512_vnni", quantizedMatmulAvx512Vnni,
                               attentionAvx512, quantizeActivationRowAvx2,
                               matmulPanelsHalideAvx512};
+// The same with quantized prefill on AMX-INT8 tiles.
+constexpr Variant kAvx512Amx{"avx512_amx", quantizedMatmulAmxInt8,
+                             attentionAvx512, quantizeActivationRowAvx2,
+                             matmulPanelsHalideAvx512};
 
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
 
@@ -86,6 +90,10 @@ const Variant *detectVariant() {
     return &kAvx2;
   if (forced && std::strcmp(forced, "generic") == 0)
     return &kGeneric;
+  if (forced && std::strcmp(forced, "avx512_vnni") == 0 && avx512Vnni)
+    return &kAvx512Vnni;
+  if (avx512Vnni && amxInt8Usable())
+    return &kAvx512Amx;
   if (avx512Vnni)
     return &kAvx512Vnni;
   if (avx2)

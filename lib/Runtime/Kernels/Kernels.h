@@ -104,6 +104,13 @@ void matmulPanelsHalideAvx512(const MatmulPanelsArgs &args);
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx2(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx512Vnni(const QuantizedMatmulArgs &args);
+/// Q8_0_X16 and Q4_0_X16 prefill on AMX-INT8 tiles; the rest goes to
+/// quantizedMatmulAvx512Vnni. Call only where amxInt8Usable() said so.
+void quantizedMatmulAmxInt8(const QuantizedMatmulArgs &args);
+
+/// The CPU has AMX-TILE and AMX-INT8 and the OS has granted this process
+/// the tile state (requested here on Linux; false elsewhere).
+bool amxInt8Usable();
 
 } // namespace tfm::kernels
 

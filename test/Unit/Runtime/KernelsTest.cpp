@@ -334,6 +334,46 @@ TEST(KernelsPrefillTest, Avx512VnniWideInterleavedRows) {
                         quantizedMatmulAvx512Vnni);
 }
 
+/// AMX-INT8 only where the CPU has it and Linux grants the tile state.
+bool amxRuns() {
+  return __builtin_cpu_supports("avx512vnni") &&
+         __builtin_cpu_supports("avx512vl") && amxInt8Usable();
+}
+
+/// The AMX kernel scales each block's integer sums as the VNNI kernel does,
+/// in the same order: the same bits, accumulating or not.
+void expectSameAsVnni(const Problem &problem) {
+  for (bool accumulate : {false, true}) {
+    std::vector<float> expected =
+        problem.run(quantizedMatmulAvx512Vnni, accumulate);
+    std::vector<float> actual = problem.run(quantizedMatmulAmxInt8, accumulate);
+    for (size_t i = 0; i < expected.size(); ++i)
+      ASSERT_EQ(actual[i], expected[i])
+          << "element " << i << (accumulate ? " (accumulating)" : "");
+  }
+}
+
+TEST_P(KernelsTest, AmxInt8MatchesGeneric) {
+  if (!amxRuns())
+    GTEST_SKIP() << "no AMX-INT8 on this CPU or OS";
+  // 1 and 7 tokens go to the VNNI kernel; 16 are one tile; 21 a tile and 5
+  // left over in a tile of their own shape; 40 two tiles and 8.
+  for (int64_t tokens : {1, 7, 16, 21, 40})
+    expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
+                        quantizedMatmulAmxInt8);
+}
+
+TEST(KernelsPrefillTest, AmxInt8SameBitsAsVnni) {
+  if (!amxRuns())
+    GTEST_SKIP() << "no AMX-INT8 on this CPU or OS";
+  // 512 inputs are 16 blocks (pairs only), 4608 are 144, 96 are 3 (a pair
+  // and one left over); 8 tokens are the fewest that use tiles.
+  for (const char *format : {"q8_0x16", "q4_0x16"})
+    for (int64_t in : {96, 512, 4608})
+      for (int64_t tokens : {8, 16, 37})
+        expectSameAsVnni(Problem(parseKernelFormat(format), tokens, in, 3));
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, KernelsTest,
                          testing::Values("q8_0", "q4_0", "q4_1", "q4_k",
                                          "q6_k", "int8", "int4", "int4g128",
@@ -451,8 +491,9 @@ TEST(KernelsDispatchTest, PicksTheBestVariant) {
   if (__builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512cd") &&
       !getenv("TFM_KERNEL_ISA"))
-    EXPECT_EQ(isa, "avx512_vnni");
-  EXPECT_TRUE(isa == "avx512_vnni" || isa == "avx2" || isa == "generic");
+    EXPECT_EQ(isa, amxInt8Usable() ? "avx512_amx" : "avx512_vnni");
+  EXPECT_TRUE(isa == "avx512_amx" || isa == "avx512_vnni" || isa == "avx2" ||
+              isa == "generic");
 }
 
 TEST(KernelsDispatchTest, ActivationBlocks) {
