@@ -78,8 +78,8 @@ void configureTiles(int tokens) {
 /// Bytes of Q4_0_X16 codes spread into bytes, per group (the stack of the
 /// calling thread): rows of up to 12288 inputs. With the token tables a
 /// q4_0 call takes 256 KiB of stack, well within OpenMP's worker stacks
-/// (8 MiB by default, KMP_SETTINGS=1) and the async runtime's threads; wider rows go to
-/// the VNNI kernel.
+/// (8 MiB by default here, KMP_SETTINGS=1) and the async runtime's
+/// threads; wider rows go to the VNNI kernel.
 constexpr int64_t kSpreadBytes = 192 * 1024;
 
 /// How a Q8_0_X16 or Q4_0_X16 block's codes become a weight tile, and the
