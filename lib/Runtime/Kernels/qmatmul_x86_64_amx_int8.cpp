@@ -26,8 +26,8 @@
 
 #include <cpuid.h>
 #include <cstdint>
-#include <utility>
 #include <immintrin.h>
+#include <utility>
 
 #if defined(__linux__)
 #include <sys/syscall.h>
@@ -87,12 +87,14 @@ constexpr int64_t kSpreadBytes = 192 * 1024;
 template <int Format> struct ScaledBlock {
   static constexpr bool kQ8 = Format == TFM_QUANT_Q8_0_X16;
   static constexpr int32_t kZeroPoint = kQ8 ? 128 : 8;
-  static constexpr int64_t kBytes = kInterleave * (kQ8 ? kQ8_0Bytes : kQ4_0Bytes);
+  static constexpr int64_t kBytes =
+      kInterleave * (kQ8 ? kQ8_0Bytes : kQ4_0Bytes);
 
   /// Bytes of a block's weight tile: 8 chunks of kChunkBytes.
   static constexpr int64_t kTileBytes = kChunks * kChunkBytes;
   /// Widest rows (inputs) whose spread codes fit kSpreadBytes.
-  static constexpr int64_t kMaxInputs = kQ8 ? INT64_MAX : kSpreadBytes / kTileBytes * kBlock;
+  static constexpr int64_t kMaxInputs =
+      kQ8 ? INT64_MAX : kSpreadBytes / kTileBytes * kBlock;
 
   /// The weight tiles of a group's `blocks` blocks, block b's at
   /// result.first + b * result.second: Q8_0_X16 codes in place; Q4_0_X16's
@@ -133,11 +135,12 @@ struct TileTables {
 
 /// The tables of the 16 tokens from t0, for every block.
 template <typename Block>
-void fillTables(const QuantizedMatmulArgs &args, int64_t t0, TileTables *tables) {
+void fillTables(const QuantizedMatmulArgs &args, int64_t t0,
+                TileTables *tables) {
   const int64_t blocks = args.inFeatures / kBlock;
   for (int i = 0; i < kTileTokens; ++i) {
-    ActivationRow row = activationRow(args.activations, t0 + i,
-                                      args.inFeatures, args.activationRowBytes);
+    ActivationRow row = activationRow(args.activations, t0 + i, args.inFeatures,
+                                      args.activationRowBytes);
     for (int64_t b = 0; b < blocks; ++b) {
       tables[b].scale[i] = row.scale[b];
       tables[b].zeroPointSum[i] = Block::kZeroPoint * row.sum[b];
@@ -148,8 +151,9 @@ void fillTables(const QuantizedMatmulArgs &args, int64_t t0, TileTables *tables)
 /// Block `b`'s sums (token i in row i) scaled into the accumulators (token
 /// i's 16 rows in acc[i]), as the VNNI kernel scales its dot products.
 template <typename Block>
-__attribute__((always_inline)) inline void scaleSums(const uint8_t *block, const int32_t (&sums)[kTileTokens][kInterleave],
-                      const TileTables &table, __m512 (&acc)[kTileTokens]) {
+__attribute__((always_inline)) inline void
+scaleSums(const uint8_t *block, const int32_t (&sums)[kTileTokens][kInterleave],
+          const TileTables &table, __m512 (&acc)[kTileTokens]) {
   __m512 rowScales = _mm512_cvtph_ps(
       _mm256_loadu_si256(reinterpret_cast<const __m256i *>(block)));
   for (int i = 0; i < kTileTokens; ++i) {
@@ -208,7 +212,7 @@ void groupTimesTokenTile(const QuantizedMatmulArgs &args, const uint8_t *group,
   const int64_t blocks = args.inFeatures / kBlock;
   // Inlined, so that the accumulators stay in registers.
   auto scalePair = [&](int64_t b, const PairSums &pair)
-                       __attribute__((always_inline)) {
+      __attribute__((always_inline)) {
     const uint8_t *block = group + b * Block::kBytes;
     scaleSums<Block>(block, pair[0], tables[b], acc);
     if (b + 1 < blocks)
@@ -256,10 +260,9 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
       const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
       auto [base, step] = Block::codes(group, blocks, spread);
       for (int64_t t = first; t < last; t += kTileTokens)
-        groupTimesTokenTile<Block>(
-            args, group, {base, step}, t,
-            tables + (t - first) / kTileTokens * blocks,
-            args.out + g * kInterleave);
+        groupTimesTokenTile<Block>(args, group, {base, step}, t,
+                                   tables + (t - first) / kTileTokens * blocks,
+                                   args.out + g * kInterleave);
     }
   }
   // Leaves the tile state, so that the OS does not save it on every switch.
