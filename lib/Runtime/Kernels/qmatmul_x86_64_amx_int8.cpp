@@ -59,8 +59,9 @@ struct alignas(64) TileConfig {
 constexpr int kSums0 = 0, kSums1 = 1, kActivations0 = 2, kActivations1 = 3,
               kCodes0 = 4, kCodes1 = 5;
 
-/// Tiles for `tokens` (1..16) tokens per block.
-void configureTiles(int tokens) {
+/// Tiles of a whole token tile times one block.
+void configureTiles() {
+  const int tokens = kTileTokens;
   TileConfig config;
   auto shape = [&](int tile, int rows, int bytesPerRow) {
     config.rows[tile] = uint8_t(rows);
@@ -249,7 +250,7 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
   const int64_t tilesAtATime = kTableCount / blocks;
   TileTables tables[kTableCount];
   alignas(64) uint8_t spread[Block::kQ8 ? 64 : kSpreadBytes];
-  configureTiles(kTileTokens);
+  configureTiles();
   for (int64_t first = 0; first < whole; first += tilesAtATime * kTileTokens) {
     int64_t last = first + tilesAtATime * kTileTokens;
     if (last > whole)
