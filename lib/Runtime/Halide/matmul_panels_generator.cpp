@@ -28,6 +28,14 @@
 // prefill from 0.85x MLIR's loops to par (1.03x in the same rounds,
 // docs/performance.md).
 //
+// Tiles of several token rows first copy the call's rows into `packed`,
+// each tile's rows interleaved feature by feature: the tile's broadcasts
+// then read one stream at constant offsets. Read in place, 8 rows at a
+// run-time stride took 8 address registers, and with the 3 weight streams
+// and loop counters LLVM ran out of general registers and computed row
+// addresses with vector shuffles inside the reduction loop (7 extra
+// instructions per 48 FMAs, on the FMA ports).
+//
 //===----------------------------------------------------------------------===//
 
 #include "Halide.h"
@@ -49,8 +57,15 @@ public:
 
   void generate() {
     k = RDom(0, input.dim(0).extent(), "k");
+    const int rows = tileRows;
     sum(p, b, s) = init(p, b, s);
-    sum(p, b, s) += input(k, s) * weights(p, k, b);
+    if (rows > 1) {
+      // packed(row in tile, feature, tile of rows)
+      packed(r, f, g) = input(f, g * rows + r);
+      sum(p, b, s) += packed(s % rows, k, s / rows) * weights(p, k, b);
+    } else {
+      sum(p, b, s) += input(k, s) * weights(p, k, b);
+    }
     output(p, b, s) = sum(p, b, s);
   }
 
@@ -69,6 +84,8 @@ public:
         .vectorize(p)
         .unroll(bi)
         .unroll(si);
+    if (rows > 1)
+      packed.compute_root();
     sum.compute_at(output, so)
         .store_in(MemoryType::Register)
         .vectorize(p)
@@ -85,8 +102,8 @@ public:
   }
 
 private:
-  Var p{"p"}, b{"b"}, s{"s"};
-  Func sum{"sum"};
+  Var p{"p"}, b{"b"}, s{"s"}, r{"r"}, f{"f"}, g{"g"};
+  Func sum{"sum"}, packed{"packed"};
   RDom k;
 
   /// Unit-stride rows and features, contiguous panels of `panel` floats:
