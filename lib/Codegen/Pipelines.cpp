@@ -53,11 +53,28 @@ static int64_t weightPanelFor(StringRef targetCpu) {
 /// Weight panels per prefill thread step when the Halide kernel computes
 /// the f32 linear layers: whole register tiles of the kernel a step runs
 /// (matmul_panels_halide.cpp). 16-lane panels run 8 x 3 tiles on AVX-512
-/// CPUs and 4 x 2 on AVX2 ones: 6 panels hold whole tiles of both (with
+/// CPUs and 4 x 2 on AVX2 ones: 12 panels hold whole tiles of both (with
 /// MLIR's 2-panel steps the 8 x 3 tiles never fill, and that prefill was
-/// 0.85x MLIR's loops).
+/// 0.85x MLIR's loops), and a step's call packs its token rows once for
+/// four 8 x 3 tiles instead of two (docs/performance.md).
 static int64_t halidePrefillPanels(int64_t weightPanel) {
-  return weightPanel == 16 ? 6 : 2;
+  return weightPanel == 16 ? 12 : 2;
+}
+
+/// Whether the Halide kernel computes the f32 linear layers; `auto`
+/// resolves as resolveMatmulCodegen does (an unknown CPU as MLIR's loops:
+/// tfm-tile-and-vectorize reports it).
+static bool usesHalideMatmul(tfm::MatmulCodegen codegen,
+                             StringRef targetCpu) {
+  using namespace tfm;
+  if (codegen != MatmulCodegen::Auto)
+    return codegen == MatmulCodegen::Halide;
+  llvm::Expected<CpuTarget> target = resolveCpuTarget(targetCpu);
+  if (!target) {
+    llvm::consumeError(target.takeError());
+    return false;
+  }
+  return resolveMatmulCodegen(codegen, *target) == MatmulCodegen::Halide;
 }
 
 /// The alternative to OpenMP: parallel loops become tasks of MLIR's async
@@ -97,7 +114,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   // 3. tfm -> linalg on tensors; the buffer ABI of the entry points.
   ConvertTfmToLinalgOptions conversion;
   conversion.weightPanel = weightPanelFor(options.targetCpu);
-  bool halideMatmul = options.f32Matmul == MatmulCodegen::Halide;
+  bool halideMatmul = usesHalideMatmul(options.f32Matmul, options.targetCpu);
   int64_t prefillPanels =
       halideMatmul ? halidePrefillPanels(conversion.weightPanel) : 0;
   conversion.flashAttention = options.flashAttention;
