@@ -93,3 +93,12 @@ llvm::Expected<CpuTarget> mlir::tfm::resolveCpuTarget(llvm::StringRef name) {
   }
   return target;
 }
+
+mlir::tfm::MatmulCodegen
+mlir::tfm::resolveMatmulCodegen(MatmulCodegen codegen,
+                                const CpuTarget &target) {
+  if (codegen != MatmulCodegen::Auto)
+    return codegen;
+  return target.floatLanes() == 16 ? MatmulCodegen::Halide
+                                   : MatmulCodegen::Mlir;
+}

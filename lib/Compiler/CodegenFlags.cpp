@@ -10,11 +10,14 @@ CodegenFlags::CodegenFlags(cl::OptionCategory &category)
           "f32-matmul",
           cl::desc("Code generator of the f32 linear layers (tfm-cpu-pipeline's "
                    "f32-matmul)"),
-          cl::init(MatmulCodegen::Mlir),
+          cl::init(MatmulCodegen::Auto),
           cl::values(clEnumValN(MatmulCodegen::Mlir, "mlir",
-                                "MLIR's tiled, vectorized loops (default)"),
+                                "MLIR's tiled, vectorized loops"),
                      clEnumValN(MatmulCodegen::Halide, "halide",
-                                "the Halide AOT kernel")),
+                                "the Halide AOT kernel"),
+                     clEnumValN(MatmulCodegen::Auto, "auto",
+                                "halide on AVX-512 targets, mlir elsewhere "
+                                "(default)")),
           cl::cat(category)) {}
 
 void CodegenFlags::apply(CompileOptions &options) const {

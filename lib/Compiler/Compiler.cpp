@@ -373,7 +373,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.guidedSchedule = enabled("guided-schedule");
   pipelineOptions.fuseMatmulEpilogues = enabled("fuse-matmul-epilogues");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");
-  pipelineOptions.f32Matmul = options.f32Matmul;
+  pipelineOptions.f32Matmul = resolveMatmulCodegen(options.f32Matmul, *target);
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return llvm::createStringError(model.path +

@@ -88,9 +88,11 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
           json.attribute("rounding", "gptq");
         });
       json.attribute("kv_cache_type", options.kvType);
-      json.attribute("f32_matmul", options.f32Matmul == MatmulCodegen::Halide
-                                       ? "halide"
-                                       : "mlir");
+      json.attribute("f32_matmul",
+                     resolveMatmulCodegen(options.f32Matmul, target) ==
+                             MatmulCodegen::Halide
+                         ? "halide"
+                         : "mlir");
       json.attributeArray("disabled_optimizations", [&] {
         for (const std::string &fusion : options.disabledOptimizations)
           json.value(fusion);

@@ -15,8 +15,15 @@ namespace mlir::tfm {
 enum class ThreadRuntime { OpenMP, Async };
 
 /// What generates the f32 product of linear layers (`matmul_panels`):
-/// MLIR's tiled and vectorized loops, or the Halide AOT kernel.
-enum class MatmulCodegen { Mlir, Halide };
+/// MLIR's tiled and vectorized loops, or the Halide AOT kernel; `Auto` the
+/// Halide kernel on AVX-512 targets (16-lane weight panels), MLIR's loops
+/// elsewhere (resolveMatmulCodegen).
+enum class MatmulCodegen { Mlir, Halide, Auto };
+
+struct CpuTarget;
+/// `codegen` with `Auto` resolved for `target`.
+MatmulCodegen resolveMatmulCodegen(MatmulCodegen codegen,
+                                   const CpuTarget &target);
 
 /// What code generation needs to know about a CPU.
 struct CpuTarget {

@@ -136,7 +136,10 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "tfm-tile-and-vectorize's loops"),
           clEnumValN(MatmulCodegen::Halide, "halide",
                      "calls of the Halide AOT kernel "
-                     "(tfm-lower-matmul-panels)"))};
+                     "(tfm-lower-matmul-panels)"),
+          clEnumValN(MatmulCodegen::Auto, "auto",
+                     "halide on AVX-512 targets (16-lane panels), mlir "
+                     "elsewhere"))};
   Option<bool> planStaticArena{
       *this, "plan-static-arena",
       llvm::cl::desc("Place fixed-size intermediate buffers in one stack "

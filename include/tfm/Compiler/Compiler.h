@@ -73,7 +73,7 @@ struct CompileOptions {
   std::vector<std::string> disabledOptimizations;
   /// Code generator of the f32 linear layers (tfm-cpu-pipeline's
   /// f32-matmul).
-  MatmulCodegen f32Matmul = MatmulCodegen::Mlir;
+  MatmulCodegen f32Matmul = MatmulCodegen::Auto;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
 };
