@@ -8,14 +8,17 @@
 
 // A thread step of tfm-fuse-matmul-epilogues owns its two panels: one call
 // on them, with the panel's byte offsets folded into the addresses and the
-// rows' strides (64 input floats, 128 output floats) passed on.
+// rows' strides (64 input floats, 128 output floats) passed on. Every step
+// reads the same rows: the calls share a pack key made before the steps.
 // CHECK-LABEL: func.func @in_thread_step
 // CHECK-SAME: %[[X:[a-z0-9]+]]: memref<?x64xf32>
+// CHECK: %[[KEY:.*]] = call @tfm_matmul_panels_pack_key() : () -> i64
 // CHECK: scf.forall (%[[STEP:.*]]) = (0) to (16) step (2)
 // CHECK-NOT: linalg.generic
 // CHECK: %[[TOKENS:.*]] = memref.dim %{{.*}}, %c0
-// CHECK: call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c64_i64, %c64_i64, %{{.*}}, %c2_i64, %c8_i64, %{{.*}}, %c128_i64) : (!llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64) -> ()
-// CHECK: func.func private @tfm_matmul_panels(!llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64)
+// CHECK: call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c64_i64, %c64_i64, %{{.*}}, %c2_i64, %c8_i64, %{{.*}}, %c128_i64, %[[KEY]]) : (!llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64) -> ()
+// CHECK: func.func private @tfm_matmul_panels(!llvm.ptr, i64, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64)
+// CHECK: func.func private @tfm_matmul_panels_pack_key() -> i64
 // SERIAL-LABEL: func.func @in_thread_step
 // SERIAL: scf.forall
 // SERIAL: call @tfm_matmul_panels
@@ -44,6 +47,7 @@ func.func @in_thread_step(%x: memref<?x64xf32>, %w: memref<16x64x8xf32>, %out: m
 // 64 x 8 floats (4096 i bytes) into the weights and 16 i floats (64 i
 // bytes) into the output row.
 // CHECK-LABEL: func.func @prefill_tasks
+// CHECK: %[[KEY:.*]] = call @tfm_matmul_panels_pack_key()
 // CHECK: scf.forall (%[[TASK:.*]]) in (5)
 // CHECK:   %[[FIRST:.*]] = arith.muli %[[TASK]], %c2
 // CHECK:   %[[LEFT:.*]] = arith.subi %c9, %[[FIRST]]
@@ -51,10 +55,11 @@ func.func @in_thread_step(%x: memref<?x64xf32>, %w: memref<16x64x8xf32>, %out: m
 // CHECK-DAG:   arith.muli %[[TASK]], %c4096
 // CHECK-DAG:   arith.muli %[[TASK]], %c64
 // CHECK:   %[[COUNT64:.*]] = arith.index_cast %[[COUNT]] : index to i64
-// CHECK:   call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c64_i64, %c64_i64, %{{.*}}, %[[COUNT64]], %c8_i64, %{{.*}}, %c72_i64)
+// CHECK:   call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c64_i64, %c64_i64, %{{.*}}, %[[COUNT64]], %c8_i64, %{{.*}}, %c72_i64, %[[KEY]])
 // SERIAL-LABEL: func.func @prefill_tasks
 // SERIAL-NOT: scf.forall
-// SERIAL: call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c64_i64, %c64_i64, %{{.*}}, %c9_i64, %c8_i64, %{{.*}}, %c72_i64)
+// SERIAL-NOT: pack_key
+// SERIAL: call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c64_i64, %c64_i64, %{{.*}}, %c9_i64, %c8_i64, %{{.*}}, %c72_i64, %c0_i64)
 // THREE-LABEL: func.func @prefill_tasks
 // THREE: scf.forall (%{{.*}}) in (3)
 func.func @prefill_tasks(%x: memref<?x64xf32>, %w: memref<9x64x8xf32>, %out: memref<?x9x8xf32>) {
@@ -71,10 +76,12 @@ func.func @prefill_tasks(%x: memref<?x64xf32>, %w: memref<9x64x8xf32>, %out: mem
 
 #panels = {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2)>, affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
 
-// One token (decode): tasks of 4 panels, 16 panels of 16 lanes.
+// One token (decode): tasks of 4 panels, 16 panels of 16 lanes; one row
+// has nothing to rearrange, so no pack key.
 // CHECK-LABEL: func.func @decode_tasks
+// CHECK-NOT: pack_key
 // CHECK: scf.forall (%{{.*}}) in (4)
-// CHECK: call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c32_i64, %c32_i64, %{{.*}}, %{{.*}}, %c16_i64, %{{.*}}, %c256_i64)
+// CHECK: call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c32_i64, %c32_i64, %{{.*}}, %{{.*}}, %c16_i64, %{{.*}}, %c256_i64, %c0_i64)
 func.func @decode_tasks(%x: memref<1x32xf32>, %w: memref<16x32x16xf32>, %out: memref<1x16x16xf32>) {
   linalg.generic #panels ins(%x, %w : memref<1x32xf32>, memref<16x32x16xf32>) outs(%out : memref<1x16x16xf32>) attrs = {tfm.kernel = "matmul_panels"} {
   ^bb0(%in: f32, %wv: f32, %acc: f32):
@@ -133,7 +140,7 @@ func.func @other_layouts(%x: memref<?x64xf32>, %w: memref<4x64x16xf32>, %out: me
 // CHECK: scf.forall (%[[STEP:.*]]) = (0) to (10) step (4)
 // CHECK:   %[[SIZE:.*]] = affine.min
 // CHECK:   %[[SIZE64:.*]] = arith.index_cast %[[SIZE]] : index to i64
-// CHECK:   call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c64_i64, %c64_i64, %{{.*}}, %[[SIZE64]], %c8_i64, %{{.*}}, %c80_i64)
+// CHECK:   call @tfm_matmul_panels(%{{.*}}, %{{.*}}, %c64_i64, %c64_i64, %{{.*}}, %[[SIZE64]], %c8_i64, %{{.*}}, %c80_i64, %c0_i64)
 func.func @dynamic_panel_count(%x: memref<1x64xf32>, %w: memref<10x64x8xf32>, %out: memref<1x10x8xf32>) {
   scf.forall (%b) = (0) to (10) step (4) {
     %n = affine.min affine_map<(d0) -> (4, -d0 + 10)>(%b)
@@ -145,6 +152,54 @@ func.func @dynamic_panel_count(%x: memref<1x64xf32>, %w: memref<10x64x8xf32>, %o
       %s = arith.addf %acc, %m : f32
       linalg.yield %s : f32
     }
+  }
+  return
+}
+
+// -----
+
+#panels = {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d2)>, affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>], iterator_types = ["parallel", "parallel", "reduction", "parallel"]}
+
+// Pack keys inside thread steps: two products of a step on views of the
+// same rows (a gate and an up projection; the views are made inside the
+// step from values made before it) share one key; a product on rows each
+// step makes itself gets none (0), nor does a product on one token.
+// CHECK-LABEL: func.func @step_keys
+// CHECK: %[[KEY:.*]] = call @tfm_matmul_panels_pack_key() : () -> i64
+// CHECK-NOT: call @tfm_matmul_panels_pack_key
+// CHECK: scf.forall
+// CHECK: call @tfm_matmul_panels({{.*}}, %[[KEY]])
+// CHECK: call @tfm_matmul_panels({{.*}}, %[[KEY]])
+// CHECK: call @tfm_matmul_panels({{.*}}, %c0_i64)
+func.func @step_keys(%x: memref<?x64xf32>, %w: memref<16x64x8xf32>, %gate: memref<?x16x8xf32>, %up: memref<?x16x8xf32>, %own: memref<?x16x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %tokens = memref.dim %x, %c0 : memref<?x64xf32>
+  scf.forall (%b) = (0) to (16) step (2) {
+    %rows = memref.subview %x[0, 0] [%tokens, 64] [1, 1] : memref<?x64xf32> to memref<?x64xf32, strided<[64, 1]>>
+    %wb = memref.subview %w[%b, 0, 0] [2, 64, 8] [1, 1, 1] : memref<16x64x8xf32> to memref<2x64x8xf32, strided<[512, 8, 1], offset: ?>>
+    %gb = memref.subview %gate[0, %b, 0] [%tokens, 2, 8] [1, 1, 1] : memref<?x16x8xf32> to memref<?x2x8xf32, strided<[128, 8, 1], offset: ?>>
+    %ub = memref.subview %up[0, %b, 0] [%tokens, 2, 8] [1, 1, 1] : memref<?x16x8xf32> to memref<?x2x8xf32, strided<[128, 8, 1], offset: ?>>
+    %ob = memref.subview %own[0, %b, 0] [%tokens, 2, 8] [1, 1, 1] : memref<?x16x8xf32> to memref<?x2x8xf32, strided<[128, 8, 1], offset: ?>>
+    linalg.generic #panels ins(%rows, %wb : memref<?x64xf32, strided<[64, 1]>>, memref<2x64x8xf32, strided<[512, 8, 1], offset: ?>>) outs(%gb : memref<?x2x8xf32, strided<[128, 8, 1], offset: ?>>) attrs = {tfm.kernel = "matmul_panels"} {
+    ^bb0(%in: f32, %wv: f32, %acc: f32):
+      %m = arith.mulf %in, %wv : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    linalg.generic #panels ins(%x, %wb : memref<?x64xf32>, memref<2x64x8xf32, strided<[512, 8, 1], offset: ?>>) outs(%ub : memref<?x2x8xf32, strided<[128, 8, 1], offset: ?>>) attrs = {tfm.kernel = "matmul_panels"} {
+    ^bb0(%in: f32, %wv: f32, %acc: f32):
+      %m = arith.mulf %in, %wv : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    %made = memref.alloc(%tokens) : memref<?x64xf32>
+    linalg.generic #panels ins(%made, %wb : memref<?x64xf32>, memref<2x64x8xf32, strided<[512, 8, 1], offset: ?>>) outs(%ob : memref<?x2x8xf32, strided<[128, 8, 1], offset: ?>>) attrs = {tfm.kernel = "matmul_panels"} {
+    ^bb0(%in: f32, %wv: f32, %acc: f32):
+      %m = arith.mulf %in, %wv : f32
+      %s = arith.addf %acc, %m : f32
+      linalg.yield %s : f32
+    }
+    memref.dealloc %made : memref<?x64xf32>
   }
   return
 }

@@ -206,7 +206,16 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
 void tfm_matmul_panels(const float *input, int64_t tokens,
                        int64_t in_features, int64_t input_stride,
                        const float *panels, int64_t panel_count,
-                       int64_t panel, float *out, int64_t out_stride);
+                       int64_t panel, float *out, int64_t out_stride,
+                       uint64_t pack_key);
+
+/* A key for the calls of tfm_matmul_panels that compute one product in
+ * parts (thread steps over its panels): calls with the same nonzero
+ * PACK_KEY promise the same INPUT rows, unchanged, so a variant that
+ * rearranges them for its register tiles (AVX-512: 8 rows interleaved)
+ * does so once per thread and product instead of once per call. 0 promises
+ * nothing. Each call returns a new key. */
+uint64_t tfm_matmul_panels_pack_key(void);
 
 /* Name of the variant tfm_quantized_matmul and tfm_attention run
  * ("avx512_vnni", "avx2", "generic"). */

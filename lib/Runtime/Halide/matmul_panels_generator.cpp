@@ -49,6 +49,9 @@ public:
   GeneratorParam<int> panel{"panel", 8};
   GeneratorParam<int> tileRows{"tile_rows", 4};
   GeneratorParam<int> tilePanels{"tile_panels", 2};
+  /// The caller packed the rows already: `input` is (feature x rows of a
+  /// tile, tile of rows), each tile's rows interleaved feature by feature.
+  GeneratorParam<bool> prepacked{"prepacked", false};
 
   Input<Buffer<float, 2>> input{"input"};     // (k, s)
   Input<Buffer<float, 3>> weights{"weights"}; // (p, k, b)
@@ -56,8 +59,16 @@ public:
   Output<Buffer<float, 3>> output{"output"};  // (p, b, s)
 
   void generate() {
-    k = RDom(0, input.dim(0).extent(), "k");
     const int rows = tileRows;
+    if (prepacked) {
+      k = RDom(0, input.dim(0).extent() / rows, "k");
+      sum(p, b, s) = init(p, b, s);
+      sum(p, b, s) +=
+          input(k * rows + s % rows, s / rows) * weights(p, k, b);
+      output(p, b, s) = sum(p, b, s);
+      return;
+    }
+    k = RDom(0, input.dim(0).extent(), "k");
     sum(p, b, s) = init(p, b, s);
     if (rows > 1) {
       // packed(row in tile, feature, tile of rows)
@@ -84,7 +95,7 @@ public:
         .vectorize(p)
         .unroll(bi)
         .unroll(si);
-    if (rows > 1)
+    if (rows > 1 && !prepacked)
       packed.compute_root();
     sum.compute_at(output, so)
         .store_in(MemoryType::Register)

@@ -21,9 +21,14 @@
 #include "tfm_matmul_panels_x86_64_avx512_p16_1x4.h"
 #include "tfm_matmul_panels_x86_64_avx512_p16_8x1.h"
 #include "tfm_matmul_panels_x86_64_avx512_p16_8x3.h"
+#include "tfm_matmul_panels_x86_64_avx512_p16_8x1_packed.h"
+#include "tfm_matmul_panels_x86_64_avx512_p16_8x3_packed.h"
+
+#include <immintrin.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
 
 namespace tfm::kernels {
 namespace {
@@ -149,6 +154,144 @@ void matmulPanelsHalide(const Tiles &tiles, const MatmulPanelsArgs &args) {
             args.panelCount - quadPanels, 1);
 }
 
+/// The AVX-512 prefill tiles on rows the caller packed (8 rows interleaved
+/// feature by feature), and the 8 x 1 tiles of their left-over panels.
+constexpr int64_t kPackedRows = 8;
+constexpr int64_t kPackedPanels = 3;
+
+/// A thread's packed rows and what they were packed from.
+struct PackedRows {
+  uint64_t key = 0;
+  const float *input = nullptr;
+  int64_t rows = 0, inFeatures = 0, inputStride = 0;
+  std::vector<float> data;
+
+  bool holds(const MatmulPanelsArgs &args, int64_t rowCount) const {
+    return args.packKey != 0 && key == args.packKey &&
+           input == args.input && rows == rowCount &&
+           inFeatures == args.inFeatures && inputStride == args.inputStride;
+  }
+};
+
+/// Transposes 8 rows x 8 features at `rows[r] + k` into 64 floats, feature
+/// by feature.
+__attribute__((target("avx2"))) void
+transpose8x8(const float *const rows[8], int64_t k, float *packed) {
+  __m256 r[8], t[8];
+  for (int i = 0; i < 8; ++i)
+    r[i] = _mm256_loadu_ps(rows[i] + k);
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    r[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+    r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+    r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+  }
+  // r[0..3]: features {0,4} x rows 0-3 ... ; pair the halves of rows 0-3
+  // and 4-7 into whole features.
+  const int order[4] = {0, 1, 2, 3};
+  for (int j = 0; j < 4; ++j) {
+    __m256 low = r[order[j]], high = r[4 + order[j]];
+    _mm256_storeu_ps(packed + 8 * j,
+                     _mm256_permute2f128_ps(low, high, 0x20));
+    _mm256_storeu_ps(packed + 8 * (j + 4),
+                     _mm256_permute2f128_ps(low, high, 0x31));
+  }
+}
+
+/// packed[(g * K + k) * 8 + r] = input row g * 8 + r, feature k.
+void packRows(const MatmulPanelsArgs &args, int64_t rowCount, float *packed) {
+  const int64_t features = args.inFeatures;
+  for (int64_t g = 0; g < rowCount / kPackedRows; ++g) {
+    const float *rows[kPackedRows];
+    for (int64_t r = 0; r < kPackedRows; ++r)
+      rows[r] = args.input + (g * kPackedRows + r) * args.inputStride;
+    float *group = packed + g * features * kPackedRows;
+    int64_t k = 0;
+    for (; k + 8 <= features; k += 8)
+      transpose8x8(rows, k, group + k * kPackedRows);
+    for (; k < features; ++k)
+      for (int64_t r = 0; r < kPackedRows; ++r)
+        group[k * kPackedRows + r] = rows[r][k];
+  }
+}
+
+const float *packedRowsFor(const MatmulPanelsArgs &args, int64_t rowCount) {
+  static thread_local PackedRows cache;
+  if (!cache.holds(args, rowCount)) {
+    cache.data.resize(size_t(rowCount * args.inFeatures));
+    packRows(args, rowCount, cache.data.data());
+    cache.key = args.packKey;
+    cache.input = args.input;
+    cache.rows = rowCount;
+    cache.inFeatures = args.inFeatures;
+    cache.inputStride = args.inputStride;
+  }
+  return cache.data.data();
+}
+
+/// runBox for the packed kernels: all `rowCount` rows (whole groups of 8)
+/// and panels [panel0, panel0 + panels).
+void runPackedBox(HalideFunction function, const MatmulPanelsArgs &args,
+                  const float *packed, int64_t rowCount, int64_t panel0,
+                  int64_t panels) {
+  const int32_t inFeatures = int32_t(args.inFeatures);
+  const int32_t panel = int32_t(args.panel);
+  const int32_t groupFloats = int32_t(args.inFeatures * kPackedRows);
+  halide_dimension_t inputDims[2] = {
+      {0, groupFloats, 1}, {0, int32_t(rowCount / kPackedRows), groupFloats}};
+  halide_dimension_t weightDims[3] = {{0, panel, 1},
+                                      {0, inFeatures, panel},
+                                      {0, int32_t(panels), inFeatures * panel}};
+  halide_dimension_t outDims[3] = {{0, panel, 1},
+                                   {0, int32_t(panels), panel},
+                                   {0, int32_t(rowCount), int32_t(args.outStride)}};
+  float *out = args.out + panel0 * args.panel;
+  halide_buffer_t input = floatBuffer(packed, inputDims, 2);
+  halide_buffer_t weights = floatBuffer(
+      args.panels + panel0 * args.inFeatures * args.panel, weightDims, 3);
+  halide_buffer_t init = floatBuffer(out, outDims, 3);
+  halide_buffer_t output = floatBuffer(out, outDims, 3);
+  if (int status = function(&input, &weights, &init, &output)) {
+    std::fprintf(stderr,
+                 "tfm_matmul_panels: Halide kernel failed (status %d) on %lld "
+                 "packed rows x %lld panels of %lld x %d\n",
+                 status, static_cast<long long>(rowCount),
+                 static_cast<long long>(panels),
+                 static_cast<long long>(args.inFeatures), panel);
+    std::abort();
+  }
+}
+
+/// The AVX-512 call: whole groups of 8 rows from packed rows (reused across
+/// the calls of one product, packKey), the rest as matmulPanelsHalide does.
+/// Buffers past kMaxBoxBytes take the unpacked path.
+void matmulPanelsAvx512Packed(const MatmulPanelsArgs &args) {
+  int64_t rowCount = args.tokens / kPackedRows * kPackedRows;
+  bool fits = rowCount * args.inFeatures * 4 < kMaxBoxBytes &&
+              rowCount * args.outStride * 4 < kMaxBoxBytes &&
+              args.panelCount * args.inFeatures * args.panel * 4 < kMaxBoxBytes;
+  if (rowCount == 0 || !fits)
+    return matmulPanelsHalide(kAvx512Panel16, args);
+  const float *packed = packedRowsFor(args, rowCount);
+  int64_t tiled = args.panelCount / kPackedPanels * kPackedPanels;
+  if (tiled > 0)
+    runPackedBox(tfm_matmul_panels_x86_64_avx512_p16_8x3_packed, args, packed,
+                 rowCount, 0, tiled);
+  if (tiled < args.panelCount)
+    runPackedBox(tfm_matmul_panels_x86_64_avx512_p16_8x1_packed, args, packed,
+                 rowCount, tiled, args.panelCount - tiled);
+  MatmulPanelsArgs rest = args;
+  rest.input += rowCount * args.inputStride;
+  rest.tokens -= rowCount;
+  rest.out += rowCount * args.outStride;
+  if (rest.tokens > 0)
+    matmulPanelsHalide(kAvx512Panel16, rest);
+}
+
 } // namespace
 
 void matmulPanelsHalideAvx2(const MatmulPanelsArgs &args) {
@@ -161,7 +304,7 @@ void matmulPanelsHalideAvx2(const MatmulPanelsArgs &args) {
 
 void matmulPanelsHalideAvx512(const MatmulPanelsArgs &args) {
   if (args.panel == 16)
-    return matmulPanelsHalide(kAvx512Panel16, args);
+    return matmulPanelsAvx512Packed(args);
   matmulPanelsHalideAvx2(args);
 }
 

@@ -11,6 +11,7 @@
 #include "Kernels.h"
 #include "QuantBlocks.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -415,11 +416,17 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
 void tfm_matmul_panels(const float *input, int64_t tokens,
                        int64_t in_features, int64_t input_stride,
                        const float *panels, int64_t panel_count,
-                       int64_t panel, float *out, int64_t out_stride) {
+                       int64_t panel, float *out, int64_t out_stride,
+                       uint64_t pack_key) {
   if (tokens <= 0 || panel_count <= 0)
     return;
   variant()->matmulPanels({input, tokens, in_features, input_stride, panels,
-                           panel_count, panel, out, out_stride});
+                           panel_count, panel, out, out_stride, pack_key});
+}
+
+uint64_t tfm_matmul_panels_pack_key(void) {
+  static std::atomic<uint64_t> lastKey{0};
+  return lastKey.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 const char *tfm_kernel_isa(void) { return variant()->name; }

@@ -92,6 +92,10 @@ struct MatmulPanelsArgs {
   int64_t panel;
   float *out;
   int64_t outStride;
+  /// Calls with the same nonzero key read the same input (the thread steps
+  /// of one product): a variant that rearranges the input rows may reuse
+  /// what it rearranged for the previous call of its thread. 0: no reuse.
+  uint64_t packKey = 0;
 };
 
 /// out[t, b, p] += sum_k input[t, k] * panels[b, k, p]. The Halide variants

@@ -14,6 +14,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <tuple>
@@ -132,7 +133,59 @@ TEST(MatmulPanelsDispatchTest, EntryPointAccumulates) {
   tfm_matmul_panels(problem.input.data(), problem.tokens, problem.inFeatures,
                     problem.inputStride, problem.panels.data(),
                     problem.panelCount, problem.panel, result.data(),
-                    problem.outStride);
+                    problem.outStride, /*pack_key=*/0);
+  expectNear(problem, result);
+}
+
+bool hasAvx512() {
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl");
+}
+
+/// One product as thread steps of 3 panels: the steps share a pack key, so
+/// the AVX-512 variant rearranges the rows once and the later steps reuse
+/// them.
+void runInSteps(const Problem &problem, std::vector<float> &result,
+                uint64_t key) {
+  for (int64_t b = 0; b < problem.panelCount; b += 3) {
+    MatmulPanelsArgs args = problem.args(result);
+    args.panels += b * problem.inFeatures * problem.panel;
+    args.panelCount = std::min<int64_t>(3, problem.panelCount - b);
+    args.out += b * problem.panel;
+    args.packKey = key;
+    matmulPanelsHalideAvx512(args);
+  }
+}
+
+TEST(MatmulPanelsPackKeyTest, StepsOfOneProductShareRearrangedRows) {
+  if (!hasAvx512())
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  uint64_t key = tfm_matmul_panels_pack_key();
+  for (const Shape &shape : {Shape{19, 7, 33, 16}, Shape{130, 7, 96, 16}}) {
+    Problem problem(shape);
+    std::vector<float> result = problem.out;
+    runInSteps(problem, result, key);
+    expectNear(problem, result);
+    key = tfm_matmul_panels_pack_key();
+  }
+}
+
+TEST(MatmulPanelsPackKeyTest, NewKeyReadsNewInputAtSameAddress) {
+  if (!hasAvx512())
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  Problem problem(Shape{24, 6, 40, 16}, 5);
+  std::vector<float> result = problem.out;
+  runInSteps(problem, result, tfm_matmul_panels_pack_key());
+  // The next product reads other rows from the same buffer (as a layer's
+  // arena slot does): a new key must not reuse the old arrangement.
+  Problem next(Shape{24, 6, 40, 16}, 6);
+  const float *address = problem.input.data();
+  std::copy(next.input.begin(), next.input.end(), problem.input.begin());
+  ASSERT_EQ(problem.input.data(), address);
+  result = problem.out;
+  runInSteps(problem, result, tfm_matmul_panels_pack_key());
   expectNear(problem, result);
 }
 
@@ -141,10 +194,10 @@ TEST(MatmulPanelsDispatchTest, NoTokensOrPanelsIsNoWork) {
   std::vector<float> result = problem.out;
   tfm_matmul_panels(problem.input.data(), 0, problem.inFeatures,
                     problem.inputStride, problem.panels.data(), 2, 8,
-                    result.data(), problem.outStride);
+                    result.data(), problem.outStride, 0);
   tfm_matmul_panels(problem.input.data(), 2, problem.inFeatures,
                     problem.inputStride, problem.panels.data(), 0, 8,
-                    result.data(), problem.outStride);
+                    result.data(), problem.outStride, 0);
   EXPECT_EQ(result, problem.out);
 }
 
