@@ -52,13 +52,15 @@ static int64_t weightPanelFor(StringRef targetCpu) {
 
 /// Weight panels per prefill thread step when the Halide kernel computes
 /// the f32 linear layers: whole register tiles of the kernel a step runs
-/// (matmul_panels_halide.cpp). 16-lane panels run 8 x 3 tiles on AVX-512
-/// CPUs and 4 x 2 on AVX2 ones: 12 panels hold whole tiles of both (with
+/// (matmul_panels_halide.cpp). 16-lane panels run 8 x 3 tiles (AVX-512
+/// CPUs): one tile per step, the finest split for the threads' balance;
+/// the steps of a product share the rows the kernel rearranges for its
+/// tiles (pack keys, tfm-lower-matmul-panels), so small steps cost no
+/// extra copying (3 panels against 6 and 12: docs/performance.md). (With
 /// MLIR's 2-panel steps the 8 x 3 tiles never fill, and that prefill was
-/// 0.85x MLIR's loops), and a step's call packs its token rows once for
-/// four 8 x 3 tiles instead of two (docs/performance.md).
+/// 0.85x MLIR's loops.)
 static int64_t halidePrefillPanels(int64_t weightPanel) {
-  return weightPanel == 16 ? 12 : 2;
+  return weightPanel == 16 ? 3 : 2;
 }
 
 /// Whether the Halide kernel computes the f32 linear layers; `auto`
