@@ -4,7 +4,11 @@
 // matmul_panels_generator.cpp generates (one per ISA x panel width x
 // register tile, built by this directory's CMakeLists.txt) cover a call's
 // rows and panels in boxes of whole tiles. Each box is described to Halide
-// as buffers over the caller's memory; nothing is copied.
+// as buffers over the caller's memory. On AVX-512 the whole groups of 8
+// token rows are first rearranged for the 8 x 3 tiles (each group's rows
+// interleaved feature by feature) into a buffer of the calling thread,
+// which the thread keeps, sized for the largest call, and reuses for the
+// next call with the same pack key (the other steps of one product).
 //
 //===----------------------------------------------------------------------===//
 
@@ -80,14 +84,14 @@ halide_buffer_t floatBuffer(const float *host, halide_dimension_t *dims,
   return buffer;
 }
 
-/// Runs `function` on rows [row0, row0 + rows) and panels [panel0, panel0 +
-/// panels), whole tiles of it.
-void runBox(HalideFunction function, const MatmulPanelsArgs &args,
-            int64_t row0, int64_t rows, int64_t panel0, int64_t panels) {
+/// Runs `function` on `input` (as the kernel reads its rows) against
+/// output rows [row0, row0 + rows) and panels [panel0, panel0 + panels),
+/// whole tiles of them.
+void runKernel(HalideFunction function, halide_buffer_t &input,
+               const MatmulPanelsArgs &args, int64_t row0, int64_t rows,
+               int64_t panel0, int64_t panels) {
   const int32_t inFeatures = int32_t(args.inFeatures);
   const int32_t panel = int32_t(args.panel);
-  halide_dimension_t inputDims[2] = {
-      {0, inFeatures, 1}, {0, int32_t(rows), int32_t(args.inputStride)}};
   halide_dimension_t weightDims[3] = {{0, panel, 1},
                                       {0, inFeatures, panel},
                                       {0, int32_t(panels), inFeatures * panel}};
@@ -95,8 +99,6 @@ void runBox(HalideFunction function, const MatmulPanelsArgs &args,
                                    {0, int32_t(panels), panel},
                                    {0, int32_t(rows), int32_t(args.outStride)}};
   float *out = args.out + row0 * args.outStride + panel0 * args.panel;
-  halide_buffer_t input =
-      floatBuffer(args.input + row0 * args.inputStride, inputDims, 2);
   halide_buffer_t weights = floatBuffer(
       args.panels + panel0 * args.inFeatures * args.panel, weightDims, 3);
   halide_buffer_t init = floatBuffer(out, outDims, 3);
@@ -110,6 +112,17 @@ void runBox(HalideFunction function, const MatmulPanelsArgs &args,
                  static_cast<long long>(args.inFeatures), panel);
     std::abort();
   }
+}
+
+/// runKernel on the caller's rows [row0, row0 + rows), read in place.
+void runBox(HalideFunction function, const MatmulPanelsArgs &args,
+            int64_t row0, int64_t rows, int64_t panel0, int64_t panels) {
+  halide_dimension_t inputDims[2] = {
+      {0, int32_t(args.inFeatures), 1},
+      {0, int32_t(rows), int32_t(args.inputStride)}};
+  halide_buffer_t input =
+      floatBuffer(args.input + row0 * args.inputStride, inputDims, 2);
+  runKernel(function, input, args, row0, rows, panel0, panels);
 }
 
 /// runBox over a region of `rows` x `panels` (multiples of the tile's
@@ -190,15 +203,13 @@ transpose8x8(const float *const rows[8], int64_t k, float *packed) {
     r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
     r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
   }
-  // r[0..3]: features {0,4} x rows 0-3 ... ; pair the halves of rows 0-3
-  // and 4-7 into whole features.
-  const int order[4] = {0, 1, 2, 3};
+  // r[j] holds features j and j + 4 of rows 0-3 (its low and high 128
+  // bits), r[4 + j] the same of rows 4-7.
   for (int j = 0; j < 4; ++j) {
-    __m256 low = r[order[j]], high = r[4 + order[j]];
     _mm256_storeu_ps(packed + 8 * j,
-                     _mm256_permute2f128_ps(low, high, 0x20));
+                     _mm256_permute2f128_ps(r[j], r[4 + j], 0x20));
     _mm256_storeu_ps(packed + 8 * (j + 4),
-                     _mm256_permute2f128_ps(low, high, 0x31));
+                     _mm256_permute2f128_ps(r[j], r[4 + j], 0x31));
   }
 }
 
@@ -233,37 +244,16 @@ const float *packedRowsFor(const MatmulPanelsArgs &args, int64_t rowCount) {
   return cache.data.data();
 }
 
-/// runBox for the packed kernels: all `rowCount` rows (whole groups of 8)
-/// and panels [panel0, panel0 + panels).
+/// runKernel on the first `rowCount` rows (whole groups of 8), read from
+/// `packed`.
 void runPackedBox(HalideFunction function, const MatmulPanelsArgs &args,
                   const float *packed, int64_t rowCount, int64_t panel0,
                   int64_t panels) {
-  const int32_t inFeatures = int32_t(args.inFeatures);
-  const int32_t panel = int32_t(args.panel);
   const int32_t groupFloats = int32_t(args.inFeatures * kPackedRows);
   halide_dimension_t inputDims[2] = {
       {0, groupFloats, 1}, {0, int32_t(rowCount / kPackedRows), groupFloats}};
-  halide_dimension_t weightDims[3] = {{0, panel, 1},
-                                      {0, inFeatures, panel},
-                                      {0, int32_t(panels), inFeatures * panel}};
-  halide_dimension_t outDims[3] = {{0, panel, 1},
-                                   {0, int32_t(panels), panel},
-                                   {0, int32_t(rowCount), int32_t(args.outStride)}};
-  float *out = args.out + panel0 * args.panel;
   halide_buffer_t input = floatBuffer(packed, inputDims, 2);
-  halide_buffer_t weights = floatBuffer(
-      args.panels + panel0 * args.inFeatures * args.panel, weightDims, 3);
-  halide_buffer_t init = floatBuffer(out, outDims, 3);
-  halide_buffer_t output = floatBuffer(out, outDims, 3);
-  if (int status = function(&input, &weights, &init, &output)) {
-    std::fprintf(stderr,
-                 "tfm_matmul_panels: Halide kernel failed (status %d) on %lld "
-                 "packed rows x %lld panels of %lld x %d\n",
-                 status, static_cast<long long>(rowCount),
-                 static_cast<long long>(panels),
-                 static_cast<long long>(args.inFeatures), panel);
-    std::abort();
-  }
+  runKernel(function, input, args, 0, rowCount, panel0, panels);
 }
 
 /// The AVX-512 call: whole groups of 8 rows from packed rows (reused across
