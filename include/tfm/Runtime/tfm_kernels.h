@@ -200,9 +200,10 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
  * PANEL_COUNT, p < PANEL: the f32 product of a linear layer whose weights
  * are packed in panels of PANEL output features (convert-tfm-to-linalg's
  * layout), accumulated onto OUT (zeros or a residual). Generated code calls
- * it for `matmul_panels` kernels when tfm-cpu-pipeline's `halide-matmul` is
- * on (tfm-lower-matmul-panels). The AVX2 and AVX-512 variants run Halide
- * AOT kernels (lib/Runtime/Halide) for PANEL 8 and 16. */
+ * it for `matmul_panels` kernels when tfm-cpu-pipeline's `f32-matmul` is
+ * `halide`, or `auto` on an AVX-512 target (tfm-lower-matmul-panels). The
+ * AVX2 and AVX-512 variants run Halide AOT kernels (lib/Runtime/Halide) for
+ * PANEL 8 and 16. PACK_KEY: see tfm_matmul_panels_pack_key. */
 void tfm_matmul_panels(const float *input, int64_t tokens,
                        int64_t in_features, int64_t input_stride,
                        const float *panels, int64_t panel_count,
