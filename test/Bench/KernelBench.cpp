@@ -24,6 +24,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -196,6 +197,8 @@ void readPool(benchmark::State &state) {
 
 /// The f32 product of a linear layer in panel layout (tfm_matmul_panels):
 /// 128 tokens times in x (panels x 16) weights, items = multiply-adds.
+/// state.range(2) panels per call (0: all in one call); the calls of one
+/// product share a pack key, as a prefill's thread steps do.
 void matmulPanels(benchmark::State &state,
                   void (*kernel)(const MatmulPanelsArgs &)) {
   const int64_t tokens = 128, panel = 16;
@@ -208,9 +211,13 @@ void matmulPanels(benchmark::State &state,
     value = uniform(random);
   for (float &value : weights)
     value = uniform(random);
+  int64_t step = state.range(2) > 0 ? state.range(2) : panels;
   for (auto _ : state) {
-    kernel({input.data(), tokens, in, in, weights.data(), panels, panel,
-            out.data(), panels * panel});
+    uint64_t key = tfm_matmul_panels_pack_key();
+    for (int64_t b = 0; b < panels; b += step)
+      kernel({input.data(), tokens, in, in, weights.data() + b * in * panel,
+              std::min(step, panels - b), panel, out.data() + b * panel,
+              panels * panel, key});
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
@@ -219,15 +226,18 @@ void matmulPanels(benchmark::State &state,
 
 void registerAll() {
   // The Halide f32 kernels on llama-110m's fused QKV (768 -> 2304) and FFN
-  // down (2048 -> 768).
+  // down (2048 -> 768), in one call and in the 3-panel thread steps of an
+  // AVX-512 prefill.
   for (const Variant &variant : kVariants)
     if (variant.supported() && variant.matmulPanels &&
         std::strcmp(variant.name, "generic") != 0)
       benchmark::RegisterBenchmark(
           (std::string("matmul_panels/halide_") + variant.name).c_str(),
           matmulPanels, variant.matmulPanels)
-          ->Args({768, 2304})
-          ->Args({2048, 768})
+          ->Args({768, 2304, 0})
+          ->Args({2048, 768, 0})
+          ->Args({768, 2304, 3})
+          ->Args({2048, 768, 3})
           ->Unit(benchmark::kMillisecond);
   // llama-336m-gqa's q8_0 FFN matrix (2816 x 1024).
   // Decode at 1 and 2 threads: with 2, each thread streams a pool of its
