@@ -145,6 +145,7 @@ struct TfmLowerMatmulPanelsPass
     if (kernels.empty())
       return;
     declareKernel(module, kMatmulPanels, kernelType(module.getContext()));
+    stepKeys.clear();
     MLIRContext *context = module.getContext();
     declareKernel(module, kPackKey,
                   FunctionType::get(context, {}, {IntegerType::get(context, 64)}));
