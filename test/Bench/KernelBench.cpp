@@ -198,24 +198,37 @@ void readPool(benchmark::State &state) {
 /// The f32 product of a linear layer in panel layout (tfm_matmul_panels):
 /// 128 tokens times in x (panels x 16) weights, items = multiply-adds.
 /// state.range(2) panels per call (0: all in one call); the calls of one
-/// product share a pack key, as a prefill's thread steps do.
+/// product share a pack key, as a prefill's thread steps do. With
+/// state.range(3) = 1 the products rotate through copies of the weights
+/// filling kDecodePoolBytes, so each reads its weights from memory as a
+/// prefill's layers do (0: one copy, which stays in the caches).
 void matmulPanels(benchmark::State &state,
                   void (*kernel)(const MatmulPanelsArgs &)) {
   const int64_t tokens = 128, panel = 16;
   int64_t in = state.range(0), panels = state.range(1) / panel;
+  int64_t matrixFloats = in * panels * panel;
+  int64_t copies = state.range(3) ? std::max<int64_t>(
+                                        1, kDecodePoolBytes / 4 / matrixFloats)
+                                  : 1;
   std::mt19937 random(3);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<float> input(tokens * in), weights(in * panels * panel),
+  std::vector<float> input(tokens * in), weights(matrixFloats * copies),
       out(tokens * panels * panel);
   for (float &value : input)
     value = uniform(random);
-  for (float &value : weights)
-    value = uniform(random);
+  for (int64_t i = 0; i < matrixFloats; ++i)
+    weights[i] = uniform(random);
+  for (int64_t c = 1; c < copies; ++c)
+    std::copy(weights.begin(), weights.begin() + matrixFloats,
+              weights.begin() + c * matrixFloats);
   int64_t step = state.range(2) > 0 ? state.range(2) : panels;
+  int64_t copy = 0;
   for (auto _ : state) {
     uint64_t key = tfm_matmul_panels_pack_key();
+    const float *matrix = weights.data() + copy * matrixFloats;
+    copy = (copy + 1) % copies;
     for (int64_t b = 0; b < panels; b += step)
-      kernel({input.data(), tokens, in, in, weights.data() + b * in * panel,
+      kernel({input.data(), tokens, in, in, matrix + b * in * panel,
               std::min(step, panels - b), panel, out.data() + b * panel,
               panels * panel, key});
     benchmark::DoNotOptimize(out.data());
@@ -227,17 +240,20 @@ void matmulPanels(benchmark::State &state,
 void registerAll() {
   // The Halide f32 kernels on llama-110m's fused QKV (768 -> 2304) and FFN
   // down (2048 -> 768), in one call and in the 3-panel thread steps of an
-  // AVX-512 prefill.
+  // AVX-512 prefill, with the weights in the caches (/0) and, as a
+  // prefill's layers read them, from memory (/1).
   for (const Variant &variant : kVariants)
     if (variant.supported() && variant.matmulPanels &&
         std::strcmp(variant.name, "generic") != 0)
       benchmark::RegisterBenchmark(
           (std::string("matmul_panels/halide_") + variant.name).c_str(),
           matmulPanels, variant.matmulPanels)
-          ->Args({768, 2304, 0})
-          ->Args({2048, 768, 0})
-          ->Args({768, 2304, 3})
-          ->Args({2048, 768, 3})
+          ->Args({768, 2304, 0, 0})
+          ->Args({2048, 768, 0, 0})
+          ->Args({768, 2304, 3, 0})
+          ->Args({2048, 768, 3, 0})
+          ->Args({768, 2304, 3, 1})
+          ->Args({2048, 768, 3, 1})
           ->Unit(benchmark::kMillisecond);
   // llama-336m-gqa's q8_0 FFN matrix (2816 x 1024).
   // Decode at 1 and 2 threads: with 2, each thread streams a pool of its
