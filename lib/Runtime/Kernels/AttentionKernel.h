@@ -233,16 +233,50 @@ struct OnlineSoftmax {
   /// Turns a block's `count` raw scores into its softmax weights against
   /// the running maximum (raised first), and adds them to the sum.
   void weigh(float scale, int64_t count, float *weights) {
+    raiseMax(scaleAndMax(scale, count, weights));
+    for (int64_t j = 0; j < count; ++j)
+      weights[j] = expNonPositive(weights[j] - max);
+    sum += blockSum(count, weights);
+  }
+
+private:
+  /// Scales the scores and returns their maximum. The maximum is kept per
+  /// lane (a maximum is the same in any order), so the loop vectorizes;
+  /// a reduction into one scalar would not without fast-math.
+  static float scaleAndMax(float scale, int64_t count, float *weights) {
+    float lanes[kLanes];
+    std::fill(lanes, lanes + kLanes, -std::numeric_limits<float>::infinity());
+    int64_t j = 0;
+    for (; j + kLanes <= count; j += kLanes)
+      for (int64_t l = 0; l < kLanes; ++l) {
+        weights[j + l] *= scale;
+        lanes[l] = std::max(lanes[l], weights[j + l]);
+      }
     float blockMax = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < count; ++j) {
+    for (; j < count; ++j) {
       weights[j] *= scale;
       blockMax = std::max(blockMax, weights[j]);
     }
-    raiseMax(blockMax);
-    for (int64_t j = 0; j < count; ++j)
-      weights[j] = expNonPositive(weights[j] - max);
-    for (int64_t j = 0; j < count; ++j)
-      sum += weights[j];
+    for (int64_t l = 0; l < kLanes; ++l)
+      blockMax = std::max(blockMax, lanes[l]);
+    return blockMax;
+  }
+
+  /// The sum of a block's weights in kLanes partial sums, then the tail and
+  /// the lanes in order: one fixed order for every ISA's variant (as
+  /// dotRow's), where a sum in key order is a chain of dependent adds.
+  static float blockSum(int64_t count, const float *weights) {
+    float lanes[kLanes] = {};
+    int64_t j = 0;
+    for (; j + kLanes <= count; j += kLanes)
+      for (int64_t l = 0; l < kLanes; ++l)
+        lanes[l] += weights[j + l];
+    float total = 0.0f;
+    for (; j < count; ++j)
+      total += weights[j];
+    for (int64_t l = 0; l < kLanes; ++l)
+      total += lanes[l];
+    return total;
   }
 };
 
@@ -293,13 +327,20 @@ inline void rotateQuery(const AttentionArgs &args, int64_t s, const float *q,
   int64_t half = args.headDim / 2;
   const float *cos = args.ropeCos + s * args.ropeStride;
   const float *sin = args.ropeSin + s * args.ropeStride;
-  // Interleaved pairs are (2j, 2j + 1), half-split pairs (j, j + half).
-  int64_t step = args.ropePairing == 0 ? 2 : 1;
-  int64_t other = args.ropePairing == 0 ? 1 : half;
+  // Interleaved pairs are (2j, 2j + 1), half-split pairs (j, j + half);
+  // one loop each, so both vectorize (constant strides).
+  if (args.ropePairing == 0) {
+    for (int64_t j = 0; j < half; ++j) {
+      float a = q[2 * j], b = q[2 * j + 1];
+      rotated[2 * j] = a * cos[j] - b * sin[j];
+      rotated[2 * j + 1] = a * sin[j] + b * cos[j];
+    }
+    return;
+  }
   for (int64_t j = 0; j < half; ++j) {
-    float a = q[j * step], b = q[j * step + other];
-    rotated[j * step] = a * cos[j] - b * sin[j];
-    rotated[j * step + other] = a * sin[j] + b * cos[j];
+    float a = q[j], b = q[j + half];
+    rotated[j] = a * cos[j] - b * sin[j];
+    rotated[j + half] = a * sin[j] + b * cos[j];
   }
 }
 
