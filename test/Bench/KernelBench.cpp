@@ -60,7 +60,6 @@ constexpr Format kFormats[] = {
 struct Variant {
   const char *name;
   void (*kernel)(const QuantizedMatmulArgs &);
-  void (*matmulPanels)(const MatmulPanelsArgs &);
   bool (*supported)();
 };
 
@@ -73,13 +72,29 @@ bool hasAvx512Vnni() {
 
 bool hasAmxInt8() { return hasAvx512Vnni() && amxInt8Usable(); }
 
-/// The AMX variant has no f32 kernel of its own (and decodes with VNNI).
+bool hasAvx512() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+}
+
 constexpr Variant kVariants[] = {
-    {"generic", quantizedMatmulGeneric, matmulPanelsGeneric, always},
-    {"avx2", quantizedMatmulAvx2, matmulPanelsHalideAvx2, hasAvx2},
-    {"avx512_vnni", quantizedMatmulAvx512Vnni, matmulPanelsHalideAvx512,
-     hasAvx512Vnni},
-    {"avx512_amx", quantizedMatmulAmxInt8, nullptr, hasAmxInt8},
+    {"generic", quantizedMatmulGeneric, always},
+    {"avx2", quantizedMatmulAvx2, hasAvx2},
+    {"avx512_vnni", quantizedMatmulAvx512Vnni, hasAvx512Vnni},
+    {"avx512_amx", quantizedMatmulAmxInt8, hasAmxInt8},
+};
+
+/// The f32 variants of tfm_matmul_panels.
+struct PanelsVariant {
+  const char *name;
+  void (*kernel)(const MatmulPanelsArgs &);
+  bool (*supported)();
+};
+
+constexpr PanelsVariant kPanelsVariants[] = {
+    {"halide_avx2", matmulPanelsHalideAvx2, hasAvx2},
+    {"halide_avx512", matmulPanelsHalideAvx512, hasAvx512},
+    {"avx512", matmulPanelsAvx512, hasAvx512},
 };
 
 /// Memory in transparent huge pages where the kernel allows, as the
@@ -212,20 +227,20 @@ void matmulPanels(benchmark::State &state,
                                   : 1;
   std::mt19937 random(3);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<float> input(tokens * in), weights(matrixFloats * copies),
-      out(tokens * panels * panel);
+  std::vector<float> input(tokens * in), out(tokens * panels * panel);
+  HugePageBuffer pool(copies * matrixFloats * 4);
+  float *weights = reinterpret_cast<float *>(pool.data());
   for (float &value : input)
     value = uniform(random);
   for (int64_t i = 0; i < matrixFloats; ++i)
     weights[i] = uniform(random);
   for (int64_t c = 1; c < copies; ++c)
-    std::copy(weights.begin(), weights.begin() + matrixFloats,
-              weights.begin() + c * matrixFloats);
+    std::copy(weights, weights + matrixFloats, weights + c * matrixFloats);
   int64_t step = state.range(2) > 0 ? state.range(2) : panels;
   int64_t copy = 0;
   for (auto _ : state) {
     uint64_t key = tfm_matmul_panels_pack_key();
-    const float *matrix = weights.data() + copy * matrixFloats;
+    const float *matrix = weights + copy * matrixFloats;
     copy = (copy + 1) % copies;
     for (int64_t b = 0; b < panels; b += step)
       kernel({input.data(), tokens, in, in, matrix + b * in * panel,
@@ -238,16 +253,15 @@ void matmulPanels(benchmark::State &state,
 }
 
 void registerAll() {
-  // The Halide f32 kernels on llama-110m's fused QKV (768 -> 2304) and FFN
-  // down (2048 -> 768), in one call and in the 3-panel thread steps of an
+  // The f32 kernels on llama-110m's fused QKV (768 -> 2304) and FFN down
+  // (2048 -> 768), in one call and in the 3-panel thread steps of an
   // AVX-512 prefill, with the weights in the caches (/0) and, as a
   // prefill's layers read them, from memory (/1).
-  for (const Variant &variant : kVariants)
-    if (variant.supported() && variant.matmulPanels &&
-        std::strcmp(variant.name, "generic") != 0)
+  for (const PanelsVariant &variant : kPanelsVariants)
+    if (variant.supported())
       benchmark::RegisterBenchmark(
-          (std::string("matmul_panels/halide_") + variant.name).c_str(),
-          matmulPanels, variant.matmulPanels)
+          (std::string("matmul_panels/") + variant.name).c_str(),
+          matmulPanels, variant.kernel)
           ->Args({768, 2304, 0, 0})
           ->Args({2048, 768, 0, 0})
           ->Args({768, 2304, 3, 0})

@@ -203,7 +203,9 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
  * it for `matmul_panels` kernels when tfm-cpu-pipeline's `f32-matmul` is
  * `halide`, or `auto` on an AVX-512 target (tfm-lower-matmul-panels). The
  * AVX2 and AVX-512 variants run Halide AOT kernels (lib/Runtime/Halide) for
- * PANEL 8 and 16. PACK_KEY: see tfm_matmul_panels_pack_key. */
+ * PANEL 8 and 16, except AVX-512's 8 x 3 prefill tiles, hand-written to
+ * prefetch the next panels (docs/codegen.md). PACK_KEY: see
+ * tfm_matmul_panels_pack_key. */
 void tfm_matmul_panels(const float *input, int64_t tokens,
                        int64_t in_features, int64_t input_stride,
                        const float *panels, int64_t panel_count,

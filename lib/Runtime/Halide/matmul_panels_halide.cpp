@@ -9,6 +9,10 @@
 // interleaved feature by feature) into a buffer of the calling thread,
 // which the thread keeps, sized for the largest call, and reuses for the
 // next call with the same pack key (the other steps of one product).
+// matmulPanelsAvx512, the variant a model dispatches to, runs those 8 x 3
+// tiles by hand instead (matmul_panels_x86_64_avx512.cpp: the same sums,
+// with the next panels prefetched); matmulPanelsHalideAvx512 keeps
+// Halide's, for tfm-kernel-bench and the tests to compare.
 //
 //===----------------------------------------------------------------------===//
 
@@ -256,10 +260,20 @@ void runPackedBox(HalideFunction function, const MatmulPanelsArgs &args,
   runKernel(function, input, args, 0, rowCount, panel0, panels);
 }
 
+/// The 8 x 3 tiles of matmulPanelsAvx512Packed by matmulPanelTilesAvx512.
+void runPanelTiles(const MatmulPanelsArgs &args, const float *packed,
+                   int64_t rowCount, int64_t panels) {
+  const float *next = args.panels + panels * args.inFeatures * args.panel;
+  matmulPanelTilesAvx512({packed, rowCount / kPackedRows, args.inFeatures,
+                          args.panels, panels / kPackedPanels, args.out,
+                          args.outStride, next});
+}
+
 /// The AVX-512 call: whole groups of 8 rows from packed rows (reused across
-/// the calls of one product, packKey), the rest as matmulPanelsHalide does.
-/// Buffers past kMaxBoxBytes take the unpacked path.
-void matmulPanelsAvx512Packed(const MatmulPanelsArgs &args) {
+/// the calls of one product, packKey), their 8 x 3 tiles by Halide or, with
+/// `handTiles`, by matmulPanelTilesAvx512; the rest as matmulPanelsHalide
+/// does. Buffers past kMaxBoxBytes take the unpacked path.
+void matmulPanelsAvx512Packed(const MatmulPanelsArgs &args, bool handTiles) {
   int64_t rowCount = args.tokens / kPackedRows * kPackedRows;
   bool fits = rowCount * args.inFeatures * 4 < kMaxBoxBytes &&
               rowCount * args.outStride * 4 < kMaxBoxBytes &&
@@ -268,7 +282,9 @@ void matmulPanelsAvx512Packed(const MatmulPanelsArgs &args) {
     return matmulPanelsHalide(kAvx512Panel16, args);
   const float *packed = packedRowsFor(args, rowCount);
   int64_t tiled = args.panelCount / kPackedPanels * kPackedPanels;
-  if (tiled > 0)
+  if (tiled > 0 && handTiles)
+    runPanelTiles(args, packed, rowCount, tiled);
+  else if (tiled > 0)
     runPackedBox(tfm_matmul_panels_x86_64_avx512_p16_8x3_packed, args, packed,
                  rowCount, 0, tiled);
   if (tiled < args.panelCount)
@@ -294,7 +310,13 @@ void matmulPanelsHalideAvx2(const MatmulPanelsArgs &args) {
 
 void matmulPanelsHalideAvx512(const MatmulPanelsArgs &args) {
   if (args.panel == 16)
-    return matmulPanelsAvx512Packed(args);
+    return matmulPanelsAvx512Packed(args, /*handTiles=*/false);
+  matmulPanelsHalideAvx2(args);
+}
+
+void matmulPanelsAvx512(const MatmulPanelsArgs &args) {
+  if (args.panel == 16)
+    return matmulPanelsAvx512Packed(args, /*handTiles=*/true);
   matmulPanelsHalideAvx2(args);
 }
 

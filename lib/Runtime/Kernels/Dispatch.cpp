@@ -42,11 +42,11 @@ constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2, attentionAvx2,
 // only split a 32-element block differently.
 constexpr Variant kAvx512Vnni{"avx512_vnni", quantizedMatmulAvx512Vnni,
                               attentionAvx512, quantizeActivationRowAvx2,
-                              matmulPanelsHalideAvx512};
+                              matmulPanelsAvx512};
 // The same with quantized prefill on AMX-INT8 tiles.
 constexpr Variant kAvx512Amx{"avx512_amx", quantizedMatmulAmxInt8,
                              attentionAvx512, quantizeActivationRowAvx2,
-                             matmulPanelsHalideAvx512};
+                             matmulPanelsAvx512};
 
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
 

@@ -100,10 +100,32 @@ struct MatmulPanelsArgs {
 
 /// out[t, b, p] += sum_k input[t, k] * panels[b, k, p]. The Halide variants
 /// (lib/Runtime/Halide) take panels of 8 or 16 lanes and fall back to the
-/// generic loops for any other width.
+/// generic loops for any other width. matmulPanelsAvx512 is
+/// matmulPanelsHalideAvx512 with its 8 x 3 prefill tiles run by
+/// matmulPanelTilesAvx512 (which prefetches the next step's weights).
 void matmulPanelsGeneric(const MatmulPanelsArgs &args);
 void matmulPanelsHalideAvx2(const MatmulPanelsArgs &args);
 void matmulPanelsHalideAvx512(const MatmulPanelsArgs &args);
+void matmulPanelsAvx512(const MatmulPanelsArgs &args);
+
+/// Whole 8 x 3 tiles of 16-lane panels on rows rearranged 8 at a time (row
+/// g * 8 + r, feature k at packed[(g * inFeatures + k) * 8 + r]):
+/// out[g * 8 + r, b, p] += sum_k row . panels[b, k, p] for `groups` groups
+/// and `triples` x 3 panels.
+struct PanelTilesArgs {
+  const float *packed;
+  int64_t groups;
+  int64_t inFeatures;
+  const float *panels;
+  int64_t triples;
+  float *out;
+  int64_t outStride;
+  /// 3 panels' worth read next (the matrix's panels after these), brought
+  /// into L2 during the last triple; a prefetch never faults, so it may
+  /// point past the matrix. Null: none.
+  const float *next;
+};
+void matmulPanelTilesAvx512(const PanelTilesArgs &args);
 
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx2(const QuantizedMatmulArgs &args);

@@ -1,10 +1,10 @@
 //===- MatmulPanelsTest.cpp - the variants of tfm_matmul_panels -----------===//
 //
 // Random inputs and panels, strided rows and a nonzero output to accumulate
-// onto. The generic loops must match a double-precision product; the
-// Halide variants the host can run must match the generic loops up to
-// float summation order, over token and panel counts that exercise every
-// register tile (4 x 2 prefill, 1 x 4 decode) and every edge.
+// onto. Every variant the host can run must match a double-precision
+// product up to float summation order, over token and panel counts that
+// exercise every register tile (4 x 2 and 8 x 3 prefill, 1 x 4 decode) and
+// every edge; AVX-512's hand-written 8 x 3 tiles must give Halide's bits.
 //
 //===----------------------------------------------------------------------===//
 
@@ -105,18 +105,44 @@ TEST_P(MatmulPanelsTest, HalideAvx2MatchesDoubleProduct) {
   checkVariant(matmulPanelsHalideAvx2, GetParam());
 }
 
+bool hasAvx512() {
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl");
+}
+
 TEST_P(MatmulPanelsTest, HalideAvx512MatchesDoubleProduct) {
-  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
-      !__builtin_cpu_supports("avx512dq") || !__builtin_cpu_supports("avx512vl"))
+  if (!hasAvx512())
     GTEST_SKIP() << "no AVX-512 on this CPU";
   checkVariant(matmulPanelsHalideAvx512, GetParam());
+}
+
+TEST_P(MatmulPanelsTest, Avx512MatchesDoubleProduct) {
+  if (!hasAvx512())
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  checkVariant(matmulPanelsAvx512, GetParam());
+}
+
+// The hand-written 8 x 3 tiles sum each element as Halide's do (the
+// initial value, then feature by feature, one FMA each): the same bits.
+TEST_P(MatmulPanelsTest, Avx512TilesMatchHalideBitForBit) {
+  if (!hasAvx512())
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  Problem problem(GetParam());
+  std::vector<float> halide = problem.out, hand = problem.out;
+  matmulPanelsHalideAvx512(problem.args(halide));
+  matmulPanelsAvx512(problem.args(hand));
+  EXPECT_EQ(hand, halide);
 }
 
 // Tokens: one (decode), fewer than a prefill tile, whole tiles, tiles and a
 // rest. Panels: one, a pair and one more, whole decode tiles, odd counts.
 // Widths 8 and 16 run Halide; 4 falls back to the generic loops. The
 // 16-lane shapes from {8, 3, ...} reach AVX-512's 8 x 3 tiles: whole ones,
-// with 2 panels and 3 rows left over, with 1 panel and 2 rows left over.
+// with 2 panels and 3 rows left over, with 1 panel and 2 rows left over;
+// {128, 9, 770} a prefill's 16 groups over three tiles of panels, with a
+// reduction that is not a multiple of the hand-written tiles' unroll.
 INSTANTIATE_TEST_SUITE_P(
     Shapes, MatmulPanelsTest,
     testing::Values(Shape{1, 1, 64, 8}, Shape{1, 5, 33, 8},
@@ -125,7 +151,7 @@ INSTANTIATE_TEST_SUITE_P(
                     Shape{130, 6, 96, 8}, Shape{6, 5, 48, 16},
                     Shape{16, 4, 1, 16}, Shape{5, 3, 24, 4},
                     Shape{8, 3, 40, 16}, Shape{19, 5, 33, 16},
-                    Shape{130, 7, 96, 16}));
+                    Shape{130, 7, 96, 16}, Shape{128, 9, 770, 16}));
 
 TEST(MatmulPanelsDispatchTest, EntryPointAccumulates) {
   Problem problem(Shape{5, 3, 32, 8}, 11);
@@ -137,56 +163,50 @@ TEST(MatmulPanelsDispatchTest, EntryPointAccumulates) {
   expectNear(problem, result);
 }
 
-bool hasAvx512() {
-  return __builtin_cpu_supports("avx512f") &&
-         __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512vl");
-}
-
 /// One product as thread steps of 3 panels: the steps share a pack key, so
 /// the AVX-512 variant rearranges the rows once and the later steps reuse
 /// them.
 void runInSteps(const Problem &problem, std::vector<float> &result,
-                uint64_t key) {
+                uint64_t key, Variant variant) {
   for (int64_t b = 0; b < problem.panelCount; b += 3) {
     MatmulPanelsArgs args = problem.args(result);
     args.panels += b * problem.inFeatures * problem.panel;
     args.panelCount = std::min<int64_t>(3, problem.panelCount - b);
     args.out += b * problem.panel;
     args.packKey = key;
-    matmulPanelsHalideAvx512(args);
+    variant(args);
   }
 }
 
 TEST(MatmulPanelsPackKeyTest, StepsOfOneProductShareRearrangedRows) {
   if (!hasAvx512())
     GTEST_SKIP() << "no AVX-512 on this CPU";
-  uint64_t key = tfm_matmul_panels_pack_key();
-  for (const Shape &shape : {Shape{19, 7, 33, 16}, Shape{130, 7, 96, 16}}) {
-    Problem problem(shape);
-    std::vector<float> result = problem.out;
-    runInSteps(problem, result, key);
-    expectNear(problem, result);
-    key = tfm_matmul_panels_pack_key();
-  }
+  for (Variant variant : {matmulPanelsHalideAvx512, matmulPanelsAvx512})
+    for (const Shape &shape : {Shape{19, 7, 33, 16}, Shape{130, 7, 96, 16}}) {
+      Problem problem(shape);
+      std::vector<float> result = problem.out;
+      runInSteps(problem, result, tfm_matmul_panels_pack_key(), variant);
+      expectNear(problem, result);
+    }
 }
 
 TEST(MatmulPanelsPackKeyTest, NewKeyReadsNewInputAtSameAddress) {
   if (!hasAvx512())
     GTEST_SKIP() << "no AVX-512 on this CPU";
-  Problem problem(Shape{24, 6, 40, 16}, 5);
-  std::vector<float> result = problem.out;
-  runInSteps(problem, result, tfm_matmul_panels_pack_key());
-  // The next product reads other rows from the same buffer (as a layer's
-  // arena slot does): a new key must not reuse the old arrangement.
-  Problem next(Shape{24, 6, 40, 16}, 6);
-  const float *address = problem.input.data();
-  std::copy(next.input.begin(), next.input.end(), problem.input.begin());
-  ASSERT_EQ(problem.input.data(), address);
-  result = problem.out;
-  runInSteps(problem, result, tfm_matmul_panels_pack_key());
-  expectNear(problem, result);
+  for (Variant variant : {matmulPanelsHalideAvx512, matmulPanelsAvx512}) {
+    Problem problem(Shape{24, 6, 40, 16}, 5);
+    std::vector<float> result = problem.out;
+    runInSteps(problem, result, tfm_matmul_panels_pack_key(), variant);
+    // The next product reads other rows from the same buffer (as a layer's
+    // arena slot does): a new key must not reuse the old arrangement.
+    Problem next(Shape{24, 6, 40, 16}, 6);
+    const float *address = problem.input.data();
+    std::copy(next.input.begin(), next.input.end(), problem.input.begin());
+    ASSERT_EQ(problem.input.data(), address);
+    result = problem.out;
+    runInSteps(problem, result, tfm_matmul_panels_pack_key(), variant);
+    expectNear(problem, result);
+  }
 }
 
 TEST(MatmulPanelsDispatchTest, NoTokensOrPanelsIsNoWork) {
