@@ -300,6 +300,10 @@ void registerAll() {
                                      format, variant, 128, false)
             ->Args(shape)
             ->Unit(benchmark::kMillisecond);
+        benchmark::RegisterBenchmark(("prefill_from_memory/" + suffix).c_str(),
+                                     run, format, variant, 128, true)
+            ->Args(shape)
+            ->Unit(benchmark::kMillisecond);
       }
     }
   }
