@@ -63,15 +63,31 @@ func.func @linear_one_token(%x: tensor<1x64xf32>) -> tensor<1x128xf32> {
 
 // Row-wise kernels step row-width (2 vectors) elements at a time; the
 // reduction over the innermost dimension stays a multi_reduction over it.
+// The rows' sums of squares are thread steps of 16 rows.
 // CHECK-LABEL: func.func @rms_norm
+// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (16)
 // CHECK: scf.for
 // CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<1x32xf32> to vector<1xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: scf.forall
 // CHECK: arith.mulf {{.*}} : vector<1x32xf32>
 // AVX2-LABEL: func.func @rms_norm
 // AVX2: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [1] : vector<1x16xf32> to vector<1xf32>
 func.func @rms_norm(%x: tensor<?x64xf32>, %w: tensor<64xf32>) -> tensor<?x64xf32> {
   %0 = tfm.rms_norm %x, %w {eps = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>
   return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// One row (decode): no thread steps for its sum of squares.
+// CHECK-LABEL: func.func @rms_norm_one_row
+// CHECK-NOT: scf.forall
+// CHECK: vector.multi_reduction <add>
+// CHECK: return
+func.func @rms_norm_one_row(%x: tensor<1x64xf32>, %w: tensor<64xf32>) -> tensor<1x64xf32> {
+  %0 = tfm.rms_norm %x, %w {eps = 1.0e-5 : f64} : tensor<1x64xf32>, tensor<64xf32>
+  return %0 : tensor<1x64xf32>
 }
 
 // -----
