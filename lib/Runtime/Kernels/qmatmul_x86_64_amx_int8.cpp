@@ -194,14 +194,6 @@ inline void multiplyPair(const int8_t *activations, int64_t stride,
   _tile_stored(kSums1, sums[1], sizeof(sums[1][0]));
 }
 
-/// Lines of the next group of rows to bring into L2 while one token tile
-/// passes over this group: up to `count` lines from `from`, two per pair of
-/// blocks (a burst would wait on the line-fill buffers). Null: none.
-struct NextGroupLines {
-  const uint8_t *from;
-  int64_t count;
-};
-
 /// The 16 tokens from t0 times the 16 rows of `group`, written to `out`
 /// (the group's first output column). Software-pipelined: the tile
 /// instructions of a pair of blocks come before the scaling of the previous
@@ -229,16 +221,11 @@ void groupTimesTokenTile(const QuantizedMatmulArgs &args, const uint8_t *group,
       scaleSums<Block>(block + Block::kBytes, pair[1], tables[b + 1], acc);
   };
   const int64_t pairs = (blocks + 1) / 2;
-  // Two lines per pair of blocks, from the start of this tile's share.
-  const char *line = reinterpret_cast<const char *>(next.from);
-  const char *lineEnd = line + 64 * next.count;
   multiplyPair(activations, stride, codes, 0, blocks, sums[0]);
   for (int64_t p = 1; p < pairs; ++p) {
-    if (line < lineEnd) {
-      _mm_prefetch(line, _MM_HINT_T1);
-      _mm_prefetch(line + 64, _MM_HINT_T1);
-      line += 128;
-    }
+    // Two lines of the next group per pair of blocks.
+    next.next();
+    next.next();
     multiplyPair(activations, stride, codes, 2 * p, blocks, sums[p % 2]);
     scalePair(2 * (p - 1), sums[(p - 1) % 2]);
   }
@@ -280,24 +267,16 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
       fillTables<Block>(args, t, tables + (t - first) / kTileTokens * blocks);
     const int64_t groups = args.rows / kInterleave;
     const int64_t groupBytes = kInterleave * args.rowBytes;
-    const int64_t groupLines = (groupBytes + 63) / 64;
     const int64_t tiles = (last - first) / kTileTokens;
     for (int64_t g = 0; g < groups; ++g) {
       const uint8_t *group = args.weights + g * groupBytes;
       auto [base, step] = Block::codes(group, blocks, spread);
-      // The first tile's pass reads this group from memory unless the
-      // passes over the previous group brought it in.
       const uint8_t *nextGroup = g + 1 < groups ? group + groupBytes : nullptr;
-      for (int64_t i = 0; i < tiles; ++i) {
-        int64_t lineBegin = i * groupLines / tiles;
-        int64_t lineEnd = (i + 1) * groupLines / tiles;
-        NextGroupLines next{nextGroup ? nextGroup + 64 * lineBegin : nullptr,
-                            nextGroup ? lineEnd - lineBegin : 0};
-        int64_t t = first + i * kTileTokens;
-        groupTimesTokenTile<Block>(args, group, {base, step}, t,
-                                   tables + i * blocks,
-                                   args.out + g * kInterleave, next);
-      }
+      for (int64_t i = 0; i < tiles; ++i)
+        groupTimesTokenTile<Block>(
+            args, group, {base, step}, first + i * kTileTokens,
+            tables + i * blocks, args.out + g * kInterleave,
+            NextGroupLines(nextGroup, groupBytes, i, tiles));
     }
   }
   // Leaves the tile state, so that the OS does not save it on every switch.

@@ -236,7 +236,7 @@ struct Q6KBlocks {
 /// once for the tokens.
 template <typename Blocks, int Tokens>
 void groupTimesTokens(const QuantizedMatmulArgs &args, const uint8_t *group,
-                      int64_t t0, float *out) {
+                      int64_t t0, float *out, NextGroupLines next) {
   ActivationRow a[Tokens];
   __m512 acc[Tokens];
   for (int i = 0; i < Tokens; ++i) {
@@ -254,6 +254,7 @@ void groupTimesTokens(const QuantizedMatmulArgs &args, const uint8_t *group,
     for (int j = 0; j < perUnit; ++j) {
       int64_t b = u * perUnit + j;
       prefetchAhead(unit + j * blockBytes, blockBytes);
+      next.next();
       __m512i w[kChunks];
       Blocks::codes(unit, j, w);
       for (int i = 0; i < Tokens; ++i)
@@ -269,19 +270,29 @@ void groupTimesTokens(const QuantizedMatmulArgs &args, const uint8_t *group,
 }
 
 /// Group by group (its bytes stay in cache for every token), tokens in
-/// tiles of kTokenTile.
+/// tiles of kTokenTile. With several tiles, their passes bring the next
+/// group into L2 (NextGroupLines); one token (decode) streams, with
+/// prefetchAhead only.
 template <typename Blocks>
 void interleavedMatmul(const QuantizedMatmulArgs &args) {
-  for (int64_t g = 0; g < args.rows / kInterleave; ++g) {
-    const uint8_t *group = args.weights + g * kInterleave * args.rowBytes;
+  const int64_t groups = args.rows / kInterleave;
+  const int64_t groupBytes = kInterleave * args.rowBytes;
+  const int64_t passes = (args.tokens + kTokenTile - 1) / kTokenTile;
+  for (int64_t g = 0; g < groups; ++g) {
+    const uint8_t *group = args.weights + g * groupBytes;
+    const uint8_t *nextGroup =
+        passes > 1 && g + 1 < groups ? group + groupBytes : nullptr;
     float *out = args.out + g * kInterleave;
     int64_t t = 0;
+    auto next = [&] {
+      return NextGroupLines(nextGroup, groupBytes, t / kTokenTile, passes);
+    };
     for (; t + kTokenTile <= args.tokens; t += kTokenTile)
-      groupTimesTokens<Blocks, kTokenTile>(args, group, t, out);
+      groupTimesTokens<Blocks, kTokenTile>(args, group, t, out, next());
     switch (args.tokens - t) {
-    case 3: groupTimesTokens<Blocks, 3>(args, group, t, out); break;
-    case 2: groupTimesTokens<Blocks, 2>(args, group, t, out); break;
-    case 1: groupTimesTokens<Blocks, 1>(args, group, t, out); break;
+    case 3: groupTimesTokens<Blocks, 3>(args, group, t, out, next()); break;
+    case 2: groupTimesTokens<Blocks, 2>(args, group, t, out, next()); break;
+    case 1: groupTimesTokens<Blocks, 1>(args, group, t, out, next()); break;
     default: break;
     }
   }
