@@ -124,36 +124,6 @@ inline void prefetchAhead(const uint8_t *block, int64_t bytes) {
     __builtin_prefetch(block + kInterleavedPrefetchBytes + line, 0, 3);
 }
 
-/// The next group of rows, brought into L2 a few lines at a time while a
-/// prefill's token tiles pass over the current group: the first pass over
-/// a group would otherwise wait on memory, and a burst of prefetches waits
-/// on the line-fill buffers. Pass `pass` of `passes` takes its share of
-/// the next group's lines; `next()` asks for one of them, if any is left.
-class NextGroupLines {
-public:
-  NextGroupLines(const uint8_t *nextGroup, int64_t groupBytes, int64_t pass,
-                 int64_t passes) {
-    if (!nextGroup || passes <= 0)
-      return;
-    int64_t lines = (groupBytes + 63) / 64;
-    line = reinterpret_cast<const char *>(nextGroup) +
-           64 * (pass * lines / passes);
-    end = reinterpret_cast<const char *>(nextGroup) +
-          64 * ((pass + 1) * lines / passes);
-  }
-
-  void next() {
-    if (line < end) {
-      __builtin_prefetch(line, 0, 2);
-      line += 64;
-    }
-  }
-
-private:
-  const char *line = nullptr;
-  const char *end = nullptr;
-};
-
 /// What the unsigned weight codes of an interleaved format are offset by:
 /// x = d * (code - zeroPoint).
 inline int32_t interleavedZeroPoint(int32_t format) {

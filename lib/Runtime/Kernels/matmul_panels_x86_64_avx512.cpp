@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "SpreadPrefetch.h"
 
 #include <immintrin.h>
 
@@ -32,28 +33,9 @@ namespace {
 constexpr int64_t kRows = 8;
 constexpr int64_t kPanels = 3;
 constexpr int64_t kLanes = 16;
-constexpr int64_t kLineBytes = 64;
 /// Features per prefetch: 16 groups of rows (a 128-token prefill) issue
 /// 4/3 as many prefetches as the next 3 panels have lines.
 constexpr int64_t kPrefetchSpacing = 4;
-
-/// Prefetches `lines` cache lines from `base` into L2, one per call of
-/// `next()`, so the caller spreads them over its loop.
-class SpreadPrefetch {
-public:
-  SpreadPrefetch(const float *base, int64_t lines)
-      : base(reinterpret_cast<const char *>(base)), lines(lines) {}
-
-  void next() {
-    if (issued < lines)
-      _mm_prefetch(base + issued++ * kLineBytes, _MM_HINT_T1);
-  }
-
-private:
-  const char *base;
-  int64_t lines;
-  int64_t issued = 0;
-};
 
 /// acc += the products of feature k: three weight vectors, eight broadcasts.
 inline void multiplyAdd(__m512 (&acc)[kRows][kPanels], const float *x,
@@ -100,12 +82,10 @@ void tile(const PanelTilesArgs &args, int64_t group, const float *w,
 
 void matmulPanelTilesAvx512(const PanelTilesArgs &args) {
   const int64_t tripleFloats = kPanels * args.inFeatures * kLanes;
-  // The next 3 panels are 3 x inFeatures lines.
-  const int64_t lines = kPanels * args.inFeatures;
   for (int64_t t = 0; t < args.triples; ++t) {
     const float *w = args.panels + t * tripleFloats;
     const float *upcoming = t + 1 < args.triples ? w + tripleFloats : args.next;
-    SpreadPrefetch prefetch(upcoming, upcoming ? lines : 0);
+    SpreadPrefetch prefetch(upcoming, tripleFloats * sizeof(float));
     for (int64_t g = 0; g < args.groups; ++g)
       tile(args, g, w,
            args.out + g * kRows * args.outStride + t * kPanels * kLanes,

@@ -23,6 +23,7 @@
 
 #include "Kernels.h"
 #include "QuantBlocks.h"
+#include "SpreadPrefetch.h"
 
 #include <cpuid.h>
 #include <cstdint>
@@ -198,12 +199,12 @@ inline void multiplyPair(const int8_t *activations, int64_t stride,
 /// (the group's first output column). Software-pipelined: the tile
 /// instructions of a pair of blocks come before the scaling of the previous
 /// pair's sums, so that the tile unit's latency (a multiply and a store
-/// before the sums can be read) overlaps the vector work.
-
+/// before the sums can be read) overlaps the vector work. `next` brings in
+/// this tile's share of the next group, two lines per pair of blocks.
 template <typename Block>
 void groupTimesTokenTile(const QuantizedMatmulArgs &args, const uint8_t *group,
                          GroupCodes codes, int64_t t0, const TileTables *tables,
-                         float *out, NextGroupLines next) {
+                         float *out, SpreadPrefetch next) {
   __m512 acc[kTileTokens];
   for (__m512 &sum : acc)
     sum = _mm512_setzero_ps();
@@ -223,7 +224,6 @@ void groupTimesTokenTile(const QuantizedMatmulArgs &args, const uint8_t *group,
   const int64_t pairs = (blocks + 1) / 2;
   multiplyPair(activations, stride, codes, 0, blocks, sums[0]);
   for (int64_t p = 1; p < pairs; ++p) {
-    // Two lines of the next group per pair of blocks.
     next.next();
     next.next();
     multiplyPair(activations, stride, codes, 2 * p, blocks, sums[p % 2]);
@@ -276,7 +276,7 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
         groupTimesTokenTile<Block>(
             args, group, {base, step}, first + i * kTileTokens,
             tables + i * blocks, args.out + g * kInterleave,
-            NextGroupLines(nextGroup, groupBytes, i, tiles));
+            SpreadPrefetch(nextGroup, groupBytes, i, tiles));
     }
   }
   // Leaves the tile state, so that the OS does not save it on every switch.

@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "QuantizedMatmulX86.h"
+#include "SpreadPrefetch.h"
 
 namespace {
 
@@ -236,7 +237,7 @@ struct Q6KBlocks {
 /// once for the tokens.
 template <typename Blocks, int Tokens>
 void groupTimesTokens(const QuantizedMatmulArgs &args, const uint8_t *group,
-                      int64_t t0, float *out, NextGroupLines next) {
+                      int64_t t0, float *out, SpreadPrefetch next) {
   ActivationRow a[Tokens];
   __m512 acc[Tokens];
   for (int i = 0; i < Tokens; ++i) {
@@ -271,7 +272,7 @@ void groupTimesTokens(const QuantizedMatmulArgs &args, const uint8_t *group,
 
 /// Group by group (its bytes stay in cache for every token), tokens in
 /// tiles of kTokenTile. With several tiles, their passes bring the next
-/// group into L2 (NextGroupLines); one token (decode) streams, with
+/// group into L2 (SpreadPrefetch); one token (decode) streams, with
 /// prefetchAhead only.
 template <typename Blocks>
 void interleavedMatmul(const QuantizedMatmulArgs &args) {
@@ -285,7 +286,7 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
     float *out = args.out + g * kInterleave;
     int64_t t = 0;
     auto next = [&] {
-      return NextGroupLines(nextGroup, groupBytes, t / kTokenTile, passes);
+      return SpreadPrefetch(nextGroup, groupBytes, t / kTokenTile, passes);
     };
     for (; t + kTokenTile <= args.tokens; t += kTokenTile)
       groupTimesTokens<Blocks, kTokenTile>(args, group, t, out, next());
