@@ -33,6 +33,10 @@ public:
     end = base + kLineBytes * ((pass + 1) * lines / passes);
   }
 
+  /// The lines this share still has to ask for: [first(), last()).
+  const char *first() const { return line; }
+  const char *last() const { return end; }
+
   /// Asks for the next line into L2 (prefetcht1), if any is left.
   void next() {
     if (line < end) {
