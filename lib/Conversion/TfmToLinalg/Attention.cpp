@@ -1,0 +1,148 @@
+//===- Attention.cpp - attention over the current tokens ------------------===//
+//
+// Softmax attention as linalg generics (scores, numerically stable
+// softmax, weighted values), shared by tfm.attention and the unfused form
+// of tfm.kv_cache.attention.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include <limits>
+
+namespace mlir::tfm::tfm_to_linalg {
+
+/// Softmax attention of `queries [S, KVH, G, D]` over `keys`/`values`
+/// (layout `kvLayout`). With `causalOffset`, query `i` sees keys
+/// `j <= i + causalOffset`. Returns `[S, KVH, G, D]`.
+Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
+                     Value values, KVLayout kvLayout, Value causalOffset,
+                     double scale, Value keyScales,
+                     Value valueScales) {
+  MLIRContext *context = b.getContext();
+  bool headMajor = kvLayout == KVLayout::HeadMajor;
+  OpFoldResult seq = dimOf(b, loc, queries, 0);
+  OpFoldResult kvHeads = dimOf(b, loc, queries, 1);
+  OpFoldResult group = dimOf(b, loc, queries, 2);
+  OpFoldResult headDim = dimOf(b, loc, queries, 3);
+  OpFoldResult tokens = dimOf(b, loc, keys, headMajor ? 1 : 0);
+
+  // scores[h, g, i, j] = q[i, h, g, :] . k[h, j, :]   (dims h g i j d)
+  Value scoresInit = filledTensor(b, loc, {kvHeads, group, seq, tokens}, 0.0);
+  AffineMap keyMap = headMajor ? selectDims(context, 5, {0, 3, 4})
+                               : selectDims(context, 5, {3, 0, 4});
+  // Keys and values are read in the cache's type and converted in the
+  // kernel's registers (times the row's scale for the q8 cache).
+  SmallVector<Value> scoreInputs{queries, keys};
+  SmallVector<AffineMap> scoreMaps{selectDims(context, 5, {2, 0, 1, 4}), keyMap};
+  if (keyScales) {
+    scoreInputs.push_back(keyScales);
+    scoreMaps.push_back(selectDims(context, 5, {0, 3}));
+  }
+  scoreMaps.push_back(selectDims(context, 5, {0, 1, 2, 3}));
+  Value scores =
+      buildGeneric(
+          b, loc, "attention_scores", scoreInputs, scoresInit, scoreMaps,
+          {kParallel, kParallel, kParallel, kParallel, kReduction},
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            Value key = fromCacheElement(nb, nl, args[1]);
+            if (args.size() == 4)
+              key = arith::MulFOp::create(nb, nl, key, args[2]);
+            Value product = arith::MulFOp::create(nb, nl, args[0], key);
+            return SmallVector<Value>{
+                arith::AddFOp::create(nb, nl, args.back(), product)};
+          })
+          .front();
+
+  // Scale and mask: masked positions become -inf, so exp() gives 0.
+  Value scaleValue = f32Constant(b, loc, scale);
+  Value minusInf = f32Constant(b, loc, -std::numeric_limits<float>::infinity());
+  Value logits = buildElementwise(
+      b, loc, scores, scores, {b.getMultiDimIdentityMap(4)},
+      [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
+        Value scaled = arith::MulFOp::create(nb, nl, args[0], scaleValue);
+        if (!causalOffset)
+          return scaled;
+        Value query = linalg::IndexOp::create(nb, nl, 2);
+        Value key = linalg::IndexOp::create(nb, nl, 3);
+        Value lastVisible = arith::AddIOp::create(nb, nl, query, causalOffset);
+        Value masked = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ugt,
+                                             key, lastVisible);
+        return arith::SelectOp::create(nb, nl, masked, minusInf, scaled);
+      });
+
+  // Numerically stable softmax over j.
+  Value probabilities = buildSoftmax(b, loc, logits);
+
+  // out[i, h, g, :] = sum_j p[h, g, i, j] * v[h, j, :]   (dims i h g j d)
+  Value outInit = filledTensor(b, loc, {seq, kvHeads, group, headDim}, 0.0);
+  AffineMap valueMap = headMajor ? selectDims(context, 5, {1, 3, 4})
+                                 : selectDims(context, 5, {3, 1, 4});
+  SmallVector<Value> valueInputs{probabilities, values};
+  SmallVector<AffineMap> valueMaps{selectDims(context, 5, {1, 2, 0, 3}),
+                                   valueMap};
+  if (valueScales) {
+    valueInputs.push_back(valueScales);
+    valueMaps.push_back(selectDims(context, 5, {1, 3}));
+  }
+  valueMaps.push_back(selectDims(context, 5, {0, 1, 2, 4}));
+  return buildGeneric(
+             b, loc, "attention_values", valueInputs, outInit, valueMaps,
+             {kParallel, kParallel, kParallel, kReduction, kParallel},
+             [](OpBuilder &nb, Location nl, ValueRange args) {
+               Value value = fromCacheElement(nb, nl, args[1]);
+               if (args.size() == 4)
+                 value = arith::MulFOp::create(nb, nl, value, args[2]);
+               Value product = arith::MulFOp::create(nb, nl, args[0], value);
+               return SmallVector<Value>{
+                   arith::AddFOp::create(nb, nl, args.back(), product)};
+             })
+      .front();
+}
+
+/// `[S, H * D]` queries -> `[S, KVH, H / KVH, D]`.
+Value groupQueries(OpBuilder &b, Location loc, Value query, int64_t numHeads,
+                   int64_t kvHeads) {
+  int64_t features = cast<RankedTensorType>(query.getType()).getDimSize(1);
+  int64_t headDim = features / numHeads;
+  return splitLastDim(b, loc, query, {kvHeads, numHeads / kvHeads, headDim});
+}
+
+namespace {
+
+struct AttentionLowering : OpConversionPattern<AttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t kvHeads = op.getNumKvHeads();
+    int64_t headDim = op.getHeadDim();
+    Value queries = groupQueries(rewriter, loc, adaptor.getQuery(),
+                                 op.getNumHeads(), kvHeads);
+    Value keys = splitLastDim(rewriter, loc, adaptor.getKey(), {kvHeads, headDim});
+    Value values =
+        splitLastDim(rewriter, loc, adaptor.getValue(), {kvHeads, headDim});
+    Value causalOffset;
+    if (op.getMask() == MaskKind::causal) {
+      Value keyCount = tensor::DimOp::create(rewriter, loc, adaptor.getKey(), 0);
+      Value queryCount =
+          tensor::DimOp::create(rewriter, loc, adaptor.getQuery(), 0);
+      causalOffset = arith::SubIOp::create(rewriter, loc, keyCount, queryCount);
+    }
+    Value attended = buildAttention(rewriter, loc, queries, keys, values,
+                                    KVLayout::TokenMajor, causalOffset,
+                                    op.getScale().convertToDouble());
+    rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateAttentionLoweringPatterns(const TypeConverter &converter,
+                                       RewritePatternSet &patterns) {
+  patterns.add<AttentionLowering>(converter, patterns.getContext());
+}
+
+} // namespace mlir::tfm::tfm_to_linalg

@@ -1,0 +1,156 @@
+//===- Elementwise.cpp - activations, residual adds, softmax --------------===//
+//
+// tfm.activation, tfm.gated_activation, tfm.add and tfm.softmax: one
+// element-wise generic each (softmax: two row reductions and one).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir::tfm::tfm_to_linalg {
+
+Value activation(OpBuilder &b, Location loc, Activation kind, Value x) {
+  switch (kind) {
+  case Activation::relu:
+    return arith::MaximumFOp::create(b, loc, x, f32Constant(b, loc, 0.0));
+  case Activation::gelu: {
+    Value scaled = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, M_SQRT1_2));
+    Value erf = math::ErfOp::create(b, loc, scaled);
+    Value onePlus = arith::AddFOp::create(b, loc, erf, f32Constant(b, loc, 1.0));
+    Value half = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, 0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case Activation::gelu_tanh: {
+    Value cube = arith::MulFOp::create(
+        b, loc, arith::MulFOp::create(b, loc, x, x), x);
+    Value inner = arith::AddFOp::create(
+        b, loc, x, arith::MulFOp::create(b, loc, cube, f32Constant(b, loc, 0.044715)));
+    Value scaled = arith::MulFOp::create(
+        b, loc, inner, f32Constant(b, loc, std::sqrt(2.0 / M_PI)));
+    Value onePlus = arith::AddFOp::create(b, loc, math::TanhOp::create(b, loc, scaled),
+                                          f32Constant(b, loc, 1.0));
+    Value half = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, 0.5));
+    return arith::MulFOp::create(b, loc, half, onePlus);
+  }
+  case Activation::silu: {
+    Value negated = arith::NegFOp::create(b, loc, x);
+    Value denominator = arith::AddFOp::create(
+        b, loc, math::ExpOp::create(b, loc, negated), f32Constant(b, loc, 1.0));
+    return arith::DivFOp::create(b, loc, x, denominator);
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
+/// `kind(gate) * up`, element-wise.
+Value buildGatedActivation(OpBuilder &b, Location loc, Activation kind,
+                           Value gate, Value up) {
+  unsigned rank = cast<RankedTensorType>(gate.getType()).getRank();
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  return buildElementwise(
+      b, loc, gate, ValueRange{gate, up}, {identity, identity},
+      [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        return arith::MulFOp::create(nb, nl, activation(nb, nl, kind, x[0]),
+                                     x[1]);
+      });
+}
+
+Value buildSoftmax(OpBuilder &b, Location loc, Value input) {
+  unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
+  AffineMap rows = rowMap(b.getContext(), rank);
+  Value rowMax = buildRowReduction(
+      b, loc, input, -std::numeric_limits<float>::infinity(), {}, {},
+      [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+        return arith::MaximumFOp::create(nb, nl, x[0], acc);
+      });
+  Value rowSum = buildRowReduction(
+      b, loc, input, 0.0, rowMax, {rows},
+      [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+        Value shifted = arith::SubFOp::create(nb, nl, x[0], x[1]);
+        return arith::AddFOp::create(nb, nl, acc,
+                                     math::ExpOp::create(nb, nl, shifted));
+      });
+  return buildElementwise(
+      b, loc, input, ValueRange{input, rowMax, rowSum},
+      {b.getMultiDimIdentityMap(rank), rows, rows},
+      [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        Value shifted = arith::SubFOp::create(nb, nl, x[0], x[1]);
+        return arith::DivFOp::create(nb, nl,
+                                     math::ExpOp::create(nb, nl, shifted), x[2]);
+      });
+}
+
+namespace {
+
+struct ActivationLowering : OpConversionPattern<ActivationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ActivationOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getInput();
+    unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
+    Activation kind = op.getKind();
+    rewriter.replaceOp(
+        op, buildElementwise(
+                rewriter, op.getLoc(), input, input,
+                {rewriter.getMultiDimIdentityMap(rank)},
+                [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                  return activation(nb, nl, kind, x[0]);
+                }));
+    return success();
+  }
+};
+
+struct GatedActivationLowering : OpConversionPattern<GatedActivationOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatedActivationOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, buildGatedActivation(rewriter, op.getLoc(),
+                                                op.getKind(), adaptor.getGate(),
+                                                adaptor.getUp()));
+    return success();
+  }
+};
+
+struct AddLowering : OpConversionPattern<AddOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AddOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value lhs = adaptor.getLhs();
+    unsigned rank = cast<RankedTensorType>(lhs.getType()).getRank();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    rewriter.replaceOp(
+        op, buildElementwise(
+                rewriter, op.getLoc(), lhs, ValueRange{lhs, adaptor.getRhs()},
+                {identity, identity},
+                [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                  return arith::AddFOp::create(nb, nl, x[0], x[1]);
+                }));
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op,
+                       buildSoftmax(rewriter, op.getLoc(), adaptor.getInput()));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateElementwiseLoweringPatterns(const TypeConverter &converter,
+                                         RewritePatternSet &patterns) {
+  patterns.add<ActivationLowering, GatedActivationLowering, AddLowering, SoftmaxLowering>(converter, patterns.getContext());
+}
+
+} // namespace mlir::tfm::tfm_to_linalg

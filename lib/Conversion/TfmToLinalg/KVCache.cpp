@@ -1,0 +1,450 @@
+//===- KVCache.cpp - the KV cache: append and attention -------------------===//
+//
+// tfm.kv_cache.append writes rotated, converted (and for the q8 cache
+// quantized) head-major rows into the cache tensor; tfm.kv_cache.attention
+// becomes the fused tfm.flash_attention on buffers, or the unfused linalg
+// form of Attention.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Common.h"
+#include "tfm/Runtime/tfm_kernels.h"
+
+#include <limits>
+
+namespace mlir::tfm::tfm_to_linalg {
+
+namespace {
+
+/// Inserts `rows` (`[KVH, S, W]`) at columns `[column, column + W)` of the
+/// rows of positions `[start, start + S)` of `layer`/`part`.
+Value insertRows(OpBuilder &b, Location loc, Value cache, Value rows,
+                 OpFoldResult layer, int64_t part, Value start,
+                 int64_t column) {
+  auto rowsType = cast<RankedTensorType>(rows.getType());
+  SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
+                                    b.getIndexAttr(0), start,
+                                    b.getIndexAttr(column)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                  b.getIndexAttr(rowsType.getDimSize(0)),
+                                  dimOf(b, loc, rows, 1),
+                                  b.getIndexAttr(rowsType.getDimSize(2))};
+  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, rows, cache, offsets, sizes,
+                                       strides);
+}
+
+/// The rows `[KVH, S, width]` of positions `[start, start + S)` of
+/// `layer`/`part` of the cache: what insertRows writes.
+Value cacheRows(OpBuilder &b, Location loc, Value cache, OpFoldResult layer,
+                int64_t part, Value start, OpFoldResult seq, int64_t width) {
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  int64_t kvHeads = cacheType.getDimSize(2);
+  SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
+                                    b.getIndexAttr(0), start,
+                                    b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                  b.getIndexAttr(kvHeads), seq,
+                                  b.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+  auto type = RankedTensorType::get(
+      {kvHeads, getConstantIntValue(seq).value_or(ShapedType::kDynamic),
+       width},
+      cacheType.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
+                                        strides);
+}
+
+/// q8 rows of `[KVH, S, D]` f32 values: the int8 values `[KVH, S, D]` and
+/// the 4 bytes of each row's scale `[KVH, S, 4]` (little-endian f32).
+std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value values) {
+  MLIRContext *context = b.getContext();
+  Value absMax = buildRowReduction(
+      b, loc, values, 0.0, {}, {},
+      [](OpBuilder &nb, Location nl, ValueRange x, Value acc) -> Value {
+        return arith::MaximumFOp::create(nb, nl, math::AbsFOp::create(nb, nl, x[0]),
+                                         acc);
+      });
+  Value scale = buildElementwise(
+      b, loc, absMax, absMax, {b.getMultiDimIdentityMap(2)},
+      [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        return arith::DivFOp::create(nb, nl, x[0], f32Constant(nb, nl, 127.0));
+      });
+  // q = round(x / scale); rows of zeros have scale 0 and q 0.
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, values);
+  Value qInit = tensor::EmptyOp::create(b, loc, sizes, b.getI8Type());
+  Value quantized =
+      buildGeneric(
+          b, loc, "elementwise", ValueRange{values, scale}, qInit,
+          {b.getMultiDimIdentityMap(3), rowMap(context, 3),
+           b.getMultiDimIdentityMap(3)},
+          SmallVector<IteratorType>(3, kParallel),
+          [](OpBuilder &nb, Location nl, ValueRange x) {
+            Value zero = f32Constant(nb, nl, 0.0);
+            Value positive = arith::CmpFOp::create(
+                nb, nl, arith::CmpFPredicate::OGT, x[1], zero);
+            Value divided = arith::DivFOp::create(nb, nl, x[0], x[1]);
+            Value scaled = arith::SelectOp::create(nb, nl, positive, divided, zero);
+            Value rounded = math::RoundEvenOp::create(nb, nl, scaled);
+            return SmallVector<Value>{
+                arith::FPToSIOp::create(nb, nl, nb.getI8Type(), rounded)};
+          })
+          .front();
+  // scaleBytes[h, s, j] = byte j of scale[h, s].
+  SmallVector<OpFoldResult> byteSizes{sizes[0], sizes[1], b.getIndexAttr(4)};
+  Value bytesInit = tensor::EmptyOp::create(b, loc, byteSizes, b.getI8Type());
+  Value scaleBytes =
+      buildGeneric(
+          b, loc, "elementwise", ValueRange{scale}, bytesInit,
+          {selectDims(context, 3, {0, 1}), b.getMultiDimIdentityMap(3)},
+          SmallVector<IteratorType>(3, kParallel),
+          [](OpBuilder &nb, Location nl, ValueRange x) {
+            Value bits = arith::BitcastOp::create(nb, nl, nb.getI32Type(), x[0]);
+            Value byte = arith::IndexCastOp::create(
+                nb, nl, nb.getI32Type(), linalg::IndexOp::create(nb, nl, 2));
+            Value shift = arith::MulIOp::create(
+                nb, nl, byte, arith::ConstantIntOp::create(nb, nl, nb.getI32Type(), 8));
+            Value shifted = arith::ShRUIOp::create(nb, nl, bits, shift);
+            return SmallVector<Value>{
+                arith::TruncIOp::create(nb, nl, nb.getI8Type(), shifted)};
+          })
+          .front();
+  return {quantized, scaleBytes};
+}
+
+/// `tokens` (`[S, KVH * D]` f32) as head-major rows `[KVH, S, D]` of type
+/// `stored`: one transposing element-wise kernel.
+Value headMajorRows(OpBuilder &b, Location loc, Value tokens, int64_t kvHeads,
+                    int64_t headDim, Type stored) {
+  MLIRContext *context = b.getContext();
+  Value perHead = splitLastDim(b, loc, tokens, {kvHeads, headDim});
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(kvHeads),
+                                     dimOf(b, loc, tokens, 0),
+                                     b.getIndexAttr(headDim)},
+      stored);
+  return buildGeneric(b, loc, "elementwise", ValueRange{perHead}, init,
+                      {selectDims(context, 3, {1, 0, 2}),
+                       b.getMultiDimIdentityMap(3)},
+                      SmallVector<IteratorType>(3, kParallel),
+                      [&](OpBuilder &nb, Location nl, ValueRange x) {
+                        return SmallVector<Value>{
+                            toCacheElement(nb, nl, x[0], stored)};
+                      })
+      .front();
+}
+
+/// The same rows rotated by `rope` at positions `start + s` in the same
+/// kernel: the pairs of each head are read through constant-member maps
+/// (see buildRoPE) while they are transposed, so RoPE costs no pass of its
+/// own over the keys.
+Value rotatedHeadMajorRows(OpBuilder &b, Location loc, Value tokens,
+                           Value rows, int64_t headDim, Value start,
+                           RopeAttr rope) {
+  auto rowsType = cast<RankedTensorType>(rows.getType());
+  int64_t kvHeads = rowsType.getDimSize(0);
+  Type stored = rowsType.getElementType();
+  MLIRContext *context = b.getContext();
+  RopePairs pairs{rope.getPairing() == RopePairing::interleaved, headDim / 2};
+  SmallVector<int64_t, 2> pairShape = pairs.shape();
+  SmallVector<int64_t> shape{kvHeads, pairShape[0], pairShape[1]};
+  Value paired = splitLastDim(b, loc, tokens, shape); // [S, KVH, P0, P1]
+  OpFoldResult seq = dimOf(b, loc, tokens, 0);
+  auto [cosTable, sinTable] =
+      buildRopeTables(b, loc, seq, start, headDim,
+                      rope.getTheta().getValueAsDouble());
+  // Loop dims (h, s, p0, p1) over the output [KVH, S, P0, P1], a view of
+  // `rows` [KVH, S, D].
+  Value init = splitLastDim(b, loc, rows, pairShape);
+  unsigned memberLoop = 2 + pairs.memberDim();
+  SmallVector<int64_t> sourceDims{1, 0, 2, 3};
+  sourceDims[memberLoop] = -1;
+  AffineMap table = selectDims(context, 4, {1, 2 + pairs.frequencyDim()});
+  Value rotated =
+      buildGeneric(
+          b, loc, "elementwise",
+          ValueRange{paired, paired, cosTable, sinTable}, init,
+          {pairMemberMap(context, 4, sourceDims, 0),
+           pairMemberMap(context, 4, sourceDims, 1), table, table,
+           b.getMultiDimIdentityMap(4)},
+          SmallVector<IteratorType>(4, kParallel),
+          [&](OpBuilder &nb, Location nl, ValueRange x) {
+            Value value = rotatePairMember(
+                nb, nl, x[0], x[1], x[2], x[3],
+                linalg::IndexOp::create(nb, nl, memberLoop));
+            return SmallVector<Value>{toCacheElement(nb, nl, value, stored)};
+          })
+          .front();
+  return mergeTrailingDims(b, loc, rotated, 2);
+}
+
+/// Writes `tokens` (`[S, KVH * D]` f32) at positions `[start, start + S)` of
+/// `layer`, rotated by `rope` if given, converted to the cache's element
+/// type.
+Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
+                 OpFoldResult layer, int64_t part, Value start,
+                 int64_t headDim, RopeAttr rope = {}) {
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  Type element = cacheType.getElementType();
+  int64_t kvHeads = cacheType.getDimSize(2);
+  // [S, KVH, D] -> [KVH, S, D], in the stored type (q8: f32 for now).
+  Type stored = element.isInteger(8) ? b.getF32Type() : element;
+  Value headMajor;
+  if (!rope) {
+    headMajor = headMajorRows(b, loc, tokens, kvHeads, headDim, stored);
+  } else {
+    // Rotated rows are written through a view of pairs, which empty-tensor
+    // elimination does not see through: take the destination rows of the
+    // cache explicitly (q8 rows are quantized from f32 afterwards).
+    Value rows =
+        element.isInteger(8)
+            ? tensor::EmptyOp::create(
+                  b, loc,
+                  ArrayRef<OpFoldResult>{b.getIndexAttr(kvHeads),
+                                         dimOf(b, loc, tokens, 0),
+                                         b.getIndexAttr(headDim)},
+                  stored)
+                  .getResult()
+            : cacheRows(b, loc, cache, layer, part, start,
+                        dimOf(b, loc, tokens, 0), headDim);
+    headMajor =
+        rotatedHeadMajorRows(b, loc, tokens, rows, headDim, start, rope);
+  }
+  if (!element.isInteger(8))
+    return insertRows(b, loc, cache, headMajor, layer, part, start, 0);
+  auto [quantized, scaleBytes] = quantizeRows(b, loc, headMajor);
+  cache = insertRows(b, loc, cache, quantized, layer, part, start, 0);
+  return insertRows(b, loc, cache, scaleBytes, layer, part, start, headDim);
+}
+
+/// Keys or values of positions `[0, tokens)` of `layer`: `[KVH, tokens, D]`
+/// in the stored type, and for the q8 cache their scales `[KVH, tokens]`.
+std::pair<Value, Value> readCache(OpBuilder &b, Location loc, Value cache,
+                                  OpFoldResult layer, int64_t part,
+                                  OpFoldResult tokens, int64_t headDim) {
+  MLIRContext *context = b.getContext();
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  Type element = cacheType.getElementType();
+  int64_t kvHeads = cacheType.getDimSize(2);
+  auto columns = [&](int64_t first, int64_t count) -> Value {
+    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
+                                      b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(first)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(kvHeads), tokens,
+                                    b.getIndexAttr(count)};
+    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    auto type = RankedTensorType::get({kvHeads, ShapedType::kDynamic, count},
+                                      element);
+    return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
+                                          strides);
+  };
+  Value values = columns(0, headDim);
+  if (!element.isInteger(8))
+    return {values, Value()};
+  // scale[h, t] = f32 from the 4 bytes after the row.
+  Value bytes = columns(headDim, 4);
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(kvHeads), tokens};
+  Value zero = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
+  Value bitsInit = linalg::FillOp::create(
+                       b, loc, ValueRange{zero},
+                       ValueRange{tensor::EmptyOp::create(b, loc, sizes,
+                                                          b.getI32Type())})
+                       .getResult(0);
+  Value bits =
+      buildGeneric(
+          b, loc, "row_reduction", ValueRange{bytes}, bitsInit,
+          {b.getMultiDimIdentityMap(3), rowMap(context, 3)},
+          {kParallel, kParallel, kReduction},
+          [](OpBuilder &nb, Location nl, ValueRange x) {
+            Value byte = arith::ExtUIOp::create(nb, nl, nb.getI32Type(), x[0]);
+            Value index = arith::IndexCastOp::create(
+                nb, nl, nb.getI32Type(), linalg::IndexOp::create(nb, nl, 2));
+            Value shift = arith::MulIOp::create(
+                nb, nl, index, arith::ConstantIntOp::create(nb, nl, nb.getI32Type(), 8));
+            Value placed = arith::ShLIOp::create(nb, nl, byte, shift);
+            return SmallVector<Value>{arith::OrIOp::create(nb, nl, x[1], placed)};
+          })
+          .front();
+  Value scales = buildElementwise(
+      b, loc, bits, bits, {b.getMultiDimIdentityMap(2)},
+      [](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        return arith::BitcastOp::create(nb, nl, nb.getF32Type(), x[0]);
+      });
+  return {values, scales};
+}
+
+/// The cache layer of a KV-cache op as a slice offset.
+template <typename OpTy>
+OpFoldResult cacheLayer(OpBuilder &b, OpTy op, Value dynamicLayer) {
+  if (std::optional<uint64_t> layer = op.getLayer())
+    return b.getIndexAttr(*layer);
+  return dynamicLayer;
+}
+
+struct KVCacheAppendLowering : OpConversionPattern<KVCacheAppendOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(KVCacheAppendOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
+    int64_t headDim = op.getCache().getType().getHeadDim();
+    Value cache = writeCache(rewriter, loc, adaptor.getCache(),
+                             adaptor.getKey(), layer, 0, adaptor.getStart(),
+                             headDim, op.getRopeAttr());
+    cache = writeCache(rewriter, loc, cache, adaptor.getValue(), layer, 1,
+                       adaptor.getStart(), headDim);
+    rewriter.replaceOp(op, cache);
+    return success();
+  }
+};
+
+/// Query rows of one step at most this many (static) are a decode step,
+/// whose attention is split over key ranges: one query row per head gives
+/// too few tasks for the threads.
+constexpr int64_t kMaxDecodeQueries = 4;
+
+/// `tfm.kv_cache.attention` as one fused kernel on buffers.
+struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
+  FlashAttentionLowering(const TypeConverter &converter, MLIRContext *context,
+                         int64_t kvSplits)
+      : OpConversionPattern(converter, context, /*benefit=*/2),
+        kvSplits(kvSplits) {}
+
+  LogicalResult
+  matchAndRewrite(KVCacheAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    if (RopeAttr rope = op.getRopeAttr();
+        rope && rope.getRotaryDim() > TFM_ATTENTION_MAX_ROPE_HEAD_DIM)
+      return rewriter.notifyMatchFailure(
+          op, "the kernel rotates smaller query heads; unfused form instead");
+    auto queryType = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto cacheType = cast<RankedTensorType>(adaptor.getCache().getType());
+    auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
+      auto buffer = bufferization::ToBufferOp::create(
+          rewriter, loc, rowContiguousBufferType(type), tensor);
+      buffer.setReadOnly(true);
+      return buffer;
+    };
+    Value query = readBuffer(adaptor.getQuery(), queryType);
+    Value cache = readBuffer(adaptor.getCache(), cacheType);
+    Value seq = tensor::DimOp::create(rewriter, loc, adaptor.getQuery(), 0);
+    Value tokens = arith::AddIOp::create(rewriter, loc, adaptor.getStart(), seq);
+    OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
+    Value keys = layerRows(rewriter, loc, cache, cacheType, layer, 0, tokens);
+    Value values = layerRows(rewriter, loc, cache, cacheType, layer, 1, tokens);
+
+    SmallVector<Value> dynamicSizes;
+    if (queryType.isDynamicDim(0))
+      dynamicSizes.push_back(seq);
+    Value output = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get(queryType.getShape(), rewriter.getF32Type()),
+        dynamicSizes);
+    int64_t splits = 1;
+    Value partials;
+    int64_t queries = queryType.getDimSize(0);
+    if (!ShapedType::isDynamic(queries) && queries <= kMaxDecodeQueries &&
+        kvSplits > 1) {
+      splits = kvSplits;
+      int64_t headDim = op.getCache().getType().getHeadDim();
+      partials = memref::AllocOp::create(
+          rewriter, loc,
+          MemRefType::get({splits * queries * int64_t(op.getNumHeads()) *
+                           (headDim + 2)},
+                          rewriter.getF32Type()));
+    }
+    // A fused rope: the kernel rotates each query row with these tables.
+    Value ropeCos, ropeSin;
+    if (RopeAttr rope = op.getRopeAttr()) {
+      auto [cosTable, sinTable] = buildRopeTables(
+          rewriter, loc, dimOf(rewriter, loc, adaptor.getQuery(), 0),
+          adaptor.getStart(), rope.getRotaryDim(),
+          rope.getTheta().getValueAsDouble());
+      ropeCos = readBuffer(cosTable, cast<RankedTensorType>(cosTable.getType()));
+      ropeSin = readBuffer(sinTable, cast<RankedTensorType>(sinTable.getType()));
+    }
+    FlashAttentionOp::create(rewriter, loc, query, keys, values,
+                             adaptor.getStart(), output, partials, ropeCos,
+                             ropeSin, op.getNumHeadsAttr(), op.getScaleAttr(),
+                             rewriter.getI64IntegerAttr(splits),
+                             op.getRopeAttr());
+    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
+                               rewriter, loc, queryType, output,
+                               /*restrict=*/true, /*writable=*/true));
+    return success();
+  }
+
+private:
+  /// Rows `[kv_heads, tokens, row]` of `part` (0: keys, 1: values) of
+  /// `layer` of the cache buffer.
+  static Value layerRows(OpBuilder &b, Location loc, Value cache,
+                         RankedTensorType cacheType, OpFoldResult layer,
+                         int64_t part, Value tokens) {
+    int64_t kvHeads = cacheType.getDimSize(2);
+    int64_t row = cacheType.getDimSize(4);
+    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
+                                      b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(kvHeads), tokens,
+                                    b.getIndexAttr(row)};
+    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    auto type = rowContiguousBufferType(RankedTensorType::get(
+        {kvHeads, ShapedType::kDynamic, row}, cacheType.getElementType()));
+    return memref::SubViewOp::create(b, loc, type, cache, offsets, sizes,
+                                     strides);
+  }
+
+  int64_t kvSplits;
+};
+
+struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(KVCacheAttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value query = adaptor.getQuery();
+    Value cache = adaptor.getCache();
+    int64_t kvHeads = cast<RankedTensorType>(cache.getType()).getDimSize(2);
+    Value start = adaptor.getStart();
+    Value seq = tensor::DimOp::create(rewriter, loc, query, 0);
+    Value tokens = arith::AddIOp::create(rewriter, loc, start, seq);
+    OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
+    int64_t headDim = op.getCache().getType().getHeadDim();
+    auto [keys, keyScales] =
+        readCache(rewriter, loc, cache, layer, 0, tokens, headDim);
+    auto [values, valueScales] =
+        readCache(rewriter, loc, cache, layer, 1, tokens, headDim);
+    // Without the fused kernel, a fused rope is a RoPE kernel of its own.
+    if (RopeAttr rope = op.getRopeAttr())
+      query = buildRoPE(rewriter, loc, query, start, headDim,
+                        rope.getRotaryDim(),
+                        rope.getTheta().getValueAsDouble(), rope.getPairing());
+    Value queries =
+        groupQueries(rewriter, loc, query, op.getNumHeads(), kvHeads);
+    Value attended = buildAttention(rewriter, loc, queries, keys, values,
+                                    KVLayout::HeadMajor, start,
+                                    op.getScale().convertToDouble(), keyScales,
+                                    valueScales);
+    rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateKVCacheLoweringPatterns(const TypeConverter &converter,
+                                     RewritePatternSet &patterns,
+                                     bool flashAttention, int64_t kvSplits) {
+  MLIRContext *context = patterns.getContext();
+  patterns.add<KVCacheAppendLowering, KVCacheAttentionLowering>(converter,
+                                                                context);
+  if (flashAttention)
+    patterns.add<FlashAttentionLowering>(converter, context, kvSplits);
+}
+
+} // namespace mlir::tfm::tfm_to_linalg
