@@ -14,8 +14,8 @@
 #include "tfm/Dialect/Tfm/IR/TfmDialect.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Dialect/Tfm/Transforms/Passes.h"
-#include "tfm/Import/ImportToIR.h"
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Builder/ImportToIR.h"
+#include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Tokenizer/Tokenizer.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"

@@ -8,7 +8,7 @@
 
 #include "Stages.h"
 
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Model/ModelConfig.h"
 
 #include "llvm/ADT/StringExtras.h"

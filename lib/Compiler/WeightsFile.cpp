@@ -13,9 +13,9 @@
 #include "Stages.h"
 
 #include "tfm/Compiler/Calibration.h"
-#include "tfm/Import/Dequantize.h"
-#include "tfm/Import/Gptq.h"
-#include "tfm/Import/Quantize.h"
+#include "tfm/Quantization/Dequantize.h"
+#include "tfm/Quantization/Gptq.h"
+#include "tfm/Quantization/Quantize.h"
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
 #include "tfm/Model/ImportError.h"
 

@@ -2,7 +2,7 @@
 
 #include "tfm/Import/GGUF.h"
 
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Model/ByteReader.h"
 
 #include "llvm/ADT/StringSet.h"

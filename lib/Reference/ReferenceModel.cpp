@@ -2,7 +2,7 @@
 
 #include "tfm/Reference/ReferenceModel.h"
 
-#include "tfm/Import/Dequantize.h"
+#include "tfm/Quantization/Dequantize.h"
 
 #include "llvm/Support/Parallel.h"
 

@@ -17,7 +17,7 @@
 
 #include "Kernels.h"
 
-#include "tfm/Import/Quantize.h"
+#include "tfm/Quantization/Quantize.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
 #include "benchmark/benchmark.h"

@@ -16,8 +16,9 @@
 
 #include "tfm/Builder/ModelBuilder.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
-#include "tfm/Import/Dequantize.h"
-#include "tfm/Import/GGUFWriter.h"
+#include "tfm/Writers/GGUFWriter.h"
+#include "tfm/Writers/Llama2cWriter.h"
+#include "tfm/Writers/SafetensorsWriter.h"
 #include "tfm/Tokenizer/Tokenizer.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -27,7 +28,6 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -110,22 +110,16 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-struct Weight {
-  std::string name;
-  std::vector<int64_t> shape;
-  std::vector<float> values;
-};
-
 /// One random tensor per distinct `tfm.param` of the model, in first-use
 /// order. Norm scales are near 1, everything else small.
-std::vector<Weight> randomWeights(ModuleOp module, std::mt19937 &rng) {
-  std::vector<Weight> weights;
+std::vector<FloatTensor> randomWeights(ModuleOp module, std::mt19937 &rng) {
+  std::vector<FloatTensor> weights;
   llvm::StringSet<> seen;
   std::uniform_real_distribution<float> small(-0.1f, 0.1f);
   module.walk([&](ParamOp param) {
     if (!seen.insert(param.getName()).second)
       return;
-    Weight weight;
+    FloatTensor weight;
     weight.name = param.getName().str();
     llvm::append_range(weight.shape, param.getResult().getType().getShape());
     int64_t count = param.getResult().getType().getNumElements();
@@ -136,21 +130,6 @@ std::vector<Weight> randomWeights(ModuleOp module, std::mt19937 &rng) {
     weights.push_back(std::move(weight));
   });
   return weights;
-}
-
-std::vector<uint8_t> encode(const Weight &weight, bool asHalf) {
-  std::vector<uint8_t> bytes;
-  if (!asHalf) {
-    bytes.resize(weight.values.size() * 4);
-    std::memcpy(bytes.data(), weight.values.data(), bytes.size());
-    return bytes;
-  }
-  bytes.resize(weight.values.size() * 2);
-  for (size_t i = 0; i < weight.values.size(); ++i) {
-    uint16_t half = floatToHalf(weight.values[i]);
-    std::memcpy(bytes.data() + 2 * i, &half, 2);
-  }
-  return bytes;
 }
 
 /// `<unk> <s> </s>`, then byte tokens when the vocabulary has room for all
@@ -180,12 +159,12 @@ void syntheticVocabulary(int64_t size, std::vector<std::string> &pieces,
 
 /// GPT-2's `blk.N.attn_q/k/v.{weight,bias}` as llama.cpp stores them: one
 /// `blk.N.attn_qkv` tensor of Q, K and V rows, in place of the first.
-std::vector<Weight> fuseQKV(const std::vector<Weight> &weights) {
-  llvm::StringMap<const Weight *> byName;
-  for (const Weight &weight : weights)
+std::vector<FloatTensor> fuseQKV(const std::vector<FloatTensor> &weights) {
+  llvm::StringMap<const FloatTensor *> byName;
+  for (const FloatTensor &weight : weights)
     byName[weight.name] = &weight;
-  std::vector<Weight> fused;
-  for (const Weight &weight : weights) {
+  std::vector<FloatTensor> fused;
+  for (const FloatTensor &weight : weights) {
     llvm::StringRef name = weight.name;
     size_t at = name.find(".attn_q.");
     if (at == llvm::StringRef::npos) {
@@ -195,7 +174,7 @@ std::vector<Weight> fuseQKV(const std::vector<Weight> &weights) {
     }
     std::string prefix = name.substr(0, at).str() + ".attn_";
     std::string part = name.substr(at + strlen(".attn_q.")).str();
-    Weight qkv{prefix + "qkv." + part, weight.shape, {}};
+    FloatTensor qkv{prefix + "qkv." + part, weight.shape, {}};
     qkv.shape[0] *= 3;
     for (const char *projection : {"q.", "k.", "v."})
       llvm::append_range(qkv.values,
@@ -227,7 +206,7 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
 }
 
 llvm::Error writeGGUF(const ModelConfig &config,
-                      const std::vector<Weight> &weights, bool asHalf) {
+                      const std::vector<FloatTensor> &weights, bool asHalf) {
   GGUFWriter writer;
   addArchitectureMetadata(writer, config);
   std::vector<std::string> pieces;
@@ -242,162 +221,33 @@ llvm::Error writeGGUF(const ModelConfig &config,
   writer.addInt32Array("tokenizer.ggml.token_type", types);
   writer.addUInt32("tokenizer.ggml.bos_token_id", 1);
   writer.addUInt32("tokenizer.ggml.eos_token_id", 2);
-  for (const Weight &weight :
+  for (const FloatTensor &weight :
        config.arch == ModelArch::GPT2 ? fuseQKV(weights) : weights) {
-    bool half = asHalf && weight.shape.size() == 2;
-    writer.addTensor(weight.name, weight.shape,
-                     half ? WeightFormat::F16 : WeightFormat::F32,
-                     encode(weight, half));
+    WeightFormat format = asHalf && weight.shape.size() == 2
+                              ? WeightFormat::F16
+                              : WeightFormat::F32;
+    writer.addTensor(weight.name, weight.shape, format,
+                     encodeFloatTensor(weight, format));
   }
   return writer.writeFile(outputPath);
 }
 
-llvm::Error writeBytes(llvm::StringRef path, llvm::ArrayRef<uint8_t> bytes) {
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec);
-  if (ec)
-    return llvm::createStringError(ec, "cannot write " + path);
-  out.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-  return llvm::Error::success();
-}
-
-template <typename T>
-void append(std::vector<uint8_t> &out, T value) {
-  uint8_t raw[sizeof(T)];
-  std::memcpy(raw, &value, sizeof(T));
-  out.insert(out.end(), raw, raw + sizeof(T));
-}
-
+/// The checkpoint, and `tok<vocab>.bin` beside it as llama2.c's tools name
+/// their tokenizers.
 llvm::Error writeLlama2c(const ModelConfig &config,
-                         const std::vector<Weight> &weights) {
-  llvm::StringMap<const Weight *> byName;
-  for (const Weight &weight : weights)
-    byName[weight.name] = &weight;
-  std::vector<uint8_t> out;
-  int32_t vocab = int32_t(config.tiedEmbeddings ? config.vocabSize
-                                                : -config.vocabSize);
-  for (int32_t field :
-       {int32_t(config.dim), int32_t(config.hiddenDim),
-        int32_t(config.numLayers), int32_t(config.numHeads),
-        int32_t(config.numKvHeads), vocab, int32_t(config.contextLength)})
-    append(out, field);
-  auto put = [&](llvm::StringRef name) {
-    for (float value : byName.lookup(name)->values)
-      append(out, value);
-  };
-  put("token_embd.weight");
-  for (const char *suffix :
-       {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output", "ffn_norm",
-        "ffn_gate", "ffn_down", "ffn_up"})
-    for (int64_t layer = 0; layer < config.numLayers; ++layer)
-      put(("blk." + llvm::Twine(layer) + "." + suffix + ".weight").str());
-  put("output_norm.weight");
-  for (int64_t i = 0; i < config.contextLength * config.headDim(); ++i)
-    append(out, 0.0f); // freq_cis_real and freq_cis_imag, unused by tfm
-  if (!config.tiedEmbeddings)
-    put("output.weight");
-  if (llvm::Error error = writeBytes(outputPath, out))
+                         const std::vector<FloatTensor> &weights) {
+  if (llvm::Error error = writeLlama2cCheckpoint(outputPath, config, weights))
     return error;
-
   std::vector<std::string> pieces;
   std::vector<float> scores;
   std::vector<int32_t> types;
   syntheticVocabulary(config.vocabSize, pieces, scores, types);
-  std::vector<uint8_t> tokenizer = serializeLlama2cTokenizer(pieces, scores);
   llvm::SmallString<256> tokenizerPath =
       llvm::sys::path::parent_path(outputPath);
   llvm::sys::path::append(tokenizerPath,
                           "tok" + std::to_string(config.vocabSize) + ".bin");
-  return writeBytes(tokenizerPath, tokenizer);
-}
-
-std::string hfName(llvm::StringRef gguf) {
-  static const std::pair<const char *, const char *> names[] = {
-      {"attn_norm", "input_layernorm"},
-      {"attn_q", "self_attn.q_proj"},
-      {"attn_k", "self_attn.k_proj"},
-      {"attn_v", "self_attn.v_proj"},
-      {"attn_output", "self_attn.o_proj"},
-      {"ffn_norm", "post_attention_layernorm"},
-      {"ffn_gate", "mlp.gate_proj"},
-      {"ffn_up", "mlp.up_proj"},
-      {"ffn_down", "mlp.down_proj"}};
-  if (gguf == "token_embd.weight")
-    return "model.embed_tokens.weight";
-  if (gguf == "output_norm.weight")
-    return "model.norm.weight";
-  if (gguf == "output.weight")
-    return "lm_head.weight";
-  llvm::SmallVector<llvm::StringRef> parts;
-  gguf.split(parts, '.');
-  for (auto [from, to] : names)
-    if (parts[2] == from)
-      return ("model.layers." + parts[1] + "." + to + ".weight").str();
-  return gguf.str();
-}
-
-llvm::Error writeSafetensors(const ModelConfig &config,
-                             const std::vector<Weight> &weights, bool asHalf) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(outputPath))
-    return llvm::createStringError(ec, "cannot create " + outputPath);
-  llvm::json::Object hfConfig{
-      {"architectures", llvm::json::Array{"LlamaForCausalLM"}},
-      {"hidden_size", config.dim},
-      {"intermediate_size", config.hiddenDim},
-      {"num_hidden_layers", config.numLayers},
-      {"num_attention_heads", config.numHeads},
-      {"num_key_value_heads", config.numKvHeads},
-      {"vocab_size", config.vocabSize},
-      {"max_position_embeddings", config.contextLength},
-      {"rms_norm_eps", config.normEps},
-      {"rope_theta", config.ropeTheta},
-      {"tie_word_embeddings", config.tiedEmbeddings}};
-  llvm::SmallString<256> configPath(outputPath.getValue());
-  llvm::sys::path::append(configPath, "config.json");
-  std::string configText;
-  llvm::raw_string_ostream(configText)
-      << llvm::formatv("{0:2}", llvm::json::Value(std::move(hfConfig)));
-  if (llvm::Error error = writeBytes(
-          configPath, llvm::ArrayRef(reinterpret_cast<const uint8_t *>(
-                                         configText.data()),
-                                     configText.size())))
-    return error;
-
-  unsigned shardCount = std::max(1u, unsigned(shards));
-  for (unsigned shard = 0; shard < shardCount; ++shard) {
-    llvm::json::Object header;
-    std::vector<uint8_t> data;
-    for (size_t i = shard; i < weights.size(); i += shardCount) {
-      const Weight &weight = weights[i];
-      bool half = asHalf && weight.shape.size() == 2;
-      std::vector<uint8_t> bytes = encode(weight, half);
-      llvm::json::Array shape;
-      for (int64_t d : weight.shape)
-        shape.push_back(d);
-      header[hfName(weight.name)] = llvm::json::Object{
-          {"dtype", half ? "F16" : "F32"},
-          {"shape", std::move(shape)},
-          {"data_offsets",
-           llvm::json::Array{int64_t(data.size()),
-                             int64_t(data.size() + bytes.size())}}};
-      data.insert(data.end(), bytes.begin(), bytes.end());
-    }
-    header["__metadata__"] = llvm::json::Object{{"format", "pt"}};
-    std::string headerText;
-    llvm::raw_string_ostream(headerText)
-        << llvm::json::Value(std::move(header));
-    std::vector<uint8_t> file;
-    append(file, uint64_t(headerText.size()));
-    file.insert(file.end(), headerText.begin(), headerText.end());
-    file.insert(file.end(), data.begin(), data.end());
-    llvm::SmallString<256> shardPath(outputPath.getValue());
-    llvm::sys::path::append(shardPath,
-                            "model-" + std::to_string(shard + 1) + "-of-" +
-                                std::to_string(shardCount) + ".safetensors");
-    if (llvm::Error error = writeBytes(shardPath, file))
-      return error;
-  }
-  return llvm::Error::success();
+  return writeFileBytes(tokenizerPath,
+                        serializeLlama2cTokenizer(pieces, scores));
 }
 
 } // namespace
@@ -444,7 +294,7 @@ int main(int argc, char **argv) {
   if (!module)
     return fail(llvm::toString(module.takeError()));
   std::mt19937 rng(seed);
-  std::vector<Weight> weights = randomWeights(**module, rng);
+  std::vector<FloatTensor> weights = randomWeights(**module, rng);
 
   llvm::Error error = llvm::Error::success();
   if (format == "gguf")
@@ -453,7 +303,7 @@ int main(int argc, char **argv) {
     error = asHalf ? llvm::createStringError("llama2c checkpoints are f32")
                    : writeLlama2c(config, weights);
   else if (format == "safetensors")
-    error = writeSafetensors(config, weights, asHalf);
+    error = writeHuggingFaceLlama(outputPath, config, weights, shards, asHalf);
   else
     return fail("unknown --format '" + format +
                 "' (expected gguf, llama2c or safetensors)");

@@ -3,7 +3,7 @@
 // What `tfm-compile --calibrate TEXT` weighs rounding errors by: the
 // inputs each linear layer sees when the model reads TEXT, computed by the
 // reference forward pass (lib/Reference) from the model file's weights.
-// GPTQ (tfm/Import/Gptq.h) needs their second moments sum x x^T.
+// GPTQ (tfm/Quantization/Gptq.h) needs their second moments sum x x^T.
 //
 //===----------------------------------------------------------------------===//
 

@@ -62,7 +62,7 @@ struct CompileOptions {
   /// quantized here (not blocks copied from the model file) are rounded
   /// with GPTQ against their inputs over the text's first
   /// `calibrationTokens` tokens (tfm/Compiler/Calibration.h,
-  /// tfm/Import/Gptq.h).
+  /// tfm/Quantization/Gptq.h).
   std::string calibrationText;
   int64_t calibrationTokens = kDefaultCalibrationTokens;
   /// Element type of the KV cache: f32, f16 or q8 (int8 with an f32 scale

@@ -10,7 +10,7 @@
 #ifndef TFM_IMPORT_MODELFILE_H
 #define TFM_IMPORT_MODELFILE_H
 
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Model/ModelConfig.h"
 #include "tfm/Tokenizer/Tokenizer.h"
 

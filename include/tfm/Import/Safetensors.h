@@ -11,7 +11,7 @@
 #ifndef TFM_IMPORT_SAFETENSORS_H
 #define TFM_IMPORT_SAFETENSORS_H
 
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Model/ModelConfig.h"
 
 #include "llvm/ADT/ArrayRef.h"

@@ -1,7 +1,7 @@
 //===- GGUFTest.cpp - GGUF parsing of files written by GGUFWriter ---------===//
 
 #include "tfm/Import/GGUF.h"
-#include "tfm/Import/GGUFWriter.h"
+#include "tfm/Writers/GGUFWriter.h"
 
 #include <gtest/gtest.h>
 

@@ -12,7 +12,7 @@
 
 #include "Kernels.h"
 
-#include "tfm/Import/Dequantize.h"
+#include "tfm/Quantization/Dequantize.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
 #include "gtest/gtest.h"

@@ -10,7 +10,7 @@
 
 #include "Kernels.h"
 
-#include "tfm/Import/Quantize.h"
+#include "tfm/Quantization/Quantize.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
 #include "gtest/gtest.h"

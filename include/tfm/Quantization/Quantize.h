@@ -6,10 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TFM_IMPORT_QUANTIZE_H
-#define TFM_IMPORT_QUANTIZE_H
+#ifndef TFM_QUANTIZATION_QUANTIZE_H
+#define TFM_QUANTIZATION_QUANTIZE_H
 
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
 #include "llvm/ADT/StringRef.h"
@@ -108,4 +108,4 @@ void dequantizeRow(QuantScheme scheme, const uint8_t *row, int64_t inFeatures,
 
 } // namespace mlir::tfm
 
-#endif // TFM_IMPORT_QUANTIZE_H
+#endif // TFM_QUANTIZATION_QUANTIZE_H

@@ -11,10 +11,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TFM_IMPORT_GPTQ_H
-#define TFM_IMPORT_GPTQ_H
+#ifndef TFM_QUANTIZATION_GPTQ_H
+#define TFM_QUANTIZATION_GPTQ_H
 
-#include "tfm/Import/Quantize.h"
+#include "tfm/Quantization/Quantize.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
@@ -41,4 +41,4 @@ void gptqQuantizeRows(QuantScheme scheme, const float *weights, int64_t rows,
 
 } // namespace mlir::tfm
 
-#endif // TFM_IMPORT_GPTQ_H
+#endif // TFM_QUANTIZATION_GPTQ_H

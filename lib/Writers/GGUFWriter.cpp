@@ -1,6 +1,7 @@
 //===- GGUFWriter.cpp - write GGUF files ----------------------------------===//
 
-#include "tfm/Import/GGUFWriter.h"
+#include "tfm/Writers/GGUFWriter.h"
+#include "tfm/Writers/FloatTensor.h"
 
 #include "tfm/Import/GGUF.h"
 #include "tfm/Model/ImportError.h"
@@ -14,22 +15,15 @@ using namespace mlir::tfm;
 
 namespace {
 
-template <typename T>
-void append(std::vector<uint8_t> &out, T value) {
-  uint8_t bytes[sizeof(T)];
-  std::memcpy(bytes, &value, sizeof(T)); // hosts are little-endian
-  out.insert(out.end(), bytes, bytes + sizeof(T));
-}
-
 void appendString(std::vector<uint8_t> &out, llvm::StringRef text) {
-  append<uint64_t>(out, text.size());
+  appendLittleEndian<uint64_t>(out, text.size());
   out.insert(out.end(), text.begin(), text.end());
 }
 
 std::vector<uint8_t> header(llvm::StringRef key, GGUFValueType type) {
   std::vector<uint8_t> entry;
   appendString(entry, key);
-  append<uint32_t>(entry, static_cast<uint32_t>(type));
+  appendLittleEndian<uint32_t>(entry, static_cast<uint32_t>(type));
   return entry;
 }
 
@@ -37,19 +31,19 @@ std::vector<uint8_t> header(llvm::StringRef key, GGUFValueType type) {
 
 void GGUFWriter::addUInt32(llvm::StringRef key, uint32_t value) {
   std::vector<uint8_t> entry = header(key, GGUFValueType::UInt32);
-  append(entry, value);
+  appendLittleEndian(entry, value);
   metadata.push_back(std::move(entry));
 }
 
 void GGUFWriter::addFloat32(llvm::StringRef key, float value) {
   std::vector<uint8_t> entry = header(key, GGUFValueType::Float32);
-  append(entry, value);
+  appendLittleEndian(entry, value);
   metadata.push_back(std::move(entry));
 }
 
 void GGUFWriter::addBool(llvm::StringRef key, bool value) {
   std::vector<uint8_t> entry = header(key, GGUFValueType::Bool);
-  append<uint8_t>(entry, value ? 1 : 0);
+  appendLittleEndian<uint8_t>(entry, value ? 1 : 0);
   metadata.push_back(std::move(entry));
 }
 
@@ -62,8 +56,9 @@ void GGUFWriter::addString(llvm::StringRef key, llvm::StringRef value) {
 void GGUFWriter::addStringArray(llvm::StringRef key,
                                 llvm::ArrayRef<std::string> values) {
   std::vector<uint8_t> entry = header(key, GGUFValueType::Array);
-  append<uint32_t>(entry, static_cast<uint32_t>(GGUFValueType::String));
-  append<uint64_t>(entry, values.size());
+  appendLittleEndian<uint32_t>(entry,
+                               static_cast<uint32_t>(GGUFValueType::String));
+  appendLittleEndian<uint64_t>(entry, values.size());
   for (const std::string &value : values)
     appendString(entry, value);
   metadata.push_back(std::move(entry));
@@ -72,36 +67,38 @@ void GGUFWriter::addStringArray(llvm::StringRef key,
 void GGUFWriter::addFloat32Array(llvm::StringRef key,
                                  llvm::ArrayRef<float> values) {
   std::vector<uint8_t> entry = header(key, GGUFValueType::Array);
-  append<uint32_t>(entry, static_cast<uint32_t>(GGUFValueType::Float32));
-  append<uint64_t>(entry, values.size());
+  appendLittleEndian<uint32_t>(entry,
+                               static_cast<uint32_t>(GGUFValueType::Float32));
+  appendLittleEndian<uint64_t>(entry, values.size());
   for (float value : values)
-    append(entry, value);
+    appendLittleEndian(entry, value);
   metadata.push_back(std::move(entry));
 }
 
 void GGUFWriter::addInt32Array(llvm::StringRef key,
                                llvm::ArrayRef<int32_t> values) {
   std::vector<uint8_t> entry = header(key, GGUFValueType::Array);
-  append<uint32_t>(entry, static_cast<uint32_t>(GGUFValueType::Int32));
-  append<uint64_t>(entry, values.size());
+  appendLittleEndian<uint32_t>(entry,
+                               static_cast<uint32_t>(GGUFValueType::Int32));
+  appendLittleEndian<uint64_t>(entry, values.size());
   for (int32_t value : values)
-    append(entry, value);
+    appendLittleEndian(entry, value);
   metadata.push_back(std::move(entry));
 }
 
 void GGUFWriter::addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                            WeightFormat format, std::vector<uint8_t> data) {
-  tensors.push_back({name.str(), std::vector<int64_t>(shape.begin(),
-                                                      shape.end()),
-                     format, std::move(data)});
+  tensors.push_back({name.str(),
+                     std::vector<int64_t>(shape.begin(), shape.end()), format,
+                     std::move(data)});
 }
 
 std::vector<uint8_t> GGUFWriter::serialize(uint32_t alignment) const {
   std::vector<uint8_t> out;
-  append<uint32_t>(out, 0x46554747);
-  append<uint32_t>(out, 3);
-  append<uint64_t>(out, tensors.size());
-  append<uint64_t>(out, metadata.size());
+  appendLittleEndian<uint32_t>(out, 0x46554747);
+  appendLittleEndian<uint32_t>(out, 3);
+  appendLittleEndian<uint64_t>(out, tensors.size());
+  appendLittleEndian<uint64_t>(out, metadata.size());
   for (const std::vector<uint8_t> &entry : metadata)
     out.insert(out.end(), entry.begin(), entry.end());
 
@@ -109,11 +106,11 @@ std::vector<uint8_t> GGUFWriter::serialize(uint32_t alignment) const {
   std::vector<uint64_t> offsets;
   for (const Tensor &tensor : tensors) {
     appendString(out, tensor.name);
-    append<uint32_t>(out, uint32_t(tensor.shape.size()));
+    appendLittleEndian<uint32_t>(out, uint32_t(tensor.shape.size()));
     for (auto it = tensor.shape.rbegin(); it != tensor.shape.rend(); ++it)
-      append<uint64_t>(out, uint64_t(*it));
-    append<uint32_t>(out, static_cast<uint32_t>(tensor.format));
-    append<uint64_t>(out, offset);
+      appendLittleEndian<uint64_t>(out, uint64_t(*it));
+    appendLittleEndian<uint32_t>(out, static_cast<uint32_t>(tensor.format));
+    appendLittleEndian<uint64_t>(out, offset);
     offsets.push_back(offset);
     offset = llvm::alignTo(offset + tensor.data.size(), alignment);
   }
@@ -130,10 +127,11 @@ llvm::Error GGUFWriter::writeFile(llvm::StringRef path) const {
   llvm::Expected<std::unique_ptr<llvm::FileOutputBuffer>> file =
       llvm::FileOutputBuffer::create(path, bytes.size());
   if (!file)
-    return importError(path, "cannot write: " +
-                                 llvm::toString(file.takeError()));
+    return importError(path,
+                       "cannot write: " + llvm::toString(file.takeError()));
   std::memcpy((*file)->getBufferStart(), bytes.data(), bytes.size());
   if (llvm::Error error = (*file)->commit())
-    return importError(path, "cannot write: " + llvm::toString(std::move(error)));
+    return importError(path,
+                       "cannot write: " + llvm::toString(std::move(error)));
   return llvm::Error::success();
 }

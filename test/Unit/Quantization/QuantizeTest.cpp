@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Import/Dequantize.h"
-#include "tfm/Import/Quantize.h"
+#include "tfm/Quantization/Dequantize.h"
+#include "tfm/Quantization/Quantize.h"
 
 #include "gtest/gtest.h"
 

@@ -7,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Import/Gptq.h"
+#include "tfm/Quantization/Gptq.h"
 
 #include "gtest/gtest.h"
 

@@ -1,7 +1,7 @@
 //===- ImportToIR.h - a model file as a tfm module ---------------*- C++ -*-===//
 
-#ifndef TFM_IMPORT_IMPORTTOIR_H
-#define TFM_IMPORT_IMPORTTOIR_H
+#ifndef TFM_BUILDER_IMPORTTOIR_H
+#define TFM_BUILDER_IMPORTTOIR_H
 
 #include "tfm/Import/ModelFile.h"
 
@@ -26,4 +26,4 @@ importModel(MLIRContext &context, const ModelFile &model,
 
 } // namespace mlir::tfm
 
-#endif // TFM_IMPORT_IMPORTTOIR_H
+#endif // TFM_BUILDER_IMPORTTOIR_H

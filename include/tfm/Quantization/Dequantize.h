@@ -6,10 +6,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TFM_IMPORT_DEQUANTIZE_H
-#define TFM_IMPORT_DEQUANTIZE_H
+#ifndef TFM_QUANTIZATION_DEQUANTIZE_H
+#define TFM_QUANTIZATION_DEQUANTIZE_H
 
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Quantization/WeightFormat.h"
 
 #include "llvm/ADT/ArrayRef.h"
 
@@ -29,4 +29,4 @@ bool dequantize(WeightFormat type, llvm::ArrayRef<uint8_t> input,
 
 } // namespace mlir::tfm
 
-#endif // TFM_IMPORT_DEQUANTIZE_H
+#endif // TFM_QUANTIZATION_DEQUANTIZE_H

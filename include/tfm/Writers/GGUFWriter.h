@@ -1,4 +1,5 @@
-//===- GGUFWriter.h - write GGUF files ---------------------------*- C++ -*-===//
+//===- GGUFWriter.h - write GGUF files ---------------------------*- C++
+//-*-===//
 //
 // Writes GGUF version 3: test models, fuzzing seeds, and the random-weight
 // models of tfm-make-model. Metadata is written in insertion order; tensors
@@ -6,10 +7,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TFM_IMPORT_GGUFWRITER_H
-#define TFM_IMPORT_GGUFWRITER_H
+#ifndef TFM_WRITERS_GGUFWRITER_H
+#define TFM_WRITERS_GGUFWRITER_H
 
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Quantization/WeightFormat.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -27,8 +28,7 @@ public:
   void addFloat32(llvm::StringRef key, float value);
   void addBool(llvm::StringRef key, bool value);
   void addString(llvm::StringRef key, llvm::StringRef value);
-  void addStringArray(llvm::StringRef key,
-                      llvm::ArrayRef<std::string> values);
+  void addStringArray(llvm::StringRef key, llvm::ArrayRef<std::string> values);
   void addFloat32Array(llvm::StringRef key, llvm::ArrayRef<float> values);
   void addInt32Array(llvm::StringRef key, llvm::ArrayRef<int32_t> values);
 
@@ -53,4 +53,4 @@ private:
 
 } // namespace mlir::tfm
 
-#endif // TFM_IMPORT_GGUFWRITER_H
+#endif // TFM_WRITERS_GGUFWRITER_H

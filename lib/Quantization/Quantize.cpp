@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Import/Quantize.h"
+#include "tfm/Quantization/Quantize.h"
 
-#include "tfm/Import/Dequantize.h"
+#include "tfm/Quantization/Dequantize.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Endian.h"

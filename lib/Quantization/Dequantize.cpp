@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Import/Dequantize.h"
+#include "tfm/Quantization/Dequantize.h"
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/Endian.h"

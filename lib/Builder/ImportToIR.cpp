@@ -1,8 +1,8 @@
 //===- ImportToIR.cpp - a model file as a tfm module ----------------------===//
 
-#include "tfm/Import/ImportToIR.h"
+#include "tfm/Builder/ImportToIR.h"
 
-#include "tfm/Import/Quantize.h"
+#include "tfm/Quantization/Quantize.h"
 
 #include "tfm/Builder/ModelBuilder.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"

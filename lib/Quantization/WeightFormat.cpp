@@ -1,6 +1,6 @@
 //===- WeightFormat.cpp - element and block formats of weights --------------===//
 
-#include "tfm/Import/WeightFormat.h"
+#include "tfm/Quantization/WeightFormat.h"
 
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/CheckedArithmetic.h"

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TFM_IMPORT_WEIGHTFORMAT_H
-#define TFM_IMPORT_WEIGHTFORMAT_H
+#ifndef TFM_QUANTIZATION_WEIGHTFORMAT_H
+#define TFM_QUANTIZATION_WEIGHTFORMAT_H
 
 #include "llvm/ADT/StringRef.h"
 
@@ -50,4 +50,4 @@ std::optional<uint64_t> tensorByteSize(WeightFormat type, uint64_t elements);
 
 } // namespace mlir::tfm
 
-#endif // TFM_IMPORT_WEIGHTFORMAT_H
+#endif // TFM_QUANTIZATION_WEIGHTFORMAT_H

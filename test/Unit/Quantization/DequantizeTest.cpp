@@ -5,7 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Import/Dequantize.h"
+#include "tfm/Quantization/Dequantize.h"
 
 #include <gtest/gtest.h>
 

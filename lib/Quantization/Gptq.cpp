@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Import/Gptq.h"
+#include "tfm/Quantization/Gptq.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,0 +1,2 @@
+#include "tfm/Runtime/tfm.h"
+#include "mlir/IR/Builders.h"

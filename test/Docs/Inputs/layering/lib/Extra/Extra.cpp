@@ -1,0 +1,1 @@
+#include "tfm/Model/Config.h"

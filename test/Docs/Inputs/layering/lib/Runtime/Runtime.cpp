@@ -1,0 +1,3 @@
+#include "tfm/Model/Config.h"
+#include "llvm/ADT/StringRef.h"
+#include <vector>
