@@ -15,6 +15,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Dialect/Tfm/Transforms/Passes.h"
 #include "tfm/Builder/ImportToIR.h"
+#include "tfm/Quantization/Quantize.h"
 #include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Tokenizer/Tokenizer.h"
 
@@ -246,6 +247,14 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
 }
 
+} // namespace
+
+std::string mlir::tfm::listWeightFormatNames() {
+  return "keep, f32, " + listQuantSchemeNames();
+}
+
+namespace {
+
 /// Checks the storage options before any work: one clear line per mistake.
 llvm::Error checkStorageOptions(const CompileOptions &options) {
   MLIRContext context;
@@ -254,8 +263,7 @@ llvm::Error checkStorageOptions(const CompileOptions &options) {
     return name == "keep" || name == "f32" ||
            parseQuantTypeName(&context, name);
   };
-  const char *formats = "keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4, "
-                        "int4g<N>";
+  std::string formats = listWeightFormatNames();
   if (!isFormat(options.weightFormat))
     return llvm::createStringError("unknown weight format '" +
                                    options.weightFormat + "' (" + formats +
@@ -267,10 +275,10 @@ llvm::Error checkStorageOptions(const CompileOptions &options) {
                                      "' (expected name-glob=format, format "
                                      "one of " + formats + ")");
   }
-  if (options.kvType != "f32" && options.kvType != "f16" &&
-      options.kvType != "q8")
-    return llvm::createStringError("unknown KV-cache type '" + options.kvType +
-                                   "' (f32, f16 or q8)");
+  if (!llvm::is_contained(kKVTypeNames, options.kvType))
+    return llvm::createStringError(
+        "unknown KV-cache type '" + options.kvType + "' (" +
+        llvm::join(ArrayRef(kKVTypeNames), ", ") + ")");
   if (!options.calibrationText.empty()) {
     bool quantizes = options.weightFormat != "keep" &&
                      options.weightFormat != "f32";

@@ -59,6 +59,17 @@ void dequantizeInt4Row(const uint8_t *in, int64_t count, int64_t group,
   }
 }
 
+/// The block formats by name; int4g<N> is parsed apart.
+struct NamedScheme {
+  llvm::StringLiteral name;
+  QuantScheme scheme;
+};
+const NamedScheme kNamedSchemes[] = {
+    {"q8_0", {TFM_QUANT_Q8_0}}, {"q4_0", {TFM_QUANT_Q4_0}},
+    {"q4_1", {TFM_QUANT_Q4_1}}, {"q4_k", {TFM_QUANT_Q4_K}},
+    {"q6_k", {TFM_QUANT_Q6_K}}, {"int8", {TFM_QUANT_INT8}},
+    {"int4", {TFM_QUANT_INT4, kBlock}}};
+
 } // namespace
 
 std::optional<QuantScheme> mlir::tfm::parseQuantScheme(llvm::StringRef name) {
@@ -70,15 +81,17 @@ std::optional<QuantScheme> mlir::tfm::parseQuantScheme(llvm::StringRef name) {
       return std::nullopt;
     return QuantScheme{TFM_QUANT_INT4, group};
   }
-  return llvm::StringSwitch<std::optional<QuantScheme>>(text)
-      .Case("q8_0", QuantScheme{TFM_QUANT_Q8_0})
-      .Case("q4_0", QuantScheme{TFM_QUANT_Q4_0})
-      .Case("q4_1", QuantScheme{TFM_QUANT_Q4_1})
-      .Case("q4_k", QuantScheme{TFM_QUANT_Q4_K})
-      .Case("q6_k", QuantScheme{TFM_QUANT_Q6_K})
-      .Case("int8", QuantScheme{TFM_QUANT_INT8})
-      .Case("int4", QuantScheme{TFM_QUANT_INT4, kBlock})
-      .Default(std::nullopt);
+  for (const NamedScheme &named : kNamedSchemes)
+    if (text == named.name)
+      return named.scheme;
+  return std::nullopt;
+}
+
+std::string mlir::tfm::listQuantSchemeNames() {
+  std::string names;
+  for (const NamedScheme &named : kNamedSchemes)
+    names += named.name.str() + ", ";
+  return names + "int4g<N>";
 }
 
 std::string mlir::tfm::quantSchemeName(QuantScheme scheme) {

@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Compiler/CodegenFlags.h"
+#include "tfm/Compiler/CompileFlags.h"
 #include "tfm/Compiler/Compiler.h"
 #include "tfm/Runtime/tfm.h"
 
@@ -62,37 +62,7 @@ cl::opt<int> repetitions("r", cl::desc("Repetitions per measurement"),
                          cl::init(5), cl::cat(category));
 cl::opt<bool> json("json", cl::desc("Print one JSON object"),
                    cl::cat(category));
-cl::opt<ThreadRuntime> threadRuntime(
-    "thread-runtime",
-    cl::desc("When compiling a model file: what runs parallel loops"),
-    cl::init(ThreadRuntime::OpenMP),
-    cl::values(clEnumValN(ThreadRuntime::OpenMP, "openmp", "OpenMP"),
-               clEnumValN(ThreadRuntime::Async, "async",
-                          "MLIR's async runtime thread pool")),
-    cl::cat(category));
-
-cl::list<std::string> disabledOptimizations(
-    "disable",
-    cl::desc("Leave out optimizations of tfm-cpu-pipeline (comma "
-             "separated): fuse-sibling-linears, fuse-residual-adds, fuse-norm, "
-             "fuse-gated-activations, fuse-linear-activations, fuse-rope, "
-             "interleave-weights, "
-             "fuse-matmul-epilogues, hoist-accumulators, approximate-math, "
-             "guided-schedule, "
-             "flash-attention, "
-             "plan-static-arena, or all"),
-    cl::CommaSeparated, cl::value_desc("name"), cl::cat(category));
-CodegenFlags codegen(category);
-cl::opt<std::string> kvType(
-    "kv-type",
-    cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
-             "per token and head; default f16)"),
-    cl::init(kDefaultKVType), cl::value_desc("type"), cl::cat(category));
-cl::opt<std::string> quant(
-    "quant",
-    cl::desc("When compiling a model file: storage format of linear-layer "
-             "weights (keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4)"),
-    cl::init("keep"), cl::value_desc("format"), cl::cat(category));
+CompileFlags compileFlags(category);
 
 using Clock = std::chrono::steady_clock;
 
@@ -342,11 +312,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   CompileOptions options;
-  options.threadRuntime = threadRuntime;
-  options.weightFormat = quant;
-  options.kvType = kvType;
-  options.disabledOptimizations.assign(disabledOptimizations.begin(), disabledOptimizations.end());
-  codegen.apply(options);
+  compileFlags.apply(options);
   options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), options);

@@ -1,7 +1,8 @@
 //===- tfm-compile.cpp - compile a model into a native library ------------===//
 //
-//   tfm-compile MODEL -o DIR [--context N] [--target-cpu CPU] [--no-threads]
-//               [--quant F] [--quant-override GLOB=F] [--calibrate TEXT]
+//   tfm-compile MODEL -o DIR [--context N] [--tokenizer FILE]
+//               [the compile flags of tfm/Compiler/CompileFlags.h: --quant F,
+//                --kv-type T, --disable NAMES, --target-cpu CPU, ...]
 //
 // MODEL is a GGUF file, a llama2.c checkpoint or a Hugging Face directory.
 // DIR receives libtfm_model.so, weights.bin, tokenizer.bin and
@@ -10,8 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Compiler/CalibrationFlags.h"
-#include "tfm/Compiler/CodegenFlags.h"
+#include "tfm/Compiler/CompileFlags.h"
 #include "tfm/Compiler/Compiler.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -39,49 +39,7 @@ cl::opt<int64_t> contextLength(
     "context", cl::desc("Longest context (KV-cache length) the library serves "
                         "(default: the model's)"),
     cl::init(0), cl::cat(category));
-cl::opt<std::string> targetCpu(
-    "target-cpu", cl::desc("CPU to generate code for (default: host)"),
-    cl::init("host"), cl::cat(category));
-cl::opt<bool> noThreads("no-threads",
-                        cl::desc("Generate single-threaded code"),
-                        cl::cat(category));
-cl::opt<ThreadRuntime> threadRuntime(
-    "thread-runtime", cl::desc("What runs the parallel loops"),
-    cl::init(ThreadRuntime::OpenMP),
-    cl::values(clEnumValN(ThreadRuntime::OpenMP, "openmp",
-                          "OpenMP (libomp; the default)"),
-               clEnumValN(ThreadRuntime::Async, "async",
-                          "MLIR's async runtime thread pool")),
-    cl::cat(category));
-
-cl::list<std::string> disabledOptimizations(
-    "disable",
-    cl::desc("Leave out optimizations of tfm-cpu-pipeline (comma "
-             "separated): fuse-sibling-linears, fuse-residual-adds, fuse-norm, "
-             "fuse-gated-activations, fuse-linear-activations, fuse-rope, "
-             "interleave-weights, "
-             "fuse-matmul-epilogues, hoist-accumulators, approximate-math, "
-             "guided-schedule, "
-             "flash-attention, "
-             "plan-static-arena, or all"),
-    cl::CommaSeparated, cl::value_desc("name"), cl::cat(category));
-cl::opt<std::string> kvType(
-    "kv-type",
-    cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
-             "per token and head; default f16)"),
-    cl::init(kDefaultKVType), cl::value_desc("type"), cl::cat(category));
-cl::opt<std::string> quant(
-    "quant",
-    cl::desc("Storage format of linear-layer weights: keep (as in the file), "
-             "f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4, int4g<N>"),
-    cl::init("keep"), cl::value_desc("format"), cl::cat(category));
-cl::list<std::string> quantOverrides(
-    "quant-override",
-    cl::desc("name-glob=format for some weights (repeatable; first match "
-             "wins), e.g. output.weight=q8_0"),
-    cl::value_desc("glob=format"), cl::cat(category));
-CalibrationFlags calibration(category);
-CodegenFlags codegen(category);
+CompileFlags compileFlags(category);
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-compile: " << message << "\n";
@@ -110,15 +68,7 @@ int main(int argc, char **argv) {
   CompileOptions options;
   options.outputDirectory = outputDirectory;
   options.contextLength = contextLength;
-  options.targetCpu = targetCpu;
-  options.threads = !noThreads;
-  options.threadRuntime = threadRuntime;
-  options.weightFormat = quant;
-  options.kvType = kvType;
-  options.disabledOptimizations.assign(disabledOptimizations.begin(), disabledOptimizations.end());
-  options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
-  calibration.apply(options);
-  codegen.apply(options);
+  compileFlags.apply(options);
   options.progress = &llvm::errs();
   if (llvm::Error error = compileModel(**model, options))
     return fail(llvm::toString(std::move(error)));

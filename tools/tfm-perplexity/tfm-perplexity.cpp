@@ -15,7 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Compiler/CalibrationFlags.h"
+#include "tfm/Compiler/CompileFlags.h"
 #include "tfm/Compiler/Compiler.h"
 #include "tfm/Runtime/tfm.h"
 #include "tfm/Tokenizer/Tokenizer.h"
@@ -43,18 +43,9 @@ cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::desc("<model file>"), cl::cat(category));
 cl::opt<std::string> textPath("f", cl::Required, cl::desc("Text to score"),
                               cl::value_desc("file"), cl::cat(category));
-cl::opt<std::string> quant("quant", cl::init("keep"),
-                           cl::desc("Weight format of the variant"),
-                           cl::cat(category));
-cl::list<std::string> quantOverrides(
-    "quant-override",
-    cl::desc("name-glob=format for some weights of the variant (repeatable; "
-             "first match wins), e.g. output.weight=q8_0"),
-    cl::value_desc("glob=format"), cl::cat(category));
-CalibrationFlags calibration(category);
-cl::opt<std::string> kvType("kv-type", cl::init("f32"),
-                            cl::desc("KV-cache type of the variant (f32, f16, q8)"),
-                            cl::cat(category));
+/// The variant's compile options; the reference shares all but the weights
+/// (--reference-quant, no overrides, no calibration) and the KV cache.
+CompileFlags compileFlags(category, /*kvTypeDefault=*/"f32");
 cl::opt<std::string> referenceQuant("reference-quant", cl::init("f32"),
                                     cl::desc("Weight format of the reference"),
                                     cl::cat(category));
@@ -78,13 +69,9 @@ cl::opt<bool> json("json", cl::desc("Print one JSON object"), cl::cat(category))
 
 /// A compiled variant and one context.
 struct Variant {
-  Variant(std::string weights, std::string kv)
-      : weights(std::move(weights)), kv(std::move(kv)) {}
+  explicit Variant(CompileOptions options) : options(std::move(options)) {}
 
-  std::string weights, kv;
-  std::vector<std::string> overrides;
-  /// Rounded with GPTQ over the --calibrate text (the variant only).
-  bool calibrated = false;
+  CompileOptions options;
   tfm_model *model = nullptr;
   tfm_context *context = nullptr;
   std::vector<double> logProbabilities; // of the current position
@@ -96,25 +83,19 @@ struct Variant {
   }
 
   std::string name() const {
-    std::string text = "weights " + weights;
-    for (const std::string &entry : overrides)
+    std::string text = "weights " + options.weightFormat;
+    for (const std::string &entry : options.weightOverrides)
       text += " " + entry;
-    if (calibrated)
-      text += " (GPTQ on " + calibration.text + ")";
-    return text + ", kv " + kv;
+    if (!options.calibrationText.empty())
+      text += " (GPTQ on " + options.calibrationText + ")";
+    return text + ", kv " + options.kvType;
   }
 };
 
 void open(Variant &variant) {
-  CompileOptions options;
-  options.weightFormat = variant.weights;
-  options.weightOverrides = variant.overrides;
-  if (variant.calibrated)
-    calibration.apply(options);
-  options.kvType = variant.kv;
-  options.progress = &llvm::errs();
+  variant.options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
-      compiledModelDirectory(modelPath, OpenOptions(), options);
+      compiledModelDirectory(modelPath, OpenOptions(), variant.options);
   if (!directory)
     fail(llvm::toString(directory.takeError()));
   if (tfm_model_load(directory->c_str(), &variant.model) != TFM_OK ||
@@ -179,10 +160,15 @@ int main(int argc, char **argv) {
   if (!text)
     fail(textPath + ": " + text.getError().message());
 
-  Variant reference{referenceQuant, referenceKvType};
-  Variant variant{quant, kvType};
-  variant.overrides.assign(quantOverrides.begin(), quantOverrides.end());
-  variant.calibrated = !calibration.text.empty();
+  CompileOptions variantOptions;
+  compileFlags.apply(variantOptions);
+  CompileOptions referenceOptions = variantOptions;
+  referenceOptions.weightFormat = referenceQuant;
+  referenceOptions.weightOverrides.clear();
+  referenceOptions.calibrationText.clear();
+  referenceOptions.kvType = referenceKvType;
+  Variant reference(referenceOptions);
+  Variant variant(variantOptions);
   open(reference);
   open(variant);
   size_t vocab = size_t(tfm_model_vocab_size(variant.model));

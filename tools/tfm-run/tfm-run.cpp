@@ -13,8 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Compiler/CalibrationFlags.h"
-#include "tfm/Compiler/CodegenFlags.h"
+#include "tfm/Compiler/CompileFlags.h"
 #include "tfm/Compiler/Compiler.h"
 #include "tfm/Driver/Sampler.h"
 #include "tfm/Driver/Utf8Stream.h"
@@ -86,18 +85,7 @@ cl::opt<bool> interactive("i",
 cl::alias interactiveLong("interactive", cl::aliasopt(interactive));
 cl::opt<bool> json("json", cl::desc("Print the statistics as JSON"),
                    cl::cat(category));
-cl::opt<std::string> kvType(
-    "kv-type",
-    cl::desc("KV-cache element type: f32, f16 or q8 (int8 with an f32 scale "
-             "per token and head; default f16)"),
-    cl::init(kDefaultKVType), cl::value_desc("type"), cl::cat(category));
-cl::opt<std::string> quant(
-    "quant",
-    cl::desc("When compiling a model file: storage format of linear-layer "
-             "weights (keep, f32, q8_0, q4_0, q4_1, q4_k, q6_k, int8, int4)"),
-    cl::init("keep"), cl::value_desc("format"), cl::cat(category));
-CalibrationFlags calibration(category);
-CodegenFlags codegen(category);
+CompileFlags compileFlags(category);
 cl::opt<bool> noDisplayPrompt("no-display-prompt",
                               cl::desc("Print only the generated text"),
                               cl::cat(category));
@@ -322,10 +310,7 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
 
   CompileOptions compileOptions;
-  compileOptions.weightFormat = quant;
-  compileOptions.kvType = kvType;
-  calibration.apply(compileOptions);
-  codegen.apply(compileOptions);
+  compileFlags.apply(compileOptions);
   compileOptions.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), compileOptions);

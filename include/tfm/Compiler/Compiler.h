@@ -34,6 +34,13 @@ inline constexpr const char *kOptimizationNames[] = {
     "flash-attention", "fuse-matmul-epilogues", "hoist-accumulators",
     "approximate-math", "guided-schedule", "plan-static-arena"};
 
+/// The KV-cache element types `CompileOptions::kvType` can name.
+inline constexpr const char *kKVTypeNames[] = {"f32", "f16", "q8"};
+
+/// What `CompileOptions::weightFormat` can name: keep (as in the file), f32,
+/// or a block format (tfm/Quantization/Quantize.h), comma separated.
+std::string listWeightFormatNames();
+
 /// The KV-cache element type when none is asked for: f16, as llama.cpp's
 /// default cache (`-ctk f16 -ctv f16`): half the bytes of f32 that a decode
 /// step reads at every position, at a mean KL divergence of ~1e-6 from it

@@ -34,6 +34,9 @@ struct QuantScheme {
 /// "q8_0", "q4_0", "q4_1", "q4_k", "q6_k", "int8", "int4" (group 32) or
 /// "int4g<N>" (group N, a multiple of 32).
 std::optional<QuantScheme> parseQuantScheme(llvm::StringRef name);
+/// Every name parseQuantScheme takes, comma separated, for help texts and
+/// error messages.
+std::string listQuantSchemeNames();
 std::string quantSchemeName(QuantScheme scheme);
 
 /// Input features of one block (what a row length must be a multiple of).

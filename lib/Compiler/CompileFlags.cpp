@@ -1,0 +1,102 @@
+//===- CompileFlags.cpp - the compile options of every tool ---------------===//
+
+#include "tfm/Compiler/CompileFlags.h"
+
+#include "llvm/ADT/StringExtras.h"
+
+using namespace mlir::tfm;
+namespace cl = llvm::cl;
+
+namespace {
+
+// cl::desc keeps a StringRef: the texts built from the tables live as long
+// as the program (or, for --kv-type's, as the CompileFlags).
+
+const std::string &disableDescription() {
+  static const std::string text =
+      "Leave out optimizations of tfm-cpu-pipeline (comma separated): " +
+      llvm::join(llvm::ArrayRef(kOptimizationNames), ", ") + ", or all";
+  return text;
+}
+
+const std::string &quantDescription() {
+  static const std::string text =
+      "Storage format of linear-layer weights (keep: as in the file): " +
+      listWeightFormatNames();
+  return text;
+}
+
+std::string kvTypeDescription(llvm::StringRef kvTypeDefault) {
+  return "KV-cache element type: " +
+         llvm::join(llvm::ArrayRef(kKVTypeNames), ", ") +
+         " (q8: int8 with an f32 scale per token and head; default " +
+         kvTypeDefault.str() + ")";
+}
+
+} // namespace
+
+CompileFlags::CompileFlags(cl::OptionCategory &category,
+                           llvm::StringRef kvTypeDefault)
+    : kvTypeHelp(kvTypeDescription(kvTypeDefault)),
+      targetCpu("target-cpu",
+                cl::desc("CPU to generate code for (default: host)"),
+                cl::init("host"), cl::value_desc("cpu"), cl::cat(category)),
+      noThreads("no-threads", cl::desc("Generate single-threaded code"),
+                cl::cat(category)),
+      threadRuntime("thread-runtime", cl::desc("What runs the parallel loops"),
+                    cl::init(ThreadRuntime::OpenMP),
+                    cl::values(clEnumValN(ThreadRuntime::OpenMP, "openmp",
+                                          "OpenMP (libomp; the default)"),
+                               clEnumValN(ThreadRuntime::Async, "async",
+                                          "MLIR's async runtime thread pool")),
+                    cl::cat(category)),
+      disabledOptimizations("disable", cl::desc(disableDescription()),
+                            cl::CommaSeparated, cl::value_desc("name"),
+                            cl::cat(category)),
+      f32Matmul(
+          "f32-matmul",
+          cl::desc(
+              "Code generator of the f32 linear layers (tfm-cpu-pipeline's "
+              "f32-matmul)"),
+          cl::init(MatmulCodegen::Auto),
+          cl::values(clEnumValN(MatmulCodegen::Mlir, "mlir",
+                                "MLIR's tiled, vectorized loops"),
+                     clEnumValN(MatmulCodegen::Halide, "halide",
+                                "the Halide AOT kernel"),
+                     clEnumValN(MatmulCodegen::Auto, "auto",
+                                "halide on AVX-512 targets, mlir elsewhere "
+                                "(default)")),
+          cl::cat(category)),
+      quant("quant", cl::desc(quantDescription()), cl::init("keep"),
+            cl::value_desc("format"), cl::cat(category)),
+      quantOverrides(
+          "quant-override",
+          cl::desc("name-glob=format for some weights (repeatable; first "
+                   "match wins), e.g. output.weight=q8_0"),
+          cl::value_desc("glob=format"), cl::cat(category)),
+      kvType("kv-type", cl::desc(kvTypeHelp), cl::init(kvTypeDefault.str()),
+             cl::value_desc("type"), cl::cat(category)),
+      calibrationText(
+          "calibrate",
+          cl::desc("Round the weights --quant quantizes with GPTQ against "
+                   "their inputs over this text"),
+          cl::value_desc("text file"), cl::cat(category)),
+      calibrationTokens(
+          "calibrate-tokens",
+          cl::desc("Tokens of the --calibrate text to use (default 512)"),
+          cl::init(kDefaultCalibrationTokens), cl::value_desc("N"),
+          cl::cat(category)) {}
+
+void CompileFlags::apply(CompileOptions &options) const {
+  options.targetCpu = targetCpu;
+  options.threads = !noThreads;
+  options.threadRuntime = threadRuntime;
+  options.disabledOptimizations.assign(disabledOptimizations.begin(),
+                                       disabledOptimizations.end());
+  options.f32Matmul = f32Matmul;
+  options.weightFormat = quant;
+  options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
+  options.kvType = kvType;
+  options.calibrationText = calibrationText;
+  options.calibrationTokens = calibrationTokens;
+}
