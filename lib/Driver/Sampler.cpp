@@ -2,30 +2,29 @@
 
 #include "tfm/Driver/Sampler.h"
 
-#include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/STLExtras.h"
-
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 using namespace mlir::tfm;
 
-std::vector<Candidate> mlir::tfm::candidatesOf(llvm::ArrayRef<float> logits) {
+std::vector<Candidate> mlir::tfm::candidatesOf(const float *logits,
+                                               size_t count) {
   std::vector<Candidate> candidates;
-  candidates.reserve(logits.size());
-  for (auto [id, logit] : llvm::enumerate(logits))
-    candidates.push_back({static_cast<int32_t>(id), logit});
+  candidates.reserve(count);
+  for (size_t id = 0; id < count; ++id)
+    candidates.push_back({static_cast<int32_t>(id), logits[id]});
   return candidates;
 }
 
 void mlir::tfm::applyRepeatPenalty(std::vector<Candidate> &candidates,
-                                   llvm::ArrayRef<int32_t> recent,
+                                   const std::vector<int32_t> &recent,
                                    float penalty) {
   if (penalty == 1.0f || recent.empty())
     return;
-  llvm::DenseSet<int32_t> seen(recent.begin(), recent.end());
+  std::unordered_set<int32_t> seen(recent.begin(), recent.end());
   for (Candidate &candidate : candidates)
-    if (seen.contains(candidate.id))
+    if (seen.count(candidate.id))
       candidate.logit = candidate.logit > 0 ? candidate.logit / penalty
                                             : candidate.logit * penalty;
 }
@@ -62,7 +61,7 @@ void mlir::tfm::computeProbabilities(std::vector<Candidate> &candidates) {
 void mlir::tfm::keepTopP(std::vector<Candidate> &candidates, float p) {
   if (p >= 1.0f || candidates.empty())
     return;
-  llvm::sort(candidates, higherLogit);
+  std::sort(candidates.begin(), candidates.end(), higherLogit);
   computeProbabilities(candidates);
   double mass = 0;
   size_t keep = 0;
@@ -83,13 +82,17 @@ void mlir::tfm::applyTemperature(std::vector<Candidate> &candidates,
 Sampler::Sampler(const SamplerOptions &options)
     : options(options), generator(options.seed) {}
 
-int32_t Sampler::sample(llvm::ArrayRef<float> logits,
-                        llvm::ArrayRef<int32_t> history) {
-  std::vector<Candidate> candidates = candidatesOf(logits);
-  llvm::ArrayRef<int32_t> recent = history;
-  if (options.repeatLastN >= 0)
-    recent = history.take_back(options.repeatLastN);
-  applyRepeatPenalty(candidates, recent, options.repeatPenalty);
+int32_t Sampler::sample(const float *logits, size_t vocab,
+                        const std::vector<int32_t> &history) {
+  std::vector<Candidate> candidates = candidatesOf(logits, vocab);
+  if (options.repeatPenalty != 1.0f) {
+    size_t lookBack = options.repeatLastN < 0
+                          ? history.size()
+                          : std::min(history.size(),
+                                     size_t(options.repeatLastN));
+    std::vector<int32_t> recent(history.end() - lookBack, history.end());
+    applyRepeatPenalty(candidates, recent, options.repeatPenalty);
+  }
   if (options.temperature <= 0.0f)
     return std::min_element(candidates.begin(), candidates.end(), higherLogit)
         ->id;

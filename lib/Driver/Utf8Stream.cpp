@@ -45,7 +45,7 @@ bool continues(unsigned char lead, unsigned char byte, size_t position) {
 
 } // namespace
 
-std::string Utf8Stream::push(llvm::StringRef bytes) {
+std::string Utf8Stream::push(std::string_view bytes) {
   pending.append(bytes.begin(), bytes.end());
   std::string ready;
   size_t i = 0;

@@ -4,11 +4,14 @@
 // and one C-interface function per entry point, taking MLIR memref
 // descriptors (tfm-lower-entry-points fixes the argument order). This file
 // owns everything else: mapping the weights, the KV cache, bounds checks
-// and the thread count. POSIX only; no MLIR or LLVM dependency.
+// and the thread count; the model's tokenizer (tokenizer.bin) for
+// tfm_tokenize. POSIX only; no MLIR or LLVM dependency.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Status.h"
 #include "tfm/Runtime/tfm.h"
+#include "tfm/Tokenizer/Tokenizer.h"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -29,13 +32,17 @@
 #include <vector>
 
 namespace {
-
 thread_local std::string lastError;
+} // namespace
 
-tfm_status fail(tfm_status status, std::string message) {
+tfm_status tfm::runtime::fail(tfm_status status, std::string message) {
   lastError = std::move(message);
   return status;
 }
+
+using tfm::runtime::fail;
+
+namespace {
 
 /// CPUs this process may run on: its affinity mask, which taskset and
 /// container CPU sets narrow (hardware_concurrency counts every CPU online).
@@ -95,6 +102,11 @@ struct tfm_model {
   EntryPoint prefill = nullptr;
   EntryPoint decode = nullptr;
   SetThreads setThreads = nullptr;
+  /// The tokenizer of tokenizer.bin, or why there is none (tfm_tokenize
+  /// reports it; the model runs without one).
+  std::unique_ptr<mlir::tfm::Tokenizer> tokenizer;
+  tfm_status tokenizerStatus = TFM_OK;
+  std::string tokenizerError;
 
   ~tfm_model() {
     if (weights)
@@ -314,6 +326,57 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
   return TFM_OK;
 }
 
+/// Reads DIR/tokenizer.bin (the vocabulary of the model, llama2.c's
+/// format); a missing or malformed file is remembered, not fatal.
+void loadTokenizer(tfm_model &model, const std::string &path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat status;
+  if (fd < 0 || fstat(fd, &status) != 0) {
+    model.tokenizerStatus = TFM_ERROR_IO;
+    model.tokenizerError = path + ": " + std::strerror(errno);
+    if (fd >= 0)
+      close(fd);
+    return;
+  }
+  std::vector<uint8_t> bytes(size_t(status.st_size));
+  bool read = readAll(fd, bytes.data(), bytes.size());
+  close(fd);
+  if (!read) {
+    model.tokenizerStatus = TFM_ERROR_IO;
+    model.tokenizerError = path + ": " + std::strerror(errno);
+    return;
+  }
+  mlir::tfm::Vocabulary vocabulary;
+  if (std::optional<mlir::tfm::TokenizerError> error =
+          mlir::tfm::parseLlama2cTokenizerBytes(
+              bytes.data(), bytes.size(), model.info[kVocabSize], vocabulary)) {
+    model.tokenizerStatus = TFM_ERROR_FORMAT;
+    model.tokenizerError =
+        path + ": " +
+        (error->offset ? "offset " + std::to_string(*error->offset) + ": "
+                       : std::string()) +
+        error->message;
+    return;
+  }
+  model.tokenizer = std::make_unique<mlir::tfm::Tokenizer>(std::move(vocabulary));
+}
+
+/// The status tokenizerOf recorded for `model`.
+tfm_status lastErrorStatus(const tfm_model *model) {
+  return model ? model->tokenizerStatus : TFM_ERROR_INVALID_ARGUMENT;
+}
+
+/// The tokenizer of `model`, or null with the error recorded.
+const mlir::tfm::Tokenizer *tokenizerOf(const tfm_model *model) {
+  if (!model) {
+    fail(TFM_ERROR_INVALID_ARGUMENT, "null model");
+    return nullptr;
+  }
+  if (!model->tokenizer)
+    fail(model->tokenizerStatus, model->tokenizerError);
+  return model->tokenizer.get();
+}
+
 } // namespace
 
 extern "C" {
@@ -330,6 +393,7 @@ tfm_status tfm_model_load(const char *dir, tfm_model **model) {
     return status;
   if (tfm_status status = mapWeights(*loaded, join(dir, "weights.bin")))
     return status;
+  loadTokenizer(*loaded, join(dir, "tokenizer.bin"));
   *model = loaded.release();
   return TFM_OK;
 }
@@ -424,6 +488,57 @@ int32_t tfm_context_threads(const tfm_context *context) {
 
 size_t tfm_context_kv_bytes(const tfm_context *context) {
   return context->cacheBytes;
+}
+
+tfm_status tfm_tokenize(const tfm_model *model, const char *text,
+                        size_t length, int add_bos, int32_t *tokens,
+                        int32_t capacity, int32_t *count) {
+  const mlir::tfm::Tokenizer *tokenizer = tokenizerOf(model);
+  if (!tokenizer)
+    return lastErrorStatus(model);
+  if ((!text && length > 0) || !count || capacity < 0 ||
+      (!tokens && capacity > 0))
+    return fail(TFM_ERROR_INVALID_ARGUMENT, "tfm_tokenize: null argument");
+  std::vector<int32_t> ids =
+      tokenizer->encode(std::string_view(text ? text : "", length), add_bos);
+  *count = int32_t(ids.size());
+  if (ids.size() > size_t(capacity))
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_tokenize: " + std::to_string(ids.size()) +
+                    " tokens do not fit in room for " +
+                    std::to_string(capacity));
+  std::copy(ids.begin(), ids.end(), tokens);
+  return TFM_OK;
+}
+
+tfm_status tfm_token_to_piece(const tfm_model *model, int32_t previous,
+                              int32_t token, char *buffer, size_t size,
+                              size_t *length) {
+  const mlir::tfm::Tokenizer *tokenizer = tokenizerOf(model);
+  if (!tokenizer)
+    return lastErrorStatus(model);
+  if (!length || (!buffer && size > 0))
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_token_to_piece: null argument");
+  int32_t vocab = int32_t(tokenizer->vocabulary().size());
+  if (token < 0 || token >= vocab)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "token " + std::to_string(token) +
+                    " is outside the vocabulary of " + std::to_string(vocab));
+  std::string piece = tokenizer->decode(previous, token);
+  *length = piece.size();
+  std::memcpy(buffer, piece.data(), std::min(size, piece.size()));
+  return TFM_OK;
+}
+
+int32_t tfm_model_bos(const tfm_model *model) {
+  const mlir::tfm::Tokenizer *tokenizer = tokenizerOf(model);
+  return tokenizer ? tokenizer->bos() : -1;
+}
+
+int32_t tfm_model_eos(const tfm_model *model) {
+  const mlir::tfm::Tokenizer *tokenizer = tokenizerOf(model);
+  return tokenizer ? tokenizer->eos() : -1;
 }
 
 } // extern "C"

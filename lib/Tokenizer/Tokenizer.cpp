@@ -11,12 +11,9 @@
 
 #include "tfm/Tokenizer/Tokenizer.h"
 
-#include "tfm/Model/ByteReader.h"
-
-#include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/MemoryBuffer.h"
-
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <queue>
 
 using namespace mlir::tfm;
@@ -28,15 +25,71 @@ constexpr int64_t kMaxPieceBytes = 1 << 16;
 /// Largest vocabulary accepted; bigger than any released model's.
 constexpr int64_t kMaxVocabulary = 1 << 22;
 
-/// Parses `<0xNN>`.
-std::optional<uint8_t> parseByteToken(llvm::StringRef piece) {
-  if (piece.size() != 6 || !piece.starts_with("<0x") || !piece.ends_with(">"))
-    return std::nullopt;
-  unsigned value;
-  if (piece.substr(3, 2).getAsInteger(16, value))
-    return std::nullopt;
-  return uint8_t(value);
+std::optional<int> hexDigit(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return std::nullopt;
 }
+
+/// Parses `<0xNN>`.
+std::optional<uint8_t> parseByteToken(std::string_view piece) {
+  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')
+    return std::nullopt;
+  std::optional<int> high = hexDigit(piece[3]), low = hexDigit(piece[4]);
+  if (!high || !low)
+    return std::nullopt;
+  return uint8_t(*high * 16 + *low);
+}
+
+/// Reads the fields of a llama2.c tokenizer file; errors name the field and
+/// the offset, as the model readers' do.
+class FieldReader {
+public:
+  FieldReader(const uint8_t *bytes, size_t size) : bytes(bytes), size(size) {}
+
+  uint64_t offset() const { return position; }
+  uint64_t remaining() const { return size - position; }
+
+  template <typename T>
+  std::optional<TokenizerError> read(const std::string &what, T &value) {
+    if (remaining() < sizeof(T))
+      return truncated(what, sizeof(T));
+    std::memcpy(&value, bytes + position, sizeof(T)); // little-endian hosts
+    position += sizeof(T);
+    return std::nullopt;
+  }
+
+  std::optional<TokenizerError> take(const std::string &what, size_t length,
+                                     std::string_view &text) {
+    if (remaining() < length)
+      return truncated(what, length);
+    text = std::string_view(reinterpret_cast<const char *>(bytes) + position,
+                            length);
+    position += length;
+    return std::nullopt;
+  }
+
+  TokenizerError errorAt(uint64_t at, std::string message) const {
+    return {at, std::move(message)};
+  }
+  TokenizerError error(std::string message) const {
+    return {position, std::move(message)};
+  }
+
+private:
+  TokenizerError truncated(const std::string &what, size_t needed) const {
+    return error("truncated: " + what + " needs " + std::to_string(needed) +
+                 " bytes, " + std::to_string(remaining()) + " left");
+  }
+
+  const uint8_t *bytes;
+  size_t size;
+  uint64_t position = 0;
+};
 
 /// Length of the UTF-8 sequence starting with `lead`, 1 for invalid bytes
 /// (each invalid byte becomes a symbol of its own).
@@ -76,107 +129,92 @@ struct BigramOrder {
 
 } // namespace
 
-llvm::Error mlir::tfm::validateVocabulary(const Vocabulary &vocabulary,
-                                          llvm::StringRef source) {
+std::optional<TokenizerError>
+mlir::tfm::checkVocabulary(const Vocabulary &vocabulary) {
   int64_t size = int64_t(vocabulary.size());
   if (size == 0)
-    return importError(source, "vocabulary is empty");
+    return TokenizerError{std::nullopt, "vocabulary is empty"};
   if (vocabulary.scores.size() != vocabulary.pieces.size() ||
       vocabulary.kinds.size() != vocabulary.pieces.size())
-    return importError(source, "vocabulary has " + llvm::Twine(size) +
-                                   " pieces but " +
-                                   llvm::Twine(vocabulary.scores.size()) +
-                                   " scores and " +
-                                   llvm::Twine(vocabulary.kinds.size()) +
-                                   " token types");
+    return TokenizerError{
+        std::nullopt, "vocabulary has " + std::to_string(size) +
+                          " pieces but " +
+                          std::to_string(vocabulary.scores.size()) +
+                          " scores and " +
+                          std::to_string(vocabulary.kinds.size()) +
+                          " token types"};
   for (auto [name, id] : {std::pair{"unknown", vocabulary.unknownId},
                           std::pair{"BOS", vocabulary.bosId},
                           std::pair{"EOS", vocabulary.eosId}})
     if (id < 0 || id >= size)
-      return importError(source, llvm::Twine(name) + " token id " +
-                                     llvm::Twine(id) +
-                                     " is outside the vocabulary of " +
-                                     llvm::Twine(size));
+      return TokenizerError{std::nullopt,
+                            std::string(name) + " token id " +
+                                std::to_string(id) +
+                                " is outside the vocabulary of " +
+                                std::to_string(size)};
   for (int64_t i = 0; i < size; ++i)
     if (!std::isfinite(vocabulary.scores[i]))
-      return importError(source, "score of token " + llvm::Twine(i) +
-                                     " is not finite");
-  return llvm::Error::success();
+      return TokenizerError{std::nullopt, "score of token " +
+                                              std::to_string(i) +
+                                              " is not finite"};
+  return std::nullopt;
 }
 
-llvm::Expected<Vocabulary>
-mlir::tfm::parseLlama2cTokenizer(llvm::StringRef fileName,
-                                 llvm::ArrayRef<uint8_t> bytes,
-                                 std::optional<int64_t> expectedSize) {
-  ByteReader reader(fileName, bytes);
-  llvm::Expected<int32_t> maxLength = reader.read<int32_t>("max_token_length");
-  if (!maxLength)
-    return maxLength.takeError();
-  if (*maxLength <= 0 || *maxLength > kMaxPieceBytes)
-    return reader.errorAt(0, "max_token_length " + llvm::Twine(*maxLength) +
+std::optional<TokenizerError> mlir::tfm::parseLlama2cTokenizerBytes(
+    const uint8_t *bytes, size_t size, std::optional<int64_t> expectedSize,
+    Vocabulary &vocab) {
+  FieldReader reader(bytes, size);
+  int32_t maxLength;
+  if (auto error = reader.read("max_token_length", maxLength))
+    return error;
+  if (maxLength <= 0 || maxLength > kMaxPieceBytes)
+    return reader.errorAt(0, "max_token_length " + std::to_string(maxLength) +
                                  " is not in 1.." +
-                                 llvm::Twine(kMaxPieceBytes));
+                                 std::to_string(kMaxPieceBytes));
 
-  Vocabulary vocab;
+  vocab = Vocabulary();
   while (expectedSize ? int64_t(vocab.size()) < *expectedSize
                       : reader.remaining() > 0) {
     if (int64_t(vocab.size()) >= kMaxVocabulary)
-      return reader.error("more than " + llvm::Twine(kMaxVocabulary) +
+      return reader.error("more than " + std::to_string(kMaxVocabulary) +
                           " tokens");
-    std::string token = ("token " + llvm::Twine(vocab.size())).str();
+    std::string token = "token " + std::to_string(vocab.size());
     uint64_t tokenOffset = reader.offset();
-    llvm::Expected<float> score = reader.read<float>(token + " score");
-    if (!score)
-      return score.takeError();
-    if (!std::isfinite(*score))
+    float score;
+    if (auto error = reader.read(token + " score", score))
+      return error;
+    if (!std::isfinite(score))
       return reader.errorAt(tokenOffset, token + " score is not finite");
     uint64_t lengthOffset = reader.offset();
-    llvm::Expected<int32_t> length = reader.read<int32_t>(token + " length");
-    if (!length)
-      return length.takeError();
-    if (*length < 0 || *length > *maxLength)
+    int32_t length;
+    if (auto error = reader.read(token + " length", length))
+      return error;
+    if (length < 0 || length > maxLength)
       return reader.errorAt(lengthOffset,
-                            token + " length " + llvm::Twine(*length) +
+                            token + " length " + std::to_string(length) +
                                 " is not in 0..max_token_length (" +
-                                llvm::Twine(*maxLength) + ")");
-    llvm::Expected<llvm::StringRef> piece =
-        reader.takeString(uint64_t(*length), token + " text");
-    if (!piece)
-      return piece.takeError();
-    vocab.pieces.push_back(piece->str());
-    vocab.scores.push_back(*score);
-    vocab.kinds.push_back(parseByteToken(*piece) ? TokenKind::Byte
-                                                 : TokenKind::Normal);
+                                std::to_string(maxLength) + ")");
+    std::string_view piece;
+    if (auto error = reader.take(token + " text", size_t(length), piece))
+      return error;
+    vocab.pieces.emplace_back(piece);
+    vocab.scores.push_back(score);
+    vocab.kinds.push_back(parseByteToken(piece) ? TokenKind::Byte
+                                                : TokenKind::Normal);
   }
   if (reader.remaining() != 0)
     return reader.error(
-        llvm::Twine(reader.remaining()) + " bytes after token " +
-        llvm::Twine(vocab.size() - 1) +
+        std::to_string(reader.remaining()) + " bytes after token " +
+        std::to_string(int64_t(vocab.size()) - 1) +
         (expectedSize ? ": the tokenizer has more tokens than the model's "
-                        "vocabulary of " + llvm::Twine(*expectedSize)
-                      : llvm::Twine("")));
+                        "vocabulary of " +
+                            std::to_string(*expectedSize)
+                      : std::string()));
   // llama2.c's convention: <unk>, <s>, </s> come first.
   for (int32_t id : {0, 1, 2})
     if (id < int32_t(vocab.size()))
       vocab.kinds[id] = id == 0 ? TokenKind::Unknown : TokenKind::Control;
-  if (llvm::Error error = validateVocabulary(vocab, fileName))
-    return std::move(error);
-  return vocab;
-}
-
-llvm::Expected<Vocabulary>
-mlir::tfm::loadLlama2cTokenizer(llvm::StringRef path,
-                                std::optional<int64_t> expectedSize) {
-  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
-      llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                  /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return importError(path, "cannot read: " + buffer.getError().message());
-  llvm::StringRef data = (*buffer)->getBuffer();
-  return parseLlama2cTokenizer(
-      path, llvm::ArrayRef(reinterpret_cast<const uint8_t *>(data.data()),
-                           data.size()),
-      expectedSize);
+  return checkVocabulary(vocab);
 }
 
 Tokenizer::Tokenizer(Vocabulary vocabulary) : vocab(std::move(vocabulary)) {
@@ -193,18 +231,18 @@ Tokenizer::Tokenizer(Vocabulary vocabulary) : vocab(std::move(vocabulary)) {
         kind == TokenKind::Unused || vocab.pieces[id].empty())
       continue;
     // The first of duplicate pieces wins, as in SentencePiece.
-    pieceIds.try_emplace(vocab.pieces[id], int32_t(id));
+    pieceIds.try_emplace(std::string_view(vocab.pieces[id]), int32_t(id));
   }
 }
 
-std::optional<int32_t> Tokenizer::lookup(llvm::StringRef piece) const {
+std::optional<int32_t> Tokenizer::lookup(std::string_view piece) const {
   auto it = pieceIds.find(piece);
   if (it == pieceIds.end())
     return std::nullopt;
   return it->second;
 }
 
-void Tokenizer::appendFallback(llvm::StringRef text,
+void Tokenizer::appendFallback(std::string_view text,
                                std::vector<int32_t> &ids) const {
   for (char c : text) {
     int32_t id = byteIds[uint8_t(c)];
@@ -212,14 +250,14 @@ void Tokenizer::appendFallback(llvm::StringRef text,
   }
 }
 
-std::vector<int32_t> Tokenizer::encode(llvm::StringRef input,
+std::vector<int32_t> Tokenizer::encode(std::string_view input,
                                        bool addBos) const {
   std::vector<int32_t> ids;
   if (addBos)
     ids.push_back(vocab.bosId);
   if (input.empty())
     return ids;
-  std::string text = vocab.addSpacePrefix ? " " + input.str() : input.str();
+  std::string text = (vocab.addSpacePrefix ? " " : "") + std::string(input);
 
   std::vector<Symbol> symbols;
   for (size_t i = 0; i < text.size();) {
@@ -231,7 +269,7 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef input,
   symbols.back().next = -1;
 
   auto symbolText = [&](const Symbol &s) {
-    return llvm::StringRef(text).substr(s.begin, s.length);
+    return std::string_view(text).substr(s.begin, s.length);
   };
   std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
   auto offerPair = [&](int left, int right) {
@@ -239,8 +277,8 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef input,
       return;
     const Symbol &l = symbols[left];
     const Symbol &r = symbols[right];
-    llvm::StringRef merged =
-        llvm::StringRef(text).substr(l.begin, l.length + r.length);
+    std::string_view merged =
+        std::string_view(text).substr(l.begin, l.length + r.length);
     if (std::optional<int32_t> id = lookup(merged))
       queue.push({left, right, vocab.scores[*id], merged.size()});
   };
@@ -266,7 +304,7 @@ std::vector<int32_t> Tokenizer::encode(llvm::StringRef input,
   }
 
   for (int i = 0; i >= 0; i = symbols[i].next) {
-    llvm::StringRef piece = symbolText(symbols[i]);
+    std::string_view piece = symbolText(symbols[i]);
     if (std::optional<int32_t> id = lookup(piece))
       ids.push_back(*id);
     else
@@ -288,12 +326,12 @@ std::string Tokenizer::decode(int32_t previous, int32_t token) const {
   if (kind == TokenKind::Unknown)
     return piece;
   if (previous == vocab.bosId && vocab.addSpacePrefix &&
-      llvm::StringRef(piece).starts_with(" "))
+      !piece.empty() && piece[0] == ' ')
     return piece.substr(1);
   return piece;
 }
 
-std::string Tokenizer::decode(llvm::ArrayRef<int32_t> tokens) const {
+std::string Tokenizer::decode(const std::vector<int32_t> &tokens) const {
   std::string text;
   int32_t previous = -1;
   for (int32_t token : tokens) {
@@ -304,8 +342,8 @@ std::string Tokenizer::decode(llvm::ArrayRef<int32_t> tokens) const {
 }
 
 std::vector<uint8_t>
-mlir::tfm::serializeLlama2cTokenizer(llvm::ArrayRef<std::string> pieces,
-                                     llvm::ArrayRef<float> scores) {
+mlir::tfm::serializeLlama2cTokenizer(const std::vector<std::string> &pieces,
+                                     const std::vector<float> &scores) {
   std::vector<uint8_t> bytes;
   auto append = [&](const void *data, size_t size) {
     const auto *begin = static_cast<const uint8_t *>(data);

@@ -6,7 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tfm/Tokenizer/Tokenizer.h"
+#include "tfm/Import/TokenizerFile.h"
 
 #include <cstddef>
 #include <cstdint>

@@ -18,7 +18,7 @@
 #include "tfm/Driver/Sampler.h"
 #include "tfm/Driver/Utf8Stream.h"
 #include "tfm/Runtime/tfm.h"
-#include "tfm/Tokenizer/Tokenizer.h"
+#include "tfm/Import/TokenizerFile.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -223,7 +223,7 @@ private:
       if (limit >= 0 && generated == limit)
         return Stop::Length;
       int32_t token =
-          sampler.sample(llvm::ArrayRef(logits, vocab), history);
+          sampler.sample(logits, size_t(vocab), history);
       if (token == tokenizer.eos())
         return Stop::EndOfText;
       print(utf8.push(tokenizer.decode(history.back(), token)));

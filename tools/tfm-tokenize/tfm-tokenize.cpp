@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Import/ModelFile.h"
-#include "tfm/Tokenizer/Tokenizer.h"
+#include "tfm/Import/TokenizerFile.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"

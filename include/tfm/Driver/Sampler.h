@@ -6,12 +6,13 @@
 // a draw from a seeded generator. Temperature 0 is greedy (after the
 // penalty).
 //
+// The C++ standard library only: the runtime links it for the C API's
+// tfm_sampler (tfm.h), as tfm-run does.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef TFM_DRIVER_SAMPLER_H
 #define TFM_DRIVER_SAMPLER_H
-
-#include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
 #include <random>
@@ -40,13 +41,16 @@ struct Candidate {
   float probability = 0.0f;
 };
 
-/// Every token of `logits` as a candidate.
-std::vector<Candidate> candidatesOf(llvm::ArrayRef<float> logits);
+/// Every token of `logits` (`count` of them) as a candidate.
+std::vector<Candidate> candidatesOf(const float *logits, size_t count);
+inline std::vector<Candidate> candidatesOf(const std::vector<float> &logits) {
+  return candidatesOf(logits.data(), logits.size());
+}
 
 /// Divides positive and multiplies negative logits of tokens in `recent` by
 /// `penalty` (each token once, however often it occurs).
 void applyRepeatPenalty(std::vector<Candidate> &candidates,
-                        llvm::ArrayRef<int32_t> recent, float penalty);
+                        const std::vector<int32_t> &recent, float penalty);
 
 /// Keeps the `k` highest logits, sorted by logit, highest first; k <= 0
 /// keeps all (sorted).
@@ -66,9 +70,14 @@ class Sampler {
 public:
   explicit Sampler(const SamplerOptions &options);
 
-  /// The next token after `history` (the prompt and what was generated).
-  int32_t sample(llvm::ArrayRef<float> logits,
-                 llvm::ArrayRef<int32_t> history);
+  /// The next token after `history` (the prompt and what was generated),
+  /// from the `vocab` logits of the last one.
+  int32_t sample(const float *logits, size_t vocab,
+                 const std::vector<int32_t> &history);
+  int32_t sample(const std::vector<float> &logits,
+                 const std::vector<int32_t> &history) {
+    return sample(logits.data(), logits.size(), history);
+  }
 
 private:
   SamplerOptions options;

@@ -10,16 +10,15 @@
 #ifndef TFM_DRIVER_UTF8STREAM_H
 #define TFM_DRIVER_UTF8STREAM_H
 
-#include "llvm/ADT/StringRef.h"
-
 #include <string>
+#include <string_view>
 
 namespace mlir::tfm {
 
 class Utf8Stream {
 public:
   /// Adds `bytes`; returns the complete characters now ready.
-  std::string push(llvm::StringRef bytes);
+  std::string push(std::string_view bytes);
   /// Ends the stream: a character left incomplete becomes U+FFFD.
   std::string finish();
 

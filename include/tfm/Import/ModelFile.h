@@ -12,7 +12,7 @@
 
 #include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Model/ModelConfig.h"
-#include "tfm/Tokenizer/Tokenizer.h"
+#include "tfm/Import/TokenizerFile.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"

@@ -1,12 +1,14 @@
 /*===- tfm.h - C API of models compiled by tfm-compile -------------*- C -*-===*
  *
  * Load a directory written by tfm-compile, create contexts (each owns a KV
- * cache), prefill a prompt in one call, decode token by token. Plain C, no
- * MLIR or LLVM dependency; link with libtfm_runtime. See docs/c-api.md.
+ * cache), prefill a prompt in one call, decode token by token; tokenize
+ * with the model's tokenizer and sample the next token. Plain C, no MLIR
+ * or LLVM dependency; link with libtfm_runtime (`pkg-config tfm` or CMake's
+ * `find_package(tfm)`, target tfm::runtime). See docs/c-api.md.
  *
  * Thread safety: a model may be shared by any number of contexts used from
- * different threads at once; one context must be used by one thread at a
- * time.
+ * different threads at once (its tokenizer too); one context, and one
+ * sampler, must be used by one thread at a time.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -91,6 +93,65 @@ TFM_API int32_t tfm_context_threads(const tfm_context *context);
  * x row, a row being head_dim elements of the compiled KV-cache type (f32,
  * f16, or for q8 head_dim int8 values and a 4-byte scale). */
 TFM_API size_t tfm_context_kv_bytes(const tfm_context *context);
+
+/* ---- Text: the model's tokenizer (DIR/tokenizer.bin) ---------------- */
+
+/* Writes the ids of the LENGTH bytes at TEXT into TOKENS (room for
+ * CAPACITY ids), BOS first when ADD_BOS is nonzero; *COUNT gets the number
+ * of ids. When they do not fit, nothing is written, *COUNT is the number
+ * needed and the status TFM_ERROR_INVALID_ARGUMENT (call with CAPACITY 0
+ * to size the buffer). TFM_ERROR_IO / TFM_ERROR_FORMAT: DIR's tokenizer is
+ * missing or malformed. */
+TFM_API tfm_status tfm_tokenize(const tfm_model *model, const char *text,
+                                size_t length, int add_bos, int32_t *tokens,
+                                int32_t capacity, int32_t *count);
+/* The bytes TOKEN stands for when it follows PREVIOUS (-1 at the start):
+ * byte tokens give one byte (possibly part of a UTF-8 character: print
+ * the pieces of a sequence in order), control tokens nothing, and the
+ * space the tokenizer puts in front of a text is dropped after BOS. Copies
+ * up to SIZE bytes into BUFFER (no terminating NUL); *LENGTH gets the
+ * piece's full length (larger than SIZE: call again with more room). */
+TFM_API tfm_status tfm_token_to_piece(const tfm_model *model,
+                                      int32_t previous, int32_t token,
+                                      char *buffer, size_t size,
+                                      size_t *length);
+/* Beginning- and end-of-sequence tokens, or -1 without a tokenizer. */
+TFM_API int32_t tfm_model_bos(const tfm_model *model);
+TFM_API int32_t tfm_model_eos(const tfm_model *model);
+
+/* ---- Sampling, as tfm-run and llama.cpp's default chain do it -------- */
+
+/* tfm_sampler_params.seed: a random seed for each sampler. */
+#define TFM_SAMPLER_RANDOM_SEED UINT64_MAX
+
+typedef struct tfm_sampler tfm_sampler;
+
+typedef struct tfm_sampler_params {
+  float temperature;     /* 0: greedy (after the penalty) */
+  int32_t top_k;         /* 0: every token */
+  float top_p;           /* 1: every token */
+  float repeat_penalty;  /* 1: off */
+  int32_t repeat_last_n; /* tokens the penalty looks back over; 0 off, -1 all */
+  uint64_t seed;         /* the draw's generator; TFM_SAMPLER_RANDOM_SEED */
+} tfm_sampler_params;
+
+/* llama.cpp's defaults: temperature 0.8, top-k 40, top-p 0.95, no penalty
+ * (repeat_last_n 64), a random seed. */
+TFM_API tfm_sampler_params tfm_sampler_default_params(void);
+/* TFM_ERROR_INVALID_ARGUMENT names the first parameter out of range. */
+TFM_API tfm_status tfm_sampler_create(const tfm_sampler_params *params,
+                                      tfm_sampler **sampler);
+TFM_API void tfm_sampler_free(tfm_sampler *sampler);
+/* Adds TOKEN to the history the penalty looks at: the prompt's tokens
+ * (sampled tokens are added by tfm_sampler_sample). */
+TFM_API tfm_status tfm_sampler_accept(tfm_sampler *sampler, int32_t token);
+/* The next token from the VOCAB LOGITS of the last position; it joins the
+ * history. */
+TFM_API tfm_status tfm_sampler_sample(tfm_sampler *sampler,
+                                      const float *logits, int32_t vocab,
+                                      int32_t *token);
+/* Forgets the history. */
+TFM_API void tfm_sampler_reset(tfm_sampler *sampler);
 
 #ifdef __cplusplus
 }

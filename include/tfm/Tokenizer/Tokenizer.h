@@ -10,20 +10,21 @@
 // * what no piece covers falls back to byte tokens `<0xNN>`, or to the
 //   unknown token when the vocabulary has none.
 //
+// The C++ standard library only: the runtime (libtfm_runtime, which has no
+// LLVM) links it to give the C API a tokenizer. The readers that report
+// errors the LLVM way wrap these functions (tfm/Import/TokenizerFile.h).
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef TFM_TOKENIZER_TOKENIZER_H
 #define TFM_TOKENIZER_TOKENIZER_H
 
-#include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
-
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace mlir::tfm {
@@ -52,35 +53,48 @@ struct Vocabulary {
   size_t size() const { return pieces.size(); }
 };
 
-/// Parses a llama2.c tokenizer file: `int32 max_token_length`, then per token
-/// `float score, int32 length, length bytes`. With `expectedSize` the file
-/// must hold exactly that many tokens; otherwise tokens are read to the end.
-/// Tokens 0, 1, 2 are unknown, BOS and EOS, as llama2.c assumes.
-llvm::Expected<Vocabulary>
-parseLlama2cTokenizer(llvm::StringRef fileName, llvm::ArrayRef<uint8_t> bytes,
-                      std::optional<int64_t> expectedSize = std::nullopt);
-
-/// The bytes of a llama2.c tokenizer file holding `pieces` and `scores`
-/// (the inverse of parseLlama2cTokenizer).
-std::vector<uint8_t>
-serializeLlama2cTokenizer(llvm::ArrayRef<std::string> pieces,
-                          llvm::ArrayRef<float> scores);
-
-/// Reads and parses a llama2.c tokenizer file.
-llvm::Expected<Vocabulary>
-loadLlama2cTokenizer(llvm::StringRef path,
-                     std::optional<int64_t> expectedSize = std::nullopt);
+/// What is wrong with a tokenizer file or a vocabulary, and where in the
+/// file when that is known.
+struct TokenizerError {
+  std::optional<uint64_t> offset;
+  std::string message;
+};
 
 /// Checks ids, sizes and scores of a vocabulary built from any source.
-llvm::Error validateVocabulary(const Vocabulary &vocabulary,
-                               llvm::StringRef source);
+std::optional<TokenizerError> checkVocabulary(const Vocabulary &vocabulary);
+
+/// Parses a llama2.c tokenizer file: `int32 max_token_length`, then per token
+/// `float score, int32 length, length bytes`, into `vocabulary`. With
+/// `expectedSize` the file must hold exactly that many tokens; otherwise
+/// tokens are read to the end. Tokens 0, 1, 2 are unknown, BOS and EOS, as
+/// llama2.c assumes.
+std::optional<TokenizerError>
+parseLlama2cTokenizerBytes(const uint8_t *bytes, size_t size,
+                           std::optional<int64_t> expectedSize,
+                           Vocabulary &vocabulary);
+
+/// The bytes of a llama2.c tokenizer file holding `pieces` and `scores`
+/// (the inverse of parseLlama2cTokenizerBytes).
+std::vector<uint8_t>
+serializeLlama2cTokenizer(const std::vector<std::string> &pieces,
+                          const std::vector<float> &scores);
 
 class Tokenizer {
 public:
   explicit Tokenizer(Vocabulary vocabulary);
+  /// The piece index holds views of the vocabulary's strings: a copy
+  /// indexes its own (a move keeps the strings where they are).
+  Tokenizer(const Tokenizer &other) : Tokenizer(other.vocab) {}
+  Tokenizer &operator=(const Tokenizer &other) {
+    if (this != &other)
+      *this = Tokenizer(other.vocab);
+    return *this;
+  }
+  Tokenizer(Tokenizer &&) = default;
+  Tokenizer &operator=(Tokenizer &&) = default;
 
   /// Token ids of `text`, with BOS first when `addBos`.
-  std::vector<int32_t> encode(llvm::StringRef text, bool addBos) const;
+  std::vector<int32_t> encode(std::string_view text, bool addBos) const;
 
   /// The bytes token `token` stands for when it follows `previous`: byte
   /// tokens give their byte, control tokens nothing, and the space the
@@ -88,19 +102,19 @@ public:
   std::string decode(int32_t previous, int32_t token) const;
 
   /// Bytes of a whole sequence (each token decoded after its predecessor).
-  std::string decode(llvm::ArrayRef<int32_t> tokens) const;
+  std::string decode(const std::vector<int32_t> &tokens) const;
 
   const Vocabulary &vocabulary() const { return vocab; }
   int32_t bos() const { return vocab.bosId; }
   int32_t eos() const { return vocab.eosId; }
 
 private:
-  std::optional<int32_t> lookup(llvm::StringRef piece) const;
-  void appendFallback(llvm::StringRef text, std::vector<int32_t> &ids) const;
+  std::optional<int32_t> lookup(std::string_view piece) const;
+  void appendFallback(std::string_view text, std::vector<int32_t> &ids) const;
 
   Vocabulary vocab;
   /// Pieces that merging may produce (not control or unused tokens).
-  llvm::StringMap<int32_t> pieceIds;
+  std::unordered_map<std::string_view, int32_t> pieceIds;
   /// Token of each byte value, or -1.
   std::array<int32_t, 256> byteIds;
 };

@@ -1,6 +1,6 @@
 //===- TokenizerTest.cpp - encoding and decoding on small vocabularies ----===//
 
-#include "tfm/Tokenizer/Tokenizer.h"
+#include "tfm/Import/TokenizerFile.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
