@@ -36,7 +36,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <vector>
 
 namespace tfm::kernels {
 namespace {
@@ -176,12 +175,17 @@ void matmulPanelsHalide(const Tiles &tiles, const MatmulPanelsArgs &args) {
 constexpr int64_t kPackedRows = 8;
 constexpr int64_t kPackedPanels = 3;
 
-/// A thread's packed rows and what they were packed from.
+/// A thread's packed rows and what they were packed from. Plain data: the
+/// model library links no C++ runtime (a std::vector in a thread_local
+/// needs operator new and __cxa_thread_atexit, which a model loaded into a
+/// C process, e.g. Python's ctypes, does not find), so the buffer is
+/// malloc'd and kept for the thread's life.
 struct PackedRows {
-  uint64_t key = 0;
-  const float *input = nullptr;
-  int64_t rows = 0, inFeatures = 0, inputStride = 0;
-  std::vector<float> data;
+  uint64_t key;
+  const float *input;
+  int64_t rows, inFeatures, inputStride;
+  float *data;
+  size_t capacity;
 
   bool holds(const MatmulPanelsArgs &args, int64_t rowCount) const {
     return args.packKey != 0 && key == args.packKey &&
@@ -237,15 +241,26 @@ void packRows(const MatmulPanelsArgs &args, int64_t rowCount, float *packed) {
 const float *packedRowsFor(const MatmulPanelsArgs &args, int64_t rowCount) {
   static thread_local PackedRows cache;
   if (!cache.holds(args, rowCount)) {
-    cache.data.resize(size_t(rowCount * args.inFeatures));
-    packRows(args, rowCount, cache.data.data());
+    size_t floats = size_t(rowCount * args.inFeatures);
+    if (floats > cache.capacity) {
+      float *grown =
+          static_cast<float *>(std::realloc(cache.data, floats * sizeof(float)));
+      if (!grown) {
+        std::fprintf(stderr, "tfm: out of memory packing %zu floats\n",
+                     floats);
+        std::abort();
+      }
+      cache.data = grown;
+      cache.capacity = floats;
+    }
+    packRows(args, rowCount, cache.data);
     cache.key = args.packKey;
     cache.input = args.input;
     cache.rows = rowCount;
     cache.inFeatures = args.inFeatures;
     cache.inputStride = args.inputStride;
   }
-  return cache.data.data();
+  return cache.data;
 }
 
 /// runKernel on the first `rowCount` rows (whole groups of 8), read from
