@@ -192,6 +192,23 @@ llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
   return llvm::Error::success();
 }
 
+/// The kernels archive every model links: `lib/tfm/libtfm_kernels.a` beside
+/// the running tool's `bin/`, the same in the build tree and in an
+/// installed prefix, so tfm-compile works from any folder and without the
+/// source tree.
+llvm::Expected<std::string> kernelsLibraryPath() {
+  static int anchor;
+  std::string executable = llvm::sys::fs::getMainExecutable(nullptr, &anchor);
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(executable)));
+  llvm::sys::path::append(path, "lib", "tfm", "libtfm_kernels.a");
+  if (!llvm::sys::fs::exists(path))
+    return llvm::createStringError("the kernels archive " + path +
+                                   " is missing (tfm's installation is "
+                                   "incomplete: install or build it again)");
+  return std::string(path);
+}
+
 /// Links `object` into a shared library with the system compiler driver.
 llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef library,
                               const CompileOptions &options) {
@@ -199,13 +216,16 @@ llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef library,
   if (!driver)
     return llvm::createStringError(
         "no system linker driver 'cc' on PATH (install gcc or clang)");
+  llvm::Expected<std::string> kernels = kernelsLibraryPath();
+  if (!kernels)
+    return kernels.takeError();
   // The microkernels (tfm_kernels.h) go into every model: the library
   // needs nothing of tfm at run time.
   // The kernels archive's symbols (the Halide runtime's among them) stay
   // inside the library: two models in one process never share them.
   std::vector<std::string> args = {*driver,       "-shared",
                                    "-o",          library.str(),
-                                   object.str(),  TFM_KERNELS_LIBRARY,
+                                   object.str(),  *kernels,
                                    "-Wl,--exclude-libs,ALL"};
   if (options.threads) {
     args.push_back("-L" TFM_LLVM_LIBRARY_DIR);
