@@ -41,11 +41,17 @@ config.substitutions.append(
 if os.path.isfile(os.path.join(config.tfm_models_dir, "stories260K.bin")):
     config.available_features.add("models")
 
+# llama.cpp's vocabularies and tokenizer test cases (../shared/vocab).
+config.substitutions.append(("%vocab", config.tfm_vocab_dir))
+if os.path.isfile(os.path.join(config.tfm_vocab_dir, "ggml-vocab-gpt-2.gguf")):
+    config.available_features.add("vocab")
+
 # The libFuzzer targets, when built (-DTFM_ENABLE_FUZZERS=ON).
 if config.tfm_fuzzers:
     config.available_features.add("fuzzers")
     config.substitutions.append(("%fuzz_corpus", config.tfm_fuzz_corpus))
     llvm_config.add_tool_substitutions(
-        ["fuzz-gguf", "fuzz-llama2c", "fuzz-safetensors", "fuzz-hfconfig", "fuzz-tokenizer"],
+        ["fuzz-gguf", "fuzz-llama2c", "fuzz-safetensors", "fuzz-hfconfig", "fuzz-tokenizer",
+         "fuzz-encode"],
         [config.tfm_tools_dir],
     )

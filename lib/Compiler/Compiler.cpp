@@ -332,6 +332,16 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
         model.path + ": only decoder-only models (llama) compile yet");
   if (llvm::Error error = checkStorageOptions(options))
     return error;
+  // tokenizer.bin is llama2.c's format: pieces and scores, which only a
+  // SentencePiece BPE vocabulary is.
+  if (model.vocabulary &&
+      model.vocabulary->model != TokenizerModel::SentencePieceBpe)
+    return llvm::createStringError(
+        model.path + ": its " +
+        tokenizerModelName(model.vocabulary->model) +
+        " tokenizer cannot be stored in a compiled directory yet (tokenizer.bin "
+        "holds SentencePiece BPE vocabularies); tfm-tokenize reads it from "
+        "the file");
   llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
   if (!target)
     return target.takeError();

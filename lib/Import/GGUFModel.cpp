@@ -121,29 +121,111 @@ public:
   const GGUFFile &gguf;
 };
 
-llvm::Expected<Vocabulary> vocabularyFromMetadata(const MetadataReader &meta) {
+/// The model and pre-tokenizer of `tokenizer.ggml.*`, with the special
+/// tokens llama.cpp assumes for the model.
+llvm::Error readTokenizerModel(const MetadataReader &meta, Vocabulary &vocab) {
   llvm::Expected<llvm::StringRef> model = meta.string("tokenizer.ggml.model");
   if (!model)
     return model.takeError();
-  if (*model != "llama")
-    return importError(meta.file, meta.gguf.lookup("tokenizer.ggml.model")->offset,
+  std::optional<TokenizerModel> parsed = parseTokenizerModel(*model);
+  if (!parsed)
+    return importError(meta.file,
+                       meta.gguf.lookup("tokenizer.ggml.model")->offset,
                        "tokenizer model '" + *model +
-                           "' is not supported (tfm reads 'llama', "
-                           "SentencePiece BPE)");
+                           "' is not supported (tfm reads llama, gpt2, bert "
+                           "and t5)");
+  vocab.model = *parsed;
+  setDefaultSpecialTokens(vocab);
+  // Without the key llama.cpp takes the default pre-tokenizer; a value it
+  // does not know is refused.
+  if (vocab.model == TokenizerModel::ByteLevelBpe &&
+      meta.gguf.lookup("tokenizer.ggml.pre")) {
+    llvm::Expected<llvm::StringRef> pre = meta.string("tokenizer.ggml.pre");
+    if (!pre)
+      return pre.takeError();
+    if (!isKnownPreTokenizer(*pre))
+      return importError(meta.file,
+                         meta.gguf.lookup("tokenizer.ggml.pre")->offset,
+                         "unknown pre-tokenizer '" + *pre + "' (tfm knows " +
+                             listPreTokenizers() + ")");
+    vocab.preTokenizer = pre->str();
+    // Llama 3's words that are tokens skip the merges, and it adds BOS.
+    if (*pre == "llama-bpe" || *pre == "llama3" || *pre == "llama-v3" ||
+        *pre == "falcon3") {
+      vocab.ignoreMerges = true;
+      vocab.addBos = true;
+    }
+  }
+  return llvm::Error::success();
+}
+
+/// The special-token ids and the flags of what encoding adds.
+llvm::Error readSpecialTokens(const MetadataReader &meta, Vocabulary &vocab) {
+  // BOS, EOS and unknown must be tokens of the vocabulary (checked with
+  // it); the others are only named, and one outside the vocabulary (files
+  // write 0xFFFFFFFF for "none") is no token, as llama.cpp takes it.
+  struct Id {
+    const char *key;
+    int32_t *field;
+    bool optional;
+  };
+  const Id ids[] = {
+      {"tokenizer.ggml.bos_token_id", &vocab.bosId, false},
+      {"tokenizer.ggml.eos_token_id", &vocab.eosId, false},
+      {"tokenizer.ggml.unknown_token_id", &vocab.unknownId, false},
+      {"tokenizer.ggml.eot_token_id", &vocab.eotId, true},
+      {"tokenizer.ggml.padding_token_id", &vocab.padId, true},
+      {"tokenizer.ggml.seperator_token_id", &vocab.sepId, true},
+      {"tokenizer.ggml.cls_token_id", &vocab.clsId, true},
+      {"tokenizer.ggml.mask_token_id", &vocab.maskId, true}};
+  for (const Id &id : ids) {
+    llvm::Expected<int64_t> value = meta.integer(id.key, UINT32_MAX, *id.field);
+    if (!value)
+      return value.takeError();
+    if (*value == UINT32_MAX || *value < 0)
+      *id.field = kNoToken;
+    else if (*value >= int64_t(vocab.size()))
+      *id.field = id.optional ? kNoToken : int32_t(std::min<int64_t>(*value, INT32_MAX));
+    else
+      *id.field = int32_t(*value);
+  }
+  // WordPiece wraps a text in CLS ... SEP.
+  if (vocab.model == TokenizerModel::WordPiece && vocab.clsId != kNoToken)
+    vocab.bosId = vocab.clsId;
+  for (auto [key, field] :
+       {std::pair{"tokenizer.ggml.add_bos_token", &vocab.addBos},
+        std::pair{"tokenizer.ggml.add_eos_token", &vocab.addEos},
+        std::pair{"tokenizer.ggml.add_sep_token", &vocab.addSep},
+        std::pair{"tokenizer.ggml.add_space_prefix", &vocab.addSpacePrefix}})
+    if (std::optional<bool> value = meta.flag(key))
+      *field = *value;
+  return llvm::Error::success();
+}
+
+llvm::Expected<Vocabulary> vocabularyFromMetadata(const MetadataReader &meta) {
+  Vocabulary vocab;
+  if (llvm::Error error = readTokenizerModel(meta, vocab))
+    return std::move(error);
   llvm::Expected<const GGUFValue *> tokens =
       meta.array("tokenizer.ggml.tokens", {GGUFValueType::String});
   llvm::Expected<const GGUFValue *> scores =
       meta.array("tokenizer.ggml.scores", {GGUFValueType::Float32});
   llvm::Expected<const GGUFValue *> types =
       meta.array("tokenizer.ggml.token_type", {GGUFValueType::Int32});
+  llvm::Expected<const GGUFValue *> merges =
+      meta.array("tokenizer.ggml.merges", {GGUFValueType::String});
   if (!tokens)
     return tokens.takeError();
   if (!scores)
     return scores.takeError();
   if (!types)
     return types.takeError();
+  if (!merges)
+    return merges.takeError();
   if (!*tokens)
     return meta.missing("tokenizer.ggml.tokens");
+  if (vocab.model == TokenizerModel::ByteLevelBpe && !*merges)
+    return meta.missing("tokenizer.ggml.merges");
   uint64_t count = (*tokens)->count;
   for (const GGUFValue *companion : {*scores, *types})
     if (companion && companion->count != count)
@@ -152,12 +234,14 @@ llvm::Expected<Vocabulary> vocabularyFromMetadata(const MetadataReader &meta) {
                              " elements but tokenizer.ggml.tokens has " +
                              Twine(count));
 
-  Vocabulary vocab;
+  bool sentencePiece = vocab.model == TokenizerModel::SentencePieceBpe;
   vocab.pieces.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
-    // SentencePiece marks spaces with U+2581; tfm's pieces use ' '.
-    std::string piece = (*tokens)->strings[i].str();
-    vocab.pieces.push_back(llvm::join(llvm::split(piece, "\xE2\x96\x81"), " "));
+    // SentencePiece BPE marks spaces with U+2581; tfm's pieces use ' '.
+    llvm::StringRef piece = (*tokens)->strings[i];
+    vocab.pieces.push_back(sentencePiece
+                               ? llvm::join(llvm::split(piece, "\xE2\x96\x81"), " ")
+                               : piece.str());
     vocab.scores.push_back(*scores ? float((*scores)->floatElement(i)) : 0.f);
     int64_t kind = *types ? (*types)->integerElement(i) : 1;
     if (kind < 1 || kind > 6)
@@ -166,18 +250,14 @@ llvm::Expected<Vocabulary> vocabularyFromMetadata(const MetadataReader &meta) {
                              Twine(kind));
     vocab.kinds.push_back(static_cast<TokenKind>(kind));
   }
-  for (auto [key, field] :
-       {std::pair{"tokenizer.ggml.bos_token_id", &vocab.bosId},
-        std::pair{"tokenizer.ggml.eos_token_id", &vocab.eosId},
-        std::pair{"tokenizer.ggml.unknown_token_id", &vocab.unknownId}}) {
-    llvm::Expected<int64_t> id = meta.integer(key, INT32_MAX, *field);
-    if (!id)
-      return id.takeError();
-    *field = int32_t(*id);
+  if (*merges) {
+    for (uint64_t i = 0; i < (*merges)->count; ++i)
+      vocab.merges.push_back((*merges)->strings[i].str());
+    if (std::optional<TokenizerError> error = checkMerges(vocab))
+      return importError(meta.file, (*merges)->offset, error->message);
   }
-  vocab.addBos = meta.flag("tokenizer.ggml.add_bos_token").value_or(true);
-  vocab.addSpacePrefix =
-      meta.flag("tokenizer.ggml.add_space_prefix").value_or(true);
+  if (llvm::Error error = readSpecialTokens(meta, vocab))
+    return std::move(error);
   if (llvm::Error error = validateVocabulary(vocab, meta.file))
     return std::move(error);
   return vocab;

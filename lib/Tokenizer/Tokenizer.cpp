@@ -1,20 +1,20 @@
-//===- Tokenizer.cpp - SentencePiece-style BPE tokenizer ------------------===//
+//===- Tokenizer.cpp - the tokenizer interface and vocabularies ------------===//
 //
-// Encoding keeps the text as a doubly linked list of symbols (byte spans)
-// and a max-heap of adjacent pairs whose concatenation is a piece. A popped
-// pair is merged only if both symbols are still what they were when it was
-// pushed; the merged symbol then offers pairs with its new neighbours. This
-// gives the same result as re-scanning all pairs after every merge
-// (llama2.c) in O(n log n).
+// What every algorithm shares: the vocabulary checks, splitting special
+// tokens out of a text, the tokens added around it, decoding token kinds,
+// and the llama2.c tokenizer file. The algorithms are one file each.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Tokenizer/Tokenizer.h"
 
+#include "Algorithms.h"
+#include "PreTokenizer.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <queue>
+#include <unordered_set>
 
 using namespace mlir::tfm;
 
@@ -35,15 +35,41 @@ std::optional<int> hexDigit(char c) {
   return std::nullopt;
 }
 
-/// Parses `<0xNN>`.
-std::optional<uint8_t> parseByteToken(std::string_view piece) {
-  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')
-    return std::nullopt;
-  std::optional<int> high = hexDigit(piece[3]), low = hexDigit(piece[4]);
-  if (!high || !low)
-    return std::nullopt;
-  return uint8_t(*high * 16 + *low);
+/// Whether `piece` is `<0xNN>`.
+bool isByteToken(std::string_view piece) {
+  return piece.size() == 6 && piece.substr(0, 3) == "<0x" && piece[5] == '>' &&
+         hexDigit(piece[3]) && hexDigit(piece[4]);
 }
+
+TokenizerError vocabularyError(std::string message) {
+  return {std::nullopt, std::move(message)};
+}
+
+} // namespace
+
+std::optional<TokenizerError> mlir::tfm::checkMerges(const Vocabulary &vocabulary) {
+  std::unordered_set<std::string_view> pieces(vocabulary.pieces.begin(),
+                                              vocabulary.pieces.end());
+  for (size_t i = 0; i < vocabulary.merges.size(); ++i) {
+    std::string_view merge = vocabulary.merges[i];
+    size_t space = merge.find(' ');
+    if (space == std::string_view::npos || space == 0 ||
+        space + 1 == merge.size() ||
+        merge.find(' ', space + 1) != std::string_view::npos)
+      return vocabularyError("merge " + std::to_string(i) + " '" +
+                             std::string(merge) +
+                             "' is not two tokens separated by a space");
+    for (std::string_view side : {merge.substr(0, space), merge.substr(space + 1)})
+      if (!pieces.count(side))
+        return vocabularyError("merge " + std::to_string(i) + " '" +
+                               std::string(merge) + "' names '" +
+                               std::string(side) +
+                               "', which is not a token of the vocabulary");
+  }
+  return std::nullopt;
+}
+
+namespace {
 
 /// Reads the fields of a llama2.c tokenizer file; errors name the field and
 /// the offset, as the model readers' do.
@@ -91,72 +117,120 @@ private:
   uint64_t position = 0;
 };
 
-/// Length of the UTF-8 sequence starting with `lead`, 1 for invalid bytes
-/// (each invalid byte becomes a symbol of its own).
-size_t utf8Length(uint8_t lead) {
-  if (lead < 0x80)
-    return 1;
-  if ((lead & 0xE0) == 0xC0)
-    return 2;
-  if ((lead & 0xF0) == 0xE0)
-    return 3;
-  if ((lead & 0xF8) == 0xF0)
-    return 4;
-  return 1;
+} // namespace
+
+std::optional<TokenizerModel> mlir::tfm::parseTokenizerModel(std::string_view name) {
+  if (name == "llama")
+    return TokenizerModel::SentencePieceBpe;
+  if (name == "gpt2")
+    return TokenizerModel::ByteLevelBpe;
+  if (name == "bert")
+    return TokenizerModel::WordPiece;
+  if (name == "t5")
+    return TokenizerModel::Unigram;
+  return std::nullopt;
 }
 
-struct Symbol {
-  size_t begin;
-  size_t length;
-  int prev;
-  int next;
-};
-
-struct Bigram {
-  int left;
-  int right;
-  float score;
-  size_t length;
-};
-
-struct BigramOrder {
-  bool operator()(const Bigram &a, const Bigram &b) const {
-    if (a.score != b.score)
-      return a.score < b.score;
-    return a.left > b.left; // leftmost first on ties
+const char *mlir::tfm::tokenizerModelName(TokenizerModel model) {
+  switch (model) {
+  case TokenizerModel::SentencePieceBpe:
+    return "llama";
+  case TokenizerModel::ByteLevelBpe:
+    return "gpt2";
+  case TokenizerModel::WordPiece:
+    return "bert";
+  case TokenizerModel::Unigram:
+    return "t5";
   }
-};
+  return "?";
+}
 
-} // namespace
+void mlir::tfm::setDefaultSpecialTokens(Vocabulary &v) {
+  v.eotId = v.padId = v.sepId = v.clsId = v.maskId = kNoToken;
+  v.addEos = v.addSep = v.ignoreMerges = false;
+  switch (v.model) {
+  case TokenizerModel::SentencePieceBpe:
+    v.unknownId = 0, v.bosId = 1, v.eosId = 2;
+    v.addBos = v.addSpacePrefix = true;
+    break;
+  case TokenizerModel::ByteLevelBpe:
+    v.unknownId = kNoToken, v.bosId = 11, v.eosId = 11;
+    v.addBos = v.addSpacePrefix = false;
+    break;
+  case TokenizerModel::WordPiece:
+    v.unknownId = 100, v.clsId = v.bosId = 101, v.sepId = 102;
+    v.eosId = kNoToken, v.padId = 0, v.maskId = 103;
+    v.addBos = v.addSep = true;
+    v.addSpacePrefix = false;
+    break;
+  case TokenizerModel::Unigram:
+    v.unknownId = 2, v.bosId = kNoToken, v.eosId = 1, v.padId = 0;
+    v.addBos = false;
+    v.addEos = v.addSpacePrefix = true;
+    break;
+  }
+}
+
+std::string mlir::tfm::replaceAll(std::string_view text, std::string_view from,
+                                  std::string_view to) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t at = 0;;) {
+    size_t found = text.find(from, at);
+    if (found == std::string_view::npos) {
+      out.append(text.substr(at));
+      return out;
+    }
+    out.append(text.substr(at, found - at));
+    out.append(to);
+    at = found + from.size();
+  }
+}
 
 std::optional<TokenizerError>
 mlir::tfm::checkVocabulary(const Vocabulary &vocabulary) {
   int64_t size = int64_t(vocabulary.size());
   if (size == 0)
-    return TokenizerError{std::nullopt, "vocabulary is empty"};
+    return vocabularyError("vocabulary is empty");
   if (vocabulary.scores.size() != vocabulary.pieces.size() ||
       vocabulary.kinds.size() != vocabulary.pieces.size())
-    return TokenizerError{
-        std::nullopt, "vocabulary has " + std::to_string(size) +
-                          " pieces but " +
-                          std::to_string(vocabulary.scores.size()) +
-                          " scores and " +
-                          std::to_string(vocabulary.kinds.size()) +
-                          " token types"};
-  for (auto [name, id] : {std::pair{"unknown", vocabulary.unknownId},
-                          std::pair{"BOS", vocabulary.bosId},
-                          std::pair{"EOS", vocabulary.eosId}})
-    if (id < 0 || id >= size)
-      return TokenizerError{std::nullopt,
-                            std::string(name) + " token id " +
-                                std::to_string(id) +
-                                " is outside the vocabulary of " +
-                                std::to_string(size)};
+    return vocabularyError(
+        "vocabulary has " + std::to_string(size) + " pieces but " +
+        std::to_string(vocabulary.scores.size()) + " scores and " +
+        std::to_string(vocabulary.kinds.size()) + " token types");
+  const std::pair<const char *, int32_t> ids[] = {
+      {"unknown", vocabulary.unknownId}, {"BOS", vocabulary.bosId},
+      {"EOS", vocabulary.eosId},         {"EOT", vocabulary.eotId},
+      {"padding", vocabulary.padId},     {"separator", vocabulary.sepId},
+      {"CLS", vocabulary.clsId},         {"mask", vocabulary.maskId}};
+  for (auto [name, id] : ids)
+    if (id != kNoToken && (id < 0 || id >= size))
+      return vocabularyError(std::string(name) + " token id " +
+                             std::to_string(id) +
+                             " is outside the vocabulary of " +
+                             std::to_string(size));
   for (int64_t i = 0; i < size; ++i)
     if (!std::isfinite(vocabulary.scores[i]))
-      return TokenizerError{std::nullopt, "score of token " +
-                                              std::to_string(i) +
-                                              " is not finite"};
+      return vocabularyError("score of token " + std::to_string(i) +
+                             " is not finite");
+  switch (vocabulary.model) {
+  case TokenizerModel::SentencePieceBpe:
+    if (vocabulary.unknownId == kNoToken)
+      return vocabularyError("a SentencePiece vocabulary needs an unknown token");
+    break;
+  case TokenizerModel::ByteLevelBpe:
+    if (!isKnownPreTokenizer(vocabulary.preTokenizer))
+      return vocabularyError("unknown pre-tokenizer '" + vocabulary.preTokenizer +
+                             "' (tfm knows " + listPreTokenizers() + ")");
+    return checkMerges(vocabulary);
+  case TokenizerModel::WordPiece:
+  case TokenizerModel::Unigram:
+    if (vocabulary.unknownId == kNoToken)
+      return vocabularyError(std::string("a ") +
+                             tokenizerModelName(vocabulary.model) +
+                             " vocabulary needs an unknown token");
+    break;
+  }
   return std::nullopt;
 }
 
@@ -199,8 +273,8 @@ std::optional<TokenizerError> mlir::tfm::parseLlama2cTokenizerBytes(
       return error;
     vocab.pieces.emplace_back(piece);
     vocab.scores.push_back(score);
-    vocab.kinds.push_back(parseByteToken(piece) ? TokenKind::Byte
-                                                : TokenKind::Normal);
+    vocab.kinds.push_back(isByteToken(piece) ? TokenKind::Byte
+                                              : TokenKind::Normal);
   }
   if (reader.remaining() != 0)
     return reader.error(
@@ -217,118 +291,117 @@ std::optional<TokenizerError> mlir::tfm::parseLlama2cTokenizerBytes(
   return checkVocabulary(vocab);
 }
 
-Tokenizer::Tokenizer(Vocabulary vocabulary) : vocab(std::move(vocabulary)) {
-  byteIds.fill(-1);
-  for (size_t id = 0; id < vocab.size(); ++id) {
-    TokenKind kind = vocab.kinds[id];
-    if (kind == TokenKind::Byte) {
-      if (std::optional<uint8_t> byte = parseByteToken(vocab.pieces[id]))
-        if (byteIds[*byte] < 0)
-          byteIds[*byte] = int32_t(id);
+TokenizerAlgorithm::~TokenizerAlgorithm() = default;
+
+Tokenizer::Tokenizer(Vocabulary vocabulary)
+    : vocab(std::make_shared<const Vocabulary>(std::move(vocabulary))) {
+  switch (vocab->model) {
+  case TokenizerModel::SentencePieceBpe:
+    algorithm = createSentencePieceBpe(*vocab);
+    break;
+  case TokenizerModel::ByteLevelBpe:
+    algorithm = createByteLevelBpe(*vocab);
+    break;
+  case TokenizerModel::WordPiece:
+    algorithm = createWordPiece(*vocab);
+    break;
+  case TokenizerModel::Unigram:
+    algorithm = createUnigram(*vocab);
+    break;
+  }
+  for (size_t id = 0; id < vocab->size(); ++id) {
+    TokenKind kind = vocab->kinds[id];
+    if ((kind == TokenKind::Control || kind == TokenKind::Unknown ||
+         kind == TokenKind::UserDefined) &&
+        !vocab->pieces[id].empty())
+      specials.push_back({vocab->pieces[id], int32_t(id),
+                          kind != TokenKind::UserDefined});
+  }
+  std::sort(specials.begin(), specials.end(),
+            [](const SpecialToken &a, const SpecialToken &b) {
+              if (a.text.size() != b.text.size())
+                return a.text.size() > b.text.size();
+              return a.id < b.id;
+            });
+}
+
+std::vector<Tokenizer::Fragment>
+Tokenizer::partition(std::string_view text, bool parseSpecial) const {
+  // Longest special tokens first, each splitting every stretch of text
+  // that is left (llama.cpp's order).
+  std::vector<Fragment> fragments{{text, kNoToken}}, next;
+  for (const SpecialToken &special : specials) {
+    if (special.control && !parseSpecial)
       continue;
+    next.clear();
+    bool found = false;
+    for (const Fragment &fragment : fragments) {
+      if (fragment.special != kNoToken) {
+        next.push_back(fragment);
+        continue;
+      }
+      std::string_view rest = fragment.text;
+      for (size_t at; (at = rest.find(special.text)) != std::string_view::npos;) {
+        found = true;
+        if (at > 0)
+          next.push_back({rest.substr(0, at), kNoToken});
+        next.push_back({special.text, special.id});
+        rest.remove_prefix(at + special.text.size());
+      }
+      if (!rest.empty())
+        next.push_back({rest, kNoToken});
     }
-    if (kind == TokenKind::Control || kind == TokenKind::Unknown ||
-        kind == TokenKind::Unused || vocab.pieces[id].empty())
-      continue;
-    // The first of duplicate pieces wins, as in SentencePiece.
-    pieceIds.try_emplace(std::string_view(vocab.pieces[id]), int32_t(id));
+    if (found)
+      fragments.swap(next);
   }
+  return fragments;
 }
 
-std::optional<int32_t> Tokenizer::lookup(std::string_view piece) const {
-  auto it = pieceIds.find(piece);
-  if (it == pieceIds.end())
-    return std::nullopt;
-  return it->second;
-}
-
-void Tokenizer::appendFallback(std::string_view text,
-                               std::vector<int32_t> &ids) const {
-  for (char c : text) {
-    int32_t id = byteIds[uint8_t(c)];
-    ids.push_back(id >= 0 ? id : vocab.unknownId);
-  }
-}
-
-std::vector<int32_t> Tokenizer::encode(std::string_view input,
-                                       bool addBos) const {
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addSpecial,
+                                       bool parseSpecial) const {
   std::vector<int32_t> ids;
-  if (addBos)
-    ids.push_back(vocab.bosId);
-  if (input.empty())
-    return ids;
-  std::string text = (vocab.addSpacePrefix ? " " : "") + std::string(input);
-
-  std::vector<Symbol> symbols;
-  for (size_t i = 0; i < text.size();) {
-    size_t length = std::min(utf8Length(uint8_t(text[i])), text.size() - i);
-    int index = int(symbols.size());
-    symbols.push_back({i, length, index - 1, index + 1});
-    i += length;
+  if (addSpecial && vocab->addBos && vocab->bosId != kNoToken)
+    ids.push_back(vocab->bosId);
+  if (!text.empty()) {
+    bool afterSpecial = true;
+    for (const Fragment &fragment : partition(text, parseSpecial)) {
+      if (fragment.special != kNoToken) {
+        ids.push_back(fragment.special);
+        afterSpecial = true;
+        continue;
+      }
+      algorithm->encode(fragment.text, afterSpecial, ids);
+      afterSpecial = false;
+    }
   }
-  symbols.back().next = -1;
-
-  auto symbolText = [&](const Symbol &s) {
-    return std::string_view(text).substr(s.begin, s.length);
-  };
-  std::priority_queue<Bigram, std::vector<Bigram>, BigramOrder> queue;
-  auto offerPair = [&](int left, int right) {
-    if (left < 0 || right < 0)
-      return;
-    const Symbol &l = symbols[left];
-    const Symbol &r = symbols[right];
-    std::string_view merged =
-        std::string_view(text).substr(l.begin, l.length + r.length);
-    if (std::optional<int32_t> id = lookup(merged))
-      queue.push({left, right, vocab.scores[*id], merged.size()});
-  };
-  for (int i = 0; i + 1 < int(symbols.size()); ++i)
-    offerPair(i, i + 1);
-
-  while (!queue.empty()) {
-    Bigram pair = queue.top();
-    queue.pop();
-    Symbol &left = symbols[pair.left];
-    Symbol &right = symbols[pair.right];
-    // Stale: one side was merged into something else since it was pushed.
-    if (left.length == 0 || right.length == 0 ||
-        left.length + right.length != pair.length || left.next != pair.right)
-      continue;
-    left.length += right.length;
-    right.length = 0;
-    left.next = right.next;
-    if (right.next >= 0)
-      symbols[right.next].prev = pair.left;
-    offerPair(left.prev, pair.left);
-    offerPair(pair.left, left.next);
-  }
-
-  for (int i = 0; i >= 0; i = symbols[i].next) {
-    std::string_view piece = symbolText(symbols[i]);
-    if (std::optional<int32_t> id = lookup(piece))
-      ids.push_back(*id);
-    else
-      appendFallback(piece, ids);
-  }
+  if (addSpecial && vocab->addSep && vocab->sepId != kNoToken)
+    ids.push_back(vocab->sepId);
+  if (addSpecial && vocab->addEos && vocab->eosId != kNoToken)
+    ids.push_back(vocab->eosId);
   return ids;
 }
 
 std::string Tokenizer::decode(int32_t previous, int32_t token) const {
-  if (token < 0 || token >= int32_t(vocab.size()))
+  if (token < 0 || token >= int32_t(vocab->size()))
     return "";
-  TokenKind kind = vocab.kinds[token];
-  const std::string &piece = vocab.pieces[token];
-  if (kind == TokenKind::Byte)
-    if (std::optional<uint8_t> byte = parseByteToken(piece))
-      return std::string(1, char(*byte));
-  if (kind == TokenKind::Control || kind == TokenKind::Unused)
+  const std::string &piece = vocab->pieces[token];
+  switch (vocab->kinds[token]) {
+  case TokenKind::Control:
+  case TokenKind::Unused:
     return "";
-  if (kind == TokenKind::Unknown)
+  case TokenKind::Unknown:
+  case TokenKind::UserDefined:
     return piece;
-  if (previous == vocab.bosId && vocab.addSpacePrefix &&
-      !piece.empty() && piece[0] == ' ')
-    return piece.substr(1);
-  return piece;
+  case TokenKind::Byte:
+  case TokenKind::Normal:
+    break;
+  }
+  std::string bytes = algorithm->decode(token);
+  if (vocab->model == TokenizerModel::SentencePieceBpe &&
+      previous == vocab->bosId && vocab->addSpacePrefix && !bytes.empty() &&
+      bytes[0] == ' ')
+    bytes.erase(0, 1);
+  return bytes;
 }
 
 std::string Tokenizer::decode(const std::vector<int32_t> &tokens) const {

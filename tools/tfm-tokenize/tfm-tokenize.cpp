@@ -1,6 +1,6 @@
 //===- tfm-tokenize.cpp - encode and decode text with a vocabulary --------===//
 //
-//   tfm-tokenize VOCAB TEXT [--no-bos] [--pieces]
+//   tfm-tokenize VOCAB [--no-bos] [--special] [--pieces] [--] TEXT
 //   tfm-tokenize VOCAB --decode ID...
 //
 // VOCAB is a GGUF file (its tokenizer.ggml.* metadata) or a llama2.c
@@ -28,8 +28,15 @@ cl::opt<std::string> vocabPath(cl::Positional, cl::Required,
                                cl::cat(category));
 cl::list<std::string> inputs(cl::Positional, cl::desc("<text | ids>"),
                              cl::cat(category));
-cl::opt<bool> noBos("no-bos", cl::desc("Do not prepend BOS"),
+cl::opt<bool> noBos("no-bos",
+                    cl::desc("Add no special tokens (BOS, EOS, CLS/SEP) "
+                             "around the text"),
                     cl::cat(category));
+cl::opt<bool> parseSpecial(
+    "special",
+    cl::desc("Control tokens written in the text (<|im_start|>) are their "
+             "ids, as llama.cpp's parse_special"),
+    cl::cat(category));
 cl::opt<bool> decode("decode", cl::desc("Decode ids into text"),
                      cl::cat(category));
 cl::opt<bool> showPieces("pieces",
@@ -77,7 +84,7 @@ int main(int argc, char **argv) {
   }
 
   std::string text = llvm::join(inputs, " ");
-  std::vector<int32_t> ids = tokenizer.encode(text, !noBos);
+  std::vector<int32_t> ids = tokenizer.encode(text, !noBos, parseSpecial);
   if (showPieces) {
     for (int32_t id : ids)
       llvm::outs() << id << " '" << tokenizer.vocabulary().pieces[id]

@@ -1,30 +1,36 @@
-//===- Tokenizer.h - SentencePiece-style BPE tokenizer ----------*- C++ -*-===//
+//===- Tokenizer.h - the tokenizers of the models people run ----*- C++ -*-===//
 //
-// One tokenizer for Llama-family vocabularies, loaded from a llama2.c
-// tokenizer file or from GGUF `tokenizer.ggml.*` metadata:
-// * pieces carry scores; encoding merges the adjacent pair whose
-//   concatenation is a piece with the highest score (leftmost on ties) until
-//   no pair merges, as SentencePiece BPE and llama.cpp do;
-// * text is prefixed with a space (the "leading-space rule") and spaces are
-//   ordinary characters of pieces (GGUF's U+2581 is mapped to ' ' on load);
-// * what no piece covers falls back to byte tokens `<0xNN>`, or to the
-//   unknown token when the vocabulary has none.
+// One interface, four algorithms (one file each in lib/Tokenizer), chosen
+// by the vocabulary's model as GGUF's `tokenizer.ggml.model` names it:
+// * `llama`: SentencePiece BPE: pieces carry scores; the adjacent pair whose
+//   concatenation is the best-scoring piece merges first; text starts with
+//   a space and spaces are ordinary characters (GGUF's U+2581 becomes ' '
+//   on load); what no piece covers falls back to byte tokens `<0xNN>`;
+// * `gpt2`: byte-level BPE: the text is split by the pre-tokenizer's
+//   regular expressions (`tokenizer.ggml.pre`), every byte of a word is a
+//   printable character, and merges apply in rank order;
+// * `bert`: WordPiece: lowercased, accents stripped, split at white space,
+//   punctuation and CJK characters, then the longest pieces of each word;
+// * `t5`: SentencePiece unigram: the segmentation of highest total score
+//   (Viterbi).
+// Special tokens are split out of the text first: user-defined tokens
+// always, control tokens when asked (llama.cpp's `parse_special`).
 //
-// The C++ standard library only: the runtime (libtfm_runtime, which has no
-// LLVM) links it to give the C API a tokenizer. The readers that report
-// errors the LLVM way wrap these functions (tfm/Import/TokenizerFile.h).
+// The C++ standard library and PCRE2 only: the runtime (libtfm_runtime,
+// which has no LLVM) links it to give the C API a tokenizer. The readers
+// that report errors the LLVM way wrap these functions
+// (tfm/Import/TokenizerFile.h). docs/tokenizers.md has the details.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef TFM_TOKENIZER_TOKENIZER_H
 #define TFM_TOKENIZER_TOKENIZER_H
 
-#include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace mlir::tfm {
@@ -39,19 +45,60 @@ enum class TokenKind : int32_t {
   Byte = 6,
 };
 
+/// The tokenization algorithm of a vocabulary.
+enum class TokenizerModel {
+  SentencePieceBpe,
+  ByteLevelBpe,
+  WordPiece,
+  Unigram,
+};
+
+/// GGUF's name of each model ("llama", "gpt2", "bert", "t5").
+std::optional<TokenizerModel> parseTokenizerModel(std::string_view name);
+const char *tokenizerModelName(TokenizerModel model);
+
+/// The `tokenizer.ggml.pre` values tfm knows, comma separated.
+std::string listPreTokenizers();
+bool isKnownPreTokenizer(std::string_view name);
+
+/// A token id that is not there.
+constexpr int32_t kNoToken = -1;
+
 struct Vocabulary {
-  /// Piece texts with spaces as ' ' (never U+2581).
+  TokenizerModel model = TokenizerModel::SentencePieceBpe;
+  /// The pre-tokenizer of a byte-level BPE vocabulary.
+  std::string preTokenizer = "default";
+  /// Piece texts as the file has them, except SentencePiece BPE's, whose
+  /// spaces are ' ' (never U+2581).
   std::vector<std::string> pieces;
   std::vector<float> scores;
   std::vector<TokenKind> kinds;
+  /// Byte-level BPE merges, "left right", highest priority first.
+  std::vector<std::string> merges;
   int32_t unknownId = 0;
   int32_t bosId = 1;
   int32_t eosId = 2;
+  /// End of turn, padding, separator, classification and mask tokens.
+  int32_t eotId = kNoToken;
+  int32_t padId = kNoToken;
+  int32_t sepId = kNoToken;
+  int32_t clsId = kNoToken;
+  int32_t maskId = kNoToken;
+  /// What encoding with special tokens adds: BOS (WordPiece: CLS) first,
+  /// EOS last (WordPiece: SEP when addSep).
   bool addBos = true;
+  bool addEos = false;
+  bool addSep = false;
   bool addSpacePrefix = true;
+  /// Byte-level BPE: a word that is a token is not merged (Llama 3).
+  bool ignoreMerges = false;
 
   size_t size() const { return pieces.size(); }
 };
+
+/// The special-token ids and flags llama.cpp assumes for `model` when the
+/// file does not say.
+void setDefaultSpecialTokens(Vocabulary &vocabulary);
 
 /// What is wrong with a tokenizer file or a vocabulary, and where in the
 /// file when that is known.
@@ -60,8 +107,13 @@ struct TokenizerError {
   std::string message;
 };
 
-/// Checks ids, sizes and scores of a vocabulary built from any source.
+/// Checks sizes, ids, scores, the pre-tokenizer and the merges of a
+/// vocabulary built from any source.
 std::optional<TokenizerError> checkVocabulary(const Vocabulary &vocabulary);
+
+/// Checks that every merge is two tokens of the vocabulary separated by one
+/// space (part of checkVocabulary for byte-level BPE).
+std::optional<TokenizerError> checkMerges(const Vocabulary &vocabulary);
 
 /// Parses a llama2.c tokenizer file: `int32 max_token_length`, then per token
 /// `float score, int32 length, length bytes`, into `vocabulary`. With
@@ -79,44 +131,61 @@ std::vector<uint8_t>
 serializeLlama2cTokenizer(const std::vector<std::string> &pieces,
                           const std::vector<float> &scores);
 
+/// One algorithm's encoding and decoding (lib/Tokenizer/<Algorithm>.cpp).
+class TokenizerAlgorithm {
+public:
+  virtual ~TokenizerAlgorithm();
+  /// Appends the ids of `text`, a stretch between special tokens;
+  /// `afterSpecial` when it starts the text or follows a special token.
+  virtual void encode(std::string_view text, bool afterSpecial,
+                      std::vector<int32_t> &ids) const = 0;
+  /// The bytes of a normal token.
+  virtual std::string decode(int32_t token) const = 0;
+};
+
 class Tokenizer {
 public:
+  /// `vocabulary` must pass checkVocabulary.
   explicit Tokenizer(Vocabulary vocabulary);
-  /// The piece index holds views of the vocabulary's strings: a copy
-  /// indexes its own (a move keeps the strings where they are).
-  Tokenizer(const Tokenizer &other) : Tokenizer(other.vocab) {}
-  Tokenizer &operator=(const Tokenizer &other) {
-    if (this != &other)
-      *this = Tokenizer(other.vocab);
-    return *this;
-  }
-  Tokenizer(Tokenizer &&) = default;
-  Tokenizer &operator=(Tokenizer &&) = default;
 
-  /// Token ids of `text`, with BOS first when `addBos`.
-  std::vector<int32_t> encode(std::string_view text, bool addBos) const;
+  /// Token ids of `text`. With `addSpecial`, the tokens the vocabulary puts
+  /// around a text (BOS, EOS, CLS/SEP) are added; with `parseSpecial`,
+  /// control tokens written in the text (`<|im_start|>`) become their ids,
+  /// as llama.cpp's parse_special (user-defined tokens always do).
+  std::vector<int32_t> encode(std::string_view text, bool addSpecial,
+                              bool parseSpecial = false) const;
 
   /// The bytes token `token` stands for when it follows `previous`: byte
-  /// tokens give their byte, control tokens nothing, and the space the
-  /// leading-space rule added is dropped after BOS.
+  /// tokens give their byte, control tokens nothing, and the space
+  /// SentencePiece puts in front of a text is dropped after BOS.
   std::string decode(int32_t previous, int32_t token) const;
 
   /// Bytes of a whole sequence (each token decoded after its predecessor).
   std::string decode(const std::vector<int32_t> &tokens) const;
 
-  const Vocabulary &vocabulary() const { return vocab; }
-  int32_t bos() const { return vocab.bosId; }
-  int32_t eos() const { return vocab.eosId; }
+  const Vocabulary &vocabulary() const { return *vocab; }
+  int32_t bos() const { return vocab->bosId; }
+  int32_t eos() const { return vocab->eosId; }
 
 private:
-  std::optional<int32_t> lookup(std::string_view piece) const;
-  void appendFallback(std::string_view text, std::vector<int32_t> &ids) const;
+  struct SpecialToken {
+    std::string_view text;
+    int32_t id;
+    bool control;
+  };
+  struct Fragment {
+    std::string_view text;
+    int32_t special;
+  };
+  std::vector<Fragment> partition(std::string_view text,
+                                  bool parseSpecial) const;
 
-  Vocabulary vocab;
-  /// Pieces that merging may produce (not control or unused tokens).
-  std::unordered_map<std::string_view, int32_t> pieceIds;
-  /// Token of each byte value, or -1.
-  std::array<int32_t, 256> byteIds;
+  /// Shared by copies: both are immutable, and the algorithm holds views
+  /// of the vocabulary's strings.
+  std::shared_ptr<const Vocabulary> vocab;
+  std::shared_ptr<const TokenizerAlgorithm> algorithm;
+  /// Control, unknown and user-defined tokens, longest text first.
+  std::vector<SpecialToken> specials;
 };
 
 } // namespace mlir::tfm
