@@ -61,11 +61,22 @@ public:
                  kind != TokenKind::Unused && kind != TokenKind::Byte;
         }) {
     byteIds.fill(kNoToken);
-    for (size_t id = 0; id < vocab.size(); ++id)
+    for (size_t id = 0; id < vocab.size(); ++id) {
       if (vocab.kinds[id] == TokenKind::Byte)
         if (std::optional<uint8_t> byte = parseByteToken(vocab.pieces[id]))
           if (byteIds[*byte] < 0)
             byteIds[*byte] = int32_t(id);
+      if (pieces.find(vocab.pieces[id]) && spaceInside(vocab.pieces[id]))
+        wordsAreIndependent = false;
+    }
+  }
+
+  /// Whether a space follows another character in `piece`.
+  static bool spaceInside(std::string_view piece) {
+    for (size_t i = 1; i < piece.size(); ++i)
+      if (piece[i] == ' ' && piece[i - 1] != ' ')
+        return true;
+    return false;
   }
 
   /// Parses `<0xNN>`.
@@ -82,6 +93,23 @@ public:
               std::vector<int32_t> &ids) const override {
     std::string text =
         (vocab.addSpacePrefix && afterSpecial ? " " : "") + std::string(input);
+    if (!wordsAreIndependent) {
+      encodeChunk(text, ids);
+      return;
+    }
+    // No piece puts a space after another character, so no merge crosses
+    // the start of a space run: each word (with the spaces before it)
+    // merges on its own, with the same result and small heaps.
+    size_t start = 0;
+    for (size_t i = 1; i < text.size(); ++i)
+      if (text[i] == ' ' && text[i - 1] != ' ') {
+        encodeChunk(std::string_view(text).substr(start, i - start), ids);
+        start = i;
+      }
+    encodeChunk(std::string_view(text).substr(start), ids);
+  }
+
+  void encodeChunk(std::string_view text, std::vector<int32_t> &ids) const {
     if (text.empty())
       return;
     std::vector<Symbol> symbols;
@@ -100,8 +128,7 @@ public:
         return;
       const Symbol &l = symbols[left];
       const Symbol &r = symbols[right];
-      std::string_view merged =
-          std::string_view(text).substr(l.begin, l.length + r.length);
+      std::string_view merged = text.substr(l.begin, l.length + r.length);
       if (std::optional<int32_t> id = pieces.find(merged))
         queue.push({left, right, vocab.scores[*id], merged.size()});
     };
@@ -128,8 +155,7 @@ public:
     }
 
     for (int i = 0; i >= 0; i = symbols[i].next) {
-      std::string_view piece =
-          std::string_view(text).substr(symbols[i].begin, symbols[i].length);
+      std::string_view piece = text.substr(symbols[i].begin, symbols[i].length);
       if (std::optional<int32_t> id = pieces.find(piece)) {
         ids.push_back(*id);
         continue;
@@ -153,6 +179,7 @@ private:
   PieceIndex pieces;
   /// Token of each byte value, or kNoToken.
   std::array<int32_t, 256> byteIds;
+  bool wordsAreIndependent = true;
 };
 
 } // namespace

@@ -1,6 +1,7 @@
 //===- tfm-tokenize.cpp - encode and decode text with a vocabulary --------===//
 //
 //   tfm-tokenize VOCAB [--no-bos] [--special] [--pieces] [--] TEXT
+//   tfm-tokenize VOCAB [...] -f FILE
 //   tfm-tokenize VOCAB --decode ID...
 //
 // VOCAB is a GGUF file (its tokenizer.ggml.* metadata) or a llama2.c
@@ -15,6 +16,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir::tfm;
@@ -39,6 +41,8 @@ cl::opt<bool> parseSpecial(
     cl::cat(category));
 cl::opt<bool> decode("decode", cl::desc("Decode ids into text"),
                      cl::cat(category));
+cl::opt<std::string> textFile("f", cl::desc("Read the text from this file"),
+                              cl::value_desc("file"), cl::cat(category));
 cl::opt<bool> showPieces("pieces",
                          cl::desc("Print each id with its piece, one a line"),
                          cl::cat(category));
@@ -84,6 +88,15 @@ int main(int argc, char **argv) {
   }
 
   std::string text = llvm::join(inputs, " ");
+  if (!textFile.empty()) {
+    if (!inputs.empty())
+      return fail("give the text as arguments or with -f, not both");
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+        llvm::MemoryBuffer::getFile(textFile, /*IsText=*/false);
+    if (!file)
+      return fail(textFile + ": " + file.getError().message());
+    text = (*file)->getBuffer().str();
+  }
   std::vector<int32_t> ids = tokenizer.encode(text, !noBos, parseSpecial);
   if (showPieces) {
     for (int32_t id : ids)
