@@ -52,6 +52,6 @@ if config.tfm_fuzzers:
     config.substitutions.append(("%fuzz_corpus", config.tfm_fuzz_corpus))
     llvm_config.add_tool_substitutions(
         ["fuzz-gguf", "fuzz-llama2c", "fuzz-safetensors", "fuzz-hfconfig", "fuzz-tokenizer",
-         "fuzz-encode"],
+         "fuzz-encode", "fuzz-tokenizerjson"],
         [config.tfm_tools_dir],
     )

@@ -258,6 +258,12 @@ llvm::Expected<Vocabulary> vocabularyFromMetadata(const MetadataReader &meta) {
   }
   if (llvm::Error error = readSpecialTokens(meta, vocab))
     return std::move(error);
+  if (meta.gguf.lookup("tokenizer.chat_template")) {
+    llvm::Expected<llvm::StringRef> chat = meta.string("tokenizer.chat_template");
+    if (!chat)
+      return chat.takeError();
+    vocab.chatTemplate = chat->str();
+  }
   if (llvm::Error error = validateVocabulary(vocab, meta.file))
     return std::move(error);
   return vocab;
@@ -500,11 +506,17 @@ llvm::Expected<Vocabulary> mlir::tfm::readGGUFVocabulary(llvm::StringRef path) {
   if (!buffer)
     return buffer.takeError();
   llvm::StringRef data = (*buffer)->getBuffer();
-  llvm::Expected<GGUFFile> gguf = parseGGUF(
+  // Pieces are copied into the Vocabulary, so the mapping may go.
+  return parseGGUFVocabulary(
       path, llvm::ArrayRef(reinterpret_cast<const uint8_t *>(data.data()),
                            data.size()));
+}
+
+llvm::Expected<Vocabulary>
+mlir::tfm::parseGGUFVocabulary(llvm::StringRef path,
+                               llvm::ArrayRef<uint8_t> bytes) {
+  llvm::Expected<GGUFFile> gguf = parseGGUF(path, bytes);
   if (!gguf)
     return gguf.takeError();
-  // Pieces are copied into the Vocabulary, so the mapping may go.
   return vocabularyFromMetadata(MetadataReader(path, *gguf));
 }

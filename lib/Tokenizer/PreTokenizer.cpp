@@ -9,10 +9,13 @@
 
 #include "PreTokenizer.h"
 
+#include "tfm/Tokenizer/Tokenizer.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include <cstring>
+#include <optional>
 
 namespace mlir::tfm {
 namespace {
@@ -157,6 +160,13 @@ void PreTokenizer::split(std::string_view text,
   }
   pcre2_match_data_free(match);
   words.insert(words.end(), pieces.begin(), pieces.end());
+}
+
+std::optional<std::string> preTokenizerOfPattern(std::string_view pattern) {
+  for (const Family &family : families())
+    if (family.expressions.size() == 1 && pattern == family.expressions[0])
+      return std::string(family.names[0]);
+  return std::nullopt;
 }
 
 bool isKnownPreTokenizer(std::string_view name) {

@@ -12,7 +12,11 @@ there loads. Prints one line per vocabulary (`NAME: M/N cases match, K
 decode to the text`) and each mismatch; exits 1 on any mismatch or load
 failure.
 
-usage: vocab-cases.py TFM_TOKENIZE VOCAB_DIR
+With CASES_DIR, the vocabularies are the GGUF files and tokenizer.json
+directories of VOCAB_DIR (a directory NAME takes NAME.gguf's cases) and the
+cases come from CASES_DIR.
+
+usage: vocab-cases.py TFM_TOKENIZE VOCAB_DIR [CASES_DIR]
 """
 
 import pathlib
@@ -40,15 +44,20 @@ def decode(tool, vocab, ids):
 
 def main():
     tool, directory = sys.argv[1], pathlib.Path(sys.argv[2])
+    cases = pathlib.Path(sys.argv[3]) if len(sys.argv) > 3 else directory
     failed = False
-    for vocab in sorted(directory.glob("*.gguf")):
+    vocabularies = sorted(list(directory.glob("*.gguf")) +
+                          [d for d in directory.iterdir()
+                           if (d / "tokenizer.json").exists()])
+    for vocab in vocabularies:
         ids, error = tokenize(tool, vocab, "Hello world")
         if error:
             print(f"{vocab.name}: does not load: {error}")
             failed = True
             continue
-        inputs = vocab.with_name(vocab.name + ".inp")
-        outputs = vocab.with_name(vocab.name + ".out")
+        stem = vocab.name if vocab.suffix == ".gguf" else vocab.name + ".gguf"
+        inputs = cases / (stem + ".inp")
+        outputs = cases / (stem + ".out")
         if not inputs.exists():
             print(f"{vocab.name}: loads")
             continue

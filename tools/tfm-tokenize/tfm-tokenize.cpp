@@ -4,17 +4,20 @@
 //   tfm-tokenize VOCAB [...] -f FILE
 //   tfm-tokenize VOCAB --decode ID...
 //
-// VOCAB is a GGUF file (its tokenizer.ggml.* metadata) or a llama2.c
-// tokenizer file. Prints the token ids of TEXT, one line, space separated;
+// VOCAB is a GGUF file (its tokenizer.ggml.* metadata), a Hugging Face
+// tokenizer.json (or the directory holding it, with tokenizer_config.json)
+// or a llama2.c tokenizer file. Prints the token ids of TEXT, one line, space separated;
 // with --decode prints the text of the ids.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Import/ModelFile.h"
 #include "tfm/Import/TokenizerFile.h"
+#include "tfm/Import/TokenizerJson.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -26,7 +29,7 @@ namespace {
 
 cl::OptionCategory category("tfm-tokenize options");
 cl::opt<std::string> vocabPath(cl::Positional, cl::Required,
-                               cl::desc("<GGUF or llama2.c tokenizer file>"),
+                               cl::desc("<GGUF file, tokenizer.json or its directory, or llama2.c tokenizer file>"),
                                cl::cat(category));
 cl::list<std::string> inputs(cl::Positional, cl::desc("<text | ids>"),
                              cl::cat(category));
@@ -53,6 +56,8 @@ int fail(const llvm::Twine &message) {
 }
 
 llvm::Expected<Vocabulary> loadVocabulary(llvm::StringRef path) {
+  if (llvm::sys::fs::is_directory(path) || path.ends_with(".json"))
+    return readTokenizerJson(path);
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);
   if (!buffer)
     return buffer.takeError();

@@ -103,9 +103,13 @@ readLlama2cModel(llvm::StringRef path,
 llvm::Expected<std::unique_ptr<ModelFile>>
 readSafetensorsModel(llvm::StringRef directory);
 
-/// The vocabulary of a GGUF file's `tokenizer.ggml.*` metadata (only the
-/// `llama` SentencePiece model). Exposed for tokenizer tools.
+/// The vocabulary of a GGUF file's `tokenizer.ggml.*` metadata (every
+/// tokenizer model: tfm/Tokenizer/Tokenizer.h), from a file or from bytes
+/// in memory (`path` names them in errors). Vocabulary-only files (no
+/// tensors) read too.
 llvm::Expected<Vocabulary> readGGUFVocabulary(llvm::StringRef path);
+llvm::Expected<Vocabulary> parseGGUFVocabulary(llvm::StringRef path,
+                                               llvm::ArrayRef<uint8_t> bytes);
 
 } // namespace mlir::tfm
 

@@ -57,6 +57,10 @@ enum class TokenizerModel {
 std::optional<TokenizerModel> parseTokenizerModel(std::string_view name);
 const char *tokenizerModelName(TokenizerModel model);
 
+/// The pre-tokenizer whose only expression is `pattern` (a Hugging Face
+/// tokenizer.json Split pattern), if tfm knows one.
+std::optional<std::string> preTokenizerOfPattern(std::string_view pattern);
+
 /// The `tokenizer.ggml.pre` values tfm knows, comma separated.
 std::string listPreTokenizers();
 bool isKnownPreTokenizer(std::string_view name);
@@ -92,6 +96,8 @@ struct Vocabulary {
   bool addSpacePrefix = true;
   /// Byte-level BPE: a word that is a token is not merged (Llama 3).
   bool ignoreMerges = false;
+  /// The model's Jinja chat template, if its files have one.
+  std::string chatTemplate;
 
   size_t size() const { return pieces.size(); }
 };
