@@ -111,6 +111,23 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
         json.attribute("unknown_id", model.vocabulary->unknownId);
         json.attribute("add_bos", model.vocabulary->addBos);
         json.attribute("add_space_prefix", model.vocabulary->addSpacePrefix);
+        json.attribute("eot_id", model.vocabulary->eotId);
+        // tokenizer.bin keeps pieces and scores; the kinds that are not
+        // normal text go here (loadCompiledVocabulary puts them back).
+        json.attributeArray("special_tokens", [&] {
+          const Vocabulary &vocab = *model.vocabulary;
+          for (size_t id = 0; id < vocab.size(); ++id) {
+            TokenKind kind = vocab.kinds[id];
+            if (kind == TokenKind::Control || kind == TokenKind::UserDefined ||
+                kind == TokenKind::Unknown || kind == TokenKind::Unused)
+              json.object([&] {
+                json.attribute("id", int64_t(id));
+                json.attribute("kind", int64_t(kind));
+              });
+          }
+        });
+        if (!model.vocabulary->chatTemplate.empty())
+          json.attribute("chat_template", model.vocabulary->chatTemplate);
       });
     }
   });

@@ -74,6 +74,10 @@ cl::opt<std::string> weightType("type", cl::init("f32"), cl::cat(category),
                                 cl::desc("Matrix storage: f32 | f16"));
 cl::opt<unsigned> shards("shards", cl::init(1), cl::cat(category),
                          cl::desc("safetensors: number of shard files"));
+cl::opt<std::string> chatTemplate(
+    "chat-template",
+    cl::desc("A Jinja chat template to store (GGUF tokenizer.chat_template)"),
+    cl::value_desc("jinja"), cl::cat(category));
 cl::opt<unsigned> seed("seed", cl::init(1), cl::cat(category),
                        cl::desc("Random seed"));
 
@@ -221,6 +225,8 @@ llvm::Error writeGGUF(const ModelConfig &config,
   writer.addInt32Array("tokenizer.ggml.token_type", types);
   writer.addUInt32("tokenizer.ggml.bos_token_id", 1);
   writer.addUInt32("tokenizer.ggml.eos_token_id", 2);
+  if (!chatTemplate.empty())
+    writer.addString("tokenizer.chat_template", chatTemplate);
   for (const FloatTensor &weight :
        config.arch == ModelArch::GPT2 ? fuseQKV(weights) : weights) {
     WeightFormat format = asHalf && weight.shape.size() == 2

@@ -14,8 +14,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Compiler/CompileFlags.h"
+#include "tfm/Compiler/CompiledVocabulary.h"
 #include "tfm/Compiler/Compiler.h"
 #include "tfm/Driver/Sampler.h"
+#include "tfm/Import/ChatFormat.h"
 #include "tfm/Driver/Utf8Stream.h"
 #include "tfm/Runtime/tfm.h"
 #include "tfm/Import/TokenizerFile.h"
@@ -83,6 +85,21 @@ cl::opt<bool> interactive("i",
                                    "stdin, one per line"),
                           cl::cat(category));
 cl::alias interactiveLong("interactive", cl::aliasopt(interactive));
+cl::opt<bool> chat("chat",
+                   cl::desc("Conversation: each line of stdin is a user "
+                            "message in the model's chat template; the KV "
+                            "cache is kept across turns"),
+                   cl::cat(category));
+cl::alias chatShort("cnv", cl::aliasopt(chat));
+cl::opt<std::string> chatTemplate(
+    "chat-template",
+    cl::desc("With --chat: the chat format instead of the model's template "
+             "(llama2, llama3, chatml, gemma, phi3, mistral)"),
+    cl::value_desc("name"), cl::cat(category));
+cl::opt<std::string> systemPrompt("system-prompt",
+                                  cl::desc("With --chat: a system message"),
+                                  cl::value_desc("text"), cl::cat(category));
+cl::alias systemPromptShort("sys", cl::aliasopt(systemPrompt));
 cl::opt<bool> json("json", cl::desc("Print the statistics as JSON"),
                    cl::cat(category));
 CompileFlags compileFlags(category);
@@ -121,7 +138,7 @@ void validateFlags() {
     fail("--repeat-last-n must be -1 or more");
   if (prompt.getNumOccurrences() > 0 && promptFile.getNumOccurrences() > 0)
     fail("give the prompt with -p or -f, not both");
-  if (!interactive && prompt.getNumOccurrences() == 0 &&
+  if (!interactive && !chat && prompt.getNumOccurrences() == 0 &&
       promptFile.getNumOccurrences() == 0)
     fail("no prompt: give -p PROMPT or -f FILE (or -i to read prompts from "
          "stdin)");
@@ -178,8 +195,10 @@ public:
   /// Prefills `text` (with BOS on the first turn; printed if `echo`), then
   /// generates up to `limit` tokens (-1: no limit), printing them as they
   /// come.
-  Stop turn(llvm::StringRef text, int limit, bool echo) {
-    std::vector<int32_t> fresh = tokenizer.encode(text, history.empty());
+  Stop turn(llvm::StringRef text, int limit, bool echo,
+            bool parseSpecial = false) {
+    std::vector<int32_t> fresh =
+        tokenizer.encode(text, history.empty(), parseSpecial);
     // The last token of a turn cut by -n is in the history but not yet in
     // the KV cache: it goes in first.
     std::vector<int32_t> tokens;
@@ -214,19 +233,26 @@ public:
   /// Text still held back at the end (an incomplete character).
   void finish() { print(utf8.finish()); }
 
+  /// The text the last turn generated.
+  const std::string &lastAnswer() const { return answer; }
+
   const Statistics &statistics() const { return stats; }
 
 private:
   Stop generate(const float *logits, int limit) {
     int32_t vocab = tfm_model_vocab_size(model);
+    answer.clear();
     for (int generated = 0;; ++generated) {
       if (limit >= 0 && generated == limit)
         return Stop::Length;
       int32_t token =
           sampler.sample(logits, size_t(vocab), history);
-      if (token == tokenizer.eos())
+      if (token == tokenizer.eos() ||
+          token == tokenizer.vocabulary().eotId)
         return Stop::EndOfText;
-      print(utf8.push(tokenizer.decode(history.back(), token)));
+      std::string piece = tokenizer.decode(history.back(), token);
+      answer += piece;
+      print(utf8.push(piece));
       history.push_back(token);
       ++stats.generatedTokens;
       if (limit >= 0 && generated + 1 == limit) {
@@ -256,8 +282,38 @@ private:
   Utf8Stream utf8;
   std::vector<int32_t> history;
   int32_t pendingToken = -1;
+  std::string answer;
   Statistics stats;
 };
+
+/// --chat: the first prompt (-p, -f) and then each line of stdin as a user
+/// message; each turn feeds what the template adds (the last answer's
+/// closing, the new message, the assistant's opening) and keeps the KV
+/// cache.
+Stop converse(Session &session, ChatFormat format,
+              std::optional<std::string> first) {
+  ChatHistory conversation(format);
+  std::string pending;
+  if (!systemPrompt.empty())
+    pending = conversation.add({"system", systemPrompt});
+  Stop stop = Stop::Length;
+  bool firstTurn = true;
+  std::string line;
+  while (stop != Stop::ContextFull) {
+    if (firstTurn && first) {
+      line = *first;
+    } else {
+      llvm::errs() << "\n> ";
+      if (!std::getline(std::cin, line))
+        break;
+    }
+    firstTurn = false;
+    std::string text = pending + conversation.add({"user", line});
+    stop = session.turn(text, predict, /*echo=*/false, /*parseSpecial=*/true);
+    pending = conversation.answer(session.lastAnswer());
+  }
+  return stop;
+}
 
 int64_t peakResidentBytes() {
   struct rusage usage;
@@ -316,11 +372,17 @@ int main(int argc, char **argv) {
       compiledModelDirectory(modelPath, OpenOptions(), compileOptions);
   if (!directory)
     fail(llvm::toString(directory.takeError()));
-  llvm::SmallString<256> tokenizerPath(*directory);
-  llvm::sys::path::append(tokenizerPath, kTokenizerFileName);
-  llvm::Expected<Vocabulary> vocabulary = loadLlama2cTokenizer(tokenizerPath);
+  llvm::Expected<Vocabulary> vocabulary = loadCompiledVocabulary(*directory);
   if (!vocabulary)
     fail(llvm::toString(vocabulary.takeError()));
+  std::optional<ChatFormat> format;
+  if (chat) {
+    llvm::Expected<ChatFormat> resolved =
+        resolveChatFormat(chatTemplate, vocabulary->chatTemplate, modelPath);
+    if (!resolved)
+      fail(llvm::toString(resolved.takeError()));
+    format = *resolved;
+  }
 
   tfm_model *model = nullptr;
   check(tfm_model_load(directory->c_str(), &model), *directory);
@@ -347,9 +409,11 @@ int main(int argc, char **argv) {
                   Sampler(samplerOptions));
 
   Stop stop = Stop::Length;
-  if (text)
+  if (format)
+    stop = converse(session, *format, text);
+  else if (text)
     stop = session.turn(*text, predict, !noDisplayPrompt);
-  if (interactive) {
+  if (interactive && !format) {
     std::string line;
     while (stop != Stop::ContextFull) {
       llvm::errs() << "\n> ";

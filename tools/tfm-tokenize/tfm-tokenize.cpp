@@ -2,6 +2,7 @@
 //
 //   tfm-tokenize VOCAB [--no-bos] [--special] [--pieces] [--] TEXT
 //   tfm-tokenize VOCAB [...] -f FILE
+//   tfm-tokenize VOCAB --chat [--system TEXT] [--chat-template NAME] TEXT
 //   tfm-tokenize VOCAB --decode ID...
 //
 // VOCAB is a GGUF file (its tokenizer.ggml.* metadata), a Hugging Face
@@ -14,6 +15,7 @@
 #include "tfm/Import/ModelFile.h"
 #include "tfm/Import/TokenizerFile.h"
 #include "tfm/Import/TokenizerJson.h"
+#include "tfm/Import/ChatFormat.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -44,6 +46,18 @@ cl::opt<bool> parseSpecial(
     cl::cat(category));
 cl::opt<bool> decode("decode", cl::desc("Decode ids into text"),
                      cl::cat(category));
+cl::opt<bool> chat("chat",
+                   cl::desc("Print the ids of TEXT as a user message in the "
+                            "model's chat template (control tokens parsed)"),
+                   cl::cat(category));
+cl::opt<std::string> systemPrompt("system",
+                                  cl::desc("With --chat: a system message first"),
+                                  cl::value_desc("text"), cl::cat(category));
+cl::opt<std::string> chatTemplate(
+    "chat-template",
+    cl::desc("With --chat: the chat format instead of the model's template "
+             "(llama2, llama3, chatml, gemma, phi3, mistral)"),
+    cl::value_desc("name"), cl::cat(category));
 cl::opt<std::string> textFile("f", cl::desc("Read the text from this file"),
                               cl::value_desc("file"), cl::cat(category));
 cl::opt<bool> showPieces("pieces",
@@ -102,7 +116,21 @@ int main(int argc, char **argv) {
       return fail(textFile + ": " + file.getError().message());
     text = (*file)->getBuffer().str();
   }
-  std::vector<int32_t> ids = tokenizer.encode(text, !noBos, parseSpecial);
+  bool special = parseSpecial;
+  if (chat) {
+    llvm::Expected<ChatFormat> format =
+        resolveChatFormat(chatTemplate, tokenizer.vocabulary().chatTemplate,
+                          vocabPath);
+    if (!format)
+      return fail(llvm::toString(format.takeError()));
+    std::vector<ChatMessage> messages;
+    if (!systemPrompt.empty())
+      messages.push_back({"system", systemPrompt});
+    messages.push_back({"user", text});
+    text = formatChat(*format, messages, /*openAssistant=*/true);
+    special = true;
+  }
+  std::vector<int32_t> ids = tokenizer.encode(text, !noBos, special);
   if (showPieces) {
     for (int32_t id : ids)
       llvm::outs() << id << " '" << tokenizer.vocabulary().pieces[id]
