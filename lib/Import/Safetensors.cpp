@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Import/Safetensors.h"
+#include "tfm/Import/TokenizerJson.h"
 
 #include "tfm/Import/ModelFile.h"
 #include "tfm/Model/ByteReader.h"
@@ -316,5 +317,30 @@ mlir::tfm::readSafetensorsModel(llvm::StringRef directory) {
   }
   if (!model->lookup("output.weight"))
     model->config.tiedEmbeddings = true;
+  // The tokenizer, when the directory has one (with tokenizer_config.json's
+  // special tokens and chat template).
+  llvm::SmallString<256> tokenizer(directory);
+  llvm::sys::path::append(tokenizer, "tokenizer.json");
+  if (llvm::sys::fs::exists(tokenizer)) {
+    llvm::Expected<Vocabulary> vocabulary = readTokenizerJson(tokenizer);
+    if (!vocabulary)
+      return vocabulary.takeError();
+    if (int64_t(vocabulary->size()) > model->config.vocabSize)
+      return importError(tokenizer,
+                         "has " + llvm::Twine(vocabulary->size()) +
+                             " tokens, more than the model's vocab_size " +
+                             llvm::Twine(model->config.vocabSize));
+    // Models pad their embedding past the tokenizer (Phi-3: 32064 rows
+    // for 32011 tokens): the rows left are unused tokens, as llama.cpp
+    // names them.
+    while (int64_t(vocabulary->size()) < model->config.vocabSize) {
+      vocabulary->pieces.push_back("[PAD" +
+                                   std::to_string(vocabulary->size()) + "]");
+      vocabulary->scores.push_back(0.0f);
+      vocabulary->kinds.push_back(TokenKind::Unused);
+    }
+    model->vocabulary = std::move(*vocabulary);
+    model->vocabularySource = std::string(tokenizer);
+  }
   return std::move(model);
 }

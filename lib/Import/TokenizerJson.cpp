@@ -10,6 +10,8 @@
 #include "tfm/Import/TokenizerFile.h"
 #include "tfm/Model/ImportError.h"
 
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -194,6 +196,50 @@ llvm::Error readMerges(const JsonReader &json, const llvm::json::Object &model,
   return llvm::Error::success();
 }
 
+/// Whether `piece` is `<0xNN>`.
+bool isBytePiece(llvm::StringRef piece) {
+  return piece.size() == 6 && piece.starts_with("<0x") &&
+         piece.ends_with(">") && llvm::isHexDigit(piece[3]) &&
+         llvm::isHexDigit(piece[4]);
+}
+
+/// SentencePiece BPE from its Hugging Face form: a piece's score is minus
+/// the rank of the first merge that makes it (Hugging Face's converter
+/// orders the merges by the pieces' scores and lists every split of a
+/// piece into two pieces, so the best-scoring pair merges first either
+/// way); spaces become ' ' as in tfm's SentencePiece pieces; `<0xNN>` are
+/// byte tokens.
+llvm::Error sentencePieceFromMerges(const JsonReader &json,
+                                    const llvm::json::Object &model,
+                                    Vocabulary &vocab) {
+  if (llvm::Error error = readMerges(json, model, vocab))
+    return error;
+  llvm::StringMap<int32_t> ids;
+  for (size_t id = 0; id < vocab.size(); ++id)
+    ids.try_emplace(vocab.pieces[id], int32_t(id));
+  constexpr float kNeverMerged = -1e9f;
+  for (size_t id = 0; id < vocab.size(); ++id)
+    if (vocab.kinds[id] == TokenKind::Normal)
+      vocab.scores[id] = kNeverMerged;
+  for (size_t rank = 0; rank < vocab.merges.size(); ++rank) {
+    auto [left, right] = llvm::StringRef(vocab.merges[rank]).split(' ');
+    auto it = ids.find((left + right).str());
+    if (it != ids.end() && vocab.scores[it->second] == kNeverMerged)
+      vocab.scores[it->second] = -float(rank);
+  }
+  vocab.merges.clear();
+  for (size_t id = 0; id < vocab.size(); ++id) {
+    if (vocab.kinds[id] != TokenKind::Normal)
+      continue;
+    if (isBytePiece(vocab.pieces[id]))
+      vocab.kinds[id] = TokenKind::Byte;
+    else
+      vocab.pieces[id] = llvm::join(
+          llvm::split(llvm::StringRef(vocab.pieces[id]), "\xE2\x96\x81"), " ");
+  }
+  return llvm::Error::success();
+}
+
 /// added_tokens: special ones are control tokens, the others user-defined.
 llvm::Error readAddedTokens(const JsonReader &json,
                             const llvm::json::Array *added, Vocabulary &vocab) {
@@ -251,6 +297,10 @@ llvm::Error readConfig(const JsonReader &json, const llvm::json::Object &model,
     }
   if (vocab.model == TokenizerModel::WordPiece && vocab.clsId != kNoToken)
     vocab.bosId = vocab.clsId;
+  // SentencePiece's unknown piece is its own kind (it decodes to its text).
+  if (vocab.model == TokenizerModel::SentencePieceBpe &&
+      vocab.unknownId != kNoToken)
+    vocab.kinds[vocab.unknownId] = TokenKind::Unknown;
   if (std::optional<bool> add = config->getBoolean("add_bos_token"))
     vocab.addBos = *add;
   if (std::optional<bool> add = config->getBoolean("add_eos_token"))
@@ -276,9 +326,15 @@ llvm::Expected<TokenizerModel> modelOf(const JsonReader &json,
   bool byteLevel = false, useRegex = false;
   std::optional<std::string> pattern;
   scanPreTokenizer(pre, byteLevel, pattern, useRegex);
-  if (!byteLevel)
-    return json.error("a BPE model without a ByteLevel pre-tokenizer "
-                      "(SentencePiece-style) is not read yet: use its GGUF");
+  if (!byteLevel) {
+    // SentencePiece's BPE as Hugging Face converts it (Llama 2, Mistral):
+    // byte fallback, spaces written as U+2581 by the normalizer.
+    if (model.getBoolean("byte_fallback").value_or(false))
+      return TokenizerModel::SentencePieceBpe;
+    return json.error("a BPE model with neither a ByteLevel pre-tokenizer "
+                      "nor byte_fallback (SentencePiece's) is not one tfm "
+                      "reads");
+  }
   if (pattern) {
     std::optional<std::string> name = preTokenizerOfPattern(*pattern);
     if (!name)
@@ -349,6 +405,9 @@ llvm::Expected<Vocabulary> mlir::tfm::parseTokenizerJson(llvm::StringRef path,
     return std::move(error);
   if (vocab.model == TokenizerModel::ByteLevelBpe)
     if (llvm::Error error = readMerges(json, **model, vocab))
+      return std::move(error);
+  if (vocab.model == TokenizerModel::SentencePieceBpe)
+    if (llvm::Error error = sentencePieceFromMerges(json, **model, vocab))
       return std::move(error);
   if (llvm::Error error = readAddedTokens(json, added, vocab))
     return std::move(error);

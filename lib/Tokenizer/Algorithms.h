@@ -57,6 +57,9 @@ createWordPiece(const Vocabulary &vocabulary);
 std::unique_ptr<TokenizerAlgorithm>
 createUnigram(const Vocabulary &vocabulary);
 
+/// The byte of a byte token's text `<0xNN>`.
+std::optional<uint8_t> parseByteToken(std::string_view piece);
+
 /// Replaces every `from` in `text` with `to`.
 std::string replaceAll(std::string_view text, std::string_view from,
                        std::string_view to);

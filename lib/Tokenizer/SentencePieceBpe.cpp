@@ -40,16 +40,6 @@ struct BigramOrder {
   }
 };
 
-std::optional<int> hexDigit(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return std::nullopt;
-}
-
 class SentencePieceBpe : public TokenizerAlgorithm {
 public:
   explicit SentencePieceBpe(const Vocabulary &vocabulary)
@@ -77,16 +67,6 @@ public:
       if (piece[i] == ' ' && piece[i - 1] != ' ')
         return true;
     return false;
-  }
-
-  /// Parses `<0xNN>`.
-  static std::optional<uint8_t> parseByteToken(std::string_view piece) {
-    if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')
-      return std::nullopt;
-    std::optional<int> high = hexDigit(piece[3]), low = hexDigit(piece[4]);
-    if (!high || !low)
-      return std::nullopt;
-    return uint8_t(*high * 16 + *low);
   }
 
   void encode(std::string_view input, bool afterSpecial,

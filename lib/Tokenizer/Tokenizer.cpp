@@ -35,11 +35,6 @@ std::optional<int> hexDigit(char c) {
   return std::nullopt;
 }
 
-/// Whether `piece` is `<0xNN>`.
-bool isByteToken(std::string_view piece) {
-  return piece.size() == 6 && piece.substr(0, 3) == "<0x" && piece[5] == '>' &&
-         hexDigit(piece[3]) && hexDigit(piece[4]);
-}
 
 TokenizerError vocabularyError(std::string message) {
   return {std::nullopt, std::move(message)};
@@ -118,6 +113,15 @@ private:
 };
 
 } // namespace
+
+std::optional<uint8_t> mlir::tfm::parseByteToken(std::string_view piece) {
+  if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')
+    return std::nullopt;
+  std::optional<int> high = hexDigit(piece[3]), low = hexDigit(piece[4]);
+  if (!high || !low)
+    return std::nullopt;
+  return uint8_t(*high * 16 + *low);
+}
 
 std::optional<TokenizerModel> mlir::tfm::parseTokenizerModel(std::string_view name) {
   if (name == "llama")
@@ -273,7 +277,7 @@ std::optional<TokenizerError> mlir::tfm::parseLlama2cTokenizerBytes(
       return error;
     vocab.pieces.emplace_back(piece);
     vocab.scores.push_back(score);
-    vocab.kinds.push_back(isByteToken(piece) ? TokenKind::Byte
+    vocab.kinds.push_back(parseByteToken(piece) ? TokenKind::Byte
                                               : TokenKind::Normal);
   }
   if (reader.remaining() != 0)

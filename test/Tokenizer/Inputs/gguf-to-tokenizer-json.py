@@ -4,7 +4,9 @@ GGUF vocabulary, the way Hugging Face lays such a vocabulary out: the pair
 test/Tokenizer/tokenizer-json.test reads with tfm-tokenize both ways.
 
 usage: gguf-to-tokenizer-json.py VOCAB.gguf OUTDIR
-Byte-level BPE (gpt2, pre gpt-2) and WordPiece (bert) vocabularies.
+Byte-level BPE (gpt2, pre gpt-2), WordPiece (bert) and SentencePiece BPE
+(llama: merges made as Hugging Face's converter makes them, every split of
+a piece into two pieces, ordered by the piece's score).
 """
 
 import json
@@ -77,10 +79,33 @@ def main():
         pre = {"type": "BertPreTokenizer"}
         config = {"cls_token": "[CLS]", "sep_token": "[SEP]", "unk_token": "[UNK]",
                   "pad_token": "[PAD]", "mask_token": "[MASK]"}
+    elif model_name == "llama":
+        scores = meta["tokenizer.ggml.scores"]
+        vocab = {t: i for i, t in enumerate(tokens)}
+        normal = {t for t, k in zip(tokens, types) if k == 1}
+        merges = []
+        for piece, score in zip(tokens, scores):
+            if piece not in normal:
+                continue
+            local = [(piece[:i], piece[i:], score) for i in range(1, len(piece))
+                     if piece[:i] in normal and piece[i:] in normal]
+            local.sort(key=lambda m: (vocab[m[0]], vocab[m[1]]))
+            merges.extend(local)
+        merges.sort(key=lambda m: m[2], reverse=True)
+        model = {"type": "BPE", "byte_fallback": True, "unk_token": "<unk>",
+                 "fuse_unk": True, "vocab": vocab,
+                 "merges": [l + " " + r for l, r, _ in merges]}
+        pre = None
+        document_normalizer = {"type": "Sequence", "normalizers": [
+            {"type": "Prepend", "prepend": "\u2581"},
+            {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"}]}
+        config = {"bos_token": "<s>", "eos_token": "</s>", "add_bos_token": True}
     else:
         sys.exit("unsupported tokenizer model " + model_name)
     document = {"version": "1.0", "added_tokens": added, "pre_tokenizer": pre,
                 "model": model}
+    if model_name == "llama":
+        document["normalizer"] = document_normalizer
     with open(os.path.join(out, "tokenizer.json"), "w", encoding="utf-8") as f:
         json.dump(document, f, ensure_ascii=False)
     with open(os.path.join(out, "tokenizer_config.json"), "w", encoding="utf-8") as f:
