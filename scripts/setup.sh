@@ -8,6 +8,7 @@ PACKAGES=(
   cmake ninja-build ccache git python3 make pkg-config
   clang-22 libclang-rt-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libomp-22-dev libhalide14-0-dev libgtest-dev libbenchmark-dev libpcre2-dev
+  libxxhash-dev nlohmann-json3-dev
 )
 
 is_installed() {

@@ -434,8 +434,9 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     progress.end();
   }
 
-  // 4. Weights, tokenizer, manifest.
-  progress.begin("write weights, tokenizer and manifest");
+  // 4. Weights and tokenizer (the manifest comes last, when every file it
+  // records the size and hash of is written).
+  progress.begin("write weights and tokenizer");
   std::string directory = options.outputDirectory;
   llvm::Expected<WeightsSummary> weights =
       writeWeightsFile(**module, model, pathIn(directory, kWeightsFileName),
@@ -444,10 +445,6 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     return weights.takeError();
   if (llvm::Error error =
           writeTokenizer(model, pathIn(directory, kTokenizerFileName)))
-    return error;
-  if (llvm::Error error = writeManifest(
-          model, options, *target, contextLength, weightsSize.getInt(),
-          pathIn(directory, kManifestFileName)))
     return error;
   progress.end();
   if (options.progress) {
@@ -494,12 +491,18 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     return error;
   progress.end();
 
-  // 7. Shared library.
-  progress.begin("link " + std::string(kLibraryFileName));
+  // 7. Shared library, then the manifest: a directory is complete when its
+  // manifest exists.
+  progress.begin("link " + std::string(kLibraryFileName) +
+                 " and write the manifest");
   if (llvm::Error error = linkSharedLibrary(
           object, pathIn(directory, kLibraryFileName), options))
     return error;
   llvm::sys::fs::remove(object);
+  if (llvm::Error error = writeManifest(
+          model, options, *target, contextLength, weightsSize.getInt(),
+          pathIn(directory, kManifestFileName)))
+    return error;
   progress.end();
   return llvm::Error::success();
 }

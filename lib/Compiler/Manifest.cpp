@@ -15,6 +15,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/xxhash.h"
 #include "llvm/Support/Path.h"
 
 #include <set>
@@ -22,6 +24,39 @@
 using namespace mlir;
 using namespace mlir::tfm;
 
+
+namespace {
+
+/// A file of the compiled directory: its size and XXH3-64 (hex).
+struct FileRecord {
+  std::string name;
+  uint64_t bytes;
+  std::string xxh3;
+};
+
+llvm::Expected<std::vector<FileRecord>>
+recordFiles(llvm::StringRef directory, llvm::ArrayRef<const char *> names) {
+  std::vector<FileRecord> records;
+  for (const char *name : names) {
+    llvm::SmallString<256> path(directory);
+    llvm::sys::path::append(path, name);
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+        llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+    if (!file)
+      return llvm::createStringError(file.getError(),
+                                     "cannot read " + path + ": " +
+                                         file.getError().message());
+    llvm::StringRef bytes = (*file)->getBuffer();
+    records.push_back({name, bytes.size(),
+                       llvm::utohexstr(llvm::xxh3_64bits(
+                                           llvm::arrayRefFromStringRef(bytes)),
+                                       /*LowerCase=*/true, /*Width=*/16)});
+  }
+  return records;
+}
+
+} // namespace
 
 llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                                      const CompileOptions &options,
@@ -32,6 +67,11 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
   llvm::Expected<std::string> hash = hashModelSource(model.path);
   if (!hash)
     return hash.takeError();
+  llvm::Expected<std::vector<FileRecord>> files =
+      recordFiles(llvm::sys::path::parent_path(path),
+                  {kLibraryFileName, kWeightsFileName, kTokenizerFileName});
+  if (!files)
+    return files.takeError();
   const ModelConfig &config = model.config;
   std::set<std::string> formats;
   for (const TensorView &view : model.tensors())
@@ -103,6 +143,16 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
       json.attribute("weights", kWeightsFileName);
       json.attribute("weights_bytes", weightsBytes);
       json.attribute("tokenizer", kTokenizerFileName);
+    });
+    // What the runtime checks before it loads anything (sizes always, the
+    // library's hash too): a cut or replaced file is an error naming it,
+    // not a crash inside the dynamic loader.
+    json.attributeObject("integrity", [&] {
+      for (const FileRecord &file : *files)
+        json.attributeObject(file.name, [&] {
+          json.attribute("bytes", int64_t(file.bytes));
+          json.attribute("xxh3", file.xxh3);
+        });
     });
     if (model.vocabulary) {
       json.attributeObject("tokenizer", [&] {

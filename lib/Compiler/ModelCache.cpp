@@ -13,6 +13,8 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/xxhash.h"
@@ -54,6 +56,54 @@ bool isCompiledDirectory(llvm::StringRef path) {
   llvm::sys::path::append(manifest, kManifestFileName);
   return llvm::sys::fs::is_directory(path) &&
          llvm::sys::fs::exists(manifest);
+}
+
+/// Why a cache entry cannot be used (its manifest's integrity record does
+/// not match its files), or success. The runtime checks the same when it
+/// loads a directory; the cache compiles a damaged entry again instead.
+llvm::Error checkCacheEntry(llvm::StringRef directory) {
+  llvm::SmallString<256> manifestPath(directory);
+  llvm::sys::path::append(manifestPath, kManifestFileName);
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> manifest =
+      llvm::MemoryBuffer::getFile(manifestPath, /*IsText=*/true);
+  if (!manifest)
+    return llvm::createStringError(manifestPath + ": unreadable");
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*manifest)->getBuffer());
+  if (!json) {
+    llvm::consumeError(json.takeError());
+    return llvm::createStringError(manifestPath + ": not JSON");
+  }
+  const llvm::json::Object *root = json->getAsObject();
+  const llvm::json::Object *integrity =
+      root ? root->getObject("integrity") : nullptr;
+  if (!integrity)
+    return llvm::createStringError(manifestPath + ": no integrity record");
+  for (const char *name : {kLibraryFileName, kWeightsFileName,
+                           kTokenizerFileName}) {
+    const llvm::json::Object *record = integrity->getObject(name);
+    llvm::SmallString<256> path(directory);
+    llvm::sys::path::append(path, name);
+    uint64_t size = 0;
+    if (!record || llvm::sys::fs::file_size(path, size) ||
+        std::optional<int64_t>(int64_t(size)) != record->getInteger("bytes"))
+      return llvm::createStringError(path + ": missing or of another size "
+                                            "than its manifest says");
+    if (std::string(name) != kLibraryFileName)
+      continue;
+    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> library =
+        llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                    /*RequiresNullTerminator=*/false);
+    std::string hash =
+        library ? llvm::utohexstr(llvm::xxh3_64bits(llvm::arrayRefFromStringRef(
+                                      (*library)->getBuffer())),
+                                  /*LowerCase=*/true, /*Width=*/16)
+                : "";
+    if (std::optional<llvm::StringRef>(hash) != record->getString("xxh3"))
+      return llvm::createStringError(path + ": its hash is not its "
+                                            "manifest's");
+  }
+  return llvm::Error::success();
 }
 
 llvm::Expected<std::string> cacheRoot() {
@@ -119,8 +169,18 @@ mlir::tfm::compiledModelDirectory(llvm::StringRef path, const OpenOptions &open,
     return key.takeError();
   llvm::SmallString<256> directory(*root);
   llvm::sys::path::append(directory, *key);
-  if (isCompiledDirectory(directory))
-    return std::string(directory);
+  if (isCompiledDirectory(directory)) {
+    llvm::Error damaged = checkCacheEntry(directory);
+    if (!damaged)
+      return std::string(directory);
+    // A damaged entry (a full disk, a stray edit) is compiled again.
+    if (options.progress)
+      *options.progress << "note: " << llvm::toString(std::move(damaged))
+                        << "; compiling the cache entry again\n";
+    else
+      llvm::consumeError(std::move(damaged));
+    llvm::sys::fs::remove_directories(directory);
+  }
 
   // Compile beside the entry and rename it into place, so an interrupted
   // or concurrent compile never leaves a half-written entry behind.

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Integrity.h"
 #include "Status.h"
 #include "tfm/Runtime/tfm.h"
 #include "tfm/Tokenizer/Tokenizer.h"
@@ -389,7 +390,22 @@ tfm_status tfm_model_load(const char *dir, tfm_model **model) {
   auto loaded = std::unique_ptr<tfm_model>(new (std::nothrow) tfm_model);
   if (!loaded)
     return fail(TFM_ERROR_OUT_OF_MEMORY, "out of memory");
+  // Sizes and the library's hash first: a cut library must not reach the
+  // dynamic loader (it dies of SIGBUS there).
+  tfm::runtime::ManifestFacts facts;
+  if (tfm_status status = tfm::runtime::checkCompiledDirectory(dir, facts))
+    return status;
   if (tfm_status status = loadLibrary(*loaded, join(dir, "libtfm_model.so")))
+    return status;
+  const int64_t *info = loaded->info;
+  if (tfm_status status = tfm::runtime::checkManifestAgainstLibrary(
+          dir, facts,
+          {{"vocab_size", info[kVocabSize]},
+           {"dim", info[kDim]},
+           {"layers", info[kLayers]},
+           {"kv_heads", info[kKVHeads]},
+           {"head_dim", info[kHeadDim]},
+           {"context_length", info[kMaxContext]}}))
     return status;
   if (tfm_status status = mapWeights(*loaded, join(dir, "weights.bin")))
     return status;
