@@ -12,6 +12,18 @@
 
 namespace mlir::tfm::tfm_to_linalg {
 
+/// The body shared by the scores and values contractions:
+/// `acc + a * cache` with `cache` converted from the cache's element type
+/// (and times its row scale when the generic has a scale input).
+static SmallVector<Value> accumulateCacheProduct(OpBuilder &b, Location loc,
+                                                 ValueRange args) {
+  Value cached = fromCacheElement(b, loc, args[1]);
+  if (args.size() == 4)
+    cached = arith::MulFOp::create(b, loc, cached, args[2]);
+  Value product = arith::MulFOp::create(b, loc, args[0], cached);
+  return {arith::AddFOp::create(b, loc, args.back(), product)};
+}
+
 /// Softmax attention of `queries [S, KVH, G, D]` over `keys`/`values`
 /// (layout `kvLayout`). With `causalOffset`, query `i` sees keys
 /// `j <= i + causalOffset`. Returns `[S, KVH, G, D]`.
@@ -44,14 +56,7 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
       buildGeneric(
           b, loc, "attention_scores", scoreInputs, scoresInit, scoreMaps,
           {kParallel, kParallel, kParallel, kParallel, kReduction},
-          [](OpBuilder &nb, Location nl, ValueRange args) {
-            Value key = fromCacheElement(nb, nl, args[1]);
-            if (args.size() == 4)
-              key = arith::MulFOp::create(nb, nl, key, args[2]);
-            Value product = arith::MulFOp::create(nb, nl, args[0], key);
-            return SmallVector<Value>{
-                arith::AddFOp::create(nb, nl, args.back(), product)};
-          })
+          accumulateCacheProduct)
           .front();
 
   // Scale and mask: masked positions become -inf, so exp() gives 0.
@@ -89,14 +94,7 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
   return buildGeneric(
              b, loc, "attention_values", valueInputs, outInit, valueMaps,
              {kParallel, kParallel, kParallel, kReduction, kParallel},
-             [](OpBuilder &nb, Location nl, ValueRange args) {
-               Value value = fromCacheElement(nb, nl, args[1]);
-               if (args.size() == 4)
-                 value = arith::MulFOp::create(nb, nl, value, args[2]);
-               Value product = arith::MulFOp::create(nb, nl, args[0], value);
-               return SmallVector<Value>{
-                   arith::AddFOp::create(nb, nl, args.back(), product)};
-             })
+             accumulateCacheProduct)
       .front();
 }
 
