@@ -3,7 +3,7 @@
 // test/Examples/llama-tiny.test checks that it is still what the builder emits.
 
 !kv_cache = !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32>
-module attributes {tfm.config = {arch = "llama", context_length = 512 : i64, dim = 64 : i64, head_dim = 8 : i64, hidden_dim = 172 : i64, kv_cache_type = "f32", norm_eps = 1.000000e-05 : f64, num_heads = 8 : i64, num_kv_heads = 4 : i64, num_layers = 5 : i64, rope_theta = 1.000000e+04 : f64, rotary_dim = 8 : i64, tied_embeddings = false, vocab_size = 512 : i64, weight_type = "f32"}} {
+module attributes {tfm.config = {activation = "silu", arch = "llama", context_length = 512 : i64, dim = 64 : i64, head_dim = 8 : i64, hidden_dim = 172 : i64, kv_cache_type = "f32", norm = "rms_norm", norm_eps = 1.000000e-05 : f64, num_heads = 8 : i64, num_kv_heads = 4 : i64, num_layers = 5 : i64, positions = "rope", rope_theta = 1.000000e+04 : f64, rotary_dim = 8 : i64, tied_embeddings = false, vocab_size = 512 : i64, weight_type = "f32"}} {
   func.func @prefill(%arg0: tensor<?xi32>, %arg1: index, %arg2: !kv_cache) -> (tensor<?x512xf32>, !kv_cache) {
     %0 = tfm.param "token_embd.weight" : tensor<512x64xf32>
     %1 = tfm.embedding %0[%arg0] : (tensor<512x64xf32>, tensor<?xi32>) -> tensor<?x64xf32>

@@ -32,8 +32,6 @@ using namespace mlir::tfm;
 
 namespace {
 
-enum class NormKind { RMS, Layer };
-
 /// Emits the body of one function. Activations are f32; matrices are stored
 /// in `config.weightType`; norm scales and biases stay f32 (as in GGUF).
 class ModelEmitter {
@@ -88,7 +86,7 @@ public:
   Value norm(NormKind kind, Value input, StringRef prefix, bool withBias) {
     Value weight = vector((prefix + ".weight").str(), config.dim);
     llvm::APFloat eps(config.normEps);
-    if (kind == NormKind::RMS)
+    if (kind == NormKind::RMSNorm)
       return RMSNormOp::create(b, input.getType(), input, weight, eps);
     Value bias = withBias ? vector((prefix + ".bias").str(), config.dim)
                           : Value();
@@ -123,33 +121,33 @@ public:
 
   Value rope(Value input, Value start) {
     int64_t headDim = config.headDim();
-    int64_t rotaryDim = config.rotaryDim ? config.rotaryDim : headDim;
-    RopePairing pairing = config.ropeInterleaved ? RopePairing::interleaved
-                                                 : RopePairing::half_split;
+    int64_t rotaryDim = config.rotaryDims();
+    RopePairing pairing = config.layer.ropeInterleaved
+                              ? RopePairing::interleaved
+                              : RopePairing::half_split;
     return RoPEOp::create(b, input.getType(), input, start, headDim, rotaryDim,
                           llvm::APFloat(config.ropeTheta), pairing);
   }
 
-  llvm::APFloat attentionScale() {
-    return llvm::APFloat(1.0 / std::sqrt(double(config.headDim())));
-  }
+  llvm::APFloat attentionScale() { return llvm::APFloat(config.scoreScale()); }
 
-  int64_t queryFeatures() { return config.numHeads * config.headDim(); }
-  int64_t kvFeatures() { return config.numKvHeads * config.headDim(); }
+  int64_t queryFeatures() { return config.queryFeatures(); }
+  int64_t kvFeatures() { return config.kvFeatures(); }
 
   /// Causal self-attention of a decoder layer through the KV cache:
-  /// projects Q/K/V, optionally rotates Q/K, appends K/V at `start`, attends
-  /// over positions `0 .. start + seq - 1` and projects the result.
+  /// projects Q/K/V, rotates Q/K if the positions are RoPE, appends K/V at
+  /// `start`, attends over positions `0 .. start + seq - 1` and projects
+  /// the result, with the biases `config.layer` asks for.
   Value cachedSelfAttention(Value hidden, Value start, Value &cache,
-                            int64_t layer, StringRef prefix, bool withBias,
-                            bool withRope) {
+                            int64_t layer, StringRef prefix) {
+    const LayerChoices &choices = config.layer;
     Value q = linear(hidden, (prefix + ".attn_q").str(), queryFeatures(),
-                     withBias);
-    Value k =
-        linear(hidden, (prefix + ".attn_k").str(), kvFeatures(), withBias);
-    Value v =
-        linear(hidden, (prefix + ".attn_v").str(), kvFeatures(), withBias);
-    if (withRope) {
+                     choices.qkvBias);
+    Value k = linear(hidden, (prefix + ".attn_k").str(), kvFeatures(),
+                     choices.qkvBias);
+    Value v = linear(hidden, (prefix + ".attn_v").str(), kvFeatures(),
+                     choices.qkvBias);
+    if (choices.positions == PositionKind::Rope) {
       q = rope(q, start);
       k = rope(k, start);
     }
@@ -158,7 +156,7 @@ public:
         b, q.getType(), q, cache, start, layer, config.numHeads,
         attentionScale());
     return linear(attended, (prefix + ".attn_output").str(), config.dim,
-                  withBias);
+                  choices.outputBias);
   }
 
   /// Attention without a cache: encoder self-attention (`full`) or
@@ -256,44 +254,58 @@ func::FuncOp beginFunction(ImplicitLocOpBuilder &b, ModuleOp module,
 // Architectures
 //===----------------------------------------------------------------------===//
 
-/// Llama: x += attn(rms_norm(x)) with RoPE and GQA; x += swiglu(rms_norm(x)).
-void emitLlamaDecoderBody(ModelEmitter &e, Value tokens, Value start,
-                          Value cache) {
-  Value x = e.embed(tokens);
-  for (int64_t layer = 0; layer < e.config.numLayers; ++layer) {
-    std::string blk = blockName("", layer);
-    e.setLayerLocation(blk);
-    Value h = e.norm(NormKind::RMS, x, blk + ".attn_norm", false);
-    x = e.add(x, e.cachedSelfAttention(h, start, cache, layer, blk,
-                                       /*withBias=*/false, /*withRope=*/true));
-    h = e.norm(NormKind::RMS, x, blk + ".ffn_norm", false);
-    x = e.add(x, e.gatedFeedForward(h, blk, Activation::silu));
+Activation activationOf(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::SiLU:
+    return Activation::silu;
+  case ActivationKind::GELU:
+    return Activation::gelu;
+  case ActivationKind::GELUTanh:
+    return Activation::gelu_tanh;
+  case ActivationKind::ReLU:
+    return Activation::relu;
   }
-  e.setLayerLocation("output");
-  x = e.norm(NormKind::RMS, x, "output_norm", false);
-  func::ReturnOp::create(e.b, ValueRange{e.logits(x), cache});
+  llvm_unreachable("unknown activation");
 }
 
-/// GPT-2: learned positions; x += attn(layer_norm(x)); x += mlp(layer_norm(x))
-/// with biases everywhere and the tanh GELU.
-void emitGPT2DecoderBody(ModelEmitter &e, Value tokens, Value start,
-                         Value cache) {
+/// One pre-norm decoder layer as `config.layer` describes it:
+///   x += post_norm?(attn(norm(x)));  x += post_norm?(ffn(norm(x)))
+Value emitDecoderLayer(ModelEmitter &e, Value x, Value start, Value &cache,
+                       int64_t layer) {
+  const LayerChoices &choices = e.config.layer;
+  std::string blk = blockName("", layer);
+  e.setLayerLocation(blk);
+  Value h = e.norm(choices.norm, x, blk + ".attn_norm", choices.normBias);
+  Value attended = e.cachedSelfAttention(h, start, cache, layer, blk);
+  if (choices.postAttentionNorm)
+    attended = e.norm(choices.norm, attended, blk + ".post_attention_norm",
+                      choices.normBias);
+  x = e.add(x, attended);
+  h = e.norm(choices.norm, x, blk + ".ffn_norm", choices.normBias);
+  Activation activation = activationOf(choices.activation);
+  Value ffn = choices.feedForward == FeedForwardKind::Gated
+                  ? e.gatedFeedForward(h, blk, activation)
+                  : e.feedForward(h, blk, activation, choices.feedForwardBias);
+  if (choices.postFeedForwardNorm)
+    ffn = e.norm(choices.norm, ffn, blk + ".post_ffw_norm", choices.normBias);
+  return e.add(x, ffn);
+}
+
+/// Embeddings (and learned positions), the layers, the final norm and the
+/// logits of a causal decoder.
+void emitDecoderBody(ModelEmitter &e, Value tokens, Value start, Value cache) {
+  const LayerChoices &choices = e.config.layer;
   Value x = e.embed(tokens);
-  Value positions =
-      e.param("position_embd.weight", {e.config.positionRows(), e.config.dim},
-              e.weightElementType());
-  x = LearnedPositionOp::create(e.b, x.getType(), x, positions, start);
-  for (int64_t layer = 0; layer < e.config.numLayers; ++layer) {
-    std::string blk = blockName("", layer);
-    e.setLayerLocation(blk);
-    Value h = e.norm(NormKind::Layer, x, blk + ".attn_norm", true);
-    x = e.add(x, e.cachedSelfAttention(h, start, cache, layer, blk,
-                                       /*withBias=*/true, /*withRope=*/false));
-    h = e.norm(NormKind::Layer, x, blk + ".ffn_norm", true);
-    x = e.add(x, e.feedForward(h, blk, Activation::gelu_tanh, true));
+  if (choices.positions == PositionKind::Learned) {
+    Value positions =
+        e.param("position_embd.weight", {e.config.positionRows(), e.config.dim},
+                e.weightElementType());
+    x = LearnedPositionOp::create(e.b, x.getType(), x, positions, start);
   }
+  for (int64_t layer = 0; layer < e.config.numLayers; ++layer)
+    x = emitDecoderLayer(e, x, start, cache, layer);
   e.setLayerLocation("output");
-  x = e.norm(NormKind::Layer, x, "output_norm", true);
+  x = e.norm(choices.norm, x, "output_norm", choices.normBias);
   func::ReturnOp::create(e.b, ValueRange{e.logits(x), cache});
 }
 
@@ -307,12 +319,8 @@ void buildCausalDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
                     {sig.logits, cacheType});
   ModelEmitter emitter(b, config);
   Block &entry = func.front();
-  if (config.arch == ModelArch::Llama)
-    emitLlamaDecoderBody(emitter, entry.getArgument(0), entry.getArgument(1),
-                         entry.getArgument(2));
-  else
-    emitGPT2DecoderBody(emitter, entry.getArgument(0), entry.getArgument(1),
-                        entry.getArgument(2));
+  emitDecoderBody(emitter, entry.getArgument(0), entry.getArgument(1),
+                  entry.getArgument(2));
 }
 
 /// BERT: embeddings + learned positions, layer_norm; then post-norm layers
@@ -329,17 +337,17 @@ void buildBERTEncoder(ImplicitLocOpBuilder &b, ModuleOp module,
       e.param("position_embd.weight", {config.positionRows(), config.dim},
               e.weightElementType());
   x = LearnedPositionOp::create(b, x.getType(), x, positions, e.indexConstant(0));
-  x = e.norm(NormKind::Layer, x, "token_embd_norm", true);
+  x = e.norm(NormKind::LayerNorm, x, "token_embd_norm", true);
   for (int64_t layer = 0; layer < config.numLayers; ++layer) {
     std::string blk = blockName("", layer);
     e.setLayerLocation(blk);
     Value attended = e.plainAttention(
         x, x, MaskKind::full, blk + ".attn_q", blk + ".attn_k",
         blk + ".attn_v", blk + ".attn_output", /*withBias=*/true);
-    x = e.norm(NormKind::Layer, e.add(x, attended), blk + ".attn_output_norm",
+    x = e.norm(NormKind::LayerNorm, e.add(x, attended), blk + ".attn_output_norm",
                true);
     Value mlp = e.feedForward(x, blk, Activation::gelu, /*withBias=*/true);
-    x = e.norm(NormKind::Layer, e.add(x, mlp), blk + ".layer_output_norm",
+    x = e.norm(NormKind::LayerNorm, e.add(x, mlp), blk + ".layer_output_norm",
                true);
   }
   func::ReturnOp::create(b, x);
@@ -360,15 +368,15 @@ void buildT5Encoder(ImplicitLocOpBuilder &b, ModuleOp module,
   for (int64_t layer = 0; layer < config.numLayers; ++layer) {
     std::string blk = blockName("enc.", layer);
     e.setLayerLocation(blk);
-    Value h = e.norm(NormKind::RMS, x, blk + ".attn_norm", false);
+    Value h = e.norm(NormKind::RMSNorm, x, blk + ".attn_norm", false);
     x = e.add(x, e.plainAttention(h, h, MaskKind::full, blk + ".attn_q",
                                   blk + ".attn_k", blk + ".attn_v",
                                   blk + ".attn_o", /*withBias=*/false));
-    h = e.norm(NormKind::RMS, x, blk + ".ffn_norm", false);
+    h = e.norm(NormKind::RMSNorm, x, blk + ".ffn_norm", false);
     x = e.add(x, e.feedForward(h, blk, Activation::relu, false));
   }
   e.setLayerLocation("enc.output");
-  x = e.norm(NormKind::RMS, x, "enc.output_norm", false);
+  x = e.norm(NormKind::RMSNorm, x, "enc.output_norm", false);
   func::ReturnOp::create(b, x);
 }
 
@@ -393,25 +401,24 @@ void buildT5Decoder(ImplicitLocOpBuilder &b, ModuleOp module,
   for (int64_t layer = 0; layer < config.decoderLayers(); ++layer) {
     std::string blk = blockName("dec.", layer);
     e.setLayerLocation(blk);
-    Value h = e.norm(NormKind::RMS, x, blk + ".attn_norm", false);
-    x = e.add(x, e.cachedSelfAttention(h, start, cache, layer, blk,
-                                       /*withBias=*/false, /*withRope=*/false));
-    h = e.norm(NormKind::RMS, x, blk + ".cross_attn_norm", false);
+    Value h = e.norm(NormKind::RMSNorm, x, blk + ".attn_norm", false);
+    x = e.add(x, e.cachedSelfAttention(h, start, cache, layer, blk));
+    h = e.norm(NormKind::RMSNorm, x, blk + ".cross_attn_norm", false);
     x = e.add(x, e.plainAttention(h, memory, MaskKind::cross,
                                   blk + ".cross_attn_q", blk + ".cross_attn_k",
                                   blk + ".cross_attn_v", blk + ".cross_attn_o",
                                   /*withBias=*/false));
-    h = e.norm(NormKind::RMS, x, blk + ".ffn_norm", false);
+    h = e.norm(NormKind::RMSNorm, x, blk + ".ffn_norm", false);
     x = e.add(x, e.feedForward(h, blk, Activation::relu, false));
   }
   e.setLayerLocation("dec.output");
-  x = e.norm(NormKind::RMS, x, "dec.output_norm", false);
+  x = e.norm(NormKind::RMSNorm, x, "dec.output_norm", false);
   func::ReturnOp::create(b, ValueRange{e.logits(x), cache});
 }
 
 DictionaryAttr configAttr(Builder &b, const ModelConfig &config) {
   SmallVector<NamedAttribute> entries = {
-      b.getNamedAttr("arch", b.getStringAttr(stringifyModelArch(config.arch))),
+      b.getNamedAttr("arch", b.getStringAttr(config.architecture)),
       b.getNamedAttr("vocab_size", b.getI64IntegerAttr(config.vocabSize)),
       b.getNamedAttr("dim", b.getI64IntegerAttr(config.dim)),
       b.getNamedAttr("hidden_dim", b.getI64IntegerAttr(config.hiddenDim)),
@@ -428,14 +435,32 @@ DictionaryAttr configAttr(Builder &b, const ModelConfig &config) {
       b.getNamedAttr("kv_cache_type", b.getStringAttr(stringifyStorageType(
                                           config.kvCacheType))),
   };
-  if (config.arch == ModelArch::Llama) {
+  const LayerChoices &choices = config.layer;
+  if (config.family == ModelFamily::Decoder) {
     entries.push_back(b.getNamedAttr(
-        "rotary_dim", b.getI64IntegerAttr(config.rotaryDim ? config.rotaryDim
-                                                           : config.headDim())));
+        "norm", b.getStringAttr(stringifyNormKind(choices.norm))));
+    entries.push_back(b.getNamedAttr(
+        "activation",
+        b.getStringAttr(stringifyActivationKind(choices.activation))));
+    entries.push_back(b.getNamedAttr(
+        "positions", b.getStringAttr(stringifyPositionKind(choices.positions))));
+    for (auto [flag, name] :
+         {std::pair{choices.qkvBias, "qkv_bias"},
+          std::pair{choices.qkNorm, "qk_norm"},
+          std::pair{choices.postAttentionNorm, "post_attention_norm"},
+          std::pair{choices.postFeedForwardNorm, "post_ffn_norm"}})
+      if (flag)
+        entries.push_back(b.getNamedAttr(name, b.getUnitAttr()));
+  }
+  if (choices.positions == PositionKind::Rope) {
+    entries.push_back(
+        b.getNamedAttr("rotary_dim", b.getI64IntegerAttr(config.rotaryDims())));
     entries.push_back(
         b.getNamedAttr("rope_theta", b.getF64FloatAttr(config.ropeTheta)));
+    if (!config.ropeFrequencies.empty())
+      entries.push_back(b.getNamedAttr("rope_scaled", b.getUnitAttr()));
   }
-  if (config.arch == ModelArch::T5)
+  if (config.family == ModelFamily::EncoderDecoder)
     entries.push_back(b.getNamedAttr(
         "num_decoder_layers", b.getI64IntegerAttr(config.decoderLayers())));
   return b.getDictionaryAttr(entries);
@@ -450,21 +475,20 @@ mlir::tfm::buildModel(MLIRContext &context, const ModelConfig &config) {
   context.loadDialect<TfmDialect, func::FuncDialect, arith::ArithDialect>();
 
   Location loc = NameLoc::get(
-      StringAttr::get(&context, stringifyModelArch(config.arch)));
+      StringAttr::get(&context, config.architecture));
   ImplicitLocOpBuilder b(loc, &context);
   OwningOpRef<ModuleOp> module = ModuleOp::create(b);
   module->getOperation()->setAttr("tfm.config", configAttr(b, config));
 
-  switch (config.arch) {
-  case ModelArch::Llama:
-  case ModelArch::GPT2:
+  switch (config.family) {
+  case ModelFamily::Decoder:
     buildCausalDecoder(b, *module, config, "prefill", ShapedType::kDynamic);
     buildCausalDecoder(b, *module, config, "decode", 1);
     break;
-  case ModelArch::BERT:
+  case ModelFamily::Encoder:
     buildBERTEncoder(b, *module, config);
     break;
-  case ModelArch::T5:
+  case ModelFamily::EncoderDecoder:
     buildT5Encoder(b, *module, config);
     buildT5Decoder(b, *module, config, "prefill", ShapedType::kDynamic);
     buildT5Decoder(b, *module, config, "decode", 1);

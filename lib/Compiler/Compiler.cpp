@@ -15,6 +15,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Dialect/Tfm/Transforms/Passes.h"
 #include "tfm/Builder/ImportToIR.h"
+#include "tfm/Model/Architectures.h"
 #include "tfm/Quantization/Quantize.h"
 #include "tfm/Quantization/WeightFormat.h"
 #include "tfm/Tokenizer/Tokenizer.h"
@@ -327,9 +328,10 @@ llvm::Error checkStorageOptions(const CompileOptions &options) {
 
 llvm::Error mlir::tfm::compileModel(const ModelFile &model,
                                     const CompileOptions &options) {
-  if (!model.config.isDecoder() || model.config.arch == ModelArch::T5)
+  if (model.config.family != ModelFamily::Decoder)
     return llvm::createStringError(
-        model.path + ": only decoder-only models (llama) compile yet");
+        model.path + ": only decoder-only models compile yet (" +
+        listArchitectures(/*decodersOnly=*/true) + ")");
   if (llvm::Error error = checkStorageOptions(options))
     return error;
   // tokenizer.bin is llama2.c's format: pieces and scores, which only a

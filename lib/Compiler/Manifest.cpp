@@ -95,7 +95,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
       });
     });
     json.attributeObject("hyperparameters", [&] {
-      json.attribute("arch", stringifyModelArch(config.arch));
+      json.attribute("arch", config.architecture);
       json.attribute("vocab_size", config.vocabSize);
       json.attribute("dim", config.dim);
       json.attribute("hidden_dim", config.hiddenDim);

@@ -10,12 +10,14 @@
 
 #include "tfm/Import/GGUF.h"
 #include "tfm/Import/ModelFile.h"
+#include "tfm/Model/Architectures.h"
 #include "tfm/Model/ImportError.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <cmath>
+#include <cstring>
 
 using namespace mlir::tfm;
 using llvm::Twine;
@@ -295,48 +297,124 @@ llvm::Error fillSizes(const MetadataReader &meta, llvm::StringRef arch,
   return llvm::Error::success();
 }
 
-/// GPT-2 as llama.cpp converts it: LayerNorm with bias, learned positions,
-/// multi-head attention, biases on every linear layer.
-llvm::Error fillGPT2Config(const MetadataReader &meta, ModelConfig &config) {
-  config = ModelConfig::tinyGPT2();
-  if (llvm::Error error = fillSizes(meta, "gpt2", config))
+/// An optional float tensor read at import, such as Llama 3's
+/// `rope_freqs.weight`.
+llvm::Expected<std::vector<float>> smallFloatTensor(const ModelFile &model,
+                                                    llvm::StringRef name,
+                                                    int64_t expected) {
+  const TensorView *view = model.lookup(name);
+  if (!view)
+    return std::vector<float>();
+  if (view->type != WeightFormat::F32 || view->shape.size() != 1 ||
+      view->shape[0] != expected)
+    return importError(view->file, view->fileOffset,
+                       "tensor '" + name + "' must be " + Twine(expected) +
+                           " f32 values");
+  std::vector<float> values(expected);
+  std::memcpy(values.data(), view->data.data(), expected * sizeof(float));
+  return values;
+}
+
+/// The decoder hyperparameters under `ARCH.*` and the architecture's row
+/// of layer choices.
+llvm::Error fillDecoderConfig(const MetadataReader &meta,
+                              const ArchitectureInfo &info,
+                              ModelConfig &config) {
+  config = ModelConfig::tiny(info.name);
+  std::string arch = info.name.str();
+  auto key = [&](llvm::StringRef suffix) { return arch + "." + suffix.str(); };
+  if (llvm::Error error = fillSizes(meta, arch, config))
     return error;
-  config.numKvHeads = config.numHeads;
+  llvm::Expected<int64_t> kvHeads =
+      meta.integer(key("attention.head_count_kv"), kMaxCount, config.numHeads);
+  if (!kvHeads)
+    return kvHeads.takeError();
+  config.numKvHeads = *kvHeads;
+  // Heads whose width is not dim / heads (Qwen 3, Gemma) say so; keys and
+  // values of one width only.
+  int64_t defaultHeadDim =
+      config.numHeads > 0 ? config.dim / config.numHeads : 0;
+  llvm::Expected<int64_t> keyLength =
+      meta.integer(key("attention.key_length"), kMaxDimension, defaultHeadDim);
+  if (!keyLength)
+    return keyLength.takeError();
+  llvm::Expected<int64_t> valueLength =
+      meta.integer(key("attention.value_length"), kMaxDimension, *keyLength);
+  if (!valueLength)
+    return valueLength.takeError();
+  if (*valueLength != *keyLength)
+    return importError(meta.file, meta.gguf.lookup(key("attention.value_length"))->offset,
+                       "value_length " + Twine(*valueLength) +
+                           " differs from key_length " + Twine(*keyLength) +
+                           " (tfm needs one head width)");
+  config.headDimension = *keyLength == defaultHeadDim ? 0 : *keyLength;
+  const LayerChoices &choices = config.layer;
+  if (choices.positions == PositionKind::Rope) {
+    llvm::Expected<int64_t> rotary = meta.integer(
+        key("rope.dimension_count"), kMaxDimension, config.headDim());
+    if (!rotary)
+      return rotary.takeError();
+    // The whole head rotates when the key is absent or equals head_dim.
+    config.rotaryDim = *rotary == config.headDim() ? 0 : *rotary;
+    llvm::Expected<double> theta = meta.real(key("rope.freq_base"), 10000.0);
+    if (!theta)
+      return theta.takeError();
+    config.ropeTheta = *theta;
+  }
   llvm::Expected<double> eps =
-      meta.real("gpt2.attention.layer_norm_epsilon", 1e-5);
+      choices.norm == NormKind::RMSNorm
+          ? meta.real(key("attention.layer_norm_rms_epsilon"), 1e-5)
+          : meta.real(key("attention.layer_norm_epsilon"), 1e-5);
   if (!eps)
     return eps.takeError();
   config.normEps = *eps;
   return llvm::Error::success();
 }
 
-llvm::Error fillLlamaConfig(const MetadataReader &meta, ModelConfig &config) {
-  config.arch = ModelArch::Llama;
-  config.ropeInterleaved = true;
-  if (llvm::Error error = fillSizes(meta, "llama", config))
-    return error;
-  llvm::Expected<int64_t> kvHeads = meta.integer(
-      "llama.attention.head_count_kv", kMaxCount, config.numHeads);
-  if (!kvHeads)
-    return kvHeads.takeError();
-  config.numKvHeads = *kvHeads;
-  llvm::Expected<int64_t> rotary =
-      meta.integer("llama.rope.dimension_count", kMaxDimension, 0);
-  if (!rotary)
-    return rotary.takeError();
-  // The whole head rotates when the key is absent or equals head_dim.
-  config.rotaryDim = config.numHeads > 0 && *rotary == config.dim / config.numHeads
-                         ? 0
-                         : *rotary;
-  llvm::Expected<double> theta = meta.real("llama.rope.freq_base", 10000.0);
-  if (!theta)
-    return theta.takeError();
-  config.ropeTheta = *theta;
-  llvm::Expected<double> eps =
-      meta.real("llama.attention.layer_norm_rms_epsilon", 1e-5);
-  if (!eps)
-    return eps.takeError();
-  config.normEps = *eps;
+/// RoPE scaling as `ARCH.rope.scaling.*` and the factor tensors describe
+/// it, folded into the frequencies of the rotary pairs: linear scaling
+/// divides them all by the factor; Llama 3's `rope_freqs.weight` divides
+/// each by its own factor.
+llvm::Error readRopeScaling(const MetadataReader &meta, ModelFile &model) {
+  ModelConfig &config = model.config;
+  if (config.layer.positions != PositionKind::Rope)
+    return llvm::Error::success();
+  int64_t pairs = config.rotaryDims() / 2;
+  std::string prefix = config.architecture + ".rope.scaling.";
+  double factor = 1.0;
+  if (const GGUFValue *type = meta.gguf.lookup(prefix + "type")) {
+    llvm::Expected<llvm::StringRef> name = meta.string(prefix + "type");
+    if (!name)
+      return name.takeError();
+    if (*name != "none" && *name != "linear")
+      return importError(meta.file, type->offset,
+                         "rope scaling '" + *name +
+                             "' is not supported (tfm reads none, linear and "
+                             "Llama 3's rope_freqs)");
+    if (*name == "linear") {
+      llvm::Expected<double> value = meta.real(prefix + "factor", 1.0);
+      if (!value)
+        return value.takeError();
+      if (!(*value > 0.0))
+        return importError(meta.file, meta.gguf.lookup(prefix + "factor")->offset,
+                           "rope scaling factor must be positive");
+      factor = *value;
+    }
+  }
+  llvm::Expected<std::vector<float>> perPair =
+      smallFloatTensor(model, "rope_freqs.weight", pairs);
+  if (!perPair)
+    return perPair.takeError();
+  if (factor == 1.0 && perPair->empty())
+    return llvm::Error::success();
+  config.ropeFrequencies.clear();
+  for (int64_t j = 0; j < pairs; ++j) {
+    double divisor = factor * (perPair->empty() ? 1.0 : double((*perPair)[j]));
+    if (!(divisor > 0.0))
+      return importError(model.path, model.lookup("rope_freqs.weight")->fileOffset,
+                         "rope_freqs.weight[" + Twine(j) + "] is not positive");
+    config.ropeFrequencies.push_back(config.ropeFrequency(j) / divisor);
+  }
   return llvm::Error::success();
 }
 
@@ -344,13 +422,13 @@ llvm::Error fillConfig(const MetadataReader &meta, ModelConfig &config) {
   llvm::Expected<llvm::StringRef> arch = meta.string("general.architecture");
   if (!arch)
     return arch.takeError();
-  if (*arch == "llama")
-    return fillLlamaConfig(meta, config);
-  if (*arch == "gpt2")
-    return fillGPT2Config(meta, config);
-  return importError(meta.file, meta.gguf.lookup("general.architecture")->offset,
-                     "unknown architecture '" + *arch +
-                         "' (tfm imports 'llama' and 'gpt2')");
+  const ArchitectureInfo *info = lookupArchitecture(*arch);
+  if (!info || info->family != ModelFamily::Decoder)
+    return importError(
+        meta.file, meta.gguf.lookup("general.architecture")->offset,
+        "unknown architecture '" + *arch + "' (tfm imports " +
+            listArchitectures(/*decodersOnly=*/true) + ")");
+  return fillDecoderConfig(meta, *info, config);
 }
 
 /// Rows [first, first + count) of `fused` (a matrix, or a vector of biases
@@ -366,38 +444,92 @@ TensorView rowSlice(const TensorView &fused, std::string name, int64_t first,
   return view;
 }
 
-/// llama.cpp stores GPT-2's Q, K and V projections as one `attn_qkv`
-/// matrix (and bias) of 3 x dim rows, Q first; the builder reads them as
-/// `attn_q`, `attn_k` and `attn_v`, which become views of its rows.
-llvm::Error splitFusedQKV(ModelFile &model, const GGUFFile &gguf,
-                          const llvm::StringMap<TensorView> &fusedTensors) {
+/// A tensor llama.cpp's converter writes as one that tfm reads as parts:
+/// `parts` of `rows` rows each, stacked in that order.
+struct FusedLayout {
+  const char *fused;
+  const char *description;
+  llvm::SmallVector<std::pair<const char *, int64_t>, 3> parts;
+  bool withBias;
+  /// Some converters write the parts separately instead.
+  bool optional;
+};
+
+llvm::SmallVector<FusedLayout, 2> fusedLayouts(const ArchitectureInfo &info,
+                                               const ModelConfig &config) {
+  llvm::SmallVector<FusedLayout, 2> layouts;
+  if (info.ggufFusedQKV)
+    layouts.push_back({"attn_qkv",
+                       "Q, K and V",
+                       {{"attn_q", config.queryFeatures()},
+                        {"attn_k", config.kvFeatures()},
+                        {"attn_v", config.kvFeatures()}},
+                       config.layer.qkvBias,
+                       /*optional=*/info.name == "phi3"});
+  if (info.ggufFusedGateUp)
+    layouts.push_back({"ffn_up",
+                       "gate and up",
+                       {{"ffn_gate", config.hiddenDim},
+                        {"ffn_up", config.hiddenDim}},
+                       config.layer.feedForwardBias,
+                       /*optional=*/false});
+  return layouts;
+}
+
+/// Whether `name` (`blk.N.X.weight`) is the fused tensor of a layout.
+bool isFusedTensorName(llvm::StringRef name,
+                       llvm::ArrayRef<FusedLayout> layouts) {
+  for (const FusedLayout &layout : layouts)
+    if (name.contains((llvm::Twine(".") + layout.fused + ".").str()))
+      return true;
+  return false;
+}
+
+/// Adds the parts of every fused tensor as views of its rows (so that every
+/// byte is counted once); checks the fused tensor's size first.
+llvm::Error splitFusedTensors(ModelFile &model, const GGUFFile &gguf,
+                              llvm::ArrayRef<FusedLayout> layouts,
+                              const llvm::StringMap<TensorView> &fusedTensors) {
   int64_t dim = model.config.dim;
   for (int64_t layer = 0; layer < model.config.numLayers; ++layer) {
-    for (const char *part : {"weight", "bias"}) {
-      std::string prefix = "blk." + std::to_string(layer) + ".attn_";
-      std::string name = prefix + "qkv." + part;
-      auto found = fusedTensors.find(name);
-      const TensorView *fused =
-          found == fusedTensors.end() ? nullptr : &found->second;
-      if (!fused)
-        return importError(model.path, gguf.tensors.front().infoOffset,
-                           "model has no tensor '" + name + "'");
-      bool matrix = llvm::StringRef(part) == "weight";
-      llvm::SmallVector<int64_t, 2> expected = {3 * dim};
-      if (matrix)
-        expected.push_back(dim);
-      if (llvm::ArrayRef<int64_t>(fused->shape) != llvm::ArrayRef(expected))
-        return importError(fused->file, fused->fileOffset,
-                           "tensor '" + name + "' must have " +
-                               Twine(3 * dim) +
-                               (matrix ? " rows of " + Twine(dim)
-                                       : Twine(" elements")) +
-                               " (Q, K and V of dim " + Twine(dim) + ")");
-      const char *projections[] = {"q.", "k.", "v."};
-      for (int64_t index = 0; index < 3; ++index)
-        if (llvm::Error error = model.addTensor(rowSlice(
-                *fused, prefix + projections[index] + part, index * dim, dim)))
-          return error;
+    std::string prefix = "blk." + std::to_string(layer) + ".";
+    for (const FusedLayout &layout : layouts) {
+      std::string weightName = prefix + layout.fused + ".weight";
+      if (layout.optional && !fusedTensors.count(weightName))
+        continue;
+      for (const char *part : {"weight", "bias"}) {
+        bool matrix = llvm::StringRef(part) == "weight";
+        if (!matrix && !layout.withBias)
+          continue;
+        std::string name = prefix + layout.fused + "." + part;
+        auto found = fusedTensors.find(name);
+        if (found == fusedTensors.end())
+          return importError(model.path, gguf.tensors.front().infoOffset,
+                             "model has no tensor '" + name + "'");
+        const TensorView &fused = found->second;
+        int64_t rows = 0;
+        std::string sizes;
+        for (auto [partName, partRows] : layout.parts) {
+          rows += partRows;
+          sizes += (sizes.empty() ? "" : " + ") + std::to_string(partRows);
+        }
+        llvm::SmallVector<int64_t, 2> expected = {rows};
+        if (matrix)
+          expected.push_back(dim);
+        if (llvm::ArrayRef<int64_t>(fused.shape) != llvm::ArrayRef(expected))
+          return importError(
+              fused.file, fused.fileOffset,
+              "tensor '" + name + "' must have " + Twine(rows) +
+                  (matrix ? " rows of " + Twine(dim) : Twine(" elements")) +
+                  " (" + layout.description + ": " + sizes + ")");
+        int64_t first = 0;
+        for (auto [partName, partRows] : layout.parts) {
+          if (llvm::Error error = model.addTensor(rowSlice(
+                  fused, prefix + partName + "." + part, first, partRows)))
+            return error;
+          first += partRows;
+        }
+      }
     }
   }
   return llvm::Error::success();
@@ -446,23 +578,25 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
     return importError(path, 8,
                        "tensor count is 0 (a vocabulary-only file?)");
 
-  // GPT-2's fused Q/K/V tensors, which the model holds as three views each
-  // (so that every byte is counted once).
+  // Fused tensors (GPT-2's and Phi-3's Q/K/V, Phi-3's gate/up) are set
+  // aside and added as views of their rows once the sizes are known.
+  const ArchitectureInfo &info = *lookupArchitecture(model->config.architecture);
+  llvm::SmallVector<FusedLayout, 2> layouts =
+      fusedLayouts(info, model->config);
   llvm::StringMap<TensorView> fusedTensors;
-  bool gpt2 = model->config.arch == ModelArch::GPT2;
-  for (const GGUFTensorInfo &info : gguf->tensors) {
+  for (const GGUFTensorInfo &tensor : gguf->tensors) {
     TensorView view;
-    view.name = info.name.str();
-    for (uint64_t dim : llvm::reverse(info.dims))
+    view.name = tensor.name.str();
+    for (uint64_t dim : llvm::reverse(tensor.dims))
       view.shape.push_back(int64_t(dim));
-    view.type = *weightFormatFromGGML(info.ggmlType);
-    view.fileOffset = gguf->dataOffset + info.offset;
-    view.data = bytes.slice(view.fileOffset, info.byteSize);
+    view.type = *weightFormatFromGGML(tensor.ggmlType);
+    view.fileOffset = gguf->dataOffset + tensor.offset;
+    view.data = bytes.slice(view.fileOffset, tensor.byteSize);
     view.file = path.str();
-    if (gpt2 && llvm::StringRef(view.name).contains(".attn_qkv.")) {
+    if (isFusedTensorName(view.name, layouts)) {
       std::string name = view.name;
       if (!fusedTensors.try_emplace(name, std::move(view)).second)
-        return importError(path, info.infoOffset,
+        return importError(path, tensor.infoOffset,
                            "duplicate tensor '" + name + "'");
       continue;
     }
@@ -479,12 +613,14 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
   model->tensorIndexOffset = gguf->tensors.front().infoOffset;
   if (llvm::Error error = validateModelConfig(model->config))
     return importError(path, kMetadataOffset, llvm::toString(std::move(error)));
-  if (gpt2) {
+  if (llvm::Error error = readRopeScaling(meta, *model))
+    return std::move(error);
+  if (model->config.layer.positions == PositionKind::Learned)
     if (llvm::Error error = readPositionTable(*model, *gguf))
       return std::move(error);
-    if (llvm::Error error = splitFusedQKV(*model, *gguf, fusedTensors))
-      return std::move(error);
-  }
+  if (llvm::Error error =
+          splitFusedTensors(*model, *gguf, layouts, fusedTensors))
+    return std::move(error);
 
   if (gguf->lookup("tokenizer.ggml.tokens")) {
     llvm::Expected<Vocabulary> vocab = vocabularyFromMetadata(meta);

@@ -108,7 +108,7 @@ llvm::Error readHeader(ByteReader &reader, ModelConfig &config,
                                     " (not a llama2.c checkpoint?)");
     values[i] = *value;
   }
-  config.arch = ModelArch::Llama;
+  config = ModelConfig::tinyLlama();
   config.dim = values[0];
   config.hiddenDim = values[1];
   config.numLayers = values[2];
@@ -117,7 +117,6 @@ llvm::Error readHeader(ByteReader &reader, ModelConfig &config,
   sharedClassifier = values[5] > 0;
   config.vocabSize = std::abs(values[5]);
   config.contextLength = values[6];
-  config.ropeInterleaved = true;
   config.ropeTheta = 10000.0;
   config.normEps = 1e-5;
   config.tiedEmbeddings = sharedClassifier;

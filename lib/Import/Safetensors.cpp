@@ -11,6 +11,7 @@
 #include "tfm/Import/TokenizerJson.h"
 
 #include "tfm/Import/ModelFile.h"
+#include "tfm/Model/Architectures.h"
 #include "tfm/Model/ByteReader.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -111,6 +112,11 @@ std::optional<std::string> ggufName(llvm::StringRef hfName) {
       {"self_attn.k_proj.weight", "attn_k.weight"},
       {"self_attn.v_proj.weight", "attn_v.weight"},
       {"self_attn.o_proj.weight", "attn_output.weight"},
+      {"self_attn.q_proj.bias", "attn_q.bias"},
+      {"self_attn.k_proj.bias", "attn_k.bias"},
+      {"self_attn.v_proj.bias", "attn_v.bias"},
+      {"self_attn.q_norm.weight", "attn_q_norm.weight"},
+      {"self_attn.k_norm.weight", "attn_k_norm.weight"},
       {"post_attention_layernorm.weight", "ffn_norm.weight"},
       {"mlp.gate_proj.weight", "ffn_gate.weight"},
       {"mlp.up_proj.weight", "ffn_up.weight"},
@@ -217,14 +223,15 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
     arch = (*architectures)[0].getAsString();
   if (!arch)
     return importError(fileName, 0, "no 'architectures' list");
-  if (*arch != "LlamaForCausalLM")
+  const ArchitectureInfo *info = lookupHuggingFaceArchitecture(*arch);
+  if (!info)
     return importError(fileName, offsetOfKey(text, "architectures"),
-                       "unknown architecture '" + *arch +
-                                     "' (tfm imports LlamaForCausalLM)");
+                       "unknown architecture '" + *arch + "' (tfm imports " +
+                           listHuggingFaceArchitectures() + ")");
 
-  ModelConfig config;
-  config.arch = ModelArch::Llama;
-  config.ropeInterleaved = false;
+  ModelConfig config = ModelConfig::tiny(info->name);
+  // Hugging Face keeps Q and K unpermuted: RoPE pairs are half-split.
+  config.layer.ropeInterleaved = false;
   auto integer = [&](llvm::StringRef key, int64_t &target,
                      std::optional<int64_t> fallback) -> llvm::Error {
     std::optional<int64_t> value = root->getInteger(key);
@@ -252,12 +259,14 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
   if (llvm::Error e = integer("max_position_embeddings", config.contextLength,
                               std::nullopt))
     return std::move(e);
-  if (std::optional<int64_t> headDim = root->getInteger("head_dim"))
-    if (config.numHeads > 0 && *headDim * config.numHeads != config.dim)
+  if (std::optional<int64_t> headDim = root->getInteger("head_dim")) {
+    if (*headDim <= 0 || *headDim > (int64_t(1) << 20))
       return importError(fileName, offsetOfKey(text, "head_dim"),
-                         "head_dim " + Twine(*headDim) +
-                                       " times num_attention_heads is not "
-                                       "hidden_size; tfm needs them equal");
+                         "head_dim " + Twine(*headDim) + " is not in 1..2^20");
+    // Qwen 3 and Gemma heads are wider than hidden_size / heads.
+    if (config.numHeads <= 0 || *headDim * config.numHeads != config.dim)
+      config.headDimension = *headDim;
+  }
   config.ropeTheta = root->getNumber("rope_theta").value_or(10000.0);
   config.normEps = root->getNumber("rms_norm_eps").value_or(1e-6);
   config.tiedEmbeddings = root->getBoolean("tie_word_embeddings").value_or(false);

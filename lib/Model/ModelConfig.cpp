@@ -2,72 +2,53 @@
 
 #include "tfm/Model/ModelConfig.h"
 
+#include "tfm/Model/Architectures.h"
+
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/Twine.h"
 
+#include <cassert>
+#include <cmath>
 #include <utility>
 
 using namespace mlir::tfm;
 using llvm::StringRef;
 using llvm::Twine;
 
-ModelConfig ModelConfig::tinyLlama() {
+ModelConfig ModelConfig::tiny(StringRef architecture) {
+  const ArchitectureInfo *info = lookupArchitecture(architecture);
+  assert(info && "tiny() of an architecture outside the table");
   ModelConfig config;
-  config.arch = ModelArch::Llama;
-  return config;
-}
-
-ModelConfig ModelConfig::tinyGPT2() {
-  ModelConfig config;
-  config.arch = ModelArch::GPT2;
-  config.hiddenDim = 4 * config.dim;
-  config.numKvHeads = config.numHeads;
-  config.tiedEmbeddings = true;
-  return config;
-}
-
-ModelConfig ModelConfig::tinyBERT() {
-  ModelConfig config;
-  config.arch = ModelArch::BERT;
-  config.hiddenDim = 4 * config.dim;
-  config.numKvHeads = config.numHeads;
-  config.normEps = 1e-12;
-  return config;
-}
-
-ModelConfig ModelConfig::tinyT5() {
-  ModelConfig config;
-  config.arch = ModelArch::T5;
-  config.hiddenDim = 4 * config.dim;
-  config.numKvHeads = config.numHeads;
-  config.numLayers = 2;
-  config.numDecoderLayers = 3;
-  config.normEps = 1e-6;
-  config.tiedEmbeddings = true;
-  return config;
-}
-
-StringRef mlir::tfm::stringifyModelArch(ModelArch arch) {
-  switch (arch) {
-  case ModelArch::Llama:
-    return "llama";
-  case ModelArch::GPT2:
-    return "gpt2";
-  case ModelArch::BERT:
-    return "bert";
-  case ModelArch::T5:
-    return "t5";
+  config.family = info->family;
+  config.architecture = info->name.str();
+  config.layer = info->layer;
+  if (config.layer.feedForward == FeedForwardKind::Plain) {
+    // Multi-head attention and a 4 x dim MLP, as GPT-2, BERT and T5 have.
+    config.hiddenDim = 4 * config.dim;
+    config.numKvHeads = config.numHeads;
   }
-  llvm_unreachable("unknown model architecture");
+  if (architecture == "gpt2")
+    config.tiedEmbeddings = true;
+  if (architecture == "bert")
+    config.normEps = 1e-12;
+  if (architecture == "t5") {
+    config.numLayers = 2;
+    config.numDecoderLayers = 3;
+    config.normEps = 1e-6;
+    config.tiedEmbeddings = true;
+  }
+  return config;
 }
 
-std::optional<ModelArch> mlir::tfm::parseModelArch(StringRef name) {
-  return llvm::StringSwitch<std::optional<ModelArch>>(name)
-      .Case("llama", ModelArch::Llama)
-      .Case("gpt2", ModelArch::GPT2)
-      .Case("bert", ModelArch::BERT)
-      .Case("t5", ModelArch::T5)
-      .Default(std::nullopt);
+double ModelConfig::scoreScale() const {
+  return attentionScale > 0.0 ? attentionScale
+                              : 1.0 / std::sqrt(double(headDim()));
+}
+
+double ModelConfig::ropeFrequency(int64_t pair) const {
+  if (!ropeFrequencies.empty())
+    return ropeFrequencies[pair];
+  return std::pow(ropeTheta, -2.0 * double(pair) / double(rotaryDims()));
 }
 
 StringRef mlir::tfm::stringifyStorageType(StorageType type) {
@@ -124,12 +105,17 @@ llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
     return configError("num_heads (" + Twine(config.numHeads) +
                        ") must be a multiple of num_kv_heads (" +
                        Twine(config.numKvHeads) + ")");
-  if (config.dim % config.numHeads != 0)
+  if (config.headDimension < 0)
+    return configError("head_dim must not be negative, got " +
+                       Twine(config.headDimension));
+  if (config.headDimension == 0 && config.dim % config.numHeads != 0)
     return configError("dim (" + Twine(config.dim) +
                        ") must be a multiple of num_heads (" +
                        Twine(config.numHeads) + ")");
-  if (config.arch == ModelArch::Llama) {
-    int64_t rotaryDim = config.rotaryDim ? config.rotaryDim : config.headDim();
+  if (!lookupArchitecture(config.architecture))
+    return configError("unknown architecture '" + config.architecture + "'");
+  if (config.layer.positions == PositionKind::Rope) {
+    int64_t rotaryDim = config.rotaryDims();
     if (config.rotaryDim < 0 || rotaryDim % 2 != 0 ||
         rotaryDim > config.headDim())
       return configError("rotary_dim (" + Twine(rotaryDim) +
@@ -137,12 +123,57 @@ llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
                          Twine(config.headDim()) + ")");
     if (!(config.ropeTheta > 0.0))
       return configError("rope_theta must be positive");
+    if (!config.ropeFrequencies.empty() &&
+        int64_t(config.ropeFrequencies.size()) != rotaryDim / 2)
+      return configError("rope frequencies: " +
+                         Twine(config.ropeFrequencies.size()) +
+                         " values for " + Twine(rotaryDim / 2) +
+                         " rotary pairs");
+    for (double frequency : config.ropeFrequencies)
+      if (!(frequency > 0.0) || !std::isfinite(frequency))
+        return configError("rope frequencies must be positive and finite");
+    if (!(config.ropeMagnitude > 0.0) || !std::isfinite(config.ropeMagnitude))
+      return configError("rope magnitude must be positive and finite");
   }
-  if (config.arch == ModelArch::T5 && config.dim % 2 != 0)
+  if (config.layer.positions == PositionKind::Sinusoidal && config.dim % 2 != 0)
     return configError("dim (" + Twine(config.dim) +
                        ") must be even for sinusoidal positions");
+  if (!(config.attentionScale >= 0.0) || !std::isfinite(config.attentionScale))
+    return configError("attention scale must be positive and finite");
   if (!(config.normEps >= 0.0))
     return configError("norm_eps must not be negative");
   return llvm::Error::success();
 }
 
+
+StringRef mlir::tfm::stringifyNormKind(NormKind kind) {
+  return kind == NormKind::RMSNorm ? "rms_norm" : "layer_norm";
+}
+
+StringRef mlir::tfm::stringifyActivationKind(ActivationKind kind) {
+  switch (kind) {
+  case ActivationKind::SiLU:
+    return "silu";
+  case ActivationKind::GELU:
+    return "gelu";
+  case ActivationKind::GELUTanh:
+    return "gelu_tanh";
+  case ActivationKind::ReLU:
+    return "relu";
+  }
+  llvm_unreachable("unknown activation");
+}
+
+StringRef mlir::tfm::stringifyPositionKind(PositionKind kind) {
+  switch (kind) {
+  case PositionKind::Rope:
+    return "rope";
+  case PositionKind::Learned:
+    return "learned";
+  case PositionKind::Sinusoidal:
+    return "sinusoidal";
+  case PositionKind::None:
+    return "none";
+  }
+  llvm_unreachable("unknown position kind");
+}

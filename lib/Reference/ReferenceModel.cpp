@@ -102,21 +102,40 @@ float geluTanh(float x) {
                                 (v + 0.044715 * v * v * v))));
 }
 
-/// Rotates the first `rotary` features of each head of `x` for `pos`.
-void rope(Vector &x, int64_t headDim, int64_t rotary, double theta,
-          bool interleaved, int64_t pos) {
+/// Rotates the first `rotary` features of each head of `x` for `pos` with
+/// the model's pair frequencies and magnitude.
+void rope(Vector &x, const ModelConfig &c, int64_t pos) {
+  int64_t headDim = c.headDim(), rotary = c.rotaryDims();
+  bool interleaved = c.layer.ropeInterleaved;
   int64_t heads = x.size() / headDim;
   for (int64_t h = 0; h < heads; ++h) {
     float *head = x.data() + h * headDim;
     for (int64_t j = 0; j < rotary / 2; ++j) {
-      double angle = pos * std::pow(theta, -2.0 * j / rotary);
+      double angle = pos * c.ropeFrequency(j);
+      double cos = std::cos(angle) * c.ropeMagnitude;
+      double sin = std::sin(angle) * c.ropeMagnitude;
       int64_t a = interleaved ? 2 * j : j;
       int64_t b = interleaved ? 2 * j + 1 : j + rotary / 2;
       double x0 = head[a], x1 = head[b];
-      head[a] = float(x0 * std::cos(angle) - x1 * std::sin(angle));
-      head[b] = float(x0 * std::sin(angle) + x1 * std::cos(angle));
+      head[a] = float(x0 * cos - x1 * sin);
+      head[b] = float(x0 * sin + x1 * cos);
     }
   }
+}
+
+float activate(ActivationKind kind, float x) {
+  double v = x;
+  switch (kind) {
+  case ActivationKind::SiLU:
+    return float(v / (1.0 + std::exp(-v)));
+  case ActivationKind::GELU:
+    return float(0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0))));
+  case ActivationKind::GELUTanh:
+    return geluTanh(x);
+  case ActivationKind::ReLU:
+    return x > 0.0f ? x : 0.0f;
+  }
+  return x;
 }
 
 /// "blk.<layer>.<name>.weight".
@@ -185,7 +204,7 @@ void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
     std::copy(vs[t].begin(), vs[t].end(), layerValues + (pos + t) * kvDim);
   }
   attended.resize(qs.size());
-  double scale = 1.0 / std::sqrt(double(headDim));
+  double scale = c.scoreScale();
   for (size_t t = 0; t < qs.size(); ++t) {
     // Causal: position pos + t sees the cache up to itself.
     int64_t last = pos + int64_t(t);
@@ -224,84 +243,107 @@ void ReferenceModel::observeAttentionInput(int64_t layer,
           inputs);
 }
 
-/// x += attn(rms_norm(x)) with RoPE; x += down(silu(gate(h)) * up(h)).
-void ReferenceModel::llamaLayer(int64_t layer, Batch &xs) {
-  const auto &c = config;
-  int64_t dim = c.dim, headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
-  int64_t rotary = c.rotaryDim > 0 ? c.rotaryDim : headDim;
-  size_t positions = xs.size();
-  Batch normed(positions), q, k, v, attended, projected, gate, up, down;
-  for (size_t t = 0; t < positions; ++t)
-    rmsNorm(xs[t], layerWeight(layer, "attn_norm"), c.normEps, normed[t]);
-  observeAttentionInput(layer, normed);
-  matmat(layerWeight(layer, "attn_q"), normed, q, dim);
-  matmat(layerWeight(layer, "attn_k"), normed, k, kvDim);
-  matmat(layerWeight(layer, "attn_v"), normed, v, kvDim);
-  for (size_t t = 0; t < positions; ++t) {
-    rope(q[t], headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos + t);
-    rope(k[t], headDim, rotary, c.ropeTheta, c.ropeInterleaved, pos + t);
+/// The norm of `config.layer` of every position of `xs` with the weights
+/// (and bias) `name`.
+void ReferenceModel::normalize(const std::string &name, const Batch &xs,
+                               Batch &out) const {
+  const LayerChoices &choices = config.layer;
+  out.resize(xs.size());
+  for (size_t t = 0; t < xs.size(); ++t) {
+    if (choices.norm == NormKind::RMSNorm)
+      rmsNorm(xs[t], weight(name + ".weight"), config.normEps, out[t]);
+    else
+      layerNorm(xs[t], weight(name + ".weight"),
+                choices.normBias ? weight(name + ".bias")
+                                 : Vector(xs[t].size(), 0.0f),
+                config.normEps, out[t]);
   }
-  attend(layer, q, k, v, attended);
-  observe({layerWeightName(layer, "attn_output")}, attended);
-  matmat(layerWeight(layer, "attn_output"), attended, projected, dim);
-  for (size_t t = 0; t < positions; ++t)
-    for (int64_t i = 0; i < dim; ++i)
-      xs[t][i] += projected[t][i];
-
-  for (size_t t = 0; t < positions; ++t)
-    rmsNorm(xs[t], layerWeight(layer, "ffn_norm"), c.normEps, normed[t]);
-  observe({layerWeightName(layer, "ffn_gate"), layerWeightName(layer, "ffn_up")},
-          normed);
-  matmat(layerWeight(layer, "ffn_gate"), normed, gate, c.hiddenDim);
-  matmat(layerWeight(layer, "ffn_up"), normed, up, c.hiddenDim);
-  for (size_t t = 0; t < positions; ++t)
-    for (int64_t i = 0; i < c.hiddenDim; ++i)
-      gate[t][i] = float(gate[t][i] / (1.0 + std::exp(-double(gate[t][i]))) *
-                         up[t][i]);
-  observe({layerWeightName(layer, "ffn_down")}, gate);
-  matmat(layerWeight(layer, "ffn_down"), gate, down, dim);
-  for (size_t t = 0; t < positions; ++t)
-    for (int64_t i = 0; i < dim; ++i)
-      xs[t][i] += down[t][i];
 }
 
-/// x += attn(layer_norm(x)); x += down(gelu(up(layer_norm(x)))), with
-/// biases on every projection.
-void ReferenceModel::gpt2Layer(int64_t layer, Batch &xs) {
+/// `w x (+ b)` at every position for the layer's matrix `name`.
+void ReferenceModel::project(int64_t layer, const char *name, bool withBias,
+                             const Batch &inputs, Batch &outs) const {
+  const Vector &w = layerWeight(layer, name);
+  if (withBias) {
+    affine(w, layerBias(layer, name), inputs, outs);
+    return;
+  }
+  int64_t columns = inputs.empty() ? 1 : int64_t(inputs.front().size());
+  matmat(w, inputs, outs, int64_t(w.size()) / columns);
+}
+
+/// RMSNorm of each head of every position with the `[head_dim]` weight
+/// `name` (Qwen 3's and Gemma 3's q/k norm).
+void ReferenceModel::normalizeHeads(int64_t layer, const char *name,
+                                    Batch &xs) const {
+  const Vector &w = layerWeight(layer, name);
+  int64_t headDim = config.headDim();
+  Vector head, normed;
+  for (Vector &x : xs)
+    for (size_t h = 0; h + headDim <= x.size(); h += headDim) {
+      head.assign(x.begin() + h, x.begin() + h + headDim);
+      rmsNorm(head, w, config.normEps, normed);
+      std::copy(normed.begin(), normed.end(), x.begin() + h);
+    }
+}
+
+/// One decoder layer as `config.layer` describes it:
+///   x += post_norm?(attn(norm(x)));  x += post_norm?(ffn(norm(x)))
+void ReferenceModel::decoderLayer(int64_t layer, Batch &xs) {
   const auto &c = config;
+  const LayerChoices &choices = c.layer;
+  std::string blk = "blk." + std::to_string(layer) + ".";
   size_t positions = xs.size();
-  Batch normed(positions), q, k, v, attended, projected, up, down;
-  auto project = [&](const char *name, const Batch &inputs, Batch &outs) {
-    affine(layerWeight(layer, name), layerBias(layer, name), inputs, outs);
-  };
-  auto norm = [&](const char *name) {
+  Batch normed, q, k, v, attended, projected, gate, up, down;
+  auto addInto = [&](Batch &residual, const Batch &delta) {
     for (size_t t = 0; t < positions; ++t)
-      layerNorm(xs[t], layerWeight(layer, name), layerBias(layer, name),
-                c.normEps, normed[t]);
+      for (int64_t i = 0; i < c.dim; ++i)
+        residual[t][i] += delta[t][i];
   };
-  norm("attn_norm");
+
+  normalize(blk + "attn_norm", xs, normed);
   observeAttentionInput(layer, normed);
-  project("attn_q", normed, q);
-  project("attn_k", normed, k);
-  project("attn_v", normed, v);
+  project(layer, "attn_q", choices.qkvBias, normed, q);
+  project(layer, "attn_k", choices.qkvBias, normed, k);
+  project(layer, "attn_v", choices.qkvBias, normed, v);
+  if (choices.qkNorm) {
+    normalizeHeads(layer, "attn_q_norm", q);
+    normalizeHeads(layer, "attn_k_norm", k);
+  }
+  if (choices.positions == PositionKind::Rope)
+    for (size_t t = 0; t < positions; ++t) {
+      rope(q[t], c, pos + t);
+      rope(k[t], c, pos + t);
+    }
   attend(layer, q, k, v, attended);
   observe({layerWeightName(layer, "attn_output")}, attended);
-  project("attn_output", attended, projected);
-  for (size_t t = 0; t < positions; ++t)
-    for (int64_t i = 0; i < c.dim; ++i)
-      xs[t][i] += projected[t][i];
+  project(layer, "attn_output", choices.outputBias, attended, projected);
+  if (choices.postAttentionNorm)
+    normalize(blk + "post_attention_norm", Batch(projected), projected);
+  addInto(xs, projected);
 
-  norm("ffn_norm");
-  observe({layerWeightName(layer, "ffn_up")}, normed);
-  project("ffn_up", normed, up);
-  for (Vector &position : up)
-    for (float &value : position)
-      value = geluTanh(value);
-  observe({layerWeightName(layer, "ffn_down")}, up);
-  project("ffn_down", up, down);
-  for (size_t t = 0; t < positions; ++t)
-    for (int64_t i = 0; i < c.dim; ++i)
-      xs[t][i] += down[t][i];
+  normalize(blk + "ffn_norm", xs, normed);
+  if (choices.feedForward == FeedForwardKind::Gated) {
+    observe({layerWeightName(layer, "ffn_gate"),
+             layerWeightName(layer, "ffn_up")},
+            normed);
+    project(layer, "ffn_gate", choices.feedForwardBias, normed, gate);
+    project(layer, "ffn_up", choices.feedForwardBias, normed, up);
+    for (size_t t = 0; t < positions; ++t)
+      for (int64_t i = 0; i < c.hiddenDim; ++i)
+        gate[t][i] = activate(choices.activation, gate[t][i]) * up[t][i];
+  } else {
+    observe({layerWeightName(layer, "ffn_up")}, normed);
+    project(layer, "ffn_up", choices.feedForwardBias, normed, gate);
+    for (Vector &position : gate)
+      for (float &value : position)
+        value = activate(choices.activation, value);
+  }
+  observe({layerWeightName(layer, "ffn_down")}, gate);
+  project(layer, "ffn_down", choices.feedForwardBias, gate, down);
+  if (choices.postFeedForwardNorm)
+    normalize(blk + "post_ffw_norm", Batch(down), down);
+  addInto(xs, down);
 }
 
 const std::vector<float> &ReferenceModel::forward(int32_t token) {
@@ -319,32 +361,21 @@ ReferenceModel::forwardSequence(llvm::ArrayRef<int32_t> tokens) {
                  << pos << " exceed the context of " << contextLimit << "\n";
     std::abort();
   }
-  bool gpt2 = c.arch == ModelArch::GPT2;
   const Vector &embedding = weight("token_embd.weight");
   Batch xs;
   for (int32_t token : tokens)
     xs.emplace_back(embedding.begin() + int64_t(token) * dim,
                     embedding.begin() + int64_t(token + 1) * dim);
-  if (gpt2) {
+  if (c.layer.positions == PositionKind::Learned) {
     const Vector &positions = weight("position_embd.weight");
     for (size_t t = 0; t < xs.size(); ++t)
       for (int64_t i = 0; i < dim; ++i)
         xs[t][i] += positions[(pos + t) * dim + i];
   }
-  for (int64_t layer = 0; layer < c.numLayers; ++layer) {
-    if (gpt2)
-      gpt2Layer(layer, xs);
-    else
-      llamaLayer(layer, xs);
-  }
-  Batch normed(xs.size());
-  for (size_t t = 0; t < xs.size(); ++t) {
-    if (gpt2)
-      layerNorm(xs[t], weight("output_norm.weight"), weight("output_norm.bias"),
-                c.normEps, normed[t]);
-    else
-      rmsNorm(xs[t], weight("output_norm.weight"), c.normEps, normed[t]);
-  }
+  for (int64_t layer = 0; layer < c.numLayers; ++layer)
+    decoderLayer(layer, xs);
+  Batch normed;
+  normalize("output_norm", xs, normed);
   std::string outputName =
       c.tiedEmbeddings ? "token_embd.weight" : "output.weight";
   observe({outputName}, normed);

@@ -2,6 +2,8 @@
 
 #include "tfm/Writers/SafetensorsWriter.h"
 
+#include "tfm/Model/Architectures.h"
+
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/FileSystem.h"
@@ -28,9 +30,15 @@ std::string pathIn(llvm::StringRef directory, const llvm::Twine &name) {
   return path.str().str();
 }
 
+std::string huggingFaceClass(const ModelConfig &config) {
+  const ArchitectureInfo *info = lookupArchitecture(config.architecture);
+  return info && !info->huggingFaceClass.empty() ? info->huggingFaceClass.str()
+                                                 : "LlamaForCausalLM";
+}
+
 llvm::Error writeConfig(llvm::StringRef directory, const ModelConfig &config) {
   llvm::json::Object hfConfig{
-      {"architectures", llvm::json::Array{"LlamaForCausalLM"}},
+      {"architectures", llvm::json::Array{huggingFaceClass(config)}},
       {"hidden_size", config.dim},
       {"intermediate_size", config.hiddenDim},
       {"num_hidden_layers", config.numLayers},
@@ -41,6 +49,8 @@ llvm::Error writeConfig(llvm::StringRef directory, const ModelConfig &config) {
       {"rms_norm_eps", config.normEps},
       {"rope_theta", config.ropeTheta},
       {"tie_word_embeddings", config.tiedEmbeddings}};
+  if (config.headDimension > 0)
+    hfConfig["head_dim"] = config.headDimension;
   std::string text;
   llvm::raw_string_ostream(text)
       << llvm::formatv("{0:2}", llvm::json::Value(std::move(hfConfig)));
@@ -87,6 +97,8 @@ std::string mlir::tfm::huggingFaceLlamaName(llvm::StringRef gguf) {
       {"attn_k", "self_attn.k_proj"},
       {"attn_v", "self_attn.v_proj"},
       {"attn_output", "self_attn.o_proj"},
+      {"attn_q_norm", "self_attn.q_norm"},
+      {"attn_k_norm", "self_attn.k_norm"},
       {"ffn_norm", "post_attention_layernorm"},
       {"ffn_gate", "mlp.gate_proj"},
       {"ffn_up", "mlp.up_proj"},

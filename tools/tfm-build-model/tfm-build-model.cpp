@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Builder/ModelBuilder.h"
+#include "tfm/Model/Architectures.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
@@ -25,7 +26,7 @@ namespace {
 
 cl::OptionCategory category("tfm-build-model options");
 
-cl::opt<std::string> archName("arch", cl::desc("llama | gpt2 | bert | t5"),
+cl::opt<std::string> archName("arch", cl::desc("An architecture of docs/models.md (llama, qwen2, gpt2, bert, t5, ...)"),
                               cl::init("llama"), cl::cat(category));
 cl::opt<std::string> outputFilename("o", cl::desc("Output file (default: -)"),
                                     cl::value_desc("filename"), cl::init("-"),
@@ -79,20 +80,6 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-std::optional<ModelConfig> baseConfig(ModelArch arch) {
-  switch (arch) {
-  case ModelArch::Llama:
-    return ModelConfig::tinyLlama();
-  case ModelArch::GPT2:
-    return ModelConfig::tinyGPT2();
-  case ModelArch::BERT:
-    return ModelConfig::tinyBERT();
-  case ModelArch::T5:
-    return ModelConfig::tinyT5();
-  }
-  return std::nullopt;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -101,11 +88,10 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "Build a synthetic transformer in tfm IR\n");
 
-  std::optional<ModelArch> arch = parseModelArch(archName);
-  if (!arch)
-    return fail("unknown --arch '" + archName +
-                "' (expected llama, gpt2, bert or t5)");
-  ModelConfig config = *baseConfig(*arch);
+  if (!lookupArchitecture(archName))
+    return fail("unknown --arch '" + archName + "' (expected one of " +
+                listArchitectures() + ")");
+  ModelConfig config = ModelConfig::tiny(archName);
   overrideIfGiven(vocabSize, config.vocabSize);
   overrideIfGiven(dim, config.dim);
   overrideIfGiven(hiddenDim, config.hiddenDim);
@@ -119,7 +105,7 @@ int main(int argc, char **argv) {
   overrideIfGiven(normEps, config.normEps);
   overrideIfGiven(tied, config.tiedEmbeddings);
   if (halfSplit)
-    config.ropeInterleaved = false;
+    config.layer.ropeInterleaved = false;
   for (auto [option, field] :
        {std::pair{&weightType, &config.weightType},
         std::pair{&kvType, &config.kvCacheType}}) {

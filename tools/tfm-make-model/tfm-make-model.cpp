@@ -16,6 +16,7 @@
 
 #include "tfm/Builder/ModelBuilder.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Model/Architectures.h"
 #include "tfm/Writers/GGUFWriter.h"
 #include "tfm/Writers/Llama2cWriter.h"
 #include "tfm/Writers/SafetensorsWriter.h"
@@ -46,8 +47,11 @@ cl::opt<std::string> shape(
     cl::desc("Start from a named shape of shared/BASELINES.md: llama-110m | "
              "llama-336m-gqa (shape flags given too override it)"),
     cl::cat(category));
-cl::opt<std::string> arch("arch", cl::desc("llama | gpt2 (GGUF only)"),
-                          cl::init("llama"), cl::cat(category));
+cl::opt<std::string> arch(
+    "arch",
+    cl::desc("A decoder architecture of docs/models.md: llama, qwen2, qwen3, "
+             "phi3, gpt2"),
+    cl::init("llama"), cl::cat(category));
 cl::opt<std::string> format("format", cl::desc("gguf | llama2c | safetensors"),
                             cl::init("gguf"), cl::cat(category));
 cl::opt<std::string> outputPath("o", cl::Required,
@@ -66,6 +70,8 @@ cl::opt<int64_t> numHeads("heads", cl::init(8), cl::cat(category),
                           cl::desc("Attention heads"));
 cl::opt<int64_t> numKvHeads("kv-heads", cl::init(4), cl::cat(category),
                             cl::desc("Key/value heads"));
+cl::opt<int64_t> headDim("head-dim", cl::init(0), cl::cat(category),
+                         cl::desc("Features per head (0: dim / heads)"));
 cl::opt<int64_t> contextLength("context", cl::init(128), cl::cat(category),
                                cl::desc("Context length"));
 cl::opt<bool> tied("tied", cl::desc("No separate output matrix"),
@@ -161,51 +167,81 @@ void syntheticVocabulary(int64_t size, std::vector<std::string> &pieces,
     scores[i] = -float(i);
 }
 
-/// GPT-2's `blk.N.attn_q/k/v.{weight,bias}` as llama.cpp stores them: one
-/// `blk.N.attn_qkv` tensor of Q, K and V rows, in place of the first.
-std::vector<FloatTensor> fuseQKV(const std::vector<FloatTensor> &weights) {
+/// The tensors llama.cpp's converter stores as one for `info`: Q, K and V
+/// as `attn_qkv` (GPT-2, Phi-3), gate and up as `ffn_up` (Phi-3), each
+/// with its parts' rows stacked in order, in place of the first part.
+std::vector<FloatTensor> fuseTensors(const ArchitectureInfo &info,
+                                     const std::vector<FloatTensor> &weights) {
+  struct Fusion {
+    const char *fused;
+    std::vector<const char *> parts;
+  };
+  std::vector<Fusion> fusions;
+  if (info.ggufFusedQKV)
+    fusions.push_back({"attn_qkv", {"attn_q", "attn_k", "attn_v"}});
+  if (info.ggufFusedGateUp)
+    fusions.push_back({"ffn_up", {"ffn_gate", "ffn_up"}});
   llvm::StringMap<const FloatTensor *> byName;
   for (const FloatTensor &weight : weights)
     byName[weight.name] = &weight;
-  std::vector<FloatTensor> fused;
+  std::vector<FloatTensor> out;
   for (const FloatTensor &weight : weights) {
-    llvm::StringRef name = weight.name;
-    size_t at = name.find(".attn_q.");
-    if (at == llvm::StringRef::npos) {
-      if (!name.contains(".attn_k.") && !name.contains(".attn_v."))
-        fused.push_back(weight);
+    // blk.N.<kind>.<part>
+    llvm::SmallVector<llvm::StringRef, 4> pieces;
+    llvm::StringRef(weight.name).split(pieces, '.');
+    const Fusion *fusion = nullptr;
+    size_t index = 0;
+    if (pieces.size() == 4 && pieces[0] == "blk")
+      for (const Fusion &candidate : fusions)
+        for (size_t i = 0; i < candidate.parts.size(); ++i)
+          if (pieces[2] == candidate.parts[i]) {
+            fusion = &candidate;
+            index = i;
+          }
+    if (!fusion) {
+      out.push_back(weight);
       continue;
     }
-    std::string prefix = name.substr(0, at).str() + ".attn_";
-    std::string part = name.substr(at + strlen(".attn_q.")).str();
-    FloatTensor qkv{prefix + "qkv." + part, weight.shape, {}};
-    qkv.shape[0] *= 3;
-    for (const char *projection : {"q.", "k.", "v."})
-      llvm::append_range(qkv.values,
-                         byName.lookup(prefix + projection + part)->values);
-    fused.push_back(std::move(qkv));
+    if (index != 0)
+      continue;
+    std::string prefix = (pieces[0] + "." + pieces[1] + ".").str();
+    FloatTensor fused{prefix + fusion->fused + "." + pieces[3].str(),
+                      weight.shape,
+                      {}};
+    fused.shape[0] = 0;
+    for (const char *part : fusion->parts) {
+      const FloatTensor *tensor =
+          byName.lookup(prefix + part + "." + pieces[3].str());
+      fused.shape[0] += tensor->shape[0];
+      llvm::append_range(fused.values, tensor->values);
+    }
+    out.push_back(std::move(fused));
   }
-  return fused;
+  return out;
 }
 
 void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
-  std::string key = stringifyModelArch(config.arch).str() + ".";
-  writer.addString("general.architecture", stringifyModelArch(config.arch));
+  std::string key = config.architecture + ".";
+  writer.addString("general.architecture", config.architecture);
   writer.addString("general.name", "tfm-make-model");
   writer.addUInt32(key + "context_length", config.contextLength);
   writer.addUInt32(key + "embedding_length", config.dim);
   writer.addUInt32(key + "feed_forward_length", config.hiddenDim);
   writer.addUInt32(key + "block_count", config.numLayers);
   writer.addUInt32(key + "attention.head_count", config.numHeads);
-  if (config.arch == ModelArch::GPT2) {
+  if (config.layer.norm == NormKind::LayerNorm) {
     writer.addFloat32(key + "attention.layer_norm_epsilon",
                       float(config.normEps));
     return;
   }
-  writer.addUInt32("llama.attention.head_count_kv", config.numKvHeads);
-  writer.addUInt32("llama.rope.dimension_count", config.headDim());
-  writer.addFloat32("llama.rope.freq_base", float(config.ropeTheta));
-  writer.addFloat32("llama.attention.layer_norm_rms_epsilon",
+  writer.addUInt32(key + "attention.head_count_kv", config.numKvHeads);
+  if (config.headDimension > 0) {
+    writer.addUInt32(key + "attention.key_length", config.headDimension);
+    writer.addUInt32(key + "attention.value_length", config.headDimension);
+  }
+  writer.addUInt32(key + "rope.dimension_count", config.rotaryDims());
+  writer.addFloat32(key + "rope.freq_base", float(config.ropeTheta));
+  writer.addFloat32(key + "attention.layer_norm_rms_epsilon",
                     float(config.normEps));
 }
 
@@ -228,7 +264,7 @@ llvm::Error writeGGUF(const ModelConfig &config,
   if (!chatTemplate.empty())
     writer.addString("tokenizer.chat_template", chatTemplate);
   for (const FloatTensor &weight :
-       config.arch == ModelArch::GPT2 ? fuseQKV(weights) : weights) {
+       fuseTensors(*lookupArchitecture(config.architecture), weights)) {
     WeightFormat format = asHalf && weight.shape.size() == 2
                               ? WeightFormat::F16
                               : WeightFormat::F32;
@@ -262,27 +298,34 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
-                              "Write a random-weight Llama or GPT-2 model\n");
-  if (arch != "llama" && arch != "gpt2")
-    return fail("unknown --arch '" + arch + "' (expected llama or gpt2)");
-  bool gpt2 = arch == "gpt2";
-  ModelConfig config = gpt2 ? ModelConfig::tinyGPT2() : ModelConfig::tinyLlama();
-  if (!shape.empty() && (gpt2 || !applyNamedShape(shape)))
+                              "Write a random-weight decoder model\n");
+  const ArchitectureInfo *info = lookupArchitecture(arch);
+  if (!info || info->family != ModelFamily::Decoder)
+    return fail("unknown --arch '" + arch + "' (expected one of " +
+                listArchitectures(/*decodersOnly=*/true) + ")");
+  bool llama = arch == "llama";
+  ModelConfig config = ModelConfig::tiny(arch);
+  if (!shape.empty() && (!llama || !applyNamedShape(shape)))
     return fail("unknown --shape '" + shape + "'" +
-                (gpt2 ? " for gpt2 (the shapes are Llama models)"
-                      : " (expected llama-110m or llama-336m-gqa)"));
-  if (gpt2 && format != "gguf")
-    return fail("gpt2 models are written as GGUF only, not --format=" + format);
-  if (gpt2) {
+                (!llama ? " for " + arch + " (the shapes are Llama models)"
+                        : std::string(" (expected llama-110m or llama-336m-gqa)")));
+  // llama2.c checkpoints hold Llama models only; Hugging Face directories
+  // the architectures with a Hugging Face class.
+  if ((format == "llama2c" && !llama) ||
+      (format == "safetensors" && info->huggingFaceClass.empty()))
+    return fail(arch + " models are not written as --format=" + format);
+  bool plainFeedForward = config.layer.feedForward == FeedForwardKind::Plain;
+  if (plainFeedForward) {
     // Multi-head attention and a 4 x dim MLP, as GPT-2 has.
     if (numKvHeads.getNumOccurrences() == 0)
       numKvHeads = numHeads.getValue();
     if (hiddenDim.getNumOccurrences() == 0)
       hiddenDim = 4 * dim;
     if (numKvHeads != numHeads)
-      return fail("gpt2 has multi-head attention: --kv-heads must equal "
+      return fail(arch + " has multi-head attention: --kv-heads must equal "
                   "--heads");
   }
+  config.headDimension = headDim;
   config.vocabSize = vocabSize;
   config.dim = dim;
   config.hiddenDim = hiddenDim;

@@ -1,8 +1,11 @@
 //===- ModelConfig.h - hyperparameters of a transformer ---------*- C++ -*-===//
 //
 // The small struct every importer fills from a model file and the builder
-// turns into tfm IR. Depends on LLVM Support only, so readers and the runtime
-// side can use it without MLIR.
+// turns into tfm IR. A decoder architecture is not a code path but a
+// `LayerChoices` value: the norms, biases, activation, positions and
+// attention options its layers use, set from a table (Architectures.h)
+// keyed by the file's architecture name. Depends on LLVM Support only, so
+// readers and the runtime side can use it without MLIR.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,25 +17,85 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace mlir::tfm {
 
-enum class ModelArch {
-  /// Decoder: pre-norm RMSNorm, RoPE, GQA, SwiGLU FFN.
-  Llama,
-  /// Decoder: pre-norm LayerNorm with bias, learned positions, GELU, MHA.
-  GPT2,
-  /// Encoder: post-norm LayerNorm, learned positions, GELU, full mask.
-  BERT,
-  /// Encoder-decoder: pre-norm RMSNorm, ReLU FFN, cross-attention.
-  T5,
+/// The three transformer families: what the builder emits around the
+/// layers (entry points, masks, cross-attention).
+enum class ModelFamily {
+  /// Causal decoder with a KV cache: `prefill` and `decode`.
+  Decoder,
+  /// Bidirectional encoder (BERT): `encode`.
+  Encoder,
+  /// Encoder plus a decoder with cross-attention (T5).
+  EncoderDecoder,
 };
 
 /// Storage type of weights or of the KV cache.
 enum class StorageType { F32, F16, BF16 };
 
+enum class NormKind {
+  /// x / rms(x) * w.
+  RMSNorm,
+  /// (x - mean) / std * w (+ b with `normBias`).
+  LayerNorm,
+};
+
+enum class FeedForwardKind {
+  /// down(act(gate(x)) * up(x)): SwiGLU, GeGLU.
+  Gated,
+  /// down(act(up(x))): GPT-2, BERT, T5.
+  Plain,
+};
+
+enum class ActivationKind { SiLU, GELU, GELUTanh, ReLU };
+
+enum class PositionKind {
+  /// Rotary embeddings of Q and K.
+  Rope,
+  /// A learned table added to the embeddings.
+  Learned,
+  /// Fixed sinusoids added to the embeddings (T5 in tfm's builder).
+  Sinusoidal,
+  /// No position signal (the attention is causal only).
+  None,
+};
+
+/// The choices one decoder layer (and the stack around it) makes. Each
+/// supported architecture is a value of this struct (Architectures.cpp).
+struct LayerChoices {
+  NormKind norm = NormKind::RMSNorm;
+  /// LayerNorm with a bias.
+  bool normBias = false;
+  /// Gemma 2/3: a norm of the attention output and of the FFN output
+  /// before each joins the residual stream (besides the usual pre-norms).
+  bool postAttentionNorm = false;
+  bool postFeedForwardNorm = false;
+  /// Biases of the Q, K and V projections (Qwen 2, GPT-2), of the attention
+  /// output projection and of the FFN's matrices (GPT-2).
+  bool qkvBias = false;
+  bool outputBias = false;
+  bool feedForwardBias = false;
+  /// RMSNorm of each head of Q and of K before RoPE (Qwen 3, Gemma 3),
+  /// with one `[head_dim]` weight each.
+  bool qkNorm = false;
+  FeedForwardKind feedForward = FeedForwardKind::Gated;
+  ActivationKind activation = ActivationKind::SiLU;
+  PositionKind positions = PositionKind::Rope;
+  /// RoPE pairs: features (2j, 2j+1) (llama.cpp's "norm" type, GGUF llama's
+  /// permuted Q/K) or (j, j + R/2) (GPT-NeoX, Hugging Face, GGUF qwen2...).
+  bool ropeInterleaved = true;
+  /// Gemma multiplies the embeddings by sqrt(dim); 1 elsewhere.
+  bool scaleEmbeddings = false;
+};
+
 struct ModelConfig {
-  ModelArch arch = ModelArch::Llama;
+  ModelFamily family = ModelFamily::Decoder;
+  /// The architecture's name in the table (GGUF `general.architecture`).
+  std::string architecture = "llama";
+  LayerChoices layer;
   int64_t vocabSize = 512;
   int64_t dim = 64;
   int64_t hiddenDim = 172;
@@ -41,46 +104,68 @@ struct ModelConfig {
   /// T5 only: decoder layers; 0 means the same as numLayers.
   int64_t numDecoderLayers = 0;
   int64_t numHeads = 8;
-  /// Fewer than numHeads gives GQA, 1 gives MQA. Only Llama uses it.
+  /// Fewer than numHeads gives GQA, 1 gives MQA.
   int64_t numKvHeads = 4;
+  /// Features of one attention head; 0 means dim / numHeads. Qwen 3 and
+  /// Gemma have heads * head_dim != dim.
+  int64_t headDimension = 0;
   /// Longest sequence: KV cache length, learned position table size.
   int64_t contextLength = 512;
   /// Rows of a learned position table when the file's table is longer than
   /// the context compiled for (a GPT-2 file's 1024 positions served with a
   /// shorter KV cache); 0 means contextLength.
   int64_t positionTableRows = 0;
-  /// Rotary dimensions per head; 0 means the whole head (Llama only).
+  /// Rotary dimensions per head; 0 means the whole head.
   int64_t rotaryDim = 0;
   double ropeTheta = 10000.0;
-  /// True for llama2.c / GGUF `llama` weights, false for Hugging Face layout.
-  bool ropeInterleaved = true;
+  /// RoPE frequencies of the rotary pairs when a scaling (linear, Llama 3's
+  /// rope_freqs, YaRN, LongRoPE) changed them from theta^(-2j/R); empty
+  /// otherwise. `ropeMagnitude` scales cos and sin (YaRN's and LongRoPE's
+  /// attention factor).
+  std::vector<double> ropeFrequencies;
+  double ropeMagnitude = 1.0;
+  /// Scale of the attention scores; 0 means 1 / sqrt(head_dim).
+  double attentionScale = 0.0;
   double normEps = 1e-5;
   /// The logits reuse the token embedding table instead of `output.weight`.
   bool tiedEmbeddings = false;
   StorageType weightType = StorageType::F32;
   StorageType kvCacheType = StorageType::F32;
 
-  int64_t headDim() const { return numHeads > 0 ? dim / numHeads : 0; }
+  int64_t headDim() const {
+    if (headDimension > 0)
+      return headDimension;
+    return numHeads > 0 ? dim / numHeads : 0;
+  }
+  int64_t queryFeatures() const { return numHeads * headDim(); }
+  int64_t kvFeatures() const { return numKvHeads * headDim(); }
+  int64_t rotaryDims() const { return rotaryDim > 0 ? rotaryDim : headDim(); }
   int64_t positionRows() const {
     return positionTableRows > 0 ? positionTableRows : contextLength;
   }
   int64_t decoderLayers() const {
     return numDecoderLayers > 0 ? numDecoderLayers : numLayers;
   }
-  bool isDecoder() const { return arch != ModelArch::BERT; }
+  bool isDecoder() const { return family != ModelFamily::Encoder; }
+  double scoreScale() const;
+  /// The frequency of rotary pair j: ropeFrequencies[j] when set, else
+  /// theta^(-2j / rotary_dim).
+  double ropeFrequency(int64_t pair) const;
 
-  /// Small models of each architecture, the shapes of a test model.
-  static ModelConfig tinyLlama();
-  static ModelConfig tinyGPT2();
-  static ModelConfig tinyBERT();
-  static ModelConfig tinyT5();
+  /// A small model of the named architecture (see Architectures.h); the
+  /// shapes of a test model.
+  static ModelConfig tiny(llvm::StringRef architecture);
+  static ModelConfig tinyLlama() { return tiny("llama"); }
+  static ModelConfig tinyGPT2() { return tiny("gpt2"); }
+  static ModelConfig tinyBERT() { return tiny("bert"); }
+  static ModelConfig tinyT5() { return tiny("t5"); }
 };
 
-/// Returns the canonical lowercase name ("llama", "gpt2", "bert", "t5").
-llvm::StringRef stringifyModelArch(ModelArch arch);
-std::optional<ModelArch> parseModelArch(llvm::StringRef name);
 llvm::StringRef stringifyStorageType(StorageType type);
 std::optional<StorageType> parseStorageType(llvm::StringRef name);
+llvm::StringRef stringifyNormKind(NormKind kind);
+llvm::StringRef stringifyActivationKind(ActivationKind kind);
+llvm::StringRef stringifyPositionKind(PositionKind kind);
 
 /// Checks that the hyperparameters describe a model the dialect can express;
 /// the error names the first offending field.

@@ -70,10 +70,13 @@ private:
   /// into `attended`.
   void attend(int64_t layer, const Batch &qs, const Batch &ks,
               const Batch &vs, Batch &attended);
-  /// One layer of each architecture, updating the residual stream of
-  /// every position of `xs`.
-  void llamaLayer(int64_t layer, Batch &xs);
-  void gpt2Layer(int64_t layer, Batch &xs);
+  /// One decoder layer as the config's LayerChoices describe it, updating
+  /// the residual stream of every position of `xs`.
+  void decoderLayer(int64_t layer, Batch &xs);
+  void normalize(const std::string &name, const Batch &xs, Batch &out) const;
+  void normalizeHeads(int64_t layer, const char *name, Batch &xs) const;
+  void project(int64_t layer, const char *name, bool withBias,
+               const Batch &inputs, Batch &outs) const;
 
   ModelConfig config;
   int64_t contextLimit = 0;

@@ -1,6 +1,7 @@
 //===- ModelBuilderTest.cpp - unit tests of the model builder API ---------===//
 
 #include "tfm/Builder/ModelBuilder.h"
+#include "tfm/Model/Architectures.h"
 
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
@@ -152,7 +153,7 @@ TEST_F(ModelBuilderTest, StorageTypesReachWeightsAndCache) {
 
 TEST_F(ModelBuilderTest, RopeFollowsTheConfig) {
   ModelConfig config = ModelConfig::tinyLlama();
-  config.ropeInterleaved = false;
+  config.layer.ropeInterleaved = false;
   config.rotaryDim = 4;
   config.ropeTheta = 500000.0;
   OwningOpRef<ModuleOp> module = build(config);
@@ -255,13 +256,18 @@ TEST_F(ModelBuilderTest, InvalidConfigsNameTheField) {
 }
 
 TEST_F(ModelBuilderTest, NamesRoundTrip) {
-  for (ModelArch arch :
-       {ModelArch::Llama, ModelArch::GPT2, ModelArch::BERT, ModelArch::T5})
-    EXPECT_EQ(parseModelArch(stringifyModelArch(arch)), arch);
+  for (const ArchitectureInfo &info : architectures()) {
+    EXPECT_EQ(lookupArchitecture(info.name), &info);
+    if (!info.huggingFaceClass.empty())
+      EXPECT_EQ(lookupHuggingFaceArchitecture(info.huggingFaceClass), &info);
+    EXPECT_EQ(ModelConfig::tiny(info.name).architecture, info.name);
+  }
+  EXPECT_EQ(lookupHuggingFaceArchitecture("MistralForCausalLM"),
+            lookupArchitecture("llama"));
   for (StorageType type : {StorageType::F32, StorageType::F16,
                            StorageType::BF16})
     EXPECT_EQ(parseStorageType(stringifyStorageType(type)), type);
-  EXPECT_FALSE(parseModelArch("mamba"));
+  EXPECT_FALSE(lookupArchitecture("mamba"));
 }
 
 } // namespace

@@ -1,0 +1,126 @@
+//===- Architectures.cpp - the table of supported architectures -----------===//
+
+#include "tfm/Model/Architectures.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir::tfm;
+using llvm::StringRef;
+
+namespace {
+
+/// Pre-norm RMSNorm, RoPE, SwiGLU, no biases: Llama and its descendants.
+constexpr LayerChoices llamaLayer() { return LayerChoices(); }
+
+constexpr LayerChoices neoxRopeLayer() {
+  LayerChoices layer;
+  layer.ropeInterleaved = false;
+  return layer;
+}
+
+constexpr LayerChoices qwen2Layer() {
+  LayerChoices layer = neoxRopeLayer();
+  layer.qkvBias = true;
+  return layer;
+}
+
+constexpr LayerChoices qwen3Layer() {
+  LayerChoices layer = neoxRopeLayer();
+  layer.qkNorm = true;
+  return layer;
+}
+
+constexpr LayerChoices gpt2Layer() {
+  LayerChoices layer;
+  layer.norm = NormKind::LayerNorm;
+  layer.normBias = true;
+  layer.qkvBias = layer.outputBias = layer.feedForwardBias = true;
+  layer.feedForward = FeedForwardKind::Plain;
+  layer.activation = ActivationKind::GELUTanh;
+  layer.positions = PositionKind::Learned;
+  return layer;
+}
+
+/// BERT: post-norm LayerNorm, learned positions, GELU, biases everywhere.
+constexpr LayerChoices bertLayer() {
+  LayerChoices layer = gpt2Layer();
+  layer.activation = ActivationKind::GELU;
+  return layer;
+}
+
+/// T5 (as tfm's builder has it): RMSNorm, ReLU FFN, sinusoidal positions.
+constexpr LayerChoices t5Layer() {
+  LayerChoices layer;
+  layer.feedForward = FeedForwardKind::Plain;
+  layer.activation = ActivationKind::ReLU;
+  layer.positions = PositionKind::Sinusoidal;
+  return layer;
+}
+
+const ArchitectureInfo kArchitectures[] = {
+    {"llama", "LlamaForCausalLM", ModelFamily::Decoder, llamaLayer(),
+     /*ggufFusedQKV=*/false, /*ggufFusedGateUp=*/false,
+     "Llama 2, Llama 3/3.1/3.2, Mistral 7B, SmolLM2, TinyLlama"},
+    {"qwen2", "Qwen2ForCausalLM", ModelFamily::Decoder, qwen2Layer(), false,
+     false, "Qwen 2, Qwen 2.5"},
+    {"qwen3", "Qwen3ForCausalLM", ModelFamily::Decoder, qwen3Layer(), false,
+     false, "Qwen 3 (dense)"},
+    {"phi3", "", ModelFamily::Decoder, neoxRopeLayer(), true,
+     true, "Phi-3, Phi-3.5, Phi-4-mini"},
+    {"gpt2", "", ModelFamily::Decoder, gpt2Layer(), true,
+     false, "GPT-2"},
+    {"bert", "", ModelFamily::Encoder, bertLayer(), false, false, "BERT"},
+    {"t5", "", ModelFamily::EncoderDecoder, t5Layer(), false, false, "T5"},
+};
+
+/// Hugging Face classes whose layers are another class's.
+const std::pair<StringRef, StringRef> kHuggingFaceAliases[] = {
+    {"MistralForCausalLM", "llama"},
+};
+
+} // namespace
+
+llvm::ArrayRef<ArchitectureInfo> mlir::tfm::architectures() {
+  return kArchitectures;
+}
+
+const ArchitectureInfo *mlir::tfm::lookupArchitecture(StringRef name) {
+  const ArchitectureInfo *found = llvm::find_if(
+      kArchitectures, [&](const ArchitectureInfo &a) { return a.name == name; });
+  return found == std::end(kArchitectures) ? nullptr : found;
+}
+
+const ArchitectureInfo *
+mlir::tfm::lookupHuggingFaceArchitecture(StringRef className) {
+  for (auto [alias, name] : kHuggingFaceAliases)
+    if (alias == className)
+      return lookupArchitecture(name);
+  const ArchitectureInfo *found =
+      llvm::find_if(kArchitectures, [&](const ArchitectureInfo &a) {
+        return !a.huggingFaceClass.empty() && a.huggingFaceClass == className;
+      });
+  return found == std::end(kArchitectures) ? nullptr : found;
+}
+
+std::string mlir::tfm::listArchitectures(bool decodersOnly) {
+  std::string list;
+  for (const ArchitectureInfo &a : kArchitectures) {
+    if (decodersOnly && a.family != ModelFamily::Decoder)
+      continue;
+    list += (list.empty() ? "" : ", ") + a.name.str();
+  }
+  return list;
+}
+
+std::string mlir::tfm::listHuggingFaceArchitectures() {
+  std::string list;
+  auto add = [&](StringRef name) {
+    list += (list.empty() ? "" : ", ") + name.str();
+  };
+  for (const ArchitectureInfo &a : kArchitectures)
+    if (!a.huggingFaceClass.empty())
+      add(a.huggingFaceClass);
+  for (auto [alias, name] : kHuggingFaceAliases)
+    add(alias);
+  return list;
+}
