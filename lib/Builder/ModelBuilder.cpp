@@ -93,6 +93,13 @@ public:
     return LayerNormOp::create(b, input.getType(), input, weight, bias, eps);
   }
 
+  /// RMSNorm of each head of `input` with the `[head_dim]` weight `name`.
+  Value headNorm(Value input, StringRef name) {
+    Value weight = vector(name, config.headDim());
+    return RMSNormOp::create(b, input.getType(), input, weight,
+                             llvm::APFloat(config.normEps));
+  }
+
   Value linear(Value input, StringRef prefix, int64_t outFeatures,
                bool withBias) {
     int64_t inFeatures =
@@ -147,6 +154,10 @@ public:
                      choices.qkvBias);
     Value v = linear(hidden, (prefix + ".attn_v").str(), kvFeatures(),
                      choices.qkvBias);
+    if (choices.qkNorm) {
+      q = headNorm(q, (prefix + ".attn_q_norm.weight").str());
+      k = headNorm(k, (prefix + ".attn_k_norm.weight").str());
+    }
     if (choices.positions == PositionKind::Rope) {
       q = rope(q, start);
       k = rope(k, start);

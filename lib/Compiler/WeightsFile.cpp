@@ -92,7 +92,8 @@ llvm::Error resolveParts(DictionaryAttr fields, const ModelFile &model,
     int64_t rows = view->shape[0];
     int64_t columns = view->numElements() / rows;
     if (!entry.parts.empty() &&
-        (view->shape.size() != 2 || columns != entry.columns))
+        (view->shape.size() != entry.front().shape.size() ||
+         columns != entry.columns))
       return importError(view->file, view->fileOffset,
                          "tensor '" + name + "' cannot be stacked under '" +
                              entry.front().name + "': its rows differ");

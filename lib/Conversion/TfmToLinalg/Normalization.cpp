@@ -8,6 +8,8 @@
 
 #include "Common.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 namespace mlir::tfm::tfm_to_linalg {
 
 /// `1 / sqrt(mean(input^2) + eps)` of each row (all dims but the last).
@@ -57,9 +59,29 @@ struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
   LogicalResult
   matchAndRewrite(RMSNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, buildRMSNorm(rewriter, op.getLoc(),
-                                        adaptor.getInput(), adaptor.getWeight(),
-                                        op.getEps().convertToDouble()));
+    double eps = op.getEps().convertToDouble();
+    if (op.isWholeRow()) {
+      rewriter.replaceOp(op, buildRMSNorm(rewriter, op.getLoc(),
+                                          adaptor.getInput(),
+                                          adaptor.getWeight(), eps));
+      return success();
+    }
+    // Groups of the weight's length: `[S, G * D]` as `[S, G, D]`, each
+    // `[D]` row normalized, then back.
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(input.getType());
+    int64_t group = op.getGroupSize();
+    auto groupedType = RankedTensorType::get(
+        {type.getDimSize(0), type.getDimSize(1) / group, group},
+        type.getElementType());
+    SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+    Value grouped = tensor::ExpandShapeOp::create(rewriter, loc, groupedType,
+                                                  input, split);
+    Value normed =
+        buildRMSNorm(rewriter, loc, grouped, adaptor.getWeight(), eps);
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, type, normed,
+                                                         split);
     return success();
   }
 };

@@ -164,10 +164,8 @@ LogicalResult ParamOp::verify() {
     if (parts->size() < fewest)
       return emitOpError() << "parts must name at least " << fewest
                            << " tensors, got " << parts->size();
-    // Rows of matrices stack; packed panels ([out / P, in, P]) too.
-    if (type.getRank() < 2)
-      return emitOpError()
-             << "a weight stacked from parts must have rows, got " << type;
+    // Rows of matrices stack, packed panels ([out / P, in, P]) and bias
+    // vectors too.
     for (Attribute part : *parts)
       if (cast<StringAttr>(part).getValue().empty())
         return emitOpError("part names must not be empty");
@@ -247,9 +245,15 @@ LogicalResult LearnedPositionOp::verify() {
 LogicalResult RMSNormOp::verify() {
   if (failed(verifyRank(*this, "input", getInput(), 2)))
     return failure();
-  int64_t features = getInput().getType().getDimSize(1);
-  if (failed(verifyFeatureVector(*this, "weight", getWeight(), features)))
+  if (failed(verifyRank(*this, "weight", getWeight(), 1)))
     return failure();
+  int64_t features = getInput().getType().getDimSize(1);
+  int64_t group = getGroupSize();
+  if (!ShapedType::isDynamic(features) && !ShapedType::isDynamic(group) &&
+      (group == 0 || features % group != 0))
+    return emitOpError("weight of ")
+           << group << " elements must divide the " << features
+           << " input features (one weight per feature or per group)";
   return verifyNonNegative(*this, "eps", getEps().convertToDouble());
 }
 

@@ -55,7 +55,9 @@ ParamOp foldableWeight(OpTy op, RMSNormOp norm) {
 template <typename OpTy>
 bool canTakeNormAs(Operation *user, RMSNormOp norm) {
   auto op = dyn_cast<OpTy>(user);
+  // A per-group norm (q/k norm of each head) is no prologue of a row.
   if (!op || op.getInput() != norm.getResult() || op.getNormEps() ||
+      !norm.isWholeRow() ||
       !norm.getInput().getType().getElementType().isF32())
     return false;
   auto weight = cast<ShapedType>(op.getWeight().getType());

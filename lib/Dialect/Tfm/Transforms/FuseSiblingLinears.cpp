@@ -28,30 +28,39 @@ using namespace mlir::tfm;
 
 namespace {
 
-/// The weight of `linear` if it can be stacked with others: a plain named
-/// matrix, no bias (stacking biases would need a stacked bias param too)
-/// and no residual epilogue.
-ParamOp stackableWeight(LinearOp linear) {
-  if (linear.getBias() || linear.getResidual() || linear.getNormWeight() ||
-      linear.getGated() || linear.getActivation())
-    return {};
-  auto param = linear.getWeight().getDefiningOp<ParamOp>();
-  if (!param || param.getParts() || param.getType().getRank() != 2)
+/// A plain named weight of `rank` (no parts, no column scale).
+ParamOp plainParam(Value value, int64_t rank) {
+  auto param = value.getDefiningOp<ParamOp>();
+  if (!param || param.getParts() || param.getColumnScale() ||
+      param.getType().getRank() != rank)
     return {};
   return param;
 }
 
+/// The weight of `linear` if it can be stacked with others: a plain named
+/// matrix, a plain named bias vector or none (the biases stack as the
+/// weights do, Qwen 2's Q/K/V biases), and no other epilogue.
+ParamOp stackableWeight(LinearOp linear) {
+  if (linear.getResidual() || linear.getNormWeight() || linear.getGated() ||
+      linear.getActivation())
+    return {};
+  if (linear.getBias() && !plainParam(linear.getBias(), 1))
+    return {};
+  return plainParam(linear.getWeight(), 2);
+}
+
 /// Linears can share one stacked weight if their weights have the same
-/// element type, in-features and attributes (storage notes), and their
-/// results the same type but for the columns.
-using SiblingKey = std::tuple<Type, int64_t, DictionaryAttr, Type, int64_t>;
+/// element type, in-features and attributes (storage notes), their results
+/// the same type but for the columns, and all or none have a bias.
+using SiblingKey =
+    std::tuple<Type, int64_t, DictionaryAttr, Type, int64_t, int64_t>;
 
 SiblingKey siblingKeyOf(LinearOp linear, ParamOp weight) {
   RankedTensorType weightType = weight.getType();
   auto resultType = cast<RankedTensorType>(linear.getResult().getType());
   return {weightType.getElementType(), weightType.getDimSize(1),
           weight->getDiscardableAttrDictionary(), resultType.getElementType(),
-          resultType.getDimSize(0)};
+          resultType.getDimSize(0), linear.getBias() ? 1 : 0};
 }
 
 /// A readable key for the stacked tensor: the names' common prefix and
@@ -84,6 +93,29 @@ std::string stackedName(ArrayRef<StringRef> names) {
   return result + first.take_back(suffix).str();
 }
 
+/// One param of `params` stacked along their rows, with the first one's
+/// attributes.
+ParamOp stackParams(OpBuilder &b, Location loc, SmallVector<ParamOp> params) {
+  SmallVector<StringRef> names;
+  SmallVector<Attribute> parts;
+  int64_t rows = 0;
+  for (ParamOp param : params) {
+    names.push_back(param.getName());
+    parts.push_back(param.getNameAttr());
+    rows += param.getType().getDimSize(0);
+  }
+  RankedTensorType type = params.front().getType();
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = rows;
+  auto stacked = ParamOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()),
+      b.getStringAttr(stackedName(names)), b.getArrayAttr(parts),
+      /*column_scale=*/nullptr);
+  for (NamedAttribute attr : params.front()->getDiscardableAttrs())
+    stacked->setAttr(attr.getName(), attr.getValue());
+  return stacked;
+}
+
 /// Replaces `linears` (same input, compatible weights, in block order) by
 /// one linear over their stacked weights and column slices of its result.
 void fuseSiblings(ArrayRef<LinearOp> linears) {
@@ -92,32 +124,23 @@ void fuseSiblings(ArrayRef<LinearOp> linears) {
   Location loc = b.getFusedLoc(llvm::map_to_vector(
       linears, [](LinearOp linear) { return linear.getLoc(); }));
 
-  SmallVector<StringRef> names;
-  SmallVector<Attribute> parts;
-  int64_t rows = 0;
+  SmallVector<ParamOp> weights, biases;
   for (LinearOp linear : linears) {
-    ParamOp weight = stackableWeight(linear);
-    names.push_back(weight.getName());
-    parts.push_back(weight.getNameAttr());
-    rows += weight.getType().getDimSize(0);
+    weights.push_back(stackableWeight(linear));
+    if (linear.getBias())
+      biases.push_back(linear.getBias().getDefiningOp<ParamOp>());
   }
-  auto firstWeight = stackableWeight(first);
-  RankedTensorType weightType = firstWeight.getType();
-  auto stackedType = RankedTensorType::get({rows, weightType.getDimSize(1)},
-                                           weightType.getElementType());
-  auto stacked = ParamOp::create(b, loc, stackedType,
-                                 b.getStringAttr(stackedName(names)),
-                                 b.getArrayAttr(parts),
-                                 /*column_scale=*/nullptr);
-  for (NamedAttribute attr : firstWeight->getDiscardableAttrs())
-    stacked->setAttr(attr.getName(), attr.getValue());
+  ParamOp stacked = stackParams(b, loc, weights);
+  ParamOp stackedBias = biases.empty() ? ParamOp() : stackParams(b, loc, biases);
+  int64_t rows = stacked.getType().getDimSize(0);
 
   auto resultType = cast<RankedTensorType>(first.getResult().getType());
   auto fusedType = RankedTensorType::get({resultType.getDimSize(0), rows},
                                          resultType.getElementType());
   auto fused = LinearOp::create(b, loc, fusedType, first.getInput(),
                                 /*norm_weight=*/Value(), stacked.getResult(),
-                                /*bias=*/Value(), /*residual=*/Value(),
+                                stackedBias ? stackedBias.getResult() : Value(),
+                                /*residual=*/Value(),
                                 /*norm_eps=*/FloatAttr(),
                                 /*gated=*/ActivationAttr(),
                                 /*activation=*/ActivationAttr());
@@ -137,9 +160,12 @@ void fuseSiblings(ArrayRef<LinearOp> linears) {
   }
   for (LinearOp linear : linears) {
     Operation *weight = linear.getWeight().getDefiningOp();
+    Operation *bias = linear.getBias() ? linear.getBias().getDefiningOp()
+                                       : nullptr;
     linear.erase();
-    if (weight->use_empty())
-      weight->erase();
+    for (Operation *param : {weight, bias})
+      if (param && param->use_empty())
+        param->erase();
   }
 }
 

@@ -63,8 +63,8 @@ func.func @mixed_formats(%x: tensor<1x64xf32>) -> (tensor<1x64xf32>, tensor<1x32
 
 // -----
 
-// Not stacked: a linear with a bias, linears of different inputs, and a
-// weight that is not a param.
+// Not stacked: a linear with a bias and one without, linears of different
+// inputs, and a weight that is not a param.
 
 // CHECK-LABEL: func @not_siblings
 // CHECK-NOT:  parts
@@ -80,4 +80,28 @@ func.func @not_siblings(%x: tensor<1x64xf32>, %y: tensor<1x64xf32>, %w: tensor<1
   %c = tfm.linear %y, %wa : (tensor<1x64xf32>, tensor<16x64xf32>) -> tensor<1x16xf32>
   %d = tfm.linear %x, %w : (tensor<1x64xf32>, tensor<16x64xf32>) -> tensor<1x16xf32>
   return %a, %b, %c, %d : tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x16xf32>
+}
+
+// -----
+
+// Qwen 2's Q, K and V biases stack as their weights do: the fused layer has
+// the stacked bias as its epilogue.
+
+// CHECK-LABEL: func @qkv_bias
+// CHECK-DAG:  %[[W:.*]] = tfm.param "blk.0.attn_q+attn_k+attn_v.weight" parts ["blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight"] : tensor<128x64xf32>
+// CHECK-DAG:  %[[B:.*]] = tfm.param "blk.0.attn_q+attn_k+attn_v.bias" parts ["blk.0.attn_q.bias", "blk.0.attn_k.bias", "blk.0.attn_v.bias"] : tensor<128xf32>
+// CHECK:      tfm.linear %{{.*}}, %[[W]], %[[B]] : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+// CHECK-NOT:  tfm.linear
+// CHECK-NOT:  tfm.param
+func.func @qkv_bias(%x: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
+  %wq = tfm.param "blk.0.attn_q.weight" : tensor<64x64xf32>
+  %wk = tfm.param "blk.0.attn_k.weight" : tensor<32x64xf32>
+  %wv = tfm.param "blk.0.attn_v.weight" : tensor<32x64xf32>
+  %bq = tfm.param "blk.0.attn_q.bias" : tensor<64xf32>
+  %bk = tfm.param "blk.0.attn_k.bias" : tensor<32xf32>
+  %bv = tfm.param "blk.0.attn_v.bias" : tensor<32xf32>
+  %q = tfm.linear %x, %wq, %bq : (tensor<?x64xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  %k = tfm.linear %x, %wk, %bk : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<?x32xf32>
+  %v = tfm.linear %x, %wv, %bv : (tensor<?x64xf32>, tensor<32x64xf32>, tensor<32xf32>) -> tensor<?x32xf32>
+  return %q, %k, %v : tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>
 }

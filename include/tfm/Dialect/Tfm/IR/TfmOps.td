@@ -23,9 +23,9 @@ def Tfm_ParamOp : Tfm_Op<"param", [Pure]> {
     %wq = tfm.param "blk.0.attn_q.weight" : tensor<64x64xf32>
     ```
 
-    With `parts`, the weight is the named matrices stacked along their rows
-    (output features), in order; `name` is then only the key of the stacked
-    tensor. tfm-fuse-sibling-linears writes such params, so that one linear
+    With `parts`, the weight is the named matrices (or bias vectors)
+    stacked along their rows (output features), in order; `name` is then
+    only the key of the stacked tensor. tfm-fuse-sibling-linears writes such params, so that one linear
     layer computes what several did:
 
     ```mlir
@@ -148,6 +148,16 @@ def Tfm_RMSNormOp : Tfm_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>
   let description = [{
     `result[i, :] = input[i, :] / sqrt(mean_j(input[i, j]^2) + eps) * weight`
     with `weight` of shape `[dim]` (Llama, T5).
+
+    A weight shorter than the features normalizes each group of that many
+    features on its own, with the same weight: the per-head q/k norm of
+    Qwen 3 and Gemma 3 is a `tfm.rms_norm` of the `[seq, heads * head_dim]`
+    projection with a `[head_dim]` weight.
+
+    ```mlir
+    %q = tfm.rms_norm %proj, %w {eps = 1.0e-06 : f64}
+        : tensor<?x512xf32>, tensor<64xf32>
+    ```
   }];
   let arguments = (ins Tfm_FloatTensor:$input, Tfm_FloatTensor:$weight,
                        F64Attr:$eps);
@@ -156,6 +166,18 @@ def Tfm_RMSNormOp : Tfm_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>
     $input `,` $weight attr-dict `:` type($input) `,` type($weight)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Features normalized together: the weight's length.
+    int64_t getGroupSize() {
+      auto type = ::llvm::dyn_cast<::mlir::RankedTensorType>(
+          getWeight().getType());
+      return type && type.getRank() == 1 ? type.getDimSize(0) : -1;
+    }
+    /// Whether the weight covers all features (one group per row).
+    bool isWholeRow() {
+      return getGroupSize() == getInput().getType().getDimSize(1);
+    }
+  }];
 }
 
 def Tfm_LayerNormOp : Tfm_Op<"layer_norm", [Pure,
