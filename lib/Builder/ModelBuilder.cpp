@@ -132,8 +132,13 @@ public:
     RopePairing pairing = config.layer.ropeInterleaved
                               ? RopePairing::interleaved
                               : RopePairing::half_split;
+    DenseF64ArrayAttr frequencies =
+        config.ropeFrequencies.empty()
+            ? DenseF64ArrayAttr()
+            : b.getDenseF64ArrayAttr(config.ropeFrequencies);
     return RoPEOp::create(b, input.getType(), input, start, headDim, rotaryDim,
-                          llvm::APFloat(config.ropeTheta), pairing);
+                          llvm::APFloat(config.ropeTheta), pairing,
+                          frequencies);
   }
 
   llvm::APFloat attentionScale() { return llvm::APFloat(config.scoreScale()); }

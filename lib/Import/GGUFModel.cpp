@@ -12,6 +12,7 @@
 #include "tfm/Import/ModelFile.h"
 #include "tfm/Model/Architectures.h"
 #include "tfm/Model/ImportError.h"
+#include "tfm/Model/RopeScaling.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
@@ -407,14 +408,13 @@ llvm::Error readRopeScaling(const MetadataReader &meta, ModelFile &model) {
     return perPair.takeError();
   if (factor == 1.0 && perPair->empty())
     return llvm::Error::success();
-  config.ropeFrequencies.clear();
-  for (int64_t j = 0; j < pairs; ++j) {
-    double divisor = factor * (perPair->empty() ? 1.0 : double((*perPair)[j]));
-    if (!(divisor > 0.0))
-      return importError(model.path, model.lookup("rope_freqs.weight")->fileOffset,
-                         "rope_freqs.weight[" + Twine(j) + "] is not positive");
-    config.ropeFrequencies.push_back(config.ropeFrequency(j) / divisor);
-  }
+  for (auto [j, divisor] : llvm::enumerate(*perPair))
+    if (!(divisor > 0.0f) || !std::isfinite(divisor))
+      return importError(model.path,
+                         model.lookup("rope_freqs.weight")->fileOffset,
+                         "rope_freqs.weight[" + Twine(j) +
+                             "] is not a positive number");
+  applyRopeDivisors(config, *perPair, factor);
   return llvm::Error::success();
 }
 

@@ -2,6 +2,8 @@
 
 #include "tfm/Import/ModelFile.h"
 
+#include "tfm/Import/TokenizerFile.h"
+
 #include "tfm/Model/ImportError.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -68,8 +70,20 @@ mlir::tfm::mapFile(llvm::StringRef path) {
 
 llvm::Expected<std::unique_ptr<ModelFile>>
 mlir::tfm::openModel(llvm::StringRef path, const OpenOptions &options) {
-  if (llvm::sys::fs::is_directory(path))
-    return readSafetensorsModel(path);
+  if (llvm::sys::fs::is_directory(path)) {
+    llvm::Expected<std::unique_ptr<ModelFile>> model =
+        readSafetensorsModel(path);
+    // A directory without tokenizer.json takes a llama2.c tokenizer file.
+    if (!model || (*model)->vocabulary || options.tokenizerPath.empty())
+      return model;
+    llvm::Expected<Vocabulary> vocabulary = loadLlama2cTokenizer(
+        options.tokenizerPath, (*model)->config.vocabSize);
+    if (!vocabulary)
+      return vocabulary.takeError();
+    (*model)->vocabulary = std::move(*vocabulary);
+    (*model)->vocabularySource = options.tokenizerPath;
+    return model;
+  }
   if (!llvm::sys::fs::exists(path))
     return importError(path, "no such file or directory");
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);

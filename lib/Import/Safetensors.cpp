@@ -13,6 +13,7 @@
 #include "tfm/Import/ModelFile.h"
 #include "tfm/Model/Architectures.h"
 #include "tfm/Model/ByteReader.h"
+#include "tfm/Model/RopeScaling.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
@@ -208,6 +209,63 @@ static uint64_t offsetOfKey(llvm::StringRef text, llvm::StringRef key) {
   return at == llvm::StringRef::npos ? 0 : at;
 }
 
+/// config.json's `rope_scaling`: linear and Llama 3's, folded into the
+/// RoPE pair frequencies; other kinds are refused by name.
+static llvm::Error readRopeScaling(llvm::StringRef fileName,
+                                   llvm::StringRef text,
+                                   const llvm::json::Value &value,
+                                   ModelConfig &config) {
+  uint64_t at = offsetOfKey(text, "rope_scaling");
+  const llvm::json::Object *scaling = value.getAsObject();
+  if (!scaling)
+    return importError(fileName, at, "'rope_scaling' must be an object");
+  std::optional<llvm::StringRef> type = scaling->getString("rope_type");
+  if (!type)
+    type = scaling->getString("type");
+  if (!type)
+    return importError(fileName, at, "'rope_scaling' has no 'rope_type'");
+  auto number = [&](llvm::StringRef key,
+                    std::optional<double> fallback) -> llvm::Expected<double> {
+    std::optional<double> v = scaling->getNumber(key);
+    if (!v && !fallback)
+      return importError(fileName, at, "'rope_scaling' has no '" + key + "'");
+    double result = v ? *v : *fallback;
+    if (!(result > 0.0) || !std::isfinite(result))
+      return importError(fileName, at,
+                         "'rope_scaling' '" + key + "' must be positive");
+    return result;
+  };
+  if (*type == "default")
+    return llvm::Error::success();
+  llvm::Expected<double> factor = number("factor", std::nullopt);
+  if (!factor)
+    return factor.takeError();
+  if (*type == "linear") {
+    applyRopeDivisors(config, {}, *factor);
+    return llvm::Error::success();
+  }
+  if (*type == "llama3") {
+    llvm::Expected<double> low = number("low_freq_factor", 1.0);
+    llvm::Expected<double> high = number("high_freq_factor", 4.0);
+    llvm::Expected<double> original =
+        number("original_max_position_embeddings", 8192.0);
+    for (llvm::Expected<double> *v : {&low, &high, &original})
+      if (!*v)
+        return v->takeError();
+    if (*high <= *low)
+      return importError(fileName, at,
+                         "'rope_scaling' high_freq_factor must exceed "
+                         "low_freq_factor");
+    applyRopeDivisors(config, llama3RopeDivisors(config, *factor, *low, *high,
+                                                 *original));
+    return llvm::Error::success();
+  }
+  return importError(fileName, at,
+                     "rope scaling '" + *type +
+                         "' is not supported (tfm reads default, linear and "
+                         "llama3)");
+}
+
 llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
                                                      llvm::StringRef text) {
   llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
@@ -272,8 +330,8 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
   config.tiedEmbeddings = root->getBoolean("tie_word_embeddings").value_or(false);
   if (const llvm::json::Value *scaling = root->get("rope_scaling"))
     if (!scaling->getAsNull())
-      return importError(fileName, offsetOfKey(text, "rope_scaling"),
-                         "'rope_scaling' is not supported yet");
+      if (llvm::Error error = readRopeScaling(fileName, text, *scaling, config))
+        return std::move(error);
   if (llvm::Error error = validateModelConfig(config))
     return importError(fileName, 0, llvm::toString(std::move(error)));
   return config;

@@ -36,7 +36,8 @@ std::string huggingFaceClass(const ModelConfig &config) {
                                                  : "LlamaForCausalLM";
 }
 
-llvm::Error writeConfig(llvm::StringRef directory, const ModelConfig &config) {
+llvm::Error writeConfig(llvm::StringRef directory, const ModelConfig &config,
+                        llvm::json::Object extra) {
   llvm::json::Object hfConfig{
       {"architectures", llvm::json::Array{huggingFaceClass(config)}},
       {"hidden_size", config.dim},
@@ -51,6 +52,8 @@ llvm::Error writeConfig(llvm::StringRef directory, const ModelConfig &config) {
       {"tie_word_embeddings", config.tiedEmbeddings}};
   if (config.headDimension > 0)
     hfConfig["head_dim"] = config.headDimension;
+  for (auto &entry : extra)
+    hfConfig[entry.first] = std::move(entry.second);
   std::string text;
   llvm::raw_string_ostream(text)
       << llvm::formatv("{0:2}", llvm::json::Value(std::move(hfConfig)));
@@ -120,11 +123,13 @@ std::string mlir::tfm::huggingFaceLlamaName(llvm::StringRef gguf) {
 
 llvm::Error mlir::tfm::writeHuggingFaceLlama(
     llvm::StringRef directory, const ModelConfig &config,
-    llvm::ArrayRef<FloatTensor> tensors, unsigned shards, bool halfMatrices) {
+    llvm::ArrayRef<FloatTensor> tensors, unsigned shards, bool halfMatrices,
+    llvm::json::Object extraConfig) {
   if (std::error_code ec = llvm::sys::fs::create_directories(directory))
     return llvm::createStringError(ec, "cannot create " + directory + ": " +
                                            ec.message());
-  if (llvm::Error error = writeConfig(directory, config))
+  if (llvm::Error error =
+          writeConfig(directory, config, std::move(extraConfig)))
     return error;
   unsigned shardCount = std::max(1u, shards);
   for (unsigned shard = 0; shard < shardCount; ++shard) {

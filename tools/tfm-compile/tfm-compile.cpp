@@ -32,8 +32,10 @@ cl::opt<std::string> outputDirectory("o", cl::Required,
                                      cl::value_desc("dir"), cl::cat(category));
 cl::opt<std::string>
     tokenizerPath("tokenizer",
-                  cl::desc("llama2.c tokenizer file (default: tok<vocab>.bin "
-                           "or tokenizer.bin beside the checkpoint)"),
+                  cl::desc("llama2.c tokenizer file for a llama2.c checkpoint "
+                           "(default: tok<vocab>.bin or tokenizer.bin beside "
+                           "it) or a Hugging Face directory without "
+                           "tokenizer.json"),
                   cl::value_desc("file"), cl::cat(category));
 cl::opt<int64_t> contextLength(
     "context", cl::desc("Longest context (KV-cache length) the library serves "

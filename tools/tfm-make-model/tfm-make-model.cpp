@@ -2,21 +2,24 @@
 //
 //   tfm-make-model --format=gguf|llama2c|safetensors -o PATH
 //                  [--shape llama-110m|llama-336m-gqa] [shape flags]
-//   tfm-make-model --arch=gpt2 -o FILE.gguf [shape flags]
+//   tfm-make-model --arch=qwen2|qwen3|phi3|gpt2 -o PATH [shape flags]
 //
-// Writes a Llama model with seeded random weights in any format tfm imports:
-// a GGUF file (with a synthetic SentencePiece vocabulary), a llama2.c
-// checkpoint (with `tok<vocab>.bin` beside it), or a Hugging Face directory
-// (config.json and one or more .safetensors shards); or a GPT-2 model as a
-// GGUF file laid out as llama.cpp's converter writes one (Q, K and V in one
-// `attn_qkv` matrix). The tensor list comes from the model builder, so the
-// files always hold what the IR needs.
+// Writes a decoder of any architecture of the table (docs/models.md) with
+// seeded random weights: a GGUF file (with a synthetic SentencePiece
+// vocabulary) laid out as llama.cpp's converter writes that architecture
+// (fused `attn_qkv` for GPT-2 and Phi-3, gate and up in one `ffn_up` for
+// Phi-3, `rope_freqs.weight` with --llama3-rope), a llama2.c checkpoint
+// (Llama only, with `tok<vocab>.bin` beside it), or a Hugging Face
+// directory (config.json and one or more .safetensors shards). The tensor
+// list comes from the model builder, so the files always hold what the IR
+// needs.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Builder/ModelBuilder.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Model/Architectures.h"
+#include "tfm/Model/RopeScaling.h"
 #include "tfm/Writers/GGUFWriter.h"
 #include "tfm/Writers/Llama2cWriter.h"
 #include "tfm/Writers/SafetensorsWriter.h"
@@ -72,6 +75,14 @@ cl::opt<int64_t> numKvHeads("kv-heads", cl::init(4), cl::cat(category),
                             cl::desc("Key/value heads"));
 cl::opt<int64_t> headDim("head-dim", cl::init(0), cl::cat(category),
                          cl::desc("Features per head (0: dim / heads)"));
+cl::opt<double> ropeTheta("rope-theta", cl::init(10000.0), cl::cat(category),
+                          cl::desc("RoPE base frequency"));
+cl::opt<bool> llama3Rope(
+    "llama3-rope",
+    cl::desc("Llama 3.1/3.2's scaled RoPE (factor 32, low 1, high 4, "
+             "original context 8192): GGUF rope_freqs.weight, or "
+             "config.json rope_scaling"),
+    cl::cat(category));
 cl::opt<int64_t> contextLength("context", cl::init(128), cl::cat(category),
                                cl::desc("Context length"));
 cl::opt<bool> tied("tied", cl::desc("No separate output matrix"),
@@ -113,6 +124,19 @@ bool applyNamedShape(llvm::StringRef name) {
   setDefault(vocabSize, found->vocab);
   setDefault(contextLength, found->context);
   return true;
+}
+
+/// config.json entries beyond the hyperparameters: Llama 3's rope_scaling.
+llvm::json::Object huggingFaceExtras() {
+  llvm::json::Object extras;
+  if (llama3Rope)
+    extras["rope_scaling"] = llvm::json::Object{
+        {"rope_type", "llama3"},
+        {"factor", 32.0},
+        {"low_freq_factor", 1.0},
+        {"high_freq_factor", 4.0},
+        {"original_max_position_embeddings", 8192}};
+  return extras;
 }
 
 int fail(const llvm::Twine &message) {
@@ -326,6 +350,7 @@ int main(int argc, char **argv) {
                   "--heads");
   }
   config.headDimension = headDim;
+  config.ropeTheta = ropeTheta;
   config.vocabSize = vocabSize;
   config.dim = dim;
   config.hiddenDim = hiddenDim;
@@ -344,6 +369,16 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(module.takeError()));
   std::mt19937 rng(seed);
   std::vector<FloatTensor> weights = randomWeights(**module, rng);
+  if (llama3Rope && config.layer.positions != PositionKind::Rope)
+    return fail("--llama3-rope needs an architecture with RoPE");
+  if (llama3Rope && format == "gguf") {
+    // As llama.cpp's converter writes it: the divisor of each pair.
+    std::vector<float> divisors =
+        llama3RopeDivisors(config, 32.0, 1.0, 4.0, 8192.0);
+    weights.push_back(FloatTensor{"rope_freqs.weight",
+                                  {int64_t(divisors.size())},
+                                  divisors});
+  }
 
   llvm::Error error = llvm::Error::success();
   if (format == "gguf")
@@ -352,7 +387,8 @@ int main(int argc, char **argv) {
     error = asHalf ? llvm::createStringError("llama2c checkpoints are f32")
                    : writeLlama2c(config, weights);
   else if (format == "safetensors")
-    error = writeHuggingFaceLlama(outputPath, config, weights, shards, asHalf);
+    error = writeHuggingFaceLlama(outputPath, config, weights, shards, asHalf,
+                                  huggingFaceExtras());
   else
     return fail("unknown --format '" + format +
                 "' (expected gguf, llama2c or safetensors)");

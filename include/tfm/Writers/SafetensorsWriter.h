@@ -13,6 +13,8 @@
 #include "tfm/Model/ModelConfig.h"
 #include "tfm/Writers/FloatTensor.h"
 
+#include "llvm/Support/JSON.h"
+
 namespace mlir::tfm {
 
 /// Hugging Face's name of the Llama tensor GGUF calls `gguf`
@@ -22,11 +24,13 @@ std::string huggingFaceLlamaName(llvm::StringRef gguf);
 
 /// Writes `directory` (created if missing): config.json of `config` and
 /// `shards` safetensors files, tensor i in shard `i % shards`; matrices are
-/// stored as F16 when `halfMatrices`, everything else as F32.
+/// stored as F16 when `halfMatrices`, everything else as F32. Entries of
+/// `extraConfig` (e.g. `rope_scaling`) are added to config.json.
 llvm::Error writeHuggingFaceLlama(llvm::StringRef directory,
                                   const ModelConfig &config,
                                   llvm::ArrayRef<FloatTensor> tensors,
-                                  unsigned shards, bool halfMatrices);
+                                  unsigned shards, bool halfMatrices,
+                                  llvm::json::Object extraConfig = {});
 
 } // namespace mlir::tfm
 

@@ -133,11 +133,29 @@ Value buildRMSNorm(OpBuilder &b, Location loc, Value input, Value weight,
 /// features.
 Value weightOperand(OpBuilder &b, Value weight, int64_t panel);
 
+/// The rotation of a `tfm.rope` or of a fused `#tfm.rope`.
+struct RopeSpec {
+  int64_t rotaryDim;
+  double theta;
+  RopePairing pairing;
+  /// Per-pair frequencies (scaled RoPE), or null for theta^(-2j/R).
+  DenseF64ArrayAttr frequencies;
+
+  static RopeSpec of(RoPEOp op) {
+    return {int64_t(op.getRotaryDim()), op.getTheta().convertToDouble(),
+            op.getPairing(), op.getFrequenciesAttr()};
+  }
+  static RopeSpec of(RopeAttr attr) {
+    return {attr.getRotaryDim(), attr.getTheta().getValueAsDouble(),
+            attr.getPairing(), attr.getFrequencies()};
+  }
+};
+
 /// cos and sin of the rotation angles of positions `start + s`, `[S, R/2]`
 /// (Position.cpp).
 std::pair<Value, Value> buildRopeTables(OpBuilder &b, Location loc,
                                         OpFoldResult seq, Value start,
-                                        int64_t rotaryDim, double thetaValue);
+                                        const RopeSpec &rope);
 
 /// How the features of a head pair up: the rotated features of a head
 /// viewed as `[R/2, 2]` (interleaved, pair member = last dim) or
@@ -163,8 +181,7 @@ AffineMap pairMemberMap(MLIRContext *context, unsigned rank,
                         ArrayRef<int64_t> dims, int64_t member);
 /// RoPE of `input` (`[S, H * D]`) at positions `start + s` (Position.cpp).
 Value buildRoPE(OpBuilder &b, Location loc, Value input, Value start,
-                int64_t headDim, int64_t rotaryDim, double theta,
-                RopePairing pairing);
+                int64_t headDim, const RopeSpec &rope);
 
 /// Where the keys and values of an attention come from.
 enum class KVLayout {

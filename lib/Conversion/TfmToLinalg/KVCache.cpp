@@ -151,8 +151,7 @@ Value rotatedHeadMajorRows(OpBuilder &b, Location loc, Value tokens,
   Value paired = splitLastDim(b, loc, tokens, shape); // [S, KVH, P0, P1]
   OpFoldResult seq = dimOf(b, loc, tokens, 0);
   auto [cosTable, sinTable] =
-      buildRopeTables(b, loc, seq, start, headDim,
-                      rope.getTheta().getValueAsDouble());
+      buildRopeTables(b, loc, seq, start, RopeSpec::of(rope));
   // Loop dims (h, s, p0, p1) over the output [KVH, S, P0, P1], a view of
   // `rows` [KVH, S, D].
   Value init = splitLastDim(b, loc, rows, pairShape);
@@ -361,8 +360,7 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     if (RopeAttr rope = op.getRopeAttr()) {
       auto [cosTable, sinTable] = buildRopeTables(
           rewriter, loc, dimOf(rewriter, loc, adaptor.getQuery(), 0),
-          adaptor.getStart(), rope.getRotaryDim(),
-          rope.getTheta().getValueAsDouble());
+          adaptor.getStart(), RopeSpec::of(rope));
       ropeCos = readBuffer(cosTable, cast<RankedTensorType>(cosTable.getType()));
       ropeSin = readBuffer(sinTable, cast<RankedTensorType>(sinTable.getType()));
     }
@@ -422,8 +420,7 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     // Without the fused kernel, a fused rope is a RoPE kernel of its own.
     if (RopeAttr rope = op.getRopeAttr())
       query = buildRoPE(rewriter, loc, query, start, headDim,
-                        rope.getRotaryDim(),
-                        rope.getTheta().getValueAsDouble(), rope.getPairing());
+                        RopeSpec::of(rope));
     Value queries =
         groupQueries(rewriter, loc, query, op.getNumHeads(), kvHeads);
     Value attended = buildAttention(rewriter, loc, queries, keys, values,

@@ -11,19 +11,32 @@
 namespace mlir::tfm::tfm_to_linalg {
 
 /// cos and sin of the rotation angles of positions `start + s`, `[S, R/2]`:
-/// angle `(start + s) * theta^(-2j / R)`.
+/// angle `(start + s) * theta^(-2j / R)`, or `(start + s) * frequencies[j]`
+/// for scaled RoPE (the frequencies a constant the generic reads).
 std::pair<Value, Value> buildRopeTables(OpBuilder &b, Location loc,
                                         OpFoldResult seq, Value start,
-                                        int64_t rotaryDim, double thetaValue) {
+                                        const RopeSpec &rope) {
+  int64_t rotaryDim = rope.rotaryDim;
   int64_t half = rotaryDim / 2;
   Value cosInit = emptyTensor(b, loc, {seq, b.getIndexAttr(half)});
   Value sinInit = emptyTensor(b, loc, {seq, b.getIndexAttr(half)});
-  Value theta = f32Constant(b, loc, thetaValue);
+  Value theta = f32Constant(b, loc, rope.theta);
   Value exponentStep = f32Constant(b, loc, -2.0 / rotaryDim);
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  if (rope.frequencies) {
+    SmallVector<float> values;
+    for (double frequency : rope.frequencies.asArrayRef())
+      values.push_back(float(frequency));
+    auto type = RankedTensorType::get({half}, b.getF32Type());
+    inputs.push_back(arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values))));
+    maps.push_back(selectDims(b.getContext(), 2, {1}));
+  }
+  maps.append({b.getMultiDimIdentityMap(2), b.getMultiDimIdentityMap(2)});
   SmallVector<Value> tables = buildGeneric(
-      b, loc, "elementwise", {}, ValueRange{cosInit, sinInit},
-      {b.getMultiDimIdentityMap(2), b.getMultiDimIdentityMap(2)},
-      {kParallel, kParallel}, [&](OpBuilder &nb, Location nl, ValueRange) {
+      b, loc, "elementwise", inputs, ValueRange{cosInit, sinInit}, maps,
+      {kParallel, kParallel}, [&](OpBuilder &nb, Location nl, ValueRange args) {
         Type i64 = nb.getI64Type();
         Value token = linalg::IndexOp::create(nb, nl, 0);
         Value position = arith::AddIOp::create(nb, nl, token, start);
@@ -34,8 +47,13 @@ std::pair<Value, Value> buildRopeTables(OpBuilder &b, Location loc,
             nb, nl, nb.getF32Type(),
             arith::IndexCastOp::create(nb, nl, i64,
                                        linalg::IndexOp::create(nb, nl, 1)));
-        Value exponent = arith::MulFOp::create(nb, nl, pair, exponentStep);
-        Value frequency = math::PowFOp::create(nb, nl, theta, exponent);
+        Value frequency =
+            rope.frequencies
+                ? args[0]
+                : math::PowFOp::create(
+                      nb, nl, theta,
+                      arith::MulFOp::create(nb, nl, pair, exponentStep))
+                      .getResult();
         Value angle = arith::MulFOp::create(nb, nl, positionF, frequency);
         return SmallVector<Value>{math::CosOp::create(nb, nl, angle),
                                   math::SinOp::create(nb, nl, angle)};
@@ -73,9 +91,10 @@ AffineMap pairMemberMap(MLIRContext *context, unsigned rank,
 
 /// RoPE of `input` (`[S, H * D]`) at positions `start + s` (see tfm.rope).
 Value buildRoPE(OpBuilder &b, Location loc, Value input, Value start,
-                int64_t headDim, int64_t rotaryDim, double theta,
-                RopePairing pairing) {
+                int64_t headDim, const RopeSpec &rope) {
   MLIRContext *context = b.getContext();
+  int64_t rotaryDim = rope.rotaryDim;
+  RopePairing pairing = rope.pairing;
   int64_t features = cast<RankedTensorType>(input.getType()).getDimSize(1);
   int64_t heads = features / headDim;
   RopePairs pairs{pairing == RopePairing::interleaved, rotaryDim / 2};
@@ -95,8 +114,7 @@ Value buildRoPE(OpBuilder &b, Location loc, Value input, Value start,
   Value rotary = rotaryDim == headDim ? heads3 : slice3(heads3, rotaryDim);
   // [S, H, pair dims]: loop dims 2 and 3 are the pair dims.
   Value paired = splitLastDim(b, loc, rotary, pairs.shape());
-  auto [cosTable, sinTable] =
-      buildRopeTables(b, loc, seq, start, rotaryDim, theta);
+  auto [cosTable, sinTable] = buildRopeTables(b, loc, seq, start, rope);
 
   // One element-wise generic over the pairs: member `m` of a pair reads
   // both members through maps with a constant member index.
@@ -134,9 +152,7 @@ struct RoPELowering : OpConversionPattern<RoPEOp> {
                   ConversionPatternRewriter &rewriter) const override {
     rewriter.replaceOp(op, buildRoPE(rewriter, op.getLoc(), adaptor.getInput(),
                                      adaptor.getStart(), op.getHeadDim(),
-                                     op.getRotaryDim(),
-                                     op.getTheta().convertToDouble(),
-                                     op.getPairing()));
+                                     RopeSpec::of(op)));
     return success();
   }
 };

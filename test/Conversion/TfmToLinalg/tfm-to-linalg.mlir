@@ -56,6 +56,33 @@ func.func @rope(%x: tensor<?x16xf32>, %pos: index) -> tensor<?x16xf32> {
 
 // -----
 
+// Scaled RoPE: the angle tables read the per-pair frequencies from a
+// constant instead of computing theta^(-2j/R).
+// CHECK-LABEL: func.func @rope_scaled
+// CHECK: %[[F:.*]] = arith.constant dense<[1.000000e+00, 5.000000e-02, 2.500000e-03, 1.250000e-04]> : tensor<4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[F]] : tensor<4xf32>)
+// CHECK-NOT: math.powf
+// CHECK: math.cos
+func.func @rope_scaled(%x: tensor<?x16xf32>, %pos: index) -> tensor<?x16xf32> {
+  %0 = tfm.rope %x at %pos half_split {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 1.0e4 : f64, frequencies = array<f64: 1.0, 0.05, 0.0025, 0.000125>} : tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
+// -----
+
+// Per-head RMSNorm (Qwen 3's q/k norm): the weight covers one head, the
+// rows are normalized head by head.
+// CHECK-LABEL: func.func @rms_norm_per_head
+// CHECK: tensor.expand_shape {{.*}} into tensor<?x4x8xf32>
+// CHECK: linalg.generic
+// CHECK: tensor.collapse_shape {{.*}} into tensor<?x32xf32>
+func.func @rms_norm_per_head(%x: tensor<?x32xf32>, %w: tensor<8xf32>) -> tensor<?x32xf32> {
+  %0 = tfm.rms_norm %x, %w {eps = 1.0e-6 : f64} : tensor<?x32xf32>, tensor<8xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
 // The KV cache becomes tensor<layers x 2 x kv_heads x ? x head_dim>; append
 // transposes the new keys/values to head-major and inserts them at `pos`;
 // attention reads positions [0, pos + seq) and masks j > pos + i.

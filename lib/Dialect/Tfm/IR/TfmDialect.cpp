@@ -8,6 +8,8 @@
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::tfm;
 
@@ -18,15 +20,30 @@ using namespace mlir::tfm;
 #define GET_ATTRDEF_CLASSES
 #include "tfm/Dialect/Tfm/IR/TfmAttrs.cpp.inc"
 
+LogicalResult mlir::tfm::verifyRopeFrequencies(
+    function_ref<InFlightDiagnostic()> emitError,
+    DenseF64ArrayAttr frequencies, int64_t rotaryDim) {
+  if (!frequencies)
+    return success();
+  if (int64_t(frequencies.size()) != rotaryDim / 2)
+    return emitError() << "rope frequencies: " << frequencies.size()
+                       << " values for " << rotaryDim / 2 << " rotary pairs";
+  for (double frequency : frequencies.asArrayRef())
+    if (!(frequency > 0.0) || !std::isfinite(frequency))
+      return emitError() << "rope frequencies must be positive and finite";
+  return success();
+}
+
 LogicalResult
 RopeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                 int64_t rotaryDim, FloatAttr theta, RopePairing) {
+                 int64_t rotaryDim, FloatAttr theta, RopePairing,
+                 DenseF64ArrayAttr frequencies) {
   if (rotaryDim <= 0 || rotaryDim % 2 != 0)
     return emitError() << "rope rotary_dim must be positive and even, got "
                        << rotaryDim;
   if (!theta || !(theta.getValueAsDouble() > 0.0))
     return emitError() << "rope theta must be positive";
-  return success();
+  return verifyRopeFrequencies(emitError, frequencies, rotaryDim);
 }
 
 namespace {

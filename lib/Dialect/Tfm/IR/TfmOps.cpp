@@ -216,6 +216,9 @@ LogicalResult RoPEOp::verify() {
   if (rotaryDim > headDim)
     return emitOpError() << "rotary_dim (" << rotaryDim
                          << ") must not exceed head_dim (" << headDim << ")";
+  if (failed(verifyRopeFrequencies([&] { return emitOpError(); },
+                                   getFrequenciesAttr(), rotaryDim)))
+    return failure();
   return verifyPositive(*this, "theta", getTheta().convertToDouble());
 }
 

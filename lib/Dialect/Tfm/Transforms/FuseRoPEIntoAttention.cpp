@@ -39,7 +39,8 @@ RoPEOp fusableRope(Value value, Value start, int64_t headDim) {
 
 RopeAttr ropeAttrOf(RoPEOp rope) {
   return RopeAttr::get(rope.getContext(), rope.getRotaryDim(),
-                       rope.getThetaAttr(), rope.getPairing());
+                       rope.getThetaAttr(), rope.getPairing(),
+                       rope.getFrequenciesAttr());
 }
 
 /// The operand a fused rope rotates: the keys of an append, the queries of

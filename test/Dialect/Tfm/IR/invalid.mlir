@@ -116,6 +116,31 @@ func.func @rope_odd_rotary(%q: tensor<1x64xf32>, %p: index) {
 
 // -----
 
+func.func @rope_frequencies_count(%q: tensor<1x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.rope' op rope frequencies: 3 values for 4 rotary pairs}}
+  %r = tfm.rope %q at %p interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 10000.0 : f64, frequencies = array<f64: 1.0, 0.1, 0.01>} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @rope_frequencies_positive(%q: tensor<1x64xf32>, %p: index) {
+  // expected-error @+1 {{'tfm.rope' op rope frequencies must be positive and finite}}
+  %r = tfm.rope %q at %p interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 10000.0 : f64, frequencies = array<f64: 1.0, 0.1, 0.0, 0.001>} : tensor<1x64xf32>
+  return
+}
+
+// -----
+
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+func.func @rope_attr_frequencies(%k: tensor<1x8xf32>, %pos: index, %c: !cache) -> !cache {
+  // expected-error @+1 {{rope frequencies: 2 values for 4 rotary pairs}}
+  %c1 = tfm.kv_cache.append %c[0], %k, %k at %pos {rope = #tfm.rope<rotary_dim = 8, theta = 1.0e4 : f64, pairing = interleaved, frequencies = [1.0, 0.5]>} : !cache, tensor<1x8xf32>, tensor<1x8xf32>
+  return %c1 : !cache
+}
+
+// -----
+
 func.func @rope_rotary_too_large(%q: tensor<1x64xf32>, %p: index) {
   // expected-error @+1 {{'tfm.rope' op rotary_dim (16) must not exceed head_dim (8)}}
   %r = tfm.rope %q at %p half_split {head_dim = 8 : i64, rotary_dim = 16 : i64, theta = 10000.0 : f64} : tensor<1x64xf32>

@@ -50,3 +50,16 @@ func.func @not_fusable(%q: tensor<1x8xf32>, %k: tensor<1x8xf32>, %pos: index, %o
   %o2 = tfm.kv_cache.attention %qp, %c1[0] at %pos {num_heads = 1 : i64, scale = 0.35 : f64} : tensor<1x8xf32>, !cache -> tensor<1x8xf32>
   return %o, %o2, %kr, %c1 : tensor<1x8xf32>, tensor<1x8xf32>, tensor<1x8xf32>, !cache
 }
+
+// -----
+
+// Scaled RoPE (Llama 3's rope_freqs): the per-pair frequencies move with
+// the rotation.
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+// CHECK-LABEL: func.func @scaled_frequencies
+// CHECK: tfm.kv_cache.append {{.*}} {rope = #tfm.rope<rotary_dim = 8, theta = 5.000000e+05 : f64, pairing = interleaved, frequencies = [1.000000e+00, 3.000000e-02, 4.000000e-04, 2.000000e-06]>}
+func.func @scaled_frequencies(%k: tensor<1x8xf32>, %pos: index, %c: !cache) -> !cache {
+  %kr = tfm.rope %k at %pos interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 500000.0 : f64, frequencies = array<f64: 1.0, 0.03, 0.0004, 0.000002>} : tensor<1x8xf32>
+  %c1 = tfm.kv_cache.append %c[0], %kr, %k at %pos : !cache, tensor<1x8xf32>, tensor<1x8xf32>
+  return %c1 : !cache
+}

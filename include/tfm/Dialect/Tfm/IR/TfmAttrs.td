@@ -14,13 +14,16 @@ def Tfm_RopeAttr : AttrDef<Tfm_Dialect, "Rope"> {
     keys as it writes them, `tfm.kv_cache.attention` rotates the queries
     before it scores them. The positions are the op's own (`start + i`);
     the rotation covers the whole head (`rotary_dim` = head_dim).
+    `frequencies`, when present, are the scaled frequencies of the rotary
+    pairs (see `tfm.rope`).
 
     ```mlir
     #tfm.rope<rotary_dim = 64, theta = 1.000000e+04 : f64, pairing = interleaved>
     ```
   }];
   let parameters = (ins "int64_t":$rotary_dim, "::mlir::FloatAttr":$theta,
-                        EnumParameter<Tfm_RopePairing>:$pairing);
+                        EnumParameter<Tfm_RopePairing>:$pairing,
+                        OptionalParameter<"::mlir::DenseF64ArrayAttr">:$frequencies);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

@@ -18,6 +18,10 @@
 namespace mlir::tfm {
 /// True if `use` is the weight matrix of a `tfm.linear` or `tfm.logits`.
 bool isMatmulWeightUse(OpOperand &use);
+/// `frequencies` (if any) has one positive finite value per rotary pair.
+LogicalResult
+verifyRopeFrequencies(function_ref<InFlightDiagnostic()> emitError,
+                      DenseF64ArrayAttr frequencies, int64_t rotaryDim);
 } // namespace mlir::tfm
 
 #endif // TFM_DIALECT_TFM_IR_TFMOPS_H

@@ -92,6 +92,17 @@ def Tfm_RoPEOp : Tfm_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
     the head (llama2.c, GGUF `llama`); with `half_split` it is
     `(j, j + rotary_dim / 2)` (GPT-NeoX, Hugging Face). Features at and past
     `rotary_dim` pass through unchanged (partial rotary).
+
+    With `frequencies` (`rotary_dim / 2` values) pair `j` turns at
+    `frequencies[j]` instead of `theta ^ (-2j / rotary_dim)`: scaled RoPE
+    (linear scaling, Llama 3's per-pair factors) is folded into them at
+    import, so the op and its kernels know one rule.
+
+    ```mlir
+    %q = tfm.rope %x at %start half_split {head_dim = 64 : i64,
+        rotary_dim = 64 : i64, theta = 5.0e+05 : f64,
+        frequencies = array<f64: 1.0, 0.5, ...>} : tensor<?x512xf32>
+    ```
   }];
   let arguments = (ins
     Tfm_FloatTensor:$input,
@@ -99,7 +110,8 @@ def Tfm_RoPEOp : Tfm_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
     ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
     ConfinedAttr<I64Attr, [IntPositive]>:$rotary_dim,
     F64Attr:$theta,
-    Tfm_RopePairing:$pairing
+    Tfm_RopePairing:$pairing,
+    OptionalAttr<DenseF64ArrayAttr>:$frequencies
   );
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{

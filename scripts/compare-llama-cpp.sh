@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Greedy decoding of tfm against llama.cpp on the same GGUF files, one per
+# decoder architecture of the table (docs/models.md): random weights from
+# tfm-make-model, then 32 greedy tokens from llama.cpp's llama-simple and
+# from tfm-run on the same prompt. Prints one line per model and exits 1 if
+# any generated text differs.
+#
+#   scripts/compare-llama-cpp.sh LLAMA_CPP_BIN_DIR [TFM_BIN_DIR]
+#
+# LLAMA_CPP_BIN_DIR holds llama-simple (llama.cpp built as
+# docs/performance.md describes; never vendored). TFM_BIN_DIR defaults to
+# build/bin.
+set -euo pipefail
+
+llama_bin=${1:?usage: $0 LLAMA_CPP_BIN_DIR [TFM_BIN_DIR]}
+tfm_bin=${2:-$(dirname "$0")/../build/bin}
+[[ -x $llama_bin/llama-simple ]] || { echo "no llama-simple in $llama_bin" >&2; exit 2; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+prompt="Once upon a time there was a little girl named Lily who loved"
+tokens=32
+# name | tfm-make-model flags
+models=(
+  "llama|--arch=llama --layers=2"
+  "llama-gqa-f16|--arch=llama --layers=2 --kv-heads=2 --type=f16"
+  "llama3-rope-freqs|--arch=llama --layers=2 --dim=128 --heads=2 --kv-heads=1 --llama3-rope"
+  "qwen2|--arch=qwen2 --layers=2"
+  "qwen3|--arch=qwen3 --layers=2 --head-dim=16"
+  "phi3|--arch=phi3 --layers=2"
+  "gpt2|--arch=gpt2 --layers=2"
+)
+
+# The text after the prompt (llama-simple also prints the BOS piece), with
+# bytes that are no UTF-8 as U+FFFD: llama-simple prints a lone byte token
+# raw, tfm-run as the replacement character.
+generated() {
+  python3 -c 'import sys
+t = sys.stdin.buffer.read().decode("utf-8", "replace").rstrip("\n")
+p = sys.argv[1]
+print(t[t.index(p) + len(p):] if p in t else "<no prompt in output>")' "$prompt"
+}
+
+failed=0
+for entry in "${models[@]}"; do
+  name=${entry%%|*}
+  flags=${entry#*|}
+  file=$work/$name.gguf
+  # shellcheck disable=SC2086
+  "$tfm_bin/tfm-make-model" $flags -o "$file"
+  theirs=$("$llama_bin/llama-simple" -m "$file" -n "$tokens" "$prompt" 2>/dev/null | generated)
+  ours=$(XDG_CACHE_HOME=$work/cache "$tfm_bin/tfm-run" "$file" -n "$tokens" --temp 0 --kv-type f32 -p "$prompt" 2>/dev/null | generated)
+  if [[ $theirs == "$ours" ]]; then
+    echo "$name: identical ($tokens tokens)"
+  else
+    echo "$name: DIFFERS"
+    echo "  llama.cpp: $theirs"
+    echo "  tfm:       $ours"
+    failed=1
+  fi
+done
+exit $failed
