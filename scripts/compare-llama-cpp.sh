@@ -28,6 +28,8 @@ models=(
   "qwen2|--arch=qwen2 --layers=2"
   "qwen3|--arch=qwen3 --layers=2 --head-dim=16"
   "phi3|--arch=phi3 --layers=2"
+  "gemma2-window8|--arch=gemma2 --layers=2 --head-dim=16 --sliding-window=8"
+  "gemma3-window8|--arch=gemma3 --layers=7 --head-dim=16 --sliding-window=8 --rope-theta=1000000"
   "gpt2|--arch=gpt2 --layers=2"
 )
 

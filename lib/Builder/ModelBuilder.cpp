@@ -80,7 +80,13 @@ public:
 
   Value embed(Value tokens) {
     Value table = matrix("token_embd.weight", config.vocabSize, config.dim);
-    return EmbeddingOp::create(b, rowsType(tokens, config.dim), table, tokens);
+    // Gemma multiplies the embeddings by sqrt(dim).
+    FloatAttr scale =
+        config.layer.scaleEmbeddings
+            ? b.getF64FloatAttr(std::sqrt(double(config.dim)))
+            : FloatAttr();
+    return EmbeddingOp::create(b, rowsType(tokens, config.dim), table, tokens,
+                               scale);
   }
 
   Value norm(NormKind kind, Value input, StringRef prefix, bool withBias) {
@@ -119,26 +125,33 @@ public:
                        ? matrix("token_embd.weight", config.vocabSize,
                                 config.dim)
                        : matrix("output.weight", config.vocabSize, config.dim);
-    return LogitsOp::create(b, rowsType(hidden, config.vocabSize), hidden,
-                            /*norm_weight=*/Value(), weight,
-                            /*norm_eps=*/FloatAttr());
+    Value logits = LogitsOp::create(b, rowsType(hidden, config.vocabSize),
+                                    hidden, /*norm_weight=*/Value(), weight,
+                                    /*norm_eps=*/FloatAttr());
+    if (config.finalLogitSoftCap > 0.0)
+      logits = SoftCapOp::create(b, logits.getType(), logits,
+                                 llvm::APFloat(config.finalLogitSoftCap));
+    return logits;
   }
 
   Value add(Value lhs, Value rhs) { return AddOp::create(b, lhs.getType(), lhs, rhs); }
 
-  Value rope(Value input, Value start) {
+  /// RoPE of `layer`: the model's (scaled) frequencies, or a sliding
+  /// layer's own base.
+  Value rope(Value input, Value start, int64_t layer) {
     int64_t headDim = config.headDim();
     int64_t rotaryDim = config.rotaryDims();
     RopePairing pairing = config.layer.ropeInterleaved
                               ? RopePairing::interleaved
                               : RopePairing::half_split;
+    bool local = config.hasLocalRope(layer);
     DenseF64ArrayAttr frequencies =
-        config.ropeFrequencies.empty()
+        config.ropeFrequencies.empty() || local
             ? DenseF64ArrayAttr()
             : b.getDenseF64ArrayAttr(config.ropeFrequencies);
+    double theta = local ? config.localRopeTheta : config.ropeTheta;
     return RoPEOp::create(b, input.getType(), input, start, headDim, rotaryDim,
-                          llvm::APFloat(config.ropeTheta), pairing,
-                          frequencies);
+                          llvm::APFloat(theta), pairing, frequencies);
   }
 
   llvm::APFloat attentionScale() { return llvm::APFloat(config.scoreScale()); }
@@ -164,13 +177,18 @@ public:
       k = headNorm(k, (prefix + ".attn_k_norm.weight").str());
     }
     if (choices.positions == PositionKind::Rope) {
-      q = rope(q, start);
-      k = rope(k, start);
+      q = rope(q, start, layer);
+      k = rope(k, start, layer);
     }
     cache = KVCacheAppendOp::create(b, cache, k, v, start, layer);
-    Value attended = KVCacheAttentionOp::create(
+    auto attention = KVCacheAttentionOp::create(
         b, q.getType(), q, cache, start, layer, config.numHeads,
         attentionScale());
+    if (config.isSlidingLayer(layer))
+      attention.setWindowAttr(b.getI64IntegerAttr(config.slidingWindow));
+    if (config.attentionSoftCap > 0.0)
+      attention.setSoftCapAttr(b.getF64FloatAttr(config.attentionSoftCap));
+    Value attended = attention.getResult();
     return linear(attended, (prefix + ".attn_output").str(), config.dim,
                   choices.outputBias);
   }
@@ -476,6 +494,14 @@ DictionaryAttr configAttr(Builder &b, const ModelConfig &config) {
     if (!config.ropeFrequencies.empty())
       entries.push_back(b.getNamedAttr("rope_scaled", b.getUnitAttr()));
   }
+  if (config.slidingWindow > 0)
+    entries.push_back(b.getNamedAttr(
+        "sliding_window", b.getI64IntegerAttr(config.slidingWindow)));
+  for (auto [value, name] :
+       {std::pair{config.attentionSoftCap, "attention_soft_cap"},
+        std::pair{config.finalLogitSoftCap, "final_logit_soft_cap"}})
+    if (value > 0.0)
+      entries.push_back(b.getNamedAttr(name, b.getF64FloatAttr(value)));
   if (config.family == ModelFamily::EncoderDecoder)
     entries.push_back(b.getNamedAttr(
         "num_decoder_layers", b.getI64IntegerAttr(config.decoderLayers())));

@@ -79,7 +79,8 @@ struct TfmLowerFlashAttentionPass
                   FunctionType::get(context,
                                     {i32, ptr, i64, ptr, ptr, i64, i64, i64,
                                      i64, f32, i64, i64, i64, i64, i64, i64,
-                                     ptr, i64, ptr, i64, ptr, ptr, i64, i32},
+                                     ptr, i64, ptr, i64, ptr, ptr, i64, i32,
+                                     i64, f32},
                                     {}));
     declareKernel(module, kAttentionCombine,
                   FunctionType::get(context,
@@ -140,6 +141,16 @@ struct TfmLowerFlashAttentionPass
           builder, loc, LLVM::LLVMPointerType::get(builder.getContext()));
       rope = {null, null, c.i64(0), c.i32(0)};
     }
+    // The sliding window (0: none) and the score soft cap (0: none).
+    SmallVector<Value> scoreOptions{
+        arith::ConstantOp::create(
+            builder, loc,
+            builder.getI64IntegerAttr(int64_t(op.getWindow().value_or(0)))),
+        arith::ConstantOp::create(
+            builder, loc,
+            builder.getF32FloatAttr(
+                op.getSoftCapAttr() ? op.getSoftCapAttr().getValueAsDouble()
+                                    : 0.0))};
     auto call = [&](OpBuilder &b, Location taskLoc, Value kvHead,
                     Value queryBegin, Value queryEnd, Value keyBegin,
                     Value keyEnd, Value partials, Value partialStride) {
@@ -149,6 +160,7 @@ struct TfmLowerFlashAttentionPass
                        t.i64(keyBegin), t.i64(keyEnd), outputPointer,
                        outputStride, partials, partialStride});
       operands.append(rope);
+      operands.append(scoreOptions);
       func::CallOp::create(b, taskLoc, kAttention, TypeRange{}, operands);
     };
 

@@ -117,7 +117,15 @@ LogicalResult lowerFunction(func::FuncOp func, WeightsLayout &layout) {
     if (!isa<RankedTensorType>(result.getType()))
       return func.emitOpError("returns a non-tensor value of type ")
              << result.getType();
-    results.push_back({result, inPlaceArgument(func, result.getType())});
+    std::optional<unsigned> inPlace = inPlaceArgument(func, result.getType());
+    // The runtime owns output buffers of a fixed size: a result that could
+    // be larger (prefill logits of every position) would overrun it.
+    if (!inPlace && !cast<RankedTensorType>(result.getType()).hasStaticShape())
+      return func.emitOpError("returns ")
+             << result.getType()
+             << ", a dynamic shape the runtime's fixed output buffers cannot "
+                "hold";
+    results.push_back({result, inPlace});
   }
 
   // Tensor arguments become buffers read through `to_tensor`.

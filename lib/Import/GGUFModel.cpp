@@ -316,6 +316,67 @@ llvm::Expected<std::vector<float>> smallFloatTensor(const ModelFile &model,
   return values;
 }
 
+/// Gemma's attention options, with llama.cpp's defaults for a missing key:
+/// the sliding window and which layers slide (an integer pattern or one
+/// bool per layer), the sliding layers' RoPE base, the soft caps, and the
+/// score scale of the largest model.
+llvm::Error readAttentionOptions(const MetadataReader &meta,
+                                 const ArchitectureInfo &info,
+                                 ModelConfig &config) {
+  const ArchitectureDefaults &defaults = info.defaults;
+  std::string prefix = info.name.str() + ".";
+  for (auto [key, target, fallback] :
+       {std::tuple{"attn_logit_softcapping", &config.attentionSoftCap,
+                   defaults.attentionSoftCap},
+        std::tuple{"final_logit_softcapping", &config.finalLogitSoftCap,
+                   defaults.finalLogitSoftCap},
+        std::tuple{"rope.freq_base_swa", &config.localRopeTheta,
+                   defaults.localRopeTheta}}) {
+    llvm::Expected<double> value = meta.real(prefix + key, fallback);
+    if (!value)
+      return value.takeError();
+    if (*value < 0.0)
+      return importError(meta.file, meta.gguf.lookup(prefix + key)->offset,
+                         "'" + prefix + key + "' must not be negative");
+    *target = *value;
+  }
+  if (defaults.layersScalingByWidth > 0 &&
+      config.numLayers == defaults.layersScalingByWidth && config.numHeads > 0)
+    config.attentionScale = 1.0 / std::sqrt(double(config.dim / config.numHeads));
+  // llama.cpp reads a sliding window only for architectures with sliding
+  // layers.
+  if (defaults.slidingWindow == 0 && defaults.slidingPattern == 0)
+    return llvm::Error::success();
+  llvm::Expected<int64_t> window = meta.integer(
+      prefix + "attention.sliding_window", kMaxContext, defaults.slidingWindow);
+  if (!window)
+    return window.takeError();
+  config.slidingWindow = *window;
+  config.slidingPattern = defaults.slidingPattern;
+  std::string patternKey = prefix + "attention.sliding_window_pattern";
+  const GGUFValue *pattern = meta.gguf.lookup(patternKey);
+  if (pattern && pattern->type == GGUFValueType::Array) {
+    llvm::Expected<const GGUFValue *> flags =
+        meta.array(patternKey, {GGUFValueType::Bool});
+    if (!flags)
+      return flags.takeError();
+    if (int64_t((*flags)->count) != config.numLayers)
+      return importError(meta.file, pattern->offset,
+                         "'" + patternKey + "' has " +
+                             Twine((*flags)->count) + " layers, the model " +
+                             Twine(config.numLayers));
+    for (uint64_t layer = 0; layer < (*flags)->count; ++layer)
+      config.slidingLayers.push_back((*flags)->integerElement(layer) != 0);
+  } else if (pattern) {
+    llvm::Expected<int64_t> every =
+        meta.integer(patternKey, kMaxCount, std::nullopt);
+    if (!every)
+      return every.takeError();
+    config.slidingPattern = *every;
+  }
+  return llvm::Error::success();
+}
+
 /// The decoder hyperparameters under `ARCH.*` and the architecture's row
 /// of layer choices.
 llvm::Error fillDecoderConfig(const MetadataReader &meta,
@@ -369,7 +430,7 @@ llvm::Error fillDecoderConfig(const MetadataReader &meta,
   if (!eps)
     return eps.takeError();
   config.normEps = *eps;
-  return llvm::Error::success();
+  return readAttentionOptions(meta, info, config);
 }
 
 /// RoPE scaling as `ARCH.rope.scaling.*` and the factor tensors describe

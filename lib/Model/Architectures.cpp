@@ -30,6 +30,24 @@ constexpr LayerChoices qwen3Layer() {
   return layer;
 }
 
+/// Gemma 2: RMSNorm before and after attention and FFN, GeGLU (tanh GELU),
+/// embeddings scaled by sqrt(dim), NeoX RoPE. (GGUF norm weights already
+/// hold Gemma's 1 + w.)
+constexpr LayerChoices gemma2Layer() {
+  LayerChoices layer = neoxRopeLayer();
+  layer.postAttentionNorm = layer.postFeedForwardNorm = true;
+  layer.activation = ActivationKind::GELUTanh;
+  layer.scaleEmbeddings = true;
+  return layer;
+}
+
+/// Gemma 3 (text): Gemma 2's layer plus the per-head q/k norm.
+constexpr LayerChoices gemma3Layer() {
+  LayerChoices layer = gemma2Layer();
+  layer.qkNorm = true;
+  return layer;
+}
+
 constexpr LayerChoices gpt2Layer() {
   LayerChoices layer;
   layer.norm = NormKind::LayerNorm;
@@ -67,6 +85,18 @@ const ArchitectureInfo kArchitectures[] = {
      false, "Qwen 3 (dense)"},
     {"phi3", "", ModelFamily::Decoder, neoxRopeLayer(), true,
      true, "Phi-3, Phi-3.5, Phi-4-mini"},
+    {"gemma2", "", ModelFamily::Decoder, gemma2Layer(), false, false,
+     "Gemma 2",
+     ArchitectureDefaults{/*slidingWindow=*/4096, /*slidingPattern=*/2,
+                          /*localRopeTheta=*/0.0, /*attentionSoftCap=*/50.0,
+                          /*finalLogitSoftCap=*/30.0,
+                          /*layersScalingByWidth=*/46}},
+    {"gemma3", "", ModelFamily::Decoder, gemma3Layer(), false, false,
+     "Gemma 3 (text)",
+     ArchitectureDefaults{/*slidingWindow=*/0, /*slidingPattern=*/6,
+                          /*localRopeTheta=*/10000.0,
+                          /*attentionSoftCap=*/0.0, /*finalLogitSoftCap=*/0.0,
+                          /*layersScalingByWidth=*/62}},
     {"gpt2", "", ModelFamily::Decoder, gpt2Layer(), true,
      false, "GPT-2"},
     {"bert", "", ModelFamily::Encoder, bertLayer(), false, false, "BERT"},

@@ -27,7 +27,13 @@ ModelConfig ModelConfig::tiny(StringRef architecture) {
     config.hiddenDim = 4 * config.dim;
     config.numKvHeads = config.numHeads;
   }
-  if (architecture == "gpt2")
+  const ArchitectureDefaults &defaults = info->defaults;
+  config.slidingWindow = defaults.slidingWindow;
+  config.slidingPattern = defaults.slidingPattern;
+  config.localRopeTheta = defaults.localRopeTheta;
+  config.attentionSoftCap = defaults.attentionSoftCap;
+  config.finalLogitSoftCap = defaults.finalLogitSoftCap;
+  if (architecture == "gpt2" || config.layer.scaleEmbeddings)
     config.tiedEmbeddings = true;
   if (architecture == "bert")
     config.normEps = 1e-12;
@@ -43,6 +49,12 @@ ModelConfig ModelConfig::tiny(StringRef architecture) {
 double ModelConfig::scoreScale() const {
   return attentionScale > 0.0 ? attentionScale
                               : 1.0 / std::sqrt(double(headDim()));
+}
+
+double ModelConfig::ropeFrequencyOfLayer(int64_t layer, int64_t pair) const {
+  if (!hasLocalRope(layer))
+    return ropeFrequency(pair);
+  return std::pow(localRopeTheta, -2.0 * double(pair) / double(rotaryDims()));
 }
 
 double ModelConfig::ropeFrequency(int64_t pair) const {
@@ -138,8 +150,23 @@ llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
   if (config.layer.positions == PositionKind::Sinusoidal && config.dim % 2 != 0)
     return configError("dim (" + Twine(config.dim) +
                        ") must be even for sinusoidal positions");
-  if (!(config.attentionScale >= 0.0) || !std::isfinite(config.attentionScale))
-    return configError("attention scale must be positive and finite");
+  const std::pair<double, StringRef> nonNegativeReals[] = {
+      {config.attentionScale, "attention scale"},
+      {config.attentionSoftCap, "attention soft cap"},
+      {config.finalLogitSoftCap, "final logit soft cap"},
+      {config.localRopeTheta, "local rope theta"}};
+  for (auto [value, field] : nonNegativeReals)
+    if (!(value >= 0.0) || !std::isfinite(value))
+      return configError(Twine(field) + " must be positive and finite");
+  if (config.slidingWindow < 0 || config.slidingPattern < 0)
+    return configError("sliding_window (" + Twine(config.slidingWindow) +
+                       ") and its pattern (" + Twine(config.slidingPattern) +
+                       ") must not be negative");
+  if (!config.slidingLayers.empty() &&
+      int64_t(config.slidingLayers.size()) != config.numLayers)
+    return configError("the sliding-window pattern has " +
+                       Twine(config.slidingLayers.size()) +
+                       " layers, the model " + Twine(config.numLayers));
   if (!(config.normEps >= 0.0))
     return configError("norm_eps must not be negative");
   return llvm::Error::success();

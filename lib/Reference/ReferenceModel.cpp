@@ -103,15 +103,15 @@ float geluTanh(float x) {
 }
 
 /// Rotates the first `rotary` features of each head of `x` for `pos` with
-/// the model's pair frequencies and magnitude.
-void rope(Vector &x, const ModelConfig &c, int64_t pos) {
+/// the pair frequencies of `layer` and the model's magnitude.
+void rope(Vector &x, const ModelConfig &c, int64_t layer, int64_t pos) {
   int64_t headDim = c.headDim(), rotary = c.rotaryDims();
   bool interleaved = c.layer.ropeInterleaved;
   int64_t heads = x.size() / headDim;
   for (int64_t h = 0; h < heads; ++h) {
     float *head = x.data() + h * headDim;
     for (int64_t j = 0; j < rotary / 2; ++j) {
-      double angle = pos * c.ropeFrequency(j);
+      double angle = pos * c.ropeFrequencyOfLayer(layer, j);
       double cos = std::cos(angle) * c.ropeMagnitude;
       double sin = std::sin(angle) * c.ropeMagnitude;
       int64_t a = interleaved ? 2 * j : j;
@@ -206,20 +206,28 @@ void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
   attended.resize(qs.size());
   double scale = c.scoreScale();
   for (size_t t = 0; t < qs.size(); ++t) {
-    // Causal: position pos + t sees the cache up to itself.
+    // Causal: position pos + t sees the cache up to itself (and in a
+    // sliding layer, only the window's last positions).
     int64_t last = pos + int64_t(t);
+    int64_t first = c.isSlidingLayer(layer)
+                        ? std::max<int64_t>(0, last + 1 - c.slidingWindow)
+                        : 0;
     const Vector &q = qs[t];
     Vector &out = attended[t];
     out.assign(c.numHeads * headDim, 0.0f);
     for (int64_t h = 0; h < c.numHeads; ++h) {
       int64_t kvHead = h / group;
-      std::vector<double> scores(last + 1);
-      for (int64_t p = 0; p <= last; ++p) {
+      // scores[p - first] for the visible positions p.
+      std::vector<double> scores(last + 1 - first);
+      for (int64_t p = first; p <= last; ++p) {
         double dot = 0.0;
         for (int64_t d = 0; d < headDim; ++d)
           dot += double(q[h * headDim + d]) *
                  layerKeys[p * kvDim + kvHead * headDim + d];
-        scores[p] = dot * scale;
+        double score = dot * scale;
+        if (c.attentionSoftCap > 0.0)
+          score = c.attentionSoftCap * std::tanh(score / c.attentionSoftCap);
+        scores[p - first] = score;
       }
       double maximum = *std::max_element(scores.begin(), scores.end());
       double sum = 0.0;
@@ -227,9 +235,9 @@ void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
         sum += (score = std::exp(score - maximum));
       for (int64_t d = 0; d < headDim; ++d) {
         double value = 0.0;
-        for (int64_t p = 0; p <= last; ++p)
-          value +=
-              scores[p] / sum * layerValues[p * kvDim + kvHead * headDim + d];
+        for (int64_t p = first; p <= last; ++p)
+          value += scores[p - first] / sum *
+                   layerValues[p * kvDim + kvHead * headDim + d];
         out[h * headDim + d] = float(value);
       }
     }
@@ -312,8 +320,8 @@ void ReferenceModel::decoderLayer(int64_t layer, Batch &xs) {
   }
   if (choices.positions == PositionKind::Rope)
     for (size_t t = 0; t < positions; ++t) {
-      rope(q[t], c, pos + t);
-      rope(k[t], c, pos + t);
+      rope(q[t], c, layer, pos + t);
+      rope(k[t], c, layer, pos + t);
     }
   attend(layer, q, k, v, attended);
   observe({layerWeightName(layer, "attn_output")}, attended);
@@ -366,6 +374,13 @@ ReferenceModel::forwardSequence(llvm::ArrayRef<int32_t> tokens) {
   for (int32_t token : tokens)
     xs.emplace_back(embedding.begin() + int64_t(token) * dim,
                     embedding.begin() + int64_t(token + 1) * dim);
+  if (c.layer.scaleEmbeddings) {
+    // In f32, as the compiled model and llama.cpp multiply.
+    float scale = float(std::sqrt(double(dim)));
+    for (Vector &x : xs)
+      for (float &value : x)
+        value *= scale;
+  }
   if (c.layer.positions == PositionKind::Learned) {
     const Vector &positions = weight("position_embd.weight");
     for (size_t t = 0; t < xs.size(); ++t)
@@ -384,6 +399,10 @@ ReferenceModel::forwardSequence(llvm::ArrayRef<int32_t> tokens) {
   Batch last(1, std::move(normed.back())), lastLogits;
   matmat(weight(outputName), last, lastLogits, c.vocabSize);
   logits = std::move(lastLogits.front());
+  if (c.finalLogitSoftCap > 0.0)
+    for (float &logit : logits)
+      logit = float(c.finalLogitSoftCap *
+                    std::tanh(double(logit) / c.finalLogitSoftCap));
   pos += int64_t(tokens.size());
   return logits;
 }

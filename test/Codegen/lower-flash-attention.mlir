@@ -18,7 +18,7 @@
 // CHECK:   call @tfm_attention(%c0_i32, {{.*}}, %c2_i64, %c16_i64, %[[SCALE]], {{.*}}, %[[NULL]], %c0_i64{{.*}})
 // CHECK-NOT: tfm_attention_combine
 // CHECK-NOT: tfm.flash_attention
-// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i32)
+// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i32, i64, f32)
 // CHECK: func.func private @tfm_attention_combine(!llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr, i64)
 
 // SERIAL-LABEL: func.func @prefill
@@ -62,7 +62,7 @@ func.func @decode_q8(%q: memref<1x64xf32>, %k: memref<2x?x20xi8, strided<[?, ?, 
 // CHECK-DAG: %[[COSADDR:.*]] = memref.extract_aligned_pointer_as_index %[[COS]]
 // CHECK-DAG: %[[SINADDR:.*]] = memref.extract_aligned_pointer_as_index %[[SIN]]
 // CHECK: scf.forall
-// CHECK: call @tfm_attention({{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i32) :
+// CHECK: call @tfm_attention({{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c1_i32, %{{.*}}, %{{.*}}) :
 func.func @rope(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>, %cos: memref<?x8xf32>, %sin: memref<?x8xf32>) {
   tfm.flash_attention %q, %k, %k at %start -> %out rope(%cos, %sin : memref<?x8xf32>, memref<?x8xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, rope = #tfm.rope<rotary_dim = 16, theta = 1.000000e+04 : f64, pairing = half_split>} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   return
@@ -75,5 +75,17 @@ func.func @rope(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], 
 func.func @strided_rows(%q: memref<1x64xf32, strided<[128, 2]>>, %k: memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x64xf32>) {
   // expected-error @+1 {{needs buffers whose rows are contiguous, got 'memref<1x64xf32, strided<[128, 2]>>'}}
   tfm.flash_attention %q, %k, %k at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32, strided<[128, 2]>>, memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+// Gemma's sliding window and score soft cap are the last two arguments.
+// CHECK-LABEL: func.func @window_soft_cap
+// CHECK-DAG: %[[CAP:.*]] = arith.constant 5.000000e+01 : f32
+// CHECK-DAG: %[[WINDOW:.*]] = arith.constant 8 : i64
+// CHECK: call @tfm_attention({{.*}}, %[[WINDOW]], %[[CAP]])
+func.func @window_soft_cap(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>) {
+  tfm.flash_attention %q, %k, %v at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64, window = 8 : i64, soft_cap = 50.0 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   return
 }

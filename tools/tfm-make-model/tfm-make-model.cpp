@@ -83,6 +83,10 @@ cl::opt<bool> llama3Rope(
              "original context 8192): GGUF rope_freqs.weight, or "
              "config.json rope_scaling"),
     cl::cat(category));
+cl::opt<int64_t> slidingWindow(
+    "sliding-window", cl::init(-1), cl::cat(category),
+    cl::desc("Sliding window of the sliding layers (gemma2, gemma3; -1: the "
+             "architecture's default)"));
 cl::opt<int64_t> contextLength("context", cl::init(128), cl::cat(category),
                                cl::desc("Context length"));
 cl::opt<bool> tied("tied", cl::desc("No separate output matrix"),
@@ -267,6 +271,22 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
   writer.addFloat32(key + "rope.freq_base", float(config.ropeTheta));
   writer.addFloat32(key + "attention.layer_norm_rms_epsilon",
                     float(config.normEps));
+  // Gemma's attention options, where the architecture has them.
+  const ArchitectureDefaults &defaults =
+      lookupArchitecture(config.architecture)->defaults;
+  if (defaults.slidingWindow > 0 || defaults.slidingPattern > 0) {
+    writer.addUInt32(key + "attention.sliding_window", config.slidingWindow);
+    writer.addUInt32(key + "attention.sliding_window_pattern",
+                     config.slidingPattern);
+  }
+  if (config.localRopeTheta > 0.0)
+    writer.addFloat32(key + "rope.freq_base_swa", float(config.localRopeTheta));
+  if (config.attentionSoftCap > 0.0)
+    writer.addFloat32(key + "attn_logit_softcapping",
+                      float(config.attentionSoftCap));
+  if (config.finalLogitSoftCap > 0.0)
+    writer.addFloat32(key + "final_logit_softcapping",
+                      float(config.finalLogitSoftCap));
 }
 
 llvm::Error writeGGUF(const ModelConfig &config,
@@ -351,6 +371,8 @@ int main(int argc, char **argv) {
   }
   config.headDimension = headDim;
   config.ropeTheta = ropeTheta;
+  if (slidingWindow >= 0)
+    config.slidingWindow = slidingWindow;
   config.vocabSize = vocabSize;
   config.dim = dim;
   config.hiddenDim = hiddenDim;
@@ -358,7 +380,8 @@ int main(int argc, char **argv) {
   config.numHeads = numHeads;
   config.numKvHeads = numKvHeads;
   config.contextLength = contextLength;
-  config.tiedEmbeddings = tied;
+  if (tied)
+    config.tiedEmbeddings = true;
   if (weightType != "f32" && weightType != "f16")
     return fail("unknown --type '" + weightType + "' (expected f32 or f16)");
   bool asHalf = weightType == "f16";

@@ -17,6 +17,23 @@
 
 namespace mlir::tfm {
 
+/// What llama.cpp assumes of an architecture when its file leaves a key
+/// out: tfm's readers assume the same.
+struct ArchitectureDefaults {
+  /// Sliding window (0: none unless the file gives one) and the layer
+  /// pattern: every `slidingPattern`-th layer is global (layer l slides
+  /// when l % pattern < pattern - 1; 0: all layers slide).
+  int64_t slidingWindow = 0;
+  int64_t slidingPattern = 0;
+  /// RoPE base of sliding layers (0: the global base).
+  double localRopeTheta = 0.0;
+  double attentionSoftCap = 0.0;
+  double finalLogitSoftCap = 0.0;
+  /// Gemma's largest model (this many layers) scales attention scores by
+  /// 1 / sqrt(dim / heads) instead of 1 / sqrt(head_dim); 0: never.
+  int64_t layersScalingByWidth = 0;
+};
+
 struct ArchitectureInfo {
   /// GGUF `general.architecture`, and the prefix of its metadata keys.
   llvm::StringRef name;
@@ -32,7 +49,9 @@ struct ArchitectureInfo {
   bool ggufFusedGateUp = false;
   /// Released models of the architecture, for listings.
   llvm::StringRef models;
+  ArchitectureDefaults defaults = {};
 };
+
 
 /// Every supported architecture, in the order of docs/models.md.
 llvm::ArrayRef<ArchitectureInfo> architectures();

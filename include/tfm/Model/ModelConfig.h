@@ -126,6 +126,21 @@ struct ModelConfig {
   double ropeMagnitude = 1.0;
   /// Scale of the attention scores; 0 means 1 / sqrt(head_dim).
   double attentionScale = 0.0;
+  /// Soft caps (cap * tanh(x / cap)) of the attention scores and of the
+  /// final logits (Gemma 2); 0 means none.
+  double attentionSoftCap = 0.0;
+  double finalLogitSoftCap = 0.0;
+  /// Sliding-window attention: a query sees the last `slidingWindow`
+  /// positions (0: all). Which layers slide: `slidingLayers` when a file
+  /// lists them, else every layer l with l % slidingPattern <
+  /// slidingPattern - 1 (Gemma 2: 2, even layers; Gemma 3: 6, five of six),
+  /// or all layers with pattern 0 (Mistral).
+  int64_t slidingWindow = 0;
+  int64_t slidingPattern = 0;
+  std::vector<bool> slidingLayers;
+  /// RoPE base of the sliding layers (Gemma 3: 10000 where the global
+  /// layers have 1e6); 0 means ropeTheta. Sliding layers rotate unscaled.
+  double localRopeTheta = 0.0;
   double normEps = 1e-5;
   /// The logits reuse the token embedding table instead of `output.weight`.
   bool tiedEmbeddings = false;
@@ -147,6 +162,19 @@ struct ModelConfig {
     return numDecoderLayers > 0 ? numDecoderLayers : numLayers;
   }
   bool isDecoder() const { return family != ModelFamily::Encoder; }
+  bool isSlidingLayer(int64_t layer) const {
+    if (slidingWindow <= 0)
+      return false;
+    if (!slidingLayers.empty())
+      return layer < int64_t(slidingLayers.size()) && slidingLayers[layer];
+    return slidingPattern <= 0 || layer % slidingPattern < slidingPattern - 1;
+  }
+  /// Whether `layer` rotates with its own (local, unscaled) RoPE base.
+  bool hasLocalRope(int64_t layer) const {
+    return localRopeTheta > 0.0 && isSlidingLayer(layer);
+  }
+  /// The RoPE frequency of pair j in `layer`.
+  double ropeFrequencyOfLayer(int64_t layer, int64_t pair) const;
   double scoreScale() const;
   /// The frequency of rotary pair j: ropeFrequencies[j] when set, else
   /// theta^(-2j / rotary_dim).

@@ -154,7 +154,9 @@ typedef enum tfm_kv_element {
  * with the cos/sin of its angles at rope_cos[s * ROPE_STRIDE + j], j <
  * HEAD_DIM / 2, pairing features (2j, 2j + 1) (ROPE_PAIRING 0, interleaved)
  * or (j, j + HEAD_DIM / 2) (1, half-split); HEAD_DIM must then be at most
- * TFM_ATTENTION_MAX_ROPE_HEAD_DIM. */
+ * TFM_ATTENTION_MAX_ROPE_HEAD_DIM. WINDOW > 0 (sliding-window attention)
+ * also hides keys j <= CAUSAL_START + s - WINDOW; SOFT_CAP > 0 turns each
+ * scaled score x into SOFT_CAP * tanh(x / SOFT_CAP) (Gemma 2). */
 #define TFM_ATTENTION_MAX_ROPE_HEAD_DIM 512
 void tfm_attention(int32_t element, const float *q, int64_t q_stride,
                    const void *keys, const void *values, int64_t head_stride,
@@ -164,7 +166,8 @@ void tfm_attention(int32_t element, const float *q, int64_t q_stride,
                    int64_t key_end, float *out, int64_t out_stride,
                    float *partials, int64_t partial_stride,
                    const float *rope_cos, const float *rope_sin,
-                   int64_t rope_stride, int32_t rope_pairing);
+                   int64_t rope_stride, int32_t rope_pairing, int64_t window,
+                   float soft_cap);
 
 /* Merges SPLITS partial results of tfm_attention (split c at PARTIALS +
  * c * SPLIT_STRIDE floats, rows of HEADS * (HEAD_DIM + 2) floats) into

@@ -26,10 +26,11 @@ static SmallVector<Value> accumulateCacheProduct(OpBuilder &b, Location loc,
 
 /// Softmax attention of `queries [S, KVH, G, D]` over `keys`/`values`
 /// (layout `kvLayout`). With `causalOffset`, query `i` sees keys
-/// `j <= i + causalOffset`. Returns `[S, KVH, G, D]`.
+/// `j <= i + causalOffset` (and with a window, `j > i + causalOffset -
+/// window`). Returns `[S, KVH, G, D]`.
 Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
                      Value values, KVLayout kvLayout, Value causalOffset,
-                     double scale, Value keyScales,
+                     const ScoreOptions &options, Value keyScales,
                      Value valueScales) {
   MLIRContext *context = b.getContext();
   bool headMajor = kvLayout == KVLayout::HeadMajor;
@@ -59,13 +60,21 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
           accumulateCacheProduct)
           .front();
 
-  // Scale and mask: masked positions become -inf, so exp() gives 0.
-  Value scaleValue = f32Constant(b, loc, scale);
+  // Scale, soft cap and mask: masked positions become -inf, so exp()
+  // gives 0.
+  Value scaleValue = f32Constant(b, loc, options.scale);
   Value minusInf = f32Constant(b, loc, -std::numeric_limits<float>::infinity());
   Value logits = buildElementwise(
       b, loc, scores, scores, {b.getMultiDimIdentityMap(4)},
       [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
         Value scaled = arith::MulFOp::create(nb, nl, args[0], scaleValue);
+        if (options.softCap > 0.0) {
+          Value inverse = f32Constant(nb, nl, 1.0 / options.softCap);
+          Value cap = f32Constant(nb, nl, options.softCap);
+          Value squashed = math::TanhOp::create(
+              nb, nl, arith::MulFOp::create(nb, nl, scaled, inverse));
+          scaled = arith::MulFOp::create(nb, nl, squashed, cap);
+        }
         if (!causalOffset)
           return scaled;
         Value query = linalg::IndexOp::create(nb, nl, 2);
@@ -73,6 +82,15 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
         Value lastVisible = arith::AddIOp::create(nb, nl, query, causalOffset);
         Value masked = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ugt,
                                              key, lastVisible);
+        if (options.window > 0) {
+          // key + window <= lastVisible: too far behind.
+          Value reach = arith::AddIOp::create(
+              nb, nl, key,
+              arith::ConstantIndexOp::create(nb, nl, options.window));
+          Value behind = arith::CmpIOp::create(
+              nb, nl, arith::CmpIPredicate::ule, reach, lastVisible);
+          masked = arith::OrIOp::create(nb, nl, masked, behind);
+        }
         return arith::SelectOp::create(nb, nl, masked, minusInf, scaled);
       });
 
@@ -130,7 +148,7 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     }
     Value attended = buildAttention(rewriter, loc, queries, keys, values,
                                     KVLayout::TokenMajor, causalOffset,
-                                    op.getScale().convertToDouble());
+                                    ScoreOptions{op.getScale().convertToDouble()});
     rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
     return success();
   }

@@ -195,9 +195,17 @@ enum class KVLayout {
 /// (layout `kvLayout`), `[S, KVH, G, D]` (Attention.cpp). With
 /// `causalOffset`, query `i` sees keys `j <= i + causalOffset`; the scales
 /// are the q8 cache's per-row scales.
+/// How scores become weights: `scale`, then the soft cap (0: none); with
+/// a causal offset, a sliding window (0: none) hides keys more than
+/// `window - 1` positions behind the query.
+struct ScoreOptions {
+  double scale;
+  int64_t window = 0;
+  double softCap = 0.0;
+};
 Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
                      Value values, KVLayout kvLayout, Value causalOffset,
-                     double scale, Value keyScales = {},
+                     const ScoreOptions &options, Value keyScales = {},
                      Value valueScales = {});
 /// `[S, H * D]` queries -> `[S, KVH, H / KVH, D]` (Attention.cpp).
 Value groupQueries(OpBuilder &b, Location loc, Value query, int64_t numHeads,

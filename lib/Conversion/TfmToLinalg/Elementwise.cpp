@@ -116,6 +116,29 @@ struct GatedActivationLowering : OpConversionPattern<GatedActivationOp> {
   }
 };
 
+struct SoftCapLowering : OpConversionPattern<SoftCapOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftCapOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value input = adaptor.getInput();
+    unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
+    double cap = op.getCap().convertToDouble();
+    rewriter.replaceOp(
+        op, buildElementwise(
+                rewriter, op.getLoc(), input, input,
+                {rewriter.getMultiDimIdentityMap(rank)},
+                [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+                  Value inverse = f32Constant(nb, nl, 1.0 / cap);
+                  Value squashed = math::TanhOp::create(
+                      nb, nl, arith::MulFOp::create(nb, nl, x[0], inverse));
+                  return arith::MulFOp::create(nb, nl, squashed,
+                                               f32Constant(nb, nl, cap));
+                }));
+    return success();
+  }
+};
+
 struct AddLowering : OpConversionPattern<AddOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -150,7 +173,9 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
 
 void populateElementwiseLoweringPatterns(const TypeConverter &converter,
                                          RewritePatternSet &patterns) {
-  patterns.add<ActivationLowering, GatedActivationLowering, AddLowering, SoftmaxLowering>(converter, patterns.getContext());
+  patterns.add<ActivationLowering, GatedActivationLowering, AddLowering,
+               SoftCapLowering, SoftmaxLowering>(converter,
+                                                 patterns.getContext());
 }
 
 } // namespace mlir::tfm::tfm_to_linalg

@@ -34,8 +34,13 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
                        Value row = arith::IndexCastOp::create(
                            nb, nl, nb.getIndexType(), args[0]);
                        Value column = linalg::IndexOp::create(nb, nl, 1);
-                       return SmallVector<Value>{tensor::ExtractOp::create(
-                           nb, nl, table, ValueRange{row, column})};
+                       Value element = tensor::ExtractOp::create(
+                           nb, nl, table, ValueRange{row, column});
+                       if (FloatAttr scale = op.getScaleAttr())
+                         element = arith::MulFOp::create(
+                             nb, nl, element,
+                             f32Constant(nb, nl, scale.getValueAsDouble()));
+                       return SmallVector<Value>{element};
                      })
             .front();
     rewriter.replaceOp(op, result);

@@ -368,7 +368,8 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
                              adaptor.getStart(), output, partials, ropeCos,
                              ropeSin, op.getNumHeadsAttr(), op.getScaleAttr(),
                              rewriter.getI64IntegerAttr(splits),
-                             op.getRopeAttr());
+                             op.getRopeAttr(), op.getWindowAttr(),
+                             op.getSoftCapAttr());
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                rewriter, loc, queryType, output,
                                /*restrict=*/true, /*writable=*/true));
@@ -423,10 +424,13 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
                         RopeSpec::of(rope));
     Value queries =
         groupQueries(rewriter, loc, query, op.getNumHeads(), kvHeads);
+    ScoreOptions options{op.getScale().convertToDouble(),
+                         int64_t(op.getWindow().value_or(0)),
+                         op.getSoftCapAttr() ? op.getSoftCapAttr().getValueAsDouble()
+                                             : 0.0};
     Value attended = buildAttention(rewriter, loc, queries, keys, values,
-                                    KVLayout::HeadMajor, start,
-                                    op.getScale().convertToDouble(), keyScales,
-                                    valueScales);
+                                    KVLayout::HeadMajor, start, options,
+                                    keyScales, valueScales);
     rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
     return success();
   }

@@ -231,8 +231,16 @@ struct OnlineSoftmax {
   }
 
   /// Turns a block's `count` raw scores into its softmax weights against
-  /// the running maximum (raised first), and adds them to the sum.
-  void weigh(float scale, int64_t count, float *weights) {
+  /// the running maximum (raised first), and adds them to the sum. With a
+  /// soft cap the scaled scores are squashed first (rare: Gemma 2 only, so
+  /// the common path keeps its one vectorized loop).
+  void weigh(float scale, float softCap, int64_t count, float *weights) {
+    if (softCap > 0.0f) {
+      float inverse = 1.0f / softCap;
+      for (int64_t j = 0; j < count; ++j)
+        weights[j] = softCap * std::tanh(weights[j] * scale * inverse);
+      scale = 1.0f;
+    }
     raiseMax(scaleAndMax(scale, count, weights));
     for (int64_t j = 0; j < count; ++j)
       weights[j] = expNonPositive(weights[j] - max);
@@ -292,7 +300,7 @@ void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
     const uint8_t *keyRows = keys + block * args.rowStride;
     const uint8_t *valueRows = values + block * args.rowStride;
     scoreKeys<Isa, Rows>(q, keyRows, args.rowStride, count, headDim, weights);
-    state.weigh(args.scale, count, weights);
+    state.weigh(args.scale, args.softCap, count, weights);
     addWeightedRows<Rows>(weights, valueRows, args.rowStride, count, state.acc,
                           headDim);
   }
@@ -313,8 +321,8 @@ void attendTwoRows(const AttentionArgs &args, const float *q0, const float *q1,
     const uint8_t *valueRows = values + block * args.rowStride;
     scoreKeysTwoHeads<Isa, Rows>(q0, q1, keyRows, args.rowStride, count,
                                  headDim, weights0, weights1);
-    state0.weigh(args.scale, count, weights0);
-    state1.weigh(args.scale, count, weights1);
+    state0.weigh(args.scale, args.softCap, count, weights0);
+    state1.weigh(args.scale, args.softCap, count, weights1);
     addWeightedRowsTwoHeads<Rows>(weights0, weights1, valueRows,
                                   args.rowStride, count, state0.acc,
                                   state1.acc, headDim);
@@ -351,6 +359,10 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   const uint8_t *values = args.values + task.kvHead * args.headStride;
   for (int64_t s = task.queryBegin; s < task.queryEnd; ++s) {
     int64_t end = std::min(task.keyEnd, args.causalStart + s + 1);
+    // A sliding window starts the keys at the window's first position.
+    int64_t begin = task.keyBegin;
+    if (args.window > 0)
+      begin = std::max(begin, args.causalStart + s + 1 - args.window);
     // Query head g of the group: its (rotated) query and accumulator.
     auto query = [&](int64_t g, float *rotated) {
       const float *q = args.q + s * args.qStride +
@@ -387,7 +399,7 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
     for (; g + 2 <= args.group; g += 2) {
       const float *q0 = query(g, rotated0), *q1 = query(g + 1, rotated1);
       OnlineSoftmax state0 = accumulator(g), state1 = accumulator(g + 1);
-      attendTwoRows<Isa, Rows>(args, q0, q1, keys, values, task.keyBegin, end,
+      attendTwoRows<Isa, Rows>(args, q0, q1, keys, values, begin, end,
                                state0, state1);
       finish(state0);
       finish(state1);
@@ -395,7 +407,7 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
     for (; g < args.group; ++g) {
       const float *q = query(g, rotated0);
       OnlineSoftmax state = accumulator(g);
-      attendRow<Isa, Rows>(args, q, keys, values, task.keyBegin, end, state);
+      attendRow<Isa, Rows>(args, q, keys, values, begin, end, state);
       finish(state);
     }
   }

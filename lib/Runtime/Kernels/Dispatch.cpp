@@ -307,7 +307,8 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                    int64_t keyEnd, float *out, int64_t outStride,
                    float *partials, int64_t partialStride,
                    const float *ropeCos, const float *ropeSin,
-                   int64_t ropeStride, int32_t ropePairing) {
+                   int64_t ropeStride, int32_t ropePairing, int64_t window,
+                   float softCap) {
   AttentionArgs args{element,
                      q,
                      qStride,
@@ -324,7 +325,9 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                      ropeCos,
                      ropeSin,
                      ropeStride,
-                     ropePairing};
+                     ropePairing,
+                     window,
+                     softCap};
   AttentionTask task{kvHead,   queryBegin, queryEnd,     keyBegin,
                      keyEnd,   partials,   partialStride};
   variant()->attention(args, task);

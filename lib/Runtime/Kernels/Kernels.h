@@ -45,6 +45,10 @@ struct AttentionArgs {
   const float *ropeSin;
   int64_t ropeStride;
   int32_t ropePairing;
+  /// Sliding window (0: none) and score soft cap (0: none); see
+  /// tfm_attention.
+  int64_t window;
+  float softCap;
 };
 
 /// The part of the work one call of tfm_attention does.

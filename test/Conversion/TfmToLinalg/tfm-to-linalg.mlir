@@ -118,6 +118,40 @@ func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
 
 // -----
 
+// Gemma's options: the scaled scores are soft-capped (tanh) and keys more
+// than window - 1 positions behind the query are masked as well as the
+// future ones; the fused kernel takes both as attributes.
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 2, context = 64, head_dim = 4, f32>
+// CHECK-LABEL: func.func @attention_window_soft_cap
+// CHECK: linalg.generic
+// CHECK: math.tanh
+// CHECK: arith.cmpi ugt
+// CHECK: arith.addi %{{.*}}, %c8
+// CHECK: arith.cmpi ule
+// CHECK: arith.ori
+// CHECK: arith.select
+// FLASH-LABEL: func.func @attention_window_soft_cap
+// FLASH: tfm.flash_attention {{.*}} {num_heads = 4 : i64, scale = 5.000000e-01 : f64, soft_cap = 5.000000e+01 : f64, window = 8 : i64}
+func.func @attention_window_soft_cap(%q: tensor<?x16xf32>, %pos: index, %c: !cache) -> tensor<?x16xf32> {
+  %1 = tfm.kv_cache.attention %q, %c[0] at %pos {num_heads = 4 : i64, scale = 0.5 : f64, window = 8 : i64, soft_cap = 50.0 : f64} : tensor<?x16xf32>, !cache -> tensor<?x16xf32>
+  return %1 : tensor<?x16xf32>
+}
+
+// -----
+
+// Gemma's final logits: cap * tanh(x / cap); embeddings times a scale.
+// CHECK-LABEL: func.func @soft_cap_and_embedding_scale
+// CHECK: tensor.extract
+// CHECK: arith.mulf %{{.*}}, %cst{{.*}} : f32
+// CHECK: math.tanh
+func.func @soft_cap_and_embedding_scale(%t: tensor<?xi32>, %table: tensor<32x8xf32>) -> tensor<?x8xf32> {
+  %e = tfm.embedding %table[%t] {scale = 2.0 : f64} : (tensor<32x8xf32>, tensor<?xi32>) -> tensor<?x8xf32>
+  %c = tfm.soft_cap %e {cap = 30.0 : f64} : tensor<?x8xf32>
+  return %c : tensor<?x8xf32>
+}
+
+// -----
+
 // Fused RoPE (tfm-fuse-rope-into-attention): the keys are rotated by the
 // kernel that transposes them into the cache, reading both pair members
 // (constant index 0 and 1 of the [S, KVH, D/2, 2] view), and writing into

@@ -37,6 +37,9 @@ struct Problem {
   int64_t tokens = start + seq, context = 80;
   int64_t rowBytes = 0;
   float scale = 0.3f;
+  /// Sliding window (0: none) and score soft cap (0: none).
+  int64_t window = 0;
+  float softCap = 0.0f;
   std::vector<float> q;
   std::vector<uint8_t> keys, values;
   /// What the kernel reads, as f32: [kvHeads][tokens][headDim].
@@ -142,7 +145,8 @@ struct Problem {
             heads * headDim,
             ropePairing < 0 ? nullptr : ropeCos.data(),
             ropePairing < 0 ? nullptr : ropeSin.data(),
-            headDim / 2,   ropePairing};
+            headDim / 2,   ropePairing,       window,
+            softCap};
   }
 
   /// out[s, h, :] by a two-pass softmax in double.
@@ -152,21 +156,24 @@ struct Problem {
     for (int64_t s = 0; s < seq; ++s)
       for (int64_t h = 0; h < heads; ++h) {
         int64_t kv = h / group, visible = start + s + 1;
+        int64_t first = window > 0 ? std::max<int64_t>(0, visible - window) : 0;
         std::vector<double> query = this->query(s, h);
-        std::vector<double> scores(visible);
+        std::vector<double> scores(visible, 0.0);
         double max = -INFINITY, sum = 0.0;
-        for (int64_t j = 0; j < visible; ++j) {
+        for (int64_t j = first; j < visible; ++j) {
           double dot = 0.0;
           for (int64_t d = 0; d < headDim; ++d)
             dot += query[d] * keyValues[(kv * tokens + j) * headDim + d];
           scores[j] = scale * dot;
+          if (softCap > 0.0f)
+            scores[j] = softCap * std::tanh(scores[j] / softCap);
           max = std::max(max, scores[j]);
         }
-        for (double &score : scores)
-          sum += score = std::exp(score - max);
+        for (int64_t j = first; j < visible; ++j)
+          sum += scores[j] = std::exp(scores[j] - max);
         for (int64_t d = 0; d < headDim; ++d) {
           double acc = 0.0;
-          for (int64_t j = 0; j < visible; ++j)
+          for (int64_t j = first; j < visible; ++j)
             acc += scores[j] * valueValues[(kv * tokens + j) * headDim + d];
           out[(s * heads + h) * headDim + d] = float(acc / sum);
         }
@@ -195,7 +202,7 @@ struct Problem {
                     heads * headDim, nullptr, 0,
                     rope ? ropeCos.data() : nullptr,
                     rope ? ropeSin.data() : nullptr, headDim / 2,
-                    rope ? ropePairing : 0);
+                    rope ? ropePairing : 0, window, softCap);
     return out;
   }
 
@@ -335,6 +342,30 @@ TEST(AttentionKernelEdgeTest, RotatesQueriesWithRope) {
         << "the rotation must change the result";
     std::vector<float> out = problem.runDispatched();
     expectNear(out, expected, "rope, dispatched");
+  }
+}
+
+TEST(AttentionKernelEdgeTest, SlidingWindowAndSoftCap) {
+  // A window shorter than the visible keys, a soft cap that bites (scores
+  // of random unit rows reach several times 2), and both; whole and split,
+  // every variant this CPU runs.
+  struct Case {
+    int64_t window;
+    float softCap;
+  };
+  for (Case c : {Case{7, 0.0f}, Case{0, 2.0f}, Case{16, 1.5f}}) {
+    Problem problem(TFM_KV_F32);
+    problem.window = c.window;
+    problem.softCap = c.softCap;
+    std::vector<float> expected = problem.reference();
+    Problem plain(TFM_KV_F32);
+    EXPECT_GT(std::fabs(plain.reference()[5] - expected[5]), 1e-4f)
+        << "window " << c.window << " / cap " << c.softCap
+        << " must change the result";
+    expectNear(problem.runWhole(attentionGeneric), expected, "generic");
+    expectNear(problem.runSplit(attentionGeneric, 4), expected,
+               "generic, split");
+    expectNear(problem.runDispatched(), expected, "dispatched");
   }
 }
 

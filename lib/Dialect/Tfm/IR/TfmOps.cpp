@@ -197,6 +197,9 @@ LogicalResult EmbeddingOp::verify() {
   if (failed(verifyDim(*this, "result rows", result.getDimSize(0),
                        "number of tokens", getTokens().getType().getDimSize(0))))
     return failure();
+  if (FloatAttr scale = getScaleAttr())
+    if (failed(verifyPositive(*this, "scale", scale.getValueAsDouble())))
+      return failure();
   return verifyDim(*this, "result features", result.getDimSize(1),
                    "table embedding size", table.getDimSize(1));
 }
@@ -482,12 +485,19 @@ LogicalResult KVCacheAttentionOp::verify() {
                               cache.getHeadDim())) ||
       failed(verifyFusedRope(*this, getRopeAttr(), cache)))
     return failure();
+  if (FloatAttr cap = getSoftCapAttr())
+    if (failed(verifyPositive(*this, "soft_cap", cap.getValueAsDouble())))
+      return failure();
   return verifyPositive(*this, "scale", getScale().convertToDouble());
 }
 
 //===----------------------------------------------------------------------===//
 // Element-wise and row-wise math
 //===----------------------------------------------------------------------===//
+
+LogicalResult SoftCapOp::verify() {
+  return verifyPositive(*this, "cap", getCap().convertToDouble());
+}
 
 LogicalResult SoftmaxOp::verify() {
   RankedTensorType type = getInput().getType();
@@ -650,6 +660,9 @@ LogicalResult FlashAttentionOp::verify() {
                          << query;
   if (failed(verifyQueryRope(query, headDim)))
     return failure();
+  if (FloatAttr cap = getSoftCapAttr())
+    if (failed(verifyPositive(*this, "soft_cap", cap.getValueAsDouble())))
+      return failure();
   bool split = getKvSplits() > 1;
   if (split != bool(getPartials()))
     return emitOpError() << "needs a partials buffer exactly when kv_splits > 1"

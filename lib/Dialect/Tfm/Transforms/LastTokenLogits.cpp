@@ -49,7 +49,7 @@ SmallVector<unsigned> rowAlignedOperands(Operation *op) {
       return {0, residual->getOperandNumber()};
     return {0};
   }
-  if (isa<RMSNormOp, LayerNormOp, LogitsOp, ActivationOp>(op))
+  if (isa<RMSNormOp, LayerNormOp, LogitsOp, ActivationOp, SoftCapOp>(op))
     return {0};
   if (isa<AddOp, GatedActivationOp>(op))
     return {0, 1};
@@ -106,13 +106,25 @@ struct FoldLastTokenOfOneRow : OpRewritePattern<LastTokenOp> {
   }
 };
 
-/// Rewrites every returned `tfm.logits` of `func` to use the last row only.
-/// Returns true if something changed.
+/// Rewrites every returned `tfm.logits` of `func` to use the last row only;
+/// soft-capped logits (Gemma 2) get a row selection after the cap, which
+/// the sinking pattern then moves above it. Returns true if something
+/// changed.
 bool selectLastTokenBeforeLogits(func::FuncOp func) {
   bool changed = false;
   func.walk([&](func::ReturnOp returnOp) {
     OpBuilder builder(returnOp);
     for (OpOperand &returned : returnOp->getOpOperands()) {
+      if (auto cap = returned.get().getDefiningOp<SoftCapOp>();
+          cap && cap.getInput().getDefiningOp<LogitsOp>() &&
+          !hasOneRow(cap.getResult())) {
+        auto lastRow =
+            LastTokenOp::create(builder, cap.getLoc(),
+                                oneRowType(cap.getType()), cap.getResult());
+        returned.set(lastRow.getResult());
+        changed = true;
+        continue;
+      }
       auto logits = returned.get().getDefiningOp<LogitsOp>();
       if (!logits || hasOneRow(logits.getResult()))
         continue;
@@ -159,7 +171,12 @@ struct TfmLastTokenLogitsPass
         continue;
       if (!selectLastTokenBeforeLogits(func))
         continue;
-      if (failed(applyPatternsGreedily(func, frozen))) {
+      // Each rewrite moves a row selection above one producer, so the
+      // rewriting ends; a deep model needs more sweeps than the default
+      // ten (one per row-wise op between the logits and the attention).
+      GreedyRewriteConfig config;
+      config.setMaxIterations(int64_t(func.getBody().front().getOperations().size()));
+      if (failed(applyPatternsGreedily(func, frozen, config))) {
         func.emitError("tfm-last-token-logits: rewriting did not converge");
         return signalPassFailure();
       }

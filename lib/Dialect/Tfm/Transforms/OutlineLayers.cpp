@@ -242,7 +242,8 @@ void cloneIntoLayerFunction(OpBuilder &b, Operation *op, IRMapping &mapping,
         mapping.lookup(attention.getCache()),
         mapping.lookup(attention.getStart()), layer, IntegerAttr(),
         attention.getNumHeadsAttr(), attention.getScaleAttr(),
-        attention.getRopeAttr());
+        attention.getRopeAttr(), attention.getWindowAttr(),
+        attention.getSoftCapAttr());
     mapping.map(attention.getResult(), clone.getResult());
     return;
   }

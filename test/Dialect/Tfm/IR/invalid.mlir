@@ -998,3 +998,37 @@ func.func @quantized_matmul_gated_accumulate(%x: memref<1x64xf32>, %w: memref<32
   tfm.quantized_matmul !tfm.quant<q8_0> %x, %w -> accumulate %y scratch %s gated(silu) : memref<1x64xf32>, memref<32x68xi8>, memref<1x16xf32>, memref<?xi8>
   return
 }
+
+// -----
+
+func.func @soft_cap_zero(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'tfm.soft_cap' op cap must be positive, got 0}}
+  %c = tfm.soft_cap %x {cap = 0.0 : f64} : tensor<1x8xf32>
+  return %c : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @embedding_scale_negative(%t: tensor<2xi32>, %table: tensor<32x8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'tfm.embedding' op scale must be positive, got -1}}
+  %e = tfm.embedding %table[%t] {scale = -1.0 : f64} : (tensor<32x8xf32>, tensor<2xi32>) -> tensor<2x8xf32>
+  return %e : tensor<2x8xf32>
+}
+
+// -----
+
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+func.func @attention_soft_cap_negative(%q: tensor<1x8xf32>, %pos: index, %c: !cache) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op soft_cap must be positive, got -2}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %pos {num_heads = 1 : i64, scale = 0.5 : f64, soft_cap = -2.0 : f64} : tensor<1x8xf32>, !cache -> tensor<1x8xf32>
+  return %o : tensor<1x8xf32>
+}
+
+// -----
+
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+func.func @attention_window_zero(%q: tensor<1x8xf32>, %pos: index, %c: !cache) -> tensor<1x8xf32> {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op attribute 'window' failed to satisfy constraint: 64-bit signless integer attribute whose value is positive}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %pos {num_heads = 1 : i64, scale = 0.5 : f64, window = 0 : i64} : tensor<1x8xf32>, !cache -> tensor<1x8xf32>
+  return %o : tensor<1x8xf32>
+}

@@ -98,3 +98,19 @@ func.func @prefill(%x: tensor<?x64xf32>) -> tensor<?x512xf32> {
   %logits = tfm.logits %a, %out_w : (tensor<?x32xf32>, tensor<512x32xf32>) -> tensor<?x512xf32>
   return %logits : tensor<?x512xf32>
 }
+
+// -----
+
+// Soft-capped logits (Gemma 2): the row selection goes above the cap too.
+// CHECK-LABEL: func @prefill
+// CHECK-SAME: -> tensor<1x512xf32>
+// CHECK: %[[X1:.*]] = tfm.last_token %{{.*}} : (tensor<?x64xf32>) -> tensor<1x64xf32>
+// CHECK: %[[L:.*]] = tfm.logits %[[X1]]
+// CHECK: %[[C:.*]] = tfm.soft_cap %[[L]] {cap = 3.000000e+01 : f64} : tensor<1x512xf32>
+// CHECK: return %[[C]]
+func.func @prefill(%x: tensor<?x64xf32>) -> tensor<?x512xf32> {
+  %out_w = tfm.param "output.weight" : tensor<512x64xf32>
+  %logits = tfm.logits %x, %out_w : (tensor<?x64xf32>, tensor<512x64xf32>) -> tensor<?x512xf32>
+  %capped = tfm.soft_cap %logits {cap = 30.0 : f64} : tensor<?x512xf32>
+  return %capped : tensor<?x512xf32>
+}

@@ -66,9 +66,12 @@ def Tfm_EmbeddingOp : Tfm_Op<"embedding", [Pure]> {
   let summary = "Token embedding lookup";
   let description = [{
     `result[i, :] = table[tokens[i], :]` for a table `[vocab, dim]` and token
-    ids `[seq]`; the result is `[seq, dim]`.
+    ids `[seq]`; the result is `[seq, dim]`. With `scale` every element is
+    multiplied by it (Gemma scales its embeddings by sqrt(dim); the table
+    itself also serves as the tied output matrix, so it stays unscaled).
   }];
-  let arguments = (ins Tfm_FloatTensor:$table, Tfm_TokenTensor:$tokens);
+  let arguments = (ins Tfm_FloatTensor:$table, Tfm_TokenTensor:$tokens,
+                       OptionalAttr<F64Attr>:$scale);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
     $table `[` $tokens `]` attr-dict `:` functional-type(operands, results)
@@ -397,7 +400,8 @@ def Tfm_FlashAttentionOp
 
     With `rope` the kernel rotates each query row by that rotary embedding
     before scoring it, with the cos and sin of query row `i`'s angles in row
-    `i` of `rope_cos` / `rope_sin` (`[seq, head_dim / 2]`).
+    `i` of `rope_cos` / `rope_sin` (`[seq, head_dim / 2]`). `window` and
+    `soft_cap` are those of `tfm.kv_cache.attention`.
 
     ```mlir
     tfm.flash_attention %q, %k, %v at %start -> %out partials %p
@@ -422,7 +426,9 @@ def Tfm_FlashAttentionOp
     ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
     F64Attr:$scale,
     DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$kv_splits,
-    OptionalAttr<Tfm_RopeAttr>:$rope
+    OptionalAttr<Tfm_RopeAttr>:$rope,
+    OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window,
+    OptionalAttr<F64Attr>:$soft_cap
   );
   let assemblyFormat = [{
     $query `,` $keys `,` $values `at` $start `->` $output
@@ -550,13 +556,26 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
     With `rope` (set by tfm-fuse-rope-into-attention) the queries are
     rotated by that rotary embedding at their positions inside the
     attention: `query` is the projection before RoPE.
+
+    With `window` (sliding-window attention: Mistral, Gemma's local layers)
+    query `i` sees only the last `window` positions, `start + i - window <
+    j <= start + i`. With `soft_cap` (Gemma 2) each scaled score `s`
+    becomes `soft_cap * tanh(s / soft_cap)` before the softmax.
+
+    ```mlir
+    %o = tfm.kv_cache.attention %q, %c[0] at %start {num_heads = 8 : i64,
+        scale = 0.0625 : f64, window = 4096 : i64, soft_cap = 50.0 : f64}
+        : tensor<?x2048xf32>, !kv_cache -> tensor<?x2048xf32>
+    ```
   }];
   let arguments = (ins Tfm_FloatTensor:$query, Tfm_KVCacheType:$cache,
                        Index:$start, Optional<Index>:$dynamic_layer,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        F64Attr:$scale,
-                       OptionalAttr<Tfm_RopeAttr>:$rope);
+                       OptionalAttr<Tfm_RopeAttr>:$rope,
+                       OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window,
+                       OptionalAttr<F64Attr>:$soft_cap);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $cache `[` custom<LayerIndex>($dynamic_layer, $layer) `]`
@@ -570,7 +589,8 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
       build($_builder, $_state, result, query, cache, start, Value(),
             $_builder.getI64IntegerAttr(layer),
             $_builder.getI64IntegerAttr(num_heads),
-            $_builder.getFloatAttr($_builder.getF64Type(), scale), RopeAttr());
+            $_builder.getFloatAttr($_builder.getF64Type(), scale), RopeAttr(),
+            IntegerAttr(), FloatAttr());
     }]>
   ];
   let extraClassDeclaration = [{
@@ -623,6 +643,24 @@ def Tfm_AddOp : Tfm_Op<"add", [Pure, Commutative,
   let arguments = (ins Tfm_FloatTensor:$lhs, Tfm_FloatTensor:$rhs);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
+}
+
+def Tfm_SoftCapOp : Tfm_Op<"soft_cap",
+    [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Soft capping: cap * tanh(x / cap)";
+  let description = [{
+    Squashes every element into `(-cap, cap)` smoothly: Gemma 2's final
+    logits (`cap` 30). The attention scores' soft cap is the `soft_cap` of
+    `tfm.kv_cache.attention`, inside the attention kernel.
+
+    ```mlir
+    %l = tfm.soft_cap %logits {cap = 30.0 : f64} : tensor<?x256000xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$input, F64Attr:$cap);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
 }
 
 def Tfm_SoftmaxOp : Tfm_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
