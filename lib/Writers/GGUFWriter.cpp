@@ -6,7 +6,7 @@
 #include "tfm/Import/GGUF.h"
 #include "tfm/Model/ImportError.h"
 
-#include "llvm/Support/FileOutputBuffer.h"
+#include "llvm/Support/raw_ostream.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cstring>
@@ -88,12 +88,22 @@ void GGUFWriter::addInt32Array(llvm::StringRef key,
 
 void GGUFWriter::addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                            WeightFormat format, std::vector<uint8_t> data) {
+  uint64_t byteSize = data.size();
   tensors.push_back({name.str(),
                      std::vector<int64_t>(shape.begin(), shape.end()), format,
-                     std::move(data)});
+                     byteSize, std::move(data), nullptr});
 }
 
-std::vector<uint8_t> GGUFWriter::serialize(uint32_t alignment) const {
+void GGUFWriter::addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                           WeightFormat format, uint64_t byteSize,
+                           TensorProducer produce) {
+  tensors.push_back({name.str(),
+                     std::vector<int64_t>(shape.begin(), shape.end()), format,
+                     byteSize, {}, std::move(produce)});
+}
+
+std::vector<uint8_t> GGUFWriter::fileHeader(uint32_t alignment,
+                                            std::vector<uint64_t> &offsets) const {
   std::vector<uint8_t> out;
   appendLittleEndian<uint32_t>(out, 0x46554747);
   appendLittleEndian<uint32_t>(out, 3);
@@ -101,9 +111,8 @@ std::vector<uint8_t> GGUFWriter::serialize(uint32_t alignment) const {
   appendLittleEndian<uint64_t>(out, metadata.size());
   for (const std::vector<uint8_t> &entry : metadata)
     out.insert(out.end(), entry.begin(), entry.end());
-
   uint64_t offset = 0;
-  std::vector<uint64_t> offsets;
+  offsets.clear();
   for (const Tensor &tensor : tensors) {
     appendString(out, tensor.name);
     appendLittleEndian<uint32_t>(out, uint32_t(tensor.shape.size()));
@@ -112,26 +121,60 @@ std::vector<uint8_t> GGUFWriter::serialize(uint32_t alignment) const {
     appendLittleEndian<uint32_t>(out, static_cast<uint32_t>(tensor.format));
     appendLittleEndian<uint64_t>(out, offset);
     offsets.push_back(offset);
-    offset = llvm::alignTo(offset + tensor.data.size(), alignment);
+    offset = llvm::alignTo(offset + tensor.byteSize, alignment);
   }
-  uint64_t dataStart = llvm::alignTo(out.size(), alignment);
-  out.resize(dataStart + offset, 0);
-  for (size_t i = 0; i < tensors.size(); ++i)
-    std::memcpy(out.data() + dataStart + offsets[i], tensors[i].data.data(),
-                tensors[i].data.size());
   return out;
 }
 
-llvm::Error GGUFWriter::writeFile(llvm::StringRef path) const {
-  std::vector<uint8_t> bytes = serialize();
-  llvm::Expected<std::unique_ptr<llvm::FileOutputBuffer>> file =
-      llvm::FileOutputBuffer::create(path, bytes.size());
-  if (!file)
-    return importError(path,
-                       "cannot write: " + llvm::toString(file.takeError()));
-  std::memcpy((*file)->getBufferStart(), bytes.data(), bytes.size());
-  if (llvm::Error error = (*file)->commit())
-    return importError(path,
-                       "cannot write: " + llvm::toString(std::move(error)));
+std::vector<uint8_t> GGUFWriter::serialize(uint32_t alignment) const {
+  std::vector<uint64_t> offsets;
+  std::vector<uint8_t> out = fileHeader(alignment, offsets);
+  uint64_t dataStart = llvm::alignTo(out.size(), alignment);
+  uint64_t dataSize =
+      tensors.empty()
+          ? 0
+          : llvm::alignTo(offsets.back() + tensors.back().byteSize, alignment);
+  out.resize(dataStart + dataSize, 0);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    std::vector<uint8_t> bytes = tensors[i].bytes();
+    std::memcpy(out.data() + dataStart + offsets[i], bytes.data(),
+                std::min<uint64_t>(bytes.size(), tensors[i].byteSize));
+  }
+  return out;
+}
+
+llvm::Error GGUFWriter::writeFile(llvm::StringRef path,
+                                  uint32_t alignment) const {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec);
+  if (ec)
+    return importError(path, "cannot write: " + ec.message());
+  std::vector<uint64_t> offsets;
+  std::vector<uint8_t> head = fileHeader(alignment, offsets);
+  auto writeBytes = [&](llvm::ArrayRef<uint8_t> bytes) {
+    out.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  };
+  auto padTo = [&](uint64_t position) {
+    static const char zeros[64] = {};
+    while (out.tell() < position)
+      out.write(zeros,
+                std::min<uint64_t>(sizeof(zeros), position - out.tell()));
+  };
+  writeBytes(head);
+  uint64_t dataStart = llvm::alignTo(head.size(), alignment);
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    padTo(dataStart + offsets[i]);
+    std::vector<uint8_t> bytes = tensors[i].bytes();
+    if (bytes.size() != tensors[i].byteSize)
+      return importError(path, "tensor '" + tensors[i].name + "' has " +
+                                   llvm::Twine(bytes.size()) +
+                                   " bytes, its header says " +
+                                   llvm::Twine(tensors[i].byteSize));
+    writeBytes(bytes);
+  }
+  padTo(llvm::alignTo(out.tell(), alignment));
+  out.close();
+  if (out.has_error())
+    return importError(path, "cannot write: " + out.error().message());
   return llvm::Error::success();
 }

@@ -1,7 +1,8 @@
 //===- tfm-make-model.cpp - write random-weight models --------------------===//
 //
 //   tfm-make-model --format=gguf|llama2c|safetensors -o PATH
-//                  [--shape llama-110m|llama-336m-gqa] [shape flags]
+//                  [--shape llama-3.2-1b|qwen2.5-0.5b|gemma-2-2b|...]
+//                  [shape flags]
 //   tfm-make-model --arch=qwen2|qwen3|phi3|gpt2 -o PATH [shape flags]
 //
 // Writes a decoder of any architecture of the table (docs/models.md) with
@@ -34,6 +35,7 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cstring>
 #include <random>
@@ -47,8 +49,10 @@ namespace {
 cl::OptionCategory category("tfm-make-model options");
 cl::opt<std::string> shape(
     "shape",
-    cl::desc("Start from a named shape of shared/BASELINES.md: llama-110m | "
-             "llama-336m-gqa (shape flags given too override it)"),
+    cl::desc("Start from the shape of a released model (llama-3.2-1b, "
+             "qwen2.5-0.5b, gemma-2-2b, phi-3-mini, llama-3-8b, ...) or of "
+             "shared/BASELINES.md (llama-110m, llama-336m-gqa); it sets the "
+             "architecture, and shape flags given too override it"),
     cl::cat(category));
 cl::opt<std::string> arch(
     "arch",
@@ -102,32 +106,76 @@ cl::opt<std::string> chatTemplate(
 cl::opt<unsigned> seed("seed", cl::init(1), cl::cat(category),
                        cl::desc("Random seed"));
 
-/// Sets the shape flags the user did not give from a named shape; false
-/// for an unknown name.
-bool applyNamedShape(llvm::StringRef name) {
-  struct Shape {
-    const char *name;
-    int64_t dim, hidden, layers, heads, kvHeads, vocab, context;
-  };
-  static const Shape shapes[] = {
-      {"llama-110m", 768, 2048, 12, 12, 12, 32000, 1024},
-      {"llama-336m-gqa", 1024, 2816, 24, 16, 4, 32000, 2048}};
-  const Shape *found = llvm::find_if(
-      shapes, [&](const Shape &s) { return name == s.name; });
-  if (found == std::end(shapes))
-    return false;
-  auto setDefault = [](cl::opt<int64_t> &flag, int64_t value) {
+/// The shapes of released models (and of shared/BASELINES.md's Llama
+/// benchmarks): a named shape sets the architecture and every shape flag
+/// the user did not give.
+struct NamedShape {
+  const char *name;
+  const char *arch;
+  int64_t dim, hidden, layers, heads, kvHeads, headDim, vocab, context;
+  double ropeTheta;
+  bool tied;
+  bool llama3Rope;
+  int64_t slidingWindow;
+};
+
+const NamedShape kShapes[] = {
+    {"llama-110m", "llama", 768, 2048, 12, 12, 12, 0, 32000, 1024, 10000.0,
+     false, false, -1},
+    {"llama-336m-gqa", "llama", 1024, 2816, 24, 16, 4, 0, 32000, 2048,
+     10000.0, false, false, -1},
+    {"tinyllama-1.1b", "llama", 2048, 5632, 22, 32, 4, 0, 32000, 2048,
+     10000.0, false, false, -1},
+    {"smollm2-135m", "llama", 576, 1536, 30, 9, 3, 0, 49152, 8192, 100000.0,
+     true, false, -1},
+    {"llama-3.2-1b", "llama", 2048, 8192, 16, 32, 8, 0, 128256, 8192,
+     500000.0, true, true, -1},
+    {"llama-3-8b", "llama", 4096, 14336, 32, 32, 8, 0, 128256, 8192,
+     500000.0, false, false, -1},
+    {"qwen2.5-0.5b", "qwen2", 896, 4864, 24, 14, 2, 0, 151936, 32768,
+     1000000.0, true, false, -1},
+    {"qwen3-0.6b", "qwen3", 1024, 3072, 28, 16, 8, 128, 151936, 40960,
+     1000000.0, true, false, -1},
+    {"phi-3-mini", "phi3", 3072, 8192, 32, 32, 32, 0, 32064, 4096, 10000.0,
+     false, false, -1},
+    {"gemma-2-2b", "gemma2", 2304, 9216, 26, 8, 4, 256, 256000, 8192,
+     10000.0, true, false, 4096},
+    {"gemma-3-1b", "gemma3", 1152, 6912, 26, 4, 1, 256, 262144, 32768,
+     1000000.0, true, false, 512},
+};
+
+std::string listShapes() {
+  std::string list;
+  for (const NamedShape &s : kShapes)
+    list += (list.empty() ? "" : ", ") + std::string(s.name);
+  return list;
+}
+
+/// Sets the architecture and the shape flags the user did not give from the
+/// named shape; null for an unknown name.
+const NamedShape *applyNamedShape(llvm::StringRef name) {
+  const NamedShape *found = llvm::find_if(
+      kShapes, [&](const NamedShape &s) { return name == s.name; });
+  if (found == std::end(kShapes))
+    return nullptr;
+  auto setDefault = [](auto &flag, auto value) {
     if (flag.getNumOccurrences() == 0)
       flag = value;
   };
+  setDefault(arch, std::string(found->arch));
   setDefault(dim, found->dim);
   setDefault(hiddenDim, found->hidden);
   setDefault(numLayers, found->layers);
   setDefault(numHeads, found->heads);
   setDefault(numKvHeads, found->kvHeads);
+  setDefault(headDim, found->headDim);
   setDefault(vocabSize, found->vocab);
   setDefault(contextLength, found->context);
-  return true;
+  setDefault(ropeTheta, found->ropeTheta);
+  setDefault(tied, found->tied);
+  setDefault(llama3Rope, found->llama3Rope);
+  setDefault(slidingWindow, found->slidingWindow);
+  return found;
 }
 
 /// config.json entries beyond the hyperparameters: Llama 3's rope_scaling.
@@ -148,26 +196,68 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// One random tensor per distinct `tfm.param` of the model, in first-use
-/// order. Norm scales are near 1, everything else small.
-std::vector<FloatTensor> randomWeights(ModuleOp module, std::mt19937 &rng) {
-  std::vector<FloatTensor> weights;
+/// One tensor of the file: its name and shape, and where its values come
+/// from: seeded random values of its own name, the stacked values of
+/// `parts` (llama.cpp's fused tensors), or `fixed` values (rope_freqs).
+struct TensorSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  std::vector<std::string> parts;
+  std::vector<float> fixed;
+
+  int64_t numElements() const {
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    return count;
+  }
+};
+
+/// One spec per distinct `tfm.param` of the model, in first-use order.
+std::vector<TensorSpec> tensorSpecs(ModuleOp module) {
+  std::vector<TensorSpec> specs;
   llvm::StringSet<> seen;
-  std::uniform_real_distribution<float> small(-0.1f, 0.1f);
   module.walk([&](ParamOp param) {
     if (!seen.insert(param.getName()).second)
       return;
-    FloatTensor weight;
-    weight.name = param.getName().str();
-    llvm::append_range(weight.shape, param.getResult().getType().getShape());
-    int64_t count = param.getResult().getType().getNumElements();
-    bool isNorm = weight.name.find("norm") != std::string::npos &&
-                  llvm::StringRef(weight.name).ends_with(".weight");
-    for (int64_t i = 0; i < count; ++i)
-      weight.values.push_back(isNorm ? 1.0f + small(rng) : small(rng));
-    weights.push_back(std::move(weight));
+    TensorSpec spec;
+    spec.name = param.getName().str();
+    llvm::append_range(spec.shape, param.getResult().getType().getShape());
+    specs.push_back(std::move(spec));
   });
-  return weights;
+  return specs;
+}
+
+/// `count` values of the tensor `name`, from a generator seeded by the seed
+/// and the name: a tensor is the same whichever file, order or fusion it is
+/// written in (a GGUF file's fused attn_qkv holds a Hugging Face
+/// directory's q/k/v). Norm scales are near 1, everything else small.
+std::vector<float> randomValues(llvm::StringRef name, int64_t count) {
+  uint64_t hash = llvm::xxh3_64bits(name);
+  std::seed_seq sequence{uint32_t(seed), uint32_t(hash), uint32_t(hash >> 32)};
+  std::mt19937 rng(sequence);
+  std::uniform_real_distribution<float> small(-0.1f, 0.1f);
+  bool isNorm = name.contains("norm") && name.ends_with(".weight");
+  std::vector<float> values(count);
+  for (float &value : values)
+    value = isNorm ? 1.0f + small(rng) : small(rng);
+  return values;
+}
+
+/// The values of `spec`, made now (one tensor at a time when streaming).
+FloatTensor materialize(const TensorSpec &spec,
+                        const llvm::StringMap<const TensorSpec *> &byName) {
+  FloatTensor tensor{spec.name, spec.shape, spec.fixed};
+  if (!spec.fixed.empty())
+    return tensor;
+  if (spec.parts.empty()) {
+    tensor.values = randomValues(spec.name, spec.numElements());
+    return tensor;
+  }
+  for (const std::string &part : spec.parts)
+    llvm::append_range(tensor.values,
+                       randomValues(part, byName.lookup(part)->numElements()));
+  return tensor;
 }
 
 /// `<unk> <s> </s>`, then byte tokens when the vocabulary has room for all
@@ -198,8 +288,8 @@ void syntheticVocabulary(int64_t size, std::vector<std::string> &pieces,
 /// The tensors llama.cpp's converter stores as one for `info`: Q, K and V
 /// as `attn_qkv` (GPT-2, Phi-3), gate and up as `ffn_up` (Phi-3), each
 /// with its parts' rows stacked in order, in place of the first part.
-std::vector<FloatTensor> fuseTensors(const ArchitectureInfo &info,
-                                     const std::vector<FloatTensor> &weights) {
+std::vector<TensorSpec> fuseTensors(const ArchitectureInfo &info,
+                                    const std::vector<TensorSpec> &specs) {
   struct Fusion {
     const char *fused;
     std::vector<const char *> parts;
@@ -209,14 +299,14 @@ std::vector<FloatTensor> fuseTensors(const ArchitectureInfo &info,
     fusions.push_back({"attn_qkv", {"attn_q", "attn_k", "attn_v"}});
   if (info.ggufFusedGateUp)
     fusions.push_back({"ffn_up", {"ffn_gate", "ffn_up"}});
-  llvm::StringMap<const FloatTensor *> byName;
-  for (const FloatTensor &weight : weights)
-    byName[weight.name] = &weight;
-  std::vector<FloatTensor> out;
-  for (const FloatTensor &weight : weights) {
+  llvm::StringMap<const TensorSpec *> byName;
+  for (const TensorSpec &spec : specs)
+    byName[spec.name] = &spec;
+  std::vector<TensorSpec> out;
+  for (const TensorSpec &spec : specs) {
     // blk.N.<kind>.<part>
     llvm::SmallVector<llvm::StringRef, 4> pieces;
-    llvm::StringRef(weight.name).split(pieces, '.');
+    llvm::StringRef(spec.name).split(pieces, '.');
     const Fusion *fusion = nullptr;
     size_t index = 0;
     if (pieces.size() == 4 && pieces[0] == "blk")
@@ -227,21 +317,19 @@ std::vector<FloatTensor> fuseTensors(const ArchitectureInfo &info,
             index = i;
           }
     if (!fusion) {
-      out.push_back(weight);
+      out.push_back(spec);
       continue;
     }
     if (index != 0)
       continue;
     std::string prefix = (pieces[0] + "." + pieces[1] + ".").str();
-    FloatTensor fused{prefix + fusion->fused + "." + pieces[3].str(),
-                      weight.shape,
-                      {}};
+    TensorSpec fused{prefix + fusion->fused + "." + pieces[3].str(),
+                     spec.shape, {}, {}};
     fused.shape[0] = 0;
     for (const char *part : fusion->parts) {
-      const FloatTensor *tensor =
-          byName.lookup(prefix + part + "." + pieces[3].str());
-      fused.shape[0] += tensor->shape[0];
-      llvm::append_range(fused.values, tensor->values);
+      std::string name = prefix + part + "." + pieces[3].str();
+      fused.shape[0] += byName.lookup(name)->shape[0];
+      fused.parts.push_back(name);
     }
     out.push_back(std::move(fused));
   }
@@ -290,7 +378,7 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
 }
 
 llvm::Error writeGGUF(const ModelConfig &config,
-                      const std::vector<FloatTensor> &weights, bool asHalf) {
+                      const std::vector<TensorSpec> &specs, bool asHalf) {
   GGUFWriter writer;
   addArchitectureMetadata(writer, config);
   std::vector<std::string> pieces;
@@ -307,13 +395,22 @@ llvm::Error writeGGUF(const ModelConfig &config,
   writer.addUInt32("tokenizer.ggml.eos_token_id", 2);
   if (!chatTemplate.empty())
     writer.addString("tokenizer.chat_template", chatTemplate);
-  for (const FloatTensor &weight :
-       fuseTensors(*lookupArchitecture(config.architecture), weights)) {
-    WeightFormat format = asHalf && weight.shape.size() == 2
-                              ? WeightFormat::F16
-                              : WeightFormat::F32;
-    writer.addTensor(weight.name, weight.shape, format,
-                     encodeFloatTensor(weight, format));
+  // Streamed: each tensor is made, encoded and written when the writer
+  // reaches it.
+  llvm::StringMap<const TensorSpec *> byName;
+  for (const TensorSpec &spec : specs)
+    byName[spec.name] = &spec;
+  std::vector<TensorSpec> fused =
+      fuseTensors(*lookupArchitecture(config.architecture), specs);
+  for (const TensorSpec &spec : fused) {
+    WeightFormat format = asHalf && spec.shape.size() == 2 ? WeightFormat::F16
+                                                           : WeightFormat::F32;
+    uint64_t bytes = *tensorByteSize(format, spec.numElements());
+    writer.addTensor(spec.name, spec.shape, format, bytes,
+                     [&spec, &byName, format] {
+                       return encodeFloatTensor(materialize(spec, byName),
+                                                format);
+                     });
   }
   return writer.writeFile(outputPath);
 }
@@ -343,16 +440,22 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
                               "Write a random-weight decoder model\n");
+  if (!shape.empty()) {
+    std::string given = arch.getNumOccurrences() ? arch.getValue() : "";
+    const NamedShape *named = applyNamedShape(shape);
+    if (!named)
+      return fail("unknown --shape '" + shape + "' (expected one of " +
+                  listShapes() + ")");
+    if (!given.empty() && given != named->arch)
+      return fail("--shape " + shape + " is a " + named->arch +
+                  " model, not --arch=" + given);
+  }
   const ArchitectureInfo *info = lookupArchitecture(arch);
   if (!info || info->family != ModelFamily::Decoder)
     return fail("unknown --arch '" + arch + "' (expected one of " +
                 listArchitectures(/*decodersOnly=*/true) + ")");
   bool llama = arch == "llama";
   ModelConfig config = ModelConfig::tiny(arch);
-  if (!shape.empty() && (!llama || !applyNamedShape(shape)))
-    return fail("unknown --shape '" + shape + "'" +
-                (!llama ? " for " + arch + " (the shapes are Llama models)"
-                        : std::string(" (expected llama-110m or llama-336m-gqa)")));
   // llama2.c checkpoints hold Llama models only; Hugging Face directories
   // the architectures with a Hugging Face class.
   if ((format == "llama2c" && !llama) ||
@@ -390,31 +493,40 @@ int main(int argc, char **argv) {
   llvm::Expected<OwningOpRef<ModuleOp>> module = buildModel(context, config);
   if (!module)
     return fail(llvm::toString(module.takeError()));
-  std::mt19937 rng(seed);
-  std::vector<FloatTensor> weights = randomWeights(**module, rng);
+  std::vector<TensorSpec> specs = tensorSpecs(**module);
   if (llama3Rope && config.layer.positions != PositionKind::Rope)
     return fail("--llama3-rope needs an architecture with RoPE");
   if (llama3Rope && format == "gguf") {
     // As llama.cpp's converter writes it: the divisor of each pair.
     std::vector<float> divisors =
         llama3RopeDivisors(config, 32.0, 1.0, 4.0, 8192.0);
-    weights.push_back(FloatTensor{"rope_freqs.weight",
-                                  {int64_t(divisors.size())},
-                                  divisors});
+    specs.push_back(TensorSpec{"rope_freqs.weight",
+                               {int64_t(divisors.size())},
+                               {},
+                               divisors});
   }
-
-  llvm::Error error = llvm::Error::success();
-  if (format == "gguf")
-    error = writeGGUF(config, weights, asHalf);
-  else if (format == "llama2c")
-    error = asHalf ? llvm::createStringError("llama2c checkpoints are f32")
-                   : writeLlama2c(config, weights);
-  else if (format == "safetensors")
-    error = writeHuggingFaceLlama(outputPath, config, weights, shards, asHalf,
-                                  huggingFaceExtras());
-  else
+  if (format != "gguf" && format != "llama2c" && format != "safetensors")
     return fail("unknown --format '" + format +
                 "' (expected gguf, llama2c or safetensors)");
+
+  llvm::Error error = llvm::Error::success();
+  if (format == "gguf") {
+    error = writeGGUF(config, specs, asHalf);
+  } else {
+    // llama2.c and Hugging Face files are written from memory.
+    llvm::StringMap<const TensorSpec *> byName;
+    for (const TensorSpec &spec : specs)
+      byName[spec.name] = &spec;
+    std::vector<FloatTensor> weights;
+    for (const TensorSpec &spec : specs)
+      weights.push_back(materialize(spec, byName));
+    if (format == "llama2c")
+      error = asHalf ? llvm::createStringError("llama2c checkpoints are f32")
+                     : writeLlama2c(config, weights);
+    else
+      error = writeHuggingFaceLlama(outputPath, config, weights, shards,
+                                    asHalf, huggingFaceExtras());
+  }
   if (error)
     return fail(llvm::toString(std::move(error)));
   return 0;

@@ -17,6 +17,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,17 +36,35 @@ public:
   /// `shape` is row-major (outermost first); `data` the stored bytes.
   void addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                  WeightFormat format, std::vector<uint8_t> data);
-
+  /// A tensor whose stored bytes (`byteSize` of them) `produce` returns
+  /// when writeFile reaches it: one tensor is in memory at a time, so a
+  /// model of any size is written in the memory of its largest tensor.
+  using TensorProducer = std::function<std::vector<uint8_t>()>;
+  void addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                 WeightFormat format, uint64_t byteSize,
+                 TensorProducer produce);
+  /// The whole file in memory (tests, small files).
   std::vector<uint8_t> serialize(uint32_t alignment = 32) const;
-  llvm::Error writeFile(llvm::StringRef path) const;
+  /// Streams the header, then each tensor as it is produced.
+  llvm::Error writeFile(llvm::StringRef path, uint32_t alignment = 32) const;
 
 private:
   struct Tensor {
     std::string name;
     std::vector<int64_t> shape;
     WeightFormat format;
+    uint64_t byteSize;
+    /// The bytes, or how to make them.
     std::vector<uint8_t> data;
+    TensorProducer produce;
+
+    std::vector<uint8_t> bytes() const { return produce ? produce() : data; }
   };
+  /// The header (magic, metadata, tensor infos) and each tensor's offset
+  /// from the data start; the data starts at the header's size rounded up
+  /// to `alignment`.
+  std::vector<uint8_t> fileHeader(uint32_t alignment,
+                              std::vector<uint64_t> &offsets) const;
   /// Each entry is a serialized `key, type, value`.
   std::vector<std::vector<uint8_t>> metadata;
   std::vector<Tensor> tensors;
