@@ -63,18 +63,21 @@ llvm::Error writeConfig(llvm::StringRef directory, const ModelConfig &config,
 /// One shard: an 8-byte header length, the JSON header (name -> dtype,
 /// shape, data offsets), then the data.
 std::vector<uint8_t> serializeShard(llvm::ArrayRef<const FloatTensor *> tensors,
-                                    bool halfMatrices) {
+                                    WeightFormat matrixFormat) {
   llvm::json::Object header;
   std::vector<uint8_t> data;
   for (const FloatTensor *tensor : tensors) {
-    bool half = halfMatrices && tensor->shape.size() == 2;
-    std::vector<uint8_t> bytes = encodeFloatTensor(
-        *tensor, half ? WeightFormat::F16 : WeightFormat::F32);
+    WeightFormat format =
+        tensor->shape.size() == 2 ? matrixFormat : WeightFormat::F32;
+    std::vector<uint8_t> bytes = encodeFloatTensor(*tensor, format);
+    const char *dtype = format == WeightFormat::F16    ? "F16"
+                        : format == WeightFormat::BF16 ? "BF16"
+                                                       : "F32";
     llvm::json::Array shape;
     for (int64_t d : tensor->shape)
       shape.push_back(d);
     header[huggingFaceLlamaName(tensor->name)] = llvm::json::Object{
-        {"dtype", half ? "F16" : "F32"},
+        {"dtype", dtype},
         {"shape", std::move(shape)},
         {"data_offsets",
          llvm::json::Array{int64_t(data.size()),
@@ -123,8 +126,8 @@ std::string mlir::tfm::huggingFaceLlamaName(llvm::StringRef gguf) {
 
 llvm::Error mlir::tfm::writeHuggingFaceLlama(
     llvm::StringRef directory, const ModelConfig &config,
-    llvm::ArrayRef<FloatTensor> tensors, unsigned shards, bool halfMatrices,
-    llvm::json::Object extraConfig) {
+    llvm::ArrayRef<FloatTensor> tensors, unsigned shards,
+    WeightFormat matrixFormat, llvm::json::Object extraConfig) {
   if (std::error_code ec = llvm::sys::fs::create_directories(directory))
     return llvm::createStringError(ec, "cannot create " + directory + ": " +
                                            ec.message());
@@ -139,7 +142,7 @@ llvm::Error mlir::tfm::writeHuggingFaceLlama(
     std::string name = "model-" + std::to_string(shard + 1) + "-of-" +
                        std::to_string(shardCount) + ".safetensors";
     if (llvm::Error error = writeFileBytes(
-            pathIn(directory, name), serializeShard(members, halfMatrices)))
+            pathIn(directory, name), serializeShard(members, matrixFormat)))
       return error;
   }
   return llvm::Error::success();

@@ -96,7 +96,7 @@ cl::opt<int64_t> contextLength("context", cl::init(128), cl::cat(category),
 cl::opt<bool> tied("tied", cl::desc("No separate output matrix"),
                    cl::cat(category));
 cl::opt<std::string> weightType("type", cl::init("f32"), cl::cat(category),
-                                cl::desc("Matrix storage: f32 | f16"));
+                                cl::desc("Matrix storage: f32 | f16 | bf16"));
 cl::opt<unsigned> shards("shards", cl::init(1), cl::cat(category),
                          cl::desc("safetensors: number of shard files"));
 cl::opt<std::string> chatTemplate(
@@ -378,7 +378,8 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
 }
 
 llvm::Error writeGGUF(const ModelConfig &config,
-                      const std::vector<TensorSpec> &specs, bool asHalf) {
+                      const std::vector<TensorSpec> &specs,
+                      WeightFormat matrixFormat) {
   GGUFWriter writer;
   addArchitectureMetadata(writer, config);
   std::vector<std::string> pieces;
@@ -403,8 +404,8 @@ llvm::Error writeGGUF(const ModelConfig &config,
   std::vector<TensorSpec> fused =
       fuseTensors(*lookupArchitecture(config.architecture), specs);
   for (const TensorSpec &spec : fused) {
-    WeightFormat format = asHalf && spec.shape.size() == 2 ? WeightFormat::F16
-                                                           : WeightFormat::F32;
+    WeightFormat format =
+        spec.shape.size() == 2 ? matrixFormat : WeightFormat::F32;
     uint64_t bytes = *tensorByteSize(format, spec.numElements());
     writer.addTensor(spec.name, spec.shape, format, bytes,
                      [&spec, &byName, format] {
@@ -485,9 +486,12 @@ int main(int argc, char **argv) {
   config.contextLength = contextLength;
   if (tied)
     config.tiedEmbeddings = true;
-  if (weightType != "f32" && weightType != "f16")
-    return fail("unknown --type '" + weightType + "' (expected f32 or f16)");
-  bool asHalf = weightType == "f16";
+  if (weightType != "f32" && weightType != "f16" && weightType != "bf16")
+    return fail("unknown --type '" + weightType +
+                "' (expected f32, f16 or bf16)");
+  WeightFormat matrixFormat = weightType == "f16"    ? WeightFormat::F16
+                              : weightType == "bf16" ? WeightFormat::BF16
+                                                     : WeightFormat::F32;
 
   MLIRContext context;
   llvm::Expected<OwningOpRef<ModuleOp>> module = buildModel(context, config);
@@ -511,7 +515,7 @@ int main(int argc, char **argv) {
 
   llvm::Error error = llvm::Error::success();
   if (format == "gguf") {
-    error = writeGGUF(config, specs, asHalf);
+    error = writeGGUF(config, specs, matrixFormat);
   } else {
     // llama2.c and Hugging Face files are written from memory.
     llvm::StringMap<const TensorSpec *> byName;
@@ -521,11 +525,12 @@ int main(int argc, char **argv) {
     for (const TensorSpec &spec : specs)
       weights.push_back(materialize(spec, byName));
     if (format == "llama2c")
-      error = asHalf ? llvm::createStringError("llama2c checkpoints are f32")
+      error = matrixFormat != WeightFormat::F32
+                  ? llvm::createStringError("llama2c checkpoints are f32")
                      : writeLlama2c(config, weights);
     else
       error = writeHuggingFaceLlama(outputPath, config, weights, shards,
-                                    asHalf, huggingFaceExtras());
+                                    matrixFormat, huggingFaceExtras());
   }
   if (error)
     return fail(llvm::toString(std::move(error)));

@@ -32,8 +32,11 @@ struct FloatTensor {
 
 /// The values of `tensor` stored as `format` (F32 or F16: the formats the
 /// writers emit for unquantized tensors).
+/// The stored bytes of `tensor` as F32, F16 or BF16.
 std::vector<uint8_t> encodeFloatTensor(const FloatTensor &tensor,
                                        WeightFormat format);
+/// f32 to bfloat16, rounded to nearest even.
+uint16_t floatToBFloat16(float value);
 
 /// Appends the bytes of `value` (little-endian, as the hosts are).
 template <typename T>

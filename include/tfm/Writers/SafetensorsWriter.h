@@ -24,12 +24,12 @@ std::string huggingFaceLlamaName(llvm::StringRef gguf);
 
 /// Writes `directory` (created if missing): config.json of `config` and
 /// `shards` safetensors files, tensor i in shard `i % shards`; matrices are
-/// stored as F16 when `halfMatrices`, everything else as F32. Entries of
+/// stored as `matrixFormat` (F32, F16, BF16), everything else as F32. Entries of
 /// `extraConfig` (e.g. `rope_scaling`) are added to config.json.
 llvm::Error writeHuggingFaceLlama(llvm::StringRef directory,
                                   const ModelConfig &config,
                                   llvm::ArrayRef<FloatTensor> tensors,
-                                  unsigned shards, bool halfMatrices,
+                                  unsigned shards, WeightFormat matrixFormat,
                                   llvm::json::Object extraConfig = {});
 
 } // namespace mlir::tfm
