@@ -49,12 +49,16 @@ QuantType nativeQuantType(ParamOp param, const TensorView &view) {
 }
 
 /// Binds one param to its tensor; the error names the tensor and the file.
+/// A param with parts reads its (first) part's tensor: a tied table's copy
+/// for the logits.
 llvm::Error bindParam(ParamOp param, const ModelFile &model) {
-  const TensorView *view = model.lookup(param.getName());
+  StringRef tensorName = param.getParts()
+                             ? cast<StringAttr>((*param.getParts())[0]).getValue()
+                             : param.getName();
+  const TensorView *view = model.lookup(tensorName);
   if (!view)
     return importError(model.path, model.tensorIndexOffset,
-                       "model has no tensor '" +
-                                       param.getName() + "'");
+                       "model has no tensor '" + tensorName + "'");
   RankedTensorType type = param.getResult().getType();
   if (ArrayRef<int64_t>(view->shape) != type.getShape())
     return importError(view->file, view->fileOffset,
@@ -103,6 +107,16 @@ mlir::tfm::importModel(MLIRContext &context, const ModelFile &model,
   llvm::Expected<OwningOpRef<ModuleOp>> module = buildModel(context, config);
   if (!module)
     return importError(model.path, llvm::toString(module.takeError()));
+
+  // A tied table in a block format the kernels read keeps its blocks for
+  // the logits (a copy of its own): only the lookup reads it as floats.
+  SmallVector<ParamOp> params;
+  (*module)->walk([&](ParamOp param) { params.push_back(param); });
+  for (ParamOp param : params) {
+    const TensorView *view = model.lookup(param.getName());
+    if (view && quantSchemeOf(view->type) && view->shape.size() == 2)
+      splitMatmulUses(param);
+  }
 
   llvm::Error firstError = llvm::Error::success();
   (*module)->walk([&](ParamOp param) {

@@ -126,6 +126,12 @@ std::vector<uint8_t> GGUFWriter::fileHeader(uint32_t alignment,
   return out;
 }
 
+void GGUFWriter::Tensor::write(llvm::raw_ostream &out) const {
+  if (produce)
+    return produce(out);
+  out.write(reinterpret_cast<const char *>(data.data()), data.size());
+}
+
 std::vector<uint8_t> GGUFWriter::serialize(uint32_t alignment) const {
   std::vector<uint64_t> offsets;
   std::vector<uint8_t> out = fileHeader(alignment, offsets);
@@ -136,7 +142,9 @@ std::vector<uint8_t> GGUFWriter::serialize(uint32_t alignment) const {
           : llvm::alignTo(offsets.back() + tensors.back().byteSize, alignment);
   out.resize(dataStart + dataSize, 0);
   for (size_t i = 0; i < tensors.size(); ++i) {
-    std::vector<uint8_t> bytes = tensors[i].bytes();
+    llvm::SmallVector<char, 0> bytes;
+    llvm::raw_svector_ostream stream(bytes);
+    tensors[i].write(stream);
     std::memcpy(out.data() + dataStart + offsets[i], bytes.data(),
                 std::min<uint64_t>(bytes.size(), tensors[i].byteSize));
   }
@@ -164,13 +172,14 @@ llvm::Error GGUFWriter::writeFile(llvm::StringRef path,
   uint64_t dataStart = llvm::alignTo(head.size(), alignment);
   for (size_t i = 0; i < tensors.size(); ++i) {
     padTo(dataStart + offsets[i]);
-    std::vector<uint8_t> bytes = tensors[i].bytes();
-    if (bytes.size() != tensors[i].byteSize)
+    uint64_t begin = out.tell();
+    tensors[i].write(out);
+    uint64_t written = out.tell() - begin;
+    if (written != tensors[i].byteSize)
       return importError(path, "tensor '" + tensors[i].name + "' has " +
-                                   llvm::Twine(bytes.size()) +
+                                   llvm::Twine(written) +
                                    " bytes, its header says " +
                                    llvm::Twine(tensors[i].byteSize));
-    writeBytes(bytes);
   }
   padTo(llvm::alignTo(out.tell(), alignment));
   out.close();

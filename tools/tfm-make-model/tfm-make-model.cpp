@@ -228,20 +228,61 @@ std::vector<TensorSpec> tensorSpecs(ModuleOp module) {
   return specs;
 }
 
-/// `count` values of the tensor `name`, from a generator seeded by the seed
+/// The values of the tensor `name`, from a generator seeded by the seed
 /// and the name: a tensor is the same whichever file, order or fusion it is
 /// written in (a GGUF file's fused attn_qkv holds a Hugging Face
-/// directory's q/k/v). Norm scales are near 1, everything else small.
+/// directory's q/k/v), and in however many pieces it is drawn. Norm scales
+/// are near 1, everything else small.
+class RandomTensorValues {
+public:
+  explicit RandomTensorValues(llvm::StringRef name)
+      : isNorm(name.contains("norm") && name.ends_with(".weight")) {
+    uint64_t hash = llvm::xxh3_64bits(name);
+    std::seed_seq sequence{uint32_t(seed), uint32_t(hash),
+                           uint32_t(hash >> 32)};
+    rng.seed(sequence);
+  }
+
+  /// The next `count` values.
+  std::vector<float> next(int64_t count) {
+    std::vector<float> values(count);
+    for (float &value : values)
+      value = isNorm ? 1.0f + small(rng) : small(rng);
+    return values;
+  }
+
+private:
+  std::mt19937 rng;
+  std::uniform_real_distribution<float> small{-0.1f, 0.1f};
+  bool isNorm;
+};
+
 std::vector<float> randomValues(llvm::StringRef name, int64_t count) {
-  uint64_t hash = llvm::xxh3_64bits(name);
-  std::seed_seq sequence{uint32_t(seed), uint32_t(hash), uint32_t(hash >> 32)};
-  std::mt19937 rng(sequence);
-  std::uniform_real_distribution<float> small(-0.1f, 0.1f);
-  bool isNorm = name.contains("norm") && name.ends_with(".weight");
-  std::vector<float> values(count);
-  for (float &value : values)
-    value = isNorm ? 1.0f + small(rng) : small(rng);
-  return values;
+  return RandomTensorValues(name).next(count);
+}
+
+/// Writes `spec` encoded as `format` to `out`, a million values at a time:
+/// the memory of a piece, not of the tensor.
+void writeTensorPieces(const TensorSpec &spec,
+                       const llvm::StringMap<const TensorSpec *> &byName,
+                       WeightFormat format, llvm::raw_ostream &out) {
+  constexpr int64_t kPiece = int64_t(1) << 20;
+  auto emit = [&](std::vector<float> values) {
+    FloatTensor piece{spec.name, {int64_t(values.size())}, std::move(values)};
+    std::vector<uint8_t> bytes = encodeFloatTensor(piece, format);
+    out.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+  };
+  if (!spec.fixed.empty())
+    return emit(spec.fixed);
+  auto drawAll = [&](llvm::StringRef name, int64_t count) {
+    RandomTensorValues values(name);
+    for (int64_t done = 0; done < count; done += kPiece)
+      emit(values.next(std::min(kPiece, count - done)));
+  };
+  if (spec.parts.empty())
+    return drawAll(spec.name, spec.numElements());
+  for (const std::string &part : spec.parts)
+    drawAll(part, byName.lookup(part)->numElements());
 }
 
 /// The values of `spec`, made now (one tensor at a time when streaming).
@@ -408,9 +449,8 @@ llvm::Error writeGGUF(const ModelConfig &config,
         spec.shape.size() == 2 ? matrixFormat : WeightFormat::F32;
     uint64_t bytes = *tensorByteSize(format, spec.numElements());
     writer.addTensor(spec.name, spec.shape, format, bytes,
-                     [&spec, &byName, format] {
-                       return encodeFloatTensor(materialize(spec, byName),
-                                                format);
+                     [&spec, &byName, format](llvm::raw_ostream &out) {
+                       writeTensorPieces(spec, byName, format, out);
                      });
   }
   return writer.writeFile(outputPath);

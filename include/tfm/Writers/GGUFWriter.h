@@ -15,6 +15,7 @@
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <cstdint>
 #include <functional>
@@ -36,10 +37,10 @@ public:
   /// `shape` is row-major (outermost first); `data` the stored bytes.
   void addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                  WeightFormat format, std::vector<uint8_t> data);
-  /// A tensor whose stored bytes (`byteSize` of them) `produce` returns
-  /// when writeFile reaches it: one tensor is in memory at a time, so a
-  /// model of any size is written in the memory of its largest tensor.
-  using TensorProducer = std::function<std::vector<uint8_t>()>;
+  /// A tensor whose stored bytes (`byteSize` of them) `produce` writes to
+  /// the stream when writeFile reaches it, in pieces as it likes: a model of
+  /// any size is written in the memory of one piece.
+  using TensorProducer = std::function<void(llvm::raw_ostream &)>;
   void addTensor(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                  WeightFormat format, uint64_t byteSize,
                  TensorProducer produce);
@@ -58,7 +59,8 @@ private:
     std::vector<uint8_t> data;
     TensorProducer produce;
 
-    std::vector<uint8_t> bytes() const { return produce ? produce() : data; }
+    /// Writes the bytes to `out`.
+    void write(llvm::raw_ostream &out) const;
   };
   /// The header (magic, metadata, tensor infos) and each tensor's offset
   /// from the data start; the data starts at the header's size rounded up

@@ -238,7 +238,7 @@ struct OnlineSoftmax {
     if (softCap > 0.0f) {
       float inverse = 1.0f / softCap;
       for (int64_t j = 0; j < count; ++j)
-        weights[j] = softCap * std::tanh(weights[j] * scale * inverse);
+        weights[j] = softCap * tanhFast(weights[j] * scale * inverse);
       scale = 1.0f;
     }
     raiseMax(scaleAndMax(scale, count, weights));

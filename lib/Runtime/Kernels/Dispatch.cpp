@@ -367,6 +367,13 @@ void tfm::kernels::gatedProducts(int32_t kind, const float *gate,
       out[r] = silu(gate[r]) * up[r];
     return;
   }
+  // Gemma's GeGLU: a vectorized tanh (std::tanh per element took a fifth
+  // of a Gemma 2 2B Q4_0 prefill on one thread).
+  if (kind == TFM_ACTIVATION_GELU_TANH) {
+    for (int64_t r = 0; r < n; ++r)
+      out[r] = geluTanh(gate[r]) * up[r];
+    return;
+  }
   for (int64_t r = 0; r < n; ++r)
     out[r] = activate(kind, gate[r]) * up[r];
 }

@@ -55,6 +55,21 @@ inline float silu(float x) {
   return x * sigmoid;
 }
 
+/// tanh(u) = sign(u) (1 - e) / (1 + e) with e = e^(-2|u|): no overflow, no
+/// library call, so loops over it vectorize (soft caps, GELU).
+inline float tanhFast(float u) {
+  float e = expNonPositive(-2.0f * std::fabs(u));
+  float t = (1.0f - e) / (1.0f + e);
+  return u >= 0.0f ? t : -t;
+}
+
+/// GPT-2's and Gemma's tanh GELU: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
+/// x^3))).
+inline float geluTanh(float x) {
+  float u = 0.79788456080286536f * (x + 0.044715f * x * x * x);
+  return 0.5f * x * (1.0f + tanhFast(u));
+}
+
 } // namespace
 } // namespace tfm::kernels
 

@@ -159,11 +159,10 @@ LogicalResult ParamOp::verify() {
     return emitOpError() << "quantized weight must be a matrix [out, in], got "
                          << type;
   if (std::optional<ArrayAttr> parts = getParts()) {
-    // One part: a column-scaled copy of one tensor, under its own key.
-    size_t fewest = getColumnScale() ? 1 : 2;
-    if (parts->size() < fewest)
-      return emitOpError() << "parts must name at least " << fewest
-                           << " tensors, got " << parts->size();
+    // One part: a copy of one tensor under its own key (column-scaled, or
+    // stored in the format of its matmul uses).
+    if (parts->empty())
+      return emitOpError() << "parts must name at least 1 tensor, got 0";
     // Rows of matrices stack, packed panels ([out / P, in, P]) and bias
     // vectors too.
     for (Attribute part : *parts)
@@ -374,6 +373,28 @@ LogicalResult LinearOp::verify() {
     return failure();
   return verifyDim(*this, "bias length", getBias().getType().getDimSize(0),
                    "weight out-features", getWeight().getType().getDimSize(0));
+}
+
+ParamOp mlir::tfm::splitMatmulUses(ParamOp param) {
+  SmallVector<OpOperand *> matmulUses;
+  bool otherUses = false;
+  for (OpOperand &use : param->getUses()) {
+    if (isMatmulWeightUse(use))
+      matmulUses.push_back(&use);
+    else
+      otherUses = true;
+  }
+  if (matmulUses.empty() || !otherUses || param.getParts() ||
+      param.getColumnScale())
+    return {};
+  OpBuilder b(param);
+  auto copy = ParamOp::create(
+      b, param.getLoc(), param.getType(),
+      b.getStringAttr(param.getName() + kMatmulCopySuffix),
+      b.getArrayAttr({param.getNameAttr()}), /*column_scale=*/nullptr);
+  for (OpOperand *use : matmulUses)
+    use->set(copy.getResult());
+  return copy;
 }
 
 bool mlir::tfm::isMatmulWeightUse(OpOperand &use) {

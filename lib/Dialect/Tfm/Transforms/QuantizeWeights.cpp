@@ -79,6 +79,15 @@ struct TfmQuantizeWeightsPass
   }
 
   void runOnOperation() override {
+    // A tied table's linear uses get a copy to quantize when its format
+    // asks for blocks; the lookup keeps the floats.
+    SmallVector<ParamOp> params;
+    getOperation().walk([&](ParamOp param) { params.push_back(param); });
+    for (ParamOp param : params)
+      if (!param.getParts() &&
+          choiceFor(param.getName()).kind == WeightFormatChoice::Quantized &&
+          isa<FloatType>(param.getType().getElementType()))
+        splitMatmulUses(param);
     getOperation().walk([&](ParamOp param) {
       if (isLinearWeight(param))
         apply(param, choiceFor(param.getName()));
@@ -121,10 +130,22 @@ struct TfmQuantizeWeightsPass
     return {};
   }
 
+  /// The format asked for the tensor `name`. A tied table's matmul copy
+  /// (the output matrix) is matched by its tensor's name; without an
+  /// override it takes what llama.cpp's quantizer gives an output matrix:
+  /// q8_0 stays q8_0, any other block format becomes q6_k (q8_0 where the
+  /// rows are not whole q6_k blocks), so the logits keep their precision.
   WeightFormatChoice choiceFor(StringRef name) const {
+    bool outputCopy = name.consume_back(kMatmulCopySuffix);
     for (const Override &entry : overrideList)
       if (entry.pattern.match(name))
         return entry.choice;
+    if (outputCopy && defaultChoice.kind == WeightFormatChoice::Quantized &&
+        defaultChoice.quant.getFormat() != QuantFormat::q8_0)
+      return WeightFormatChoice{
+          WeightFormatChoice::Quantized,
+          QuantType::get(defaultChoice.quant.getContext(), QuantFormat::q6_k,
+                         0)};
     return defaultChoice;
   }
 

@@ -36,9 +36,9 @@ func.func @param_integer_weight() {
 
 // -----
 
-func.func @param_one_part() {
-  // expected-error @+1 {{'tfm.param' op parts must name at least 2 tensors, got 1}}
-  %w = tfm.param "w" parts ["a"] : tensor<4x4xf32>
+func.func @param_no_part() {
+  // expected-error @+1 {{'tfm.param' op parts must name at least 1 tensor, got 0}}
+  %w = tfm.param "w" parts [] : tensor<4x4xf32>
   return
 }
 

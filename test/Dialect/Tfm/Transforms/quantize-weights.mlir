@@ -46,3 +46,23 @@ func.func @widen(%x: tensor<?x64xf32>) -> tensor<?x8xf32> {
   %y = tfm.linear %x, %w : (tensor<?x64xf32>, tensor<8x64x!tfm.quant<q8_0>>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// A tied table (the lookup and the logits read it): the logits get a copy
+// of their own under `#matmul`, stored as llama.cpp stores an output
+// matrix (q6_k under a q4_0 default; an override naming the tensor would
+// win); the lookup keeps the floats. With keep, nothing is split.
+// CHECK-LABEL: func.func @tied
+// CHECK-DAG: %[[COPY:.*]] = tfm.param "token_embd.weight#matmul" parts ["token_embd.weight"] : tensor<512x256x!tfm.quant<q6_k>>
+// CHECK-DAG: %[[TABLE:.*]] = tfm.param "token_embd.weight" : tensor<512x256xf32>
+// CHECK: tfm.embedding %[[TABLE]]
+// CHECK: tfm.logits %{{.*}}, %[[COPY]]
+// KEEP-LABEL: func.func @tied
+// KEEP-NOT: #matmul
+func.func @tied(%tokens: tensor<?xi32>) -> tensor<?x512xf32> {
+  %e = tfm.param "token_embd.weight" : tensor<512x256xf32>
+  %h = tfm.embedding %e[%tokens] : (tensor<512x256xf32>, tensor<?xi32>) -> tensor<?x256xf32>
+  %l = tfm.logits %h, %e : (tensor<?x256xf32>, tensor<512x256xf32>) -> tensor<?x512xf32>
+  return %l : tensor<?x512xf32>
+}

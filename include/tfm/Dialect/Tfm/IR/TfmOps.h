@@ -18,6 +18,15 @@
 namespace mlir::tfm {
 /// True if `use` is the weight matrix of a `tfm.linear` or `tfm.logits`.
 bool isMatmulWeightUse(OpOperand &use);
+/// The key suffix of a weight's copy for its linear layers.
+inline constexpr llvm::StringLiteral kMatmulCopySuffix = "#matmul";
+/// When `param` feeds linear layers and something else too (a tied
+/// embedding table: the row lookup and the logits), gives the linear uses
+/// a param of their own over the same tensor (`<name>#matmul`, parts
+/// [name]), so that those can be stored quantized, as the file has them
+/// or as --quant asks, while the lookup reads floats. Returns the new
+/// param, or null when the uses are not mixed.
+ParamOp splitMatmulUses(ParamOp param);
 /// `frequencies` (if any) has one positive finite value per rotary pair.
 LogicalResult
 verifyRopeFrequencies(function_ref<InFlightDiagnostic()> emitError,
