@@ -18,6 +18,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Builder/ModelBuilder.h"
+#include "tfm/Import/GGUF.h"
+#include "tfm/Import/ModelFile.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Model/Architectures.h"
 #include "tfm/Model/RopeScaling.h"
@@ -103,6 +105,12 @@ cl::opt<std::string> chatTemplate(
     "chat-template",
     cl::desc("A Jinja chat template to store (GGUF tokenizer.chat_template)"),
     cl::value_desc("jinja"), cl::cat(category));
+cl::opt<std::string> vocabFrom(
+    "vocab-from",
+    cl::desc("A vocabulary GGUF file (llama.cpp's ggml-vocab-*.gguf): its "
+             "tokenizer.* metadata replaces the synthetic vocabulary, and its "
+             "size is the model's (GGUF only)"),
+    cl::value_desc("file"), cl::cat(category));
 cl::opt<unsigned> seed("seed", cl::init(1), cl::cat(category),
                        cl::desc("Random seed"));
 
@@ -418,11 +426,70 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
                       float(config.finalLogitSoftCap));
 }
 
+llvm::Error writeTensors(GGUFWriter &writer, const ModelConfig &config,
+                         const std::vector<TensorSpec> &specs,
+                         WeightFormat matrixFormat);
+
+/// Copies every `tokenizer.*` entry of `vocabulary` (a GGUF file's
+/// metadata) into `writer`, in the file's order.
+llvm::Error copyTokenizerMetadata(const GGUFFile &vocabulary,
+                                  GGUFWriter &writer) {
+  for (const auto &[key, value] : vocabulary.metadata) {
+    if (!key.starts_with("tokenizer."))
+      continue;
+    switch (value.type) {
+    case GGUFValueType::String:
+      writer.addString(key, value.stringValue);
+      continue;
+    case GGUFValueType::Bool:
+      writer.addBool(key, value.unsignedValue != 0);
+      continue;
+    case GGUFValueType::UInt32:
+    case GGUFValueType::Int32:
+      writer.addUInt32(key, uint32_t(value.unsignedValue));
+      continue;
+    case GGUFValueType::Array:
+      if (value.elementType == GGUFValueType::String) {
+        writer.addStringArray(
+            key, std::vector<std::string>(value.strings.begin(),
+                                          value.strings.end()));
+        continue;
+      }
+      if (value.elementType == GGUFValueType::Float32) {
+        std::vector<float> values;
+        for (uint64_t i = 0; i < value.count; ++i)
+          values.push_back(float(value.floatElement(i)));
+        writer.addFloat32Array(key, values);
+        continue;
+      }
+      if (value.elementType == GGUFValueType::Int32) {
+        std::vector<int32_t> values;
+        for (uint64_t i = 0; i < value.count; ++i)
+          values.push_back(int32_t(value.integerElement(i)));
+        writer.addInt32Array(key, values);
+        continue;
+      }
+      break;
+    default:
+      break;
+    }
+    return llvm::createStringError(
+        vocabFrom + ": '" + key + "' is a " +
+        stringifyGGUFValueType(value.type) + " tfm-make-model cannot copy");
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error writeGGUF(const ModelConfig &config,
                       const std::vector<TensorSpec> &specs,
-                      WeightFormat matrixFormat) {
+                      WeightFormat matrixFormat, const GGUFFile *vocabulary) {
   GGUFWriter writer;
   addArchitectureMetadata(writer, config);
+  if (vocabulary) {
+    if (llvm::Error error = copyTokenizerMetadata(*vocabulary, writer))
+      return error;
+    return writeTensors(writer, config, specs, matrixFormat);
+  }
   std::vector<std::string> pieces;
   std::vector<float> scores;
   std::vector<int32_t> types;
@@ -437,8 +504,14 @@ llvm::Error writeGGUF(const ModelConfig &config,
   writer.addUInt32("tokenizer.ggml.eos_token_id", 2);
   if (!chatTemplate.empty())
     writer.addString("tokenizer.chat_template", chatTemplate);
-  // Streamed: each tensor is made, encoded and written when the writer
-  // reaches it.
+  return writeTensors(writer, config, specs, matrixFormat);
+}
+
+/// Adds the tensors and writes the file. Streamed: each tensor is made,
+/// encoded and written when the writer reaches it.
+llvm::Error writeTensors(GGUFWriter &writer, const ModelConfig &config,
+                         const std::vector<TensorSpec> &specs,
+                         WeightFormat matrixFormat) {
   llvm::StringMap<const TensorSpec *> byName;
   for (const TensorSpec &spec : specs)
     byName[spec.name] = &spec;
@@ -518,6 +591,34 @@ int main(int argc, char **argv) {
   if (slidingWindow >= 0)
     config.slidingWindow = slidingWindow;
   config.vocabSize = vocabSize;
+  // A real vocabulary sets the embedding's rows.
+  std::unique_ptr<llvm::MemoryBuffer> vocabularyBuffer;
+  std::optional<GGUFFile> vocabulary;
+  if (!vocabFrom.empty()) {
+    if (format != "gguf")
+      return fail("--vocab-from writes GGUF files only, not --format=" +
+                  format);
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer =
+        mapFile(vocabFrom);
+    if (!buffer)
+      return fail(llvm::toString(buffer.takeError()));
+    vocabularyBuffer = std::move(*buffer);
+    llvm::StringRef data = vocabularyBuffer->getBuffer();
+    llvm::Expected<GGUFFile> parsed = parseGGUF(
+        vocabFrom, llvm::ArrayRef(reinterpret_cast<const uint8_t *>(data.data()),
+                                  data.size()));
+    if (!parsed)
+      return fail(llvm::toString(parsed.takeError()));
+    const GGUFValue *tokens = parsed->lookup("tokenizer.ggml.tokens");
+    if (!tokens || tokens->type != GGUFValueType::Array || tokens->count == 0)
+      return fail(vocabFrom + ": no tokenizer.ggml.tokens array");
+    if (vocabSize.getNumOccurrences() && vocabSize != int64_t(tokens->count))
+      return fail("--vocab " + llvm::Twine(int64_t(vocabSize)) + " but " +
+                  vocabFrom + " has " + llvm::Twine(tokens->count) +
+                  " tokens");
+    config.vocabSize = int64_t(tokens->count);
+    vocabulary = std::move(*parsed);
+  }
   config.dim = dim;
   config.hiddenDim = hiddenDim;
   config.numLayers = numLayers;
@@ -555,7 +656,8 @@ int main(int argc, char **argv) {
 
   llvm::Error error = llvm::Error::success();
   if (format == "gguf") {
-    error = writeGGUF(config, specs, matrixFormat);
+    error = writeGGUF(config, specs, matrixFormat,
+                      vocabulary ? &*vocabulary : nullptr);
   } else {
     // llama2.c and Hugging Face files are written from memory.
     llvm::StringMap<const TensorSpec *> byName;
