@@ -85,21 +85,28 @@ Value buildSoftmax(OpBuilder &b, Location loc, Value input) {
 
 namespace {
 
+/// `fn` applied to every element of `input`, as one element-wise generic.
+Value mapElements(OpBuilder &b, Location loc, Value input,
+                  function_ref<Value(OpBuilder &, Location, Value)> fn) {
+  unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
+  return buildElementwise(
+      b, loc, input, input, {b.getMultiDimIdentityMap(rank)},
+      [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
+        return fn(nb, nl, x[0]);
+      });
+}
+
 struct ActivationLowering : OpConversionPattern<ActivationOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(ActivationOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Value input = adaptor.getInput();
-    unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
     Activation kind = op.getKind();
     rewriter.replaceOp(
-        op, buildElementwise(
-                rewriter, op.getLoc(), input, input,
-                {rewriter.getMultiDimIdentityMap(rank)},
-                [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-                  return activation(nb, nl, kind, x[0]);
-                }));
+        op, mapElements(rewriter, op.getLoc(), adaptor.getInput(),
+                        [&](OpBuilder &nb, Location nl, Value x) {
+                          return activation(nb, nl, kind, x);
+                        }));
     return success();
   }
 };
@@ -121,20 +128,16 @@ struct SoftCapLowering : OpConversionPattern<SoftCapOp> {
   LogicalResult
   matchAndRewrite(SoftCapOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Value input = adaptor.getInput();
-    unsigned rank = cast<RankedTensorType>(input.getType()).getRank();
     double cap = op.getCap().convertToDouble();
     rewriter.replaceOp(
-        op, buildElementwise(
-                rewriter, op.getLoc(), input, input,
-                {rewriter.getMultiDimIdentityMap(rank)},
-                [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-                  Value inverse = f32Constant(nb, nl, 1.0 / cap);
-                  Value squashed = math::TanhOp::create(
-                      nb, nl, arith::MulFOp::create(nb, nl, x[0], inverse));
-                  return arith::MulFOp::create(nb, nl, squashed,
-                                               f32Constant(nb, nl, cap));
-                }));
+        op, mapElements(rewriter, op.getLoc(), adaptor.getInput(),
+                        [&](OpBuilder &nb, Location nl, Value x) -> Value {
+                          Value inverse = f32Constant(nb, nl, 1.0 / cap);
+                          Value squashed = math::TanhOp::create(
+                              nb, nl, arith::MulFOp::create(nb, nl, x, inverse));
+                          return arith::MulFOp::create(
+                              nb, nl, squashed, f32Constant(nb, nl, cap));
+                        }));
     return success();
   }
 };
