@@ -36,13 +36,22 @@ Type elementTypeFor(Builder &b, WeightFormat type) {
   }
 }
 
+/// The block scheme the kernels read `view` in, if they read its format and
+/// its rows are whole blocks.
+std::optional<QuantScheme> kernelScheme(const TensorView &view) {
+  std::optional<QuantScheme> scheme = quantSchemeOf(view.type);
+  if (!scheme || view.shape.size() != 2 ||
+      quantRowBytes(*scheme, view.shape[1]) < 0)
+    return std::nullopt;
+  return scheme;
+}
+
 /// The !tfm.quant type a tensor's blocks execute natively as, if `param`
 /// only feeds linear layers and the kernels read the format.
 QuantType nativeQuantType(ParamOp param, const TensorView &view) {
-  std::optional<QuantScheme> scheme = quantSchemeOf(view.type);
+  std::optional<QuantScheme> scheme = kernelScheme(view);
   bool linearOnly = llvm::all_of(param->getUses(), isMatmulWeightUse);
-  if (!scheme || !linearOnly || param->use_empty() || view.shape.size() != 2 ||
-      quantRowBytes(*scheme, view.shape[1]) < 0)
+  if (!scheme || !linearOnly || param->use_empty())
     return {};
   return QuantType::get(param.getContext(),
                         static_cast<QuantFormat>(scheme->format), scheme->group);
@@ -114,7 +123,7 @@ mlir::tfm::importModel(MLIRContext &context, const ModelFile &model,
   (*module)->walk([&](ParamOp param) { params.push_back(param); });
   for (ParamOp param : params) {
     const TensorView *view = model.lookup(param.getName());
-    if (view && quantSchemeOf(view->type) && view->shape.size() == 2)
+    if (view && kernelScheme(*view))
       splitMatmulUses(param);
   }
 

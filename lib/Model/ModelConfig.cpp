@@ -33,8 +33,7 @@ ModelConfig ModelConfig::tiny(StringRef architecture) {
   config.localRopeTheta = defaults.localRopeTheta;
   config.attentionSoftCap = defaults.attentionSoftCap;
   config.finalLogitSoftCap = defaults.finalLogitSoftCap;
-  if (architecture == "gpt2" || config.layer.scaleEmbeddings)
-    config.tiedEmbeddings = true;
+  config.tiedEmbeddings = defaults.tiedEmbeddings;
   if (architecture == "bert")
     config.normEps = 1e-12;
   if (architecture == "t5") {
@@ -144,8 +143,6 @@ llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
     for (double frequency : config.ropeFrequencies)
       if (!(frequency > 0.0) || !std::isfinite(frequency))
         return configError("rope frequencies must be positive and finite");
-    if (!(config.ropeMagnitude > 0.0) || !std::isfinite(config.ropeMagnitude))
-      return configError("rope magnitude must be positive and finite");
   }
   if (config.layer.positions == PositionKind::Sinusoidal && config.dim % 2 != 0)
     return configError("dim (" + Twine(config.dim) +

@@ -103,7 +103,7 @@ float geluTanh(float x) {
 }
 
 /// Rotates the first `rotary` features of each head of `x` for `pos` with
-/// the pair frequencies of `layer` and the model's magnitude.
+/// the pair frequencies of `layer`.
 void rope(Vector &x, const ModelConfig &c, int64_t layer, int64_t pos) {
   int64_t headDim = c.headDim(), rotary = c.rotaryDims();
   bool interleaved = c.layer.ropeInterleaved;
@@ -112,8 +112,7 @@ void rope(Vector &x, const ModelConfig &c, int64_t layer, int64_t pos) {
     float *head = x.data() + h * headDim;
     for (int64_t j = 0; j < rotary / 2; ++j) {
       double angle = pos * c.ropeFrequencyOfLayer(layer, j);
-      double cos = std::cos(angle) * c.ropeMagnitude;
-      double sin = std::sin(angle) * c.ropeMagnitude;
+      double cos = std::cos(angle), sin = std::sin(angle);
       int64_t a = interleaved ? 2 * j : j;
       int64_t b = interleaved ? 2 * j + 1 : j + rotary / 2;
       double x0 = head[a], x1 = head[b];

@@ -32,6 +32,8 @@ struct ArchitectureDefaults {
   /// Gemma's largest model (this many layers) scales attention scores by
   /// 1 / sqrt(dim / heads) instead of 1 / sqrt(head_dim); 0: never.
   int64_t layersScalingByWidth = 0;
+  /// The logits read the embedding table (there is no output.weight).
+  bool tiedEmbeddings = false;
 };
 
 struct ArchitectureInfo {

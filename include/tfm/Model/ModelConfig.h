@@ -119,11 +119,8 @@ struct ModelConfig {
   int64_t rotaryDim = 0;
   double ropeTheta = 10000.0;
   /// RoPE frequencies of the rotary pairs when a scaling (linear, Llama 3's
-  /// rope_freqs, YaRN, LongRoPE) changed them from theta^(-2j/R); empty
-  /// otherwise. `ropeMagnitude` scales cos and sin (YaRN's and LongRoPE's
-  /// attention factor).
+  /// rope_freqs) changed them from theta^(-2j/R); empty otherwise.
   std::vector<double> ropeFrequencies;
-  double ropeMagnitude = 1.0;
   /// Scale of the attention scores; 0 means 1 / sqrt(head_dim).
   double attentionScale = 0.0;
   /// Soft caps (cap * tanh(x / cap)) of the attention scores and of the

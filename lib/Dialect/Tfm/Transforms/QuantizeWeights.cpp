@@ -83,15 +83,24 @@ struct TfmQuantizeWeightsPass
     // asks for blocks; the lookup keeps the floats.
     SmallVector<ParamOp> params;
     getOperation().walk([&](ParamOp param) { params.push_back(param); });
+    SmallVector<std::pair<ParamOp, ParamOp>> copies;
     for (ParamOp param : params)
       if (!param.getParts() &&
           choiceFor(param.getName()).kind == WeightFormatChoice::Quantized &&
           isa<FloatType>(param.getType().getElementType()))
-        splitMatmulUses(param);
+        if (ParamOp copy = splitMatmulUses(param))
+          copies.push_back({copy, param});
     getOperation().walk([&](ParamOp param) {
       if (isLinearWeight(param))
         apply(param, choiceFor(param.getName()));
     });
+    // A copy no format fitted would be a second float table: fold it back.
+    for (auto [copy, original] : copies) {
+      if (isa<QuantType>(copy.getType().getElementType()))
+        continue;
+      copy.getResult().replaceAllUsesWith(original.getResult());
+      copy->erase();
+    }
   }
 
   /// `format`, or where the in-features are not whole blocks of it the

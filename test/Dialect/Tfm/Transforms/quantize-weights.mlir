@@ -66,3 +66,19 @@ func.func @tied(%tokens: tensor<?xi32>) -> tensor<?x512xf32> {
   %l = tfm.logits %h, %e : (tensor<?x256xf32>, tensor<512x256xf32>) -> tensor<?x512xf32>
   return %l : tensor<?x512xf32>
 }
+
+// -----
+
+// A tied table whose rows fit no block format (40 in-features): the copy
+// would be a second f32 table, so the logits keep reading the one table.
+// CHECK-LABEL: func.func @tied_unfit
+// CHECK-NOT: #matmul
+// CHECK: %[[TABLE:.*]] = tfm.param "token_embd.weight" : tensor<512x40xf32>
+// CHECK: tfm.embedding %[[TABLE]]
+// CHECK: tfm.logits %{{.*}}, %[[TABLE]]
+func.func @tied_unfit(%tokens: tensor<?xi32>) -> tensor<?x512xf32> {
+  %e = tfm.param "token_embd.weight" : tensor<512x40xf32>
+  %h = tfm.embedding %e[%tokens] : (tensor<512x40xf32>, tensor<?xi32>) -> tensor<?x40xf32>
+  %l = tfm.logits %h, %e : (tensor<?x40xf32>, tensor<512x40xf32>) -> tensor<?x512xf32>
+  return %l : tensor<?x512xf32>
+}
