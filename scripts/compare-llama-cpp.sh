@@ -8,6 +8,10 @@
 #
 #   scripts/compare-llama-cpp.sh LLAMA_CPP_BIN_DIR [TFM_BIN_DIR]
 #
+# With ../shared/vocab beside the checkout (VOCAB_DIR overrides), models
+# with real vocabularies join: GPT-2's byte-level BPE on gpt2,
+# deepseek-llm's on qwen2, phi-3's on phi3.
+#
 # LLAMA_CPP_BIN_DIR holds llama-simple (llama.cpp built as
 # docs/performance.md describes; never vendored). TFM_BIN_DIR defaults to
 # build/bin.
@@ -33,6 +37,14 @@ models=(
   "gemma3-window8|--arch=gemma3 --layers=7 --head-dim=16 --sliding-window=8 --rope-theta=1000000"
   "gpt2|--arch=gpt2 --layers=2"
 )
+vocab_dir=${VOCAB_DIR:-$(dirname "$0")/../../shared/vocab}
+if [[ -f $vocab_dir/ggml-vocab-gpt-2.gguf ]]; then
+  models+=(
+    "gpt2-vocab|--arch=gpt2 --layers=2 --vocab-from $vocab_dir/ggml-vocab-gpt-2.gguf"
+    "qwen2-deepseek-vocab|--arch=qwen2 --layers=2 --vocab-from $vocab_dir/ggml-vocab-deepseek-llm.gguf"
+    "phi3-vocab|--arch=phi3 --layers=2 --vocab-from $vocab_dir/ggml-vocab-phi-3.gguf"
+  )
+fi
 
 # The text after the prompt (llama-simple also prints the BOS piece), with
 # bytes that are no UTF-8 as U+FFFD: llama-simple prints a lone byte token

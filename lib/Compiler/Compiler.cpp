@@ -249,8 +249,7 @@ llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef library,
 llvm::Error writeTokenizer(const ModelFile &model, llvm::StringRef path) {
   if (!model.vocabulary)
     return llvm::createStringError(model.path + ": model has no tokenizer");
-  std::vector<uint8_t> bytes = serializeLlama2cTokenizer(
-      model.vocabulary->pieces, model.vocabulary->scores);
+  std::vector<uint8_t> bytes = serializeVocabulary(*model.vocabulary);
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec)
@@ -334,16 +333,6 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
         listArchitectures(/*decodersOnly=*/true) + ")");
   if (llvm::Error error = checkStorageOptions(options))
     return error;
-  // tokenizer.bin is llama2.c's format: pieces and scores, which only a
-  // SentencePiece BPE vocabulary is.
-  if (model.vocabulary &&
-      model.vocabulary->model != TokenizerModel::SentencePieceBpe)
-    return llvm::createStringError(
-        model.path + ": its " +
-        tokenizerModelName(model.vocabulary->model) +
-        " tokenizer cannot be stored in a compiled directory yet (tokenizer.bin "
-        "holds SentencePiece BPE vocabularies); tfm-tokenize reads it from "
-        "the file");
   llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
   if (!target)
     return target.takeError();

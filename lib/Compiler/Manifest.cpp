@@ -154,32 +154,19 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
           json.attribute("xxh3", file.xxh3);
         });
     });
-    if (model.vocabulary) {
+    // What the vocabulary file holds, for a reader of the manifest; the
+    // runtime and the tools read the file itself.
+    if (model.vocabulary)
       json.attributeObject("tokenizer", [&] {
-        json.attribute("bos_id", model.vocabulary->bosId);
-        json.attribute("eos_id", model.vocabulary->eosId);
-        json.attribute("unknown_id", model.vocabulary->unknownId);
-        json.attribute("add_bos", model.vocabulary->addBos);
-        json.attribute("add_space_prefix", model.vocabulary->addSpacePrefix);
-        json.attribute("eot_id", model.vocabulary->eotId);
-        // tokenizer.bin keeps pieces and scores; the kinds that are not
-        // normal text go here (loadCompiledVocabulary puts them back).
-        json.attributeArray("special_tokens", [&] {
-          const Vocabulary &vocab = *model.vocabulary;
-          for (size_t id = 0; id < vocab.size(); ++id) {
-            TokenKind kind = vocab.kinds[id];
-            if (kind == TokenKind::Control || kind == TokenKind::UserDefined ||
-                kind == TokenKind::Unknown || kind == TokenKind::Unused)
-              json.object([&] {
-                json.attribute("id", int64_t(id));
-                json.attribute("kind", int64_t(kind));
-              });
-          }
-        });
-        if (!model.vocabulary->chatTemplate.empty())
-          json.attribute("chat_template", model.vocabulary->chatTemplate);
+        const Vocabulary &vocab = *model.vocabulary;
+        json.attribute("model", tokenizerModelName(vocab.model));
+        if (vocab.model == TokenizerModel::ByteLevelBpe)
+          json.attribute("pre_tokenizer", vocab.preTokenizer);
+        json.attribute("tokens", int64_t(vocab.size()));
+        json.attribute("bos_id", vocab.bosId);
+        json.attribute("eos_id", vocab.eosId);
+        json.attribute("has_chat_template", !vocab.chatTemplate.empty());
       });
-    }
   });
   os << "\n";
   return llvm::Error::success();

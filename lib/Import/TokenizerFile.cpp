@@ -36,18 +36,36 @@ mlir::tfm::parseLlama2cTokenizer(llvm::StringRef fileName,
   return vocabulary;
 }
 
-llvm::Expected<Vocabulary>
-mlir::tfm::loadLlama2cTokenizer(llvm::StringRef path,
-                                std::optional<int64_t> expectedSize) {
+namespace {
+
+/// `parse` over the bytes of the file at `path`, errors naming it.
+template <typename Parse>
+llvm::Expected<Vocabulary> parseFile(llvm::StringRef path, Parse parse,
+                                     std::optional<int64_t> expectedSize) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buffer =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                   /*RequiresNullTerminator=*/false);
   if (!buffer)
     return importError(path, "cannot read: " + buffer.getError().message());
   llvm::StringRef data = (*buffer)->getBuffer();
-  return parseLlama2cTokenizer(
-      path,
-      llvm::ArrayRef(reinterpret_cast<const uint8_t *>(data.data()),
-                     data.size()),
-      expectedSize);
+  Vocabulary vocabulary;
+  if (std::optional<TokenizerError> error =
+          parse(reinterpret_cast<const uint8_t *>(data.data()), data.size(),
+                expectedSize, vocabulary))
+    return toError(path, *error);
+  return vocabulary;
+}
+
+} // namespace
+
+llvm::Expected<Vocabulary>
+mlir::tfm::loadLlama2cTokenizer(llvm::StringRef path,
+                                std::optional<int64_t> expectedSize) {
+  return parseFile(path, parseLlama2cTokenizerBytes, expectedSize);
+}
+
+llvm::Expected<Vocabulary>
+mlir::tfm::loadVocabularyFile(llvm::StringRef path,
+                              std::optional<int64_t> expectedSize) {
+  return parseFile(path, parseVocabularyBytes, expectedSize);
 }

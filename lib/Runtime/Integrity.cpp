@@ -9,6 +9,8 @@
 
 #include "Status.h"
 
+#include "tfm/Tokenizer/Tokenizer.h"
+
 #include <nlohmann/json.hpp>
 
 #define XXH_INLINE_ALL
@@ -91,7 +93,8 @@ tfm_status checkCompiledDirectory(const std::string &directory,
   if (manifest.contains("integrity")) {
     const nlohmann::json &integrity = manifest["integrity"];
     for (const char *name :
-         {"libtfm_model.so", "weights.bin", "tokenizer.bin"}) {
+         {"libtfm_model.so", "weights.bin",
+          mlir::tfm::kCompiledVocabularyFileName}) {
       if (!integrity.is_object() || !integrity.contains(name))
         return fail(TFM_ERROR_FORMAT, manifestPath + ": integrity has no '" +
                                           name + "'");

@@ -4,7 +4,7 @@
 // and one C-interface function per entry point, taking MLIR memref
 // descriptors (tfm-lower-entry-points fixes the argument order). This file
 // owns everything else: mapping the weights, the KV cache, bounds checks
-// and the thread count; the model's tokenizer (tokenizer.bin) for
+// and the thread count; the model's tokenizer (vocabulary.bin) for
 // tfm_tokenize. POSIX only; no MLIR or LLVM dependency.
 //
 //===----------------------------------------------------------------------===//
@@ -103,7 +103,7 @@ struct tfm_model {
   EntryPoint prefill = nullptr;
   EntryPoint decode = nullptr;
   SetThreads setThreads = nullptr;
-  /// The tokenizer of tokenizer.bin, or why there is none (tfm_tokenize
+  /// The tokenizer of vocabulary.bin, or why there is none (tfm_tokenize
   /// reports it; the model runs without one).
   std::unique_ptr<mlir::tfm::Tokenizer> tokenizer;
   tfm_status tokenizerStatus = TFM_OK;
@@ -327,8 +327,9 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
   return TFM_OK;
 }
 
-/// Reads DIR/tokenizer.bin (the vocabulary of the model, llama2.c's
-/// format); a missing or malformed file is remembered, not fatal.
+/// Reads DIR/vocabulary.bin (the vocabulary of the model,
+/// serializeVocabulary's format); a missing or malformed file is
+/// remembered, not fatal.
 void loadTokenizer(tfm_model &model, const std::string &path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat status;
@@ -349,7 +350,7 @@ void loadTokenizer(tfm_model &model, const std::string &path) {
   }
   mlir::tfm::Vocabulary vocabulary;
   if (std::optional<mlir::tfm::TokenizerError> error =
-          mlir::tfm::parseLlama2cTokenizerBytes(
+          mlir::tfm::parseVocabularyBytes(
               bytes.data(), bytes.size(), model.info[kVocabSize], vocabulary)) {
     model.tokenizerStatus = TFM_ERROR_FORMAT;
     model.tokenizerError =
@@ -409,7 +410,8 @@ tfm_status tfm_model_load(const char *dir, tfm_model **model) {
     return status;
   if (tfm_status status = mapWeights(*loaded, join(dir, "weights.bin")))
     return status;
-  loadTokenizer(*loaded, join(dir, "tokenizer.bin"));
+  loadTokenizer(*loaded,
+                join(dir, mlir::tfm::kCompiledVocabularyFileName));
   *model = loaded.release();
   return TFM_OK;
 }
@@ -507,7 +509,7 @@ size_t tfm_context_kv_bytes(const tfm_context *context) {
 }
 
 tfm_status tfm_tokenize(const tfm_model *model, const char *text,
-                        size_t length, int add_bos, int32_t *tokens,
+                        size_t length, int add_special, int32_t *tokens,
                         int32_t capacity, int32_t *count) {
   const mlir::tfm::Tokenizer *tokenizer = tokenizerOf(model);
   if (!tokenizer)
@@ -516,7 +518,7 @@ tfm_status tfm_tokenize(const tfm_model *model, const char *text,
       (!tokens && capacity > 0))
     return fail(TFM_ERROR_INVALID_ARGUMENT, "tfm_tokenize: null argument");
   std::vector<int32_t> ids =
-      tokenizer->encode(std::string_view(text ? text : "", length), add_bos);
+      tokenizer->encode(std::string_view(text ? text : "", length), add_special);
   *count = int32_t(ids.size());
   if (ids.size() > size_t(capacity))
     return fail(TFM_ERROR_INVALID_ARGUMENT,
@@ -555,6 +557,11 @@ int32_t tfm_model_bos(const tfm_model *model) {
 int32_t tfm_model_eos(const tfm_model *model) {
   const mlir::tfm::Tokenizer *tokenizer = tokenizerOf(model);
   return tokenizer ? tokenizer->eos() : -1;
+}
+
+int tfm_model_add_bos(const tfm_model *model) {
+  const mlir::tfm::Tokenizer *tokenizer = tokenizerOf(model);
+  return tokenizer && tokenizer->vocabulary().addBos ? 1 : 0;
 }
 
 } // extern "C"

@@ -9,6 +9,7 @@
 #include "tfm/Tokenizer/Tokenizer.h"
 
 #include "Algorithms.h"
+#include "FieldReader.h"
 #include "PreTokenizer.h"
 
 #include <algorithm>
@@ -19,11 +20,6 @@
 using namespace mlir::tfm;
 
 namespace {
-
-/// Longest piece accepted from a file; real vocabularies stay under 100.
-constexpr int64_t kMaxPieceBytes = 1 << 16;
-/// Largest vocabulary accepted; bigger than any released model's.
-constexpr int64_t kMaxVocabulary = 1 << 22;
 
 std::optional<int> hexDigit(char c) {
   if (c >= '0' && c <= '9')
@@ -64,55 +60,6 @@ std::optional<TokenizerError> mlir::tfm::checkMerges(const Vocabulary &vocabular
   return std::nullopt;
 }
 
-namespace {
-
-/// Reads the fields of a llama2.c tokenizer file; errors name the field and
-/// the offset, as the model readers' do.
-class FieldReader {
-public:
-  FieldReader(const uint8_t *bytes, size_t size) : bytes(bytes), size(size) {}
-
-  uint64_t offset() const { return position; }
-  uint64_t remaining() const { return size - position; }
-
-  template <typename T>
-  std::optional<TokenizerError> read(const std::string &what, T &value) {
-    if (remaining() < sizeof(T))
-      return truncated(what, sizeof(T));
-    std::memcpy(&value, bytes + position, sizeof(T)); // little-endian hosts
-    position += sizeof(T);
-    return std::nullopt;
-  }
-
-  std::optional<TokenizerError> take(const std::string &what, size_t length,
-                                     std::string_view &text) {
-    if (remaining() < length)
-      return truncated(what, length);
-    text = std::string_view(reinterpret_cast<const char *>(bytes) + position,
-                            length);
-    position += length;
-    return std::nullopt;
-  }
-
-  TokenizerError errorAt(uint64_t at, std::string message) const {
-    return {at, std::move(message)};
-  }
-  TokenizerError error(std::string message) const {
-    return {position, std::move(message)};
-  }
-
-private:
-  TokenizerError truncated(const std::string &what, size_t needed) const {
-    return error("truncated: " + what + " needs " + std::to_string(needed) +
-                 " bytes, " + std::to_string(remaining()) + " left");
-  }
-
-  const uint8_t *bytes;
-  size_t size;
-  uint64_t position = 0;
-};
-
-} // namespace
 
 std::optional<uint8_t> mlir::tfm::parseByteToken(std::string_view piece) {
   if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')

@@ -52,8 +52,9 @@ static void checkTokenizer(tfm_model *model, const char *text) {
   int32_t count = 0;
   CHECK(tfm_tokenize(model, text, strlen(text), 1, ids, needed, &count) ==
                 TFM_OK &&
-            count == needed && ids[0] == tfm_model_bos(model),
-        "tokenize with BOS");
+            count == needed &&
+            (ids[0] == tfm_model_bos(model)) == tfm_model_add_bos(model),
+        "tokenize with the special tokens (BOS when the vocabulary adds it)");
   printf("ids:");
   for (int32_t i = 0; i < count; ++i)
     printf(" %d", ids[i]);

@@ -12,9 +12,10 @@ there loads. Prints one line per vocabulary (`NAME: M/N cases match, K
 decode to the text`) and each mismatch; exits 1 on any mismatch or load
 failure.
 
-With CASES_DIR, the vocabularies are the GGUF files and tokenizer.json
-directories of VOCAB_DIR (a directory NAME takes NAME.gguf's cases) and the
-cases come from CASES_DIR.
+With CASES_DIR, the vocabularies are the GGUF files, tokenizer.json
+directories and compiled vocabulary files (NAME.vocab, from tfm-tokenize
+--write-vocabulary) of VOCAB_DIR, a directory or .vocab file NAME taking
+NAME.gguf's cases, and the cases come from CASES_DIR.
 
 usage: vocab-cases.py TFM_TOKENIZE VOCAB_DIR [CASES_DIR]
 """
@@ -47,6 +48,7 @@ def main():
     cases = pathlib.Path(sys.argv[3]) if len(sys.argv) > 3 else directory
     failed = False
     vocabularies = sorted(list(directory.glob("*.gguf")) +
+                          list(directory.glob("*.vocab")) +
                           [d for d in directory.iterdir()
                            if (d / "tokenizer.json").exists()])
     for vocab in vocabularies:
@@ -55,7 +57,9 @@ def main():
             print(f"{vocab.name}: does not load: {error}")
             failed = True
             continue
-        stem = vocab.name if vocab.suffix == ".gguf" else vocab.name + ".gguf"
+        stem = {".gguf": vocab.name,
+                ".vocab": vocab.stem + ".gguf"}.get(vocab.suffix,
+                                                    vocab.name + ".gguf")
         inputs = cases / (stem + ".inp")
         outputs = cases / (stem + ".out")
         if not inputs.exists():

@@ -223,8 +223,10 @@ public:
     stats.prefillSeconds += secondsSince(start);
     stats.promptTokens += tokens.size();
     for (int32_t token : fresh) {
-      if (echo && !history.empty())
-        print(utf8.push(tokenizer.decode(history.back(), token)));
+      // The first token too: without BOS (GPT-2, Qwen) it is text.
+      if (echo)
+        print(utf8.push(tokenizer.decode(
+            history.empty() ? kNoToken : history.back(), token)));
       history.push_back(token);
     }
     return generate(logits, limit);

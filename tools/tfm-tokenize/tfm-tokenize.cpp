@@ -4,10 +4,12 @@
 //   tfm-tokenize VOCAB [...] -f FILE
 //   tfm-tokenize VOCAB --chat [--system TEXT] [--chat-template NAME] TEXT
 //   tfm-tokenize VOCAB --decode ID...
+//   tfm-tokenize VOCAB --write-vocabulary FILE
 //
 // VOCAB is a GGUF file (its tokenizer.ggml.* metadata), a Hugging Face
-// tokenizer.json (or the directory holding it, with tokenizer_config.json)
-// or a llama2.c tokenizer file. Prints the token ids of TEXT, one line, space separated;
+// tokenizer.json (or the directory holding it, with tokenizer_config.json),
+// a compiled model directory (or its vocabulary.bin) or a llama2.c
+// tokenizer file. Prints the token ids of TEXT, one line, space separated;
 // with --decode prints the text of the ids.
 //
 //===----------------------------------------------------------------------===//
@@ -17,11 +19,13 @@
 #include "tfm/Import/TokenizerJson.h"
 #include "tfm/Import/ChatFormat.h"
 
+#include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir::tfm;
@@ -31,7 +35,7 @@ namespace {
 
 cl::OptionCategory category("tfm-tokenize options");
 cl::opt<std::string> vocabPath(cl::Positional, cl::Required,
-                               cl::desc("<GGUF file, tokenizer.json or its directory, or llama2.c tokenizer file>"),
+                               cl::desc("<GGUF file, tokenizer.json or its directory, compiled model directory, or llama2.c tokenizer file>"),
                                cl::cat(category));
 cl::list<std::string> inputs(cl::Positional, cl::desc("<text | ids>"),
                              cl::cat(category));
@@ -46,6 +50,11 @@ cl::opt<bool> parseSpecial(
     cl::cat(category));
 cl::opt<bool> decode("decode", cl::desc("Decode ids into text"),
                      cl::cat(category));
+cl::opt<std::string> writeVocabulary(
+    "write-vocabulary",
+    cl::desc("Write VOCAB as a compiled directory's vocabulary.bin to FILE "
+             "(every algorithm, special token and the chat template)"),
+    cl::value_desc("file"), cl::cat(category));
 cl::opt<bool> chat("chat",
                    cl::desc("Print the ids of TEXT as a user message in the "
                             "model's chat template (control tokens parsed)"),
@@ -70,13 +79,20 @@ int fail(const llvm::Twine &message) {
 }
 
 llvm::Expected<Vocabulary> loadVocabulary(llvm::StringRef path) {
+  llvm::SmallString<256> compiled(path);
+  llvm::sys::path::append(compiled, kCompiledVocabularyFileName);
+  if (llvm::sys::fs::is_directory(path) && llvm::sys::fs::exists(compiled))
+    return loadVocabularyFile(compiled);
   if (llvm::sys::fs::is_directory(path) || path.ends_with(".json"))
     return readTokenizerJson(path);
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);
   if (!buffer)
     return buffer.takeError();
-  if ((*buffer)->getBuffer().starts_with("GGUF"))
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.starts_with("GGUF"))
     return readGGUFVocabulary(path);
+  if (isVocabularyFile(bytes.bytes_begin(), bytes.size()))
+    return loadVocabularyFile(path);
   return loadLlama2cTokenizer(path);
 }
 
@@ -90,6 +106,15 @@ int main(int argc, char **argv) {
   llvm::Expected<Vocabulary> vocabulary = loadVocabulary(vocabPath);
   if (!vocabulary)
     return fail(llvm::toString(vocabulary.takeError()));
+  if (!writeVocabulary.empty()) {
+    std::vector<uint8_t> bytes = serializeVocabulary(*vocabulary);
+    std::error_code ec;
+    llvm::raw_fd_ostream os(writeVocabulary, ec);
+    if (ec)
+      return fail("cannot write " + writeVocabulary + ": " + ec.message());
+    os.write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+    return 0;
+  }
   Tokenizer tokenizer(std::move(*vocabulary));
 
   if (decode) {

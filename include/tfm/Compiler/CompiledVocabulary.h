@@ -1,10 +1,8 @@
 //===- CompiledVocabulary.h - the tokenizer of a compiled directory -*- C++ -*-===//
 //
-// A compiled directory keeps its vocabulary as llama2.c's tokenizer.bin
-// (pieces and scores, what the C API reads) and the rest in manifest.json's
-// "tokenizer" object: special-token ids, the kinds of the tokens that are
-// not text (control, user-defined: what parseSpecial splits out), whether
-// BOS is added, and the chat template.
+// A compiled directory keeps its whole vocabulary in vocabulary.bin
+// (serializeVocabulary: pieces, scores, kinds, merges, pre-tokenizer,
+// special ids and flags, chat template), which the C API reads too.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,7 +16,7 @@
 
 namespace mlir::tfm {
 
-/// tokenizer.bin of `directory` with manifest.json's tokenizer facts.
+/// The vocabulary of compiled directory `directory`.
 llvm::Expected<Vocabulary> loadCompiledVocabulary(llvm::StringRef directory);
 
 } // namespace mlir::tfm

@@ -22,7 +22,7 @@ namespace mlir::tfm {
 /// Names of the files in a compiled model directory.
 inline constexpr const char *kLibraryFileName = "libtfm_model.so";
 inline constexpr const char *kWeightsFileName = "weights.bin";
-inline constexpr const char *kTokenizerFileName = "tokenizer.bin";
+inline constexpr const char *kTokenizerFileName = kCompiledVocabularyFileName;
 inline constexpr const char *kManifestFileName = "manifest.json";
 
 /// The optimizations `CompileOptions::disabledOptimizations` can name: the

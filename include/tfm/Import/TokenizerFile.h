@@ -32,6 +32,12 @@ llvm::Expected<Vocabulary>
 loadLlama2cTokenizer(llvm::StringRef path,
                      std::optional<int64_t> expectedSize = std::nullopt);
 
+/// Reads and parses a compiled directory's vocabulary file
+/// (serializeVocabulary's bytes).
+llvm::Expected<Vocabulary>
+loadVocabularyFile(llvm::StringRef path,
+                   std::optional<int64_t> expectedSize = std::nullopt);
+
 } // namespace mlir::tfm
 
 #endif // TFM_IMPORT_TOKENIZERFILE_H

@@ -94,16 +94,18 @@ TFM_API int32_t tfm_context_threads(const tfm_context *context);
  * f16, or for q8 head_dim int8 values and a 4-byte scale). */
 TFM_API size_t tfm_context_kv_bytes(const tfm_context *context);
 
-/* ---- Text: the model's tokenizer (DIR/tokenizer.bin) ---------------- */
+/* ---- Text: the model's tokenizer (DIR/vocabulary.bin) --------------- */
 
 /* Writes the ids of the LENGTH bytes at TEXT into TOKENS (room for
- * CAPACITY ids), BOS first when ADD_BOS is nonzero; *COUNT gets the number
- * of ids. When they do not fit, nothing is written, *COUNT is the number
+ * CAPACITY ids); when ADD_SPECIAL is nonzero, with the tokens the
+ * vocabulary puts around a text (BOS for Llama, none for GPT-2 or Qwen:
+ * tfm_model_add_bos); *COUNT gets the number of ids. When they do not fit, nothing is written, *COUNT is the number
  * needed and the status TFM_ERROR_INVALID_ARGUMENT (call with CAPACITY 0
  * to size the buffer). TFM_ERROR_IO / TFM_ERROR_FORMAT: DIR's tokenizer is
  * missing or malformed. */
 TFM_API tfm_status tfm_tokenize(const tfm_model *model, const char *text,
-                                size_t length, int add_bos, int32_t *tokens,
+                                size_t length, int add_special,
+                                int32_t *tokens,
                                 int32_t capacity, int32_t *count);
 /* The bytes TOKEN stands for when it follows PREVIOUS (-1 at the start):
  * byte tokens give one byte (possibly part of a UTF-8 character: print
@@ -118,6 +120,9 @@ TFM_API tfm_status tfm_token_to_piece(const tfm_model *model,
 /* Beginning- and end-of-sequence tokens, or -1 without a tokenizer. */
 TFM_API int32_t tfm_model_bos(const tfm_model *model);
 TFM_API int32_t tfm_model_eos(const tfm_model *model);
+/* 1 when tfm_tokenize with ADD_SPECIAL puts BOS first, 0 when it does not
+ * (or without a tokenizer), as llama.cpp's llama_vocab_get_add_bos. */
+TFM_API int tfm_model_add_bos(const tfm_model *model);
 
 /* ---- Sampling, as tfm-run and llama.cpp's default chain do it -------- */
 

@@ -137,6 +137,26 @@ std::vector<uint8_t>
 serializeLlama2cTokenizer(const std::vector<std::string> &pieces,
                           const std::vector<float> &scores);
 
+/// The file of a compiled directory that holds its whole vocabulary.
+inline constexpr const char *kCompiledVocabularyFileName = "vocabulary.bin";
+
+/// The bytes of a compiled vocabulary file: every field of `vocabulary`
+/// (model, pre-tokenizer, pieces, scores, kinds, merges, special ids and
+/// flags, chat template), so any algorithm's vocabulary round-trips. Little
+/// endian: "TFMV", u32 version, u32 model, u32 flags, eight i32 ids, then
+/// strings (u32 length, bytes) and counted arrays; docs/tokenizers.md.
+std::vector<uint8_t> serializeVocabulary(const Vocabulary &vocabulary);
+
+/// Parses the bytes serializeVocabulary wrote and checks the vocabulary
+/// (checkVocabulary); with `expectedSize` it must have that many tokens.
+std::optional<TokenizerError>
+parseVocabularyBytes(const uint8_t *bytes, size_t size,
+                     std::optional<int64_t> expectedSize,
+                     Vocabulary &vocabulary);
+
+/// Whether `bytes` start as a compiled vocabulary file does.
+bool isVocabularyFile(const uint8_t *bytes, size_t size);
+
 /// One algorithm's encoding and decoding (lib/Tokenizer/<Algorithm>.cpp).
 class TokenizerAlgorithm {
 public:

@@ -171,17 +171,18 @@ class Model:
     def eos(self):
         return _lib().tfm_model_eos(self._model)
 
-    def tokenize(self, text, add_bos=True):
-        """The token ids of TEXT (str or UTF-8 bytes)."""
+    def tokenize(self, text, add_special=True):
+        """The token ids of TEXT (str or UTF-8 bytes), with the tokens the
+        vocabulary puts around a text (BOS for Llama) when ADD_SPECIAL."""
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         count = ctypes.c_int32()
         lib = _lib()
-        status = lib.tfm_tokenize(self._model, data, len(data), int(add_bos), None, 0,
+        status = lib.tfm_tokenize(self._model, data, len(data), int(add_special), None, 0,
                                   ctypes.byref(count))
         if status != _OK and count.value == 0:
             _check(status, "tokenize")
         ids = (ctypes.c_int32 * count.value)()
-        _check(lib.tfm_tokenize(self._model, data, len(data), int(add_bos), ids,
+        _check(lib.tfm_tokenize(self._model, data, len(data), int(add_special), ids,
                                 count.value, ctypes.byref(count)), "tokenize")
         return list(ids)
 
@@ -244,7 +245,7 @@ class Model:
         lib = _lib()
         if reset:
             self.reset()
-        ids = self.tokenize(prompt, add_bos=self.position == 0)
+        ids = self.tokenize(prompt, add_special=self.position == 0)
         if not ids:
             return
         params = _SamplerParams(float(temperature), int(top_k), float(top_p),
