@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tfm/Import/FusedTensors.h"
 #include "tfm/Import/GGUF.h"
 #include "tfm/Import/ModelFile.h"
 #include "tfm/Model/Architectures.h"
@@ -437,6 +438,39 @@ llvm::Error fillDecoderConfig(const MetadataReader &meta,
 /// it, folded into the frequencies of the rotary pairs: linear scaling
 /// divides them all by the factor; Llama 3's `rope_freqs.weight` divides
 /// each by its own factor.
+/// YaRN as llama.cpp's converter writes it: the factor, the context the
+/// model was trained with, and an optional factor on llama.cpp's
+/// magnitude correction.
+llvm::Error readYarnScaling(const MetadataReader &meta,
+                            const std::string &prefix, ModelConfig &config) {
+  YarnScaling yarn;
+  llvm::Expected<double> factor = meta.real(prefix + "factor", 1.0);
+  llvm::Expected<int64_t> original =
+      meta.integer(prefix + "original_context_length", uint64_t(1) << 31,
+                   config.contextLength);
+  if (!original)
+    return original.takeError();
+  llvm::Expected<double> attention = meta.real(prefix + "attn_factor", 1.0);
+  for (llvm::Expected<double> *v : {&factor, &attention})
+    if (!*v)
+      return v->takeError();
+  for (auto [value, key] :
+       {std::pair{*factor, "factor"},
+        std::pair{double(*original), "original_context_length"},
+        std::pair{*attention, "attn_factor"}})
+    if (!(value > 0.0) || !std::isfinite(value)) {
+      const GGUFValue *entry = meta.gguf.lookup(prefix + key);
+      return importError(meta.file, entry ? entry->offset : kMetadataOffset,
+                         prefix + key + " must be positive");
+    }
+  yarn.factor = *factor;
+  yarn.originalContext = double(*original);
+  yarn.attentionFactor =
+      *attention * (*factor > 1.0 ? 0.1 * std::log(*factor) + 1.0 : 1.0);
+  applyYarnScaling(config, yarn);
+  return llvm::Error::success();
+}
+
 llvm::Error readRopeScaling(const MetadataReader &meta, ModelFile &model) {
   ModelConfig &config = model.config;
   if (config.layer.positions != PositionKind::Rope)
@@ -448,11 +482,13 @@ llvm::Error readRopeScaling(const MetadataReader &meta, ModelFile &model) {
     llvm::Expected<llvm::StringRef> name = meta.string(prefix + "type");
     if (!name)
       return name.takeError();
-    if (*name != "none" && *name != "linear")
+    if (*name != "none" && *name != "linear" && *name != "yarn")
       return importError(meta.file, type->offset,
                          "rope scaling '" + *name +
-                             "' is not supported (tfm reads none, linear and "
-                             "Llama 3's rope_freqs)");
+                             "' is not supported (tfm reads none, linear, "
+                             "yarn and Llama 3's rope_freqs)");
+    if (*name == "yarn")
+      return readYarnScaling(meta, prefix, config);
     if (*name == "linear") {
       llvm::Expected<double> value = meta.real(prefix + "factor", 1.0);
       if (!value)
@@ -490,110 +526,6 @@ llvm::Error fillConfig(const MetadataReader &meta, ModelConfig &config) {
         "unknown architecture '" + *arch + "' (tfm imports " +
             listArchitectures(/*decodersOnly=*/true) + ")");
   return fillDecoderConfig(meta, *info, config);
-}
-
-/// Rows [first, first + count) of `fused` (a matrix, or a vector of biases
-/// when 1-D) as the tensor `name`: the rows of whole blocks are contiguous.
-TensorView rowSlice(const TensorView &fused, std::string name, int64_t first,
-                    int64_t count) {
-  TensorView view = fused;
-  view.name = std::move(name);
-  uint64_t rowBytes = fused.data.size() / uint64_t(fused.shape[0]);
-  view.shape[0] = count;
-  view.data = fused.data.slice(first * rowBytes, count * rowBytes);
-  view.fileOffset += first * rowBytes;
-  return view;
-}
-
-/// A tensor llama.cpp's converter writes as one that tfm reads as parts:
-/// `parts` of `rows` rows each, stacked in that order.
-struct FusedLayout {
-  const char *fused;
-  const char *description;
-  llvm::SmallVector<std::pair<const char *, int64_t>, 3> parts;
-  bool withBias;
-  /// Some converters write the parts separately instead.
-  bool optional;
-};
-
-llvm::SmallVector<FusedLayout, 2> fusedLayouts(const ArchitectureInfo &info,
-                                               const ModelConfig &config) {
-  llvm::SmallVector<FusedLayout, 2> layouts;
-  if (info.ggufFusedQKV)
-    layouts.push_back({"attn_qkv",
-                       "Q, K and V",
-                       {{"attn_q", config.queryFeatures()},
-                        {"attn_k", config.kvFeatures()},
-                        {"attn_v", config.kvFeatures()}},
-                       config.layer.qkvBias,
-                       /*optional=*/info.name == "phi3"});
-  if (info.ggufFusedGateUp)
-    layouts.push_back({"ffn_up",
-                       "gate and up",
-                       {{"ffn_gate", config.hiddenDim},
-                        {"ffn_up", config.hiddenDim}},
-                       config.layer.feedForwardBias,
-                       /*optional=*/false});
-  return layouts;
-}
-
-/// Whether `name` (`blk.N.X.weight`) is the fused tensor of a layout.
-bool isFusedTensorName(llvm::StringRef name,
-                       llvm::ArrayRef<FusedLayout> layouts) {
-  for (const FusedLayout &layout : layouts)
-    if (name.contains((llvm::Twine(".") + layout.fused + ".").str()))
-      return true;
-  return false;
-}
-
-/// Adds the parts of every fused tensor as views of its rows (so that every
-/// byte is counted once); checks the fused tensor's size first.
-llvm::Error splitFusedTensors(ModelFile &model, const GGUFFile &gguf,
-                              llvm::ArrayRef<FusedLayout> layouts,
-                              const llvm::StringMap<TensorView> &fusedTensors) {
-  int64_t dim = model.config.dim;
-  for (int64_t layer = 0; layer < model.config.numLayers; ++layer) {
-    std::string prefix = "blk." + std::to_string(layer) + ".";
-    for (const FusedLayout &layout : layouts) {
-      std::string weightName = prefix + layout.fused + ".weight";
-      if (layout.optional && !fusedTensors.count(weightName))
-        continue;
-      for (const char *part : {"weight", "bias"}) {
-        bool matrix = llvm::StringRef(part) == "weight";
-        if (!matrix && !layout.withBias)
-          continue;
-        std::string name = prefix + layout.fused + "." + part;
-        auto found = fusedTensors.find(name);
-        if (found == fusedTensors.end())
-          return importError(model.path, gguf.tensors.front().infoOffset,
-                             "model has no tensor '" + name + "'");
-        const TensorView &fused = found->second;
-        int64_t rows = 0;
-        std::string sizes;
-        for (auto [partName, partRows] : layout.parts) {
-          rows += partRows;
-          sizes += (sizes.empty() ? "" : " + ") + std::to_string(partRows);
-        }
-        llvm::SmallVector<int64_t, 2> expected = {rows};
-        if (matrix)
-          expected.push_back(dim);
-        if (llvm::ArrayRef<int64_t>(fused.shape) != llvm::ArrayRef(expected))
-          return importError(
-              fused.file, fused.fileOffset,
-              "tensor '" + name + "' must have " + Twine(rows) +
-                  (matrix ? " rows of " + Twine(dim) : Twine(" elements")) +
-                  " (" + layout.description + ": " + sizes + ")");
-        int64_t first = 0;
-        for (auto [partName, partRows] : layout.parts) {
-          if (llvm::Error error = model.addTensor(rowSlice(
-                  fused, prefix + partName + "." + part, first, partRows)))
-            return error;
-          first += partRows;
-        }
-      }
-    }
-  }
-  return llvm::Error::success();
 }
 
 /// The learned position table may hold more positions than a compiled
@@ -642,9 +574,8 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
   // Fused tensors (GPT-2's and Phi-3's Q/K/V, Phi-3's gate/up) are set
   // aside and added as views of their rows once the sizes are known.
   const ArchitectureInfo &info = *lookupArchitecture(model->config.architecture);
-  llvm::SmallVector<FusedLayout, 2> layouts =
-      fusedLayouts(info, model->config);
-  llvm::StringMap<TensorView> fusedTensors;
+  FusedTensors fused(info, model->config,
+                     /*partsMayBeSeparate=*/info.name == "phi3");
   for (const GGUFTensorInfo &tensor : gguf->tensors) {
     TensorView view;
     view.name = tensor.name.str();
@@ -654,11 +585,9 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
     view.fileOffset = gguf->dataOffset + tensor.offset;
     view.data = bytes.slice(view.fileOffset, tensor.byteSize);
     view.file = path.str();
-    if (isFusedTensorName(view.name, layouts)) {
-      std::string name = view.name;
-      if (!fusedTensors.try_emplace(name, std::move(view)).second)
-        return importError(path, tensor.infoOffset,
-                           "duplicate tensor '" + name + "'");
+    if (fused.isFused(view.name)) {
+      if (llvm::Error error = fused.add(std::move(view)))
+        return std::move(error);
       continue;
     }
     if (llvm::Error error = model->addTensor(std::move(view)))
@@ -679,8 +608,7 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
   if (model->config.layer.positions == PositionKind::Learned)
     if (llvm::Error error = readPositionTable(*model, *gguf))
       return std::move(error);
-  if (llvm::Error error =
-          splitFusedTensors(*model, *gguf, layouts, fusedTensors))
+  if (llvm::Error error = fused.splitInto(*model))
     return std::move(error);
 
   if (gguf->lookup("tokenizer.ggml.tokens")) {

@@ -10,7 +10,10 @@
 #include "tfm/Import/Safetensors.h"
 #include "tfm/Import/TokenizerJson.h"
 
+#include "tfm/Import/FusedTensors.h"
 #include "tfm/Import/ModelFile.h"
+#include "tfm/Model/HuggingFaceNames.h"
+#include "tfm/Quantization/Dequantize.h"
 #include "tfm/Model/Architectures.h"
 #include "tfm/Model/ByteReader.h"
 #include "tfm/Model/RopeScaling.h"
@@ -23,6 +26,7 @@
 #include "llvm/Support/Regex.h"
 
 #include <algorithm>
+#include <cstring>
 
 using namespace mlir::tfm;
 using llvm::Twine;
@@ -97,43 +101,52 @@ parseEntry(ByteReader &reader, uint64_t dataStart, llvm::StringRef name,
   return entry;
 }
 
-/// `model.layers.N.<hf>` and the global names, in GGUF terms.
-std::optional<std::string> ggufName(llvm::StringRef hfName) {
-  static const std::pair<const char *, const char *> globals[] = {
-      {"model.embed_tokens.weight", "token_embd.weight"},
-      {"model.norm.weight", "output_norm.weight"},
-      {"lm_head.weight", "output.weight"},
-  };
-  for (auto [hf, gguf] : globals)
-    if (hfName == hf)
-      return std::string(gguf);
-  static const std::pair<const char *, const char *> perLayer[] = {
-      {"input_layernorm.weight", "attn_norm.weight"},
-      {"self_attn.q_proj.weight", "attn_q.weight"},
-      {"self_attn.k_proj.weight", "attn_k.weight"},
-      {"self_attn.v_proj.weight", "attn_v.weight"},
-      {"self_attn.o_proj.weight", "attn_output.weight"},
-      {"self_attn.q_proj.bias", "attn_q.bias"},
-      {"self_attn.k_proj.bias", "attn_k.bias"},
-      {"self_attn.v_proj.bias", "attn_v.bias"},
-      {"self_attn.q_norm.weight", "attn_q_norm.weight"},
-      {"self_attn.k_norm.weight", "attn_k_norm.weight"},
-      {"post_attention_layernorm.weight", "ffn_norm.weight"},
-      {"mlp.gate_proj.weight", "ffn_gate.weight"},
-      {"mlp.up_proj.weight", "ffn_up.weight"},
-      {"mlp.down_proj.weight", "ffn_down.weight"},
-  };
-  llvm::StringRef rest = hfName;
-  if (!rest.consume_front("model.layers."))
-    return std::nullopt;
-  auto [layerText, suffix] = rest.split('.');
-  unsigned layer;
-  if (layerText.getAsInteger(10, layer))
-    return std::nullopt;
-  for (auto [hf, gguf] : perLayer)
-    if (suffix == hf)
-      return ("blk." + Twine(layer) + "." + gguf).str();
-  return std::nullopt;
+/// A tensor whose values tfm keeps differently from the checkpoint
+/// (Gemma's 1 + w norms, GPT-2's [in, out] matrices), converted into
+/// memory the model keeps: only these small or few tensors are copied.
+llvm::Expected<TensorView> applyTransform(ModelFile &model, TensorView view,
+                                          HuggingFaceTransform transform) {
+  if (transform == HuggingFaceTransform::None)
+    return view;
+  size_t elementBytes = view.type == WeightFormat::F32 ? 4
+                        : view.type == WeightFormat::F16 ||
+                                view.type == WeightFormat::BF16
+                            ? 2
+                            : 0;
+  if (elementBytes == 0)
+    return importError(view.file, view.fileOffset,
+                       "tensor '" + view.name + "' must be F32, F16 or BF16");
+  std::unique_ptr<llvm::WritableMemoryBuffer> buffer;
+  if (transform == HuggingFaceTransform::AddOne) {
+    // Gemma's RMSNorm scales by 1 + w; tfm's weight is that sum (as
+    // llama.cpp's converter stores it), in f32.
+    int64_t count = view.numElements();
+    buffer = llvm::WritableMemoryBuffer::getNewUninitMemBuffer(count * 4);
+    auto *out = reinterpret_cast<float *>(buffer->getBufferStart());
+    if (!dequantize(view.type, view.data, llvm::MutableArrayRef(out, count)))
+      return importError(view.file, view.fileOffset,
+                         "cannot read tensor '" + view.name + "'");
+    for (int64_t i = 0; i < count; ++i)
+      out[i] += 1.0f;
+    view.type = WeightFormat::F32;
+  } else {
+    if (view.shape.size() != 2)
+      return importError(view.file, view.fileOffset,
+                         "tensor '" + view.name + "' must be 2-D");
+    // Conv1D keeps [in, out]; tfm's matrices are [out, in].
+    int64_t in = view.shape[0], out = view.shape[1];
+    buffer = llvm::WritableMemoryBuffer::getNewUninitMemBuffer(
+        view.data.size());
+    char *to = buffer->getBufferStart();
+    for (int64_t i = 0; i < in; ++i)
+      for (int64_t o = 0; o < out; ++o)
+        std::memcpy(to + (o * in + i) * elementBytes,
+                    view.data.data() + (i * out + o) * elementBytes,
+                    elementBytes);
+    view.shape = {out, in};
+  }
+  view.data = model.keep(std::move(buffer));
+  return view;
 }
 
 llvm::Expected<std::vector<std::string>> listShards(llvm::StringRef dir) {
@@ -260,10 +273,200 @@ static llvm::Error readRopeScaling(llvm::StringRef fileName,
                                                  *original));
     return llvm::Error::success();
   }
+  if (*type == "yarn") {
+    YarnScaling yarn;
+    yarn.factor = *factor;
+    llvm::Expected<double> original = number(
+        "original_max_position_embeddings",
+        std::optional<double>(double(config.contextLength) / *factor));
+    llvm::Expected<double> fast = number("beta_fast", 32.0);
+    llvm::Expected<double> slow = number("beta_slow", 1.0);
+    for (llvm::Expected<double> *v : {&original, &fast, &slow})
+      if (!*v)
+        return v->takeError();
+    if (scaling->get("attention_factor")) {
+      llvm::Expected<double> attention = number("attention_factor", std::nullopt);
+      if (!attention)
+        return attention.takeError();
+      yarn.attentionFactor = *attention;
+    }
+    if (scaling->get("mscale") || scaling->get("mscale_all_dim"))
+      return importError(fileName, at,
+                         "'rope_scaling' yarn with mscale (DeepSeek's) is not "
+                         "supported");
+    yarn.originalContext = *original;
+    yarn.betaFast = *fast;
+    yarn.betaSlow = *slow;
+    applyYarnScaling(config, yarn);
+    return llvm::Error::success();
+  }
   return importError(fileName, at,
                      "rope scaling '" + *type +
-                         "' is not supported (tfm reads default, linear and "
+                         "' is not supported (tfm reads default, linear, yarn and "
                          "llama3)");
+}
+
+/// The first of `keys` that config.json has (GPT-2 names its fields
+/// n_embd, n_layer, ... where the others say hidden_size, ...).
+static const llvm::json::Value *
+findKey(const llvm::json::Object &root,
+        std::initializer_list<llvm::StringRef> keys, llvm::StringRef &found) {
+  for (llvm::StringRef key : keys)
+    if (const llvm::json::Value *value = root.get(key))
+      if (!value->getAsNull()) {
+        found = key;
+        return value;
+      }
+  found = *keys.begin();
+  return nullptr;
+}
+
+/// The sizes, the norm epsilon, the RoPE base and scaling, the activation.
+static llvm::Error readHFHyperparameters(llvm::StringRef fileName,
+                                         llvm::StringRef text,
+                                         const llvm::json::Object &root,
+                                         ModelConfig &config) {
+  auto integer = [&](std::initializer_list<llvm::StringRef> keys,
+                     int64_t &target,
+                     std::optional<int64_t> fallback) -> llvm::Error {
+    llvm::StringRef key;
+    const llvm::json::Value *value = findKey(root, keys, key);
+    if (value && !value->getAsInteger())
+      return importError(fileName, offsetOfKey(text, key),
+                         "'" + key + "' must be an integer");
+    if (!value && !fallback)
+      return importError(fileName, 0, "no '" + key + "'");
+    target = value ? *value->getAsInteger() : *fallback;
+    return llvm::Error::success();
+  };
+  if (llvm::Error e = integer({"hidden_size", "n_embd"}, config.dim,
+                              std::nullopt))
+    return e;
+  // GPT-2's n_inner is null for 4 x n_embd.
+  if (llvm::Error e = integer({"intermediate_size", "n_inner"},
+                              config.hiddenDim,
+                              config.architecture == "gpt2"
+                                  ? std::optional<int64_t>(4 * config.dim)
+                                  : std::nullopt))
+    return e;
+  if (llvm::Error e = integer({"num_hidden_layers", "n_layer"},
+                              config.numLayers, std::nullopt))
+    return e;
+  if (llvm::Error e = integer({"num_attention_heads", "n_head"},
+                              config.numHeads, std::nullopt))
+    return e;
+  if (llvm::Error e = integer({"num_key_value_heads"}, config.numKvHeads,
+                              config.numHeads))
+    return e;
+  if (llvm::Error e = integer({"vocab_size"}, config.vocabSize, std::nullopt))
+    return e;
+  if (llvm::Error e = integer({"max_position_embeddings", "n_positions"},
+                              config.contextLength, std::nullopt))
+    return e;
+  if (std::optional<int64_t> headDim = root.getInteger("head_dim")) {
+    if (*headDim <= 0 || *headDim > (int64_t(1) << 20))
+      return importError(fileName, offsetOfKey(text, "head_dim"),
+                         "head_dim " + Twine(*headDim) + " is not in 1..2^20");
+    // Qwen 3 and Gemma heads are wider than hidden_size / heads.
+    if (config.numHeads <= 0 || *headDim * config.numHeads != config.dim)
+      config.headDimension = *headDim;
+  }
+  if (std::optional<double> factor = root.getNumber("partial_rotary_factor")) {
+    if (!(*factor > 0.0 && *factor <= 1.0))
+      return importError(fileName, offsetOfKey(text, "partial_rotary_factor"),
+                         "partial_rotary_factor must be in (0, 1]");
+    if (*factor < 1.0)
+      config.rotaryDim = int64_t(double(config.headDim()) * *factor);
+  }
+  llvm::StringRef epsKey;
+  if (const llvm::json::Value *eps = findKey(
+          root, {"rms_norm_eps", "layer_norm_epsilon", "layer_norm_eps"},
+          epsKey))
+    config.normEps = eps->getAsNumber().value_or(config.normEps);
+  config.ropeTheta = root.getNumber("rope_theta").value_or(10000.0);
+  config.tiedEmbeddings =
+      root.getBoolean("tie_word_embeddings").value_or(config.tiedEmbeddings);
+  llvm::StringRef activationKey;
+  if (const llvm::json::Value *activation = findKey(
+          root, {"hidden_activation", "hidden_act", "activation_function"},
+          activationKey)) {
+    std::optional<llvm::StringRef> name = activation->getAsString();
+    std::optional<ActivationKind> kind;
+    if (name && (*name == "silu" || *name == "swish"))
+      kind = ActivationKind::SiLU;
+    else if (name && (*name == "gelu_pytorch_tanh" || *name == "gelu_new"))
+      kind = ActivationKind::GELUTanh;
+    else if (name && *name == "gelu")
+      kind = ActivationKind::GELU;
+    else if (name && *name == "relu")
+      kind = ActivationKind::ReLU;
+    if (!kind)
+      return importError(fileName, offsetOfKey(text, activationKey),
+                         "'" + activationKey +
+                             "' is not one of silu, gelu_pytorch_tanh, "
+                             "gelu_new, gelu, relu");
+    config.layer.activation = *kind;
+  }
+  if (const llvm::json::Value *scaling = root.get("rope_scaling"))
+    if (!scaling->getAsNull())
+      return readRopeScaling(fileName, text, *scaling, config);
+  return llvm::Error::success();
+}
+
+/// Attention beyond the plain causal one: Gemma's score scale and soft
+/// caps, sliding windows (Mistral, Phi-3, Qwen 2 when it uses them, Gemma's
+/// local layers and their RoPE base).
+static llvm::Error readHFAttentionOptions(llvm::StringRef fileName,
+                                          llvm::StringRef text,
+                                          const llvm::json::Object &root,
+                                          ModelConfig &config) {
+  auto positive = [&](llvm::StringRef key, double &target) -> llvm::Error {
+    const llvm::json::Value *value = root.get(key);
+    if (!value || value->getAsNull())
+      return llvm::Error::success();
+    std::optional<double> number = value->getAsNumber();
+    if (!number || !(*number > 0.0) || !std::isfinite(*number))
+      return importError(fileName, offsetOfKey(text, key),
+                         "'" + key + "' must be a positive number");
+    target = *number;
+    return llvm::Error::success();
+  };
+  double preAttentionScalar = 0.0;
+  if (llvm::Error e = positive("query_pre_attn_scalar", preAttentionScalar))
+    return e;
+  if (preAttentionScalar > 0.0)
+    config.attentionScale = 1.0 / std::sqrt(preAttentionScalar);
+  config.attentionSoftCap = config.finalLogitSoftCap = 0.0;
+  if (llvm::Error e = positive("attn_logit_softcapping", config.attentionSoftCap))
+    return e;
+  if (llvm::Error e =
+          positive("final_logit_softcapping", config.finalLogitSoftCap))
+    return e;
+  config.localRopeTheta = 0.0;
+  if (llvm::Error e = positive("rope_local_base_freq", config.localRopeTheta))
+    return e;
+  config.slidingWindow = 0;
+  if (root.getBoolean("use_sliding_window").value_or(true)) {
+    double window = 0.0;
+    if (llvm::Error e = positive("sliding_window", window))
+      return e;
+    config.slidingWindow = int64_t(window);
+  }
+  if (std::optional<int64_t> pattern = root.getInteger("sliding_window_pattern"))
+    config.slidingPattern = *pattern;
+  // Newer configs list each layer's kind instead of a pattern.
+  if (const llvm::json::Array *types = root.getArray("layer_types")) {
+    config.slidingLayers.clear();
+    for (const llvm::json::Value &type : *types)
+      config.slidingLayers.push_back(type.getAsString() ==
+                                     std::optional<llvm::StringRef>(
+                                         "sliding_attention"));
+    if (int64_t(config.slidingLayers.size()) != config.numLayers)
+      return importError(fileName, offsetOfKey(text, "layer_types"),
+                         "'layer_types' must have one entry per layer (" +
+                             Twine(config.numLayers) + ")");
+  }
+  return llvm::Error::success();
 }
 
 llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
@@ -290,48 +493,10 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
   ModelConfig config = ModelConfig::tiny(info->name);
   // Hugging Face keeps Q and K unpermuted: RoPE pairs are half-split.
   config.layer.ropeInterleaved = false;
-  auto integer = [&](llvm::StringRef key, int64_t &target,
-                     std::optional<int64_t> fallback) -> llvm::Error {
-    std::optional<int64_t> value = root->getInteger(key);
-    if (!value && root->get(key) && !root->get(key)->getAsNull())
-      return importError(fileName, offsetOfKey(text, key),
-                         "'" + key + "' must be an integer");
-    if (!value && !fallback)
-      return importError(fileName, 0, "no '" + key + "'");
-    target = value ? *value : *fallback;
-    return llvm::Error::success();
-  };
-  if (llvm::Error e = integer("hidden_size", config.dim, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("intermediate_size", config.hiddenDim, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("num_hidden_layers", config.numLayers, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("num_attention_heads", config.numHeads, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("num_key_value_heads", config.numKvHeads,
-                              config.numHeads))
-    return std::move(e);
-  if (llvm::Error e = integer("vocab_size", config.vocabSize, std::nullopt))
-    return std::move(e);
-  if (llvm::Error e = integer("max_position_embeddings", config.contextLength,
-                              std::nullopt))
-    return std::move(e);
-  if (std::optional<int64_t> headDim = root->getInteger("head_dim")) {
-    if (*headDim <= 0 || *headDim > (int64_t(1) << 20))
-      return importError(fileName, offsetOfKey(text, "head_dim"),
-                         "head_dim " + Twine(*headDim) + " is not in 1..2^20");
-    // Qwen 3 and Gemma heads are wider than hidden_size / heads.
-    if (config.numHeads <= 0 || *headDim * config.numHeads != config.dim)
-      config.headDimension = *headDim;
-  }
-  config.ropeTheta = root->getNumber("rope_theta").value_or(10000.0);
-  config.normEps = root->getNumber("rms_norm_eps").value_or(1e-6);
-  config.tiedEmbeddings = root->getBoolean("tie_word_embeddings").value_or(false);
-  if (const llvm::json::Value *scaling = root->get("rope_scaling"))
-    if (!scaling->getAsNull())
-      if (llvm::Error error = readRopeScaling(fileName, text, *scaling, config))
-        return std::move(error);
+  if (llvm::Error error = readHFHyperparameters(fileName, text, *root, config))
+    return std::move(error);
+  if (llvm::Error error = readHFAttentionOptions(fileName, text, *root, config))
+    return std::move(error);
   if (llvm::Error error = validateModelConfig(config))
     return importError(fileName, 0, llvm::toString(std::move(error)));
   return config;
@@ -358,6 +523,10 @@ mlir::tfm::readSafetensorsModel(llvm::StringRef directory) {
   llvm::Expected<std::vector<std::string>> shards = listShards(directory);
   if (!shards)
     return shards.takeError();
+  // Fused tensors (Phi-3's qkv_proj and gate_up_proj, GPT-2's c_attn) are
+  // set aside and added as views of their rows once all shards are read.
+  const ArchitectureInfo &info = *lookupArchitecture(config->architecture);
+  FusedTensors fused(info, model->config, /*partsMayBeSeparate=*/false);
   for (const std::string &shard : *shards) {
     llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(shard);
     if (!buffer)
@@ -368,20 +537,34 @@ mlir::tfm::readSafetensorsModel(llvm::StringRef directory) {
     if (!entries)
       return entries.takeError();
     for (SafetensorsEntry &entry : *entries) {
-      std::optional<std::string> name = ggufName(entry.name);
+      std::optional<HuggingFaceTensor> name =
+          fromHuggingFaceName(config->architecture, entry.name);
       if (!name)
         continue; // e.g. rotary_emb.inv_freq buffers of old exports
       TensorView view;
-      view.name = *name;
+      view.name = name->gguf;
       view.shape = entry.shape;
       view.type = entry.type;
       view.file = shard;
       view.fileOffset = entry.begin;
       view.data = bytes.slice(entry.begin, entry.end - entry.begin);
-      if (llvm::Error error = model->addTensor(std::move(view)))
+      llvm::Expected<TensorView> stored =
+          applyTransform(*model, std::move(view), name->transform);
+      if (!stored)
+        return stored.takeError();
+      llvm::Error error = fused.isFused(stored->name)
+                              ? fused.add(std::move(*stored))
+                              : model->addTensor(std::move(*stored));
+      if (error)
         return std::move(error);
     }
   }
+  if (llvm::Error error = fused.splitInto(*model))
+    return std::move(error);
+  // GPT-2's learned table has n_positions rows, whatever context is
+  // compiled.
+  if (model->config.layer.positions == PositionKind::Learned)
+    model->config.positionTableRows = model->config.contextLength;
   if (!model->lookup("output.weight"))
     model->config.tiedEmbeddings = true;
   // The tokenizer, when the directory has one (with tokenizer_config.json's

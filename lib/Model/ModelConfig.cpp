@@ -46,8 +46,9 @@ ModelConfig ModelConfig::tiny(StringRef architecture) {
 }
 
 double ModelConfig::scoreScale() const {
-  return attentionScale > 0.0 ? attentionScale
-                              : 1.0 / std::sqrt(double(headDim()));
+  double scale = attentionScale > 0.0 ? attentionScale
+                                      : 1.0 / std::sqrt(double(headDim()));
+  return scale * ropeAttentionFactor * ropeAttentionFactor;
 }
 
 double ModelConfig::ropeFrequencyOfLayer(int64_t layer, int64_t pair) const {
@@ -155,6 +156,9 @@ llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
   for (auto [value, field] : nonNegativeReals)
     if (!(value >= 0.0) || !std::isfinite(value))
       return configError(Twine(field) + " must be positive and finite");
+  if (!(config.ropeAttentionFactor > 0.0) ||
+      !std::isfinite(config.ropeAttentionFactor))
+    return configError("rope attention factor must be positive and finite");
   if (config.slidingWindow < 0 || config.slidingPattern < 0)
     return configError("sliding_window (" + Twine(config.slidingWindow) +
                        ") and its pattern (" + Twine(config.slidingPattern) +

@@ -2,6 +2,7 @@
 
 #include "tfm/Model/RopeScaling.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace mlir::tfm;
@@ -29,6 +30,35 @@ std::vector<float> mlir::tfm::llama3RopeDivisors(const ModelConfig &config,
     }
   }
   return divisors;
+}
+
+void mlir::tfm::applyYarnScaling(ModelConfig &config,
+                                  const YarnScaling &yarn) {
+  ModelConfig unscaled = config;
+  unscaled.ropeFrequencies.clear();
+  double rotary = double(config.rotaryDims());
+  // The pair that turns `rotations` times over the original context, as
+  // llama.cpp's ggml_rope_yarn_corr_dims and Hugging Face's
+  // find_correction_range compute it.
+  auto correctionPair = [&](double rotations) {
+    return rotary * std::log(yarn.originalContext / (rotations * 2.0 * M_PI)) /
+           (2.0 * std::log(config.ropeTheta));
+  };
+  double low = std::max(0.0, std::floor(correctionPair(yarn.betaFast)));
+  double high = std::min(rotary - 1.0, std::ceil(correctionPair(yarn.betaSlow)));
+  config.ropeFrequencies.clear();
+  for (int64_t j = 0; j < config.rotaryDims() / 2; ++j) {
+    double ramp = std::clamp((double(j) - low) / std::max(0.001, high - low),
+                             0.0, 1.0);
+    double extrapolation = 1.0 - ramp;
+    config.ropeFrequencies.push_back(
+        unscaled.ropeFrequency(j) *
+        ((1.0 - extrapolation) / yarn.factor + extrapolation));
+  }
+  config.ropeAttentionFactor =
+      yarn.attentionFactor > 0.0 ? yarn.attentionFactor
+      : yarn.factor > 1.0        ? 0.1 * std::log(yarn.factor) + 1.0
+                                 : 1.0;
 }
 
 void mlir::tfm::applyRopeDivisors(ModelConfig &config,

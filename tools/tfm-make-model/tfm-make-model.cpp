@@ -89,6 +89,11 @@ cl::opt<bool> llama3Rope(
              "original context 8192): GGUF rope_freqs.weight, or "
              "config.json rope_scaling"),
     cl::cat(category));
+cl::opt<double> yarnFactor(
+    "yarn", cl::init(0.0), cl::cat(category),
+    cl::desc("YaRN RoPE scaling by this factor over an original context of "
+             "--context / 4 (GGUF rope.scaling.*, config.json rope_scaling)"),
+    cl::value_desc("factor"));
 cl::opt<int64_t> slidingWindow(
     "sliding-window", cl::init(-1), cl::cat(category),
     cl::desc("Sliding window of the sliding layers (gemma2, gemma3; -1: the "
@@ -186,7 +191,11 @@ const NamedShape *applyNamedShape(llvm::StringRef name) {
   return found;
 }
 
-/// config.json entries beyond the hyperparameters: Llama 3's rope_scaling.
+/// The context a --yarn model was trained with before its extension.
+int64_t yarnOriginalContext() { return std::max<int64_t>(1, contextLength / 4); }
+
+/// config.json entries beyond the hyperparameters: Llama 3's or YaRN's
+/// rope_scaling.
 llvm::json::Object huggingFaceExtras() {
   llvm::json::Object extras;
   if (llama3Rope)
@@ -196,6 +205,11 @@ llvm::json::Object huggingFaceExtras() {
         {"low_freq_factor", 1.0},
         {"high_freq_factor", 4.0},
         {"original_max_position_embeddings", 8192}};
+  if (yarnFactor > 0.0)
+    extras["rope_scaling"] = llvm::json::Object{
+        {"rope_type", "yarn"},
+        {"factor", yarnFactor.getValue()},
+        {"original_max_position_embeddings", yarnOriginalContext()}};
   return extras;
 }
 
@@ -418,6 +432,12 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
   }
   if (config.localRopeTheta > 0.0)
     writer.addFloat32(key + "rope.freq_base_swa", float(config.localRopeTheta));
+  if (yarnFactor > 0.0) {
+    writer.addString(key + "rope.scaling.type", "yarn");
+    writer.addFloat32(key + "rope.scaling.factor", float(yarnFactor));
+    writer.addUInt32(key + "rope.scaling.original_context_length",
+                     uint32_t(yarnOriginalContext()));
+  }
   if (config.attentionSoftCap > 0.0)
     writer.addFloat32(key + "attn_logit_softcapping",
                       float(config.attentionSoftCap));
@@ -527,6 +547,65 @@ llvm::Error writeTensors(GGUFWriter &writer, const ModelConfig &config,
                      });
   }
   return writer.writeFile(outputPath);
+}
+
+/// A Hugging Face directory: config.json and `shards` safetensors files,
+/// tensor i in shard i % shards, each tensor made when its shard reaches
+/// it. Tensors stored as they are stream in pieces; those stored otherwise
+/// (Gemma's norms, GPT-2's transposed matrices, Llama's Q/K rows in
+/// half-split pairs) are made whole, one at a time.
+llvm::Error writeHuggingFace(const ModelConfig &config,
+                             const std::vector<TensorSpec> &specs,
+                             WeightFormat matrixFormat) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(outputPath))
+    return llvm::createStringError(ec, "cannot create " + outputPath + ": " +
+                                           ec.message());
+  if (llvm::Error error =
+          writeHuggingFaceConfig(outputPath, config, huggingFaceExtras()))
+    return error;
+  llvm::StringMap<const TensorSpec *> byName;
+  for (const TensorSpec &spec : specs)
+    byName[spec.name] = &spec;
+  std::vector<TensorSpec> fused =
+      fuseTensors(*lookupArchitecture(config.architecture), specs);
+  unsigned shardCount = std::max(1u, shards.getValue());
+  std::vector<SafetensorsWriter> writers(shardCount);
+  for (size_t i = 0; i < fused.size(); ++i) {
+    const TensorSpec &spec = fused[i];
+    std::optional<HuggingFaceTensor> name =
+        toHuggingFaceName(config.architecture, spec.name);
+    if (!name)
+      return llvm::createStringError("no Hugging Face name for '" + spec.name +
+                                     "' of a " + config.architecture +
+                                     " model");
+    WeightFormat format =
+        spec.shape.size() == 2 ? matrixFormat : WeightFormat::F32;
+    std::vector<int64_t> shape = spec.shape;
+    if (name->transform == HuggingFaceTransform::Transpose)
+      std::swap(shape[0], shape[1]);
+    uint64_t bytes = *tensorByteSize(format, spec.numElements());
+    HuggingFaceTransform transform = name->transform;
+    writers[i % shardCount].addTensor(
+        name->huggingFace, shape, format, bytes,
+        [&config, &spec, &byName, format, transform](llvm::raw_ostream &out) {
+          if (!huggingFaceValuesDiffer(config, spec.name, transform))
+            return writeTensorPieces(spec, byName, format, out);
+          FloatTensor stored = huggingFaceValues(
+              config, materialize(spec, byName), transform);
+          std::vector<uint8_t> encoded = encodeFloatTensor(stored, format);
+          out.write(reinterpret_cast<const char *>(encoded.data()),
+                    encoded.size());
+        });
+  }
+  for (unsigned shard = 0; shard < shardCount; ++shard) {
+    llvm::SmallString<256> path(outputPath);
+    llvm::sys::path::append(path, "model-" + std::to_string(shard + 1) +
+                                      "-of-" + std::to_string(shardCount) +
+                                      ".safetensors");
+    if (llvm::Error error = writers[shard].writeFile(path))
+      return error;
+  }
+  return llvm::Error::success();
 }
 
 /// The checkpoint, and `tok<vocab>.bin` beside it as llama2.c's tools name
@@ -641,6 +720,9 @@ int main(int argc, char **argv) {
   std::vector<TensorSpec> specs = tensorSpecs(**module);
   if (llama3Rope && config.layer.positions != PositionKind::Rope)
     return fail("--llama3-rope needs an architecture with RoPE");
+  if (yarnFactor > 0.0 && (llama3Rope || config.layer.positions !=
+                                             PositionKind::Rope))
+    return fail("--yarn needs an architecture with RoPE and no --llama3-rope");
   if (llama3Rope && format == "gguf") {
     // As llama.cpp's converter writes it: the divisor of each pair.
     std::vector<float> divisors =
@@ -658,21 +740,19 @@ int main(int argc, char **argv) {
   if (format == "gguf") {
     error = writeGGUF(config, specs, matrixFormat,
                       vocabulary ? &*vocabulary : nullptr);
+  } else if (format == "safetensors") {
+    error = writeHuggingFace(config, specs, matrixFormat);
   } else {
-    // llama2.c and Hugging Face files are written from memory.
+    // llama2.c checkpoints (small models) are written from memory.
     llvm::StringMap<const TensorSpec *> byName;
     for (const TensorSpec &spec : specs)
       byName[spec.name] = &spec;
     std::vector<FloatTensor> weights;
     for (const TensorSpec &spec : specs)
       weights.push_back(materialize(spec, byName));
-    if (format == "llama2c")
-      error = matrixFormat != WeightFormat::F32
-                  ? llvm::createStringError("llama2c checkpoints are f32")
-                     : writeLlama2c(config, weights);
-    else
-      error = writeHuggingFaceLlama(outputPath, config, weights, shards,
-                                    matrixFormat, huggingFaceExtras());
+    error = matrixFormat != WeightFormat::F32
+                ? llvm::createStringError("llama2c checkpoints are f32")
+                : writeLlama2c(config, weights);
   }
   if (error)
     return fail(llvm::toString(std::move(error)));

@@ -123,6 +123,8 @@ struct ModelConfig {
   std::vector<double> ropeFrequencies;
   /// Scale of the attention scores; 0 means 1 / sqrt(head_dim).
   double attentionScale = 0.0;
+  /// YaRN's factor on the rotated Q and K (so on the scores, squared).
+  double ropeAttentionFactor = 1.0;
   /// Soft caps (cap * tanh(x / cap)) of the attention scores and of the
   /// final logits (Gemma 2); 0 means none.
   double attentionSoftCap = 0.0;

@@ -25,6 +25,23 @@ std::vector<float> llama3RopeDivisors(const ModelConfig &config, double factor,
                                       double highFreqFactor,
                                       double originalContext);
 
+/// YaRN (llama.cpp's rope_yarn, Hugging Face's "yarn" rope_scaling): pairs
+/// that turn more than `betaFast` times over the original context keep
+/// their frequency, pairs that turn fewer than `betaSlow` times divide it by
+/// `factor`, a linear ramp between; the rotated Q and K are multiplied by
+/// the attention factor (0: 0.1 ln(factor) + 1), so the scores by its
+/// square.
+struct YarnScaling {
+  double factor = 1.0;
+  double originalContext = 0.0;
+  double betaFast = 32.0;
+  double betaSlow = 1.0;
+  double attentionFactor = 0.0;
+};
+
+/// Sets `config.ropeFrequencies` and `config.ropeAttentionFactor`.
+void applyYarnScaling(ModelConfig &config, const YarnScaling &yarn);
+
 /// Sets `config.ropeFrequencies` to the unscaled frequencies divided by
 /// `divisors` (one per rotary pair) and by `linearFactor`.
 void applyRopeDivisors(ModelConfig &config, const std::vector<float> &divisors,

@@ -18,20 +18,78 @@ using namespace mlir::tfm;
 namespace {
 
 TEST(WritersTest, HuggingFaceNamesOfLlamaTensors) {
-  EXPECT_EQ(huggingFaceLlamaName("token_embd.weight"),
-            "model.embed_tokens.weight");
-  EXPECT_EQ(huggingFaceLlamaName("output_norm.weight"), "model.norm.weight");
-  EXPECT_EQ(huggingFaceLlamaName("output.weight"), "lm_head.weight");
-  EXPECT_EQ(huggingFaceLlamaName("blk.3.attn_q.weight"),
+  auto name = [](llvm::StringRef arch, llvm::StringRef gguf) {
+    std::optional<HuggingFaceTensor> found = toHuggingFaceName(arch, gguf);
+    return found ? found->huggingFace : std::string("<none>");
+  };
+  EXPECT_EQ(name("llama", "token_embd.weight"), "model.embed_tokens.weight");
+  EXPECT_EQ(name("llama", "output_norm.weight"), "model.norm.weight");
+  EXPECT_EQ(name("llama", "output.weight"), "lm_head.weight");
+  EXPECT_EQ(name("llama", "blk.3.attn_q.weight"),
             "model.layers.3.self_attn.q_proj.weight");
-  EXPECT_EQ(huggingFaceLlamaName("blk.12.ffn_norm.weight"),
+  EXPECT_EQ(name("llama", "blk.12.ffn_norm.weight"),
             "model.layers.12.post_attention_layernorm.weight");
-  EXPECT_EQ(huggingFaceLlamaName("blk.0.ffn_down.weight"),
-            "model.layers.0.mlp.down_proj.weight");
-  // Names it does not know are kept.
-  EXPECT_EQ(huggingFaceLlamaName("blk.0.attn_qkv.weight"),
-            "blk.0.attn_qkv.weight");
-  EXPECT_EQ(huggingFaceLlamaName("rope_freqs.weight"), "rope_freqs.weight");
+  EXPECT_EQ(name("gemma2", "blk.12.ffn_norm.weight"),
+            "model.layers.12.pre_feedforward_layernorm.weight");
+  EXPECT_EQ(name("gemma2", "blk.0.post_attention_norm.weight"),
+            "model.layers.0.post_attention_layernorm.weight");
+  EXPECT_EQ(name("phi3", "blk.0.attn_qkv.weight"),
+            "model.layers.0.self_attn.qkv_proj.weight");
+  EXPECT_EQ(name("phi3", "blk.0.ffn_up.weight"),
+            "model.layers.0.mlp.gate_up_proj.weight");
+  EXPECT_EQ(name("gpt2", "blk.5.attn_qkv.bias"),
+            "transformer.h.5.attn.c_attn.bias");
+  EXPECT_EQ(name("gpt2", "position_embd.weight"), "transformer.wpe.weight");
+  // What a layout does not have.
+  EXPECT_EQ(name("llama", "blk.0.attn_qkv.weight"), "<none>");
+  EXPECT_EQ(name("bert", "token_embd.weight"), "<none>");
+}
+
+TEST(WritersTest, HuggingFaceNamesRoundTrip) {
+  for (llvm::StringRef arch : {"llama", "qwen2", "gemma3", "phi3", "gpt2"})
+    for (llvm::StringRef gguf :
+         {"token_embd.weight", "output_norm.weight", "blk.7.attn_norm.weight",
+          "blk.7.attn_output.weight", "blk.7.ffn_down.weight"}) {
+      std::optional<HuggingFaceTensor> to = toHuggingFaceName(arch, gguf);
+      ASSERT_TRUE(to) << arch.str() << " " << gguf.str();
+      std::optional<HuggingFaceTensor> back =
+          fromHuggingFaceName(arch, to->huggingFace);
+      ASSERT_TRUE(back) << to->huggingFace;
+      EXPECT_EQ(back->gguf, gguf);
+      EXPECT_EQ(back->transform, to->transform);
+    }
+  // GPT-2 checkpoints saved without the "transformer." prefix read too.
+  std::optional<HuggingFaceTensor> bare =
+      fromHuggingFaceName("gpt2", "h.2.mlp.c_fc.weight");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->gguf, "blk.2.ffn_up.weight");
+  EXPECT_EQ(bare->transform, HuggingFaceTransform::Transpose);
+  EXPECT_FALSE(fromHuggingFaceName("llama", "model.layers.0.rotary_emb.inv_freq"));
+}
+
+TEST(WritersTest, HuggingFaceValuesUndoTheStoredForms) {
+  ModelConfig llama = ModelConfig::tinyLlama();
+  llama.numHeads = 1;
+  llama.numKvHeads = 1;
+  llama.dim = 4;
+  // One head of 4 features, one column: GGUF rows (q0 q1)(q2 q3) pair
+  // (0,1) and (2,3); Hugging Face pairs (0,2) and (1,3).
+  FloatTensor q{"blk.0.attn_q.weight", {4, 1}, {0, 1, 2, 3}};
+  EXPECT_EQ(huggingFaceValues(llama, q, HuggingFaceTransform::None).values,
+            (std::vector<float>{0, 2, 1, 3}));
+  EXPECT_TRUE(huggingFaceValuesDiffer(llama, q.name,
+                                      HuggingFaceTransform::None));
+  ModelConfig qwen = ModelConfig::tiny("qwen2");
+  EXPECT_FALSE(huggingFaceValuesDiffer(qwen, q.name,
+                                       HuggingFaceTransform::None));
+  FloatTensor norm{"blk.0.attn_norm.weight", {2}, {1.25f, 0.5f}};
+  EXPECT_EQ(huggingFaceValues(qwen, norm, HuggingFaceTransform::AddOne).values,
+            (std::vector<float>{0.25f, -0.5f}));
+  FloatTensor matrix{"blk.0.ffn_up.weight", {2, 3}, {1, 2, 3, 4, 5, 6}};
+  FloatTensor stored =
+      huggingFaceValues(qwen, matrix, HuggingFaceTransform::Transpose);
+  EXPECT_EQ(stored.shape, (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(stored.values, (std::vector<float>{1, 4, 2, 5, 3, 6}));
 }
 
 TEST(WritersTest, EncodesF32AndF16) {

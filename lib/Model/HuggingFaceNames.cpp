@@ -1,0 +1,180 @@
+//===- HuggingFaceNames.cpp - Hugging Face tensor names of each architecture ===//
+
+#include "tfm/Model/HuggingFaceNames.h"
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/Twine.h"
+
+using namespace mlir::tfm;
+using llvm::StringRef;
+using Transform = HuggingFaceTransform;
+
+namespace {
+
+/// One name: Hugging Face's and tfm's (per layer: the part after the layer
+/// number), and how the values differ.
+struct NamePair {
+  const char *huggingFace;
+  const char *gguf;
+  Transform transform = Transform::None;
+};
+
+struct Layout {
+  /// Global tensors, and the prefix of layer N's (`<prefix>N.<suffix>`).
+  llvm::ArrayRef<NamePair> globals;
+  const char *layerPrefix;
+  llvm::ArrayRef<NamePair> layer;
+  /// A prefix the reader also accepts missing (GPT-2 checkpoints saved
+  /// from GPT2Model rather than GPT2LMHeadModel).
+  const char *optionalPrefix;
+};
+
+const NamePair kLlamaGlobals[] = {
+    {"model.embed_tokens.weight", "token_embd.weight"},
+    {"model.norm.weight", "output_norm.weight"},
+    {"lm_head.weight", "output.weight"},
+};
+
+const NamePair kLlamaLayer[] = {
+    {"input_layernorm.weight", "attn_norm.weight"},
+    {"self_attn.q_proj.weight", "attn_q.weight"},
+    {"self_attn.k_proj.weight", "attn_k.weight"},
+    {"self_attn.v_proj.weight", "attn_v.weight"},
+    {"self_attn.o_proj.weight", "attn_output.weight"},
+    {"self_attn.q_proj.bias", "attn_q.bias"},
+    {"self_attn.k_proj.bias", "attn_k.bias"},
+    {"self_attn.v_proj.bias", "attn_v.bias"},
+    {"self_attn.q_norm.weight", "attn_q_norm.weight"},
+    {"self_attn.k_norm.weight", "attn_k_norm.weight"},
+    {"post_attention_layernorm.weight", "ffn_norm.weight"},
+    {"mlp.gate_proj.weight", "ffn_gate.weight"},
+    {"mlp.up_proj.weight", "ffn_up.weight"},
+    {"mlp.down_proj.weight", "ffn_down.weight"},
+};
+
+/// Gemma 2/3: four norms a layer, every norm weight stored as w of 1 + w.
+const NamePair kGemmaGlobals[] = {
+    {"model.embed_tokens.weight", "token_embd.weight"},
+    {"model.norm.weight", "output_norm.weight", Transform::AddOne},
+};
+
+const NamePair kGemmaLayer[] = {
+    {"input_layernorm.weight", "attn_norm.weight", Transform::AddOne},
+    {"self_attn.q_proj.weight", "attn_q.weight"},
+    {"self_attn.k_proj.weight", "attn_k.weight"},
+    {"self_attn.v_proj.weight", "attn_v.weight"},
+    {"self_attn.o_proj.weight", "attn_output.weight"},
+    {"self_attn.q_norm.weight", "attn_q_norm.weight", Transform::AddOne},
+    {"self_attn.k_norm.weight", "attn_k_norm.weight", Transform::AddOne},
+    {"post_attention_layernorm.weight", "post_attention_norm.weight",
+     Transform::AddOne},
+    {"pre_feedforward_layernorm.weight", "ffn_norm.weight", Transform::AddOne},
+    {"post_feedforward_layernorm.weight", "post_ffw_norm.weight",
+     Transform::AddOne},
+    {"mlp.gate_proj.weight", "ffn_gate.weight"},
+    {"mlp.up_proj.weight", "ffn_up.weight"},
+    {"mlp.down_proj.weight", "ffn_down.weight"},
+};
+
+/// Phi-3: Q, K and V in one matrix, gate and up in another, as in GGUF.
+const NamePair kPhi3Layer[] = {
+    {"input_layernorm.weight", "attn_norm.weight"},
+    {"self_attn.qkv_proj.weight", "attn_qkv.weight"},
+    {"self_attn.o_proj.weight", "attn_output.weight"},
+    {"post_attention_layernorm.weight", "ffn_norm.weight"},
+    {"mlp.gate_up_proj.weight", "ffn_up.weight"},
+    {"mlp.down_proj.weight", "ffn_down.weight"},
+};
+
+const NamePair kGPT2Globals[] = {
+    {"transformer.wte.weight", "token_embd.weight"},
+    {"transformer.wpe.weight", "position_embd.weight"},
+    {"transformer.ln_f.weight", "output_norm.weight"},
+    {"transformer.ln_f.bias", "output_norm.bias"},
+    {"lm_head.weight", "output.weight"},
+};
+
+const NamePair kGPT2Layer[] = {
+    {"ln_1.weight", "attn_norm.weight"},
+    {"ln_1.bias", "attn_norm.bias"},
+    {"attn.c_attn.weight", "attn_qkv.weight", Transform::Transpose},
+    {"attn.c_attn.bias", "attn_qkv.bias"},
+    {"attn.c_proj.weight", "attn_output.weight", Transform::Transpose},
+    {"attn.c_proj.bias", "attn_output.bias"},
+    {"ln_2.weight", "ffn_norm.weight"},
+    {"ln_2.bias", "ffn_norm.bias"},
+    {"mlp.c_fc.weight", "ffn_up.weight", Transform::Transpose},
+    {"mlp.c_fc.bias", "ffn_up.bias"},
+    {"mlp.c_proj.weight", "ffn_down.weight", Transform::Transpose},
+    {"mlp.c_proj.bias", "ffn_down.bias"},
+};
+
+std::optional<Layout> layoutOf(StringRef architecture) {
+  if (architecture == "llama" || architecture == "qwen2" ||
+      architecture == "qwen3")
+    return Layout{kLlamaGlobals, "model.layers.", kLlamaLayer, ""};
+  if (architecture == "gemma2" || architecture == "gemma3")
+    return Layout{kGemmaGlobals, "model.layers.", kGemmaLayer, ""};
+  if (architecture == "phi3")
+    return Layout{kLlamaGlobals, "model.layers.", kPhi3Layer, ""};
+  if (architecture == "gpt2")
+    return Layout{kGPT2Globals, "transformer.h.", kGPT2Layer, "transformer."};
+  return std::nullopt;
+}
+
+/// The tensor `candidate` names in `layout`, reported as `name`.
+std::optional<HuggingFaceTensor> match(const Layout &layout,
+                                       StringRef candidate, StringRef name) {
+  for (const NamePair &pair : layout.globals)
+    if (candidate == pair.huggingFace)
+      return HuggingFaceTensor{name.str(), pair.gguf, pair.transform};
+  StringRef rest = candidate;
+  if (!rest.consume_front(layout.layerPrefix))
+    return std::nullopt;
+  auto [layerText, suffix] = rest.split('.');
+  unsigned layer;
+  if (layerText.getAsInteger(10, layer))
+    return std::nullopt;
+  for (const NamePair &pair : layout.layer)
+    if (suffix == pair.huggingFace)
+      return HuggingFaceTensor{
+          name.str(), ("blk." + llvm::Twine(layer) + "." + pair.gguf).str(),
+          pair.transform};
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<HuggingFaceTensor>
+mlir::tfm::fromHuggingFaceName(StringRef architecture, StringRef name) {
+  std::optional<Layout> layout = layoutOf(architecture);
+  if (!layout)
+    return std::nullopt;
+  if (std::optional<HuggingFaceTensor> found = match(*layout, name, name))
+    return found;
+  StringRef prefix = layout->optionalPrefix;
+  if (prefix.empty() || name.starts_with(prefix))
+    return std::nullopt;
+  return match(*layout, (prefix + name).str(), name);
+}
+
+std::optional<HuggingFaceTensor>
+mlir::tfm::toHuggingFaceName(StringRef architecture, StringRef gguf) {
+  std::optional<Layout> layout = layoutOf(architecture);
+  if (!layout)
+    return std::nullopt;
+  for (const NamePair &pair : layout->globals)
+    if (gguf == pair.gguf)
+      return HuggingFaceTensor{pair.huggingFace, gguf.str(), pair.transform};
+  llvm::SmallVector<StringRef, 3> parts;
+  gguf.split(parts, '.', /*MaxSplit=*/2);
+  if (parts.size() != 3 || parts[0] != "blk")
+    return std::nullopt;
+  for (const NamePair &pair : layout->layer)
+    if (parts[2] == pair.gguf)
+      return HuggingFaceTensor{
+          (layout->layerPrefix + parts[1] + "." + pair.huggingFace).str(),
+          gguf.str(), pair.transform};
+  return std::nullopt;
+}
