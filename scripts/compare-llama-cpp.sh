@@ -32,6 +32,7 @@ models=(
   "llama3-rope-freqs|--arch=llama --layers=2 --dim=128 --heads=2 --kv-heads=1 --llama3-rope"
   "llama-yarn|--arch=llama --layers=2 --yarn=8 --context=256"
   "qwen2-yarn|--arch=qwen2 --layers=2 --yarn=4"
+  "phi3-longrope|--arch=phi3 --layers=2 --longrope --seed=3"
   "qwen2|--arch=qwen2 --layers=2"
   "qwen3|--arch=qwen3 --layers=2 --head-dim=16"
   "phi3|--arch=phi3 --layers=2"

@@ -146,9 +146,9 @@ public:
                               : RopePairing::half_split;
     bool local = config.hasLocalRope(layer);
     DenseF64ArrayAttr frequencies =
-        config.ropeFrequencies.empty() || local
+        config.activeRopeFrequencies().empty() || local
             ? DenseF64ArrayAttr()
-            : b.getDenseF64ArrayAttr(config.ropeFrequencies);
+            : b.getDenseF64ArrayAttr(config.activeRopeFrequencies());
     double theta = local ? config.localRopeTheta : config.ropeTheta;
     return RoPEOp::create(b, input.getType(), input, start, headDim, rotaryDim,
                           llvm::APFloat(theta), pairing, frequencies);
@@ -491,7 +491,7 @@ DictionaryAttr configAttr(Builder &b, const ModelConfig &config) {
         b.getNamedAttr("rotary_dim", b.getI64IntegerAttr(config.rotaryDims())));
     entries.push_back(
         b.getNamedAttr("rope_theta", b.getF64FloatAttr(config.ropeTheta)));
-    if (!config.ropeFrequencies.empty())
+    if (!config.activeRopeFrequencies().empty())
       entries.push_back(b.getNamedAttr("rope_scaled", b.getUnitAttr()));
   }
   if (config.slidingWindow > 0)

@@ -434,84 +434,93 @@ llvm::Error fillDecoderConfig(const MetadataReader &meta,
   return readAttentionOptions(meta, info, config);
 }
 
-/// RoPE scaling as `ARCH.rope.scaling.*` and the factor tensors describe
-/// it, folded into the frequencies of the rotary pairs: linear scaling
-/// divides them all by the factor; Llama 3's `rope_freqs.weight` divides
-/// each by its own factor.
-/// YaRN as llama.cpp's converter writes it: the factor, the context the
-/// model was trained with, and an optional factor on llama.cpp's
-/// magnitude correction.
-llvm::Error readYarnScaling(const MetadataReader &meta,
-                            const std::string &prefix, ModelConfig &config) {
-  YarnScaling yarn;
-  llvm::Expected<double> factor = meta.real(prefix + "factor", 1.0);
-  llvm::Expected<int64_t> original =
-      meta.integer(prefix + "original_context_length", uint64_t(1) << 31,
-                   config.contextLength);
-  if (!original)
-    return original.takeError();
-  llvm::Expected<double> attention = meta.real(prefix + "attn_factor", 1.0);
-  for (llvm::Expected<double> *v : {&factor, &attention})
-    if (!*v)
-      return v->takeError();
-  for (auto [value, key] :
-       {std::pair{*factor, "factor"},
-        std::pair{double(*original), "original_context_length"},
-        std::pair{*attention, "attn_factor"}})
-    if (!(value > 0.0) || !std::isfinite(value)) {
-      const GGUFValue *entry = meta.gguf.lookup(prefix + key);
-      return importError(meta.file, entry ? entry->offset : kMetadataOffset,
-                         prefix + key + " must be positive");
-    }
-  yarn.factor = *factor;
-  yarn.originalContext = double(*original);
-  yarn.attentionFactor =
-      *attention * (*factor > 1.0 ? 0.1 * std::log(*factor) + 1.0 : 1.0);
-  applyYarnScaling(config, yarn);
-  return llvm::Error::success();
+/// The f32 vector `name` of `pairs` values, each positive (empty when the
+/// file has no such tensor).
+llvm::Expected<std::vector<float>> ropeFactorTensor(const ModelFile &model,
+                                                    llvm::StringRef name,
+                                                    int64_t pairs) {
+  llvm::Expected<std::vector<float>> values =
+      smallFloatTensor(model, name, pairs);
+  if (!values)
+    return values.takeError();
+  for (auto [j, value] : llvm::enumerate(*values))
+    if (!(value > 0.0f) || !std::isfinite(value))
+      return importError(model.path, model.lookup(name)->fileOffset,
+                         name + "[" + Twine(j) + "] is not a positive number");
+  return values;
 }
 
+/// A positive real of the metadata, `fallback` when it is missing.
+llvm::Expected<double> positiveReal(const MetadataReader &meta,
+                                    const std::string &key, double fallback) {
+  llvm::Expected<double> value = meta.real(key, fallback);
+  if (value && (!(*value > 0.0) || !std::isfinite(*value)))
+    return importError(meta.file, meta.gguf.lookup(key)->offset,
+                       key + " must be positive");
+  return value;
+}
+
+/// RoPE scaling as `ARCH.rope.scaling.*` and the factor tensors describe
+/// it, as llama.cpp applies it: `linear` (a factor), `yarn` (factor,
+/// original_context_length), Llama 3's `rope_freqs` divisors, Phi-3's
+/// LongRoPE (`rope_factors_short` / `rope_factors_long`, chosen by the
+/// context against original_context_length), and `attn_factor` on the
+/// rotated Q and K of any of them.
 llvm::Error readRopeScaling(const MetadataReader &meta, ModelFile &model) {
   ModelConfig &config = model.config;
   if (config.layer.positions != PositionKind::Rope)
     return llvm::Error::success();
   int64_t pairs = config.rotaryDims() / 2;
   std::string prefix = config.architecture + ".rope.scaling.";
-  double factor = 1.0;
-  if (const GGUFValue *type = meta.gguf.lookup(prefix + "type")) {
+  llvm::Expected<int64_t> original =
+      meta.integer(prefix + "original_context_length", uint64_t(1) << 31,
+                   config.contextLength);
+  if (!original)
+    return original.takeError();
+  llvm::Expected<double> factor = positiveReal(meta, prefix + "factor", 1.0);
+  llvm::Expected<double> attention =
+      positiveReal(meta, prefix + "attn_factor", 1.0);
+  for (llvm::Expected<double> *v : {&factor, &attention})
+    if (!*v)
+      return v->takeError();
+  std::string type = "none";
+  if (const GGUFValue *entry = meta.gguf.lookup(prefix + "type")) {
     llvm::Expected<llvm::StringRef> name = meta.string(prefix + "type");
     if (!name)
       return name.takeError();
-    if (*name != "none" && *name != "linear" && *name != "yarn")
-      return importError(meta.file, type->offset,
-                         "rope scaling '" + *name +
+    type = name->str();
+    if (type != "none" && type != "linear" && type != "yarn")
+      return importError(meta.file, entry->offset,
+                         "rope scaling '" + type +
                              "' is not supported (tfm reads none, linear, "
-                             "yarn and Llama 3's rope_freqs)");
-    if (*name == "yarn")
-      return readYarnScaling(meta, prefix, config);
-    if (*name == "linear") {
-      llvm::Expected<double> value = meta.real(prefix + "factor", 1.0);
-      if (!value)
-        return value.takeError();
-      if (!(*value > 0.0))
-        return importError(meta.file, meta.gguf.lookup(prefix + "factor")->offset,
-                           "rope scaling factor must be positive");
-      factor = *value;
-    }
+                             "yarn, Llama 3's rope_freqs and Phi-3's "
+                             "rope_factors_long/short)");
   }
-  llvm::Expected<std::vector<float>> perPair =
-      smallFloatTensor(model, "rope_freqs.weight", pairs);
-  if (!perPair)
-    return perPair.takeError();
-  if (factor == 1.0 && perPair->empty())
-    return llvm::Error::success();
-  for (auto [j, divisor] : llvm::enumerate(*perPair))
-    if (!(divisor > 0.0f) || !std::isfinite(divisor))
-      return importError(model.path,
-                         model.lookup("rope_freqs.weight")->fileOffset,
-                         "rope_freqs.weight[" + Twine(j) +
-                             "] is not a positive number");
-  applyRopeDivisors(config, *perPair, factor);
+  llvm::Expected<std::vector<float>> divisors =
+      ropeFactorTensor(model, "rope_freqs.weight", pairs);
+  llvm::Expected<std::vector<float>> longFactors =
+      ropeFactorTensor(model, "rope_factors_long.weight", pairs);
+  llvm::Expected<std::vector<float>> shortFactors =
+      ropeFactorTensor(model, "rope_factors_short.weight", pairs);
+  for (auto *v : {&divisors, &longFactors, &shortFactors})
+    if (!*v)
+      return v->takeError();
+  if (longFactors->empty() != shortFactors->empty())
+    return importError(model.path, model.tensorIndexOffset,
+                       "LongRoPE needs both rope_factors_long.weight and "
+                       "rope_factors_short.weight");
+  if (type == "yarn") {
+    YarnScaling yarn;
+    yarn.factor = *factor;
+    yarn.originalContext = double(*original);
+    applyYarnScaling(config, yarn);
+  } else if (!longFactors->empty()) {
+    applyLongRope(config, *shortFactors, *longFactors, *original, 1.0);
+  } else if (type == "linear" || !divisors->empty()) {
+    applyRopeDivisors(config, *divisors, type == "linear" ? *factor : 1.0);
+  }
+  // llama.cpp multiplies every scaling's magnitude by attn_factor.
+  config.ropeAttentionFactor *= *attention;
   return llvm::Error::success();
 }
 

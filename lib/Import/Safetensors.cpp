@@ -222,11 +222,60 @@ static uint64_t offsetOfKey(llvm::StringRef text, llvm::StringRef key) {
   return at == llvm::StringRef::npos ? 0 : at;
 }
 
+/// Phi-3's LongRoPE: per-pair `short_factor` and `long_factor` lists (the
+/// long ones serve contexts beyond the original one), and the magnitude
+/// sqrt(1 + ln(factor) / ln(original)) of the extension factor unless
+/// `attention_factor` says otherwise.
+static llvm::Error readLongRope(llvm::StringRef fileName, uint64_t at,
+                                const llvm::json::Object &scaling,
+                                std::optional<int64_t> originalContext,
+                                ModelConfig &config) {
+  if (std::optional<int64_t> inScaling =
+          scaling.getInteger("original_max_position_embeddings"))
+    originalContext = inScaling;
+  if (!originalContext || *originalContext <= 1)
+    return importError(fileName, at,
+                       "LongRoPE needs original_max_position_embeddings "
+                       "above 1");
+  int64_t pairs = config.rotaryDims() / 2;
+  std::vector<float> factors[2];
+  const char *keys[2] = {"short_factor", "long_factor"};
+  for (int which = 0; which < 2; ++which) {
+    const llvm::json::Array *list = scaling.getArray(keys[which]);
+    if (!list || int64_t(list->size()) != pairs)
+      return importError(fileName, at,
+                         "'rope_scaling' '" + Twine(keys[which]) +
+                             "' must list " + Twine(pairs) +
+                             " numbers (one per rotary pair)");
+    for (const llvm::json::Value &entry : *list) {
+      std::optional<double> number = entry.getAsNumber();
+      if (!number || !(*number > 0.0) || !std::isfinite(*number))
+        return importError(fileName, at,
+                           "'rope_scaling' '" + Twine(keys[which]) +
+                               "' must hold positive numbers");
+      factors[which].push_back(float(*number));
+    }
+  }
+  double factor = double(config.contextLength) / double(*originalContext);
+  double attention =
+      factor > 1.0 ? std::sqrt(1.0 + std::log(factor) /
+                                         std::log(double(*originalContext)))
+                   : 1.0;
+  if (std::optional<double> given = scaling.getNumber("attention_factor"))
+    attention = *given;
+  if (!(attention > 0.0) || !std::isfinite(attention))
+    return importError(fileName, at,
+                       "'rope_scaling' attention_factor must be positive");
+  applyLongRope(config, factors[0], factors[1], *originalContext, attention);
+  return llvm::Error::success();
+}
+
 /// config.json's `rope_scaling`: linear and Llama 3's, folded into the
 /// RoPE pair frequencies; other kinds are refused by name.
 static llvm::Error readRopeScaling(llvm::StringRef fileName,
                                    llvm::StringRef text,
                                    const llvm::json::Value &value,
+                                   std::optional<int64_t> originalContext,
                                    ModelConfig &config) {
   uint64_t at = offsetOfKey(text, "rope_scaling");
   const llvm::json::Object *scaling = value.getAsObject();
@@ -250,6 +299,8 @@ static llvm::Error readRopeScaling(llvm::StringRef fileName,
   };
   if (*type == "default")
     return llvm::Error::success();
+  if (*type == "longrope" || *type == "su")
+    return readLongRope(fileName, at, *scaling, originalContext, config);
   llvm::Expected<double> factor = number("factor", std::nullopt);
   if (!factor)
     return factor.takeError();
@@ -302,8 +353,8 @@ static llvm::Error readRopeScaling(llvm::StringRef fileName,
   }
   return importError(fileName, at,
                      "rope scaling '" + *type +
-                         "' is not supported (tfm reads default, linear, yarn and "
-                         "llama3)");
+                         "' is not supported (tfm reads default, linear, yarn, "
+                         "llama3 and longrope)");
 }
 
 /// The first of `keys` that config.json has (GPT-2 names its fields
@@ -409,7 +460,9 @@ static llvm::Error readHFHyperparameters(llvm::StringRef fileName,
   }
   if (const llvm::json::Value *scaling = root.get("rope_scaling"))
     if (!scaling->getAsNull())
-      return readRopeScaling(fileName, text, *scaling, config);
+      return readRopeScaling(fileName, text, *scaling,
+                             root.getInteger("original_max_position_embeddings"),
+                             config);
   return llvm::Error::success();
 }
 

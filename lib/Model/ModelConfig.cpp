@@ -58,8 +58,9 @@ double ModelConfig::ropeFrequencyOfLayer(int64_t layer, int64_t pair) const {
 }
 
 double ModelConfig::ropeFrequency(int64_t pair) const {
-  if (!ropeFrequencies.empty())
-    return ropeFrequencies[pair];
+  const std::vector<double> &scaled = activeRopeFrequencies();
+  if (!scaled.empty())
+    return scaled[pair];
   return std::pow(ropeTheta, -2.0 * double(pair) / double(rotaryDims()));
 }
 
@@ -135,15 +136,17 @@ llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
                          Twine(config.headDim()) + ")");
     if (!(config.ropeTheta > 0.0))
       return configError("rope_theta must be positive");
-    if (!config.ropeFrequencies.empty() &&
-        int64_t(config.ropeFrequencies.size()) != rotaryDim / 2)
-      return configError("rope frequencies: " +
-                         Twine(config.ropeFrequencies.size()) +
-                         " values for " + Twine(rotaryDim / 2) +
-                         " rotary pairs");
-    for (double frequency : config.ropeFrequencies)
-      if (!(frequency > 0.0) || !std::isfinite(frequency))
-        return configError("rope frequencies must be positive and finite");
+    for (const std::vector<double> *frequencies :
+         {&config.ropeFrequencies, &config.longRopeFrequencies}) {
+      if (!frequencies->empty() &&
+          int64_t(frequencies->size()) != rotaryDim / 2)
+        return configError("rope frequencies: " +
+                           Twine(frequencies->size()) + " values for " +
+                           Twine(rotaryDim / 2) + " rotary pairs");
+      for (double frequency : *frequencies)
+        if (!(frequency > 0.0) || !std::isfinite(frequency))
+          return configError("rope frequencies must be positive and finite");
+    }
   }
   if (config.layer.positions == PositionKind::Sinusoidal && config.dim % 2 != 0)
     return configError("dim (" + Twine(config.dim) +

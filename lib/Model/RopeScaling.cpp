@@ -7,13 +7,24 @@
 
 using namespace mlir::tfm;
 
+namespace {
+
+/// `config` with the frequencies theta^(-2j / R) of no scaling.
+ModelConfig unscaledOf(const ModelConfig &config) {
+  ModelConfig unscaled = config;
+  unscaled.ropeFrequencies.clear();
+  unscaled.longRopeFrequencies.clear();
+  return unscaled;
+}
+
+} // namespace
+
 std::vector<float> mlir::tfm::llama3RopeDivisors(const ModelConfig &config,
                                                  double factor,
                                                  double lowFreqFactor,
                                                  double highFreqFactor,
                                                  double originalContext) {
-  ModelConfig unscaled = config;
-  unscaled.ropeFrequencies.clear();
+  ModelConfig unscaled = unscaledOf(config);
   double lowFreqWavelength = originalContext / lowFreqFactor;
   double highFreqWavelength = originalContext / highFreqFactor;
   std::vector<float> divisors;
@@ -34,8 +45,7 @@ std::vector<float> mlir::tfm::llama3RopeDivisors(const ModelConfig &config,
 
 void mlir::tfm::applyYarnScaling(ModelConfig &config,
                                   const YarnScaling &yarn) {
-  ModelConfig unscaled = config;
-  unscaled.ropeFrequencies.clear();
+  ModelConfig unscaled = unscaledOf(config);
   double rotary = double(config.rotaryDims());
   // The pair that turns `rotations` times over the original context, as
   // llama.cpp's ggml_rope_yarn_corr_dims and Hugging Face's
@@ -61,11 +71,22 @@ void mlir::tfm::applyYarnScaling(ModelConfig &config,
                                  : 1.0;
 }
 
+void mlir::tfm::applyLongRope(ModelConfig &config,
+                               const std::vector<float> &shortFactors,
+                               const std::vector<float> &longFactors,
+                               int64_t originalContext,
+                               double attentionFactor) {
+  applyRopeDivisors(config, longFactors);
+  config.longRopeFrequencies = std::move(config.ropeFrequencies);
+  applyRopeDivisors(config, shortFactors);
+  config.longRopeOriginalContext = originalContext;
+  config.ropeAttentionFactor = attentionFactor;
+}
+
 void mlir::tfm::applyRopeDivisors(ModelConfig &config,
                                   const std::vector<float> &divisors,
                                   double linearFactor) {
-  ModelConfig unscaled = config;
-  unscaled.ropeFrequencies.clear();
+  ModelConfig unscaled = unscaledOf(config);
   config.ropeFrequencies.clear();
   for (int64_t j = 0; j < config.rotaryDims() / 2; ++j) {
     double divisor = linearFactor * (divisors.empty() ? 1.0 : divisors[j]);

@@ -150,6 +150,9 @@ ReferenceModel::create(const ModelFile &model, int64_t contextLength) {
   reference.config = model.config;
   reference.contextLimit =
       contextLength > 0 ? contextLength : model.config.contextLength;
+  // As importModel compiles it: what depends on the context (LongRoPE's
+  // factors) follows the context served.
+  reference.config.contextLength = reference.contextLimit;
   for (const TensorView &view : model.tensors()) {
     Vector values(view.numElements());
     if (!dequantize(view.type, view.data, values))

@@ -94,6 +94,11 @@ cl::opt<double> yarnFactor(
     cl::desc("YaRN RoPE scaling by this factor over an original context of "
              "--context / 4 (GGUF rope.scaling.*, config.json rope_scaling)"),
     cl::value_desc("factor"));
+cl::opt<bool> longRope(
+    "longrope",
+    cl::desc("Phi-3's LongRoPE over an original context of --context / 4: "
+             "GGUF rope_factors_long/short, or config.json rope_scaling"),
+    cl::cat(category));
 cl::opt<int64_t> slidingWindow(
     "sliding-window", cl::init(-1), cl::cat(category),
     cl::desc("Sliding window of the sliding layers (gemma2, gemma3; -1: the "
@@ -191,8 +196,29 @@ const NamedShape *applyNamedShape(llvm::StringRef name) {
   return found;
 }
 
-/// The context a --yarn model was trained with before its extension.
-int64_t yarnOriginalContext() { return std::max<int64_t>(1, contextLength / 4); }
+/// Rotary pairs of the model being written (for --longrope's lists).
+int64_t rotaryPairs = 0;
+
+/// The context a --yarn or --longrope model was trained with before its
+/// extension.
+int64_t yarnOriginalContext() { return std::max<int64_t>(2, contextLength / 4); }
+
+/// --longrope's per-pair factors: short ones near 1, long ones growing
+/// with the pair's wavelength, as released models' are.
+std::vector<float> longRopeFactors(int64_t pairs, bool isLong) {
+  std::vector<float> factors;
+  for (int64_t j = 0; j < pairs; ++j)
+    factors.push_back(isLong ? 1.0f + 0.5f * float(j) : 1.0f + 0.02f * float(j));
+  return factors;
+}
+
+/// The magnitude factor llama.cpp's converter stores for LongRoPE.
+double longRopeAttentionFactor() {
+  double scale = double(contextLength) / double(yarnOriginalContext());
+  return scale > 1.0 ? std::sqrt(1.0 + std::log(scale) /
+                                           std::log(double(yarnOriginalContext())))
+                     : 1.0;
+}
 
 /// config.json entries beyond the hyperparameters: Llama 3's or YaRN's
 /// rope_scaling.
@@ -205,6 +231,20 @@ llvm::json::Object huggingFaceExtras() {
         {"low_freq_factor", 1.0},
         {"high_freq_factor", 4.0},
         {"original_max_position_embeddings", 8192}};
+  if (longRope) {
+    auto list = [](const std::vector<float> &values) {
+      llvm::json::Array array;
+      for (float value : values)
+        array.push_back(double(value));
+      return array;
+    };
+    int64_t pairs = rotaryPairs;
+    extras["rope_scaling"] = llvm::json::Object{
+        {"rope_type", "longrope"},
+        {"short_factor", list(longRopeFactors(pairs, false))},
+        {"long_factor", list(longRopeFactors(pairs, true))}};
+    extras["original_max_position_embeddings"] = yarnOriginalContext();
+  }
   if (yarnFactor > 0.0)
     extras["rope_scaling"] = llvm::json::Object{
         {"rope_type", "yarn"},
@@ -432,6 +472,12 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
   }
   if (config.localRopeTheta > 0.0)
     writer.addFloat32(key + "rope.freq_base_swa", float(config.localRopeTheta));
+  if (longRope) {
+    writer.addUInt32(key + "rope.scaling.original_context_length",
+                     uint32_t(yarnOriginalContext()));
+    writer.addFloat32(key + "rope.scaling.attn_factor",
+                      float(longRopeAttentionFactor()));
+  }
   if (yarnFactor > 0.0) {
     writer.addString(key + "rope.scaling.type", "yarn");
     writer.addFloat32(key + "rope.scaling.factor", float(yarnFactor));
@@ -720,9 +766,19 @@ int main(int argc, char **argv) {
   std::vector<TensorSpec> specs = tensorSpecs(**module);
   if (llama3Rope && config.layer.positions != PositionKind::Rope)
     return fail("--llama3-rope needs an architecture with RoPE");
-  if (yarnFactor > 0.0 && (llama3Rope || config.layer.positions !=
-                                             PositionKind::Rope))
-    return fail("--yarn needs an architecture with RoPE and no --llama3-rope");
+  if ((yarnFactor > 0.0) + llama3Rope + longRope > 1 ||
+      ((yarnFactor > 0.0 || longRope) &&
+       config.layer.positions != PositionKind::Rope))
+    return fail("--yarn, --longrope and --llama3-rope need an architecture "
+                "with RoPE, one of them at a time");
+  rotaryPairs = config.rotaryDims() / 2;
+  if (longRope && format == "gguf")
+    for (bool isLong : {true, false})
+      specs.push_back(TensorSpec{isLong ? "rope_factors_long.weight"
+                                        : "rope_factors_short.weight",
+                                 {rotaryPairs},
+                                 {},
+                                 longRopeFactors(rotaryPairs, isLong)});
   if (llama3Rope && format == "gguf") {
     // As llama.cpp's converter writes it: the divisor of each pair.
     std::vector<float> divisors =

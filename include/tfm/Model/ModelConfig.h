@@ -121,6 +121,12 @@ struct ModelConfig {
   /// RoPE frequencies of the rotary pairs when a scaling (linear, Llama 3's
   /// rope_freqs) changed them from theta^(-2j/R); empty otherwise.
   std::vector<double> ropeFrequencies;
+  /// LongRoPE (Phi-3's long-context models): the pair frequencies of a
+  /// context longer than `longRopeOriginalContext` (ropeFrequencies then
+  /// hold the short ones), chosen by the context compiled for as llama.cpp
+  /// chooses by its context size.
+  std::vector<double> longRopeFrequencies;
+  int64_t longRopeOriginalContext = 0;
   /// Scale of the attention scores; 0 means 1 / sqrt(head_dim).
   double attentionScale = 0.0;
   /// YaRN's factor on the rotated Q and K (so on the scores, squared).
@@ -175,9 +181,16 @@ struct ModelConfig {
   /// The RoPE frequency of pair j in `layer`.
   double ropeFrequencyOfLayer(int64_t layer, int64_t pair) const;
   double scoreScale() const;
-  /// The frequency of rotary pair j: ropeFrequencies[j] when set, else
-  /// theta^(-2j / rotary_dim).
+  /// The frequency of rotary pair j: activeRopeFrequencies()[j] when set,
+  /// else theta^(-2j / rotary_dim).
   double ropeFrequency(int64_t pair) const;
+  /// The scaled pair frequencies for this context length (empty: none).
+  const std::vector<double> &activeRopeFrequencies() const {
+    return !longRopeFrequencies.empty() &&
+                   contextLength > longRopeOriginalContext
+               ? longRopeFrequencies
+               : ropeFrequencies;
+  }
 
   /// A small model of the named architecture (see Architectures.h); the
   /// shapes of a test model.

@@ -42,6 +42,14 @@ struct YarnScaling {
 /// Sets `config.ropeFrequencies` and `config.ropeAttentionFactor`.
 void applyYarnScaling(ModelConfig &config, const YarnScaling &yarn);
 
+/// LongRoPE (Phi-3's "longrope"/"su"): the unscaled frequencies divided
+/// per pair by `shortFactors` for contexts up to `originalContext` and by
+/// `longFactors` beyond; the rotated Q and K are multiplied by
+/// `attentionFactor`.
+void applyLongRope(ModelConfig &config, const std::vector<float> &shortFactors,
+                   const std::vector<float> &longFactors,
+                   int64_t originalContext, double attentionFactor);
+
 /// Sets `config.ropeFrequencies` to the unscaled frequencies divided by
 /// `divisors` (one per rotary pair) and by `linearFactor`.
 void applyRopeDivisors(ModelConfig &config, const std::vector<float> &divisors,
