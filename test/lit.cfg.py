@@ -46,12 +46,23 @@ config.substitutions.append(("%vocab", config.tfm_vocab_dir))
 if os.path.isfile(os.path.join(config.tfm_vocab_dir, "ggml-vocab-gpt-2.gguf")):
     config.available_features.add("vocab")
 
+# A sanitized build (-DTFM_SANITIZE=...): its runtime library cannot be
+# loaded by a process that is not (a C program built by the install test,
+# Python's ctypes); those tests say `UNSUPPORTED: sanitized`. Errors stop
+# the program with a stack, and LLVM's own allocations at exit are not
+# counted as leaks of ours.
+if config.tfm_sanitize:
+    config.available_features.add("sanitized")
+    config.environment["ASAN_OPTIONS"] = "abort_on_error=0:detect_leaks=1:halt_on_error=1"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    config.environment["TSAN_OPTIONS"] = "halt_on_error=1:second_deadlock_stack=1"
+
 # The libFuzzer targets, when built (-DTFM_ENABLE_FUZZERS=ON).
 if config.tfm_fuzzers:
     config.available_features.add("fuzzers")
     config.substitutions.append(("%fuzz_corpus", config.tfm_fuzz_corpus))
     llvm_config.add_tool_substitutions(
         ["fuzz-gguf", "fuzz-llama2c", "fuzz-safetensors", "fuzz-hfconfig", "fuzz-tokenizer",
-         "fuzz-encode", "fuzz-tokenizerjson"],
+         "fuzz-encode", "fuzz-tokenizerjson", "fuzz-tfmir"],
         [config.tfm_tools_dir],
     )

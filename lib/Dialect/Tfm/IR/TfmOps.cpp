@@ -10,6 +10,8 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -606,12 +608,16 @@ LogicalResult QuantizedMatmulOp::verify() {
     return failure();
   int64_t scratchBytes = getScratch().getType().getDimSize(0);
   int64_t tokens = input.getDimSize(0);
-  int64_t needed =
-      tokens * int64_t(tfm_quantized_activation_row_bytes(inFeatures));
-  if (!ShapedType::isDynamic(scratchBytes) && !ShapedType::isDynamic(tokens) &&
-      scratchBytes < needed)
+  if (ShapedType::isDynamic(scratchBytes) || ShapedType::isDynamic(tokens))
+    return success();
+  std::optional<int64_t> needed = llvm::checkedMul(
+      tokens, int64_t(tfm_quantized_activation_row_bytes(inFeatures)));
+  if (!needed)
+    return emitOpError() << "the quantized input of " << tokens
+                         << " tokens does not fit in 64 bits";
+  if (scratchBytes < *needed)
     return emitOpError() << "scratch holds " << scratchBytes
-                         << " bytes, the quantized input needs " << needed;
+                         << " bytes, the quantized input needs " << *needed;
   return success();
 }
 
