@@ -20,7 +20,8 @@ minutes="${1:-1}"
   exit 2
 }
 ninja -C "$BUILD" tfm-fuzzers >/dev/null
-targets=(gguf llama2c safetensors hfconfig tokenizer encode tokenizerjson tfmir)
+targets=(gguf llama2c safetensors hfconfig tokenizer encode tokenizerjson tfmir
+         pipelines)
 
 echo "| Target | Time | Executions | Exec/s | New units | Findings |"
 echo "|--------|------|-----------:|-------:|----------:|---------:|"

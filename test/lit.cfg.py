@@ -63,6 +63,7 @@ if config.tfm_fuzzers:
     config.substitutions.append(("%fuzz_corpus", config.tfm_fuzz_corpus))
     llvm_config.add_tool_substitutions(
         ["fuzz-gguf", "fuzz-llama2c", "fuzz-safetensors", "fuzz-hfconfig", "fuzz-tokenizer",
-         "fuzz-encode", "fuzz-tokenizerjson", "fuzz-tfmir"],
+         "fuzz-encode", "fuzz-tokenizerjson", "fuzz-tfmir",
+         "fuzz-pipelines"],
         [config.tfm_tools_dir],
     )
