@@ -2,6 +2,10 @@
 # The two entry points of the README:
 #   scripts/dev.sh demo   set up, build, compile stories260K and generate text
 #   scripts/dev.sh test   set up, build, and run every test
+#   scripts/dev.sh sanitize  the same tests in a second build tree
+#                         (build-sanitize) compiled with AddressSanitizer and
+#                         UndefinedBehaviorSanitizer (TFM_SANITIZE=thread for
+#                         ThreadSanitizer)
 # Both are incremental: a second run rebuilds only what changed.
 set -euo pipefail
 
@@ -9,13 +13,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${TFM_BUILD_DIR:-$ROOT/build}"
 
 usage() {
-  echo "usage: scripts/dev.sh demo|test" >&2
+  echo "usage: scripts/dev.sh demo|test|sanitize" >&2
   exit 2
 }
 
 configure_and_build() {
   "$ROOT/scripts/setup.sh"
   local launcher=()
+  local sanitize=()
+  if [[ -n "${SANITIZE:-}" ]]; then
+    sanitize=(-DTFM_SANITIZE="$SANITIZE")
+  fi
   if command -v ccache >/dev/null; then
     launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
   fi
@@ -24,7 +32,7 @@ configure_and_build() {
     -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
     -DTFM_WERROR=ON -DBUILD_TESTING=ON -DTFM_ENABLE_FUZZERS=ON \
-    "${launcher[@]}" >/dev/null
+    "${launcher[@]}" "${sanitize[@]}" >/dev/null
   ninja -C "$BUILD" "$@"
 }
 
@@ -39,6 +47,12 @@ case "${1:-}" in
     "$BUILD/bin/tfm-run" "$model" -p "Once upon a time" -n 256 --seed 42
     ;;
   test)
+    configure_and_build
+    ninja -C "$BUILD" check-tfm
+    ;;
+  sanitize)
+    BUILD="${TFM_SANITIZE_BUILD_DIR:-$ROOT/build-sanitize}"
+    SANITIZE="${TFM_SANITIZE:-address,undefined}"
     configure_and_build
     ninja -C "$BUILD" check-tfm
     ;;

@@ -36,6 +36,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <pthread.h>
 
 namespace tfm::kernels {
 namespace {
@@ -179,13 +180,17 @@ constexpr int64_t kPackedPanels = 3;
 /// model library links no C++ runtime (a std::vector in a thread_local
 /// needs operator new and __cxa_thread_atexit, which a model loaded into a
 /// C process, e.g. Python's ctypes, does not find), so the buffer is
-/// malloc'd and kept for the thread's life.
+/// malloc'd, found through a pthread key, and freed when its thread exits
+/// or the model library is unloaded (a server that loads and frees models
+/// would otherwise lose every thread's buffer each time).
 struct PackedRows {
   uint64_t key;
   const float *input;
   int64_t rows, inFeatures, inputStride;
   float *data;
   size_t capacity;
+  /// Every live thread's cache, to free them all at unload.
+  PackedRows *previous, *next;
 
   bool holds(const MatmulPanelsArgs &args, int64_t rowCount) const {
     return args.packKey != 0 && key == args.packKey &&
@@ -238,8 +243,77 @@ void packRows(const MatmulPanelsArgs &args, int64_t rowCount, float *packed) {
   }
 }
 
+pthread_key_t packedRowsKey;
+pthread_once_t packedRowsOnce = PTHREAD_ONCE_INIT;
+pthread_mutex_t packedRowsLock = PTHREAD_MUTEX_INITIALIZER;
+PackedRows *packedRowsList = nullptr;
+
+void releasePackedRows(PackedRows *cache) {
+  std::free(cache->data);
+  std::free(cache);
+}
+
+/// At thread exit: the thread's cache leaves the list and is freed.
+void releaseThreadPackedRows(void *value) {
+  auto *cache = static_cast<PackedRows *>(value);
+  pthread_mutex_lock(&packedRowsLock);
+  if (cache->previous)
+    cache->previous->next = cache->next;
+  else
+    packedRowsList = cache->next;
+  if (cache->next)
+    cache->next->previous = cache->previous;
+  pthread_mutex_unlock(&packedRowsLock);
+  releasePackedRows(cache);
+}
+
+bool packedRowsKeyCreated = false;
+
+void createPackedRowsKey() {
+  if (pthread_key_create(&packedRowsKey, releaseThreadPackedRows) != 0) {
+    std::fprintf(stderr, "tfm: no thread-specific key for packed rows\n");
+    std::abort();
+  }
+  packedRowsKeyCreated = true;
+}
+
+/// At unload (dlclose or exit): no thread may call this library's exit
+/// handler any more (the key goes), and every cache still held is freed.
+__attribute__((destructor)) void releaseAllPackedRows() {
+  pthread_mutex_lock(&packedRowsLock);
+  if (packedRowsKeyCreated)
+    pthread_key_delete(packedRowsKey);
+  packedRowsKeyCreated = false;
+  PackedRows *cache = packedRowsList;
+  packedRowsList = nullptr;
+  pthread_mutex_unlock(&packedRowsLock);
+  while (cache) {
+    PackedRows *next = cache->next;
+    releasePackedRows(cache);
+    cache = next;
+  }
+}
+
+PackedRows &threadPackedRows() {
+  pthread_once(&packedRowsOnce, createPackedRowsKey);
+  if (void *found = pthread_getspecific(packedRowsKey))
+    return *static_cast<PackedRows *>(found);
+  auto *cache = static_cast<PackedRows *>(std::calloc(1, sizeof(PackedRows)));
+  if (!cache || pthread_setspecific(packedRowsKey, cache) != 0) {
+    std::fprintf(stderr, "tfm: out of memory for packed rows\n");
+    std::abort();
+  }
+  pthread_mutex_lock(&packedRowsLock);
+  cache->next = packedRowsList;
+  if (packedRowsList)
+    packedRowsList->previous = cache;
+  packedRowsList = cache;
+  pthread_mutex_unlock(&packedRowsLock);
+  return *cache;
+}
+
 const float *packedRowsFor(const MatmulPanelsArgs &args, int64_t rowCount) {
-  static thread_local PackedRows cache;
+  PackedRows &cache = threadPackedRows();
   if (!cache.holds(args, rowCount)) {
     size_t floats = size_t(rowCount * args.inFeatures);
     if (floats > cache.capacity) {
