@@ -4,8 +4,7 @@
 #   scripts/dev.sh test   set up, build, and run every test
 #   scripts/dev.sh sanitize  the same tests in a second build tree
 #                         (build-sanitize) compiled with AddressSanitizer and
-#                         UndefinedBehaviorSanitizer (TFM_SANITIZE=thread for
-#                         ThreadSanitizer)
+#                         UndefinedBehaviorSanitizer
 # Both are incremental: a second run rebuilds only what changed.
 set -euo pipefail
 
