@@ -3,9 +3,9 @@
  *   tfm-c-api-test DIR
  *
  * Written in C so the header is proven to be C. Checks the KV-cache size
- * formula, overflow and bad-token errors, reset, and that two contexts on one
- * model used from two threads at once give the same logits as one context
- * alone. Prints one line per check; exit code 1 on the first failure.
+ * formula, overflow and bad-token errors, reset, and that eight contexts on
+ * one model used from eight threads at once give the same logits as one
+ * context alone. Prints one line per check; exit code 1 on the first failure.
  *
  *===--------------------------------------------------------------------===*/
 
@@ -102,18 +102,24 @@ int main(int argc, char **argv) {
         "reset starts over");
   tfm_context_free(context);
 
-  Run alone = {model, 0.0f, 0}, runs[2] = {{model, 0.0f, 0}, {model, 0.0f, 0}};
+  enum { kThreads = 8 };
+  Run alone = {model, 0.0f, 0}, runs[kThreads];
   generate(&alone);
   CHECK(alone.status == TFM_OK, "generate alone");
-  pthread_t threads[2];
-  for (int i = 0; i < 2; ++i)
-    pthread_create(&threads[i], NULL, generate, &runs[i]);
-  for (int i = 0; i < 2; ++i)
+  pthread_t threads[kThreads];
+  for (int i = 0; i < kThreads; ++i) {
+    runs[i] = alone;
+    runs[i].checksum = 0.0f;
+    runs[i].status = TFM_ERROR_INVALID_ARGUMENT;
+    CHECK(pthread_create(&threads[i], NULL, generate, &runs[i]) == 0,
+          "start a thread");
+  }
+  int same = 1;
+  for (int i = 0; i < kThreads; ++i) {
     pthread_join(threads[i], NULL);
-  CHECK(runs[0].status == TFM_OK && runs[1].status == TFM_OK &&
-            runs[0].checksum == alone.checksum &&
-            runs[1].checksum == alone.checksum,
-        "two contexts on two threads match one context alone");
+    same &= runs[i].status == TFM_OK && runs[i].checksum == alone.checksum;
+  }
+  CHECK(same, "eight contexts on eight threads match one context alone");
   tfm_model_free(model);
   return 0;
 }
