@@ -101,6 +101,19 @@ parseEntry(ByteReader &reader, uint64_t dataStart, llvm::StringRef name,
   return entry;
 }
 
+/// Memory for the converted copy of `view` (`bytes` of it), or an error
+/// naming the tensor when there is none.
+llvm::Expected<std::unique_ptr<llvm::WritableMemoryBuffer>>
+copyBuffer(const TensorView &view, size_t bytes) {
+  std::unique_ptr<llvm::WritableMemoryBuffer> buffer =
+      llvm::WritableMemoryBuffer::getNewUninitMemBuffer(bytes);
+  if (!buffer)
+    return importError(view.file, view.fileOffset,
+                       "no memory for a converted copy of tensor '" +
+                           view.name + "' (" + Twine(bytes) + " bytes)");
+  return std::move(buffer);
+}
+
 /// A tensor whose values tfm keeps differently from the checkpoint
 /// (Gemma's 1 + w norms, GPT-2's [in, out] matrices), converted into
 /// memory the model keeps: only these small or few tensors are copied.
@@ -121,7 +134,11 @@ llvm::Expected<TensorView> applyTransform(ModelFile &model, TensorView view,
     // Gemma's RMSNorm scales by 1 + w; tfm's weight is that sum (as
     // llama.cpp's converter stores it), in f32.
     int64_t count = view.numElements();
-    buffer = llvm::WritableMemoryBuffer::getNewUninitMemBuffer(count * 4);
+    llvm::Expected<std::unique_ptr<llvm::WritableMemoryBuffer>> copy =
+        copyBuffer(view, size_t(count) * 4);
+    if (!copy)
+      return copy.takeError();
+    buffer = std::move(*copy);
     auto *out = reinterpret_cast<float *>(buffer->getBufferStart());
     if (!dequantize(view.type, view.data, llvm::MutableArrayRef(out, count)))
       return importError(view.file, view.fileOffset,
@@ -135,8 +152,11 @@ llvm::Expected<TensorView> applyTransform(ModelFile &model, TensorView view,
                          "tensor '" + view.name + "' must be 2-D");
     // Conv1D keeps [in, out]; tfm's matrices are [out, in].
     int64_t in = view.shape[0], out = view.shape[1];
-    buffer = llvm::WritableMemoryBuffer::getNewUninitMemBuffer(
-        view.data.size());
+    llvm::Expected<std::unique_ptr<llvm::WritableMemoryBuffer>> copy =
+        copyBuffer(view, view.data.size());
+    if (!copy)
+      return copy.takeError();
+    buffer = std::move(*copy);
     char *to = buffer->getBufferStart();
     for (int64_t i = 0; i < in; ++i)
       for (int64_t o = 0; o < out; ++o)
