@@ -276,11 +276,8 @@ static llvm::Error readLongRope(llvm::StringRef fileName, uint64_t at,
       factors[which].push_back(float(*number));
     }
   }
-  double factor = double(config.contextLength) / double(*originalContext);
-  double attention =
-      factor > 1.0 ? std::sqrt(1.0 + std::log(factor) /
-                                         std::log(double(*originalContext)))
-                   : 1.0;
+  double attention = longRopeAttentionFactor(double(config.contextLength),
+                                             double(*originalContext));
   if (std::optional<double> given = scaling.getNumber("attention_factor"))
     attention = *given;
   if (!(attention > 0.0) || !std::isfinite(attention))

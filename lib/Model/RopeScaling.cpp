@@ -71,6 +71,14 @@ void mlir::tfm::applyYarnScaling(ModelConfig &config,
                                  : 1.0;
 }
 
+double mlir::tfm::longRopeAttentionFactor(double context,
+                                          double originalContext) {
+  double scale = context / originalContext;
+  return scale > 1.0
+             ? std::sqrt(1.0 + std::log(scale) / std::log(originalContext))
+             : 1.0;
+}
+
 void mlir::tfm::applyLongRope(ModelConfig &config,
                                const std::vector<float> &shortFactors,
                                const std::vector<float> &longFactors,

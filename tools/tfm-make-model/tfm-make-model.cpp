@@ -212,13 +212,6 @@ std::vector<float> longRopeFactors(int64_t pairs, bool isLong) {
   return factors;
 }
 
-/// The magnitude factor llama.cpp's converter stores for LongRoPE.
-double longRopeAttentionFactor() {
-  double scale = double(contextLength) / double(yarnOriginalContext());
-  return scale > 1.0 ? std::sqrt(1.0 + std::log(scale) /
-                                           std::log(double(yarnOriginalContext())))
-                     : 1.0;
-}
 
 /// config.json entries beyond the hyperparameters: Llama 3's or YaRN's
 /// rope_scaling.
@@ -476,7 +469,9 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
     writer.addUInt32(key + "rope.scaling.original_context_length",
                      uint32_t(yarnOriginalContext()));
     writer.addFloat32(key + "rope.scaling.attn_factor",
-                      float(longRopeAttentionFactor()));
+                      float(longRopeAttentionFactor(
+                                double(contextLength),
+                                double(yarnOriginalContext()))));
   }
   if (yarnFactor > 0.0) {
     writer.addString(key + "rope.scaling.type", "yarn");

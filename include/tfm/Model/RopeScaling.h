@@ -42,6 +42,12 @@ struct YarnScaling {
 /// Sets `config.ropeFrequencies` and `config.ropeAttentionFactor`.
 void applyYarnScaling(ModelConfig &config, const YarnScaling &yarn);
 
+/// LongRoPE's default magnitude on the rotated Q and K of a model extended
+/// from `originalContext` to `context` positions: sqrt(1 + ln(scale) /
+/// ln(originalContext)), 1 when not extended (Hugging Face's and
+/// llama.cpp's converter's formula).
+double longRopeAttentionFactor(double context, double originalContext);
+
 /// LongRoPE (Phi-3's "longrope"/"su"): the unscaled frequencies divided
 /// per pair by `shortFactors` for contexts up to `originalContext` and by
 /// `longFactors` beyond; the rotated Q and K are multiplied by
