@@ -156,6 +156,30 @@ void addModelInfo(llvm::Module &module, const ModelConfig &config,
   global->setVisibility(llvm::GlobalValue::DefaultVisibility);
 }
 
+/// What tfm_context_shift needs to move cached keys to new positions
+/// (`tfm_rope_info`, doubles): the rotary dims R (0 without RoPE), the
+/// pairing (0 interleaved, 1 half-split), then per layer the R / 2 pair
+/// frequencies its keys were rotated with at the compiled context.
+void addRopeInfo(llvm::Module &module, ModelConfig config,
+                 int64_t contextLength) {
+  // LongRoPE picks its frequencies by the compiled context.
+  config.contextLength = contextLength;
+  std::vector<double> info = {0.0, 0.0};
+  if (config.layer.positions == PositionKind::Rope) {
+    int64_t pairs = config.rotaryDims() / 2;
+    info = {double(config.rotaryDims()), config.layer.ropeInterleaved ? 0.0 : 1.0};
+    for (int64_t layer = 0; layer < config.numLayers; ++layer)
+      for (int64_t pair = 0; pair < pairs; ++pair)
+        info.push_back(config.ropeFrequencyOfLayer(layer, pair));
+  }
+  llvm::Constant *data =
+      llvm::ConstantDataArray::get(module.getContext(), info);
+  auto *global = new llvm::GlobalVariable(
+      module, data->getType(), /*isConstant=*/true,
+      llvm::GlobalValue::ExternalLinkage, data, "tfm_rope_info");
+  global->setVisibility(llvm::GlobalValue::DefaultVisibility);
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CpuTarget &target) {
   std::string error;
@@ -470,6 +494,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
   addModelInfo(*llvmModule, model.config, contextLength, weightsSize.getInt(),
                options.kvType);
+  addRopeInfo(*llvmModule, model.config, contextLength);
   auto optimize = makeOptimizingTransformer(3, 0, machine->get());
   if (llvm::Error error = optimize(llvmModule.get()))
     return error;

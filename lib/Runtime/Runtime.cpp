@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "ContextShift.h"
 #include "Integrity.h"
 #include "Status.h"
 #include "tfm/Runtime/tfm.h"
@@ -103,6 +104,9 @@ struct tfm_model {
   EntryPoint prefill = nullptr;
   EntryPoint decode = nullptr;
   SetThreads setThreads = nullptr;
+  /// How the cached keys were rotated (`tfm_rope_info`), for
+  /// tfm_context_shift; null in libraries compiled before it existed.
+  const double *ropeInfo = nullptr;
   /// The tokenizer of vocabulary.bin, or why there is none (tfm_tokenize
   /// reports it; the model runs without one).
   std::unique_ptr<mlir::tfm::Tokenizer> tokenizer;
@@ -274,6 +278,17 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
     if (void *pinned = dlopen(path.c_str(),
                               RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD | RTLD_NODELETE))
       dlclose(pinned);
+  model.ropeInfo =
+      static_cast<const double *>(dlsym(model.library, "tfm_rope_info"));
+  if (model.ropeInfo) {
+    double rotaryDim = model.ropeInfo[0];
+    if (!(rotaryDim >= 0 && rotaryDim <= double(info[kHeadDim]) &&
+          int64_t(rotaryDim) % 2 == 0))
+      return fail(TFM_ERROR_FORMAT, path + ": tfm_rope_info has " +
+                                        std::to_string(rotaryDim) +
+                                        " rotary dims for heads of " +
+                                        std::to_string(info[kHeadDim]));
+  }
   // Present when the library was compiled with threads (it links libomp).
   model.setThreads =
       reinterpret_cast<SetThreads>(dlsym(model.library, "omp_set_num_threads"));
@@ -491,6 +506,36 @@ tfm_status tfm_decode(tfm_context *context, int32_t token,
 }
 
 void tfm_context_reset(tfm_context *context) { context->position = 0; }
+
+tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
+                             int32_t discard) {
+  if (!context)
+    return fail(TFM_ERROR_INVALID_ARGUMENT, "null context");
+  if (keep < 0 || discard <= 0 || int64_t(keep) + discard > context->position)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_context_shift: cannot keep " + std::to_string(keep) +
+                    " and discard " + std::to_string(discard) + " of " +
+                    std::to_string(context->position) + " cached tokens");
+  const tfm_model &model = *context->model;
+  if (!model.ropeInfo)
+    return fail(TFM_ERROR_FORMAT,
+                "the model library predates context shifts (no "
+                "tfm_rope_info): recompile it");
+  tfm::runtime::KVCacheLayout layout;
+  layout.layers = model.info[kLayers];
+  layout.kvHeads = model.info[kKVHeads];
+  layout.length = context->length;
+  layout.headDim = model.info[kHeadDim];
+  layout.elementBytes = model.info[kKVElementBytes];
+  tfm::runtime::RopeLayout rope;
+  rope.rotaryDim = int64_t(model.ropeInfo[0]);
+  rope.interleaved = model.ropeInfo[1] == 0.0;
+  rope.frequencies = model.ropeInfo + 2;
+  tfm::runtime::shiftKVCache(reinterpret_cast<uint8_t *>(context->cache),
+                             layout, rope, keep, discard, context->position);
+  context->position -= discard;
+  return TFM_OK;
+}
 
 int32_t tfm_context_position(const tfm_context *context) {
   return int32_t(context->position);

@@ -3,13 +3,17 @@
 //   tfm-run MODEL_OR_DIR -p PROMPT | -f FILE [-n N] [-t THREADS] [-c CONTEXT]
 //           [--temp T] [--top-k K] [--top-p P] [--repeat-penalty R]
 //           [--repeat-last-n N] [--seed S] [-i] [--json]
+//           [--kv-sinks S] [--kv-window W] [--no-context-shift]
 //
 // Flags mean what they mean in llama.cpp's llama-cli, with its defaults. A
 // model file is compiled into the cache on first use (see
 // compiledModelDirectory). The prompt is prefilled in one batched call,
 // then tokens are sampled, printed as they come and decoded one by one
-// until EOS, -n tokens or the end of the context. With -i, further prompts
-// are read from stdin, one per line, on the same KV cache.
+// until EOS or -n tokens. When the KV cache fills, llama.cpp's context
+// shift makes room: the first S tokens (the attention sinks) and the last
+// W stay, the ones between go (tfm_context_shift re-rotates the kept keys).
+// With -i, further prompts are read from stdin, one per line, on the same
+// KV cache.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +35,7 @@
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <optional>
@@ -55,8 +60,8 @@ cl::opt<std::string> promptFile(
     cl::value_desc("file"), cl::cat(category));
 cl::alias promptFileLong("file", cl::aliasopt(promptFile));
 cl::opt<int> predict("n",
-                     cl::desc("Tokens to generate (-1: until EOS or the end "
-                              "of the context)"),
+                     cl::desc("Tokens to generate (-1: until EOS, or with "
+                              "--no-context-shift the end of the context)"),
                      cl::init(-1), cl::cat(category));
 cl::alias predictLong("n-predict", cl::aliasopt(predict));
 cl::opt<int> threads("t", cl::desc("Threads (0: one per CPU; at most the CPUs this process may run on)"), cl::init(0),
@@ -103,6 +108,21 @@ cl::alias systemPromptShort("sys", cl::aliasopt(systemPrompt));
 cl::opt<bool> json("json", cl::desc("Print the statistics as JSON"),
                    cl::cat(category));
 CompileFlags compileFlags(category);
+cl::opt<int> kvSinks(
+    "kv-sinks",
+    cl::desc("Context shift: tokens at the start of the cache that always "
+             "stay, the attention sinks (-1: BOS when the model adds one, as "
+             "llama.cpp keeps it)"),
+    cl::init(-1), cl::cat(category));
+cl::opt<int> kvWindow(
+    "kv-window",
+    cl::desc("Context shift: the most recent tokens that stay when the cache "
+             "is full (-1: half of the rest, as llama.cpp discards half)"),
+    cl::init(-1), cl::cat(category));
+cl::opt<bool> noContextShift(
+    "no-context-shift",
+    cl::desc("Stop at the end of the context instead of shifting it"),
+    cl::cat(category));
 cl::opt<bool> noDisplayPrompt("no-display-prompt",
                               cl::desc("Print only the generated text"),
                               cl::cat(category));
@@ -136,6 +156,10 @@ void validateFlags() {
     fail("--repeat-penalty must be positive");
   if (repeatLastN < -1)
     fail("--repeat-last-n must be -1 or more");
+  if (kvSinks < -1)
+    fail("--kv-sinks must be -1 or more, got " + llvm::Twine(kvSinks));
+  if (kvWindow < -1)
+    fail("--kv-window must be -1 or more, got " + llvm::Twine(kvWindow));
   if (prompt.getNumOccurrences() > 0 && promptFile.getNumOccurrences() > 0)
     fail("give the prompt with -p or -f, not both");
   if (!interactive && !chat && prompt.getNumOccurrences() == 0 &&
@@ -177,6 +201,7 @@ llvm::StringRef describe(Stop stop) {
 
 struct Statistics {
   int64_t promptTokens = 0, generatedTokens = 0, decodeCalls = 0;
+  int64_t contextShifts = 0;
   double prefillSeconds = 0, decodeSeconds = 0;
 };
 
@@ -184,13 +209,34 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+/// What a full KV cache keeps (--kv-sinks, --kv-window, --no-context-shift).
+struct ContextShift {
+  bool enabled = true;
+  int32_t sinks = 0;
+  int32_t window = 0;
+};
+
+/// The flags resolved against the context: -1 sinks is BOS when the model
+/// adds one; -1 window half of the rest (llama.cpp's n_discard = n_left / 2).
+ContextShift resolveContextShift(const Tokenizer &tokenizer, int32_t length) {
+  ContextShift shift;
+  shift.enabled = !noContextShift;
+  shift.sinks = kvSinks >= 0 ? kvSinks : tokenizer.vocabulary().addBos ? 1 : 0;
+  shift.window = kvWindow >= 0 ? kvWindow : (length - shift.sinks) / 2;
+  if (shift.enabled && shift.sinks + shift.window >= length)
+    fail(llvm::formatv("--kv-sinks {0} and --kv-window {1} leave no room in "
+                       "the context of {2} tokens (their sum must be less)",
+                       shift.sinks, shift.window, length));
+  return shift;
+}
+
 /// One model, one context, one conversation.
 class Session {
 public:
   Session(tfm_model *model, tfm_context *context, Tokenizer tokenizer,
-          Sampler sampler)
+          Sampler sampler, ContextShift shift)
       : model(model), context(context), tokenizer(std::move(tokenizer)),
-        sampler(std::move(sampler)) {}
+        sampler(std::move(sampler)), shift(shift) {}
 
   /// Prefills `text` (with BOS on the first turn; printed if `echo`), then
   /// generates up to `limit` tokens (-1: no limit), printing them as they
@@ -208,8 +254,7 @@ public:
     tokens.insert(tokens.end(), fresh.begin(), fresh.end());
     if (tokens.empty())
       return Stop::Length;
-    int32_t room = tfm_context_length(context) - tfm_context_position(context);
-    if (static_cast<int32_t>(tokens.size()) > room) {
+    if (!makeRoom(int32_t(tokens.size()))) {
       if (history.empty())
         fail(llvm::formatv("the prompt of {0} tokens does not fit the "
                            "context of {1} tokens (raise -c)",
@@ -261,13 +306,31 @@ private:
         pendingToken = token; // fed to the model with the next prompt
         return Stop::Length;
       }
-      if (tfm_context_position(context) == tfm_context_length(context))
+      if (!makeRoom(1))
         return Stop::ContextFull;
       Clock::time_point start = Clock::now();
       check(tfm_decode(context, token, &logits), "decode");
       stats.decodeSeconds += secondsSince(start);
       ++stats.decodeCalls;
     }
+  }
+
+  /// Shifts the context when fewer than `needed` positions are left: down
+  /// to the window, or further when a long prompt needs more room; false
+  /// when it cannot be made (no shift, or not even the sinks alone leave
+  /// enough).
+  bool makeRoom(int32_t needed) {
+    int32_t length = tfm_context_length(context);
+    int32_t position = tfm_context_position(context);
+    if (length - position >= needed)
+      return true;
+    int32_t discard = std::max(position - shift.sinks - shift.window,
+                               needed - (length - position));
+    if (!shift.enabled || discard > position - shift.sinks)
+      return false;
+    check(tfm_context_shift(context, shift.sinks, discard), "context shift");
+    ++stats.contextShifts;
+    return true;
   }
 
   static void print(const std::string &text) {
@@ -281,6 +344,7 @@ private:
   tfm_context *context;
   Tokenizer tokenizer;
   Sampler sampler;
+  ContextShift shift;
   Utf8Stream utf8;
   std::vector<int32_t> history;
   int32_t pendingToken = -1;
@@ -341,6 +405,7 @@ void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
         {"kv_cache_bytes", kvBytes},
         {"weights_bytes", weightsBytes},
         {"peak_rss_bytes", rss},
+        {"context_shifts", stats.contextShifts},
         {"stop", describe(stop)}};
     llvm::errs() << llvm::json::Value(std::move(object)) << "\n";
     return;
@@ -352,6 +417,9 @@ void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
       "{6:F1} MiB\n",
       stats.promptTokens, prefillRate, decodeRate, stats.generatedTokens,
       mib(kvBytes), mib(weightsBytes), mib(rss));
+  if (stats.contextShifts > 0)
+    llvm::errs() << llvm::formatv("tfm-run: {0} context shifts\n",
+                                  stats.contextShifts);
 }
 
 } // namespace
@@ -407,8 +475,11 @@ int main(int argc, char **argv) {
   samplerOptions.repeatPenalty = repeatPenalty;
   samplerOptions.repeatLastN = repeatLastN;
   samplerOptions.seed = seed >= 0 ? uint64_t(seed) : std::random_device()();
-  Session session(model, context, Tokenizer(std::move(*vocabulary)),
-                  Sampler(samplerOptions));
+  Tokenizer tokenizer(std::move(*vocabulary));
+  ContextShift shift =
+      resolveContextShift(tokenizer, tfm_context_length(context));
+  Session session(model, context, std::move(tokenizer),
+                  Sampler(samplerOptions), shift);
 
   Stop stop = Stop::Length;
   if (format)

@@ -84,6 +84,15 @@ TFM_API tfm_status tfm_decode(tfm_context *context, int32_t token,
 
 /* Forgets every token: the next prefill starts at position 0. */
 TFM_API void tfm_context_reset(tfm_context *context);
+/* llama.cpp's context shift: forgets the DISCARD tokens after the first
+ * KEEP (the attention sinks, e.g. BOS) and moves the later ones back by
+ * DISCARD positions, their keys rotated to the new positions (RoPE), so
+ * that generation continues past the context: the position drops by
+ * DISCARD. TFM_ERROR_INVALID_ARGUMENT unless 0 <= KEEP, 0 < DISCARD and
+ * KEEP + DISCARD <= the position; TFM_ERROR_FORMAT for a library compiled
+ * before this call existed. */
+TFM_API tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
+                                     int32_t discard);
 /* Tokens in the KV cache. */
 TFM_API int32_t tfm_context_position(const tfm_context *context);
 TFM_API int32_t tfm_context_length(const tfm_context *context);

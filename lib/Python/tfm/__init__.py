@@ -59,9 +59,11 @@ def _declare(lib):
         "tfm_model_max_context": (i32, [p]),
         "tfm_model_bos": (i32, [p]),
         "tfm_model_eos": (i32, [p]),
+        "tfm_model_add_bos": (ctypes.c_int, [p]),
         "tfm_context_create": (i32, [p, i32, i32, ctypes.POINTER(p)]),
         "tfm_context_free": (None, [p]),
         "tfm_context_reset": (None, [p]),
+        "tfm_context_shift": (i32, [p, i32, i32]),
         "tfm_context_position": (i32, [p]),
         "tfm_context_length": (i32, [p]),
         "tfm_prefill": (i32, [p, i32p, i32, ctypes.POINTER(f32p)]),
@@ -142,6 +144,7 @@ class Model:
             raise
         self.vocab_size = lib.tfm_model_vocab_size(self._model)
         self.max_context = lib.tfm_model_max_context(self._model)
+        self.context_shifts = 0
         self._logits = None
 
     def close(self):
@@ -170,6 +173,11 @@ class Model:
     @property
     def eos(self):
         return _lib().tfm_model_eos(self._model)
+
+    @property
+    def add_bos(self):
+        """Whether tokenize puts BOS first (tfm_model_add_bos)."""
+        return bool(_lib().tfm_model_add_bos(self._model))
 
     def tokenize(self, text, add_special=True):
         """The token ids of TEXT (str or UTF-8 bytes), with the tokens the
@@ -213,6 +221,12 @@ class Model:
         _lib().tfm_context_reset(self._context)
         self._logits = None
 
+    def shift(self, keep, discard):
+        """llama.cpp's context shift: forgets the DISCARD tokens after the
+        first KEEP and moves the later ones back (tfm_context_shift)."""
+        _check(_lib().tfm_context_shift(self._context, int(keep), int(discard)), "shift")
+        self.context_shifts += 1
+
     @property
     def position(self):
         return _lib().tfm_context_position(self._context)
@@ -238,10 +252,13 @@ class Model:
         return numpy.ctypeslib.as_array(self._logits, shape=(self.vocab_size,)).copy()
 
     def generate(self, prompt, max_tokens=128, *, temperature=0.8, top_k=40, top_p=0.95,
-                 repeat_penalty=1.0, repeat_last_n=64, seed=None, reset=True):
+                 repeat_penalty=1.0, repeat_last_n=64, seed=None, reset=True,
+                 context_shift=True):
         """Yields the text that follows PROMPT piece by piece (whole UTF-8
-        characters), until EOS, MAX_TOKENS or the end of the context; the
-        sampling parameters mean what they mean in tfm-run and llama.cpp."""
+        characters), until EOS or MAX_TOKENS; the sampling parameters mean
+        what they mean in tfm-run and llama.cpp. A full context is shifted
+        as tfm-run does by default (BOS stays, half the rest goes), or ends
+        the text with CONTEXT_SHIFT false."""
         lib = _lib()
         if reset:
             self.reset()
@@ -270,7 +287,10 @@ class Model:
                     yield text
                 previous = token.value
                 if self.position >= lib.tfm_context_length(self._context):
-                    break  # the context is full
+                    if not context_shift:
+                        break  # the context is full
+                    keep = 1 if self.add_bos else 0
+                    self.shift(keep, max(1, (self.position - keep) // 2))
                 logits = ctypes.POINTER(ctypes.c_float)()
                 _check(lib.tfm_decode(self._context, previous, ctypes.byref(logits)),
                        "decode")

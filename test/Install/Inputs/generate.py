@@ -18,6 +18,9 @@ with tfm.Model(work + "/model") as m:
     first = "".join(m.generate("Once", max_tokens=24, seed=7))
     again = "".join(m.generate("Once", max_tokens=24, seed=7))
     print("seeded draws repeat:", first == again)
+with tfm.Model(work + "/model", context=32) as m:
+    long = "".join(m.generate("Once upon a time", max_tokens=100, temperature=0))
+    print("past the context:", m.context_shifts, "shifts, position", m.position)
 for bad in (lambda: tfm.compile(work + "/missing.gguf", work + "/x"),
             lambda: tfm.Model(work + "/missing-dir"),
             lambda: list(tfm.Model(work + "/model").generate("x", top_p=0))):

@@ -1,0 +1,50 @@
+//===- ContextShift.h - move a KV cache's tokens to new positions -*- C++ -*-===//
+//
+// llama.cpp's context shift: tokens [keep, keep + discard) leave the cache,
+// the later ones move back by `discard` rows, and their keys, rotated by
+// RoPE at their old positions, are rotated on by -discard positions, so the
+// cache reads as if they had been appended there. Plain C++, no MLIR.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_LIB_RUNTIME_CONTEXTSHIFT_H
+#define TFM_LIB_RUNTIME_CONTEXTSHIFT_H
+
+#include <cstdint>
+
+namespace tfm::runtime {
+
+/// The compiled KV cache `[layers, 2 (K, V), kvHeads, length, row]`.
+struct KVCacheLayout {
+  int64_t layers = 0;
+  int64_t kvHeads = 0;
+  int64_t length = 0;
+  int64_t headDim = 0;
+  /// Bytes of one element: 4 (f32), 2 (f16) or 1 (q8, whose rows end in
+  /// their 4-byte f32 scale).
+  int64_t elementBytes = 4;
+
+  int64_t rowBytes() const {
+    return headDim * elementBytes + (elementBytes == 1 ? 4 : 0);
+  }
+};
+
+/// How the keys were rotated (the library's `tfm_rope_info`).
+struct RopeLayout {
+  /// Rotated features of each head; 0 without RoPE (nothing to rotate).
+  int64_t rotaryDim = 0;
+  /// Pairs (2j, 2j + 1) when true, (j, j + rotaryDim / 2) otherwise.
+  bool interleaved = true;
+  /// rotaryDim / 2 frequencies per layer, layer-major.
+  const double *frequencies = nullptr;
+};
+
+/// Shifts the first `end` tokens of `cache` as the file comment says;
+/// requires 0 <= keep, 0 < discard, keep + discard <= end <= length.
+void shiftKVCache(uint8_t *cache, const KVCacheLayout &layout,
+                  const RopeLayout &rope, int64_t keep, int64_t discard,
+                  int64_t end);
+
+} // namespace tfm::runtime
+
+#endif // TFM_LIB_RUNTIME_CONTEXTSHIFT_H
