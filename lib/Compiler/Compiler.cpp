@@ -180,6 +180,18 @@ void addRopeInfo(llvm::Module &module, ModelConfig config,
   global->setVisibility(llvm::GlobalValue::DefaultVisibility);
 }
 
+/// The kernels' time counters (lib/Runtime/Kernels/Profile.h): a
+/// writable global of the library, so the kernels linked in and the
+/// runtime (through dlsym) share it.
+void addKernelCounters(llvm::Module &module) {
+  auto *type = llvm::ArrayType::get(llvm::Type::getInt64Ty(module.getContext()), 2);
+  auto *global = new llvm::GlobalVariable(
+      module, type, /*isConstant=*/false, llvm::GlobalValue::ExternalLinkage,
+      llvm::ConstantAggregateZero::get(type), "tfm_kernel_counters");
+  global->setVisibility(llvm::GlobalValue::DefaultVisibility);
+  global->setAlignment(llvm::Align(64));
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CpuTarget &target) {
   std::string error;
@@ -495,6 +507,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   addModelInfo(*llvmModule, model.config, contextLength, weightsSize.getInt(),
                options.kvType);
   addRopeInfo(*llvmModule, model.config, contextLength);
+  addKernelCounters(*llvmModule);
   auto optimize = makeOptimizingTransformer(3, 0, machine->get());
   if (llvm::Error error = optimize(llvmModule.get()))
     return error;

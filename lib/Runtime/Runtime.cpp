@@ -107,6 +107,8 @@ struct tfm_model {
   /// How the cached keys were rotated (`tfm_rope_info`), for
   /// tfm_context_shift; null in libraries compiled before it existed.
   const double *ropeInfo = nullptr;
+  /// The kernels' time counters (`tfm_kernel_counters`: on, attention ns).
+  int64_t *kernelCounters = nullptr;
   /// The tokenizer of vocabulary.bin, or why there is none (tfm_tokenize
   /// reports it; the model runs without one).
   std::unique_ptr<mlir::tfm::Tokenizer> tokenizer;
@@ -280,6 +282,8 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
       dlclose(pinned);
   model.ropeInfo =
       static_cast<const double *>(dlsym(model.library, "tfm_rope_info"));
+  model.kernelCounters =
+      static_cast<int64_t *>(dlsym(model.library, "tfm_kernel_counters"));
   if (model.ropeInfo) {
     double rotaryDim = model.ropeInfo[0];
     if (!(rotaryDim >= 0 && rotaryDim <= double(info[kHeadDim]) &&
@@ -551,6 +555,26 @@ int32_t tfm_context_threads(const tfm_context *context) {
 
 size_t tfm_context_kv_bytes(const tfm_context *context) {
   return context->cacheBytes;
+}
+
+tfm_status tfm_model_count_attention(tfm_model *model, int enable) {
+  if (!model)
+    return fail(TFM_ERROR_INVALID_ARGUMENT, "null model");
+  if (!model->kernelCounters)
+    return fail(TFM_ERROR_FORMAT, "the model library predates kernel "
+                                  "counters (no tfm_kernel_counters): "
+                                  "recompile it");
+  __atomic_store_n(&model->kernelCounters[1], 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&model->kernelCounters[0], enable ? 1 : 0,
+                   __ATOMIC_RELAXED);
+  return TFM_OK;
+}
+
+double tfm_model_attention_seconds(const tfm_model *model) {
+  if (!model || !model->kernelCounters)
+    return 0.0;
+  return double(__atomic_load_n(&model->kernelCounters[1], __ATOMIC_RELAXED)) *
+         1e-9;
 }
 
 tfm_status tfm_tokenize(const tfm_model *model, const char *text,

@@ -33,6 +33,7 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
@@ -63,10 +64,15 @@ cl::opt<std::string> arch(
     cl::init("llama"), cl::cat(category));
 cl::opt<std::string> format("format", cl::desc("gguf | llama2c | safetensors"),
                             cl::init("gguf"), cl::cat(category));
-cl::opt<std::string> outputPath("o", cl::Required,
+cl::opt<std::string> outputPath("o",
                                 cl::desc("Output file (directory for "
                                          "safetensors)"),
                                 cl::cat(category));
+cl::opt<bool> printShape(
+    "print-shape",
+    cl::desc("Print the shape the flags describe (JSON: arch, dim, layers, "
+             "heads, kv_heads, head_dim, context) instead of writing a model"),
+    cl::cat(category));
 cl::opt<int64_t> vocabSize("vocab", cl::init(512), cl::cat(category),
                            cl::desc("Vocabulary size"));
 cl::opt<int64_t> dim("dim", cl::init(64), cl::cat(category),
@@ -684,6 +690,21 @@ int main(int argc, char **argv) {
       return fail("--shape " + shape + " is a " + named->arch +
                   " model, not --arch=" + given);
   }
+  if (printShape) {
+    llvm::outs() << llvm::json::Value(llvm::json::Object{
+                        {"arch", arch.getValue()},
+                        {"dim", dim.getValue()},
+                        {"layers", numLayers.getValue()},
+                        {"heads", numHeads.getValue()},
+                        {"kv_heads", numKvHeads.getValue()},
+                        {"head_dim", headDim ? headDim.getValue()
+                                             : dim / numHeads},
+                        {"context", contextLength.getValue()}})
+                 << "\n";
+    return 0;
+  }
+  if (outputPath.empty())
+    return fail("no output: give -o FILE (or --print-shape)");
   const ArchitectureInfo *info = lookupArchitecture(arch);
   if (!info || info->family != ModelFamily::Decoder)
     return fail("unknown --arch '" + arch + "' (expected one of " +

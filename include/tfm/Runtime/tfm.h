@@ -103,6 +103,17 @@ TFM_API int32_t tfm_context_threads(const tfm_context *context);
  * f16, or for q8 head_dim int8 values and a 4-byte scale). */
 TFM_API size_t tfm_context_kv_bytes(const tfm_context *context);
 
+/* Counting kernel time (tfm-lab's attention share): with ENABLE nonzero,
+ * every thread's time inside the fused attention kernels of MODEL's library
+ * (all its contexts) adds up from zero; 0 stops counting. A counted call
+ * pays two clock reads. TFM_ERROR_FORMAT for a library compiled before
+ * the counters existed. Attention that flash attention does not lower (tfm-compile
+ * --disable flash-attention) runs in generated loops and is not counted. */
+TFM_API tfm_status tfm_model_count_attention(tfm_model *model, int enable);
+/* Thread-seconds counted since tfm_model_count_attention enabled counting
+ * (divide by the threads for the wall-clock share of a parallel call). */
+TFM_API double tfm_model_attention_seconds(const tfm_model *model);
+
 /* ---- Text: the model's tokenizer (DIR/vocabulary.bin) --------------- */
 
 /* Writes the ids of the LENGTH bytes at TEXT into TOKENS (room for

@@ -9,6 +9,7 @@
 
 #include "FastMath.h"
 #include "Kernels.h"
+#include "Profile.h"
 #include "QuantBlocks.h"
 
 #include <atomic>
@@ -330,6 +331,7 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                      softCap};
   AttentionTask task{kvHead,   queryBegin, queryEnd,     keyBegin,
                      keyEnd,   partials,   partialStride};
+  AttentionTimer timer;
   variant()->attention(args, task);
 }
 

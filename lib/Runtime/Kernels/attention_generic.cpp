@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AttentionKernel.h"
+#include "Profile.h"
 
 using namespace tfm::kernels;
 
@@ -27,6 +28,7 @@ extern "C" void tfm_attention_combine(const float *partials, int64_t splits,
                                       int64_t splitStride, int64_t tokens,
                                       int64_t heads, int64_t headDim,
                                       float *out, int64_t outStride) {
+  tfm::kernels::AttentionTimer timer;
   int64_t partialStride = heads * (headDim + 2);
   for (int64_t s = 0; s < tokens; ++s) {
     for (int64_t h = 0; h < heads; ++h) {
