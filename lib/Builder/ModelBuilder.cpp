@@ -65,7 +65,8 @@ public:
       return it->second;
     auto type = RankedTensorType::get(shape, elementType);
     Value value = ParamOp::create(b, type, name, ArrayAttr(),
-                                  /*column_scale=*/StringAttr());
+                                  /*column_scale=*/StringAttr(),
+                                  /*pool_heads=*/DenseI64ArrayAttr());
     params[name] = value;
     return value;
   }

@@ -76,6 +76,11 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
           cl::value_desc("glob=format"), cl::cat(category)),
       kvType("kv-type", cl::desc(kvTypeHelp), cl::init(kvTypeDefault.str()),
              cl::value_desc("type"), cl::cat(category)),
+      convertToGqa(
+          "convert-to-gqa",
+          cl::desc("Mean-pool the key/value heads into this many KV heads "
+                   "(tfm-convert-to-gqa; 0: keep the model's)"),
+          cl::init(0), cl::value_desc("kv heads"), cl::cat(category)),
       calibrationText(
           "calibrate",
           cl::desc("Round the weights --quant quantizes with GPTQ against "
@@ -97,6 +102,7 @@ void CompileFlags::apply(CompileOptions &options) const {
   options.weightFormat = quant;
   options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
   options.kvType = kvType;
+  options.gqaKvHeads = convertToGqa;
   options.calibrationText = calibrationText;
   options.calibrationTokens = calibrationTokens;
 }

@@ -361,6 +361,14 @@ llvm::Error checkStorageOptions(const CompileOptions &options) {
 
 } // namespace
 
+ModelConfig mlir::tfm::compiledConfig(const ModelConfig &config,
+                                      const CompileOptions &options) {
+  ModelConfig compiled = config;
+  if (options.gqaKvHeads > 0)
+    compiled.numKvHeads = options.gqaKvHeads;
+  return compiled;
+}
+
 llvm::Error mlir::tfm::compileModel(const ModelFile &model,
                                     const CompileOptions &options) {
   if (model.config.family != ModelFamily::Decoder)
@@ -369,6 +377,14 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
         listArchitectures(/*decodersOnly=*/true) + ")");
   if (llvm::Error error = checkStorageOptions(options))
     return error;
+  int64_t kvHeads = model.config.numKvHeads;
+  if (options.gqaKvHeads < 0 ||
+      (options.gqaKvHeads > 0 && kvHeads % options.gqaKvHeads != 0))
+    return llvm::createStringError(
+        llvm::formatv("--convert-to-gqa {0} does not divide the {1} KV heads "
+                      "of {2}",
+                      options.gqaKvHeads, kvHeads, model.path)
+            .str());
   llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
   if (!target)
     return target.takeError();
@@ -417,6 +433,12 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   TfmKVCacheTypeOptions kvCache;
   kvCache.type = options.kvType;
   pm.addPass(createTfmKVCacheType(kvCache));
+  // Before the fusions: it pools plain params of plain projections.
+  if (options.gqaKvHeads > 0) {
+    TfmConvertToGQAOptions gqa;
+    gqa.kvHeads = options.gqaKvHeads;
+    pm.addPass(createTfmConvertToGQA(gqa));
+  }
   CpuPipelineOptions pipelineOptions;
   pipelineOptions.targetCpu = options.targetCpu;
   pipelineOptions.threads = options.threads;
@@ -504,9 +526,10 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     return machine.takeError();
   llvmModule->setDataLayout((*machine)->createDataLayout());
   llvmModule->setTargetTriple((*machine)->getTargetTriple());
-  addModelInfo(*llvmModule, model.config, contextLength, weightsSize.getInt(),
+  ModelConfig config = compiledConfig(model.config, options);
+  addModelInfo(*llvmModule, config, contextLength, weightsSize.getInt(),
                options.kvType);
-  addRopeInfo(*llvmModule, model.config, contextLength);
+  addRopeInfo(*llvmModule, config, contextLength);
   addKernelCounters(*llvmModule);
   auto optimize = makeOptimizingTransformer(3, 0, machine->get());
   if (llvm::Error error = optimize(llvmModule.get()))

@@ -72,7 +72,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                   {kLibraryFileName, kWeightsFileName, kTokenizerFileName});
   if (!files)
     return files.takeError();
-  const ModelConfig &config = model.config;
+  ModelConfig config = compiledConfig(model.config, options);
   std::set<std::string> formats;
   for (const TensorView &view : model.tensors())
     formats.insert(getWeightFormatInfo(view.type).name.str());
@@ -128,6 +128,9 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
           json.attribute("rounding", "gptq");
         });
       json.attribute("kv_cache_type", options.kvType);
+      if (options.gqaKvHeads > 0)
+        json.attribute("converted_to_gqa_from_kv_heads",
+                       model.config.numKvHeads);
       json.attribute("f32_matmul",
                      resolveMatmulCodegen(options.f32Matmul, target) ==
                              MatmulCodegen::Halide

@@ -56,6 +56,11 @@ struct WeightsEntry {
   /// The vector each column is multiplied by (`tfm.param ... column_scale`:
   /// a norm's scale folded into a float weight), if any.
   const TensorView *columnScale = nullptr;
+  /// Heads averaged into one (`tfm.param ... pool_heads [group, head_dim]`:
+  /// the key/value projections of an MHA model pooled into GQA's); 1 for
+  /// none.
+  int64_t poolGroup = 1;
+  int64_t poolHeadDim = 0;
   int64_t rows = 0;
   int64_t columns = 0;
   int64_t offset = 0;
@@ -100,6 +105,19 @@ llvm::Error resolveParts(DictionaryAttr fields, const ModelFile &model,
     entry.parts.push_back(view);
     entry.rows += rows;
     entry.columns = columns;
+  }
+  if (auto pool = fields.getAs<DenseI64ArrayAttr>("pool_heads")) {
+    entry.poolGroup = pool[0];
+    entry.poolHeadDim = pool[1];
+    // A bias vector's elements are its rows (of one column).
+    if (entry.rows % (entry.poolGroup * entry.poolHeadDim) != 0)
+      return importError(entry.front().file, entry.front().fileOffset,
+                         "tensor '" + entry.front().name + "' has " +
+                             std::to_string(entry.rows) +
+                             " rows, not whole groups of " +
+                             std::to_string(entry.poolGroup) + " heads of " +
+                             std::to_string(entry.poolHeadDim));
+    entry.rows /= entry.poolGroup;
   }
   if (auto scale = fields.getAs<StringAttr>("column_scale")) {
     const TensorView *view = model.lookup(scale.getValue());
@@ -158,6 +176,25 @@ llvm::Expected<std::vector<WeightsEntry>> resolveEntries(ArrayAttr layout,
   return entries;
 }
 
+/// Replaces each run of `group` heads of `headDim` rows of the row-major
+/// `values` (`rows x columns`) by their mean, in place; the first
+/// `rows / group` rows hold the result.
+void poolHeads(MutableArrayRef<float> values, int64_t rows, int64_t columns,
+               int64_t group, int64_t headDim) {
+  int64_t pooledHeads = rows / (group * headDim);
+  std::vector<float> mean(size_t(headDim * columns));
+  for (int64_t h = 0; h < pooledHeads; ++h) {
+    std::fill(mean.begin(), mean.end(), 0.0f);
+    for (int64_t g = 0; g < group; ++g) {
+      const float *head = values.data() + (h * group + g) * headDim * columns;
+      for (int64_t i = 0; i < headDim * columns; ++i)
+        mean[i] += head[i] / float(group);
+    }
+    std::copy(mean.begin(), mean.end(),
+              values.data() + h * headDim * columns);
+  }
+}
+
 /// True if `view`'s bytes are the blocks of `scheme` as they are.
 bool copiesBlocks(const TensorView &view, const QuantScheme &scheme) {
   std::optional<WeightFormat> sameBytes = ggmlFormatOf(scheme);
@@ -195,35 +232,55 @@ gptqFactorFor(const WeightsEntry &entry, const CalibrationInputs *calibration) {
   return std::optional<std::vector<double>>(std::move(*factor));
 }
 
+const float *floatValues(const WeightsEntry &entry,
+                         std::vector<float> &storage);
+
+/// Quantizes `rows` rows of f32 `values` into blocks at `out` (with GPTQ
+/// when `factor` is given).
+void quantizeFloatRows(const WeightsEntry &entry,
+                       const std::optional<std::vector<double>> &factor,
+                       const float *values, int64_t rows, uint8_t *out) {
+  int64_t rowBytes = entry.bytes / entry.rows;
+  if (factor) {
+    gptqQuantizeRows(*entry.quant, values, rows, entry.columns, *factor, out);
+    return;
+  }
+  for (int64_t r = 0; r < rows; ++r)
+    quantizeRow(*entry.quant, values + r * entry.columns, entry.columns,
+                out + r * rowBytes);
+}
+
 /// Writes the rows of blocks of a quantized tensor, part after part: the
 /// model's bytes when they already are in that format, else the decoded
-/// values quantized (with GPTQ when `factor` is given); then interleaves
-/// groups of rows if the kernel reads them so.
+/// values quantized (with GPTQ when `factor` is given); pooled heads are
+/// new values, always quantized. Then interleaves groups of rows if the
+/// kernel reads them so.
 bool writeQuantizedEntry(const WeightsEntry &entry,
                          const std::optional<std::vector<double>> &factor,
                          uint8_t *out) {
   uint8_t *begin = out;
   int64_t rowBytes = entry.bytes / entry.rows;
-  for (const TensorView *view : entry.parts) {
-    int64_t rows = view->shape[0];
-    if (copiesBlocks(*view, *entry.quant)) {
-      if (view->data.size() != static_cast<size_t>(rows * rowBytes))
-        return false;
-      std::memcpy(out, view->data.data(), rows * rowBytes);
-    } else {
-      std::vector<float> decoded(view->numElements());
-      if (!dequantize(view->type, view->data, decoded))
-        return false;
-      if (factor) {
-        gptqQuantizeRows(*entry.quant, decoded.data(), rows, entry.columns,
-                         *factor, out);
+  if (entry.poolGroup > 1) {
+    std::vector<float> storage;
+    const float *values = floatValues(entry, storage);
+    if (!values)
+      return false;
+    quantizeFloatRows(entry, factor, values, entry.rows, out);
+  } else {
+    for (const TensorView *view : entry.parts) {
+      int64_t rows = view->shape[0];
+      if (copiesBlocks(*view, *entry.quant)) {
+        if (view->data.size() != static_cast<size_t>(rows * rowBytes))
+          return false;
+        std::memcpy(out, view->data.data(), rows * rowBytes);
       } else {
-        for (int64_t r = 0; r < rows; ++r)
-          quantizeRow(*entry.quant, decoded.data() + r * entry.columns,
-                      entry.columns, out + r * rowBytes);
+        std::vector<float> decoded(view->numElements());
+        if (!dequantize(view->type, view->data, decoded))
+          return false;
+        quantizeFloatRows(entry, factor, decoded.data(), rows, out);
       }
+      out += rows * rowBytes;
     }
-    out += rows * rowBytes;
   }
   if (tfm_quant_interleave_rows(entry.kernelFormat) > 1)
     interleaveRows(entry, begin);
@@ -250,13 +307,14 @@ const float *floatValues(const WeightsEntry &entry,
                          std::vector<float> &storage) {
   const TensorView &view = entry.front();
   const float *values = reinterpret_cast<const float *>(view.data.data());
-  if (entry.parts.size() == 1 && !entry.columnScale &&
+  if (entry.parts.size() == 1 && !entry.columnScale && entry.poolGroup == 1 &&
       view.type == WeightFormat::F32 &&
       view.data.size() ==
           static_cast<size_t>(view.numElements()) * sizeof(float) &&
       reinterpret_cast<uintptr_t>(values) % alignof(float) == 0)
     return values;
-  storage.resize(entry.rows * entry.columns);
+  int64_t sourceRows = entry.rows * entry.poolGroup;
+  storage.resize(sourceRows * entry.columns);
   MutableArrayRef<float> out(storage);
   for (const TensorView *part : entry.parts) {
     int64_t count = part->numElements();
@@ -265,8 +323,13 @@ const float *floatValues(const WeightsEntry &entry,
     out = out.drop_front(count);
   }
   if (entry.columnScale &&
-      !scaleColumns(*entry.columnScale, entry.rows, entry.columns, storage))
+      !scaleColumns(*entry.columnScale, sourceRows, entry.columns, storage))
     return nullptr;
+  if (entry.poolGroup > 1) {
+    poolHeads(storage, sourceRows, entry.columns, entry.poolGroup,
+              entry.poolHeadDim);
+    storage.resize(entry.rows * entry.columns);
+  }
   return storage.data();
 }
 

@@ -30,14 +30,14 @@ constexpr int64_t kWeightAlignment = 64;
 
 /// One tensor of the weights file: a param name in one layout (type and,
 /// for quantized blocks, format) and where its values come from (parts,
-/// column scale).
-using WeightKey =
-    std::tuple<StringAttr, Type, Attribute, ArrayAttr, StringAttr>;
+/// column scale, pooled heads).
+using WeightKey = std::tuple<StringAttr, Type, Attribute, ArrayAttr,
+                             StringAttr, Attribute>;
 
 WeightKey weightKeyOf(ParamOp param) {
   return {param.getNameAttr(), param.getType(),
           param->getAttr(kQuantFormatAttrName), param.getPartsAttr(),
-          param.getColumnScaleAttr()};
+          param.getColumnScaleAttr(), param.getPoolHeadsAttr()};
 }
 
 /// Byte offsets of every distinct weight, in order of first use.
@@ -184,7 +184,7 @@ void recordLayout(ModuleOp module, const WeightsLayout &layout) {
   Builder builder(module.getContext());
   SmallVector<Attribute> entries;
   for (auto &[key, offset] : layout.offsets) {
-    auto [name, tensorType, format, parts, columnScale] = key;
+    auto [name, tensorType, format, parts, columnScale, poolHeads] = key;
     auto type = cast<RankedTensorType>(tensorType);
     NamedAttrList fields;
     fields.append("name", name);
@@ -192,6 +192,8 @@ void recordLayout(ModuleOp module, const WeightsLayout &layout) {
       fields.append("parts", parts);
     if (columnScale)
       fields.append("column_scale", columnScale);
+    if (poolHeads)
+      fields.append("pool_heads", poolHeads);
     if (format)
       fields.append("format", format);
     fields.append("offset", builder.getI64IntegerAttr(offset));

@@ -24,8 +24,7 @@ struct PairRotation {
   std::vector<float> cos, sin;
 };
 
-PairRotation rotationOf(const RopeLayout &rope, int64_t layer,
-                        int64_t delta) {
+PairRotation rotationOf(const RopeLayout &rope, int64_t layer, int64_t delta) {
   int64_t pairs = rope.rotaryDim / 2;
   PairRotation rotation;
   rotation.cos.resize(pairs);
@@ -88,7 +87,8 @@ void storeRow(const float *x, const KVCacheLayout &layout, uint8_t *row) {
       largest = std::max(largest, std::fabs(x[i]));
     float scale = largest / 127.0f;
     for (int64_t i = 0; i < n; ++i)
-      row[i] = uint8_t(int8_t(scale > 0.0f ? std::nearbyint(x[i] / scale) : 0.0f));
+      row[i] =
+          uint8_t(int8_t(scale > 0.0f ? std::nearbyint(x[i] / scale) : 0.0f));
     std::memcpy(row + n, &scale, 4);
   }
 }
@@ -110,8 +110,7 @@ void tfm::runtime::shiftKVCache(uint8_t *cache, const KVCacheLayout &layout,
       for (int64_t head = 0; head < layout.kvHeads; ++head) {
         uint8_t *rows =
             cache + ((layer * 2 + part) * layout.kvHeads + head) * headBytes;
-        std::memmove(rows + keep * rowBytes,
-                     rows + (keep + discard) * rowBytes,
+        std::memmove(rows + keep * rowBytes, rows + (keep + discard) * rowBytes,
                      size_t(moved * rowBytes));
         if (part != 0 || rope.rotaryDim == 0)
           continue;

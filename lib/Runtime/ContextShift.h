@@ -1,4 +1,4 @@
-//===- ContextShift.h - move a KV cache's tokens to new positions -*- C++ -*-===//
+//===- ContextShift.h - move cached tokens to new positions --*- C++ -*-===//
 //
 // llama.cpp's context shift: tokens [keep, keep + discard) leave the cache,
 // the later ones move back by `discard` rows, and their keys, rotated by

@@ -69,8 +69,13 @@ cl::list<std::string> flashModes("flash",
                                  cl::desc("Flash attention on, off or both "
                                           "(default on)"),
                                  cl::CommaSeparated, cl::cat(category));
-cl::opt<int64_t> minLength("min-length", cl::desc("Shortest N"),
-                           cl::init(128), cl::cat(category));
+cl::opt<int64_t> convertToGqa(
+    "convert-to-gqa",
+    cl::desc("Compile every configuration with its key/value heads "
+             "mean-pooled into this many (tfm-convert-to-gqa)"),
+    cl::init(0), cl::cat(category));
+cl::opt<int64_t> minLength("min-length", cl::desc("Shortest N"), cl::init(128),
+                           cl::cat(category));
 cl::opt<int64_t> maxLength("max-length",
                            cl::desc("Longest N (lengths are the powers of two "
                                     "between; points the memory cannot hold "
@@ -86,8 +91,7 @@ cl::opt<std::string> outputDirectory("o", cl::desc("Output directory"),
 cl::opt<bool> noPlots("no-plots", cl::desc("Write the CSV only"),
                       cl::cat(category));
 // One point, in a process of its own (the parent runs these).
-cl::opt<std::string> pointDirectory("point-dir", cl::Hidden,
-                                    cl::cat(category));
+cl::opt<std::string> pointDirectory("point-dir", cl::Hidden, cl::cat(category));
 cl::opt<int64_t> pointLength("point-length", cl::Hidden, cl::cat(category));
 
 using Clock = std::chrono::steady_clock;
@@ -126,7 +130,8 @@ int64_t peakResidentBytes() {
   while (std::getline(status, line))
     if (llvm::StringRef(line).consume_front("VmHWM:")) {
       int64_t kib = 0;
-      llvm::StringRef(line).substr(6).trim().split(' ').first.getAsInteger(10, kib);
+      llvm::StringRef(line).substr(6).trim().split(' ').first.getAsInteger(10,
+                                                                           kib);
       return kib * 1024;
     }
   return 0;
@@ -186,18 +191,17 @@ int runPoint() {
   point.peakRssBytes = peakResidentBytes();
   tfm_context_free(context);
   tfm_model_free(model);
-  llvm::outs() << llvm::json::Value(llvm::json::Object{
-                      {"length", point.length},
-                      {"prefill_seconds", point.prefillSeconds},
-                      {"prefill_attention_seconds",
-                       point.prefillAttentionSeconds},
-                      {"decode_seconds", point.decodeSeconds},
-                      {"decode_attention_seconds",
-                       point.decodeAttentionSeconds},
-                      {"kv_bytes", point.kvBytes},
-                      {"peak_rss_bytes", point.peakRssBytes},
-                      {"threads", point.threads}})
-               << "\n";
+  llvm::outs()
+      << llvm::json::Value(llvm::json::Object{
+             {"length", point.length},
+             {"prefill_seconds", point.prefillSeconds},
+             {"prefill_attention_seconds", point.prefillAttentionSeconds},
+             {"decode_seconds", point.decodeSeconds},
+             {"decode_attention_seconds", point.decodeAttentionSeconds},
+             {"kv_bytes", point.kvBytes},
+             {"peak_rss_bytes", point.peakRssBytes},
+             {"threads", point.threads}})
+      << "\n";
   return 0;
 }
 
@@ -214,7 +218,7 @@ struct Configuration {
   }
   /// Bytes of one cached row (one token, one head) of this KV type.
   int64_t rowBytes() const {
-    return kvType == "f32" ? headDim * 4
+    return kvType == "f32"   ? headDim * 4
            : kvType == "f16" ? headDim * 2
                              : headDim + 4;
   }
@@ -235,8 +239,8 @@ void runProgram(const std::string &program, std::vector<std::string> args,
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, output,
                                                 std::nullopt};
   std::string error;
-  int status = llvm::sys::ExecuteAndWait(program, refs, std::nullopt,
-                                         redirects, 0, 0, &error);
+  int status = llvm::sys::ExecuteAndWait(program, refs, std::nullopt, redirects,
+                                         0, 0, &error);
   if (status != 0)
     fail(llvm::formatv("{0} failed ({1}){2}", llvm::join(args, " "), status,
                        error.empty() ? "" : ": " + error));
@@ -258,7 +262,8 @@ int64_t kvHeadsOf(llvm::StringRef variant, int64_t heads) {
 }
 
 /// The integer field `key` of manifest.json's hyperparameters.
-int64_t hyperparameter(const llvm::json::Object &manifest, llvm::StringRef key) {
+int64_t hyperparameter(const llvm::json::Object &manifest,
+                       llvm::StringRef key) {
   const llvm::json::Object *hyper = manifest.getObject("hyperparameters");
   std::optional<int64_t> value = hyper ? hyper->getInteger(key) : std::nullopt;
   if (!value)
@@ -305,7 +310,8 @@ struct PowerLaw {
   size_t points = 0;
 };
 
-PowerLaw fitPowerLaw(const std::vector<double> &x, const std::vector<double> &y) {
+PowerLaw fitPowerLaw(const std::vector<double> &x,
+                     const std::vector<double> &y) {
   PowerLaw law;
   std::vector<double> lx, ly;
   for (size_t i = 0; i < x.size(); ++i)
@@ -372,8 +378,7 @@ variantModels(const std::string &tools) {
           buffer ? llvm::json::parse((*buffer)->getBuffer())
                  : llvm::Expected<llvm::json::Value>(
                        llvm::createStringError("unreadable"));
-      const llvm::json::Object *object =
-          value ? value->getAsObject() : nullptr;
+      const llvm::json::Object *object = value ? value->getAsObject() : nullptr;
       std::optional<int64_t> heads =
           object ? object->getInteger("heads") : std::nullopt;
       if (!heads)
@@ -413,14 +418,16 @@ std::string gnuplotScript(const std::vector<Configuration> &configs) {
   const Figure figures[] = {
       {"prefill-attention", "seconds inside attention kernels (prefill of N)",
        "($6)", "Prefill attention time against N"},
-      {"prefill", "prefill seconds (N tokens)", "($5)", "Prefill time against N"},
+      {"prefill", "prefill seconds (N tokens)", "($5)",
+       "Prefill time against N"},
       {"decode", "milliseconds per decoded token at position N", "($7*1000)",
        "Decode time per token against N"},
       {"kv-bytes", "KV-cache bytes", "($9)", "KV-cache bytes against N"},
       {"peak-rss", "peak RSS (MiB)", "($10/1048576)",
        "Peak resident memory against N"}};
   for (const char *terminal : {"pngcairo size 900,600", "svg size 900,600"}) {
-    std::string extension = llvm::StringRef(terminal).starts_with("png") ? "png" : "svg";
+    std::string extension =
+        llvm::StringRef(terminal).starts_with("png") ? "png" : "svg";
     for (const Figure &figure : figures) {
       os << "set terminal " << terminal << "\n";
       os << "set output '" << figure.name << "." << extension << "'\n";
@@ -434,9 +441,9 @@ std::string gnuplotScript(const std::vector<Configuration> &configs) {
         os << (i ? ", " : "") << "'lab.csv' using "
            << "(strcol(1) eq '" << c.variant << "' && strcol(2) eq '"
            << c.kvType << "' && strcol(3) eq '"
-           << (c.flash ? "flash" : "unfused") << "' ? $4 : NaN):"
-           << figure.column << " with linespoints title '" << c.label()
-           << "'";
+           << (c.flash ? "flash" : "unfused")
+           << "' ? $4 : NaN):" << figure.column << " with linespoints title '"
+           << c.label() << "'";
       }
       os << "\n";
     }
@@ -456,10 +463,12 @@ int runSweep(const char *argv0) {
     fail("--min-length must be at least 1 and at most --max-length");
   if (decodeTokens < 1)
     fail("--decode-tokens must be at least 1");
-  if (std::error_code error = llvm::sys::fs::create_directories(outputDirectory))
+  if (std::error_code error =
+          llvm::sys::fs::create_directories(outputDirectory))
     fail(outputDirectory + ": " + error.message());
   std::vector<int64_t> lengths;
-  for (int64_t n = int64_t(1) << int64_t(std::ceil(std::log2(double(minLength))));
+  for (int64_t n = int64_t(1)
+                   << int64_t(std::ceil(std::log2(double(minLength))));
        n <= maxLength; n *= 2)
     lengths.push_back(n);
   if (lengths.empty())
@@ -476,11 +485,15 @@ int runSweep(const char *argv0) {
         CompileOptions options;
         options.contextLength = maxLength + decodeTokens;
         options.kvType = kvType;
+        options.gqaKvHeads = convertToGqa;
         if (mode == "off")
           options.disabledOptimizations.push_back("flash-attention");
         options.progress = &llvm::errs();
         Configuration config;
-        config.variant = variant;
+        config.variant =
+            convertToGqa > 0
+                ? variant + "-to-gqa" + std::to_string(convertToGqa.getValue())
+                : variant;
         config.kvType = kvType;
         config.flash = mode == "on";
         llvm::Expected<std::string> directory =
@@ -560,9 +573,9 @@ int runSweep(const char *argv0) {
     llvm::outs() << config.label() << " (" << config.layers << " layers, "
                  << config.heads << " heads, " << config.kvHeads
                  << " KV heads, head_dim " << config.headDim << ")\n";
-    llvm::outs() << llvm::formatv("  {0,7} {1,11} {2,10} {3,11} {4,12} {5,10}\n",
-                                  "N", "prefill s", "attn share",
-                                  "decode ms", "KV MiB", "RSS MiB");
+    llvm::outs() << llvm::formatv(
+        "  {0,7} {1,11} {2,10} {3,11} {4,12} {5,10}\n", "N", "prefill s",
+        "attn share", "decode ms", "KV MiB", "RSS MiB");
     std::vector<double> n, attention, prefill, decodeUpper, nUpper,
         decodeAttention, kv;
     bool kvExact = true;
@@ -587,8 +600,8 @@ int runSweep(const char *argv0) {
         nUpper.push_back(double(p.length));
         decodeUpper.push_back(p.decodeSeconds);
       }
-      kvExact &= p.kvBytes ==
-                 config.layers * 2 * config.kvHeads * p.length * config.rowBytes();
+      kvExact &= p.kvBytes == config.layers * 2 * config.kvHeads * p.length *
+                                  config.rowBytes();
     }
     if (config.flash)
       printFit("prefill attention time ~ N^a", fitPowerLaw(n, attention), 2);
@@ -628,8 +641,8 @@ int runSweep(const char *argv0) {
   llvm::SmallString<256> current;
   llvm::sys::fs::current_path(current);
   llvm::sys::fs::set_current_path(outputDirectory);
-  int status = llvm::sys::ExecuteAndWait(*gnuplot, args, std::nullopt, {}, 0,
-                                         0, &error2);
+  int status = llvm::sys::ExecuteAndWait(*gnuplot, args, std::nullopt, {}, 0, 0,
+                                         &error2);
   llvm::sys::fs::set_current_path(current);
   if (status != 0)
     fail("gnuplot " + scriptPath + " failed" +

@@ -87,6 +87,12 @@ cl::opt<int64_t> numKvHeads("kv-heads", cl::init(4), cl::cat(category),
                             cl::desc("Key/value heads"));
 cl::opt<int64_t> headDim("head-dim", cl::init(0), cl::cat(category),
                          cl::desc("Features per head (0: dim / heads)"));
+cl::opt<int64_t> kvHeadCopies(
+    "kv-head-copies",
+    cl::desc("Make each KV head's key and value projections C identical "
+             "copies (C divides --kv-heads): a GQA model in MHA's clothes, "
+             "which tfm-compile --convert-to-gqa turns back exactly"),
+    cl::init(1), cl::value_desc("C"), cl::cat(category));
 cl::opt<double> ropeTheta("rope-theta", cl::init(10000.0), cl::cat(category),
                           cl::desc("RoPE base frequency"));
 cl::opt<bool> llama3Rope(
@@ -318,8 +324,26 @@ private:
   bool isNorm;
 };
 
+/// True for the tensors --kv-head-copies repeats: K and V projections.
+bool repeatsKvHeads(llvm::StringRef name) {
+  return kvHeadCopies > 1 &&
+         (name.contains(".attn_k.") || name.contains(".attn_v."));
+}
+
 std::vector<float> randomValues(llvm::StringRef name, int64_t count) {
-  return RandomTensorValues(name).next(count);
+  if (!repeatsKvHeads(name))
+    return RandomTensorValues(name).next(count);
+  // Rows of numKvHeads heads: each distinct head drawn once, then copied.
+  std::vector<float> distinct =
+      RandomTensorValues(name).next(count / kvHeadCopies);
+  int64_t head = count / numKvHeads;
+  std::vector<float> values;
+  values.reserve(count);
+  for (int64_t h = 0; h < numKvHeads / kvHeadCopies; ++h)
+    for (int64_t copy = 0; copy < kvHeadCopies; ++copy)
+      values.insert(values.end(), distinct.begin() + h * head,
+                    distinct.begin() + (h + 1) * head);
+  return values;
 }
 
 /// Writes `spec` encoded as `format` to `out`, a million values at a time:
@@ -336,6 +360,8 @@ void writeTensorPieces(const TensorSpec &spec,
   if (!spec.fixed.empty())
     return emit(spec.fixed);
   auto drawAll = [&](llvm::StringRef name, int64_t count) {
+    if (repeatsKvHeads(name))
+      return emit(randomValues(name, count)); // small: one piece
     RandomTensorValues values(name);
     for (int64_t done = 0; done < count; done += kPiece)
       emit(values.next(std::min(kPiece, count - done)));
@@ -705,6 +731,9 @@ int main(int argc, char **argv) {
   }
   if (outputPath.empty())
     return fail("no output: give -o FILE (or --print-shape)");
+  if (kvHeadCopies < 1 || numKvHeads % kvHeadCopies != 0)
+    return fail("--kv-head-copies " + llvm::Twine(kvHeadCopies) +
+                " does not divide --kv-heads " + llvm::Twine(numKvHeads));
   const ArchitectureInfo *info = lookupArchitecture(arch);
   if (!info || info->family != ModelFamily::Decoder)
     return fail("unknown --arch '" + arch + "' (expected one of " +

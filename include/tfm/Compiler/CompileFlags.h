@@ -46,6 +46,7 @@ public:
   llvm::cl::opt<std::string> quant;
   llvm::cl::list<std::string> quantOverrides;
   llvm::cl::opt<std::string> kvType;
+  llvm::cl::opt<int64_t> convertToGqa;
   llvm::cl::opt<std::string> calibrationText;
   llvm::cl::opt<int64_t> calibrationTokens;
 };

@@ -78,12 +78,20 @@ struct CompileOptions {
   /// Fusions of tfm-cpu-pipeline to leave out (names in kOptimizationNames, or
   /// "all"), to measure what each brings.
   std::vector<std::string> disabledOptimizations;
+  /// KV heads after tfm-convert-to-gqa mean-pools the key and value
+  /// projections of an MHA model into GQA's; 0 keeps the model's.
+  int64_t gqaKvHeads = 0;
   /// Code generator of the f32 linear layers (tfm-cpu-pipeline's
   /// f32-matmul).
   MatmulCodegen f32Matmul = MatmulCodegen::Auto;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
 };
+
+/// The configuration of `model` as compiled with `options`: the KV heads
+/// tfm-convert-to-gqa leaves, when asked for.
+ModelConfig compiledConfig(const ModelConfig &config,
+                           const CompileOptions &options);
 
 /// Compiles `model` into `options.outputDirectory`: the shared library, the
 /// weights file in the layout the code reads, the tokenizer and

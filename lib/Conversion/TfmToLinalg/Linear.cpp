@@ -194,7 +194,8 @@ Value weightOperand(OpBuilder &b, Value weight, int64_t panel) {
                                           type.getElementType());
   auto packed =
       ParamOp::create(b, param.getLoc(), packedType, param.getNameAttr(),
-                      param.getPartsAttr(), param.getColumnScaleAttr());
+                      param.getPartsAttr(), param.getColumnScaleAttr(),
+                      param.getPoolHeadsAttr());
   packed->setAttr(kPanelAttrName, b.getI64IntegerAttr(panel));
   return packed;
 }
@@ -464,7 +465,8 @@ struct QuantizedParamLowering : OpConversionPattern<ParamOp> {
     Type bytes = getTypeConverter()->convertType(op.getType());
     auto lowered = ParamOp::create(rewriter, op.getLoc(), bytes,
                                    op.getNameAttr(), op.getPartsAttr(),
-                                   /*column_scale=*/nullptr);
+                                   /*column_scale=*/nullptr,
+                                   op.getPoolHeadsAttr());
     lowered->setAttr(kQuantFormatAttrName, TypeAttr::get(format));
     rewriter.replaceOp(op, lowered);
     return success();

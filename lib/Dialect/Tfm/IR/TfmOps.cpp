@@ -182,6 +182,17 @@ LogicalResult ParamOp::verify() {
       return emitOpError("a quantized weight cannot take a column_scale: its "
                          "blocks would have to be quantized again");
   }
+  if (std::optional<ArrayRef<int64_t>> pool = getPoolHeads()) {
+    if (pool->size() != 2 || (*pool)[0] < 2 || (*pool)[1] < 1)
+      return emitOpError("pool_heads must be [group >= 2, head_dim >= 1]");
+    if (!getParts() || getParts()->size() != 1)
+      return emitOpError("pool_heads needs the one tensor it pools in parts");
+    // Packed panels ([out / P, in, P], after tfm-lower-matmul-panels) no
+    // longer show the rows.
+    if (type.getRank() <= 2 && type.getDimSize(0) % (*pool)[1] != 0)
+      return emitOpError() << "pooled rows " << type.getDimSize(0)
+                           << " are not whole heads of " << (*pool)[1];
+  }
   return verifyQuantizedRows(*this, type);
 }
 
@@ -387,13 +398,14 @@ ParamOp mlir::tfm::splitMatmulUses(ParamOp param) {
       otherUses = true;
   }
   if (matmulUses.empty() || !otherUses || param.getParts() ||
-      param.getColumnScale())
+      param.getColumnScale() || param.getPoolHeads())
     return {};
   OpBuilder b(param);
   auto copy = ParamOp::create(
       b, param.getLoc(), param.getType(),
       b.getStringAttr(param.getName() + kMatmulCopySuffix),
-      b.getArrayAttr({param.getNameAttr()}), /*column_scale=*/nullptr);
+      b.getArrayAttr({param.getNameAttr()}), /*column_scale=*/nullptr,
+      /*pool_heads=*/nullptr);
   for (OpOperand *use : matmulUses)
     use->set(copy.getResult());
   return copy;

@@ -80,7 +80,7 @@ ParamOp foldScale(PatternRewriter &rewriter, ParamOp weight, ParamOp scale) {
     parts = rewriter.getArrayAttr({weight.getNameAttr()});
   return ParamOp::create(rewriter, weight.getLoc(), weight.getType(),
                          rewriter.getStringAttr(name), parts,
-                         scale.getNameAttr());
+                         scale.getNameAttr(), weight.getPoolHeadsAttr());
 }
 
 /// Makes `norm` the prologue of `op`: its scale folded into the weight

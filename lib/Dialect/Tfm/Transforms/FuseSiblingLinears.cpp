@@ -110,7 +110,7 @@ ParamOp stackParams(OpBuilder &b, Location loc, SmallVector<ParamOp> params) {
   auto stacked = ParamOp::create(
       b, loc, RankedTensorType::get(shape, type.getElementType()),
       b.getStringAttr(stackedName(names)), b.getArrayAttr(parts),
-      /*column_scale=*/nullptr);
+      /*column_scale=*/nullptr, /*pool_heads=*/nullptr);
   for (NamedAttribute attr : params.front()->getDiscardableAttrs())
     stacked->setAttr(attr.getName(), attr.getValue());
   return stacked;

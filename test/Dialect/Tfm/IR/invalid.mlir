@@ -1032,3 +1032,27 @@ func.func @attention_window_zero(%q: tensor<1x8xf32>, %pos: index, %c: !cache) -
   %o = tfm.kv_cache.attention %q, %c[0] at %pos {num_heads = 1 : i64, scale = 0.5 : f64, window = 0 : i64} : tensor<1x8xf32>, !cache -> tensor<1x8xf32>
   return %o : tensor<1x8xf32>
 }
+
+// -----
+
+func.func @pool_heads_without_parts() {
+  // expected-error @+1 {{'tfm.param' op pool_heads needs the one tensor it pools in parts}}
+  %w = tfm.param "wk/gqa1" pool_heads [2, 8] : tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @pool_heads_group_of_one() {
+  // expected-error @+1 {{'tfm.param' op pool_heads must be [group >= 2, head_dim >= 1]}}
+  %w = tfm.param "wk/gqa2" parts ["wk"] pool_heads [1, 8] : tensor<8x32xf32>
+  return
+}
+
+// -----
+
+func.func @pool_heads_partial_head() {
+  // expected-error @+1 {{'tfm.param' op pooled rows 12 are not whole heads of 8}}
+  %w = tfm.param "wk/gqa1" parts ["wk"] pool_heads [2, 8] : tensor<12x32xf32>
+  return
+}

@@ -47,13 +47,26 @@ def Tfm_ParamOp : Tfm_Op<"param", [Pure]> {
                "blk.0.attn_v.weight"]
         column_scale "blk.0.attn_norm.weight" : tensor<96x64xf32>
     ```
+
+    With `pool_heads = [g, d]`, the rows (or bias elements) of the one
+    tensor `parts` names are heads of `d` rows, and each run of `g`
+    consecutive heads becomes their mean, computed when the weights file is
+    written: tfm-convert-to-gqa pools the key and value projections of an
+    MHA model into those of a GQA model (the result has `1 / g` of the
+    source's rows).
+
+    ```mlir
+    %wk = tfm.param "blk.0.attn_k.weight/gqa2" parts ["blk.0.attn_k.weight"]
+        pool_heads [2, 16] : tensor<32x64xf32>
+    ```
   }];
   let arguments = (ins StrAttr:$name, OptionalAttr<StrArrayAttr>:$parts,
-                       OptionalAttr<StrAttr>:$column_scale);
+                       OptionalAttr<StrAttr>:$column_scale,
+                       OptionalAttr<DenseI64ArrayAttr>:$pool_heads);
   let results = (outs Tfm_WeightTensor:$result);
   let assemblyFormat = [{
-    $name (`parts` $parts^)? (`column_scale` $column_scale^)? attr-dict `:`
-    type($result)
+    $name (`parts` $parts^)? (`column_scale` $column_scale^)?
+    (`pool_heads` $pool_heads^)? attr-dict `:` type($result)
   }];
   let hasVerifier = 1;
 }

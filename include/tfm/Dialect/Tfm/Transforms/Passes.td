@@ -104,6 +104,31 @@ def TfmKVCacheType : Pass<"tfm-kv-cache-type", "::mlir::ModuleOp"> {
   ];
 }
 
+def TfmConvertToGQA : Pass<"tfm-convert-to-gqa", "::mlir::ModuleOp"> {
+  let summary = "Turn multi-head attention into grouped-query attention";
+  let description = [{
+    The conversion of the GQA paper (Ainslie et al., 2023): the key and
+    value projections of each group of consecutive KV heads are replaced by
+    their mean, so the layer keeps `kv-heads` KV heads and the KV cache
+    shrinks by the group size. Every `tfm.kv_cache.append` is traced back
+    through the ops that act on each head alike (RoPE, a per-head q/k norm)
+    to its `tfm.linear`; the weight (and bias) becomes a `tfm.param` with
+    `pool_heads`, averaged when the weights file is written, and every
+    `!tfm.kv_cache` of the module (signatures, results) gets the new KV
+    heads. The query heads stay: each group of them now reads one pooled
+    head. Without fine-tuning (the paper uptrains 5% of the steps) the
+    converted model is an approximation; docs/fidelity.md measures it.
+
+    `kv-heads` must divide the current KV heads; equal to them the pass
+    changes nothing.
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect"];
+  let options = [
+    Option<"kvHeads", "kv-heads", "int64_t", /*default=*/"0",
+           "KV heads after the conversion (a divisor of the current ones)">
+  ];
+}
+
 def TfmFuseSiblingLinears : Pass<"tfm-fuse-sibling-linears", "::mlir::ModuleOp"> {
   let summary = "Compute linear layers that share their input as one";
   let description = [{
