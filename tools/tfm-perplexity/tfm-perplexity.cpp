@@ -4,6 +4,7 @@
 //                  [--kv-type T] [--calibrate TEXT [--calibrate-tokens N]]
 //                  [--reference-quant F] [--reference-kv-type T] [-t N]
 //                  [--min-top1 PERCENT] [--max-kl NATS] [--json]
+//                  [--variant-context N [--kv-sinks S]]
 //
 // Compiles MODEL twice (through the compile cache tfm-run uses): the variant
 // (--quant, --kv-type) and the reference (default: f32 weights, f32 cache).
@@ -12,6 +13,10 @@
 // distributions: perplexity of the text under each, the mean KL divergence
 // KL(reference || variant) and how often their most likely tokens agree
 // (llama.cpp's `llama-perplexity --kl-divergence` reports the same).
+// With --variant-context N the variant reads the same windows through a KV
+// cache of only N tokens, shifting it when full as tfm-run does (the first
+// S tokens stay, half of the rest goes): what a sliding window with
+// attention sinks costs against the full cache.
 //
 //===----------------------------------------------------------------------===//
 
@@ -61,6 +66,15 @@ cl::opt<double> maxKl("max-kl", cl::init(-1.0),
                       cl::desc("Fail above this mean KL divergence (nats)"),
                       cl::cat(category));
 cl::opt<bool> json("json", cl::desc("Print one JSON object"), cl::cat(category));
+cl::opt<int> variantContext(
+    "variant-context",
+    cl::desc("KV cache of the variant, shifted when full (0: the compiled "
+             "context, as the reference's)"),
+    cl::init(0), cl::cat(category));
+cl::opt<int> kvSinks("kv-sinks",
+                     cl::desc("With --variant-context: tokens at the start "
+                              "that the shifts keep"),
+                     cl::init(1), cl::cat(category));
 
 [[noreturn]] void fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-perplexity: " << message << "\n";
@@ -88,18 +102,22 @@ struct Variant {
       text += " " + entry;
     if (!options.calibrationText.empty())
       text += " (GPTQ on " + options.calibrationText + ")";
+    if (options.gqaKvHeads > 0)
+      text += ", converted to " + std::to_string(options.gqaKvHeads) +
+              " KV heads";
     return text + ", kv " + options.kvType;
   }
 };
 
-void open(Variant &variant) {
+void open(Variant &variant, int32_t contextLength = 0) {
   variant.options.progress = &llvm::errs();
   llvm::Expected<std::string> directory =
       compiledModelDirectory(modelPath, OpenOptions(), variant.options);
   if (!directory)
     fail(llvm::toString(directory.takeError()));
   if (tfm_model_load(directory->c_str(), &variant.model) != TFM_OK ||
-      tfm_context_create(variant.model, 0, threads, &variant.context) != TFM_OK)
+      tfm_context_create(variant.model, contextLength, threads,
+                         &variant.context) != TFM_OK)
     fail(tfm_last_error());
 }
 
@@ -139,8 +157,14 @@ struct Comparison {
 };
 
 /// Feeds `token` to `variant`; returns its distribution of the next token.
-void step(Variant &variant, int32_t token, size_t vocab) {
+/// A full cache is shifted: `sinks` tokens stay, half of the rest goes.
+void step(Variant &variant, int32_t token, size_t vocab, int32_t sinks = 0) {
   const float *logits = nullptr;
+  int32_t position = tfm_context_position(variant.context);
+  if (position == tfm_context_length(variant.context) &&
+      tfm_context_shift(variant.context, sinks,
+                        std::max(1, (position - sinks) / 2)) != TFM_OK)
+    fail(tfm_last_error());
   if (tfm_decode(variant.context, token, &logits) != TFM_OK)
     fail(tfm_last_error());
   logSoftmax(logits, vocab, variant.logProbabilities);
@@ -167,10 +191,17 @@ int main(int argc, char **argv) {
   referenceOptions.weightOverrides.clear();
   referenceOptions.calibrationText.clear();
   referenceOptions.kvType = referenceKvType;
+  referenceOptions.gqaKvHeads = 0;
   Variant reference(referenceOptions);
   Variant variant(variantOptions);
+  if (variantContext < 0 || kvSinks < 0)
+    fail("--variant-context and --kv-sinks must not be negative");
   open(reference);
-  open(variant);
+  open(variant, variantContext);
+  if (kvSinks >= tfm_context_length(variant.context))
+    fail(llvm::formatv("--kv-sinks {0} leaves no room in the variant's "
+                       "context of {1}",
+                       kvSinks.getValue(), tfm_context_length(variant.context)));
   size_t vocab = size_t(tfm_model_vocab_size(variant.model));
   if (size_t(tfm_model_vocab_size(reference.model)) != vocab)
     fail("the variants have different vocabularies");
@@ -188,8 +219,10 @@ int main(int argc, char **argv) {
 
   // Windows of the context: BOS, then tokens; every position predicts the
   // next token of the window.
-  int32_t context = std::min(tfm_context_length(variant.context),
-                             tfm_context_length(reference.context));
+  int32_t context = variantContext > 0
+                        ? tfm_context_length(reference.context)
+                        : std::min(tfm_context_length(variant.context),
+                                   tfm_context_length(reference.context));
   int32_t bos = tokenizer.bos();
   Comparison comparison;
   int64_t scored = 0, windows = 0;
@@ -201,7 +234,7 @@ int main(int argc, char **argv) {
     size_t end = std::min(tokens.size(), start + size_t(context) - 1);
     for (size_t i = start; i < end; ++i) {
       step(reference, previous, vocab);
-      step(variant, previous, vocab);
+      step(variant, previous, vocab, kvSinks);
       comparison.add(reference, variant);
       reference.negativeLogLikelihood -= reference.logProbabilities[tokens[i]];
       variant.negativeLogLikelihood -= variant.logProbabilities[tokens[i]];
@@ -218,6 +251,7 @@ int main(int argc, char **argv) {
         {"windows", windows},
         {"reference", reference.name()},
         {"variant", variant.name()},
+        {"variant_context", tfm_context_length(variant.context)},
         {"reference_perplexity", referencePpl},
         {"variant_perplexity", variantPpl},
         {"mean_kl", comparison.meanKl()},
@@ -230,8 +264,17 @@ int main(int argc, char **argv) {
                                   scored, windows, context);
     llvm::outs() << llvm::formatv("reference ({0}): perplexity {1:f4}\n",
                                   reference.name(), referencePpl);
-    llvm::outs() << llvm::formatv("variant   ({0}): perplexity {1:f4}\n",
-                                  variant.name(), variantPpl);
+    llvm::outs() << llvm::formatv("variant   ({0}{1}): perplexity {2:f4}\n",
+                                  variant.name(),
+                                  variantContext > 0
+                                      ? llvm::formatv(", a {0}-token cache "
+                                                      "shifted, {1} sinks",
+                                                      tfm_context_length(
+                                                          variant.context),
+                                                      kvSinks.getValue())
+                                            .str()
+                                      : std::string(),
+                                  variantPpl);
     llvm::outs() << llvm::formatv("mean KL(reference || variant): {0:e3} nats\n",
                                   comparison.meanKl());
     llvm::outs() << llvm::formatv("top-1 agreement: {0:f2}%\n", comparison.top1());
