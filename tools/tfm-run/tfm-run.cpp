@@ -38,6 +38,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <limits>
 #include <optional>
 #include <random>
 #include <string>
@@ -122,6 +123,11 @@ cl::opt<int> kvWindow(
 cl::opt<bool> noContextShift(
     "no-context-shift",
     cl::desc("Stop at the end of the context instead of shifting it"),
+    cl::cat(category));
+cl::opt<bool> ignoreEos(
+    "ignore-eos",
+    cl::desc("Go on past the end-of-text token (as llama.cpp's --ignore-eos: "
+             "for long runs and soak tests)"),
     cl::cat(category));
 cl::opt<bool> noDisplayPrompt("no-display-prompt",
                               cl::desc("Print only the generated text"),
@@ -292,8 +298,9 @@ private:
     for (int generated = 0;; ++generated) {
       if (limit >= 0 && generated == limit)
         return Stop::Length;
-      int32_t token =
-          sampler.sample(logits, size_t(vocab), history);
+      if (ignoreEos)
+        logits = withoutEndOfText(logits, vocab);
+      int32_t token = sampler.sample(logits, size_t(vocab), history);
       if (token == tokenizer.eos() ||
           token == tokenizer.vocabulary().eotId)
         return Stop::EndOfText;
@@ -333,6 +340,16 @@ private:
     return true;
   }
 
+  /// `logits` with the end-of-text tokens made impossible (-inf), as
+  /// llama.cpp's --ignore-eos biases them.
+  const float *withoutEndOfText(const float *logits, int32_t vocab) {
+    biased.assign(logits, logits + vocab);
+    for (int32_t token : {tokenizer.eos(), tokenizer.vocabulary().eotId})
+      if (token >= 0 && token < vocab)
+        biased[token] = -std::numeric_limits<float>::infinity();
+    return biased.data();
+  }
+
   static void print(const std::string &text) {
     if (text.empty())
       return;
@@ -349,6 +366,7 @@ private:
   std::vector<int32_t> history;
   int32_t pendingToken = -1;
   std::string answer;
+  std::vector<float> biased;
   Statistics stats;
 };
 
