@@ -208,7 +208,7 @@ llvm::StringRef describe(Stop stop) {
 struct Statistics {
   int64_t promptTokens = 0, generatedTokens = 0, decodeCalls = 0;
   int64_t contextShifts = 0;
-  double prefillSeconds = 0, decodeSeconds = 0;
+  double prefillSeconds = 0, decodeSeconds = 0, shiftSeconds = 0;
 };
 
 double secondsSince(Clock::time_point start) {
@@ -335,7 +335,9 @@ private:
                                needed - (length - position));
     if (!shift.enabled || discard > position - shift.sinks)
       return false;
+    Clock::time_point start = Clock::now();
     check(tfm_context_shift(context, shift.sinks, discard), "context shift");
+    stats.shiftSeconds += secondsSince(start);
     ++stats.contextShifts;
     return true;
   }
@@ -424,6 +426,7 @@ void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
         {"weights_bytes", weightsBytes},
         {"peak_rss_bytes", rss},
         {"context_shifts", stats.contextShifts},
+        {"context_shift_seconds", stats.shiftSeconds},
         {"stop", describe(stop)}};
     llvm::errs() << llvm::json::Value(std::move(object)) << "\n";
     return;
@@ -436,8 +439,9 @@ void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
       stats.promptTokens, prefillRate, decodeRate, stats.generatedTokens,
       mib(kvBytes), mib(weightsBytes), mib(rss));
   if (stats.contextShifts > 0)
-    llvm::errs() << llvm::formatv("tfm-run: {0} context shifts\n",
-                                  stats.contextShifts);
+    llvm::errs() << llvm::formatv(
+        "tfm-run: {0} context shifts ({1:F2} ms each)\n", stats.contextShifts,
+        stats.shiftSeconds * 1e3 / stats.contextShifts);
 }
 
 } // namespace
