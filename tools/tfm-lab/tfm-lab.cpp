@@ -416,7 +416,8 @@ std::string gnuplotScript(const std::vector<Configuration> &configs) {
     const char *name, *ylabel, *column, *title;
   };
   const Figure figures[] = {
-      {"prefill-attention", "seconds inside attention kernels (prefill of N)",
+      {"prefill-attention",
+       "thread-seconds inside attention kernels (prefill of N)",
        "($6)", "Prefill attention time against N"},
       {"prefill", "prefill seconds (N tokens)", "($5)",
        "Prefill time against N"},

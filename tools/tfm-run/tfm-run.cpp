@@ -129,6 +129,12 @@ cl::opt<bool> ignoreEos(
     cl::desc("Go on past the end-of-text token (as llama.cpp's --ignore-eos: "
              "for long runs and soak tests)"),
     cl::cat(category));
+cl::opt<int> statsEvery(
+    "stats-every",
+    cl::desc("Every N generated tokens, print one line to stderr: tokens so "
+             "far, decode tok/s over the last N, peak RSS, context shifts "
+             "(a soak test watches them stay flat)"),
+    cl::init(0), cl::value_desc("N"), cl::cat(category));
 cl::opt<bool> noDisplayPrompt("no-display-prompt",
                               cl::desc("Print only the generated text"),
                               cl::cat(category));
@@ -162,6 +168,8 @@ void validateFlags() {
     fail("--repeat-penalty must be positive");
   if (repeatLastN < -1)
     fail("--repeat-last-n must be -1 or more");
+  if (statsEvery < 0)
+    fail("--stats-every must not be negative, got " + llvm::Twine(statsEvery));
   if (kvSinks < -1)
     fail("--kv-sinks must be -1 or more, got " + llvm::Twine(kvSinks));
   if (kvWindow < -1)
@@ -213,6 +221,12 @@ struct Statistics {
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+int64_t peakResidentBytes() {
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return int64_t(usage.ru_maxrss) * 1024; // Linux reports KiB
 }
 
 /// What a full KV cache keeps (--kv-sinks, --kv-window, --no-context-shift).
@@ -319,6 +333,8 @@ private:
       check(tfm_decode(context, token, &logits), "decode");
       stats.decodeSeconds += secondsSince(start);
       ++stats.decodeCalls;
+      if (statsEvery > 0 && stats.decodeCalls % statsEvery == 0)
+        printProgress();
     }
   }
 
@@ -352,6 +368,28 @@ private:
     return biased.data();
   }
 
+  /// One --stats-every line: the decode rate since the last one.
+  void printProgress() {
+    double seconds = stats.decodeSeconds - progressSeconds;
+    progressSeconds = stats.decodeSeconds;
+    double rate = seconds > 0 ? statsEvery / seconds : 0;
+    int64_t rss = peakResidentBytes();
+    if (json) {
+      llvm::errs() << llvm::json::Value(llvm::json::Object{
+                          {"decoded_tokens", stats.decodeCalls},
+                          {"decode_tokens_per_second", rate},
+                          {"peak_rss_bytes", rss},
+                          {"context_shifts", stats.contextShifts}})
+                   << "\n";
+      return;
+    }
+    llvm::errs() << llvm::formatv(
+        "tfm-run: {0} tokens decoded, {1:F1} tok/s over the last {2}, peak "
+        "RSS {3:F2} MiB, {4} context shifts\n",
+        stats.decodeCalls, rate, statsEvery.getValue(),
+        rss / double(1 << 20), stats.contextShifts);
+  }
+
   static void print(const std::string &text) {
     if (text.empty())
       return;
@@ -370,6 +408,7 @@ private:
   std::string answer;
   std::vector<float> biased;
   Statistics stats;
+  double progressSeconds = 0;
 };
 
 /// --chat: the first prompt (-p, -f) and then each line of stdin as a user
@@ -401,11 +440,6 @@ Stop converse(Session &session, ChatFormat format,
   return stop;
 }
 
-int64_t peakResidentBytes() {
-  struct rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return int64_t(usage.ru_maxrss) * 1024; // Linux reports KiB
-}
 
 void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
                      tfm_context *context) {
