@@ -82,7 +82,7 @@ cl::opt<float> repeatPenalty("repeat-penalty",
                              cl::init(1.0f), cl::cat(category));
 cl::opt<int> repeatLastN("repeat-last-n",
                          cl::desc("Tokens the penalty looks back over (0: "
-                                  "off, -1: all)"),
+                                  "off, -1: the context's length)"),
                          cl::init(64), cl::cat(category));
 cl::opt<int64_t> seed("seed", cl::desc("Random seed (-1: a random one)"),
                       cl::init(-1), cl::cat(category));
@@ -300,8 +300,9 @@ public:
   /// Text still held back at the end (an incomplete character).
   void finish() { print(utf8.finish()); }
 
-  /// The text the last turn generated.
+  /// The text the last turn generated (when recorded: --chat needs it).
   const std::string &lastAnswer() const { return answer; }
+  void recordAnswerText() { recordAnswers = true; }
 
   const Statistics &statistics() const { return stats; }
 
@@ -319,9 +320,11 @@ private:
           token == tokenizer.vocabulary().eotId)
         return Stop::EndOfText;
       std::string piece = tokenizer.decode(history.back(), token);
-      answer += piece;
+      if (recordAnswers)
+        answer += piece;
       print(utf8.push(piece));
       history.push_back(token);
+      boundHistory();
       ++stats.generatedTokens;
       if (limit >= 0 && generated + 1 == limit) {
         pendingToken = token; // fed to the model with the next prompt
@@ -368,6 +371,17 @@ private:
     return biased.data();
   }
 
+  /// Keeps the history to what the sampler can look at (the repeat
+  /// penalty's window; with -1 the context, as llama.cpp's
+  /// penalty_last_n = -1 means), so a run of a million tokens holds a
+  /// bounded history. Trimmed in halves: amortized constant time.
+  void boundHistory() {
+    size_t keep = size_t(std::max<int64_t>(
+        {int64_t(tfm_context_length(context)), int64_t(repeatLastN), 1}));
+    if (history.size() > 2 * keep)
+      history.erase(history.begin(), history.end() - keep);
+  }
+
   /// One --stats-every line: the decode rate since the last one.
   void printProgress() {
     double seconds = stats.decodeSeconds - progressSeconds;
@@ -406,6 +420,7 @@ private:
   std::vector<int32_t> history;
   int32_t pendingToken = -1;
   std::string answer;
+  bool recordAnswers = false;
   std::vector<float> biased;
   Statistics stats;
   double progressSeconds = 0;
@@ -418,6 +433,7 @@ private:
 Stop converse(Session &session, ChatFormat format,
               std::optional<std::string> first) {
   ChatHistory conversation(format);
+  session.recordAnswerText();
   std::string pending;
   if (!systemPrompt.empty())
     pending = conversation.add({"system", systemPrompt});
