@@ -5,7 +5,8 @@
  *
  * Tokenizes PROMPT with the model's tokenizer (or takes the ids given),
  * prefills it in one call, then samples and decodes up to TOKENS tokens
- * (default 64; temperature 0 is greedy), printing the text as it comes.
+ * (default 64; temperature 0 is greedy), printing the text as it comes;
+ * a full context is shifted (tfm_context_shift), so TOKENS may exceed it.
  * Everything is a call of tfm.h: no tokenizer or sampler of its own.
  * Build it with CMake (find_package(tfm)) or make (pkg-config tfm).
  */
@@ -101,8 +102,16 @@ int main(int argc, char **argv) {
                            &length) == TFM_OK)
       fwrite(piece, 1, length < sizeof piece ? length : sizeof piece, stdout);
     fflush(stdout);
-    if (tfm_context_position(context) == tfm_context_length(context))
-      break; /* the context is full */
+    if (tfm_context_position(context) == tfm_context_length(context)) {
+      /* The context is full: shift it as tfm-run and llama.cpp do,
+       * keeping BOS (if the model adds one) and the later half of the
+       * rest. */
+      int32_t keep = tfm_model_add_bos(model) ? 1 : 0;
+      int32_t window = (tfm_context_length(context) - keep) / 2;
+      int32_t discard = tfm_context_position(context) - keep - window;
+      if (tfm_context_shift(context, keep, discard) != TFM_OK)
+        return failed("context shift");
+    }
     if (tfm_decode(context, next, &logits) != TFM_OK)
       return failed("decode");
     previous = next;
