@@ -134,6 +134,18 @@ llvm::StringSet<> widenParamsToF32(ModuleOp module, const ModelFile &model) {
   return widened;
 }
 
+/// `values` as a constant array the runtime finds with dlsym (`name`).
+template <typename T>
+void exportConstantArray(llvm::Module &module, llvm::StringRef name,
+                         const std::vector<T> &values) {
+  llvm::Constant *data =
+      llvm::ConstantDataArray::get(module.getContext(), values);
+  auto *global = new llvm::GlobalVariable(
+      module, data->getType(), /*isConstant=*/true,
+      llvm::GlobalValue::ExternalLinkage, data, name);
+  global->setVisibility(llvm::GlobalValue::DefaultVisibility);
+}
+
 /// Self-description the runtime reads with dlsym (layout in
 /// include/tfm/Runtime/tfm.h: TFM_INFO_*).
 void addModelInfo(llvm::Module &module, const ModelConfig &config,
@@ -148,12 +160,7 @@ void addModelInfo(llvm::Module &module, const ModelConfig &config,
       uint64_t(config.numKvHeads),  uint64_t(config.headDim()),
       uint64_t(contextLength),      uint64_t(weightsBytes),
       kvElementBytes,               kvRow};
-  llvm::Constant *data =
-      llvm::ConstantDataArray::get(module.getContext(), info);
-  auto *global = new llvm::GlobalVariable(
-      module, data->getType(), /*isConstant=*/true,
-      llvm::GlobalValue::ExternalLinkage, data, "tfm_model_info");
-  global->setVisibility(llvm::GlobalValue::DefaultVisibility);
+  exportConstantArray(module, "tfm_model_info", info);
 }
 
 /// What tfm_context_shift needs to move cached keys to new positions
@@ -172,12 +179,7 @@ void addRopeInfo(llvm::Module &module, ModelConfig config,
       for (int64_t pair = 0; pair < pairs; ++pair)
         info.push_back(config.ropeFrequencyOfLayer(layer, pair));
   }
-  llvm::Constant *data =
-      llvm::ConstantDataArray::get(module.getContext(), info);
-  auto *global = new llvm::GlobalVariable(
-      module, data->getType(), /*isConstant=*/true,
-      llvm::GlobalValue::ExternalLinkage, data, "tfm_rope_info");
-  global->setVisibility(llvm::GlobalValue::DefaultVisibility);
+  exportConstantArray(module, "tfm_rope_info", info);
 }
 
 /// The kernels' time counters (lib/Runtime/Kernels/Profile.h): a

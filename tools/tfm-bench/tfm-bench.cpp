@@ -13,6 +13,7 @@
 
 #include "tfm/Compiler/CompileFlags.h"
 #include "tfm/Compiler/Compiler.h"
+#include "tfm/Driver/BenchmarkTokens.h"
 #include "tfm/Runtime/tfm.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -139,17 +140,6 @@ struct Result {
   Rate prefill, decode;
   double streamGBs = 0;
 };
-
-/// Token ids that are neither special nor repeated in a pattern.
-std::vector<int32_t> benchmarkTokens(int count, int32_t vocab) {
-  std::vector<int32_t> tokens(count);
-  uint32_t state = 12345;
-  for (int32_t &token : tokens) {
-    state = state * 1664525u + 1013904223u;
-    token = 3 + int32_t((state >> 8) % uint32_t(std::max(vocab - 3, 1)));
-  }
-  return tokens;
-}
 
 /// Positions a measurement needs: the prompt, then the decoded tokens after
 /// it or on their own.

@@ -21,6 +21,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Compiler/Compiler.h"
+#include "tfm/Driver/BenchmarkTokens.h"
 #include "tfm/Runtime/tfm.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -110,17 +111,6 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-/// Token ids spread over the vocabulary, none special.
-std::vector<int32_t> labTokens(int64_t count, int32_t vocab) {
-  std::vector<int32_t> tokens(count);
-  uint32_t state = 2024;
-  for (int32_t &token : tokens) {
-    state = state * 1664525u + 1013904223u;
-    token = 3 + int32_t((state >> 8) % uint32_t(std::max(vocab - 3, 1)));
-  }
-  return tokens;
-}
-
 /// This process's peak resident memory: VmHWM, the high-water mark of its
 /// own address space (getrusage's ru_maxrss survives execve, so a child
 /// would report its parent's compile-time peak).
@@ -164,7 +154,7 @@ int runPoint() {
         "context");
   point.threads = tfm_context_threads(context);
   std::vector<int32_t> tokens =
-      labTokens(n + decodeTokens, tfm_model_vocab_size(model));
+      benchmarkTokens(n + decodeTokens, tfm_model_vocab_size(model), 2024);
   const float *logits = nullptr;
   point.prefillSeconds = INFINITY;
   Clock::time_point runsStart = Clock::now();
@@ -282,16 +272,29 @@ int64_t hyperparameter(const llvm::json::Object &manifest,
   return *value;
 }
 
-llvm::json::Object readManifest(const std::string &directory) {
-  std::string path = directory + "/" + kManifestFileName;
+/// The JSON object in the file at `path`; none if it cannot be read or
+/// is not one.
+std::optional<llvm::json::Object> readJsonObject(const std::string &path) {
   auto buffer = llvm::MemoryBuffer::getFile(path);
   if (!buffer)
-    fail(path + ": " + buffer.getError().message());
+    return std::nullopt;
   llvm::Expected<llvm::json::Value> value =
       llvm::json::parse((*buffer)->getBuffer());
-  if (!value || !value->getAsObject())
-    fail(path + ": not a JSON object");
-  return *value->getAsObject();
+  if (!value) {
+    llvm::consumeError(value.takeError());
+    return std::nullopt;
+  }
+  if (!value->getAsObject())
+    return std::nullopt;
+  return std::move(*value->getAsObject());
+}
+
+llvm::json::Object readManifest(const std::string &directory) {
+  std::string path = directory + "/" + kManifestFileName;
+  std::optional<llvm::json::Object> manifest = readJsonObject(path);
+  if (!manifest)
+    fail(path + ": missing, unreadable or not a JSON object");
+  return std::move(*manifest);
 }
 
 /// Bytes of memory the kernel says are available (MemAvailable).
@@ -385,12 +388,7 @@ variantModels(const std::string &tools) {
     if (!llvm::sys::fs::exists(path)) {
       std::string probe = models + "/" + shape + "-probe.json";
       runProgram(makeModel, {"--shape", shape, "--print-shape"}, probe);
-      auto buffer = llvm::MemoryBuffer::getFile(probe);
-      llvm::Expected<llvm::json::Value> value =
-          buffer ? llvm::json::parse((*buffer)->getBuffer())
-                 : llvm::Expected<llvm::json::Value>(
-                       llvm::createStringError("unreadable"));
-      const llvm::json::Object *object = value ? value->getAsObject() : nullptr;
+      std::optional<llvm::json::Object> object = readJsonObject(probe);
       std::optional<int64_t> heads =
           object ? object->getInteger("heads") : std::nullopt;
       if (!heads)
@@ -554,14 +552,10 @@ int runSweep(const char *argv0) {
                      << failure << "\n";
         break;
       }
-      auto buffer = llvm::MemoryBuffer::getFile(pointFile);
-      llvm::Expected<llvm::json::Value> value =
-          buffer ? llvm::json::parse((*buffer)->getBuffer())
-                 : llvm::Expected<llvm::json::Value>(
-                       llvm::createStringError("unreadable"));
-      const llvm::json::Object *o = value ? value->getAsObject() : nullptr;
-      if (!o)
+      std::optional<llvm::json::Object> point = readJsonObject(pointFile);
+      if (!point)
         fail(pointFile + ": not the JSON of a point");
+      const llvm::json::Object *o = &*point;
       Point p;
       p.length = n;
       p.prefillSeconds = o->getNumber("prefill_seconds").value_or(0);
