@@ -104,10 +104,10 @@ TFM_API int32_t tfm_context_threads(const tfm_context *context);
 TFM_API size_t tfm_context_kv_bytes(const tfm_context *context);
 
 /* Counting kernel time (tfm-lab's attention share): with ENABLE nonzero,
- * every thread's time inside the fused attention kernels of MODEL's library
- * (all its contexts) adds up from zero; 0 stops counting. A counted call
- * pays two clock reads. TFM_ERROR_FORMAT for a library compiled before
- * the counters existed. Attention that flash attention does not lower (tfm-compile
+ * every thread's time inside the fused attention kernels of MODEL's
+ * library (all its contexts) adds up from zero; 0 stops counting. A
+ * counted call pays two clock reads. TFM_ERROR_FORMAT for a library
+ * compiled before the counters existed. Unfused attention (tfm-compile
  * --disable flash-attention) runs in generated loops and is not counted. */
 TFM_API tfm_status tfm_model_count_attention(tfm_model *model, int enable);
 /* Thread-seconds counted since tfm_model_count_attention enabled counting
