@@ -5,6 +5,9 @@
 #   scripts/dev.sh sanitize  the same tests in a second build tree
 #                         (build-sanitize) compiled with AddressSanitizer and
 #                         UndefinedBehaviorSanitizer
+#   scripts/dev.sh tsan   the threading tests under ThreadSanitizer, in a
+#                         third tree (build-tsan): the C API from eight
+#                         threads on a model compiled without OpenMP
 # Both are incremental: a second run rebuilds only what changed.
 set -euo pipefail
 
@@ -12,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${TFM_BUILD_DIR:-$ROOT/build}"
 
 usage() {
-  echo "usage: scripts/dev.sh demo|test|sanitize" >&2
+  echo "usage: scripts/dev.sh demo|test|sanitize|tsan" >&2
   exit 2
 }
 
@@ -54,6 +57,12 @@ case "${1:-}" in
     SANITIZE="${TFM_SANITIZE:-address,undefined}"
     configure_and_build
     ninja -C "$BUILD" check-tfm
+    ;;
+  tsan)
+    BUILD="${TFM_TSAN_BUILD_DIR:-$ROOT/build-tsan}"
+    SANITIZE=thread
+    configure_and_build tfm-compile tfm-make-model tfm-c-api-test
+    "${LIT:-/usr/lib/llvm-22/bin/lit}" -v "$BUILD/test" --filter 'c-api-threads'
     ;;
   *)
     usage

@@ -57,6 +57,8 @@ if config.tfm_sanitize:
     config.available_features.add("sanitized")
     config.environment["ASAN_OPTIONS"] = "detect_leaks=1:halt_on_error=1:allow_user_poisoning=0"
     config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+    # Any report fails the program (scripts/dev.sh tsan).
+    config.environment["TSAN_OPTIONS"] = "halt_on_error=1"
 
 # The libFuzzer targets, when built (-DTFM_ENABLE_FUZZERS=ON).
 if config.tfm_fuzzers:
