@@ -9,6 +9,8 @@ PACKAGES=(
   clang-22 libclang-rt-22-dev llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libomp-22-dev libhalide14-0-dev libgtest-dev libbenchmark-dev libpcre2-dev
   libxxhash-dev nlohmann-json3-dev
+  # tfm-server: the HTTP server library (compiled, with its pkg-config file).
+  libcpp-httplib-dev
   # tfm-lab draws its figures with gnuplot (PNG and SVG terminals).
   gnuplot-nox
 )

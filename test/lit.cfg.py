@@ -25,6 +25,7 @@ tool_dirs = [config.tfm_tools_dir, config.llvm_tools_dir]
 tools = [
     "tfm-opt", "tfm-build-model", "tfm-import", "tfm-make-model", "tfm-tokenize",
     "tfm-compile", "tfm-reference-check", "tfm-run", "tfm-bench", "tfm-perplexity", "tfm-lab",
+    "tfm-server",
     "tfm-c-api-test", "tfm-c-api-text-test", "tfm-context-shift-test",
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
@@ -33,6 +34,7 @@ config.substitutions.append(("%tfm_src_root", config.tfm_src_root))
 config.substitutions.append(("%tfm_obj_root", config.tfm_obj_root))
 config.substitutions.append(("%models", config.tfm_models_dir))
 config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%tfm_tools_dir", config.tfm_tools_dir))
 config.substitutions.append(
     ("%corrupt", sys.executable + " " + os.path.join(config.test_source_root, "Import", "Inputs", "corrupt.py"))
 )

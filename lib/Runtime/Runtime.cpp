@@ -299,25 +299,35 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
   return TFM_OK;
 }
 
-/// Runs `n` tokens through `entry` at the context's position.
-tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
-               int32_t n, const float **logits) {
-  if (!context || !tokens || !logits || n <= 0)
-    return fail(TFM_ERROR_INVALID_ARGUMENT,
-                "null argument or no tokens to run");
-  tfm_model &model = *context->model;
+/// Whether the `n` tokens are in the vocabulary and fit the rest of the
+/// context.
+tfm_status checkTokens(const tfm_context &context, const int32_t *tokens,
+                       int32_t n) {
+  const tfm_model &model = *context.model;
   for (int32_t i = 0; i < n; ++i)
     if (tokens[i] < 0 || tokens[i] >= model.info[kVocabSize])
       return fail(TFM_ERROR_INVALID_ARGUMENT,
                   "token id " + std::to_string(tokens[i]) +
                       " is outside the vocabulary of " +
                       std::to_string(model.info[kVocabSize]));
-  if (context->position + n > context->length)
+  if (context.position + n > context.length)
     return fail(TFM_ERROR_CONTEXT_FULL,
                 std::to_string(n) + " tokens at position " +
-                    std::to_string(context->position) +
+                    std::to_string(context.position) +
                     " do not fit the context of " +
-                    std::to_string(context->length) + " tokens");
+                    std::to_string(context.length) + " tokens");
+  return TFM_OK;
+}
+
+/// Runs `n` tokens through `entry` at the context's position.
+tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
+               int32_t n, const float **logits) {
+  if (!context || !tokens || !logits || n <= 0)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "null argument or no tokens to run");
+  if (tfm_status status = checkTokens(*context, tokens, n))
+    return status;
+  tfm_model &model = *context->model;
 
   int64_t layers = model.info[kLayers], kvHeads = model.info[kKVHeads];
   int64_t row = model.info[kKVRow], vocab = model.info[kVocabSize];
@@ -509,7 +519,52 @@ tfm_status tfm_decode(tfm_context *context, int32_t token,
   return run(context, context->model->decode, &token, 1, logits);
 }
 
+tfm_status tfm_decode_batch(tfm_context *const *contexts,
+                            const int32_t *tokens, int32_t n,
+                            const float **logits) {
+  if (!contexts || !tokens || !logits || n <= 0)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_decode_batch: null argument or no contexts");
+  // Every check before any work: a batch runs whole or not at all.
+  for (int32_t i = 0; i < n; ++i) {
+    const tfm_context *context = contexts[i];
+    if (!context)
+      return fail(TFM_ERROR_INVALID_ARGUMENT,
+                  "tfm_decode_batch: context " + std::to_string(i) +
+                      " is null");
+    if (context->model != contexts[0]->model ||
+        context->threads != contexts[0]->threads)
+      return fail(TFM_ERROR_INVALID_ARGUMENT,
+                  "tfm_decode_batch: context " + std::to_string(i) +
+                      " has another model or thread count than context 0");
+    for (int32_t j = 0; j < i; ++j)
+      if (contexts[j] == context)
+        return fail(TFM_ERROR_INVALID_ARGUMENT,
+                    "tfm_decode_batch: contexts " + std::to_string(j) +
+                        " and " + std::to_string(i) + " are the same");
+    if (tfm_status status = checkTokens(*context, &tokens[i], 1))
+      return status;
+  }
+  for (int32_t i = 0; i < n; ++i)
+    if (tfm_status status = run(contexts[i], contexts[i]->model->decode,
+                                &tokens[i], 1, &logits[i]))
+      return status;
+  return TFM_OK;
+}
+
 void tfm_context_reset(tfm_context *context) { context->position = 0; }
+
+tfm_status tfm_context_truncate(tfm_context *context, int32_t position) {
+  if (!context)
+    return fail(TFM_ERROR_INVALID_ARGUMENT, "null context");
+  if (position < 0 || position > context->position)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_context_truncate: position " + std::to_string(position) +
+                    " is outside [0, " + std::to_string(context->position) +
+                    "]");
+  context->position = position;
+  return TFM_OK;
+}
 
 tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
                              int32_t discard) {

@@ -3,9 +3,10 @@
  *   tfm-c-api-test DIR
  *
  * Written in C so the header is proven to be C. Checks the KV-cache size
- * formula, overflow and bad-token errors, reset, and that eight contexts on
- * one model used from eight threads at once give the same logits as one
- * context alone. Prints one line per check; exit code 1 on the first failure.
+ * formula, overflow and bad-token errors, reset, truncation (a reused
+ * prefix), that a batched decode step of several contexts gives each the
+ * logits it gets alone, and that eight contexts on one model used from
+ * eight threads at once give the same logits as one context alone. Prints one line per check; exit code 1 on the first failure.
  *
  *===--------------------------------------------------------------------===*/
 
@@ -57,6 +58,87 @@ static void *generate(void *argument) {
   return NULL;
 }
 
+/* The largest difference between two rows of VOCAB logits. */
+static float maxDifference(const float *a, const float *b, int32_t vocab) {
+  float most = 0.0f;
+  for (int32_t i = 0; i < vocab; ++i) {
+    float difference = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+    if (difference > most)
+      most = difference;
+  }
+  return most;
+}
+
+/* The logits of PROMPT followed by TOKEN in a fresh context, into OUT. */
+static void referenceLogits(tfm_model *model, const int32_t *prompt, int32_t n,
+                            int32_t token, float *out) {
+  tfm_context *context = NULL;
+  const float *logits = NULL;
+  CHECK(tfm_context_create(model, 32, 1, &context) == TFM_OK &&
+            tfm_prefill(context, prompt, n, &logits) == TFM_OK &&
+            tfm_decode(context, token, &logits) == TFM_OK,
+        "reference run");
+  memcpy(out, logits, sizeof(float) * (size_t)tfm_model_vocab_size(model));
+  tfm_context_free(context);
+}
+
+static void checkBatchAndTruncate(tfm_model *model) {
+  int32_t vocab = tfm_model_vocab_size(model);
+  const int32_t first[3] = {1, 5, 9}, second[5] = {1, 7, 3, 8, 2};
+  float *expected = malloc(sizeof(float) * 2 * (size_t)vocab);
+  referenceLogits(model, first, 3, 11, expected);
+  referenceLogits(model, second, 5, 13, expected + vocab);
+
+  tfm_context *contexts[2] = {NULL, NULL};
+  const float *logits[2] = {NULL, NULL};
+  CHECK(tfm_context_create(model, 32, 1, &contexts[0]) == TFM_OK &&
+            tfm_context_create(model, 6, 1, &contexts[1]) == TFM_OK &&
+            tfm_prefill(contexts[0], first, 3, &logits[0]) == TFM_OK &&
+            tfm_prefill(contexts[1], second, 5, &logits[1]) == TFM_OK,
+        "two contexts at positions 3 and 5");
+  const int32_t tokens[2] = {11, 13};
+  CHECK(tfm_decode_batch(contexts, tokens, 2, logits) == TFM_OK,
+        "a batched decode step of two contexts");
+  float difference = maxDifference(logits[0], expected, vocab);
+  float other = maxDifference(logits[1], expected + vocab, vocab);
+  printf("batched vs alone: max |difference| %g\n",
+         difference > other ? difference : other);
+  CHECK(difference <= 1e-4f && other <= 1e-4f,
+        "each context of the batch has the logits it has alone");
+  CHECK(tfm_context_position(contexts[0]) == 4 &&
+            tfm_context_position(contexts[1]) == 6,
+        "each context moved one position");
+
+  CHECK(tfm_decode_batch(contexts, tokens, 2, logits) ==
+                TFM_ERROR_CONTEXT_FULL &&
+            tfm_context_position(contexts[0]) == 4,
+        "a batch with a full context runs none of its tokens");
+  printf("message: %s\n", tfm_last_error());
+  tfm_context *twice[2] = {contexts[0], contexts[0]};
+  CHECK(tfm_decode_batch(twice, tokens, 2, logits) ==
+            TFM_ERROR_INVALID_ARGUMENT,
+        "a context twice in a batch is an error");
+  printf("message: %s\n", tfm_last_error());
+  CHECK(tfm_decode_batch(contexts, tokens, 0, logits) ==
+            TFM_ERROR_INVALID_ARGUMENT,
+        "an empty batch is an error");
+
+  /* Truncate to the first 3 tokens, run the 4th again: the logits are
+   * those of the whole sequence from scratch. */
+  CHECK(tfm_context_truncate(contexts[1], 7) == TFM_ERROR_INVALID_ARGUMENT,
+        "truncating past the position is an error");
+  CHECK(tfm_context_truncate(contexts[1], 4) == TFM_OK &&
+            tfm_context_position(contexts[1]) == 4 &&
+            tfm_prefill(contexts[1], &second[4], 1, &logits[1]) == TFM_OK &&
+            tfm_decode(contexts[1], 13, &logits[1]) == TFM_OK,
+        "truncate to 4 and run the rest again");
+  CHECK(maxDifference(logits[1], expected + vocab, vocab) <= 1e-4f,
+        "a truncated context continues as if it had never run past it");
+  tfm_context_free(contexts[0]);
+  tfm_context_free(contexts[1]);
+  free(expected);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: tfm-c-api-test DIR\n");
@@ -101,6 +183,7 @@ int main(int argc, char **argv) {
             tfm_decode(context, 1, &logits) == TFM_OK,
         "reset starts over");
   tfm_context_free(context);
+  checkBatchAndTruncate(model);
 
   enum { kThreads = 8 };
   Run alone = {model, 0.0f, 0}, runs[kThreads];

@@ -81,9 +81,23 @@ TFM_API tfm_status tfm_prefill(tfm_context *context, const int32_t *tokens, int3
 /* Runs one token; same contract as tfm_prefill with n = 1. */
 TFM_API tfm_status tfm_decode(tfm_context *context, int32_t token,
                       const float **logits);
+/* One decode step of N contexts of one model: TOKENS[i] at the position of
+ * CONTEXTS[i] (a server's continuous batching: each context is one
+ * client's). LOGITS[i] gets the vocabulary logits of context i, valid until
+ * the next call on it. The contexts must be distinct and use the same
+ * thread count; nothing runs unless every token fits its context. */
+TFM_API tfm_status tfm_decode_batch(tfm_context *const *contexts,
+                                    const int32_t *tokens, int32_t n,
+                                    const float **logits);
 
 /* Forgets every token: the next prefill starts at position 0. */
 TFM_API void tfm_context_reset(tfm_context *context);
+/* Forgets the tokens at and after POSITION (0 <= POSITION <= the current
+ * position; TFM_ERROR_INVALID_ARGUMENT otherwise): the next call continues
+ * there, so a prompt that shares its first POSITION tokens with what the
+ * context ran reuses their keys and values (a server's prompt cache). */
+TFM_API tfm_status tfm_context_truncate(tfm_context *context,
+                                        int32_t position);
 /* llama.cpp's context shift: forgets the DISCARD tokens after the first
  * KEEP (the attention sinks, e.g. BOS) and moves the later ones back by
  * DISCARD positions, their keys rotated to the new positions (RoPE), so

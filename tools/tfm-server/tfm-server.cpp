@@ -1,0 +1,246 @@
+//===- tfm-server.cpp - an OpenAI-compatible HTTP server for tfm models ---===//
+//
+//   tfm-server MODEL_OR_DIR [--host 127.0.0.1] [--port 8080] [--parallel N]
+//              [-c N] [-t N] [--api-key KEY] [--chat-template NAME]
+//
+// Serves /v1/completions, /v1/chat/completions (streamed with "stream":
+// true), /v1/embeddings, /v1/models, /health and /metrics, as llama-server
+// does. `--parallel N` slots each own a KV cache of -c tokens; requests
+// wait in a queue while every slot is busy, and the decode steps of the
+// busy slots run as one batched call (lib/Server/Engine.cpp). A model file
+// is compiled into the cache on first use, as tfm-run does. docs/server.md
+// has the API, the limits and the measurements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Routes.h"
+
+#include "tfm/Compiler/CompileFlags.h"
+#include "tfm/Compiler/CompiledVocabulary.h"
+#include "tfm/Compiler/Compiler.h"
+#include "tfm/Import/ChatFormat.h"
+#include "tfm/Runtime/tfm.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <csignal>
+#include <fstream>
+#include <pthread.h>
+#include <thread>
+
+using namespace mlir::tfm;
+using namespace mlir::tfm::server;
+namespace cl = llvm::cl;
+
+namespace {
+
+cl::OptionCategory category("tfm-server options");
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<model file or compiled directory>"),
+                               cl::cat(category));
+cl::opt<std::string> host("host",
+                          cl::desc("Address to listen on (0.0.0.0 opens the "
+                                   "server to the network)"),
+                          cl::init("127.0.0.1"), cl::cat(category));
+cl::opt<int> port("port", cl::desc("Port to listen on (0: any free one)"),
+                  cl::init(8080), cl::cat(category));
+cl::opt<std::string> portFile(
+    "port-file",
+    cl::desc("Write the port listened on to this file once the server "
+             "accepts connections (for scripts that ask for port 0)"),
+    cl::cat(category));
+cl::opt<int> parallel("parallel",
+                      cl::desc("Slots: requests served at once, each with a "
+                               "KV cache of its own"),
+                      cl::init(4), cl::cat(category));
+cl::alias parallelShort("np", cl::aliasopt(parallel));
+cl::opt<int> contextSize("c",
+                         cl::desc("Tokens of each slot's context (0: what the "
+                                  "model was compiled for)"),
+                         cl::init(0), cl::cat(category));
+cl::alias contextLong("ctx-size", cl::aliasopt(contextSize));
+cl::opt<int> threads("t",
+                     cl::desc("Threads of each model call (0: one per CPU)"),
+                     cl::init(0), cl::cat(category));
+cl::opt<std::string> apiKey(
+    "api-key",
+    cl::desc("Require 'Authorization: Bearer KEY' on every endpoint but "
+             "/health"),
+    cl::cat(category));
+cl::opt<std::string> chatTemplate(
+    "chat-template",
+    cl::desc("The chat format instead of the model's template (llama2, "
+             "llama3, chatml, gemma, phi3, mistral); without either, chatml "
+             "as llama-server does"),
+    cl::cat(category));
+cl::opt<std::string> alias("alias",
+                           cl::desc("The model id answers carry (default: the "
+                                    "model file's name)"),
+                           cl::cat(category));
+cl::opt<int> timeout("timeout",
+                     cl::desc("Seconds a client may take to send a request "
+                              "or read an answer before it is dropped"),
+                     cl::init(30), cl::cat(category));
+cl::opt<unsigned> maxBodyBytes("max-body-bytes",
+                               cl::desc("Largest request body (413 above)"),
+                               cl::init(1 << 20), cl::cat(category));
+cl::opt<int> maxTokens("max-tokens",
+                       cl::desc("Largest max_tokens a request may ask for "
+                                "(0: the context)"),
+                       cl::init(0), cl::cat(category));
+cl::opt<int> httpThreads(
+    "http-threads",
+    cl::desc("Connections served at once (0: 64, or 4 per slot if more)"),
+    cl::init(0), cl::cat(category));
+CompileFlags compileFlags(category);
+
+[[noreturn]] void fail(const llvm::Twine &message) {
+  llvm::errs() << "tfm-server: " << message << "\n";
+  std::exit(1);
+}
+
+void validateFlags() {
+  if (port < 0 || port > 65535)
+    fail("--port must be in [0, 65535], got " + llvm::Twine(port));
+  if (parallel < 1 || parallel > 256)
+    fail("--parallel must be in [1, 256], got " + llvm::Twine(parallel));
+  if (contextSize < 0)
+    fail("-c must not be negative, got " + llvm::Twine(contextSize));
+  if (threads < 0)
+    fail("-t must not be negative, got " + llvm::Twine(threads));
+  if (timeout < 1)
+    fail("--timeout must be at least 1 second, got " + llvm::Twine(timeout));
+  if (maxBodyBytes < 1024)
+    fail("--max-body-bytes must be at least 1024");
+  if (maxTokens < 0)
+    fail("--max-tokens must not be negative, got " + llvm::Twine(maxTokens));
+  if (httpThreads < 0)
+    fail("--http-threads must not be negative");
+  if (apiKey.getNumOccurrences() > 0 && apiKey.empty())
+    fail("--api-key must not be empty");
+}
+
+ChatFormat chatFormatOf(const Vocabulary &vocabulary) {
+  if (chatTemplate.empty() && vocabulary.chatTemplate.empty()) {
+    llvm::errs() << "tfm-server: note: " << modelPath
+                 << " has no chat template; /v1/chat/completions uses chatml "
+                    "(--chat-template picks another)\n";
+    return ChatFormat::ChatML;
+  }
+  llvm::Expected<ChatFormat> format =
+      resolveChatFormat(chatTemplate, vocabulary.chatTemplate, modelPath);
+  if (!format)
+    fail(llvm::toString(format.takeError()));
+  return *format;
+}
+
+/// SIGINT and SIGTERM stop the server (a thread waits for them, so the
+/// stop does not run in a signal handler); SIGPIPE of a closed client is
+/// ignored (the write fails instead).
+std::thread stopOnSignals(httplib::Server &server) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return std::thread([signals, &server] {
+    int received = 0;
+    sigwait(&signals, &received);
+    server.stop();
+  });
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "An OpenAI-compatible server for a model\n");
+  validateFlags();
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  CompileOptions compileOptions;
+  compileFlags.apply(compileOptions);
+  compileOptions.progress = &llvm::errs();
+  llvm::Expected<std::string> directory =
+      compiledModelDirectory(modelPath, OpenOptions(), compileOptions);
+  if (!directory)
+    fail(llvm::toString(directory.takeError()));
+  llvm::Expected<Vocabulary> vocabulary = loadCompiledVocabulary(*directory);
+  if (!vocabulary)
+    fail(llvm::toString(vocabulary.takeError()));
+  RouteOptions options;
+  options.chatFormat = chatFormatOf(*vocabulary);
+  Tokenizer tokenizer(std::move(*vocabulary));
+
+  tfm_model *model = nullptr;
+  if (tfm_model_load(directory->c_str(), &model) != TFM_OK)
+    fail(*directory + ": " + tfm_last_error());
+  if (contextSize > tfm_model_max_context(model))
+    fail(llvm::formatv("-c {0} exceeds the context the model was compiled "
+                       "for ({1})",
+                       contextSize.getValue(), tfm_model_max_context(model)));
+
+  // Block the stop signals before any thread starts, so that only the
+  // waiting thread receives them.
+  httplib::Server server;
+  std::thread signalThread = stopOnSignals(server);
+  HttpCounters counters;
+  {
+    llvm::Expected<std::unique_ptr<Engine>> engine = Engine::create(
+        model, tokenizer, EngineOptions{parallel, contextSize, threads});
+    if (!engine)
+      fail(llvm::toString(engine.takeError()));
+
+    options.modelName =
+        alias.empty() ? llvm::sys::path::stem(modelPath).str() : alias.getValue();
+    options.apiKey = apiKey;
+    options.maxTokensLimit = maxTokens;
+    options.maxBodyBytes = maxBodyBytes;
+    installRoutes(server, **engine, tokenizer, counters, options);
+
+    size_t connections = httpThreads > 0
+                             ? size_t(httpThreads)
+                             : std::max<size_t>(64, size_t(parallel) * 4);
+    server.new_task_queue = [connections] {
+      return new httplib::ThreadPool(connections);
+    };
+    server.set_read_timeout(timeout);
+    server.set_write_timeout(timeout);
+    server.set_keep_alive_timeout(5);
+    server.set_payload_max_length(maxBodyBytes);
+
+    int bound = port == 0 ? server.bind_to_any_port(host)
+                          : (server.bind_to_port(host, port) ? port.getValue()
+                                                             : -1);
+    if (bound < 0)
+      fail(llvm::formatv("cannot listen on {0}:{1}", host.getValue(),
+                         port.getValue()));
+    llvm::errs() << llvm::formatv(
+        "tfm-server: {0} on http://{1}:{2} ({3} slots of {4} tokens, {5} "
+        "threads{6})\n",
+        options.modelName, host.getValue(), bound, parallel.getValue(),
+        (*engine)->contextLength(), (*engine)->threads(),
+        apiKey.empty() ? "" : ", API key required");
+    if (!portFile.empty()) {
+      std::ofstream out(portFile);
+      out << bound << "\n";
+      if (!out)
+        fail(portFile + ": cannot write");
+    }
+    server.listen_after_bind();
+    // The engine stops (and its jobs end) before the model goes.
+  }
+  pthread_kill(signalThread.native_handle(), SIGTERM);
+  signalThread.join();
+  tfm_model_free(model);
+  return 0;
+}
