@@ -6,6 +6,7 @@
 #include "tfm/Server/StopStrings.h"
 
 #include <algorithm>
+#include <limits>
 
 using namespace mlir::tfm;
 using namespace mlir::tfm::server;
@@ -68,6 +69,8 @@ struct Engine::Slot {
   int64_t generated = 0;
   Utf8Stream utf8;
   std::unique_ptr<StopMatcher> stops;
+  /// The logits without the end-of-text tokens (JobSpec::ignoreEos).
+  std::vector<float> masked;
   /// When the slot last ended a job (the least recently used is reused
   /// first among slots sharing no prefix).
   uint64_t lastUsed = 0;
@@ -303,6 +306,13 @@ void Engine::decodeStep() {
 
 void Engine::advance(Slot &slot, const float *logits) {
   const JobSpec &spec = slot.job->specification();
+  if (spec.ignoreEos) {
+    slot.masked.assign(logits, logits + vocab);
+    for (int32_t end : {tokenizer.eos(), tokenizer.vocabulary().eotId})
+      if (end >= 0 && end < vocab)
+        slot.masked[size_t(end)] = -std::numeric_limits<float>::infinity();
+    logits = slot.masked.data();
+  }
   int32_t token = slot.sampler->sample(logits, size_t(vocab), slot.history);
   slot.history.push_back(token);
   ++slot.generated;

@@ -251,6 +251,7 @@ server::parseGenerationRequest(std::string_view body, Endpoint endpoint,
     readMessages(reader, *object, request.messages);
   }
   reader.readBool("stream", request.stream);
+  reader.readBool("ignore_eos", request.ignoreEos);
   if (const json::Value *options = reader.present("stream_options")) {
     const json::Object *fields = options->getAsObject();
     if (!fields)

@@ -136,6 +136,7 @@ private:
                                        : std::min<int64_t>(16, limit);
     spec.maxTokens = std::min(wanted, room);
     spec.stop = request.stop;
+    spec.ignoreEos = request.ignoreEos;
     spec.sampling = request.sampling;
     spec.sampling.seed = request.seed ? *request.seed : std::random_device()();
     return spec;

@@ -49,6 +49,8 @@ struct JobSpec {
   int64_t maxTokens = 0;
   SamplerOptions sampling;
   std::vector<std::string> stop;
+  /// The end-of-text tokens are never sampled.
+  bool ignoreEos = false;
 };
 
 /// The text a job produced since it was last read, and whether it ended.

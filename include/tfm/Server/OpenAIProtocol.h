@@ -56,6 +56,9 @@ struct GenerationRequest {
   SamplerOptions sampling;
   /// Seeded requests give the same text each time.
   std::optional<uint64_t> seed;
+  /// llama-server's ignore_eos: the end-of-text token is never sampled
+  /// (load tests that need answers of exactly max_tokens).
+  bool ignoreEos = false;
 };
 
 /// Defaults of the sampling fields a request leaves out.
