@@ -15,6 +15,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "mlir/IR/Verifier.h"
@@ -31,6 +33,13 @@ using namespace mlir::tfm;
 //===----------------------------------------------------------------------===//
 
 namespace {
+
+/// A batched decode step (`decode_batch`): row `i` is one token of its own
+/// context, at position `positions[i]` of cache `slots[i]` of the pool.
+struct BatchRows {
+  Value positions;
+  Value slots;
+};
 
 /// Emits the body of one function. Activations are f32; matrices are stored
 /// in `config.weightType`; norm scales and biases stay f32 (as in GGUF).
@@ -177,7 +186,17 @@ public:
       q = headNorm(q, (prefix + ".attn_q_norm.weight").str());
       k = headNorm(k, (prefix + ".attn_k_norm.weight").str());
     }
-    if (choices.positions == PositionKind::Rope) {
+    Value attended = batch ? attendRowByRow(q, k, v, cache, layer)
+                           : attendInOrder(q, k, v, start, cache, layer);
+    return linear(attended, (prefix + ".attn_output").str(), config.dim,
+                  choices.outputBias);
+  }
+
+  /// RoPE (if the positions are), append at `start` and causal attention
+  /// of the rows of `q`, `k`, `v`: consecutive tokens of one context.
+  Value attendInOrder(Value q, Value k, Value v, Value start, Value &cache,
+                      int64_t layer) {
+    if (config.layer.positions == PositionKind::Rope) {
       q = rope(q, start, layer);
       k = rope(k, start, layer);
     }
@@ -185,13 +204,90 @@ public:
     auto attention = KVCacheAttentionOp::create(
         b, q.getType(), q, cache, start, layer, config.numHeads,
         attentionScale());
+    setAttentionOptions(attention, layer);
+    return attention.getResult();
+  }
+
+  /// Sliding window and soft cap of `layer`'s attention.
+  void setAttentionOptions(KVCacheAttentionOp attention, int64_t layer) {
     if (config.isSlidingLayer(layer))
       attention.setWindowAttr(b.getI64IntegerAttr(config.slidingWindow));
     if (config.attentionSoftCap > 0.0)
       attention.setSoftCapAttr(b.getF64FloatAttr(config.attentionSoftCap));
-    Value attended = attention.getResult();
-    return linear(attended, (prefix + ".attn_output").str(), config.dim,
-                  choices.outputBias);
+  }
+
+  /// The attention of a batched decode step: each row is the next token of
+  /// its own context, so each is rotated at its own position, appended to
+  /// and attends over its own cache of the pool (layer
+  /// `slot * layers + layer`), one row after the other; the projections
+  /// around it see all rows at once (one pass over the weights).
+  Value attendRowByRow(Value q, Value k, Value v, Value &cache,
+                       int64_t layer) {
+    Value zero = indexConstant(0), one = indexConstant(1);
+    Value rows = tensor::DimOp::create(b, q, 0);
+    int64_t queryFeatures = config.queryFeatures();
+    Value init = tensor::EmptyOp::create(
+        b, ArrayRef<OpFoldResult>{rows, b.getIndexAttr(queryFeatures)},
+        activationType());
+    auto loop = scf::ForOp::create(b, zero, rows, one, ValueRange{init, cache});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value row = loop.getInductionVar();
+      Value out = loop.getRegionIterArgs()[0];
+      Value pool = loop.getRegionIterArgs()[1];
+      Value position = rowIndex(batch->positions, row);
+      Value cacheLayer = arith::AddIOp::create(
+          b,
+          arith::MulIOp::create(b, rowIndex(batch->slots, row),
+                                indexConstant(config.numLayers)),
+          indexConstant(layer));
+      Value qRow = rowOf(q, row), kRow = rowOf(k, row), vRow = rowOf(v, row);
+      if (config.layer.positions == PositionKind::Rope) {
+        qRow = rope(qRow, position, layer);
+        kRow = rope(kRow, position, layer);
+      }
+      pool = KVCacheAppendOp::create(b, pool.getType(), pool, kRow, vRow,
+                                     position, cacheLayer, IntegerAttr(),
+                                     RopeAttr());
+      auto attention = KVCacheAttentionOp::create(
+          b, qRow.getType(), qRow, pool, position, cacheLayer, IntegerAttr(),
+          b.getI64IntegerAttr(config.numHeads),
+          b.getF64FloatAttr(config.scoreScale()), RopeAttr(), IntegerAttr(),
+          FloatAttr());
+      setAttentionOptions(attention, layer);
+      out = tensor::InsertSliceOp::create(b, attention.getResult(), out,
+                                          rowOffsets(row), rowSizes(out),
+                                          rowStrides());
+      scf::YieldOp::create(b, ValueRange{out, pool});
+    }
+    cache = loop.getResult(1);
+    return loop.getResult(0);
+  }
+
+  /// Element `row` of the i32 vector `values` as an index.
+  Value rowIndex(Value values, Value row) {
+    Value element = tensor::ExtractOp::create(b, values, ValueRange{row});
+    return arith::IndexCastOp::create(b, b.getIndexType(), element);
+  }
+
+  SmallVector<OpFoldResult> rowOffsets(Value row) {
+    return {row, b.getIndexAttr(0)};
+  }
+  SmallVector<OpFoldResult> rowSizes(Value matrix) {
+    return {b.getIndexAttr(1),
+            b.getIndexAttr(cast<RankedTensorType>(matrix.getType()).getDimSize(1))};
+  }
+  SmallVector<OpFoldResult> rowStrides() {
+    return {b.getIndexAttr(1), b.getIndexAttr(1)};
+  }
+
+  /// Row `row` of `matrix` as a `[1, features]` tensor.
+  Value rowOf(Value matrix, Value row) {
+    int64_t features = cast<RankedTensorType>(matrix.getType()).getDimSize(1);
+    auto type = RankedTensorType::get({1, features}, activationType());
+    return tensor::ExtractSliceOp::create(b, type, matrix, rowOffsets(row),
+                                          rowSizes(matrix), rowStrides());
   }
 
   /// Attention without a cache: encoder self-attention (`full`) or
@@ -241,6 +337,8 @@ public:
 
   ImplicitLocOpBuilder &b;
   const ModelConfig &config;
+  /// Set while emitting `decode_batch`.
+  std::optional<BatchRows> batch;
 
 private:
   llvm::StringMap<Value> params;
@@ -356,6 +454,25 @@ void buildCausalDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
   Block &entry = func.front();
   emitDecoderBody(emitter, entry.getArgument(0), entry.getArgument(1),
                   entry.getArgument(2));
+}
+
+/// `decode_batch(tokens, positions, slots, pool) -> (logits, pool)`: one
+/// decode step of as many contexts as tokens, token `i` at position
+/// `positions[i]` of cache `slots[i]` of the pool, with a row of logits
+/// each (the runtime's tfm_decode_batch). Learned positions are not
+/// batched (GPT-2 keeps one context a call).
+void buildBatchedDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
+                         const ModelConfig &config) {
+  DecoderSignature sig = decoderSignature(b, config, ShapedType::kDynamic);
+  KVCacheType pool = kvCacheType(b, config, ShapedType::kDynamic);
+  func::FuncOp func = beginFunction(
+      b, module, kDecodeBatchFunction,
+      {sig.tokens, sig.tokens, sig.tokens, pool}, {sig.logits, pool});
+  // Each result has a row per token: the runtime sizes them by the tokens.
+  func->setAttr(kRowsPerTokenAttrName, b.getUnitAttr());
+  ModelEmitter emitter(b, config);
+  emitter.batch = BatchRows{func.getArgument(1), func.getArgument(2)};
+  emitDecoderBody(emitter, func.getArgument(0), Value(), func.getArgument(3));
 }
 
 /// BERT: embeddings + learned positions, layer_norm; then post-norm layers
@@ -515,7 +632,8 @@ llvm::Expected<OwningOpRef<ModuleOp>>
 mlir::tfm::buildModel(MLIRContext &context, const ModelConfig &config) {
   if (llvm::Error error = validateModelConfig(config))
     return std::move(error);
-  context.loadDialect<TfmDialect, func::FuncDialect, arith::ArithDialect>();
+  context.loadDialect<TfmDialect, func::FuncDialect, arith::ArithDialect,
+                      scf::SCFDialect, tensor::TensorDialect>();
 
   Location loc = NameLoc::get(
       StringAttr::get(&context, config.architecture));
@@ -527,6 +645,8 @@ mlir::tfm::buildModel(MLIRContext &context, const ModelConfig &config) {
   case ModelFamily::Decoder:
     buildCausalDecoder(b, *module, config, "prefill", ShapedType::kDynamic);
     buildCausalDecoder(b, *module, config, "decode", 1);
+    if (config.layer.positions != PositionKind::Learned)
+      buildBatchedDecoder(b, *module, config);
     break;
   case ModelFamily::Encoder:
     buildBERTEncoder(b, *module, config);

@@ -190,6 +190,8 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 
   // 6. Loops; the thread-level foralls become OpenMP worksharing loops.
+  //    Copies between strided views join them (no MLIR runtime to call).
+  pm.addNestedPass<func::FuncOp>(createTfmLowerStridedCopies());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   bool asyncThreads = options.threads && options.threadRuntime == ThreadRuntime::Async;

@@ -102,6 +102,16 @@ std::optional<unsigned> inPlaceArgument(func::FuncOp func, Type type) {
   return std::nullopt;
 }
 
+/// Static, or dynamic in the first dimension only in a function whose
+/// results have a row per token (the runtime sizes those buffers).
+bool hasRuntimeSizedShape(func::FuncOp func, RankedTensorType type) {
+  if (type.hasStaticShape())
+    return true;
+  return func->hasAttr(kRowsPerTokenAttrName) && type.getRank() >= 1 &&
+         llvm::all_of(type.getShape().drop_front(),
+                      [](int64_t size) { return !ShapedType::isDynamic(size); });
+}
+
 LogicalResult lowerFunction(func::FuncOp func, WeightsLayout &layout) {
   MLIRContext *context = func.getContext();
   Location loc = func.getLoc();
@@ -120,7 +130,8 @@ LogicalResult lowerFunction(func::FuncOp func, WeightsLayout &layout) {
     std::optional<unsigned> inPlace = inPlaceArgument(func, result.getType());
     // The runtime owns output buffers of a fixed size: a result that could
     // be larger (prefill logits of every position) would overrun it.
-    if (!inPlace && !cast<RankedTensorType>(result.getType()).hasStaticShape())
+    if (!inPlace && !hasRuntimeSizedShape(
+                        func, cast<RankedTensorType>(result.getType())))
       return func.emitOpError("returns ")
              << result.getType()
              << ", a dynamic shape the runtime's fixed output buffers cannot "

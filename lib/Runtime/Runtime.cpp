@@ -90,6 +90,10 @@ constexpr int64_t kSupportedAbi = 2;
 
 using EntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
                             int64_t, MemRef<float, 5> *, MemRef<float, 2> *);
+/// `decode_batch(weights, tokens, positions, slots, pool, logits)`.
+using BatchEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
+                                 MemRef<int32_t, 1> *, MemRef<int32_t, 1> *,
+                                 MemRef<float, 5> *, MemRef<float, 2> *);
 using SetThreads = void (*)(int);
 
 } // namespace
@@ -103,6 +107,9 @@ struct tfm_model {
   int64_t info[kInfoSize] = {};
   EntryPoint prefill = nullptr;
   EntryPoint decode = nullptr;
+  /// One decode step of contexts of a group; null in libraries compiled
+  /// before it existed and for models without it (learned positions).
+  BatchEntryPoint decodeBatch = nullptr;
   SetThreads setThreads = nullptr;
   /// How the cached keys were rotated (`tfm_rope_info`), for
   /// tfm_context_shift; null in libraries compiled before it existed.
@@ -123,8 +130,28 @@ struct tfm_model {
   }
 };
 
+/// The KV caches of the contexts of tfm_context_create_group, one after
+/// the other in one mapping: a batched decode step hands them to the model
+/// as one pool.
+struct ContextGroup {
+  void *caches = nullptr;
+  size_t mappedBytes = 0;
+  int32_t size = 0;
+  /// The rows of logits of the last batched step.
+  std::vector<float> logits;
+
+  ~ContextGroup() {
+    if (caches)
+      munmap(caches, mappedBytes);
+  }
+};
+
 struct tfm_context {
   tfm_model *model = nullptr;
+  /// The group whose mapping holds this context's cache (cache number
+  /// `slot`), or null when the context owns its cache.
+  std::shared_ptr<ContextGroup> group;
+  int32_t slot = 0;
   int64_t length = 0;
   int threads = 1;
   int64_t position = 0;
@@ -135,7 +162,7 @@ struct tfm_context {
   std::vector<float> logits;
 
   ~tfm_context() {
-    if (cache)
+    if (cache && !group)
       munmap(cache, cacheMappedBytes);
   }
 };
@@ -263,6 +290,8 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
       dlsym(model.library, "_mlir_ciface_prefill"));
   model.decode = reinterpret_cast<EntryPoint>(
       dlsym(model.library, "_mlir_ciface_decode"));
+  model.decodeBatch = reinterpret_cast<BatchEntryPoint>(
+      dlsym(model.library, "_mlir_ciface_decode_batch"));
   if (!info || !model.prefill || !model.decode)
     return fail(TFM_ERROR_FORMAT, path + ": not a tfm model library");
   if (info[kAbiVersion] != kSupportedAbi)
@@ -354,6 +383,92 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
   context->position += n;
   *logits = context->logits.data();
   return TFM_OK;
+}
+
+/// A context of `model` without its cache (checked arguments, length,
+/// threads, cache size, logits).
+tfm_status newContext(tfm_model *model, int32_t contextLength, int32_t threads,
+                      void *out, std::unique_ptr<tfm_context> &created) {
+  if (!model || !out || contextLength < 0 || threads < 0)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "null argument or negative context length or thread count");
+  int64_t maxContext = model->info[kMaxContext];
+  if (contextLength > maxContext)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "context length " + std::to_string(contextLength) +
+                    " exceeds the compiled maximum of " +
+                    std::to_string(maxContext) +
+                    " (recompile with a larger --context)");
+  created.reset(new (std::nothrow) tfm_context);
+  if (!created)
+    return fail(TFM_ERROR_OUT_OF_MEMORY, "out of memory");
+  created->model = model;
+  created->length = contextLength > 0 ? contextLength : maxContext;
+  // Capped at the CPUs: with OpenMP's barrier at the end of every loop,
+  // llama-110m q4_0 decoded ~200 tok/s with 2 threads on 2 CPUs and 2.9
+  // with 3.
+  int cpus = availableCpus();
+  created->threads = threads > 0 ? std::min(int(threads), cpus) : cpus;
+  created->cacheBytes = size_t(model->info[kLayers]) * 2 *
+                        model->info[kKVHeads] * created->length *
+                        model->info[kKVRow] * model->info[kKVElementBytes];
+  created->logits.resize(model->info[kVocabSize]);
+  return TFM_OK;
+}
+
+/// Whether the `n` contexts are distinct caches of one group that the
+/// model's batched entry point can run in one call.
+bool sharesCompiledBatch(tfm_context *const *contexts, int32_t n) {
+  const tfm_context &first = *contexts[0];
+  if (!first.model->decodeBatch || !first.group)
+    return false;
+  for (int32_t i = 1; i < n; ++i)
+    if (contexts[i]->group != first.group)
+      return false;
+  return true;
+}
+
+/// One call of `decode_batch` for checked contexts of one group.
+void runBatch(tfm_context *const *contexts, const int32_t *tokens, int32_t n,
+              const float **logits) {
+  tfm_context &first = *contexts[0];
+  tfm_model &model = *first.model;
+  ContextGroup &group = *first.group;
+  int64_t layers = model.info[kLayers], kvHeads = model.info[kKVHeads];
+  int64_t row = model.info[kKVRow], vocab = model.info[kVocabSize];
+  int64_t length = first.length;
+  std::vector<int32_t> positions(static_cast<size_t>(n));
+  std::vector<int32_t> slots(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n; ++i) {
+    positions[size_t(i)] = int32_t(contexts[i]->position);
+    slots[size_t(i)] = contexts[i]->slot;
+  }
+  auto weights = vectorRef(static_cast<int8_t *>(model.weights),
+                           int64_t(model.weightsBytes));
+  auto tokenRef = vectorRef(const_cast<int32_t *>(tokens), int64_t(n));
+  auto positionRef = vectorRef(positions.data(), int64_t(n));
+  auto slotRef = vectorRef(slots.data(), int64_t(n));
+  auto *caches = static_cast<float *>(group.caches);
+  MemRef<float, 5> pool = {
+      caches,
+      caches,
+      0,
+      {int64_t(group.size) * layers, 2, kvHeads, length, row},
+      {2 * kvHeads * length * row, kvHeads * length * row, length * row, row,
+       1}};
+  group.logits.resize(size_t(n) * size_t(vocab));
+  MemRef<float, 2> out = {group.logits.data(), group.logits.data(), 0,
+                          {n, vocab}, {vocab, 1}};
+  if (model.setThreads)
+    model.setThreads(first.threads);
+  model.decodeBatch(&weights, &tokenRef, &positionRef, &slotRef, &pool, &out);
+  for (int32_t i = 0; i < n; ++i) {
+    tfm_context &context = *contexts[i];
+    std::copy_n(group.logits.data() + size_t(i) * size_t(vocab), vocab,
+                context.logits.data());
+    context.position += 1;
+    logits[i] = context.logits.data();
+  }
 }
 
 /// Reads DIR/vocabulary.bin (the vocabulary of the model,
@@ -467,29 +582,10 @@ size_t tfm_model_bytes_per_token(const tfm_model *model) {
 
 tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
                               int32_t threads, tfm_context **context) {
-  if (!model || !context || contextLength < 0 || threads < 0)
-    return fail(TFM_ERROR_INVALID_ARGUMENT,
-                "null argument or negative context length or thread count");
-  int64_t maxContext = model->info[kMaxContext];
-  if (contextLength > maxContext)
-    return fail(TFM_ERROR_INVALID_ARGUMENT,
-                "context length " + std::to_string(contextLength) +
-                    " exceeds the compiled maximum of " +
-                    std::to_string(maxContext) +
-                    " (recompile with a larger --context)");
-  auto created = std::unique_ptr<tfm_context>(new (std::nothrow) tfm_context);
-  if (!created)
-    return fail(TFM_ERROR_OUT_OF_MEMORY, "out of memory");
-  created->model = model;
-  created->length = contextLength > 0 ? contextLength : maxContext;
-  // Capped at the CPUs: with OpenMP's barrier at the end of every loop,
-  // llama-110m q4_0 decoded ~200 tok/s with 2 threads on 2 CPUs and 2.9
-  // with 3.
-  int cpus = availableCpus();
-  created->threads = threads > 0 ? std::min(int(threads), cpus) : cpus;
-  created->cacheBytes = size_t(model->info[kLayers]) * 2 *
-                        model->info[kKVHeads] * created->length *
-                        model->info[kKVRow] * model->info[kKVElementBytes];
+  std::unique_ptr<tfm_context> created;
+  if (tfm_status status =
+          newContext(model, contextLength, threads, context, created))
+    return status;
   // Huge pages as for the weights: a decode step reads the cache of every
   // layer. The mapping is zeroed and committed as positions are written.
   void *cache = mapHugePages(created->cacheBytes, created->cacheMappedBytes);
@@ -498,8 +594,40 @@ tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
                 "cannot allocate a KV cache of " +
                     std::to_string(created->cacheBytes) + " bytes");
   created->cache = static_cast<float *>(cache);
-  created->logits.resize(model->info[kVocabSize]);
   *context = created.release();
+  return TFM_OK;
+}
+
+tfm_status tfm_context_create_group(tfm_model *model, int32_t n,
+                                    int32_t contextLength, int32_t threads,
+                                    tfm_context **contexts) {
+  if (n <= 0 || !contexts)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_context_create_group: null contexts or n <= 0");
+  std::vector<std::unique_ptr<tfm_context>> created(static_cast<size_t>(n));
+  for (std::unique_ptr<tfm_context> &one : created)
+    if (tfm_status status =
+            newContext(model, contextLength, threads, contexts, one))
+      return status;
+  auto group = std::make_shared<ContextGroup>();
+  size_t bytes = created.front()->cacheBytes;
+  group->caches = mapHugePages(bytes * size_t(n), group->mappedBytes);
+  if (group->caches == MAP_FAILED) {
+    group->caches = nullptr;
+    return fail(TFM_ERROR_OUT_OF_MEMORY,
+                "cannot allocate " + std::to_string(n) + " KV caches of " +
+                    std::to_string(bytes) + " bytes");
+  }
+  group->size = n;
+  for (int32_t i = 0; i < n; ++i) {
+    tfm_context &context = *created[size_t(i)];
+    context.group = group;
+    context.slot = i;
+    context.cache = reinterpret_cast<float *>(
+        static_cast<uint8_t *>(group->caches) + bytes * size_t(i));
+    context.cacheMappedBytes = bytes;
+    contexts[i] = created[size_t(i)].release();
+  }
   return TFM_OK;
 }
 
@@ -544,6 +672,10 @@ tfm_status tfm_decode_batch(tfm_context *const *contexts,
                         " and " + std::to_string(i) + " are the same");
     if (tfm_status status = checkTokens(*context, &tokens[i], 1))
       return status;
+  }
+  if (sharesCompiledBatch(contexts, n)) {
+    runBatch(contexts, tokens, n, logits);
+    return TFM_OK;
   }
   for (int32_t i = 0; i < n; ++i)
     if (tfm_status status = run(contexts[i], contexts[i]->model->decode,

@@ -87,13 +87,15 @@ Engine::create(tfm_model *model, const Tokenizer &tokenizer,
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "the engine needs at least one slot");
   std::unique_ptr<Engine> engine(new Engine(tokenizer));
-  for (int32_t i = 0; i < options.slots; ++i) {
+  // One group: a decode step of all busy slots is one call of the model.
+  std::vector<tfm_context *> contexts(size_t(options.slots), nullptr);
+  if (tfm_context_create_group(model, options.slots, options.contextLength,
+                               options.threads, contexts.data()) != TFM_OK)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   std::string("slots: ") + tfm_last_error());
+  for (tfm_context *context : contexts) {
     auto slot = std::make_unique<Slot>();
-    if (tfm_context_create(model, options.contextLength, options.threads,
-                           &slot->context) != TFM_OK)
-      return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                     "slot " + std::to_string(i) +
-                                         ": " + tfm_last_error());
+    slot->context = context;
     engine->slots.push_back(std::move(slot));
   }
   tfm_context *first = engine->slots.front()->context;

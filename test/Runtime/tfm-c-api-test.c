@@ -69,7 +69,8 @@ static float maxDifference(const float *a, const float *b, int32_t vocab) {
   return most;
 }
 
-/* The logits of PROMPT followed by TOKEN in a fresh context, into OUT. */
+/* The logits of PROMPT followed by TOKEN in a fresh context (one decode
+ * call), into OUT. */
 static void referenceLogits(tfm_model *model, const int32_t *prompt, int32_t n,
                             int32_t token, float *out) {
   tfm_context *context = NULL;
@@ -136,6 +137,36 @@ static void checkBatchAndTruncate(tfm_model *model) {
         "a truncated context continues as if it had never run past it");
   tfm_context_free(contexts[0]);
   tfm_context_free(contexts[1]);
+
+  /* A group: one compiled call for the step; a second step with the
+   * contexts in the other order. */
+  tfm_context *group[2] = {NULL, NULL};
+  CHECK(tfm_context_create_group(model, 2, 32, 1, group) == TFM_OK &&
+            tfm_prefill(group[0], first, 3, &logits[0]) == TFM_OK &&
+            tfm_prefill(group[1], second, 5, &logits[1]) == TFM_OK,
+        "a group of two contexts at positions 3 and 5");
+  CHECK(tfm_decode_batch(group, tokens, 2, logits) == TFM_OK,
+        "a batched decode step of a group");
+  difference = maxDifference(logits[0], expected, vocab);
+  other = maxDifference(logits[1], expected + vocab, vocab);
+  printf("group batched vs alone: max |difference| %g\n",
+         difference > other ? difference : other);
+  CHECK(difference <= 1e-4f && other <= 1e-4f,
+        "each context of the group's step has the logits it has alone");
+  const int32_t firstThen[4] = {1, 5, 9, 11}, secondThen[6] = {1, 7, 3, 8, 2, 13};
+  referenceLogits(model, firstThen, 4, 3, expected);
+  referenceLogits(model, secondThen, 6, 4, expected + vocab);
+  tfm_context *reversed[2] = {group[1], group[0]};
+  const int32_t reversedTokens[2] = {4, 3};
+  CHECK(tfm_decode_batch(reversed, reversedTokens, 2, logits) == TFM_OK,
+        "a second step, the contexts in the other order");
+  CHECK(maxDifference(logits[1], expected, vocab) <= 1e-4f &&
+            maxDifference(logits[0], expected + vocab, vocab) <= 1e-4f &&
+            tfm_context_position(group[0]) == 5 &&
+            tfm_context_position(group[1]) == 7,
+        "each context of the group keeps its own cache and position");
+  tfm_context_free(group[0]);
+  tfm_context_free(group[1]);
   free(expected);
 }
 

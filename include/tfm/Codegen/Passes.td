@@ -369,4 +369,25 @@ def TfmPlanStaticArena : Pass<"tfm-plan-static-arena", "::mlir::func::FuncOp"> {
   ];
 }
 
+def TfmLowerStridedCopies : Pass<"tfm-lower-strided-copies", "::mlir::func::FuncOp"> {
+  let summary = "Copies between strided views as loops, not runtime calls";
+  let description = [{
+    A `memref.copy` between buffers that are not both contiguous lowers to
+    a call of `memrefCopy`, a function of MLIR's C runner utilities, which
+    a model library does not link (loading it fails with an undefined
+    symbol). Such copies appear in a batched decode step, whose row count
+    is known at run time only: views of a dynamic shape with a strided
+    layout. This pass turns them into `linalg.copy`, which becomes loops
+    with the rest; contiguous copies stay (memcpy).
+
+    ```mlir
+    memref.copy %rows, %view : memref<?x2x16xf32, strided<[96, 16, 1], offset: ?>>
+        to memref<?x2x16xf32, strided<[96, 16, 1], offset: ?>>
+    // becomes
+    linalg.copy ins(%rows : ...) outs(%view : ...)
+    ```
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // TFM_CODEGEN_PASSES_TD

@@ -71,6 +71,15 @@ TFM_API size_t tfm_model_bytes_per_token(const tfm_model *model);
  * tfm_context_threads gives the count used. */
 TFM_API tfm_status tfm_context_create(tfm_model *model, int32_t context_length,
                               int32_t threads, tfm_context **context);
+/* N contexts (as N tfm_context_create calls) whose KV caches lie in one
+ * block, into CONTEXTS[0..N): tfm_decode_batch runs a step of any of them
+ * in one call of the model's batched entry point, one pass over the
+ * weights for all (a server's parallel slots). Free each with
+ * tfm_context_free; the block goes with the last. */
+TFM_API tfm_status tfm_context_create_group(tfm_model *model, int32_t n,
+                                            int32_t context_length,
+                                            int32_t threads,
+                                            tfm_context **contexts);
 TFM_API void tfm_context_free(tfm_context *context);
 
 /* Runs `n` tokens at the current position in one batched call; on success
@@ -85,7 +94,11 @@ TFM_API tfm_status tfm_decode(tfm_context *context, int32_t token,
  * CONTEXTS[i] (a server's continuous batching: each context is one
  * client's). LOGITS[i] gets the vocabulary logits of context i, valid until
  * the next call on it. The contexts must be distinct and use the same
- * thread count; nothing runs unless every token fits its context. */
+ * thread count; nothing runs unless every token fits its context. Contexts
+ * of one tfm_context_create_group run in one call of the compiled batched
+ * step (every linear layer reads its weights once for all N tokens);
+ * others, or a model compiled without that step (learned positions, a
+ * library from before it), run one after the other. */
 TFM_API tfm_status tfm_decode_batch(tfm_context *const *contexts,
                                     const int32_t *tokens, int32_t n,
                                     const float **logits);

@@ -166,7 +166,8 @@ TEST_F(ModelBuilderTest, RopeFollowsTheConfig) {
     EXPECT_EQ(rope.getHeadDim(), 8);
     EXPECT_EQ(rope.getTheta().convertToDouble(), 500000.0);
   });
-  EXPECT_EQ(ropes, 2 * 2 * 5);
+  // Q and K of 5 layers in prefill, decode and decode_batch.
+  EXPECT_EQ(ropes, 3 * 2 * 5);
 }
 
 TEST_F(ModelBuilderTest, GPT2UsesLayerNormLearnedPositionsAndGelu) {

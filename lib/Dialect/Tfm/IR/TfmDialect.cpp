@@ -15,6 +15,22 @@ using namespace mlir::tfm;
 
 #include "tfm/Dialect/Tfm/IR/TfmOpsDialect.cpp.inc"
 #include "tfm/Dialect/Tfm/IR/TfmEnums.cpp.inc"
+/// `layers = N` of a KV cache, or `layers = ?` for a pool of caches.
+static ParseResult parseLayerCount(AsmParser &parser, int64_t &layers) {
+  if (succeeded(parser.parseOptionalQuestion())) {
+    layers = ShapedType::kDynamic;
+    return success();
+  }
+  return parser.parseInteger(layers);
+}
+
+static void printLayerCount(AsmPrinter &printer, int64_t layers) {
+  if (ShapedType::isDynamic(layers))
+    printer << "?";
+  else
+    printer << layers;
+}
+
 #define GET_TYPEDEF_CLASSES
 #include "tfm/Dialect/Tfm/IR/TfmOpsTypes.cpp.inc"
 #define GET_ATTRDEF_CLASSES

@@ -103,7 +103,8 @@ LogicalResult verifyLayerIndex(Operation *op, std::optional<uint64_t> layer,
   if (layer.has_value() == static_cast<bool>(dynamicLayer))
     return op->emitOpError(
         "needs exactly one of a constant layer and an index operand");
-  if (!layer || static_cast<int64_t>(*layer) < cache.getLayers())
+  if (!layer || cache.isPool() ||
+      static_cast<int64_t>(*layer) < cache.getLayers())
     return success();
   return op->emitOpError() << "layer " << *layer
                            << " is out of range for a cache of "

@@ -18,7 +18,8 @@ KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "kv_cache " << what << " must be positive, got "
                        << value;
   };
-  if (failed(requirePositive(layers, "layers")) ||
+  if ((!ShapedType::isDynamic(layers) &&
+       failed(requirePositive(layers, "layers"))) ||
       failed(requirePositive(kvHeads, "kv_heads")) ||
       failed(requirePositive(contextLength, "context")) ||
       failed(requirePositive(headDim, "head_dim")))
@@ -32,6 +33,7 @@ KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 int64_t KVCacheType::getSizeInBytes() const {
+  assert(!isPool() && "a pool's size is known at run time only");
   int64_t elementBytes = getElementType().getIntOrFloatBitWidth() / 8;
   return getLayers() * 2 * getKvHeads() * getContextLength() * getRowElements() *
          elementBytes;

@@ -15,6 +15,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -87,13 +88,25 @@ struct TfmConvertToGQAPass
     return found;
   }
 
+  /// A `tensor.extract_slice` of whole rows of a matrix (all its columns).
+  static bool isWholeRow(Operation *op) {
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(op);
+    if (!slice || slice.getSourceType().getRank() != 2)
+      return false;
+    int64_t columns = slice.getSourceType().getDimSize(1);
+    return slice.getStaticSizes().back() == columns &&
+           slice.getStaticOffsets().back() == 0 &&
+           slice.getStaticStrides().back() == 1;
+  }
+
   /// Pools the projection that `value` (a key or value `append` writes to
   /// the cache) comes from, and narrows the per-head ops between them.
   LogicalResult poolProjection(KVCacheAppendOp append, Value value,
                                StringRef what) {
     SmallVector<Operation *> perHead;
     Operation *op = value.getDefiningOp();
-    while (op && isa<RoPEOp, RMSNormOp>(op)) {
+    // A batched decode step takes each token's row of the projection.
+    while (op && (isa<RoPEOp, RMSNormOp>(op) || isWholeRow(op))) {
       perHead.push_back(op);
       op = op->getOperand(0).getDefiningOp();
     }
@@ -119,6 +132,11 @@ struct TfmConvertToGQAPass
     auto narrow = [&](Value result) {
       auto type = cast<RankedTensorType>(result.getType());
       result.setType(withColumns(type, type.getShape().back() / group));
+      if (auto slice = result.getDefiningOp<tensor::ExtractSliceOp>()) {
+        SmallVector<int64_t> sizes(slice.getStaticSizes());
+        sizes.back() /= group;
+        slice.setStaticSizes(sizes);
+      }
     };
     narrow(linear.getResult());
     for (Operation *between : perHead)

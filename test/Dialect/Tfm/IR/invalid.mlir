@@ -445,6 +445,13 @@ func.func @attention_unknown_mask(%q: tensor<1x64xf32>) {
 
 // -----
 
+// expected-error @+1 {{kv_cache layers must be positive, got 0}}
+func.func @kv_cache_zero_layers(%c: !tfm.kv_cache<layers = 0, kv_heads = 1, context = 8, head_dim = 8, f32>) {
+  return
+}
+
+// -----
+
 // expected-error @+1 {{kv_cache kv_heads must be positive, got 0}}
 func.func @kv_cache_zero_heads(%c: !tfm.kv_cache<layers = 1, kv_heads = 0, context = 8, head_dim = 8, f32>) {
   return

@@ -5,6 +5,7 @@
 
 // CHECK: !kv_cache = !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32>
 // CHECK: !kv_cache1 = !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16>
+// CHECK: = !tfm.kv_cache<layers = ?, kv_heads = 1, context = 64, head_dim = 16, f16>
 
 // CHECK-LABEL: func @append_and_attend
 func.func @append_and_attend(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %start: index,
@@ -47,4 +48,17 @@ func.func @flash_attention(%q: memref<?x64xf32>, %k: memref<2x?x20xi8>, %o: memr
   tfm.flash_attention %q, %k, %k at %s -> %o {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x20xi8>, memref<2x?x20xi8>, memref<?x64xf32>
   tfm.flash_attention %q1, %k1, %k1 at %s -> %o1 partials %p {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 2 : i64} : memref<1x64xf32>, memref<2x?x16xf16>, memref<2x?x16xf16>, memref<1x64xf32>, memref<144xf32>
   return
+}
+
+// A pool of caches (`layers = ?`): a batched decode step names cache
+// `slot`'s layer `l` as layer `slot * layers + l` of the pool.
+// CHECK-LABEL: func @pool_of_caches
+func.func @pool_of_caches(%q: tensor<1x64xf32>, %kv: tensor<1x16xf32>, %pos: index, %layer: index,
+                          %pool: !tfm.kv_cache<layers = ?, kv_heads = 1, context = 64, head_dim = 16, f16>) -> tensor<1x64xf32> {
+  // CHECK: tfm.kv_cache.append %{{.*}}[%{{.*}}], %{{.*}}, %{{.*}} at %{{.*}} : !kv_cache{{[0-9]+}}, tensor<1x16xf32>, tensor<1x16xf32>
+  %c = tfm.kv_cache.append %pool[%layer], %kv, %kv at %pos : !tfm.kv_cache<layers = ?, kv_heads = 1, context = 64, head_dim = 16, f16>, tensor<1x16xf32>, tensor<1x16xf32>
+  // A constant layer of a pool is not checked against a count it lacks.
+  // CHECK: tfm.kv_cache.attention %{{.*}}, %{{.*}}[7] at
+  %o = tfm.kv_cache.attention %q, %c[7] at %pos {num_heads = 4 : i64, scale = 0.25 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = ?, kv_heads = 1, context = 64, head_dim = 16, f16> -> tensor<1x64xf32>
+  return %o : tensor<1x64xf32>
 }

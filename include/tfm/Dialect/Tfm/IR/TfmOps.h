@@ -27,6 +27,14 @@ inline constexpr llvm::StringLiteral kMatmulCopySuffix = "#matmul";
 /// or as --quant asks, while the lookup reads floats. Returns the new
 /// param, or null when the uses are not mixed.
 ParamOp splitMatmulUses(ParamOp param);
+/// The model function of a batched decode step (ModelBuilder, the runtime's
+/// tfm_decode_batch).
+inline constexpr llvm::StringLiteral kDecodeBatchFunction = "decode_batch";
+/// A model function whose results have one row per token of its first
+/// argument (tfm-lower-entry-points lets their first dimension be dynamic:
+/// the runtime sizes the output buffers by the tokens it passes).
+inline constexpr llvm::StringLiteral kRowsPerTokenAttrName =
+    "tfm.rows_per_token";
 /// `frequencies` (if any) has one positive finite value per rotary pair.
 LogicalResult
 verifyRopeFrequencies(function_ref<InFlightDiagnostic()> emitError,

@@ -23,6 +23,15 @@ def Tfm_KVCacheType : TypeDef<Tfm_Dialect, "KVCache"> {
     The element type is the storage type of the cache (f32, f16 or bf16),
     or i8 for 8-bit values with one f32 scale per token and KV head, stored
     in 4 more bytes after each row of `head_dim` values.
+
+    `layers = ?` is a pool of caches, one after the other: the caches of
+    the contexts a batched decode step serves (`decode_batch`), cache `s`
+    layer `l` being layer `s * model_layers + l` of the pool. The runtime
+    gives the number of caches.
+
+    ```
+    !tfm.kv_cache<layers = ?, kv_heads = 4, context = 512, head_dim = 8, f16>
+    ```
   }];
   let parameters = (ins
     "int64_t":$layers,
@@ -32,7 +41,7 @@ def Tfm_KVCacheType : TypeDef<Tfm_Dialect, "KVCache"> {
     "::mlir::Type":$elementType
   );
   let assemblyFormat = [{
-    `<` `layers` `=` $layers `,` `kv_heads` `=` $kv_heads `,`
+    `<` `layers` `=` custom<LayerCount>($layers) `,` `kv_heads` `=` $kv_heads `,`
         `context` `=` $context_length `,` `head_dim` `=` $head_dim `,`
         $elementType `>`
   }];
@@ -40,8 +49,11 @@ def Tfm_KVCacheType : TypeDef<Tfm_Dialect, "KVCache"> {
   let extraClassDeclaration = [{
     /// Number of features of one token's keys (or values) in one layer.
     int64_t getKVFeatures() const { return getKvHeads() * getHeadDim(); }
-    /// Size of the whole cache in bytes.
+    /// Size of the whole cache in bytes (of one layer's worth times the
+    /// layers; a pool's size is known at run time only).
     int64_t getSizeInBytes() const;
+    /// A pool of caches of unknown count (`layers = ?`).
+    bool isPool() const { return ::mlir::ShapedType::isDynamic(getLayers()); }
     /// True for the 8-bit cache with a scale per token and head.
     bool isQuantized() const { return getElementType().isInteger(8); }
     /// Elements of one stored row (one head of one token).
