@@ -113,7 +113,10 @@ mlir::tfm::importModel(MLIRContext &context, const ModelFile &model,
   ModelConfig config = model.config;
   if (options.contextLength > 0)
     config.contextLength = options.contextLength;
-  llvm::Expected<OwningOpRef<ModuleOp>> module = buildModel(context, config);
+  BuildOptions buildOptions;
+  buildOptions.embeddings = options.embeddings;
+  llvm::Expected<OwningOpRef<ModuleOp>> module =
+      buildModel(context, config, buildOptions);
   if (!module)
     return importError(model.path, llvm::toString(module.takeError()));
 

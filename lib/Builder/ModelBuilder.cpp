@@ -424,9 +424,13 @@ Value emitDecoderLayer(ModelEmitter &e, Value x, Value start, Value &cache,
   return e.add(x, ffn);
 }
 
+/// What a decoder function returns besides the cache.
+enum class DecoderOutput { Logits, Hidden };
+
 /// Embeddings (and learned positions), the layers, the final norm and the
-/// logits of a causal decoder.
-void emitDecoderBody(ModelEmitter &e, Value tokens, Value start, Value cache) {
+/// logits (or the normed hidden states) of a causal decoder.
+void emitDecoderBody(ModelEmitter &e, Value tokens, Value start, Value cache,
+                     DecoderOutput output = DecoderOutput::Logits) {
   const LayerChoices &choices = e.config.layer;
   Value x = e.embed(tokens);
   if (choices.positions == PositionKind::Learned) {
@@ -439,7 +443,26 @@ void emitDecoderBody(ModelEmitter &e, Value tokens, Value start, Value cache) {
     x = emitDecoderLayer(e, x, start, cache, layer);
   e.setLayerLocation("output");
   x = e.norm(choices.norm, x, "output_norm", choices.normBias);
-  func::ReturnOp::create(e.b, ValueRange{e.logits(x), cache});
+  Value result = output == DecoderOutput::Logits ? e.logits(x) : x;
+  func::ReturnOp::create(e.b, ValueRange{result, cache});
+}
+
+/// `embed(tokens, start, cache) -> (hidden, cache)`: a prefill whose
+/// result is the final-normed hidden state of every token (what embedding
+/// models built on decoders pool: the last token's, or the mean).
+void buildDecoderEmbedding(ImplicitLocOpBuilder &b, ModuleOp module,
+                           const ModelConfig &config) {
+  auto tokens = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
+  auto hidden = RankedTensorType::get({ShapedType::kDynamic, config.dim},
+                                      b.getF32Type());
+  KVCacheType cacheType = kvCacheType(b, config, config.numLayers);
+  func::FuncOp func =
+      beginFunction(b, module, kEmbedFunction,
+                    {tokens, b.getIndexType(), cacheType}, {hidden, cacheType});
+  func->setAttr(kRowsPerTokenAttrName, b.getUnitAttr());
+  ModelEmitter emitter(b, config);
+  emitDecoderBody(emitter, func.getArgument(0), func.getArgument(1),
+                  func.getArgument(2), DecoderOutput::Hidden);
 }
 
 void buildCausalDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
@@ -629,7 +652,8 @@ DictionaryAttr configAttr(Builder &b, const ModelConfig &config) {
 } // namespace
 
 llvm::Expected<OwningOpRef<ModuleOp>>
-mlir::tfm::buildModel(MLIRContext &context, const ModelConfig &config) {
+mlir::tfm::buildModel(MLIRContext &context, const ModelConfig &config,
+                      const BuildOptions &options) {
   if (llvm::Error error = validateModelConfig(config))
     return std::move(error);
   context.loadDialect<TfmDialect, func::FuncDialect, arith::ArithDialect,
@@ -647,6 +671,8 @@ mlir::tfm::buildModel(MLIRContext &context, const ModelConfig &config) {
     buildCausalDecoder(b, *module, config, "decode", 1);
     if (config.layer.positions != PositionKind::Learned)
       buildBatchedDecoder(b, *module, config);
+    if (options.embeddings)
+      buildDecoderEmbedding(b, *module, config);
     break;
   case ModelFamily::Encoder:
     buildBERTEncoder(b, *module, config);

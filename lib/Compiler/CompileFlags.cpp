@@ -81,6 +81,11 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
           cl::desc("Mean-pool the key/value heads into this many KV heads "
                    "(tfm-convert-to-gqa; 0: keep the model's)"),
           cl::init(0), cl::value_desc("kv heads"), cl::cat(category)),
+      embeddings("embeddings",
+                 cl::desc("Also compile the embed entry point: the final "
+                          "hidden states of a prompt (tfm_embed, "
+                          "tfm-server's /v1/embeddings)"),
+                 cl::cat(category)),
       calibrationText(
           "calibrate",
           cl::desc("Round the weights --quant quantizes with GPTQ against "
@@ -103,6 +108,7 @@ void CompileFlags::apply(CompileOptions &options) const {
   options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
   options.kvType = kvType;
   options.gqaKvHeads = convertToGqa;
+  options.embeddings = embeddings;
   options.calibrationText = calibrationText;
   options.calibrationTokens = calibrationTokens;
 }

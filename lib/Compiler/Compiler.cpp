@@ -405,6 +405,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   context.loadAllAvailableDialects();
   ImportOptions importOptions;
   importOptions.contextLength = options.contextLength;
+  importOptions.embeddings = options.embeddings;
   llvm::Expected<OwningOpRef<ModuleOp>> module =
       importModel(context, model, importOptions);
   if (!module)

@@ -128,6 +128,8 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
           json.attribute("rounding", "gptq");
         });
       json.attribute("kv_cache_type", options.kvType);
+      if (options.embeddings)
+        json.attribute("embeddings", true);
       if (options.gqaKvHeads > 0)
         json.attribute("converted_to_gqa_from_kv_heads",
                        model.config.numKvHeads);

@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -110,6 +111,9 @@ struct tfm_model {
   /// One decode step of contexts of a group; null in libraries compiled
   /// before it existed and for models without it (learned positions).
   BatchEntryPoint decodeBatch = nullptr;
+  /// `embed`: the final hidden states of a prompt; null unless compiled
+  /// with --embeddings.
+  EntryPoint embed = nullptr;
   SetThreads setThreads = nullptr;
   /// How the cached keys were rotated (`tfm_rope_info`), for
   /// tfm_context_shift; null in libraries compiled before it existed.
@@ -292,6 +296,8 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
       dlsym(model.library, "_mlir_ciface_decode"));
   model.decodeBatch = reinterpret_cast<BatchEntryPoint>(
       dlsym(model.library, "_mlir_ciface_decode_batch"));
+  model.embed =
+      reinterpret_cast<EntryPoint>(dlsym(model.library, "_mlir_ciface_embed"));
   if (!info || !model.prefill || !model.decode)
     return fail(TFM_ERROR_FORMAT, path + ": not a tfm model library");
   if (info[kAbiVersion] != kSupportedAbi)
@@ -348,9 +354,12 @@ tfm_status checkTokens(const tfm_context &context, const int32_t *tokens,
   return TFM_OK;
 }
 
-/// Runs `n` tokens through `entry` at the context's position.
+/// Runs `n` tokens through `entry` at the context's position; its output
+/// (`rows` x `columns`, default one row of logits) goes to `output` (default
+/// the context's logits).
 tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
-               int32_t n, const float **logits) {
+               int32_t n, const float **logits, float *output = nullptr,
+               int64_t rows = 1, int64_t columns = 0) {
   if (!context || !tokens || !logits || n <= 0)
     return fail(TFM_ERROR_INVALID_ARGUMENT,
                 "null argument or no tokens to run");
@@ -372,16 +381,16 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
       {layers, 2, kvHeads, length, row},
       {2 * kvHeads * length * row, kvHeads * length * row, length * row, row,
        1}};
-  MemRef<float, 2> out = {context->logits.data(),
-                          context->logits.data(),
-                          0,
-                          {1, vocab},
-                          {vocab, 1}};
+  if (!output) {
+    output = context->logits.data();
+    columns = vocab;
+  }
+  MemRef<float, 2> out = {output, output, 0, {rows, columns}, {columns, 1}};
   if (model.setThreads)
     model.setThreads(context->threads);
   entry(&weights, &tokenRef, context->position, &cache, &out);
   context->position += n;
-  *logits = context->logits.data();
+  *logits = output;
   return TFM_OK;
 }
 
@@ -681,6 +690,51 @@ tfm_status tfm_decode_batch(tfm_context *const *contexts,
     if (tfm_status status = run(contexts[i], contexts[i]->model->decode,
                                 &tokens[i], 1, &logits[i]))
       return status;
+  return TFM_OK;
+}
+
+int32_t tfm_model_embedding_size(const tfm_model *model) {
+  return model && model->embed ? int32_t(model->info[kDim]) : 0;
+}
+
+tfm_status tfm_embed(tfm_context *context, const int32_t *tokens, int32_t n,
+                     tfm_pooling pooling, float *out) {
+  if (!context || !out)
+    return fail(TFM_ERROR_INVALID_ARGUMENT, "tfm_embed: null argument");
+  if (pooling != TFM_POOLING_LAST && pooling != TFM_POOLING_MEAN)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_embed: unknown pooling " + std::to_string(int(pooling)));
+  tfm_model &model = *context->model;
+  if (!model.embed)
+    return fail(TFM_ERROR_FORMAT, "the model library has no embed entry "
+                                  "point (compile it with --embeddings)");
+  int64_t dim = model.info[kDim];
+  std::vector<float> hidden;
+  if (n > 0)
+    hidden.resize(size_t(n) * size_t(dim));
+  context->position = 0;
+  const float *states = nullptr;
+  tfm_status status = run(context, model.embed, tokens, n, &states,
+                          hidden.data(), n, dim);
+  context->position = 0;
+  if (status != TFM_OK)
+    return status;
+  const float *last = hidden.data() + size_t(n - 1) * size_t(dim);
+  for (int64_t j = 0; j < dim; ++j) {
+    double sum = 0.0;
+    if (pooling == TFM_POOLING_LAST)
+      sum = last[j];
+    else
+      for (int32_t i = 0; i < n; ++i)
+        sum += hidden[size_t(i) * size_t(dim) + size_t(j)];
+    out[j] = float(pooling == TFM_POOLING_LAST ? sum : sum / n);
+  }
+  double norm = 0.0;
+  for (int64_t j = 0; j < dim; ++j)
+    norm += double(out[j]) * out[j];
+  if (norm > 0.0)
+    for (int64_t j = 0; j < dim; ++j)
+      out[j] = float(out[j] / std::sqrt(norm));
   return TFM_OK;
 }
 

@@ -2,9 +2,12 @@
 
 #include "tfm/Server/OpenAIProtocol.h"
 
+#include "llvm/Support/Base64.h"
 #include "llvm/Support/Error.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 using namespace mlir::tfm;
 using namespace mlir::tfm::server;
@@ -288,6 +291,114 @@ server::parseGenerationRequest(std::string_view body, Endpoint endpoint,
   if (reader.failed())
     return reader.takeError();
   return request;
+}
+
+namespace {
+
+/// Token ids, if `value` is an array of integers (in int32 range).
+std::optional<std::vector<int32_t>> tokenIds(const json::Value &value) {
+  const json::Array *array = value.getAsArray();
+  if (!array || array->empty())
+    return std::nullopt;
+  std::vector<int32_t> ids;
+  for (const json::Value &element : *array) {
+    std::optional<int64_t> id = element.getAsInteger();
+    if (!id || *id < INT32_MIN || *id > INT32_MAX)
+      return std::nullopt;
+    ids.push_back(int32_t(*id));
+  }
+  return ids;
+}
+
+} // namespace
+
+std::variant<EmbeddingRequest, ApiError>
+server::parseEmbeddingRequest(std::string_view body, size_t maxInputs) {
+  llvm::Expected<json::Value> parsed = json::parse(body);
+  if (!parsed)
+    return ApiError{400,
+                    "the body is not valid JSON: " +
+                        llvm::toString(parsed.takeError()),
+                    "invalid_request_error", ""};
+  const json::Object *object = parsed->getAsObject();
+  if (!object)
+    return ApiError{400, "the body must be a JSON object",
+                    "invalid_request_error", ""};
+  EmbeddingRequest request;
+  FieldReader reader(*object);
+  request.model = reader.readString("model").value_or("");
+  if (std::optional<std::string> format = reader.readString("encoding_format")) {
+    if (*format != "float" && *format != "base64")
+      reader.fail("encoding_format",
+                  "'encoding_format' must be float or base64, got '" +
+                      *format + "'");
+    request.base64 = *format == "base64";
+  }
+  const json::Value *input = reader.present("input");
+  const char *shape = "'input' must be a non-empty string, an array of "
+                      "strings, an array of token ids or an array of such "
+                      "arrays";
+  if (!input) {
+    reader.fail("input", "'input' is required");
+  } else if (std::optional<llvm::StringRef> text = input->getAsString()) {
+    request.texts.push_back(text->str());
+  } else if (std::optional<std::vector<int32_t>> ids = tokenIds(*input)) {
+    request.tokens.push_back(*ids);
+  } else if (const json::Array *array = input->getAsArray();
+             array && !array->empty()) {
+    for (const json::Value &element : *array) {
+      if (std::optional<llvm::StringRef> text = element.getAsString())
+        request.texts.push_back(text->str());
+      else if (std::optional<std::vector<int32_t>> ids = tokenIds(element))
+        request.tokens.push_back(*ids);
+      else
+        reader.fail("input", shape);
+    }
+    if (!request.texts.empty() && !request.tokens.empty())
+      reader.fail("input", "'input' mixes texts and token ids");
+  } else {
+    reader.fail("input", shape);
+  }
+  size_t inputs = request.texts.size() + request.tokens.size();
+  if (inputs > maxInputs)
+    reader.fail("input", "'input' has " + std::to_string(inputs) +
+                             " inputs; at most " + std::to_string(maxInputs) +
+                             " a request");
+  if (std::any_of(request.texts.begin(), request.texts.end(),
+                  [](const std::string &text) { return text.empty(); }))
+    reader.fail("input", "'input' has an empty text");
+  if (reader.failed())
+    return reader.takeError();
+  return request;
+}
+
+json::Value server::embeddingBody(const std::vector<std::vector<float>> &vectors,
+                                  bool base64, const std::string &model,
+                                  int64_t promptTokens) {
+  json::Array data;
+  for (size_t i = 0; i < vectors.size(); ++i) {
+    json::Value embedding = nullptr;
+    if (base64) {
+      // Little-endian f32 bytes, as OpenAI sends them.
+      std::string bytes(vectors[i].size() * sizeof(float), '\0');
+      std::memcpy(bytes.data(), vectors[i].data(), bytes.size());
+      embedding = llvm::encodeBase64(bytes);
+    } else {
+      json::Array values;
+      for (float value : vectors[i])
+        values.push_back(double(value));
+      embedding = std::move(values);
+    }
+    data.push_back(json::Object{{"object", "embedding"},
+                                {"index", int64_t(i)},
+                                {"embedding", std::move(embedding)}});
+  }
+  return json::Object{
+      {"object", "list"},
+      {"data", std::move(data)},
+      {"model", model},
+      {"usage", json::Object{{"prompt_tokens", promptTokens},
+                             {"total_tokens", promptTokens}}}};
 }
 
 json::Value server::errorBody(const ApiError &error) {

@@ -57,6 +57,13 @@ cl::opt<bool> checkSequence(
     "check-sequence",
     cl::desc("Check the reference's forwardSequence against its forward"));
 
+cl::opt<bool> checkEmbedding(
+    "embedding",
+    cl::desc("Check tfm_embed (a library compiled with --embeddings) on the "
+             "prompt: the reference's final normed hidden states, the input "
+             "of its output layer, pooled (last token and mean) and scaled "
+             "to unit length"));
+
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-reference-check: " << message << "\n";
   return 1;
@@ -168,6 +175,66 @@ int checkSequenceMatchesSteps(const ModelFile &model, int64_t context,
   return 0;
 }
 
+/// `vectors` pooled (the last, or the mean) and scaled to unit length.
+std::vector<float> pooledUnit(const std::vector<std::vector<float>> &vectors,
+                              bool mean) {
+  std::vector<double> sum(vectors.back().size(), 0.0);
+  for (size_t i = mean ? 0 : vectors.size() - 1; i < vectors.size(); ++i)
+    for (size_t j = 0; j < sum.size(); ++j)
+      sum[j] += vectors[i][j];
+  double norm = 0.0;
+  for (double value : sum)
+    norm += value * value;
+  std::vector<float> unit(sum.size());
+  for (size_t j = 0; j < sum.size(); ++j)
+    unit[j] = float(sum[j] / std::sqrt(norm));
+  return unit;
+}
+
+/// tfm_embed of `tokens`, both poolings, against the reference's.
+int checkEmbeddings(Compiled &compiled, const ModelFile &model,
+                    int64_t context, const std::vector<int32_t> &tokens) {
+  auto reference = ReferenceModel::create(model, context);
+  if (!reference)
+    return fail(llvm::toString(reference.takeError()));
+  std::string output =
+      model.config.tiedEmbeddings ? "token_embd.weight" : "output.weight";
+  std::vector<std::vector<float>> hidden;
+  reference->observeInputs(
+      [&](llvm::ArrayRef<std::string> weights, llvm::ArrayRef<float> input) {
+        if (weights.front() == output)
+          hidden.emplace_back(input.begin(), input.end());
+      });
+  for (int32_t token : tokens)
+    reference->forward(token);
+  int32_t size = tfm_model_embedding_size(compiled.model);
+  if (size != int32_t(model.config.dim) || hidden.size() != tokens.size())
+    return fail(llvm::formatv("embedding size {0} (model dim {1}), {2} hidden "
+                              "states observed for {3} tokens",
+                              size, model.config.dim, hidden.size(),
+                              tokens.size()));
+  for (auto [pooling, name] : {std::pair{TFM_POOLING_LAST, "last"},
+                               std::pair{TFM_POOLING_MEAN, "mean"}}) {
+    std::vector<float> embedding(size_t(size), 0.0f);
+    if (tfm_embed(compiled.context, tokens.data(), int32_t(tokens.size()),
+                  pooling, embedding.data()) != TFM_OK)
+      return fail(tfm_last_error());
+    std::vector<float> expected =
+        pooledUnit(hidden, pooling == TFM_POOLING_MEAN);
+    double error = 0.0;
+    for (size_t j = 0; j < expected.size(); ++j)
+      error = std::max(error, std::fabs(double(embedding[j]) - expected[j]));
+    llvm::outs() << llvm::formatv("embedding ({0} pooling) of {1} tokens: max "
+                                  "error {2:e2}\n",
+                                  name, tokens.size(), error);
+    if (error > tolerance)
+      return fail(llvm::formatv("embedding error {0:e2} exceeds the "
+                                "tolerance {1:e2}",
+                                error, tolerance.getValue()));
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -201,6 +268,9 @@ int main(int argc, char **argv) {
                               needed, context));
   if (checkSequence)
     if (int status = checkSequenceMatchesSteps(**model, context, tokens))
+      return status;
+  if (checkEmbedding)
+    if (int status = checkEmbeddings(compiled, **model, context, tokens))
       return status;
 
   // Prefill: one batched call against token-by-token reference steps.

@@ -222,10 +222,46 @@ private:
   const RouteOptions &options;
 };
 
+/// Inputs of one /v1/embeddings request at most.
+constexpr size_t kMaxEmbeddingInputs = 256;
+
+/// /v1/embeddings: each input tokenized (texts) and embedded in order.
+void answerEmbeddings(const httplib::Request &request,
+                      httplib::Response &response, Embedder *embedder,
+                      const Tokenizer &tokenizer, const RouteOptions &options) {
+  if (!embedder)
+    return sendError(response,
+                     ApiError{501,
+                              "model '" + options.modelName +
+                                  "' has no embed entry point: start "
+                                  "tfm-server with --embeddings",
+                              "not_implemented_error", "model"});
+  std::variant<EmbeddingRequest, ApiError> parsed =
+      parseEmbeddingRequest(request.body, kMaxEmbeddingInputs);
+  if (auto *error = std::get_if<ApiError>(&parsed))
+    return sendError(response, *error);
+  EmbeddingRequest &embedding = std::get<EmbeddingRequest>(parsed);
+  for (const std::string &text : embedding.texts)
+    embedding.tokens.push_back(tokenizer.encode(text, /*addSpecial=*/true));
+  std::vector<std::vector<float>> vectors;
+  int64_t promptTokens = 0;
+  for (const std::vector<int32_t> &tokens : embedding.tokens) {
+    std::variant<std::vector<float>, ApiError> vector = embedder->embed(tokens);
+    if (auto *error = std::get_if<ApiError>(&vector))
+      return sendError(response, *error);
+    vectors.push_back(std::move(std::get<std::vector<float>>(vector)));
+    promptTokens += int64_t(tokens.size());
+  }
+  sendJson(response, 200,
+           embeddingBody(vectors, embedding.base64, options.modelName,
+                         promptTokens));
+}
+
 } // namespace
 
 void server::installRoutes(httplib::Server &server, Engine &engine,
-                           const Tokenizer &tokenizer, HttpCounters &counters,
+                           Embedder *embedder, const Tokenizer &tokenizer,
+                           HttpCounters &counters,
                            const RouteOptions &options) {
   server.set_pre_routing_handler(
       [&counters, &options](const httplib::Request &request,
@@ -284,15 +320,12 @@ void server::installRoutes(httplib::Server &server, Engine &engine,
                            httplib::Response &response) {
                 generation->handle(request, response, Endpoint::ChatCompletions);
               });
-  server.Post("/v1/embeddings", [&options](const httplib::Request &,
-                                           httplib::Response &response) {
-    sendError(response,
-              ApiError{501,
-                       "model '" + options.modelName +
-                           "' is a decoder: /v1/embeddings needs an encoder "
-                           "model (BERT), which tfm cannot compile yet",
-                       "not_implemented_error", "model"});
-  });
+  server.Post("/v1/embeddings",
+              [embedder, &tokenizer, &options](const httplib::Request &request,
+                                               httplib::Response &response) {
+                answerEmbeddings(request, response, embedder, tokenizer,
+                                 options);
+              });
   server.Get("/v1/models", [&options](const httplib::Request &,
                                       httplib::Response &response) {
     static const int64_t created = int64_t(std::time(nullptr));

@@ -10,6 +10,7 @@
 #ifndef TFM_TOOLS_SERVER_ROUTES_H
 #define TFM_TOOLS_SERVER_ROUTES_H
 
+#include "tfm/Server/Embedder.h"
 #include "tfm/Server/Engine.h"
 #include "tfm/Server/Metrics.h"
 #include "tfm/Server/OpenAIProtocol.h"
@@ -36,9 +37,10 @@ struct RouteOptions {
   size_t maxBodyBytes = 0;
 };
 
-/// Installs the endpoints on `server`; `engine`, `tokenizer` and
-/// `counters` must outlive it.
-void installRoutes(httplib::Server &server, Engine &engine,
+/// Installs the endpoints on `server`; `engine`, `embedder` (null: the
+/// model has no embed entry point), `tokenizer` and `counters` must
+/// outlive it.
+void installRoutes(httplib::Server &server, Engine &engine, Embedder *embedder,
                    const Tokenizer &tokenizer, HttpCounters &counters,
                    const RouteOptions &options);
 

@@ -83,6 +83,11 @@ cl::opt<std::string> alias("alias",
                            cl::desc("The model id answers carry (default: the "
                                     "model file's name)"),
                            cl::cat(category));
+cl::opt<std::string> pooling(
+    "pooling",
+    cl::desc("How /v1/embeddings pools a text's hidden states: last (the "
+             "last token's, as decoder embedding models read) or mean"),
+    cl::init("last"), cl::cat(category));
 cl::opt<int> timeout("timeout",
                      cl::desc("Seconds a client may take to send a request "
                               "or read an answer before it is dropped"),
@@ -124,6 +129,8 @@ void validateFlags() {
     fail("--http-threads must not be negative");
   if (apiKey.getNumOccurrences() > 0 && apiKey.empty())
     fail("--api-key must not be empty");
+  if (pooling != "last" && pooling != "mean")
+    fail("--pooling must be last or mean, got '" + pooling + "'");
 }
 
 ChatFormat chatFormatOf(const Vocabulary &vocabulary) {
@@ -219,12 +226,23 @@ int main(int argc, char **argv) {
     if (!engine)
       fail(llvm::toString(engine.takeError()));
 
+    // Libraries compiled with --embeddings answer /v1/embeddings.
+    std::unique_ptr<Embedder> embedder;
+    if (tfm_model_embedding_size(model) > 0) {
+      llvm::Expected<std::unique_ptr<Embedder>> created = Embedder::create(
+          model, contextSize, threads,
+          pooling == "mean" ? TFM_POOLING_MEAN : TFM_POOLING_LAST);
+      if (!created)
+        fail(llvm::toString(created.takeError()));
+      embedder = std::move(*created);
+    }
     options.modelName =
         alias.empty() ? llvm::sys::path::stem(modelPath).str() : alias.getValue();
     options.apiKey = apiKey;
     options.maxTokensLimit = maxTokens;
     options.maxBodyBytes = maxBodyBytes;
-    installRoutes(server, **engine, tokenizer, counters, options);
+    installRoutes(server, **engine, embedder.get(), tokenizer, counters,
+                  options);
 
     size_t connections = httpThreads > 0
                              ? size_t(httpThreads)
@@ -245,9 +263,10 @@ int main(int argc, char **argv) {
                          port.getValue()));
     llvm::errs() << llvm::formatv(
         "tfm-server: {0} on http://{1}:{2} ({3} slots of {4} tokens, {5} "
-        "threads{6})\n",
+        "threads{6}{7})\n",
         options.modelName, host.getValue(), bound, parallel.getValue(),
         (*engine)->contextLength(), (*engine)->threads(),
+        embedder ? ", embeddings" : "",
         apiKey.empty() ? "" : ", API key required");
     if (!portFile.empty()) {
       std::ofstream out(portFile);

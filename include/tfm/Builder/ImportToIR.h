@@ -13,6 +13,8 @@ namespace mlir::tfm {
 struct ImportOptions {
   /// Replaces the file's context length (the KV cache length); 0 keeps it.
   int64_t contextLength = 0;
+  /// Adds the `embed` entry point (BuildOptions::embeddings).
+  bool embeddings = false;
 };
 
 /// Builds the tfm module of `model` and binds every `tfm.param` to a tensor

@@ -27,9 +27,19 @@ namespace mlir::tfm {
 /// * BERT: `encode(tokens)` returning the final hidden states;
 /// * T5: `encode(tokens)` and `prefill`/`decode` that also take the encoder
 ///   output for cross-attention.
-/// The hyperparameters are attached as the module attribute `tfm.config`.
-llvm::Expected<OwningOpRef<ModuleOp>> buildModel(MLIRContext &context,
-                                                 const ModelConfig &config);
+/// Decoders with RoPE also get `decode_batch(tokens, positions, slots,
+/// pool)`, one decode step of many contexts (the runtime's
+/// tfm_decode_batch). The hyperparameters are attached as the module
+/// attribute `tfm.config`.
+struct BuildOptions {
+  /// Decoders: also `embed(tokens, start, cache) -> (hidden, cache)`, the
+  /// final-normed hidden state of every token instead of logits (the
+  /// runtime's tfm_embed, tfm-server's /v1/embeddings).
+  bool embeddings = false;
+};
+llvm::Expected<OwningOpRef<ModuleOp>>
+buildModel(MLIRContext &context, const ModelConfig &config,
+           const BuildOptions &options = BuildOptions());
 
 } // namespace mlir::tfm
 

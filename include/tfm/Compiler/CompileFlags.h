@@ -47,6 +47,7 @@ public:
   llvm::cl::list<std::string> quantOverrides;
   llvm::cl::opt<std::string> kvType;
   llvm::cl::opt<int64_t> convertToGqa;
+  llvm::cl::opt<bool> embeddings;
   llvm::cl::opt<std::string> calibrationText;
   llvm::cl::opt<int64_t> calibrationTokens;
 };

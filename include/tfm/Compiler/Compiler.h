@@ -81,6 +81,8 @@ struct CompileOptions {
   /// KV heads after tfm-convert-to-gqa mean-pools the key and value
   /// projections of an MHA model into GQA's; 0 keeps the model's.
   int64_t gqaKvHeads = 0;
+  /// Also compile the `embed` entry point (decoders; tfm_embed).
+  bool embeddings = false;
   /// Code generator of the f32 linear layers (tfm-cpu-pipeline's
   /// f32-matmul).
   MatmulCodegen f32Matmul = MatmulCodegen::Auto;

@@ -103,6 +103,27 @@ TFM_API tfm_status tfm_decode_batch(tfm_context *const *contexts,
                                     const int32_t *tokens, int32_t n,
                                     const float **logits);
 
+/* How tfm_embed pools the hidden states of a text's tokens. */
+typedef enum tfm_pooling {
+  /* The last token's: decoder embedding models (Qwen3-Embedding,
+   * gte-Qwen2) read the text causally up to it. */
+  TFM_POOLING_LAST = 0,
+  /* The mean over the tokens. */
+  TFM_POOLING_MEAN = 1,
+} tfm_pooling;
+
+/* The embedding of the N TOKENS, run from position 0 of CONTEXT: the final
+ * (normed) hidden states, pooled as POOLING says and scaled to unit
+ * length, into OUT (tfm_model_embedding_size floats). The context's cache
+ * is overwritten and its position is 0 afterwards. TFM_ERROR_FORMAT for a
+ * library compiled without `--embeddings`; TFM_ERROR_CONTEXT_FULL when N
+ * exceeds the context. */
+TFM_API tfm_status tfm_embed(tfm_context *context, const int32_t *tokens,
+                             int32_t n, tfm_pooling pooling, float *out);
+/* Floats of an embedding (the model's dimension); 0 when the library has
+ * no embed entry point. */
+TFM_API int32_t tfm_model_embedding_size(const tfm_model *model);
+
 /* Forgets every token: the next prefill starts at position 0. */
 TFM_API void tfm_context_reset(tfm_context *context);
 /* Forgets the tokens at and after POSITION (0 <= POSITION <= the current

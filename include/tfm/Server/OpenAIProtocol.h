@@ -75,6 +75,27 @@ std::variant<GenerationRequest, ApiError>
 parseGenerationRequest(std::string_view body, Endpoint endpoint,
                        const SamplingDefaults &defaults);
 
+/// A /v1/embeddings request: texts, or inputs given as token ids.
+struct EmbeddingRequest {
+  std::string model;
+  /// One input each: a text, or (when `tokens` is set) token ids.
+  std::vector<std::string> texts;
+  std::vector<std::vector<int32_t>> tokens;
+  /// encoding_format "base64": each vector as the base64 of its
+  /// little-endian f32 bytes, as OpenAI's clients ask by default.
+  bool base64 = false;
+};
+
+/// The request in `body`, or why it is not one (at most `maxInputs`
+/// inputs).
+std::variant<EmbeddingRequest, ApiError>
+parseEmbeddingRequest(std::string_view body, size_t maxInputs);
+
+/// `{"object": "list", "data": [...], "model", "usage"}`.
+llvm::json::Value embeddingBody(const std::vector<std::vector<float>> &vectors,
+                                bool base64, const std::string &model,
+                                int64_t promptTokens);
+
 /// `{"error": {...}}` of `error`.
 llvm::json::Value errorBody(const ApiError &error);
 

@@ -262,6 +262,30 @@ def check_faults(port):
     print("ALIVE", status, generated > 0)
 
 
+def check_embeddings(port):
+    """A model compiled with --embeddings: vectors of unit length, the same
+    for the same text however it is asked (text, token ids, base64)."""
+    import base64
+    import struct
+    status, answer = client.post(port, "/v1/embeddings", {"input": ["Once upon a time", "The cat"]})
+    vectors = [item["embedding"] for item in answer["data"]]
+    print("EMBEDDINGS", status, answer["object"], len(vectors), "dim=%d" % len(vectors[0]),
+          "unit=%s" % all(abs(sum(x * x for x in v) - 1) < 1e-4 for v in vectors),
+          "prompt_tokens=%d" % answer["usage"]["prompt_tokens"])
+    status, alone = client.post(port, "/v1/embeddings", {"input": "The cat"})
+    print("EMBEDDINGS same_alone=%s differ=%s" % (
+        alone["data"][0]["embedding"] == vectors[1], vectors[0] != vectors[1]))
+    status, packed = client.post(port, "/v1/embeddings", {"input": "The cat", "encoding_format": "base64"})
+    raw = base64.b64decode(packed["data"][0]["embedding"])
+    unpacked = list(struct.unpack("<%df" % (len(raw) // 4), raw))
+    print("EMBEDDINGS base64_same=%s" % all(abs(a - b) < 1e-6 for a, b in zip(unpacked, vectors[1])))
+    for name, body in [("bad-token", {"input": [1, 99999]}), ("empty", {"input": []}),
+                       ("mixed", {"input": ["a", [1, 2]]}), ("format", {"input": "a", "encoding_format": "int8"}),
+                       ("too-long", {"input": "once upon a time " * 200})]:
+        status, answer = client.post(port, "/v1/embeddings", body)
+        print("EMBEDDINGS-ERROR %s %d %s" % (name, status, answer["error"]["message"]))
+
+
 def curl(port, path, body=None, *flags):
     import subprocess
     command = ["curl", "-sS", "-N", "http://127.0.0.1:%d%s" % (port, path), *flags]
@@ -288,7 +312,8 @@ def main():
     flags = sys.argv[4:]
     with client.start(server, model, *flags) as running:
         {"api": check_api, "errors": check_errors, "auth": check_auth,
-         "faults": check_faults, "curl": check_curl}[check](running.port)
+         "faults": check_faults, "curl": check_curl,
+         "embeddings": check_embeddings}[check](running.port)
 
 
 if __name__ == "__main__":

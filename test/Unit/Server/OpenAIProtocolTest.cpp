@@ -85,6 +85,26 @@ TEST(OpenAIProtocol, ErrorsNameTheField) {
   EXPECT_NE(error.message.find("not valid JSON"), std::string::npos);
 }
 
+TEST(OpenAIProtocol, EmbeddingInputsOfEveryShape) {
+  auto texts = parseEmbeddingRequest(R"({"input": ["a", "b"]})", 8);
+  ASSERT_TRUE(std::holds_alternative<EmbeddingRequest>(texts));
+  EXPECT_EQ(std::get<EmbeddingRequest>(texts).texts.size(), 2u);
+  auto ids = parseEmbeddingRequest(R"({"input": [[1, 2], [3]],
+      "encoding_format": "base64"})", 8);
+  ASSERT_TRUE(std::holds_alternative<EmbeddingRequest>(ids));
+  EXPECT_EQ(std::get<EmbeddingRequest>(ids).tokens,
+            (std::vector<std::vector<int32_t>>{{1, 2}, {3}}));
+  EXPECT_TRUE(std::get<EmbeddingRequest>(ids).base64);
+  auto one = parseEmbeddingRequest(R"({"input": [5, 6]})", 8);
+  ASSERT_TRUE(std::holds_alternative<EmbeddingRequest>(one));
+  EXPECT_EQ(std::get<EmbeddingRequest>(one).tokens.size(), 1u);
+  auto many = parseEmbeddingRequest(R"({"input": ["a", "b", "c"]})", 2);
+  ASSERT_TRUE(std::holds_alternative<ApiError>(many));
+  EXPECT_EQ(std::get<ApiError>(many).param, "input");
+  auto empty = parseEmbeddingRequest(R"({"input": [""]})", 8);
+  ASSERT_TRUE(std::holds_alternative<ApiError>(empty));
+}
+
 TEST(OpenAIProtocol, BodiesFollowOpenAI) {
   ResponseHeader header{"cmpl-1", 100, "m"};
   std::string whole = llvm::formatv(

@@ -30,6 +30,9 @@ ParamOp splitMatmulUses(ParamOp param);
 /// The model function of a batched decode step (ModelBuilder, the runtime's
 /// tfm_decode_batch).
 inline constexpr llvm::StringLiteral kDecodeBatchFunction = "decode_batch";
+/// The model function giving the final hidden states of a prompt
+/// (ModelBuilder's BuildOptions::embeddings, the runtime's tfm_embed).
+inline constexpr llvm::StringLiteral kEmbedFunction = "embed";
 /// A model function whose results have one row per token of its first
 /// argument (tfm-lower-entry-points lets their first dimension be dynamic:
 /// the runtime sizes the output buffers by the tokens it passes).
