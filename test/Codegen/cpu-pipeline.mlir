@@ -38,6 +38,9 @@
 // CHECK-NOT: llvm.call @malloc
 // CHECK: llvm.call @tfm_attention_combine(
 // CHECK-NOT: llvm.call @malloc
+// The batched step's activations have a row per token: the heap.
+// CHECK: llvm.func @decode_batch(
+// CHECK: llvm.call @malloc
 // CHECK: llvm.func @tfm_attention(
 // AVX2-NOT: omp.parallel
 // AVX2: llvm.intr.masked.load {{.*}} -> vector<8xf32>
