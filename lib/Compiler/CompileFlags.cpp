@@ -2,6 +2,8 @@
 
 #include "tfm/Compiler/CompileFlags.h"
 
+#include "tfm/Compiler/CompiledVocabulary.h"
+
 #include "llvm/ADT/StringExtras.h"
 
 using namespace mlir::tfm;
@@ -111,4 +113,19 @@ void CompileFlags::apply(CompileOptions &options) const {
   options.embeddings = embeddings;
   options.calibrationText = calibrationText;
   options.calibrationTokens = calibrationTokens;
+}
+
+llvm::Expected<ToolModel> mlir::tfm::compileForTool(llvm::StringRef modelPath,
+                                                    const CompileFlags &flags) {
+  CompileOptions options;
+  flags.apply(options);
+  options.progress = &llvm::errs();
+  llvm::Expected<std::string> directory =
+      compiledModelDirectory(modelPath, OpenOptions(), options);
+  if (!directory)
+    return directory.takeError();
+  llvm::Expected<Vocabulary> vocabulary = loadCompiledVocabulary(*directory);
+  if (!vocabulary)
+    return vocabulary.takeError();
+  return ToolModel{std::move(*directory), std::move(*vocabulary)};
 }

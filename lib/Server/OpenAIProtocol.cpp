@@ -155,6 +155,21 @@ private:
   std::optional<ApiError> error;
 };
 
+/// Parses `body` into `value`, which must be an object; why not otherwise.
+std::optional<ApiError> parseObject(std::string_view body, json::Value &value) {
+  llvm::Expected<json::Value> parsed = json::parse(body);
+  if (!parsed)
+    return ApiError{400,
+                    "the body is not valid JSON: " +
+                        llvm::toString(parsed.takeError()),
+                    "invalid_request_error", ""};
+  if (!parsed->getAsObject())
+    return ApiError{400, "the body must be a JSON object",
+                    "invalid_request_error", ""};
+  value = std::move(*parsed);
+  return std::nullopt;
+}
+
 /// A chat message's content: a string or an array of text parts.
 std::optional<std::string> messageContent(const json::Value &content) {
   if (std::optional<llvm::StringRef> text = content.getAsString())
@@ -230,16 +245,10 @@ void readSampling(FieldReader &reader, const SamplingDefaults &defaults,
 std::variant<GenerationRequest, ApiError>
 server::parseGenerationRequest(std::string_view body, Endpoint endpoint,
                                const SamplingDefaults &defaults) {
-  llvm::Expected<json::Value> parsed = json::parse(body);
-  if (!parsed)
-    return ApiError{400,
-                    "the body is not valid JSON: " +
-                        llvm::toString(parsed.takeError()),
-                    "invalid_request_error", ""};
-  const json::Object *object = parsed->getAsObject();
-  if (!object)
-    return ApiError{400, "the body must be a JSON object",
-                    "invalid_request_error", ""};
+  json::Value parsed = nullptr;
+  if (std::optional<ApiError> error = parseObject(body, parsed))
+    return *error;
+  const json::Object *object = parsed.getAsObject();
 
   GenerationRequest request;
   request.endpoint = endpoint;
@@ -314,16 +323,10 @@ std::optional<std::vector<int32_t>> tokenIds(const json::Value &value) {
 
 std::variant<EmbeddingRequest, ApiError>
 server::parseEmbeddingRequest(std::string_view body, size_t maxInputs) {
-  llvm::Expected<json::Value> parsed = json::parse(body);
-  if (!parsed)
-    return ApiError{400,
-                    "the body is not valid JSON: " +
-                        llvm::toString(parsed.takeError()),
-                    "invalid_request_error", ""};
-  const json::Object *object = parsed->getAsObject();
-  if (!object)
-    return ApiError{400, "the body must be a JSON object",
-                    "invalid_request_error", ""};
+  json::Value parsed = nullptr;
+  if (std::optional<ApiError> error = parseObject(body, parsed))
+    return *error;
+  const json::Object *object = parsed.getAsObject();
   EmbeddingRequest request;
   FieldReader reader(*object);
   request.model = reader.readString("model").value_or("");

@@ -507,27 +507,21 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
-  CompileOptions compileOptions;
-  compileFlags.apply(compileOptions);
-  compileOptions.progress = &llvm::errs();
-  llvm::Expected<std::string> directory =
-      compiledModelDirectory(modelPath, OpenOptions(), compileOptions);
-  if (!directory)
-    fail(llvm::toString(directory.takeError()));
-  llvm::Expected<Vocabulary> vocabulary = loadCompiledVocabulary(*directory);
-  if (!vocabulary)
-    fail(llvm::toString(vocabulary.takeError()));
+  llvm::Expected<ToolModel> compiled = compileForTool(modelPath, compileFlags);
+  if (!compiled)
+    fail(llvm::toString(compiled.takeError()));
   std::optional<ChatFormat> format;
   if (chat) {
     llvm::Expected<ChatFormat> resolved =
-        resolveChatFormat(chatTemplate, vocabulary->chatTemplate, modelPath);
+        resolveChatFormat(chatTemplate, compiled->vocabulary.chatTemplate,
+                          modelPath);
     if (!resolved)
       fail(llvm::toString(resolved.takeError()));
     format = *resolved;
   }
 
   tfm_model *model = nullptr;
-  check(tfm_model_load(directory->c_str(), &model), *directory);
+  check(tfm_model_load(compiled->directory.c_str(), &model), compiled->directory);
   if (contextSize > tfm_model_max_context(model))
     fail(llvm::formatv("-c {0} exceeds the context the model was compiled "
                        "for ({1})",
@@ -547,7 +541,7 @@ int main(int argc, char **argv) {
   samplerOptions.repeatPenalty = repeatPenalty;
   samplerOptions.repeatLastN = repeatLastN;
   samplerOptions.seed = seed >= 0 ? uint64_t(seed) : std::random_device()();
-  Tokenizer tokenizer(std::move(*vocabulary));
+  Tokenizer tokenizer(std::move(compiled->vocabulary));
   ContextShift shift =
       resolveContextShift(tokenizer, tfm_context_length(context));
   Session session(model, context, std::move(tokenizer),

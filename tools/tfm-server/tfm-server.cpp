@@ -195,23 +195,16 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
 
-  CompileOptions compileOptions;
-  compileFlags.apply(compileOptions);
-  compileOptions.progress = &llvm::errs();
-  llvm::Expected<std::string> directory =
-      compiledModelDirectory(modelPath, OpenOptions(), compileOptions);
-  if (!directory)
-    fail(llvm::toString(directory.takeError()));
-  llvm::Expected<Vocabulary> vocabulary = loadCompiledVocabulary(*directory);
-  if (!vocabulary)
-    fail(llvm::toString(vocabulary.takeError()));
+  llvm::Expected<ToolModel> compiled = compileForTool(modelPath, compileFlags);
+  if (!compiled)
+    fail(llvm::toString(compiled.takeError()));
   RouteOptions options;
-  options.chatFormat = chatFormatOf(*vocabulary);
-  Tokenizer tokenizer(std::move(*vocabulary));
+  options.chatFormat = chatFormatOf(compiled->vocabulary);
+  Tokenizer tokenizer(std::move(compiled->vocabulary));
 
   tfm_model *model = nullptr;
-  if (tfm_model_load(directory->c_str(), &model) != TFM_OK)
-    fail(*directory + ": " + tfm_last_error());
+  if (tfm_model_load(compiled->directory.c_str(), &model) != TFM_OK)
+    fail(compiled->directory + ": " + tfm_last_error());
   if (contextSize > tfm_model_max_context(model))
     fail(llvm::formatv("-c {0} exceeds the context the model was compiled "
                        "for ({1})",

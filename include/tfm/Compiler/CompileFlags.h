@@ -2,7 +2,7 @@
 //
 // The command-line flags that set CompileOptions, declared once for every
 // tool that compiles a model (tfm-compile; tfm-run, tfm-bench and
-// tfm-perplexity, which compile model files into the cache): a new option
+// tfm-perplexity, tfm-server, which compile model files into the cache): a new option
 // or weight format appears in all of them at once, spelled and described
 // the same way. The lists in the descriptions come from the tables the
 // compiler checks against (kOptimizationNames, kKVTypeNames,
@@ -14,6 +14,7 @@
 #define TFM_COMPILER_COMPILEFLAGS_H
 
 #include "tfm/Compiler/Compiler.h"
+#include "tfm/Tokenizer/Tokenizer.h"
 
 #include "llvm/Support/CommandLine.h"
 
@@ -51,6 +52,20 @@ public:
   llvm::cl::opt<std::string> calibrationText;
   llvm::cl::opt<int64_t> calibrationTokens;
 };
+
+} // namespace mlir::tfm
+
+namespace mlir::tfm {
+
+/// What a text-generating tool (tfm-run, tfm-server) runs: the compiled
+/// directory of a model file or directory, compiled through the cache with
+/// the tool's compile flags (progress on stderr), and its vocabulary.
+struct ToolModel {
+  std::string directory;
+  Vocabulary vocabulary;
+};
+llvm::Expected<ToolModel> compileForTool(llvm::StringRef modelPath,
+                                         const CompileFlags &flags);
 
 } // namespace mlir::tfm
 
