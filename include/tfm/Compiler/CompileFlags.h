@@ -1,10 +1,10 @@
 //===- CompileFlags.h - the compile options of every tool -------*- C++ -*-===//
 //
 // The command-line flags that set CompileOptions, declared once for every
-// tool that compiles a model (tfm-compile; tfm-run, tfm-bench and
-// tfm-perplexity, tfm-server, which compile model files into the cache): a new option
-// or weight format appears in all of them at once, spelled and described
-// the same way. The lists in the descriptions come from the tables the
+// tool that compiles a model (tfm-compile; tfm-run, tfm-bench,
+// tfm-perplexity and tfm-server, which compile model files into the
+// cache): a new option or weight format appears in all of them at once,
+// spelled and described the same way. The lists in the descriptions come from the tables the
 // compiler checks against (kOptimizationNames, kKVTypeNames,
 // listWeightFormatNames).
 //
