@@ -2,6 +2,8 @@
 
 #include "tfm/Driver/Sampler.h"
 
+#include <limits>
+
 #include <algorithm>
 #include <cmath>
 #include <unordered_set>
@@ -105,4 +107,14 @@ int32_t Sampler::sample(const float *logits, size_t vocab,
     weights.push_back(candidate.probability);
   std::discrete_distribution<size_t> draw(weights.begin(), weights.end());
   return candidates[draw(generator)].id;
+}
+
+const float *mlir::tfm::withoutTokens(const float *logits, size_t vocab,
+                                      const int32_t *tokens, size_t count,
+                                      std::vector<float> &scratch) {
+  scratch.assign(logits, logits + vocab);
+  for (size_t i = 0; i < count; ++i)
+    if (tokens[i] >= 0 && size_t(tokens[i]) < vocab)
+      scratch[size_t(tokens[i])] = -std::numeric_limits<float>::infinity();
+  return scratch.data();
 }

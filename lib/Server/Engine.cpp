@@ -6,7 +6,7 @@
 #include "tfm/Server/StopStrings.h"
 
 #include <algorithm>
-#include <limits>
+#include <array>
 
 using namespace mlir::tfm;
 using namespace mlir::tfm::server;
@@ -309,11 +309,9 @@ void Engine::decodeStep() {
 void Engine::advance(Slot &slot, const float *logits) {
   const JobSpec &spec = slot.job->specification();
   if (spec.ignoreEos) {
-    slot.masked.assign(logits, logits + vocab);
-    for (int32_t end : {tokenizer.eos(), tokenizer.vocabulary().eotId})
-      if (end >= 0 && end < vocab)
-        slot.masked[size_t(end)] = -std::numeric_limits<float>::infinity();
-    logits = slot.masked.data();
+    std::array<int32_t, 2> ends = tokenizer.endOfGeneration();
+    logits = withoutTokens(logits, size_t(vocab), ends.data(), ends.size(),
+                           slot.masked);
   }
   int32_t token = slot.sampler->sample(logits, size_t(vocab), slot.history);
   slot.history.push_back(token);
@@ -322,7 +320,7 @@ void Engine::advance(Slot &slot, const float *logits) {
     std::lock_guard<std::mutex> lock(mutex);
     ++counters.generatedTokens;
   }
-  if (token == tokenizer.eos() || token == tokenizer.vocabulary().eotId) {
+  if (tokenizer.endsGeneration(token)) {
     release(slot, "stop");
     return;
   }

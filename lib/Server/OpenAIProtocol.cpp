@@ -221,7 +221,7 @@ void readMessages(FieldReader &reader, const json::Object &object,
   }
 }
 
-void readSampling(FieldReader &reader, const SamplingDefaults &defaults,
+void readSampling(FieldReader &reader, const SamplerOptions &defaults,
                   GenerationRequest &request) {
   SamplerOptions &sampling = request.sampling;
   sampling.temperature = float(
@@ -244,7 +244,7 @@ void readSampling(FieldReader &reader, const SamplingDefaults &defaults,
 
 std::variant<GenerationRequest, ApiError>
 server::parseGenerationRequest(std::string_view body, Endpoint endpoint,
-                               const SamplingDefaults &defaults) {
+                               const SamplerOptions &defaults) {
   json::Value parsed = nullptr;
   if (std::optional<ApiError> error = parseObject(body, parsed))
     return *error;

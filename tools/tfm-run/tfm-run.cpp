@@ -313,11 +313,13 @@ private:
     for (int generated = 0;; ++generated) {
       if (limit >= 0 && generated == limit)
         return Stop::Length;
-      if (ignoreEos)
-        logits = withoutEndOfText(logits, vocab);
+      if (ignoreEos) {
+        std::array<int32_t, 2> ends = tokenizer.endOfGeneration();
+        logits = withoutTokens(logits, size_t(vocab), ends.data(), ends.size(),
+                               biased);
+      }
       int32_t token = sampler.sample(logits, size_t(vocab), history);
-      if (token == tokenizer.eos() ||
-          token == tokenizer.vocabulary().eotId)
+      if (tokenizer.endsGeneration(token))
         return Stop::EndOfText;
       std::string piece = tokenizer.decode(history.back(), token);
       if (recordAnswers)
@@ -359,16 +361,6 @@ private:
     stats.shiftSeconds += secondsSince(start);
     ++stats.contextShifts;
     return true;
-  }
-
-  /// `logits` with the end-of-text tokens made impossible (-inf), as
-  /// llama.cpp's --ignore-eos biases them.
-  const float *withoutEndOfText(const float *logits, int32_t vocab) {
-    biased.assign(logits, logits + vocab);
-    for (int32_t token : {tokenizer.eos(), tokenizer.vocabulary().eotId})
-      if (token >= 0 && token < vocab)
-        biased[token] = -std::numeric_limits<float>::infinity();
-    return biased.data();
   }
 
   /// Keeps the history to what the sampler can look at (the repeat

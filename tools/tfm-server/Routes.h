@@ -32,7 +32,7 @@ struct RouteOptions {
   ChatFormat chatFormat = ChatFormat::ChatML;
   /// Largest max_tokens a request may ask for (0: the context).
   int64_t maxTokensLimit = 0;
-  SamplingDefaults sampling;
+  SamplerOptions sampling;
   /// Largest request body (larger ones get 413).
   size_t maxBodyBytes = 0;
 };

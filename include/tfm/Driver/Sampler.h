@@ -66,6 +66,13 @@ void keepTopP(std::vector<Candidate> &candidates, float p);
 /// Divides the logits by `temperature` (> 0).
 void applyTemperature(std::vector<Candidate> &candidates, float temperature);
 
+/// `logits` (`vocab` of them) copied into `scratch` with `tokens` made
+/// impossible (-inf), as llama.cpp's --ignore-eos biases the end-of-text
+/// tokens; ids outside the vocabulary (kNoToken) are skipped.
+const float *withoutTokens(const float *logits, size_t vocab,
+                           const int32_t *tokens, size_t count,
+                           std::vector<float> &scratch);
+
 class Sampler {
 public:
   explicit Sampler(const SamplerOptions &options);

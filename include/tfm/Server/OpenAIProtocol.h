@@ -61,19 +61,11 @@ struct GenerationRequest {
   bool ignoreEos = false;
 };
 
-/// Defaults of the sampling fields a request leaves out.
-struct SamplingDefaults {
-  float temperature = 0.8f;
-  float topP = 0.95f;
-  int32_t topK = 40;
-  float repeatPenalty = 1.0f;
-  int32_t repeatLastN = 64;
-};
-
-/// The request in `body`, or why it is not one.
+/// The request in `body`, or why it is not one; the sampling fields it
+/// leaves out are those of `defaults`.
 std::variant<GenerationRequest, ApiError>
 parseGenerationRequest(std::string_view body, Endpoint endpoint,
-                       const SamplingDefaults &defaults);
+                       const SamplerOptions &defaults);
 
 /// A /v1/embeddings request: texts, or inputs given as token ids.
 struct EmbeddingRequest {

@@ -26,6 +26,7 @@
 #ifndef TFM_TOKENIZER_TOKENIZER_H
 #define TFM_TOKENIZER_TOKENIZER_H
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -192,6 +193,14 @@ public:
   const Vocabulary &vocabulary() const { return *vocab; }
   int32_t bos() const { return vocab->bosId; }
   int32_t eos() const { return vocab->eosId; }
+  /// The tokens that end a generation: EOS and, for chat models, the
+  /// end-of-turn token (kNoToken when the vocabulary has none).
+  std::array<int32_t, 2> endOfGeneration() const {
+    return {vocab->eosId, vocab->eotId};
+  }
+  bool endsGeneration(int32_t token) const {
+    return token == vocab->eosId || token == vocab->eotId;
+  }
 
 private:
   struct SpecialToken {

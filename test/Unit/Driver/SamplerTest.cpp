@@ -5,6 +5,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <limits>
 #include <map>
 
 using namespace mlir::tfm;
@@ -105,3 +106,15 @@ TEST(SamplerTest, TopKOfOneIsGreedyAtAnyTemperature) {
 }
 
 } // namespace
+
+TEST(WithoutTokens, MakesTheTokensImpossibleAndSkipsMissingOnes) {
+  std::vector<float> logits = {1.0f, 5.0f, 2.0f};
+  std::vector<float> scratch;
+  const int32_t ends[] = {1, -1, 7};
+  const float *masked = mlir::tfm::withoutTokens(logits.data(), logits.size(),
+                                                 ends, 3, scratch);
+  EXPECT_EQ(masked[0], 1.0f);
+  EXPECT_EQ(masked[1], -std::numeric_limits<float>::infinity());
+  EXPECT_EQ(masked[2], 2.0f);
+  EXPECT_EQ(logits[1], 5.0f);
+}

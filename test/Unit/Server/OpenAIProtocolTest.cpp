@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+using namespace mlir::tfm;
 using namespace mlir::tfm::server;
 
 namespace {
@@ -13,7 +14,7 @@ namespace {
 std::variant<GenerationRequest, ApiError> parse(std::string_view body,
                                                 Endpoint endpoint =
                                                     Endpoint::Completions) {
-  return parseGenerationRequest(body, endpoint, SamplingDefaults());
+  return parseGenerationRequest(body, endpoint, SamplerOptions());
 }
 
 ApiError errorOf(std::string_view body,
@@ -47,7 +48,7 @@ TEST(OpenAIProtocol, DefaultsAndNulls) {
   auto parsed = parse(R"({"prompt": "x", "temperature": null, "stop": null})");
   ASSERT_TRUE(std::holds_alternative<GenerationRequest>(parsed));
   const GenerationRequest &request = std::get<GenerationRequest>(parsed);
-  EXPECT_FLOAT_EQ(request.sampling.temperature, SamplingDefaults().temperature);
+  EXPECT_FLOAT_EQ(request.sampling.temperature, SamplerOptions().temperature);
   EXPECT_FALSE(request.maxTokens.has_value());
   EXPECT_TRUE(request.stop.empty());
   EXPECT_FALSE(request.seed.has_value());
