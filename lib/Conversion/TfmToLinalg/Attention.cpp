@@ -154,11 +154,80 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
   }
 };
 
+/// Unmasked `tfm.attention` (`full`: encoder self-attention, `cross`) as
+/// the fused kernel of the KV cache's attention: keys and values are read
+/// in place as `[kv_heads, tokens, head_dim]` views of their projections,
+/// and `start` = the key count lets every query see every key. No
+/// `[heads, queries, keys]` score matrix is stored: the extra memory is
+/// O(queries), not O(queries x keys).
+struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
+  FlashAttentionLowering(const TypeConverter &converter, MLIRContext *context)
+      : OpConversionPattern(converter, context, /*benefit=*/2) {}
+
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (op.getMask() == MaskKind::causal)
+      return rewriter.notifyMatchFailure(op, "causal: the unfused form");
+    Location loc = op.getLoc();
+    auto queryType = cast<RankedTensorType>(adaptor.getQuery().getType());
+    auto readBuffer = [&](Value tensor) -> Value {
+      auto buffer = bufferization::ToBufferOp::create(
+          rewriter, loc,
+          rowContiguousBufferType(cast<RankedTensorType>(tensor.getType())),
+          tensor);
+      buffer.setReadOnly(true);
+      return buffer;
+    };
+    int64_t kvHeads = op.getNumKvHeads(), headDim = op.getHeadDim();
+    // [tokens, kv_heads * head_dim] -> [kv_heads, tokens, head_dim].
+    auto headMajor = [&](Value projection) -> Value {
+      Value rows = readBuffer(projection);
+      auto rowsType = cast<MemRefType>(rows.getType());
+      SmallVector<int64_t> shape{rowsType.getDimSize(0), kvHeads, headDim};
+      SmallVector<ReassociationIndices> groups{{0}, {1, 2}};
+      FailureOr<MemRefType> split =
+          memref::ExpandShapeOp::computeExpandedType(rowsType, shape, groups);
+      assert(succeeded(split) && "rows with a unit stride split into heads");
+      Value heads =
+          memref::ExpandShapeOp::create(rewriter, loc, *split, rows, groups);
+      AffineMap swap = AffineMap::getPermutationMap(
+          ArrayRef<unsigned>{1, 0, 2}, rewriter.getContext());
+      return memref::TransposeOp::create(rewriter, loc, heads,
+                                         AffineMapAttr::get(swap));
+    };
+    Value query = readBuffer(adaptor.getQuery());
+    Value keys = headMajor(adaptor.getKey());
+    Value values = headMajor(adaptor.getValue());
+    Value keyCount = tensor::DimOp::create(rewriter, loc, adaptor.getKey(), 0);
+    SmallVector<Value> dynamicSizes;
+    if (queryType.isDynamicDim(0))
+      dynamicSizes.push_back(
+          tensor::DimOp::create(rewriter, loc, adaptor.getQuery(), 0));
+    Value output = memref::AllocOp::create(
+        rewriter, loc,
+        MemRefType::get(queryType.getShape(), rewriter.getF32Type()),
+        dynamicSizes);
+    FlashAttentionOp::create(rewriter, loc, query, keys, values, keyCount,
+                             output, /*partials=*/Value(), /*rope_cos=*/Value(),
+                             /*rope_sin=*/Value(), op.getNumHeadsAttr(),
+                             op.getScaleAttr(), rewriter.getI64IntegerAttr(1),
+                             RopeAttr(), IntegerAttr(), FloatAttr());
+    rewriter.replaceOp(op, bufferization::ToTensorOp::create(
+                               rewriter, loc, queryType, output,
+                               /*restrict=*/true, /*writable=*/true));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateAttentionLoweringPatterns(const TypeConverter &converter,
-                                       RewritePatternSet &patterns) {
+                                       RewritePatternSet &patterns,
+                                       bool flashAttention) {
   patterns.add<AttentionLowering>(converter, patterns.getContext());
+  if (flashAttention)
+    patterns.add<FlashAttentionLowering>(converter, patterns.getContext());
 }
 
 } // namespace mlir::tfm::tfm_to_linalg

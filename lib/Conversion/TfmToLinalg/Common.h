@@ -47,9 +47,11 @@ void populateLinearLoweringPatterns(const TypeConverter &converter,
 /// tfm.rope, tfm.sinusoidal_position, tfm.learned_position (Position.cpp).
 void populatePositionLoweringPatterns(const TypeConverter &converter,
                                       RewritePatternSet &patterns);
-/// tfm.attention (Attention.cpp).
+/// tfm.attention (Attention.cpp): unmasked attention as the fused kernel
+/// when `flashAttention`.
 void populateAttentionLoweringPatterns(const TypeConverter &converter,
-                                       RewritePatternSet &patterns);
+                                       RewritePatternSet &patterns,
+                                       bool flashAttention);
 /// tfm.kv_cache.append, tfm.kv_cache.attention (KVCache.cpp): the fused
 /// kernel when `flashAttention`, its decode steps split into `kvSplits`.
 void populateKVCacheLoweringPatterns(const TypeConverter &converter,

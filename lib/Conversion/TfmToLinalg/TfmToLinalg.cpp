@@ -181,7 +181,7 @@ struct ConvertTfmToLinalgPass
     populateNormalizationLoweringPatterns(typeConverter, patterns);
     populateLinearLoweringPatterns(typeConverter, patterns, weightPanel);
     populatePositionLoweringPatterns(typeConverter, patterns);
-    populateAttentionLoweringPatterns(typeConverter, patterns);
+    populateAttentionLoweringPatterns(typeConverter, patterns, flashAttention);
     populateKVCacheLoweringPatterns(typeConverter, patterns, flashAttention,
                                     kvSplits);
     populateElementwiseLoweringPatterns(typeConverter, patterns);

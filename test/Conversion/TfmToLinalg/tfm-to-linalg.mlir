@@ -118,6 +118,43 @@ func.func @attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
 
 // -----
 
+// Unmasked attention over given keys (an encoder's self-attention): the
+// scores are not masked. With flash attention the fused kernel reads the
+// key and value projections in place as [kv_heads, tokens, head_dim] views,
+// and starting at the key count lets every query see every key.
+// CHECK-LABEL: func.func @encoder_attention
+// CHECK: tfm.kernel = "attention_scores"
+// CHECK-NOT: arith.cmpi
+// CHECK: tfm.kernel = "attention_values"
+// FLASH-LABEL: func.func @encoder_attention
+// FLASH: %[[Q:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x16xf32> to memref<?x16xf32, strided<[?, 1], offset: ?>>
+// FLASH: %[[KROWS:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<?x8xf32> to memref<?x8xf32, strided<[?, 1], offset: ?>>
+// FLASH: %[[KSPLIT:.*]] = memref.expand_shape %[[KROWS]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 2, 4]
+// FLASH: %[[K:.*]] = memref.transpose %[[KSPLIT]] (d0, d1, d2) -> (d1, d0, d2) : memref<?x2x4xf32, strided<[?, 4, 1], offset: ?>> to memref<2x?x4xf32, strided<[4, ?, 1], offset: ?>>
+// FLASH: %[[V:.*]] = memref.transpose
+// FLASH: %[[KEYS:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x8xf32>
+// FLASH-NOT: linalg.generic
+// FLASH: tfm.flash_attention %[[Q]], %[[K]], %[[V]] at %[[KEYS]] -> %{{.*}} {num_heads = 4 : i64, scale = 5.000000e-01 : f64}
+func.func @encoder_attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>) -> tensor<?x16xf32> {
+  %0 = tfm.attention full %q, %k, %v {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 0.5 : f64} : (tensor<?x16xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
+// -----
+
+// Causal attention over given keys keeps the generic form (its mask is
+// the kernel's only for the KV cache).
+// FLASH-LABEL: func.func @causal_attention
+// FLASH-NOT: tfm.flash_attention
+// FLASH: tfm.kernel = "attention_scores"
+// FLASH: arith.cmpi ugt
+func.func @causal_attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>) -> tensor<?x16xf32> {
+  %0 = tfm.attention causal %q, %k, %v {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 0.5 : f64} : (tensor<?x16xf32>, tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
+// -----
+
 // Gemma's options: the scaled scores are soft-capped (tanh) and keys more
 // than window - 1 positions behind the query are masked as well as the
 // future ones; the fused kernel takes both as attributes.

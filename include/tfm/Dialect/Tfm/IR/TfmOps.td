@@ -404,7 +404,11 @@ def Tfm_FlashAttentionOp
     rows of `head_dim` f32 or f16, or for the q8 cache `head_dim` int8
     followed by the row's 4-byte f32 scale (`row = head_dim + 4`). Query
     `i` (a row of `query [seq, num_heads * head_dim]`) sees keys
-    `j <= start + i`; `tokens` is `start + seq`.
+    `j <= start + i`; `tokens` is `start + seq` for the KV cache's causal
+    attention, and `start` = `tokens` makes every key visible to every query
+    (unmasked `tfm.attention`: an encoder's bidirectional self-attention,
+    cross-attention), `keys` and `values` then being head-major views of
+    their projections.
 
     With `kv_splits` > 1 (flash-decoding) the keys are cut into that many
     ranges worked on by different threads; each writes its unnormalized
