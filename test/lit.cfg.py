@@ -24,9 +24,9 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 tool_dirs = [config.tfm_tools_dir, config.llvm_tools_dir]
 tools = [
     "tfm-opt", "tfm-build-model", "tfm-import", "tfm-make-model", "tfm-tokenize",
-    "tfm-compile", "tfm-reference-check", "tfm-run", "tfm-bench", "tfm-perplexity", "tfm-lab",
+    "tfm-compile", "tfm-reference-check", "tfm-run", "tfm-embed", "tfm-bench", "tfm-perplexity", "tfm-lab",
     "tfm-server",
-    "tfm-c-api-test", "tfm-c-api-text-test", "tfm-context-shift-test",
+    "tfm-c-api-test", "tfm-c-api-text-test", "tfm-c-api-encoder-test", "tfm-context-shift-test",
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

@@ -304,6 +304,62 @@ public:
     return linear(attended, outName, config.dim, withBias);
   }
 
+  /// Rows `indices` of the f32 table `name` (`rows` x dim): learned
+  /// positions and token types, gathered as the token embeddings are.
+  Value tableRows(StringRef name, int64_t rows, Value indices) {
+    Value table = param(name, {rows, config.dim}, weightElementType());
+    return EmbeddingOp::create(b, rowsType(indices, config.dim), table,
+                               indices, FloatAttr());
+  }
+
+  /// Bidirectional self-attention of each text of a packed batch over its
+  /// own rows (`textStarts`: see buildBERTEncoder). The projections see
+  /// every row at once; only the attention runs text by text.
+  Value packedSelfAttention(Value hidden, Value textStarts, StringRef blk) {
+    Value q = linear(hidden, (blk + ".attn_q").str(), queryFeatures(), true);
+    Value k = linear(hidden, (blk + ".attn_k").str(), kvFeatures(), true);
+    Value v = linear(hidden, (blk + ".attn_v").str(), kvFeatures(), true);
+    Value zero = indexConstant(0), one = indexConstant(1);
+    Value texts = arith::SubIOp::create(
+        b, tensor::DimOp::create(b, textStarts, 0), one);
+    Value rows = tensor::DimOp::create(b, q, 0);
+    Value init = tensor::EmptyOp::create(
+        b, ArrayRef<OpFoldResult>{rows, b.getIndexAttr(queryFeatures())},
+        activationType());
+    auto loop = scf::ForOp::create(b, zero, texts, one, ValueRange{init});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value text = loop.getInductionVar();
+      Value begin = rowIndex(textStarts, text);
+      Value end =
+          rowIndex(textStarts, arith::AddIOp::create(b, text, one));
+      Value length = arith::SubIOp::create(b, end, begin);
+      auto rowsOf = [&](Value matrix) {
+        int64_t features =
+            cast<RankedTensorType>(matrix.getType()).getDimSize(1);
+        auto type = RankedTensorType::get({ShapedType::kDynamic, features},
+                                          activationType());
+        return tensor::ExtractSliceOp::create(
+            b, type, matrix, rowOffsets(begin),
+            ArrayRef<OpFoldResult>{length, b.getIndexAttr(features)},
+            rowStrides());
+      };
+      Value qText = rowsOf(q);
+      Value attended = AttentionOp::create(
+          b, qText.getType(), qText, rowsOf(k), rowsOf(v), config.numHeads,
+          config.numKvHeads, config.headDim(), attentionScale(),
+          MaskKind::full);
+      Value out = tensor::InsertSliceOp::create(
+          b, attended, loop.getRegionIterArgs()[0], rowOffsets(begin),
+          ArrayRef<OpFoldResult>{length, b.getIndexAttr(queryFeatures())},
+          rowStrides());
+      scf::YieldOp::create(b, out);
+    }
+    return linear(loop.getResult(0), (blk + ".attn_output").str(), config.dim,
+                  true);
+  }
+
   /// `down(kind(gate(x)) * up(x))`: SwiGLU with `silu`.
   Value gatedFeedForward(Value hidden, StringRef prefix, Activation kind) {
     Value gate = linear(hidden, (prefix + ".ffn_gate").str(),
@@ -498,30 +554,41 @@ void buildBatchedDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
   emitDecoderBody(emitter, func.getArgument(0), Value(), func.getArgument(3));
 }
 
-/// BERT: embeddings + learned positions, layer_norm; then post-norm layers
-/// x = layer_norm(x + attn(x)); x = layer_norm(x + mlp(x)).
+/// BERT's `encode(tokens, token_types, positions, text_starts) -> hidden`:
+/// a batch of texts packed one after the other, text `s` being rows
+/// `[text_starts[s], text_starts[s + 1])` (so `text_starts` has one entry
+/// more than there are texts, the last being the row count). Token, token
+/// type and learned position embeddings, layer_norm; then post-norm layers
+/// x = layer_norm(x + attn(x)); x = layer_norm(x + mlp(x)), the attention
+/// of each text over its own rows only: BERT's padding mask, without the
+/// padding. Returns every row's final hidden state; pooling is the
+/// runtime's (tfm_encode).
 void buildBERTEncoder(ImplicitLocOpBuilder &b, ModuleOp module,
                       const ModelConfig &config) {
-  auto tokens = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
+  auto ids = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
   auto hidden = RankedTensorType::get({ShapedType::kDynamic, config.dim},
                                       b.getF32Type());
-  func::FuncOp func = beginFunction(b, module, "encode", {tokens}, {hidden});
+  func::FuncOp func = beginFunction(b, module, kEncodeFunction,
+                                    {ids, ids, ids, ids}, {hidden});
+  func->setAttr(kRowsPerTokenAttrName, b.getUnitAttr());
   ModelEmitter e(b, config);
-  Value x = e.embed(func.getArgument(0));
-  Value positions =
-      e.param("position_embd.weight", {config.positionRows(), config.dim},
-              e.weightElementType());
-  x = LearnedPositionOp::create(b, x.getType(), x, positions, e.indexConstant(0));
+  Value tokens = func.getArgument(0), tokenTypes = func.getArgument(1);
+  Value positions = func.getArgument(2), textStarts = func.getArgument(3);
+  Value x = e.embed(tokens);
+  x = e.add(x, e.tableRows("position_embd.weight", config.positionRows(),
+                           positions));
+  if (config.tokenTypes > 0)
+    x = e.add(x, e.tableRows("token_types.weight", config.tokenTypes,
+                             tokenTypes));
   x = e.norm(NormKind::LayerNorm, x, "token_embd_norm", true);
   for (int64_t layer = 0; layer < config.numLayers; ++layer) {
     std::string blk = blockName("", layer);
     e.setLayerLocation(blk);
-    Value attended = e.plainAttention(
-        x, x, MaskKind::full, blk + ".attn_q", blk + ".attn_k",
-        blk + ".attn_v", blk + ".attn_output", /*withBias=*/true);
+    Value attended = e.packedSelfAttention(x, textStarts, blk);
     x = e.norm(NormKind::LayerNorm, e.add(x, attended), blk + ".attn_output_norm",
                true);
-    Value mlp = e.feedForward(x, blk, Activation::gelu, /*withBias=*/true);
+    Value mlp = e.feedForward(x, blk, activationOf(config.layer.activation),
+                              /*withBias=*/true);
     x = e.norm(NormKind::LayerNorm, e.add(x, mlp), blk + ".layer_output_norm",
                true);
   }
@@ -643,6 +710,12 @@ DictionaryAttr configAttr(Builder &b, const ModelConfig &config) {
         std::pair{config.finalLogitSoftCap, "final_logit_soft_cap"}})
     if (value > 0.0)
       entries.push_back(b.getNamedAttr(name, b.getF64FloatAttr(value)));
+  if (config.family == ModelFamily::Encoder) {
+    entries.push_back(b.getNamedAttr(
+        "pooling", b.getStringAttr(stringifyPoolingKind(config.pooling))));
+    entries.push_back(b.getNamedAttr(
+        "token_types", b.getI64IntegerAttr(config.tokenTypes)));
+  }
   if (config.family == ModelFamily::EncoderDecoder)
     entries.push_back(b.getNamedAttr(
         "num_decoder_layers", b.getI64IntegerAttr(config.decoderLayers())));

@@ -163,6 +163,14 @@ void addModelInfo(llvm::Module &module, const ModelConfig &config,
   exportConstantArray(module, "tfm_model_info", info);
 }
 
+/// What tfm_encode needs of an encoder (`tfm_encoder_info`, int64): the
+/// file's pooling (PoolingKind) and the rows of its token-type table.
+void addEncoderInfo(llvm::Module &module, const ModelConfig &config) {
+  std::vector<uint64_t> info = {uint64_t(config.pooling),
+                                uint64_t(config.tokenTypes)};
+  exportConstantArray(module, "tfm_encoder_info", info);
+}
+
 /// What tfm_context_shift needs to move cached keys to new positions
 /// (`tfm_rope_info`, doubles): the rotary dims R (0 without RoPE), the
 /// pairing (0 interleaved, 1 half-split), then per layer the R / 2 pair
@@ -373,10 +381,16 @@ ModelConfig mlir::tfm::compiledConfig(const ModelConfig &config,
 
 llvm::Error mlir::tfm::compileModel(const ModelFile &model,
                                     const CompileOptions &options) {
-  if (model.config.family != ModelFamily::Decoder)
+  if (model.config.family == ModelFamily::EncoderDecoder)
     return llvm::createStringError(
-        model.path + ": only decoder-only models compile yet (" +
-        listArchitectures(/*decodersOnly=*/true) + ")");
+        model.path + ": encoder-decoder (T5) models do not compile yet "
+                     "(decoders and BERT encoders do)");
+  if (model.config.family == ModelFamily::Encoder &&
+      (!options.calibrationText.empty() || options.gqaKvHeads > 0))
+    return llvm::createStringError(
+        model.path + ": --calibrate and --convert-to-gqa apply to decoders, "
+                     "not to an encoder (" +
+        model.config.architecture + ")");
   if (llvm::Error error = checkStorageOptions(options))
     return error;
   int64_t kvHeads = model.config.numKvHeads;
@@ -533,6 +547,8 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   addModelInfo(*llvmModule, config, contextLength, weightsSize.getInt(),
                options.kvType);
   addRopeInfo(*llvmModule, config, contextLength);
+  if (config.family == ModelFamily::Encoder)
+    addEncoderInfo(*llvmModule, config);
   addKernelCounters(*llvmModule);
   auto optimize = makeOptimizingTransformer(3, 0, machine->get());
   if (llvm::Error error = optimize(llvmModule.get()))

@@ -524,17 +524,59 @@ llvm::Error readRopeScaling(const MetadataReader &meta, ModelFile &model) {
   return llvm::Error::success();
 }
 
+/// An encoder's `ARCH.pooling_type` (llama.cpp's llama_pooling_type; none
+/// when absent, as llama.cpp takes it).
+llvm::Error readPooling(const MetadataReader &meta, ModelConfig &config) {
+  std::string key = config.architecture + ".pooling_type";
+  llvm::Expected<int64_t> pooling =
+      meta.integer(key, int64_t(PoolingKind::Last), int64_t(PoolingKind::None));
+  if (!pooling)
+    return pooling.takeError();
+  config.pooling = PoolingKind(*pooling);
+  return llvm::Error::success();
+}
+
+/// The rows of an encoder's token-type table (`token_types.weight`, BERT's
+/// segments; none without the tensor), which must agree with
+/// `tokenizer.ggml.token_type_count` when the file has it.
+llvm::Error readTokenTypes(const MetadataReader &meta, ModelFile &model) {
+  const TensorView *table = model.lookup("token_types.weight");
+  model.config.tokenTypes = table ? table->shape[0] : 0;
+  if (!table)
+    return llvm::Error::success();
+  if (table->shape.size() != 2 || table->shape[1] != model.config.dim)
+    return importError(table->file, table->fileOffset,
+                       "'token_types.weight' must be [types, " +
+                           Twine(model.config.dim) + "]");
+  const char *key = "tokenizer.ggml.token_type_count";
+  if (const GGUFValue *entry = meta.gguf.lookup(key)) {
+    llvm::Expected<int64_t> count = meta.integer(key, kMaxCount, 0);
+    if (!count)
+      return count.takeError();
+    if (*count != model.config.tokenTypes)
+      return importError(meta.file, entry->offset,
+                         Twine(key) + " is " + Twine(*count) +
+                             " but token_types.weight has " +
+                             Twine(model.config.tokenTypes) + " rows");
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error fillConfig(const MetadataReader &meta, ModelConfig &config) {
   llvm::Expected<llvm::StringRef> arch = meta.string("general.architecture");
   if (!arch)
     return arch.takeError();
   const ArchitectureInfo *info = lookupArchitecture(*arch);
-  if (!info || info->family != ModelFamily::Decoder)
+  if (!info || info->family == ModelFamily::EncoderDecoder)
     return importError(
         meta.file, meta.gguf.lookup("general.architecture")->offset,
         "unknown architecture '" + *arch + "' (tfm imports " +
-            listArchitectures(/*decodersOnly=*/true) + ")");
-  return fillDecoderConfig(meta, *info, config);
+            listArchitectures(/*decodersOnly=*/true) + ", bert)");
+  if (llvm::Error error = fillDecoderConfig(meta, *info, config))
+    return error;
+  if (info->family == ModelFamily::Encoder)
+    return readPooling(meta, config);
+  return llvm::Error::success();
 }
 
 /// The learned position table may hold more positions than a compiled
@@ -547,7 +589,8 @@ llvm::Error readPositionTable(ModelFile &model, const GGUFFile &gguf) {
   if (table->shape[0] < model.config.contextLength)
     return importError(table->file, table->fileOffset,
                        "'position_embd.weight' has " + Twine(table->shape[0]) +
-                           " positions, fewer than gpt2.context_length (" +
+                           " positions, fewer than " +
+                           model.config.architecture + ".context_length (" +
                            Twine(model.config.contextLength) + ")");
   model.config.positionTableRows = table->shape[0];
   return llvm::Error::success();
@@ -619,6 +662,9 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
       return std::move(error);
   if (llvm::Error error = fused.splitInto(*model))
     return std::move(error);
+  if (model->config.family == ModelFamily::Encoder)
+    if (llvm::Error error = readTokenTypes(meta, *model))
+      return std::move(error);
 
   if (gguf->lookup("tokenizer.ggml.tokens")) {
     llvm::Expected<Vocabulary> vocab = vocabularyFromMetadata(meta);

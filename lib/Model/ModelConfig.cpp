@@ -34,8 +34,10 @@ ModelConfig ModelConfig::tiny(StringRef architecture) {
   config.attentionSoftCap = defaults.attentionSoftCap;
   config.finalLogitSoftCap = defaults.finalLogitSoftCap;
   config.tiedEmbeddings = defaults.tiedEmbeddings;
-  if (architecture == "bert")
+  if (architecture == "bert") {
     config.normEps = 1e-12;
+    config.tokenTypes = 2;
+  }
   if (architecture == "t5") {
     config.numLayers = 2;
     config.numDecoderLayers = 3;
@@ -193,6 +195,28 @@ StringRef mlir::tfm::stringifyActivationKind(ActivationKind kind) {
     return "relu";
   }
   llvm_unreachable("unknown activation");
+}
+
+StringRef mlir::tfm::stringifyPoolingKind(PoolingKind kind) {
+  switch (kind) {
+  case PoolingKind::None:
+    return "none";
+  case PoolingKind::Mean:
+    return "mean";
+  case PoolingKind::CLS:
+    return "cls";
+  case PoolingKind::Last:
+    return "last";
+  }
+  llvm_unreachable("unknown pooling kind");
+}
+
+std::optional<PoolingKind> mlir::tfm::parsePoolingKind(StringRef name) {
+  for (PoolingKind kind : {PoolingKind::None, PoolingKind::Mean,
+                           PoolingKind::CLS, PoolingKind::Last})
+    if (stringifyPoolingKind(kind) == name)
+      return kind;
+  return std::nullopt;
 }
 
 StringRef mlir::tfm::stringifyPositionKind(PositionKind kind) {

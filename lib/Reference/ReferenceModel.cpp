@@ -160,8 +160,11 @@ ReferenceModel::create(const ModelFile &model, int64_t contextLength) {
     reference.weights[view.name] = std::move(values);
   }
   const auto &c = reference.config;
-  size_t cacheSize = size_t(c.numLayers) * reference.contextLimit *
-                     c.numKvHeads * c.headDim();
+  // An encoder attends within the text it is given: no cache.
+  size_t cacheSize = c.isDecoder() ? size_t(c.numLayers) *
+                                         reference.contextLimit *
+                                         c.numKvHeads * c.headDim()
+                                   : 0;
   reference.keys.assign(cacheSize, 0.0f);
   reference.values.assign(cacheSize, 0.0f);
   return reference;
@@ -197,8 +200,7 @@ void ReferenceModel::observe(std::initializer_list<std::string> weights,
 void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
                             const Batch &vs, Batch &attended) {
   const auto &c = config;
-  int64_t headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
-  int64_t group = c.numHeads / c.numKvHeads;
+  int64_t kvDim = c.numKvHeads * c.headDim();
   float *layerKeys = keys.data() + layer * contextLimit * kvDim;
   float *layerValues = values.data() + layer * contextLimit * kvDim;
   for (size_t t = 0; t < ks.size(); ++t) {
@@ -206,7 +208,6 @@ void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
     std::copy(vs[t].begin(), vs[t].end(), layerValues + (pos + t) * kvDim);
   }
   attended.resize(qs.size());
-  double scale = c.scoreScale();
   for (size_t t = 0; t < qs.size(); ++t) {
     // Causal: position pos + t sees the cache up to itself (and in a
     // sliding layer, only the window's last positions).
@@ -214,34 +215,44 @@ void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
     int64_t first = c.isSlidingLayer(layer)
                         ? std::max<int64_t>(0, last + 1 - c.slidingWindow)
                         : 0;
-    const Vector &q = qs[t];
-    Vector &out = attended[t];
-    out.assign(c.numHeads * headDim, 0.0f);
-    for (int64_t h = 0; h < c.numHeads; ++h) {
-      int64_t kvHead = h / group;
-      // scores[p - first] for the visible positions p.
-      std::vector<double> scores(last + 1 - first);
-      for (int64_t p = first; p <= last; ++p) {
-        double dot = 0.0;
-        for (int64_t d = 0; d < headDim; ++d)
-          dot += double(q[h * headDim + d]) *
-                 layerKeys[p * kvDim + kvHead * headDim + d];
-        double score = dot * scale;
-        if (c.attentionSoftCap > 0.0)
-          score = c.attentionSoftCap * std::tanh(score / c.attentionSoftCap);
-        scores[p - first] = score;
-      }
-      double maximum = *std::max_element(scores.begin(), scores.end());
-      double sum = 0.0;
-      for (double &score : scores)
-        sum += (score = std::exp(score - maximum));
-      for (int64_t d = 0; d < headDim; ++d) {
-        double value = 0.0;
-        for (int64_t p = first; p <= last; ++p)
-          value += scores[p - first] / sum *
-                   layerValues[p * kvDim + kvHead * headDim + d];
-        out[h * headDim + d] = float(value);
-      }
+    attendRange(qs[t], layerKeys, layerValues, first, last, attended[t]);
+  }
+}
+
+/// Every head of `q` over the keys and values (rows of kv_heads x
+/// head_dim) at positions [first, last], into `out`.
+void ReferenceModel::attendRange(const Vector &q, const float *layerKeys,
+                                 const float *layerValues, int64_t first,
+                                 int64_t last, Vector &out) const {
+  const auto &c = config;
+  int64_t headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
+  int64_t group = c.numHeads / c.numKvHeads;
+  double scale = c.scoreScale();
+  out.assign(c.numHeads * headDim, 0.0f);
+  for (int64_t h = 0; h < c.numHeads; ++h) {
+    int64_t kvHead = h / group;
+    // scores[p - first] for the visible positions p.
+    std::vector<double> scores(last + 1 - first);
+    for (int64_t p = first; p <= last; ++p) {
+      double dot = 0.0;
+      for (int64_t d = 0; d < headDim; ++d)
+        dot += double(q[h * headDim + d]) *
+               layerKeys[p * kvDim + kvHead * headDim + d];
+      double score = dot * scale;
+      if (c.attentionSoftCap > 0.0)
+        score = c.attentionSoftCap * std::tanh(score / c.attentionSoftCap);
+      scores[p - first] = score;
+    }
+    double maximum = *std::max_element(scores.begin(), scores.end());
+    double sum = 0.0;
+    for (double &score : scores)
+      sum += (score = std::exp(score - maximum));
+    for (int64_t d = 0; d < headDim; ++d) {
+      double value = 0.0;
+      for (int64_t p = first; p <= last; ++p)
+        value += scores[p - first] / sum *
+                 layerValues[p * kvDim + kvHead * headDim + d];
+      out[h * headDim + d] = float(value);
     }
   }
 }
@@ -407,4 +418,67 @@ ReferenceModel::forwardSequence(llvm::ArrayRef<int32_t> tokens) {
                     std::tanh(double(logit) / c.finalLogitSoftCap));
   pos += int64_t(tokens.size());
   return logits;
+}
+
+/// One BERT layer, post-norm: x = norm(x + attn(x)); x = norm(x + ffn(x)),
+/// every position attending to every position of the text.
+void ReferenceModel::encoderLayer(int64_t layer, Batch &xs) const {
+  const auto &c = config;
+  std::string blk = "blk." + std::to_string(layer) + ".";
+  size_t positions = xs.size();
+  Batch q, k, v, attended, projected, up, down;
+  project(layer, "attn_q", true, xs, q);
+  project(layer, "attn_k", true, xs, k);
+  project(layer, "attn_v", true, xs, v);
+  Vector keyRows, valueRows;
+  for (size_t t = 0; t < positions; ++t) {
+    keyRows.insert(keyRows.end(), k[t].begin(), k[t].end());
+    valueRows.insert(valueRows.end(), v[t].begin(), v[t].end());
+  }
+  attended.resize(positions);
+  for (size_t t = 0; t < positions; ++t)
+    attendRange(q[t], keyRows.data(), valueRows.data(), 0,
+                int64_t(positions) - 1, attended[t]);
+  project(layer, "attn_output", true, attended, projected);
+  auto addInto = [&](Batch &residual, const Batch &delta) {
+    for (size_t t = 0; t < positions; ++t)
+      for (int64_t i = 0; i < c.dim; ++i)
+        residual[t][i] += delta[t][i];
+  };
+  addInto(xs, projected);
+  normalize(blk + "attn_output_norm", Batch(xs), xs);
+  project(layer, "ffn_up", true, xs, up);
+  for (Vector &position : up)
+    for (float &value : position)
+      value = activate(c.layer.activation, value);
+  project(layer, "ffn_down", true, up, down);
+  addInto(xs, down);
+  normalize(blk + "layer_output_norm", Batch(xs), xs);
+}
+
+std::vector<std::vector<float>>
+ReferenceModel::encode(llvm::ArrayRef<int32_t> tokens,
+                       llvm::ArrayRef<int32_t> tokenTypes) const {
+  const auto &c = config;
+  int64_t dim = c.dim;
+  const Vector &embedding = weight("token_embd.weight");
+  const Vector &positions = weight("position_embd.weight");
+  Batch xs;
+  for (auto [t, token] : llvm::enumerate(tokens)) {
+    Vector x(embedding.begin() + int64_t(token) * dim,
+             embedding.begin() + int64_t(token + 1) * dim);
+    for (int64_t i = 0; i < dim; ++i)
+      x[i] += positions[int64_t(t) * dim + i];
+    if (c.tokenTypes > 0) {
+      const Vector &types = weight("token_types.weight");
+      int64_t type = tokenTypes.empty() ? 0 : tokenTypes[t];
+      for (int64_t i = 0; i < dim; ++i)
+        x[i] += types[type * dim + i];
+    }
+    xs.push_back(std::move(x));
+  }
+  normalize("token_embd_norm", Batch(xs), xs);
+  for (int64_t layer = 0; layer < c.numLayers; ++layer)
+    encoderLayer(layer, xs);
+  return xs;
 }

@@ -95,6 +95,12 @@ using EntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
 using BatchEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
                                  MemRef<int32_t, 1> *, MemRef<int32_t, 1> *,
                                  MemRef<float, 5> *, MemRef<float, 2> *);
+/// `encode(weights, tokens, token_types, positions, text_starts, hidden)`.
+using EncodeEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
+                                  MemRef<int32_t, 1> *, MemRef<int32_t, 1> *,
+                                  MemRef<int32_t, 1> *, MemRef<float, 2> *);
+/// Indices into `tfm_encoder_info` (lib/Compiler's addEncoderInfo).
+enum EncoderInfo { kPooling, kTokenTypes, kEncoderInfoSize };
 using SetThreads = void (*)(int);
 
 } // namespace
@@ -114,6 +120,10 @@ struct tfm_model {
   /// `embed`: the final hidden states of a prompt; null unless compiled
   /// with --embeddings.
   EntryPoint embed = nullptr;
+  /// An encoder's (BERT) only entry point; null in decoder libraries,
+  /// whose prefill and decode it has instead.
+  EncodeEntryPoint encode = nullptr;
+  int64_t encoderInfo[kEncoderInfoSize] = {};
   SetThreads setThreads = nullptr;
   /// How the cached keys were rotated (`tfm_rope_info`), for
   /// tfm_context_shift; null in libraries compiled before it existed.
@@ -298,8 +308,16 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
       dlsym(model.library, "_mlir_ciface_decode_batch"));
   model.embed =
       reinterpret_cast<EntryPoint>(dlsym(model.library, "_mlir_ciface_embed"));
-  if (!info || !model.prefill || !model.decode)
+  model.encode = reinterpret_cast<EncodeEntryPoint>(
+      dlsym(model.library, "_mlir_ciface_encode"));
+  auto *encoderInfo = static_cast<const int64_t *>(
+      dlsym(model.library, "tfm_encoder_info"));
+  bool decoder = model.prefill && model.decode;
+  bool encoder = model.encode && encoderInfo;
+  if (!info || decoder == encoder)
     return fail(TFM_ERROR_FORMAT, path + ": not a tfm model library");
+  if (encoder)
+    std::memcpy(model.encoderInfo, encoderInfo, sizeof(model.encoderInfo));
   if (info[kAbiVersion] != kSupportedAbi)
     return fail(TFM_ERROR_FORMAT,
                 path + ": ABI version " + std::to_string(info[kAbiVersion]) +
@@ -363,6 +381,10 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
   if (!context || !tokens || !logits || n <= 0)
     return fail(TFM_ERROR_INVALID_ARGUMENT,
                 "null argument or no tokens to run");
+  if (!entry)
+    return fail(TFM_ERROR_FORMAT, "an encoder model (BERT) runs through "
+                                  "tfm_encode or tfm_embed, not a decoder's "
+                                  "calls");
   if (tfm_status status = checkTokens(*context, tokens, n))
     return status;
   tfm_model &model = *context->model;
@@ -418,9 +440,11 @@ tfm_status newContext(tfm_model *model, int32_t contextLength, int32_t threads,
   // with 3.
   int cpus = availableCpus();
   created->threads = threads > 0 ? std::min(int(threads), cpus) : cpus;
-  created->cacheBytes = size_t(model->info[kLayers]) * 2 *
-                        model->info[kKVHeads] * created->length *
-                        model->info[kKVRow] * model->info[kKVElementBytes];
+  // An encoder keeps no KV cache.
+  if (!model->encode)
+    created->cacheBytes = size_t(model->info[kLayers]) * 2 *
+                          model->info[kKVHeads] * created->length *
+                          model->info[kKVRow] * model->info[kKVElementBytes];
   created->logits.resize(model->info[kVocabSize]);
   return TFM_OK;
 }
@@ -597,12 +621,15 @@ tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
     return status;
   // Huge pages as for the weights: a decode step reads the cache of every
   // layer. The mapping is zeroed and committed as positions are written.
-  void *cache = mapHugePages(created->cacheBytes, created->cacheMappedBytes);
-  if (cache == MAP_FAILED)
-    return fail(TFM_ERROR_OUT_OF_MEMORY,
-                "cannot allocate a KV cache of " +
-                    std::to_string(created->cacheBytes) + " bytes");
-  created->cache = static_cast<float *>(cache);
+  if (created->cacheBytes > 0) {
+    void *cache =
+        mapHugePages(created->cacheBytes, created->cacheMappedBytes);
+    if (cache == MAP_FAILED)
+      return fail(TFM_ERROR_OUT_OF_MEMORY,
+                  "cannot allocate a KV cache of " +
+                      std::to_string(created->cacheBytes) + " bytes");
+    created->cache = static_cast<float *>(cache);
+  }
   *context = created.release();
   return TFM_OK;
 }
@@ -613,6 +640,9 @@ tfm_status tfm_context_create_group(tfm_model *model, int32_t n,
   if (n <= 0 || !contexts)
     return fail(TFM_ERROR_INVALID_ARGUMENT,
                 "tfm_context_create_group: null contexts or n <= 0");
+  if (model && model->encode)
+    return fail(TFM_ERROR_FORMAT, "tfm_context_create_group: an encoder "
+                                  "model has no KV caches to group");
   std::vector<std::unique_ptr<tfm_context>> created(static_cast<size_t>(n));
   for (std::unique_ptr<tfm_context> &one : created)
     if (tfm_status status =
@@ -694,17 +724,177 @@ tfm_status tfm_decode_batch(tfm_context *const *contexts,
 }
 
 int32_t tfm_model_embedding_size(const tfm_model *model) {
-  return model && model->embed ? int32_t(model->info[kDim]) : 0;
+  return model && (model->embed || model->encode) ? int32_t(model->info[kDim])
+                                                  : 0;
+}
+
+int tfm_model_is_encoder(const tfm_model *model) {
+  return model && model->encode ? 1 : 0;
+}
+
+tfm_pooling tfm_model_pooling(const tfm_model *model) {
+  if (!model || !model->encode)
+    return TFM_POOLING_LAST;
+  switch (model->encoderInfo[kPooling]) {
+  case 0:
+    return TFM_POOLING_NONE;
+  case 2:
+    return TFM_POOLING_CLS;
+  case 3:
+    return TFM_POOLING_LAST;
+  default:
+    return TFM_POOLING_MEAN;
+  }
+}
+
+int32_t tfm_model_token_types(const tfm_model *model) {
+  return model && model->encode ? int32_t(model->encoderInfo[kTokenTypes])
+                                : 0;
+}
+
+namespace {
+
+bool isPooling(tfm_pooling pooling) {
+  return pooling == TFM_POOLING_LAST || pooling == TFM_POOLING_MEAN ||
+         pooling == TFM_POOLING_CLS || pooling == TFM_POOLING_NONE;
+}
+
+/// `row` (`dim` floats) scaled to unit length (a zero row stays zero).
+void normalizeRow(float *row, int64_t dim) {
+  double norm = 0.0;
+  for (int64_t j = 0; j < dim; ++j)
+    norm += double(row[j]) * row[j];
+  if (norm > 0.0)
+    for (int64_t j = 0; j < dim; ++j)
+      row[j] = float(row[j] / std::sqrt(norm));
+}
+
+/// One embedding of the `n` hidden states (`dim` floats each) at `hidden`,
+/// pooled as `pooling` says (not NONE), into `out`.
+void poolRows(const float *hidden, int32_t n, int64_t dim,
+              tfm_pooling pooling, float *out) {
+  if (pooling == TFM_POOLING_LAST || pooling == TFM_POOLING_CLS) {
+    const float *row =
+        hidden + size_t(pooling == TFM_POOLING_LAST ? n - 1 : 0) * size_t(dim);
+    std::copy(row, row + dim, out);
+    return;
+  }
+  for (int64_t j = 0; j < dim; ++j) {
+    double sum = 0.0;
+    for (int32_t i = 0; i < n; ++i)
+      sum += hidden[size_t(i) * size_t(dim) + size_t(j)];
+    out[j] = float(sum / n);
+  }
+}
+
+/// Whether the texts of a tfm_encode call are ones the model can run: ids
+/// in the vocabulary, token types in the model's table, every text
+/// non-empty and within the positions.
+tfm_status checkTexts(const tfm_context &context, const int32_t *tokens,
+                      const int32_t *tokenTypes, const int32_t *lengths,
+                      int32_t texts) {
+  const tfm_model &model = *context.model;
+  int64_t types = std::max<int64_t>(model.encoderInfo[kTokenTypes], 1);
+  int64_t row = 0;
+  for (int32_t t = 0; t < texts; ++t) {
+    if (lengths[t] <= 0)
+      return fail(TFM_ERROR_INVALID_ARGUMENT,
+                  "tfm_encode: text " + std::to_string(t) + " is empty");
+    if (lengths[t] > context.length)
+      return fail(TFM_ERROR_CONTEXT_FULL,
+                  "tfm_encode: text " + std::to_string(t) + " has " +
+                      std::to_string(lengths[t]) +
+                      " tokens, more than the model's " +
+                      std::to_string(context.length) + " positions");
+    for (int32_t i = 0; i < lengths[t]; ++i, ++row) {
+      if (tokens[row] < 0 || tokens[row] >= model.info[kVocabSize])
+        return fail(TFM_ERROR_INVALID_ARGUMENT,
+                    "token id " + std::to_string(tokens[row]) +
+                        " is outside the vocabulary of " +
+                        std::to_string(model.info[kVocabSize]));
+      if (tokenTypes && (tokenTypes[row] < 0 || tokenTypes[row] >= types))
+        return fail(TFM_ERROR_INVALID_ARGUMENT,
+                    "token type " + std::to_string(tokenTypes[row]) +
+                        " (text " + std::to_string(t) + ") is outside the " +
+                        std::to_string(types) + " token types of the model");
+    }
+  }
+  return TFM_OK;
+}
+
+} // namespace
+
+tfm_status tfm_encode(tfm_context *context, const int32_t *tokens,
+                      const int32_t *tokenTypes, const int32_t *lengths,
+                      int32_t texts, tfm_pooling pooling, int normalize,
+                      float *out) {
+  if (!context || !tokens || !lengths || !out || texts <= 0)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_encode: null argument or no texts");
+  if (!isPooling(pooling))
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_encode: unknown pooling " + std::to_string(int(pooling)));
+  tfm_model &model = *context->model;
+  if (!model.encode)
+    return fail(TFM_ERROR_FORMAT, "tfm_encode: a decoder model (use "
+                                  "tfm_embed, compiled with --embeddings)");
+  if (tfm_status status =
+          checkTexts(*context, tokens, tokenTypes, lengths, texts))
+    return status;
+  // The packed batch: every text's tokens one after the other, positions
+  // restarting at 0, and where each text starts.
+  std::vector<int32_t> starts(size_t(texts) + 1, 0), positions;
+  for (int32_t t = 0; t < texts; ++t) {
+    starts[size_t(t) + 1] = starts[size_t(t)] + lengths[t];
+    for (int32_t i = 0; i < lengths[t]; ++i)
+      positions.push_back(i);
+  }
+  int32_t rows = starts.back();
+  std::vector<int32_t> types;
+  if (!tokenTypes)
+    types.assign(size_t(rows), 0);
+  int64_t dim = model.info[kDim];
+  bool pooled = pooling != TFM_POOLING_NONE;
+  std::vector<float> pooledStates;
+  if (pooled)
+    pooledStates.resize(size_t(rows) * size_t(dim));
+  float *hidden = pooled ? pooledStates.data() : out;
+  auto weights = vectorRef(static_cast<int8_t *>(model.weights),
+                           int64_t(model.weightsBytes));
+  auto tokenRef = vectorRef(const_cast<int32_t *>(tokens), int64_t(rows));
+  auto typeRef = vectorRef(
+      tokenTypes ? const_cast<int32_t *>(tokenTypes) : types.data(),
+      int64_t(rows));
+  auto positionRef = vectorRef(positions.data(), int64_t(rows));
+  auto startRef = vectorRef(starts.data(), int64_t(starts.size()));
+  MemRef<float, 2> states = {hidden, hidden, 0, {rows, dim}, {dim, 1}};
+  if (model.setThreads)
+    model.setThreads(context->threads);
+  model.encode(&weights, &tokenRef, &typeRef, &positionRef, &startRef,
+               &states);
+  int32_t outputs = pooled ? texts : rows;
+  for (int32_t t = 0; pooled && t < texts; ++t)
+    poolRows(hidden + size_t(starts[size_t(t)]) * size_t(dim), lengths[t],
+             dim, pooling, out + size_t(t) * size_t(dim));
+  if (normalize)
+    for (int32_t r = 0; r < outputs; ++r)
+      normalizeRow(out + size_t(r) * size_t(dim), dim);
+  return TFM_OK;
 }
 
 tfm_status tfm_embed(tfm_context *context, const int32_t *tokens, int32_t n,
                      tfm_pooling pooling, float *out) {
   if (!context || !out)
     return fail(TFM_ERROR_INVALID_ARGUMENT, "tfm_embed: null argument");
-  if (pooling != TFM_POOLING_LAST && pooling != TFM_POOLING_MEAN)
+  if (!isPooling(pooling) || pooling == TFM_POOLING_NONE)
     return fail(TFM_ERROR_INVALID_ARGUMENT,
                 "tfm_embed: unknown pooling " + std::to_string(int(pooling)));
   tfm_model &model = *context->model;
+  if (model.encode) {
+    if (n <= 0)
+      return fail(TFM_ERROR_INVALID_ARGUMENT, "tfm_embed: no tokens");
+    return tfm_encode(context, tokens, nullptr, &n, 1, pooling, 1, out);
+  }
   if (!model.embed)
     return fail(TFM_ERROR_FORMAT, "the model library has no embed entry "
                                   "point (compile it with --embeddings)");
@@ -719,22 +909,8 @@ tfm_status tfm_embed(tfm_context *context, const int32_t *tokens, int32_t n,
   context->position = 0;
   if (status != TFM_OK)
     return status;
-  const float *last = hidden.data() + size_t(n - 1) * size_t(dim);
-  for (int64_t j = 0; j < dim; ++j) {
-    double sum = 0.0;
-    if (pooling == TFM_POOLING_LAST)
-      sum = last[j];
-    else
-      for (int32_t i = 0; i < n; ++i)
-        sum += hidden[size_t(i) * size_t(dim) + size_t(j)];
-    out[j] = float(pooling == TFM_POOLING_LAST ? sum : sum / n);
-  }
-  double norm = 0.0;
-  for (int64_t j = 0; j < dim; ++j)
-    norm += double(out[j]) * out[j];
-  if (norm > 0.0)
-    for (int64_t j = 0; j < dim; ++j)
-      out[j] = float(out[j] / std::sqrt(norm));
+  poolRows(hidden.data(), n, dim, pooling, out);
+  normalizeRow(out, dim);
   return TFM_OK;
 }
 

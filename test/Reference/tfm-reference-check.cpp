@@ -16,7 +16,8 @@
 // --check-sequence it first checks the reference against itself: the
 // prompt as one ReferenceModel::forwardSequence call must give the same
 // logits and the same observed layer inputs, bit for bit, as one forward()
-// call per token.
+// call per token. An encoder (BERT) is checked by checkEncoder instead: a
+// batch of texts in one tfm_encode call against the reference's encoder.
 //
 //===----------------------------------------------------------------------===//
 
@@ -235,6 +236,84 @@ int checkEmbeddings(Compiled &compiled, const ModelFile &model,
   return 0;
 }
 
+/// An encoder: the texts (the prompt, then shorter and longer ones; one
+/// with type-1 tokens in its second half, BERT's sentence pair) encoded in
+/// one tfm_encode call must give every token the reference's final hidden
+/// state, and each text the reference's pooled embeddings.
+int checkEncoder(Compiled &compiled, const ModelFile &model,
+                 const Tokenizer &tokenizer) {
+  auto reference = ReferenceModel::create(model, 0);
+  if (!reference)
+    return fail(llvm::toString(reference.takeError()));
+  std::vector<std::string> texts = {
+      prompt, "a", prompt + " and then, much later, " + prompt + " again"};
+  std::vector<int32_t> tokens, types, lengths;
+  std::vector<std::vector<float>> expected;
+  std::vector<std::vector<std::vector<float>>> perText;
+  for (auto [t, text] : llvm::enumerate(texts)) {
+    std::vector<int32_t> ids = tokenizer.encode(text, /*addSpecial=*/true);
+    std::vector<int32_t> textTypes(ids.size(), 0);
+    if (t == 2 && model.config.tokenTypes > 1)
+      std::fill(textTypes.begin() + textTypes.size() / 2, textTypes.end(), 1);
+    perText.push_back(reference->encode(ids, textTypes));
+    llvm::append_range(expected, perText.back());
+    llvm::append_range(tokens, ids);
+    llvm::append_range(types, textTypes);
+    lengths.push_back(int32_t(ids.size()));
+  }
+  int64_t dim = model.config.dim;
+  std::vector<float> states(tokens.size() * size_t(dim));
+  if (tfm_encode(compiled.context, tokens.data(), types.data(), lengths.data(),
+                 int32_t(lengths.size()), TFM_POOLING_NONE, 0,
+                 states.data()) != TFM_OK)
+    return fail(tfm_last_error());
+  double worst = 0.0, worstCosine = 1.0;
+  for (size_t r = 0; r < expected.size(); ++r) {
+    worst = std::max(worst, relativeError(&states[r * size_t(dim)],
+                                          expected[r]));
+    worstCosine = std::min(
+        worstCosine, cosineSimilarity(&states[r * size_t(dim)], expected[r]));
+  }
+  llvm::outs() << llvm::formatv("encode of {0} texts ({1} tokens) in one "
+                                "call: max relative error {2:e2}, min cosine "
+                                "{3:f6}\n",
+                                texts.size(), tokens.size(), worst,
+                                worstCosine);
+  // Quantized weights (activations quantized on the fly): the cosine.
+  if (minCosine > 0.0) {
+    if (!(worstCosine >= minCosine))
+      return fail(llvm::formatv("cosine {0:f6} is below {1:f6}", worstCosine,
+                                minCosine.getValue()));
+    return 0;
+  }
+  for (auto [pooling, name] : {std::pair{TFM_POOLING_MEAN, "mean"},
+                               std::pair{TFM_POOLING_CLS, "cls"}}) {
+    std::vector<float> pooled(texts.size() * size_t(dim));
+    if (tfm_encode(compiled.context, tokens.data(), types.data(),
+                   lengths.data(), int32_t(lengths.size()), pooling, 1,
+                   pooled.data()) != TFM_OK)
+      return fail(tfm_last_error());
+    double error = 0.0;
+    for (size_t t = 0; t < texts.size(); ++t) {
+      std::vector<std::vector<float>> rows = perText[t];
+      if (pooling == TFM_POOLING_CLS)
+        rows.resize(1);
+      std::vector<float> unit =
+          pooledUnit(rows, /*mean=*/pooling == TFM_POOLING_MEAN);
+      for (int64_t j = 0; j < dim; ++j)
+        error = std::max(error, std::fabs(double(pooled[t * size_t(dim) + j]) -
+                                          unit[size_t(j)]));
+    }
+    llvm::outs() << llvm::formatv("{0} pooling, normalized: max error {1:e2}\n",
+                                  name, error);
+    worst = std::max(worst, error);
+  }
+  if (worst > tolerance)
+    return fail(llvm::formatv("error {0:e2} exceeds the tolerance {1:e2}",
+                              worst, tolerance.getValue()));
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -249,6 +328,8 @@ int main(int argc, char **argv) {
       tfm_context_create(compiled.model, 0, threads, &compiled.context) !=
           TFM_OK)
     return fail(tfm_last_error());
+  if (tfm_model_is_encoder(compiled.model))
+    return checkEncoder(compiled, **model, Tokenizer(*(*model)->vocabulary));
   int64_t context = tfm_context_length(compiled.context);
   auto reference = ReferenceModel::create(**model, context);
   if (!reference)

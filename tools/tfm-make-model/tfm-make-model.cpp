@@ -3,9 +3,10 @@
 //   tfm-make-model --format=gguf|llama2c|safetensors -o PATH
 //                  [--shape llama-3.2-1b|qwen2.5-0.5b|gemma-2-2b|...]
 //                  [shape flags]
-//   tfm-make-model --arch=qwen2|qwen3|phi3|gpt2 -o PATH [shape flags]
+//   tfm-make-model --arch=qwen2|qwen3|phi3|gpt2|bert -o PATH [shape flags]
 //
-// Writes a decoder of any architecture of the table (docs/models.md) with
+// Writes a decoder of any architecture of the table (docs/models.md), or a
+// BERT encoder (GGUF, with `ARCH.pooling_type` from --pooling), with
 // seeded random weights: a GGUF file (with a synthetic SentencePiece
 // vocabulary) laid out as llama.cpp's converter writes that architecture
 // (fused `attn_qkv` for GPT-2 and Phi-3, gate and up in one `ffn_up` for
@@ -59,8 +60,8 @@ cl::opt<std::string> shape(
     cl::cat(category));
 cl::opt<std::string> arch(
     "arch",
-    cl::desc("A decoder architecture of docs/models.md: llama, qwen2, qwen3, "
-             "phi3, gpt2"),
+    cl::desc("An architecture of docs/models.md: llama, qwen2, qwen3, phi3, "
+             "gpt2 (decoders), bert (encoder)"),
     cl::init("llama"), cl::cat(category));
 cl::opt<std::string> format("format", cl::desc("gguf | llama2c | safetensors"),
                             cl::init("gguf"), cl::cat(category));
@@ -133,6 +134,9 @@ cl::opt<std::string> vocabFrom(
              "tokenizer.* metadata replaces the synthetic vocabulary, and its "
              "size is the model's (GGUF only)"),
     cl::value_desc("file"), cl::cat(category));
+cl::opt<std::string> pooling(
+    "pooling", cl::init("mean"), cl::cat(category),
+    cl::desc("An encoder's pooling (GGUF ARCH.pooling_type): none, mean, cls"));
 cl::opt<unsigned> seed("seed", cl::init(1), cl::cat(category),
                        cl::desc("Random seed"));
 
@@ -476,6 +480,11 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
   if (config.layer.norm == NormKind::LayerNorm) {
     writer.addFloat32(key + "attention.layer_norm_epsilon",
                       float(config.normEps));
+    if (config.family == ModelFamily::Encoder) {
+      // As llama.cpp's converter writes a BERT model.
+      writer.addBool(key + "attention.causal", false);
+      writer.addUInt32(key + "pooling_type", uint32_t(config.pooling));
+    }
     return;
   }
   writer.addUInt32(key + "attention.head_count_kv", config.numKvHeads);
@@ -595,6 +604,9 @@ llvm::Error writeGGUF(const ModelConfig &config,
   writer.addInt32Array("tokenizer.ggml.token_type", types);
   writer.addUInt32("tokenizer.ggml.bos_token_id", 1);
   writer.addUInt32("tokenizer.ggml.eos_token_id", 2);
+  if (config.tokenTypes > 0)
+    writer.addUInt32("tokenizer.ggml.token_type_count",
+                     uint32_t(config.tokenTypes));
   if (!chatTemplate.empty())
     writer.addString("tokenizer.chat_template", chatTemplate);
   return writeTensors(writer, config, specs, matrixFormat);
@@ -705,7 +717,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv,
-                              "Write a random-weight decoder model\n");
+                              "Write a random-weight decoder or encoder model\n");
   if (!shape.empty()) {
     std::string given = arch.getNumOccurrences() ? arch.getValue() : "";
     const NamedShape *named = applyNamedShape(shape);
@@ -735,9 +747,15 @@ int main(int argc, char **argv) {
     return fail("--kv-head-copies " + llvm::Twine(kvHeadCopies) +
                 " does not divide --kv-heads " + llvm::Twine(numKvHeads));
   const ArchitectureInfo *info = lookupArchitecture(arch);
-  if (!info || info->family != ModelFamily::Decoder)
+  if (!info || info->family == ModelFamily::EncoderDecoder)
     return fail("unknown --arch '" + arch + "' (expected one of " +
-                listArchitectures(/*decodersOnly=*/true) + ")");
+                listArchitectures(/*decodersOnly=*/true) + ", bert)");
+  if (info->family == ModelFamily::Encoder && format != "gguf")
+    return fail(arch + " models are written as --format=gguf only");
+  std::optional<PoolingKind> poolingKind = parsePoolingKind(pooling);
+  if (!poolingKind || *poolingKind == PoolingKind::Last)
+    return fail("unknown --pooling '" + pooling +
+                "' (expected none, mean or cls)");
   bool llama = arch == "llama";
   ModelConfig config = ModelConfig::tiny(arch);
   // llama2.c checkpoints hold Llama models only; Hugging Face directories
@@ -795,6 +813,7 @@ int main(int argc, char **argv) {
   config.numHeads = numHeads;
   config.numKvHeads = numKvHeads;
   config.contextLength = contextLength;
+  config.pooling = *poolingKind;
   if (tied)
     config.tiedEmbeddings = true;
   if (weightType != "f32" && weightType != "f16" && weightType != "bf16")

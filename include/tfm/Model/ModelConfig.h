@@ -33,6 +33,10 @@ enum class ModelFamily {
   EncoderDecoder,
 };
 
+/// How an encoder's token states become one embedding per text: the values
+/// of GGUF `ARCH.pooling_type` (llama.cpp's llama_pooling_type).
+enum class PoolingKind { None = 0, Mean = 1, CLS = 2, Last = 3 };
+
 /// Storage type of weights or of the KV cache.
 enum class StorageType { F32, F16, BF16 };
 
@@ -149,6 +153,11 @@ struct ModelConfig {
   double normEps = 1e-5;
   /// The logits reuse the token embedding table instead of `output.weight`.
   bool tiedEmbeddings = false;
+  /// Encoders: rows of the token-type (segment) table `token_types.weight`
+  /// added to the embeddings (BERT: 2; 0: none), and the pooling the file
+  /// asks for.
+  int64_t tokenTypes = 0;
+  PoolingKind pooling = PoolingKind::Mean;
   StorageType weightType = StorageType::F32;
   StorageType kvCacheType = StorageType::F32;
 
@@ -206,6 +215,8 @@ std::optional<StorageType> parseStorageType(llvm::StringRef name);
 llvm::StringRef stringifyNormKind(NormKind kind);
 llvm::StringRef stringifyActivationKind(ActivationKind kind);
 llvm::StringRef stringifyPositionKind(PositionKind kind);
+llvm::StringRef stringifyPoolingKind(PoolingKind kind);
+std::optional<PoolingKind> parsePoolingKind(llvm::StringRef name);
 
 /// Checks that the hyperparameters describe a model the dialect can express;
 /// the error names the first offending field.

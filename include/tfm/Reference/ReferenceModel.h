@@ -4,7 +4,9 @@
 // of the Llama decoder (llama2.c's run.c, with GQA and both RoPE pairings)
 // and of GPT-2 (Hugging Face's GPT2Model: LayerNorm, learned positions,
 // tanh GELU, biases), sharing nothing with the compiler but the file
-// reader. Each position's arithmetic on its own, double-precision
+// reader; and of BERT's encoder (Hugging Face's BertModel: post-norm,
+// bidirectional attention, token types). Each position's arithmetic on its
+// own, double-precision
 // accumulation; a sequence of positions goes one layer at a time (each
 // weight read once per 16 positions). It also feeds calibration
 // (tfm-compile --calibrate): an observer sees the input of every linear
@@ -47,6 +49,11 @@ public:
   /// Each weight is read once per 16 positions instead of once per
   /// position.
   const std::vector<float> &forwardSequence(llvm::ArrayRef<int32_t> tokens);
+  /// An encoder's (BERT's) final hidden state of every token of one text,
+  /// with its token types (empty: all 0); no cache, no position kept.
+  std::vector<std::vector<float>>
+  encode(llvm::ArrayRef<int32_t> tokens,
+         llvm::ArrayRef<int32_t> tokenTypes = {}) const;
   int64_t position() const { return pos; }
   int64_t contextLength() const { return contextLimit; }
   /// Starts again at position 0 (the cache is overwritten as it goes).
@@ -70,6 +77,10 @@ private:
   /// into `attended`.
   void attend(int64_t layer, const Batch &qs, const Batch &ks,
               const Batch &vs, Batch &attended);
+  void attendRange(const Vector &q, const float *layerKeys,
+                   const float *layerValues, int64_t first, int64_t last,
+                   Vector &out) const;
+  void encoderLayer(int64_t layer, Batch &xs) const;
   /// One decoder layer as the config's LayerChoices describe it, updating
   /// the residual stream of every position of `xs`.
   void decoderLayer(int64_t layer, Batch &xs);

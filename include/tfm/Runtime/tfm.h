@@ -110,6 +110,10 @@ typedef enum tfm_pooling {
   TFM_POOLING_LAST = 0,
   /* The mean over the tokens. */
   TFM_POOLING_MEAN = 1,
+  /* The first token's (BERT's [CLS]; encoders only). */
+  TFM_POOLING_CLS = 2,
+  /* None: every token's state (tfm_encode only). */
+  TFM_POOLING_NONE = 3,
 } tfm_pooling;
 
 /* The embedding of the N TOKENS, run from position 0 of CONTEXT: the final
@@ -121,8 +125,38 @@ typedef enum tfm_pooling {
 TFM_API tfm_status tfm_embed(tfm_context *context, const int32_t *tokens,
                              int32_t n, tfm_pooling pooling, float *out);
 /* Floats of an embedding (the model's dimension); 0 when the library has
- * no embed entry point. */
+ * no embed entry point (a decoder compiled without --embeddings). For an
+ * encoder, tfm_embed is tfm_encode of one text of type-0 tokens,
+ * normalized. */
 TFM_API int32_t tfm_model_embedding_size(const tfm_model *model);
+
+/* ---- Encoders (BERT) -------------------------------------------------- */
+
+/* 1 for an encoder-only model (BERT): it has no KV cache, no logits and
+ * no tfm_prefill/tfm_decode (those fail with TFM_ERROR_FORMAT); contexts
+ * of it only set the thread count and hold no cache. */
+TFM_API int tfm_model_is_encoder(const tfm_model *model);
+/* The pooling the model file asks for (GGUF ARCH.pooling_type):
+ * TFM_POOLING_MEAN, _CLS, _LAST or _NONE; TFM_POOLING_LAST for a
+ * decoder. */
+TFM_API tfm_pooling tfm_model_pooling(const tfm_model *model);
+/* Rows of the model's token-type (segment) table; 0 without one. */
+TFM_API int32_t tfm_model_token_types(const tfm_model *model);
+/* Encodes N_TEXTS texts in one call: text i is the next LENGTHS[i] ids of
+ * TOKENS (the texts one after the other) with the token types of
+ * TOKEN_TYPES alike (null: all 0). Each text attends to its own tokens
+ * only, at positions 0, 1, ...: BERT's padding mask, without padding.
+ * POOLING TFM_POOLING_NONE writes one row of tfm_model_embedding_size
+ * floats per token, in order; MEAN, CLS (the first token's) and LAST one
+ * row per text. NORMALIZE nonzero scales every row to unit length.
+ * TFM_ERROR_CONTEXT_FULL when a text is longer than the model's positions
+ * (tfm_model_max_context); TFM_ERROR_INVALID_ARGUMENT for an empty text, an
+ * id outside the vocabulary or a token type outside the table;
+ * TFM_ERROR_FORMAT for a decoder. */
+TFM_API tfm_status tfm_encode(tfm_context *context, const int32_t *tokens,
+                              const int32_t *token_types,
+                              const int32_t *lengths, int32_t n_texts,
+                              tfm_pooling pooling, int normalize, float *out);
 
 /* Forgets every token: the next prefill starts at position 0. */
 TFM_API void tfm_context_reset(tfm_context *context);

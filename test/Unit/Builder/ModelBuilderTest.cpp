@@ -192,16 +192,20 @@ TEST_F(ModelBuilderTest, BERTIsAPostNormEncoderWithAFullMask) {
   EXPECT_FALSE(lookupFunc(*module, "prefill"));
   func::FuncOp encode = lookupFunc(*module, "encode");
   ASSERT_TRUE(encode);
-  EXPECT_EQ(encode.getNumArguments(), 1u);
+  // Tokens, token types, positions and where each text starts.
+  EXPECT_EQ(encode.getNumArguments(), 4u);
+  EXPECT_TRUE(encode->hasAttr(kRowsPerTokenAttrName));
   EXPECT_EQ(countOps<KVCacheAppendOp>(encode), 0);
   EXPECT_EQ(countOps<LogitsOp>(encode), 0);
   encode.walk(
       [](AttentionOp attn) { EXPECT_EQ(attn.getMask(), MaskKind::full); });
-  // Post-norm: each residual add feeds a layer norm.
+  // Post-norm: each residual add feeds a layer norm (the embedding rows
+  // are summed first, then normed).
   encode.walk([](AddOp add) {
     ASSERT_TRUE(add->hasOneUse());
-    EXPECT_TRUE(isa<LayerNormOp>(*add->user_begin()));
+    EXPECT_TRUE((isa<LayerNormOp, AddOp>(*add->user_begin())));
   });
+  EXPECT_TRUE(paramNames(encode).contains("token_types.weight"));
 }
 
 TEST_F(ModelBuilderTest, T5DecoderAttendsToTheEncoder) {

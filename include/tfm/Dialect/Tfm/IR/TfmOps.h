@@ -33,6 +33,9 @@ inline constexpr llvm::StringLiteral kDecodeBatchFunction = "decode_batch";
 /// The model function giving the final hidden states of a prompt
 /// (ModelBuilder's BuildOptions::embeddings, the runtime's tfm_embed).
 inline constexpr llvm::StringLiteral kEmbedFunction = "embed";
+/// The model function of an encoder (BERT): the final hidden states of a
+/// packed batch of texts (ModelBuilder, the runtime's tfm_encode).
+inline constexpr llvm::StringLiteral kEncodeFunction = "encode";
 /// A model function whose results have one row per token of its first
 /// argument (tfm-lower-entry-points lets their first dimension be dynamic:
 /// the runtime sizes the output buffers by the tokens it passes).
