@@ -119,6 +119,9 @@ void open(Variant &variant, int32_t contextLength = 0) {
       tfm_context_create(variant.model, contextLength, threads,
                          &variant.context) != TFM_OK)
     fail(tfm_last_error());
+  if (tfm_model_is_encoder(variant.model))
+    fail(modelPath + " is an encoder model (BERT): it has no next-token "
+                     "logits to score; tfm-embed embeds texts with it");
 }
 
 /// log softmax of `logits` into `out`.

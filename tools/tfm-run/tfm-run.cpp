@@ -514,6 +514,9 @@ int main(int argc, char **argv) {
 
   tfm_model *model = nullptr;
   check(tfm_model_load(compiled->directory.c_str(), &model), compiled->directory);
+  if (tfm_model_is_encoder(model))
+    fail(modelPath + " is an encoder model (BERT): it embeds texts and "
+                     "generates none; use tfm-embed");
   if (contextSize > tfm_model_max_context(model))
     fail(llvm::formatv("-c {0} exceeds the context the model was compiled "
                        "for ({1})",
