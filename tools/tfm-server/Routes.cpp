@@ -259,7 +259,7 @@ void answerEmbeddings(const httplib::Request &request,
 
 } // namespace
 
-void server::installRoutes(httplib::Server &server, Engine &engine,
+void server::installRoutes(httplib::Server &server, Engine *engine,
                            Embedder *embedder, const Tokenizer &tokenizer,
                            HttpCounters &counters,
                            const RouteOptions &options) {
@@ -310,16 +310,32 @@ void server::installRoutes(httplib::Server &server, Engine &engine,
       ++counters.clientErrors;
   });
 
-  auto generation = std::make_shared<GenerationHandler>(engine, tokenizer, options);
-  server.Post("/v1/completions", [generation](const httplib::Request &request,
-                                              httplib::Response &response) {
-    generation->handle(request, response, Endpoint::Completions);
-  });
-  server.Post("/v1/chat/completions",
-              [generation](const httplib::Request &request,
+  if (engine) {
+    auto generation =
+        std::make_shared<GenerationHandler>(*engine, tokenizer, options);
+    server.Post("/v1/completions", [generation](const httplib::Request &request,
+                                                httplib::Response &response) {
+      generation->handle(request, response, Endpoint::Completions);
+    });
+    server.Post("/v1/chat/completions",
+                [generation](const httplib::Request &request,
+                             httplib::Response &response) {
+                  generation->handle(request, response,
+                                     Endpoint::ChatCompletions);
+                });
+  } else {
+    // An encoder (BERT) generates nothing, as llama-server's embedding
+    // models answer.
+    for (const char *path : {"/v1/completions", "/v1/chat/completions"})
+      server.Post(path, [](const httplib::Request &,
                            httplib::Response &response) {
-                generation->handle(request, response, Endpoint::ChatCompletions);
-              });
+        sendError(response,
+                  ApiError{501,
+                           "the model is an encoder (BERT): it serves "
+                           "/v1/embeddings only",
+                           "not_implemented_error", "model"});
+      });
+  }
   server.Post("/v1/embeddings",
               [embedder, &tokenizer, &options](const httplib::Request &request,
                                                httplib::Response &response) {
@@ -340,9 +356,10 @@ void server::installRoutes(httplib::Server &server, Engine &engine,
   server.Get("/health", [](const httplib::Request &, httplib::Response &response) {
     sendJson(response, 200, json::Object{{"status", "ok"}});
   });
-  server.Get("/metrics", [&engine, &counters](const httplib::Request &,
-                                              httplib::Response &response) {
-    response.set_content(prometheusText(engine.metrics(), counters),
-                         "text/plain; version=0.0.4");
+  server.Get("/metrics", [engine, &counters](const httplib::Request &,
+                                             httplib::Response &response) {
+    response.set_content(
+        prometheusText(engine ? engine->metrics() : EngineMetrics(), counters),
+        "text/plain; version=0.0.4");
   });
 }

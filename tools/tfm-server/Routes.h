@@ -40,7 +40,7 @@ struct RouteOptions {
 /// Installs the endpoints on `server`; `engine`, `embedder` (null: the
 /// model has no embed entry point), `tokenizer` and `counters` must
 /// outlive it.
-void installRoutes(httplib::Server &server, Engine &engine, Embedder *embedder,
+void installRoutes(httplib::Server &server, Engine *engine, Embedder *embedder,
                    const Tokenizer &tokenizer, HttpCounters &counters,
                    const RouteOptions &options);
 

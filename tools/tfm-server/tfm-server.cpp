@@ -86,8 +86,9 @@ cl::opt<std::string> alias("alias",
 cl::opt<std::string> pooling(
     "pooling",
     cl::desc("How /v1/embeddings pools a text's hidden states: last (the "
-             "last token's, as decoder embedding models read) or mean"),
-    cl::init("last"), cl::cat(category));
+             "last token's, as decoder embedding models read), mean, or for "
+             "an encoder cls (default: last; an encoder's file's pooling)"),
+    cl::cat(category));
 cl::opt<int> timeout("timeout",
                      cl::desc("Seconds a client may take to send a request "
                               "or read an answer before it is dropped"),
@@ -129,8 +130,32 @@ void validateFlags() {
     fail("--http-threads must not be negative");
   if (apiKey.getNumOccurrences() > 0 && apiKey.empty())
     fail("--api-key must not be empty");
-  if (pooling != "last" && pooling != "mean")
-    fail("--pooling must be last or mean, got '" + pooling + "'");
+  if (!pooling.empty() && pooling != "last" && pooling != "mean" &&
+      pooling != "cls")
+    fail("--pooling must be last, mean or cls, got '" + pooling + "'");
+}
+
+/// The pooling of /v1/embeddings: --pooling, else an encoder's file's
+/// (mean when the file pools none: one vector per input is the API's),
+/// else the last token's.
+tfm_pooling embeddingPooling(tfm_model *model) {
+  bool encoder = tfm_model_is_encoder(model);
+  if (pooling == "cls" && !encoder)
+    fail("--pooling cls needs an encoder (BERT); a decoder pools last or "
+         "mean");
+  if (pooling == "mean")
+    return TFM_POOLING_MEAN;
+  if (pooling == "cls")
+    return TFM_POOLING_CLS;
+  if (pooling == "last" || !encoder)
+    return TFM_POOLING_LAST;
+  tfm_pooling filePooling = tfm_model_pooling(model);
+  if (filePooling != TFM_POOLING_NONE)
+    return filePooling;
+  llvm::errs() << "tfm-server: note: " << modelPath
+               << " pools no embedding; /v1/embeddings uses mean pooling "
+                  "(--pooling picks another)\n";
+  return TFM_POOLING_MEAN;
 }
 
 ChatFormat chatFormatOf(const Vocabulary &vocabulary) {
@@ -210,21 +235,29 @@ int main(int argc, char **argv) {
                        "for ({1})",
                        contextSize.getValue(), tfm_model_max_context(model)));
 
+  bool encoder = tfm_model_is_encoder(model);
+  tfm_pooling textPooling = embeddingPooling(model);
+
   httplib::Server server;
   std::thread signalThread = stopOnSignals(server);
   HttpCounters counters;
   {
-    llvm::Expected<std::unique_ptr<Engine>> engine = Engine::create(
-        model, tokenizer, EngineOptions{parallel, contextSize, threads});
-    if (!engine)
-      fail(llvm::toString(engine.takeError()));
+    // An encoder (BERT) generates nothing: no slots, embeddings only.
+    std::unique_ptr<Engine> engine;
+    if (!encoder) {
+      llvm::Expected<std::unique_ptr<Engine>> created = Engine::create(
+          model, tokenizer, EngineOptions{parallel, contextSize, threads});
+      if (!created)
+        fail(llvm::toString(created.takeError()));
+      engine = std::move(*created);
+    }
 
-    // Libraries compiled with --embeddings answer /v1/embeddings.
+    // Encoders and libraries compiled with --embeddings answer
+    // /v1/embeddings.
     std::unique_ptr<Embedder> embedder;
     if (tfm_model_embedding_size(model) > 0) {
-      llvm::Expected<std::unique_ptr<Embedder>> created = Embedder::create(
-          model, contextSize, threads,
-          pooling == "mean" ? TFM_POOLING_MEAN : TFM_POOLING_LAST);
+      llvm::Expected<std::unique_ptr<Embedder>> created =
+          Embedder::create(model, contextSize, threads, textPooling);
       if (!created)
         fail(llvm::toString(created.takeError()));
       embedder = std::move(*created);
@@ -234,7 +267,7 @@ int main(int argc, char **argv) {
     options.apiKey = apiKey;
     options.maxTokensLimit = maxTokens;
     options.maxBodyBytes = maxBodyBytes;
-    installRoutes(server, **engine, embedder.get(), tokenizer, counters,
+    installRoutes(server, engine.get(), embedder.get(), tokenizer, counters,
                   options);
 
     size_t connections = httpThreads > 0
@@ -254,12 +287,16 @@ int main(int argc, char **argv) {
     if (bound < 0)
       fail(llvm::formatv("cannot listen on {0}:{1}", host.getValue(),
                          port.getValue()));
+    std::string serves =
+        engine ? llvm::formatv("{0} slots of {1} tokens, {2} threads{3}",
+                               parallel.getValue(), engine->contextLength(),
+                               engine->threads(),
+                               embedder ? ", embeddings" : "")
+                     .str()
+               : "an encoder: embeddings only";
     llvm::errs() << llvm::formatv(
-        "tfm-server: {0} on http://{1}:{2} ({3} slots of {4} tokens, {5} "
-        "threads{6}{7})\n",
-        options.modelName, host.getValue(), bound, parallel.getValue(),
-        (*engine)->contextLength(), (*engine)->threads(),
-        embedder ? ", embeddings" : "",
+        "tfm-server: {0} on http://{1}:{2} ({3}{4})\n", options.modelName,
+        host.getValue(), bound, serves,
         apiKey.empty() ? "" : ", API key required");
     if (!portFile.empty()) {
       std::ofstream out(portFile);

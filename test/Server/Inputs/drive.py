@@ -286,6 +286,28 @@ def check_embeddings(port):
         print("EMBEDDINGS-ERROR %s %d %s" % (name, status, answer["error"]["message"]))
 
 
+def check_encoder(port):
+    """An encoder (BERT): /v1/embeddings gives tfm-embed's normalized
+    embeddings (the JSON file EXPECTED_EMBEDDINGS names); generation is not
+    served."""
+    texts = ["the cat sat on the mat", "a dog"]
+    status, answer = client.post(port, "/v1/embeddings", {"input": texts})
+    vectors = [item["embedding"] for item in answer["data"]]
+    with open(os.environ["EXPECTED_EMBEDDINGS"]) as file:
+        expected = [item["embedding"] for item in json.load(file)["data"]]
+    difference = max(abs(a - b) for v, w in zip(vectors, expected) for a, b in zip(v, w))
+    print("ENCODER", status, len(vectors), "dim=%d" % len(vectors[0]),
+          "same_as_tfm_embed=%s" % (difference < 1e-5),
+          "prompt_tokens=%d" % answer["usage"]["prompt_tokens"])
+    for path in ["/v1/completions", "/v1/chat/completions"]:
+        status, answer = client.post(port, path, {"prompt": "a", "messages": []})
+        print("ENCODER-GENERATE %s %d %s" % (path, status, answer["error"]["message"]))
+    status, answer = client.post(port, "/v1/embeddings", {"input": "word " * 100})
+    print("ENCODER-TOO-LONG %d %s" % (status, answer["error"]["message"]))
+    status, metrics = client.request(port, "GET", "/metrics")
+    print("ENCODER-METRICS", status, "tfm_requests_total" in metrics)
+
+
 def curl(port, path, body=None, *flags):
     import subprocess
     command = ["curl", "-sS", "-N", "http://127.0.0.1:%d%s" % (port, path), *flags]
@@ -313,7 +335,7 @@ def main():
     with client.start(server, model, *flags) as running:
         {"api": check_api, "errors": check_errors, "auth": check_auth,
          "faults": check_faults, "curl": check_curl,
-         "embeddings": check_embeddings}[check](running.port)
+         "embeddings": check_embeddings, "encoder": check_encoder}[check](running.port)
 
 
 if __name__ == "__main__":
