@@ -214,7 +214,12 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Heap buffers through the model library's own functions, which keep
+  // the large ones for the next call (lib/Runtime/Kernels/
+  // activation_memory.cpp).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createSCFToControlFlowPass());
   if (asyncThreads)
     pm.addPass(createConvertAsyncToLLVMPass());

@@ -3,7 +3,17 @@
 #ifndef TFM_LIB_RUNTIME_KERNELS_KERNELS_H
 #define TFM_LIB_RUNTIME_KERNELS_KERNELS_H
 
+#include <cstddef>
 #include <cstdint>
+
+/// The heap of the generated code (activation_memory.cpp): MLIR's
+/// memref-to-llvm calls these for memref.alloc and memref.dealloc
+/// (`use-generic-functions`).
+extern "C" {
+void *_mlir_memref_to_llvm_alloc(size_t bytes);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t bytes);
+void _mlir_memref_to_llvm_free(void *pointer);
+}
 
 namespace tfm::kernels {
 
