@@ -174,6 +174,11 @@ struct tfm_context {
   /// Bytes of the cache's mapping (whole huge pages).
   size_t cacheMappedBytes = 0;
   std::vector<float> logits;
+  /// tfm_encode's packed batch (positions, text starts, types) and hidden
+  /// states, kept across calls: fresh pages for each call's states cost a
+  /// page fault per 4 KiB.
+  std::vector<int32_t> encodePositions, encodeStarts, encodeTypes;
+  std::vector<float> encodeStates;
 
   ~tfm_context() {
     if (cache && !group)
@@ -843,22 +848,24 @@ tfm_status tfm_encode(tfm_context *context, const int32_t *tokens,
     return status;
   // The packed batch: every text's tokens one after the other, positions
   // restarting at 0, and where each text starts.
-  std::vector<int32_t> starts(size_t(texts) + 1, 0), positions;
+  std::vector<int32_t> &starts = context->encodeStarts;
+  std::vector<int32_t> &positions = context->encodePositions;
+  std::vector<int32_t> &types = context->encodeTypes;
+  starts.assign(size_t(texts) + 1, 0);
+  positions.clear();
   for (int32_t t = 0; t < texts; ++t) {
     starts[size_t(t) + 1] = starts[size_t(t)] + lengths[t];
     for (int32_t i = 0; i < lengths[t]; ++i)
       positions.push_back(i);
   }
   int32_t rows = starts.back();
-  std::vector<int32_t> types;
   if (!tokenTypes)
     types.assign(size_t(rows), 0);
   int64_t dim = model.info[kDim];
   bool pooled = pooling != TFM_POOLING_NONE;
-  std::vector<float> pooledStates;
-  if (pooled)
-    pooledStates.resize(size_t(rows) * size_t(dim));
-  float *hidden = pooled ? pooledStates.data() : out;
+  if (pooled && context->encodeStates.size() < size_t(rows) * size_t(dim))
+    context->encodeStates.resize(size_t(rows) * size_t(dim));
+  float *hidden = pooled ? context->encodeStates.data() : out;
   auto weights = vectorRef(static_cast<int8_t *>(model.weights),
                            int64_t(model.weightsBytes));
   auto tokenRef = vectorRef(const_cast<int32_t *>(tokens), int64_t(rows));

@@ -1,13 +1,17 @@
 //===- tfm-bench.cpp - prefill and decode speed of a compiled model -------===//
 //
 //   tfm-bench MODEL_OR_DIR [-p 128] [-n 128] [-t 1,2] [-r 5] [--json]
+//   tfm-bench ENCODER [-p 128] [--batch 1,32] [-t 1,2] [-r 5] [--json]
 //
 // Measures like llama-bench: prefill of -p tokens in one batched call, then
 // -n decoded tokens after that prefill, -r times per thread count. Decoding
 // at batch size 1 streams every weight once per token, so the tool also
 // reports the bytes streamed per token, the bandwidth that implies, and its
 // share of what a STREAM-like triad achieves on this machine with the same
-// number of threads (the ceiling for decode).
+// number of threads (the ceiling for decode). An encoder (BERT) has no
+// decode: it is measured as batches of texts of -p tokens, each batch one
+// tfm_encode call (texts/s and tokens/s, as llama-bench -embd 1's pp test
+// is for one text).
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,6 +63,11 @@ cl::opt<DecodeStart> decodeStart(
     cl::cat(category));
 cl::list<int> threadCounts("t", cl::desc("Thread counts (comma separated)"),
                            cl::CommaSeparated, cl::cat(category));
+cl::list<int> batchSizes(
+    "batch",
+    cl::desc("An encoder's batches: texts of -p tokens per tfm_encode call "
+             "(comma separated; default 1,32)"),
+    cl::CommaSeparated, cl::cat(category));
 cl::opt<int> repetitions("r", cl::desc("Repetitions per measurement"),
                          cl::init(5), cl::cat(category));
 cl::opt<bool> json("json", cl::desc("Print one JSON object"),
@@ -191,6 +200,81 @@ Result measure(tfm_model *model, int threads) {
   return result;
 }
 
+/// An encoder's speed: texts of -p tokens, `batch` of them per call.
+struct EncodeResult {
+  int threads = 0;
+  int batch = 0;
+  Rate texts, tokens;
+};
+
+EncodeResult measureEncode(tfm_model *model, int threads, int batch) {
+  tfm_context *context = nullptr;
+  check(tfm_context_create(model, 0, threads, &context), "context");
+  threads = tfm_context_threads(context);
+  // Each text its own tokens, [CLS]-free: the ids do not change the work.
+  std::vector<int32_t> tokens = benchmarkTokens(
+      int64_t(promptTokens) * batch, tfm_model_vocab_size(model));
+  std::vector<int32_t> lengths(size_t(batch), promptTokens);
+  std::vector<float> embeddings(size_t(batch) *
+                                size_t(tfm_model_embedding_size(model)));
+  std::vector<double> textRates, tokenRates;
+  for (int run = 0; run <= repetitions; ++run) {
+    Clock::time_point start = Clock::now();
+    check(tfm_encode(context, tokens.data(), nullptr, lengths.data(), batch,
+                     TFM_POOLING_MEAN, 1, embeddings.data()),
+          "encode");
+    double seconds = secondsSince(start);
+    if (run == 0)
+      continue; // the warm-up faults the weights and buffers in
+    textRates.push_back(batch / seconds);
+    tokenRates.push_back(double(batch) * promptTokens / seconds);
+  }
+  tfm_context_free(context);
+  return {threads, batch, summarize(textRates), summarize(tokenRates)};
+}
+
+void printEncodeResults(llvm::StringRef name, tfm_model *model,
+                        const std::vector<EncodeResult> &results,
+                        llvm::StringRef f32Matmul) {
+  if (json) {
+    llvm::json::OStream out(llvm::outs(), 2);
+    out.object([&] {
+      out.attribute("model", name);
+      out.attribute("encoder", true);
+      out.attribute("weights_bytes", int64_t(tfm_model_weights_bytes(model)));
+      out.attribute("text_tokens", promptTokens.getValue());
+      out.attribute("repetitions", repetitions.getValue());
+      out.attribute("f32_matmul", f32Matmul);
+      out.attributeArray("results", [&] {
+        for (const EncodeResult &r : results)
+          out.object([&] {
+            out.attribute("threads", r.threads);
+            out.attribute("batch", r.batch);
+            out.attribute("texts_per_second", r.texts.median);
+            out.attribute("tokens_per_second", r.tokens.median);
+            out.attribute("tokens_spread", r.tokens.spread);
+          });
+      });
+    });
+    llvm::outs() << "\n";
+    return;
+  }
+  double weightsGiB = tfm_model_weights_bytes(model) / double(1 << 30);
+  llvm::outs() << "| model | weights | threads | test | texts/s | t/s | "
+                  "spread |\n| --- | ---: | ---: | --- | ---: | ---: | ---: "
+                  "|\n";
+  for (const EncodeResult &r : results)
+    llvm::outs() << llvm::formatv(
+        "| {0} | {1:F2} GiB | {2} | enc{3}x{4} | {5:F2} | {6:F1} | {7:F1} |\n",
+        name, weightsGiB, r.threads, promptTokens.getValue(), r.batch,
+        r.texts.median, r.tokens.median, r.tokens.spread);
+  llvm::outs() << llvm::formatv(
+      "\nencoder: each test one tfm_encode call of B texts of {0} tokens "
+      "(mean pooling, normalized); {1} repetitions; f32 linear layers by "
+      "{2}.\n",
+      promptTokens.getValue(), repetitions.getValue(), f32Matmul);
+}
+
 std::string modelName(llvm::StringRef path) {
   llvm::StringRef name = llvm::sys::path::filename(path.rtrim('/'));
   return name.str();
@@ -311,6 +395,28 @@ int main(int argc, char **argv) {
 
   tfm_model *model = nullptr;
   check(tfm_model_load(directory->c_str(), &model), "load");
+  std::string name = modelName(modelPath);
+  if (tfm_model_is_encoder(model)) {
+    if (promptTokens > tfm_model_max_context(model))
+      fail(llvm::formatv("-p {0} exceeds the encoder's {1} positions",
+                         promptTokens.getValue(),
+                         tfm_model_max_context(model)));
+    std::vector<int> batches(batchSizes.begin(), batchSizes.end());
+    if (batches.empty())
+      batches = {1, 32};
+    std::vector<EncodeResult> results;
+    for (int count : threads)
+      for (int batch : batches) {
+        if (batch < 1)
+          fail("--batch: sizes must be at least 1, got " + llvm::Twine(batch));
+        results.push_back(measureEncode(model, count, batch));
+      }
+    printEncodeResults(name, model, results, f32MatmulOf(*directory));
+    tfm_model_free(model);
+    return 0;
+  }
+  if (batchSizes.getNumOccurrences() > 0)
+    fail("--batch measures encoders; " + modelPath + " is a decoder");
   if (contextNeeded() > tfm_model_max_context(model))
     // After the prompt both must fit together; from an empty context each.
     fail(llvm::formatv("-p {0} {1} -n {2} tokens do not fit the context of {3}",
@@ -320,7 +426,6 @@ int main(int argc, char **argv) {
   std::vector<Result> results;
   for (int count : threads)
     results.push_back(measure(model, count));
-  std::string name = modelName(modelPath);
   if (json)
     printJson(name, model, results, f32MatmulOf(*directory));
   else
