@@ -312,16 +312,22 @@ public:
                                indices, FloatAttr());
   }
 
-  /// Bidirectional self-attention of each text of a packed batch over its
-  /// own rows (`textStarts`: see buildBERTEncoder). The projections see
-  /// every row at once; only the attention runs text by text.
-  Value packedSelfAttention(Value hidden, Value textStarts, StringRef blk) {
+  /// The texts of a packed batch: `textStarts` has one entry more.
+  Value textCount(Value textStarts) {
+    return arith::SubIOp::create(b, tensor::DimOp::create(b, textStarts, 0),
+                                 indexConstant(1));
+  }
+
+  /// Bidirectional self-attention of each of the `texts` texts of a packed
+  /// batch over its own rows (`textStarts`: see buildBERTEncoder). The
+  /// projections see every row at once; only the attention runs text by
+  /// text.
+  Value packedSelfAttention(Value hidden, Value textStarts, Value texts,
+                            StringRef blk) {
     Value q = linear(hidden, (blk + ".attn_q").str(), queryFeatures(), true);
     Value k = linear(hidden, (blk + ".attn_k").str(), kvFeatures(), true);
     Value v = linear(hidden, (blk + ".attn_v").str(), kvFeatures(), true);
     Value zero = indexConstant(0), one = indexConstant(1);
-    Value texts = arith::SubIOp::create(
-        b, tensor::DimOp::create(b, textStarts, 0), one);
     Value rows = tensor::DimOp::create(b, q, 0);
     Value init = tensor::EmptyOp::create(
         b, ArrayRef<OpFoldResult>{rows, b.getIndexAttr(queryFeatures())},
@@ -581,10 +587,13 @@ void buildBERTEncoder(ImplicitLocOpBuilder &b, ModuleOp module,
     x = e.add(x, e.tableRows("token_types.weight", config.tokenTypes,
                              tokenTypes));
   x = e.norm(NormKind::LayerNorm, x, "token_embd_norm", true);
+  // Before the layers, so that each layer is one run of ops
+  // (tfm-outline-layers makes them one function).
+  Value texts = e.textCount(textStarts);
   for (int64_t layer = 0; layer < config.numLayers; ++layer) {
     std::string blk = blockName("", layer);
     e.setLayerLocation(blk);
-    Value attended = e.packedSelfAttention(x, textStarts, blk);
+    Value attended = e.packedSelfAttention(x, textStarts, texts, blk);
     x = e.norm(NormKind::LayerNorm, e.add(x, attended), blk + ".attn_output_norm",
                true);
     Value mlp = e.feedForward(x, blk, activationOf(config.layer.activation),

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
@@ -109,9 +110,17 @@ struct LayerRegion {
 
   bool contains(Operation *op) const { return position.contains(op); }
 
+  /// Whether `user` is one of the ops or nested in one (a loop's body).
+  bool containsUser(Operation *user) const {
+    for (; user; user = user->getParentOp())
+      if (contains(user))
+        return true;
+    return false;
+  }
+
   bool isOutput(Value value) const {
     return llvm::any_of(value.getUsers(),
-                        [&](Operation *user) { return !contains(user); });
+                        [&](Operation *user) { return !containsUser(user); });
   }
 };
 
@@ -121,12 +130,17 @@ LayerRegion describeLayer(int64_t layer, ArrayRef<Operation *> ops) {
   region.ops.assign(ops.begin(), ops.end());
   for (auto [index, op] : llvm::enumerate(ops))
     region.position[op] = index;
-  for (Operation *op : ops)
-    for (Value operand : op->getOperands()) {
+  for (Operation *op : ops) {
+    // Values a loop's body reads from outside the loop are inputs too.
+    llvm::SetVector<Value> readInside;
+    getUsedValuesDefinedAbove(op->getRegions(), readInside);
+    for (Value operand :
+         llvm::concat<Value>(op->getOperands(), readInside.getArrayRef())) {
       Operation *producer = operand.getDefiningOp();
       if (!producer || !region.contains(producer))
         region.inputs.insert(operand);
     }
+  }
   // Activations, positions and the cache first, then the weights: the layer
   // function reads like `layer(hidden, pos, cache, weights...)`.
   SmallVector<Value> inputs = region.inputs.takeVector();
@@ -169,6 +183,23 @@ std::pair<int64_t, int64_t> operandSource(const LayerRegion &region,
   return {-1, llvm::find(inputs, operand) - inputs.begin()};
 }
 
+/// `b` (with regions: an encoder's per-text attention loop) computes in
+/// `candidate` what `a` computes in `pattern`: the same ops nested alike,
+/// values from outside them produced alike.
+bool isLikeWithRegions(const LayerRegion &pattern, Operation *a,
+                       const LayerRegion &candidate, Operation *b) {
+  llvm::DenseMap<Value, Value> inside;
+  auto checkEquivalent = [&](Value x, Value y) -> LogicalResult {
+    if (Value mapped = inside.lookup(x))
+      return success(mapped == y);
+    return success(operandSource(pattern, x) == operandSource(candidate, y));
+  };
+  auto markEquivalent = [&](Value x, Value y) { inside[x] = y; };
+  return OperationEquivalence::isEquivalentTo(
+      a, b, checkEquivalent, markEquivalent,
+      OperationEquivalence::IgnoreLocations);
+}
+
 /// `candidate` computes what `pattern` computes, from its own inputs.
 bool isLike(const LayerRegion &pattern, const LayerRegion &candidate) {
   if (pattern.ops.size() != candidate.ops.size() ||
@@ -179,8 +210,12 @@ bool isLike(const LayerRegion &pattern, const LayerRegion &candidate) {
       return false;
   std::optional<int64_t> cacheLayer;
   for (auto [a, b] : llvm::zip(pattern.ops, candidate.ops)) {
-    if (a->getName() != b->getName() || a->getNumRegions() != 0 ||
-        b->getNumRegions() != 0 ||
+    if (a->getNumRegions() != 0 || b->getNumRegions() != 0) {
+      if (isKVCacheOp(a) || !isLikeWithRegions(pattern, a, candidate, b))
+        return false;
+      continue;
+    }
+    if (a->getName() != b->getName() ||
         a->getResultTypes() != b->getResultTypes() ||
         a->getNumOperands() != b->getNumOperands() ||
         comparableAttributes(a) != comparableAttributes(b))

@@ -123,3 +123,77 @@ func.func @different_flow(%h0: tensor<1x16xf32>) -> tensor<1x16xf32> {
   %h2 = tfm.add %n1, %f1 : tensor<1x16xf32>
   return %h2 : tensor<1x16xf32>
 }
+
+// -----
+
+// Layers with a loop (an encoder's attention, text by text over a packed
+// batch): the loop's body must match op for op, and what it reads from
+// outside (the text starts, the layer's projections) joins the layer's
+// interface. Both layers become calls; the loop moves into the function.
+// CHECK-LABEL: func.func @encode
+// CHECK-SAME: (%[[X:.*]]: tensor<?x16xf32>, %[[STARTS:.*]]: tensor<?xi32>)
+// CHECK: %[[R0:.*]] = call @encode_layer(%[[X]], %{{.*}}, %{{.*}}, %{{.*}}, %[[STARTS]], %{{.*}})
+// CHECK: %[[R1:.*]] = call @encode_layer(%[[R0]], %{{.*}}, %{{.*}}, %{{.*}}, %[[STARTS]], %{{.*}})
+// CHECK: return %[[R1]]
+// CHECK-LABEL: func.func private @encode_layer(
+// CHECK: scf.for
+// CHECK: tensor.extract %{{.*}}[%{{.*}}] : tensor<?xi32>
+// CHECK: tfm.attention full
+// CHECK: scf.yield
+func.func @encode(%x: tensor<?x16xf32>, %starts: tensor<?xi32>) -> tensor<?x16xf32> {
+  %w0 = tfm.param "blk.0.attn_q.weight" : tensor<16x16xf32>
+  %w1 = tfm.param "blk.1.attn_q.weight" : tensor<16x16xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %starts, %c0 : tensor<?xi32>
+  %texts = arith.subi %n, %c1 : index
+  %q0 = tfm.linear %x, %w0 : (tensor<?x16xf32>, tensor<16x16xf32>) -> tensor<?x16xf32>
+  %a0 = scf.for %t = %c0 to %texts step %c1 iter_args(%out = %q0) -> (tensor<?x16xf32>) {
+    %s = tensor.extract %starts[%t] : tensor<?xi32>
+    %begin = arith.index_cast %s : i32 to index
+    %rows = tfm.attention full %q0, %q0, %q0 {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 4 : i64, scale = 0.5 : f64} : (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+    %next = tfm.add %out, %rows : tensor<?x16xf32>
+    scf.yield %next : tensor<?x16xf32>
+  }
+  %y0 = tfm.add %x, %a0 : tensor<?x16xf32>
+  %q1 = tfm.linear %y0, %w1 : (tensor<?x16xf32>, tensor<16x16xf32>) -> tensor<?x16xf32>
+  %a1 = scf.for %t = %c0 to %texts step %c1 iter_args(%out = %q1) -> (tensor<?x16xf32>) {
+    %s = tensor.extract %starts[%t] : tensor<?xi32>
+    %begin = arith.index_cast %s : i32 to index
+    %rows = tfm.attention full %q1, %q1, %q1 {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 4 : i64, scale = 0.5 : f64} : (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+    %next = tfm.add %out, %rows : tensor<?x16xf32>
+    scf.yield %next : tensor<?x16xf32>
+  }
+  %y1 = tfm.add %y0, %a1 : tensor<?x16xf32>
+  return %y1 : tensor<?x16xf32>
+}
+
+// -----
+
+// A loop whose body differs between the layers (a different attention
+// scale in the second) keeps both layers inline.
+// CHECK-LABEL: func.func @unlike_loops
+// CHECK-NOT: call @
+// CHECK: return
+func.func @unlike_loops(%x: tensor<?x16xf32>, %starts: tensor<?xi32>) -> tensor<?x16xf32> {
+  %w0 = tfm.param "blk.0.attn_q.weight" : tensor<16x16xf32>
+  %w1 = tfm.param "blk.1.attn_q.weight" : tensor<16x16xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %starts, %c0 : tensor<?xi32>
+  %q0 = tfm.linear %x, %w0 : (tensor<?x16xf32>, tensor<16x16xf32>) -> tensor<?x16xf32>
+  %a0 = scf.for %t = %c0 to %n step %c1 iter_args(%out = %q0) -> (tensor<?x16xf32>) {
+    %rows = tfm.attention full %q0, %q0, %q0 {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 4 : i64, scale = 0.5 : f64} : (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+    %next = tfm.add %out, %rows : tensor<?x16xf32>
+    scf.yield %next : tensor<?x16xf32>
+  }
+  %y0 = tfm.add %x, %a0 : tensor<?x16xf32>
+  %q1 = tfm.linear %y0, %w1 : (tensor<?x16xf32>, tensor<16x16xf32>) -> tensor<?x16xf32>
+  %a1 = scf.for %t = %c0 to %n step %c1 iter_args(%out = %q1) -> (tensor<?x16xf32>) {
+    %rows = tfm.attention full %q1, %q1, %q1 {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 4 : i64, scale = 0.25 : f64} : (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>) -> tensor<?x16xf32>
+    %next = tfm.add %out, %rows : tensor<?x16xf32>
+    scf.yield %next : tensor<?x16xf32>
+  }
+  %y1 = tfm.add %y0, %a1 : tensor<?x16xf32>
+  return %y1 : tensor<?x16xf32>
+}
