@@ -29,9 +29,15 @@ llvm::Expected<std::string> mlir::tfm::hashModelSource(llvm::StringRef path) {
     for (llvm::sys::fs::directory_iterator it(path, ec), end;
          it != end && !ec; it.increment(ec)) {
       llvm::StringRef name = llvm::sys::path::filename(it->path());
-      if (name == "config.json" || name.ends_with(".safetensors"))
+      if (name == "config.json" || name == "tokenizer_config.json" ||
+          name.ends_with(".safetensors"))
         files.push_back(it->path());
     }
+    // sentence-transformers' pooling of an encoder.
+    llvm::SmallString<256> pooling(path);
+    llvm::sys::path::append(pooling, "1_Pooling", "config.json");
+    if (llvm::sys::fs::exists(pooling))
+      files.push_back(std::string(pooling));
     llvm::sort(files);
   } else {
     files.push_back(path.str());

@@ -572,6 +572,47 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
   return config;
 }
 
+/// An encoder's token types (the rows of token_types.weight) and pooling:
+/// sentence-transformers' `1_Pooling/config.json` when the directory has it
+/// (CLS, mean or last token), none otherwise, as llama.cpp's converter
+/// takes it.
+static llvm::Error readEncoderOptions(llvm::StringRef directory,
+                                      ModelFile &model) {
+  const TensorView *types = model.lookup("token_types.weight");
+  model.config.tokenTypes = types ? types->shape[0] : 0;
+  if (types && (types->shape.size() != 2 || types->shape[1] != model.config.dim))
+    return importError(types->file, types->fileOffset,
+                       "'token_types.weight' must be [types, " +
+                           Twine(model.config.dim) + "]");
+  model.config.pooling = PoolingKind::None;
+  llvm::SmallString<256> path(directory);
+  llvm::sys::path::append(path, "1_Pooling", "config.json");
+  if (!llvm::sys::fs::exists(path))
+    return llvm::Error::success();
+  llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> text = mapFile(path);
+  if (!text)
+    return text.takeError();
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*text)->getBuffer());
+  if (!json)
+    return importError(path, 0, "not valid JSON: " +
+                                    llvm::toString(json.takeError()));
+  const llvm::json::Object *root = json->getAsObject();
+  if (!root)
+    return importError(path, 0, "not a JSON object");
+  for (auto [key, kind] :
+       {std::pair{"pooling_mode_cls_token", PoolingKind::CLS},
+        std::pair{"pooling_mode_mean_tokens", PoolingKind::Mean},
+        std::pair{"pooling_mode_lasttoken", PoolingKind::Last}})
+    if (root->getBoolean(key).value_or(false)) {
+      model.config.pooling = kind;
+      return llvm::Error::success();
+    }
+  return importError(path, 0,
+                     "no pooling tfm knows (pooling_mode_cls_token, "
+                     "pooling_mode_mean_tokens, pooling_mode_lasttoken)");
+}
+
 llvm::Expected<std::unique_ptr<ModelFile>>
 mlir::tfm::readSafetensorsModel(llvm::StringRef directory) {
   llvm::SmallString<256> configPath = directory;
@@ -637,12 +678,22 @@ mlir::tfm::readSafetensorsModel(llvm::StringRef directory) {
     model->config.positionTableRows = model->config.contextLength;
   if (!model->lookup("output.weight"))
     model->config.tiedEmbeddings = true;
+  if (model->config.family == ModelFamily::Encoder)
+    if (llvm::Error error = readEncoderOptions(directory, *model))
+      return std::move(error);
   // The tokenizer, when the directory has one (with tokenizer_config.json's
-  // special tokens and chat template).
+  // special tokens and chat template); a BERT directory may have only
+  // WordPiece's vocab.txt.
   llvm::SmallString<256> tokenizer(directory);
   llvm::sys::path::append(tokenizer, "tokenizer.json");
+  llvm::SmallString<256> vocabText(directory);
+  llvm::sys::path::append(vocabText, "vocab.txt");
+  if (!llvm::sys::fs::exists(tokenizer) && llvm::sys::fs::exists(vocabText))
+    tokenizer = vocabText;
   if (llvm::sys::fs::exists(tokenizer)) {
-    llvm::Expected<Vocabulary> vocabulary = readTokenizerJson(tokenizer);
+    llvm::Expected<Vocabulary> vocabulary =
+        tokenizer == vocabText ? readWordPieceVocabText(vocabText)
+                               : readTokenizerJson(tokenizer);
     if (!vocabulary)
       return vocabulary.takeError();
     if (int64_t(vocabulary->size()) > model->config.vocabSize)

@@ -12,6 +12,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
@@ -422,6 +423,24 @@ llvm::Expected<Vocabulary> mlir::tfm::parseTokenizerJson(llvm::StringRef path,
   return vocab;
 }
 
+namespace {
+
+/// tokenizer_config.json beside `file`, or "" when there is none.
+llvm::Expected<std::string> readConfigBeside(llvm::StringRef file) {
+  llvm::SmallString<256> configPath = llvm::sys::path::parent_path(file);
+  llvm::sys::path::append(configPath, "tokenizer_config.json");
+  if (!llvm::sys::fs::exists(configPath))
+    return std::string();
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> config =
+      llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
+  if (!config)
+    return importError(configPath,
+                       "cannot read: " + config.getError().message());
+  return (*config)->getBuffer().str();
+}
+
+} // namespace
+
 llvm::Expected<Vocabulary> mlir::tfm::readTokenizerJson(llvm::StringRef path) {
   llvm::SmallString<256> file(path);
   if (llvm::sys::fs::is_directory(path))
@@ -430,16 +449,79 @@ llvm::Expected<Vocabulary> mlir::tfm::readTokenizerJson(llvm::StringRef path) {
       llvm::MemoryBuffer::getFile(file, /*IsText=*/true);
   if (!text)
     return importError(file, "cannot read: " + text.getError().message());
-  llvm::SmallString<256> configPath = llvm::sys::path::parent_path(file);
-  llvm::sys::path::append(configPath, "tokenizer_config.json");
-  std::string configText;
-  if (llvm::sys::fs::exists(configPath)) {
-    llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> config =
-        llvm::MemoryBuffer::getFile(configPath, /*IsText=*/true);
-    if (!config)
-      return importError(configPath,
-                         "cannot read: " + config.getError().message());
-    configText = (*config)->getBuffer().str();
+  llvm::Expected<std::string> configText = readConfigBeside(file);
+  if (!configText)
+    return configText.takeError();
+  return parseTokenizerJson(file, (*text)->getBuffer(), *configText);
+}
+
+llvm::Expected<Vocabulary>
+mlir::tfm::readWordPieceVocabText(llvm::StringRef path) {
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> text =
+      llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!text)
+    return importError(path, "cannot read: " + text.getError().message());
+  llvm::Expected<std::string> configText = readConfigBeside(path);
+  if (!configText)
+    return configText.takeError();
+  // The special tokens: BERT's, or those tokenizer_config.json names.
+  llvm::StringSet<> specials = {"[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"};
+  std::string unknown = "[UNK]";
+  // A malformed config is reported by parseTokenizerJson below.
+  llvm::Expected<llvm::json::Value> config =
+      llvm::json::parse(configText->empty() ? "{}" : *configText);
+  if (!config)
+    llvm::consumeError(config.takeError());
+  else if (const llvm::json::Object *root = config->getAsObject())
+    for (const char *key :
+         {"unk_token", "cls_token", "sep_token", "pad_token", "mask_token"})
+      if (std::optional<llvm::StringRef> token = root->getString(key)) {
+        specials.insert(*token);
+        if (llvm::StringRef(key) == "unk_token")
+          unknown = token->str();
+      }
+  // The same vocabulary as tokenizer.json would hold it, read the same way.
+  llvm::json::Object vocab;
+  llvm::json::Array added;
+  llvm::SmallVector<llvm::StringRef> lines;
+  (*text)->getBuffer().split(lines, '\n');
+  if (!lines.empty() && lines.back().empty())
+    lines.pop_back();
+  for (auto [id, line] : llvm::enumerate(lines)) {
+    llvm::StringRef piece = line.rtrim('\r');
+    if (piece.empty())
+      return importError(path, "line " + llvm::Twine(id + 1) +
+                                   " is empty (every line is a piece)");
+    if (vocab.find(piece) != vocab.end())
+      return importError(path, "line " + llvm::Twine(id + 1) + ": '" + piece +
+                                   "' is already a piece");
+    vocab[piece] = int64_t(id);
+    if (specials.contains(piece))
+      added.push_back(llvm::json::Object{
+          {"id", int64_t(id)}, {"content", piece}, {"special", true}});
   }
-  return parseTokenizerJson(file, (*text)->getBuffer(), configText);
+  // Without tokenizer_config.json, BERT's own special tokens.
+  std::string configJson = *configText;
+  if (configJson.empty()) {
+    llvm::json::Object defaults;
+    for (auto [key, token] : {std::pair{"unk_token", "[UNK]"},
+                              std::pair{"cls_token", "[CLS]"},
+                              std::pair{"sep_token", "[SEP]"},
+                              std::pair{"pad_token", "[PAD]"},
+                              std::pair{"mask_token", "[MASK]"}})
+      if (vocab.find(token) != vocab.end())
+        defaults[key] = token;
+    llvm::raw_string_ostream(configJson)
+        << llvm::json::Value(std::move(defaults));
+  }
+  llvm::json::Object tokenizer{
+      {"model", llvm::json::Object{{"type", "WordPiece"},
+                                   {"unk_token", unknown},
+                                   {"continuing_subword_prefix", "##"},
+                                   {"vocab", std::move(vocab)}}},
+      {"pre_tokenizer", llvm::json::Object{{"type", "BertPreTokenizer"}}},
+      {"added_tokens", std::move(added)}};
+  std::string json;
+  llvm::raw_string_ostream(json) << llvm::json::Value(std::move(tokenizer));
+  return parseTokenizerJson(path, json, configJson);
 }

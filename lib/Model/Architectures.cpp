@@ -106,13 +106,15 @@ const ArchitectureInfo kArchitectures[] = {
                           /*finalLogitSoftCap=*/0.0,
                           /*layersScalingByWidth=*/0,
                           /*tiedEmbeddings=*/true}},
-    {"bert", "", ModelFamily::Encoder, bertLayer(), false, false, "BERT"},
+    {"bert", "BertModel", ModelFamily::Encoder, bertLayer(), false, false,
+     "BERT, BGE, MiniLM"},
     {"t5", "", ModelFamily::EncoderDecoder, t5Layer(), false, false, "T5"},
 };
 
 /// Hugging Face classes whose layers are another class's.
 const std::pair<StringRef, StringRef> kHuggingFaceAliases[] = {
     {"MistralForCausalLM", "llama"},
+    {"BertForMaskedLM", "bert"},
 };
 
 } // namespace

@@ -28,6 +28,9 @@ struct Layout {
   /// A prefix the reader also accepts missing (GPT-2 checkpoints saved
   /// from GPT2Model rather than GPT2LMHeadModel).
   const char *optionalPrefix;
+  /// A prefix the reader also accepts present (BERT checkpoints saved from
+  /// BertForMaskedLM: `bert.` before BertModel's names).
+  const char *extraPrefix = "";
 };
 
 const NamePair kLlamaGlobals[] = {
@@ -110,6 +113,34 @@ const NamePair kGPT2Layer[] = {
     {"mlp.c_proj.bias", "ffn_down.bias"},
 };
 
+/// BertModel: post-norm, so each LayerNorm is named for what it follows.
+const NamePair kBertGlobals[] = {
+    {"embeddings.word_embeddings.weight", "token_embd.weight"},
+    {"embeddings.position_embeddings.weight", "position_embd.weight"},
+    {"embeddings.token_type_embeddings.weight", "token_types.weight"},
+    {"embeddings.LayerNorm.weight", "token_embd_norm.weight"},
+    {"embeddings.LayerNorm.bias", "token_embd_norm.bias"},
+};
+
+const NamePair kBertLayer[] = {
+    {"attention.self.query.weight", "attn_q.weight"},
+    {"attention.self.query.bias", "attn_q.bias"},
+    {"attention.self.key.weight", "attn_k.weight"},
+    {"attention.self.key.bias", "attn_k.bias"},
+    {"attention.self.value.weight", "attn_v.weight"},
+    {"attention.self.value.bias", "attn_v.bias"},
+    {"attention.output.dense.weight", "attn_output.weight"},
+    {"attention.output.dense.bias", "attn_output.bias"},
+    {"attention.output.LayerNorm.weight", "attn_output_norm.weight"},
+    {"attention.output.LayerNorm.bias", "attn_output_norm.bias"},
+    {"intermediate.dense.weight", "ffn_up.weight"},
+    {"intermediate.dense.bias", "ffn_up.bias"},
+    {"output.dense.weight", "ffn_down.weight"},
+    {"output.dense.bias", "ffn_down.bias"},
+    {"output.LayerNorm.weight", "layer_output_norm.weight"},
+    {"output.LayerNorm.bias", "layer_output_norm.bias"},
+};
+
 std::optional<Layout> layoutOf(StringRef architecture) {
   if (architecture == "llama" || architecture == "qwen2" ||
       architecture == "qwen3")
@@ -120,6 +151,8 @@ std::optional<Layout> layoutOf(StringRef architecture) {
     return Layout{kLlamaGlobals, "model.layers.", kPhi3Layer, ""};
   if (architecture == "gpt2")
     return Layout{kGPT2Globals, "transformer.h.", kGPT2Layer, "transformer."};
+  if (architecture == "bert")
+    return Layout{kBertGlobals, "encoder.layer.", kBertLayer, "", "bert."};
   return std::nullopt;
 }
 
@@ -153,6 +186,9 @@ mlir::tfm::fromHuggingFaceName(StringRef architecture, StringRef name) {
     return std::nullopt;
   if (std::optional<HuggingFaceTensor> found = match(*layout, name, name))
     return found;
+  StringRef extra = layout->extraPrefix;
+  if (!extra.empty() && name.starts_with(extra))
+    return match(*layout, name.drop_front(extra.size()), name);
   StringRef prefix = layout->optionalPrefix;
   if (prefix.empty() || name.starts_with(prefix))
     return std::nullopt;

@@ -51,6 +51,21 @@ llvm::json::Object gpt2Config(const ModelConfig &config) {
       {"tie_word_embeddings", true}};
 }
 
+llvm::json::Object bertConfig(const ModelConfig &config) {
+  return llvm::json::Object{
+      {"architectures", llvm::json::Array{"BertModel"}},
+      {"model_type", "bert"},
+      {"hidden_size", config.dim},
+      {"intermediate_size", config.hiddenDim},
+      {"num_hidden_layers", config.numLayers},
+      {"num_attention_heads", config.numHeads},
+      {"vocab_size", config.vocabSize},
+      {"max_position_embeddings", config.positionRows()},
+      {"type_vocab_size", config.tokenTypes},
+      {"layer_norm_eps", config.normEps},
+      {"hidden_act", activationName(config.layer.activation)}};
+}
+
 llvm::json::Object decoderConfig(const ModelConfig &config,
                                  const ArchitectureInfo &info) {
   llvm::json::Object hf{
@@ -180,9 +195,9 @@ llvm::Error mlir::tfm::writeHuggingFaceConfig(llvm::StringRef directory,
   if (!info || info->huggingFaceClass.empty())
     return llvm::createStringError("no Hugging Face class writes " +
                                    config.architecture + " models");
-  llvm::json::Object hf = config.architecture == "gpt2"
-                              ? gpt2Config(config)
-                              : decoderConfig(config, *info);
+  llvm::json::Object hf = config.architecture == "gpt2"   ? gpt2Config(config)
+                          : config.architecture == "bert" ? bertConfig(config)
+                                : decoderConfig(config, *info);
   for (auto &entry : extra)
     hf[entry.first] = std::move(entry.second);
   std::string text;

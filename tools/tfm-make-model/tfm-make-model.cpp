@@ -6,7 +6,8 @@
 //   tfm-make-model --arch=qwen2|qwen3|phi3|gpt2|bert -o PATH [shape flags]
 //
 // Writes a decoder of any architecture of the table (docs/models.md), or a
-// BERT encoder (GGUF, with `ARCH.pooling_type` from --pooling), with
+// BERT encoder (GGUF with `ARCH.pooling_type` from --pooling, or a
+// BertModel directory), with
 // seeded random weights: a GGUF file (with a synthetic SentencePiece
 // vocabulary) laid out as llama.cpp's converter writes that architecture
 // (fused `attn_qkv` for GPT-2 and Phi-3, gate and up in one `ffn_up` for
@@ -750,8 +751,8 @@ int main(int argc, char **argv) {
   if (!info || info->family == ModelFamily::EncoderDecoder)
     return fail("unknown --arch '" + arch + "' (expected one of " +
                 listArchitectures(/*decodersOnly=*/true) + ", bert)");
-  if (info->family == ModelFamily::Encoder && format != "gguf")
-    return fail(arch + " models are written as --format=gguf only");
+  if (info->family == ModelFamily::Encoder && format == "llama2c")
+    return fail(arch + " models are not written as --format=llama2c");
   std::optional<PoolingKind> poolingKind = parsePoolingKind(pooling);
   if (!poolingKind || *poolingKind == PoolingKind::Last)
     return fail("unknown --pooling '" + pooling +

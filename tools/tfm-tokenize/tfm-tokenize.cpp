@@ -8,7 +8,7 @@
 //
 // VOCAB is a GGUF file (its tokenizer.ggml.* metadata), a Hugging Face
 // tokenizer.json (or the directory holding it, with tokenizer_config.json),
-// a compiled model directory (or its vocabulary.bin) or a llama2.c
+// a BERT vocab.txt, a compiled model directory (or its vocabulary.bin) or a llama2.c
 // tokenizer file. Prints the token ids of TEXT, one line, space separated;
 // with --decode prints the text of the ids.
 //
@@ -35,7 +35,7 @@ namespace {
 
 cl::OptionCategory category("tfm-tokenize options");
 cl::opt<std::string> vocabPath(cl::Positional, cl::Required,
-                               cl::desc("<GGUF file, tokenizer.json or its directory, compiled model directory, or llama2.c tokenizer file>"),
+                               cl::desc("<GGUF file, tokenizer.json or its directory, BERT vocab.txt, compiled model directory, or llama2.c tokenizer file>"),
                                cl::cat(category));
 cl::list<std::string> inputs(cl::Positional, cl::desc("<text | ids>"),
                              cl::cat(category));
@@ -83,6 +83,8 @@ llvm::Expected<Vocabulary> loadVocabulary(llvm::StringRef path) {
   llvm::sys::path::append(compiled, kCompiledVocabularyFileName);
   if (llvm::sys::fs::is_directory(path) && llvm::sys::fs::exists(compiled))
     return loadVocabularyFile(compiled);
+  if (llvm::sys::path::filename(path) == "vocab.txt")
+    return readWordPieceVocabText(path);
   if (llvm::sys::fs::is_directory(path) || path.ends_with(".json"))
     return readTokenizerJson(path);
   llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> buffer = mapFile(path);

@@ -28,6 +28,13 @@ llvm::Expected<Vocabulary> parseTokenizerJson(llvm::StringRef path,
 /// Reads `path`: a tokenizer.json file, or a directory holding one.
 llvm::Expected<Vocabulary> readTokenizerJson(llvm::StringRef path);
 
+/// Reads WordPiece's `vocab.txt` (a BERT directory without tokenizer.json:
+/// one piece a line, the line number its id, `##` before a continuation),
+/// with tokenizer_config.json beside it when there is one. BERT's special
+/// tokens ([PAD], [UNK], [CLS], [SEP], [MASK], or those the config names)
+/// are control tokens.
+llvm::Expected<Vocabulary> readWordPieceVocabText(llvm::StringRef path);
+
 } // namespace mlir::tfm
 
 #endif // TFM_IMPORT_TOKENIZERJSON_H

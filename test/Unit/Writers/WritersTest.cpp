@@ -42,7 +42,12 @@ TEST(WritersTest, HuggingFaceNamesOfLlamaTensors) {
   EXPECT_EQ(name("gpt2", "position_embd.weight"), "transformer.wpe.weight");
   // What a layout does not have.
   EXPECT_EQ(name("llama", "blk.0.attn_qkv.weight"), "<none>");
-  EXPECT_EQ(name("bert", "token_embd.weight"), "<none>");
+  EXPECT_EQ(name("t5", "token_embd.weight"), "<none>");
+  // BERT: post-norm LayerNorms named for what they follow.
+  EXPECT_EQ(name("bert", "token_embd.weight"),
+            "embeddings.word_embeddings.weight");
+  EXPECT_EQ(name("bert", "blk.1.layer_output_norm.bias"),
+            "encoder.layer.1.output.LayerNorm.bias");
 }
 
 TEST(WritersTest, HuggingFaceNamesRoundTrip) {
@@ -58,6 +63,19 @@ TEST(WritersTest, HuggingFaceNamesRoundTrip) {
       EXPECT_EQ(back->gguf, gguf);
       EXPECT_EQ(back->transform, to->transform);
     }
+  for (llvm::StringRef gguf :
+       {"token_types.weight", "token_embd_norm.bias", "blk.3.attn_k.bias",
+        "blk.3.attn_output_norm.weight", "blk.3.ffn_up.weight"}) {
+    std::optional<HuggingFaceTensor> to = toHuggingFaceName("bert", gguf);
+    ASSERT_TRUE(to) << gguf.str();
+    std::optional<HuggingFaceTensor> back =
+        fromHuggingFaceName("bert", to->huggingFace);
+    ASSERT_TRUE(back && back->gguf == gguf) << to->huggingFace;
+    // BertForMaskedLM's checkpoints put "bert." before BertModel's names.
+    std::optional<HuggingFaceTensor> prefixed =
+        fromHuggingFaceName("bert", "bert." + to->huggingFace);
+    ASSERT_TRUE(prefixed && prefixed->gguf == gguf) << to->huggingFace;
+  }
   // GPT-2 checkpoints saved without the "transformer." prefix read too.
   std::optional<HuggingFaceTensor> bare =
       fromHuggingFaceName("gpt2", "h.2.mlp.c_fc.weight");
