@@ -44,15 +44,21 @@ size_t roundUp(size_t value, size_t unit) {
   return (value + unit - 1) / unit * unit;
 }
 
-/// The blocks freed and kept (at most kKeptBlocks of them); freed for
-/// good when the library is unloaded. Plain arrays and a pthread mutex:
-/// the library is linked by the C driver, without libstdc++.
+/// The blocks freed and kept (at most kKeptBlocks of them). Plain arrays
+/// and a pthread mutex, no destructor: the library is linked by the C
+/// driver and needs nothing of the C++ runtime (test/Install checks).
 class KeptBlocks {
 public:
   constexpr KeptBlocks() = default;
-  ~KeptBlocks() {
+
+  /// Frees every kept block.
+  void release() {
+    pthread_mutex_lock(&mutex);
     for (size_t i = 0; i < count; ++i)
       std::free(blocks[i].start);
+    count = 0;
+    keptBytes = 0;
+    pthread_mutex_unlock(&mutex);
   }
 
   /// The smallest kept block of at least `bytes` and at most twice that,
@@ -97,6 +103,10 @@ private:
 };
 
 KeptBlocks kept;
+
+/// The kept blocks go back when the library is unloaded (an ELF destructor,
+/// not a C++ one: no __cxa_atexit).
+__attribute__((destructor)) void releaseKeptBlocks() { kept.release(); }
 
 /// `bytes` usable bytes at an address aligned to `alignment` (a power of
 /// two, at least 64), with the header in front.
