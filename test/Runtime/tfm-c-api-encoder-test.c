@@ -14,19 +14,12 @@
 
 #include "tfm/Runtime/tfm.h"
 
+#include "check.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(cond, what)                                                      \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "FAIL: %s (%s)\n", what, tfm_last_error());             \
-      exit(1);                                                                 \
-    }                                                                          \
-    printf("ok: %s\n", what);                                                  \
-  } while (0)
 
 /* Max |a - b| over N floats. */
 static float difference(const float *a, const float *b, int32_t n) {

@@ -12,18 +12,11 @@
 
 #include "tfm/Runtime/tfm.h"
 
+#include "check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(cond, what)                                                      \
-  do {                                                                         \
-    if (!(cond)) {                                                             \
-      fprintf(stderr, "FAIL: %s (%s)\n", what, tfm_last_error());             \
-      exit(1);                                                                 \
-    }                                                                          \
-    printf("ok: %s\n", what);                                                  \
-  } while (0)
 
 /* The same, silent when it holds (checks inside loops). */
 #define REQUIRE(cond, what)                                                    \
