@@ -114,6 +114,10 @@ typedef enum tfm_pooling {
   TFM_POOLING_CLS = 2,
   /* None: every token's state (tfm_encode only). */
   TFM_POOLING_NONE = 3,
+  /* Not a pooling: makes every int32 a value of the type, so that a C
+   * caller's unknown value is refused (TFM_ERROR_INVALID_ARGUMENT) rather
+   * than undefined in the C++ runtime. */
+  TFM_POOLING_MAX_ENUM = 0x7FFFFFFF,
 } tfm_pooling;
 
 /* The embedding of the N TOKENS, run from position 0 of CONTEXT: the final
