@@ -357,17 +357,24 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
   return TFM_OK;
 }
 
-/// Whether the `n` tokens are in the vocabulary and fit the rest of the
-/// context.
-tfm_status checkTokens(const tfm_context &context, const int32_t *tokens,
-                       int32_t n) {
-  const tfm_model &model = *context.model;
-  for (int32_t i = 0; i < n; ++i)
+/// Whether the `n` token ids are in the model's vocabulary.
+tfm_status checkVocabulary(const tfm_model &model, const int32_t *tokens,
+                           int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
     if (tokens[i] < 0 || tokens[i] >= model.info[kVocabSize])
       return fail(TFM_ERROR_INVALID_ARGUMENT,
                   "token id " + std::to_string(tokens[i]) +
                       " is outside the vocabulary of " +
                       std::to_string(model.info[kVocabSize]));
+  return TFM_OK;
+}
+
+/// Whether the `n` tokens are in the vocabulary and fit the rest of the
+/// context.
+tfm_status checkTokens(const tfm_context &context, const int32_t *tokens,
+                       int32_t n) {
+  if (tfm_status status = checkVocabulary(*context.model, tokens, n))
+    return status;
   if (context.position + n > context.length)
     return fail(TFM_ERROR_CONTEXT_FULL,
                 std::to_string(n) + " tokens at position " +
@@ -811,12 +818,9 @@ tfm_status checkTexts(const tfm_context &context, const int32_t *tokens,
                       std::to_string(lengths[t]) +
                       " tokens, more than the model's " +
                       std::to_string(context.length) + " positions");
+    if (tfm_status status = checkVocabulary(model, tokens + row, lengths[t]))
+      return status;
     for (int32_t i = 0; i < lengths[t]; ++i, ++row) {
-      if (tokens[row] < 0 || tokens[row] >= model.info[kVocabSize])
-        return fail(TFM_ERROR_INVALID_ARGUMENT,
-                    "token id " + std::to_string(tokens[row]) +
-                        " is outside the vocabulary of " +
-                        std::to_string(model.info[kVocabSize]));
       if (tokenTypes && (tokenTypes[row] < 0 || tokenTypes[row] >= types))
         return fail(TFM_ERROR_INVALID_ARGUMENT,
                     "token type " + std::to_string(tokenTypes[row]) +
