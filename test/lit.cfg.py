@@ -26,7 +26,7 @@ tools = [
     "tfm-opt", "tfm-build-model", "tfm-import", "tfm-make-model", "tfm-tokenize",
     "tfm-compile", "tfm-reference-check", "tfm-run", "tfm-embed", "tfm-bench", "tfm-perplexity", "tfm-lab",
     "tfm-server",
-    "tfm-c-api-test", "tfm-c-api-text-test", "tfm-c-api-encoder-test", "tfm-context-shift-test",
+    "tfm-c-api-test", "tfm-c-api-text-test", "tfm-c-api-encoder-test", "tfm-c-api-seq2seq-test", "tfm-context-shift-test",
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

@@ -12,6 +12,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmDialect.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
+#include "tfm/Model/RelativePosition.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -251,7 +252,8 @@ public:
                                      position, cacheLayer, IntegerAttr(),
                                      RopeAttr());
       auto attention = KVCacheAttentionOp::create(
-          b, qRow.getType(), qRow, pool, position, cacheLayer, IntegerAttr(),
+          b, qRow.getType(), qRow, pool, position, cacheLayer,
+          /*bias=*/Value(), /*key_count=*/Value(), IntegerAttr(),
           b.getI64IntegerAttr(config.numHeads),
           b.getF64FloatAttr(config.scoreScale()), RopeAttr(), IntegerAttr(),
           FloatAttr());
@@ -294,14 +296,45 @@ public:
   /// decoder-to-encoder attention (`cross`, keys and values from `memory`).
   Value plainAttention(Value hidden, Value memory, MaskKind mask,
                        StringRef qName, StringRef kName, StringRef vName,
-                       StringRef outName, bool withBias) {
+                       StringRef outName, bool withBias, Value bias = {}) {
     Value q = linear(hidden, qName, queryFeatures(), withBias);
     Value k = linear(memory, kName, kvFeatures(), withBias);
     Value v = linear(memory, vName, kvFeatures(), withBias);
     Value attended = AttentionOp::create(
-        b, q.getType(), q, k, v, config.numHeads, config.numKvHeads,
+        b, q.getType(), q, k, v, bias, config.numHeads, config.numKvHeads,
         config.headDim(), attentionScale(), mask);
     return linear(attended, outName, config.dim, withBias);
+  }
+
+  /// T5's decoder self-attention: through the KV cache as a decoder's, the
+  /// relative position `bias` added to the scores, no RoPE, no biases.
+  Value biasedSelfAttention(Value hidden, Value start, Value &cache,
+                            int64_t layer, StringRef prefix, Value bias) {
+    Value q = linear(hidden, (prefix + ".attn_q").str(), queryFeatures(), false);
+    Value k = linear(hidden, (prefix + ".attn_k").str(), kvFeatures(), false);
+    Value v = linear(hidden, (prefix + ".attn_v").str(), kvFeatures(), false);
+    cache = KVCacheAppendOp::create(b, cache, k, v, start, layer);
+    auto attention = KVCacheAttentionOp::create(
+        b, q.getType(), q, cache, start, layer, config.numHeads,
+        attentionScale());
+    attention.getBiasMutable().assign(bias);
+    return linear(attention.getResult(), (prefix + ".attn_o").str(),
+                  config.dim, false);
+  }
+
+  /// Cross-attention of the decoder rows over the `sourceTokens` keys and
+  /// values of cache layer `cacheLayer` (written by `encode`).
+  Value crossAttention(Value hidden, Value cache, int64_t cacheLayer,
+                       Value sourceTokens, StringRef prefix) {
+    Value q = linear(hidden, (prefix + ".cross_attn_q").str(), queryFeatures(),
+                     false);
+    Value zero = indexConstant(0);
+    auto attention = KVCacheAttentionOp::create(
+        b, q.getType(), q, cache, zero, cacheLayer, config.numHeads,
+        attentionScale());
+    attention.getKeyCountMutable().assign(sourceTokens);
+    return linear(attention.getResult(), (prefix + ".cross_attn_o").str(),
+                  config.dim, false);
   }
 
   /// Rows `indices` of the f32 table `name` (`rows` x dim): learned
@@ -353,7 +386,8 @@ public:
       };
       Value qText = rowsOf(q);
       Value attended = AttentionOp::create(
-          b, qText.getType(), qText, rowsOf(k), rowsOf(v), config.numHeads,
+          b, qText.getType(), qText, rowsOf(k), rowsOf(v), /*bias=*/Value(),
+          config.numHeads,
           config.numKvHeads, config.headDim(), attentionScale(),
           MaskKind::full);
       Value out = tensor::InsertSliceOp::create(
@@ -604,63 +638,114 @@ void buildBERTEncoder(ImplicitLocOpBuilder &b, ModuleOp module,
   func::ReturnOp::create(b, x);
 }
 
-/// T5 encoder: pre-norm RMSNorm layers with full self-attention and a ReLU
-/// FFN; returns the normalized encoder output the decoder attends to.
+/// The KV cache of an encoder-decoder: the decoder's self-attention layers
+/// 0 .. L-1, then its cross-attention layers L .. 2L-1, which `encode`
+/// fills with the keys and values of the encoder's output (positions 0 ..
+/// n-1) once per input; the decoder's steps only read them.
+KVCacheType seq2seqCacheType(Builder &b, const ModelConfig &config) {
+  return kvCacheType(b, config, 2 * config.decoderLayers());
+}
+
+/// T5's relative position bias `[heads, queries, keys]` from the first
+/// layer's table `prefix.blk.0.attn_rel_b.weight` (`[buckets, heads]`),
+/// computed once and shared by the layers as T5 does.
+Value relativeBias(ModelEmitter &e, StringRef prefix, Value queryStart,
+                   Value queryCount, int64_t staticQueries, Value keyCount,
+                   bool bidirectional) {
+  const ModelConfig &config = e.config;
+  Value table = e.param((prefix + "blk.0.attn_rel_b.weight").str(),
+                        {config.relativeBuckets, config.numHeads},
+                        e.b.getF32Type());
+  auto type = RankedTensorType::get(
+      {config.numHeads, staticQueries, ShapedType::kDynamic}, e.b.getF32Type());
+  return RelativePositionBiasOp::create(
+      e.b, type, table, queryStart, queryCount, keyCount,
+      bidirectional ? e.b.getUnitAttr() : UnitAttr(),
+      e.b.getI64IntegerAttr(kT5MaxDistance));
+}
+
+/// T5's FFN: `down(relu(up(x)))` (v1.0) or `down(gelu(gate(x)) * up(x))`
+/// (v1.1, FLAN), no biases.
+Value t5FeedForward(ModelEmitter &e, Value h, StringRef blk) {
+  Activation activation = activationOf(e.config.layer.activation);
+  if (e.config.layer.feedForward == FeedForwardKind::Gated)
+    return e.gatedFeedForward(h, blk, activation);
+  return e.feedForward(h, blk, activation, /*withBias=*/false);
+}
+
+/// T5's `encode(tokens, cache) -> cache`: the encoder (pre-norm RMSNorm
+/// layers, bidirectional self-attention with the relative position bias,
+/// the FFN), its final norm, then each decoder layer's cross-attention keys
+/// and values of that output written to the cache's cross layers.
 void buildT5Encoder(ImplicitLocOpBuilder &b, ModuleOp module,
                     const ModelConfig &config) {
   auto tokens = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
-  auto hidden = RankedTensorType::get({ShapedType::kDynamic, config.dim},
-                                      b.getF32Type());
-  func::FuncOp func = beginFunction(b, module, "encode", {tokens}, {hidden});
+  KVCacheType cacheType = seq2seqCacheType(b, config);
+  func::FuncOp func = beginFunction(b, module, kEncodeFunction,
+                                    {tokens, cacheType}, {cacheType});
   ModelEmitter e(b, config);
+  Value cache = func.getArgument(1);
   Value x = e.embed(func.getArgument(0));
-  x = SinusoidalPositionOp::create(b, x.getType(), x, e.indexConstant(0),
-                                    llvm::APFloat(10000.0));
+  Value zero = e.indexConstant(0);
+  Value count = tensor::DimOp::create(b, x, 0);
+  Value bias = relativeBias(e, "enc.", zero, count, ShapedType::kDynamic,
+                            count, /*bidirectional=*/true);
   for (int64_t layer = 0; layer < config.numLayers; ++layer) {
     std::string blk = blockName("enc.", layer);
     e.setLayerLocation(blk);
     Value h = e.norm(NormKind::RMSNorm, x, blk + ".attn_norm", false);
     x = e.add(x, e.plainAttention(h, h, MaskKind::full, blk + ".attn_q",
                                   blk + ".attn_k", blk + ".attn_v",
-                                  blk + ".attn_o", /*withBias=*/false));
+                                  blk + ".attn_o", /*withBias=*/false, bias));
     h = e.norm(NormKind::RMSNorm, x, blk + ".ffn_norm", false);
-    x = e.add(x, e.feedForward(h, blk, Activation::relu, false));
+    x = e.add(x, t5FeedForward(e, h, blk));
   }
   e.setLayerLocation("enc.output");
   x = e.norm(NormKind::RMSNorm, x, "enc.output_norm", false);
-  func::ReturnOp::create(b, x);
+  int64_t decoderLayers = config.decoderLayers();
+  for (int64_t layer = 0; layer < decoderLayers; ++layer) {
+    std::string blk = blockName("dec.", layer);
+    e.setLayerLocation(blk + ".cross_kv");
+    Value k = e.linear(x, blk + ".cross_attn_k", e.kvFeatures(), false);
+    Value v = e.linear(x, blk + ".cross_attn_v", e.kvFeatures(), false);
+    cache = KVCacheAppendOp::create(b, cache, k, v, zero,
+                                    decoderLayers + layer);
+  }
+  func::ReturnOp::create(b, cache);
 }
 
-/// T5 decoder: causal self-attention through the KV cache, then
-/// cross-attention over the encoder output, then the FFN.
+/// T5's decoder `name(tokens, start, source_tokens, cache) -> (logits,
+/// cache)`: causal self-attention through the KV cache with the causal
+/// relative position bias, cross-attention over the `source_tokens` keys
+/// and values `encode` wrote, the FFN; the final norm and the logits.
 void buildT5Decoder(ImplicitLocOpBuilder &b, ModuleOp module,
                     const ModelConfig &config, StringRef name, int64_t seq) {
   DecoderSignature sig = decoderSignature(b, config, seq);
-  KVCacheType cacheType = kvCacheType(b, config, config.decoderLayers());
-  auto encoded = RankedTensorType::get({ShapedType::kDynamic, config.dim},
-                                       b.getF32Type());
+  KVCacheType cacheType = seq2seqCacheType(b, config);
   func::FuncOp func = beginFunction(
-      b, module, name, {sig.tokens, b.getIndexType(), encoded, cacheType},
+      b, module, name,
+      {sig.tokens, b.getIndexType(), b.getIndexType(), cacheType},
       {sig.logits, cacheType});
   ModelEmitter e(b, config);
   Value start = func.getArgument(1);
-  Value memory = func.getArgument(2);
+  Value sourceTokens = func.getArgument(2);
   Value cache = func.getArgument(3);
   Value x = e.embed(func.getArgument(0));
-  x = SinusoidalPositionOp::create(b, x.getType(), x, start,
-                                    llvm::APFloat(10000.0));
-  for (int64_t layer = 0; layer < config.decoderLayers(); ++layer) {
+  Value count = tensor::DimOp::create(b, x, 0);
+  Value bias = relativeBias(e, "dec.", start, count, seq,
+                            arith::AddIOp::create(b, start, count),
+                            /*bidirectional=*/false);
+  int64_t decoderLayers = config.decoderLayers();
+  for (int64_t layer = 0; layer < decoderLayers; ++layer) {
     std::string blk = blockName("dec.", layer);
     e.setLayerLocation(blk);
     Value h = e.norm(NormKind::RMSNorm, x, blk + ".attn_norm", false);
-    x = e.add(x, e.cachedSelfAttention(h, start, cache, layer, blk));
+    x = e.add(x, e.biasedSelfAttention(h, start, cache, layer, blk, bias));
     h = e.norm(NormKind::RMSNorm, x, blk + ".cross_attn_norm", false);
-    x = e.add(x, e.plainAttention(h, memory, MaskKind::cross,
-                                  blk + ".cross_attn_q", blk + ".cross_attn_k",
-                                  blk + ".cross_attn_v", blk + ".cross_attn_o",
-                                  /*withBias=*/false));
+    x = e.add(x, e.crossAttention(h, cache, decoderLayers + layer,
+                                  sourceTokens, blk));
     h = e.norm(NormKind::RMSNorm, x, blk + ".ffn_norm", false);
-    x = e.add(x, e.feedForward(h, blk, Activation::relu, false));
+    x = e.add(x, t5FeedForward(e, h, blk));
   }
   e.setLayerLocation("dec.output");
   x = e.norm(NormKind::RMSNorm, x, "dec.output_norm", false);
@@ -725,9 +810,17 @@ DictionaryAttr configAttr(Builder &b, const ModelConfig &config) {
     entries.push_back(b.getNamedAttr(
         "token_types", b.getI64IntegerAttr(config.tokenTypes)));
   }
-  if (config.family == ModelFamily::EncoderDecoder)
+  if (config.family == ModelFamily::EncoderDecoder) {
     entries.push_back(b.getNamedAttr(
         "num_decoder_layers", b.getI64IntegerAttr(config.decoderLayers())));
+    entries.push_back(b.getNamedAttr(
+        "activation",
+        b.getStringAttr(stringifyActivationKind(choices.activation))));
+    entries.push_back(b.getNamedAttr(
+        "relative_buckets", b.getI64IntegerAttr(config.relativeBuckets)));
+    entries.push_back(b.getNamedAttr(
+        "decoder_start_token", b.getI64IntegerAttr(config.decoderStartToken)));
+  }
   return b.getDictionaryAttr(entries);
 }
 

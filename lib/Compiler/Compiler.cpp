@@ -156,7 +156,7 @@ void addModelInfo(llvm::Module &module, const ModelConfig &config,
   uint64_t kvRow = uint64_t(config.headDim()) + (kvType == "q8" ? 4 : 0);
   std::vector<uint64_t> info = {
       uint64_t(kModelAbiVersion),   uint64_t(config.vocabSize),
-      uint64_t(config.dim),         uint64_t(config.numLayers),
+      uint64_t(config.dim),         uint64_t(config.cacheLayers()),
       uint64_t(config.numKvHeads),  uint64_t(config.headDim()),
       uint64_t(contextLength),      uint64_t(weightsBytes),
       kvElementBytes,               kvRow};
@@ -169,6 +169,15 @@ void addEncoderInfo(llvm::Module &module, const ModelConfig &config) {
   std::vector<uint64_t> info = {uint64_t(config.pooling),
                                 uint64_t(config.tokenTypes)};
   exportConstantArray(module, "tfm_encoder_info", info);
+}
+
+/// What an encoder-decoder's runtime needs (`tfm_seq2seq_info`, int64):
+/// the token its decoder starts from and its decoder layers (the cache's
+/// first half; `encode` writes the second).
+void addSeq2SeqInfo(llvm::Module &module, const ModelConfig &config) {
+  std::vector<uint64_t> info = {uint64_t(config.decoderStartToken),
+                                uint64_t(config.decoderLayers())};
+  exportConstantArray(module, "tfm_seq2seq_info", info);
 }
 
 /// What tfm_context_shift needs to move cached keys to new positions
@@ -381,15 +390,11 @@ ModelConfig mlir::tfm::compiledConfig(const ModelConfig &config,
 
 llvm::Error mlir::tfm::compileModel(const ModelFile &model,
                                     const CompileOptions &options) {
-  if (model.config.family == ModelFamily::EncoderDecoder)
-    return llvm::createStringError(
-        model.path + ": encoder-decoder (T5) models do not compile yet "
-                     "(decoders and BERT encoders do)");
-  if (model.config.family == ModelFamily::Encoder &&
+  if (model.config.family != ModelFamily::Decoder &&
       (!options.calibrationText.empty() || options.gqaKvHeads > 0))
     return llvm::createStringError(
         model.path + ": --calibrate and --convert-to-gqa apply to decoders, "
-                     "not to an encoder (" +
+                     "not to an encoder or encoder-decoder (" +
         model.config.architecture + ")");
   if (llvm::Error error = checkStorageOptions(options))
     return error;
@@ -549,6 +554,8 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   addRopeInfo(*llvmModule, config, contextLength);
   if (config.family == ModelFamily::Encoder)
     addEncoderInfo(*llvmModule, config);
+  if (config.family == ModelFamily::EncoderDecoder)
+    addSeq2SeqInfo(*llvmModule, config);
   addKernelCounters(*llvmModule);
   auto optimize = makeOptimizingTransformer(3, 0, machine->get());
   if (llvm::Error error = optimize(llvmModule.get()))

@@ -99,7 +99,11 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
       json.attribute("vocab_size", config.vocabSize);
       json.attribute("dim", config.dim);
       json.attribute("hidden_dim", config.hiddenDim);
-      json.attribute("layers", config.numLayers);
+      // The KV cache's layers, as tfm_model_info has them (an
+      // encoder-decoder's: twice its decoder's).
+      json.attribute("layers", config.cacheLayers());
+      if (config.family == ModelFamily::EncoderDecoder)
+        json.attribute("encoder_layers", config.numLayers);
       json.attribute("heads", config.numHeads);
       json.attribute("kv_heads", config.numKvHeads);
       json.attribute("head_dim", config.headDim());

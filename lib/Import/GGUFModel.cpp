@@ -562,20 +562,69 @@ llvm::Error readTokenTypes(const MetadataReader &meta, ModelFile &model) {
   return llvm::Error::success();
 }
 
+/// T5's `t5.*` keys beyond a decoder's: the relative position buckets
+/// (required, as llama.cpp requires them), the decoder's layers (the
+/// encoder's when absent) and its start token (the padding token when
+/// absent: T5's decoder starts from <pad>).
+llvm::Error readSeq2Seq(const MetadataReader &meta, ModelConfig &config) {
+  std::string prefix = config.architecture + ".";
+  llvm::Expected<int64_t> buckets = meta.integer(
+      prefix + "attention.relative_buckets_count", kMaxCount, std::nullopt);
+  if (!buckets)
+    return buckets.takeError();
+  config.relativeBuckets = *buckets;
+  llvm::Expected<int64_t> decoderLayers =
+      meta.integer(prefix + "decoder_block_count", kMaxCount, config.numLayers);
+  if (!decoderLayers)
+    return decoderLayers.takeError();
+  config.numDecoderLayers = *decoderLayers;
+  llvm::Expected<int64_t> pad =
+      meta.integer("tokenizer.ggml.padding_token_id", kMaxCount, 0);
+  if (!pad)
+    return pad.takeError();
+  llvm::Expected<int64_t> start =
+      meta.integer(prefix + "decoder_start_token_id", kMaxCount, *pad);
+  if (!start)
+    return start.takeError();
+  config.decoderStartToken = *start;
+  return llvm::Error::success();
+}
+
 llvm::Error fillConfig(const MetadataReader &meta, ModelConfig &config) {
   llvm::Expected<llvm::StringRef> arch = meta.string("general.architecture");
   if (!arch)
     return arch.takeError();
   const ArchitectureInfo *info = lookupArchitecture(*arch);
-  if (!info || info->family == ModelFamily::EncoderDecoder)
+  if (!info)
     return importError(
         meta.file, meta.gguf.lookup("general.architecture")->offset,
         "unknown architecture '" + *arch + "' (tfm imports " +
-            listArchitectures(/*decodersOnly=*/true) + ", bert)");
+            listArchitectures() + ")");
   if (llvm::Error error = fillDecoderConfig(meta, *info, config))
     return error;
   if (info->family == ModelFamily::Encoder)
     return readPooling(meta, config);
+  if (info->family == ModelFamily::EncoderDecoder)
+    return readSeq2Seq(meta, config);
+  return llvm::Error::success();
+}
+
+/// T5 v1.1 and FLAN-T5 have a gated tanh-GELU FFN (`ffn_gate` tensors, as
+/// llama.cpp decides), T5 v1.0 a ReLU one; the encoder and the decoder
+/// must agree.
+llvm::Error readSeq2SeqFeedForward(ModelFile &model) {
+  bool encoderGated = model.lookup("enc.blk.0.ffn_gate.weight") != nullptr;
+  bool decoderGated = model.lookup("dec.blk.0.ffn_gate.weight") != nullptr;
+  if (encoderGated != decoderGated)
+    return importError(model.path, model.tensorIndexOffset,
+                       Twine("'") + (encoderGated ? "enc" : "dec") +
+                           ".blk.0.ffn_gate.weight' without '" +
+                           (encoderGated ? "dec" : "enc") +
+                           ".blk.0.ffn_gate.weight' (tfm needs one FFN kind)");
+  if (encoderGated) {
+    model.config.layer.feedForward = FeedForwardKind::Gated;
+    model.config.layer.activation = ActivationKind::GELUTanh;
+  }
   return llvm::Error::success();
 }
 
@@ -664,6 +713,9 @@ mlir::tfm::readGGUFModel(llvm::StringRef path,
     return std::move(error);
   if (model->config.family == ModelFamily::Encoder)
     if (llvm::Error error = readTokenTypes(meta, *model))
+      return std::move(error);
+  if (model->config.family == ModelFamily::EncoderDecoder)
+    if (llvm::Error error = readSeq2SeqFeedForward(*model))
       return std::move(error);
 
   if (gguf->lookup("tokenizer.ggml.tokens")) {

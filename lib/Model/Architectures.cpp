@@ -66,12 +66,15 @@ constexpr LayerChoices bertLayer() {
   return layer;
 }
 
-/// T5 (as tfm's builder has it): RMSNorm, ReLU FFN, sinusoidal positions.
+/// T5 v1.0: pre-norm RMSNorm without biases, a ReLU FFN, unscaled scores
+/// plus the relative position bias. T5 v1.1 / FLAN (a file with
+/// `ffn_gate`) has a gated tanh-GELU FFN instead.
 constexpr LayerChoices t5Layer() {
   LayerChoices layer;
   layer.feedForward = FeedForwardKind::Plain;
   layer.activation = ActivationKind::ReLU;
-  layer.positions = PositionKind::Sinusoidal;
+  layer.positions = PositionKind::RelativeBias;
+  layer.unscaledScores = true;
   return layer;
 }
 

@@ -42,14 +42,14 @@ ModelConfig ModelConfig::tiny(StringRef architecture) {
     config.numLayers = 2;
     config.numDecoderLayers = 3;
     config.normEps = 1e-6;
-    config.tiedEmbeddings = true;
   }
   return config;
 }
 
 double ModelConfig::scoreScale() const {
-  double scale = attentionScale > 0.0 ? attentionScale
-                                      : 1.0 / std::sqrt(double(headDim()));
+  double scale = attentionScale > 0.0   ? attentionScale
+                 : layer.unscaledScores ? 1.0
+                                        : 1.0 / std::sqrt(double(headDim()));
   return scale * ropeAttentionFactor * ropeAttentionFactor;
 }
 
@@ -150,9 +150,17 @@ llvm::Error mlir::tfm::validateModelConfig(const ModelConfig &config) {
           return configError("rope frequencies must be positive and finite");
     }
   }
-  if (config.layer.positions == PositionKind::Sinusoidal && config.dim % 2 != 0)
-    return configError("dim (" + Twine(config.dim) +
-                       ") must be even for sinusoidal positions");
+  if (config.layer.positions == PositionKind::RelativeBias &&
+      (config.relativeBuckets < 4 || config.relativeBuckets % 2 != 0))
+    return configError("relative_buckets must be even and at least 4, got " +
+                       Twine(config.relativeBuckets));
+  if (config.family == ModelFamily::EncoderDecoder &&
+      (config.decoderStartToken < 0 ||
+       config.decoderStartToken >= config.vocabSize))
+    return configError("decoder_start_token " +
+                       Twine(config.decoderStartToken) +
+                       " is outside the vocabulary of " +
+                       Twine(config.vocabSize));
   const std::pair<double, StringRef> nonNegativeReals[] = {
       {config.attentionScale, "attention scale"},
       {config.attentionSoftCap, "attention soft cap"},
@@ -225,8 +233,8 @@ StringRef mlir::tfm::stringifyPositionKind(PositionKind kind) {
     return "rope";
   case PositionKind::Learned:
     return "learned";
-  case PositionKind::Sinusoidal:
-    return "sinusoidal";
+  case PositionKind::RelativeBias:
+    return "relative_bias";
   case PositionKind::None:
     return "none";
   }

@@ -2,6 +2,7 @@
 
 #include "tfm/Reference/ReferenceModel.h"
 
+#include "tfm/Model/RelativePosition.h"
 #include "tfm/Quantization/Dequantize.h"
 
 #include "llvm/Support/Parallel.h"
@@ -160,8 +161,12 @@ ReferenceModel::create(const ModelFile &model, int64_t contextLength) {
     reference.weights[view.name] = std::move(values);
   }
   const auto &c = reference.config;
-  // An encoder attends within the text it is given: no cache.
-  size_t cacheSize = c.isDecoder() ? size_t(c.numLayers) *
+  // An encoder attends within the text it is given: no cache. An
+  // encoder-decoder's cache is its decoder's.
+  int64_t cachedLayers = c.family == ModelFamily::EncoderDecoder
+                             ? c.decoderLayers()
+                             : c.numLayers;
+  size_t cacheSize = c.isDecoder() ? size_t(cachedLayers) *
                                          reference.contextLimit *
                                          c.numKvHeads * c.headDim()
                                    : 0;
@@ -223,7 +228,8 @@ void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
 /// head_dim) at positions [first, last], into `out`.
 void ReferenceModel::attendRange(const Vector &q, const float *layerKeys,
                                  const float *layerValues, int64_t first,
-                                 int64_t last, Vector &out) const {
+                                 int64_t last, Vector &out,
+                                 const RelativeBias *bias) const {
   const auto &c = config;
   int64_t headDim = c.headDim(), kvDim = c.numKvHeads * headDim;
   int64_t group = c.numHeads / c.numKvHeads;
@@ -241,6 +247,12 @@ void ReferenceModel::attendRange(const Vector &q, const float *layerKeys,
       double score = dot * scale;
       if (c.attentionSoftCap > 0.0)
         score = c.attentionSoftCap * std::tanh(score / c.attentionSoftCap);
+      if (bias)
+        score += (*bias->table)[relativePositionBucket(
+                                    p - bias->queryPosition,
+                                    c.relativeBuckets, bias->bidirectional) *
+                                    c.numHeads +
+                                h];
       scores[p - first] = score;
     }
     double maximum = *std::max_element(scores.begin(), scores.end());
@@ -387,6 +399,16 @@ ReferenceModel::forwardSequence(llvm::ArrayRef<int32_t> tokens) {
   for (int32_t token : tokens)
     xs.emplace_back(embedding.begin() + int64_t(token) * dim,
                     embedding.begin() + int64_t(token + 1) * dim);
+  if (c.family == ModelFamily::EncoderDecoder) {
+    if (sourceLength == 0) {
+      llvm::errs() << "reference: an encoder-decoder decodes after "
+                      "encodeSource\n";
+      std::abort();
+    }
+    for (int64_t layer = 0; layer < c.decoderLayers(); ++layer)
+      seq2seqDecoderLayer(layer, xs);
+    return seq2seqLogits(xs);
+  }
   if (c.layer.scaleEmbeddings) {
     // In f32, as the compiled model and llama.cpp multiply.
     float scale = float(std::sqrt(double(dim)));
@@ -481,4 +503,172 @@ ReferenceModel::encode(llvm::ArrayRef<int32_t> tokens,
   for (int64_t layer = 0; layer < c.numLayers; ++layer)
     encoderLayer(layer, xs);
   return xs;
+}
+
+//===----------------------------------------------------------------------===//
+// T5
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// `name` under T5's encoder or decoder layer prefix ("enc.blk.3.").
+std::string seq2seqName(const std::string &blk, const char *name) {
+  return blk + name + ".weight";
+}
+
+void addInto(Batch &residual, const Batch &delta) {
+  for (size_t t = 0; t < residual.size(); ++t)
+    for (size_t i = 0; i < residual[t].size(); ++i)
+      residual[t][i] += delta[t][i];
+}
+
+/// Rows of `batch` one after the other.
+Vector rowsOf(const Batch &batch) {
+  Vector rows;
+  for (const Vector &row : batch)
+    rows.insert(rows.end(), row.begin(), row.end());
+  return rows;
+}
+
+} // namespace
+
+void ReferenceModel::seq2seqFeedForward(const std::string &blk,
+                                        Batch &xs) const {
+  const auto &c = config;
+  Batch normed, up, gate, down;
+  for (const Vector &x : xs) {
+    normed.emplace_back();
+    rmsNorm(x, weight(seq2seqName(blk, "ffn_norm")), c.normEps, normed.back());
+  }
+  matmat(weight(seq2seqName(blk, "ffn_up")), normed, up, c.hiddenDim);
+  if (c.layer.feedForward == FeedForwardKind::Gated) {
+    matmat(weight(seq2seqName(blk, "ffn_gate")), normed, gate, c.hiddenDim);
+    for (size_t t = 0; t < xs.size(); ++t)
+      for (int64_t i = 0; i < c.hiddenDim; ++i)
+        up[t][i] = activate(c.layer.activation, gate[t][i]) * up[t][i];
+  } else {
+    for (Vector &position : up)
+      for (float &value : position)
+        value = activate(c.layer.activation, value);
+  }
+  matmat(weight(seq2seqName(blk, "ffn_down")), up, down, c.dim);
+  addInto(xs, down);
+}
+
+void ReferenceModel::seq2seqEncoderLayer(int64_t layer, Batch &xs) const {
+  const auto &c = config;
+  std::string blk = "enc.blk." + std::to_string(layer) + ".";
+  size_t positions = xs.size();
+  Batch normed, q, k, v, attended, projected;
+  for (const Vector &x : xs) {
+    normed.emplace_back();
+    rmsNorm(x, weight(seq2seqName(blk, "attn_norm")), c.normEps,
+            normed.back());
+  }
+  matmat(weight(seq2seqName(blk, "attn_q")), normed, q, c.queryFeatures());
+  matmat(weight(seq2seqName(blk, "attn_k")), normed, k, c.kvFeatures());
+  matmat(weight(seq2seqName(blk, "attn_v")), normed, v, c.kvFeatures());
+  Vector keyRows = rowsOf(k), valueRows = rowsOf(v);
+  attended.resize(positions);
+  for (size_t t = 0; t < positions; ++t) {
+    RelativeBias bias{&weight("enc.blk.0.attn_rel_b.weight"), int64_t(t),
+                      /*bidirectional=*/true};
+    attendRange(q[t], keyRows.data(), valueRows.data(), 0,
+                int64_t(positions) - 1, attended[t], &bias);
+  }
+  matmat(weight(seq2seqName(blk, "attn_o")), attended, projected, c.dim);
+  addInto(xs, projected);
+  seq2seqFeedForward(blk, xs);
+}
+
+void ReferenceModel::encodeSource(llvm::ArrayRef<int32_t> tokens) {
+  const auto &c = config;
+  int64_t dim = c.dim, kvDim = c.kvFeatures();
+  const Vector &embedding = weight("token_embd.weight");
+  Batch xs;
+  for (int32_t token : tokens)
+    xs.emplace_back(embedding.begin() + int64_t(token) * dim,
+                    embedding.begin() + int64_t(token + 1) * dim);
+  for (int64_t layer = 0; layer < c.numLayers; ++layer)
+    seq2seqEncoderLayer(layer, xs);
+  Batch output, k, v;
+  for (const Vector &x : xs) {
+    output.emplace_back();
+    rmsNorm(x, weight("enc.output_norm.weight"), c.normEps, output.back());
+  }
+  sourceLength = int64_t(tokens.size());
+  crossKeys.assign(size_t(c.decoderLayers()) * sourceLength * kvDim, 0.0f);
+  crossValues.assign(crossKeys.size(), 0.0f);
+  for (int64_t layer = 0; layer < c.decoderLayers(); ++layer) {
+    std::string blk = "dec.blk." + std::to_string(layer) + ".";
+    matmat(weight(seq2seqName(blk, "cross_attn_k")), output, k, kvDim);
+    matmat(weight(seq2seqName(blk, "cross_attn_v")), output, v, kvDim);
+    Vector keyRows = rowsOf(k), valueRows = rowsOf(v);
+    std::copy(keyRows.begin(), keyRows.end(),
+              crossKeys.begin() + layer * sourceLength * kvDim);
+    std::copy(valueRows.begin(), valueRows.end(),
+              crossValues.begin() + layer * sourceLength * kvDim);
+  }
+  pos = 0;
+}
+
+void ReferenceModel::seq2seqDecoderLayer(int64_t layer, Batch &xs) {
+  const auto &c = config;
+  std::string blk = "dec.blk." + std::to_string(layer) + ".";
+  size_t positions = xs.size();
+  int64_t kvDim = c.kvFeatures();
+  Batch normed, q, k, v, attended, projected;
+  auto norm = [&](const char *name) {
+    normed.clear();
+    for (const Vector &x : xs) {
+      normed.emplace_back();
+      rmsNorm(x, weight(seq2seqName(blk, name)), c.normEps, normed.back());
+    }
+  };
+  // Causal self-attention through the cache, with the causal bias.
+  norm("attn_norm");
+  matmat(weight(seq2seqName(blk, "attn_q")), normed, q, c.queryFeatures());
+  matmat(weight(seq2seqName(blk, "attn_k")), normed, k, kvDim);
+  matmat(weight(seq2seqName(blk, "attn_v")), normed, v, kvDim);
+  float *layerKeys = keys.data() + layer * contextLimit * kvDim;
+  float *layerValues = values.data() + layer * contextLimit * kvDim;
+  for (size_t t = 0; t < positions; ++t) {
+    std::copy(k[t].begin(), k[t].end(), layerKeys + (pos + t) * kvDim);
+    std::copy(v[t].begin(), v[t].end(), layerValues + (pos + t) * kvDim);
+  }
+  attended.resize(positions);
+  for (size_t t = 0; t < positions; ++t) {
+    RelativeBias bias{&weight("dec.blk.0.attn_rel_b.weight"),
+                      pos + int64_t(t), /*bidirectional=*/false};
+    attendRange(q[t], layerKeys, layerValues, 0, pos + int64_t(t),
+                attended[t], &bias);
+  }
+  matmat(weight(seq2seqName(blk, "attn_o")), attended, projected, c.dim);
+  addInto(xs, projected);
+  // Cross-attention over every source position, no bias.
+  norm("cross_attn_norm");
+  matmat(weight(seq2seqName(blk, "cross_attn_q")), normed, q,
+         c.queryFeatures());
+  const float *sourceKeys = crossKeys.data() + layer * sourceLength * kvDim;
+  const float *sourceValues =
+      crossValues.data() + layer * sourceLength * kvDim;
+  for (size_t t = 0; t < positions; ++t)
+    attendRange(q[t], sourceKeys, sourceValues, 0, sourceLength - 1,
+                attended[t]);
+  matmat(weight(seq2seqName(blk, "cross_attn_o")), attended, projected,
+         c.dim);
+  addInto(xs, projected);
+  seq2seqFeedForward(blk, xs);
+}
+
+const std::vector<float> &ReferenceModel::seq2seqLogits(Batch &xs) {
+  const auto &c = config;
+  Vector normed;
+  rmsNorm(xs.back(), weight("dec.output_norm.weight"), c.normEps, normed);
+  Batch last(1, std::move(normed)), lastLogits;
+  matmat(weight(c.tiedEmbeddings ? "token_embd.weight" : "output.weight"),
+         last, lastLogits, c.vocabSize);
+  logits = std::move(lastLogits.front());
+  pos += int64_t(xs.size());
+  return logits;
 }

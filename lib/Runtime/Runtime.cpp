@@ -101,6 +101,17 @@ using EncodeEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
                                   MemRef<int32_t, 1> *, MemRef<float, 2> *);
 /// Indices into `tfm_encoder_info` (lib/Compiler's addEncoderInfo).
 enum EncoderInfo { kPooling, kTokenTypes, kEncoderInfoSize };
+/// An encoder-decoder's `prefill`/`decode(weights, tokens, start,
+/// source_tokens, cache, logits)`.
+using Seq2SeqEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
+                                   int64_t, int64_t, MemRef<float, 5> *,
+                                   MemRef<float, 2> *);
+/// An encoder-decoder's `encode(weights, tokens, cache)`: the source's
+/// cross-attention keys and values into the cache's cross layers.
+using SourceEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
+                                  MemRef<float, 5> *);
+/// Indices into `tfm_seq2seq_info` (lib/Compiler's addSeq2SeqInfo).
+enum Seq2SeqInfo { kDecoderStart, kDecoderLayers, kSeq2SeqInfoSize };
 using SetThreads = void (*)(int);
 
 } // namespace
@@ -124,6 +135,12 @@ struct tfm_model {
   /// whose prefill and decode it has instead.
   EncodeEntryPoint encode = nullptr;
   int64_t encoderInfo[kEncoderInfoSize] = {};
+  /// An encoder-decoder's (T5) encoder; its prefill and decode are then
+  /// Seq2SeqEntryPoints.
+  SourceEntryPoint encodeSource = nullptr;
+  Seq2SeqEntryPoint seq2seqPrefill = nullptr;
+  Seq2SeqEntryPoint seq2seqDecode = nullptr;
+  int64_t seq2seqInfo[kSeq2SeqInfoSize] = {};
   SetThreads setThreads = nullptr;
   /// How the cached keys were rotated (`tfm_rope_info`), for
   /// tfm_context_shift; null in libraries compiled before it existed.
@@ -179,6 +196,9 @@ struct tfm_context {
   /// page fault per 4 KiB.
   std::vector<int32_t> encodePositions, encodeStarts, encodeTypes;
   std::vector<float> encodeStates;
+  /// An encoder-decoder's: tokens of the source tfm_encode_source wrote
+  /// into the cross layers (0: none yet).
+  int64_t sourceTokens = 0;
 
   ~tfm_context() {
     if (cache && !group)
@@ -317,7 +337,20 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
       dlsym(model.library, "_mlir_ciface_encode"));
   auto *encoderInfo = static_cast<const int64_t *>(
       dlsym(model.library, "tfm_encoder_info"));
+  auto *seq2seqInfo = static_cast<const int64_t *>(
+      dlsym(model.library, "tfm_seq2seq_info"));
   bool decoder = model.prefill && model.decode;
+  // An encoder-decoder's `encode` has its own signature.
+  if (decoder && model.encode && seq2seqInfo) {
+    model.encodeSource = reinterpret_cast<SourceEntryPoint>(
+        dlsym(model.library, "_mlir_ciface_encode"));
+    model.seq2seqPrefill = reinterpret_cast<Seq2SeqEntryPoint>(
+        dlsym(model.library, "_mlir_ciface_prefill"));
+    model.seq2seqDecode = reinterpret_cast<Seq2SeqEntryPoint>(
+        dlsym(model.library, "_mlir_ciface_decode"));
+    model.encode = nullptr;
+    std::memcpy(model.seq2seqInfo, seq2seqInfo, sizeof(model.seq2seqInfo));
+  }
   bool encoder = model.encode && encoderInfo;
   if (!info || decoder == encoder)
     return fail(TFM_ERROR_FORMAT, path + ": not a tfm model library");
@@ -384,6 +417,20 @@ tfm_status checkTokens(const tfm_context &context, const int32_t *tokens,
   return TFM_OK;
 }
 
+/// The descriptor of `context`'s whole cache (it does not depend on the
+/// element type).
+MemRef<float, 5> cacheRef(const tfm_context &context) {
+  const tfm_model &model = *context.model;
+  int64_t layers = model.info[kLayers], kvHeads = model.info[kKVHeads];
+  int64_t row = model.info[kKVRow], length = context.length;
+  return {context.cache,
+          context.cache,
+          0,
+          {layers, 2, kvHeads, length, row},
+          {2 * kvHeads * length * row, kvHeads * length * row, length * row,
+           row, 1}};
+}
+
 /// Runs `n` tokens through `entry` at the context's position; its output
 /// (`rows` x `columns`, default one row of logits) goes to `output` (default
 /// the context's logits).
@@ -400,21 +447,16 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
   if (tfm_status status = checkTokens(*context, tokens, n))
     return status;
   tfm_model &model = *context->model;
+  if (model.encodeSource && context->sourceTokens == 0)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "an encoder-decoder model (T5) decodes after "
+                "tfm_encode_source: no source text is encoded");
 
-  int64_t layers = model.info[kLayers], kvHeads = model.info[kKVHeads];
-  int64_t row = model.info[kKVRow], vocab = model.info[kVocabSize];
-  int64_t length = context->length;
+  int64_t vocab = model.info[kVocabSize];
   auto weights = vectorRef(static_cast<int8_t *>(model.weights),
                            int64_t(model.weightsBytes));
   auto tokenRef = vectorRef(const_cast<int32_t *>(tokens), int64_t(n));
-  // The descriptor does not depend on the element type.
-  MemRef<float, 5> cache = {
-      context->cache,
-      context->cache,
-      0,
-      {layers, 2, kvHeads, length, row},
-      {2 * kvHeads * length * row, kvHeads * length * row, length * row, row,
-       1}};
+  MemRef<float, 5> cache = cacheRef(*context);
   if (!output) {
     output = context->logits.data();
     columns = vocab;
@@ -422,7 +464,14 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
   MemRef<float, 2> out = {output, output, 0, {rows, columns}, {columns, 1}};
   if (model.setThreads)
     model.setThreads(context->threads);
-  entry(&weights, &tokenRef, context->position, &cache, &out);
+  if (model.encodeSource) {
+    // The same functions with the source's token count.
+    Seq2SeqEntryPoint seq2seq = entry == model.prefill ? model.seq2seqPrefill
+                                                       : model.seq2seqDecode;
+    seq2seq(&weights, &tokenRef, context->position, context->sourceTokens,
+            &cache, &out);
+  } else
+    entry(&weights, &tokenRef, context->position, &cache, &out);
   context->position += n;
   *logits = output;
   return TFM_OK;
@@ -652,6 +701,10 @@ tfm_status tfm_context_create_group(tfm_model *model, int32_t n,
   if (n <= 0 || !contexts)
     return fail(TFM_ERROR_INVALID_ARGUMENT,
                 "tfm_context_create_group: null contexts or n <= 0");
+  if (model && model->encodeSource)
+    return fail(TFM_ERROR_FORMAT, "tfm_context_create_group: an "
+                                  "encoder-decoder model (T5) decodes one "
+                                  "context a call");
   if (model && model->encode)
     return fail(TFM_ERROR_FORMAT, "tfm_context_create_group: an encoder "
                                   "model has no KV caches to group");
@@ -893,6 +946,44 @@ tfm_status tfm_encode(tfm_context *context, const int32_t *tokens,
   return TFM_OK;
 }
 
+int tfm_model_is_encoder_decoder(const tfm_model *model) {
+  return model && model->encodeSource ? 1 : 0;
+}
+
+int32_t tfm_model_decoder_start_token(const tfm_model *model) {
+  return model && model->encodeSource
+             ? int32_t(model->seq2seqInfo[kDecoderStart])
+             : -1;
+}
+
+tfm_status tfm_encode_source(tfm_context *context, const int32_t *tokens,
+                             int32_t n) {
+  if (!context || !tokens || n <= 0)
+    return fail(TFM_ERROR_INVALID_ARGUMENT,
+                "tfm_encode_source: null argument or no tokens");
+  tfm_model &model = *context->model;
+  if (!model.encodeSource)
+    return fail(TFM_ERROR_FORMAT, "tfm_encode_source: not an "
+                                  "encoder-decoder model (T5)");
+  if (tfm_status status = checkVocabulary(model, tokens, n))
+    return status;
+  if (n > context->length)
+    return fail(TFM_ERROR_CONTEXT_FULL,
+                "tfm_encode_source: a source of " + std::to_string(n) +
+                    " tokens does not fit the context of " +
+                    std::to_string(context->length) + " tokens");
+  auto weights = vectorRef(static_cast<int8_t *>(model.weights),
+                           int64_t(model.weightsBytes));
+  auto tokenRef = vectorRef(const_cast<int32_t *>(tokens), int64_t(n));
+  MemRef<float, 5> cache = cacheRef(*context);
+  if (model.setThreads)
+    model.setThreads(context->threads);
+  model.encodeSource(&weights, &tokenRef, &cache);
+  context->sourceTokens = n;
+  context->position = 0;
+  return TFM_OK;
+}
+
 tfm_status tfm_embed(tfm_context *context, const int32_t *tokens, int32_t n,
                      tfm_pooling pooling, float *out) {
   if (!context || !out)
@@ -949,6 +1040,9 @@ tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
                     " and discard " + std::to_string(discard) + " of " +
                     std::to_string(context->position) + " cached tokens");
   const tfm_model &model = *context->model;
+  if (model.encodeSource)
+    return fail(TFM_ERROR_FORMAT, "tfm_context_shift: an encoder-decoder's "
+                                  "(T5) output does not shift");
   if (!model.ropeInfo)
     return fail(TFM_ERROR_FORMAT,
                 "the model library predates context shifts (no "

@@ -18,6 +18,9 @@
 // logits and the same observed layer inputs, bit for bit, as one forward()
 // call per token. An encoder (BERT) is checked by checkEncoder instead: a
 // batch of texts in one tfm_encode call against the reference's encoder.
+// An encoder-decoder (T5) encodes the prompt as its source with both
+// (tfm_encode_source, ReferenceModel::encodeSource); the decoder's prefill
+// is then its start token.
 //
 //===----------------------------------------------------------------------===//
 
@@ -337,6 +340,19 @@ int main(int argc, char **argv) {
   Tokenizer tokenizer(*(*model)->vocabulary);
   std::vector<int32_t> tokens = tokenizer.encode(prompt, /*addBos=*/true);
   size_t vocab = (*model)->config.vocabSize;
+  // An encoder-decoder (T5): the prompt is the source both encode; the
+  // decoder's "prompt" is its start token.
+  std::vector<int32_t> source;
+  if (tfm_model_is_encoder_decoder(compiled.model)) {
+    source = tokens;
+    if (tfm_encode_source(compiled.context, source.data(),
+                          int32_t(source.size())) != TFM_OK)
+      return fail(tfm_last_error());
+    reference->encodeSource(source);
+    tokens = {tfm_model_decoder_start_token(compiled.model)};
+    llvm::outs() << llvm::formatv("source of {0} tokens encoded\n",
+                                  source.size());
+  }
   // The reference stops at its context like the compiled model; say so
   // before either does. The greedy run starts again after the prompt.
   int64_t needed =
@@ -395,6 +411,8 @@ int main(int argc, char **argv) {
     auto fresh = ReferenceModel::create(**model, context);
     if (!fresh)
       return fail(llvm::toString(fresh.takeError()));
+    if (!source.empty())
+      fresh->encodeSource(source);
     if (tfm_prefill(compiled.context, tokens.data(), int32_t(tokens.size()),
                     &logits) != TFM_OK)
       return fail(tfm_last_error());

@@ -173,14 +173,24 @@ Result measure(tfm_model *model, int threads) {
       benchmarkTokens(promptTokens + decodeTokens, tfm_model_vocab_size(model));
   const float *logits = nullptr;
   std::vector<double> prefillRates, decodeRates;
+  bool seq2seq = tfm_model_is_encoder_decoder(model);
   // One warm-up run faults the weights in and starts the threads.
   for (int run = 0; run <= repetitions; ++run) {
     tfm_context_reset(context);
     Clock::time_point start = Clock::now();
-    check(tfm_prefill(context, tokens.data(), promptTokens, &logits),
-          "prefill");
+    if (seq2seq) {
+      // An encoder-decoder's prompt is its source: encoded, then the
+      // decoder's start token; the decoded tokens follow it.
+      int32_t first = tfm_model_decoder_start_token(model);
+      check(tfm_encode_source(context, tokens.data(), promptTokens),
+            "encode");
+      check(tfm_prefill(context, &first, 1, &logits), "prefill");
+    } else {
+      check(tfm_prefill(context, tokens.data(), promptTokens, &logits),
+            "prefill");
+    }
     double prefillSeconds = secondsSince(start);
-    if (decodeStart == DecodeStart::EmptyContext)
+    if (decodeStart == DecodeStart::EmptyContext && !seq2seq)
       tfm_context_reset(context);
     start = Clock::now();
     for (int i = 0; i < decodeTokens; ++i)

@@ -227,6 +227,9 @@ int main(int argc, char **argv) {
   tfm_model *model = nullptr;
   check(tfm_model_load(compiled->directory.c_str(), &model),
         compiled->directory);
+  if (tfm_model_is_encoder_decoder(model))
+    fail(modelPath + " is an encoder-decoder model (T5): it generates text; "
+                     "use tfm-run");
   tfm_context *context = nullptr;
   check(tfm_context_create(model, 0, threads, &context), "context");
   tfm_pooling pool = resolvePooling(model);

@@ -3,11 +3,12 @@
 //   tfm-make-model --format=gguf|llama2c|safetensors -o PATH
 //                  [--shape llama-3.2-1b|qwen2.5-0.5b|gemma-2-2b|...]
 //                  [shape flags]
-//   tfm-make-model --arch=qwen2|qwen3|phi3|gpt2|bert -o PATH [shape flags]
+//   tfm-make-model --arch=qwen2|qwen3|phi3|gpt2|bert|t5 -o PATH [shape flags]
 //
-// Writes a decoder of any architecture of the table (docs/models.md), or a
+// Writes a decoder of any architecture of the table (docs/models.md), a
 // BERT encoder (GGUF with `ARCH.pooling_type` from --pooling, or a
-// BertModel directory), with
+// BertModel directory) or a T5 encoder-decoder (GGUF, with a synthetic
+// unigram vocabulary), with
 // seeded random weights: a GGUF file (with a synthetic SentencePiece
 // vocabulary) laid out as llama.cpp's converter writes that architecture
 // (fused `attn_qkv` for GPT-2 and Phi-3, gate and up in one `ffn_up` for
@@ -55,14 +56,15 @@ cl::OptionCategory category("tfm-make-model options");
 cl::opt<std::string> shape(
     "shape",
     cl::desc("Start from the shape of a released model (llama-3.2-1b, "
-             "qwen2.5-0.5b, gemma-2-2b, phi-3-mini, llama-3-8b, ...) or of "
+             "qwen2.5-0.5b, gemma-2-2b, phi-3-mini, llama-3-8b, "
+             "flan-t5-base, ...) or of "
              "shared/BASELINES.md (llama-110m, llama-336m-gqa); it sets the "
              "architecture, and shape flags given too override it"),
     cl::cat(category));
 cl::opt<std::string> arch(
     "arch",
     cl::desc("An architecture of docs/models.md: llama, qwen2, qwen3, phi3, "
-             "gpt2 (decoders), bert (encoder)"),
+             "gpt2 (decoders), bert (encoder), t5 (encoder-decoder)"),
     cl::init("llama"), cl::cat(category));
 cl::opt<std::string> format("format", cl::desc("gguf | llama2c | safetensors"),
                             cl::init("gguf"), cl::cat(category));
@@ -138,6 +140,14 @@ cl::opt<std::string> vocabFrom(
 cl::opt<std::string> pooling(
     "pooling", cl::init("mean"), cl::cat(category),
     cl::desc("An encoder's pooling (GGUF ARCH.pooling_type): none, mean, cls"));
+cl::opt<int64_t> decoderLayers(
+    "decoder-layers", cl::init(0), cl::cat(category),
+    cl::desc("t5: decoder layers (0: as many as --layers)"));
+cl::opt<bool> gatedFeedForward(
+    "gated-ffn",
+    cl::desc("t5: T5 v1.1 / FLAN-T5's gated tanh-GELU FFN (ffn_gate) instead "
+             "of T5 v1.0's ReLU"),
+    cl::cat(category));
 cl::opt<unsigned> seed("seed", cl::init(1), cl::cat(category),
                        cl::desc("Random seed"));
 
@@ -152,6 +162,8 @@ struct NamedShape {
   bool tied;
   bool llama3Rope;
   int64_t slidingWindow;
+  /// T5 v1.1 / FLAN's gated FFN.
+  bool gated = false;
 };
 
 const NamedShape kShapes[] = {
@@ -177,6 +189,9 @@ const NamedShape kShapes[] = {
      10000.0, true, false, 4096},
     {"gemma-3-1b", "gemma3", 1152, 6912, 26, 4, 1, 256, 262144, 32768,
      1000000.0, true, false, 512},
+    // 12 encoder and 12 decoder layers.
+    {"flan-t5-base", "t5", 768, 2048, 12, 12, 12, 0, 32128, 512, 10000.0,
+     false, false, -1, /*gated=*/true},
 };
 
 std::string listShapes() {
@@ -210,6 +225,7 @@ const NamedShape *applyNamedShape(llvm::StringRef name) {
   setDefault(tied, found->tied);
   setDefault(llama3Rope, found->llama3Rope);
   setDefault(slidingWindow, found->slidingWindow);
+  setDefault(gatedFeedForward, found->gated);
   return found;
 }
 
@@ -469,6 +485,22 @@ std::vector<TensorSpec> fuseTensors(const ArchitectureInfo &info,
   return out;
 }
 
+/// T5's keys, as llama.cpp's converter writes them.
+void addSeq2SeqMetadata(GGUFWriter &writer, const ModelConfig &config) {
+  std::string key = config.architecture + ".";
+  writer.addUInt32(key + "attention.head_count_kv", config.numKvHeads);
+  writer.addUInt32(key + "attention.key_length", config.headDim());
+  writer.addUInt32(key + "attention.value_length", config.headDim());
+  writer.addFloat32(key + "attention.layer_norm_rms_epsilon",
+                    float(config.normEps));
+  writer.addUInt32(key + "attention.relative_buckets_count",
+                   uint32_t(config.relativeBuckets));
+  writer.addUInt32(key + "decoder_block_count",
+                   uint32_t(config.decoderLayers()));
+  writer.addUInt32(key + "decoder_start_token_id",
+                   uint32_t(config.decoderStartToken));
+}
+
 void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
   std::string key = config.architecture + ".";
   writer.addString("general.architecture", config.architecture);
@@ -478,6 +510,8 @@ void addArchitectureMetadata(GGUFWriter &writer, const ModelConfig &config) {
   writer.addUInt32(key + "feed_forward_length", config.hiddenDim);
   writer.addUInt32(key + "block_count", config.numLayers);
   writer.addUInt32(key + "attention.head_count", config.numHeads);
+  if (config.family == ModelFamily::EncoderDecoder)
+    return addSeq2SeqMetadata(writer, config);
   if (config.layer.norm == NormKind::LayerNorm) {
     writer.addFloat32(key + "attention.layer_norm_epsilon",
                       float(config.normEps));
@@ -583,6 +617,39 @@ llvm::Error copyTokenizerMetadata(const GGUFFile &vocabulary,
   return llvm::Error::success();
 }
 
+/// T5's SentencePiece unigram vocabulary as llama.cpp's converter stores
+/// it: `<pad> </s> <unk>` (ids 0, 1, 2), then the synthetic pieces with
+/// scores falling with the id; an end-of-sequence token after each text.
+void addSyntheticUnigramVocabulary(GGUFWriter &writer, int64_t size) {
+  std::vector<std::string> pieces;
+  std::vector<float> scores;
+  std::vector<int32_t> types;
+  syntheticVocabulary(size, pieces, scores, types);
+  // No byte tokens in a unigram vocabulary: printable pieces only.
+  std::vector<std::string> unigram = {"<pad>", "</s>", "<unk>"};
+  std::vector<int32_t> kinds = {3, 3, 2};
+  for (size_t i = 0; i < pieces.size() && int64_t(unigram.size()) < size; ++i)
+    if (types[i] == 1)
+      unigram.push_back(llvm::join(llvm::split(pieces[i], " "), "\xE2\x96\x81"));
+  for (int64_t i = 0; int64_t(unigram.size()) < size; ++i)
+    unigram.push_back("\xE2\x96\x81w" + std::to_string(i));
+  kinds.resize(unigram.size(), 1);
+  std::vector<float> unigramScores(unigram.size(), 0.0f);
+  for (size_t i = 3; i < unigram.size(); ++i)
+    unigramScores[i] = -1.0f - 0.01f * float(i);
+  writer.addString("tokenizer.ggml.model", "t5");
+  writer.addStringArray("tokenizer.ggml.tokens", unigram);
+  writer.addFloat32Array("tokenizer.ggml.scores", unigramScores);
+  writer.addInt32Array("tokenizer.ggml.token_type", kinds);
+  writer.addUInt32("tokenizer.ggml.eos_token_id", 1);
+  writer.addUInt32("tokenizer.ggml.unknown_token_id", 2);
+  writer.addUInt32("tokenizer.ggml.padding_token_id", 0);
+  writer.addBool("tokenizer.ggml.add_bos_token", false);
+  writer.addBool("tokenizer.ggml.add_eos_token", true);
+  // SentencePiece's add_dummy_prefix, which T5's converted files carry.
+  writer.addBool("tokenizer.ggml.add_space_prefix", true);
+}
+
 llvm::Error writeGGUF(const ModelConfig &config,
                       const std::vector<TensorSpec> &specs,
                       WeightFormat matrixFormat, const GGUFFile *vocabulary) {
@@ -591,6 +658,10 @@ llvm::Error writeGGUF(const ModelConfig &config,
   if (vocabulary) {
     if (llvm::Error error = copyTokenizerMetadata(*vocabulary, writer))
       return error;
+    return writeTensors(writer, config, specs, matrixFormat);
+  }
+  if (config.family == ModelFamily::EncoderDecoder) {
+    addSyntheticUnigramVocabulary(writer, config.vocabSize);
     return writeTensors(writer, config, specs, matrixFormat);
   }
   std::vector<std::string> pieces;
@@ -624,8 +695,12 @@ llvm::Error writeTensors(GGUFWriter &writer, const ModelConfig &config,
   std::vector<TensorSpec> fused =
       fuseTensors(*lookupArchitecture(config.architecture), specs);
   for (const TensorSpec &spec : fused) {
-    WeightFormat format =
-        spec.shape.size() == 2 ? matrixFormat : WeightFormat::F32;
+    // T5's relative position tables are f32, as llama.cpp's converter
+    // keeps them.
+    WeightFormat format = spec.shape.size() == 2 &&
+                                  !llvm::StringRef(spec.name).contains("attn_rel_b")
+                              ? matrixFormat
+                              : WeightFormat::F32;
     uint64_t bytes = *tensorByteSize(format, spec.numElements());
     writer.addTensor(spec.name, spec.shape, format, bytes,
                      [&spec, &byName, format](llvm::raw_ostream &out) {
@@ -748,11 +823,15 @@ int main(int argc, char **argv) {
     return fail("--kv-head-copies " + llvm::Twine(kvHeadCopies) +
                 " does not divide --kv-heads " + llvm::Twine(numKvHeads));
   const ArchitectureInfo *info = lookupArchitecture(arch);
-  if (!info || info->family == ModelFamily::EncoderDecoder)
+  if (!info)
     return fail("unknown --arch '" + arch + "' (expected one of " +
-                listArchitectures(/*decodersOnly=*/true) + ", bert)");
+                listArchitectures() + ")");
   if (info->family == ModelFamily::Encoder && format == "llama2c")
     return fail(arch + " models are not written as --format=llama2c");
+  if ((decoderLayers.getNumOccurrences() || gatedFeedForward) &&
+      info->family != ModelFamily::EncoderDecoder)
+    return fail("--decoder-layers and --gated-ffn are t5's, not " + arch +
+                "'s");
   std::optional<PoolingKind> poolingKind = parsePoolingKind(pooling);
   if (!poolingKind || *poolingKind == PoolingKind::Last)
     return fail("unknown --pooling '" + pooling +
@@ -815,6 +894,11 @@ int main(int argc, char **argv) {
   config.numKvHeads = numKvHeads;
   config.contextLength = contextLength;
   config.pooling = *poolingKind;
+  config.numDecoderLayers = decoderLayers;
+  if (gatedFeedForward) {
+    config.layer.feedForward = FeedForwardKind::Gated;
+    config.layer.activation = ActivationKind::GELUTanh;
+  }
   if (tied)
     config.tiedEmbeddings = true;
   if (weightType != "f32" && weightType != "f16" && weightType != "bf16")

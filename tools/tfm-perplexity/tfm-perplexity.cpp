@@ -122,6 +122,9 @@ void open(Variant &variant, int32_t contextLength = 0) {
   if (tfm_model_is_encoder(variant.model))
     fail(modelPath + " is an encoder model (BERT): it has no next-token "
                      "logits to score; tfm-embed embeds texts with it");
+  if (tfm_model_is_encoder_decoder(variant.model))
+    fail(modelPath + " is an encoder-decoder model (T5): it generates text; "
+                     "use tfm-run");
 }
 
 /// log softmax of `logits` into `out`.

@@ -297,6 +297,34 @@ public:
     return generate(logits, limit);
   }
 
+  /// An encoder-decoder's (T5) turn: `text` is the source, encoded once
+  /// (with the end-of-text mark the tokenizer appends); the output is
+  /// generated from the decoder's start token, as llama.cpp does.
+  Stop translate(llvm::StringRef text, int limit, bool echo) {
+    std::vector<int32_t> source =
+        tokenizer.encode(text, /*addSpecial=*/true, /*parseSpecial=*/false);
+    if (source.empty())
+      fail("the prompt is empty: an encoder-decoder model needs a source "
+           "text");
+    if (int64_t(source.size()) > tfm_context_length(context))
+      fail(llvm::formatv("the prompt of {0} tokens does not fit the context "
+                         "of {1} tokens (raise -c)",
+                         source.size(), tfm_context_length(context)));
+    if (echo)
+      print(text.str() + "\n");
+    const float *logits = nullptr;
+    int32_t first = tfm_model_decoder_start_token(model);
+    Clock::time_point start = Clock::now();
+    check(tfm_encode_source(context, source.data(), int32_t(source.size())),
+          "encode");
+    check(tfm_prefill(context, &first, 1, &logits), "prefill");
+    stats.prefillSeconds += secondsSince(start);
+    stats.promptTokens += source.size();
+    history.assign({first});
+    pendingToken = -1;
+    return generate(logits, limit);
+  }
+
   /// Text still held back at the end (an incomplete character).
   void finish() { print(utf8.finish()); }
 
@@ -502,6 +530,16 @@ int main(int argc, char **argv) {
   llvm::Expected<ToolModel> compiled = compileForTool(modelPath, compileFlags);
   if (!compiled)
     fail(llvm::toString(compiled.takeError()));
+
+  tfm_model *model = nullptr;
+  check(tfm_model_load(compiled->directory.c_str(), &model), compiled->directory);
+  if (tfm_model_is_encoder(model))
+    fail(modelPath + " is an encoder model (BERT): it embeds texts and "
+                     "generates none; use tfm-embed");
+  bool seq2seq = tfm_model_is_encoder_decoder(model);
+  if (seq2seq && chat)
+    fail(modelPath + " is an encoder-decoder model (T5): it has no chat "
+                     "format; give the source text with -p or -f");
   std::optional<ChatFormat> format;
   if (chat) {
     llvm::Expected<ChatFormat> resolved =
@@ -511,12 +549,6 @@ int main(int argc, char **argv) {
       fail(llvm::toString(resolved.takeError()));
     format = *resolved;
   }
-
-  tfm_model *model = nullptr;
-  check(tfm_model_load(compiled->directory.c_str(), &model), compiled->directory);
-  if (tfm_model_is_encoder(model))
-    fail(modelPath + " is an encoder model (BERT): it embeds texts and "
-                     "generates none; use tfm-embed");
   if (contextSize > tfm_model_max_context(model))
     fail(llvm::formatv("-c {0} exceeds the context the model was compiled "
                        "for ({1})",
@@ -539,21 +571,28 @@ int main(int argc, char **argv) {
   Tokenizer tokenizer(std::move(compiled->vocabulary));
   ContextShift shift =
       resolveContextShift(tokenizer, tfm_context_length(context));
+  // An encoder-decoder's output ends with its context.
+  if (seq2seq)
+    shift.enabled = false;
   Session session(model, context, std::move(tokenizer),
                   Sampler(samplerOptions), shift);
 
   Stop stop = Stop::Length;
   if (format)
     stop = converse(session, *format, text);
+  else if (text && seq2seq)
+    stop = session.translate(*text, predict, !noDisplayPrompt);
   else if (text)
     stop = session.turn(*text, predict, !noDisplayPrompt);
   if (interactive && !format) {
     std::string line;
-    while (stop != Stop::ContextFull) {
+    // An encoder-decoder takes each line as a new source.
+    while (stop != Stop::ContextFull || seq2seq) {
       llvm::errs() << "\n> ";
       if (!std::getline(std::cin, line))
         break;
-      stop = session.turn(line, predict, /*echo=*/false);
+      stop = seq2seq ? session.translate(line, predict, /*echo=*/false)
+                     : session.turn(line, predict, /*echo=*/false);
     }
   }
   session.finish();

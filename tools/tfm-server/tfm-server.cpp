@@ -230,6 +230,9 @@ int main(int argc, char **argv) {
   tfm_model *model = nullptr;
   if (tfm_model_load(compiled->directory.c_str(), &model) != TFM_OK)
     fail(compiled->directory + ": " + tfm_last_error());
+  if (tfm_model_is_encoder_decoder(model))
+    fail(modelPath + " is an encoder-decoder model (T5): tfm-server serves "
+                     "decoders and encoders; use tfm-run");
   if (contextSize > tfm_model_max_context(model))
     fail(llvm::formatv("-c {0} exceeds the context the model was compiled "
                        "for ({1})",

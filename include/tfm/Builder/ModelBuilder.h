@@ -24,9 +24,11 @@ namespace mlir::tfm {
 /// Builds the whole model as a verified tfm module:
 /// * decoders (Llama, GPT-2): `prefill(tokens, start, cache)` and
 ///   `decode(token, pos, cache)`, each returning `(logits, cache)`;
-/// * BERT: `encode(tokens)` returning the final hidden states;
-/// * T5: `encode(tokens)` and `prefill`/`decode` that also take the encoder
-///   output for cross-attention.
+/// * BERT: `encode(tokens, token_types, positions, text_starts)` returning
+///   the final hidden states;
+/// * T5: `encode(tokens, cache) -> cache`, writing the cross-attention keys
+///   and values of the source into the cache's cross layers, and
+///   `prefill`/`decode(tokens, start, source_tokens, cache)`.
 /// Decoders with RoPE also get `decode_batch(tokens, positions, slots,
 /// pool)`, one decode step of many contexts (the runtime's
 /// tfm_decode_batch). The hyperparameters are attached as the module

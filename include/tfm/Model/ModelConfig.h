@@ -61,8 +61,9 @@ enum class PositionKind {
   Rope,
   /// A learned table added to the embeddings.
   Learned,
-  /// Fixed sinusoids added to the embeddings (T5 in tfm's builder).
-  Sinusoidal,
+  /// A learned bias per head and bucket of the key's distance from the
+  /// query, added to the attention scores (T5).
+  RelativeBias,
   /// No position signal (the attention is causal only).
   None,
 };
@@ -93,6 +94,9 @@ struct LayerChoices {
   bool ropeInterleaved = true;
   /// Gemma multiplies the embeddings by sqrt(dim); 1 elsewhere.
   bool scaleEmbeddings = false;
+  /// T5 scores with q . k, unscaled (its initialization folds the
+  /// 1 / sqrt(head_dim) into the query weights).
+  bool unscaledScores = false;
 };
 
 struct ModelConfig {
@@ -107,6 +111,10 @@ struct ModelConfig {
   int64_t numLayers = 5;
   /// T5 only: decoder layers; 0 means the same as numLayers.
   int64_t numDecoderLayers = 0;
+  /// T5 only: the buckets of the relative position bias (`[buckets,
+  /// heads]` tables) and the token the decoder starts from (its pad).
+  int64_t relativeBuckets = 32;
+  int64_t decoderStartToken = 0;
   int64_t numHeads = 8;
   /// Fewer than numHeads gives GQA, 1 gives MQA.
   int64_t numKvHeads = 4;
@@ -174,6 +182,12 @@ struct ModelConfig {
   }
   int64_t decoderLayers() const {
     return numDecoderLayers > 0 ? numDecoderLayers : numLayers;
+  }
+  /// Layers of the KV cache: an encoder-decoder's decoder has a self- and a
+  /// cross-attention layer each.
+  int64_t cacheLayers() const {
+    return family == ModelFamily::EncoderDecoder ? 2 * decoderLayers()
+                                                 : numLayers;
   }
   bool isDecoder() const { return family != ModelFamily::Encoder; }
   bool isSlidingLayer(int64_t layer) const {

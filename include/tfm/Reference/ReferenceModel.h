@@ -4,8 +4,10 @@
 // of the Llama decoder (llama2.c's run.c, with GQA and both RoPE pairings)
 // and of GPT-2 (Hugging Face's GPT2Model: LayerNorm, learned positions,
 // tanh GELU, biases), sharing nothing with the compiler but the file
-// reader; and of BERT's encoder (Hugging Face's BertModel: post-norm,
-// bidirectional attention, token types). Each position's arithmetic on its
+// reader; of BERT's encoder (Hugging Face's BertModel: post-norm,
+// bidirectional attention, token types); and of T5 (Hugging Face's
+// T5ForConditionalGeneration: RMSNorm, relative position bias, ReLU or
+// gated-GELU FFN, cross-attention). Each position's arithmetic on its
 // own, double-precision
 // accumulation; a sequence of positions goes one layer at a time (each
 // weight read once per 16 positions). It also feeds calibration
@@ -54,6 +56,10 @@ public:
   std::vector<std::vector<float>>
   encode(llvm::ArrayRef<int32_t> tokens,
          llvm::ArrayRef<int32_t> tokenTypes = {}) const;
+  /// An encoder-decoder's (T5's) source: runs the encoder over `tokens`
+  /// and keeps every decoder layer's cross-attention keys and values; the
+  /// decoder starts again at position 0 (forward() then runs the decoder).
+  void encodeSource(llvm::ArrayRef<int32_t> tokens);
   int64_t position() const { return pos; }
   int64_t contextLength() const { return contextLimit; }
   /// Starts again at position 0 (the cache is overwritten as it goes).
@@ -77,13 +83,28 @@ private:
   /// into `attended`.
   void attend(int64_t layer, const Batch &qs, const Batch &ks,
               const Batch &vs, Batch &attended);
+  /// T5's relative position bias of the scores of a query at
+  /// `queryPosition`: `table[bucket(key - query), head]`.
+  struct RelativeBias {
+    const Vector *table = nullptr;
+    int64_t queryPosition = 0;
+    bool bidirectional = false;
+  };
   void attendRange(const Vector &q, const float *layerKeys,
                    const float *layerValues, int64_t first, int64_t last,
-                   Vector &out) const;
+                   Vector &out, const RelativeBias *bias = nullptr) const;
   void encoderLayer(int64_t layer, Batch &xs) const;
   /// One decoder layer as the config's LayerChoices describe it, updating
   /// the residual stream of every position of `xs`.
   void decoderLayer(int64_t layer, Batch &xs);
+  /// T5's layers: pre-norm RMSNorm, self-attention with the relative
+  /// position bias (the encoder's bidirectional, over the source; the
+  /// decoder's causal, through the cache), the decoder's cross-attention
+  /// over the source's keys and values, and the FFN.
+  void seq2seqEncoderLayer(int64_t layer, Batch &xs) const;
+  void seq2seqDecoderLayer(int64_t layer, Batch &xs);
+  void seq2seqFeedForward(const std::string &blk, Batch &xs) const;
+  const std::vector<float> &seq2seqLogits(Batch &xs);
   void normalize(const std::string &name, const Batch &xs, Batch &out) const;
   void normalizeHeads(int64_t layer, const char *name, Batch &xs) const;
   void project(int64_t layer, const char *name, bool withBias,
@@ -94,6 +115,10 @@ private:
   llvm::StringMap<std::vector<float>> weights;
   /// [layer][position][kv_heads * head_dim]
   std::vector<float> keys, values;
+  /// An encoder-decoder's cross-attention keys and values:
+  /// [decoder layer][source position][kv_heads * head_dim].
+  std::vector<float> crossKeys, crossValues;
+  int64_t sourceLength = 0;
   std::vector<float> logits;
   int64_t pos = 0;
   InputObserver inputObserver;

@@ -162,6 +162,28 @@ TFM_API tfm_status tfm_encode(tfm_context *context, const int32_t *tokens,
                               const int32_t *lengths, int32_t n_texts,
                               tfm_pooling pooling, int normalize, float *out);
 
+/* ---- Encoder-decoders (T5) ------------------------------------------- */
+
+/* 1 for an encoder-decoder model (T5): its decoder generates from a source
+ * text given to tfm_encode_source first; tfm_prefill and tfm_decode then
+ * run the decoder as for a decoder-only model, starting from
+ * tfm_model_decoder_start_token. */
+TFM_API int tfm_model_is_encoder_decoder(const tfm_model *model);
+/* The token an encoder-decoder's decoder starts from (T5: <pad>); -1 for
+ * other models. */
+TFM_API int32_t tfm_model_decoder_start_token(const tfm_model *model);
+/* Runs the encoder over the N source TOKENS and keeps, in CONTEXT's cache,
+ * the keys and values every decoder layer's cross-attention reads: they
+ * are computed once per source, not per generated token. The decoder's
+ * position returns to 0 (a new output starts). TFM_ERROR_CONTEXT_FULL
+ * when N exceeds the context length; TFM_ERROR_INVALID_ARGUMENT for no
+ * tokens or an id outside the vocabulary; TFM_ERROR_FORMAT for a model
+ * that is not an encoder-decoder. tfm_prefill and tfm_decode on an
+ * encoder-decoder's context fail with TFM_ERROR_INVALID_ARGUMENT until a
+ * source is encoded. */
+TFM_API tfm_status tfm_encode_source(tfm_context *context,
+                                     const int32_t *tokens, int32_t n);
+
 /* Forgets every token: the next prefill starts at position 0. */
 TFM_API void tfm_context_reset(tfm_context *context);
 /* Forgets the tokens at and after POSITION (0 <= POSITION <= the current
@@ -176,7 +198,7 @@ TFM_API tfm_status tfm_context_truncate(tfm_context *context,
  * that generation continues past the context: the position drops by
  * DISCARD. TFM_ERROR_INVALID_ARGUMENT unless 0 <= KEEP, 0 < DISCARD and
  * KEEP + DISCARD <= the position; TFM_ERROR_FORMAT for a library compiled
- * before this call existed. */
+ * before this call existed and for an encoder-decoder. */
 TFM_API tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
                                      int32_t discard);
 /* Tokens in the KV cache. */

@@ -64,8 +64,22 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
   // gives 0.
   Value scaleValue = f32Constant(b, loc, options.scale);
   Value minusInf = f32Constant(b, loc, -std::numeric_limits<float>::infinity());
+  SmallVector<Value> logitInputs{scores};
+  SmallVector<AffineMap> logitMaps{b.getMultiDimIdentityMap(4)};
+  if (options.bias) {
+    // [KVH * G, S, T] -> [KVH, G, S, T]: query head h = kv * G + g.
+    auto biasType = cast<RankedTensorType>(options.bias.getType());
+    int64_t groupSize = cast<RankedTensorType>(queries.getType()).getDimSize(2);
+    SmallVector<int64_t> shape{biasType.getDimSize(0) / groupSize, groupSize,
+                               biasType.getDimSize(1), biasType.getDimSize(2)};
+    auto grouped = RankedTensorType::get(shape, biasType.getElementType());
+    logitInputs.push_back(tensor::ExpandShapeOp::create(
+        b, loc, grouped, options.bias,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}}));
+    logitMaps.push_back(b.getMultiDimIdentityMap(4));
+  }
   Value logits = buildElementwise(
-      b, loc, scores, scores, {b.getMultiDimIdentityMap(4)},
+      b, loc, scores, logitInputs, logitMaps,
       [&](OpBuilder &nb, Location nl, ValueRange args) -> Value {
         Value scaled = arith::MulFOp::create(nb, nl, args[0], scaleValue);
         if (options.softCap > 0.0) {
@@ -75,6 +89,8 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
               nb, nl, arith::MulFOp::create(nb, nl, scaled, inverse));
           scaled = arith::MulFOp::create(nb, nl, squashed, cap);
         }
+        if (options.bias)
+          scaled = arith::AddFOp::create(nb, nl, scaled, args[1]);
         if (!causalOffset)
           return scaled;
         Value query = linalg::IndexOp::create(nb, nl, 2);
@@ -146,9 +162,11 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
           tensor::DimOp::create(rewriter, loc, adaptor.getQuery(), 0);
       causalOffset = arith::SubIOp::create(rewriter, loc, keyCount, queryCount);
     }
+    ScoreOptions options{op.getScale().convertToDouble()};
+    options.bias = adaptor.getBias();
     Value attended = buildAttention(rewriter, loc, queries, keys, values,
                                     KVLayout::TokenMajor, causalOffset,
-                                    ScoreOptions{op.getScale().convertToDouble()});
+                                    options);
     rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
     return success();
   }
@@ -169,6 +187,9 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                   ConversionPatternRewriter &rewriter) const override {
     if (op.getMask() == MaskKind::causal)
       return rewriter.notifyMatchFailure(op, "causal: the unfused form");
+    if (op.getBias())
+      return rewriter.notifyMatchFailure(
+          op, "the kernel adds no score bias: the unfused form");
     Location loc = op.getLoc();
     auto queryType = cast<RankedTensorType>(adaptor.getQuery().getType());
     auto readBuffer = [&](Value tensor) -> Value {

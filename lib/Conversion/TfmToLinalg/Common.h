@@ -204,6 +204,9 @@ struct ScoreOptions {
   double scale;
   int64_t window = 0;
   double softCap = 0.0;
+  /// `[heads, S, keys]` added to the scaled (capped) scores: T5's relative
+  /// position bias.
+  Value bias = {};
 };
 Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
                      Value values, KVLayout kvLayout, Value causalOffset,

@@ -319,6 +319,9 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
         rope && rope.getRotaryDim() > TFM_ATTENTION_MAX_ROPE_HEAD_DIM)
       return rewriter.notifyMatchFailure(
           op, "the kernel rotates smaller query heads; unfused form instead");
+    if (op.getBias())
+      return rewriter.notifyMatchFailure(
+          op, "the kernel adds no score bias: the unfused form");
     auto queryType = cast<RankedTensorType>(adaptor.getQuery().getType());
     auto cacheType = cast<RankedTensorType>(adaptor.getCache().getType());
     auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
@@ -330,7 +333,14 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     Value query = readBuffer(adaptor.getQuery(), queryType);
     Value cache = readBuffer(adaptor.getCache(), cacheType);
     Value seq = tensor::DimOp::create(rewriter, loc, adaptor.getQuery(), 0);
-    Value tokens = arith::AddIOp::create(rewriter, loc, adaptor.getStart(), seq);
+    // An encoder's keys: `start` = their count shows every one to every
+    // query (as for unmasked tfm.attention).
+    Value start = adaptor.getKeyCount() ? adaptor.getKeyCount()
+                                        : adaptor.getStart();
+    Value tokens = adaptor.getKeyCount()
+                       ? adaptor.getKeyCount()
+                       : arith::AddIOp::create(rewriter, loc, start, seq)
+                             .getResult();
     OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
     Value keys = layerRows(rewriter, loc, cache, cacheType, layer, 0, tokens);
     Value values = layerRows(rewriter, loc, cache, cacheType, layer, 1, tokens);
@@ -365,7 +375,7 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
       ropeSin = readBuffer(sinTable, cast<RankedTensorType>(sinTable.getType()));
     }
     FlashAttentionOp::create(rewriter, loc, query, keys, values,
-                             adaptor.getStart(), output, partials, ropeCos,
+                             start, output, partials, ropeCos,
                              ropeSin, op.getNumHeadsAttr(), op.getScaleAttr(),
                              rewriter.getI64IntegerAttr(splits),
                              op.getRopeAttr(), op.getWindowAttr(),
@@ -411,7 +421,11 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     int64_t kvHeads = cast<RankedTensorType>(cache.getType()).getDimSize(2);
     Value start = adaptor.getStart();
     Value seq = tensor::DimOp::create(rewriter, loc, query, 0);
-    Value tokens = arith::AddIOp::create(rewriter, loc, start, seq);
+    // An encoder's keys (cross-attention): all of them, unmasked.
+    Value keyCount = adaptor.getKeyCount();
+    Value tokens = keyCount ? keyCount
+                            : arith::AddIOp::create(rewriter, loc, start, seq)
+                                  .getResult();
     OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
     int64_t headDim = op.getCache().getType().getHeadDim();
     auto [keys, keyScales] =
@@ -427,9 +441,11 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     ScoreOptions options{op.getScale().convertToDouble(),
                          int64_t(op.getWindow().value_or(0)),
                          op.getSoftCapAttr() ? op.getSoftCapAttr().getValueAsDouble()
-                                             : 0.0};
+                                             : 0.0,
+                         adaptor.getBias()};
     Value attended = buildAttention(rewriter, loc, queries, keys, values,
-                                    KVLayout::HeadMajor, start, options,
+                                    KVLayout::HeadMajor,
+                                    keyCount ? Value() : start, options,
                                     keyScales, valueScales);
     rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
     return success();

@@ -1,4 +1,4 @@
-//===- Position.cpp - RoPE, sinusoidal and learned positions --------------===//
+//===- Position.cpp - RoPE, sinusoidal, learned and relative positions ----===//
 //
 // Rotary embeddings as one element-wise generic over the pairs of each
 // head (read through constant-member maps), plus the cos/sin tables the
@@ -223,11 +223,86 @@ struct LearnedPositionLowering : OpConversionPattern<LearnedPositionOp> {
   }
 };
 
+/// T5's bias as one generic over `[heads, queries, keys]` reading two
+/// constants-sized tables: the bucket of each clamped distance (computed
+/// here by the op's getBucket, so the bit-exact float steps of the
+/// bucketing are the host's, not a vector approximation of log) and the
+/// learned `[buckets, heads]` table.
+struct RelativePositionBiasLowering
+    : OpConversionPattern<RelativePositionBiasOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RelativePositionBiasOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t maxDistance = op.getMaxDistance();
+    if (op.getTable().getType().isDynamicDim(0))
+      return rewriter.notifyMatchFailure(op, "needs a static bucket count");
+    // Distances of maxDistance or more share their direction's last bucket.
+    SmallVector<int32_t> bucketOf;
+    for (int64_t relative = -maxDistance; relative <= maxDistance; ++relative)
+      bucketOf.push_back(int32_t(op.getBucket(relative)));
+    auto bucketType =
+        RankedTensorType::get({int64_t(bucketOf.size())}, rewriter.getI32Type());
+    Value bucketTable = arith::ConstantOp::create(
+        rewriter, loc,
+        DenseElementsAttr::get(bucketType, ArrayRef<int32_t>(bucketOf)));
+    Value table = adaptor.getTable();
+    // The result type's static sizes, else the counts.
+    ArrayRef<int64_t> shape = op.getResult().getType().getShape();
+    SmallVector<OpFoldResult> sizes{dimOf(rewriter, loc, adaptor.getTable(), 1),
+                                    adaptor.getQueryCount(),
+                                    adaptor.getKeyCount()};
+    for (int64_t dim : {0, 1, 2})
+      if (!ShapedType::isDynamic(shape[dim]))
+        sizes[dim] = rewriter.getIndexAttr(shape[dim]);
+    Value init = emptyTensor(rewriter, loc, sizes);
+    Value queryStart = adaptor.getQueryStart();
+    Value bias =
+        buildGeneric(
+            rewriter, loc, "elementwise", ValueRange{}, init,
+            {rewriter.getMultiDimIdentityMap(3)},
+            SmallVector<IteratorType>(3, kParallel),
+            [&](OpBuilder &nb, Location nl, ValueRange) {
+              Value head = linalg::IndexOp::create(nb, nl, 0);
+              Value query = arith::AddIOp::create(
+                  nb, nl, queryStart, linalg::IndexOp::create(nb, nl, 1));
+              Type i64 = nb.getI64Type();
+              Value key = arith::IndexCastOp::create(
+                  nb, nl, i64, linalg::IndexOp::create(nb, nl, 2));
+              Value relative = arith::SubIOp::create(
+                  nb, nl, key, arith::IndexCastOp::create(nb, nl, i64, query));
+              auto i64Constant = [&](int64_t value) -> Value {
+                return arith::ConstantIntOp::create(nb, nl, i64, value);
+              };
+              Value clamped = arith::MinSIOp::create(
+                  nb, nl,
+                  arith::MaxSIOp::create(nb, nl, relative,
+                                         i64Constant(-maxDistance)),
+                  i64Constant(maxDistance));
+              Value slot = arith::IndexCastOp::create(
+                  nb, nl, nb.getIndexType(),
+                  arith::AddIOp::create(nb, nl, clamped,
+                                        i64Constant(maxDistance)));
+              Value bucket = arith::IndexCastOp::create(
+                  nb, nl, nb.getIndexType(),
+                  tensor::ExtractOp::create(nb, nl, bucketTable, slot));
+              return SmallVector<Value>{tensor::ExtractOp::create(
+                  nb, nl, table, ValueRange{bucket, head})};
+            })
+            .front();
+    rewriter.replaceOp(op, bias);
+    return success();
+  }
+};
+
 } // namespace
 
 void populatePositionLoweringPatterns(const TypeConverter &converter,
                                       RewritePatternSet &patterns) {
-  patterns.add<RoPELowering, SinusoidalPositionLowering, LearnedPositionLowering>(converter, patterns.getContext());
+  patterns.add<RoPELowering, SinusoidalPositionLowering,
+               LearnedPositionLowering, RelativePositionBiasLowering>(
+      converter, patterns.getContext());
 }
 
 } // namespace mlir::tfm::tfm_to_linalg

@@ -351,3 +351,62 @@ func.func @partial_panels_activation(%x: tensor<1x64xf32>) -> tensor<1x40xf32> {
   %y = tfm.linear %x, %w, %b activation(relu) : (tensor<1x64xf32>, tensor<40x64xf32>, tensor<40xf32>) -> tensor<1x40xf32>
   return %y : tensor<1x40xf32>
 }
+
+// -----
+
+// T5's relative position bias: the bucket of every clamped distance
+// (-128 .. 128) is a constant computed at compile time, the bias one
+// generic over [heads, queries, keys] that reads the bucket and then the
+// learned table.
+// CHECK-LABEL: func.func @relative_position_bias
+// (printed as hex: distance -128 is in bucket 15, distance 0 in bucket 0,
+// distance 128 in bucket 31).
+// CHECK: %[[BUCKETS:.*]] = arith.constant dense<"0x0F0000000F000000{{.*}}0700000006000000050000000400000003000000020000000100000000000000110000001200000013000000{{.*}}1F0000001F000000"> : tensor<257xi32>
+// CHECK: linalg.generic
+// CHECK: arith.maxsi
+// CHECK: arith.minsi
+// CHECK: tensor.extract %[[BUCKETS]]
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<32x4xf32>
+// CHECK: -> tensor<4x?x?xf32>
+func.func @relative_position_bias(%table: tensor<32x4xf32>, %n: index) -> tensor<4x?x?xf32> {
+  %zero = arith.constant 0 : index
+  %0 = tfm.relative_position_bias %table queries(%zero, %n) keys %n {bidirectional} : tensor<32x4xf32> -> tensor<4x?x?xf32>
+  return %0 : tensor<4x?x?xf32>
+}
+
+// -----
+
+// A score bias ([heads, queries, keys], heads split into the KV heads'
+// groups) is added to the scaled scores; the fused kernel adds none, so
+// biased attention keeps the generic form.
+// CHECK-LABEL: func.func @biased_attention
+// CHECK: tfm.kernel = "attention_scores"
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3]] output_shape [2, 2, %{{.*}}, %{{.*}}] : tensor<4x?x?xf32> into tensor<2x2x?x?xf32>
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// FLASH-LABEL: func.func @biased_attention
+// FLASH-NOT: tfm.flash_attention
+// FLASH: tfm.kernel = "attention_scores"
+func.func @biased_attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %bias: tensor<4x?x?xf32>) -> tensor<?x16xf32> {
+  %0 = tfm.attention full %q, %k, %v bias %bias {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 1.0 : f64} : (tensor<?x16xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<4x?x?xf32>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
+// -----
+
+// Cross-attention over the keys an encoder wrote into a cache layer: all
+// `n` keys, unmasked. The fused kernel starts at `n` (every key visible);
+// the generic form has no mask.
+!cache = !tfm.kv_cache<layers = 2, kv_heads = 2, context = 64, head_dim = 4, f32>
+// CHECK-LABEL: func.func @cross_attention
+// CHECK: tfm.kernel = "attention_scores"
+// CHECK-NOT: arith.cmpi
+// CHECK: tfm.kernel = "attention_values"
+// FLASH-LABEL: func.func @cross_attention
+// FLASH-SAME: {tfm.kv_cache}, %[[N:.*]]: index)
+// FLASH: memref.subview %{{.*}}[1, 0, 0, 0, 0] [1, 1, 2, %[[N]], 4]
+// FLASH: tfm.flash_attention %{{.*}}, %{{.*}}, %{{.*}} at %[[N]] -> %{{.*}} partials %{{.*}} {kv_splits = 4 : i64, num_heads = 4 : i64, scale = 1.000000e+00 : f64}
+func.func @cross_attention(%q: tensor<1x16xf32>, %pos: index, %c: !cache, %n: index) -> tensor<1x16xf32> {
+  %0 = tfm.kv_cache.attention %q, %c[1] at %pos keys %n {num_heads = 4 : i64, scale = 1.0 : f64} : tensor<1x16xf32>, !cache -> tensor<1x16xf32>
+  return %0 : tensor<1x16xf32>
+}

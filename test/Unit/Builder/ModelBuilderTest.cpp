@@ -208,24 +208,48 @@ TEST_F(ModelBuilderTest, BERTIsAPostNormEncoderWithAFullMask) {
   EXPECT_TRUE(paramNames(encode).contains("token_types.weight"));
 }
 
-TEST_F(ModelBuilderTest, T5DecoderAttendsToTheEncoder) {
+TEST_F(ModelBuilderTest, T5DecoderAttendsToTheEncodedSource) {
   ModelConfig config = ModelConfig::tinyT5();
   OwningOpRef<ModuleOp> module = build(config);
   ASSERT_TRUE(module);
   func::FuncOp encode = lookupFunc(*module, "encode");
   func::FuncOp decode = lookupFunc(*module, "decode");
   ASSERT_TRUE(encode && decode && lookupFunc(*module, "prefill"));
-  EXPECT_EQ(decode.getArgumentTypes()[2], encode.getResultTypes()[0]);
-  int64_t cross = 0;
-  decode.walk([&](AttentionOp attn) {
-    EXPECT_EQ(attn.getMask(), MaskKind::cross);
-    ++cross;
-  });
-  EXPECT_EQ(cross, config.decoderLayers());
-  EXPECT_EQ(countOps<AttentionOp>(encode), config.numLayers);
+  // One cache: the decoder's self-attention layers, then its cross layers,
+  // which encode fills once per source.
   auto cache = cast<KVCacheType>(decode.getArgumentTypes()[3]);
-  EXPECT_EQ(cache.getLayers(), 3);
-  EXPECT_TRUE(paramNames(decode).contains("dec.blk.2.cross_attn_k.weight"));
+  EXPECT_EQ(cache.getLayers(), 2 * config.decoderLayers());
+  EXPECT_EQ(encode.getResultTypes()[0], cache);
+  EXPECT_EQ(countOps<KVCacheAppendOp>(encode), config.decoderLayers());
+  encode.walk([&](KVCacheAppendOp append) {
+    EXPECT_GE(int64_t(*append.getLayer()), config.decoderLayers());
+  });
+  // The encoder's attention: bidirectional, biased by positions; one bias
+  // shared by the layers.
+  EXPECT_EQ(countOps<AttentionOp>(encode), config.numLayers);
+  EXPECT_EQ(countOps<RelativePositionBiasOp>(encode), 1);
+  encode.walk([](AttentionOp attn) {
+    EXPECT_EQ(attn.getMask(), MaskKind::full);
+    EXPECT_TRUE(attn.getBias());
+  });
+  // The decoder: biased causal self-attention and cross-attention over
+  // the source's keys per layer.
+  int64_t self = 0, cross = 0;
+  decode.walk([&](KVCacheAttentionOp attn) {
+    if (attn.getKeyCount()) {
+      EXPECT_FALSE(attn.getBias());
+      EXPECT_GE(int64_t(*attn.getLayer()), config.decoderLayers());
+      ++cross;
+    } else {
+      EXPECT_TRUE(attn.getBias());
+      ++self;
+    }
+  });
+  EXPECT_EQ(self, config.decoderLayers());
+  EXPECT_EQ(cross, config.decoderLayers());
+  EXPECT_EQ(countOps<AttentionOp>(decode), 0);
+  EXPECT_TRUE(paramNames(encode).contains("dec.blk.2.cross_attn_k.weight"));
+  EXPECT_TRUE(paramNames(decode).contains("dec.blk.2.cross_attn_q.weight"));
   EXPECT_TRUE(paramNames(encode).contains("enc.blk.1.attn_o.weight"));
 }
 

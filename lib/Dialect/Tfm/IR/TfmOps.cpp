@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "tfm/Model/RelativePosition.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
 #include "llvm/Support/CheckedArithmetic.h"
@@ -248,6 +249,30 @@ LogicalResult SinusoidalPositionOp::verify() {
   return verifyPositive(*this, "base", getBase().convertToDouble());
 }
 
+LogicalResult RelativePositionBiasOp::verify() {
+  if (failed(verifyRank(*this, "table", getTable(), 2)) ||
+      failed(verifyRank(*this, "result", getResult(), 3)))
+    return failure();
+  int64_t buckets = getTable().getType().getDimSize(0);
+  // The exact buckets are half of one direction's: at least one of them.
+  int64_t minimum = getBidirectional() ? 4 : 2;
+  if (!ShapedType::isDynamic(buckets) &&
+      (buckets < minimum || (getBidirectional() && buckets % 2 != 0)))
+    return emitOpError() << "table of " << buckets << " buckets: "
+                         << (getBidirectional() ? "bidirectional" : "causal")
+                         << " buckets must be "
+                         << (getBidirectional() ? "even and " : "")
+                         << "at least " << minimum;
+  return verifyDim(*this, "result heads",
+                   getResult().getType().getDimSize(0), "table heads",
+                   getTable().getType().getDimSize(1));
+}
+
+int64_t RelativePositionBiasOp::getBucket(int64_t relative) {
+  return relativePositionBucket(relative, getTable().getType().getDimSize(0),
+                                getBidirectional(), getMaxDistance());
+}
+
 LogicalResult LearnedPositionOp::verify() {
   if (failed(verifyRank(*this, "input", getInput(), 2)) ||
       failed(verifyRank(*this, "table", getTable(), 2)))
@@ -474,6 +499,21 @@ static LogicalResult verifyKeysValues(Operation *op, Value key, Value value,
                    keyType.getDimSize(0));
 }
 
+/// A score bias `[num_heads, queries, keys]`.
+static LogicalResult verifyScoreBias(Operation *op, Value bias,
+                                     int64_t numHeads, int64_t queries,
+                                     int64_t keys) {
+  if (!bias)
+    return success();
+  if (failed(verifyRank(op, "bias", bias, 3)))
+    return failure();
+  ArrayRef<int64_t> shape = tensorTypeOf(bias).getShape();
+  if (failed(verifyDim(op, "bias heads", shape[0], "num_heads", numHeads)) ||
+      failed(verifyDim(op, "bias rows", shape[1], "query rows", queries)))
+    return failure();
+  return verifyDim(op, "bias columns", shape[2], "keys", keys);
+}
+
 LogicalResult AttentionOp::verify() {
   int64_t numHeads = getNumHeads();
   int64_t numKvHeads = getNumKvHeads();
@@ -483,7 +523,10 @@ LogicalResult AttentionOp::verify() {
                               headDim)) ||
       failed(verifyKeysValues(*this, getKey(), getValue(),
                               numKvHeads * headDim)) ||
-      failed(verifyPositive(*this, "scale", getScale().convertToDouble())))
+      failed(verifyPositive(*this, "scale", getScale().convertToDouble())) ||
+      failed(verifyScoreBias(*this, getBias(), numHeads,
+                             getQuery().getType().getDimSize(0),
+                             getKey().getType().getDimSize(0))))
     return failure();
   if (getMask() == MaskKind::full)
     return verifyDim(*this, "key rows", getKey().getType().getDimSize(0),
@@ -524,6 +567,14 @@ LogicalResult KVCacheAttentionOp::verify() {
   if (FloatAttr cap = getSoftCapAttr())
     if (failed(verifyPositive(*this, "soft_cap", cap.getValueAsDouble())))
       return failure();
+  // Cross-attention keys are an encoder's, at no position of the query.
+  if (getKeyCount() && (getRopeAttr() || getWindowAttr()))
+    return emitOpError("attends over an encoder's keys (`keys`): no rope or "
+                       "window applies");
+  if (failed(verifyScoreBias(*this, getBias(), numHeads,
+                             getQuery().getType().getDimSize(0),
+                             ShapedType::kDynamic)))
+    return failure();
   return verifyPositive(*this, "scale", getScale().convertToDouble());
 }
 

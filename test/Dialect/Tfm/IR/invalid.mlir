@@ -484,7 +484,7 @@ func.func @kv_append_two_layers(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, cont
 
 func.func @kv_attention_no_layer(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index) {
   // expected-error @+1 {{'tfm.kv_cache.attention' op needs exactly one of a constant layer and an index operand}}
-  %o = "tfm.kv_cache.attention"(%q, %c, %p) {num_heads = 8 : i64, scale = 0.125 : f64} : (tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, index) -> tensor<1x64xf32>
+  %o = "tfm.kv_cache.attention"(%q, %c, %p) {num_heads = 8 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>, scale = 0.125 : f64} : (tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, index) -> tensor<1x64xf32>
   return
 }
 
@@ -1061,5 +1061,73 @@ func.func @pool_heads_group_of_one() {
 func.func @pool_heads_partial_head() {
   // expected-error @+1 {{'tfm.param' op pooled rows 12 are not whole heads of 8}}
   %w = tfm.param "wk/gqa1" parts ["wk"] pool_heads [2, 8] : tensor<12x32xf32>
+  return
+}
+
+// -----
+
+func.func @relative_bias_odd_buckets(%n: index) {
+  %t = tfm.param "enc.blk.0.attn_rel_b.weight" : tensor<31x8xf32>
+  // expected-error @+1 {{'tfm.relative_position_bias' op table of 31 buckets: bidirectional buckets must be even and at least 4}}
+  %b = tfm.relative_position_bias %t queries(%n, %n) keys %n {bidirectional} : tensor<31x8xf32> -> tensor<8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @relative_bias_few_buckets(%n: index) {
+  %t = tfm.param "dec.blk.0.attn_rel_b.weight" : tensor<1x8xf32>
+  // expected-error @+1 {{'tfm.relative_position_bias' op table of 1 buckets: causal buckets must be at least 2}}
+  %b = tfm.relative_position_bias %t queries(%n, %n) keys %n : tensor<1x8xf32> -> tensor<8x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @relative_bias_heads(%n: index) {
+  %t = tfm.param "enc.blk.0.attn_rel_b.weight" : tensor<32x8xf32>
+  // expected-error @+1 {{'tfm.relative_position_bias' op result heads (4) must equal table heads (8)}}
+  %b = tfm.relative_position_bias %t queries(%n, %n) keys %n {bidirectional} : tensor<32x8xf32> -> tensor<4x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @relative_bias_rank(%n: index) {
+  %t = tfm.param "enc.blk.0.attn_rel_b.weight" : tensor<32x8xf32>
+  // expected-error @+1 {{'tfm.relative_position_bias' op result must have rank 3, got 'tensor<8x?xf32>'}}
+  %b = tfm.relative_position_bias %t queries(%n, %n) keys %n {bidirectional} : tensor<32x8xf32> -> tensor<8x?xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bias_heads(%q: tensor<4x64xf32>, %bias: tensor<4x4x4xf32>) {
+  // expected-error @+1 {{'tfm.attention' op bias heads (4) must equal num_heads (8)}}
+  %o = tfm.attention full %q, %q, %q bias %bias {num_heads = 8 : i64, num_kv_heads = 8 : i64, head_dim = 8 : i64, scale = 1.0 : f64} : (tensor<4x64xf32>, tensor<4x64xf32>, tensor<4x64xf32>, tensor<4x4x4xf32>) -> tensor<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @attention_bias_keys(%q: tensor<4x64xf32>, %bias: tensor<8x4x5xf32>) {
+  // expected-error @+1 {{'tfm.attention' op bias columns (5) must equal keys (4)}}
+  %o = tfm.attention full %q, %q, %q bias %bias {num_heads = 8 : i64, num_kv_heads = 8 : i64, head_dim = 8 : i64, scale = 1.0 : f64} : (tensor<4x64xf32>, tensor<4x64xf32>, tensor<4x64xf32>, tensor<8x4x5xf32>) -> tensor<4x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_bias_rows(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 8, context = 8, head_dim = 8, f32>, %p: index, %bias: tensor<8x2x?xf32>) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op bias rows (2) must equal query rows (1)}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p bias %bias {num_heads = 8 : i64, scale = 1.0 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 8, context = 8, head_dim = 8, f32>, tensor<8x2x?xf32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_keys_window(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 8, context = 8, head_dim = 8, f32>, %p: index, %n: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op attends over an encoder's keys (`keys`): no rope or window applies}}
+  %o = tfm.kv_cache.attention %q, %c[1] at %p keys %n {num_heads = 8 : i64, scale = 1.0 : f64, window = 4 : i64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 8, context = 8, head_dim = 8, f32> -> tensor<1x64xf32>
   return
 }

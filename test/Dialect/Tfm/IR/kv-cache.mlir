@@ -62,3 +62,14 @@ func.func @pool_of_caches(%q: tensor<1x64xf32>, %kv: tensor<1x16xf32>, %pos: ind
   %o = tfm.kv_cache.attention %q, %c[7] at %pos {num_heads = 4 : i64, scale = 0.25 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = ?, kv_heads = 1, context = 64, head_dim = 16, f16> -> tensor<1x64xf32>
   return %o : tensor<1x64xf32>
 }
+
+// CHECK-LABEL: func @kv_attention_t5
+func.func @kv_attention_t5(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 4, kv_heads = 8, context = 16, head_dim = 8, f32>, %p: index, %n: index, %bias: tensor<8x1x?xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>) {
+  // The decoder's self-attention with T5's causal bias.
+  // CHECK: tfm.kv_cache.attention %{{.*}}, %{{.*}}[0] at %{{.*}} bias %{{.*}} {num_heads = 8 : i64, scale = 1.000000e+00 : f64} : tensor<1x64xf32>, !{{.*}}, tensor<8x1x?xf32> -> tensor<1x64xf32>
+  %s = tfm.kv_cache.attention %q, %c[0] at %p bias %bias {num_heads = 8 : i64, scale = 1.0 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 4, kv_heads = 8, context = 16, head_dim = 8, f32>, tensor<8x1x?xf32> -> tensor<1x64xf32>
+  // Cross-attention over the n keys an encoder wrote into layer 2.
+  // CHECK: tfm.kv_cache.attention %{{.*}}, %{{.*}}[2] at %{{.*}} keys %{{.*}} {num_heads = 8 : i64, scale = 1.000000e+00 : f64} : tensor<1x64xf32>, !{{.*}} -> tensor<1x64xf32>
+  %x = tfm.kv_cache.attention %q, %c[2] at %p keys %n {num_heads = 8 : i64, scale = 1.0 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 4, kv_heads = 8, context = 16, head_dim = 8, f32> -> tensor<1x64xf32>
+  return %s, %x : tensor<1x64xf32>, tensor<1x64xf32>
+}

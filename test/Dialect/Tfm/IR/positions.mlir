@@ -2,7 +2,7 @@
 // RUN: tfm-opt %s --mlir-print-op-generic | tfm-opt | FileCheck %s
 
 // Position encodings: rotary (both pairings, partial rotary), sinusoidal and
-// learned absolute positions.
+// learned absolute positions, T5's relative position bias.
 
 // CHECK-LABEL: func @rope_interleaved
 func.func @rope_interleaved(%q: tensor<?x64xf32>, %start: index) -> tensor<?x64xf32> {
@@ -34,4 +34,18 @@ func.func @learned(%x: tensor<?x64xf32>, %start: index) -> tensor<?x64xf32> {
   // CHECK: tfm.learned_position %{{.*}}, %{{.*}} at %{{.*}} : tensor<?x64xf32>, tensor<1024x64xf32>
   %y = tfm.learned_position %x, %table at %start : tensor<?x64xf32>, tensor<1024x64xf32>
   return %y : tensor<?x64xf32>
+}
+
+// CHECK-LABEL: func @relative_position_bias
+func.func @relative_position_bias(%n: index, %start: index, %keys: index) -> (tensor<8x?x?xf32>, tensor<8x1x?xf32>) {
+  %table = tfm.param "enc.blk.0.attn_rel_b.weight" : tensor<32x8xf32>
+  %zero = arith.constant 0 : index
+  // The encoder's, bidirectional; the default max_distance is elided.
+  // CHECK: tfm.relative_position_bias %{{.*}} queries(%{{.*}}, %{{.*}}) keys %{{.*}} {bidirectional} : tensor<32x8xf32> -> tensor<8x?x?xf32>
+  %e = tfm.relative_position_bias %table queries(%zero, %n) keys %n {bidirectional} : tensor<32x8xf32> -> tensor<8x?x?xf32>
+  // A decode step's, causal.
+  // CHECK: tfm.relative_position_bias %{{.*}} queries(%{{.*}}, %{{.*}}) keys %{{.*}} {max_distance = 64 : i64} : tensor<32x8xf32> -> tensor<8x1x?xf32>
+  %one = arith.constant 1 : index
+  %d = tfm.relative_position_bias %table queries(%start, %one) keys %keys {max_distance = 64 : i64} : tensor<32x8xf32> -> tensor<8x1x?xf32>
+  return %e, %d : tensor<8x?x?xf32>, tensor<8x1x?xf32>
 }

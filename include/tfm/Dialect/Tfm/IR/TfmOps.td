@@ -151,6 +151,47 @@ def Tfm_SinusoidalPositionOp : Tfm_Op<"sinusoidal_position",
   let hasVerifier = 1;
 }
 
+def Tfm_RelativePositionBiasOp : Tfm_Op<"relative_position_bias", [Pure]> {
+  let summary = "T5's bucketed relative position bias of the attention scores";
+  let description = [{
+    The bias T5 adds to every attention score of its self-attention:
+    `result[h, i, j] = table[bucket(j - (query_start + i)), h]` for the
+    `query_count` queries at positions `query_start + i` and the
+    `key_count` keys at positions `j`. `table` is `[num_buckets,
+    num_heads]` (the learned `attn_rel_b` of the first layer, computed once
+    and shared by all layers as T5 does).
+
+    `bucket` is T5's: distances below half the buckets (of one direction)
+    have a bucket each; larger ones share logarithmically wider buckets up
+    to `max_distance`, beyond which all fall into the last. With
+    `bidirectional` (the encoder) half the buckets are for keys after the
+    query; without it (the decoder) keys after the query share bucket 0,
+    which the causal mask hides anyway. The bucket of each distance is the
+    one llama.cpp's `llama_relative_position_bucket` computes, to the bit.
+
+    ```mlir
+    %bias = tfm.relative_position_bias %table queries(%start, %n) keys %k
+        {bidirectional} : tensor<32x8xf32> -> tensor<8x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Tfm_FloatTensor:$table, Index:$query_start,
+                       Index:$query_count, Index:$key_count,
+                       UnitAttr:$bidirectional,
+                       DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>,
+                                         "128">:$max_distance);
+  let results = (outs Tfm_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `queries` `(` $query_start `,` $query_count `)` `keys` $key_count
+    attr-dict `:` type($table) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The bucket of a key `relative` positions after its query (the
+    /// table's static bucket count).
+    int64_t getBucket(int64_t relative);
+  }];
+}
+
 def Tfm_LearnedPositionOp : Tfm_Op<"learned_position",
     [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "Adds a learned absolute position embedding";
@@ -499,9 +540,14 @@ def Tfm_AttentionOp : Tfm_Op<"attention", [Pure]> {
     `j > i + sk - sq`), `full` (encoder self-attention: `sq == sk`, no mask)
     or `cross` (encoder-decoder attention: keys and values come from the
     encoder, `sq` and `sk` independent, no mask).
+
+    With `bias` (`[num_heads, sq, sk]`, T5's relative position bias from
+    `tfm.relative_position_bias`) `bias[h, i, j]` is added to each scaled
+    score of head `h` before the mask and the softmax.
   }];
   let arguments = (ins
     Tfm_FloatTensor:$query, Tfm_FloatTensor:$key, Tfm_FloatTensor:$value,
+    Optional<Tfm_FloatTensor>:$bias,
     ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
     ConfinedAttr<I64Attr, [IntPositive]>:$num_kv_heads,
     ConfinedAttr<I64Attr, [IntPositive]>:$head_dim,
@@ -510,7 +556,7 @@ def Tfm_AttentionOp : Tfm_Op<"attention", [Pure]> {
   );
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
-    $mask $query `,` $key `,` $value attr-dict `:`
+    $mask $query `,` $key `,` $value (`bias` $bias^)? attr-dict `:`
     functional-type(operands, results)
   }];
   let hasVerifier = 1;
@@ -559,7 +605,8 @@ def Tfm_KVCacheAppendOp : Tfm_Op<"kv_cache.append",
   let hasVerifier = 1;
 }
 
-def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
+def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention",
+    [Pure, AttrSizedOperandSegments]> {
   let summary = "Causal attention of new queries over the KV cache";
   let description = [{
     Attention of `query [sq, num_heads * head_dim]` (tokens at positions
@@ -579,14 +626,28 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
     j <= start + i`. With `soft_cap` (Gemma 2) each scaled score `s`
     becomes `soft_cap * tanh(s / soft_cap)` before the softmax.
 
+    With `bias` (`[num_heads, sq, start + sq]`: T5's relative position bias)
+    `bias[h, i, j]` is added to each scaled score of head `h`.
+
+    With `keys %n` the layer holds keys and values an encoder wrote
+    (`tfm.kv_cache.append` at 0 from T5's `encode`): every query sees keys
+    `0 .. n - 1`, unmasked — the cross-attention of an encoder-decoder,
+    whose keys and values are computed once per input, not per token.
+    `start` is then unused by the attention.
+
     ```mlir
     %o = tfm.kv_cache.attention %q, %c[0] at %start {num_heads = 8 : i64,
         scale = 0.0625 : f64, window = 4096 : i64, soft_cap = 50.0 : f64}
         : tensor<?x2048xf32>, !kv_cache -> tensor<?x2048xf32>
+    %x = tfm.kv_cache.attention %q, %c[6] at %start keys %n
+        {num_heads = 8 : i64, scale = 1.0 : f64}
+        : tensor<1x512xf32>, !kv_cache -> tensor<1x512xf32>
     ```
   }];
   let arguments = (ins Tfm_FloatTensor:$query, Tfm_KVCacheType:$cache,
                        Index:$start, Optional<Index>:$dynamic_layer,
+                       Optional<Tfm_FloatTensor>:$bias,
+                       Optional<Index>:$key_count,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        F64Attr:$scale,
@@ -596,15 +657,15 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention", [Pure]> {
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $cache `[` custom<LayerIndex>($dynamic_layer, $layer) `]`
-    `at` $start attr-dict `:` type($query) `,` type($cache) `->`
-    type($result)
+    `at` $start (`keys` $key_count^)? (`bias` $bias^)? attr-dict `:`
+    type($query) `,` type($cache) (`,` type($bias)^)? `->` type($result)
   }];
   let builders = [
     OpBuilder<(ins "Type":$result, "Value":$query, "Value":$cache,
                    "Value":$start, "int64_t":$layer, "int64_t":$num_heads,
                    "const APFloat &":$scale), [{
       build($_builder, $_state, result, query, cache, start, Value(),
-            $_builder.getI64IntegerAttr(layer),
+            Value(), Value(), $_builder.getI64IntegerAttr(layer),
             $_builder.getI64IntegerAttr(num_heads),
             $_builder.getFloatAttr($_builder.getF64Type(), scale), RopeAttr(),
             IntegerAttr(), FloatAttr());
