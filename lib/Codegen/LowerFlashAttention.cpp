@@ -80,7 +80,7 @@ struct TfmLowerFlashAttentionPass
                                     {i32, ptr, i64, ptr, ptr, i64, i64, i64,
                                      i64, f32, i64, i64, i64, i64, i64, i64,
                                      ptr, i64, ptr, i64, ptr, ptr, i64, i32,
-                                     i64, f32},
+                                     i64, f32, ptr, i64, i64},
                                     {}));
     declareKernel(module, kAttentionCombine,
                   FunctionType::get(context,
@@ -93,6 +93,8 @@ struct TfmLowerFlashAttentionPass
                                op.getOutput()};
     if (op.getRopeAttr())
       buffers.append({op.getRopeCos(), op.getRopeSin()});
+    if (op.getPositionBias())
+      buffers.push_back(op.getPositionBias());
     for (Value buffer : buffers)
       if (!hasContiguousRows(buffer))
         return op.emitOpError("needs buffers whose rows are contiguous, got ")
@@ -151,6 +153,17 @@ struct TfmLowerFlashAttentionPass
             builder.getF32FloatAttr(
                 op.getSoftCapAttr() ? op.getSoftCapAttr().getValueAsDouble()
                                     : 0.0))};
+    // T5's position bias by distance (null: none), its first query's
+    // position and the distance where it saturates.
+    if (Value bias = op.getPositionBias()) {
+      scoreOptions.append({c.pointer(c.address(bias)),
+                           c.i64(op.getBiasQueryStart()),
+                           c.i64(c.index(int64_t(*op.getMaxDistance())))});
+    } else {
+      Value null = LLVM::ZeroOp::create(
+          builder, loc, LLVM::LLVMPointerType::get(builder.getContext()));
+      scoreOptions.append({null, c.i64(c.index(0)), c.i64(c.index(0))});
+    }
     auto call = [&](OpBuilder &b, Location taskLoc, Value kvHead,
                     Value queryBegin, Value queryEnd, Value keyBegin,
                     Value keyEnd, Value partials, Value partialStride) {

@@ -156,7 +156,12 @@ typedef enum tfm_kv_element {
  * or (j, j + HEAD_DIM / 2) (1, half-split); HEAD_DIM must then be at most
  * TFM_ATTENTION_MAX_ROPE_HEAD_DIM. WINDOW > 0 (sliding-window attention)
  * also hides keys j <= CAUSAL_START + s - WINDOW; SOFT_CAP > 0 turns each
- * scaled score x into SOFT_CAP * tanh(x / SOFT_CAP) (Gemma 2). */
+ * scaled score x into SOFT_CAP * tanh(x / SOFT_CAP) (Gemma 2). With
+ * POSITION_BIAS (T5's relative position bias) the score of query s (at
+ * position BIAS_QUERY_START + s) and key j of query head h gains
+ * position_bias[h * (2 * MAX_DISTANCE + 1) + MAX_DISTANCE +
+ * clamp(j - BIAS_QUERY_START - s, -MAX_DISTANCE, MAX_DISTANCE)], after
+ * the scale and the soft cap. */
 #define TFM_ATTENTION_MAX_ROPE_HEAD_DIM 512
 void tfm_attention(int32_t element, const float *q, int64_t q_stride,
                    const void *keys, const void *values, int64_t head_stride,
@@ -167,7 +172,8 @@ void tfm_attention(int32_t element, const float *q, int64_t q_stride,
                    float *partials, int64_t partial_stride,
                    const float *rope_cos, const float *rope_sin,
                    int64_t rope_stride, int32_t rope_pairing, int64_t window,
-                   float soft_cap);
+                   float soft_cap, const float *position_bias,
+                   int64_t bias_query_start, int64_t max_distance);
 
 /* Merges SPLITS partial results of tfm_attention (split c at PARTIALS +
  * c * SPLIT_STRIDE floats, rows of HEADS * (HEAD_DIM + 2) floats) into

@@ -187,9 +187,11 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
                   ConversionPatternRewriter &rewriter) const override {
     if (op.getMask() == MaskKind::causal)
       return rewriter.notifyMatchFailure(op, "causal: the unfused form");
-    if (op.getBias())
+    FailureOr<KernelPositionBias> bias =
+        kernelPositionBias(rewriter, op.getLoc(), op.getBias());
+    if (failed(bias))
       return rewriter.notifyMatchFailure(
-          op, "the kernel adds no score bias: the unfused form");
+          op, "the kernel adds a relative position bias only");
     Location loc = op.getLoc();
     auto queryType = cast<RankedTensorType>(adaptor.getQuery().getType());
     auto readBuffer = [&](Value tensor) -> Value {
@@ -231,9 +233,10 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
         dynamicSizes);
     FlashAttentionOp::create(rewriter, loc, query, keys, values, keyCount,
                              output, /*partials=*/Value(), /*rope_cos=*/Value(),
-                             /*rope_sin=*/Value(), op.getNumHeadsAttr(),
-                             op.getScaleAttr(), rewriter.getI64IntegerAttr(1),
-                             RopeAttr(), IntegerAttr(), FloatAttr());
+                             /*rope_sin=*/Value(), bias->table, bias->queryStart,
+                             op.getNumHeadsAttr(), op.getScaleAttr(),
+                             rewriter.getI64IntegerAttr(1), RopeAttr(),
+                             IntegerAttr(), FloatAttr(), bias->maxDistance);
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                rewriter, loc, queryType, output,
                                /*restrict=*/true, /*writable=*/true));

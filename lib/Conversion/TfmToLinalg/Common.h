@@ -212,6 +212,22 @@ Value buildAttention(OpBuilder &b, Location loc, Value queries, Value keys,
                      Value values, KVLayout kvLayout, Value causalOffset,
                      const ScoreOptions &options, Value keyScales = {},
                      Value valueScales = {});
+/// T5's relative position bias as the fused attention kernel reads it: a
+/// `[heads, 2 * max_distance + 1]` buffer of each head's bias per clamped
+/// key distance, the position of the first query, and max_distance
+/// (Position.cpp). All null without a bias.
+struct KernelPositionBias {
+  Value table;
+  Value queryStart;
+  IntegerAttr maxDistance;
+};
+/// The kernel's form of `bias` (a `tfm.attention` / `tfm.kv_cache.attention`
+/// bias operand), or failure when it is not a `tfm.relative_position_bias`
+/// (the unfused form adds any bias).
+FailureOr<KernelPositionBias>
+kernelPositionBias(ConversionPatternRewriter &rewriter, Location loc,
+                   Value bias);
+
 /// `[S, H * D]` queries -> `[S, KVH, H / KVH, D]` (Attention.cpp).
 Value groupQueries(OpBuilder &b, Location loc, Value query, int64_t numHeads,
                    int64_t kvHeads);

@@ -319,9 +319,11 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
         rope && rope.getRotaryDim() > TFM_ATTENTION_MAX_ROPE_HEAD_DIM)
       return rewriter.notifyMatchFailure(
           op, "the kernel rotates smaller query heads; unfused form instead");
-    if (op.getBias())
+    FailureOr<KernelPositionBias> bias =
+        kernelPositionBias(rewriter, loc, op.getBias());
+    if (failed(bias))
       return rewriter.notifyMatchFailure(
-          op, "the kernel adds no score bias: the unfused form");
+          op, "the kernel adds a relative position bias only");
     auto queryType = cast<RankedTensorType>(adaptor.getQuery().getType());
     auto cacheType = cast<RankedTensorType>(adaptor.getCache().getType());
     auto readBuffer = [&](Value tensor, RankedTensorType type) -> Value {
@@ -376,10 +378,11 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     }
     FlashAttentionOp::create(rewriter, loc, query, keys, values,
                              start, output, partials, ropeCos,
-                             ropeSin, op.getNumHeadsAttr(), op.getScaleAttr(),
+                             ropeSin, bias->table, bias->queryStart,
+                             op.getNumHeadsAttr(), op.getScaleAttr(),
                              rewriter.getI64IntegerAttr(splits),
                              op.getRopeAttr(), op.getWindowAttr(),
-                             op.getSoftCapAttr());
+                             op.getSoftCapAttr(), bias->maxDistance);
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                rewriter, loc, queryType, output,
                                /*restrict=*/true, /*writable=*/true));

@@ -223,11 +223,39 @@ struct LearnedPositionLowering : OpConversionPattern<LearnedPositionOp> {
   }
 };
 
-/// T5's bias as one generic over `[heads, queries, keys]` reading two
-/// constants-sized tables: the bucket of each clamped distance (computed
-/// here by the op's getBucket, so the bit-exact float steps of the
-/// bucketing are the host's, not a vector approximation of log) and the
-/// learned `[buckets, heads]` table.
+/// `[heads, 2 * max_distance + 1]`: each head's bias of each key distance
+/// from -max_distance to max_distance (farther ones share the ends), the
+/// bucket of each distance a constant computed here by the op's getBucket,
+/// so the bucketing's float steps are the host's (llama.cpp's), not a
+/// vector approximation of log.
+Value biasByDistance(OpBuilder &b, Location loc, RelativePositionBiasOp op,
+                     Value table) {
+  int64_t maxDistance = op.getMaxDistance();
+  SmallVector<int32_t> bucketOf;
+  for (int64_t relative = -maxDistance; relative <= maxDistance; ++relative)
+    bucketOf.push_back(int32_t(op.getBucket(relative)));
+  auto bucketType =
+      RankedTensorType::get({int64_t(bucketOf.size())}, b.getI32Type());
+  Value buckets = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(bucketType, ArrayRef<int32_t>(bucketOf)));
+  Value init = emptyTensor(
+      b, loc, {dimOf(b, loc, table, 1), b.getIndexAttr(2 * maxDistance + 1)});
+  return buildGeneric(
+             b, loc, "elementwise", ValueRange{buckets}, init,
+             {selectDims(b.getContext(), 2, {1}), b.getMultiDimIdentityMap(2)},
+             {kParallel, kParallel},
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value bucket = arith::IndexCastOp::create(
+                   nb, nl, nb.getIndexType(), args[0]);
+               Value head = linalg::IndexOp::create(nb, nl, 0);
+               return SmallVector<Value>{tensor::ExtractOp::create(
+                   nb, nl, table, ValueRange{bucket, head})};
+             })
+      .front();
+}
+
+/// T5's bias `[heads, queries, keys]` as one generic reading the
+/// per-distance bias at each key's clamped distance from its query.
 struct RelativePositionBiasLowering
     : OpConversionPattern<RelativePositionBiasOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -235,19 +263,10 @@ struct RelativePositionBiasLowering
   matchAndRewrite(RelativePositionBiasOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    int64_t maxDistance = op.getMaxDistance();
     if (op.getTable().getType().isDynamicDim(0))
       return rewriter.notifyMatchFailure(op, "needs a static bucket count");
-    // Distances of maxDistance or more share their direction's last bucket.
-    SmallVector<int32_t> bucketOf;
-    for (int64_t relative = -maxDistance; relative <= maxDistance; ++relative)
-      bucketOf.push_back(int32_t(op.getBucket(relative)));
-    auto bucketType =
-        RankedTensorType::get({int64_t(bucketOf.size())}, rewriter.getI32Type());
-    Value bucketTable = arith::ConstantOp::create(
-        rewriter, loc,
-        DenseElementsAttr::get(bucketType, ArrayRef<int32_t>(bucketOf)));
-    Value table = adaptor.getTable();
+    int64_t maxDistance = op.getMaxDistance();
+    Value byDistance = biasByDistance(rewriter, loc, op, adaptor.getTable());
     // The result type's static sizes, else the counts.
     ArrayRef<int64_t> shape = op.getResult().getType().getShape();
     SmallVector<OpFoldResult> sizes{dimOf(rewriter, loc, adaptor.getTable(), 1),
@@ -280,15 +299,12 @@ struct RelativePositionBiasLowering
                   arith::MaxSIOp::create(nb, nl, relative,
                                          i64Constant(-maxDistance)),
                   i64Constant(maxDistance));
-              Value slot = arith::IndexCastOp::create(
+              Value column = arith::IndexCastOp::create(
                   nb, nl, nb.getIndexType(),
                   arith::AddIOp::create(nb, nl, clamped,
                                         i64Constant(maxDistance)));
-              Value bucket = arith::IndexCastOp::create(
-                  nb, nl, nb.getIndexType(),
-                  tensor::ExtractOp::create(nb, nl, bucketTable, slot));
               return SmallVector<Value>{tensor::ExtractOp::create(
-                  nb, nl, table, ValueRange{bucket, head})};
+                  nb, nl, byDistance, ValueRange{head, column})};
             })
             .front();
     rewriter.replaceOp(op, bias);
@@ -297,6 +313,27 @@ struct RelativePositionBiasLowering
 };
 
 } // namespace
+
+FailureOr<KernelPositionBias>
+kernelPositionBias(ConversionPatternRewriter &rewriter, Location loc,
+                   Value bias) {
+  if (!bias)
+    return KernelPositionBias{};
+  auto op = bias.getDefiningOp<RelativePositionBiasOp>();
+  if (!op || op.getTable().getType().isDynamicDim(0))
+    return failure();
+  Value table = rewriter.getRemappedValue(op.getTable());
+  if (!table)
+    return failure();
+  Value byDistance = biasByDistance(rewriter, loc, op, table);
+  auto buffer = bufferization::ToBufferOp::create(
+      rewriter, loc,
+      rowContiguousBufferType(cast<RankedTensorType>(byDistance.getType())),
+      byDistance);
+  buffer.setReadOnly(true);
+  return KernelPositionBias{buffer, op.getQueryStart(),
+                            rewriter.getI64IntegerAttr(op.getMaxDistance())};
+}
 
 void populatePositionLoweringPatterns(const TypeConverter &converter,
                                       RewritePatternSet &patterns) {

@@ -234,11 +234,19 @@ struct OnlineSoftmax {
   /// the running maximum (raised first), and adds them to the sum. With a
   /// soft cap the scaled scores are squashed first (rare: Gemma 2 only, so
   /// the common path keeps its one vectorized loop).
-  void weigh(float scale, float softCap, int64_t count, float *weights) {
+  void weigh(float scale, float softCap, int64_t count, float *weights,
+             const float *bias = nullptr) {
     if (softCap > 0.0f) {
       float inverse = 1.0f / softCap;
       for (int64_t j = 0; j < count; ++j)
         weights[j] = softCap * tanhFast(weights[j] * scale * inverse);
+      scale = 1.0f;
+    }
+    // T5's position bias joins the scaled scores (rare: the common path
+    // keeps its one loop).
+    if (bias) {
+      for (int64_t j = 0; j < count; ++j)
+        weights[j] = weights[j] * scale + bias[j];
       scale = 1.0f;
     }
     raiseMax(scaleAndMax(scale, count, weights));
@@ -288,19 +296,39 @@ private:
   }
 };
 
-/// One query row (query `query` of head `head`) over keys [begin, end).
+/// The position bias of a query head (row `biasRow` of
+/// AttentionArgs::positionBias) for keys [block, block + count) of a query
+/// at `position`, into `out`; null without a bias.
+inline const float *blockBias(const AttentionArgs &args, const float *biasRow,
+                              int64_t position, int64_t block, int64_t count,
+                              float *out) {
+  if (!biasRow)
+    return nullptr;
+  int64_t distance = args.maxDistance;
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t relative =
+        std::clamp(block + j - position, -distance, distance);
+    out[j] = biasRow[relative + distance];
+  }
+  return out;
+}
+
+/// One query row (query `query` of head `head`) over keys [begin, end);
+/// `biasRow` its head's position bias (null: none), the query at
+/// `position`.
 template <typename Isa, typename Rows>
 void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
                const uint8_t *values, int64_t begin, int64_t end,
-               OnlineSoftmax &state) {
+               OnlineSoftmax &state, const float *biasRow, int64_t position) {
   int64_t headDim = args.headDim;
-  float weights[kKeyBlock];
+  float weights[kKeyBlock], bias[kKeyBlock];
   for (int64_t block = begin; block < end; block += kKeyBlock) {
     int64_t count = std::min(kKeyBlock, end - block);
     const uint8_t *keyRows = keys + block * args.rowStride;
     const uint8_t *valueRows = values + block * args.rowStride;
     scoreKeys<Isa, Rows>(q, keyRows, args.rowStride, count, headDim, weights);
-    state.weigh(args.scale, args.softCap, count, weights);
+    state.weigh(args.scale, args.softCap, count, weights,
+                blockBias(args, biasRow, position, block, count, bias));
     addWeightedRows<Rows>(weights, valueRows, args.rowStride, count, state.acc,
                           headDim);
   }
@@ -312,17 +340,22 @@ void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
 template <typename Isa, typename Rows>
 void attendTwoRows(const AttentionArgs &args, const float *q0, const float *q1,
                    const uint8_t *keys, const uint8_t *values, int64_t begin,
-                   int64_t end, OnlineSoftmax &state0, OnlineSoftmax &state1) {
+                   int64_t end, OnlineSoftmax &state0, OnlineSoftmax &state1,
+                   const float *biasRow0, const float *biasRow1,
+                   int64_t position) {
   int64_t headDim = args.headDim;
   float weights0[kKeyBlock], weights1[kKeyBlock];
+  float bias0[kKeyBlock], bias1[kKeyBlock];
   for (int64_t block = begin; block < end; block += kKeyBlock) {
     int64_t count = std::min(kKeyBlock, end - block);
     const uint8_t *keyRows = keys + block * args.rowStride;
     const uint8_t *valueRows = values + block * args.rowStride;
     scoreKeysTwoHeads<Isa, Rows>(q0, q1, keyRows, args.rowStride, count,
                                  headDim, weights0, weights1);
-    state0.weigh(args.scale, args.softCap, count, weights0);
-    state1.weigh(args.scale, args.softCap, count, weights1);
+    state0.weigh(args.scale, args.softCap, count, weights0,
+                 blockBias(args, biasRow0, position, block, count, bias0));
+    state1.weigh(args.scale, args.softCap, count, weights1,
+                 blockBias(args, biasRow1, position, block, count, bias1));
     addWeightedRowsTwoHeads<Rows>(weights0, weights1, valueRows,
                                   args.rowStride, count, state0.acc,
                                   state1.acc, headDim);
@@ -392,6 +425,14 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
       for (int64_t d = 0; d < headDim; ++d)
         state.acc[d] *= inverse;
     };
+    // Query head g's row of the position bias, if any.
+    auto biasRow = [&](int64_t g) -> const float * {
+      if (!args.positionBias)
+        return nullptr;
+      int64_t head = task.kvHead * args.group + g;
+      return args.positionBias + head * (2 * args.maxDistance + 1);
+    };
+    int64_t position = args.biasQueryStart + s;
     float rotated0[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
     float rotated1[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
     int64_t g = 0;
@@ -400,14 +441,16 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
       const float *q0 = query(g, rotated0), *q1 = query(g + 1, rotated1);
       OnlineSoftmax state0 = accumulator(g), state1 = accumulator(g + 1);
       attendTwoRows<Isa, Rows>(args, q0, q1, keys, values, begin, end,
-                               state0, state1);
+                               state0, state1, biasRow(g), biasRow(g + 1),
+                               position);
       finish(state0);
       finish(state1);
     }
     for (; g < args.group; ++g) {
       const float *q = query(g, rotated0);
       OnlineSoftmax state = accumulator(g);
-      attendRow<Isa, Rows>(args, q, keys, values, begin, end, state);
+      attendRow<Isa, Rows>(args, q, keys, values, begin, end, state,
+                           biasRow(g), position);
       finish(state);
     }
   }

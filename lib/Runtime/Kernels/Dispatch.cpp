@@ -309,7 +309,8 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                    float *partials, int64_t partialStride,
                    const float *ropeCos, const float *ropeSin,
                    int64_t ropeStride, int32_t ropePairing, int64_t window,
-                   float softCap) {
+                   float softCap, const float *positionBias,
+                   int64_t biasQueryStart, int64_t maxDistance) {
   AttentionArgs args{element,
                      q,
                      qStride,
@@ -328,7 +329,10 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                      ropeStride,
                      ropePairing,
                      window,
-                     softCap};
+                     softCap,
+                     positionBias,
+                     biasQueryStart,
+                     maxDistance};
   AttentionTask task{kvHead,   queryBegin, queryEnd,     keyBegin,
                      keyEnd,   partials,   partialStride};
   AttentionTimer timer;

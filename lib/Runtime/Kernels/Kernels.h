@@ -59,6 +59,12 @@ struct AttentionArgs {
   /// tfm_attention.
   int64_t window;
   float softCap;
+  /// T5's relative position bias (null: none): row h (2 * maxDistance + 1
+  /// floats) holds query head h's bias of each clamped key distance; query
+  /// s is at position biasQueryStart + s. See tfm_attention.
+  const float *positionBias = nullptr;
+  int64_t biasQueryStart = 0;
+  int64_t maxDistance = 0;
 };
 
 /// The part of the work one call of tfm_attention does.

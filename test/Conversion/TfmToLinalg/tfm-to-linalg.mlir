@@ -355,18 +355,19 @@ func.func @partial_panels_activation(%x: tensor<1x64xf32>) -> tensor<1x40xf32> {
 // -----
 
 // T5's relative position bias: the bucket of every clamped distance
-// (-128 .. 128) is a constant computed at compile time, the bias one
-// generic over [heads, queries, keys] that reads the bucket and then the
-// learned table.
+// (-128 .. 128) is a constant computed at compile time; one generic gives
+// each head's bias per distance from the learned table, another the bias
+// of every [head, query, key] at its clamped distance.
+// (The buckets print as hex: distance -128 is in bucket 15, distance 0 in
+// bucket 0, distance 128 in bucket 31.)
 // CHECK-LABEL: func.func @relative_position_bias
-// (printed as hex: distance -128 is in bucket 15, distance 0 in bucket 0,
-// distance 128 in bucket 31).
 // CHECK: %[[BUCKETS:.*]] = arith.constant dense<"0x0F0000000F000000{{.*}}0700000006000000050000000400000003000000020000000100000000000000110000001200000013000000{{.*}}1F0000001F000000"> : tensor<257xi32>
+// CHECK: %[[BYDIST:.*]] = linalg.generic {{.*}} ins(%[[BUCKETS]] : tensor<257xi32>) outs(%{{.*}} : tensor<4x257xf32>)
+// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<32x4xf32>
 // CHECK: linalg.generic
 // CHECK: arith.maxsi
 // CHECK: arith.minsi
-// CHECK: tensor.extract %[[BUCKETS]]
-// CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}] : tensor<32x4xf32>
+// CHECK: tensor.extract %[[BYDIST]][%{{.*}}, %{{.*}}] : tensor<4x257xf32>
 // CHECK: -> tensor<4x?x?xf32>
 func.func @relative_position_bias(%table: tensor<32x4xf32>, %n: index) -> tensor<4x?x?xf32> {
   %zero = arith.constant 0 : index
@@ -377,8 +378,8 @@ func.func @relative_position_bias(%table: tensor<32x4xf32>, %n: index) -> tensor
 // -----
 
 // A score bias ([heads, queries, keys], heads split into the KV heads'
-// groups) is added to the scaled scores; the fused kernel adds none, so
-// biased attention keeps the generic form.
+// groups) is added to the scaled scores; the fused kernel adds only a
+// tfm.relative_position_bias's, so any other keeps the generic form.
 // CHECK-LABEL: func.func @biased_attention
 // CHECK: tfm.kernel = "attention_scores"
 // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2], [3]] output_shape [2, 2, %{{.*}}, %{{.*}}] : tensor<4x?x?xf32> into tensor<2x2x?x?xf32>
@@ -409,4 +410,22 @@ func.func @biased_attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tenso
 func.func @cross_attention(%q: tensor<1x16xf32>, %pos: index, %c: !cache, %n: index) -> tensor<1x16xf32> {
   %0 = tfm.kv_cache.attention %q, %c[1] at %pos keys %n {num_heads = 4 : i64, scale = 1.0 : f64} : tensor<1x16xf32>, !cache -> tensor<1x16xf32>
   return %0 : tensor<1x16xf32>
+}
+
+// -----
+
+// The bias of a tfm.relative_position_bias goes into the fused kernel as
+// each head's bias per distance ([4, 257]) and the first query's position:
+// no [heads, queries, keys] matrix, the extra memory O(queries).
+// FLASH-LABEL: func.func @t5_encoder_attention
+// FLASH: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x257xf32>)
+// FLASH: %[[BIASBUF:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<4x257xf32> to memref<4x257xf32, strided<[?, 1], offset: ?>>
+// FLASH-NOT: tfm.kernel = "attention_scores"
+// FLASH: tfm.flash_attention {{.*}} position_bias(%[[BIASBUF]] at %{{.*}} : memref<4x257xf32, strided<[?, 1], offset: ?>>) {max_distance = 128 : i64, num_heads = 4 : i64, scale = 1.000000e+00 : f64}
+func.func @t5_encoder_attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %table: tensor<32x4xf32>) -> tensor<?x16xf32> {
+  %zero = arith.constant 0 : index
+  %n = tensor.dim %q, %zero : tensor<?x16xf32>
+  %bias = tfm.relative_position_bias %table queries(%zero, %n) keys %n {bidirectional} : tensor<32x4xf32> -> tensor<4x?x?xf32>
+  %0 = tfm.attention full %q, %k, %v bias %bias {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 1.0 : f64} : (tensor<?x16xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<4x?x?xf32>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
 }

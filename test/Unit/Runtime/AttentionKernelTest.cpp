@@ -40,6 +40,30 @@ struct Problem {
   /// Sliding window (0: none) and score soft cap (0: none).
   int64_t window = 0;
   float softCap = 0.0f;
+  /// T5's position bias (empty: none): [heads][2 * maxDistance + 1], the
+  /// queries at biasQueryStart + s.
+  std::vector<float> positionBias;
+  int64_t biasQueryStart = 0, maxDistance = 0;
+
+  /// A random bias of each head and distance up to `distance`.
+  void usePositionBias(int64_t distance, int64_t queryStart) {
+    maxDistance = distance;
+    biasQueryStart = queryStart;
+    std::mt19937 random(11);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    positionBias.resize(kvHeads * group * (2 * distance + 1));
+    for (float &x : positionBias)
+      x = normal(random);
+  }
+
+  /// The bias of query s and key j of head h.
+  double biasOf(int64_t h, int64_t s, int64_t j) const {
+    if (positionBias.empty())
+      return 0.0;
+    int64_t relative = std::clamp(j - biasQueryStart - s, -maxDistance,
+                                  maxDistance);
+    return positionBias[h * (2 * maxDistance + 1) + relative + maxDistance];
+  }
   std::vector<float> q;
   std::vector<uint8_t> keys, values;
   /// What the kernel reads, as f32: [kvHeads][tokens][headDim].
@@ -146,7 +170,9 @@ struct Problem {
             ropePairing < 0 ? nullptr : ropeCos.data(),
             ropePairing < 0 ? nullptr : ropeSin.data(),
             headDim / 2,   ropePairing,       window,
-            softCap};
+            softCap,
+            positionBias.empty() ? nullptr : positionBias.data(),
+            biasQueryStart, maxDistance};
   }
 
   /// out[s, h, :] by a two-pass softmax in double.
@@ -167,6 +193,7 @@ struct Problem {
           scores[j] = scale * dot;
           if (softCap > 0.0f)
             scores[j] = softCap * std::tanh(scores[j] / softCap);
+          scores[j] += biasOf(h, s, j);
           max = std::max(max, scores[j]);
         }
         for (int64_t j = first; j < visible; ++j)
@@ -202,7 +229,9 @@ struct Problem {
                     heads * headDim, nullptr, 0,
                     rope ? ropeCos.data() : nullptr,
                     rope ? ropeSin.data() : nullptr, headDim / 2,
-                    rope ? ropePairing : 0, window, softCap);
+                    rope ? ropePairing : 0, window, softCap,
+                    positionBias.empty() ? nullptr : positionBias.data(),
+                    biasQueryStart, maxDistance);
     return out;
   }
 
@@ -370,3 +399,28 @@ TEST(AttentionKernelEdgeTest, SlidingWindowAndSoftCap) {
 }
 
 } // namespace
+
+TEST(AttentionKernelEdgeTest, AddsThePositionBias) {
+  // T5's relative position bias: causal over the cache (queries at the
+  // cache's start) with distances clamped at 16 of the 73 keys, and every
+  // key visible with the queries at positions 30.. (an encoder's rows).
+  for (int32_t element : {TFM_KV_F32, TFM_KV_F16}) {
+    Problem problem(element, 64, 2);
+    problem.usePositionBias(16, problem.start);
+    std::vector<float> expected = problem.reference();
+    std::string name = elementName(element);
+    expectNear(problem.runWhole(attentionGeneric), expected,
+               (name + ", generic").c_str());
+    expectNear(problem.runSplit(attentionGeneric, 4), expected,
+               (name + ", generic, split").c_str());
+    expectNear(problem.runDispatched(), expected,
+               (name + ", dispatched").c_str());
+    problem.usePositionBias(8, 30);
+    expected = problem.reference();
+    expectNear(problem.runDispatched(), expected,
+               (name + ", other query positions").c_str());
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
+      expectNear(problem.runWhole(attentionAvx2), expected,
+                 (name + ", avx2").c_str());
+  }
+}

@@ -754,6 +754,20 @@ LogicalResult FlashAttentionOp::verify() {
   if (FloatAttr cap = getSoftCapAttr())
     if (failed(verifyPositive(*this, "soft_cap", cap.getValueAsDouble())))
       return failure();
+  if (bool(getPositionBias()) != bool(getBiasQueryStart()) ||
+      bool(getPositionBias()) != bool(getMaxDistanceAttr()))
+    return emitOpError("needs a position bias, its query start and "
+                       "max_distance together, or none of them");
+  if (MemRefType bias = getPositionBias() ? getPositionBias().getType()
+                                          : MemRefType()) {
+    int64_t distances = 2 * int64_t(*getMaxDistance()) + 1;
+    if (dimsConflict(bias.getDimSize(0), numHeads) ||
+        dimsConflict(bias.getDimSize(1), distances))
+      return emitOpError() << "position bias must be [num_heads, 2 * "
+                              "max_distance + 1] = ["
+                           << numHeads << ", " << distances << "], got "
+                           << bias;
+  }
   bool split = getKvSplits() > 1;
   if (split != bool(getPartials()))
     return emitOpError() << "needs a partials buffer exactly when kv_splits > 1"

@@ -1131,3 +1131,19 @@ func.func @kv_attention_keys_window(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<laye
   %o = tfm.kv_cache.attention %q, %c[1] at %p keys %n {num_heads = 8 : i64, scale = 1.0 : f64, window = 4 : i64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 8, context = 8, head_dim = 8, f32> -> tensor<1x64xf32>
   return
 }
+
+// -----
+
+func.func @flash_attention_bias_shape(%q: memref<1x64xf32>, %k: memref<8x?x8xf32>, %p: index, %out: memref<1x64xf32>, %bias: memref<8x32xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op position bias must be [num_heads, 2 * max_distance + 1] = [8, 33], got 'memref<8x32xf32>'}}
+  tfm.flash_attention %q, %k, %k at %p -> %out position_bias(%bias at %p : memref<8x32xf32>) {num_heads = 8 : i64, scale = 1.0 : f64, max_distance = 16 : i64} : memref<1x64xf32>, memref<8x?x8xf32>, memref<8x?x8xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_bias_distance(%q: memref<1x64xf32>, %k: memref<8x?x8xf32>, %p: index, %out: memref<1x64xf32>, %bias: memref<8x33xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op needs a position bias, its query start and max_distance together, or none of them}}
+  tfm.flash_attention %q, %k, %k at %p -> %out position_bias(%bias at %p : memref<8x33xf32>) {num_heads = 8 : i64, scale = 1.0 : f64} : memref<1x64xf32>, memref<8x?x8xf32>, memref<8x?x8xf32>, memref<1x64xf32>
+  return
+}

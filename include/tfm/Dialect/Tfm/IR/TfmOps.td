@@ -461,6 +461,13 @@ def Tfm_FlashAttentionOp
     `i` of `rope_cos` / `rope_sin` (`[seq, head_dim / 2]`). `window` and
     `soft_cap` are those of `tfm.kv_cache.attention`.
 
+    With `position_bias` (T5's relative position bias, `[num_heads, 2 *
+    max_distance + 1]`: each head's bias of each clamped key distance) the
+    score of query `i`, at position `bias_query_start + i`, and key `j`
+    gains `position_bias[h, max_distance + clamp(j - bias_query_start - i,
+    -max_distance, max_distance)]`: the bias of `tfm.relative_position_bias`
+    without its `[heads, queries, keys]` matrix.
+
     ```mlir
     tfm.flash_attention %q, %k, %v at %start -> %out partials %p
         {num_heads = 8 : i64, scale = 0.125 : f64, kv_splits = 4 : i64}
@@ -481,18 +488,24 @@ def Tfm_FlashAttentionOp
         [MemRead]>:$rope_cos,
     Arg<Optional<MemRefRankOf<[F32], [2]>>, "sin of the query rotation angles",
         [MemRead]>:$rope_sin,
+    Arg<Optional<MemRefRankOf<[F32], [2]>>, "bias of each head and distance",
+        [MemRead]>:$position_bias,
+    Optional<Index>:$bias_query_start,
     ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
     F64Attr:$scale,
     DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$kv_splits,
     OptionalAttr<Tfm_RopeAttr>:$rope,
     OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window,
-    OptionalAttr<F64Attr>:$soft_cap
+    OptionalAttr<F64Attr>:$soft_cap,
+    OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$max_distance
   );
   let assemblyFormat = [{
     $query `,` $keys `,` $values `at` $start `->` $output
     (`partials` $partials^)?
     (`rope` `(` $rope_cos^ `,` $rope_sin `:` type($rope_cos) `,`
-        type($rope_sin) `)`)? attr-dict `:`
+        type($rope_sin) `)`)?
+    (`position_bias` `(` $position_bias^ `at` $bias_query_start `:`
+        type($position_bias) `)`)? attr-dict `:`
     type($query) `,` type($keys) `,` type($values) `,` type($output)
     (`,` type($partials)^)?
   }];
