@@ -172,12 +172,46 @@ void addEncoderInfo(llvm::Module &module, const ModelConfig &config) {
 }
 
 /// What an encoder-decoder's runtime needs (`tfm_seq2seq_info`, int64):
-/// the token its decoder starts from and its decoder layers (the cache's
-/// first half; `encode` writes the second).
-void addSeq2SeqInfo(llvm::Module &module, const ModelConfig &config) {
+/// the token its decoder starts from, its decoder layers (the cache's
+/// first half; `encode` writes the second) and the weight bytes a decode
+/// step reads (tfm_model_bytes_per_token: not the encoder's).
+void addSeq2SeqInfo(llvm::Module &module, const ModelConfig &config,
+                    int64_t decodeBytes) {
   std::vector<uint64_t> info = {uint64_t(config.decoderStartToken),
-                                uint64_t(config.decoderLayers())};
+                                uint64_t(config.decoderLayers()),
+                                uint64_t(decodeBytes)};
   exportConstantArray(module, "tfm_seq2seq_info", info);
+}
+
+/// The bytes of the weights `function` reads in their stored types (after
+/// tfm-quantize-weights), a table that only tfm.embedding reads counting
+/// one row: what one call of a decode step streams.
+int64_t weightBytesReadBy(ModuleOp module, llvm::StringRef function) {
+  auto func = module.lookupSymbol<func::FuncOp>(function);
+  if (!func)
+    return 0;
+  llvm::StringSet<> seen;
+  int64_t bytes = 0;
+  func.walk([&](ParamOp param) {
+    auto type = cast<RankedTensorType>(param.getType());
+    std::string key;
+    llvm::raw_string_ostream(key) << param.getName() << " " << type;
+    if (!seen.insert(key).second)
+      return;
+    // Block-quantized rows have their own byte size.
+    int64_t size =
+        isa<QuantType>(type.getElementType())
+            ? type.getDimSize(0) * cast<QuantType>(type.getElementType())
+                                       .getRowBytes(type.getDimSize(1))
+            : type.getNumElements() * type.getElementTypeBitWidth() / 8;
+    bool lookupOnly = llvm::all_of(param->getUsers(), [](Operation *user) {
+      return isa<EmbeddingOp>(user);
+    });
+    if (lookupOnly && type.getRank() == 2 && type.getDimSize(0) > 0)
+      size /= type.getDimSize(0);
+    bytes += size;
+  });
+  return bytes;
 }
 
 /// What tfm_context_shift needs to move cached keys to new positions
@@ -461,6 +495,14 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     gqa.kvHeads = options.gqaKvHeads;
     pm.addPass(createTfmConvertToGQA(gqa));
   }
+  // The weights in their stored types, before the pipeline binds them: what
+  // an encoder-decoder's decode step reads.
+  if (failed(pm.run(**module)))
+    return llvm::createStringError(model.path +
+                                   ": weight storage passes failed "
+                                   "(diagnostics above)");
+  int64_t decodeBytes = weightBytesReadBy(**module, "decode");
+  pm.clear();
   CpuPipelineOptions pipelineOptions;
   pipelineOptions.targetCpu = options.targetCpu;
   pipelineOptions.threads = options.threads;
@@ -555,7 +597,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   if (config.family == ModelFamily::Encoder)
     addEncoderInfo(*llvmModule, config);
   if (config.family == ModelFamily::EncoderDecoder)
-    addSeq2SeqInfo(*llvmModule, config);
+    addSeq2SeqInfo(*llvmModule, config, decodeBytes);
   addKernelCounters(*llvmModule);
   auto optimize = makeOptimizingTransformer(3, 0, machine->get());
   if (llvm::Error error = optimize(llvmModule.get()))

@@ -42,6 +42,15 @@ llvm::Error ModelFile::addTensor(TensorView view) {
   return llvm::Error::success();
 }
 
+llvm::Error ModelFile::replaceTensor(TensorView view) {
+  auto it = index.find(view.name);
+  if (it == index.end())
+    return importError(view.file, view.fileOffset,
+                       "no tensor '" + view.name + "' to replace");
+  tensorList[it->second] = std::move(view);
+  return llvm::Error::success();
+}
+
 llvm::ArrayRef<uint8_t>
 ModelFile::keep(std::unique_ptr<llvm::MemoryBuffer> buffer) {
   llvm::StringRef bytes = buffer->getBuffer();
@@ -73,13 +82,27 @@ mlir::tfm::openModel(llvm::StringRef path, const OpenOptions &options) {
   if (llvm::sys::fs::is_directory(path)) {
     llvm::Expected<std::unique_ptr<ModelFile>> model =
         readSafetensorsModel(path);
-    // A directory without tokenizer.json takes a llama2.c tokenizer file.
+    // A directory without tokenizer.json takes a llama2.c tokenizer file
+    // or the vocabulary of a GGUF file (tokenizer.ggml.*: T5's unigram,
+    // for one).
     if (!model || (*model)->vocabulary || options.tokenizerPath.empty())
       return model;
-    llvm::Expected<Vocabulary> vocabulary = loadLlama2cTokenizer(
-        options.tokenizerPath, (*model)->config.vocabSize);
+    int64_t vocabSize = (*model)->config.vocabSize;
+    llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> tokenizer =
+        mapFile(options.tokenizerPath);
+    if (!tokenizer)
+      return tokenizer.takeError();
+    bool gguf = (*tokenizer)->getBuffer().starts_with("GGUF");
+    llvm::Expected<Vocabulary> vocabulary =
+        gguf ? readGGUFVocabulary(options.tokenizerPath)
+             : loadLlama2cTokenizer(options.tokenizerPath, vocabSize);
     if (!vocabulary)
       return vocabulary.takeError();
+    if (gguf && int64_t(vocabulary->size()) != vocabSize)
+      return importError(options.tokenizerPath,
+                         "has " + llvm::Twine(vocabulary->size()) +
+                             " tokens but the model's vocab_size is " +
+                             llvm::Twine(vocabSize));
     (*model)->vocabulary = std::move(*vocabulary);
     (*model)->vocabularySource = options.tokenizerPath;
     return model;

@@ -13,6 +13,7 @@
 #include "tfm/Import/FusedTensors.h"
 #include "tfm/Import/ModelFile.h"
 #include "tfm/Model/HuggingFaceNames.h"
+#include "tfm/Model/RelativePosition.h"
 #include "tfm/Quantization/Dequantize.h"
 #include "tfm/Model/Architectures.h"
 #include "tfm/Model/ByteReader.h"
@@ -539,6 +540,68 @@ static llvm::Error readHFAttentionOptions(llvm::StringRef fileName,
   return llvm::Error::success();
 }
 
+/// T5Config's fields (d_model, d_ff, d_kv, num_layers, ...), with its
+/// defaults: 8 heads of 64, 32 buckets, ReLU, tied output, decoder start 0.
+/// The context is `n_positions` when given, else 512 (as llama.cpp's
+/// converter takes it: the relative positions have no table to bound it).
+static llvm::Error readT5Config(llvm::StringRef fileName, llvm::StringRef text,
+                                const llvm::json::Object &root,
+                                ModelConfig &config) {
+  auto integer = [&](llvm::StringRef key, int64_t &target,
+                     std::optional<int64_t> fallback) -> llvm::Error {
+    const llvm::json::Value *value = root.get(key);
+    if (value && !value->getAsInteger())
+      return importError(fileName, offsetOfKey(text, key),
+                         "'" + key + "' must be an integer");
+    if (!value && !fallback)
+      return importError(fileName, 0, "no '" + key + "'");
+    target = value ? *value->getAsInteger() : *fallback;
+    return llvm::Error::success();
+  };
+  int64_t headDim = 0, maxDistance = 0;
+  for (auto [key, target, fallback] :
+       {std::tuple{"d_model", &config.dim, std::optional<int64_t>()},
+        std::tuple{"d_ff", &config.hiddenDim, std::optional<int64_t>()},
+        std::tuple{"num_layers", &config.numLayers, std::optional<int64_t>()},
+        std::tuple{"num_heads", &config.numHeads, std::optional<int64_t>(8)},
+        std::tuple{"vocab_size", &config.vocabSize, std::optional<int64_t>()},
+        std::tuple{"d_kv", &headDim, std::optional<int64_t>(64)},
+        std::tuple{"relative_attention_num_buckets", &config.relativeBuckets,
+                   std::optional<int64_t>(32)},
+        std::tuple{"relative_attention_max_distance", &maxDistance,
+                   std::optional<int64_t>(kT5MaxDistance)},
+        std::tuple{"decoder_start_token_id", &config.decoderStartToken,
+                   std::optional<int64_t>(0)},
+        std::tuple{"n_positions", &config.contextLength,
+                   std::optional<int64_t>(512)}})
+    if (llvm::Error e = integer(key, *target, fallback))
+      return e;
+  if (llvm::Error e =
+          integer("num_decoder_layers", config.numDecoderLayers,
+                  config.numLayers))
+    return e;
+  if (maxDistance != kT5MaxDistance)
+    return importError(fileName,
+                       offsetOfKey(text, "relative_attention_max_distance"),
+                       "relative_attention_max_distance " + Twine(maxDistance) +
+                           " is not T5's 128 (the only one tfm and llama.cpp "
+                           "read)");
+  config.numKvHeads = config.numHeads;
+  config.headDimension =
+      headDim * config.numHeads == config.dim ? 0 : headDim;
+  config.normEps = root.getNumber("layer_norm_epsilon").value_or(1e-6);
+  config.tiedEmbeddings = root.getBoolean("tie_word_embeddings").value_or(true);
+  llvm::StringRef ffn = root.getString("feed_forward_proj").value_or("relu");
+  if (ffn == "gated-gelu") {
+    config.layer.feedForward = FeedForwardKind::Gated;
+    config.layer.activation = ActivationKind::GELUTanh;
+  } else if (ffn != "relu") {
+    return importError(fileName, offsetOfKey(text, "feed_forward_proj"),
+                       "'feed_forward_proj' is not one of relu, gated-gelu");
+  }
+  return llvm::Error::success();
+}
+
 llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
                                                      llvm::StringRef text) {
   llvm::Expected<llvm::json::Value> json = llvm::json::parse(text);
@@ -563,13 +626,48 @@ llvm::Expected<ModelConfig> mlir::tfm::parseHFConfig(llvm::StringRef fileName,
   ModelConfig config = ModelConfig::tiny(info->name);
   // Hugging Face keeps Q and K unpermuted: RoPE pairs are half-split.
   config.layer.ropeInterleaved = false;
-  if (llvm::Error error = readHFHyperparameters(fileName, text, *root, config))
-    return std::move(error);
-  if (llvm::Error error = readHFAttentionOptions(fileName, text, *root, config))
-    return std::move(error);
+  if (info->family == ModelFamily::EncoderDecoder) {
+    if (llvm::Error error = readT5Config(fileName, text, *root, config))
+      return std::move(error);
+  } else {
+    if (llvm::Error error =
+            readHFHyperparameters(fileName, text, *root, config))
+      return std::move(error);
+    if (llvm::Error error =
+            readHFAttentionOptions(fileName, text, *root, config))
+      return std::move(error);
+  }
   if (llvm::Error error = validateModelConfig(config))
     return importError(fileName, 0, llvm::toString(std::move(error)));
   return config;
+}
+
+/// Hugging Face's T5 with a tied output scales the decoder's last hidden
+/// state by d_model^-0.5 before the LM head (its initialization for the
+/// shared table); tfm folds the factor into the final norm's weight, so the
+/// logits are Hugging Face's. (llama.cpp's converter leaves it out: the
+/// same greedy tokens, logits larger by sqrt(d_model).)
+static llvm::Error scaleTiedT5Output(ModelFile &model) {
+  const TensorView *norm = model.lookup("dec.output_norm.weight");
+  if (!norm)
+    return importError(model.path, 0,
+                       "no tensor 'decoder.final_layer_norm.weight'");
+  TensorView scaled = *norm;
+  int64_t count = scaled.numElements();
+  llvm::Expected<std::unique_ptr<llvm::WritableMemoryBuffer>> copy =
+      copyBuffer(scaled, size_t(count) * 4);
+  if (!copy)
+    return copy.takeError();
+  auto *out = reinterpret_cast<float *>((*copy)->getBufferStart());
+  if (!dequantize(scaled.type, scaled.data, llvm::MutableArrayRef(out, count)))
+    return importError(scaled.file, scaled.fileOffset,
+                       "cannot read tensor 'decoder.final_layer_norm.weight'");
+  float factor = float(1.0 / std::sqrt(double(model.config.dim)));
+  for (int64_t i = 0; i < count; ++i)
+    out[i] *= factor;
+  scaled.type = WeightFormat::F32;
+  scaled.data = model.keep(std::move(*copy));
+  return model.replaceTensor(std::move(scaled));
 }
 
 /// An encoder's token types (the rows of token_types.weight) and pooling:
@@ -678,6 +776,10 @@ mlir::tfm::readSafetensorsModel(llvm::StringRef directory) {
     model->config.positionTableRows = model->config.contextLength;
   if (!model->lookup("output.weight"))
     model->config.tiedEmbeddings = true;
+  if (model->config.family == ModelFamily::EncoderDecoder &&
+      model->config.tiedEmbeddings)
+    if (llvm::Error error = scaleTiedT5Output(*model))
+      return std::move(error);
   if (model->config.family == ModelFamily::Encoder)
     if (llvm::Error error = readEncoderOptions(directory, *model))
       return std::move(error);

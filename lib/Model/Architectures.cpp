@@ -111,7 +111,8 @@ const ArchitectureInfo kArchitectures[] = {
                           /*tiedEmbeddings=*/true}},
     {"bert", "BertModel", ModelFamily::Encoder, bertLayer(), false, false,
      "BERT, BGE, MiniLM"},
-    {"t5", "", ModelFamily::EncoderDecoder, t5Layer(), false, false, "T5"},
+    {"t5", "T5ForConditionalGeneration", ModelFamily::EncoderDecoder,
+     t5Layer(), false, false, "T5, T5 v1.1, FLAN-T5"},
 };
 
 /// Hugging Face classes whose layers are another class's.

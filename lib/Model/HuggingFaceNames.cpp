@@ -12,19 +12,32 @@ using Transform = HuggingFaceTransform;
 
 namespace {
 
+/// Which feed-forward kind a name belongs to, where the two differ in
+/// name (T5's `wi` vs v1.1's `wi_0`/`wi_1`); the reader takes either.
+enum class FeedForwardOnly { Any, Plain, Gated };
+
 /// One name: Hugging Face's and tfm's (per layer: the part after the layer
 /// number), and how the values differ.
 struct NamePair {
   const char *huggingFace;
   const char *gguf;
   Transform transform = Transform::None;
+  FeedForwardOnly only = FeedForwardOnly::Any;
+};
+
+/// A stack of layers: Hugging Face's layer N is `<huggingFace>N.<suffix>`,
+/// tfm's `<gguf>N.<suffix>`.
+struct LayerStack {
+  const char *huggingFace;
+  const char *gguf;
+  llvm::ArrayRef<NamePair> layer;
 };
 
 struct Layout {
-  /// Global tensors, and the prefix of layer N's (`<prefix>N.<suffix>`).
+  /// Global tensors, and the layer stacks (T5 has an encoder's and a
+  /// decoder's).
   llvm::ArrayRef<NamePair> globals;
-  const char *layerPrefix;
-  llvm::ArrayRef<NamePair> layer;
+  llvm::ArrayRef<LayerStack> stacks;
   /// A prefix the reader also accepts missing (GPT-2 checkpoints saved
   /// from GPT2Model rather than GPT2LMHeadModel).
   const char *optionalPrefix;
@@ -141,18 +154,75 @@ const NamePair kBertLayer[] = {
     {"output.LayerNorm.bias", "layer_output_norm.bias"},
 };
 
+/// T5ForConditionalGeneration: the shared embedding, each stack's final
+/// norm, the LM head; the relative position table in block 0 of each
+/// stack.
+const NamePair kT5Globals[] = {
+    {"shared.weight", "token_embd.weight"},
+    {"encoder.final_layer_norm.weight", "enc.output_norm.weight"},
+    {"decoder.final_layer_norm.weight", "dec.output_norm.weight"},
+    {"lm_head.weight", "output.weight"},
+};
+
+/// A T5 FFN, sublayer `N` of its block: `wi` (v1.0) or `wi_0`/`wi_1`
+/// (gated, v1.1 and FLAN), `wo`.
+#define TFM_T5_FEED_FORWARD(N)                                                 \
+  {"layer." #N ".layer_norm.weight", "ffn_norm.weight"},                        \
+      {"layer." #N ".DenseReluDense.wi.weight", "ffn_up.weight",               \
+       Transform::None, FeedForwardOnly::Plain},                               \
+      {"layer." #N ".DenseReluDense.wi_0.weight", "ffn_gate.weight"},          \
+      {"layer." #N ".DenseReluDense.wi_1.weight", "ffn_up.weight",             \
+       Transform::None, FeedForwardOnly::Gated},                               \
+      {"layer." #N ".DenseReluDense.wo.weight", "ffn_down.weight"}
+
+/// T5's self-attention sublayer 0 of every block.
+#define TFM_T5_SELF_ATTENTION                                                  \
+  {"layer.0.layer_norm.weight", "attn_norm.weight"},                           \
+      {"layer.0.SelfAttention.q.weight", "attn_q.weight"},                     \
+      {"layer.0.SelfAttention.k.weight", "attn_k.weight"},                     \
+      {"layer.0.SelfAttention.v.weight", "attn_v.weight"},                     \
+      {"layer.0.SelfAttention.o.weight", "attn_o.weight"},                     \
+      {"layer.0.SelfAttention.relative_attention_bias.weight",                 \
+       "attn_rel_b.weight"}
+
+const NamePair kT5EncoderLayer[] = {TFM_T5_SELF_ATTENTION,
+                                    TFM_T5_FEED_FORWARD(1)};
+
+const NamePair kT5DecoderLayer[] = {
+    TFM_T5_SELF_ATTENTION,
+    {"layer.1.layer_norm.weight", "cross_attn_norm.weight"},
+    {"layer.1.EncDecAttention.q.weight", "cross_attn_q.weight"},
+    {"layer.1.EncDecAttention.k.weight", "cross_attn_k.weight"},
+    {"layer.1.EncDecAttention.v.weight", "cross_attn_v.weight"},
+    {"layer.1.EncDecAttention.o.weight", "cross_attn_o.weight"},
+    TFM_T5_FEED_FORWARD(2)};
+
+#undef TFM_T5_SELF_ATTENTION
+#undef TFM_T5_FEED_FORWARD
+
+const LayerStack kLlamaStack[] = {{"model.layers.", "blk.", kLlamaLayer}};
+const LayerStack kGemmaStack[] = {{"model.layers.", "blk.", kGemmaLayer}};
+const LayerStack kPhi3Stack[] = {{"model.layers.", "blk.", kPhi3Layer}};
+const LayerStack kGPT2Stack[] = {{"transformer.h.", "blk.", kGPT2Layer}};
+const LayerStack kBertStack[] = {{"encoder.layer.", "blk.", kBertLayer}};
+const LayerStack kT5Stacks[] = {
+    {"encoder.block.", "enc.blk.", kT5EncoderLayer},
+    {"decoder.block.", "dec.blk.", kT5DecoderLayer}};
+
 std::optional<Layout> layoutOf(StringRef architecture) {
   if (architecture == "llama" || architecture == "qwen2" ||
       architecture == "qwen3")
-    return Layout{kLlamaGlobals, "model.layers.", kLlamaLayer, ""};
+    return Layout{kLlamaGlobals, kLlamaStack, ""};
   if (architecture == "gemma2" || architecture == "gemma3")
-    return Layout{kGemmaGlobals, "model.layers.", kGemmaLayer, ""};
+    return Layout{kGemmaGlobals, kGemmaStack, ""};
   if (architecture == "phi3")
-    return Layout{kLlamaGlobals, "model.layers.", kPhi3Layer, ""};
+    return Layout{kLlamaGlobals, kPhi3Stack, ""};
   if (architecture == "gpt2")
-    return Layout{kGPT2Globals, "transformer.h.", kGPT2Layer, "transformer."};
+    return Layout{kGPT2Globals, kGPT2Stack, "transformer."};
   if (architecture == "bert")
-    return Layout{kBertGlobals, "encoder.layer.", kBertLayer, "", "bert."};
+    return Layout{kBertGlobals, kBertStack, "", "bert."};
+  if (architecture == "t5")
+    return Layout{kT5Globals, kT5Stacks, ""};
   return std::nullopt;
 }
 
@@ -162,18 +232,21 @@ std::optional<HuggingFaceTensor> match(const Layout &layout,
   for (const NamePair &pair : layout.globals)
     if (candidate == pair.huggingFace)
       return HuggingFaceTensor{name.str(), pair.gguf, pair.transform};
-  StringRef rest = candidate;
-  if (!rest.consume_front(layout.layerPrefix))
-    return std::nullopt;
-  auto [layerText, suffix] = rest.split('.');
-  unsigned layer;
-  if (layerText.getAsInteger(10, layer))
-    return std::nullopt;
-  for (const NamePair &pair : layout.layer)
-    if (suffix == pair.huggingFace)
-      return HuggingFaceTensor{
-          name.str(), ("blk." + llvm::Twine(layer) + "." + pair.gguf).str(),
-          pair.transform};
+  for (const LayerStack &stack : layout.stacks) {
+    StringRef rest = candidate;
+    if (!rest.consume_front(stack.huggingFace))
+      continue;
+    auto [layerText, suffix] = rest.split('.');
+    unsigned layer;
+    if (layerText.getAsInteger(10, layer))
+      return std::nullopt;
+    for (const NamePair &pair : stack.layer)
+      if (suffix == pair.huggingFace)
+        return HuggingFaceTensor{
+            name.str(),
+            (stack.gguf + llvm::Twine(layer) + "." + pair.gguf).str(),
+            pair.transform};
+  }
   return std::nullopt;
 }
 
@@ -196,21 +269,26 @@ mlir::tfm::fromHuggingFaceName(StringRef architecture, StringRef name) {
 }
 
 std::optional<HuggingFaceTensor>
-mlir::tfm::toHuggingFaceName(StringRef architecture, StringRef gguf) {
+mlir::tfm::toHuggingFaceName(StringRef architecture, StringRef gguf,
+                             bool gatedFeedForward) {
   std::optional<Layout> layout = layoutOf(architecture);
   if (!layout)
     return std::nullopt;
   for (const NamePair &pair : layout->globals)
     if (gguf == pair.gguf)
       return HuggingFaceTensor{pair.huggingFace, gguf.str(), pair.transform};
-  llvm::SmallVector<StringRef, 3> parts;
-  gguf.split(parts, '.', /*MaxSplit=*/2);
-  if (parts.size() != 3 || parts[0] != "blk")
-    return std::nullopt;
-  for (const NamePair &pair : layout->layer)
-    if (parts[2] == pair.gguf)
-      return HuggingFaceTensor{
-          (layout->layerPrefix + parts[1] + "." + pair.huggingFace).str(),
-          gguf.str(), pair.transform};
+  FeedForwardOnly other =
+      gatedFeedForward ? FeedForwardOnly::Plain : FeedForwardOnly::Gated;
+  for (const LayerStack &stack : layout->stacks) {
+    StringRef rest = gguf;
+    if (!rest.consume_front(stack.gguf))
+      continue;
+    auto [layer, suffix] = rest.split('.');
+    for (const NamePair &pair : stack.layer)
+      if (suffix == pair.gguf && pair.only != other)
+        return HuggingFaceTensor{
+            (stack.huggingFace + layer + "." + pair.huggingFace).str(),
+            gguf.str(), pair.transform};
+  }
   return std::nullopt;
 }

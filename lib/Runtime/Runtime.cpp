@@ -111,7 +111,13 @@ using Seq2SeqEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
 using SourceEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
                                   MemRef<float, 5> *);
 /// Indices into `tfm_seq2seq_info` (lib/Compiler's addSeq2SeqInfo).
-enum Seq2SeqInfo { kDecoderStart, kDecoderLayers, kSeq2SeqInfoSize };
+enum Seq2SeqInfo {
+  kDecoderStart,
+  kDecoderLayers,
+  /// Weight bytes a decode step reads (the decoder's, not the encoder's).
+  kDecodeBytes,
+  kSeq2SeqInfoSize
+};
 using SetThreads = void (*)(int);
 
 } // namespace
@@ -669,6 +675,8 @@ size_t tfm_model_weights_bytes(const tfm_model *model) {
 }
 
 size_t tfm_model_bytes_per_token(const tfm_model *model) {
+  if (model->encodeSource)
+    return size_t(model->seq2seqInfo[kDecodeBytes]);
   size_t row = model->info[kDim] * sizeof(float);
   size_t table = model->info[kVocabSize] * row;
   return model->weightsBytes - table + row;

@@ -4,6 +4,7 @@
 
 #include "tfm/Model/Architectures.h"
 #include "tfm/Model/ImportError.h"
+#include "tfm/Model/RelativePosition.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -64,6 +65,30 @@ llvm::json::Object bertConfig(const ModelConfig &config) {
       {"type_vocab_size", config.tokenTypes},
       {"layer_norm_eps", config.normEps},
       {"hidden_act", activationName(config.layer.activation)}};
+}
+
+/// T5Config: the encoder's and the decoder's layers, the FFN kind.
+llvm::json::Object t5Config(const ModelConfig &config) {
+  bool gated = config.layer.feedForward == FeedForwardKind::Gated;
+  return llvm::json::Object{
+      {"architectures", llvm::json::Array{"T5ForConditionalGeneration"}},
+      {"model_type", "t5"},
+      {"d_model", config.dim},
+      {"d_ff", config.hiddenDim},
+      {"d_kv", config.headDim()},
+      {"num_layers", config.numLayers},
+      {"num_decoder_layers", config.decoderLayers()},
+      {"num_heads", config.numHeads},
+      {"vocab_size", config.vocabSize},
+      {"relative_attention_num_buckets", config.relativeBuckets},
+      {"relative_attention_max_distance", kT5MaxDistance},
+      {"layer_norm_epsilon", config.normEps},
+      {"feed_forward_proj", gated ? "gated-gelu" : "relu"},
+      {"is_encoder_decoder", true},
+      {"tie_word_embeddings", config.tiedEmbeddings},
+      {"decoder_start_token_id", config.decoderStartToken},
+      {"pad_token_id", 0},
+      {"eos_token_id", 1}};
 }
 
 llvm::json::Object decoderConfig(const ModelConfig &config,
@@ -197,6 +222,7 @@ llvm::Error mlir::tfm::writeHuggingFaceConfig(llvm::StringRef directory,
                                    config.architecture + " models");
   llvm::json::Object hf = config.architecture == "gpt2"   ? gpt2Config(config)
                           : config.architecture == "bert" ? bertConfig(config)
+                          : config.architecture == "t5"   ? t5Config(config)
                                 : decoderConfig(config, *info);
   for (auto &entry : extra)
     hf[entry.first] = std::move(entry.second);

@@ -34,8 +34,9 @@ cl::opt<std::string>
     tokenizerPath("tokenizer",
                   cl::desc("llama2.c tokenizer file for a llama2.c checkpoint "
                            "(default: tok<vocab>.bin or tokenizer.bin beside "
-                           "it) or a Hugging Face directory without "
-                           "tokenizer.json"),
+                           "it), or for a Hugging Face directory without "
+                           "tokenizer.json a llama2.c tokenizer or a GGUF "
+                           "file whose vocabulary to use"),
                   cl::value_desc("file"), cl::cat(category));
 cl::opt<int64_t> contextLength(
     "context", cl::desc("Longest context (KV-cache length) the library serves "

@@ -733,8 +733,9 @@ llvm::Error writeHuggingFace(const ModelConfig &config,
   std::vector<SafetensorsWriter> writers(shardCount);
   for (size_t i = 0; i < fused.size(); ++i) {
     const TensorSpec &spec = fused[i];
-    std::optional<HuggingFaceTensor> name =
-        toHuggingFaceName(config.architecture, spec.name);
+    std::optional<HuggingFaceTensor> name = toHuggingFaceName(
+        config.architecture, spec.name,
+        config.layer.feedForward == FeedForwardKind::Gated);
     if (!name)
       return llvm::createStringError("no Hugging Face name for '" + spec.name +
                                      "' of a " + config.architecture +

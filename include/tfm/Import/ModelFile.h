@@ -63,6 +63,9 @@ public:
   const TensorView *lookup(llvm::StringRef name) const;
   /// Adds a view; fails on a duplicate name.
   llvm::Error addTensor(TensorView view);
+  /// Replaces the view of the same name (a converted copy); fails when
+  /// there is none.
+  llvm::Error replaceTensor(TensorView view);
   /// Keeps a mapping alive for the views into it; returns its bytes.
   llvm::ArrayRef<uint8_t> keep(std::unique_ptr<llvm::MemoryBuffer> buffer);
   uint64_t totalTensorBytes() const;

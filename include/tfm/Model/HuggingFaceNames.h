@@ -42,9 +42,11 @@ std::optional<HuggingFaceTensor>
 fromHuggingFaceName(llvm::StringRef architecture, llvm::StringRef name);
 
 /// The Hugging Face name of tfm's tensor `gguf`; none when the layout has
-/// no such tensor.
+/// no such tensor. `gatedFeedForward` picks the gated FFN's names where the
+/// two kinds differ (T5 v1.1's `wi_1` for `ffn_up`, v1.0's `wi`).
 std::optional<HuggingFaceTensor> toHuggingFaceName(llvm::StringRef architecture,
-                                                   llvm::StringRef gguf);
+                                                   llvm::StringRef gguf,
+                                                   bool gatedFeedForward = false);
 
 } // namespace mlir::tfm
 

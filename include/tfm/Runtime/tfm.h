@@ -60,7 +60,8 @@ TFM_API int32_t tfm_model_max_context(const tfm_model *model);
 /* Bytes of the weights file (read once per decoded token). */
 TFM_API size_t tfm_model_weights_bytes(const tfm_model *model);
 /* Bytes of weights a decoded token streams from memory: the whole file but
- * the embedding table, of which it reads one row. */
+ * the embedding table, of which it reads one row; for an encoder-decoder
+ * (T5) the weights its decode step reads, not the encoder's. */
 TFM_API size_t tfm_model_bytes_per_token(const tfm_model *model);
 
 /* A context with a KV cache for `context_length` tokens (0: the model's

@@ -42,7 +42,21 @@ TEST(WritersTest, HuggingFaceNamesOfLlamaTensors) {
   EXPECT_EQ(name("gpt2", "position_embd.weight"), "transformer.wpe.weight");
   // What a layout does not have.
   EXPECT_EQ(name("llama", "blk.0.attn_qkv.weight"), "<none>");
-  EXPECT_EQ(name("t5", "token_embd.weight"), "<none>");
+  EXPECT_EQ(name("bert", "output.weight"), "<none>");
+  // T5: two stacks, the FFN's names by kind.
+  EXPECT_EQ(name("t5", "token_embd.weight"), "shared.weight");
+  EXPECT_EQ(name("t5", "enc.blk.0.attn_rel_b.weight"),
+            "encoder.block.0.layer.0.SelfAttention.relative_attention_bias."
+            "weight");
+  EXPECT_EQ(name("t5", "dec.blk.2.cross_attn_o.weight"),
+            "decoder.block.2.layer.1.EncDecAttention.o.weight");
+  EXPECT_EQ(name("t5", "dec.blk.2.ffn_up.weight"),
+            "decoder.block.2.layer.2.DenseReluDense.wi.weight");
+  EXPECT_EQ(toHuggingFaceName("t5", "enc.blk.1.ffn_up.weight",
+                              /*gatedFeedForward=*/true)
+                ->huggingFace,
+            "encoder.block.1.layer.1.DenseReluDense.wi_1.weight");
+  EXPECT_EQ(name("t5", "blk.0.attn_q.weight"), "<none>");
   // BERT: post-norm LayerNorms named for what they follow.
   EXPECT_EQ(name("bert", "token_embd.weight"),
             "embeddings.word_embeddings.weight");
@@ -76,6 +90,21 @@ TEST(WritersTest, HuggingFaceNamesRoundTrip) {
         fromHuggingFaceName("bert", "bert." + to->huggingFace);
     ASSERT_TRUE(prefixed && prefixed->gguf == gguf) << to->huggingFace;
   }
+  // T5: both stacks, both FFN kinds.
+  for (bool gated : {false, true})
+    for (llvm::StringRef gguf :
+         {"token_embd.weight", "enc.output_norm.weight",
+          "dec.blk.0.attn_rel_b.weight", "enc.blk.4.attn_o.weight",
+          "dec.blk.4.cross_attn_k.weight", "dec.blk.4.cross_attn_norm.weight",
+          "enc.blk.4.ffn_up.weight", "dec.blk.4.ffn_down.weight",
+          "output.weight"}) {
+      std::optional<HuggingFaceTensor> to =
+          toHuggingFaceName("t5", gguf, gated);
+      ASSERT_TRUE(to) << gguf.str();
+      std::optional<HuggingFaceTensor> back =
+          fromHuggingFaceName("t5", to->huggingFace);
+      ASSERT_TRUE(back && back->gguf == gguf) << to->huggingFace;
+    }
   // GPT-2 checkpoints saved without the "transformer." prefix read too.
   std::optional<HuggingFaceTensor> bare =
       fromHuggingFaceName("gpt2", "h.2.mlp.c_fc.weight");
