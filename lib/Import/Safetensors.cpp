@@ -390,23 +390,32 @@ findKey(const llvm::json::Object &root,
   return nullptr;
 }
 
+/// The integer of the first of `keys` config.json has into `target`, or
+/// `fallback` when it has none (an error without a fallback).
+static llvm::Error readInteger(llvm::StringRef fileName, llvm::StringRef text,
+                               const llvm::json::Object &root,
+                               std::initializer_list<llvm::StringRef> keys,
+                               int64_t &target,
+                               std::optional<int64_t> fallback) {
+  llvm::StringRef key;
+  const llvm::json::Value *value = findKey(root, keys, key);
+  if (value && !value->getAsInteger())
+    return importError(fileName, offsetOfKey(text, key),
+                       "'" + key + "' must be an integer");
+  if (!value && !fallback)
+    return importError(fileName, 0, "no '" + key + "'");
+  target = value ? *value->getAsInteger() : *fallback;
+  return llvm::Error::success();
+}
+
 /// The sizes, the norm epsilon, the RoPE base and scaling, the activation.
 static llvm::Error readHFHyperparameters(llvm::StringRef fileName,
                                          llvm::StringRef text,
                                          const llvm::json::Object &root,
                                          ModelConfig &config) {
   auto integer = [&](std::initializer_list<llvm::StringRef> keys,
-                     int64_t &target,
-                     std::optional<int64_t> fallback) -> llvm::Error {
-    llvm::StringRef key;
-    const llvm::json::Value *value = findKey(root, keys, key);
-    if (value && !value->getAsInteger())
-      return importError(fileName, offsetOfKey(text, key),
-                         "'" + key + "' must be an integer");
-    if (!value && !fallback)
-      return importError(fileName, 0, "no '" + key + "'");
-    target = value ? *value->getAsInteger() : *fallback;
-    return llvm::Error::success();
+                     int64_t &target, std::optional<int64_t> fallback) {
+    return readInteger(fileName, text, root, keys, target, fallback);
   };
   if (llvm::Error e = integer({"hidden_size", "n_embd"}, config.dim,
                               std::nullopt))
@@ -548,15 +557,8 @@ static llvm::Error readT5Config(llvm::StringRef fileName, llvm::StringRef text,
                                 const llvm::json::Object &root,
                                 ModelConfig &config) {
   auto integer = [&](llvm::StringRef key, int64_t &target,
-                     std::optional<int64_t> fallback) -> llvm::Error {
-    const llvm::json::Value *value = root.get(key);
-    if (value && !value->getAsInteger())
-      return importError(fileName, offsetOfKey(text, key),
-                         "'" + key + "' must be an integer");
-    if (!value && !fallback)
-      return importError(fileName, 0, "no '" + key + "'");
-    target = value ? *value->getAsInteger() : *fallback;
-    return llvm::Error::success();
+                     std::optional<int64_t> fallback) {
+    return readInteger(fileName, text, root, {key}, target, fallback);
   };
   int64_t headDim = 0, maxDistance = 0;
   for (auto [key, target, fallback] :

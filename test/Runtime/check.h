@@ -2,6 +2,7 @@
  *
  * CHECK(cond, what) prints "ok: what", or "FAIL: what (the last error)" and
  * exits 1: one line per check, the first failure ends the program.
+ * difference(a, b, n) is the largest |a[i] - b[i]|.
  *
  *===--------------------------------------------------------------------===*/
 
@@ -10,6 +11,7 @@
 
 #include "tfm/Runtime/tfm.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -21,5 +23,13 @@
     }                                                                          \
     printf("ok: %s\n", what);                                                  \
   } while (0)
+
+/* Max |a - b| over N floats. */
+static inline float difference(const float *a, const float *b, int32_t n) {
+  float worst = 0.0f;
+  for (int32_t i = 0; i < n; ++i)
+    worst = fmaxf(worst, fabsf(a[i] - b[i]));
+  return worst;
+}
 
 #endif /* TFM_TEST_RUNTIME_CHECK_H */

@@ -21,14 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Max |a - b| over N floats. */
-static float difference(const float *a, const float *b, int32_t n) {
-  float worst = 0.0f;
-  for (int32_t i = 0; i < n; ++i)
-    worst = fmaxf(worst, fabsf(a[i] - b[i]));
-  return worst;
-}
-
 enum { kShort = 3, kLong = 9 };
 static const int32_t shortText[kShort] = {101, 2000, 102};
 static const int32_t longText[kLong] = {101, 7592, 2088, 1010, 2023,

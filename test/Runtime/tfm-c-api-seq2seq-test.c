@@ -22,14 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Max |a - b| over N floats. */
-static float difference(const float *a, const float *b, int32_t n) {
-  float worst = 0.0f;
-  for (int32_t i = 0; i < n; ++i)
-    worst = fmaxf(worst, fabsf(a[i] - b[i]));
-  return worst;
-}
-
 enum { kSourceA = 5, kSourceB = 3 };
 static const int32_t sourceA[kSourceA] = {40, 41, 42, 43, 1};
 static const int32_t sourceB[kSourceB] = {90, 91, 1};

@@ -340,19 +340,25 @@ TEST(AttentionKernelEdgeTest, DispatchRunsTheChosenVariant) {
   expectNear(out, expected, std::string("variant ").append(tfm_kernel_isa()).c_str());
 }
 
+/// `problem` against its reference: the generic kernel whole and split,
+/// and the variant the dispatch chooses.
+void expectGenericAndDispatched(const Problem &problem,
+                                const std::string &name) {
+  std::vector<float> expected = problem.reference();
+  expectNear(problem.runWhole(attentionGeneric), expected,
+             (name + ", generic").c_str());
+  expectNear(problem.runSplit(attentionGeneric, 4), expected,
+             (name + ", generic, split").c_str());
+  expectNear(problem.runDispatched(), expected,
+             (name + ", dispatched").c_str());
+}
+
 TEST(AttentionKernelEdgeTest, AttendsAWideGroupOfHeads) {
   // 10 query heads per KV head (the other cases have 3), with RoPE.
   for (int32_t element : {TFM_KV_F32, TFM_KV_F16}) {
     Problem problem(element, 64, 10);
     problem.useRope(1);
-    std::vector<float> expected = problem.reference();
-    std::string name = elementName(element);
-    expectNear(problem.runWhole(attentionGeneric), expected,
-               (name + ", generic").c_str());
-    expectNear(problem.runSplit(attentionGeneric, 4), expected,
-               (name + ", generic, split").c_str());
-    expectNear(problem.runDispatched(), expected,
-               (name + ", dispatched").c_str());
+    expectGenericAndDispatched(problem, elementName(element));
   }
 }
 
@@ -407,16 +413,10 @@ TEST(AttentionKernelEdgeTest, AddsThePositionBias) {
   for (int32_t element : {TFM_KV_F32, TFM_KV_F16}) {
     Problem problem(element, 64, 2);
     problem.usePositionBias(16, problem.start);
-    std::vector<float> expected = problem.reference();
     std::string name = elementName(element);
-    expectNear(problem.runWhole(attentionGeneric), expected,
-               (name + ", generic").c_str());
-    expectNear(problem.runSplit(attentionGeneric, 4), expected,
-               (name + ", generic, split").c_str());
-    expectNear(problem.runDispatched(), expected,
-               (name + ", dispatched").c_str());
+    expectGenericAndDispatched(problem, name);
     problem.usePositionBias(8, 30);
-    expected = problem.reference();
+    std::vector<float> expected = problem.reference();
     expectNear(problem.runDispatched(), expected,
                (name + ", other query positions").c_str());
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
