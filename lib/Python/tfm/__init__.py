@@ -66,6 +66,9 @@ def _declare(lib):
         "tfm_context_shift": (i32, [p, i32, i32]),
         "tfm_context_position": (i32, [p]),
         "tfm_context_length": (i32, [p]),
+        "tfm_model_is_encoder_decoder": (ctypes.c_int, [p]),
+        "tfm_model_decoder_start_token": (i32, [p]),
+        "tfm_encode_source": (i32, [p, i32p, i32]),
         "tfm_prefill": (i32, [p, i32p, i32, ctypes.POINTER(f32p)]),
         "tfm_decode": (i32, [p, i32, ctypes.POINTER(f32p)]),
         "tfm_tokenize": (i32, [p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int,
@@ -144,6 +147,8 @@ class Model:
             raise
         self.vocab_size = lib.tfm_model_vocab_size(self._model)
         self.max_context = lib.tfm_model_max_context(self._model)
+        # An encoder-decoder (T5) generates from a source text.
+        self.is_encoder_decoder = bool(lib.tfm_model_is_encoder_decoder(self._model))
         self.context_shifts = 0
         self._logits = None
 
@@ -231,6 +236,15 @@ class Model:
     def position(self):
         return _lib().tfm_context_position(self._context)
 
+    def encode_source(self, tokens):
+        """An encoder-decoder's source: runs the encoder over TOKENS and
+        keeps the keys and values the decoder's cross-attention reads; the
+        decoder starts again (tfm_encode_source)."""
+        tokens = list(tokens)
+        array = (ctypes.c_int32 * len(tokens))(*tokens)
+        _check(_lib().tfm_encode_source(self._context, array, len(tokens)), "encode")
+        self._logits = None
+
     def eval(self, tokens):
         """Runs TOKENS at the current position (one batched call)."""
         tokens = list(tokens)
@@ -258,11 +272,21 @@ class Model:
         characters), until EOS or MAX_TOKENS; the sampling parameters mean
         what they mean in tfm-run and llama.cpp. A full context is shifted
         as tfm-run does by default (BOS stays, half the rest goes), or ends
-        the text with CONTEXT_SHIFT false."""
+        the text with CONTEXT_SHIFT false. An encoder-decoder (T5) encodes
+        PROMPT as its source and generates from its decoder's start token,
+        until its context is full."""
         lib = _lib()
         if reset:
             self.reset()
-        ids = self.tokenize(prompt, add_special=self.position == 0)
+        if self.is_encoder_decoder:
+            source = self.tokenize(prompt)
+            if not source:
+                return
+            self.encode_source(source)
+            ids = [lib.tfm_model_decoder_start_token(self._model)]
+            context_shift = False
+        else:
+            ids = self.tokenize(prompt, add_special=self.position == 0)
         if not ids:
             return
         params = _SamplerParams(float(temperature), int(top_k), float(top_p),

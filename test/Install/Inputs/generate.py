@@ -21,6 +21,12 @@ with tfm.Model(work + "/model") as m:
 with tfm.Model(work + "/model", context=32) as m:
     long = "".join(m.generate("Once upon a time", max_tokens=100, temperature=0))
     print("past the context:", m.context_shifts, "shifts, position", m.position)
+if len(sys.argv) > 3:
+    # An encoder-decoder (T5): the prompt is the source.
+    with tfm.Model(sys.argv[3]) as m:
+        print("encoder-decoder:", m.is_encoder_decoder)
+        print("t5 greedy:" + "".join(m.generate("the quick brown fox", max_tokens=16,
+                                                temperature=0)))
 for bad in (lambda: tfm.compile(work + "/missing.gguf", work + "/x"),
             lambda: tfm.Model(work + "/missing-dir"),
             lambda: list(tfm.Model(work + "/model").generate("x", top_p=0))):
