@@ -367,6 +367,17 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
                 path + ": ABI version " + std::to_string(info[kAbiVersion]) +
                     ", this runtime reads " + std::to_string(kSupportedAbi));
   std::memcpy(model.info, info, sizeof(model.info));
+  // An encoder-decoder's description must agree with the cache and the
+  // weights it describes.
+  if (model.encodeSource &&
+      (model.seq2seqInfo[kDecoderStart] < 0 ||
+       model.seq2seqInfo[kDecoderStart] >= info[kVocabSize] ||
+       2 * model.seq2seqInfo[kDecoderLayers] != info[kLayers] ||
+       model.seq2seqInfo[kDecodeBytes] <= 0 ||
+       model.seq2seqInfo[kDecodeBytes] > info[kWeightsBytes]))
+    return fail(TFM_ERROR_FORMAT,
+                path + ": tfm_seq2seq_info does not fit the model (start "
+                       "token, decoder layers, decode bytes): recompile it");
   // MLIR's async runtime (`--thread-runtime async`) releases a caller once
   // the last task of a parallel loop has emplaced its token; that task then
   // still finishes its coroutine in this library's code, on a worker
