@@ -501,7 +501,10 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
     return llvm::createStringError(model.path +
                                    ": weight storage passes failed "
                                    "(diagnostics above)");
-  int64_t decodeBytes = weightBytesReadBy(**module, "decode");
+  int64_t decodeBytes =
+      model.config.family == ModelFamily::EncoderDecoder
+          ? weightBytesReadBy(**module, "decode")
+          : 0;
   pm.clear();
   CpuPipelineOptions pipelineOptions;
   pipelineOptions.targetCpu = options.targetCpu;

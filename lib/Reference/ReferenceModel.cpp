@@ -203,7 +203,8 @@ void ReferenceModel::observe(std::initializer_list<std::string> weights,
 }
 
 void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
-                            const Batch &vs, Batch &attended) {
+                            const Batch &vs, Batch &attended,
+                            const Vector *causalBias) {
   const auto &c = config;
   int64_t kvDim = c.numKvHeads * c.headDim();
   float *layerKeys = keys.data() + layer * contextLimit * kvDim;
@@ -220,7 +221,9 @@ void ReferenceModel::attend(int64_t layer, const Batch &qs, const Batch &ks,
     int64_t first = c.isSlidingLayer(layer)
                         ? std::max<int64_t>(0, last + 1 - c.slidingWindow)
                         : 0;
-    attendRange(qs[t], layerKeys, layerValues, first, last, attended[t]);
+    RelativeBias bias{causalBias, last, /*bidirectional=*/false};
+    attendRange(qs[t], layerKeys, layerValues, first, last, attended[t],
+                causalBias ? &bias : nullptr);
   }
 }
 
@@ -536,10 +539,7 @@ void ReferenceModel::seq2seqFeedForward(const std::string &blk,
                                         Batch &xs) const {
   const auto &c = config;
   Batch normed, up, gate, down;
-  for (const Vector &x : xs) {
-    normed.emplace_back();
-    rmsNorm(x, weight(seq2seqName(blk, "ffn_norm")), c.normEps, normed.back());
-  }
+  normalize(blk + "ffn_norm", xs, normed);
   matmat(weight(seq2seqName(blk, "ffn_up")), normed, up, c.hiddenDim);
   if (c.layer.feedForward == FeedForwardKind::Gated) {
     matmat(weight(seq2seqName(blk, "ffn_gate")), normed, gate, c.hiddenDim);
@@ -560,11 +560,7 @@ void ReferenceModel::seq2seqEncoderLayer(int64_t layer, Batch &xs) const {
   std::string blk = "enc.blk." + std::to_string(layer) + ".";
   size_t positions = xs.size();
   Batch normed, q, k, v, attended, projected;
-  for (const Vector &x : xs) {
-    normed.emplace_back();
-    rmsNorm(x, weight(seq2seqName(blk, "attn_norm")), c.normEps,
-            normed.back());
-  }
+  normalize(blk + "attn_norm", xs, normed);
   matmat(weight(seq2seqName(blk, "attn_q")), normed, q, c.queryFeatures());
   matmat(weight(seq2seqName(blk, "attn_k")), normed, k, c.kvFeatures());
   matmat(weight(seq2seqName(blk, "attn_v")), normed, v, c.kvFeatures());
@@ -592,10 +588,7 @@ void ReferenceModel::encodeSource(llvm::ArrayRef<int32_t> tokens) {
   for (int64_t layer = 0; layer < c.numLayers; ++layer)
     seq2seqEncoderLayer(layer, xs);
   Batch output, k, v;
-  for (const Vector &x : xs) {
-    output.emplace_back();
-    rmsNorm(x, weight("enc.output_norm.weight"), c.normEps, output.back());
-  }
+  normalize("enc.output_norm", xs, output);
   sourceLength = int64_t(tokens.size());
   crossKeys.assign(size_t(c.decoderLayers()) * sourceLength * kvDim, 0.0f);
   crossValues.assign(crossKeys.size(), 0.0f);
@@ -615,44 +608,24 @@ void ReferenceModel::encodeSource(llvm::ArrayRef<int32_t> tokens) {
 void ReferenceModel::seq2seqDecoderLayer(int64_t layer, Batch &xs) {
   const auto &c = config;
   std::string blk = "dec.blk." + std::to_string(layer) + ".";
-  size_t positions = xs.size();
   int64_t kvDim = c.kvFeatures();
   Batch normed, q, k, v, attended, projected;
-  auto norm = [&](const char *name) {
-    normed.clear();
-    for (const Vector &x : xs) {
-      normed.emplace_back();
-      rmsNorm(x, weight(seq2seqName(blk, name)), c.normEps, normed.back());
-    }
-  };
   // Causal self-attention through the cache, with the causal bias.
-  norm("attn_norm");
+  normalize(blk + "attn_norm", xs, normed);
   matmat(weight(seq2seqName(blk, "attn_q")), normed, q, c.queryFeatures());
   matmat(weight(seq2seqName(blk, "attn_k")), normed, k, kvDim);
   matmat(weight(seq2seqName(blk, "attn_v")), normed, v, kvDim);
-  float *layerKeys = keys.data() + layer * contextLimit * kvDim;
-  float *layerValues = values.data() + layer * contextLimit * kvDim;
-  for (size_t t = 0; t < positions; ++t) {
-    std::copy(k[t].begin(), k[t].end(), layerKeys + (pos + t) * kvDim);
-    std::copy(v[t].begin(), v[t].end(), layerValues + (pos + t) * kvDim);
-  }
-  attended.resize(positions);
-  for (size_t t = 0; t < positions; ++t) {
-    RelativeBias bias{&weight("dec.blk.0.attn_rel_b.weight"),
-                      pos + int64_t(t), /*bidirectional=*/false};
-    attendRange(q[t], layerKeys, layerValues, 0, pos + int64_t(t),
-                attended[t], &bias);
-  }
+  attend(layer, q, k, v, attended, &weight("dec.blk.0.attn_rel_b.weight"));
   matmat(weight(seq2seqName(blk, "attn_o")), attended, projected, c.dim);
   addInto(xs, projected);
   // Cross-attention over every source position, no bias.
-  norm("cross_attn_norm");
+  normalize(blk + "cross_attn_norm", xs, normed);
   matmat(weight(seq2seqName(blk, "cross_attn_q")), normed, q,
          c.queryFeatures());
   const float *sourceKeys = crossKeys.data() + layer * sourceLength * kvDim;
   const float *sourceValues =
       crossValues.data() + layer * sourceLength * kvDim;
-  for (size_t t = 0; t < positions; ++t)
+  for (size_t t = 0; t < xs.size(); ++t)
     attendRange(q[t], sourceKeys, sourceValues, 0, sourceLength - 1,
                 attended[t]);
   matmat(weight(seq2seqName(blk, "cross_attn_o")), attended, projected,
@@ -663,9 +636,9 @@ void ReferenceModel::seq2seqDecoderLayer(int64_t layer, Batch &xs) {
 
 const std::vector<float> &ReferenceModel::seq2seqLogits(Batch &xs) {
   const auto &c = config;
-  Vector normed;
-  rmsNorm(xs.back(), weight("dec.output_norm.weight"), c.normEps, normed);
-  Batch last(1, std::move(normed)), lastLogits;
+  Batch normed;
+  normalize("dec.output_norm", Batch(1, xs.back()), normed);
+  Batch last(1, std::move(normed.front())), lastLogits;
   matmat(weight(c.tiedEmbeddings ? "token_embd.weight" : "output.weight"),
          last, lastLogits, c.vocabSize);
   logits = std::move(lastLogits.front());

@@ -80,9 +80,11 @@ private:
 
   /// Appends `ks` and `vs` at positions pos, pos + 1, ... of `layer`'s
   /// cache and attends with each of `qs` over the positions up to its own,
-  /// into `attended`.
+  /// into `attended`; with `causalBias` (T5's `[buckets, heads]` table) its
+  /// causal relative position bias joins the scores.
   void attend(int64_t layer, const Batch &qs, const Batch &ks,
-              const Batch &vs, Batch &attended);
+              const Batch &vs, Batch &attended,
+              const Vector *causalBias = nullptr);
   /// T5's relative position bias of the scores of a query at
   /// `queryPosition`: `table[bucket(key - query), head]`.
   struct RelativeBias {
