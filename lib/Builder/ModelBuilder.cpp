@@ -249,14 +249,14 @@ public:
         kRow = rope(kRow, position, layer);
       }
       pool = KVCacheAppendOp::create(b, pool.getType(), pool, kRow, vRow,
-                                     position, cacheLayer, IntegerAttr(),
-                                     RopeAttr());
+                                     position, cacheLayer, /*key_norm=*/Value(),
+                                     IntegerAttr(), RopeAttr(), FloatAttr());
       auto attention = KVCacheAttentionOp::create(
           b, qRow.getType(), qRow, pool, position, cacheLayer,
-          /*bias=*/Value(), /*key_count=*/Value(), IntegerAttr(),
-          b.getI64IntegerAttr(config.numHeads),
+          /*bias=*/Value(), /*key_count=*/Value(), /*query_norm=*/Value(),
+          IntegerAttr(), b.getI64IntegerAttr(config.numHeads),
           b.getF64FloatAttr(config.scoreScale()), RopeAttr(), IntegerAttr(),
-          FloatAttr());
+          FloatAttr(), FloatAttr());
       setAttentionOptions(attention, layer);
       out = tensor::InsertSliceOp::create(b, attention.getResult(), out,
                                           rowOffsets(row), rowSizes(out),

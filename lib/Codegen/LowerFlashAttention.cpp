@@ -80,7 +80,7 @@ struct TfmLowerFlashAttentionPass
                                     {i32, ptr, i64, ptr, ptr, i64, i64, i64,
                                      i64, f32, i64, i64, i64, i64, i64, i64,
                                      ptr, i64, ptr, i64, ptr, ptr, i64, i32,
-                                     i64, f32, ptr, i64, i64},
+                                     i64, f32, ptr, i64, i64, ptr, f32},
                                     {}));
     declareKernel(module, kAttentionCombine,
                   FunctionType::get(context,
@@ -95,6 +95,8 @@ struct TfmLowerFlashAttentionPass
       buffers.append({op.getRopeCos(), op.getRopeSin()});
     if (op.getPositionBias())
       buffers.push_back(op.getPositionBias());
+    if (op.getQueryNorm())
+      buffers.push_back(op.getQueryNorm());
     for (Value buffer : buffers)
       if (!hasContiguousRows(buffer))
         return op.emitOpError("needs buffers whose rows are contiguous, got ")
@@ -164,6 +166,18 @@ struct TfmLowerFlashAttentionPass
           builder, loc, LLVM::LLVMPointerType::get(builder.getContext()));
       scoreOptions.append({null, c.i64(c.index(0)), c.i64(c.index(0))});
     }
+    // The per-head RMSNorm of each query (null weight: none) and its epsilon.
+    SmallVector<Value> queryNorm;
+    if (Value weight = op.getQueryNorm())
+      queryNorm.push_back(c.pointer(c.address(weight)));
+    else
+      queryNorm.push_back(LLVM::ZeroOp::create(
+          builder, loc, LLVM::LLVMPointerType::get(builder.getContext())));
+    queryNorm.push_back(arith::ConstantOp::create(
+        builder, loc,
+        builder.getF32FloatAttr(
+            op.getNormEpsAttr() ? op.getNormEpsAttr().getValueAsDouble()
+                                : 0.0)));
     auto call = [&](OpBuilder &b, Location taskLoc, Value kvHead,
                     Value queryBegin, Value queryEnd, Value keyBegin,
                     Value keyEnd, Value partials, Value partialStride) {
@@ -174,6 +188,7 @@ struct TfmLowerFlashAttentionPass
                        outputStride, partials, partialStride});
       operands.append(rope);
       operands.append(scoreOptions);
+      operands.append(queryNorm);
       func::CallOp::create(b, taskLoc, kAttention, TypeRange{}, operands);
     };
 

@@ -103,6 +103,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   graph.fuseGatedActivations = options.fuseGatedActivations;
   graph.fuseLinearActivations = options.fuseLinearActivations;
   graph.fuseRope = options.fuseRope;
+  graph.fuseHeadNorm = options.fuseHeadNorm;
   buildTfmGraphPipeline(pm, graph);
   // The microkernels' layout of quantized weights (after the fusions, which
   // stack weights: the stacked rows are what is interleaved).

@@ -520,6 +520,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.fuseGatedActivations = enabled("fuse-gated-activations");
   pipelineOptions.fuseLinearActivations = enabled("fuse-linear-activations");
   pipelineOptions.fuseRope = enabled("fuse-rope");
+  pipelineOptions.fuseHeadNorm = enabled("fuse-head-norm");
   pipelineOptions.interleaveWeights = enabled("interleave-weights");
   pipelineOptions.flashAttention = enabled("flash-attention");
   pipelineOptions.hoistAccumulators = enabled("hoist-accumulators");

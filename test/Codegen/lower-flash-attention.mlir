@@ -18,7 +18,7 @@
 // CHECK:   call @tfm_attention(%c0_i32, {{.*}}, %c2_i64, %c16_i64, %[[SCALE]], {{.*}}, %[[NULL]], %c0_i64{{.*}})
 // CHECK-NOT: tfm_attention_combine
 // CHECK-NOT: tfm.flash_attention
-// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i32, i64, f32, !llvm.ptr, i64, i64)
+// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i32, i64, f32, !llvm.ptr, i64, i64, !llvm.ptr, f32)
 // CHECK: func.func private @tfm_attention_combine(!llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr, i64)
 
 // SERIAL-LABEL: func.func @prefill
@@ -81,11 +81,11 @@ func.func @strided_rows(%q: memref<1x64xf32, strided<[128, 2]>>, %k: memref<2x?x
 // -----
 
 // Gemma's sliding window and score soft cap come before the position
-// bias (null: none).
+// bias and the q norm (null: none).
 // CHECK-LABEL: func.func @window_soft_cap
 // CHECK-DAG: %[[CAP:.*]] = arith.constant 5.000000e+01 : f32
 // CHECK-DAG: %[[WINDOW:.*]] = arith.constant 8 : i64
-// CHECK: call @tfm_attention({{.*}}, %[[WINDOW]], %[[CAP]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}) :
+// CHECK: call @tfm_attention({{.*}}, %[[WINDOW]], %[[CAP]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}) :
 func.func @window_soft_cap(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>) {
   tfm.flash_attention %q, %k, %v at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64, window = 8 : i64, soft_cap = 50.0 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   return
@@ -94,15 +94,31 @@ func.func @window_soft_cap(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<
 // -----
 
 // T5's position bias: its buffer's address, the first query's position and
-// the distance where it saturates are the last three arguments.
+// the distance where it saturates come before the q norm.
 // CHECK-LABEL: func.func @position_bias
 // CHECK-SAME: %[[QSTART:[a-z0-9]+]]: index, %[[BIAS:[a-z0-9]+]]: memref<4x33xf32>)
 // CHECK: %[[BIASADDR:.*]] = memref.extract_aligned_pointer_as_index %[[BIAS]]
 // CHECK: %[[BIASINT:.*]] = arith.index_cast %{{.*}} : index to i64
 // CHECK: %[[BIASPTR:.*]] = llvm.inttoptr %[[BIASINT]] : i64 to !llvm.ptr
 // CHECK: %[[QSTART64:.*]] = arith.index_cast %[[QSTART]] : index to i64
-// CHECK: call @tfm_attention({{.*}}, %[[BIASPTR]], %[[QSTART64]], %{{[^,]*}}) :
+// CHECK: call @tfm_attention({{.*}}, %[[BIASPTR]], %[[QSTART64]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}) :
 func.func @position_bias(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>, %qstart: index, %bias: memref<4x33xf32>) {
   tfm.flash_attention %q, %k, %k at %start -> %out position_bias(%bias at %qstart : memref<4x33xf32>) {num_heads = 4 : i64, scale = 1.0 : f64, max_distance = 16 : i64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+// Qwen 3's q norm: the weight's address and the epsilon are the last two
+// arguments.
+// CHECK-LABEL: func.func @query_norm
+// CHECK-SAME: %[[W:[a-z0-9]+]]: memref<16xf32>)
+// CHECK: %[[WADDR:.*]] = memref.extract_aligned_pointer_as_index %[[W]]
+// CHECK: %[[WINT:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: %[[WPTR:.*]] = llvm.inttoptr %[[WINT]] : i64 to !llvm.ptr
+// CHECK: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
+// CHECK: call @tfm_attention({{.*}}, %[[WPTR]], %[[EPS]]) :
+func.func @query_norm(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>, %w: memref<16xf32>) {
+  tfm.flash_attention %q, %k, %k at %start -> %out query_norm(%w : memref<16xf32>) {num_heads = 4 : i64, scale = 1.0 : f64, norm_eps = 1.0e-06 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   return
 }

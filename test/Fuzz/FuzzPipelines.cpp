@@ -154,6 +154,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cpu.fuseNorm = in.ConsumeBool();
   cpu.fuseRope = in.ConsumeBool();
   cpu.fuseMatmulEpilogues = in.ConsumeBool();
+  cpu.fuseHeadNorm = in.ConsumeBool();
   buildTfmCpuPipeline(pm, cpu);
   bool compiled = succeeded(pm.run(**module));
   report(compiled ? "compiled to the LLVM dialect"

@@ -91,6 +91,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "
                      "attention kernel (tfm-fuse-rope-into-attention)"),
       llvm::cl::init(true)};
+  Option<bool> fuseHeadNorm{
+      *this, "fuse-head-norm",
+      llvm::cl::desc("Normalize each key head in the KV-cache write and each "
+                     "query head in the attention kernel "
+                     "(tfm-fuse-head-norm-into-attention)"),
+      llvm::cl::init(true)};
   Option<bool> fuseMatmulEpilogues{
       *this, "fuse-matmul-epilogues",
       llvm::cl::desc("Compute float matmul epilogues (row scale, residual, "

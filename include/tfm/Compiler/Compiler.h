@@ -30,7 +30,7 @@ inline constexpr const char *kManifestFileName = "manifest.json";
 inline constexpr const char *kOptimizationNames[] = {
     "fuse-sibling-linears", "fuse-residual-adds", "fuse-norm",
     "fuse-gated-activations", "fuse-linear-activations", "fuse-rope",
-    "interleave-weights",
+    "fuse-head-norm", "interleave-weights",
     "flash-attention", "fuse-matmul-epilogues", "hoist-accumulators",
     "approximate-math", "guided-schedule", "plan-static-arena"};
 

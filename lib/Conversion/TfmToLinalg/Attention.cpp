@@ -234,9 +234,10 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     FlashAttentionOp::create(rewriter, loc, query, keys, values, keyCount,
                              output, /*partials=*/Value(), /*rope_cos=*/Value(),
                              /*rope_sin=*/Value(), bias->table, bias->queryStart,
-                             op.getNumHeadsAttr(), op.getScaleAttr(),
-                             rewriter.getI64IntegerAttr(1), RopeAttr(),
-                             IntegerAttr(), FloatAttr(), bias->maxDistance);
+                             /*query_norm=*/Value(), op.getNumHeadsAttr(),
+                             op.getScaleAttr(), rewriter.getI64IntegerAttr(1),
+                             RopeAttr(), IntegerAttr(), FloatAttr(),
+                             bias->maxDistance, /*norm_eps=*/FloatAttr());
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                rewriter, loc, queryType, output,
                                /*restrict=*/true, /*writable=*/true));

@@ -129,6 +129,10 @@ Value buildInverseRMS(OpBuilder &b, Location loc, Value input,
 /// `input / sqrt(mean(input^2) + eps) * weight` (Normalization.cpp).
 Value buildRMSNorm(OpBuilder &b, Location loc, Value input, Value weight,
                    double epsValue);
+/// RMSNorm of each `[D]` group (D: `weight`'s length) of the rows of
+/// `input` `[S, G * D]`: the per-head q/k norm (Normalization.cpp).
+Value buildGroupedRMSNorm(OpBuilder &b, Location loc, Value input,
+                          Value weight, double eps);
 
 /// The weight of a linear layer in the layout the kernel reads
 /// (Linear.cpp): a `tfm.param` is re-declared as panels of `panel` output

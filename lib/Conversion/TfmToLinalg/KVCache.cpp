@@ -112,10 +112,37 @@ std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value values) {
   return {quantized, scaleBytes};
 }
 
+/// A fused per-head RMSNorm of the keys (`key_norm`): each head's inverse
+/// RMS `[S, KVH]` and the `[D]` weight, applied by the writing kernel as it
+/// reads each element (the normalized keys are never stored apart).
+struct KeyNorm {
+  Value inverseRms;
+  Value weight;
+
+  explicit operator bool() const { return bool(weight); }
+
+  /// The norm of `tokens` (`[S, KVH * D]`) with `weight`, or none.
+  static KeyNorm of(OpBuilder &b, Location loc, Value tokens, Value weight,
+                    FloatAttr eps, int64_t kvHeads, int64_t headDim) {
+    if (!weight)
+      return {};
+    Value heads = splitLastDim(b, loc, tokens, {kvHeads, headDim});
+    return {buildInverseRMS(b, loc, heads, eps.getValueAsDouble()), weight};
+  }
+
+  /// `x * inverseRms * weight` in a kernel body.
+  static Value apply(OpBuilder &b, Location loc, Value x, Value inverseRms,
+                     Value weight) {
+    Value normalized = arith::MulFOp::create(b, loc, x, inverseRms);
+    return arith::MulFOp::create(b, loc, normalized, weight);
+  }
+};
+
 /// `tokens` (`[S, KVH * D]` f32) as head-major rows `[KVH, S, D]` of type
-/// `stored`: one transposing element-wise kernel.
+/// `stored`, normalized by `norm` if given: one transposing element-wise
+/// kernel.
 Value headMajorRows(OpBuilder &b, Location loc, Value tokens, int64_t kvHeads,
-                    int64_t headDim, Type stored) {
+                    int64_t headDim, Type stored, const KeyNorm &norm) {
   MLIRContext *context = b.getContext();
   Value perHead = splitLastDim(b, loc, tokens, {kvHeads, headDim});
   Value init = tensor::EmptyOp::create(
@@ -123,24 +150,33 @@ Value headMajorRows(OpBuilder &b, Location loc, Value tokens, int64_t kvHeads,
                                      dimOf(b, loc, tokens, 0),
                                      b.getIndexAttr(headDim)},
       stored);
-  return buildGeneric(b, loc, "elementwise", ValueRange{perHead}, init,
-                      {selectDims(context, 3, {1, 0, 2}),
-                       b.getMultiDimIdentityMap(3)},
+  // Loop dims (h, s, d) over the output.
+  SmallVector<Value> inputs{perHead};
+  SmallVector<AffineMap> maps{selectDims(context, 3, {1, 0, 2})};
+  if (norm) {
+    inputs.append({norm.inverseRms, norm.weight});
+    maps.append({selectDims(context, 3, {1, 0}), selectDims(context, 3, {2})});
+  }
+  maps.push_back(b.getMultiDimIdentityMap(3));
+  return buildGeneric(b, loc, "elementwise", inputs, init, maps,
                       SmallVector<IteratorType>(3, kParallel),
                       [&](OpBuilder &nb, Location nl, ValueRange x) {
+                        Value value = x[0];
+                        if (norm)
+                          value = KeyNorm::apply(nb, nl, value, x[1], x[2]);
                         return SmallVector<Value>{
-                            toCacheElement(nb, nl, x[0], stored)};
+                            toCacheElement(nb, nl, value, stored)};
                       })
       .front();
 }
 
-/// The same rows rotated by `rope` at positions `start + s` in the same
-/// kernel: the pairs of each head are read through constant-member maps
-/// (see buildRoPE) while they are transposed, so RoPE costs no pass of its
-/// own over the keys.
+/// The same rows (normalized by `norm` if given) rotated by `rope` at
+/// positions `start + s` in the same kernel: the pairs of each head are
+/// read through constant-member maps (see buildRoPE) while they are
+/// transposed, so RoPE costs no pass of its own over the keys.
 Value rotatedHeadMajorRows(OpBuilder &b, Location loc, Value tokens,
                            Value rows, int64_t headDim, Value start,
-                           RopeAttr rope) {
+                           RopeAttr rope, const KeyNorm &norm) {
   auto rowsType = cast<RankedTensorType>(rows.getType());
   int64_t kvHeads = rowsType.getDimSize(0);
   Type stored = rowsType.getElementType();
@@ -159,17 +195,34 @@ Value rotatedHeadMajorRows(OpBuilder &b, Location loc, Value tokens,
   SmallVector<int64_t> sourceDims{1, 0, 2, 3};
   sourceDims[memberLoop] = -1;
   AffineMap table = selectDims(context, 4, {1, 2 + pairs.frequencyDim()});
+  SmallVector<Value> inputs{paired, paired, cosTable, sinTable};
+  SmallVector<AffineMap> maps{pairMemberMap(context, 4, sourceDims, 0),
+                              pairMemberMap(context, 4, sourceDims, 1), table,
+                              table};
+  if (norm) {
+    // Each member of a pair is normalized with its own weight element: the
+    // weight viewed as the pairs `[P0, P1]`, read as the features are.
+    Value weightPairs = splitLastDim(b, loc, norm.weight, pairShape);
+    SmallVector<int64_t> weightDims{2, 3};
+    weightDims[memberLoop - 2] = -1;
+    inputs.append({norm.inverseRms, weightPairs, weightPairs});
+    maps.append({selectDims(context, 4, {1, 0}),
+                 pairMemberMap(context, 4, weightDims, 0),
+                 pairMemberMap(context, 4, weightDims, 1)});
+  }
+  maps.push_back(b.getMultiDimIdentityMap(4));
   Value rotated =
       buildGeneric(
-          b, loc, "elementwise",
-          ValueRange{paired, paired, cosTable, sinTable}, init,
-          {pairMemberMap(context, 4, sourceDims, 0),
-           pairMemberMap(context, 4, sourceDims, 1), table, table,
-           b.getMultiDimIdentityMap(4)},
+          b, loc, "elementwise", inputs, init, maps,
           SmallVector<IteratorType>(4, kParallel),
           [&](OpBuilder &nb, Location nl, ValueRange x) {
+            Value first = x[0], second = x[1];
+            if (norm) {
+              first = KeyNorm::apply(nb, nl, first, x[4], x[5]);
+              second = KeyNorm::apply(nb, nl, second, x[4], x[6]);
+            }
             Value value = rotatePairMember(
-                nb, nl, x[0], x[1], x[2], x[3],
+                nb, nl, first, second, x[2], x[3],
                 linalg::IndexOp::create(nb, nl, memberLoop));
             return SmallVector<Value>{toCacheElement(nb, nl, value, stored)};
           })
@@ -178,11 +231,12 @@ Value rotatedHeadMajorRows(OpBuilder &b, Location loc, Value tokens,
 }
 
 /// Writes `tokens` (`[S, KVH * D]` f32) at positions `[start, start + S)` of
-/// `layer`, rotated by `rope` if given, converted to the cache's element
-/// type.
+/// `layer`, normalized by `norm` and rotated by `rope` if given, converted to
+/// the cache's element type.
 Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
                  OpFoldResult layer, int64_t part, Value start,
-                 int64_t headDim, RopeAttr rope = {}) {
+                 int64_t headDim, RopeAttr rope = {},
+                 const KeyNorm &norm = {}) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   Type element = cacheType.getElementType();
   int64_t kvHeads = cacheType.getDimSize(2);
@@ -190,7 +244,8 @@ Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
   Type stored = element.isInteger(8) ? b.getF32Type() : element;
   Value headMajor;
   if (!rope) {
-    headMajor = headMajorRows(b, loc, tokens, kvHeads, headDim, stored);
+    headMajor =
+        headMajorRows(b, loc, tokens, kvHeads, headDim, stored, norm);
   } else {
     // Rotated rows are written through a view of pairs, which empty-tensor
     // elimination does not see through: take the destination rows of the
@@ -206,8 +261,8 @@ Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
                   .getResult()
             : cacheRows(b, loc, cache, layer, part, start,
                         dimOf(b, loc, tokens, 0), headDim);
-    headMajor =
-        rotatedHeadMajorRows(b, loc, tokens, rows, headDim, start, rope);
+    headMajor = rotatedHeadMajorRows(b, loc, tokens, rows, headDim, start,
+                                     rope, norm);
   }
   if (!element.isInteger(8))
     return insertRows(b, loc, cache, headMajor, layer, part, start, 0);
@@ -288,10 +343,14 @@ struct KVCacheAppendLowering : OpConversionPattern<KVCacheAppendOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
-    int64_t headDim = op.getCache().getType().getHeadDim();
+    KVCacheType cacheType = op.getCache().getType();
+    int64_t headDim = cacheType.getHeadDim();
+    KeyNorm norm =
+        KeyNorm::of(rewriter, loc, adaptor.getKey(), adaptor.getKeyNorm(),
+                    op.getNormEpsAttr(), cacheType.getKvHeads(), headDim);
     Value cache = writeCache(rewriter, loc, adaptor.getCache(),
                              adaptor.getKey(), layer, 0, adaptor.getStart(),
-                             headDim, op.getRopeAttr());
+                             headDim, op.getRopeAttr(), norm);
     cache = writeCache(rewriter, loc, cache, adaptor.getValue(), layer, 1,
                        adaptor.getStart(), headDim);
     rewriter.replaceOp(op, cache);
@@ -315,10 +374,12 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
   matchAndRewrite(KVCacheAttentionOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    if (RopeAttr rope = op.getRopeAttr();
-        rope && rope.getRotaryDim() > TFM_ATTENTION_MAX_ROPE_HEAD_DIM)
+    // The kernel prepares (rotates, normalizes) query heads in a buffer of
+    // TFM_ATTENTION_MAX_ROPE_HEAD_DIM floats.
+    if ((op.getRopeAttr() || op.getQueryNorm()) &&
+        op.getCache().getType().getHeadDim() > TFM_ATTENTION_MAX_ROPE_HEAD_DIM)
       return rewriter.notifyMatchFailure(
-          op, "the kernel rotates smaller query heads; unfused form instead");
+          op, "the kernel prepares smaller query heads; unfused form instead");
     FailureOr<KernelPositionBias> bias =
         kernelPositionBias(rewriter, loc, op.getBias());
     if (failed(bias))
@@ -376,13 +437,18 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
       ropeCos = readBuffer(cosTable, cast<RankedTensorType>(cosTable.getType()));
       ropeSin = readBuffer(sinTable, cast<RankedTensorType>(sinTable.getType()));
     }
+    // A fused q norm: the kernel normalizes each query head with it.
+    Value queryNorm;
+    if (Value weight = adaptor.getQueryNorm())
+      queryNorm = readBuffer(weight, cast<RankedTensorType>(weight.getType()));
     FlashAttentionOp::create(rewriter, loc, query, keys, values,
                              start, output, partials, ropeCos,
-                             ropeSin, bias->table, bias->queryStart,
+                             ropeSin, bias->table, bias->queryStart, queryNorm,
                              op.getNumHeadsAttr(), op.getScaleAttr(),
                              rewriter.getI64IntegerAttr(splits),
                              op.getRopeAttr(), op.getWindowAttr(),
-                             op.getSoftCapAttr(), bias->maxDistance);
+                             op.getSoftCapAttr(), bias->maxDistance,
+                             op.getNormEpsAttr());
     rewriter.replaceOp(op, bufferization::ToTensorOp::create(
                                rewriter, loc, queryType, output,
                                /*restrict=*/true, /*writable=*/true));
@@ -435,7 +501,11 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
         readCache(rewriter, loc, cache, layer, 0, tokens, headDim);
     auto [values, valueScales] =
         readCache(rewriter, loc, cache, layer, 1, tokens, headDim);
-    // Without the fused kernel, a fused rope is a RoPE kernel of its own.
+    // Without the fused kernel, a fused q norm and rope are kernels of their
+    // own, in that order.
+    if (Value weight = adaptor.getQueryNorm())
+      query = buildGroupedRMSNorm(rewriter, loc, query, weight,
+                                  op.getNormEpsAttr().getValueAsDouble());
     if (RopeAttr rope = op.getRopeAttr())
       query = buildRoPE(rewriter, loc, query, start, headDim,
                         RopeSpec::of(rope));

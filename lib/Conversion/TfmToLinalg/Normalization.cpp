@@ -52,6 +52,19 @@ Value buildRMSNorm(OpBuilder &b, Location loc, Value input, Value weight,
       });
 }
 
+/// RMSNorm of each group of `weight`'s length in the rows of `input`
+/// (`[S, G * D]` as `[S, G, D]`, each `[D]` row normalized, then back): the
+/// per-head q/k norm.
+Value buildGroupedRMSNorm(OpBuilder &b, Location loc, Value input,
+                          Value weight, double eps) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t group = cast<RankedTensorType>(weight.getType()).getDimSize(0);
+  Value grouped =
+      splitLastDim(b, loc, input, {type.getDimSize(1) / group, group});
+  Value normed = buildRMSNorm(b, loc, grouped, weight, eps);
+  return mergeTrailingDims(b, loc, normed, 1);
+}
+
 namespace {
 
 struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
@@ -66,22 +79,10 @@ struct RMSNormLowering : OpConversionPattern<RMSNormOp> {
                                           adaptor.getWeight(), eps));
       return success();
     }
-    // Groups of the weight's length: `[S, G * D]` as `[S, G, D]`, each
-    // `[D]` row normalized, then back.
-    Location loc = op.getLoc();
-    Value input = adaptor.getInput();
-    auto type = cast<RankedTensorType>(input.getType());
-    int64_t group = op.getGroupSize();
-    auto groupedType = RankedTensorType::get(
-        {type.getDimSize(0), type.getDimSize(1) / group, group},
-        type.getElementType());
-    SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
-    Value grouped = tensor::ExpandShapeOp::create(rewriter, loc, groupedType,
-                                                  input, split);
-    Value normed =
-        buildRMSNorm(rewriter, loc, grouped, adaptor.getWeight(), eps);
-    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, type, normed,
-                                                         split);
+    rewriter.replaceOp(op,
+                       buildGroupedRMSNorm(rewriter, op.getLoc(),
+                                           adaptor.getInput(),
+                                           adaptor.getWeight(), eps));
     return success();
   }
 };

@@ -385,6 +385,44 @@ inline void rotateQuery(const AttentionArgs &args, int64_t s, const float *q,
   }
 }
 
+/// Query row `q` RMS-normalized with `args.queryNorm` into `normalized`.
+/// The sum of squares runs in lanes (vectorized); within the f32 rounding
+/// of the reference's sequential sum.
+inline void normalizeQuery(const AttentionArgs &args, const float *q,
+                           float *normalized) {
+  int64_t headDim = args.headDim;
+  float lanes[kLanes] = {};
+  int64_t d = 0;
+  for (; d + kLanes <= headDim; d += kLanes)
+    for (int64_t l = 0; l < kLanes; ++l)
+      lanes[l] += q[d + l] * q[d + l];
+  float sum = 0.0f;
+  for (; d < headDim; ++d)
+    sum += q[d] * q[d];
+  for (int64_t l = 0; l < kLanes; ++l)
+    sum += lanes[l];
+  float inverse =
+      1.0f / std::sqrt(sum / static_cast<float>(headDim) + args.normEps);
+  for (d = 0; d < headDim; ++d)
+    normalized[d] = q[d] * inverse * args.queryNorm[d];
+}
+
+/// Query row `q` as it is scored: normalized and rotated into `prepared`
+/// when the op asks for either, else `q` itself.
+inline const float *prepareQuery(const AttentionArgs &args, int64_t s,
+                                 const float *q, float *prepared) {
+  if (args.queryNorm) {
+    normalizeQuery(args, q, prepared);
+    q = prepared;
+  }
+  // The rotation reads each pair before it writes it: in place is safe.
+  if (args.ropeCos) {
+    rotateQuery(args, s, q, prepared);
+    q = prepared;
+  }
+  return q;
+}
+
 template <typename Isa, typename Rows>
 void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   int64_t headDim = args.headDim;
@@ -396,14 +434,13 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
     int64_t begin = task.keyBegin;
     if (args.window > 0)
       begin = std::max(begin, args.causalStart + s + 1 - args.window);
-    // Query head g of the group: its (rotated) query and accumulator.
-    auto query = [&](int64_t g, float *rotated) {
-      const float *q = args.q + s * args.qStride +
-                       (task.kvHead * args.group + g) * headDim;
-      if (!args.ropeCos)
-        return q;
-      rotateQuery(args, s, q, rotated);
-      return static_cast<const float *>(rotated);
+    // Query head g of the group: its (normalized, rotated) query and
+    // accumulator.
+    auto query = [&](int64_t g, float *prepared) {
+      return prepareQuery(args, s,
+                          args.q + s * args.qStride +
+                              (task.kvHead * args.group + g) * headDim,
+                          prepared);
     };
     auto accumulator = [&](int64_t g) {
       int64_t head = task.kvHead * args.group + g;
@@ -433,12 +470,12 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
       return args.positionBias + head * (2 * args.maxDistance + 1);
     };
     int64_t position = args.biasQueryStart + s;
-    float rotated0[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
-    float rotated1[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
+    float prepared0[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
+    float prepared1[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
     int64_t g = 0;
     // Two query heads at a time share every key and value row they read.
     for (; g + 2 <= args.group; g += 2) {
-      const float *q0 = query(g, rotated0), *q1 = query(g + 1, rotated1);
+      const float *q0 = query(g, prepared0), *q1 = query(g + 1, prepared1);
       OnlineSoftmax state0 = accumulator(g), state1 = accumulator(g + 1);
       attendTwoRows<Isa, Rows>(args, q0, q1, keys, values, begin, end,
                                state0, state1, biasRow(g), biasRow(g + 1),
@@ -447,7 +484,7 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
       finish(state1);
     }
     for (; g < args.group; ++g) {
-      const float *q = query(g, rotated0);
+      const float *q = query(g, prepared0);
       OnlineSoftmax state = accumulator(g);
       attendRow<Isa, Rows>(args, q, keys, values, begin, end, state,
                            biasRow(g), position);

@@ -310,7 +310,8 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                    const float *ropeCos, const float *ropeSin,
                    int64_t ropeStride, int32_t ropePairing, int64_t window,
                    float softCap, const float *positionBias,
-                   int64_t biasQueryStart, int64_t maxDistance) {
+                   int64_t biasQueryStart, int64_t maxDistance,
+                   const float *queryNorm, float normEps) {
   AttentionArgs args{element,
                      q,
                      qStride,
@@ -332,7 +333,9 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                      softCap,
                      positionBias,
                      biasQueryStart,
-                     maxDistance};
+                     maxDistance,
+                     queryNorm,
+                     normEps};
   AttentionTask task{kvHead,   queryBegin, queryEnd,     keyBegin,
                      keyEnd,   partials,   partialStride};
   AttentionTimer timer;

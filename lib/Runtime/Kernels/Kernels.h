@@ -65,6 +65,10 @@ struct AttentionArgs {
   const float *positionBias = nullptr;
   int64_t biasQueryStart = 0;
   int64_t maxDistance = 0;
+  /// The RMSNorm weight of each query head (null: none) and its epsilon:
+  /// applied before the rotation. See tfm_attention.
+  const float *queryNorm = nullptr;
+  float normEps = 0.0f;
 };
 
 /// The part of the work one call of tfm_attention does.

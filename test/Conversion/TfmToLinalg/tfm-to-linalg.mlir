@@ -215,6 +215,58 @@ func.func @rope_fused(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8x
 
 // -----
 
+// Fused q/k norms (tfm-fuse-head-norm-into-attention): each key head's
+// inverse RMS ([S, KVH], a row reduction) and the weight (viewed as the
+// half-split pairs [2, D/2], read per member) are inputs of the kernel that
+// rotates and transposes the keys into the cache: both members normalized,
+// then rotated. Unfused attention normalizes the query heads (a row
+// reduction over [S, H, D]) before its RoPE kernel; the fused one passes
+// the weight to tfm.flash_attention.
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 2, context = 64, head_dim = 4, f32>
+// CHECK-LABEL: func.func @head_norms_fused
+// CHECK-SAME: %[[WQ:[a-z0-9]+]]: tensor<4xf32>, %[[WK:[a-z0-9]+]]: tensor<4xf32>)
+// CHECK: %[[SQUARES:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<?x2x4xf32>) outs(%{{.*}} : tensor<?x2xf32>) attrs = {tfm.kernel = "row_reduction"}
+// CHECK: %[[INVERSE:.*]] = linalg.generic {{.*}} ins(%[[SQUARES]] : tensor<?x2xf32>)
+// CHECK: math.rsqrt
+// CHECK: %[[WPAIRS:.*]] = tensor.expand_shape %[[WK]] {{\[\[}}0, 1]] output_shape [2, 2] : tensor<4xf32> into tensor<2x2xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[INVERSE]], %[[WPAIRS]], %[[WPAIRS]] : tensor<?x2x2x2xf32>, tensor<?x2x2x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<?x2xf32>, tensor<2x2xf32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<2x?x2x2xf32>)
+// CHECK-NEXT: ^bb0(%[[FIRST:[a-z0-9_]+]]: f32, %[[SECOND:[a-z0-9_]+]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[R:[a-z0-9_]+]]: f32, %[[W0:[a-z0-9_]+]]: f32, %[[W1:[a-z0-9_]+]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[N0:.*]] = arith.mulf %[[FIRST]], %[[R]]
+// CHECK-NEXT: arith.mulf %[[N0]], %[[W0]]
+// CHECK-NEXT: %[[N1:.*]] = arith.mulf %[[SECOND]], %[[R]]
+// CHECK-NEXT: arith.mulf %[[N1]], %[[W1]]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<?x4x4xf32>) outs(%{{.*}} : tensor<?x4xf32>) attrs = {tfm.kernel = "row_reduction"}
+// CHECK: math.rsqrt
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[WQ]] : tensor<?x4x4xf32>, tensor<?x4xf32>, tensor<4xf32>)
+// CHECK: math.cos
+// CHECK: tfm.kernel = "attention_scores"
+// FLASH-LABEL: func.func @head_norms_fused
+// FLASH-SAME: %[[WQ:[a-z0-9]+]]: tensor<4xf32>, %{{.*}}: tensor<4xf32>)
+// FLASH: %[[WQB:.*]] = bufferization.to_buffer %[[WQ]] read_only : tensor<4xf32> to memref<4xf32, strided<[1], offset: ?>>
+// FLASH: tfm.flash_attention {{.*}} rope({{.*}}) query_norm(%[[WQB]] : memref<4xf32, strided<[1], offset: ?>>) {norm_eps = 9.9999999999999995E-7 : f64, num_heads = 4 : i64
+func.func @head_norms_fused(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %pos: index, %c: !cache, %wq: tensor<4xf32>, %wk: tensor<4xf32>) -> (tensor<?x16xf32>, !cache) {
+  %0 = tfm.kv_cache.append %c[0], %k, %v at %pos key_norm(%wk : tensor<4xf32>) {norm_eps = 1.0e-06 : f64, rope = #tfm.rope<rotary_dim = 4, theta = 1.0e4 : f64, pairing = half_split>} : !cache, tensor<?x8xf32>, tensor<?x8xf32>
+  %1 = tfm.kv_cache.attention %q, %0[0] at %pos query_norm(%wq : tensor<4xf32>) {norm_eps = 1.0e-06 : f64, num_heads = 4 : i64, scale = 0.5 : f64, rope = #tfm.rope<rotary_dim = 4, theta = 1.0e4 : f64, pairing = half_split>} : tensor<?x16xf32>, !cache -> tensor<?x16xf32>
+  return %1, %0 : tensor<?x16xf32>, !cache
+}
+
+// -----
+
+// A key norm without a rope: the transposing kernel scales each element by
+// its head's inverse RMS and its weight.
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 2, context = 64, head_dim = 4, f16>
+// CHECK-LABEL: func.func @key_norm_unrotated
+// CHECK-SAME: %[[W:[a-z0-9]+]]: tensor<4xf32>)
+// CHECK: %[[INVERSE:.*]] = linalg.generic {{.*}} ins(%{{[a-z0-9_]+}} : tensor<1x2xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[INVERSE]], %[[W]] : tensor<1x2x4xf32>, tensor<1x2xf32>, tensor<4xf32>) outs(%{{.*}} : tensor<2x1x4xf16>)
+// CHECK: arith.truncf
+func.func @key_norm_unrotated(%k: tensor<1x8xf32>, %pos: index, %c: !cache, %w: tensor<4xf32>) -> !cache {
+  %0 = tfm.kv_cache.append %c[0], %k, %k at %pos key_norm(%w : tensor<4xf32>) {norm_eps = 1.0e-06 : f64} : !cache, tensor<1x8xf32>, tensor<1x8xf32>
+  return %0 : !cache
+}
+
+// -----
+
 // A layer function (tfm-outline-layers): its linear weight argument takes
 // the panel layout and each call passes the packed param; the KV-cache
 // layer comes from an index argument. Only entry points mark their cache.

@@ -86,19 +86,42 @@ struct Problem {
       }
   }
 
-  /// Query row of token s and head h as the kernel should score it.
+  /// The q norm of Qwen 3 / Gemma 3 (empty: none): a [headDim] weight.
+  std::vector<float> queryNorm;
+  float normEps = 1e-6f;
+
+  /// RMS-normalizes each query head with a random weight.
+  void useQueryNorm() {
+    std::mt19937 random(13);
+    std::normal_distribution<float> normal(1.0f, 0.5f);
+    queryNorm.resize(headDim);
+    for (float &x : queryNorm)
+      x = normal(random);
+  }
+
+  /// Query row of token s and head h as the kernel should score it:
+  /// normalized, then rotated.
   std::vector<double> query(int64_t s, int64_t h) const {
     int64_t heads = kvHeads * group, half = headDim / 2;
     const float *row = &q[(s * heads + h) * headDim];
-    std::vector<double> out(row, row + headDim);
+    std::vector<double> in(row, row + headDim);
+    if (!queryNorm.empty()) {
+      double squares = 0.0;
+      for (double x : in)
+        squares += x * x;
+      double inverse = 1.0 / std::sqrt(squares / double(headDim) + normEps);
+      for (int64_t d = 0; d < headDim; ++d)
+        in[d] *= inverse * queryNorm[d];
+    }
+    std::vector<double> out = in;
     if (ropePairing < 0)
       return out;
     for (int64_t j = 0; j < half; ++j) {
       int64_t a = ropePairing == 0 ? 2 * j : j;
       int64_t b = ropePairing == 0 ? 2 * j + 1 : j + half;
       double c = ropeCos[s * half + j], sn = ropeSin[s * half + j];
-      out[a] = row[a] * c - row[b] * sn;
-      out[b] = row[a] * sn + row[b] * c;
+      out[a] = in[a] * c - in[b] * sn;
+      out[b] = in[a] * sn + in[b] * c;
     }
     return out;
   }
@@ -172,7 +195,8 @@ struct Problem {
             headDim / 2,   ropePairing,       window,
             softCap,
             positionBias.empty() ? nullptr : positionBias.data(),
-            biasQueryStart, maxDistance};
+            biasQueryStart, maxDistance,
+            queryNorm.empty() ? nullptr : queryNorm.data(), normEps};
   }
 
   /// out[s, h, :] by a two-pass softmax in double.
@@ -231,7 +255,8 @@ struct Problem {
                     rope ? ropeSin.data() : nullptr, headDim / 2,
                     rope ? ropePairing : 0, window, softCap,
                     positionBias.empty() ? nullptr : positionBias.data(),
-                    biasQueryStart, maxDistance);
+                    biasQueryStart, maxDistance,
+                    queryNorm.empty() ? nullptr : queryNorm.data(), normEps);
     return out;
   }
 
@@ -377,6 +402,40 @@ TEST(AttentionKernelEdgeTest, RotatesQueriesWithRope) {
         << "the rotation must change the result";
     std::vector<float> out = problem.runDispatched();
     expectNear(out, expected, "rope, dispatched");
+  }
+}
+
+TEST(AttentionKernelEdgeTest, NormalizesQueryHeads) {
+  // Qwen 3's q norm, alone and before either rotation, on heads of 128
+  // (Qwen 3's), 20 and 64 elements; whole, split, every variant this CPU
+  // runs.
+  struct Case {
+    int64_t headDim;
+    int32_t pairing;
+  };
+  for (Case c : {Case{128, 1}, Case{20, -1}, Case{64, 0}}) {
+    for (int32_t element : {TFM_KV_F32, TFM_KV_F16}) {
+      Problem problem(element, c.headDim, 2);
+      if (c.pairing >= 0)
+        problem.useRope(c.pairing);
+      std::vector<float> unnormalized = problem.reference();
+      problem.useQueryNorm();
+      std::vector<float> expected = problem.reference();
+      EXPECT_GT(std::fabs(unnormalized[5] - expected[5]), 1e-4f)
+          << "the norm must change the result";
+      std::string name = elementName(element) + ", head " +
+                         std::to_string(c.headDim) + ", pairing " +
+                         std::to_string(c.pairing);
+      expectNear(problem.runWhole(attentionGeneric), expected,
+                 (name + ", generic").c_str());
+      expectNear(problem.runSplit(attentionGeneric, 4), expected,
+                 (name + ", generic, split").c_str());
+      expectNear(problem.runDispatched(), expected,
+                 (name + ", dispatched").c_str());
+      if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
+        expectNear(problem.runWhole(attentionAvx2), expected,
+                   (name + ", avx2").c_str());
+    }
   }
 }
 

@@ -535,6 +535,25 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+/// A per-head RMSNorm fused into an attention op (`name`: key_norm or
+/// query_norm): a `[head_dim]` weight and norm_eps together, as the
+/// tfm.rms_norm it replaces.
+static LogicalResult verifyHeadNorm(Operation *op, StringRef name,
+                                    Value weight, FloatAttr eps,
+                                    int64_t headDim) {
+  if (bool(weight) != bool(eps))
+    return op->emitOpError() << "needs " << name
+                             << " and norm_eps together, or neither";
+  if (!weight)
+    return success();
+  auto type = cast<ShapedType>(weight.getType());
+  if (type.getRank() != 1 || dimsConflict(type.getDimSize(0), headDim) ||
+      type.isDynamicDim(0))
+    return op->emitOpError() << name << " must be [head_dim] = [" << headDim
+                             << "], got " << type;
+  return verifyNonNegative(op, "norm_eps", eps.getValueAsDouble());
+}
+
 /// A rope fused into a KV-cache op rotates whole heads of the cache.
 static LogicalResult verifyFusedRope(Operation *op, RopeAttr rope,
                                      KVCacheType cache) {
@@ -550,7 +569,9 @@ LogicalResult KVCacheAppendOp::verify() {
   if (failed(verifyLayerIndex(*this, getLayer(), getDynamicLayer(), cache)))
     return failure();
   if (failed(verifyKeysValues(*this, getKey(), getValue(),
-                              cache.getKVFeatures())))
+                              cache.getKVFeatures())) ||
+      failed(verifyHeadNorm(*this, "key_norm", getKeyNorm(), getNormEpsAttr(),
+                            cache.getHeadDim())))
     return failure();
   return verifyFusedRope(*this, getRopeAttr(), cache);
 }
@@ -562,7 +583,9 @@ LogicalResult KVCacheAttentionOp::verify() {
       failed(verifyHeadsDivide(*this, numHeads, cache.getKvHeads())) ||
       failed(verifyQueryHeads(*this, getQuery(), getResult(), numHeads,
                               cache.getHeadDim())) ||
-      failed(verifyFusedRope(*this, getRopeAttr(), cache)))
+      failed(verifyFusedRope(*this, getRopeAttr(), cache)) ||
+      failed(verifyHeadNorm(*this, "query_norm", getQueryNorm(),
+                            getNormEpsAttr(), cache.getHeadDim())))
     return failure();
   if (FloatAttr cap = getSoftCapAttr())
     if (failed(verifyPositive(*this, "soft_cap", cap.getValueAsDouble())))
@@ -749,8 +772,14 @@ LogicalResult FlashAttentionOp::verify() {
   if (failed(mlir::verifyCompatibleShape(query, output)))
     return emitOpError() << "output " << output << " does not match query "
                          << query;
-  if (failed(verifyQueryRope(query, headDim)))
+  if (failed(verifyQueryRope(query, headDim)) ||
+      failed(verifyHeadNorm(*this, "query_norm", getQueryNorm(),
+                            getNormEpsAttr(), headDim)))
     return failure();
+  if (getQueryNorm() && headDim > TFM_ATTENTION_MAX_ROPE_HEAD_DIM)
+    return emitOpError() << "normalizes query heads of at most "
+                         << TFM_ATTENTION_MAX_ROPE_HEAD_DIM
+                         << " elements, got " << headDim;
   if (FloatAttr cap = getSoftCapAttr())
     if (failed(verifyPositive(*this, "soft_cap", cap.getValueAsDouble())))
       return failure();

@@ -61,6 +61,10 @@ struct FuseRope : OpRewritePattern<OpTy> {
                                 PatternRewriter &rewriter) const override {
     if (op.getRopeAttr())
       return rewriter.notifyMatchFailure(op, "already applies a rope");
+    // The op normalizes before it rotates: a rope computed before a fused
+    // head norm cannot move after it.
+    if (op.getNormEpsAttr())
+      return rewriter.notifyMatchFailure(op, "already applies a head norm");
     OpOperand &operand = rotatedOperand(op);
     RoPEOp rope = fusableRope(operand.get(), op.getStart(),
                               op.getCache().getType().getHeadDim());

@@ -266,7 +266,8 @@ void cloneIntoLayerFunction(OpBuilder &b, Operation *op, IRMapping &mapping,
         b, append.getLoc(), append.getType(),
         mapping.lookup(append.getCache()), mapping.lookup(append.getKey()),
         mapping.lookup(append.getValue()), mapping.lookup(append.getStart()),
-        layer, IntegerAttr(), append.getRopeAttr());
+        layer, mapping.lookupOrNull(append.getKeyNorm()), IntegerAttr(),
+        append.getRopeAttr(), append.getNormEpsAttr());
     mapping.map(append.getResult(), clone.getResult());
     return;
   }
@@ -277,10 +278,11 @@ void cloneIntoLayerFunction(OpBuilder &b, Operation *op, IRMapping &mapping,
         mapping.lookup(attention.getCache()),
         mapping.lookup(attention.getStart()), layer,
         mapping.lookupOrNull(attention.getBias()),
-        mapping.lookupOrNull(attention.getKeyCount()), IntegerAttr(),
+        mapping.lookupOrNull(attention.getKeyCount()),
+        mapping.lookupOrNull(attention.getQueryNorm()), IntegerAttr(),
         attention.getNumHeadsAttr(), attention.getScaleAttr(),
         attention.getRopeAttr(), attention.getWindowAttr(),
-        attention.getSoftCapAttr());
+        attention.getSoftCapAttr(), attention.getNormEpsAttr());
     mapping.map(attention.getResult(), clone.getResult());
     return;
   }

@@ -26,6 +26,10 @@ void tfm::buildTfmGraphPipeline(OpPassManager &pm,
     pm.addPass(createTfmFuseLinearActivations());
   if (options.fuseRope)
     pm.addPass(createTfmFuseRoPEIntoAttention());
+  // After the rope fusion: a head norm moves in only once the rope computed
+  // after it is inside the op.
+  if (options.fuseHeadNorm)
+    pm.addPass(createTfmFuseHeadNormIntoAttention());
 }
 
 void tfm::registerTfmPassesAndPipelines() {
@@ -35,7 +39,8 @@ void tfm::registerTfmPassesAndPipelines() {
       "Graph-level tfm rewrites: tfm-last-token-logits, canonicalize, cse, "
       "tfm-fuse-sibling-linears, tfm-fuse-residual-adds, "
       "tfm-fuse-norm-into-linear, tfm-fuse-gated-activations, "
-      "tfm-fuse-linear-activations, tfm-fuse-rope-into-attention",
+      "tfm-fuse-linear-activations, tfm-fuse-rope-into-attention, "
+      "tfm-fuse-head-norm-into-attention",
       [](OpPassManager &pm, const GraphPipelineOptions &options) {
         buildTfmGraphPipeline(pm, options);
       });

@@ -476,7 +476,7 @@ func.func @kv_append_layer(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context =
 
 func.func @kv_append_two_layers(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x32xf32>, %p: index, %l: index) {
   // expected-error @+1 {{'tfm.kv_cache.append' op needs exactly one of a constant layer and an index operand}}
-  %c2 = "tfm.kv_cache.append"(%c, %k, %k, %p, %l) {layer = 0 : i64} : (!tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>, index, index) -> !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>
+  %c2 = "tfm.kv_cache.append"(%c, %k, %k, %p, %l) {layer = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 1, 0>} : (!tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>, index, index) -> !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>
   return
 }
 
@@ -484,7 +484,47 @@ func.func @kv_append_two_layers(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, cont
 
 func.func @kv_attention_no_layer(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index) {
   // expected-error @+1 {{'tfm.kv_cache.attention' op needs exactly one of a constant layer and an index operand}}
-  %o = "tfm.kv_cache.attention"(%q, %c, %p) {num_heads = 8 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0>, scale = 0.125 : f64} : (tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, index) -> tensor<1x64xf32>
+  %o = "tfm.kv_cache.attention"(%q, %c, %p) {num_heads = 8 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 0>, scale = 0.125 : f64} : (tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, index) -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_key_norm_length(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x32xf32>, %p: index, %w: tensor<32xf32>) {
+  // expected-error @+1 {{'tfm.kv_cache.append' op key_norm must be [head_dim] = [8], got 'tensor<32xf32>'}}
+  %c2 = tfm.kv_cache.append %c[0], %k, %k at %p key_norm(%w : tensor<32xf32>) {norm_eps = 1.0e-06 : f64} : !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_key_norm_without_eps(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x32xf32>, %p: index, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'tfm.kv_cache.append' op needs key_norm and norm_eps together, or neither}}
+  %c2 = tfm.kv_cache.append %c[0], %k, %k at %p key_norm(%w : tensor<8xf32>) : !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_eps_without_query_norm(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op needs query_norm and norm_eps together, or neither}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p {norm_eps = 1.0e-06 : f64, num_heads = 8 : i64, scale = 0.125 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_query_norm_negative_eps(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index, %w: tensor<8xf32>) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op norm_eps must be non-negative, got -1}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p query_norm(%w : tensor<8xf32>) {norm_eps = -1.0 : f64, num_heads = 8 : i64, scale = 0.125 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32> -> tensor<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_attention_query_norm_dynamic(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %p: index, %w: tensor<?xf32>) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op query_norm must be [head_dim] = [8], got 'tensor<?xf32>'}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p query_norm(%w : tensor<?xf32>) {norm_eps = 1.0e-06 : f64, num_heads = 8 : i64, scale = 0.125 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32> -> tensor<1x64xf32>
   return
 }
 
@@ -500,7 +540,7 @@ func.func @kv_append_features(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, contex
 
 func.func @kv_append_type_changes(%c: !tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, %k: tensor<1x32xf32>, %p: index) {
   // expected-error @+1 {{'tfm.kv_cache.append' op failed to verify that all of {cache, result} have same type}}
-  %c2 = "tfm.kv_cache.append"(%c, %k, %k, %p) {layer = 0 : i64} : (!tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>, index) -> !tfm.kv_cache<layers = 2, kv_heads = 4, context = 16, head_dim = 8, f32>
+  %c2 = "tfm.kv_cache.append"(%c, %k, %k, %p) {layer = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0>} : (!tfm.kv_cache<layers = 2, kv_heads = 4, context = 8, head_dim = 8, f32>, tensor<1x32xf32>, tensor<1x32xf32>, index) -> !tfm.kv_cache<layers = 2, kv_heads = 4, context = 16, head_dim = 8, f32>
   return
 }
 
@@ -695,6 +735,22 @@ func.func @quantized_matmul_small_scratch(%x: memref<2x64xf32>, %w: memref<16x36
 func.func @linear_residual_type(%x: tensor<1x64xf32>, %w: tensor<32x64xf32>, %r: tensor<1x64xf32>) {
   // expected-error @+1 {{'tfm.linear' op residual type 'tensor<1x64xf32>' differs from the result type 'tensor<1x32xf32>'}}
   %y = tfm.linear %x, %w residual %r : (tensor<1x64xf32>, tensor<32x64xf32>, tensor<1x64xf32>) -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_query_norm_length(%q: memref<1x64xf32>, %k: memref<2x?x16xf32>, %s: index, %o: memref<1x64xf32>, %w: memref<64xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op query_norm must be [head_dim] = [16], got 'memref<64xf32>'}}
+  tfm.flash_attention %q, %k, %k at %s -> %o query_norm(%w : memref<64xf32>) {norm_eps = 1.0e-06 : f64, num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x16xf32>, memref<2x?x16xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @flash_attention_query_norm_wide_heads(%q: memref<1x1024xf32>, %k: memref<1x?x1024xf32>, %s: index, %o: memref<1x1024xf32>, %w: memref<1024xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op normalizes query heads of at most 512 elements, got 1024}}
+  tfm.flash_attention %q, %k, %k at %s -> %o query_norm(%w : memref<1024xf32>) {norm_eps = 1.0e-06 : f64, num_heads = 1 : i64, scale = 0.25 : f64} : memref<1x1024xf32>, memref<1x?x1024xf32>, memref<1x?x1024xf32>, memref<1x1024xf32>
   return
 }
 

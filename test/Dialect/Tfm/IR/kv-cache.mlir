@@ -39,6 +39,21 @@ func.func @dynamic_layer(%q: tensor<1x64xf32>, %kv: tensor<1x16xf32>, %pos: inde
   return %o : tensor<1x64xf32>
 }
 
+// Qwen 3's per-head q/k norm inside the KV-cache ops (a [head_dim] weight
+// and norm_eps), before their rope.
+// CHECK-LABEL: func @head_norms
+// CHECK: %[[C:.*]] = tfm.kv_cache.append %{{.*}}[1], %{{.*}}, %{{.*}} at %{{.*}} key_norm(%[[W:[a-z0-9]+]] : tensor<16xf32>) {norm_eps = 1.000000e-05 : f64, rope = #tfm.rope<rotary_dim = 16, theta = 1.000000e+06 : f64, pairing = half_split>} : !kv_cache1
+// CHECK: tfm.kv_cache.attention %{{.*}}, %[[C]][1] at %{{.*}} query_norm(%[[W]] : tensor<16xf32>) {norm_eps = 1.000000e-05 : f64, num_heads = 4 : i64, rope = #tfm.rope<rotary_dim = 16, theta = 1.000000e+06 : f64, pairing = half_split>, scale = 2.500000e-01 : f64} : tensor<1x64xf32>, !kv_cache1 -> tensor<1x64xf32>
+// CHECK: tfm.flash_attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} -> %{{.*}} query_norm(%{{.*}} : memref<16xf32>) {norm_eps = 1.000000e-05 : f64, num_heads = 4 : i64, scale = 2.500000e-01 : f64} : memref<1x64xf32>, memref<2x?x16xf16>, memref<2x?x16xf16>, memref<1x64xf32>
+func.func @head_norms(%q: tensor<1x64xf32>, %kv: tensor<1x16xf32>, %pos: index, %w: tensor<16xf32>,
+                      %cache: !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16>,
+                      %qb: memref<1x64xf32>, %kb: memref<2x?x16xf16>, %ob: memref<1x64xf32>, %wb: memref<16xf32>) -> tensor<1x64xf32> {
+  %c = tfm.kv_cache.append %cache[1], %kv, %kv at %pos key_norm(%w : tensor<16xf32>) {norm_eps = 1.0e-05 : f64, rope = #tfm.rope<rotary_dim = 16, theta = 1.0e6 : f64, pairing = half_split>} : !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16>, tensor<1x16xf32>, tensor<1x16xf32>
+  %o = tfm.kv_cache.attention %q, %c[1] at %pos query_norm(%w : tensor<16xf32>) {norm_eps = 1.0e-05 : f64, num_heads = 4 : i64, scale = 0.25 : f64, rope = #tfm.rope<rotary_dim = 16, theta = 1.0e6 : f64, pairing = half_split>} : tensor<1x64xf32>, !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16> -> tensor<1x64xf32>
+  tfm.flash_attention %qb, %kb, %kb at %pos -> %ob query_norm(%wb : memref<16xf32>) {norm_eps = 1.0e-05 : f64, num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x16xf16>, memref<2x?x16xf16>, memref<1x64xf32>
+  return %o : tensor<1x64xf32>
+}
+
 // The kernel-level fused attention on buffers (q8 rows: 16 int8 + scale).
 // CHECK-LABEL: func @flash_attention
 // CHECK: tfm.flash_attention %{{.*}}, %{{.*}}, %{{.*}} at %{{.*}} -> %{{.*}} {num_heads = 4 : i64, scale = 2.500000e-01 : f64} : memref<?x64xf32>, memref<2x?x20xi8>, memref<2x?x20xi8>, memref<?x64xf32>

@@ -63,3 +63,17 @@ func.func @scaled_frequencies(%k: tensor<1x8xf32>, %pos: index, %c: !cache) -> !
   %c1 = tfm.kv_cache.append %c[0], %kr, %k at %pos : !cache, tensor<1x8xf32>, tensor<1x8xf32>
   return %c1 : !cache
 }
+
+// -----
+
+// A rope computed after a fused head norm's input cannot move in: the op
+// normalizes before it rotates, and this rope came first.
+!cache = !tfm.kv_cache<layers = 1, kv_heads = 1, context = 64, head_dim = 8, f32>
+// CHECK-LABEL: func.func @rope_before_fused_norm
+// CHECK: %[[KR:.*]] = tfm.rope
+// CHECK: tfm.kv_cache.append %{{.*}}[0], %[[KR]], %{{.*}} at %{{.*}} key_norm(%{{.*}} : tensor<8xf32>) {norm_eps = 9.9999999999999995E-7 : f64} :
+func.func @rope_before_fused_norm(%k: tensor<1x8xf32>, %pos: index, %c: !cache, %w: tensor<8xf32>) -> !cache {
+  %kr = tfm.rope %k at %pos interleaved {head_dim = 8 : i64, rotary_dim = 8 : i64, theta = 10000.0 : f64} : tensor<1x8xf32>
+  %c1 = tfm.kv_cache.append %c[0], %kr, %k at %pos key_norm(%w : tensor<8xf32>) {norm_eps = 1.0e-06 : f64} : !cache, tensor<1x8xf32>, tensor<1x8xf32>
+  return %c1 : !cache
+}

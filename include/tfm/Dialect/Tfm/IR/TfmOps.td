@@ -468,6 +468,10 @@ def Tfm_FlashAttentionOp
     -max_distance, max_distance)]`: the bias of `tfm.relative_position_bias`
     without its `[heads, queries, keys]` matrix.
 
+    With `query_norm` (`[head_dim]`) the kernel RMS-normalizes each query
+    head with that weight and `norm_eps` before the rope: the q norm of
+    `tfm.kv_cache.attention`.
+
     ```mlir
     tfm.flash_attention %q, %k, %v at %start -> %out partials %p
         {num_heads = 8 : i64, scale = 0.125 : f64, kv_splits = 4 : i64}
@@ -491,13 +495,16 @@ def Tfm_FlashAttentionOp
     Arg<Optional<MemRefRankOf<[F32], [2]>>, "bias of each head and distance",
         [MemRead]>:$position_bias,
     Optional<Index>:$bias_query_start,
+    Arg<Optional<MemRefRankOf<[F32], [1]>>, "RMSNorm weight of each query head",
+        [MemRead]>:$query_norm,
     ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
     F64Attr:$scale,
     DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$kv_splits,
     OptionalAttr<Tfm_RopeAttr>:$rope,
     OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window,
     OptionalAttr<F64Attr>:$soft_cap,
-    OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$max_distance
+    OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$max_distance,
+    OptionalAttr<F64Attr>:$norm_eps
   );
   let assemblyFormat = [{
     $query `,` $keys `,` $values `at` $start `->` $output
@@ -505,7 +512,8 @@ def Tfm_FlashAttentionOp
     (`rope` `(` $rope_cos^ `,` $rope_sin `:` type($rope_cos) `,`
         type($rope_sin) `)`)?
     (`position_bias` `(` $position_bias^ `at` $bias_query_start `:`
-        type($position_bias) `)`)? attr-dict `:`
+        type($position_bias) `)`)?
+    (`query_norm` `(` $query_norm^ `:` type($query_norm) `)`)? attr-dict `:`
     type($query) `,` type($keys) `,` type($values) `,` type($output)
     (`,` type($partials)^)?
   }];
@@ -576,7 +584,7 @@ def Tfm_AttentionOp : Tfm_Op<"attention", [Pure]> {
 }
 
 def Tfm_KVCacheAppendOp : Tfm_Op<"kv_cache.append",
-    [Pure, AllTypesMatch<["cache", "result"]>]> {
+    [Pure, AllTypesMatch<["cache", "result"]>, AttrSizedOperandSegments]> {
   let summary = "Writes the keys and values of new tokens into the KV cache";
   let description = [{
     Stores `key[i, :]` and `value[i, :]` (`[seq, kv_heads * head_dim]`) at
@@ -589,23 +597,37 @@ def Tfm_KVCacheAppendOp : Tfm_Op<"kv_cache.append",
     With `rope` (set by tfm-fuse-rope-into-attention) the keys are rotated
     by that rotary embedding at their positions as they are written:
     `key` is the projection before RoPE.
+
+    With `key_norm` (`[head_dim]`, set by tfm-fuse-head-norm-into-attention:
+    the per-head key norm of Qwen 3 and Gemma 3) each head of each key is
+    first RMS-normalized with that weight and `norm_eps`, before the rope:
+    `key` is then the projection before the norm.
+
+    ```mlir
+    %c1 = tfm.kv_cache.append %c[0], %k, %v at %pos key_norm(%w : tensor<64xf32>)
+        {norm_eps = 1.0e-06 : f64, rope = #tfm.rope<...>}
+        : !kv_cache, tensor<?x512xf32>, tensor<?x512xf32>
+    ```
   }];
   let arguments = (ins Tfm_KVCacheType:$cache, Tfm_FloatTensor:$key,
                        Tfm_FloatTensor:$value, Index:$start,
                        Optional<Index>:$dynamic_layer,
+                       Optional<Tfm_FloatTensor>:$key_norm,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer,
-                       OptionalAttr<Tfm_RopeAttr>:$rope);
+                       OptionalAttr<Tfm_RopeAttr>:$rope,
+                       OptionalAttr<F64Attr>:$norm_eps);
   let results = (outs Tfm_KVCacheType:$result);
   let assemblyFormat = [{
     $cache `[` custom<LayerIndex>($dynamic_layer, $layer) `]` `,` $key `,`
-    $value `at` $start attr-dict `:` type($cache) `,` type($key) `,`
-    type($value)
+    $value `at` $start (`key_norm` `(` $key_norm^ `:` type($key_norm) `)`)?
+    attr-dict `:` type($cache) `,` type($key) `,` type($value)
   }];
   let builders = [
     OpBuilder<(ins "Value":$cache, "Value":$key, "Value":$value,
                    "Value":$start, "int64_t":$layer), [{
       build($_builder, $_state, cache.getType(), cache, key, value, start,
-            Value(), $_builder.getI64IntegerAttr(layer), RopeAttr());
+            Value(), Value(), $_builder.getI64IntegerAttr(layer), RopeAttr(),
+            FloatAttr());
     }]>
   ];
   let extraClassDeclaration = [{
@@ -642,6 +664,12 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention",
     With `bias` (`[num_heads, sq, start + sq]`: T5's relative position bias)
     `bias[h, i, j]` is added to each scaled score of head `h`.
 
+    With `query_norm` (`[head_dim]`, set by
+    tfm-fuse-head-norm-into-attention) each head of each query is first
+    RMS-normalized with that weight and `norm_eps` (Qwen 3's and Gemma 3's
+    q norm), before the rope: `query` is then the projection before the
+    norm.
+
     With `keys %n` the layer holds keys and values an encoder wrote
     (`tfm.kv_cache.append` at 0 from T5's `encode`): every query sees keys
     `0 .. n - 1`, unmasked — the cross-attention of an encoder-decoder,
@@ -661,16 +689,19 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention",
                        Index:$start, Optional<Index>:$dynamic_layer,
                        Optional<Tfm_FloatTensor>:$bias,
                        Optional<Index>:$key_count,
+                       Optional<Tfm_FloatTensor>:$query_norm,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntNonNegative]>>:$layer,
                        ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
                        F64Attr:$scale,
                        OptionalAttr<Tfm_RopeAttr>:$rope,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window,
-                       OptionalAttr<F64Attr>:$soft_cap);
+                       OptionalAttr<F64Attr>:$soft_cap,
+                       OptionalAttr<F64Attr>:$norm_eps);
   let results = (outs Tfm_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $cache `[` custom<LayerIndex>($dynamic_layer, $layer) `]`
-    `at` $start (`keys` $key_count^)? (`bias` $bias^)? attr-dict `:`
+    `at` $start (`keys` $key_count^)? (`bias` $bias^)?
+    (`query_norm` `(` $query_norm^ `:` type($query_norm) `)`)? attr-dict `:`
     type($query) `,` type($cache) (`,` type($bias)^)? `->` type($result)
   }];
   let builders = [
@@ -678,10 +709,10 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention",
                    "Value":$start, "int64_t":$layer, "int64_t":$num_heads,
                    "const APFloat &":$scale), [{
       build($_builder, $_state, result, query, cache, start, Value(),
-            Value(), Value(), $_builder.getI64IntegerAttr(layer),
+            Value(), Value(), Value(), $_builder.getI64IntegerAttr(layer),
             $_builder.getI64IntegerAttr(num_heads),
             $_builder.getFloatAttr($_builder.getF64Type(), scale), RopeAttr(),
-            IntegerAttr(), FloatAttr());
+            IntegerAttr(), FloatAttr(), FloatAttr());
     }]>
   ];
   let extraClassDeclaration = [{

@@ -51,6 +51,12 @@ struct GraphPipelineOptions
       llvm::cl::desc("Rotate keys in the KV-cache write and queries in the "
                      "attention kernel (tfm-fuse-rope-into-attention)"),
       llvm::cl::init(true)};
+  Option<bool> fuseHeadNorm{
+      *this, "fuse-head-norm",
+      llvm::cl::desc("Normalize each key head in the KV-cache write and each "
+                     "query head in the attention kernel "
+                     "(tfm-fuse-head-norm-into-attention)"),
+      llvm::cl::init(true)};
 };
 
 /// Adds the graph-level pipeline `tfm-graph-pipeline`: clean-ups and

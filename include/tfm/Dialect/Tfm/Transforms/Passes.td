@@ -206,6 +206,37 @@ def TfmFuseRoPEIntoAttention
   let dependentDialects = ["::mlir::tfm::TfmDialect"];
 }
 
+def TfmFuseHeadNormIntoAttention
+    : Pass<"tfm-fuse-head-norm-into-attention", "::mlir::ModuleOp"> {
+  let summary = "Apply the per-head q/k norm inside the KV-cache write and "
+                "the attention kernel";
+  let description = [{
+    A `tfm.rms_norm` with a `[head_dim]` weight (the per-head q/k norm of
+    Qwen 3 and Gemma 3) whose only use is the keys of a
+    `tfm.kv_cache.append` or the queries of a `tfm.kv_cache.attention` is
+    removed: the op takes the unnormalized projection, the weight as
+    `key_norm` / `query_norm` and `norm_eps`, and normalizes each head
+    itself before its rope. Keys are normalized while they are transposed
+    into the cache; queries in the attention kernel, just before they are
+    rotated and scored. Run after tfm-fuse-rope-into-attention: the norm
+    must be the operand's producer, with the rope (computed after it)
+    already inside the op.
+
+    ```mlir
+    %qn = tfm.rms_norm %q, %wq {eps = 1.0e-06 : f64} : tensor<?x64xf32>, tensor<8xf32>
+    %kn = tfm.rms_norm %k, %wk {eps = 1.0e-06 : f64} : tensor<?x32xf32>, tensor<8xf32>
+    %c1 = tfm.kv_cache.append %c[0], %kn, %v at %pos {rope = #tfm.rope<...>} : ...
+    %o = tfm.kv_cache.attention %qn, %c1[0] at %pos {..., rope = #tfm.rope<...>} : ...
+    // becomes
+    %c1 = tfm.kv_cache.append %c[0], %k, %v at %pos key_norm(%wk : tensor<8xf32>)
+        {norm_eps = 1.0e-06 : f64, rope = #tfm.rope<...>} : ...
+    %o = tfm.kv_cache.attention %q, %c1[0] at %pos query_norm(%wq : tensor<8xf32>)
+        {..., norm_eps = 1.0e-06 : f64, rope = #tfm.rope<...>} : ...
+    ```
+  }];
+  let dependentDialects = ["::mlir::tfm::TfmDialect"];
+}
+
 def TfmFuseNormIntoLinear : Pass<"tfm-fuse-norm-into-linear", "::mlir::ModuleOp"> {
   let summary = "Make RMSNorm the prologue of the linear layers it feeds";
   let description = [{
