@@ -117,14 +117,15 @@ for shape in $shapes; do
 done
 
 # One table of the series: tfm's t/s (and llama.cpp's, with the ratio, when
-# it ran) and tfm's decode as % of STREAM.
+# it ran), tfm's decode as % of STREAM and its prefill as % of the compute
+# probe's peaks.
 echo
 if [[ -n "$llama_bench" ]]; then
-  echo "| model | format | threads | prefill pp128, llama.cpp / tfm | decode tg128, llama.cpp / tfm | tfm decode, % of STREAM |"
-  echo "| --- | --- | ---: | --- | --- | ---: |"
+  echo "| model | format | threads | prefill pp128, llama.cpp / tfm | decode tg128, llama.cpp / tfm | tfm decode, % of STREAM | tfm prefill, % of peak |"
+  echo "| --- | --- | ---: | --- | --- | ---: | ---: |"
 else
-  echo "| model | format | threads | prefill pp128 | decode tg128 | decode, % of STREAM |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: |"
+  echo "| model | format | threads | prefill pp128 | decode tg128 | decode, % of STREAM | prefill, % of peak |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 fi
 for entry in "${rows[@]}"; do
   read -r shape format out <<< "$entry"
@@ -143,11 +144,13 @@ def llama_rate(threads, prompt):
 for row in tfm["results"]:
     t, pp, tg = row["threads"], row["prefill_tps"], row["decode_tps"]
     bw = row["bandwidth_percent"]
+    peak = row.get("prefill_peak_percent")
+    peak = "-" if peak is None else f"{peak:.0f}"
     if llama is None:
-        print(f"| {shape} | {fmt} | {t} | {pp:.1f} | {tg:.1f} | {bw:.0f} |")
+        print(f"| {shape} | {fmt} | {t} | {pp:.1f} | {tg:.1f} | {bw:.0f} | {peak} |")
         continue
     lp, lg = llama_rate(t, True), llama_rate(t, False)
     print(f"| {shape} | {fmt} | {t} | {lp:.1f} / {pp:.1f} ({pp / lp:.2f}x) "
-          f"| {lg:.1f} / {tg:.1f} ({tg / lg:.2f}x) | {bw:.0f} |")
+          f"| {lg:.1f} / {tg:.1f} ({tg / lg:.2f}x) | {bw:.0f} | {peak} |")
 PY
 done

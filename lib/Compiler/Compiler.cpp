@@ -214,6 +214,43 @@ int64_t weightBytesReadBy(ModuleOp module, llvm::StringRef function) {
   return bytes;
 }
 
+/// Rows x columns of a weight (a quantized type's shape counts elements).
+int64_t productsOf(Value weight) {
+  return cast<RankedTensorType>(weight.getType()).getNumElements();
+}
+
+bool isBlockQuantized(Value weight) {
+  return isa<QuantType>(cast<RankedTensorType>(weight.getType())
+                            .getElementType());
+}
+
+} // namespace
+
+PrefillWork mlir::tfm::prefillWorkOf(ModuleOp module) {
+  PrefillWork work;
+  auto func = module.lookupSymbol<func::FuncOp>("prefill");
+  if (!func)
+    return work;
+  func.walk([&](Operation *op) {
+    if (auto linear = dyn_cast<LinearOp>(op)) {
+      Value weight = linear.getWeight();
+      (isBlockQuantized(weight) ? work.layerInt8Macs : work.layerFloatMacs) +=
+          productsOf(weight);
+    } else if (auto logits = dyn_cast<LogitsOp>(op)) {
+      Value weight = logits.getWeight();
+      (isBlockQuantized(weight) ? work.logitsInt8Macs
+                                : work.logitsFloatMacs) += productsOf(weight);
+    } else if (auto attention = dyn_cast<KVCacheAttentionOp>(op)) {
+      // Scores (q . k) and the weighted sum of values, per head.
+      work.attentionMacsPerPair += 2 * int64_t(attention.getNumHeads()) *
+                                   attention.getCache().getType().getHeadDim();
+    }
+  });
+  return work;
+}
+
+namespace {
+
 /// What tfm_context_shift needs to move cached keys to new positions
 /// (`tfm_rope_info`, doubles): the rotary dims R (0 without RoPE), the
 /// pairing (0 interleaved, 1 half-split), then per layer the R / 2 pair
@@ -505,6 +542,9 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
       model.config.family == ModelFamily::EncoderDecoder
           ? weightBytesReadBy(**module, "decode")
           : 0;
+  PrefillWork prefillWork = model.config.family == ModelFamily::Decoder
+                                ? prefillWorkOf(**module)
+                                : PrefillWork();
   pm.clear();
   CpuPipelineOptions pipelineOptions;
   pipelineOptions.targetCpu = options.targetCpu;
@@ -625,7 +665,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   llvm::sys::fs::remove(object);
   if (llvm::Error error = writeManifest(
           model, options, *target, contextLength, weightsSize.getInt(),
-          pathIn(directory, kManifestFileName)))
+          prefillWork, pathIn(directory, kManifestFileName)))
     return error;
   progress.end();
   return llvm::Error::success();

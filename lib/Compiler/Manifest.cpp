@@ -63,6 +63,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                                      const CpuTarget &target,
                                      int64_t contextLength,
                                      int64_t weightsBytes,
+                                     const PrefillWork &prefill,
                                      llvm::StringRef path) {
   llvm::Expected<std::string> hash = hashModelSource(model.path);
   if (!hash)
@@ -147,6 +148,17 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
           json.value(fusion);
       });
     });
+    // A decoder's prefill MACs by kind (tfm-bench: prefill against the
+    // compute probe's peaks).
+    if (prefill.layerFloatMacs + prefill.layerInt8Macs > 0)
+      json.attributeObject("prefill_work", [&] {
+        json.attribute("layer_float_macs_per_token", prefill.layerFloatMacs);
+        json.attribute("layer_int8_macs_per_token", prefill.layerInt8Macs);
+        json.attribute("logits_float_macs", prefill.logitsFloatMacs);
+        json.attribute("logits_int8_macs", prefill.logitsInt8Macs);
+        json.attribute("attention_macs_per_pair",
+                       prefill.attentionMacsPerPair);
+      });
     json.attributeObject("files", [&] {
       json.attribute("library", kLibraryFileName);
       json.attribute("weights", kWeightsFileName);

@@ -35,10 +35,29 @@ llvm::Expected<WeightsSummary>
 writeWeightsFile(ModuleOp module, const ModelFile &model, llvm::StringRef path,
                  const CalibrationInputs *calibration = nullptr);
 
+/// The multiply-accumulates of a decoder's prefill by kind of product:
+/// what tfm-bench weighs against the machine's peak rates (manifest.json's
+/// `prefill_work`). Per prompt token the linear layers' (float weights:
+/// f32 FMAs; block-quantized: 8-bit dot products), once per prompt the
+/// logits' (of the last token only), and per visible (query, key) pair the
+/// attention's scores and weighted values (f32).
+struct PrefillWork {
+  int64_t layerFloatMacs = 0;
+  int64_t layerInt8Macs = 0;
+  int64_t logitsFloatMacs = 0;
+  int64_t logitsInt8Macs = 0;
+  int64_t attentionMacsPerPair = 0;
+};
+
+/// The prefill work of `module`'s `prefill` function with its weights in
+/// their stored types (after tfm-quantize-weights); zeros without one.
+PrefillWork prefillWorkOf(ModuleOp module);
+
 /// Writes manifest.json.
 llvm::Error writeManifest(const ModelFile &model, const CompileOptions &options,
                           const CpuTarget &target, int64_t contextLength,
-                          int64_t weightsBytes, llvm::StringRef path);
+                          int64_t weightsBytes, const PrefillWork &prefill,
+                          llvm::StringRef path);
 
 } // namespace mlir::tfm
 

@@ -8,12 +8,18 @@
 // at batch size 1 streams every weight once per token, so the tool also
 // reports the bytes streamed per token, the bandwidth that implies, and its
 // share of what a STREAM-like triad achieves on this machine with the same
-// number of threads (the ceiling for decode). An encoder (BERT) has no
+// number of threads (the ceiling for decode). Prefill is weighed against
+// the compute probe the same way (PeakRates.h): the multiply-accumulates
+// the compiler counted (manifest.json's prefill_work) at the core's peak
+// f32 FMA and 8-bit dot-product rates, as a share of the measured time.
+// An encoder (BERT) has no
 // decode: it is measured as batches of texts of -p tokens, each batch one
 // tfm_encode call (texts/s and tokens/s, as llama-bench -embd 1's pp test
 // is for one text).
 //
 //===----------------------------------------------------------------------===//
+
+#include "PeakRates.h"
 
 #include "tfm/Compiler/CompileFlags.h"
 #include "tfm/Compiler/Compiler.h"
@@ -33,6 +39,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -148,7 +155,50 @@ struct Result {
   int threads = 0;
   Rate prefill, decode;
   double streamGBs = 0;
+  tfm::bench::PeakRates peaks;
 };
+
+/// manifest.json's prefill_work (see lib/Compiler/Stages.h): a decoder's
+/// prefill MACs by kind.
+struct PrefillWork {
+  double layerFloat = 0, layerInt8 = 0, logitsFloat = 0, logitsInt8 = 0,
+         attentionPerPair = 0;
+
+  /// f32 and 8-bit MACs of a prefill of `tokens` tokens from position 0
+  /// (every query sees itself and the keys before it; a sliding window
+  /// would see fewer, so long prompts on sliding layers are over-counted).
+  std::pair<double, double> macs(int tokens) const {
+    double pairs = double(tokens) * (tokens + 1) / 2;
+    return {tokens * layerFloat + logitsFloat + pairs * attentionPerPair,
+            tokens * layerInt8 + logitsInt8};
+  }
+};
+
+/// What manifest.json says that the measurement needs.
+struct ManifestFacts {
+  /// The generator of the f32 linear layers (compile_options.f32_matmul;
+  /// directories compiled before the option existed used MLIR's loops).
+  std::string f32Matmul = "mlir";
+  /// A decoder's prefill MACs (absent for encoders and seq2seq).
+  std::optional<PrefillWork> prefillWork;
+};
+
+/// Prefill's share of the probe's peaks: the seconds its MACs take at the
+/// peak rates over the seconds it took, and the MAC rate achieved.
+struct PrefillShare {
+  double gmacs = 0, percent = 0;
+};
+
+PrefillShare prefillShare(const PrefillWork &work, const Result &r) {
+  auto [floatMacs, int8Macs] = work.macs(promptTokens);
+  double seconds = promptTokens / r.prefill.median;
+  double atPeak = 0;
+  if (r.peaks.floatMacs > 0)
+    atPeak += floatMacs / r.peaks.floatMacs;
+  if (r.peaks.int8Macs > 0)
+    atPeak += int8Macs / r.peaks.int8Macs;
+  return {(floatMacs + int8Macs) / seconds / 1e9, 100 * atPeak / seconds};
+}
 
 /// Positions a measurement needs: the prompt, then the decoded tokens after
 /// it or on their own.
@@ -207,6 +257,7 @@ Result measure(tfm_model *model, int threads) {
   result.prefill = summarize(prefillRates);
   result.decode = summarize(decodeRates);
   result.streamGBs = streamTriad(threads);
+  result.peaks = tfm::bench::measurePeakRates(threads);
   return result;
 }
 
@@ -290,10 +341,8 @@ std::string modelName(llvm::StringRef path) {
   return name.str();
 }
 
-/// The generator of the f32 linear layers the compiled directory was built
-/// with (manifest.json's compile_options.f32_matmul; directories compiled
-/// before the option existed used MLIR's loops).
-std::string f32MatmulOf(llvm::StringRef directory) {
+/// The facts of the compiled directory's manifest.json tfm-bench reports.
+ManifestFacts manifestFacts(llvm::StringRef directory) {
   llvm::SmallString<256> path(directory);
   llvm::sys::path::append(path, "manifest.json");
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> text =
@@ -304,26 +353,50 @@ std::string f32MatmulOf(llvm::StringRef directory) {
       llvm::json::parse((*text)->getBuffer());
   if (!manifest)
     fail(path + ": " + llvm::toString(manifest.takeError()));
+  ManifestFacts facts;
   const llvm::json::Object *root = manifest->getAsObject();
-  const llvm::json::Object *options =
-      root ? root->getObject("compile_options") : nullptr;
-  std::optional<llvm::StringRef> generator =
-      options ? options->getString("f32_matmul") : std::nullopt;
-  return generator ? generator->str() : "mlir";
+  if (!root)
+    fail(path + ": not a JSON object");
+  if (const llvm::json::Object *options = root->getObject("compile_options"))
+    if (std::optional<llvm::StringRef> generator =
+            options->getString("f32_matmul"))
+      facts.f32Matmul = generator->str();
+  if (const llvm::json::Object *work = root->getObject("prefill_work")) {
+    auto count = [&](llvm::StringRef key) {
+      std::optional<int64_t> value = work->getInteger(key);
+      if (!value || *value < 0)
+        fail(path + ": prefill_work." + key +
+             " must be a non-negative integer");
+      return double(*value);
+    };
+    facts.prefillWork = PrefillWork{
+        count("layer_float_macs_per_token"), count("layer_int8_macs_per_token"),
+        count("logits_float_macs"), count("logits_int8_macs"),
+        count("attention_macs_per_pair")};
+  }
+  return facts;
 }
 
 void printTable(llvm::StringRef name, tfm_model *model,
-                const std::vector<Result> &results, llvm::StringRef f32Matmul) {
+                const std::vector<Result> &results,
+                const ManifestFacts &facts) {
   double weightsGiB = tfm_model_weights_bytes(model) / double(1 << 30);
   double streamedGB = tfm_model_bytes_per_token(model) / 1e9;
   llvm::outs() << llvm::formatv(
-      "| model | weights | threads | test | t/s | spread | GB/s | % of "
-      "STREAM |\n| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: |\n");
+      "| model | weights | threads | test | t/s | spread | GB/s, GMAC/s | "
+      "% of STREAM, of peak |\n| --- | ---: | ---: | --- | ---: | ---: | "
+      "---: | ---: |\n");
   for (const Result &r : results) {
+    std::string compute = "| | |";
+    if (facts.prefillWork) {
+      PrefillShare share = prefillShare(*facts.prefillWork, r);
+      compute = llvm::formatv("| {0:F1} | {1:F0}% |", share.gmacs,
+                              share.percent);
+    }
     llvm::outs() << llvm::formatv(
-        "| {0} | {1:F2} GiB | {2} | pp{3} | {4:F1} | {5:F1} | | |\n", name,
+        "| {0} | {1:F2} GiB | {2} | pp{3} | {4:F1} | {5:F1} {6}\n", name,
         weightsGiB, r.threads, promptTokens.getValue(), r.prefill.median,
-        r.prefill.spread);
+        r.prefill.spread, compute);
     double achieved = r.decode.median * streamedGB;
     llvm::outs() << llvm::formatv(
         "| {0} | {1:F2} GiB | {2} | tg{3} | {4:F1} | {5:F1} | {6:F1} | "
@@ -340,11 +413,27 @@ void printTable(llvm::StringRef name, tfm_model *model,
           : llvm::formatv("decoded after the {0}-token prompt",
                           promptTokens.getValue())
                 .str(),
-      repetitions.getValue(), f32Matmul);
+      repetitions.getValue(), facts.f32Matmul);
+  if (!facts.prefillWork)
+    return;
+  auto [floatMacs, int8Macs] = facts.prefillWork->macs(promptTokens);
+  llvm::outs() << llvm::formatv(
+      "pp{0}: {1:F3} G f32 and {2:F3} G 8-bit multiply-accumulates; % of "
+      "peak = their time at the peak rates / the measured time. Peaks "
+      "(G MAC/s):",
+      promptTokens.getValue(), floatMacs / 1e9, int8Macs / 1e9);
+  for (const Result &r : results)
+    llvm::outs() << llvm::formatv(" {0} thread(s): f32 {1:F1} ({2}), int8 "
+                                  "{3:F1} ({4});",
+                                  r.threads, r.peaks.floatMacs / 1e9,
+                                  r.peaks.floatIsa, r.peaks.int8Macs / 1e9,
+                                  r.peaks.int8Isa);
+  llvm::outs() << "\n";
 }
 
 void printJson(llvm::StringRef name, tfm_model *model,
-               const std::vector<Result> &results, llvm::StringRef f32Matmul) {
+               const std::vector<Result> &results,
+               const ManifestFacts &facts) {
   llvm::json::OStream out(llvm::outs(), 2);
   double streamedBytes = tfm_model_bytes_per_token(model);
   out.object([&] {
@@ -357,7 +446,12 @@ void printJson(llvm::StringRef name, tfm_model *model,
                   decodeStart == DecodeStart::EmptyContext ? "empty"
                                                            : "prompt");
     out.attribute("repetitions", repetitions.getValue());
-    out.attribute("f32_matmul", f32Matmul);
+    out.attribute("f32_matmul", facts.f32Matmul);
+    if (facts.prefillWork) {
+      auto [floatMacs, int8Macs] = facts.prefillWork->macs(promptTokens);
+      out.attribute("prefill_float_macs", floatMacs);
+      out.attribute("prefill_int8_macs", int8Macs);
+    }
     out.attributeArray("results", [&] {
       for (const Result &r : results)
         out.object([&] {
@@ -370,6 +464,15 @@ void printJson(llvm::StringRef name, tfm_model *model,
           out.attribute("decode_gbs", achieved);
           out.attribute("stream_gbs", r.streamGBs);
           out.attribute("bandwidth_percent", 100 * achieved / r.streamGBs);
+          out.attribute("float_peak_gmacs", r.peaks.floatMacs / 1e9);
+          out.attribute("float_peak_isa", r.peaks.floatIsa);
+          out.attribute("int8_peak_gmacs", r.peaks.int8Macs / 1e9);
+          out.attribute("int8_peak_isa", r.peaks.int8Isa);
+          if (facts.prefillWork) {
+            PrefillShare share = prefillShare(*facts.prefillWork, r);
+            out.attribute("prefill_gmacs", share.gmacs);
+            out.attribute("prefill_peak_percent", share.percent);
+          }
         });
     });
   });
@@ -421,7 +524,8 @@ int main(int argc, char **argv) {
           fail("--batch: sizes must be at least 1, got " + llvm::Twine(batch));
         results.push_back(measureEncode(model, count, batch));
       }
-    printEncodeResults(name, model, results, f32MatmulOf(*directory));
+    printEncodeResults(name, model, results,
+                       manifestFacts(*directory).f32Matmul);
     tfm_model_free(model);
     return 0;
   }
@@ -436,10 +540,11 @@ int main(int argc, char **argv) {
   std::vector<Result> results;
   for (int count : threads)
     results.push_back(measure(model, count));
+  ManifestFacts facts = manifestFacts(*directory);
   if (json)
-    printJson(name, model, results, f32MatmulOf(*directory));
+    printJson(name, model, results, facts);
   else
-    printTable(name, model, results, f32MatmulOf(*directory));
+    printTable(name, model, results, facts);
   tfm_model_free(model);
   return 0;
 }
