@@ -323,6 +323,19 @@ TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
                         quantizedMatmulAvx512Vnni);
 }
 
+TEST(KernelsDecodeTest, Avx512VnniGroupPairsAndOneLeft) {
+  if (!__builtin_cpu_supports("avx512vnni") ||
+      !__builtin_cpu_supports("avx512vl"))
+    GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
+  // One token reads the first and second half of the groups in pairs: 11
+  // groups are pairs (g, g + 5) and group 10 alone, 2 groups one pair, 1
+  // group alone.
+  for (const char *format : {"q8_0x16", "q4_0x16", "q4_kx16", "q6_kx16"})
+    for (int64_t groups : {11, 2, 1})
+      expectSameAsGeneric(Problem(parseKernelFormat(format), 1, 512, groups),
+                          quantizedMatmulAvx512Vnni);
+}
+
 TEST(KernelsPrefillTest, Avx512VnniWideInterleavedRows) {
   if (!__builtin_cpu_supports("avx512vnni") ||
       !__builtin_cpu_supports("avx512vl"))
