@@ -477,8 +477,11 @@ Stop converse(Session &session, ChatFormat format,
 }
 
 
+/// `loadSeconds`: from tfm_model_load to a context ready to prefill (the
+/// library, the weights mapped, the KV cache allocated), as llama.cpp's
+/// "load time" counts the model and its context.
 void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
-                     tfm_context *context) {
+                     tfm_context *context, double loadSeconds) {
   double prefillRate =
       stats.prefillSeconds > 0 ? stats.promptTokens / stats.prefillSeconds : 0;
   double decodeRate =
@@ -495,6 +498,7 @@ void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
         {"kv_cache_bytes", kvBytes},
         {"weights_bytes", weightsBytes},
         {"peak_rss_bytes", rss},
+        {"load_seconds", loadSeconds},
         {"context_shifts", stats.contextShifts},
         {"context_shift_seconds", stats.shiftSeconds},
         {"stop", describe(stop)}};
@@ -505,9 +509,9 @@ void printStatistics(const Statistics &stats, Stop stop, tfm_model *model,
   llvm::errs() << llvm::formatv(
       "tfm-run: prompt {0} tokens, prefill {1:F1} tok/s, decode {2:F1} tok/s "
       "({3} tokens), KV cache {4:F2} MiB, weights {5:F2} MiB, peak RSS "
-      "{6:F1} MiB\n",
+      "{6:F1} MiB, load {7:F2} s\n",
       stats.promptTokens, prefillRate, decodeRate, stats.generatedTokens,
-      mib(kvBytes), mib(weightsBytes), mib(rss));
+      mib(kvBytes), mib(weightsBytes), mib(rss), loadSeconds);
   if (stats.contextShifts > 0)
     llvm::errs() << llvm::formatv(
         "tfm-run: {0} context shifts ({1:F2} ms each)\n", stats.contextShifts,
@@ -532,6 +536,7 @@ int main(int argc, char **argv) {
     fail(llvm::toString(compiled.takeError()));
 
   tfm_model *model = nullptr;
+  Clock::time_point loadStart = Clock::now();
   check(tfm_model_load(compiled->directory.c_str(), &model), compiled->directory);
   if (tfm_model_is_encoder(model))
     fail(modelPath + " is an encoder model (BERT): it embeds texts and "
@@ -555,6 +560,7 @@ int main(int argc, char **argv) {
                        contextSize.getValue(), tfm_model_max_context(model)));
   tfm_context *context = nullptr;
   check(tfm_context_create(model, contextSize, threads, &context), "context");
+  double loadSeconds = secondsSince(loadStart);
   if (threads > tfm_context_threads(context))
     llvm::errs() << llvm::formatv("tfm-run: note: -t {0} exceeds the CPUs this "
                                   "process may run on ({1}); using {1}\n",
@@ -602,7 +608,7 @@ int main(int argc, char **argv) {
     llvm::errs() << llvm::formatv(
         "tfm-run: stopped at the end of the context ({0} tokens)\n",
         tfm_context_length(context));
-  printStatistics(session.statistics(), stop, model, context);
+  printStatistics(session.statistics(), stop, model, context, loadSeconds);
   tfm_context_free(context);
   tfm_model_free(model);
   return 0;
