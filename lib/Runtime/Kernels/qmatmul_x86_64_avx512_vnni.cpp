@@ -30,8 +30,11 @@ struct DotI8Vnni {
   }
 };
 
-/// Tokens that share each decoded block of weights.
-constexpr int kTokenTile = 4;
+/// Tokens that share each decoded block of weights, by default: a format
+/// whose blocks' scale steps take many registers (q6_k) keeps 4; the
+/// others (Blocks::kTokenTile) share each block among 8, so a block's
+/// weight loads and unpacking serve twice the dot products.
+constexpr int kTokenTileDefault = 4;
 /// Element chunks of a 32-element block (4 elements each).
 constexpr int kChunks = kBlock / 4;
 
@@ -67,6 +70,7 @@ template <int Format> struct ScaledBlocks {
   /// K-quants).
   static constexpr int64_t kBlocksPerUnit = 1;
   static constexpr int64_t kUnitBytes = kBlockBytes;
+  static constexpr int kTokenTile = 8;
 
   __m512 rowScales;
 
@@ -112,6 +116,7 @@ inline __m512i laneByte(__m512i v, int k) {
 /// subtracts dmin * min * (a's scale * sum(a)).
 struct Q4KBlocks {
   static constexpr int64_t kBlocksPerUnit = kSuperBlock / kBlock;
+  static constexpr int kTokenTile = 8;
   static constexpr int64_t kUnitBytes = kQ4KX16SuperBlockBytes;
 
   /// d * scale and dmin * min of each sub-block, one row per lane.
@@ -179,6 +184,7 @@ struct Q4KBlocks {
 /// -32 * sum(a) over that half.
 struct Q6KBlocks {
   static constexpr int64_t kBlocksPerUnit = kSuperBlock / kBlock;
+  static constexpr int kTokenTile = kTokenTileDefault;
   static constexpr int64_t kUnitBytes = kQ6KX16SuperBlockBytes;
   static constexpr int kSubBlocks = kSuperBlock / 16;
 
@@ -335,6 +341,7 @@ template <typename Blocks>
 void interleavedMatmul(const QuantizedMatmulArgs &args) {
   const int64_t groups = args.rows / kInterleave;
   const int64_t groupBytes = kInterleave * args.rowBytes;
+  constexpr int kTokenTile = Blocks::kTokenTile;
   const int64_t passes = (args.tokens + kTokenTile - 1) / kTokenTile;
   if (args.tokens == 1 && groups >= 2)
     return interleavedDecode<Blocks>(args);
@@ -350,6 +357,10 @@ void interleavedMatmul(const QuantizedMatmulArgs &args) {
     for (; t + kTokenTile <= args.tokens; t += kTokenTile)
       groupTimesTokens<Blocks, kTokenTile>(args, group, t, out, next());
     switch (args.tokens - t) {
+    case 7: groupTimesTokens<Blocks, 7>(args, group, t, out, next()); break;
+    case 6: groupTimesTokens<Blocks, 6>(args, group, t, out, next()); break;
+    case 5: groupTimesTokens<Blocks, 5>(args, group, t, out, next()); break;
+    case 4: groupTimesTokens<Blocks, 4>(args, group, t, out, next()); break;
     case 3: groupTimesTokens<Blocks, 3>(args, group, t, out, next()); break;
     case 2: groupTimesTokens<Blocks, 2>(args, group, t, out, next()); break;
     case 1: groupTimesTokens<Blocks, 1>(args, group, t, out, next()); break;

@@ -316,9 +316,10 @@ TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
   if (!__builtin_cpu_supports("avx512vnni") ||
       !__builtin_cpu_supports("avx512vl"))
     GTEST_SKIP() << "no AVX-512 VNNI on this CPU";
-  // Tiles of 4 tokens share each decoded block: 1 token, one full tile,
-  // and a tile with 2 and 3 left over.
-  for (int64_t tokens : {1, 4, 6, 7})
+  // Tiles of 8 tokens (q6_k: 4) share each decoded block: 1 token, tiles
+  // with 4, 6 and 7 tokens left over (q6_k: one full tile, 2 and 3 left),
+  // and one full tile of 8 with 5 left (q6_k: three of 4, 1 left).
+  for (int64_t tokens : {1, 4, 6, 7, 13})
     expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
                         quantizedMatmulAvx512Vnni);
 }
