@@ -33,13 +33,22 @@ int64_t floatMacsGeneric(int64_t iterations) {
 }
 
 int64_t int8MacsGeneric(int64_t iterations) {
-  // Four products of a 32-bit lane per step, as the dot-product kernels.
-  int32_t acc[kChains] = {};
-  int8_t a[4] = {1, -2, 3, -4};
-  uint8_t b[4] = {5, 6, 7, 8};
+  // Four 8-bit products into a 32-bit sum per step, as the dot-product
+  // kernels do; the bytes come from the chain's own value, so the compiler
+  // can neither fold the products nor sum the loop in closed form.
+  int32_t acc[kChains];
+  for (int c = 0; c < kChains; ++c)
+    acc[c] = c + 1;
+  // Unknown to the compiler (read through a volatile), so the products
+  // stay multiplications.
+  static volatile uint8_t weights[4] = {5, 6, 7, 8};
+  const int32_t b[4] = {weights[0], weights[1], weights[2], weights[3]};
   for (int64_t i = 0; i < iterations; ++i)
-    for (int c = 0; c < kChains; ++c)
-      acc[c] += a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * (b[3] + c);
+    for (int c = 0; c < kChains; ++c) {
+      int32_t x = acc[c];
+      acc[c] = x + int8_t(x) * b[0] + int8_t(x >> 8) * b[1] +
+               int8_t(x >> 16) * b[2] + int8_t(x >> 24) * b[3];
+    }
   int32_t sum = 0;
   for (int32_t x : acc)
     sum += x;

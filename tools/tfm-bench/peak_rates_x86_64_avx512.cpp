@@ -16,6 +16,12 @@ namespace {
 constexpr int kChains = 12;
 volatile float floatSink;
 volatile int32_t intSink;
+
+/// The multiplied operands become values the compiler cannot see, so it
+/// cannot fold an instruction with constant operands into an add.
+template <typename Vector> void hideFromOptimizer(Vector &value) {
+  asm volatile("" : "+v"(value));
+}
 } // namespace
 
 int64_t floatMacsAvx512(int64_t iterations) {
@@ -23,6 +29,8 @@ int64_t floatMacsAvx512(int64_t iterations) {
   for (int c = 0; c < kChains; ++c)
     acc[c] = _mm512_set1_ps(float(c));
   __m512 a = _mm512_set1_ps(1.0000001f), b = _mm512_set1_ps(0.9999999f);
+  hideFromOptimizer(a);
+  hideFromOptimizer(b);
   for (int64_t i = 0; i < iterations; ++i)
     for (int c = 0; c < kChains; ++c)
       acc[c] = _mm512_fmadd_ps(acc[c], a, b);
@@ -38,6 +46,8 @@ int64_t int8MacsAvx512Vnni(int64_t iterations) {
   for (int c = 0; c < kChains; ++c)
     acc[c] = _mm512_set1_epi32(c);
   __m512i a = _mm512_set1_epi8(3), b = _mm512_set1_epi8(-2);
+  hideFromOptimizer(a);
+  hideFromOptimizer(b);
   for (int64_t i = 0; i < iterations; ++i)
     for (int c = 0; c < kChains; ++c)
       acc[c] = _mm512_dpbusd_epi32(acc[c], a, b);
