@@ -13,7 +13,8 @@
 // unsigned operand); a zero point (q8_0, q4_0, q6_k's 32) is folded in by
 // starting the sum at -zeroPoint * sum(a), q4_k's mins by one more FMA.
 // Each format supplies how a block becomes 8 code vectors and how a token's
-// sums are scaled; one driver shares each decoded block among 4 tokens.
+// sums are scaled; one driver shares each decoded block among 8 tokens
+// (q6_k: 4) and decodes one token from two streams of rows.
 //
 //===----------------------------------------------------------------------===//
 
