@@ -56,15 +56,6 @@ double ratePerSecond(Loop loop, int threads) {
   return best;
 }
 
-#if defined(__x86_64__)
-bool cpuHas(const char *feature) {
-  __builtin_cpu_init();
-  if (std::strcmp(feature, "avx512f") == 0)
-    return __builtin_cpu_supports("avx512f");
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-}
-#endif
-
 } // namespace
 
 PeakRates measurePeakRates(int threads) {
@@ -72,10 +63,12 @@ PeakRates measurePeakRates(int threads) {
   Loop floatLoop = floatMacsGeneric, int8Loop = int8MacsGeneric;
   rates.floatIsa = rates.int8Isa = "generic";
 #if defined(__x86_64__)
-  if (cpuHas("avx512f")) {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) {
     floatLoop = floatMacsAvx512;
     rates.floatIsa = "avx512 vfmadd";
-  } else if (cpuHas("avx2")) {
+  } else if (__builtin_cpu_supports("avx2") &&
+             __builtin_cpu_supports("fma")) {
     floatLoop = floatMacsAvx2;
     rates.floatIsa = "avx2 vfmadd";
   }
