@@ -11,13 +11,13 @@
 # Shapes are tfm-make-model's --shape names (default: llama-110m
 # llama-336m-gqa, the two of shared/BASELINES.md; also tinyllama-1.1b,
 # llama-3-8b, ...) or `tiny` (tfm-make-model's default test model).
-# Formats: f32 f16 q8_0 q4_0 q4_k q6_k (default: f32 q8_0 q4_0).
+# Formats: f32 f16 bf16 q8_0 q4_0 q4_k q6_k (default: f32 q8_0 q4_0).
 #
 # Without --llama-bench tfm quantizes an f32 file itself (--quant; q4_0
 # keeps the output matrix in Q6_K as llama.cpp's Q4_0 files do). With it,
 # the quantized files are made by the llama-quantize beside it (Q8_0,
-# Q4_0, Q4_K_S, Q6_K; f16 is written by tfm-make-model --type f16) and both
-# run the same file: llama-bench -p 128 -n 128 -r N -t 1,2, then tfm-bench
+# Q4_0, Q4_K_S, Q6_K; f16 and bf16 are written by tfm-make-model --type)
+# and both run the same file: llama-bench -p 128 -n 128 -r N -t 1,2, then tfm-bench
 # -p 128 -n 128 -r N -t 1,2 --decode-after=empty, per file. At the end, one
 # table line per file and thread count: t/s (llama.cpp / tfm and the
 # ratio, with --llama-bench) for prefill and decode, and tfm's decode as %
@@ -51,8 +51,8 @@ mkdir -p "$WORK"
 fail() { echo "bench-baselines.sh: $*" >&2; exit 2; }
 for format in $formats; do
   case "$format" in
-    f32|f16|q8_0|q4_0|q4_k|q6_k) ;;
-    *) fail "unknown format '$format' (expected f32 f16 q8_0 q4_0 q4_k q6_k)" ;;
+    f32|f16|bf16|q8_0|q4_0|q4_k|q6_k) ;;
+    *) fail "unknown format '$format' (expected f32 f16 bf16 q8_0 q4_0 q4_k q6_k)" ;;
   esac
 done
 quantize=""
@@ -90,8 +90,8 @@ rows=()
 for shape in $shapes; do
   for format in $formats; do
     quant=()
-    if [[ "$format" == f16 ]]; then
-      model=$(source_file "$shape" f16)
+    if [[ "$format" == f16 || "$format" == bf16 ]]; then
+      model=$(source_file "$shape" "$format")
     elif [[ -n "$llama_bench" && "$format" != f32 ]]; then
       model="$WORK/$shape-$format.gguf"
       [[ -e "$model" ]] || "$quantize" "$(source_file "$shape" f32)" "$model" \

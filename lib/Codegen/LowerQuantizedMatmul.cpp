@@ -67,10 +67,11 @@ struct TfmLowerQuantizedMatmulPass
     Type ptr = LLVM::LLVMPointerType::get(context);
     Type i64 = IntegerType::get(context, 64), i32 = IntegerType::get(context, 32);
     declareKernel(module, kQuantizeActivations,
-                  FunctionType::get(context, {ptr, i64, i64, i64, ptr}, {}));
+                  FunctionType::get(context, {i32, ptr, i64, i64, i64, ptr},
+                                    {}));
     declareKernel(module, kQuantizeActivationsRmsNorm,
                   FunctionType::get(context,
-                                    {ptr, i64, i64, i64, ptr,
+                                    {i32, ptr, i64, i64, i64, ptr,
                                      Float32Type::get(context), ptr},
                                     {}));
     declareKernel(module, kQuantizedMatmulGated,
@@ -131,7 +132,9 @@ struct TfmLowerQuantizedMatmulPass
                                 Value scratchAddress) {
     Location loc = op.getLoc();
     Value input = op.getInput();
-    int64_t activationRowBytes = tfm_quantized_activation_row_bytes(inFeatures);
+    int32_t format = op.getQuantType().getKernelFormat();
+    int64_t activationRowBytes =
+        tfm_quantized_activation_row_bytes(format, inFeatures);
     auto buildCall = [&](OpBuilder &b, Location callLoc, Value firstToken,
                          Value count) {
       CallBuilder t{b, callLoc};
@@ -141,7 +144,8 @@ struct TfmLowerQuantizedMatmulPass
           t.index(4));
       Value outputOffset = arith::MulIOp::create(b, callLoc, firstToken,
                                                  t.index(activationRowBytes));
-      SmallVector<Value> operands{t.pointer(t.address(input, inputOffset)),
+      SmallVector<Value> operands{t.i32(format),
+                                  t.pointer(t.address(input, inputOffset)),
                                   t.i64(count), t.i64(inFeatures),
                                   t.i64(inputStride)};
       StringRef quantize = kQuantizeActivations;

@@ -18,6 +18,7 @@
 #include "tfm/Model/Architectures.h"
 #include "tfm/Quantization/Quantize.h"
 #include "tfm/Quantization/WeightFormat.h"
+#include "tfm/Runtime/tfm_kernels.h"
 #include "tfm/Tokenizer/Tokenizer.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -219,9 +220,12 @@ int64_t productsOf(Value weight) {
   return cast<RankedTensorType>(weight.getType()).getNumElements();
 }
 
+/// Weights in an 8-bit block format (multiplied on integer dot products);
+/// f16 and bf16 weights are multiplied as floats.
 bool isBlockQuantized(Value weight) {
-  return isa<QuantType>(cast<RankedTensorType>(weight.getType())
-                            .getElementType());
+  auto quant = dyn_cast<QuantType>(
+      cast<RankedTensorType>(weight.getType()).getElementType());
+  return quant && !tfm_quant_is_float(quant.getKernelFormat());
 }
 
 } // namespace

@@ -193,6 +193,14 @@ uint16_t mlir::tfm::floatToHalf(float value) {
   return uint16_t(converted.bitcastToAPInt().getZExtValue());
 }
 
+uint16_t mlir::tfm::floatToBfloat16(float value) {
+  llvm::APFloat converted(value);
+  bool losesInfo = false;
+  converted.convert(llvm::APFloat::BFloat(),
+                    llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+  return uint16_t(converted.bitcastToAPInt().getZExtValue());
+}
+
 bool mlir::tfm::dequantize(WeightFormat type, llvm::ArrayRef<uint8_t> input,
                            llvm::MutableArrayRef<float> output) {
   std::optional<uint64_t> bytes = tensorByteSize(type, output.size());

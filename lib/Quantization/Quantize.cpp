@@ -65,6 +65,7 @@ struct NamedScheme {
   QuantScheme scheme;
 };
 const NamedScheme kNamedSchemes[] = {
+    {"f16", {TFM_QUANT_F16}},   {"bf16", {TFM_QUANT_BF16}},
     {"q8_0", {TFM_QUANT_Q8_0}}, {"q4_0", {TFM_QUANT_Q4_0}},
     {"q4_1", {TFM_QUANT_Q4_1}}, {"q4_k", {TFM_QUANT_Q4_K}},
     {"q6_k", {TFM_QUANT_Q6_K}}, {"int8", {TFM_QUANT_INT8}},
@@ -109,6 +110,10 @@ std::string mlir::tfm::quantSchemeName(QuantScheme scheme) {
   case TFM_QUANT_Q4_0_X16: return "q4_0x16";
   case TFM_QUANT_Q6_K_X16: return "q6_kx16";
   case TFM_QUANT_Q4_K_X16: return "q4_kx16";
+  case TFM_QUANT_F16: return "f16";
+  case TFM_QUANT_BF16: return "bf16";
+  case TFM_QUANT_F16_X16: return "f16x16";
+  case TFM_QUANT_BF16_X16: return "bf16x16";
   }
   return "?";
 }
@@ -120,6 +125,9 @@ int64_t mlir::tfm::quantBlockElements(QuantScheme scheme) {
     return kSuperBlock;
   case TFM_QUANT_INT4:
     return scheme.group;
+  case TFM_QUANT_F16:
+  case TFM_QUANT_BF16:
+    return 16; // one vector of the kernels, not a block
   default:
     return kBlock;
   }
@@ -136,6 +144,8 @@ std::optional<WeightFormat> mlir::tfm::ggmlFormatOf(QuantScheme scheme) {
   case TFM_QUANT_Q4_1: return WeightFormat::Q4_1;
   case TFM_QUANT_Q4_K: return WeightFormat::Q4_K;
   case TFM_QUANT_Q6_K: return WeightFormat::Q6_K;
+  case TFM_QUANT_F16: return WeightFormat::F16;
+  case TFM_QUANT_BF16: return WeightFormat::BF16;
   case TFM_QUANT_INT4:
     if (scheme.group == kBlock)
       return WeightFormat::Q4_1;
@@ -145,6 +155,8 @@ std::optional<WeightFormat> mlir::tfm::ggmlFormatOf(QuantScheme scheme) {
   case TFM_QUANT_Q4_0_X16:
   case TFM_QUANT_Q6_K_X16:
   case TFM_QUANT_Q4_K_X16:
+  case TFM_QUANT_F16_X16:
+  case TFM_QUANT_BF16_X16:
     return std::nullopt;
   }
   return std::nullopt;
@@ -157,12 +169,23 @@ std::optional<QuantScheme> mlir::tfm::quantSchemeOf(WeightFormat format) {
   case WeightFormat::Q4_1: return QuantScheme{TFM_QUANT_Q4_1};
   case WeightFormat::Q4_K: return QuantScheme{TFM_QUANT_Q4_K};
   case WeightFormat::Q6_K: return QuantScheme{TFM_QUANT_Q6_K};
+  case WeightFormat::F16: return QuantScheme{TFM_QUANT_F16};
+  case WeightFormat::BF16: return QuantScheme{TFM_QUANT_BF16};
   default: return std::nullopt;
   }
 }
 
 void mlir::tfm::quantizeRow(QuantScheme scheme, const float *row,
                             int64_t inFeatures, uint8_t *out) {
+  // 16-bit floats are rounded one by one, to the nearest.
+  if (scheme.format == TFM_QUANT_F16 || scheme.format == TFM_QUANT_BF16) {
+    for (int64_t k = 0; k < inFeatures; ++k)
+      llvm::support::endian::write16le(
+          out + 2 * k, scheme.format == TFM_QUANT_F16
+                           ? floatToHalf(row[k])
+                           : floatToBfloat16(row[k]));
+    return;
+  }
   // None for the _X16 layouts: tfm_quant_interleave makes those, not rows.
   std::optional<GridQuantizer> grid = GridQuantizer::create(scheme, inFeatures);
   if (!grid)

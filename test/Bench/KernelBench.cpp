@@ -55,11 +55,15 @@ constexpr Format kFormats[] = {
     {"q4_k", "q4_k", TFM_QUANT_Q4_K_X16}, {"q6_k", "q6_k", TFM_QUANT_Q6_K_X16},
     {"q4_1", "q4_1", TFM_QUANT_Q4_1},     {"int8", "int8", TFM_QUANT_INT8},
     {"int4", "int4", TFM_QUANT_INT4},
+    {"f16", "f16", TFM_QUANT_F16_X16},    {"bf16", "bf16", TFM_QUANT_BF16_X16},
 };
 
 struct Variant {
   const char *name;
   void (*kernel)(const QuantizedMatmulArgs &);
+  /// The variant's kernel of the 16-bit float formats (null: none of its
+  /// own).
+  void (*halfKernel)(const QuantizedMatmulArgs &);
   bool (*supported)();
 };
 
@@ -78,10 +82,10 @@ bool hasAvx512() {
 }
 
 constexpr Variant kVariants[] = {
-    {"generic", quantizedMatmulGeneric, always},
-    {"avx2", quantizedMatmulAvx2, hasAvx2},
-    {"avx512_vnni", quantizedMatmulAvx512Vnni, hasAvx512Vnni},
-    {"avx512_amx", quantizedMatmulAmxInt8, hasAmxInt8},
+    {"generic", quantizedMatmulGeneric, halfMatmulGeneric, always},
+    {"avx2", quantizedMatmulAvx2, halfMatmulAvx2, hasAvx2},
+    {"avx512_vnni", quantizedMatmulAvx512Vnni, halfMatmulAvx512, hasAvx512Vnni},
+    {"avx512_amx", quantizedMatmulAmxInt8, nullptr, hasAmxInt8},
 };
 
 /// The f32 variants of tfm_matmul_panels.
@@ -149,8 +153,10 @@ struct Operands {
     std::vector<float> x(tokens * in);
     for (float &value : x)
       value = uniform(random);
-    activations.resize(tokens * tfm_quantized_activation_row_bytes(in));
-    tfm_quantize_activations(x.data(), tokens, in, in, activations.data());
+    activations.resize(
+        tokens * tfm_quantized_activation_row_bytes(format.kernelFormat, in));
+    tfm_quantize_activations(format.kernelFormat, x.data(), tokens, in, in,
+                             activations.data());
     out.resize(tokens * rows);
   }
 };
@@ -168,17 +174,20 @@ void run(benchmark::State &state, const Format &format,
                            operands.activations.data(),
                            tokens,
                            in,
-                           tfm_quantized_activation_row_bytes(in),
+                           tfm_quantized_activation_row_bytes(
+                               format.kernelFormat, in),
                            nullptr,
                            operands.rowBytes,
                            rows,
                            operands.out.data(),
                            rows,
                            false};
+  auto *kernel = tfm_quant_is_float(format.kernelFormat) ? variant.halfKernel
+                                                        : variant.kernel;
   int64_t copy = 0;
   for (auto _ : state) {
     args.weights = operands.weights.data() + copy * matrixBytes;
-    variant.kernel(args);
+    kernel(args);
     benchmark::DoNotOptimize(operands.out.data());
     benchmark::ClobberMemory();
     copy = (copy + 1) % copies;
@@ -285,6 +294,8 @@ void registerAll() {
     if (!variant.supported())
       continue;
     for (const Format &format : kFormats) {
+      if (tfm_quant_is_float(format.kernelFormat) && !variant.halfKernel)
+        continue;
       for (const auto &shape : {upShape, downShape}) {
         std::string suffix = std::string(format.name) + "/" + variant.name;
         bool decodes = std::strcmp(variant.name, "generic") != 0 &&

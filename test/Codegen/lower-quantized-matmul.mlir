@@ -30,7 +30,7 @@
 // CHECK:   %[[ROWOFFSET:.*]] = arith.muli %[[FIRSTTOKEN]], %c128
 // CHECK:   %[[COUNT64:.*]] = arith.index_cast %[[COUNT]] : index to i64
 // CHECK:   %[[ROWSTART:.*]] = arith.addi %[[SCRATCHSTART]], %[[ROWOFFSET]]
-// CHECK:   call @tfm_quantize_activations(%{{.*}}, %[[COUNT64]], %c64_i64, %{{.*}}, %{{.*}}) : (!llvm.ptr, i64, i64, i64, !llvm.ptr) -> ()
+// CHECK:   call @tfm_quantize_activations(%c1_i32, %{{.*}}, %[[COUNT64]], %c64_i64, %{{.*}}, %{{.*}}) : (i32, !llvm.ptr, i64, i64, i64, !llvm.ptr) -> ()
 // CHECK: }
 // CHECK: %[[THREADS:.*]] = call @omp_get_max_threads() : () -> i32
 // CHECK: %[[THREADCOUNT:.*]] = arith.index_cast %[[THREADS]] : i32 to index
@@ -45,7 +45,7 @@
 // CHECK:     call @tfm_quantized_matmul(%c1_i32, %c0_i64, %[[POINTER]], {{.*}}, %c36_i64, %[[ROWS64]], {{.*}}) : (i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32) -> ()
 // CHECK-NOT: memref.dealloc
 // CHECK-NOT: tfm.quantized_matmul
-// CHECK: func.func private @tfm_quantize_activations(!llvm.ptr, i64, i64, i64, !llvm.ptr)
+// CHECK: func.func private @tfm_quantize_activations(i32, !llvm.ptr, i64, i64, i64, !llvm.ptr)
 // CHECK: func.func private @omp_get_max_threads() -> i32
 // CHECK: func.func private @tfm_quantized_matmul(i32, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i64, !llvm.ptr, i64, i32)
 
@@ -68,7 +68,7 @@
 // one quantization call.
 // SERIAL-LABEL: func.func @q4_0
 // SERIAL-NOT: scf.forall
-// SERIAL: call @tfm_quantize_activations(%{{.*}}, %{{.*}}, %c64_i64,
+// SERIAL: call @tfm_quantize_activations(%c1_i32, %{{.*}}, %{{.*}}, %c64_i64,
 // SERIAL-NOT: scf.forall
 // SERIAL-NOT: omp_get_max_threads
 // SERIAL: scf.for %{{.*}} = %{{.*}} to %c1{{.*}} step
@@ -93,7 +93,7 @@ func.func @q4_0(%x: memref<?x64xf32>, %w: memref<96x36xi8>, %y: memref<?x96xf32>
 // CHECK-SAME: %[[G:[a-z0-9]+]]: memref<64xf32>
 // CHECK: %[[GADDR:.*]] = memref.extract_aligned_pointer_as_index %[[G]]
 // CHECK: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
-// CHECK: call @tfm_quantize_activations_rms_norm(%{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %{{.*}}, %[[EPS]], %{{.*}}) : (!llvm.ptr, i64, i64, i64, !llvm.ptr, f32, !llvm.ptr) -> ()
+// CHECK: call @tfm_quantize_activations_rms_norm(%c0_i32, %{{.*}}, %{{.*}}, %c64_i64, %{{.*}}, %{{.*}}, %[[EPS]], %{{.*}}) : (i32, !llvm.ptr, i64, i64, i64, !llvm.ptr, f32, !llvm.ptr) -> ()
 // CHECK: %[[THREADS:.*]] = call @omp_get_max_threads
 // CHECK-NEXT: %[[TASKS:.*]] = arith.index_cast %[[THREADS]]
 // CHECK-NEXT: arith.constant 32
@@ -163,5 +163,32 @@ func.func @q6_k_interleaved(%x: memref<?x256xf32>, %w: memref<32x210xi8>, %y: me
 // CHECK:   call @tfm_quantized_matmul(%c10_i32, %c0_i64, %{{.*}}, {{.*}}, %c144_i64, {{.*}})
 func.func @q4_k_interleaved(%x: memref<?x256xf32>, %w: memref<32x144xi8>, %y: memref<?x32xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x256xf32>, memref<32x144xi8>, memref<?x32xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+// Interleaved f16 rows (TFM_QUANT_F16_X16, 13): the input rows are copied
+// into the scratch as f32 (64 x 4 = 256 bytes a row), not quantized, and
+// the kernel reads 128-byte rows of 64 halves.
+// CHECK-LABEL: func.func @f16_interleaved
+// CHECK: arith.muli %{{.*}}, %c256
+// CHECK: call @tfm_quantize_activations(%c13_i32,
+// CHECK: scf.forall
+// CHECK:   call @tfm_quantized_matmul(%c13_i32, %c0_i64, %{{.*}}, {{.*}}, %c128_i64, {{.*}})
+func.func @f16_interleaved(%x: memref<?x64xf32>, %w: memref<32x128xi8>, %y: memref<?x32xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<f16, interleave = 16> %x, %w -> %y scratch %s : memref<?x64xf32>, memref<32x128xi8>, memref<?x32xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+// Row-wise bf16 rows (TFM_QUANT_BF16, 12) behind an RMSNorm prologue: the
+// normalized f32 rows go to the scratch.
+// CHECK-LABEL: func.func @bf16_norm_prologue
+// CHECK: call @tfm_quantize_activations_rms_norm(%c12_i32,
+// CHECK: call @tfm_quantized_matmul(%c12_i32{{.*}}, %c0_i64, %{{.*}}, {{.*}}, %c128_i64, {{.*}})
+func.func @bf16_norm_prologue(%x: memref<1x64xf32>, %g: memref<64xf32>, %w: memref<24x128xi8>, %y: memref<1x24xf32>, %s: memref<256xi8>) {
+  tfm.quantized_matmul !tfm.quant<bf16> %x rms_norm %g : memref<64xf32>, %w -> %y scratch %s {norm_eps = 1.0e-6 : f64} : memref<1x64xf32>, memref<24x128xi8>, memref<1x24xf32>, memref<256xi8>
   return
 }

@@ -20,6 +20,7 @@ namespace mlir::tfm {
 float halfToFloat(uint16_t bits);
 float bfloat16ToFloat(uint16_t bits);
 uint16_t floatToHalf(float value);
+uint16_t floatToBfloat16(float value);
 
 /// Decodes `output.size()` values stored as `type` in `input`. `input` must
 /// hold exactly the bytes of that many values (a whole number of blocks);

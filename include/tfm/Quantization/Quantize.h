@@ -31,8 +31,8 @@ struct QuantScheme {
   }
 };
 
-/// "q8_0", "q4_0", "q4_1", "q4_k", "q6_k", "int8", "int4" (group 32) or
-/// "int4g<N>" (group N, a multiple of 32).
+/// "f16", "bf16" (16-bit floats), "q8_0", "q4_0", "q4_1", "q4_k", "q6_k",
+/// "int8", "int4" (group 32) or "int4g<N>" (group N, a multiple of 32).
 std::optional<QuantScheme> parseQuantScheme(llvm::StringRef name);
 /// Every name parseQuantScheme takes, comma separated, for help texts and
 /// error messages.

@@ -63,7 +63,17 @@ extern "C" {
  * 32-element blocks (2i, 2i+1) 8 chunks c of 64 bytes: row r's 4 bytes are
  * Q4_K's bytes 4c..4c+3 of that pair (low nibbles: elements 4c.. of block
  * 2i, high nibbles: of block 2i+1). x = d * scale * code - dmin * min.
- * A group of 16 rows takes the bytes of 16 rows of the base format. */
+ * A group of 16 rows takes the bytes of 16 rows of the base format.
+ *
+ * F16 and BF16 are not blocks but the 16-bit floats of the weights, one row
+ * after another (IEEE binary16; bfloat16, the top half of an f32): weights
+ * stored as the file has them, executed without widening. Their rows are
+ * multiplied by f32 activations (tfm_quantize_activations copies the rows,
+ * normalizing them for an RMSNorm prologue), not by 8-bit ones: a 16-bit
+ * weight decodes exactly, and rounding the activations would be the only
+ * error. F16_X16 and BF16_X16 hold groups of 16 rows as 16 values per input
+ * feature (feature k: rows 0..15, 32 bytes), the panel layout a 16-lane
+ * f32 vector multiplies. */
 typedef enum tfm_quant_format {
   TFM_QUANT_Q8_0 = 0,
   TFM_QUANT_Q4_0 = 1,
@@ -76,7 +86,15 @@ typedef enum tfm_quant_format {
   TFM_QUANT_Q4_0_X16 = 8,
   TFM_QUANT_Q6_K_X16 = 9,
   TFM_QUANT_Q4_K_X16 = 10,
+  TFM_QUANT_F16 = 11,
+  TFM_QUANT_BF16 = 12,
+  TFM_QUANT_F16_X16 = 13,
+  TFM_QUANT_BF16_X16 = 14,
 } tfm_quant_format;
+
+/* Nonzero for F16, BF16 and their _X16 layouts: 16-bit float weights whose
+ * activations are f32 rows. */
+int32_t tfm_quant_is_float(int32_t format);
 
 /* Rows interleaved in one group of FORMAT (16 for the _X16 formats), or 1. */
 #define TFM_QUANT_INTERLEAVE 16
@@ -93,26 +111,30 @@ void tfm_quant_interleave(int32_t format, int64_t in_features,
 
 /* Bytes of one output row of `in_features` weights in FORMAT (GROUP is the
  * INT4 group size, ignored otherwise), or -1 if `in_features` is not a whole
- * number of blocks. */
+ * number of blocks (of 16 for F16 and BF16: one vector). */
 int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
                             int64_t in_features);
 
-/* Bytes of one token's quantized activations: int8 values in blocks of 32,
+/* Bytes of one token's activations as the kernels of FORMAT read them,
+ * rounded up to 64. For the block formats: int8 values in blocks of 32,
  * then one f32 scale d per block, then d * sum(q) per block (f32), then
  * sum(q) per block (int32), then the sum of each block's first 16 q
- * (int32). */
-int64_t tfm_quantized_activation_row_bytes(int64_t in_features);
+ * (int32). For F16 and BF16: the IN_FEATURES f32 values. */
+int64_t tfm_quantized_activation_row_bytes(int32_t format,
+                                           int64_t in_features);
 
 /* Quantizes TOKENS rows of IN_FEATURES floats (row stride X_STRIDE floats)
- * into OUT, rows of tfm_quantized_activation_row_bytes(IN_FEATURES) bytes. */
-void tfm_quantize_activations(const float *x, int64_t tokens,
+ * for the kernels of FORMAT into OUT, rows of
+ * tfm_quantized_activation_row_bytes(FORMAT, IN_FEATURES) bytes. */
+void tfm_quantize_activations(int32_t format, const float *x, int64_t tokens,
                               int64_t in_features, int64_t x_stride,
                               void *out);
 
 /* tfm_quantize_activations of the rows RMS-normalized first, as tfm.rms_norm
  * does: x[t, k] / sqrt(mean_k(x[t, k]^2) + EPS) * NORM_WEIGHT[k]. The norm
  * is the prologue of the matmul: the normalized rows are never stored. */
-void tfm_quantize_activations_rms_norm(const float *x, int64_t tokens,
+void tfm_quantize_activations_rms_norm(int32_t format, const float *x,
+                                       int64_t tokens,
                                        int64_t in_features, int64_t x_stride,
                                        const float *norm_weight, float eps,
                                        void *out);

@@ -228,9 +228,10 @@ Value buildQuantizedMatmul(OpBuilder &b, Location loc, Value input,
   Value output = memref::AllocOp::create(
       b, loc, MemRefType::get(resultType.getShape(), b.getF32Type()),
       dynamicSizes);
-  // The input quantized to 8-bit blocks, per token.
+  // The input as the kernel reads it (8-bit blocks, or f32 rows for the
+  // 16-bit float formats), per token.
   int64_t activationRowBytes = tfm_quantized_activation_row_bytes(
-      inputType.getDimSize(1));
+      format.getKernelFormat(), inputType.getDimSize(1));
   int64_t tokens = inputType.getDimSize(0);
   SmallVector<Value> scratchSizes;
   if (ShapedType::isDynamic(tokens))

@@ -32,22 +32,34 @@ struct Variant {
   void (*quantizeActivationRow)(const float *, int64_t, const float *, float,
                                 uint8_t *);
   void (*matmulPanels)(const MatmulPanelsArgs &);
+  void (*halfMatmul)(const QuantizedMatmulArgs &);
 };
 
-constexpr Variant kGeneric{"generic", quantizedMatmulGeneric, attentionGeneric,
-                           quantizeActivationRowGeneric, matmulPanelsGeneric};
+constexpr Variant kGeneric{"generic",           quantizedMatmulGeneric,
+                           attentionGeneric,    quantizeActivationRowGeneric,
+                           matmulPanelsGeneric, halfMatmulGeneric};
 #if defined(__x86_64__)
-constexpr Variant kAvx2{"avx2", quantizedMatmulAvx2, attentionAvx2,
-                        quantizeActivationRowAvx2, matmulPanelsHalideAvx2};
+constexpr Variant kAvx2{"avx2",
+                        quantizedMatmulAvx2,
+                        attentionAvx2,
+                        quantizeActivationRowAvx2,
+                        matmulPanelsHalideAvx2,
+                        halfMatmulAvx2};
 // The activations are quantized by the AVX2 code: 512-bit vectors would
 // only split a 32-element block differently.
-constexpr Variant kAvx512Vnni{"avx512_vnni", quantizedMatmulAvx512Vnni,
-                              attentionAvx512, quantizeActivationRowAvx2,
-                              matmulPanelsAvx512};
+constexpr Variant kAvx512Vnni{"avx512_vnni",
+                              quantizedMatmulAvx512Vnni,
+                              attentionAvx512,
+                              quantizeActivationRowAvx2,
+                              matmulPanelsAvx512,
+                              halfMatmulAvx512};
 // The same with quantized prefill on AMX-INT8 tiles.
-constexpr Variant kAvx512Amx{"avx512_amx", quantizedMatmulAmxInt8,
-                             attentionAvx512, quantizeActivationRowAvx2,
-                             matmulPanelsAvx512};
+constexpr Variant kAvx512Amx{"avx512_amx",
+                             quantizedMatmulAmxInt8,
+                             attentionAvx512,
+                             quantizeActivationRowAvx2,
+                             matmulPanelsAvx512,
+                             halfMatmulAvx512};
 
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
 
@@ -177,6 +189,37 @@ void interleaveQ4K(int64_t inFeatures, const uint8_t *rows, uint8_t *group) {
   }
 }
 
+/// 16 rows of 16-bit floats as one F16_X16 or BF16_X16 group: feature k's
+/// 16 values (one per row) side by side.
+void interleaveHalves(int64_t inFeatures, const uint8_t *rows,
+                      uint8_t *group) {
+  for (int64_t lane = 0; lane < kInterleave; ++lane)
+    for (int64_t k = 0; k < inFeatures; ++k)
+      std::memcpy(group + (k * kInterleave + lane) * 2,
+                  rows + (lane * inFeatures + k) * 2, 2);
+}
+
+/// The kernel variant of `args.format`: the 16-bit float formats have their
+/// own (f32 activations), the block formats share one.
+void runMatmul(const QuantizedMatmulArgs &args) {
+  if (isFloatFormat(args.format))
+    return variant()->halfMatmul(args);
+  variant()->quantizedMatmul(args);
+}
+
+/// One row of activations as FORMAT's kernels read them: 8-bit blocks, or
+/// the f32 values for the float formats; each element first multiplied by
+/// `rowScale * weight[k]` when `weight` is given (an RMSNorm prologue).
+void prepareActivationRow(int32_t format, const float *x, int64_t inFeatures,
+                          const float *weight, float rowScale, uint8_t *out) {
+  if (!isFloatFormat(format))
+    return variant()->quantizeActivationRow(x, inFeatures, weight, rowScale,
+                                            out);
+  auto *values = reinterpret_cast<float *>(out);
+  for (int64_t k = 0; k < inFeatures; ++k)
+    values[k] = weight ? x[k] * (rowScale * weight[k]) : x[k];
+}
+
 /// 1 / sqrt(mean(x^2) + eps), as tfm.rms_norm computes it.
 float inverseRms(const float *x, int64_t features, float eps) {
   float sumOfSquares = 0.0f;
@@ -199,9 +242,13 @@ int32_t tfm_quant_base_format(int32_t format) {
   case TFM_QUANT_Q4_0_X16: return TFM_QUANT_Q4_0;
   case TFM_QUANT_Q6_K_X16: return TFM_QUANT_Q6_K;
   case TFM_QUANT_Q4_K_X16: return TFM_QUANT_Q4_K;
+  case TFM_QUANT_F16_X16: return TFM_QUANT_F16;
+  case TFM_QUANT_BF16_X16: return TFM_QUANT_BF16;
   default: return format;
   }
 }
+
+int32_t tfm_quant_is_float(int32_t format) { return isFloatFormat(format); }
 
 void tfm_quant_interleave(int32_t format, int64_t inFeatures,
                           const void *rows, void *out) {
@@ -213,6 +260,8 @@ void tfm_quant_interleave(int32_t format, int64_t inFeatures,
     return interleaveQ6K(inFeatures, in, group);
   if (format == TFM_QUANT_Q4_K_X16)
     return interleaveQ4K(inFeatures, in, group);
+  if (isFloatFormat(format))
+    return interleaveHalves(inFeatures, in, group);
   bool q8 = format == TFM_QUANT_Q8_0_X16;
   int64_t blockBytes = q8 ? kQ8_0Bytes : kQ4_0Bytes;
   int64_t rowBytes = (inFeatures / kBlock) * blockBytes;
@@ -235,6 +284,10 @@ void tfm_quant_interleave(int32_t format, int64_t inFeatures,
 int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
                             int64_t inFeatures) {
   format = tfm_quant_base_format(format);
+  if (isFloatFormat(format))
+    return inFeatures > 0 && inFeatures % kFloatFormatVector == 0
+               ? 2 * inFeatures
+               : -1;
   bool kQuant = format == TFM_QUANT_Q4_K || format == TFM_QUANT_Q6_K;
   int64_t block = kQuant ? kSuperBlock : format == TFM_QUANT_INT4 ? group : kBlock;
   if (block <= 0 || block % kBlock != 0 || inFeatures <= 0 ||
@@ -253,30 +306,34 @@ int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
   }
 }
 
-int64_t tfm_quantized_activation_row_bytes(int64_t inFeatures) {
-  int64_t bytes = inFeatures + 4 * (inFeatures / kBlock) * int64_t(sizeof(float));
+int64_t tfm_quantized_activation_row_bytes(int32_t format,
+                                           int64_t inFeatures) {
+  int64_t bytes =
+      isFloatFormat(format)
+          ? inFeatures * int64_t(sizeof(float))
+          : inFeatures + 4 * (inFeatures / kBlock) * int64_t(sizeof(float));
   return (bytes + 63) / 64 * 64;
 }
 
-void tfm_quantize_activations(const float *x, int64_t tokens,
+void tfm_quantize_activations(int32_t format, const float *x, int64_t tokens,
                               int64_t inFeatures, int64_t xStride, void *out) {
-  int64_t rowBytes = tfm_quantized_activation_row_bytes(inFeatures);
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(format, inFeatures);
   for (int64_t t = 0; t < tokens; ++t)
-    variant()->quantizeActivationRow(x + t * xStride, inFeatures, nullptr,
-                                     1.0f,
-                                     static_cast<uint8_t *>(out) + t * rowBytes);
+    prepareActivationRow(format, x + t * xStride, inFeatures, nullptr, 1.0f,
+                         static_cast<uint8_t *>(out) + t * rowBytes);
 }
 
-void tfm_quantize_activations_rms_norm(const float *x, int64_t tokens,
-                                       int64_t inFeatures, int64_t xStride,
+void tfm_quantize_activations_rms_norm(int32_t format, const float *x,
+                                       int64_t tokens, int64_t inFeatures,
+                                       int64_t xStride,
                                        const float *normWeight, float eps,
                                        void *out) {
-  int64_t rowBytes = tfm_quantized_activation_row_bytes(inFeatures);
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(format, inFeatures);
   for (int64_t t = 0; t < tokens; ++t) {
     const float *row = x + t * xStride;
-    variant()->quantizeActivationRow(row, inFeatures, normWeight,
-                                     inverseRms(row, inFeatures, eps),
-                                     static_cast<uint8_t *>(out) + t * rowBytes);
+    prepareActivationRow(format, row, inFeatures, normWeight,
+                         inverseRms(row, inFeatures, eps),
+                         static_cast<uint8_t *>(out) + t * rowBytes);
   }
 }
 
@@ -290,14 +347,15 @@ void tfm_quantized_matmul(int32_t format, int64_t group,
                            activations,
                            tokens,
                            inFeatures,
-                           tfm_quantized_activation_row_bytes(inFeatures),
+                           tfm_quantized_activation_row_bytes(format,
+                                                              inFeatures),
                            static_cast<const uint8_t *>(weights),
                            weightRowBytes,
                            rows,
                            out,
                            outStride,
                            accumulate != 0};
-  variant()->quantizedMatmul(args);
+  runMatmul(args);
 }
 
 void tfm_attention(int32_t element, const float *q, int64_t qStride,
@@ -397,7 +455,8 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
                                 int32_t activation) {
   if (tokens <= 0)
     return;
-  int64_t activationRowBytes = tfm_quantized_activation_row_bytes(inFeatures);
+  int64_t activationRowBytes =
+      tfm_quantized_activation_row_bytes(format, inFeatures);
   float gate[kGatedProducts], up[kGatedProducts];
   // Whole interleaved groups per step.
   int64_t stepRows =
@@ -421,10 +480,10 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
           gate,
           stepRows,
           false};
-      variant()->quantizedMatmul(args);
+      runMatmul(args);
       args.weights = static_cast<const uint8_t *>(upWeights) + r0 * weightRowBytes;
       args.out = up;
-      variant()->quantizedMatmul(args);
+      runMatmul(args);
       for (int64_t t = 0; t < tokenCount; ++t)
         gatedProducts(activation, gate + t * stepRows, up + t * stepRows,
                       out + (t0 + t) * outStride + r0, rowCount);

@@ -24,7 +24,8 @@ struct QuantizedMatmulArgs {
   const void *activations;
   int64_t tokens;
   int64_t inFeatures;
-  /// tfm_quantized_activation_row_bytes(inFeatures).
+  /// tfm_quantized_activation_row_bytes(format, inFeatures); the rows are
+  /// f32 values for the float formats.
   int64_t activationRowBytes;
   const uint8_t *weights;
   int64_t rowBytes;
@@ -150,6 +151,13 @@ struct PanelTilesArgs {
   const float *next;
 };
 void matmulPanelTilesAvx512(const PanelTilesArgs &args);
+
+/// F16, BF16 and their _X16 layouts (16-bit float weights) times f32
+/// activation rows, as tfm_quantized_matmul computes them: each product
+/// in f32, the weights widened exactly in registers.
+void halfMatmulGeneric(const QuantizedMatmulArgs &args);
+void halfMatmulAvx2(const QuantizedMatmulArgs &args);
+void halfMatmulAvx512(const QuantizedMatmulArgs &args);
 
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx2(const QuantizedMatmulArgs &args);

@@ -26,6 +26,9 @@ constexpr int64_t kQ4_0Bytes = 18;
 constexpr int64_t kQ4_1Bytes = 20;
 constexpr int64_t kQ4_KBytes = 144;
 constexpr int64_t kQ6_KBytes = 210;
+/// What the input features of F16 and BF16 rows must be a multiple of: one
+/// 16-lane vector.
+constexpr int64_t kFloatFormatVector = 16;
 
 /// One decoded 32-element block.
 struct DecodedBlock {
@@ -66,7 +69,19 @@ constexpr int64_t kChunkBytes = 4 * kInterleave;
 
 inline bool isInterleaved(int32_t format) {
   return format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
-         format == TFM_QUANT_Q6_K_X16 || format == TFM_QUANT_Q4_K_X16;
+         format == TFM_QUANT_Q6_K_X16 || format == TFM_QUANT_Q4_K_X16 ||
+         format == TFM_QUANT_F16_X16 || format == TFM_QUANT_BF16_X16;
+}
+
+/// F16 and BF16 weights, row-wise or interleaved: f32 activation rows.
+inline bool isFloatFormat(int32_t format) {
+  return format == TFM_QUANT_F16 || format == TFM_QUANT_BF16 ||
+         format == TFM_QUANT_F16_X16 || format == TFM_QUANT_BF16_X16;
+}
+
+/// BF16 and BF16_X16 (the others of isFloatFormat are binary16).
+inline bool isBf16Format(int32_t format) {
+  return format == TFM_QUANT_BF16 || format == TFM_QUANT_BF16_X16;
 }
 
 /// Q4_K_X16 (tfm_kernels.h): where the parts of a group's super-block are.
@@ -152,6 +167,13 @@ inline float halfToFloat(uint16_t bits) {
   }
   float value;
   std::memcpy(&value, &result, sizeof(value));
+  return value;
+}
+
+inline float bf16ToFloat(uint16_t bits) {
+  uint32_t widened = uint32_t(bits) << 16;
+  float value;
+  std::memcpy(&value, &widened, sizeof(value));
   return value;
 }
 

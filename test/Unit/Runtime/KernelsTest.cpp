@@ -38,6 +38,8 @@ KernelFormat parseKernelFormat(llvm::StringRef name) {
     int32_t format = scheme.format == TFM_QUANT_Q8_0   ? TFM_QUANT_Q8_0_X16
                      : scheme.format == TFM_QUANT_Q4_0 ? TFM_QUANT_Q4_0_X16
                      : scheme.format == TFM_QUANT_Q4_K ? TFM_QUANT_Q4_K_X16
+                     : scheme.format == TFM_QUANT_F16  ? TFM_QUANT_F16_X16
+                     : scheme.format == TFM_QUANT_BF16 ? TFM_QUANT_BF16_X16
                                                        : TFM_QUANT_Q6_K_X16;
     return {scheme, format};
   }
@@ -88,8 +90,9 @@ struct Problem {
     x.resize(tokens * (in + 5));
     for (float &value : x)
       value = uniform(random);
-    activations.resize(tokens * tfm_quantized_activation_row_bytes(in));
-    tfm_quantize_activations(x.data(), tokens, in, in + 5, activations.data());
+    activations.resize(tokens * tfm_quantized_activation_row_bytes(format, in));
+    tfm_quantize_activations(format, x.data(), tokens, in, in + 5,
+                             activations.data());
   }
 
   /// out[t * stride + r] via `kernel`; the gaps keep a sentinel. With
@@ -102,7 +105,8 @@ struct Problem {
       for (size_t i = 0; i < out.size(); ++i)
         out[i] += float(i);
     kernel({format, scheme.group, activations.data(), tokens, in,
-            tfm_quantized_activation_row_bytes(in), weights.data(), rowBytes,
+            tfm_quantized_activation_row_bytes(format, in), weights.data(),
+            rowBytes,
             rows, out.data(), stride, accumulate});
     return out;
   }
@@ -148,8 +152,10 @@ TEST_P(KernelsTest, GenericAccumulatesIntoResidual) {
 
 void expectSameAsGeneric(const Problem &problem,
                          void (*kernel)(const QuantizedMatmulArgs &)) {
+  auto *generic = tfm_quant_is_float(problem.format) ? halfMatmulGeneric
+                                                     : quantizedMatmulGeneric;
   for (bool accumulate : {false, true}) {
-    std::vector<float> expected = problem.run(quantizedMatmulGeneric, accumulate);
+    std::vector<float> expected = problem.run(generic, accumulate);
     std::vector<float> actual = problem.run(kernel, accumulate);
     for (size_t i = 0; i < expected.size(); ++i)
       EXPECT_NEAR(actual[i], expected[i],
@@ -282,7 +288,7 @@ TEST(QuantizeActivationsTest, Avx2WritesTheGenericBytes) {
   std::uniform_real_distribution<float> uniform(0.5f, 1.5f);
   for (float &value : norm)
     value = uniform(random);
-  int64_t bytes = tfm_quantized_activation_row_bytes(in);
+  int64_t bytes = tfm_quantized_activation_row_bytes(TFM_QUANT_Q8_0, in);
   for (const float *weight : {static_cast<const float *>(nullptr),
                               static_cast<const float *>(norm.data())}) {
     // The row's padding (past the int32 sums) is left as it was.
@@ -515,9 +521,9 @@ TEST(KernelsDispatchTest, ActivationBlocks) {
   std::vector<float> x(32, 0.0f);
   x[0] = 2.54f;
   x[1] = -1.0f;
-  std::vector<uint8_t> out(tfm_quantized_activation_row_bytes(32));
+  std::vector<uint8_t> out(tfm_quantized_activation_row_bytes(TFM_QUANT_Q8_0, 32));
   EXPECT_EQ(out.size(), 64u);
-  tfm_quantize_activations(x.data(), 1, 32, 32, out.data());
+  tfm_quantize_activations(TFM_QUANT_Q8_0, x.data(), 1, 32, 32, out.data());
   EXPECT_EQ(int8_t(out[0]), 127);
   EXPECT_EQ(int8_t(out[1]), -50);
   float scale, scaledSum;
@@ -535,8 +541,8 @@ TEST(KernelsDispatchTest, ActivationsRoundHalfToEven) {
   std::vector<float> x = {127.0f, 2.5f, 3.5f, -2.5f, -3.5f, 0.5f, -0.5f,
                           1.49f, -1.51f, 126.5f};
   x.resize(32, 0.0f);
-  std::vector<uint8_t> out(tfm_quantized_activation_row_bytes(32));
-  tfm_quantize_activations(x.data(), 1, 32, 32, out.data());
+  std::vector<uint8_t> out(tfm_quantized_activation_row_bytes(TFM_QUANT_Q4_0, 32));
+  tfm_quantize_activations(TFM_QUANT_Q4_0, x.data(), 1, 32, 32, out.data());
   const int8_t expected[] = {127, 2, 4, -2, -4, 0, 0, 1, -2, 126};
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(int8_t(out[i]), expected[i]) << "x = " << x[i];
@@ -562,12 +568,12 @@ TEST(KernelsDispatchTest, ActivationsWithRmsNormPrologue) {
     for (int64_t k = 0; k < features; ++k)
       normalized[t * features + k] = x[t * stride + k] * (inverseRms * g[k]);
   }
-  int64_t rowBytes = tfm_quantized_activation_row_bytes(features);
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(TFM_QUANT_Q8_0, features);
   std::vector<uint8_t> expected(tokens * rowBytes), actual(tokens * rowBytes);
-  tfm_quantize_activations(normalized.data(), tokens, features, features,
-                           expected.data());
-  tfm_quantize_activations_rms_norm(x.data(), tokens, features, stride,
-                                    g.data(), eps, actual.data());
+  tfm_quantize_activations(TFM_QUANT_Q8_0, normalized.data(), tokens, features,
+                           features, expected.data());
+  tfm_quantize_activations_rms_norm(TFM_QUANT_Q8_0, x.data(), tokens, features,
+                                    stride, g.data(), eps, actual.data());
   for (int64_t t = 0; t < tokens; ++t) {
     for (int64_t k = 0; k < features; ++k)
       EXPECT_NEAR(int8_t(actual[t * rowBytes + k]),
@@ -578,6 +584,129 @@ TEST(KernelsDispatchTest, ActivationsWithRmsNormPrologue) {
       std::memcpy(&want, &expected[t * rowBytes + features + 4 * b], 4);
       std::memcpy(&got, &actual[t * rowBytes + features + 4 * b], 4);
       EXPECT_NEAR(got, want, 1e-5f * std::fabs(want)) << "scale " << b;
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// 16-bit float weights (F16, BF16): f32 activations, no rounding but the sums'
+//===----------------------------------------------------------------------===//
+
+class HalfKernelsTest : public testing::TestWithParam<const char *> {};
+
+TEST_P(HalfKernelsTest, GenericMatchesExactReference) {
+  // The weights decode exactly and the activations stay f32: only the f32
+  // sums differ from the double reference, by ~1e-6 relative (8-bit
+  // activations would be off by ~0.05 here).
+  Problem problem(parseKernelFormat(GetParam()));
+  std::vector<float> out = problem.run(halfMatmulGeneric);
+  for (int64_t t = 0; t < problem.tokens; ++t) {
+    for (int64_t r = 0; r < problem.rows; ++r)
+      EXPECT_NEAR(out[t * (problem.rows + 2) + r], problem.reference(t, r),
+                  1e-5 * (1 + std::fabs(problem.reference(t, r))))
+          << "token " << t << " row " << r;
+    EXPECT_EQ(out[t * (problem.rows + 2) + problem.rows], -99.0f);
+  }
+}
+
+TEST_P(HalfKernelsTest, Avx2MatchesGeneric) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma") ||
+      !__builtin_cpu_supports("f16c"))
+    GTEST_SKIP() << "no AVX2 with F16C on this CPU";
+  // Tiles of 4 tokens: 1 token (3 groups at a time, one left of 10), a
+  // tile and 2 left, two tiles and 1 left; 4608 inputs for long rows.
+  for (int64_t tokens : {1, 6, 9})
+    expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
+                        halfMatmulAvx2);
+  expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), 5, 4608, 3),
+                      halfMatmulAvx2);
+}
+
+TEST_P(HalfKernelsTest, Avx512MatchesGeneric) {
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw"))
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  // Tiles of 8 tokens by 3 groups: 10 groups are three triples and one
+  // left; 1 token, a partial tile, a full one, a full one and 5 left.
+  for (int64_t tokens : {1, 3, 8, 13})
+    expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), tokens),
+                        halfMatmulAvx512);
+  for (int64_t groups : {1, 2, 4})
+    expectSameAsGeneric(
+        Problem(parseKernelFormat(GetParam()), 1, 4608, groups),
+        halfMatmulAvx512);
+}
+
+TEST_P(HalfKernelsTest, GatedEpilogueCombinesTwoProducts) {
+  for (int64_t tokens : {1, 6, 20})
+    expectGatedEpilogue(Problem(parseKernelFormat(GetParam()), tokens));
+}
+
+TEST_P(HalfKernelsTest, DispatchRunsTheFloatKernel) {
+  // tfm_quantized_matmul routes the float formats to their own kernels:
+  // the chosen variant agrees with the exact reference.
+  Problem problem(parseKernelFormat(GetParam()), 9);
+  std::vector<float> out(problem.tokens * problem.rows);
+  tfm_quantized_matmul(problem.format, 0, problem.activations.data(),
+                       problem.tokens, problem.in, problem.weights.data(),
+                       problem.rowBytes, problem.rows, out.data(), problem.rows,
+                       0);
+  for (int64_t t = 0; t < problem.tokens; ++t)
+    for (int64_t r = 0; r < problem.rows; ++r)
+      EXPECT_NEAR(out[t * problem.rows + r], problem.reference(t, r),
+                  1e-5 * (1 + std::fabs(problem.reference(t, r))))
+          << "token " << t << " row " << r;
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, HalfKernelsTest,
+                         testing::Values("f16", "bf16", "f16x16", "bf16x16"));
+
+TEST(HalfKernelsLayoutTest, RowBytesAndGroups) {
+  EXPECT_EQ(tfm_quant_row_bytes(TFM_QUANT_F16, 0, 64), 128);
+  EXPECT_EQ(tfm_quant_row_bytes(TFM_QUANT_BF16_X16, 0, 48), 96);
+  EXPECT_EQ(tfm_quant_row_bytes(TFM_QUANT_F16, 0, 40), -1);
+  EXPECT_EQ(tfm_quant_interleave_rows(TFM_QUANT_F16_X16), 16);
+  EXPECT_EQ(tfm_quant_base_format(TFM_QUANT_BF16_X16), TFM_QUANT_BF16);
+  EXPECT_TRUE(tfm_quant_is_float(TFM_QUANT_BF16));
+  EXPECT_FALSE(tfm_quant_is_float(TFM_QUANT_Q8_0));
+  // Row r, feature k holds the bits 100 r + k; interleaved, feature k of
+  // row r is value 16 k + r of the group.
+  constexpr int64_t in = 32;
+  std::vector<uint16_t> rows(16 * in), group(16 * in);
+  for (int r = 0; r < 16; ++r)
+    for (int k = 0; k < in; ++k)
+      rows[r * in + k] = uint16_t(100 * r + k);
+  tfm_quant_interleave(TFM_QUANT_F16_X16, in, rows.data(), group.data());
+  for (int r = 0; r < 16; ++r)
+    for (int k = 0; k < in; ++k)
+      ASSERT_EQ(group[16 * k + r], 100 * r + k) << "row " << r << " feature " << k;
+}
+
+TEST(HalfKernelsLayoutTest, ActivationsAreTheF32Rows) {
+  // No rounding for the float formats; the RMSNorm prologue scales each
+  // element by inverse-RMS x weight, as for the block formats.
+  const int64_t features = 32, stride = 40;
+  std::vector<float> x(2 * stride), g(features);
+  for (int64_t i = 0; i < 2 * stride; ++i)
+    x[i] = 0.37f * float(i % 13) - 2.0f;
+  for (int64_t k = 0; k < features; ++k)
+    g[k] = 0.5f + 0.03f * float(k);
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(TFM_QUANT_BF16, features);
+  EXPECT_EQ(rowBytes, 128);
+  std::vector<float> plain(2 * rowBytes / 4), normed(2 * rowBytes / 4);
+  tfm_quantize_activations(TFM_QUANT_BF16, x.data(), 2, features, stride,
+                           plain.data());
+  tfm_quantize_activations_rms_norm(TFM_QUANT_F16_X16, x.data(), 2, features,
+                                    stride, g.data(), 1e-5f, normed.data());
+  for (int64_t t = 0; t < 2; ++t) {
+    double sumOfSquares = 0;
+    for (int64_t k = 0; k < features; ++k)
+      sumOfSquares += double(x[t * stride + k]) * x[t * stride + k];
+    double inverseRms = 1 / std::sqrt(sumOfSquares / features + 1e-5);
+    for (int64_t k = 0; k < features; ++k) {
+      EXPECT_EQ(plain[t * 32 + k], x[t * stride + k]);
+      EXPECT_NEAR(normed[t * 32 + k], x[t * stride + k] * inverseRms * g[k],
+                  1e-6)
+          << "token " << t << " feature " << k;
     }
   }
 }

@@ -698,7 +698,8 @@ LogicalResult QuantizedMatmulOp::verify() {
   if (ShapedType::isDynamic(scratchBytes) || ShapedType::isDynamic(tokens))
     return success();
   std::optional<int64_t> needed = llvm::checkedMul(
-      tokens, int64_t(tfm_quantized_activation_row_bytes(inFeatures)));
+      tokens, int64_t(tfm_quantized_activation_row_bytes(
+                  getQuantType().getKernelFormat(), inFeatures)));
   if (!needed)
     return emitOpError() << "the quantized input of " << tokens
                          << " tokens does not fit in 64 bits";

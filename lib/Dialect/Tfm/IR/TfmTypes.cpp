@@ -47,10 +47,11 @@ LogicalResult QuantType::verify(function_ref<InFlightDiagnostic()> emitError,
       return emitError() << "interleave must be " << TFM_QUANT_INTERLEAVE
                          << " rows (or absent), got " << interleave;
     if (format != QuantFormat::q8_0 && format != QuantFormat::q4_0 &&
-        format != QuantFormat::q4_k && format != QuantFormat::q6_k)
-      return emitError()
-             << "only q8_0, q4_0, q4_k and q6_k rows can be interleaved, not "
-             << stringifyQuantFormat(format);
+        format != QuantFormat::q4_k && format != QuantFormat::q6_k &&
+        format != QuantFormat::f16 && format != QuantFormat::bf16)
+      return emitError() << "only q8_0, q4_0, q4_k, q6_k, f16 and bf16 rows "
+                            "can be interleaved, not "
+                         << stringifyQuantFormat(format);
   }
   if (format == QuantFormat::int4) {
     if (group <= 0 || group % 32 != 0)
@@ -71,6 +72,9 @@ int64_t QuantType::getBlockElements() const {
     return 256;
   case QuantFormat::int4:
     return getGroup();
+  case QuantFormat::f16:
+  case QuantFormat::bf16:
+    return 16;
   default:
     return 32;
   }
@@ -125,6 +129,8 @@ int32_t QuantType::getKernelFormat() const {
   case QuantFormat::q8_0: return TFM_QUANT_Q8_0_X16;
   case QuantFormat::q4_0: return TFM_QUANT_Q4_0_X16;
   case QuantFormat::q4_k: return TFM_QUANT_Q4_K_X16;
+  case QuantFormat::f16: return TFM_QUANT_F16_X16;
+  case QuantFormat::bf16: return TFM_QUANT_BF16_X16;
   default: return TFM_QUANT_Q6_K_X16; // the verifier allows no other
   }
 }

@@ -5,7 +5,10 @@
 // dot product, two scales, accumulate). Stored as groups of 16 rows
 // interleaved four elements at a time, a block of 16 rows takes 8 512-bit
 // dot products against broadcast activation bytes plus one scale step for
-// all 16 rows. This pass only re-types the weights; the weights writer
+// all 16 rows. 16-bit float weights (f16, bf16) are interleaved one
+// feature at a time: feature k of 16 rows is one vector to widen, and a
+// tile of tokens multiplies it without horizontal sums. This pass only
+// re-types the weights; the weights writer
 // repacks the same blocks (tfm_quant_interleave) and the lowering calls the
 // _X16 kernels.
 //
@@ -38,17 +41,29 @@ int64_t rowsPerProduct(OpOperand &use, int64_t rows) {
   return rows;
 }
 
-/// True if `param` is a row-wise q8_0, q4_0, q4_k or q6_k matrix that only linear
-/// layers read and whose products are whole groups of rows.
+/// The formats with an _X16 layout.
+bool hasInterleavedLayout(QuantFormat format) {
+  switch (format) {
+  case QuantFormat::q8_0:
+  case QuantFormat::q4_0:
+  case QuantFormat::q4_k:
+  case QuantFormat::q6_k:
+  case QuantFormat::f16:
+  case QuantFormat::bf16:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/// True if `param` is a row-wise matrix of a format with an _X16 layout
+/// that only linear layers read and whose products are whole groups of
+/// rows.
 bool canInterleave(ParamOp param) {
   RankedTensorType type = param.getType();
   auto quant = dyn_cast<QuantType>(type.getElementType());
   if (!quant || quant.getInterleave() != 0 ||
-      (quant.getFormat() != QuantFormat::q8_0 &&
-       quant.getFormat() != QuantFormat::q4_0 &&
-       quant.getFormat() != QuantFormat::q4_k &&
-       quant.getFormat() != QuantFormat::q6_k) ||
-      param->use_empty())
+      !hasInterleavedLayout(quant.getFormat()) || param->use_empty())
     return false;
   int64_t rows = type.getDimSize(0);
   return llvm::all_of(param->getUses(), [&](OpOperand &use) {

@@ -142,15 +142,18 @@ struct TfmQuantizeWeightsPass
   /// The format asked for the tensor `name`. A tied table's matmul copy
   /// (the output matrix) is matched by its tensor's name; without an
   /// override it takes what llama.cpp's quantizer gives an output matrix:
-  /// q8_0 stays q8_0, any other block format becomes q6_k (q8_0 where the
-  /// rows are not whole q6_k blocks), so the logits keep their precision.
+  /// q8_0, f16 and bf16 stay, any other block format becomes q6_k (q8_0
+  /// where the rows are not whole q6_k blocks), so the logits keep their
+  /// precision.
   WeightFormatChoice choiceFor(StringRef name) const {
     bool outputCopy = name.consume_back(kMatmulCopySuffix);
     for (const Override &entry : overrideList)
       if (entry.pattern.match(name))
         return entry.choice;
     if (outputCopy && defaultChoice.kind == WeightFormatChoice::Quantized &&
-        defaultChoice.quant.getFormat() != QuantFormat::q8_0)
+        defaultChoice.quant.getFormat() != QuantFormat::q8_0 &&
+        defaultChoice.quant.getFormat() != QuantFormat::f16 &&
+        defaultChoice.quant.getFormat() != QuantFormat::bf16)
       return WeightFormatChoice{
           WeightFormatChoice::Quantized,
           QuantType::get(defaultChoice.quant.getContext(), QuantFormat::q6_k,

@@ -645,7 +645,7 @@ func.func @quant_bad_interleave(%w: tensor<16x64x!tfm.quant<q8_0, interleave = 8
 
 // -----
 
-// expected-error @+1 {{only q8_0, q4_0, q4_k and q6_k rows can be interleaved, not q4_1}}
+// expected-error @+1 {{only q8_0, q4_0, q4_k, q6_k, f16 and bf16 rows can be interleaved, not q4_1}}
 func.func @quant_interleave_other_format(%w: tensor<16x64x!tfm.quant<q4_1, interleave = 16>>) {
   return
 }
@@ -728,6 +728,23 @@ func.func @quantized_matmul_small_scratch(%x: memref<2x64xf32>, %w: memref<16x36
   // expected-error @+1 {{'tfm.quantized_matmul' op scratch holds 128 bytes, the quantized input needs 256}}
   tfm.quantized_matmul !tfm.quant<q4_0> %x, %w -> %y scratch %s : memref<2x64xf32>, memref<16x36xi8>, memref<2x16xf32>, memref<128xi8>
   return
+}
+
+// -----
+
+// f16 rows multiply f32 activation rows: 64 x 4 bytes per token.
+func.func @quantized_matmul_f16_small_scratch(%x: memref<2x64xf32>, %w: memref<16x128xi8>, %y: memref<2x16xf32>, %s: memref<256xi8>) {
+  // expected-error @+1 {{'tfm.quantized_matmul' op scratch holds 256 bytes, the quantized input needs 512}}
+  tfm.quantized_matmul !tfm.quant<f16> %x, %w -> %y scratch %s : memref<2x64xf32>, memref<16x128xi8>, memref<2x16xf32>, memref<256xi8>
+  return
+}
+
+// -----
+
+func.func @quant_f16_partial_vector(%x: tensor<?x40xf32>) -> tensor<?x40xf32> {
+  // expected-error @+1 {{'tfm.param' op weight in-features (40) must be a multiple of the '!tfm.quant<f16>' block of 16}}
+  %w = tfm.param "w" : tensor<4x40x!tfm.quant<f16>>
+  return %x : tensor<?x40xf32>
 }
 
 // -----

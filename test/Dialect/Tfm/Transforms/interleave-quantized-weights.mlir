@@ -65,3 +65,21 @@ func.func @row_wise(%x: tensor<?x64xf32>) -> (tensor<?x24xf32>, tensor<?x24xf32>
   %f = tfm.linear %x, %wr : (tensor<?x64xf32>, tensor<32x64x!tfm.quant<q8_0>>) -> tensor<?x32xf32>
   return %a, %b, %c, %dd, %e, %f, %wr : tensor<?x24xf32>, tensor<?x24xf32>, tensor<?x32xf32>, tensor<?x24xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<32x64x!tfm.quant<q8_0>>
 }
+
+// -----
+
+// f16 and bf16 weights take the panel layout too (feature k of 16 rows side
+// by side); 24 rows are not whole groups and stay row-wise.
+// CHECK-LABEL: func.func @half_floats
+// CHECK: tfm.param "wh" : tensor<32x64x!tfm.quant<f16, interleave = 16>>
+// CHECK: tfm.param "wb" : tensor<16x64x!tfm.quant<bf16, interleave = 16>>
+// CHECK: tfm.param "odd" : tensor<24x64x!tfm.quant<f16>>
+func.func @half_floats(%x: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x24xf32>) {
+  %wh = tfm.param "wh" : tensor<32x64x!tfm.quant<f16>>
+  %wb = tfm.param "wb" : tensor<16x64x!tfm.quant<bf16>>
+  %wodd = tfm.param "odd" : tensor<24x64x!tfm.quant<f16>>
+  %a = tfm.linear %x, %wh : (tensor<?x64xf32>, tensor<32x64x!tfm.quant<f16>>) -> tensor<?x32xf32>
+  %b = tfm.linear %x, %wb : (tensor<?x64xf32>, tensor<16x64x!tfm.quant<bf16>>) -> tensor<?x16xf32>
+  %c = tfm.linear %x, %wodd : (tensor<?x64xf32>, tensor<24x64x!tfm.quant<f16>>) -> tensor<?x24xf32>
+  return %a, %b, %c : tensor<?x32xf32>, tensor<?x16xf32>, tensor<?x24xf32>
+}

@@ -2,6 +2,7 @@
 // RUN: tfm-opt %s --split-input-file --tfm-quantize-weights="format=int4g64" | FileCheck %s --check-prefix=INT4
 // RUN: tfm-opt %s --split-input-file --tfm-quantize-weights | FileCheck %s --check-prefix=KEEP
 // RUN: tfm-opt %s --split-input-file --tfm-quantize-weights=format=f32 | FileCheck %s --check-prefix=WIDEN
+// RUN: tfm-opt %s --split-input-file --tfm-quantize-weights=format=bf16 | FileCheck %s --check-prefix=BF16
 // RUN: not tfm-opt %s --tfm-quantize-weights="format=q5_0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADFORMAT
 // RUN: not tfm-opt %s --tfm-quantize-weights="overrides=output.weight" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADOVERRIDE
 // BADFORMAT: error: unknown weight format 'q5_0'
@@ -12,6 +13,11 @@
 // CHECK-LABEL: func.func @decoder
 // INT4-LABEL: func.func @decoder
 // KEEP-LABEL: func.func @decoder
+// BF16-LABEL: func.func @decoder
+// BF16: tfm.param "token_embd.weight" : tensor<512x256xf32>
+// BF16: tfm.param "blk.0.attn_q.weight" : tensor<256x256x!tfm.quant<bf16>>
+// BF16: tfm.param "blk.0.ffn_down.weight" : tensor<256x256x!tfm.quant<bf16>>
+// BF16: tfm.param "output.weight" : tensor<512x256x!tfm.quant<bf16>>
 func.func @decoder(%tokens: tensor<?xi32>) -> tensor<?x512xf32> {
   // CHECK: tfm.param "token_embd.weight" : tensor<512x256xf32>
   %e = tfm.param "token_embd.weight" : tensor<512x256xf32>
@@ -60,6 +66,10 @@ func.func @widen(%x: tensor<?x64xf32>) -> tensor<?x8xf32> {
 // CHECK: tfm.logits %{{.*}}, %[[COPY]]
 // KEEP-LABEL: func.func @tied
 // KEEP-NOT: #matmul
+// A 16-bit float default keeps the logits' copy in it (no q6_k).
+// BF16-LABEL: func.func @tied
+// BF16-DAG: tfm.param "token_embd.weight#matmul" parts ["token_embd.weight"] : tensor<512x256x!tfm.quant<bf16>>
+// BF16-DAG: tfm.param "token_embd.weight" : tensor<512x256xf32>
 func.func @tied(%tokens: tensor<?xi32>) -> tensor<?x512xf32> {
   %e = tfm.param "token_embd.weight" : tensor<512x256xf32>
   %h = tfm.embedding %e[%tokens] : (tensor<512x256xf32>, tensor<?xi32>) -> tensor<?x256xf32>
@@ -76,6 +86,8 @@ func.func @tied(%tokens: tensor<?xi32>) -> tensor<?x512xf32> {
 // CHECK: %[[TABLE:.*]] = tfm.param "token_embd.weight" : tensor<512x40xf32>
 // CHECK: tfm.embedding %[[TABLE]]
 // CHECK: tfm.logits %{{.*}}, %[[TABLE]]
+// BF16-LABEL: func.func @tied_unfit
+// BF16-NOT: #matmul
 func.func @tied_unfit(%tokens: tensor<?xi32>) -> tensor<?x512xf32> {
   %e = tfm.param "token_embd.weight" : tensor<512x40xf32>
   %h = tfm.embedding %e[%tokens] : (tensor<512x40xf32>, tensor<?xi32>) -> tensor<?x40xf32>

@@ -79,9 +79,11 @@ def Tfm_QuantQ4_K : I32EnumAttrCase<"q4_k", 3>;
 def Tfm_QuantQ6_K : I32EnumAttrCase<"q6_k", 4>;
 def Tfm_QuantInt8 : I32EnumAttrCase<"int8", 5>;
 def Tfm_QuantInt4 : I32EnumAttrCase<"int4", 6>;
+def Tfm_QuantF16 : I32EnumAttrCase<"f16", 11>;
+def Tfm_QuantBF16 : I32EnumAttrCase<"bf16", 12>;
 def Tfm_QuantFormat : I32EnumAttr<"QuantFormat", "block format of quantized weights",
     [Tfm_QuantQ8_0, Tfm_QuantQ4_0, Tfm_QuantQ4_1, Tfm_QuantQ4_K, Tfm_QuantQ6_K,
-     Tfm_QuantInt8, Tfm_QuantInt4]> {
+     Tfm_QuantInt8, Tfm_QuantInt4, Tfm_QuantF16, Tfm_QuantBF16]> {
   let cppNamespace = "::mlir::tfm";
 }
 

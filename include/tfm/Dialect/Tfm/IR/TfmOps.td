@@ -395,8 +395,9 @@ def Tfm_QuantizedMatmulOp : Tfm_Op<"quantized_matmul"> {
     stored. With `gated = kind`, `weight` holds gate rows then as many up
     rows and `output[s, n] = kind(gate_n . x_s) * (up_n . x_s)`: the
     gated activation is the kernel's epilogue.
-    `scratch` receives the input rows quantized to 8-bit blocks
-    (`tfm_quantized_activation_row_bytes(in)` bytes per row); it is an
+    `scratch` receives the input rows quantized to 8-bit blocks (for f16
+    and bf16 weights: the f32 rows, normalized with `rms_norm`;
+    `tfm_quantized_activation_row_bytes(format, in)` bytes per row); it is an
     operand, not allocated by the kernel, so memory planning sees it like
     every other buffer.
 

@@ -78,14 +78,18 @@ def Tfm_QuantType : TypeDef<Tfm_Dialect, "Quant"> {
     !tfm.quant<q6_k>               // GGUF Q6_K
     !tfm.quant<int8>               // one f32 scale per output channel
     !tfm.quant<int4, group = 128>  // f16 scale and min per 128 weights
+    !tfm.quant<f16>                // 16-bit floats, executed without widening
+    !tfm.quant<bf16>               // bfloat16 alike
     ```
 
     The GGUF formats keep GGML's block layout bit for bit (a quantized GGUF
     file is compiled without re-quantizing); tfm/Runtime/tfm_kernels.h
     documents every layout. The number of input features must be a whole
-    number of blocks (32, 256 for the K formats, the group for int4).
+    number of blocks (32, 256 for the K formats, the group for int4, 16 for
+    f16 and bf16: one vector of the kernels). The f16 and bf16 rows are
+    multiplied by f32 activations, not by 8-bit ones.
 
-    `interleave = 16` (q8_0 and q4_0) stores the same blocks for groups of
+    `interleave = 16` (q8_0, q4_0, q4_k, q6_k, f16, bf16) stores the same blocks for groups of
     16 consecutive output rows interleaved, the layout the 16-row microkernel
     reads (tfm-interleave-quantized-weights chooses it); the number of
     output rows must then be a multiple of 16:

@@ -328,17 +328,19 @@ def TfmFuseLinearActivations
 
 def TfmInterleaveQuantizedWeights
     : Pass<"tfm-interleave-quantized-weights", "::mlir::ModuleOp"> {
-  let summary = "Store q8_0, q4_0, q4_k and q6_k weights as interleaved groups of 16 rows";
+  let summary = "Store q8_0, q4_0, q4_k, q6_k, f16 and bf16 weights as interleaved groups of 16 rows";
   let description = [{
     Re-types every `tfm.param` of `!tfm.quant<q8_0>`, `!tfm.quant<q4_0>`,
-    `!tfm.quant<q4_k>` or `!tfm.quant<q6_k>` that only linear layers (or
-    logits) read, and whose
+    `!tfm.quant<q4_k>`, `!tfm.quant<q6_k>`, `!tfm.quant<f16>` or
+    `!tfm.quant<bf16>` that only linear layers (or logits) read, and whose
     products have a multiple of 16 output rows (each half of a gated
     weight), to `interleave = 16`. The weights file then holds the same
     blocks for 16 rows at a time interleaved four elements at a time
     (tfm/Runtime/tfm_kernels.h), and the microkernel computes 16 rows with
     one 512-bit `vpdpbusd` (two 256-bit halves on AVX2) per four input
-    features instead of a block at a time per row. Weights with other row
+    features instead of a block at a time per row; f16 and bf16 groups hold
+    each input feature's 16 values side by side, one vector the kernel
+    widens and multiplies by a broadcast activation. Weights with other row
     counts stay row-wise.
 
     ```mlir
