@@ -40,12 +40,14 @@ struct HalfMatmulCall {
   bool accumulate;
 };
 
-/// Tokens [token, token + T) times the G groups from `group`: T x G
+/// Tokens [token, token + T) times the G groups `group + g * step`: T x G
 /// accumulators of 16 lanes, each widened weight vector serving T tokens.
 template <class Isa, bool Bf16, int T, int G>
-void halfTile(const HalfMatmulCall &call, int64_t group, int64_t token) {
+void halfTile(const HalfMatmulCall &call, int64_t group, int64_t token,
+              int64_t step = 1) {
   using Lanes = typename Isa::Lanes;
   const uint8_t *w = call.weights + group * call.groupBytes;
+  const int64_t stepBytes = step * call.groupBytes;
   const float *x = call.x + token * call.xStride;
   Lanes acc[T][G];
   for (int t = 0; t < T; ++t)
@@ -58,12 +60,12 @@ void halfTile(const HalfMatmulCall &call, int64_t group, int64_t token) {
     // (tfm-kernel-bench decode/f16, alternating runs).
     if (T == 1 && k % 2 == 0)
       for (int g = 0; g < G; ++g)
-        __builtin_prefetch(w + g * call.groupBytes + k * 2 * kInterleave +
+        __builtin_prefetch(w + g * stepBytes + k * 2 * kInterleave +
                                kInterleavedPrefetchBytes,
                            0, 3);
     Lanes weights[G];
     for (int g = 0; g < G; ++g)
-      weights[g] = Isa::template widen<Bf16>(w + g * call.groupBytes +
+      weights[g] = Isa::template widen<Bf16>(w + g * stepBytes +
                                              k * 2 * kInterleave);
     for (int t = 0; t < T; ++t) {
       float value = x[t * call.xStride + k];
@@ -74,7 +76,7 @@ void halfTile(const HalfMatmulCall &call, int64_t group, int64_t token) {
   for (int t = 0; t < T; ++t)
     for (int g = 0; g < G; ++g) {
       float *out = call.out + (token + t) * call.outStride +
-                   (group + g) * kInterleave;
+                   (group + g * step) * kInterleave;
       Isa::store(out, call.accumulate ? Isa::add(Isa::load(out), acc[t][g])
                                       : acc[t][g]);
     }
@@ -100,17 +102,22 @@ void halfGroups(const HalfMatmulCall &call, int64_t group, int64_t tokens) {
   }
 }
 
-/// Interleaved groups: Isa::kTileGroups at a time (one decode token reads
-/// Isa::kDecodeGroups groups at a time: as many concurrent streams of
-/// weights), the rest one by one. A group's weights stay in the caches
-/// across the token tiles of a prefill.
+/// Interleaved groups: Isa::kTileGroups at a time, the rest one by one. A
+/// group's weights stay in the caches across the token tiles of a
+/// prefill. One decode token reads Isa::kDecodeGroups groups at a time, one
+/// from each of as many equal runs of the groups: concurrent streams that
+/// each run on through consecutive groups (their prefetches run on into
+/// the next group of the same stream), however short a group's rows.
 template <class Isa, bool Bf16>
 void halfMatmulInterleaved(const HalfMatmulCall &call, int64_t groups,
                            int64_t tokens) {
   int64_t g = 0;
-  if (tokens == 1)
-    for (; g + Isa::kDecodeGroups <= groups; g += Isa::kDecodeGroups)
-      halfTile<Isa, Bf16, 1, Isa::kDecodeGroups>(call, g, 0);
+  if (tokens == 1) {
+    int64_t run = groups / Isa::kDecodeGroups;
+    for (int64_t j = 0; j < run; ++j)
+      halfTile<Isa, Bf16, 1, Isa::kDecodeGroups>(call, j, 0, run);
+    g = run * Isa::kDecodeGroups;
+  }
   for (; g + Isa::kTileGroups <= groups; g += Isa::kTileGroups)
     halfGroups<Isa, Bf16, Isa::kTileGroups>(call, g, tokens);
   for (; g < groups; ++g)
