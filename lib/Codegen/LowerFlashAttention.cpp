@@ -37,6 +37,8 @@ constexpr StringLiteral kAttentionCombine = "tfm_attention_combine";
 int64_t kvElementOf(Type element) {
   if (element.isF16())
     return TFM_KV_F16;
+  if (element.isBF16())
+    return TFM_KV_BF16;
   if (element.isInteger(8))
     return TFM_KV_Q8;
   return TFM_KV_F32;

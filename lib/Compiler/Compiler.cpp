@@ -153,7 +153,9 @@ void addModelInfo(llvm::Module &module, const ModelConfig &config,
                   int64_t contextLength, int64_t weightsBytes,
                   llvm::StringRef kvType) {
   // q8 rows carry their f32 scale in 4 extra bytes.
-  uint64_t kvElementBytes = kvType == "q8" ? 1 : kvType == "f16" ? 2 : 4;
+  uint64_t kvElementBytes = kvType == "q8"                       ? 1
+                            : kvType == "f16" || kvType == "bf16" ? 2
+                                                                  : 4;
   uint64_t kvRow = uint64_t(config.headDim()) + (kvType == "q8" ? 4 : 0);
   std::vector<uint64_t> info = {
       uint64_t(kModelAbiVersion),   uint64_t(config.vocabSize),
@@ -162,6 +164,15 @@ void addModelInfo(llvm::Module &module, const ModelConfig &config,
       uint64_t(contextLength),      uint64_t(weightsBytes),
       kvElementBytes,               kvRow};
   exportConstantArray(module, "tfm_model_info", info);
+  // Which 2-byte element (f16 or bf16) the cache holds: the runtime's
+  // context shift converts rows itself. A separate symbol, so libraries
+  // compiled before it (f16 only) still load.
+  uint64_t kvElement = kvType == "q8"     ? TFM_KV_Q8
+                       : kvType == "f16"  ? TFM_KV_F16
+                       : kvType == "bf16" ? TFM_KV_BF16
+                                          : TFM_KV_F32;
+  exportConstantArray(module, "tfm_kv_element",
+                      std::vector<uint64_t>{kvElement});
 }
 
 /// What tfm_encode needs of an encoder (`tfm_encoder_info`, int64): the

@@ -123,6 +123,27 @@ void storeHalves(const float *in, uint8_t *out, int64_t n) {
   floatsToHalves(in, out, n);
 }
 
+/// bfloat16 is the top half of an f32: widening is exact; narrowing
+/// rounds to nearest, ties to even, as the compiled append does.
+void loadBFloat16s(const uint8_t *in, float *out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint16_t half;
+    std::memcpy(&half, in + 2 * i, 2);
+    uint32_t bits = uint32_t(half) << 16;
+    std::memcpy(&out[i], &bits, 4);
+  }
+}
+
+void storeBFloat16s(const float *in, uint8_t *out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &in[i], 4);
+    bits += 0x7FFFu + ((bits >> 16) & 1u);
+    uint16_t half = uint16_t(bits >> 16);
+    std::memcpy(out + 2 * i, &half, 2);
+  }
+}
+
 /// Round half to even of |v| < 2^22 without a libm call (baseline x86-64
 /// has no roundss): adding 1.5 * 2^23 leaves no fraction bits.
 float roundHalfEven(float v) {
@@ -135,6 +156,8 @@ void loadRow(const uint8_t *row, const KVCacheLayout &layout, float *x) {
   int64_t n = layout.headDim;
   if (layout.elementBytes == 4) {
     std::memcpy(x, row, size_t(n) * 4);
+  } else if (layout.elementBytes == 2 && layout.bfloat16) {
+    loadBFloat16s(row, x, n);
   } else if (layout.elementBytes == 2) {
     loadHalves(row, x, n);
   } else {
@@ -149,6 +172,8 @@ void storeRow(const float *x, const KVCacheLayout &layout, uint8_t *row) {
   int64_t n = layout.headDim;
   if (layout.elementBytes == 4) {
     std::memcpy(row, x, size_t(n) * 4);
+  } else if (layout.elementBytes == 2 && layout.bfloat16) {
+    storeBFloat16s(x, row, n);
   } else if (layout.elementBytes == 2) {
     storeHalves(x, row, n);
   } else {

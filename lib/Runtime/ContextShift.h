@@ -23,6 +23,8 @@ struct KVCacheLayout {
   /// Bytes of one element: 4 (f32), 2 (f16) or 1 (q8, whose rows end in
   /// their 4-byte f32 scale).
   int64_t elementBytes = 4;
+  /// 2-byte elements are bfloat16 (the top half of an f32), not f16.
+  bool bfloat16 = false;
 
   int64_t rowBytes() const {
     return headDim * elementBytes + (elementBytes == 1 ? 4 : 0);

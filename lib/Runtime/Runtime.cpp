@@ -13,6 +13,7 @@
 #include "Integrity.h"
 #include "Status.h"
 #include "tfm/Runtime/tfm.h"
+#include "tfm/Runtime/tfm_kernels.h"
 #include "tfm/Tokenizer/Tokenizer.h"
 
 #include <dlfcn.h>
@@ -151,6 +152,9 @@ struct tfm_model {
   /// How the cached keys were rotated (`tfm_rope_info`), for
   /// tfm_context_shift; null in libraries compiled before it existed.
   const double *ropeInfo = nullptr;
+  /// The cache's bfloat16 rows (`tfm_kv_element` is TFM_KV_BF16); libraries
+  /// without the symbol have f16 rows where elements are 2 bytes.
+  bool kvBFloat16 = false;
   /// The kernels' time counters (`tfm_kernel_counters`: on, attention ns).
   int64_t *kernelCounters = nullptr;
   /// The tokenizer of vocabulary.bin, or why there is none (tfm_tokenize
@@ -392,6 +396,9 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
       static_cast<const double *>(dlsym(model.library, "tfm_rope_info"));
   model.kernelCounters =
       static_cast<int64_t *>(dlsym(model.library, "tfm_kernel_counters"));
+  if (const auto *element = static_cast<const int64_t *>(
+          dlsym(model.library, "tfm_kv_element")))
+    model.kvBFloat16 = *element == TFM_KV_BF16;
   if (model.ropeInfo) {
     double rotaryDim = model.ropeInfo[0];
     if (!(rotaryDim >= 0 && rotaryDim <= double(info[kHeadDim]) &&
@@ -1072,6 +1079,7 @@ tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
   layout.length = context->length;
   layout.headDim = model.info[kHeadDim];
   layout.elementBytes = model.info[kKVElementBytes];
+  layout.bfloat16 = model.kvBFloat16;
   tfm::runtime::RopeLayout rope;
   rope.rotaryDim = int64_t(model.ropeInfo[0]);
   rope.interleaved = model.ropeInfo[1] == 0.0;

@@ -55,6 +55,16 @@ func.func @decode_q8(%q: memref<1x64xf32>, %k: memref<2x?x20xi8, strided<[?, ?, 
 
 // -----
 
+// bf16 rows: element 3 (TFM_KV_BF16), 2-byte strides.
+// CHECK-LABEL: func.func @decode_bf16
+// CHECK: call @tfm_attention(%c3_i32,
+func.func @decode_bf16(%q: memref<1x64xf32>, %k: memref<2x?x16xbf16, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x64xf32>) {
+  tfm.flash_attention %q, %k, %k at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x16xbf16, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xbf16, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
+  return
+}
+
+// -----
+
 // A fused rope: the kernel gets the cos/sin tables of the query rows, their
 // row stride and the pairing (1: half-split).
 // CHECK-LABEL: func.func @rope

@@ -63,7 +63,7 @@ cl::list<std::string> attentionVariants(
              "mqa (default mha,gqa4,mqa)"),
     cl::CommaSeparated, cl::cat(category));
 cl::list<std::string> kvTypes("kv-type",
-                              cl::desc("KV-cache types: f32, f16, q8 "
+                              cl::desc("KV-cache types: f32, f16, bf16, q8 "
                                        "(default f16)"),
                               cl::CommaSeparated, cl::cat(category));
 cl::list<std::string> flashModes("flash",
@@ -492,7 +492,8 @@ int runSweep(const char *argv0) {
         if (mode != "on" && mode != "off")
           fail("--flash takes on and off, got '" + mode + "'");
         if (!llvm::is_contained(kKVTypeNames, kvType))
-          fail("unknown --kv-type '" + kvType + "' (f32, f16, q8)");
+          fail("unknown --kv-type '" + kvType + "' (" +
+               llvm::join(llvm::ArrayRef(kKVTypeNames), ", ") + ")");
         CompileOptions options;
         options.contextLength = maxLength + decodeTokens;
         options.kvType = kvType;

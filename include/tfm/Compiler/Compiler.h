@@ -35,7 +35,7 @@ inline constexpr const char *kOptimizationNames[] = {
     "approximate-math", "guided-schedule", "plan-static-arena"};
 
 /// The KV-cache element types `CompileOptions::kvType` can name.
-inline constexpr const char *kKVTypeNames[] = {"f32", "f16", "q8"};
+inline constexpr const char *kKVTypeNames[] = {"f32", "f16", "bf16", "q8"};
 
 /// What `CompileOptions::weightFormat` can name: keep (as in the file), f32,
 /// or a block format (tfm/Quantization/Quantize.h), comma separated.
@@ -72,8 +72,8 @@ struct CompileOptions {
   /// tfm/Quantization/Gptq.h).
   std::string calibrationText;
   int64_t calibrationTokens = kDefaultCalibrationTokens;
-  /// Element type of the KV cache: f32, f16 or q8 (int8 with an f32 scale
-  /// per token and head).
+  /// Element type of the KV cache: f32, f16, bf16 or q8 (int8 with an f32
+  /// scale per token and head).
   std::string kvType = kDefaultKVType;
   /// Fusions of tfm-cpu-pipeline to leave out (names in kOptimizationNames, or
   /// "all"), to measure what each brings.

@@ -152,11 +152,13 @@ void tfm_quantized_matmul(int32_t format, int64_t group,
 
 /* Element types of the KV cache tfm_attention reads: a row of one token and
  * head holds HEAD_DIM elements; Q8 rows are HEAD_DIM int8 values followed
- * by the row's f32 scale (x = scale * q). */
+ * by the row's f32 scale (x = scale * q); BF16 rows are bfloat16 values
+ * (the top half of an f32: f32's range, 8 bits of mantissa). */
 typedef enum tfm_kv_element {
   TFM_KV_F32 = 0,
   TFM_KV_F16 = 1,
   TFM_KV_Q8 = 2,
+  TFM_KV_BF16 = 3,
 } tfm_kv_element;
 
 /* Fused causal attention (one pass over the keys with an online softmax; no

@@ -157,10 +157,41 @@ OpFoldResult dimOf(OpBuilder &b, Location loc, Value value, int64_t dim) {
   return tensor::getMixedSize(b, loc, value, dim);
 }
 
-/// Converts f32 to the cache's element type (f32, f16).
+/// f32 to bf16 rounded to nearest, ties to even, in integer arithmetic:
+/// x86 without AVX512-BF16 has no instruction for it, and LLVM would call
+/// a runtime function (__truncsfbf2) that older libgcc lacks. Finite
+/// values only, as a KV cache holds.
+static Value truncateToBFloat16(OpBuilder &b, Location loc, Value value) {
+  Type i32 = b.getI32Type();
+  auto constant = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(i32, v));
+  };
+  Value bits = arith::BitcastOp::create(b, loc, i32, value);
+  Value lowestKept = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, constant(16)), constant(1));
+  Value bias = arith::AddIOp::create(b, loc, lowestKept, constant(0x7FFF));
+  Value rounded = arith::ShRUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, bits, bias), constant(16));
+  Value half = arith::TruncIOp::create(b, loc, b.getI16Type(), rounded);
+  return arith::BitcastOp::create(b, loc, b.getBF16Type(), half);
+}
+
+/// bf16 to f32: its bits are the top half of the f32's (exact).
+static Value extendBFloat16(OpBuilder &b, Location loc, Value value) {
+  Value half = arith::BitcastOp::create(b, loc, b.getI16Type(), value);
+  Value bits = arith::ExtUIOp::create(b, loc, b.getI32Type(), half);
+  Value shifted = arith::ShLIOp::create(
+      b, loc, bits,
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(16)));
+  return arith::BitcastOp::create(b, loc, b.getF32Type(), shifted);
+}
+
+/// Converts f32 to the cache's element type (f32, f16, bf16).
 Value toCacheElement(OpBuilder &b, Location loc, Value value, Type element) {
   if (element.isF32())
     return value;
+  if (element.isBF16())
+    return truncateToBFloat16(b, loc, value);
   return arith::TruncFOp::create(b, loc, element, value);
 }
 
@@ -171,6 +202,8 @@ Value fromCacheElement(OpBuilder &b, Location loc, Value value) {
     return value;
   if (type.isInteger(8))
     return arith::SIToFPOp::create(b, loc, b.getF32Type(), value);
+  if (type.isBF16())
+    return extendBFloat16(b, loc, value);
   return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
 }
 

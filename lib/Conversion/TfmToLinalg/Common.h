@@ -100,9 +100,9 @@ Value splitLastDim(OpBuilder &b, Location loc, Value value,
 Value mergeTrailingDims(OpBuilder &b, Location loc, Value value,
                         int64_t firstMerged);
 OpFoldResult dimOf(OpBuilder &b, Location loc, Value value, int64_t dim);
-/// Converts f32 to the cache's element type (f32, f16).
+/// Converts f32 to the cache's element type (f32, f16, bf16).
 Value toCacheElement(OpBuilder &b, Location loc, Value value, Type element);
-/// Converts a cached element (f32, f16, i8) back to f32.
+/// Converts a cached element (f32, f16, bf16, i8) back to f32.
 Value fromCacheElement(OpBuilder &b, Location loc, Value value);
 /// The !tfm.quant element type of a weight, if it is quantized.
 QuantType quantTypeOf(Value weight);

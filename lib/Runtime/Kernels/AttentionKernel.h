@@ -48,6 +48,16 @@ struct F16Rows {
   static float rowScale(const uint8_t *, int64_t) { return 1.0f; }
 };
 
+/// Rows of bfloat16: each element is the top half of an f32.
+struct BF16Rows {
+  static float load(const uint8_t *row, int64_t d) {
+    uint16_t bits;
+    std::memcpy(&bits, row + 2 * d, sizeof(bits));
+    return bf16ToFloat(bits);
+  }
+  static float rowScale(const uint8_t *, int64_t) { return 1.0f; }
+};
+
 /// Rows of int8 followed by the row's f32 scale.
 struct Q8Rows {
   static float load(const uint8_t *row, int64_t d) {
@@ -502,6 +512,8 @@ void attentionFor(const AttentionArgs &args, const AttentionTask &task) {
     return attendTask<Isa, F16Rows<Isa>>(args, task);
   case TFM_KV_Q8:
     return attendTask<Isa, Q8Rows>(args, task);
+  case TFM_KV_BF16:
+    return attendTask<Isa, BF16Rows>(args, task);
   default:
     return attendTask<Isa, F32Rows>(args, task);
   }

@@ -33,6 +33,11 @@ struct EightKeyScores {
     else if constexpr (std::is_same_v<Rows, Q8Rows>)
       return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
           _mm_loadl_epi64(reinterpret_cast<const __m128i *>(row + d))));
+    else if constexpr (std::is_same_v<Rows, BF16Rows>)
+      return _mm256_castsi256_ps(_mm256_slli_epi32(
+          _mm256_cvtepu16_epi32(
+              _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + 2 * d))),
+          16));
     else
       return _mm256_cvtph_ps(
           _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + 2 * d)));

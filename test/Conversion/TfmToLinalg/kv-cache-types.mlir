@@ -22,6 +22,35 @@ func.func @f16_cache(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf
 
 // -----
 
+// A bf16 cache: appended values are rounded to nearest even in integer
+// arithmetic (x86 without AVX512-BF16 has no instruction for it) and
+// widened back by a shift.
+!bf16cache = !tfm.kv_cache<layers = 1, kv_heads = 2, context = 64, head_dim = 4, bf16>
+// CHECK-LABEL: func.func @bf16_cache
+// CHECK-SAME: %{{.*}}: tensor<1x2x2x?x4xbf16> {tfm.kv_cache}
+// CHECK: arith.bitcast %{{.*}} : f32 to i32
+// CHECK: arith.andi
+// CHECK: arith.addi
+// CHECK: arith.shrui
+// CHECK: arith.trunci %{{.*}} : i32 to i16
+// CHECK: arith.bitcast %{{.*}} : i16 to bf16
+// CHECK: tensor.insert_slice {{.*}} : tensor<2x?x4xbf16> into tensor<1x2x2x?x4xbf16>
+// CHECK: tfm.kernel = "attention_scores"
+// CHECK: arith.bitcast %{{.*}} : bf16 to i16
+// CHECK: arith.extui %{{.*}} : i16 to i32
+// CHECK: arith.shli
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK: tfm.kernel = "attention_values"
+// FLASH-LABEL: func.func @bf16_cache
+// FLASH: tfm.flash_attention {{.*}} : memref<?x16xf32, strided<[?, 1], offset: ?>>, memref<2x?x4xbf16, strided<[?, ?, 1], offset: ?>>, memref<2x?x4xbf16, strided<[?, ?, 1], offset: ?>>, memref<?x16xf32>
+func.func @bf16_cache(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>, %pos: index, %c: !bf16cache) -> (tensor<?x16xf32>, !bf16cache) {
+  %0 = tfm.kv_cache.append %c[0], %k, %v at %pos : !bf16cache, tensor<?x8xf32>, tensor<?x8xf32>
+  %1 = tfm.kv_cache.attention %q, %0[0] at %pos {num_heads = 4 : i64, scale = 0.5 : f64} : tensor<?x16xf32>, !bf16cache -> tensor<?x16xf32>
+  return %1, %0 : tensor<?x16xf32>, !bf16cache
+}
+
+// -----
+
 // A q8 cache: rows of head_dim int8 values and 4 bytes of f32 scale per
 // token and head. Append quantizes each row against its largest magnitude
 // and stores the scale's bytes after it; attention reads the int8 values

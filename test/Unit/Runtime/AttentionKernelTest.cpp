@@ -128,9 +128,9 @@ struct Problem {
 
   explicit Problem(int32_t element, int64_t headDim = 20, int64_t group = 3)
       : element(element), group(group), headDim(headDim) {
-    rowBytes = element == TFM_KV_F32   ? headDim * 4
-               : element == TFM_KV_F16 ? headDim * 2
-                                       : headDim + 4;
+    rowBytes = element == TFM_KV_F32                               ? headDim * 4
+               : element == TFM_KV_F16 || element == TFM_KV_BF16 ? headDim * 2
+                                                                 : headDim + 4;
     std::mt19937 random(7);
     std::normal_distribution<float> normal(0.0f, 1.0f);
     int64_t heads = kvHeads * group;
@@ -168,6 +168,14 @@ struct Problem {
         uint16_t bits = mlir::tfm::floatToHalf(row[d]);
         std::memcpy(out + 2 * d, &bits, 2);
         read[d] = mlir::tfm::halfToFloat(bits);
+      }
+      return;
+    }
+    if (element == TFM_KV_BF16) {
+      for (int64_t d = 0; d < headDim; ++d) {
+        uint16_t bits = mlir::tfm::floatToBfloat16(row[d]);
+        std::memcpy(out + 2 * d, &bits, 2);
+        read[d] = mlir::tfm::bfloat16ToFloat(bits);
       }
       return;
     }
@@ -327,6 +335,8 @@ std::string elementName(int32_t element) {
     return "f16";
   case TFM_KV_Q8:
     return "q8";
+  case TFM_KV_BF16:
+    return "bf16";
   default:
     return "f32";
   }
@@ -340,7 +350,8 @@ std::string problemName(
 
 INSTANTIATE_TEST_SUITE_P(
     Elements, AttentionKernelTest,
-    testing::Combine(testing::Values(TFM_KV_F32, TFM_KV_F16, TFM_KV_Q8),
+    testing::Combine(testing::Values(TFM_KV_F32, TFM_KV_F16, TFM_KV_Q8,
+                                     TFM_KV_BF16),
                      testing::Values(int64_t(20), int64_t(64), int64_t(112),
                                      int64_t(160))),
     problemName);

@@ -32,11 +32,13 @@ struct TfmKVCacheTypePass
       element = Float32Type::get(context);
     else if (type == "f16")
       element = Float16Type::get(context);
+    else if (type == "bf16")
+      element = BFloat16Type::get(context);
     else if (type == "q8")
       element = IntegerType::get(context, 8);
     else
       return emitError(UnknownLoc::get(context))
-             << "unknown KV-cache type '" << type << "' (f32, f16 or q8)";
+             << "unknown KV-cache type '" << type << "' (f32, f16, bf16 or q8)";
     return success();
   }
 

@@ -483,8 +483,8 @@ def Tfm_FlashAttentionOp
   }];
   let arguments = (ins
     Arg<MemRefRankOf<[F32], [2]>, "queries", [MemRead]>:$query,
-    Arg<MemRefRankOf<[F32, F16, I8], [3]>, "keys of the layer", [MemRead]>:$keys,
-    Arg<MemRefRankOf<[F32, F16, I8], [3]>, "values of the layer", [MemRead]>:$values,
+    Arg<MemRefRankOf<[F32, F16, BF16, I8], [3]>, "keys of the layer", [MemRead]>:$keys,
+    Arg<MemRefRankOf<[F32, F16, BF16, I8], [3]>, "values of the layer", [MemRead]>:$values,
     Index:$start,
     Arg<MemRefRankOf<[F32], [2]>, "result", [MemWrite]>:$output,
     Arg<Optional<MemRefRankOf<[F32], [1]>>, "per-split partial results",

@@ -92,15 +92,16 @@ def TfmKVCacheType : Pass<"tfm-kv-cache-type", "::mlir::ModuleOp"> {
   let summary = "Choose the element type of the KV cache";
   let description = [{
     Re-types every `!tfm.kv_cache` of the module (function signatures, op
-    results) to store `type`: `f32`, `f16`, or `q8`, which is `i8` values
-    with one f32 scale per token and KV head (the cache shrinks to about a
-    quarter of f32). Keys and values are converted as they are appended;
+    results) to store `type`: `f32`, `f16`, `bf16` (f32's range with 8
+    bits of mantissa: no overflow where f16's 65504 would clip), or `q8`,
+    which is `i8` values with one f32 scale per token and KV head (the
+    cache shrinks to about a quarter of f32). Keys and values are converted as they are appended;
     attention reads the stored type directly and converts in registers.
   }];
   let dependentDialects = ["::mlir::tfm::TfmDialect"];
   let options = [
     Option<"type", "type", "std::string", /*default=*/"\"f32\"",
-           "Element type of the cache: f32, f16 or q8">
+           "Element type of the cache: f32, f16, bf16 or q8">
   ];
 }
 
