@@ -185,20 +185,22 @@ float mlir::tfm::bfloat16ToFloat(uint16_t bits) {
   return value;
 }
 
-uint16_t mlir::tfm::floatToHalf(float value) {
+/// `value` rounded to the 16-bit float `semantics` (nearest, ties to even).
+static uint16_t roundToSixteenBits(float value,
+                                   const llvm::fltSemantics &semantics) {
   llvm::APFloat converted(value);
   bool losesInfo = false;
-  converted.convert(llvm::APFloat::IEEEhalf(),
-                    llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+  converted.convert(semantics, llvm::APFloat::rmNearestTiesToEven,
+                    &losesInfo);
   return uint16_t(converted.bitcastToAPInt().getZExtValue());
 }
 
+uint16_t mlir::tfm::floatToHalf(float value) {
+  return roundToSixteenBits(value, llvm::APFloat::IEEEhalf());
+}
+
 uint16_t mlir::tfm::floatToBfloat16(float value) {
-  llvm::APFloat converted(value);
-  bool losesInfo = false;
-  converted.convert(llvm::APFloat::BFloat(),
-                    llvm::APFloat::rmNearestTiesToEven, &losesInfo);
-  return uint16_t(converted.bitcastToAPInt().getZExtValue());
+  return roundToSixteenBits(value, llvm::APFloat::BFloat());
 }
 
 bool mlir::tfm::dequantize(WeightFormat type, llvm::ArrayRef<uint8_t> input,

@@ -76,6 +76,10 @@ bool hasAvx512Vnni() {
 
 bool hasAmxInt8() { return hasAvx512Vnni() && amxInt8Usable(); }
 
+bool hasAvx512Bf16() {
+  return hasAvx512Vnni() && __builtin_cpu_supports("avx512bf16");
+}
+
 bool hasAvx512() {
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
@@ -86,6 +90,8 @@ constexpr Variant kVariants[] = {
     {"avx2", quantizedMatmulAvx2, halfMatmulAvx2, hasAvx2},
     {"avx512_vnni", quantizedMatmulAvx512Vnni, halfMatmulAvx512, hasAvx512Vnni},
     {"avx512_amx", quantizedMatmulAmxInt8, nullptr, hasAmxInt8},
+    // BF16 prefill on AVX512-BF16 dot products (the 16-bit formats' only).
+    {"avx512_bf16", nullptr, halfMatmulAvx512Bf16Dot, hasAvx512Bf16},
 };
 
 /// The f32 variants of tfm_matmul_panels.
@@ -294,12 +300,18 @@ void registerAll() {
     if (!variant.supported())
       continue;
     for (const Format &format : kFormats) {
-      if (tfm_quant_is_float(format.kernelFormat) && !variant.halfKernel)
+      bool half = tfm_quant_is_float(format.kernelFormat);
+      if (!(half ? variant.halfKernel : variant.kernel))
+        continue;
+      // The dot-product kernel is bf16's prefill only.
+      bool dotOnly = !variant.kernel;
+      if (dotOnly && format.kernelFormat != TFM_QUANT_BF16_X16)
         continue;
       for (const auto &shape : {upShape, downShape}) {
         std::string suffix = std::string(format.name) + "/" + variant.name;
         bool decodes = std::strcmp(variant.name, "generic") != 0 &&
-                       std::strcmp(variant.name, "avx512_amx") != 0;
+                       std::strcmp(variant.name, "avx512_amx") != 0 &&
+                       !dotOnly;
         if (decodes)
           benchmark::RegisterBenchmark(("decode/" + suffix).c_str(), run,
                                        format, variant, 1, true)

@@ -184,11 +184,12 @@ func.func @f16_interleaved(%x: memref<?x64xf32>, %w: memref<32x128xi8>, %y: memr
 // -----
 
 // Row-wise bf16 rows (TFM_QUANT_BF16, 12) behind an RMSNorm prologue: the
-// normalized f32 rows go to the scratch.
+// normalized f32 rows go to the scratch, and their bf16 copies after them
+// (64 x 6 = 384 bytes a row).
 // CHECK-LABEL: func.func @bf16_norm_prologue
 // CHECK: call @tfm_quantize_activations_rms_norm(%c12_i32,
 // CHECK: call @tfm_quantized_matmul(%c12_i32{{.*}}, %c0_i64, %{{.*}}, {{.*}}, %c128_i64, {{.*}})
-func.func @bf16_norm_prologue(%x: memref<1x64xf32>, %g: memref<64xf32>, %w: memref<24x128xi8>, %y: memref<1x24xf32>, %s: memref<256xi8>) {
-  tfm.quantized_matmul !tfm.quant<bf16> %x rms_norm %g : memref<64xf32>, %w -> %y scratch %s {norm_eps = 1.0e-6 : f64} : memref<1x64xf32>, memref<24x128xi8>, memref<1x24xf32>, memref<256xi8>
+func.func @bf16_norm_prologue(%x: memref<1x64xf32>, %g: memref<64xf32>, %w: memref<24x128xi8>, %y: memref<1x24xf32>, %s: memref<384xi8>) {
+  tfm.quantized_matmul !tfm.quant<bf16> %x rms_norm %g : memref<64xf32>, %w -> %y scratch %s {norm_eps = 1.0e-6 : f64} : memref<1x64xf32>, memref<24x128xi8>, memref<1x24xf32>, memref<384xi8>
   return
 }

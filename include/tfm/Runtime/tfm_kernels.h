@@ -9,7 +9,8 @@
  * against activations quantized once per layer (`tfm_quantize_activations`).
  *
  * One dispatch point (lib/Runtime/Kernels/Dispatch.cpp) picks the variant
- * for the running CPU: AVX-512 VNNI with AMX-INT8 prefill, AVX-512 VNNI,
+ * for the running CPU: AVX-512 VNNI with AMX-INT8 prefill, AVX-512 VNNI
+ * (with AVX512-BF16 for the prefill of bf16 weights),
  * AVX2, or portable C. The environment variable
  * TFM_KERNEL_ISA=avx512_vnni|avx2|generic forces a lesser one (tests use it
  * to run every variant on one machine).
@@ -71,9 +72,19 @@ extern "C" {
  * multiplied by f32 activations (tfm_quantize_activations copies the rows,
  * normalizing them for an RMSNorm prologue), not by 8-bit ones: a 16-bit
  * weight decodes exactly, and rounding the activations would be the only
- * error. F16_X16 and BF16_X16 hold groups of 16 rows as 16 values per input
- * feature (feature k: rows 0..15, 32 bytes), the panel layout a 16-lane
- * f32 vector multiplies. */
+ * error. F16_X16 holds groups of 16 rows as 16 values per input feature
+ * (feature k: rows 0..15, 32 bytes), the panel layout a 16-lane f32 vector
+ * multiplies. BF16_X16 holds them per pair of features (features 2j and
+ * 2j + 1: row 0's two values, then row 1's, ..., 64 bytes), the operand
+ * layout of AVX512-BF16's dot product; a pair's 32 bits shifted left by 16
+ * are feature 2j as an f32, masked to the top half feature 2j + 1.
+ *
+ * The activation rows of BF16 and BF16_X16 hold the IN_FEATURES f32 values
+ * and then the same values rounded to bfloat16 (to nearest, ties to even):
+ * prefills of TFM_BF16_DOT_MIN_TOKENS tokens or more multiply those on
+ * AVX512-BF16 dot products where the CPU has them, as llama.cpp's BF16
+ * kernels do; fewer tokens (a decode) use the f32 values. */
+#define TFM_BF16_DOT_MIN_TOKENS 16
 typedef enum tfm_quant_format {
   TFM_QUANT_Q8_0 = 0,
   TFM_QUANT_Q4_0 = 1,

@@ -61,6 +61,32 @@ constexpr Variant kAvx512Amx{"avx512_amx",
                              matmulPanelsAvx512,
                              halfMatmulAvx512};
 
+/// AVX-512 with AVX512-BF16: the prefills of BF16_X16 weights (calls of
+/// TFM_BF16_DOT_MIN_TOKENS tokens or more) on its dot products, against the
+/// activations' bf16 copies; the rest as halfMatmulAvx512, in f32.
+void halfMatmulAvx512Bf16(const QuantizedMatmulArgs &args) {
+  int64_t productTokens = args.productTokens > 0 ? args.productTokens : args.tokens;
+  if (args.format == TFM_QUANT_BF16_X16 &&
+      productTokens >= TFM_BF16_DOT_MIN_TOKENS)
+    return halfMatmulAvx512Bf16Dot(args);
+  halfMatmulAvx512(args);
+}
+
+// The two above where the CPU has AVX512-BF16 (TFM_KERNEL_ISA=avx512_vnni
+// keeps f32 prefills of bf16 weights).
+constexpr Variant kAvx512VnniBf16{"avx512_vnni",
+                                  quantizedMatmulAvx512Vnni,
+                                  attentionAvx512,
+                                  quantizeActivationRowAvx2,
+                                  matmulPanelsAvx512,
+                                  halfMatmulAvx512Bf16};
+constexpr Variant kAvx512AmxBf16{"avx512_amx",
+                                 quantizedMatmulAmxInt8,
+                                 attentionAvx512,
+                                 quantizeActivationRowAvx2,
+                                 matmulPanelsAvx512,
+                                 halfMatmulAvx512Bf16};
+
 bool bit(unsigned value, int index) { return (value >> index) & 1u; }
 
 /// The OS saves the register state in mask `state` (XCR0 bits).
@@ -94,6 +120,17 @@ bool hasAvx512Vnni() {
                   bit(ebx, 30) && bit(ebx, 31) && bit(ecx, 11);
   return features && osSavesState(0xE6);
 }
+
+/// AVX512-BF16 (CPUID leaf 7, sub-leaf 1, EAX bit 5), on top of
+/// hasAvx512Vnni.
+bool hasAvx512Bf16() {
+  unsigned eax, ebx, ecx, edx;
+  __cpuid_count(7, 0, eax, ebx, ecx, edx);
+  if (eax < 1)
+    return false;
+  __cpuid_count(7, 1, eax, ebx, ecx, edx);
+  return bit(eax, 5);
+}
 #endif
 
 const Variant *detectVariant() {
@@ -106,10 +143,11 @@ const Variant *detectVariant() {
     return &kGeneric;
   if (forced && std::strcmp(forced, "avx512_vnni") == 0 && avx512Vnni)
     return &kAvx512Vnni;
+  bool bf16Dot = avx512Vnni && hasAvx512Bf16();
   if (avx512Vnni && amxInt8Usable())
-    return &kAvx512Amx;
+    return bf16Dot ? &kAvx512AmxBf16 : &kAvx512Amx;
   if (avx512Vnni)
-    return &kAvx512Vnni;
+    return bf16Dot ? &kAvx512VnniBf16 : &kAvx512Vnni;
   if (avx2)
     return &kAvx2;
 #else
@@ -189,13 +227,13 @@ void interleaveQ4K(int64_t inFeatures, const uint8_t *rows, uint8_t *group) {
   }
 }
 
-/// 16 rows of 16-bit floats as one F16_X16 or BF16_X16 group: feature k's
-/// 16 values (one per row) side by side.
-void interleaveHalves(int64_t inFeatures, const uint8_t *rows,
+/// 16 rows of 16-bit floats as one F16_X16 or BF16_X16 group (where
+/// halfGroupIndex puts each value).
+void interleaveHalves(int32_t format, int64_t inFeatures, const uint8_t *rows,
                       uint8_t *group) {
   for (int64_t lane = 0; lane < kInterleave; ++lane)
     for (int64_t k = 0; k < inFeatures; ++k)
-      std::memcpy(group + (k * kInterleave + lane) * 2,
+      std::memcpy(group + 2 * halfGroupIndex(format, lane, k),
                   rows + (lane * inFeatures + k) * 2, 2);
 }
 
@@ -218,6 +256,12 @@ void prepareActivationRow(int32_t format, const float *x, int64_t inFeatures,
   auto *values = reinterpret_cast<float *>(out);
   for (int64_t k = 0; k < inFeatures; ++k)
     values[k] = weight ? x[k] * (rowScale * weight[k]) : x[k];
+  if (!isBf16Format(format))
+    return;
+  // The bf16 copy the AVX512-BF16 prefill multiplies (tfm_kernels.h).
+  auto *rounded = reinterpret_cast<uint16_t *>(values + inFeatures);
+  for (int64_t k = 0; k < inFeatures; ++k)
+    rounded[k] = floatToBf16(values[k]);
 }
 
 /// 1 / sqrt(mean(x^2) + eps), as tfm.rms_norm computes it.
@@ -261,7 +305,7 @@ void tfm_quant_interleave(int32_t format, int64_t inFeatures,
   if (format == TFM_QUANT_Q4_K_X16)
     return interleaveQ4K(inFeatures, in, group);
   if (isFloatFormat(format))
-    return interleaveHalves(inFeatures, in, group);
+    return interleaveHalves(format, inFeatures, in, group);
   bool q8 = format == TFM_QUANT_Q8_0_X16;
   int64_t blockBytes = q8 ? kQ8_0Bytes : kQ4_0Bytes;
   int64_t rowBytes = (inFeatures / kBlock) * blockBytes;
@@ -308,10 +352,12 @@ int64_t tfm_quant_row_bytes(int32_t format, int64_t group,
 
 int64_t tfm_quantized_activation_row_bytes(int32_t format,
                                            int64_t inFeatures) {
+  // The float formats' rows are f32 values (and for bf16 their bf16 copy).
   int64_t bytes =
-      isFloatFormat(format)
-          ? inFeatures * int64_t(sizeof(float))
-          : inFeatures + 4 * (inFeatures / kBlock) * int64_t(sizeof(float));
+      isBf16Format(format)    ? inFeatures * 6
+      : isFloatFormat(format) ? inFeatures * int64_t(sizeof(float))
+                              : inFeatures + 4 * (inFeatures / kBlock) *
+                                                 int64_t(sizeof(float));
   return (bytes + 63) / 64 * 64;
 }
 
@@ -479,7 +525,8 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
           rowCount,
           gate,
           stepRows,
-          false};
+          false,
+          tokens};
       runMatmul(args);
       args.weights = static_cast<const uint8_t *>(upWeights) + r0 * weightRowBytes;
       args.out = up;

@@ -53,7 +53,10 @@ void halfTile(const HalfMatmulCall &call, int64_t group, int64_t token,
   for (int t = 0; t < T; ++t)
     for (int g = 0; g < G; ++g)
       acc[t][g] = Isa::zero();
-  for (int64_t k = 0; k < call.inFeatures; ++k) {
+  // Features per load: f16 groups hold one feature in 32 bytes, bf16
+  // groups a pair of features in 64 (tfm_kernels.h).
+  constexpr int kFeatures = Bf16 ? 2 : 1;
+  for (int64_t k = 0; k < call.inFeatures; k += kFeatures) {
     // A decode streams each group once: ask for its lines 2 KiB ahead of
     // use (one line per 2 features). Without it one core read 24.0-28.6
     // GB/s of f16 weights, with it 27.7-31.2, as fast as a read loop
@@ -63,15 +66,16 @@ void halfTile(const HalfMatmulCall &call, int64_t group, int64_t token,
         __builtin_prefetch(w + g * stepBytes + k * 2 * kInterleave +
                                kInterleavedPrefetchBytes,
                            0, 3);
-    Lanes weights[G];
+    Lanes weights[G][kFeatures];
     for (int g = 0; g < G; ++g)
-      weights[g] = Isa::template widen<Bf16>(w + g * stepBytes +
-                                             k * 2 * kInterleave);
-    for (int t = 0; t < T; ++t) {
-      float value = x[t * call.xStride + k];
-      for (int g = 0; g < G; ++g)
-        acc[t][g] = Isa::multiplyAdd(value, weights[g], acc[t][g]);
-    }
+      Isa::template widenGroup<Bf16>(w + g * stepBytes + k * 2 * kInterleave,
+                                     weights[g]);
+    for (int f = 0; f < kFeatures; ++f)
+      for (int t = 0; t < T; ++t) {
+        float value = x[t * call.xStride + k + f];
+        for (int g = 0; g < G; ++g)
+          acc[t][g] = Isa::multiplyAdd(value, weights[g][f], acc[t][g]);
+      }
   }
   for (int t = 0; t < T; ++t)
     for (int g = 0; g < G; ++g) {
@@ -139,7 +143,7 @@ void halfRowDots(const QuantizedMatmulArgs &args, const float *x, int64_t row,
     for (int i = 0; i < R; ++i)
       acc[i] = Isa::multiplyAddLanes(
           activations,
-          Isa::template widen<Bf16>(w + i * args.rowBytes + 2 * k), acc[i]);
+          Isa::template widenRow<Bf16>(w + i * args.rowBytes + 2 * k), acc[i]);
   }
   for (int i = 0; i < R; ++i) {
     float sum = Isa::sum(acc[i]);

@@ -34,6 +34,11 @@ struct QuantizedMatmulArgs {
   int64_t outStride;
   /// Add the products to `out` (a residual) instead of overwriting it.
   bool accumulate;
+  /// Tokens of the whole product this call is part of (0: `tokens`): the
+  /// gated product calls the kernel on steps of its tokens, and the choice
+  /// between a decode's and a prefill's arithmetic (bf16 weights) must not
+  /// change within one product.
+  int64_t productTokens = 0;
 };
 
 /// The arguments of tfm_attention shared by all tasks of one call.
@@ -158,6 +163,10 @@ void matmulPanelTilesAvx512(const PanelTilesArgs &args);
 void halfMatmulGeneric(const QuantizedMatmulArgs &args);
 void halfMatmulAvx2(const QuantizedMatmulArgs &args);
 void halfMatmulAvx512(const QuantizedMatmulArgs &args);
+/// BF16_X16 weights times the activations' bf16 copies on AVX512-BF16
+/// dot products (a prefill's; tfm_kernels.h). Call only on CPUs with
+/// AVX512-BF16 (Dispatch.cpp checks).
+void halfMatmulAvx512Bf16Dot(const QuantizedMatmulArgs &args);
 
 void quantizedMatmulGeneric(const QuantizedMatmulArgs &args);
 void quantizedMatmulAvx2(const QuantizedMatmulArgs &args);

@@ -84,6 +84,15 @@ inline bool isBf16Format(int32_t format) {
   return format == TFM_QUANT_BF16 || format == TFM_QUANT_BF16_X16;
 }
 
+/// Where row `lane` (of 16), feature `k` of an F16_X16 or BF16_X16 group
+/// is, in 16-bit values from the group's start: feature-major for f16,
+/// feature-pair-major for bf16 (tfm_kernels.h).
+inline int64_t halfGroupIndex(int32_t format, int64_t lane, int64_t k) {
+  if (format == TFM_QUANT_BF16_X16)
+    return (k / 2) * 2 * kInterleave + 2 * lane + k % 2;
+  return k * kInterleave + lane;
+}
+
 /// Q4_K_X16 (tfm_kernels.h): where the parts of a group's super-block are.
 constexpr int64_t kQ4KX16MinScalesOffset = 2 * kInterleave;
 constexpr int64_t kQ4KX16ScaleWordsOffset = 4 * kInterleave;
@@ -175,6 +184,14 @@ inline float bf16ToFloat(uint16_t bits) {
   float value;
   std::memcpy(&value, &widened, sizeof(value));
   return value;
+}
+
+/// f32 to bfloat16, rounded to nearest, ties to even (finite values).
+inline uint16_t floatToBf16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, sizeof(bits));
+  bits += 0x7FFFu + ((bits >> 16) & 1u);
+  return uint16_t(bits >> 16);
 }
 
 inline float loadHalf(const uint8_t *p) {

@@ -20,7 +20,7 @@ uint16_t weightBits(const QuantizedMatmulArgs &args, int64_t r, int64_t k) {
   int64_t index =
       isInterleaved(args.format)
           ? (r / kInterleave) * kInterleave * args.inFeatures +
-                k * kInterleave + r % kInterleave
+                halfGroupIndex(args.format, r % kInterleave, k)
           : r * (args.rowBytes / 2) + k;
   uint16_t bits;
   std::memcpy(&bits, args.weights + 2 * index, sizeof(bits));

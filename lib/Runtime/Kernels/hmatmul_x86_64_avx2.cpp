@@ -26,10 +26,27 @@ struct Avx2 {
                       _mm256_slli_epi32(_mm256_cvtepu16_epi32(bits), 16))
                 : _mm256_cvtph_ps(bits);
   }
-  template <bool Bf16> static Lanes widen(const uint8_t *p) {
+  /// 16 consecutive 16-bit values of a row.
+  template <bool Bf16> static Lanes widenRow(const uint8_t *p) {
     const auto *halves = reinterpret_cast<const __m128i *>(p);
     return {widen8(_mm_loadu_si128(halves), Bf16),
             widen8(_mm_loadu_si128(halves + 1), Bf16)};
+  }
+  /// One feature of an F16_X16 group, or a pair of a BF16_X16 group (rows
+  /// 0-7 in the first 32 bytes; the 32-bit lanes shifted: the first
+  /// feature; masked: the second).
+  template <bool Bf16> static void widenGroup(const uint8_t *p, Lanes *out) {
+    if constexpr (Bf16) {
+      const auto *words = reinterpret_cast<const __m256i *>(p);
+      __m256i low = _mm256_loadu_si256(words), high = _mm256_loadu_si256(words + 1);
+      __m256i mask = _mm256_set1_epi32(int(0xFFFF0000u));
+      out[0] = {_mm256_castsi256_ps(_mm256_slli_epi32(low, 16)),
+                _mm256_castsi256_ps(_mm256_slli_epi32(high, 16))};
+      out[1] = {_mm256_castsi256_ps(_mm256_and_si256(low, mask)),
+                _mm256_castsi256_ps(_mm256_and_si256(high, mask))};
+    } else {
+      out[0] = widenRow<false>(p);
+    }
   }
   static Lanes zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
   static Lanes load(const float *p) {

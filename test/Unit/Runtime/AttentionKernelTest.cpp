@@ -163,19 +163,14 @@ struct Problem {
       std::copy(row.begin(), row.end(), read);
       return;
     }
-    if (element == TFM_KV_F16) {
+    if (element == TFM_KV_F16 || element == TFM_KV_BF16) {
+      bool bf16 = element == TFM_KV_BF16;
       for (int64_t d = 0; d < headDim; ++d) {
-        uint16_t bits = mlir::tfm::floatToHalf(row[d]);
+        uint16_t bits = bf16 ? mlir::tfm::floatToBfloat16(row[d])
+                             : mlir::tfm::floatToHalf(row[d]);
         std::memcpy(out + 2 * d, &bits, 2);
-        read[d] = mlir::tfm::halfToFloat(bits);
-      }
-      return;
-    }
-    if (element == TFM_KV_BF16) {
-      for (int64_t d = 0; d < headDim; ++d) {
-        uint16_t bits = mlir::tfm::floatToBfloat16(row[d]);
-        std::memcpy(out + 2 * d, &bits, 2);
-        read[d] = mlir::tfm::bfloat16ToFloat(bits);
+        read[d] = bf16 ? mlir::tfm::bfloat16ToFloat(bits)
+                       : mlir::tfm::halfToFloat(bits);
       }
       return;
     }

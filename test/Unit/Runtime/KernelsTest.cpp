@@ -10,13 +10,16 @@
 
 #include "Kernels.h"
 
+#include "tfm/Quantization/Dequantize.h"
 #include "tfm/Quantization/Quantize.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 using namespace mlir::tfm;
@@ -657,6 +660,77 @@ TEST_P(HalfKernelsTest, DispatchRunsTheFloatKernel) {
           << "token " << t << " row " << r;
 }
 
+/// The BF16_X16 prefill on AVX512-BF16 dot products multiplies the
+/// activations rounded to bf16: within f32 summation of that product (the
+/// instruction's own order and rounding: ~2e-7 of the sum of the terms'
+/// magnitudes here; unrounded activations would be ~1e-4 of it off).
+void expectBf16DotProducts(const Problem &problem) {
+  for (bool accumulate : {false, true}) {
+    std::vector<float> out = problem.run(halfMatmulAvx512Bf16Dot, accumulate);
+    int64_t stride = problem.rows + 2;
+    for (int64_t t = 0; t < problem.tokens; ++t) {
+      for (int64_t r = 0; r < problem.rows; ++r) {
+        double sum = 0, magnitude = 0;
+        for (int64_t k = 0; k < problem.in; ++k) {
+          double term = double(bfloat16ToFloat(floatToBfloat16(
+                            problem.x[t * (problem.in + 5) + k]))) *
+                        problem.dequantized[r * problem.in + k];
+          sum += term;
+          magnitude += std::fabs(term);
+        }
+        int64_t i = t * stride + r;
+        double expected = sum + (accumulate ? -99.0 + double(i) : 0.0);
+        ASSERT_NEAR(out[i], expected,
+                    2e-6 * magnitude + 1e-6 * (1 + std::fabs(expected)))
+            << "token " << t << " row " << r
+            << (accumulate ? " (accumulating)" : "");
+      }
+      ASSERT_EQ(out[t * stride + problem.rows],
+                accumulate ? -99.0f + float(t * stride + problem.rows)
+                           : -99.0f);
+    }
+  }
+}
+
+TEST(HalfKernelsDotTest, Avx512Bf16PrefillOnRoundedActivations) {
+  if (!__builtin_cpu_supports("avx512bf16"))
+    GTEST_SKIP() << "no AVX512-BF16 on this CPU";
+  // Tiles of 8 tokens by 3 groups: 16 tokens (two tiles), 21 (two and 5
+  // left); 10 groups (three triples and one), 2 (one by one); 4608 inputs.
+  for (int64_t tokens : {16, 21})
+    expectBf16DotProducts(Problem(parseKernelFormat("bf16x16"), tokens));
+  expectBf16DotProducts(Problem(parseKernelFormat("bf16x16"), 17, 4608, 2));
+}
+
+TEST(HalfKernelsDotTest, DispatchKeepsF32BelowTheThreshold) {
+  // Fewer than TFM_BF16_DOT_MIN_TOKENS tokens multiply the f32 activations
+  // (the exact reference within 1e-5) on every CPU; from the threshold on,
+  // an AVX512-BF16 CPU rounds them (off by ~1e-3 here).
+  for (int64_t tokens : {int64_t(1), int64_t(TFM_BF16_DOT_MIN_TOKENS - 1),
+                         int64_t(TFM_BF16_DOT_MIN_TOKENS)}) {
+    Problem problem(parseKernelFormat("bf16x16"), tokens);
+    std::vector<float> out(problem.tokens * problem.rows);
+    tfm_quantized_matmul(problem.format, 0, problem.activations.data(),
+                         problem.tokens, problem.in, problem.weights.data(),
+                         problem.rowBytes, problem.rows, out.data(),
+                         problem.rows, 0);
+    bool rounded = tokens >= TFM_BF16_DOT_MIN_TOKENS &&
+                   std::string(tfm_kernel_isa()).rfind("avx512", 0) == 0 &&
+                   __builtin_cpu_supports("avx512bf16");
+    double worst = 0;
+    for (int64_t t = 0; t < problem.tokens; ++t)
+      for (int64_t r = 0; r < problem.rows; ++r)
+        worst = std::max(worst,
+                         std::fabs(double(out[t * problem.rows + r]) -
+                                   problem.reference(t, r)) /
+                             (1 + std::fabs(problem.reference(t, r))));
+    if (rounded)
+      EXPECT_GT(worst, 1e-5) << tokens << " tokens";
+    else
+      EXPECT_LT(worst, 1e-5) << tokens << " tokens";
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, HalfKernelsTest,
                          testing::Values("f16", "bf16", "f16x16", "bf16x16"));
 
@@ -669,7 +743,8 @@ TEST(HalfKernelsLayoutTest, RowBytesAndGroups) {
   EXPECT_TRUE(tfm_quant_is_float(TFM_QUANT_BF16));
   EXPECT_FALSE(tfm_quant_is_float(TFM_QUANT_Q8_0));
   // Row r, feature k holds the bits 100 r + k; interleaved, feature k of
-  // row r is value 16 k + r of the group.
+  // row r is value 16 k + r of an f16 group, value 32 (k / 2) + 2 r + k % 2
+  // of a bf16 one (pairs of features).
   constexpr int64_t in = 32;
   std::vector<uint16_t> rows(16 * in), group(16 * in);
   for (int r = 0; r < 16; ++r)
@@ -679,34 +754,46 @@ TEST(HalfKernelsLayoutTest, RowBytesAndGroups) {
   for (int r = 0; r < 16; ++r)
     for (int k = 0; k < in; ++k)
       ASSERT_EQ(group[16 * k + r], 100 * r + k) << "row " << r << " feature " << k;
+  tfm_quant_interleave(TFM_QUANT_BF16_X16, in, rows.data(), group.data());
+  for (int r = 0; r < 16; ++r)
+    for (int k = 0; k < in; ++k)
+      ASSERT_EQ(group[32 * (k / 2) + 2 * r + k % 2], 100 * r + k)
+          << "bf16 row " << r << " feature " << k;
 }
 
 TEST(HalfKernelsLayoutTest, ActivationsAreTheF32Rows) {
   // No rounding for the float formats; the RMSNorm prologue scales each
-  // element by inverse-RMS x weight, as for the block formats.
+  // element by inverse-RMS x weight, as for the block formats. BF16 rows
+  // add each value rounded to bfloat16 (nearest, ties to even).
   const int64_t features = 32, stride = 40;
   std::vector<float> x(2 * stride), g(features);
   for (int64_t i = 0; i < 2 * stride; ++i)
     x[i] = 0.37f * float(i % 13) - 2.0f;
   for (int64_t k = 0; k < features; ++k)
     g[k] = 0.5f + 0.03f * float(k);
-  int64_t rowBytes = tfm_quantized_activation_row_bytes(TFM_QUANT_BF16, features);
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(TFM_QUANT_F16, features);
+  int64_t bf16RowBytes =
+      tfm_quantized_activation_row_bytes(TFM_QUANT_BF16_X16, features);
   EXPECT_EQ(rowBytes, 128);
-  std::vector<float> plain(2 * rowBytes / 4), normed(2 * rowBytes / 4);
-  tfm_quantize_activations(TFM_QUANT_BF16, x.data(), 2, features, stride,
+  EXPECT_EQ(bf16RowBytes, 192);
+  std::vector<float> plain(2 * rowBytes / 4), normed(2 * bf16RowBytes / 4);
+  tfm_quantize_activations(TFM_QUANT_F16, x.data(), 2, features, stride,
                            plain.data());
-  tfm_quantize_activations_rms_norm(TFM_QUANT_F16_X16, x.data(), 2, features,
+  tfm_quantize_activations_rms_norm(TFM_QUANT_BF16_X16, x.data(), 2, features,
                                     stride, g.data(), 1e-5f, normed.data());
   for (int64_t t = 0; t < 2; ++t) {
     double sumOfSquares = 0;
     for (int64_t k = 0; k < features; ++k)
       sumOfSquares += double(x[t * stride + k]) * x[t * stride + k];
     double inverseRms = 1 / std::sqrt(sumOfSquares / features + 1e-5);
+    const float *row = normed.data() + t * bf16RowBytes / 4;
+    uint16_t rounded[features];
+    std::memcpy(rounded, row + features, sizeof(rounded));
     for (int64_t k = 0; k < features; ++k) {
       EXPECT_EQ(plain[t * 32 + k], x[t * stride + k]);
-      EXPECT_NEAR(normed[t * 32 + k], x[t * stride + k] * inverseRms * g[k],
-                  1e-6)
+      EXPECT_NEAR(row[k], x[t * stride + k] * inverseRms * g[k], 1e-6)
           << "token " << t << " feature " << k;
+      EXPECT_EQ(rounded[k], floatToBfloat16(row[k])) << "feature " << k;
     }
   }
 }

@@ -5,9 +5,10 @@
 // dot product, two scales, accumulate). Stored as groups of 16 rows
 // interleaved four elements at a time, a block of 16 rows takes 8 512-bit
 // dot products against broadcast activation bytes plus one scale step for
-// all 16 rows. 16-bit float weights (f16, bf16) are interleaved one
-// feature at a time: feature k of 16 rows is one vector to widen, and a
-// tile of tokens multiplies it without horizontal sums. This pass only
+// all 16 rows. 16-bit float weights are interleaved one feature (f16) or
+// one pair of features (bf16) at a time: 16 rows' values are one vector to
+// widen (or to feed AVX512-BF16's dot product), and a tile of tokens
+// multiplies it without horizontal sums. This pass only
 // re-types the weights; the weights writer
 // repacks the same blocks (tfm_quant_interleave) and the lowering calls the
 // _X16 kernels.

@@ -339,10 +339,11 @@ def TfmInterleaveQuantizedWeights
     blocks for 16 rows at a time interleaved four elements at a time
     (tfm/Runtime/tfm_kernels.h), and the microkernel computes 16 rows with
     one 512-bit `vpdpbusd` (two 256-bit halves on AVX2) per four input
-    features instead of a block at a time per row; f16 and bf16 groups hold
-    each input feature's 16 values side by side, one vector the kernel
-    widens and multiplies by a broadcast activation. Weights with other row
-    counts stay row-wise.
+    features instead of a block at a time per row; f16 groups hold each
+    input feature's 16 values side by side, one vector the kernel widens
+    and multiplies by a broadcast activation, bf16 groups each pair of
+    features (the operand of AVX512-BF16's dot product). Weights with
+    other row counts stay row-wise.
 
     ```mlir
     %w = tfm.param "blk.0.attn_q.weight" : tensor<64x64x!tfm.quant<q4_0>>
