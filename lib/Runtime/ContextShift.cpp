@@ -2,13 +2,14 @@
 //
 // RoPE rotates feature pair j of a key at position p by the angle p * f_j;
 // rotations compose, so a key moved from p to p - d needs one more rotation
-// by -d * f_j, the same for every moved row of a layer. f16 and q8 rows are
-// widened to f32, rotated and stored again (q8 with a fresh scale, as the
-// compiled append quantizes them).
+// by -d * f_j, the same for every moved row of a layer. f16, bf16 and q8
+// rows are widened to f32, rotated and stored again (q8 with a fresh scale,
+// as the compiled append quantizes them).
 //
 //===----------------------------------------------------------------------===//
 
 #include "ContextShift.h"
+#include "Kernels/QuantBlocks.h"
 
 #include <algorithm>
 #include <cmath>
@@ -123,24 +124,20 @@ void storeHalves(const float *in, uint8_t *out, int64_t n) {
   floatsToHalves(in, out, n);
 }
 
-/// bfloat16 is the top half of an f32: widening is exact; narrowing
-/// rounds to nearest, ties to even, as the compiled append does.
+/// bfloat16 rows, converted as the attention kernels read them and the
+/// compiled append writes them (Kernels/QuantBlocks.h).
 void loadBFloat16s(const uint8_t *in, float *out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
-    uint16_t half;
-    std::memcpy(&half, in + 2 * i, 2);
-    uint32_t bits = uint32_t(half) << 16;
-    std::memcpy(&out[i], &bits, 4);
+    uint16_t bits;
+    std::memcpy(&bits, in + 2 * i, 2);
+    out[i] = tfm::kernels::bf16ToFloat(bits);
   }
 }
 
 void storeBFloat16s(const float *in, uint8_t *out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
-    uint32_t bits;
-    std::memcpy(&bits, &in[i], 4);
-    bits += 0x7FFFu + ((bits >> 16) & 1u);
-    uint16_t half = uint16_t(bits >> 16);
-    std::memcpy(out + 2 * i, &half, 2);
+    uint16_t bits = tfm::kernels::floatToBf16(in[i]);
+    std::memcpy(out + 2 * i, &bits, 2);
   }
 }
 

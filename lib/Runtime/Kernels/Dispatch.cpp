@@ -65,7 +65,8 @@ constexpr Variant kAvx512Amx{"avx512_amx",
 /// TFM_BF16_DOT_MIN_TOKENS tokens or more) on its dot products, against the
 /// activations' bf16 copies; the rest as halfMatmulAvx512, in f32.
 void halfMatmulAvx512Bf16(const QuantizedMatmulArgs &args) {
-  int64_t productTokens = args.productTokens > 0 ? args.productTokens : args.tokens;
+  int64_t productTokens =
+      args.productTokens > 0 ? args.productTokens : args.tokens;
   if (args.format == TFM_QUANT_BF16_X16 &&
       productTokens >= TFM_BF16_DOT_MIN_TOKENS)
     return halfMatmulAvx512Bf16Dot(args);

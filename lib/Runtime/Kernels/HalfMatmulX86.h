@@ -1,4 +1,4 @@
-//===- HalfMatmulX86.h - 16-bit float weights on x86 vectors -----*- C++ -*-===//
+//===- HalfMatmulX86.h - 16-bit float weights on x86 vectors ---*- C++ -*-===//
 //
 // The kernel of the F16 and BF16 formats, included by the x86 variants, each
 // compiled for its own ISA (everything is in an anonymous namespace so the

@@ -38,7 +38,8 @@ struct Avx2 {
   template <bool Bf16> static void widenGroup(const uint8_t *p, Lanes *out) {
     if constexpr (Bf16) {
       const auto *words = reinterpret_cast<const __m256i *>(p);
-      __m256i low = _mm256_loadu_si256(words), high = _mm256_loadu_si256(words + 1);
+      __m256i low = _mm256_loadu_si256(words);
+      __m256i high = _mm256_loadu_si256(words + 1);
       __m256i mask = _mm256_set1_epi32(int(0xFFFF0000u));
       out[0] = {_mm256_castsi256_ps(_mm256_slli_epi32(low, 16)),
                 _mm256_castsi256_ps(_mm256_slli_epi32(high, 16))};

@@ -50,7 +50,8 @@ void dotTile(const DotCall &call, int64_t group, int64_t token) {
   for (int64_t j = 0; j < call.pairs; ++j) {
     __m512bh weights[G];
     for (int g = 0; g < G; ++g)
-      weights[g] = (__m512bh)_mm512_loadu_si512(w + g * call.groupBytes + 64 * j);
+      weights[g] =
+          (__m512bh)_mm512_loadu_si512(w + g * call.groupBytes + 64 * j);
     for (int t = 0; t < T; ++t) {
       int32_t pair;
       std::memcpy(&pair, x + t * call.xStride + 4 * j, sizeof(pair));
