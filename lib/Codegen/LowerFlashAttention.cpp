@@ -82,7 +82,7 @@ struct TfmLowerFlashAttentionPass
                                     {i32, ptr, i64, ptr, ptr, i64, i64, i64,
                                      i64, f32, i64, i64, i64, i64, i64, i64,
                                      ptr, i64, ptr, i64, ptr, ptr, i64, i32,
-                                     i64, f32, ptr, i64, i64, ptr, f32},
+                                     i64, f32, ptr, i64, i64, ptr, f32, i64},
                                     {}));
     declareKernel(module, kAttentionCombine,
                   FunctionType::get(context,
@@ -118,7 +118,10 @@ struct TfmLowerFlashAttentionPass
 
     // What every task passes alike.
     Value seq = memref::DimOp::create(builder, loc, op.getQuery(), 0);
-    Value tokens = memref::DimOp::create(builder, loc, op.getKeys(), 1);
+    Value rows = memref::DimOp::create(builder, loc, op.getKeys(), 1);
+    // A ring's views hold all its rows; the positions written are given.
+    Value tokens = op.getRingTokens() ? op.getRingTokens() : rows;
+    Value ringRows = op.getRingTokens() ? rows : c.index(0);
     SmallVector<Value> shared{
         c.i32(kvElementOf(keysType.getElementType())),
         c.pointer(c.address(op.getQuery())),
@@ -180,6 +183,7 @@ struct TfmLowerFlashAttentionPass
         builder.getF32FloatAttr(
             op.getNormEpsAttr() ? op.getNormEpsAttr().getValueAsDouble()
                                 : 0.0)));
+    queryNorm.push_back(c.i64(ringRows));
     auto call = [&](OpBuilder &b, Location taskLoc, Value kvHead,
                     Value queryBegin, Value queryEnd, Value keyBegin,
                     Value keyEnd, Value partials, Value partialStride) {
@@ -217,8 +221,22 @@ struct TfmLowerFlashAttentionPass
     }
 
     // Flash-decoding: tasks (KV head, key range), then one combining pass.
+    // A sliding window's keys start at the first query's window: the
+    // splits divide those (not the positions no query sees).
+    Value firstKey = c.index(0);
+    if (std::optional<uint64_t> window = op.getWindow()) {
+      Value reach = arith::AddIOp::create(builder, loc, c.index(1),
+                                          op.getStart());
+      Value windowSize = c.index(int64_t(*window));
+      firstKey = arith::SelectOp::create(
+          builder, loc,
+          arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ugt,
+                                reach, windowSize),
+          arith::SubIOp::create(builder, loc, reach, windowSize), firstKey);
+    }
+    Value keyRange = arith::SubIOp::create(builder, loc, tokens, firstKey);
     Value chunk =
-        arith::CeilDivUIOp::create(builder, loc, tokens, c.index(splits));
+        arith::CeilDivUIOp::create(builder, loc, keyRange, c.index(splits));
     Value partialStride = c.index(numHeads * (headDim + 2));
     Value splitStride = arith::MulIOp::create(builder, loc, seq, partialStride);
     Value partialsAddress = c.address(op.getPartials());
@@ -228,7 +246,10 @@ struct TfmLowerFlashAttentionPass
         [&](OpBuilder &b, Location taskLoc, ValueRange ivs) {
           CallBuilder t{b, taskLoc};
           Value begin = arith::MinUIOp::create(
-              b, taskLoc, arith::MulIOp::create(b, taskLoc, ivs[1], chunk),
+              b, taskLoc,
+              arith::AddIOp::create(
+                  b, taskLoc, firstKey,
+                  arith::MulIOp::create(b, taskLoc, ivs[1], chunk)),
               tokens);
           Value end = arith::MinUIOp::create(
               b, taskLoc, arith::AddIOp::create(b, taskLoc, begin, chunk),

@@ -18,7 +18,7 @@
 // CHECK:   call @tfm_attention(%c0_i32, {{.*}}, %c2_i64, %c16_i64, %[[SCALE]], {{.*}}, %[[NULL]], %c0_i64{{.*}})
 // CHECK-NOT: tfm_attention_combine
 // CHECK-NOT: tfm.flash_attention
-// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i32, i64, f32, !llvm.ptr, i64, i64, !llvm.ptr, f32)
+// CHECK: func.func private @tfm_attention(i32, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i64, i64, i64, f32, i64, i64, i64, i64, i64, i64, !llvm.ptr, i64, !llvm.ptr, i64, !llvm.ptr, !llvm.ptr, i64, i32, i64, f32, !llvm.ptr, i64, i64, !llvm.ptr, f32, i64)
 // CHECK: func.func private @tfm_attention_combine(!llvm.ptr, i64, i64, i64, i64, i64, !llvm.ptr, i64)
 
 // SERIAL-LABEL: func.func @prefill
@@ -41,10 +41,12 @@ func.func @prefill(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1
 // CHECK-SAME: %[[K:[a-z0-9]+]]: memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>
 // CHECK-SAME: %[[OUT:[a-z0-9]+]]: memref<1x64xf32>, %[[P:[a-z0-9]+]]: memref<288xf32>
 // CHECK: %[[TOKENS:.*]] = memref.dim %[[K]], %c1
-// CHECK: %[[CHUNK:.*]] = arith.ceildivui %[[TOKENS]], %c4
+// CHECK: %[[RANGE:.*]] = arith.subi %[[TOKENS]], %c0
+// CHECK: %[[CHUNK:.*]] = arith.ceildivui %[[RANGE]], %c4
 // CHECK: %[[PADDR:.*]] = memref.extract_aligned_pointer_as_index %[[P]]
 // CHECK: scf.forall (%[[HEAD:.*]], %[[SPLIT:.*]]) in (2, 4)
-// CHECK:   %[[FIRST:.*]] = arith.muli %[[SPLIT]], %[[CHUNK]]
+// CHECK:   %[[OFFSET:.*]] = arith.muli %[[SPLIT]], %[[CHUNK]]
+// CHECK:   %[[FIRST:.*]] = arith.addi %c0{{.*}}, %[[OFFSET]]
 // CHECK:   %[[BEGIN:.*]] = arith.minui %[[FIRST]], %[[TOKENS]]
 // CHECK:   call @tfm_attention(%c2_i32,
 // CHECK: call @tfm_attention_combine(%{{.*}}, %c4_i64, %{{.*}}, %{{.*}}, %c4_i64{{.*}}, %c16_i64{{.*}}, %{{.*}}, %{{.*}})
@@ -95,7 +97,7 @@ func.func @strided_rows(%q: memref<1x64xf32, strided<[128, 2]>>, %k: memref<2x?x
 // CHECK-LABEL: func.func @window_soft_cap
 // CHECK-DAG: %[[CAP:.*]] = arith.constant 5.000000e+01 : f32
 // CHECK-DAG: %[[WINDOW:.*]] = arith.constant 8 : i64
-// CHECK: call @tfm_attention({{.*}}, %[[WINDOW]], %[[CAP]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}) :
+// CHECK: call @tfm_attention({{.*}}, %[[WINDOW]], %[[CAP]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}) :
 func.func @window_soft_cap(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>) {
   tfm.flash_attention %q, %k, %v at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64, window = 8 : i64, soft_cap = 50.0 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   return
@@ -111,7 +113,7 @@ func.func @window_soft_cap(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<
 // CHECK: %[[BIASINT:.*]] = arith.index_cast %{{.*}} : index to i64
 // CHECK: %[[BIASPTR:.*]] = llvm.inttoptr %[[BIASINT]] : i64 to !llvm.ptr
 // CHECK: %[[QSTART64:.*]] = arith.index_cast %[[QSTART]] : index to i64
-// CHECK: call @tfm_attention({{.*}}, %[[BIASPTR]], %[[QSTART64]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}) :
+// CHECK: call @tfm_attention({{.*}}, %[[BIASPTR]], %[[QSTART64]], %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}, %{{[^,]*}}) :
 func.func @position_bias(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>, %qstart: index, %bias: memref<4x33xf32>) {
   tfm.flash_attention %q, %k, %k at %start -> %out position_bias(%bias at %qstart : memref<4x33xf32>) {num_heads = 4 : i64, scale = 1.0 : f64, max_distance = 16 : i64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   return
@@ -127,8 +129,35 @@ func.func @position_bias(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?
 // CHECK: %[[WINT:.*]] = arith.index_cast %{{.*}} : index to i64
 // CHECK: %[[WPTR:.*]] = llvm.inttoptr %[[WINT]] : i64 to !llvm.ptr
 // CHECK: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
-// CHECK: call @tfm_attention({{.*}}, %[[WPTR]], %[[EPS]]) :
+// CHECK: call @tfm_attention({{.*}}, %[[WPTR]], %[[EPS]], %{{[^,]*}}) :
 func.func @query_norm(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>, %w: memref<16xf32>) {
   tfm.flash_attention %q, %k, %k at %start -> %out query_norm(%w : memref<16xf32>) {num_heads = 4 : i64, scale = 1.0 : f64, norm_eps = 1.0e-06 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+// A ring cache (the sliding layers' cache of a long context): the views
+// hold all its rows, whose count is the kernel's last argument, and the
+// positions written bound the keys. The decode's key ranges divide the
+// first query's window, not every position.
+// CHECK-LABEL: func.func @ring
+// CHECK-SAME: %[[K:[a-z0-9]+]]: memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, %{{[a-z0-9]+}}: memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, %[[START:[a-z0-9]+]]: index, %[[TOKENS:[a-z0-9]+]]: index
+// CHECK: %[[ROWS:.*]] = memref.dim %[[K]], %c1
+// CHECK: %[[ROWS64:.*]] = arith.index_cast %[[ROWS]] : index to i64
+// CHECK: %[[REACH:.*]] = arith.addi %{{.*}}, %[[START]]
+// CHECK: %[[PAST:.*]] = arith.cmpi ugt, %[[REACH]], %c8
+// CHECK: %[[AFTER:.*]] = arith.subi %[[REACH]], %c8
+// CHECK: %[[FIRST:.*]] = arith.select %[[PAST]], %[[AFTER]], %{{.*}}
+// CHECK: %[[RANGE:.*]] = arith.subi %[[TOKENS]], %[[FIRST]]
+// CHECK: %[[CHUNK:.*]] = arith.ceildivui %[[RANGE]], %c4
+// CHECK: scf.forall
+// CHECK:   %[[OFFSET:.*]] = arith.muli %{{.*}}, %[[CHUNK]]
+// CHECK:   %[[BEGIN:.*]] = arith.addi %[[FIRST]], %[[OFFSET]]
+// CHECK:   arith.minui %[[BEGIN]], %[[TOKENS]]
+// CHECK:   call @tfm_attention({{.*}}, %[[ROWS64]]) :
+// CHECK: call @tfm_attention_combine
+func.func @ring(%q: memref<1x64xf32>, %k: memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, %start: index, %tokens: index, %out: memref<1x64xf32>, %p: memref<1152xf32>) {
+  tfm.flash_attention %q, %k, %v at %start ring %tokens -> %out partials %p {num_heads = 4 : i64, scale = 0.25 : f64, kv_splits = 4 : i64, window = 8 : i64} : memref<1x64xf32>, memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf16, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>, memref<1152xf32>
   return
 }

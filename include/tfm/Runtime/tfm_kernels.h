@@ -198,7 +198,10 @@ typedef enum tfm_kv_element {
  * clamp(j - BIAS_QUERY_START - s, -MAX_DISTANCE, MAX_DISTANCE)], after
  * the scale and the soft cap. With QUERY_NORM (a [HEAD_DIM] weight: the q
  * norm of Qwen 3 and Gemma 3) each query head is first RMS-normalized,
- * x / sqrt(mean(x^2) + NORM_EPS) * query_norm, before its rotation. */
+ * x / sqrt(mean(x^2) + NORM_EPS) * query_norm, before its rotation.
+ * RING_ROWS > 0 reads a ring cache of that many rows: key j at row
+ * j mod RING_ROWS (the sliding layers' cache; WINDOW <= RING_ROWS keeps
+ * every visible key in it). */
 #define TFM_ATTENTION_MAX_ROPE_HEAD_DIM 512
 void tfm_attention(int32_t element, const float *q, int64_t q_stride,
                    const void *keys, const void *values, int64_t head_stride,
@@ -211,7 +214,8 @@ void tfm_attention(int32_t element, const float *q, int64_t q_stride,
                    int64_t rope_stride, int32_t rope_pairing, int64_t window,
                    float soft_cap, const float *position_bias,
                    int64_t bias_query_start, int64_t max_distance,
-                   const float *query_norm, float norm_eps);
+                   const float *query_norm, float norm_eps,
+                   int64_t ring_rows);
 
 /* Merges SPLITS partial results of tfm_attention (split c at PARTIALS +
  * c * SPLIT_STRIDE floats, rows of HEADS * (HEAD_DIM + 2) floats) into

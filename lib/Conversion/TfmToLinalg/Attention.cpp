@@ -234,7 +234,8 @@ struct FlashAttentionLowering : OpConversionPattern<AttentionOp> {
     FlashAttentionOp::create(rewriter, loc, query, keys, values, keyCount,
                              output, /*partials=*/Value(), /*rope_cos=*/Value(),
                              /*rope_sin=*/Value(), bias->table, bias->queryStart,
-                             /*query_norm=*/Value(), op.getNumHeadsAttr(),
+                             /*query_norm=*/Value(), /*ring_tokens=*/Value(),
+                             op.getNumHeadsAttr(),
                              op.getScaleAttr(), rewriter.getI64IntegerAttr(1),
                              RopeAttr(), IntegerAttr(), FloatAttr(),
                              bias->maxDistance, /*norm_eps=*/FloatAttr());

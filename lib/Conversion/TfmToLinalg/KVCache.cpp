@@ -55,6 +55,107 @@ Value cacheRows(OpBuilder &b, Location loc, Value cache, OpFoldResult layer,
                                         strides);
 }
 
+/// Where positions `[first, first + count)` lie in a ring cache of `rows`
+/// rows: from row `first mod rows` up to the last row (`headCount` of
+/// them), the remaining `tailCount` from row 0.
+struct RingSpan {
+  Value headRow;
+  Value headCount;
+  Value tailCount;
+
+  static RingSpan of(OpBuilder &b, Location loc, Value rows, Value first,
+                     Value count) {
+    Value headRow = arith::RemUIOp::create(b, loc, first, rows);
+    Value room = arith::SubIOp::create(b, loc, rows, headRow);
+    Value headCount = arith::MinUIOp::create(b, loc, count, room);
+    return {headRow, headCount,
+            arith::SubIOp::create(b, loc, count, headCount)};
+  }
+};
+
+/// The rows of the ring cache's dimension 3.
+Value ringRows(OpBuilder &b, Location loc, Value cache) {
+  return tensor::DimOp::create(b, loc, cache, 3);
+}
+
+/// `rows[:, first : first + count, :]` of a `[KVH, S, W]` tensor.
+Value tokenRange(OpBuilder &b, Location loc, Value rows, Value first,
+                 Value count) {
+  auto type = cast<RankedTensorType>(rows.getType());
+  SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), first,
+                                    b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(type.getDimSize(0)), count,
+                                  b.getIndexAttr(type.getDimSize(2))};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  auto sliceType = RankedTensorType::get(
+      {type.getDimSize(0), ShapedType::kDynamic, type.getDimSize(2)},
+      type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, sliceType, rows, offsets,
+                                        sizes, strides);
+}
+
+/// insertRows into a ring cache: the rows of positions past its last row
+/// wrap around to row 0, overwriting the oldest positions.
+Value insertRingRows(OpBuilder &b, Location loc, Value cache, Value rows,
+                     OpFoldResult layer, int64_t part, Value start,
+                     int64_t column) {
+  Value count = tensor::DimOp::create(b, loc, rows, 1);
+  RingSpan span = RingSpan::of(b, loc, ringRows(b, loc, cache), start, count);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  cache = insertRows(b, loc, cache,
+                     tokenRange(b, loc, rows, zero, span.headCount), layer,
+                     part, span.headRow, column);
+  return insertRows(b, loc, cache,
+                    tokenRange(b, loc, rows, span.headCount, span.tailCount),
+                    layer, part, zero, column);
+}
+
+/// The rows of positions `[first, first + count)` of `layer`/`part` of a
+/// ring cache, in position order: a `[1, 1, KVH, count, row]` cache of one
+/// layer whose row r holds position `first + r` (two copies, the second
+/// from row 0 where the positions wrap).
+Value orderedRingRows(OpBuilder &b, Location loc, Value cache,
+                      OpFoldResult layer, int64_t part, Value first,
+                      Value count) {
+  auto cacheType = cast<RankedTensorType>(cache.getType());
+  int64_t kvHeads = cacheType.getDimSize(2), row = cacheType.getDimSize(4);
+  RingSpan span = RingSpan::of(b, loc, ringRows(b, loc, cache), first, count);
+  auto slice = [&](Value firstRow, Value rows) -> Value {
+    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
+                                      b.getIndexAttr(0), firstRow,
+                                      b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(kvHeads), rows,
+                                    b.getIndexAttr(row)};
+    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    auto type = RankedTensorType::get(
+        {1, 1, kvHeads, ShapedType::kDynamic, row}, cacheType.getElementType());
+    return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
+                                          strides);
+  };
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value ordered = tensor::EmptyOp::create(
+      b, loc,
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                             b.getIndexAttr(kvHeads), count,
+                             b.getIndexAttr(row)},
+      cacheType.getElementType());
+  auto place = [&](Value part, Value at, Value rows) {
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(0), at,
+                                      b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
+                                    b.getIndexAttr(kvHeads), rows,
+                                    b.getIndexAttr(row)};
+    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    ordered = tensor::InsertSliceOp::create(b, loc, part, ordered, offsets,
+                                            sizes, strides);
+  };
+  place(slice(span.headRow, span.headCount), zero, span.headCount);
+  place(slice(zero, span.tailCount), span.headCount, span.tailCount);
+  return ordered;
+}
+
 /// q8 rows of `[KVH, S, D]` f32 values: the int8 values `[KVH, S, D]` and
 /// the 4 bytes of each row's scale `[KVH, S, 4]` (little-endian f32).
 std::pair<Value, Value> quantizeRows(OpBuilder &b, Location loc, Value values) {
@@ -231,10 +332,10 @@ Value rotatedHeadMajorRows(OpBuilder &b, Location loc, Value tokens,
 }
 
 /// Writes `tokens` (`[S, KVH * D]` f32) at positions `[start, start + S)` of
-/// `layer`, normalized by `norm` and rotated by `rope` if given, converted to
+/// `layer` of a cache of type `kind`, normalized by `norm` and rotated by `rope` if given, converted to
 /// the cache's element type.
-Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
-                 OpFoldResult layer, int64_t part, Value start,
+Value writeCache(OpBuilder &b, Location loc, KVCacheType kind, Value cache,
+                 Value tokens, OpFoldResult layer, int64_t part, Value start,
                  int64_t headDim, RopeAttr rope = {},
                  const KeyNorm &norm = {}) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
@@ -242,6 +343,11 @@ Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
   int64_t kvHeads = cacheType.getDimSize(2);
   // [S, KVH, D] -> [KVH, S, D], in the stored type (q8: f32 for now).
   Type stored = element.isInteger(8) ? b.getF32Type() : element;
+  bool ring = kind.getRing();
+  auto insert = [&](Value into, Value rows, int64_t column) {
+    return ring ? insertRingRows(b, loc, into, rows, layer, part, start, column)
+                : insertRows(b, loc, into, rows, layer, part, start, column);
+  };
   Value headMajor;
   if (!rope) {
     headMajor =
@@ -250,8 +356,9 @@ Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
     // Rotated rows are written through a view of pairs, which empty-tensor
     // elimination does not see through: take the destination rows of the
     // cache explicitly (q8 rows are quantized from f32 afterwards).
+    // A ring's rows may wrap: they are computed apart, then copied.
     Value rows =
-        element.isInteger(8)
+        element.isInteger(8) || ring
             ? tensor::EmptyOp::create(
                   b, loc,
                   ArrayRef<OpFoldResult>{b.getIndexAttr(kvHeads),
@@ -265,10 +372,10 @@ Value writeCache(OpBuilder &b, Location loc, Value cache, Value tokens,
                                      rope, norm);
   }
   if (!element.isInteger(8))
-    return insertRows(b, loc, cache, headMajor, layer, part, start, 0);
+    return insert(cache, headMajor, 0);
   auto [quantized, scaleBytes] = quantizeRows(b, loc, headMajor);
-  cache = insertRows(b, loc, cache, quantized, layer, part, start, 0);
-  return insertRows(b, loc, cache, scaleBytes, layer, part, start, headDim);
+  cache = insert(cache, quantized, 0);
+  return insert(cache, scaleBytes, headDim);
 }
 
 /// Keys or values of positions `[0, tokens)` of `layer`: `[KVH, tokens, D]`
@@ -348,11 +455,11 @@ struct KVCacheAppendLowering : OpConversionPattern<KVCacheAppendOp> {
     KeyNorm norm =
         KeyNorm::of(rewriter, loc, adaptor.getKey(), adaptor.getKeyNorm(),
                     op.getNormEpsAttr(), cacheType.getKvHeads(), headDim);
-    Value cache = writeCache(rewriter, loc, adaptor.getCache(),
+    Value cache = writeCache(rewriter, loc, cacheType, adaptor.getCache(),
                              adaptor.getKey(), layer, 0, adaptor.getStart(),
                              headDim, op.getRopeAttr(), norm);
-    cache = writeCache(rewriter, loc, cache, adaptor.getValue(), layer, 1,
-                       adaptor.getStart(), headDim);
+    cache = writeCache(rewriter, loc, cacheType, cache, adaptor.getValue(),
+                       layer, 1, adaptor.getStart(), headDim);
     rewriter.replaceOp(op, cache);
     return success();
   }
@@ -405,8 +512,15 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
                        : arith::AddIOp::create(rewriter, loc, start, seq)
                              .getResult();
     OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
-    Value keys = layerRows(rewriter, loc, cache, cacheType, layer, 0, tokens);
-    Value values = layerRows(rewriter, loc, cache, cacheType, layer, 1, tokens);
+    // A ring's views are all its rows; the kernel finds each position's.
+    bool ring = op.getCache().getType().getRing();
+    Value viewRows =
+        ring ? memref::DimOp::create(rewriter, loc, cache, 3).getResult()
+             : tokens;
+    Value keys =
+        layerRows(rewriter, loc, cache, cacheType, layer, 0, viewRows);
+    Value values =
+        layerRows(rewriter, loc, cache, cacheType, layer, 1, viewRows);
 
     SmallVector<Value> dynamicSizes;
     if (queryType.isDynamicDim(0))
@@ -444,7 +558,7 @@ struct FlashAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
     FlashAttentionOp::create(rewriter, loc, query, keys, values,
                              start, output, partials, ropeCos,
                              ropeSin, bias->table, bias->queryStart, queryNorm,
-                             op.getNumHeadsAttr(), op.getScaleAttr(),
+                             ring ? tokens : Value(), op.getNumHeadsAttr(), op.getScaleAttr(),
                              rewriter.getI64IntegerAttr(splits),
                              op.getRopeAttr(), op.getWindowAttr(),
                              op.getSoftCapAttr(), bias->maxDistance,
@@ -497,10 +611,35 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
                                   .getResult();
     OpFoldResult layer = cacheLayer(rewriter, op, adaptor.getDynamicLayer());
     int64_t headDim = op.getCache().getType().getHeadDim();
-    auto [keys, keyScales] =
-        readCache(rewriter, loc, cache, layer, 0, tokens, headDim);
-    auto [values, valueScales] =
-        readCache(rewriter, loc, cache, layer, 1, tokens, headDim);
+    // Key j is position j, but in a ring, whose keys are read from the
+    // first query's window on: key j is position firstVisible + j, which
+    // the causal mask sees as an offset of start - firstVisible.
+    Value causalOffset = keyCount ? Value() : start;
+    Value firstVisible, visible;
+    if (op.getCache().getType().getRing()) {
+      Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+      Value window =
+          arith::ConstantIndexOp::create(rewriter, loc, int64_t(*op.getWindow()));
+      Value reach = arith::AddIOp::create(rewriter, loc, start, one);
+      firstVisible = arith::SelectOp::create(
+          rewriter, loc,
+          arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ugt,
+                                reach, window),
+          arith::SubIOp::create(rewriter, loc, reach, window),
+          arith::ConstantIndexOp::create(rewriter, loc, 0));
+      visible = arith::SubIOp::create(rewriter, loc, tokens, firstVisible);
+      causalOffset = arith::SubIOp::create(rewriter, loc, start, firstVisible);
+    }
+    auto read = [&](int64_t part) {
+      if (!op.getCache().getType().getRing())
+        return readCache(rewriter, loc, cache, layer, part, tokens, headDim);
+      Value rows = orderedRingRows(rewriter, loc, cache, layer, part,
+                                   firstVisible, visible);
+      return readCache(rewriter, loc, rows, rewriter.getIndexAttr(0), 0,
+                       visible, headDim);
+    };
+    auto [keys, keyScales] = read(0);
+    auto [values, valueScales] = read(1);
     // Without the fused kernel, a fused q norm and rope are kernels of their
     // own, in that order.
     if (Value weight = adaptor.getQueryNorm())
@@ -517,8 +656,7 @@ struct KVCacheAttentionLowering : OpConversionPattern<KVCacheAttentionOp> {
                                              : 0.0,
                          adaptor.getBias()};
     Value attended = buildAttention(rewriter, loc, queries, keys, values,
-                                    KVLayout::HeadMajor,
-                                    keyCount ? Value() : start, options,
+                                    KVLayout::HeadMajor, causalOffset, options,
                                     keyScales, valueScales);
     rewriter.replaceOp(op, mergeTrailingDims(rewriter, loc, attended, 1));
     return success();

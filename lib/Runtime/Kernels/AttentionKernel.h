@@ -323,6 +323,23 @@ inline const float *blockBias(const AttentionArgs &args, const float *biasRow,
   return out;
 }
 
+/// Keys of the block at position `block`: at most kKeyBlock, none past
+/// `end` and, in a ring cache, none past its last row (a block's rows are
+/// consecutive; the ring's wrap starts the next block at row 0).
+inline int64_t blockKeys(const AttentionArgs &args, int64_t block,
+                         int64_t end) {
+  int64_t count = std::min(kKeyBlock, end - block);
+  if (args.ringRows > 0)
+    count = std::min(count, args.ringRows - block % args.ringRows);
+  return count;
+}
+
+/// Byte offset of the row of the key at `position` from its head's first.
+inline int64_t rowOffset(const AttentionArgs &args, int64_t position) {
+  int64_t row = args.ringRows > 0 ? position % args.ringRows : position;
+  return row * args.rowStride;
+}
+
 /// One query row (query `query` of head `head`) over keys [begin, end);
 /// `biasRow` its head's position bias (null: none), the query at
 /// `position`.
@@ -332,10 +349,10 @@ void attendRow(const AttentionArgs &args, const float *q, const uint8_t *keys,
                OnlineSoftmax &state, const float *biasRow, int64_t position) {
   int64_t headDim = args.headDim;
   float weights[kKeyBlock], bias[kKeyBlock];
-  for (int64_t block = begin; block < end; block += kKeyBlock) {
-    int64_t count = std::min(kKeyBlock, end - block);
-    const uint8_t *keyRows = keys + block * args.rowStride;
-    const uint8_t *valueRows = values + block * args.rowStride;
+  for (int64_t block = begin, count; block < end; block += count) {
+    count = blockKeys(args, block, end);
+    const uint8_t *keyRows = keys + rowOffset(args, block);
+    const uint8_t *valueRows = values + rowOffset(args, block);
     scoreKeys<Isa, Rows>(q, keyRows, args.rowStride, count, headDim, weights);
     state.weigh(args.scale, args.softCap, count, weights,
                 blockBias(args, biasRow, position, block, count, bias));
@@ -356,10 +373,10 @@ void attendTwoRows(const AttentionArgs &args, const float *q0, const float *q1,
   int64_t headDim = args.headDim;
   float weights0[kKeyBlock], weights1[kKeyBlock];
   float bias0[kKeyBlock], bias1[kKeyBlock];
-  for (int64_t block = begin; block < end; block += kKeyBlock) {
-    int64_t count = std::min(kKeyBlock, end - block);
-    const uint8_t *keyRows = keys + block * args.rowStride;
-    const uint8_t *valueRows = values + block * args.rowStride;
+  for (int64_t block = begin, count; block < end; block += count) {
+    count = blockKeys(args, block, end);
+    const uint8_t *keyRows = keys + rowOffset(args, block);
+    const uint8_t *valueRows = values + rowOffset(args, block);
     scoreKeysTwoHeads<Isa, Rows>(q0, q1, keyRows, args.rowStride, count,
                                  headDim, weights0, weights1);
     state0.weigh(args.scale, args.softCap, count, weights0,

@@ -416,7 +416,8 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                    int64_t ropeStride, int32_t ropePairing, int64_t window,
                    float softCap, const float *positionBias,
                    int64_t biasQueryStart, int64_t maxDistance,
-                   const float *queryNorm, float normEps) {
+                   const float *queryNorm, float normEps,
+                   int64_t ringRows) {
   AttentionArgs args{element,
                      q,
                      qStride,
@@ -440,7 +441,8 @@ void tfm_attention(int32_t element, const float *q, int64_t qStride,
                      biasQueryStart,
                      maxDistance,
                      queryNorm,
-                     normEps};
+                     normEps,
+                     ringRows};
   AttentionTask task{kvHead,   queryBegin, queryEnd,     keyBegin,
                      keyEnd,   partials,   partialStride};
   AttentionTimer timer;

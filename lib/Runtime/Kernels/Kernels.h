@@ -75,6 +75,9 @@ struct AttentionArgs {
   /// applied before the rotation. See tfm_attention.
   const float *queryNorm = nullptr;
   float normEps = 0.0f;
+  /// Rows of a ring cache (0: none): key j is row j mod ringRows. See
+  /// tfm_attention.
+  int64_t ringRows = 0;
 };
 
 /// The part of the work one call of tfm_attention does.

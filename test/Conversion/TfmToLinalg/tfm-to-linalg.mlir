@@ -481,3 +481,38 @@ func.func @t5_encoder_attention(%q: tensor<?x16xf32>, %k: tensor<?x8xf32>, %v: t
   %0 = tfm.attention full %q, %k, %v bias %bias {head_dim = 4 : i64, num_heads = 4 : i64, num_kv_heads = 2 : i64, scale = 1.0 : f64} : (tensor<?x16xf32>, tensor<?x8xf32>, tensor<?x8xf32>, tensor<4x?x?xf32>) -> tensor<?x16xf32>
   return %0 : tensor<?x16xf32>
 }
+
+// -----
+
+// A ring cache (the sliding layers' cache of a long context): the append
+// writes its rows in two copies, from row `pos mod rows` to the last row
+// and on from row 0. The unfused attention reads the window of the first
+// query in position order (again two copies) and masks with the causal
+// offset pos - first; the fused kernel reads every row of the layer and is
+// told the positions written.
+// CHECK-LABEL: func.func @ring_cache
+// CHECK-SAME: %[[POS:[a-z0-9]+]]: index, %[[RING:[a-z0-9]+]]: tensor<3x2x2x?x8xf32> {tfm.kv_cache}
+// CHECK: %[[ROWS:.*]] = tensor.dim %[[RING]], %c3
+// CHECK: %[[HEAD:.*]] = arith.remui %[[POS]], %[[ROWS]]
+// CHECK: %[[ROOM:.*]] = arith.subi %[[ROWS]], %[[HEAD]]
+// CHECK: %[[FIRSTPART:.*]] = arith.minui %{{.*}}, %[[ROOM]]
+// CHECK: %[[REST:.*]] = arith.subi %{{.*}}, %[[FIRSTPART]]
+// CHECK: %[[K1:.*]] = tensor.insert_slice %{{.*}} into %[[RING]][2, 0, 0, %[[HEAD]], 0] [1, 1, 2, %[[FIRSTPART]], 8]
+// CHECK: %[[K2:.*]] = tensor.insert_slice %{{.*}} into %[[K1]][2, 0, 0, %{{.*}}, 0] [1, 1, 2, %[[REST]], 8]
+// CHECK: tensor.insert_slice %{{.*}} into %[[K2]][2, 1, 0, %{{.*}}, 0]
+// CHECK: %[[FIRST:.*]] = arith.select
+// CHECK: %[[VISIBLE:.*]] = arith.subi %{{.*}}, %[[FIRST]]
+// CHECK: %[[OFFSET:.*]] = arith.subi %[[POS]], %[[FIRST]]
+// CHECK: %[[ORDERED:.*]] = tensor.empty(%[[VISIBLE]]) : tensor<1x1x2x?x8xf32>
+// CHECK: linalg.generic
+// CHECK: arith.addi %{{.*}}, %[[OFFSET]]
+// FLASH-LABEL: func.func @ring_cache
+// FLASH: %[[ROWS:.*]] = memref.dim %{{.*}}, %c3
+// FLASH: %[[KEYS:.*]] = memref.subview %{{.*}}[2, 0, 0, 0, 0] [1, 1, 2, %[[ROWS]], 8]
+// FLASH: tfm.flash_attention %{{.*}}, %[[KEYS]], %{{.*}} at %{{.*}} ring %{{.*}} -> %{{.*}} {{{.*}}window = 8 : i64}
+func.func @ring_cache(%q: tensor<?x32xf32>, %kv: tensor<?x16xf32>, %pos: index,
+                      %ring: !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, f32, ring>) -> (tensor<?x32xf32>, !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, f32, ring>) {
+  %c = tfm.kv_cache.append %ring[2], %kv, %kv at %pos : !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, f32, ring>, tensor<?x16xf32>, tensor<?x16xf32>
+  %o = tfm.kv_cache.attention %q, %c[2] at %pos {num_heads = 4 : i64, scale = 0.25 : f64, window = 8 : i64} : tensor<?x32xf32>, !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, f32, ring> -> tensor<?x32xf32>
+  return %o, %c : tensor<?x32xf32>, !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, f32, ring>
+}

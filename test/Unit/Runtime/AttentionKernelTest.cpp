@@ -40,6 +40,8 @@ struct Problem {
   /// Sliding window (0: none) and score soft cap (0: none).
   int64_t window = 0;
   float softCap = 0.0f;
+  /// Rows of a ring cache (0: none); see useRing.
+  int64_t ringRows = 0;
   /// T5's position bias (empty: none): [heads][2 * maxDistance + 1], the
   /// queries at biasQueryStart + s.
   std::vector<float> positionBias;
@@ -186,6 +188,23 @@ struct Problem {
     std::memcpy(out + headDim, &rowScale, 4);
   }
 
+  /// Keeps the rows as a ring cache of `rows` rows holds them once every
+  /// position was written: position t in row t mod rows, the older
+  /// positions overwritten (a kernel reading one gets a wrong result).
+  void useRing(int64_t rows) {
+    ASSERT_GE(tokens, rows);
+    for (std::vector<uint8_t> *bytes : {&keys, &values}) {
+      std::vector<uint8_t> ring(kvHeads * rows * rowBytes);
+      for (int64_t h = 0; h < kvHeads; ++h)
+        for (int64_t t = tokens - rows; t < tokens; ++t)
+          std::memcpy(&ring[(h * rows + t % rows) * rowBytes],
+                      &(*bytes)[(h * context + t) * rowBytes], rowBytes);
+      *bytes = std::move(ring);
+    }
+    context = rows;
+    ringRows = rows;
+  }
+
   AttentionArgs args(float *out) const {
     int64_t heads = kvHeads * group;
     return {element,       q.data(),          heads * headDim,
@@ -199,7 +218,8 @@ struct Problem {
             softCap,
             positionBias.empty() ? nullptr : positionBias.data(),
             biasQueryStart, maxDistance,
-            queryNorm.empty() ? nullptr : queryNorm.data(), normEps};
+            queryNorm.empty() ? nullptr : queryNorm.data(), normEps,
+            ringRows};
   }
 
   /// out[s, h, :] by a two-pass softmax in double.
@@ -259,7 +279,8 @@ struct Problem {
                     rope ? ropePairing : 0, window, softCap,
                     positionBias.empty() ? nullptr : positionBias.data(),
                     biasQueryStart, maxDistance,
-                    queryNorm.empty() ? nullptr : queryNorm.data(), normEps);
+                    queryNorm.empty() ? nullptr : queryNorm.data(), normEps,
+                    ringRows);
     return out;
   }
 
@@ -466,6 +487,31 @@ TEST(AttentionKernelEdgeTest, SlidingWindowAndSoftCap) {
     expectNear(problem.runSplit(attentionGeneric, 4), expected,
                "generic, split");
     expectNear(problem.runDispatched(), expected, "dispatched");
+  }
+}
+
+TEST(AttentionKernelEdgeTest, ReadsARingCache) {
+  // The sliding layers' ring: 73 positions in 18 rows (a window of 16 and
+  // 3 queries), so the keys of the first query's window wrap from the last
+  // row to row 0 inside one 64-key block; every element type, whole and
+  // split (ranges starting before the window), every variant this CPU
+  // runs.
+  for (int32_t element : {TFM_KV_F32, TFM_KV_F16, TFM_KV_BF16, TFM_KV_Q8}) {
+    Problem problem(element, 64, 2);
+    problem.window = 16;
+    problem.useRope(1);
+    std::vector<float> expected = problem.reference();
+    problem.useRing(18);
+    std::string name = elementName(element) + ", ring";
+    expectNear(problem.runWhole(attentionGeneric), expected,
+               (name + ", generic").c_str());
+    expectNear(problem.runSplit(attentionGeneric, 4), expected,
+               (name + ", generic, split").c_str());
+    expectNear(problem.runDispatched(), expected,
+               (name + ", dispatched").c_str());
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
+      expectNear(problem.runWhole(attentionAvx2), expected,
+                 (name + ", avx2").c_str());
   }
 }
 

@@ -31,6 +31,22 @@ static void printLayerCount(AsmPrinter &printer, int64_t layers) {
     printer << layers;
 }
 
+/// `, ring` after a KV cache's element type: the cache is a ring.
+static ParseResult parseRingFlag(AsmParser &parser, bool &ring) {
+  ring = false;
+  if (failed(parser.parseOptionalComma()))
+    return success();
+  if (parser.parseKeyword("ring"))
+    return failure();
+  ring = true;
+  return success();
+}
+
+static void printRingFlag(AsmPrinter &printer, bool ring) {
+  if (ring)
+    printer << ", ring";
+}
+
 #define GET_TYPEDEF_CLASSES
 #include "tfm/Dialect/Tfm/IR/TfmOpsTypes.cpp.inc"
 #define GET_ATTRDEF_CLASSES

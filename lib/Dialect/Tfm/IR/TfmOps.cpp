@@ -596,9 +596,29 @@ LogicalResult KVCacheAttentionOp::verify() {
                        "window applies");
   if (failed(verifyScoreBias(*this, getBias(), numHeads,
                              getQuery().getType().getDimSize(0),
-                             ShapedType::kDynamic)))
+                             ShapedType::kDynamic)) ||
+      failed(verifyRingWindow()))
     return failure();
   return verifyPositive(*this, "scale", getScale().convertToDouble());
+}
+
+LogicalResult KVCacheAttentionOp::verifyRingWindow() {
+  KVCacheType cache = getCache().getType();
+  if (!cache.getRing())
+    return success();
+  // A ring keeps the last rows only: what a window shows and no more.
+  std::optional<uint64_t> window = getWindow();
+  if (!window)
+    return emitOpError("reads a ring cache, which keeps only recent "
+                       "positions: it needs a sliding window");
+  if (int64_t(*window) > cache.getContextLength())
+    return emitOpError() << "window " << *window << " exceeds the "
+                         << cache.getContextLength()
+                         << " rows of its ring cache";
+  if (getKeyCount() || getBias())
+    return emitOpError("reads a ring cache: no encoder keys or position "
+                       "bias apply");
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -798,6 +818,9 @@ LogicalResult FlashAttentionOp::verify() {
                            << numHeads << ", " << distances << "], got "
                            << bias;
   }
+  if (getRingTokens() && (!getWindow() || getPositionBias()))
+    return emitOpError("reads a ring cache (`ring`): it needs a sliding "
+                       "window and no position bias");
   bool split = getKvSplits() > 1;
   if (split != bool(getPartials()))
     return emitOpError() << "needs a partials buffer exactly when kv_splits > 1"

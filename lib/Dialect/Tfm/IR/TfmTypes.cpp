@@ -11,15 +11,18 @@ using namespace mlir::tfm;
 LogicalResult
 KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
                     int64_t layers, int64_t kvHeads, int64_t contextLength,
-                    int64_t headDim, Type elementType) {
+                    int64_t headDim, Type elementType, bool ring) {
   auto requirePositive = [&](int64_t value, StringRef what) -> LogicalResult {
     if (value > 0)
       return success();
     return emitError() << "kv_cache " << what << " must be positive, got "
                        << value;
   };
-  if ((!ShapedType::isDynamic(layers) &&
-       failed(requirePositive(layers, "layers"))) ||
+  // No layers is a cache of a model whose layers all keep a ring.
+  if (!ShapedType::isDynamic(layers) && layers < 0)
+    return emitError() << "kv_cache layers must be non-negative, got "
+                       << layers;
+  if (
       failed(requirePositive(kvHeads, "kv_heads")) ||
       failed(requirePositive(contextLength, "context")) ||
       failed(requirePositive(headDim, "head_dim")))

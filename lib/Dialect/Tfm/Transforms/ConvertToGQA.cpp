@@ -177,7 +177,7 @@ struct TfmConvertToGQAPass
     replacer.addReplacement([&](KVCacheType cache) -> Type {
       return KVCacheType::get(cache.getContext(), cache.getLayers(), kvHeads,
                               cache.getContextLength(), cache.getHeadDim(),
-                              cache.getElementType());
+                              cache.getElementType(), cache.getRing());
     });
     replacer.recursivelyReplaceElementsIn(module, /*replaceAttrs=*/true,
                                           /*replaceLocs=*/false,

@@ -47,7 +47,7 @@ struct TfmKVCacheTypePass
     replacer.addReplacement([&](KVCacheType cache) -> Type {
       return KVCacheType::get(cache.getContext(), cache.getLayers(),
                               cache.getKvHeads(), cache.getContextLength(),
-                              cache.getHeadDim(), element);
+                              cache.getHeadDim(), element, cache.getRing());
     });
     replacer.recursivelyReplaceElementsIn(getOperation(),
                                           /*replaceAttrs=*/true,

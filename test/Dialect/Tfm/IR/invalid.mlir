@@ -445,8 +445,8 @@ func.func @attention_unknown_mask(%q: tensor<1x64xf32>) {
 
 // -----
 
-// expected-error @+1 {{kv_cache layers must be positive, got 0}}
-func.func @kv_cache_zero_layers(%c: !tfm.kv_cache<layers = 0, kv_heads = 1, context = 8, head_dim = 8, f32>) {
+// expected-error @+1 {{kv_cache layers must be non-negative, got -2}}
+func.func @kv_cache_negative_layers(%c: !tfm.kv_cache<layers = -2, kv_heads = 1, context = 8, head_dim = 8, f32>) {
   return
 }
 
@@ -1218,5 +1218,42 @@ func.func @flash_attention_bias_shape(%q: memref<1x64xf32>, %k: memref<8x?x8xf32
 func.func @flash_attention_bias_distance(%q: memref<1x64xf32>, %k: memref<8x?x8xf32>, %p: index, %out: memref<1x64xf32>, %bias: memref<8x33xf32>) {
   // expected-error @+1 {{'tfm.flash_attention' op needs a position bias, its query start and max_distance together, or none of them}}
   tfm.flash_attention %q, %k, %k at %p -> %out position_bias(%bias at %p : memref<8x33xf32>) {num_heads = 8 : i64, scale = 1.0 : f64} : memref<1x64xf32>, memref<8x?x8xf32>, memref<8x?x8xf32>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+func.func @ring_without_window(%q: tensor<1x32xf32>, %c: !tfm.kv_cache<layers = 1, kv_heads = 2, context = 11, head_dim = 8, f32, ring>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op reads a ring cache, which keeps only recent positions: it needs a sliding window}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p {num_heads = 4 : i64, scale = 0.25 : f64} : tensor<1x32xf32>, !tfm.kv_cache<layers = 1, kv_heads = 2, context = 11, head_dim = 8, f32, ring> -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @ring_window_too_wide(%q: tensor<1x32xf32>, %c: !tfm.kv_cache<layers = 1, kv_heads = 2, context = 11, head_dim = 8, f32, ring>, %p: index) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op window 12 exceeds the 11 rows of its ring cache}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p {num_heads = 4 : i64, scale = 0.25 : f64, window = 12 : i64} : tensor<1x32xf32>, !tfm.kv_cache<layers = 1, kv_heads = 2, context = 11, head_dim = 8, f32, ring> -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+func.func @ring_with_bias(%q: tensor<1x32xf32>, %c: !tfm.kv_cache<layers = 1, kv_heads = 2, context = 11, head_dim = 8, f32, ring>, %p: index, %bias: tensor<4x1x?xf32>) {
+  // expected-error @+1 {{'tfm.kv_cache.attention' op reads a ring cache: no encoder keys or position bias apply}}
+  %o = tfm.kv_cache.attention %q, %c[0] at %p bias %bias {num_heads = 4 : i64, scale = 0.25 : f64, window = 8 : i64} : tensor<1x32xf32>, !tfm.kv_cache<layers = 1, kv_heads = 2, context = 11, head_dim = 8, f32, ring>, tensor<4x1x?xf32> -> tensor<1x32xf32>
+  return
+}
+
+// -----
+
+// expected-error @+1 {{expected 'ring'}}
+func.func @ring_misspelled(%c: !tfm.kv_cache<layers = 1, kv_heads = 2, context = 11, head_dim = 8, f32, rings>)
+
+// -----
+
+func.func @flash_attention_ring_without_window(%q: memref<1x32xf32>, %k: memref<2x?x8xf32>, %p: index, %n: index, %out: memref<1x32xf32>) {
+  // expected-error @+1 {{'tfm.flash_attention' op reads a ring cache (`ring`): it needs a sliding window and no position bias}}
+  tfm.flash_attention %q, %k, %k at %p ring %n -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x32xf32>, memref<2x?x8xf32>, memref<2x?x8xf32>, memref<1x32xf32>
   return
 }

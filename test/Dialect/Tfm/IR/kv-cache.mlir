@@ -6,6 +6,7 @@
 // CHECK: !kv_cache = !tfm.kv_cache<layers = 5, kv_heads = 4, context = 512, head_dim = 8, f32>
 // CHECK: !kv_cache1 = !tfm.kv_cache<layers = 2, kv_heads = 1, context = 64, head_dim = 16, f16>
 // CHECK: = !tfm.kv_cache<layers = ?, kv_heads = 1, context = 64, head_dim = 16, f16>
+// CHECK: = !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, bf16, ring>
 
 // CHECK-LABEL: func @append_and_attend
 func.func @append_and_attend(%q: tensor<?x64xf32>, %k: tensor<?x32xf32>, %v: tensor<?x32xf32>, %start: index,
@@ -87,4 +88,16 @@ func.func @kv_attention_t5(%q: tensor<1x64xf32>, %c: !tfm.kv_cache<layers = 4, k
   // CHECK: tfm.kv_cache.attention %{{.*}}, %{{.*}}[2] at %{{.*}} keys %{{.*}} {num_heads = 8 : i64, scale = 1.000000e+00 : f64} : tensor<1x64xf32>, !{{.*}} -> tensor<1x64xf32>
   %x = tfm.kv_cache.attention %q, %c[2] at %p keys %n {num_heads = 8 : i64, scale = 1.0 : f64} : tensor<1x64xf32>, !tfm.kv_cache<layers = 4, kv_heads = 8, context = 16, head_dim = 8, f32> -> tensor<1x64xf32>
   return %s, %x : tensor<1x64xf32>, tensor<1x64xf32>
+}
+
+// A ring: the sliding layers' cache of a long context (window + ubatch - 1
+// rows), read by attention with a window that fits its rows.
+// CHECK-LABEL: func @sliding_ring
+func.func @sliding_ring(%q: tensor<?x32xf32>, %kv: tensor<?x16xf32>, %pos: index,
+                        %ring: !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, bf16, ring>) -> tensor<?x32xf32> {
+  // CHECK: tfm.kv_cache.append %{{.*}}[2], %{{.*}}, %{{.*}} at %{{.*}} : !kv_cache{{[0-9]+}}, tensor<?x16xf32>, tensor<?x16xf32>
+  %c = tfm.kv_cache.append %ring[2], %kv, %kv at %pos : !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, bf16, ring>, tensor<?x16xf32>, tensor<?x16xf32>
+  // CHECK: tfm.kv_cache.attention %{{.*}}, %{{.*}}[2] at %{{.*}} {num_heads = 4 : i64, scale = 2.500000e-01 : f64, window = 8 : i64}
+  %o = tfm.kv_cache.attention %q, %c[2] at %pos {num_heads = 4 : i64, scale = 0.25 : f64, window = 8 : i64} : tensor<?x32xf32>, !tfm.kv_cache<layers = 3, kv_heads = 2, context = 11, head_dim = 8, bf16, ring> -> tensor<?x32xf32>
+  return %o : tensor<?x32xf32>
 }

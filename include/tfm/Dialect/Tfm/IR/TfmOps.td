@@ -473,6 +473,11 @@ def Tfm_FlashAttentionOp
     head with that weight and `norm_eps` before the rope: the q norm of
     `tfm.kv_cache.attention`.
 
+    With `ring %tokens` the views hold a ring cache's rows (every row of
+    the layer): position `p` is row `p mod rows`, and `tokens` (`start +
+    seq`) positions have been written. The op then needs a `window` of at
+    most `rows` positions; the kernel reads the visible positions only.
+
     ```mlir
     tfm.flash_attention %q, %k, %v at %start -> %out partials %p
         {num_heads = 8 : i64, scale = 0.125 : f64, kv_splits = 4 : i64}
@@ -498,6 +503,7 @@ def Tfm_FlashAttentionOp
     Optional<Index>:$bias_query_start,
     Arg<Optional<MemRefRankOf<[F32], [1]>>, "RMSNorm weight of each query head",
         [MemRead]>:$query_norm,
+    Optional<Index>:$ring_tokens,
     ConfinedAttr<I64Attr, [IntPositive]>:$num_heads,
     F64Attr:$scale,
     DefaultValuedAttr<ConfinedAttr<I64Attr, [IntPositive]>, "1">:$kv_splits,
@@ -508,8 +514,8 @@ def Tfm_FlashAttentionOp
     OptionalAttr<F64Attr>:$norm_eps
   );
   let assemblyFormat = [{
-    $query `,` $keys `,` $values `at` $start `->` $output
-    (`partials` $partials^)?
+    $query `,` $keys `,` $values `at` $start (`ring` $ring_tokens^)?
+    `->` $output (`partials` $partials^)?
     (`rope` `(` $rope_cos^ `,` $rope_sin `:` type($rope_cos) `,`
         type($rope_sin) `)`)?
     (`position_bias` `(` $position_bias^ `at` $bias_query_start `:`
@@ -590,7 +596,8 @@ def Tfm_KVCacheAppendOp : Tfm_Op<"kv_cache.append",
   let description = [{
     Stores `key[i, :]` and `value[i, :]` (`[seq, kv_heads * head_dim]`) at
     position `start + i` of the layer and returns the updated cache.
-    Writing past the context length is a run-time error.
+    Writing past the context length is a run-time error; a `ring` cache
+    instead overwrites the position as many rows back.
 
     The layer is a constant (`%cache[3]`) or, in a function shared by all
     layers (see `tfm-outline-layers`), an `index` value (`%cache[%layer]`).
@@ -671,6 +678,12 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention",
     q norm), before the rope: `query` is then the projection before the
     norm.
 
+    Over a `ring` cache (the sliding layers' cache of a long context) the
+    keys of position `p` are in row `p mod rows`; the op needs a `window` of
+    at most the ring's `context` rows, and a call's queries (at most
+    `rows - window + 1`, as the runtime cuts prompts) see keys the append
+    of their own call did not overwrite.
+
     With `keys %n` the layer holds keys and values an encoder wrote
     (`tfm.kv_cache.append` at 0 from T5's `encode`): every query sees keys
     `0 .. n - 1`, unmasked — the cross-attention of an encoder-decoder,
@@ -722,6 +735,11 @@ def Tfm_KVCacheAttentionOp : Tfm_Op<"kv_cache.attention",
       return getLayer() ? OpFoldResult(getLayerAttr())
                         : OpFoldResult(getDynamicLayer());
     }
+
+  private:
+    /// A ring cache's constraints: a window that fits its rows.
+    ::mlir::LogicalResult verifyRingWindow();
+  public:
   }];
   let hasVerifier = 1;
 }

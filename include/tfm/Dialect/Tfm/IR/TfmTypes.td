@@ -32,19 +32,40 @@ def Tfm_KVCacheType : TypeDef<Tfm_Dialect, "KVCache"> {
     ```
     !tfm.kv_cache<layers = ?, kv_heads = 4, context = 512, head_dim = 8, f16>
     ```
+
+    `ring` makes each layer a ring of `context` rows: position `p` lives in
+    row `p mod rows`, `rows` being the cache's run-time row count (at most
+    `context`), and a write overwrites the position `rows` before it. The
+    sliding-window layers of a model (Mistral, Gemma 2 and 3) keep their
+    keys and values in such a cache: a query sees only the last `window`
+    positions, so `window + ubatch - 1` rows serve calls of up to `ubatch`
+    tokens at any context length (see `tfm.kv_cache.attention`).
+
+    ```
+    !tfm.kv_cache<layers = 13, kv_heads = 4, context = 4607, head_dim = 256, bf16, ring>
+    ```
   }];
   let parameters = (ins
     "int64_t":$layers,
     "int64_t":$kv_heads,
     "int64_t":$context_length,
     "int64_t":$head_dim,
-    "::mlir::Type":$elementType
+    "::mlir::Type":$elementType,
+    DefaultValuedParameter<"bool", "false">:$ring
   );
   let assemblyFormat = [{
     `<` `layers` `=` custom<LayerCount>($layers) `,` `kv_heads` `=` $kv_heads `,`
         `context` `=` $context_length `,` `head_dim` `=` $head_dim `,`
-        $elementType `>`
+        $elementType `` custom<RingFlag>($ring) `>`
   }];
+  let builders = [
+    TypeBuilder<(ins "int64_t":$layers, "int64_t":$kv_heads,
+                     "int64_t":$context_length, "int64_t":$head_dim,
+                     "::mlir::Type":$elementType), [{
+      return $_get($_ctxt, layers, kv_heads, context_length, head_dim,
+                   elementType, /*ring=*/false);
+    }]>
+  ];
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
     /// Number of features of one token's keys (or values) in one layer.
@@ -59,6 +80,11 @@ def Tfm_KVCacheType : TypeDef<Tfm_Dialect, "KVCache"> {
     /// Elements of one stored row (one head of one token).
     int64_t getRowElements() const {
       return getHeadDim() + (isQuantized() ? 4 : 0);
+    }
+    /// The same cache with `layers` layers (a pool: ShapedType::kDynamic).
+    KVCacheType withLayers(int64_t layers) const {
+      return get(getContext(), layers, getKvHeads(), getContextLength(),
+                 getHeadDim(), getElementType(), getRing());
     }
   }];
 }
