@@ -27,6 +27,7 @@ tools = [
     "tfm-compile", "tfm-reference-check", "tfm-run", "tfm-embed", "tfm-bench", "tfm-perplexity", "tfm-lab",
     "tfm-server",
     "tfm-c-api-test", "tfm-c-api-text-test", "tfm-c-api-encoder-test", "tfm-c-api-seq2seq-test", "tfm-context-shift-test",
+    "tfm-ring-cache-test",
 ]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

@@ -115,6 +115,7 @@ mlir::tfm::importModel(MLIRContext &context, const ModelFile &model,
     config.contextLength = options.contextLength;
   BuildOptions buildOptions;
   buildOptions.embeddings = options.embeddings;
+  buildOptions.ubatch = options.ubatch;
   llvm::Expected<OwningOpRef<ModuleOp>> module =
       buildModel(context, config, buildOptions);
   if (!module)

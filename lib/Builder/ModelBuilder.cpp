@@ -42,12 +42,48 @@ struct BatchRows {
   Value slots;
 };
 
+/// Where a decoder's layers keep their keys and values: every layer in the
+/// cache of the whole context, or, when the sliding-window layers keep a
+/// ring (ModelConfig::slidingRingRows), those in the ring cache instead.
+/// Each layer's index counts the layers before it in the same cache.
+struct CacheLayout {
+  int64_t ringRows = 0;
+  int64_t fullLayers = 0;
+  int64_t ringLayers = 0;
+  SmallVector<bool> inRing;
+  SmallVector<int64_t> index;
+
+  static CacheLayout of(const ModelConfig &config, int64_t ubatch) {
+    CacheLayout layout;
+    layout.ringRows = config.slidingRingRows(ubatch);
+    for (int64_t layer = 0; layer < config.numLayers; ++layer) {
+      bool ring = layout.ringRows > 0 && config.isSlidingLayer(layer);
+      layout.inRing.push_back(ring);
+      layout.index.push_back(ring ? layout.ringLayers++ : layout.fullLayers++);
+    }
+    return layout;
+  }
+  bool hasRing() const { return ringRows > 0; }
+};
+
+/// The cache values a decoder function threads through its layers.
+struct DecoderCaches {
+  Value full;
+  /// Null without a ring.
+  Value ring;
+
+  Value &of(const CacheLayout &layout, int64_t layer) {
+    return layout.inRing[layer] ? ring : full;
+  }
+};
+
 /// Emits the body of one function. Activations are f32; matrices are stored
 /// in `config.weightType`; norm scales and biases stay f32 (as in GGUF).
 class ModelEmitter {
 public:
-  ModelEmitter(ImplicitLocOpBuilder &builder, const ModelConfig &config)
-      : b(builder), config(config) {}
+  ModelEmitter(ImplicitLocOpBuilder &builder, const ModelConfig &config,
+               CacheLayout caches = CacheLayout())
+      : b(builder), config(config), caches(std::move(caches)) {}
 
   Type activationType() { return b.getF32Type(); }
 
@@ -174,7 +210,7 @@ public:
   /// projects Q/K/V, rotates Q/K if the positions are RoPE, appends K/V at
   /// `start`, attends over positions `0 .. start + seq - 1` and projects
   /// the result, with the biases `config.layer` asks for.
-  Value cachedSelfAttention(Value hidden, Value start, Value &cache,
+  Value cachedSelfAttention(Value hidden, Value start, DecoderCaches &cache,
                             int64_t layer, StringRef prefix) {
     const LayerChoices &choices = config.layer;
     Value q = linear(hidden, (prefix + ".attn_q").str(), queryFeatures(),
@@ -187,8 +223,9 @@ public:
       q = headNorm(q, (prefix + ".attn_q_norm.weight").str());
       k = headNorm(k, (prefix + ".attn_k_norm.weight").str());
     }
-    Value attended = batch ? attendRowByRow(q, k, v, cache, layer)
-                           : attendInOrder(q, k, v, start, cache, layer);
+    Value &layerCache = cache.of(caches, layer);
+    Value attended = batch ? attendRowByRow(q, k, v, layerCache, layer)
+                           : attendInOrder(q, k, v, start, layerCache, layer);
     return linear(attended, (prefix + ".attn_output").str(), config.dim,
                   choices.outputBias);
   }
@@ -201,9 +238,10 @@ public:
       q = rope(q, start, layer);
       k = rope(k, start, layer);
     }
-    cache = KVCacheAppendOp::create(b, cache, k, v, start, layer);
+    int64_t cacheLayer = caches.index[layer];
+    cache = KVCacheAppendOp::create(b, cache, k, v, start, cacheLayer);
     auto attention = KVCacheAttentionOp::create(
-        b, q.getType(), q, cache, start, layer, config.numHeads,
+        b, q.getType(), q, cache, start, cacheLayer, config.numHeads,
         attentionScale());
     setAttentionOptions(attention, layer);
     return attention.getResult();
@@ -219,8 +257,9 @@ public:
 
   /// The attention of a batched decode step: each row is the next token of
   /// its own context, so each is rotated at its own position, appended to
-  /// and attends over its own cache of the pool (layer
-  /// `slot * layers + layer`), one row after the other; the projections
+  /// and attends over its own cache of the pool (layer `slot * layers +
+  /// layer`, counting the layers of that pool: the full caches' or the
+  /// rings'), one row after the other; the projections
   /// around it see all rows at once (one pass over the weights).
   Value attendRowByRow(Value q, Value k, Value v, Value &cache,
                        int64_t layer) {
@@ -241,8 +280,10 @@ public:
       Value cacheLayer = arith::AddIOp::create(
           b,
           arith::MulIOp::create(b, rowIndex(batch->slots, row),
-                                indexConstant(config.numLayers)),
-          indexConstant(layer));
+                                indexConstant(caches.inRing[layer]
+                                                  ? caches.ringLayers
+                                                  : caches.fullLayers)),
+          indexConstant(caches.index[layer]));
       Value qRow = rowOf(q, row), kRow = rowOf(k, row), vRow = rowOf(v, row);
       if (config.layer.positions == PositionKind::Rope) {
         qRow = rope(qRow, position, layer);
@@ -433,6 +474,8 @@ public:
 
   ImplicitLocOpBuilder &b;
   const ModelConfig &config;
+  /// Which cache each decoder layer uses (an empty layout: T5's one cache).
+  CacheLayout caches;
   /// Set while emitting `decode_batch`.
   std::optional<BatchRows> batch;
 
@@ -457,14 +500,39 @@ DecoderSignature decoderSignature(Builder &b, const ModelConfig &config,
 }
 
 KVCacheType kvCacheType(Builder &b, const ModelConfig &config,
-                        int64_t layers) {
+                        int64_t layers, int64_t ringRows = 0) {
   Type element = b.getF32Type();
   if (config.kvCacheType == StorageType::F16)
     element = b.getF16Type();
   else if (config.kvCacheType == StorageType::BF16)
     element = b.getBF16Type();
   return KVCacheType::get(b.getContext(), layers, config.numKvHeads,
-                          config.contextLength, config.headDim(), element);
+                          ringRows > 0 ? ringRows : config.contextLength,
+                          config.headDim(), element, ringRows > 0);
+}
+
+/// The cache types of a decoder function: the whole context's, then the
+/// ring's if the layout has one; `pool` makes them pools of caches.
+SmallVector<Type, 2> decoderCacheTypes(Builder &b, const ModelConfig &config,
+                                       const CacheLayout &layout,
+                                       bool pool = false) {
+  auto layers = [&](int64_t count) {
+    return pool ? ShapedType::kDynamic : count;
+  };
+  SmallVector<Type, 2> types{
+      kvCacheType(b, config, layers(layout.fullLayers))};
+  if (layout.hasRing())
+    types.push_back(kvCacheType(b, config, layers(layout.ringLayers),
+                                layout.ringRows));
+  return types;
+}
+
+/// The caches among `func`'s arguments from `first` on (see
+/// decoderCacheTypes).
+DecoderCaches decoderCaches(func::FuncOp func, unsigned first,
+                            const CacheLayout &layout) {
+  return {func.getArgument(first),
+          layout.hasRing() ? func.getArgument(first + 1) : Value()};
 }
 
 /// Creates `name(argTypes) -> resultTypes` with an entry block and moves the
@@ -499,8 +567,8 @@ Activation activationOf(ActivationKind kind) {
 
 /// One pre-norm decoder layer as `config.layer` describes it:
 ///   x += post_norm?(attn(norm(x)));  x += post_norm?(ffn(norm(x)))
-Value emitDecoderLayer(ModelEmitter &e, Value x, Value start, Value &cache,
-                       int64_t layer) {
+Value emitDecoderLayer(ModelEmitter &e, Value x, Value start,
+                       DecoderCaches &cache, int64_t layer) {
   const LayerChoices &choices = e.config.layer;
   std::string blk = blockName("", layer);
   e.setLayerLocation(blk);
@@ -525,7 +593,8 @@ enum class DecoderOutput { Logits, Hidden };
 
 /// Embeddings (and learned positions), the layers, the final norm and the
 /// logits (or the normed hidden states) of a causal decoder.
-void emitDecoderBody(ModelEmitter &e, Value tokens, Value start, Value cache,
+void emitDecoderBody(ModelEmitter &e, Value tokens, Value start,
+                     DecoderCaches cache,
                      DecoderOutput output = DecoderOutput::Logits) {
   const LayerChoices &choices = e.config.layer;
   Value x = e.embed(tokens);
@@ -539,40 +608,54 @@ void emitDecoderBody(ModelEmitter &e, Value tokens, Value start, Value cache,
     x = emitDecoderLayer(e, x, start, cache, layer);
   e.setLayerLocation("output");
   x = e.norm(choices.norm, x, "output_norm", choices.normBias);
-  Value result = output == DecoderOutput::Logits ? e.logits(x) : x;
-  func::ReturnOp::create(e.b, ValueRange{result, cache});
+  SmallVector<Value, 3> results{
+      output == DecoderOutput::Logits ? e.logits(x) : x, cache.full};
+  if (cache.ring)
+    results.push_back(cache.ring);
+  func::ReturnOp::create(e.b, results);
+}
+
+/// `args` then the cache types, and `firstResult` then the same.
+std::pair<SmallVector<Type>, SmallVector<Type>>
+withCaches(ArrayRef<Type> args, Type firstResult,
+           ArrayRef<Type> cacheTypes) {
+  SmallVector<Type> inputs(args), results{firstResult};
+  inputs.append(cacheTypes.begin(), cacheTypes.end());
+  results.append(cacheTypes.begin(), cacheTypes.end());
+  return {inputs, results};
 }
 
 /// `embed(tokens, start, cache) -> (hidden, cache)`: a prefill whose
 /// result is the final-normed hidden state of every token (what embedding
 /// models built on decoders pool: the last token's, or the mean).
 void buildDecoderEmbedding(ImplicitLocOpBuilder &b, ModuleOp module,
-                           const ModelConfig &config) {
+                           const ModelConfig &config,
+                           const CacheLayout &layout) {
   auto tokens = RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type());
   auto hidden = RankedTensorType::get({ShapedType::kDynamic, config.dim},
                                       b.getF32Type());
-  KVCacheType cacheType = kvCacheType(b, config, config.numLayers);
+  auto [inputs, results] =
+      withCaches({tokens, b.getIndexType()}, hidden,
+                 decoderCacheTypes(b, config, layout));
   func::FuncOp func =
-      beginFunction(b, module, kEmbedFunction,
-                    {tokens, b.getIndexType(), cacheType}, {hidden, cacheType});
+      beginFunction(b, module, kEmbedFunction, inputs, results);
   func->setAttr(kRowsPerTokenAttrName, b.getUnitAttr());
-  ModelEmitter emitter(b, config);
+  ModelEmitter emitter(b, config, layout);
   emitDecoderBody(emitter, func.getArgument(0), func.getArgument(1),
-                  func.getArgument(2), DecoderOutput::Hidden);
+                  decoderCaches(func, 2, layout), DecoderOutput::Hidden);
 }
 
 void buildCausalDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
-                        const ModelConfig &config, StringRef name,
-                        int64_t seq) {
+                        const ModelConfig &config, const CacheLayout &layout,
+                        StringRef name, int64_t seq) {
   DecoderSignature sig = decoderSignature(b, config, seq);
-  KVCacheType cacheType = kvCacheType(b, config, config.numLayers);
-  func::FuncOp func =
-      beginFunction(b, module, name, {sig.tokens, b.getIndexType(), cacheType},
-                    {sig.logits, cacheType});
-  ModelEmitter emitter(b, config);
-  Block &entry = func.front();
-  emitDecoderBody(emitter, entry.getArgument(0), entry.getArgument(1),
-                  entry.getArgument(2));
+  auto [inputs, results] =
+      withCaches({sig.tokens, b.getIndexType()}, sig.logits,
+                 decoderCacheTypes(b, config, layout));
+  func::FuncOp func = beginFunction(b, module, name, inputs, results);
+  ModelEmitter emitter(b, config, layout);
+  emitDecoderBody(emitter, func.getArgument(0), func.getArgument(1),
+                  decoderCaches(func, 2, layout));
 }
 
 /// `decode_batch(tokens, positions, slots, pool) -> (logits, pool)`: one
@@ -581,17 +664,20 @@ void buildCausalDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
 /// each (the runtime's tfm_decode_batch). Learned positions are not
 /// batched (GPT-2 keeps one context a call).
 void buildBatchedDecoder(ImplicitLocOpBuilder &b, ModuleOp module,
-                         const ModelConfig &config) {
+                         const ModelConfig &config,
+                         const CacheLayout &layout) {
   DecoderSignature sig = decoderSignature(b, config, ShapedType::kDynamic);
-  KVCacheType pool = kvCacheType(b, config, ShapedType::kDynamic);
-  func::FuncOp func = beginFunction(
-      b, module, kDecodeBatchFunction,
-      {sig.tokens, sig.tokens, sig.tokens, pool}, {sig.logits, pool});
+  auto [inputs, results] =
+      withCaches({sig.tokens, sig.tokens, sig.tokens}, sig.logits,
+                 decoderCacheTypes(b, config, layout, /*pool=*/true));
+  func::FuncOp func =
+      beginFunction(b, module, kDecodeBatchFunction, inputs, results);
   // Each result has a row per token: the runtime sizes them by the tokens.
   func->setAttr(kRowsPerTokenAttrName, b.getUnitAttr());
-  ModelEmitter emitter(b, config);
+  ModelEmitter emitter(b, config, layout);
   emitter.batch = BatchRows{func.getArgument(1), func.getArgument(2)};
-  emitDecoderBody(emitter, func.getArgument(0), Value(), func.getArgument(3));
+  emitDecoderBody(emitter, func.getArgument(0), Value(),
+                  decoderCaches(func, 3, layout));
 }
 
 /// BERT's `encode(tokens, token_types, positions, text_starts) -> hidden`:
@@ -841,14 +927,17 @@ mlir::tfm::buildModel(MLIRContext &context, const ModelConfig &config,
   module->getOperation()->setAttr("tfm.config", configAttr(b, config));
 
   switch (config.family) {
-  case ModelFamily::Decoder:
-    buildCausalDecoder(b, *module, config, "prefill", ShapedType::kDynamic);
-    buildCausalDecoder(b, *module, config, "decode", 1);
+  case ModelFamily::Decoder: {
+    CacheLayout layout = CacheLayout::of(config, options.ubatch);
+    buildCausalDecoder(b, *module, config, layout, "prefill",
+                       ShapedType::kDynamic);
+    buildCausalDecoder(b, *module, config, layout, "decode", 1);
     if (config.layer.positions != PositionKind::Learned)
-      buildBatchedDecoder(b, *module, config);
+      buildBatchedDecoder(b, *module, config, layout);
     if (options.embeddings)
-      buildDecoderEmbedding(b, *module, config);
+      buildDecoderEmbedding(b, *module, config, layout);
     break;
+  }
   case ModelFamily::Encoder:
     buildBERTEncoder(b, *module, config);
     break;

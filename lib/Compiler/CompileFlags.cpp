@@ -88,6 +88,12 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
                           "hidden states of a prompt (tfm_embed, "
                           "tfm-server's /v1/embeddings)"),
                  cl::cat(category)),
+      ubatch("ubatch",
+             cl::desc("Most tokens one call runs (longer prompts are cut): "
+                      "sliding-window layers then keep window + ubatch - 1 "
+                      "positions instead of the whole context (0: the whole "
+                      "context, llama.cpp's --swa-full)"),
+             cl::init(512), cl::value_desc("N"), cl::cat(category)),
       calibrationText(
           "calibrate",
           cl::desc("Round the weights --quant quantizes with GPTQ against "
@@ -111,6 +117,7 @@ void CompileFlags::apply(CompileOptions &options) const {
   options.kvType = kvType;
   options.gqaKvHeads = convertToGqa;
   options.embeddings = embeddings;
+  options.ubatch = ubatch;
   options.calibrationText = calibrationText;
   options.calibrationTokens = calibrationTokens;
 }

@@ -285,6 +285,29 @@ void addRopeInfo(llvm::Module &module, ModelConfig config,
   exportConstantArray(module, "tfm_rope_info", info);
 }
 
+/// Where the sliding layers keep their keys and values
+/// (`tfm_sliding_info`, int64; only in libraries with such a ring): the
+/// ring's rows, the window, the layers of the full cache and of the ring,
+/// then per model layer 1 if its cache is the ring. The entry points then
+/// take the ring's descriptor after the cache's.
+void addSlidingInfo(llvm::Module &module, ModelConfig config,
+                    int64_t contextLength, int64_t ubatch) {
+  config.contextLength = contextLength;
+  int64_t ringRows = config.slidingRingRows(ubatch);
+  if (ringRows == 0)
+    return;
+  std::vector<uint64_t> inRing;
+  for (int64_t layer = 0; layer < config.numLayers; ++layer)
+    inRing.push_back(config.isSlidingLayer(layer) ? 1 : 0);
+  uint64_t ringLayers = std::count(inRing.begin(), inRing.end(), 1);
+  std::vector<uint64_t> info = {uint64_t(ringRows),
+                                uint64_t(config.slidingWindow),
+                                uint64_t(config.numLayers) - ringLayers,
+                                ringLayers};
+  info.insert(info.end(), inRing.begin(), inRing.end());
+  exportConstantArray(module, "tfm_sliding_info", info);
+}
+
 /// The kernels' time counters (lib/Runtime/Kernels/Profile.h): a
 /// writable global of the library, so the kernels linked in and the
 /// runtime (through dlsym) share it.
@@ -484,6 +507,11 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
         model.config.architecture + ")");
   if (llvm::Error error = checkStorageOptions(options))
     return error;
+  if (options.ubatch < 0)
+    return llvm::createStringError(
+        llvm::formatv("--ubatch must not be negative, got {0}",
+                      options.ubatch)
+            .str());
   int64_t kvHeads = model.config.numKvHeads;
   if (options.gqaKvHeads < 0 ||
       (options.gqaKvHeads > 0 && kvHeads % options.gqaKvHeads != 0))
@@ -511,6 +539,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   ImportOptions importOptions;
   importOptions.contextLength = options.contextLength;
   importOptions.embeddings = options.embeddings;
+  importOptions.ubatch = options.ubatch;
   llvm::Expected<OwningOpRef<ModuleOp>> module =
       importModel(context, model, importOptions);
   if (!module)
@@ -653,6 +682,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   addModelInfo(*llvmModule, config, contextLength, weightsSize.getInt(),
                options.kvType);
   addRopeInfo(*llvmModule, config, contextLength);
+  addSlidingInfo(*llvmModule, config, contextLength, options.ubatch);
   if (config.family == ModelFamily::Encoder)
     addEncoderInfo(*llvmModule, config);
   if (config.family == ModelFamily::EncoderDecoder)

@@ -135,6 +135,13 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
       json.attribute("kv_cache_type", options.kvType);
       if (options.embeddings)
         json.attribute("embeddings", true);
+      // The sliding layers' ring (tfm_sliding_info), when they keep one.
+      ModelConfig compiled = config;
+      compiled.contextLength = contextLength;
+      if (int64_t rows = compiled.slidingRingRows(options.ubatch)) {
+        json.attribute("ubatch", options.ubatch);
+        json.attribute("sliding_cache_rows", rows);
+      }
       if (options.gqaKvHeads > 0)
         json.attribute("converted_to_gqa_from_kv_heads",
                        model.config.numKvHeads);

@@ -11,6 +11,7 @@
 #include "tfm/Conversion/Passes.h"
 
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -93,11 +94,15 @@ void bindParams(func::FuncOp func, Value weights, WeightsLayout &layout) {
   }
 }
 
-/// Index of the KV-cache argument a result of `type` writes back to, if any.
-std::optional<unsigned> inPlaceArgument(func::FuncOp func, Type type) {
+/// Index of the KV-cache argument a result of `type` writes back to, if
+/// any: the first of that type not in `taken` (a decoder whose sliding
+/// layers keep a ring returns both caches, in argument order, and both
+/// may have the same tensor type).
+std::optional<unsigned> inPlaceArgument(func::FuncOp func, Type type,
+                                        llvm::SmallDenseSet<unsigned> &taken) {
   for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
     if (func.getArgAttr(i, kKVCacheArgAttrName) &&
-        func.getArgument(i).getType() == type)
+        func.getArgument(i).getType() == type && taken.insert(i).second)
       return i;
   return std::nullopt;
 }
@@ -123,11 +128,13 @@ LogicalResult lowerFunction(func::FuncOp func, WeightsLayout &layout) {
   // Results: the KV cache goes back into its argument, others into new
   // trailing output buffers.
   SmallVector<std::pair<Value, std::optional<unsigned>>> results;
+  llvm::SmallDenseSet<unsigned> cachesWritten;
   for (Value result : returnOp.getOperands()) {
     if (!isa<RankedTensorType>(result.getType()))
       return func.emitOpError("returns a non-tensor value of type ")
              << result.getType();
-    std::optional<unsigned> inPlace = inPlaceArgument(func, result.getType());
+    std::optional<unsigned> inPlace =
+        inPlaceArgument(func, result.getType(), cachesWritten);
     // The runtime owns output buffers of a fixed size: a result that could
     // be larger (prefill logits of every position) would overrun it.
     if (!inPlace && !hasRuntimeSizedShape(
@@ -157,6 +164,10 @@ LogicalResult lowerFunction(func::FuncOp func, WeightsLayout &layout) {
   // Outputs.
   builder.setInsertionPoint(returnOp);
   for (auto [value, inPlace] : results) {
+    // A cache returned untouched (a model whose layers all keep a ring
+    // leaves the other cache, of no layers, as it came) is in place.
+    if (inPlace && value == func.getArgument(*inPlace))
+      continue;
     Value destination;
     if (inPlace) {
       destination = func.getArgument(*inPlace);

@@ -199,7 +199,7 @@ void tfm::runtime::shiftKVCache(uint8_t *cache, const KVCacheLayout &layout,
   for (int64_t layer = 0; layer < layout.layers; ++layer) {
     PairRotation rotation;
     if (rope.rotaryDim > 0)
-      rotation = rotationOf(rope, layer, -discard);
+      rotation = rotationOf(rope, layout.modelLayer(layer), -discard);
     for (int64_t part = 0; part < 2; ++part) {
       for (int64_t head = 0; head < layout.kvHeads; ++head) {
         uint8_t *rows =
@@ -212,6 +212,45 @@ void tfm::runtime::shiftKVCache(uint8_t *cache, const KVCacheLayout &layout,
           loadRow(rows + t * rowBytes, layout, row.data());
           rotateRow(row.data(), rope, rotation);
           storeRow(row.data(), layout, rows + t * rowBytes);
+        }
+      }
+    }
+  }
+}
+
+void tfm::runtime::shiftRingKVCache(uint8_t *ring, const KVCacheLayout &layout,
+                                    const RopeLayout &rope, int64_t keep,
+                                    int64_t discard, int64_t end) {
+  int64_t rows = layout.ringRows;
+  int64_t rowBytes = layout.rowBytes();
+  int64_t headBytes = rows * rowBytes;
+  int64_t newEnd = end - discard;
+  int64_t oldest = std::max<int64_t>(0, end - rows);
+  // The rows of one head before the shift: the ring is rewritten in place.
+  std::vector<uint8_t> before(static_cast<size_t>(headBytes));
+  std::vector<float> row(size_t(layout.headDim));
+  for (int64_t layer = 0; layer < layout.layers; ++layer) {
+    PairRotation rotation;
+    if (rope.rotaryDim > 0)
+      rotation = rotationOf(rope, layout.modelLayer(layer), -discard);
+    for (int64_t part = 0; part < 2; ++part) {
+      for (int64_t head = 0; head < layout.kvHeads; ++head) {
+        uint8_t *rowsOf =
+            ring + ((layer * 2 + part) * layout.kvHeads + head) * headBytes;
+        std::memcpy(before.data(), rowsOf, size_t(headBytes));
+        for (int64_t q = std::max<int64_t>(0, newEnd - rows); q < newEnd;
+             ++q) {
+          int64_t from = q < keep ? q : q + discard;
+          if (from < oldest)
+            continue; // overwritten before the shift: no query sees it
+          uint8_t *to = rowsOf + (q % rows) * rowBytes;
+          std::memcpy(to, before.data() + (from % rows) * rowBytes,
+                      size_t(rowBytes));
+          if (part != 0 || rope.rotaryDim == 0 || from == q)
+            continue;
+          loadRow(to, layout, row.data());
+          rotateRow(row.data(), rope, rotation);
+          storeRow(row.data(), layout, to);
         }
       }
     }

@@ -11,6 +11,7 @@
 #define TFM_LIB_RUNTIME_CONTEXTSHIFT_H
 
 #include <cstdint>
+#include <vector>
 
 namespace tfm::runtime {
 
@@ -25,6 +26,16 @@ struct KVCacheLayout {
   int64_t elementBytes = 4;
   /// 2-byte elements are bfloat16 (the top half of an f32), not f16.
   bool bfloat16 = false;
+  /// The model layer of each cache layer, whose RoPE frequencies its keys
+  /// have (empty: layer i is model layer i). A model whose sliding layers
+  /// keep a ring has two caches, each with some of the layers.
+  std::vector<int64_t> modelLayers;
+  /// Rows of a ring cache (0: not a ring; see shiftRingKVCache).
+  int64_t ringRows = 0;
+
+  int64_t modelLayer(int64_t layer) const {
+    return modelLayers.empty() ? layer : modelLayers[static_cast<std::size_t>(layer)];
+  }
 
   int64_t rowBytes() const {
     return headDim * elementBytes + (elementBytes == 1 ? 4 : 0);
@@ -46,6 +57,15 @@ struct RopeLayout {
 void shiftKVCache(uint8_t *cache, const KVCacheLayout &layout,
                   const RopeLayout &rope, int64_t keep, int64_t discard,
                   int64_t end);
+
+/// The same shift of a ring cache (`layout.ringRows` rows a layer, position
+/// p in row p mod ringRows) holding the last positions of the first `end`:
+/// afterwards each position q of the last ringRows before end - discard is
+/// in its row, with the keys of position q + discard (q >= keep) rotated
+/// on, or of position q (q < keep) where the ring still held it.
+void shiftRingKVCache(uint8_t *ring, const KVCacheLayout &layout,
+                      const RopeLayout &rope, int64_t keep, int64_t discard,
+                      int64_t end);
 
 } // namespace tfm::runtime
 

@@ -92,6 +92,15 @@ constexpr int64_t kSupportedAbi = 2;
 
 using EntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
                             int64_t, MemRef<float, 5> *, MemRef<float, 2> *);
+/// The same in a library whose sliding layers keep a ring
+/// (`tfm_sliding_info`): the ring's descriptor follows the cache's.
+using RingEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
+                                int64_t, MemRef<float, 5> *,
+                                MemRef<float, 5> *, MemRef<float, 2> *);
+using RingBatchEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
+                                     MemRef<int32_t, 1> *, MemRef<int32_t, 1> *,
+                                     MemRef<float, 5> *, MemRef<float, 5> *,
+                                     MemRef<float, 2> *);
 /// `decode_batch(weights, tokens, positions, slots, pool, logits)`.
 using BatchEntryPoint = void (*)(MemRef<int8_t, 1> *, MemRef<int32_t, 1> *,
                                  MemRef<int32_t, 1> *, MemRef<int32_t, 1> *,
@@ -121,6 +130,35 @@ enum Seq2SeqInfo {
 };
 using SetThreads = void (*)(int);
 
+/// An entry point of a library with a ring (`tfm_sliding_info`) as the
+/// type it has: the symbol was looked up as the type without the ring.
+template <typename RingType, typename Entry> RingType asRingEntryPoint(Entry entry) {
+  return reinterpret_cast<RingType>(reinterpret_cast<void *>(entry));
+}
+
+/// Where a library's layers keep their keys and values (`tfm_sliding_info`,
+/// lib/Compiler's addSlidingInfo): without one, every layer in the cache of
+/// the whole context; with one, the sliding-window layers in a ring of
+/// `ringRows` positions after it.
+struct SlidingLayout {
+  int64_t ringRows = 0;
+  int64_t window = 0;
+  int64_t fullLayers = 0;
+  int64_t ringLayers = 0;
+  /// Per model layer: its cache is the ring.
+  std::vector<bool> inRing;
+
+  bool hasRing() const { return ringRows > 0; }
+  /// The model layer of each layer of the full cache (ring: of the ring).
+  std::vector<int64_t> modelLayers(bool ring) const {
+    std::vector<int64_t> layers;
+    for (size_t layer = 0; layer < inRing.size(); ++layer)
+      if (inRing[layer] == ring)
+        layers.push_back(int64_t(layer));
+    return layers;
+  }
+};
+
 } // namespace
 
 struct tfm_model {
@@ -130,6 +168,9 @@ struct tfm_model {
   /// Bytes of the weights' mapping (whole huge pages when read into memory).
   size_t mappedBytes = 0;
   int64_t info[kInfoSize] = {};
+  SlidingLayout sliding;
+  /// With a ring (sliding.hasRing()) these are RingEntryPoints and
+  /// decodeBatch a RingBatchEntryPoint.
   EntryPoint prefill = nullptr;
   EntryPoint decode = nullptr;
   /// One decode step of contexts of a group; null in libraries compiled
@@ -176,6 +217,9 @@ struct tfm_model {
 /// as one pool.
 struct ContextGroup {
   void *caches = nullptr;
+  /// The first context's ring, where the rings' pool starts (null without
+  /// rings).
+  float *rings = nullptr;
   size_t mappedBytes = 0;
   int32_t size = 0;
   /// The rows of logits of the last batched step.
@@ -197,6 +241,12 @@ struct tfm_context {
   int threads = 1;
   int64_t position = 0;
   float *cache = nullptr;
+  /// The sliding layers' ring (null without one), after the cache in the
+  /// same mapping: `ringRows` rows a layer (the model's, or the context's
+  /// length if shorter).
+  float *ring = nullptr;
+  int64_t ringRows = 0;
+  /// Bytes of both.
   size_t cacheBytes = 0;
   /// Bytes of the cache's mapping (whole huge pages).
   size_t cacheMappedBytes = 0;
@@ -329,6 +379,32 @@ tfm_status mapWeights(tfm_model &model, const std::string &path) {
   return TFM_OK;
 }
 
+/// The library's `tfm_sliding_info`, checked against its cache layers.
+tfm_status loadSlidingLayout(tfm_model &model, const std::string &path) {
+  const auto *info = static_cast<const int64_t *>(
+      dlsym(model.library, "tfm_sliding_info"));
+  if (!info)
+    return TFM_OK;
+  SlidingLayout &layout = model.sliding;
+  layout.ringRows = info[0];
+  layout.window = info[1];
+  layout.fullLayers = info[2];
+  layout.ringLayers = info[3];
+  int64_t layers = model.info[kLayers];
+  bool valid = model.decode && !model.encodeSource && layout.window > 0 &&
+               layout.ringRows >= layout.window && layout.fullLayers >= 0 &&
+               layout.ringLayers > 0 &&
+               layout.fullLayers + layout.ringLayers == layers;
+  for (int64_t layer = 0; valid && layer < layers; ++layer)
+    layout.inRing.push_back(info[4 + layer] != 0);
+  if (!valid || int64_t(std::count(layout.inRing.begin(), layout.inRing.end(),
+                                   true)) != layout.ringLayers)
+    return fail(TFM_ERROR_FORMAT,
+                path + ": tfm_sliding_info does not fit the model (ring rows, "
+                       "window, layers): recompile it");
+  return TFM_OK;
+}
+
 tfm_status loadLibrary(tfm_model &model, const std::string &path) {
   model.library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model.library)
@@ -408,6 +484,8 @@ tfm_status loadLibrary(tfm_model &model, const std::string &path) {
                                         " rotary dims for heads of " +
                                         std::to_string(info[kHeadDim]));
   }
+  if (tfm_status status = loadSlidingLayout(model, path))
+    return status;
   // Present when the library was compiled with threads (it links libomp).
   model.setThreads =
       reinterpret_cast<SetThreads>(dlsym(model.library, "omp_set_num_threads"));
@@ -443,16 +521,41 @@ tfm_status checkTokens(const tfm_context &context, const int32_t *tokens,
 
 /// The descriptor of `context`'s whole cache (it does not depend on the
 /// element type).
-MemRef<float, 5> cacheRef(const tfm_context &context) {
-  const tfm_model &model = *context.model;
-  int64_t layers = model.info[kLayers], kvHeads = model.info[kKVHeads];
-  int64_t row = model.info[kKVRow], length = context.length;
-  return {context.cache,
-          context.cache,
+/// A cache descriptor of `layers` layers of `rows` rows at `data`.
+MemRef<float, 5> cacheDescriptor(const tfm_model &model, float *data,
+                                 int64_t layers, int64_t rows) {
+  int64_t kvHeads = model.info[kKVHeads], row = model.info[kKVRow];
+  return {data,
+          data,
           0,
-          {layers, 2, kvHeads, length, row},
-          {2 * kvHeads * length * row, kvHeads * length * row, length * row,
-           row, 1}};
+          {layers, 2, kvHeads, rows, row},
+          {2 * kvHeads * rows * row, kvHeads * rows * row, rows * row, row, 1}};
+}
+
+/// Layers of the cache of the whole context.
+int64_t fullCacheLayers(const tfm_model &model) {
+  return model.sliding.hasRing() ? model.sliding.fullLayers
+                                 : model.info[kLayers];
+}
+
+MemRef<float, 5> cacheRef(const tfm_context &context) {
+  return cacheDescriptor(*context.model, context.cache,
+                         fullCacheLayers(*context.model), context.length);
+}
+
+/// The ring's descriptor (the sliding layers' cache).
+MemRef<float, 5> ringRef(const tfm_context &context) {
+  return cacheDescriptor(*context.model, context.ring,
+                         context.model->sliding.ringLayers, context.ringRows);
+}
+
+/// Most tokens one call may run: a ring shorter than the context holds
+/// the window of the call's first token and the call's own tokens.
+int64_t tokensPerCall(const tfm_context &context) {
+  const SlidingLayout &sliding = context.model->sliding;
+  if (!sliding.hasRing() || context.ringRows >= context.length)
+    return context.length;
+  return context.ringRows - sliding.window + 1;
 }
 
 /// Runs `n` tokens through `entry` at the context's position; its output
@@ -485,18 +588,39 @@ tfm_status run(tfm_context *context, EntryPoint entry, const int32_t *tokens,
     output = context->logits.data();
     columns = vocab;
   }
-  MemRef<float, 2> out = {output, output, 0, {rows, columns}, {columns, 1}};
   if (model.setThreads)
     model.setThreads(context->threads);
   if (model.encodeSource) {
     // The same functions with the source's token count.
+    MemRef<float, 2> out = {output, output, 0, {rows, columns}, {columns, 1}};
     Seq2SeqEntryPoint seq2seq = entry == model.prefill ? model.seq2seqPrefill
                                                        : model.seq2seqDecode;
     seq2seq(&weights, &tokenRef, context->position, context->sourceTokens,
             &cache, &out);
-  } else
-    entry(&weights, &tokenRef, context->position, &cache, &out);
-  context->position += n;
+    context->position += n;
+    *logits = output;
+    return TFM_OK;
+  }
+  // A ring takes the tokens in calls of at most tokensPerCall; an output
+  // with a row per token advances with them.
+  bool rowPerToken = rows == n;
+  int64_t step = tokensPerCall(*context);
+  for (int64_t done = 0; done < n; done += step) {
+    int64_t count = std::min<int64_t>(step, n - done);
+    tokenRef = vectorRef(const_cast<int32_t *>(tokens) + done, count);
+    float *rowsOut = rowPerToken ? output + done * columns : output;
+    MemRef<float, 2> out = {rowsOut, rowsOut, 0,
+                            {rowPerToken ? count : rows, columns},
+                            {columns, 1}};
+    if (model.sliding.hasRing()) {
+      MemRef<float, 5> ring = ringRef(*context);
+      asRingEntryPoint<RingEntryPoint>(entry)(
+          &weights, &tokenRef, context->position, &cache, &ring, &out);
+    } else {
+      entry(&weights, &tokenRef, context->position, &cache, &out);
+    }
+    context->position += count;
+  }
   *logits = output;
   return TFM_OK;
 }
@@ -526,10 +650,15 @@ tfm_status newContext(tfm_model *model, int32_t contextLength, int32_t threads,
   int cpus = availableCpus();
   created->threads = threads > 0 ? std::min(int(threads), cpus) : cpus;
   // An encoder keeps no KV cache.
-  if (!model->encode)
-    created->cacheBytes = size_t(model->info[kLayers]) * 2 *
-                          model->info[kKVHeads] * created->length *
-                          model->info[kKVRow] * model->info[kKVElementBytes];
+  if (!model->encode) {
+    size_t layerRowBytes = size_t(2 * model->info[kKVHeads]) *
+                           model->info[kKVRow] * model->info[kKVElementBytes];
+    created->ringRows =
+        std::min<int64_t>(model->sliding.ringRows, created->length);
+    created->cacheBytes =
+        layerRowBytes * (size_t(fullCacheLayers(*model)) * created->length +
+                         size_t(model->sliding.ringLayers) * created->ringRows);
+  }
   created->logits.resize(model->info[kVocabSize]);
   return TFM_OK;
 }
@@ -552,9 +681,7 @@ void runBatch(tfm_context *const *contexts, const int32_t *tokens, int32_t n,
   tfm_context &first = *contexts[0];
   tfm_model &model = *first.model;
   ContextGroup &group = *first.group;
-  int64_t layers = model.info[kLayers], kvHeads = model.info[kKVHeads];
-  int64_t row = model.info[kKVRow], vocab = model.info[kVocabSize];
-  int64_t length = first.length;
+  int64_t vocab = model.info[kVocabSize];
   std::vector<int32_t> positions(static_cast<size_t>(n));
   std::vector<int32_t> slots(static_cast<size_t>(n));
   for (int32_t i = 0; i < n; ++i) {
@@ -566,20 +693,27 @@ void runBatch(tfm_context *const *contexts, const int32_t *tokens, int32_t n,
   auto tokenRef = vectorRef(const_cast<int32_t *>(tokens), int64_t(n));
   auto positionRef = vectorRef(positions.data(), int64_t(n));
   auto slotRef = vectorRef(slots.data(), int64_t(n));
-  auto *caches = static_cast<float *>(group.caches);
-  MemRef<float, 5> pool = {
-      caches,
-      caches,
-      0,
-      {int64_t(group.size) * layers, 2, kvHeads, length, row},
-      {2 * kvHeads * length * row, kvHeads * length * row, length * row, row,
-       1}};
+  // The group's caches as pools: its full caches, then its rings
+  // (placeCaches), each context's being slot `slot` of each.
+  MemRef<float, 5> pool =
+      cacheDescriptor(model, static_cast<float *>(group.caches),
+                      int64_t(group.size) * fullCacheLayers(model),
+                      first.length);
   group.logits.resize(size_t(n) * size_t(vocab));
   MemRef<float, 2> out = {group.logits.data(), group.logits.data(), 0,
                           {n, vocab}, {vocab, 1}};
   if (model.setThreads)
     model.setThreads(first.threads);
-  model.decodeBatch(&weights, &tokenRef, &positionRef, &slotRef, &pool, &out);
+  if (model.sliding.hasRing()) {
+    MemRef<float, 5> rings = cacheDescriptor(
+        model, group.rings, int64_t(group.size) * model.sliding.ringLayers,
+        first.ringRows);
+    asRingEntryPoint<RingBatchEntryPoint>(model.decodeBatch)(
+        &weights, &tokenRef, &positionRef, &slotRef, &pool, &rings, &out);
+  } else {
+    model.decodeBatch(&weights, &tokenRef, &positionRef, &slotRef, &pool,
+                      &out);
+  }
   for (int32_t i = 0; i < n; ++i) {
     tfm_context &context = *contexts[i];
     std::copy_n(group.logits.data() + size_t(i) * size_t(vocab), vocab,
@@ -700,6 +834,23 @@ size_t tfm_model_bytes_per_token(const tfm_model *model) {
   return model->weightsBytes - table + row;
 }
 
+/// Points `context`'s cache (and ring) at context `slot` of `count`
+/// contexts' caches at `block`: their full caches one after the other,
+/// then their rings (so that each kind is one pool for decode_batch).
+void placeCaches(tfm_context &context, uint8_t *block, int32_t count,
+                 int32_t slot) {
+  const tfm_model &model = *context.model;
+  size_t layerRowBytes = size_t(2 * model.info[kKVHeads]) *
+                         model.info[kKVRow] * model.info[kKVElementBytes];
+  size_t fullBytes =
+      layerRowBytes * size_t(fullCacheLayers(model)) * size_t(context.length);
+  size_t ringBytes = context.cacheBytes - fullBytes;
+  context.cache = reinterpret_cast<float *>(block + fullBytes * size_t(slot));
+  if (model.sliding.hasRing())
+    context.ring = reinterpret_cast<float *>(
+        block + fullBytes * size_t(count) + ringBytes * size_t(slot));
+}
+
 tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
                               int32_t threads, tfm_context **context) {
   std::unique_ptr<tfm_context> created;
@@ -715,7 +866,7 @@ tfm_status tfm_context_create(tfm_model *model, int32_t contextLength,
       return fail(TFM_ERROR_OUT_OF_MEMORY,
                   "cannot allocate a KV cache of " +
                       std::to_string(created->cacheBytes) + " bytes");
-    created->cache = static_cast<float *>(cache);
+    placeCaches(*created, static_cast<uint8_t *>(cache), 1, 0);
   }
   *context = created.release();
   return TFM_OK;
@@ -753,8 +904,9 @@ tfm_status tfm_context_create_group(tfm_model *model, int32_t n,
     tfm_context &context = *created[size_t(i)];
     context.group = group;
     context.slot = i;
-    context.cache = reinterpret_cast<float *>(
-        static_cast<uint8_t *>(group->caches) + bytes * size_t(i));
+    placeCaches(context, static_cast<uint8_t *>(group->caches), n, i);
+    if (i == 0)
+      group->rings = context.ring;
     context.cacheMappedBytes = bytes;
     contexts[i] = created[size_t(i)].release();
   }
@@ -1044,6 +1196,31 @@ tfm_status tfm_embed(tfm_context *context, const int32_t *tokens, int32_t n,
 
 void tfm_context_reset(tfm_context *context) { context->position = 0; }
 
+namespace {
+
+/// A ring holds the last `ringRows` positions written; a context that goes
+/// on at `next` after keeping positions [0, kept) needs the window before
+/// `next` of those. Refuses (naming what is gone) when the ring lost any.
+tfm_status checkRingHolds(const tfm_context &context, int64_t kept,
+                          int64_t next) {
+  const SlidingLayout &sliding = context.model->sliding;
+  if (!sliding.hasRing())
+    return TFM_OK;
+  int64_t oldest = std::max<int64_t>(0, context.position - context.ringRows);
+  int64_t needed = std::max<int64_t>(0, next - sliding.window + 1);
+  if (needed >= std::min(kept, oldest))
+    return TFM_OK;
+  return fail(TFM_ERROR_INVALID_ARGUMENT,
+              "the sliding-window layers keep the last " +
+                  std::to_string(context.ringRows) + " positions of " +
+                  std::to_string(context.position) + "; continuing at " +
+                  std::to_string(next) + " needs positions from " +
+                  std::to_string(needed) +
+                  " on (reset the context and run the tokens again)");
+}
+
+} // namespace
+
 tfm_status tfm_context_truncate(tfm_context *context, int32_t position) {
   if (!context)
     return fail(TFM_ERROR_INVALID_ARGUMENT, "null context");
@@ -1052,6 +1229,8 @@ tfm_status tfm_context_truncate(tfm_context *context, int32_t position) {
                 "tfm_context_truncate: position " + std::to_string(position) +
                     " is outside [0, " + std::to_string(context->position) +
                     "]");
+  if (tfm_status status = checkRingHolds(*context, position, position))
+    return status;
   context->position = position;
   return TFM_OK;
 }
@@ -1073,8 +1252,11 @@ tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
     return fail(TFM_ERROR_FORMAT,
                 "the model library predates context shifts (no "
                 "tfm_rope_info): recompile it");
+  int64_t end = context->position;
+  if (tfm_status status = checkRingHolds(*context, keep, end - discard))
+    return status;
   tfm::runtime::KVCacheLayout layout;
-  layout.layers = model.info[kLayers];
+  layout.layers = fullCacheLayers(model);
   layout.kvHeads = model.info[kKVHeads];
   layout.length = context->length;
   layout.headDim = model.info[kHeadDim];
@@ -1084,8 +1266,23 @@ tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
   rope.rotaryDim = int64_t(model.ropeInfo[0]);
   rope.interleaved = model.ropeInfo[1] == 0.0;
   rope.frequencies = model.ropeInfo + 2;
+  if (model.sliding.hasRing())
+    layout.modelLayers = model.sliding.modelLayers(/*ring=*/false);
   tfm::runtime::shiftKVCache(reinterpret_cast<uint8_t *>(context->cache),
-                             layout, rope, keep, discard, context->position);
+                             layout, rope, keep, discard, end);
+  if (model.sliding.hasRing()) {
+    // A ring no longer than the context is an ordinary cache: it never
+    // wrapped.
+    layout.layers = model.sliding.ringLayers;
+    layout.modelLayers = model.sliding.modelLayers(/*ring=*/true);
+    layout.length = context->ringRows;
+    layout.ringRows = context->ringRows;
+    uint8_t *ring = reinterpret_cast<uint8_t *>(context->ring);
+    if (context->ringRows >= context->length)
+      tfm::runtime::shiftKVCache(ring, layout, rope, keep, discard, end);
+    else
+      tfm::runtime::shiftRingKVCache(ring, layout, rope, keep, discard, end);
+  }
   context->position -= discard;
   return TFM_OK;
 }

@@ -247,6 +247,13 @@ void Engine::start(Slot &slot) {
   Clock::time_point begin = Clock::now();
   const float *logits = nullptr;
   tfm_status status = tfm_context_truncate(slot.context, int32_t(reused));
+  if (status != TFM_OK && reused > 0) {
+    // Sliding-window layers keep a ring of recent positions: one that no
+    // longer holds the window before `reused` runs the prompt from 0.
+    tfm_context_reset(slot.context);
+    reused = 0;
+    status = TFM_OK;
+  }
   slot.cached.resize(reused);
   if (status == TFM_OK)
     status = tfm_prefill(slot.context, spec.prompt.data() + reused,

@@ -37,6 +37,12 @@ cl::opt<std::string>
 cl::opt<int64_t> contextLength(
     "context", cl::desc("KV-cache length (default: the model's context)"),
     cl::init(0), cl::cat(category));
+cl::opt<int64_t> ubatch(
+    "ubatch",
+    cl::desc("Most tokens of one call: sliding-window layers keep a ring of "
+             "window + ubatch - 1 positions when the context is longer (0: "
+             "the whole context)"),
+    cl::init(512), cl::cat(category));
 
 int fail(const llvm::Twine &message) {
   llvm::errs() << "tfm-import: " << message << "\n";
@@ -49,8 +55,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "Import a model file as tfm IR\n");
-  if (contextLength < 0)
-    return fail("--context must not be negative");
+  if (contextLength < 0 || ubatch < 0)
+    return fail("--context and --ubatch must not be negative");
 
   OpenOptions openOptions;
   openOptions.tokenizerPath = tokenizerPath;
@@ -62,6 +68,7 @@ int main(int argc, char **argv) {
   MLIRContext context;
   ImportOptions importOptions;
   importOptions.contextLength = contextLength;
+  importOptions.ubatch = ubatch;
   llvm::Expected<OwningOpRef<ModuleOp>> module =
       importModel(context, **model, importOptions);
   if (!module)

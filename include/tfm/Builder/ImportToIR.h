@@ -15,6 +15,9 @@ struct ImportOptions {
   int64_t contextLength = 0;
   /// Adds the `embed` entry point (BuildOptions::embeddings).
   bool embeddings = false;
+  /// The most tokens of one call, which sizes the sliding layers' ring
+  /// (BuildOptions::ubatch; 0: no ring).
+  int64_t ubatch = 512;
 };
 
 /// Builds the tfm module of `model` and binds every `tfm.param` to a tensor

@@ -38,6 +38,13 @@ struct BuildOptions {
   /// final-normed hidden state of every token instead of logits (the
   /// runtime's tfm_embed, tfm-server's /v1/embeddings).
   bool embeddings = false;
+  /// Decoders with sliding-window layers (Mistral, Gemma 2 and 3): the
+  /// most tokens one call runs, so that those layers keep a ring of
+  /// `window + ubatch - 1` positions rather than the whole context
+  /// (ModelConfig::slidingRingRows; llama.cpp's n_ubatch). Their functions
+  /// then take that ring after the cache: `prefill(tokens, start, cache,
+  /// ring)`. 0 keeps every layer's whole context (llama.cpp's --swa-full).
+  int64_t ubatch = 512;
 };
 llvm::Expected<OwningOpRef<ModuleOp>>
 buildModel(MLIRContext &context, const ModelConfig &config,

@@ -49,6 +49,7 @@ public:
   llvm::cl::opt<std::string> kvType;
   llvm::cl::opt<int64_t> convertToGqa;
   llvm::cl::opt<bool> embeddings;
+  llvm::cl::opt<int64_t> ubatch;
   llvm::cl::opt<std::string> calibrationText;
   llvm::cl::opt<int64_t> calibrationTokens;
 };

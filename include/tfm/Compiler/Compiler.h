@@ -83,6 +83,11 @@ struct CompileOptions {
   int64_t gqaKvHeads = 0;
   /// Also compile the `embed` entry point (decoders; tfm_embed).
   bool embeddings = false;
+  /// The most tokens one call of a decoder with sliding-window layers runs:
+  /// those layers then keep a ring of window + ubatch - 1 positions instead
+  /// of the whole context (the runtime cuts longer prompts into calls of
+  /// ubatch tokens). 0 keeps the whole context (llama.cpp's --swa-full).
+  int64_t ubatch = 512;
   /// Code generator of the f32 linear layers (tfm-cpu-pipeline's
   /// f32-matmul).
   MatmulCodegen f32Matmul = MatmulCodegen::Auto;

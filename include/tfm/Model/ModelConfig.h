@@ -197,6 +197,17 @@ struct ModelConfig {
       return layer < int64_t(slidingLayers.size()) && slidingLayers[layer];
     return slidingPattern <= 0 || layer % slidingPattern < slidingPattern - 1;
   }
+  /// Rows of the ring cache that keeps the sliding layers' keys and values
+  /// for calls of up to `ubatch` tokens: the window plus ubatch - 1 (a
+  /// call's first query sees `window` positions, its appends overwrite the
+  /// oldest). 0 when there are no sliding layers, `ubatch` is 0 (a full
+  /// cache asked for), or the whole context is no longer than that.
+  int64_t slidingRingRows(int64_t ubatch) const {
+    if (slidingWindow <= 0 || ubatch <= 0 || !isDecoder())
+      return 0;
+    int64_t rows = slidingWindow + ubatch - 1;
+    return rows < contextLength ? rows : 0;
+  }
   /// Whether `layer` rotates with its own (local, unscaled) RoPE base.
   bool hasLocalRope(int64_t layer) const {
     return localRopeTheta > 0.0 && isSlidingLayer(layer);

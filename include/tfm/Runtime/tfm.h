@@ -83,9 +83,10 @@ TFM_API tfm_status tfm_context_create_group(tfm_model *model, int32_t n,
                                             tfm_context **contexts);
 TFM_API void tfm_context_free(tfm_context *context);
 
-/* Runs `n` tokens at the current position in one batched call; on success
- * `*logits` points at the vocabulary logits of the last token (valid until
- * the next call on this context). */
+/* Runs `n` tokens at the current position in one batched call (a model
+ * whose sliding-window layers keep a ring, tfm-compile --ubatch, in calls
+ * of at most ubatch tokens); on success `*logits` points at the vocabulary
+ * logits of the last token (valid until the next call on this context). */
 TFM_API tfm_status tfm_prefill(tfm_context *context, const int32_t *tokens, int32_t n,
                        const float **logits);
 /* Runs one token; same contract as tfm_prefill with n = 1. */
@@ -190,7 +191,11 @@ TFM_API void tfm_context_reset(tfm_context *context);
 /* Forgets the tokens at and after POSITION (0 <= POSITION <= the current
  * position; TFM_ERROR_INVALID_ARGUMENT otherwise): the next call continues
  * there, so a prompt that shares its first POSITION tokens with what the
- * context ran reuses their keys and values (a server's prompt cache). */
+ * context ran reuses their keys and values (a server's prompt cache).
+ * Sliding-window layers that keep a ring hold the last window + ubatch - 1
+ * positions only: a POSITION whose window reaches before them is refused
+ * (TFM_ERROR_INVALID_ARGUMENT; tfm_context_reset and run the tokens
+ * again). */
 TFM_API tfm_status tfm_context_truncate(tfm_context *context,
                                         int32_t position);
 /* llama.cpp's context shift: forgets the DISCARD tokens after the first
@@ -198,8 +203,10 @@ TFM_API tfm_status tfm_context_truncate(tfm_context *context,
  * DISCARD positions, their keys rotated to the new positions (RoPE), so
  * that generation continues past the context: the position drops by
  * DISCARD. TFM_ERROR_INVALID_ARGUMENT unless 0 <= KEEP, 0 < DISCARD and
- * KEEP + DISCARD <= the position; TFM_ERROR_FORMAT for a library compiled
- * before this call existed and for an encoder-decoder. */
+ * KEEP + DISCARD <= the position, or when a ring (see
+ * tfm_context_truncate) no longer holds kept positions the window after the
+ * shift sees; TFM_ERROR_FORMAT for a library compiled before this call
+ * existed and for an encoder-decoder. */
 TFM_API tfm_status tfm_context_shift(tfm_context *context, int32_t keep,
                                      int32_t discard);
 /* Tokens in the KV cache. */
@@ -209,7 +216,9 @@ TFM_API int32_t tfm_context_length(const tfm_context *context);
 TFM_API int32_t tfm_context_threads(const tfm_context *context);
 /* Bytes of this context's KV cache: layers x 2 x kv_heads x context_length
  * x row, a row being head_dim elements of the compiled KV-cache type (f32,
- * f16, or for q8 head_dim int8 values and a 4-byte scale). */
+ * f16, or for q8 head_dim int8 values and a 4-byte scale); sliding-window
+ * layers that keep a ring count window + ubatch - 1 positions instead of
+ * context_length. */
 TFM_API size_t tfm_context_kv_bytes(const tfm_context *context);
 
 /* Counting kernel time (tfm-lab's attention share): with ENABLE nonzero,

@@ -329,13 +329,35 @@ def check_curl(port):
                               "-w", "%{http_code}"))
 
 
+def check_ring(port):
+    """A model whose sliding-window layers keep a ring of recent positions:
+    the same prompt again cannot reuse the slot's cache once generation has
+    moved the ring past the prompt's window, so it runs from position 0
+    (tfm_context_truncate refuses) and answers the same; a prompt that
+    continues the cached tokens within the ring reuses them."""
+    request = dict(GREEDY, max_tokens=20)
+    status, first = client.post(port, "/v1/completions", request)
+    before = client.metrics(port)["tfm_prompt_tokens_cached_total"]
+    status, again = client.post(port, "/v1/completions", request)
+    reused = client.metrics(port)["tfm_prompt_tokens_cached_total"] - before
+    print("RING-AGAIN status=%d same_text=%s reused=%d" % (
+        status, text_of(again) == text_of(first), reused))
+    # Continuing the last answer: its tokens are still in the ring.
+    longer = dict(request, prompt=request["prompt"] + text_of(again), max_tokens=4)
+    before = client.metrics(port)["tfm_prompt_tokens_cached_total"]
+    status, answer = client.post(port, "/v1/completions", longer)
+    reused = client.metrics(port)["tfm_prompt_tokens_cached_total"] - before
+    print("RING-CONTINUE status=%d reused=%s" % (status, reused > 0))
+
+
 def main():
     server, model, check = sys.argv[1:4]
     flags = sys.argv[4:]
     with client.start(server, model, *flags) as running:
         {"api": check_api, "errors": check_errors, "auth": check_auth,
          "faults": check_faults, "curl": check_curl,
-         "embeddings": check_embeddings, "encoder": check_encoder}[check](running.port)
+         "embeddings": check_embeddings, "encoder": check_encoder,
+         "ring": check_ring}[check](running.port)
 
 
 if __name__ == "__main__":
