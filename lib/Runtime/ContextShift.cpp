@@ -187,35 +187,52 @@ void storeRow(const float *x, const KVCacheLayout &layout, uint8_t *row) {
   }
 }
 
-} // namespace
-
-void tfm::runtime::shiftKVCache(uint8_t *cache, const KVCacheLayout &layout,
-                                const RopeLayout &rope, int64_t keep,
-                                int64_t discard, int64_t end) {
-  int64_t rowBytes = layout.rowBytes();
-  int64_t headBytes = layout.length * rowBytes;
-  int64_t moved = end - keep - discard;
+/// Calls `shiftHead(rows, rotate)` for the rows of every head of the keys
+/// and of the values of each layer of `cache` (`rowsPerHead` rows a head);
+/// `rotate(row)` turns a moved key row on by -discard positions (values:
+/// nothing to do; no RoPE: nothing either).
+template <typename ShiftHead>
+void forEachHead(uint8_t *cache, const KVCacheLayout &layout,
+                 const RopeLayout &rope, int64_t discard, int64_t rowsPerHead,
+                 ShiftHead shiftHead) {
+  int64_t headBytes = rowsPerHead * layout.rowBytes();
   std::vector<float> row(size_t(layout.headDim));
   for (int64_t layer = 0; layer < layout.layers; ++layer) {
     PairRotation rotation;
     if (rope.rotaryDim > 0)
       rotation = rotationOf(rope, layout.modelLayer(layer), -discard);
     for (int64_t part = 0; part < 2; ++part) {
-      for (int64_t head = 0; head < layout.kvHeads; ++head) {
-        uint8_t *rows =
-            cache + ((layer * 2 + part) * layout.kvHeads + head) * headBytes;
-        std::memmove(rows + keep * rowBytes, rows + (keep + discard) * rowBytes,
-                     size_t(moved * rowBytes));
-        if (part != 0 || rope.rotaryDim == 0)
-          continue;
-        for (int64_t t = keep; t < keep + moved; ++t) {
-          loadRow(rows + t * rowBytes, layout, row.data());
-          rotateRow(row.data(), rope, rotation);
-          storeRow(row.data(), layout, rows + t * rowBytes);
-        }
-      }
+      bool rotates = part == 0 && rope.rotaryDim > 0;
+      auto rotate = [&](uint8_t *stored) {
+        if (!rotates)
+          return;
+        loadRow(stored, layout, row.data());
+        rotateRow(row.data(), rope, rotation);
+        storeRow(row.data(), layout, stored);
+      };
+      for (int64_t head = 0; head < layout.kvHeads; ++head)
+        shiftHead(cache + ((layer * 2 + part) * layout.kvHeads + head) *
+                              headBytes,
+                  rotate);
     }
   }
+}
+
+} // namespace
+
+void tfm::runtime::shiftKVCache(uint8_t *cache, const KVCacheLayout &layout,
+                                const RopeLayout &rope, int64_t keep,
+                                int64_t discard, int64_t end) {
+  int64_t rowBytes = layout.rowBytes();
+  int64_t moved = end - keep - discard;
+  forEachHead(cache, layout, rope, discard, layout.length,
+              [&](uint8_t *rows, auto &rotate) {
+                std::memmove(rows + keep * rowBytes,
+                             rows + (keep + discard) * rowBytes,
+                             size_t(moved * rowBytes));
+                for (int64_t t = keep; t < keep + moved; ++t)
+                  rotate(rows + t * rowBytes);
+              });
 }
 
 void tfm::runtime::shiftRingKVCache(uint8_t *ring, const KVCacheLayout &layout,
@@ -223,36 +240,23 @@ void tfm::runtime::shiftRingKVCache(uint8_t *ring, const KVCacheLayout &layout,
                                     int64_t discard, int64_t end) {
   int64_t rows = layout.ringRows;
   int64_t rowBytes = layout.rowBytes();
-  int64_t headBytes = rows * rowBytes;
   int64_t newEnd = end - discard;
   int64_t oldest = std::max<int64_t>(0, end - rows);
   // The rows of one head before the shift: the ring is rewritten in place.
-  std::vector<uint8_t> before(static_cast<size_t>(headBytes));
-  std::vector<float> row(size_t(layout.headDim));
-  for (int64_t layer = 0; layer < layout.layers; ++layer) {
-    PairRotation rotation;
-    if (rope.rotaryDim > 0)
-      rotation = rotationOf(rope, layout.modelLayer(layer), -discard);
-    for (int64_t part = 0; part < 2; ++part) {
-      for (int64_t head = 0; head < layout.kvHeads; ++head) {
-        uint8_t *rowsOf =
-            ring + ((layer * 2 + part) * layout.kvHeads + head) * headBytes;
-        std::memcpy(before.data(), rowsOf, size_t(headBytes));
-        for (int64_t q = std::max<int64_t>(0, newEnd - rows); q < newEnd;
-             ++q) {
-          int64_t from = q < keep ? q : q + discard;
-          if (from < oldest)
-            continue; // overwritten before the shift: no query sees it
-          uint8_t *to = rowsOf + (q % rows) * rowBytes;
-          std::memcpy(to, before.data() + (from % rows) * rowBytes,
-                      size_t(rowBytes));
-          if (part != 0 || rope.rotaryDim == 0 || from == q)
-            continue;
-          loadRow(to, layout, row.data());
-          rotateRow(row.data(), rope, rotation);
-          storeRow(row.data(), layout, to);
-        }
-      }
-    }
-  }
+  std::vector<uint8_t> before(static_cast<size_t>(rows * rowBytes));
+  forEachHead(ring, layout, rope, discard, rows,
+              [&](uint8_t *head, auto &rotate) {
+                std::memcpy(before.data(), head, before.size());
+                for (int64_t q = std::max<int64_t>(0, newEnd - rows);
+                     q < newEnd; ++q) {
+                  int64_t from = q < keep ? q : q + discard;
+                  if (from < oldest)
+                    continue; // overwritten before the shift: no query sees it
+                  uint8_t *to = head + (q % rows) * rowBytes;
+                  std::memcpy(to, before.data() + (from % rows) * rowBytes,
+                              size_t(rowBytes));
+                  if (from != q)
+                    rotate(to);
+                }
+              });
 }

@@ -2,7 +2,8 @@
  *
  * CHECK(cond, what) prints "ok: what", or "FAIL: what (the last error)" and
  * exits 1: one line per check, the first failure ends the program.
- * difference(a, b, n) is the largest |a[i] - b[i]|.
+ * difference(a, b, n) is the largest |a[i] - b[i]|, argmax(logits, n) the
+ * greedy token.
  *
  *===--------------------------------------------------------------------===*/
 
@@ -30,6 +31,15 @@ static inline float difference(const float *a, const float *b, int32_t n) {
   for (int32_t i = 0; i < n; ++i)
     worst = fmaxf(worst, fabsf(a[i] - b[i]));
   return worst;
+}
+
+/* The index of the largest of N logits (the first of equal ones). */
+static inline int32_t argmax(const float *logits, int32_t n) {
+  int32_t best = 0;
+  for (int32_t i = 1; i < n; ++i)
+    if (logits[i] > logits[best])
+      best = i;
+  return best;
 }
 
 #endif /* TFM_TEST_RUNTIME_CHECK_H */

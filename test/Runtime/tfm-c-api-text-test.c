@@ -27,14 +27,6 @@
     }                                                                          \
   } while (0)
 
-static int32_t argmax(const float *logits, int32_t vocab) {
-  int32_t best = 0;
-  for (int32_t i = 1; i < vocab; ++i)
-    if (logits[i] > logits[best])
-      best = i;
-  return best;
-}
-
 static void checkTokenizer(tfm_model *model, const char *text) {
   int32_t needed = 0;
   CHECK(tfm_tokenize(model, text, strlen(text), 1, NULL, 0, &needed) ==

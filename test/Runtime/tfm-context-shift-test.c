@@ -24,14 +24,6 @@
 
 enum { kPrompt = 20, kKeep = 3, kDiscard = 8, kNext = 7 };
 
-static int32_t argmax(const float *logits, int32_t vocab) {
-  int32_t best = 0;
-  for (int32_t i = 1; i < vocab; ++i)
-    if (logits[i] > logits[best])
-      best = i;
-  return best;
-}
-
 int main(int argc, char **argv) {
   if (argc != 2 && argc != 3) {
     fprintf(stderr, "usage: tfm-context-shift-test DIR [TOLERANCE]\n");

@@ -28,14 +28,6 @@ enum { kContext = 64, kPrompt = 23, kSteps = 30 };
  * the same rows, in another order only where the calls are cut). */
 static const float kTolerance = 1e-4f;
 
-static int32_t argmax(const float *logits, int32_t vocab) {
-  int32_t best = 0;
-  for (int32_t i = 1; i < vocab; ++i)
-    if (logits[i] > logits[best])
-      best = i;
-  return best;
-}
-
 /* Decodes STEPS greedy tokens from LOGITS on both contexts (the ring's
  * choosing), returning the largest difference of their logits (INFINITY
  * when a call fails). */

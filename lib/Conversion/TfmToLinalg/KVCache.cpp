@@ -16,22 +16,32 @@ namespace mlir::tfm::tfm_to_linalg {
 
 namespace {
 
+/// Where rows `[firstRow, firstRow + rows)` of columns `[column, column +
+/// width)` of every KV head of `layer`/`part` are in a cache
+/// `[layers, 2, kvHeads, rows, row]`: a slice's offsets, sizes, strides.
+struct RowsBox {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+
+  RowsBox(OpBuilder &b, OpFoldResult layer, int64_t part, int64_t kvHeads,
+          OpFoldResult firstRow, OpFoldResult rows, int64_t column,
+          int64_t width)
+      : offsets{layer, b.getIndexAttr(part), b.getIndexAttr(0), firstRow,
+                b.getIndexAttr(column)},
+        sizes{b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(kvHeads),
+              rows, b.getIndexAttr(width)},
+        strides(5, b.getIndexAttr(1)) {}
+};
+
 /// Inserts `rows` (`[KVH, S, W]`) at columns `[column, column + W)` of the
 /// rows of positions `[start, start + S)` of `layer`/`part`.
 Value insertRows(OpBuilder &b, Location loc, Value cache, Value rows,
                  OpFoldResult layer, int64_t part, Value start,
                  int64_t column) {
   auto rowsType = cast<RankedTensorType>(rows.getType());
-  SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
-                                    b.getIndexAttr(0), start,
-                                    b.getIndexAttr(column)};
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                  b.getIndexAttr(rowsType.getDimSize(0)),
-                                  dimOf(b, loc, rows, 1),
-                                  b.getIndexAttr(rowsType.getDimSize(2))};
-  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
-  return tensor::InsertSliceOp::create(b, loc, rows, cache, offsets, sizes,
-                                       strides);
+  RowsBox box(b, layer, part, rowsType.getDimSize(0), start,
+              dimOf(b, loc, rows, 1), column, rowsType.getDimSize(2));
+  return tensor::InsertSliceOp::create(b, loc, rows, cache, box.offsets,
+                                       box.sizes, box.strides);
 }
 
 /// The rows `[KVH, S, width]` of positions `[start, start + S)` of
@@ -40,19 +50,13 @@ Value cacheRows(OpBuilder &b, Location loc, Value cache, OpFoldResult layer,
                 int64_t part, Value start, OpFoldResult seq, int64_t width) {
   auto cacheType = cast<RankedTensorType>(cache.getType());
   int64_t kvHeads = cacheType.getDimSize(2);
-  SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
-                                    b.getIndexAttr(0), start,
-                                    b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                  b.getIndexAttr(kvHeads), seq,
-                                  b.getIndexAttr(width)};
-  SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+  RowsBox box(b, layer, part, kvHeads, start, seq, 0, width);
   auto type = RankedTensorType::get(
       {kvHeads, getConstantIntValue(seq).value_or(ShapedType::kDynamic),
        width},
       cacheType.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
-                                        strides);
+  return tensor::ExtractSliceOp::create(b, loc, type, cache, box.offsets,
+                                        box.sizes, box.strides);
 }
 
 /// Where positions `[first, first + count)` lie in a ring cache of `rows`
@@ -121,17 +125,11 @@ Value orderedRingRows(OpBuilder &b, Location loc, Value cache,
   int64_t kvHeads = cacheType.getDimSize(2), row = cacheType.getDimSize(4);
   RingSpan span = RingSpan::of(b, loc, ringRows(b, loc, cache), first, count);
   auto slice = [&](Value firstRow, Value rows) -> Value {
-    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
-                                      b.getIndexAttr(0), firstRow,
-                                      b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                    b.getIndexAttr(kvHeads), rows,
-                                    b.getIndexAttr(row)};
-    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    RowsBox box(b, layer, part, kvHeads, firstRow, rows, 0, row);
     auto type = RankedTensorType::get(
         {1, 1, kvHeads, ShapedType::kDynamic, row}, cacheType.getElementType());
-    return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
-                                          strides);
+    return tensor::ExtractSliceOp::create(b, loc, type, cache, box.offsets,
+                                          box.sizes, box.strides);
   };
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value ordered = tensor::EmptyOp::create(
@@ -140,16 +138,10 @@ Value orderedRingRows(OpBuilder &b, Location loc, Value cache,
                              b.getIndexAttr(kvHeads), count,
                              b.getIndexAttr(row)},
       cacheType.getElementType());
-  auto place = [&](Value part, Value at, Value rows) {
-    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
-                                      b.getIndexAttr(0), at,
-                                      b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                    b.getIndexAttr(kvHeads), rows,
-                                    b.getIndexAttr(row)};
-    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
-    ordered = tensor::InsertSliceOp::create(b, loc, part, ordered, offsets,
-                                            sizes, strides);
+  auto place = [&](Value rowsOfPart, Value at, Value rows) {
+    RowsBox box(b, b.getIndexAttr(0), 0, kvHeads, at, rows, 0, row);
+    ordered = tensor::InsertSliceOp::create(b, loc, rowsOfPart, ordered,
+                                            box.offsets, box.sizes, box.strides);
   };
   place(slice(span.headRow, span.headCount), zero, span.headCount);
   place(slice(zero, span.tailCount), span.headCount, span.tailCount);
@@ -388,17 +380,12 @@ std::pair<Value, Value> readCache(OpBuilder &b, Location loc, Value cache,
   Type element = cacheType.getElementType();
   int64_t kvHeads = cacheType.getDimSize(2);
   auto columns = [&](int64_t first, int64_t count) -> Value {
-    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
-                                      b.getIndexAttr(0), b.getIndexAttr(0),
-                                      b.getIndexAttr(first)};
-    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                    b.getIndexAttr(kvHeads), tokens,
-                                    b.getIndexAttr(count)};
-    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    RowsBox box(b, layer, part, kvHeads, b.getIndexAttr(0), tokens, first,
+                count);
     auto type = RankedTensorType::get({kvHeads, ShapedType::kDynamic, count},
                                       element);
-    return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes,
-                                          strides);
+    return tensor::ExtractSliceOp::create(b, loc, type, cache, box.offsets,
+                                          box.sizes, box.strides);
   };
   Value values = columns(0, headDim);
   if (!element.isInteger(8))
@@ -577,17 +564,11 @@ private:
                          int64_t part, Value tokens) {
     int64_t kvHeads = cacheType.getDimSize(2);
     int64_t row = cacheType.getDimSize(4);
-    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(part),
-                                      b.getIndexAttr(0), b.getIndexAttr(0),
-                                      b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(1),
-                                    b.getIndexAttr(kvHeads), tokens,
-                                    b.getIndexAttr(row)};
-    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    RowsBox box(b, layer, part, kvHeads, b.getIndexAttr(0), tokens, 0, row);
     auto type = rowContiguousBufferType(RankedTensorType::get(
         {kvHeads, ShapedType::kDynamic, row}, cacheType.getElementType()));
-    return memref::SubViewOp::create(b, loc, type, cache, offsets, sizes,
-                                     strides);
+    return memref::SubViewOp::create(b, loc, type, cache, box.offsets,
+                                     box.sizes, box.strides);
   }
 
   int64_t kvSplits;

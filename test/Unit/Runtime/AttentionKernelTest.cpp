@@ -392,17 +392,26 @@ TEST(AttentionKernelEdgeTest, DispatchRunsTheChosenVariant) {
   expectNear(out, expected, std::string("variant ").append(tfm_kernel_isa()).c_str());
 }
 
-/// `problem` against its reference: the generic kernel whole and split,
-/// and the variant the dispatch chooses.
-void expectGenericAndDispatched(const Problem &problem,
-                                const std::string &name) {
-  std::vector<float> expected = problem.reference();
+/// `expected` from the generic kernel whole and split, the dispatched
+/// variant and, where the CPU runs it, the AVX2 one.
+void expectEveryVariant(const Problem &problem,
+                        const std::vector<float> &expected,
+                        const std::string &name) {
   expectNear(problem.runWhole(attentionGeneric), expected,
              (name + ", generic").c_str());
   expectNear(problem.runSplit(attentionGeneric, 4), expected,
              (name + ", generic, split").c_str());
   expectNear(problem.runDispatched(), expected,
              (name + ", dispatched").c_str());
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
+    expectNear(problem.runWhole(attentionAvx2), expected,
+               (name + ", avx2").c_str());
+}
+
+/// expectEveryVariant against the double reference.
+void expectGenericAndDispatched(const Problem &problem,
+                                const std::string &name) {
+  expectEveryVariant(problem, problem.reference(), name);
 }
 
 TEST(AttentionKernelEdgeTest, AttendsAWideGroupOfHeads) {
@@ -453,15 +462,7 @@ TEST(AttentionKernelEdgeTest, NormalizesQueryHeads) {
       std::string name = elementName(element) + ", head " +
                          std::to_string(c.headDim) + ", pairing " +
                          std::to_string(c.pairing);
-      expectNear(problem.runWhole(attentionGeneric), expected,
-                 (name + ", generic").c_str());
-      expectNear(problem.runSplit(attentionGeneric, 4), expected,
-                 (name + ", generic, split").c_str());
-      expectNear(problem.runDispatched(), expected,
-                 (name + ", dispatched").c_str());
-      if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
-        expectNear(problem.runWhole(attentionAvx2), expected,
-                   (name + ", avx2").c_str());
+      expectEveryVariant(problem, expected, name);
     }
   }
 }
@@ -503,15 +504,7 @@ TEST(AttentionKernelEdgeTest, ReadsARingCache) {
     std::vector<float> expected = problem.reference();
     problem.useRing(18);
     std::string name = elementName(element) + ", ring";
-    expectNear(problem.runWhole(attentionGeneric), expected,
-               (name + ", generic").c_str());
-    expectNear(problem.runSplit(attentionGeneric, 4), expected,
-               (name + ", generic, split").c_str());
-    expectNear(problem.runDispatched(), expected,
-               (name + ", dispatched").c_str());
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c"))
-      expectNear(problem.runWhole(attentionAvx2), expected,
-                 (name + ", avx2").c_str());
+    expectEveryVariant(problem, expected, name);
   }
 }
 
