@@ -49,6 +49,17 @@ config.substitutions.append(("%vocab", config.tfm_vocab_dir))
 if os.path.isfile(os.path.join(config.tfm_vocab_dir, "ggml-vocab-gpt-2.gguf")):
     config.available_features.add("vocab")
 
+# CPU features of the host that some compiled code needs (the generated
+# q8_0 decode multiplies on AVX512-VNNI dot products).
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                      if line.startswith("flags")), [])
+except OSError:
+    flags = []
+if "avx512_vnni" in flags:
+    config.available_features.add("avx512vnni")
+
 # A sanitized build (-DTFM_SANITIZE=...): its runtime library cannot be
 # loaded by a process that is not (a C program built by the install test,
 # Python's ctypes); those tests say `UNSUPPORTED: sanitized`. Errors stop

@@ -94,7 +94,22 @@ llvm::Expected<CpuTarget> mlir::tfm::resolveCpuTarget(llvm::StringRef name) {
   return target;
 }
 
-mlir::tfm::MatmulCodegen
+mlir::tfm::QuantizedDecode
+mlir::tfm::resolveQuantizedDecode(QuantizedDecode decode,
+                                  const CpuTarget &target) {
+  if (decode != QuantizedDecode::Auto)
+    return decode;
+  return target.hasFeature("avx512vnni") ? QuantizedDecode::Generated
+                                         : QuantizedDecode::Kernel;
+}
+
+bool mlir::tfm::CpuTarget::hasFeature(llvm::StringRef feature) const {
+  llvm::SmallVector<llvm::StringRef> enabled;
+  llvm::StringRef(features).split(enabled, ',');
+  return llvm::is_contained(enabled, ("+" + feature).str());
+}
+
+MatmulCodegen
 mlir::tfm::resolveMatmulCodegen(MatmulCodegen codegen,
                                 const CpuTarget &target) {
   if (codegen != MatmulCodegen::Auto)

@@ -14,6 +14,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
+#include "GeneratedDecode.h"
 #include "KernelCalls.h"
 
 namespace mlir::tfm {
@@ -204,6 +205,7 @@ struct TfmLowerQuantizedMatmulPass
                               << format.getRowsPerGroup()
                               << " interleaved rows of " << format;
 
+    bool generated = generatedDecode && hasGeneratedDecode(op);
     Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
     Value scratchAddress = c.address(op.getScratch());
     Value scratchPointer = c.pointer(scratchAddress);
@@ -238,6 +240,10 @@ struct TfmLowerQuantizedMatmulPass
                                             rows, t.index(0));
       auto ifRows = scf::IfOp::create(b, taskLoc, hasRows, /*withElse=*/false);
       b.setInsertionPointToStart(&ifRows.getThenRegion().front());
+      if (generated) {
+        buildGeneratedDecode(b, taskLoc, op, firstRow, rows);
+        return;
+      }
       Value weightOffset = arith::MulIOp::create(b, taskLoc, firstRow, weightStride);
       Value outputOffset = arith::MulIOp::create(b, taskLoc, firstRow, t.index(4));
       Value weights = t.pointer(arith::AddIOp::create(b, taskLoc, weightAddress, weightOffset));

@@ -69,6 +69,21 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
                                 "halide on AVX-512 targets, mlir elsewhere "
                                 "(default)")),
           cl::cat(category)),
+      quantizedDecode(
+          "quantized-decode",
+          cl::desc("What multiplies a decode step's q8_0 weights "
+                   "(tfm-lower-quantized-matmul's generated-decode)"),
+          cl::init(QuantizedDecode::Auto),
+          cl::values(
+              clEnumValN(QuantizedDecode::Generated, "generated",
+                         "vector code the compiler generates (AVX512-VNNI "
+                         "targets)"),
+              clEnumValN(QuantizedDecode::Kernel, "kernel",
+                         "the hand-written kernels"),
+              clEnumValN(QuantizedDecode::Auto, "auto",
+                         "generated on AVX512-VNNI targets, kernel "
+                         "elsewhere (default)")),
+          cl::cat(category)),
       quant("quant", cl::desc(quantDescription()), cl::init("keep"),
             cl::value_desc("format"), cl::cat(category)),
       quantOverrides(
@@ -112,6 +127,7 @@ void CompileFlags::apply(CompileOptions &options) const {
   options.disabledOptimizations.assign(disabledOptimizations.begin(),
                                        disabledOptimizations.end());
   options.f32Matmul = f32Matmul;
+  options.quantizedDecode = quantizedDecode;
   options.weightFormat = quant;
   options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
   options.kvType = kvType;

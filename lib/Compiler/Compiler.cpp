@@ -523,6 +523,12 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
   if (!target)
     return target.takeError();
+  // The generated decode multiplies on AVX512-VNNI dot products.
+  if (options.quantizedDecode == QuantizedDecode::Generated &&
+      !target->hasFeature("avx512vnni"))
+    return llvm::createStringError(
+        "--quantized-decode=generated needs a target CPU with AVX512-VNNI; " +
+        target->cpu + " has none");
   if (std::error_code ec =
           llvm::sys::fs::create_directories(options.outputDirectory))
     return llvm::createStringError(ec, "cannot create " +
@@ -613,6 +619,9 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.fuseMatmulEpilogues = enabled("fuse-matmul-epilogues");
   pipelineOptions.planStaticArena = enabled("plan-static-arena");
   pipelineOptions.f32Matmul = resolveMatmulCodegen(options.f32Matmul, *target);
+  pipelineOptions.generatedDecode =
+      resolveQuantizedDecode(options.quantizedDecode, *target) ==
+      QuantizedDecode::Generated;
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return llvm::createStringError(model.path +

@@ -150,6 +150,11 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                              MatmulCodegen::Halide
                          ? "halide"
                          : "mlir");
+      json.attribute("quantized_decode",
+                     resolveQuantizedDecode(options.quantizedDecode, target) ==
+                             QuantizedDecode::Generated
+                         ? "generated"
+                         : "kernel");
       json.attributeArray("disabled_optimizations", [&] {
         for (const std::string &fusion : options.disabledOptimizations)
           json.value(fusion);

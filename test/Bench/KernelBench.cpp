@@ -202,6 +202,72 @@ void run(benchmark::State &state, const Format &format,
   state.SetItemsProcessed(state.iterations() * tokens * rows * in);
 }
 
+#ifdef TFM_BENCH_GENERATED_DECODE
+/// An MLIR memref descriptor (`llvm.emit_c_interface`).
+template <typename T, int Rank> struct MemRef {
+  T *allocated;
+  T *aligned;
+  int64_t offset;
+  int64_t sizes[Rank];
+  int64_t strides[Rank];
+};
+using GeneratedDecode = void (*)(MemRef<float, 2> *, MemRef<int8_t, 2> *,
+                                 MemRef<float, 2> *, MemRef<int8_t, 1> *);
+} // namespace
+
+// Inputs/generated_decode.mlir, compiled at build time.
+extern "C" {
+void _mlir_ciface_generated_decode_q8_0_2816x1024(MemRef<float, 2> *,
+                                                  MemRef<int8_t, 2> *,
+                                                  MemRef<float, 2> *,
+                                                  MemRef<int8_t, 1> *);
+void _mlir_ciface_generated_decode_q8_0_1024x2816(MemRef<float, 2> *,
+                                                  MemRef<int8_t, 2> *,
+                                                  MemRef<float, 2> *,
+                                                  MemRef<int8_t, 1> *);
+}
+
+namespace {
+
+/// The generated q8_0 decode of a rows x in matrix (the shapes
+/// Inputs/generated_decode.mlir has) against the same pool of weight copies as
+/// run()'s decode: quantizing the token's activations, then the product.
+void runGenerated(benchmark::State &state, GeneratedDecode decode) {
+  int64_t rows = state.range(0), in = state.range(1);
+  const Format &format = kFormats[0];
+  QuantScheme scheme = *parseQuantScheme(format.scheme);
+  int64_t rowBytes = quantRowBytes(scheme, in);
+  int64_t matrixBytes = rows * rowBytes;
+  int64_t copies = (kDecodePoolBytes + matrixBytes - 1) / matrixBytes;
+  Operands operands(format, rows, in, 1, copies);
+  std::vector<float> x(in);
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (float &value : x)
+    value = uniform(random);
+  std::vector<int8_t> scratch(
+      tfm_quantized_activation_row_bytes(format.kernelFormat, in));
+  MemRef<float, 2> input{x.data(), x.data(), 0, {1, in}, {in, 1}};
+  MemRef<float, 2> output{operands.out.data(), operands.out.data(), 0,
+                          {1, rows}, {rows, 1}};
+  MemRef<int8_t, 1> scratchRef{scratch.data(), scratch.data(), 0,
+                               {int64_t(scratch.size())}, {1}};
+  int64_t copy = 0;
+  for (auto _ : state) {
+    auto *weights =
+        reinterpret_cast<int8_t *>(operands.weights.data() + copy * matrixBytes);
+    MemRef<int8_t, 2> weightRef{weights, weights, 0, {rows, rowBytes},
+                                {rowBytes, 1}};
+    decode(&input, &weightRef, &output, &scratchRef);
+    benchmark::DoNotOptimize(operands.out.data());
+    benchmark::ClobberMemory();
+    copy = (copy + 1) % copies;
+  }
+  state.SetBytesProcessed(state.iterations() * matrixBytes);
+  state.SetItemsProcessed(state.iterations() * rows * in);
+}
+#endif
+
 /// The ceiling of the decode benchmarks: a plain read of the same pool of
 /// copies, each call summing one matrix's bytes in 64-byte vectors.
 void readPool(benchmark::State &state) {
@@ -330,6 +396,25 @@ void registerAll() {
       }
     }
   }
+#ifdef TFM_BENCH_GENERATED_DECODE
+  // The generated q8_0 decode of the same matrices (decode/q8_0/generated
+  // against decode/q8_0/avx512_vnni): the compiler's vector code, which
+  // also quantizes the token (~1% of a call here).
+  if (hasAvx512Vnni()) {
+    benchmark::RegisterBenchmark("decode/q8_0/generated", runGenerated,
+                                 _mlir_ciface_generated_decode_q8_0_2816x1024)
+        ->Args(upShape)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime()
+        ->ThreadRange(1, 2);
+    benchmark::RegisterBenchmark("decode/q8_0/generated", runGenerated,
+                                 _mlir_ciface_generated_decode_q8_0_1024x2816)
+        ->Args(downShape)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime()
+        ->ThreadRange(1, 2);
+  }
+#endif
   // Where the AMX kernel starts to pay (its kMinTokens): short prefills of
   // the FFN matrix, q8_0 and q4_0, VNNI against AMX. Both are called
   // directly, so AMX runs here even below its own threshold.

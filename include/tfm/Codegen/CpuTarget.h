@@ -20,10 +20,19 @@ enum class ThreadRuntime { OpenMP, Async };
 /// elsewhere (resolveMatmulCodegen).
 enum class MatmulCodegen { Mlir, Halide, Auto };
 
+/// What multiplies the one-token products of q8_0 weights: vector code the
+/// compiler generates (tfm-lower-quantized-matmul's generated-decode, on
+/// AVX512-VNNI targets) or the hand-written kernels.
+enum class QuantizedDecode { Generated, Kernel, Auto };
+
 struct CpuTarget;
 /// `codegen` with `Auto` resolved for `target`.
 MatmulCodegen resolveMatmulCodegen(MatmulCodegen codegen,
                                    const CpuTarget &target);
+/// `decode` with `Auto` resolved for `target`: generated where it has
+/// AVX512-VNNI.
+QuantizedDecode resolveQuantizedDecode(QuantizedDecode decode,
+                                       const CpuTarget &target);
 
 /// What code generation needs to know about a CPU.
 struct CpuTarget {
@@ -38,6 +47,8 @@ struct CpuTarget {
   int64_t l2Bytes = 1024 * 1024;
 
   unsigned floatLanes() const { return vectorBits / 32; }
+  /// Whether the LLVM feature string enables `feature` (`avx512vnni`).
+  bool hasFeature(llvm::StringRef feature) const;
 };
 
 /// Resolves `name` ("host" or an LLVM CPU name such as `znver4`,

@@ -146,6 +146,13 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
           clEnumValN(MatmulCodegen::Auto, "auto",
                      "halide on AVX-512 targets (16-lane panels), mlir "
                      "elsewhere"))};
+  Option<bool> generatedDecode{
+      *this, "generated-decode",
+      llvm::cl::desc("One-token products of q8_0 weights as generated "
+                     "vector code (tfm-lower-quantized-matmul's "
+                     "generated-decode; AVX512-VNNI targets) instead of the "
+                     "hand-written kernel"),
+      llvm::cl::init(false)};
   Option<bool> planStaticArena{
       *this, "plan-static-arena",
       llvm::cl::desc("Place fixed-size intermediate buffers in one stack "

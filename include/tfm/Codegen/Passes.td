@@ -86,11 +86,18 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     thread actually runs. Its activation rows are quantized by tasks of 16
     rows on the threads too; a single row is quantized by the calling
     thread.
+    With `generated-decode`, a one-token product of Q8_0_X16 weights (a
+    decode step's linear layers, not gated) computes its tasks' rows in
+    vector code this pass generates (GeneratedDecode.cpp: f16 scales
+    widened by `arith.extf`, AVX-512 VNNI dot products through
+    `llvm.call_intrinsic`, `vector.fma` accumulators, two streams of
+    groups each prefetched by `memref.prefetch`) rather than in the
+    hand-written kernel; the activations are quantized as before.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
-    "::mlir::LLVM::LLVMDialect"
+    "::mlir::LLVM::LLVMDialect", "::mlir::vector::VectorDialect"
   ];
   let options = [
     Option<"rowsPerTask", "rows-per-task", "int64_t", /*default=*/"0",
@@ -98,6 +105,10 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
            "(one call in all without threads)">,
     Option<"threads", "threads", "bool", /*default=*/"true",
            "Spread the row tiles over threads with scf.forall">,
+    Option<"generatedDecode", "generated-decode", "bool", /*default=*/"false",
+           "One-token products of q8_0_x16 weights as generated vector code "
+           "(llvm.x86.avx512.vpdpbusd.512: a target with AVX512-VNNI) "
+           "instead of tfm_quantized_matmul calls">,
     Option<"prefillTasksPerThread", "prefill-tasks-per-thread", "int64_t",
            /*default=*/"4",
            "With one task per thread (rows-per-task=0): tasks per thread "

@@ -44,6 +44,7 @@ public:
   llvm::cl::opt<ThreadRuntime> threadRuntime;
   llvm::cl::list<std::string> disabledOptimizations;
   llvm::cl::opt<MatmulCodegen> f32Matmul;
+  llvm::cl::opt<QuantizedDecode> quantizedDecode;
   llvm::cl::opt<std::string> quant;
   llvm::cl::list<std::string> quantOverrides;
   llvm::cl::opt<std::string> kvType;

@@ -1,0 +1,30 @@
+//===- GeneratedDecode.h - q8_0 decode products as vector code -*- C++ -*-===//
+//
+// The one-token product of interleaved q8_0 weights (a decode step's
+// linear layers), generated as MLIR vector code instead of a call of the
+// hand-written tfm_quantized_matmul: what tfm-lower-quantized-matmul emits
+// with `generated-decode`. See GeneratedDecode.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_LIB_CODEGEN_GENERATEDDECODE_H
+#define TFM_LIB_CODEGEN_GENERATEDDECODE_H
+
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+
+namespace mlir::tfm {
+
+/// Whether the generated code computes `op`: one token (a static one-row
+/// input) times Q8_0_X16 weights, not gated.
+bool hasGeneratedDecode(QuantizedMatmulOp op);
+
+/// The products of output rows [firstRow, firstRow + rows) of `op` (whole
+/// groups of 16 rows) from the activations the runtime quantized into
+/// `op`'s scratch buffer, written (or with `accumulate` added) to its
+/// output.
+void buildGeneratedDecode(OpBuilder &b, Location loc, QuantizedMatmulOp op,
+                          Value firstRow, Value rows);
+
+} // namespace mlir::tfm
+
+#endif // TFM_LIB_CODEGEN_GENERATEDDECODE_H

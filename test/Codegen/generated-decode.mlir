@@ -1,0 +1,88 @@
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 threads=0" --canonicalize --cse | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1" | FileCheck %s --check-prefix=THREADS
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul | FileCheck %s --check-prefix=KERNEL
+
+// tfm-lower-quantized-matmul's generated-decode: the one-token product of
+// Q8_0_X16 weights as vector code. The token is quantized into the scratch
+// buffer by the runtime as before; then 48 rows (3 groups of 16) of 64
+// inputs (2 blocks of 544 bytes a group) are multiplied: groups 0 and 1
+// together (two streams, one accumulator each), then group 2 alone. Per
+// block and group: 9 cache lines prefetched 2 KiB ahead, the 16 row
+// scales widened from f16, the sum started at -128 * sum(a) (the codes'
+// offset), 8 chunks of 64 codes each one AVX-512 VNNI dot product with the
+// token's 4 codes of that chunk (two chains), then sum * row scale * the
+// token's scale added by vector.fma. With accumulate the output's rows are
+// added before the store.
+// CHECK-LABEL: func.func @decode_q8_0
+// CHECK-SAME: %[[Y:[a-z0-9]+]]: memref<1x48xf32>, %[[S:[a-z0-9]+]]: memref<?xi8>)
+// CHECK: call @tfm_quantize_activations(%c7_i32,
+// CHECK-NOT: call @tfm_quantized_matmul
+// CHECK: %[[W:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [3264], strides: [1]
+// CHECK: %[[A:.*]] = memref.reinterpret_cast %[[S]] to offset: [0]
+// CHECK: %[[OUT:.*]] = memref.reinterpret_cast %[[Y]] to offset: [0], sizes: [48], strides: [1]
+// CHECK: %[[G0:.*]] = memref.subview %[[W]][0] [1088] [1]
+// CHECK: %[[G1:.*]] = memref.subview %[[W]][1088] [1088] [1]
+// CHECK: %[[ACC:.*]]:2 = scf.for %[[B:.*]] = %c0 to %c2 step %c1 iter_args(%[[ACC0:.*]] = %{{.*}}, %[[ACC1:.*]] = %{{.*}}) -> (vector<16xf32>, vector<16xf32>)
+// CHECK:   %[[BLOCK:.*]] = arith.muli %[[B]], %c544
+// CHECK:   %[[AHEAD:.*]] = arith.addi %[[BLOCK]], %c2048
+// CHECK:   memref.prefetch %[[G0]][%[[AHEAD]]], read, locality<3>, data
+// CHECK-COUNT-8: memref.prefetch %[[G0]]
+// CHECK:   %[[SCALEBYTES:.*]] = vector.load %[[G0]][%[[BLOCK]]] : {{.*}}, vector<32xi8>
+// CHECK:   %[[HALVES:.*]] = vector.bitcast %[[SCALEBYTES]] : vector<32xi8> to vector<16xf16>
+// CHECK:   %[[ROWSCALES:.*]] = arith.extf %[[HALVES]] : vector<16xf16> to vector<16xf32>
+// CHECK:   %[[SUM:.*]] = vector.extract %{{.*}}[0] : i32 from vector<1xi32>
+// CHECK:   %[[BIAS:.*]] = arith.muli %[[SUM]], %c-128_i32 : i32
+// CHECK:   %[[START:.*]] = vector.broadcast %[[BIAS]] : i32 to vector<16xi32>
+// CHECK:   %[[CODES:.*]] = vector.load %[[G0]][%{{.*}}] : {{.*}}, vector<64xi8>
+// CHECK:   %[[TOKEN4:.*]] = vector.broadcast %{{.*}} : i32 to vector<16xi32>
+// CHECK:   %[[TOKEN:.*]] = vector.bitcast %[[TOKEN4]] : vector<16xi32> to vector<64xi8>
+// CHECK:   %[[EVEN:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[START]], %[[CODES]], %[[TOKEN]]) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ZERO:.*]], %{{.*}}, %{{.*}})
+// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[EVEN]],
+// CHECK-COUNT-5: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:   %[[DOT:.*]] = arith.addi %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK:   %[[TOKENSCALE:.*]] = vector.broadcast %{{.*}} : f32 to vector<16xf32>
+// CHECK:   %[[SCALE:.*]] = arith.mulf %[[ROWSCALES]], %[[TOKENSCALE]] : vector<16xf32>
+// CHECK:   %[[DOTF:.*]] = arith.sitofp %[[DOT]] : vector<16xi32> to vector<16xf32>
+// CHECK:   %[[NEXT0:.*]] = vector.fma %[[DOTF]], %[[SCALE]], %[[ACC0]] : vector<16xf32>
+// CHECK:   memref.prefetch %[[G1]][%[[AHEAD]]]
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:   %[[NEXT1:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[ACC1]] : vector<16xf32>
+// CHECK:   scf.yield %[[NEXT0]], %[[NEXT1]]
+// CHECK: %[[OLD0:.*]] = vector.load %[[OUT]][%c0] : {{.*}}, vector<16xf32>
+// CHECK: %[[NEW0:.*]] = arith.addf %[[ACC]]#0, %[[OLD0]] : vector<16xf32>
+// CHECK: vector.store %[[NEW0]], %[[OUT]][%c0]
+// CHECK: %[[OLD1:.*]] = vector.load %[[OUT]][%c16] : {{.*}}, vector<16xf32>
+// CHECK: %[[NEW1:.*]] = arith.addf %[[ACC]]#1, %[[OLD1]] : vector<16xf32>
+// CHECK: vector.store %[[NEW1]], %[[OUT]][%c16]
+// CHECK: %[[G2:.*]] = memref.subview %[[W]][2176] [1088] [1]
+// CHECK: %[[LAST:.*]] = scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf32>)
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: vector.store %{{.*}}, %[[OUT]][%c32]
+// THREADS-LABEL: func.func @decode_q8_0
+// THREADS: scf.forall
+// THREADS:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// KERNEL-LABEL: func.func @decode_q8_0
+// KERNEL-NOT: llvm.call_intrinsic
+// KERNEL: call @tfm_quantized_matmul(%c7_i32
+func.func @decode_q8_0(%x: memref<1x64xf32>, %w: memref<48x68xi8>, %y: memref<1x48xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w -> accumulate %y scratch %s : memref<1x64xf32>, memref<48x68xi8>, memref<1x48xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+// Not generated: a prefill (its token count is dynamic: the kernels' tiles
+// of 8 tokens), another format, and the gated product (its activation is
+// the kernel's epilogue) call the hand-written kernels.
+// CHECK-LABEL: func.func @kernels
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: call @tfm_quantized_matmul(%c7_i32
+// CHECK: call @tfm_quantized_matmul(%c8_i32
+// CHECK: call @tfm_quantized_matmul_gated(%c7_i32
+func.func @kernels(%p: memref<?x64xf32>, %x: memref<1x64xf32>, %w: memref<48x68xi8>, %w4: memref<48x36xi8>, %y: memref<?x48xf32>, %z: memref<1x48xf32>, %g: memref<1x16xf32>, %w32: memref<32x68xi8>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %p, %w -> %y scratch %s : memref<?x64xf32>, memref<48x68xi8>, memref<?x48xf32>, memref<?xi8>
+  tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w4 -> %z scratch %s : memref<1x64xf32>, memref<48x36xi8>, memref<1x48xf32>, memref<?xi8>
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w32 -> %g scratch %s gated(silu) : memref<1x64xf32>, memref<32x68xi8>, memref<1x16xf32>, memref<?xi8>
+  return
+}
