@@ -1,18 +1,21 @@
-//===- GeneratedDecode.cpp - q8_0 decode products as vector code ---------===//
+//===- GeneratedDecode.cpp - q8_0/q4_0 decode products as vector code ----===//
 //
 // A decode step multiplies one token by every weight of a linear layer:
 // it is bound by how fast a core streams the weights. This builds that
-// product for Q8_0_X16 weights (tfm/Runtime/tfm_kernels.h: per 32-element
-// block, 16 rows' f16 scales, then 8 chunks of the 16 rows' 4 codes, each
-// code + 128) as vector code in the model, the arithmetic of the
-// hand-written AVX-512 VNNI kernel (qmatmul_x86_64_avx512_vnni.cpp):
+// product for Q8_0_X16 and Q4_0_X16 weights (tfm/Runtime/tfm_kernels.h:
+// per 32-element block, 16 rows' f16 scales, then the 16 rows' codes in
+// chunks of 4 elements: q8_0 a byte a code + 128, q4_0 two codes a byte +
+// 8) as vector code in the model, the arithmetic of the hand-written
+// AVX-512 VNNI kernel (qmatmul_x86_64_avx512_vnni.cpp):
 //
 //  * a block's 16 row scales widen from f16 (`arith.extf` of a
 //    `vector<16xf16>`);
+//  * q4_0's byte chunks unpack into two chunks of codes each (`arith.andi`
+//    of the low nibbles, `arith.shrui` then `arith.andi` of the high);
 //  * each chunk is one `llvm.x86.avx512.vpdpbusd.512` of the 64 unsigned
 //    codes and the token's 4 signed codes broadcast to every row, in two
-//    chains whose latencies overlap; the sum starts at -128 * sum(a) to
-//    undo the codes' offset;
+//    chains whose latencies overlap; the sum starts at -zero point *
+//    sum(a) to undo the codes' offset;
 //  * the int32 sums scale by row scale x the token's block scale into an
 //    f32 accumulator per row (`vector.fma`).
 //
@@ -45,11 +48,25 @@ constexpr int64_t kRows = TFM_QUANT_INTERLEAVE;
 constexpr int64_t kChunks = kBlock / 4;
 constexpr int64_t kScaleBytes = 2 * kRows;
 constexpr int64_t kChunkBytes = 4 * kRows;
-constexpr int64_t kBlockBytes = kScaleBytes + kChunks * kChunkBytes;
-constexpr int64_t kZeroPoint = 128;
 constexpr int64_t kPrefetchBytes = 2048;
 constexpr int64_t kCacheLine = 64;
 constexpr StringLiteral kDotIntrinsic = "llvm.x86.avx512.vpdpbusd.512";
+
+/// What differs between the interleaved formats (tfm_kernels.h): a
+/// block's bytes (16 f16 scales, then the codes), the zero point the codes
+/// are stored from, and whether a byte holds two codes (Q4_0_X16: byte
+/// chunk m holds elements 4m.. in its low nibbles, 16 + 4m.. in its high).
+struct BlockLayout {
+  int64_t blockBytes;
+  int32_t zeroPoint;
+  bool nibbles;
+
+  static BlockLayout of(int32_t format) {
+    if (format == TFM_QUANT_Q4_0_X16)
+      return {kScaleBytes + kChunks / 2 * kChunkBytes, 8, true};
+    return {kScaleBytes + kChunks * kChunkBytes, 128, false};
+  }
+};
 
 /// `buffer` as a 1-D memref of its elements from its first one on.
 Value flatView(OpBuilder &b, Location loc, Value buffer) {
@@ -73,7 +90,9 @@ Value flatView(OpBuilder &b, Location loc, Value buffer) {
 class DecodeBuilder {
 public:
   DecodeBuilder(OpBuilder &b, Location loc, QuantizedMatmulOp op)
-      : b(b), loc(loc), accumulate(op.getAccumulate()),
+      : b(b), loc(loc),
+        layout(BlockLayout::of(op.getQuantType().getKernelFormat())),
+        accumulate(op.getAccumulate()),
         inFeatures(op.getInput().getType().getDimSize(1)),
         rowBytes(op.getWeight().getType().getDimSize(1)) {
     weights = flatView(b, loc, op.getWeight());
@@ -126,6 +145,36 @@ private:
     return vector::ExtractOp::create(b, loc, one, ArrayRef<int64_t>{0});
   }
 
+  /// The 16 rows' 4 codes of each chunk of the block at `blockOffset` of
+  /// `group` (64 unsigned bytes a chunk): loaded, or for nibbles unpacked
+  /// from the byte chunks (low nibbles: chunks 0-3, high: 4-7).
+  SmallVector<Value> chunkCodes(Value group, Value blockOffset) {
+    VectorType i8x64 = vectorOf(kChunkBytes, b.getI8Type());
+    auto chunkAt = [&](int64_t m) -> Value {
+      Value offset = arith::AddIOp::create(
+          b, loc, blockOffset, index(kScaleBytes + m * kChunkBytes));
+      return vector::LoadOp::create(b, loc, i8x64, group, ValueRange{offset});
+    };
+    SmallVector<Value> codes(kChunks);
+    if (!layout.nibbles) {
+      for (int64_t c = 0; c < kChunks; ++c)
+        codes[c] = chunkAt(c);
+      return codes;
+    }
+    auto splat = [&](int8_t value) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(i8x64, b.getI8IntegerAttr(value)));
+    };
+    Value low = splat(0x0F), four = splat(4);
+    for (int64_t m = 0; m < kChunks / 2; ++m) {
+      Value bytes = chunkAt(m);
+      codes[m] = arith::AndIOp::create(b, loc, bytes, low);
+      codes[m + kChunks / 2] = arith::AndIOp::create(
+          b, loc, arith::ShRUIOp::create(b, loc, bytes, four), low);
+    }
+    return codes;
+  }
+
   /// The token's block `block` times the block at `blockOffset` of
   /// `group`, added to `acc` (a row per lane).
   Value blockTimesToken(Value group, Value blockOffset, Value block,
@@ -151,16 +200,14 @@ private:
     Value tokenSum = activationScalar(at(sumOffset, 4, block), b.getI32Type());
     Value bias = arith::MulIOp::create(
         b, loc, tokenSum,
-        arith::ConstantIntOp::create(b, loc, b.getI32Type(), -kZeroPoint));
+        arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                     -layout.zeroPoint));
     Value chains[2] = {vector::BroadcastOp::create(b, loc, i32x16, bias),
                        zeros(i32x16)};
     Value codesOffset = arith::MulIOp::create(b, loc, block, index(kBlock));
+    SmallVector<Value> codes = chunkCodes(group, blockOffset);
     VectorType i8x64 = vectorOf(kChunkBytes, b.getI8Type());
     for (int64_t c = 0; c < kChunks; ++c) {
-      Value codes = vector::LoadOp::create(
-          b, loc, i8x64, group,
-          ValueRange{at(blockOffset, 1, index(0),
-                        kScaleBytes + c * kChunkBytes)});
       // The token's 4 codes of chunk c, repeated for every row.
       Value token = vector::BitCastOp::create(
           b, loc, i8x64,
@@ -171,7 +218,7 @@ private:
       Value &chain = chains[c % 2];
       chain = LLVM::CallIntrinsicOp::create(b, loc, i32x16,
                                             b.getStringAttr(kDotIntrinsic),
-                                            ValueRange{chain, codes, token})
+                                            ValueRange{chain, codes[c], token})
                   .getResult(0);
     }
     Value dot = arith::AddIOp::create(b, loc, chains[0], chains[1]);
@@ -186,7 +233,7 @@ private:
   /// `group` (past the group's end: the next weights a task reads, and a
   /// prefetch never faults).
   void prefetchAhead(Value group, Value blockOffset) {
-    for (int64_t line = 0; line < kBlockBytes; line += kCacheLine)
+    for (int64_t line = 0; line < layout.blockBytes; line += kCacheLine)
       memref::PrefetchOp::create(
           b, loc, group,
           ValueRange{arith::AddIOp::create(b, loc, blockOffset,
@@ -215,7 +262,7 @@ private:
         [&](OpBuilder &, Location, Value block, ValueRange accs) {
           SmallVector<Value> next;
           Value blockOffset =
-              arith::MulIOp::create(b, loc, block, index(kBlockBytes));
+              arith::MulIOp::create(b, loc, block, index(layout.blockBytes));
           for (auto [group, acc] : llvm::zip(groupViews, accs)) {
             prefetchAhead(group, blockOffset);
             next.push_back(blockTimesToken(group, blockOffset, block, acc));
@@ -235,6 +282,7 @@ private:
 
   OpBuilder &b;
   Location loc;
+  BlockLayout layout;
   bool accumulate;
   int64_t inFeatures;
   int64_t rowBytes;
@@ -244,7 +292,8 @@ private:
 } // namespace
 
 bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op) {
-  return op.getQuantType().getKernelFormat() == TFM_QUANT_Q8_0_X16 &&
+  int32_t format = op.getQuantType().getKernelFormat();
+  return (format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16) &&
          op.getInput().getType().getDimSize(0) == 1 && !op.getGated();
 }
 

@@ -1,9 +1,9 @@
-//===- GeneratedDecode.h - q8_0 decode products as vector code -*- C++ -*-===//
+//===- GeneratedDecode.h - q8_0/q4_0 decode products as vector code -*- C++ -*-===//
 //
-// The one-token product of interleaved q8_0 weights (a decode step's
-// linear layers), generated as MLIR vector code instead of a call of the
-// hand-written tfm_quantized_matmul: what tfm-lower-quantized-matmul emits
-// with `generated-decode`. See GeneratedDecode.cpp.
+// The one-token product of interleaved q8_0 and q4_0 weights (a decode
+// step's linear layers), generated as MLIR vector code instead of a call of
+// the hand-written tfm_quantized_matmul: what tfm-lower-quantized-matmul
+// emits with `generated-decode`. See GeneratedDecode.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +15,7 @@
 namespace mlir::tfm {
 
 /// Whether the generated code computes `op`: one token (a static one-row
-/// input) times Q8_0_X16 weights, not gated.
+/// input) times Q8_0_X16 or Q4_0_X16 weights, not gated.
 bool hasGeneratedDecode(QuantizedMatmulOp op);
 
 /// The products of output rows [firstRow, firstRow + rows) of `op` (whole

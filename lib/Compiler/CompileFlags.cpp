@@ -71,7 +71,7 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
           cl::cat(category)),
       quantizedDecode(
           "quantized-decode",
-          cl::desc("What multiplies a decode step's q8_0 weights "
+          cl::desc("What multiplies a decode step's q8_0 and q4_0 weights "
                    "(tfm-lower-quantized-matmul's generated-decode)"),
           cl::init(QuantizedDecode::Auto),
           cl::values(

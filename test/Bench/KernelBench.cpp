@@ -225,16 +225,24 @@ void _mlir_ciface_generated_decode_q8_0_1024x2816(MemRef<float, 2> *,
                                                   MemRef<int8_t, 2> *,
                                                   MemRef<float, 2> *,
                                                   MemRef<int8_t, 1> *);
+void _mlir_ciface_generated_decode_q4_0_2816x1024(MemRef<float, 2> *,
+                                                  MemRef<int8_t, 2> *,
+                                                  MemRef<float, 2> *,
+                                                  MemRef<int8_t, 1> *);
+void _mlir_ciface_generated_decode_q4_0_1024x2816(MemRef<float, 2> *,
+                                                  MemRef<int8_t, 2> *,
+                                                  MemRef<float, 2> *,
+                                                  MemRef<int8_t, 1> *);
 }
 
 namespace {
 
-/// The generated q8_0 decode of a rows x in matrix (the shapes
-/// Inputs/generated_decode.mlir has) against the same pool of weight copies as
-/// run()'s decode: quantizing the token's activations, then the product.
-void runGenerated(benchmark::State &state, GeneratedDecode decode) {
+/// The generated decode of a rows x in matrix of `format` (the shapes
+/// Inputs/generated_decode.mlir has) against the same pool of weight copies
+/// as run()'s decode: quantizing the token's activations, then the product.
+void runGenerated(benchmark::State &state, const Format &format,
+                  GeneratedDecode decode) {
   int64_t rows = state.range(0), in = state.range(1);
-  const Format &format = kFormats[0];
   QuantScheme scheme = *parseQuantScheme(format.scheme);
   int64_t rowBytes = quantRowBytes(scheme, in);
   int64_t matrixBytes = rows * rowBytes;
@@ -397,23 +405,31 @@ void registerAll() {
     }
   }
 #ifdef TFM_BENCH_GENERATED_DECODE
-  // The generated q8_0 decode of the same matrices (decode/q8_0/generated
-  // against decode/q8_0/avx512_vnni): the compiler's vector code, which
-  // also quantizes the token (~1% of a call here).
-  if (hasAvx512Vnni()) {
-    benchmark::RegisterBenchmark("decode/q8_0/generated", runGenerated,
-                                 _mlir_ciface_generated_decode_q8_0_2816x1024)
-        ->Args(upShape)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime()
-        ->ThreadRange(1, 2);
-    benchmark::RegisterBenchmark("decode/q8_0/generated", runGenerated,
-                                 _mlir_ciface_generated_decode_q8_0_1024x2816)
-        ->Args(downShape)
-        ->Unit(benchmark::kMicrosecond)
-        ->UseRealTime()
-        ->ThreadRange(1, 2);
-  }
+  // The generated q8_0 and q4_0 decode of the same matrices
+  // (decode/q8_0/generated against decode/q8_0/avx512_vnni): the
+  // compiler's vector code, which also quantizes the token (~1% of a call
+  // here).
+  struct Generated {
+    const Format &format;
+    GeneratedDecode up, down;
+  };
+  const Generated generated[] = {
+      {kFormats[0], _mlir_ciface_generated_decode_q8_0_2816x1024,
+       _mlir_ciface_generated_decode_q8_0_1024x2816},
+      {kFormats[1], _mlir_ciface_generated_decode_q4_0_2816x1024,
+       _mlir_ciface_generated_decode_q4_0_1024x2816}};
+  for (const Generated &kernel : generated)
+    for (auto [shape, decode] : {std::pair{upShape, kernel.up},
+                                 std::pair{downShape, kernel.down}})
+      if (hasAvx512Vnni())
+        benchmark::RegisterBenchmark(
+            ("decode/" + std::string(kernel.format.name) + "/generated")
+                .c_str(),
+            runGenerated, kernel.format, decode)
+            ->Args(shape)
+            ->Unit(benchmark::kMicrosecond)
+            ->UseRealTime()
+            ->ThreadRange(1, 2);
 #endif
   // Where the AMX kernel starts to pay (its kMinTokens): short prefills of
   // the FFN matrix, q8_0 and q4_0, VNNI against AMX. Both are called

@@ -3,7 +3,7 @@
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul | FileCheck %s --check-prefix=KERNEL
 
 // tfm-lower-quantized-matmul's generated-decode: the one-token product of
-// Q8_0_X16 weights as vector code. The token is quantized into the scratch
+// Q8_0_X16 and Q4_0_X16 weights as vector code. The token is quantized into the scratch
 // buffer by the runtime as before; then 48 rows (3 groups of 16) of 64
 // inputs (2 blocks of 544 bytes a group) are multiplied: groups 0 and 1
 // together (two streams, one accumulator each), then group 2 alone. Per
@@ -72,17 +72,45 @@ func.func @decode_q8_0(%x: memref<1x64xf32>, %w: memref<48x68xi8>, %y: memref<1x
 
 // -----
 
+// Q4_0_X16: blocks of 288 bytes (16 scales, then 4 chunks of 64 bytes,
+// each byte two codes), the sum started at -8 * sum(a); each loaded byte
+// chunk m gives the codes of chunk m (its low nibbles) and of chunk m + 4
+// (its high ones), dotted in the order of the chunks.
+// CHECK-LABEL: func.func @decode_q4_0
+// CHECK: call @tfm_quantize_activations(%c8_i32,
+// CHECK: scf.for %[[B:.*]] = %c0 to %c2 step %c1 iter_args
+// CHECK:   %[[BLOCK:.*]] = arith.muli %[[B]], %c288
+// CHECK-COUNT-5: memref.prefetch
+// CHECK:   arith.muli %{{.*}}, %c-8_i32 : i32
+// CHECK:   %[[BYTES0:.*]] = vector.load %{{.*}} : {{.*}}, vector<64xi8>
+// CHECK:   %[[LOW0:.*]] = arith.andi %[[BYTES0]], %[[NIBBLE:.*]] : vector<64xi8>
+// CHECK:   %[[SHIFTED0:.*]] = arith.shrui %[[BYTES0]], %[[FOUR:.*]] : vector<64xi8>
+// CHECK:   %[[HIGH0:.*]] = arith.andi %[[SHIFTED0]], %[[NIBBLE]] : vector<64xi8>
+// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[LOW0]], %{{.*}})
+// CHECK-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[HIGH0]], %{{.*}})
+// CHECK-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:   vector.fma
+// KERNEL-LABEL: func.func @decode_q4_0
+// KERNEL: call @tfm_quantized_matmul(%c8_i32
+func.func @decode_q4_0(%x: memref<1x64xf32>, %w: memref<16x36xi8>, %y: memref<1x16xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s : memref<1x64xf32>, memref<16x36xi8>, memref<1x16xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
 // Not generated: a prefill (its token count is dynamic: the kernels' tiles
-// of 8 tokens), another format, and the gated product (its activation is
-// the kernel's epilogue) call the hand-written kernels.
+// of 8 tokens), a row-wise format, and the gated product (its activation
+// is the kernel's epilogue) call the hand-written kernels.
 // CHECK-LABEL: func.func @kernels
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: call @tfm_quantized_matmul(%c7_i32
-// CHECK: call @tfm_quantized_matmul(%c8_i32
+// CHECK: call @tfm_quantized_matmul(%c2_i32
 // CHECK: call @tfm_quantized_matmul_gated(%c7_i32
-func.func @kernels(%p: memref<?x64xf32>, %x: memref<1x64xf32>, %w: memref<48x68xi8>, %w4: memref<48x36xi8>, %y: memref<?x48xf32>, %z: memref<1x48xf32>, %g: memref<1x16xf32>, %w32: memref<32x68xi8>, %s: memref<?xi8>) {
+func.func @kernels(%p: memref<?x64xf32>, %x: memref<1x64xf32>, %w: memref<48x68xi8>, %w4: memref<48x40xi8>, %y: memref<?x48xf32>, %z: memref<1x48xf32>, %g: memref<1x16xf32>, %w32: memref<32x68xi8>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %p, %w -> %y scratch %s : memref<?x64xf32>, memref<48x68xi8>, memref<?x48xf32>, memref<?xi8>
-  tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w4 -> %z scratch %s : memref<1x64xf32>, memref<48x36xi8>, memref<1x48xf32>, memref<?xi8>
+  tfm.quantized_matmul !tfm.quant<q4_1> %x, %w4 -> %z scratch %s : memref<1x64xf32>, memref<48x40xi8>, memref<1x48xf32>, memref<?xi8>
   tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w32 -> %g scratch %s gated(silu) : memref<1x64xf32>, memref<32x68xi8>, memref<1x16xf32>, memref<?xi8>
   return
 }

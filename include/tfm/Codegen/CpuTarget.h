@@ -20,7 +20,7 @@ enum class ThreadRuntime { OpenMP, Async };
 /// elsewhere (resolveMatmulCodegen).
 enum class MatmulCodegen { Mlir, Halide, Auto };
 
-/// What multiplies the one-token products of q8_0 weights: vector code the
+/// What multiplies the one-token products of q8_0/q4_0 weights: vector code the
 /// compiler generates (tfm-lower-quantized-matmul's generated-decode, on
 /// AVX512-VNNI targets) or the hand-written kernels.
 enum class QuantizedDecode { Generated, Kernel, Auto };

@@ -148,7 +148,7 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "elsewhere"))};
   Option<bool> generatedDecode{
       *this, "generated-decode",
-      llvm::cl::desc("One-token products of q8_0 weights as generated "
+      llvm::cl::desc("One-token products of q8_0 and q4_0 weights as generated "
                      "vector code (tfm-lower-quantized-matmul's "
                      "generated-decode; AVX512-VNNI targets) instead of the "
                      "hand-written kernel"),

@@ -86,10 +86,12 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     thread actually runs. Its activation rows are quantized by tasks of 16
     rows on the threads too; a single row is quantized by the calling
     thread.
-    With `generated-decode`, a one-token product of Q8_0_X16 weights (a
-    decode step's linear layers, not gated) computes its tasks' rows in
-    vector code this pass generates (GeneratedDecode.cpp: f16 scales
-    widened by `arith.extf`, AVX-512 VNNI dot products through
+
+    With `generated-decode`, a one-token product of Q8_0_X16 or Q4_0_X16
+    weights (a decode step's linear layers, not gated) computes its tasks'
+    rows in vector code this pass generates (GeneratedDecode.cpp: f16
+    scales widened by `arith.extf`, q4_0's nibbles unpacked by
+    `arith.andi`/`arith.shrui`, AVX-512 VNNI dot products through
     `llvm.call_intrinsic`, `vector.fma` accumulators, two streams of
     groups each prefetched by `memref.prefetch`) rather than in the
     hand-written kernel; the activations are quantized as before.
@@ -106,7 +108,8 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     Option<"threads", "threads", "bool", /*default=*/"true",
            "Spread the row tiles over threads with scf.forall">,
     Option<"generatedDecode", "generated-decode", "bool", /*default=*/"false",
-           "One-token products of q8_0_x16 weights as generated vector code "
+           "One-token products of q8_0_x16 and q4_0_x16 weights as generated "
+           "vector code "
            "(llvm.x86.avx512.vpdpbusd.512: a target with AVX512-VNNI) "
            "instead of tfm_quantized_matmul calls">,
     Option<"prefillTasksPerThread", "prefill-tasks-per-thread", "int64_t",

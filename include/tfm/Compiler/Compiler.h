@@ -91,7 +91,7 @@ struct CompileOptions {
   /// Code generator of the f32 linear layers (tfm-cpu-pipeline's
   /// f32-matmul).
   MatmulCodegen f32Matmul = MatmulCodegen::Auto;
-  /// What multiplies one-token q8_0 products: generated vector code or the
+  /// What multiplies one-token q8_0/q4_0 products: generated vector code or the
   /// hand-written kernel (Auto: generated on AVX512-VNNI targets).
   QuantizedDecode quantizedDecode = QuantizedDecode::Auto;
   /// Where progress lines go (one per stage); null for none.
