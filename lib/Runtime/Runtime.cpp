@@ -532,6 +532,12 @@ MemRef<float, 5> cacheDescriptor(const tfm_model &model, float *data,
           {2 * kvHeads * rows * row, kvHeads * rows * row, rows * row, row, 1}};
 }
 
+/// Bytes of one position of one layer's cache: its keys and values.
+size_t kvPositionBytes(const tfm_model &model) {
+  return size_t(2 * model.info[kKVHeads]) * size_t(model.info[kKVRow]) *
+         size_t(model.info[kKVElementBytes]);
+}
+
 /// Layers of the cache of the whole context.
 int64_t fullCacheLayers(const tfm_model &model) {
   return model.sliding.hasRing() ? model.sliding.fullLayers
@@ -651,13 +657,12 @@ tfm_status newContext(tfm_model *model, int32_t contextLength, int32_t threads,
   created->threads = threads > 0 ? std::min(int(threads), cpus) : cpus;
   // An encoder keeps no KV cache.
   if (!model->encode) {
-    size_t layerRowBytes = size_t(2 * model->info[kKVHeads]) *
-                           model->info[kKVRow] * model->info[kKVElementBytes];
     created->ringRows =
         std::min<int64_t>(model->sliding.ringRows, created->length);
     created->cacheBytes =
-        layerRowBytes * (size_t(fullCacheLayers(*model)) * created->length +
-                         size_t(model->sliding.ringLayers) * created->ringRows);
+        kvPositionBytes(*model) *
+        (size_t(fullCacheLayers(*model)) * created->length +
+         size_t(model->sliding.ringLayers) * created->ringRows);
   }
   created->logits.resize(model->info[kVocabSize]);
   return TFM_OK;
@@ -840,10 +845,8 @@ size_t tfm_model_bytes_per_token(const tfm_model *model) {
 void placeCaches(tfm_context &context, uint8_t *block, int32_t count,
                  int32_t slot) {
   const tfm_model &model = *context.model;
-  size_t layerRowBytes = size_t(2 * model.info[kKVHeads]) *
-                         model.info[kKVRow] * model.info[kKVElementBytes];
-  size_t fullBytes =
-      layerRowBytes * size_t(fullCacheLayers(model)) * size_t(context.length);
+  size_t fullBytes = kvPositionBytes(model) * size_t(fullCacheLayers(model)) *
+                     size_t(context.length);
   size_t ringBytes = context.cacheBytes - fullBytes;
   context.cache = reinterpret_cast<float *>(block + fullBytes * size_t(slot));
   if (model.sliding.hasRing())

@@ -211,29 +211,17 @@ template <typename T, int Rank> struct MemRef {
   int64_t sizes[Rank];
   int64_t strides[Rank];
 };
-using GeneratedDecode = void (*)(MemRef<float, 2> *, MemRef<int8_t, 2> *,
-                                 MemRef<float, 2> *, MemRef<int8_t, 1> *);
+/// A generated decode function's type (`llvm.emit_c_interface`).
+using GeneratedDecodeFunction = void(MemRef<float, 2> *, MemRef<int8_t, 2> *,
+                                     MemRef<float, 2> *, MemRef<int8_t, 1> *);
+using GeneratedDecode = GeneratedDecodeFunction *;
 } // namespace
 
 // Inputs/generated_decode.mlir, compiled at build time.
-extern "C" {
-void _mlir_ciface_generated_decode_q8_0_2816x1024(MemRef<float, 2> *,
-                                                  MemRef<int8_t, 2> *,
-                                                  MemRef<float, 2> *,
-                                                  MemRef<int8_t, 1> *);
-void _mlir_ciface_generated_decode_q8_0_1024x2816(MemRef<float, 2> *,
-                                                  MemRef<int8_t, 2> *,
-                                                  MemRef<float, 2> *,
-                                                  MemRef<int8_t, 1> *);
-void _mlir_ciface_generated_decode_q4_0_2816x1024(MemRef<float, 2> *,
-                                                  MemRef<int8_t, 2> *,
-                                                  MemRef<float, 2> *,
-                                                  MemRef<int8_t, 1> *);
-void _mlir_ciface_generated_decode_q4_0_1024x2816(MemRef<float, 2> *,
-                                                  MemRef<int8_t, 2> *,
-                                                  MemRef<float, 2> *,
-                                                  MemRef<int8_t, 1> *);
-}
+extern "C" GeneratedDecodeFunction _mlir_ciface_generated_decode_q8_0_2816x1024,
+    _mlir_ciface_generated_decode_q8_0_1024x2816,
+    _mlir_ciface_generated_decode_q4_0_2816x1024,
+    _mlir_ciface_generated_decode_q4_0_1024x2816;
 
 namespace {
 
