@@ -13,6 +13,12 @@ PACKAGES=(
   libcpp-httplib-dev
   # tfm-lab draws its figures with gnuplot (PNG and SVG terminals).
   gnuplot-nox
+  # The AArch64 runtime, cross-built with clang (TFM_AARCH64_RUNTIME), and
+  # qemu-user to run its models in test/Cross: Debian's arm64 cross C and
+  # C++ libraries and linker, and PCRE2 of the arm64 architecture (added
+  # to dpkg below) for the tokenizer.
+  qemu-user libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
+  libgcc-12-dev-arm64-cross binutils-aarch64-linux-gnu libpcre2-dev:arm64
 )
 
 is_installed() {
@@ -42,6 +48,13 @@ fi
 if is_installed libmlir-19-dev; then
   echo "setup: libmlir-19-dev is installed and conflicts with libmlir-22-dev; remove it first" >&2
   exit 1
+fi
+
+# Packages of the arm64 architecture (name:arm64) need it in dpkg's list.
+if [[ " ${missing[*]}" == *":arm64"* ]] &&
+   ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "setup: adding the arm64 architecture to dpkg (for libpcre2-dev:arm64)"
+  "${as_root[@]}" dpkg --add-architecture arm64
 fi
 
 echo "setup: installing ${missing[*]}"

@@ -4,6 +4,7 @@
 # through use_default_substitutions.
 
 import os
+import shutil
 import sys
 
 import lit.formats
@@ -59,6 +60,19 @@ except OSError:
     flags = []
 if "avx512_vnni" in flags:
     config.available_features.add("avx512vnni")
+
+# The AArch64 runtime cross-built beside this build (TFM_AARCH64_RUNTIME)
+# and Debian's qemu-user to run it: %qemu-aarch64 runs an arm64 program
+# against the arm64 C library and the cross-built libtfm_runtime.
+qemu_aarch64 = shutil.which("qemu-aarch64")
+if config.tfm_aarch64_runtime and qemu_aarch64:
+    config.available_features.add("aarch64-runtime")
+    aarch64_dir = os.path.join(config.tfm_obj_root, "aarch64")
+    config.substitutions.append(("%aarch64_dir", aarch64_dir))
+    config.substitutions.append((
+        "%qemu-aarch64",
+        "%s -L /usr/aarch64-linux-gnu -E LD_LIBRARY_PATH=%s" %
+        (qemu_aarch64, os.path.join(aarch64_dir, "lib"))))
 
 # A sanitized build (-DTFM_SANITIZE=...): its runtime library cannot be
 # loaded by a process that is not (a C program built by the install test,

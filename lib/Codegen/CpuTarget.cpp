@@ -53,39 +53,78 @@ std::optional<int64_t> hostCacheBytes(unsigned level) {
   return std::nullopt;
 }
 
+/// CPUs to suggest in the error for an unknown name, per architecture.
+llvm::StringRef exampleCpus(const llvm::Triple &triple) {
+  return triple.isAArch64() ? "cortex-a76, neoverse-n1, apple-m1"
+                            : "znver4, haswell";
+}
+
+/// The features code generation asks about (CpuTarget::hasFeature) that
+/// `subtarget` has (LLVM aborts on a feature another architecture's).
+std::vector<std::string> queriedFeatures(const llvm::Triple &triple,
+                                         const llvm::MCSubtargetInfo &subtarget) {
+  static const char *const kX86[] = {"avx2", "avx512f", "avx512vnni"};
+  static const char *const kAArch64[] = {"neon", "dotprod", "i8mm"};
+  llvm::ArrayRef<const char *> queried;
+  if (triple.isX86())
+    queried = kX86;
+  else if (triple.isAArch64())
+    queried = kAArch64;
+  std::vector<std::string> enabled;
+  for (const char *feature : queried)
+    if (subtarget.checkFeatures(std::string("+") + feature))
+      enabled.push_back(feature);
+  return enabled;
+}
+
 } // namespace
 
-llvm::Expected<CpuTarget> mlir::tfm::resolveCpuTarget(llvm::StringRef name) {
-  llvm::InitializeNativeTarget();
+llvm::Expected<CpuTarget> mlir::tfm::resolveCpuTarget(llvm::StringRef name,
+                                                      llvm::StringRef triple) {
+  llvm::InitializeAllTargetInfos();
+  llvm::InitializeAllTargets();
+  llvm::InitializeAllTargetMCs();
   CpuTarget target;
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  target.triple = triple.str();
+  llvm::Triple hostTriple(llvm::sys::getDefaultTargetTriple());
+  llvm::Triple targetTriple =
+      triple.empty() ? hostTriple : llvm::Triple(llvm::Triple::normalize(triple));
+  target.triple = targetTriple.str();
+  target.cross = targetTriple.getArch() != hostTriple.getArch();
   std::string error;
   const llvm::Target *llvmTarget =
-      llvm::TargetRegistry::lookupTarget(triple, error);
+      llvm::TargetRegistry::lookupTarget(targetTriple, error);
   if (!llvmTarget)
-    return llvm::createStringError(error);
+    return llvm::createStringError("target triple '" + triple.str() +
+                                   "': " + error);
 
   bool isHost = name == "host";
+  if (isHost && target.cross)
+    return llvm::createStringError(
+        "--target-cpu host names this machine's CPU, which is not " +
+        targetTriple.getArchName().str() + ": name the target's (e.g. " +
+        exampleCpus(targetTriple).str() + ", or generic)");
   target.cpu = isHost ? llvm::sys::getHostCPUName().str() : name.str();
   if (isHost)
     target.features = hostFeatures();
   // Ask a generic subtarget whether the name is valid: creating one for an
   // unknown CPU prints LLVM's own warning.
   std::unique_ptr<llvm::MCSubtargetInfo> generic(
-      llvmTarget->createMCSubtargetInfo(triple, "generic", ""));
+      llvmTarget->createMCSubtargetInfo(targetTriple, "generic", ""));
   std::unique_ptr<llvm::MCSubtargetInfo> subtarget;
   if (generic && generic->isCPUStringValid(target.cpu))
-    subtarget.reset(
-        llvmTarget->createMCSubtargetInfo(triple, target.cpu, target.features));
+    subtarget.reset(llvmTarget->createMCSubtargetInfo(targetTriple, target.cpu,
+                                                      target.features));
   if (!subtarget)
     return llvm::createStringError(
         "unknown target CPU '" + name.str() + "' for " + target.triple +
-        " (use 'host' or a CPU from `llc -mcpu=help`, e.g. znver4, haswell)");
+        " (use " + (target.cross ? "" : "'host' or ") +
+        "a CPU from `llc -mtriple=" + targetTriple.str() +
+        " -mcpu=help`, e.g. " + exampleCpus(targetTriple).str() + ")");
 
-  if (subtarget->checkFeatures("+avx512f"))
+  target.enabledFeatures = queriedFeatures(targetTriple, *subtarget);
+  if (target.hasFeature("avx512f"))
     target.vectorBits = 512;
-  else if (subtarget->checkFeatures("+avx2"))
+  else if (target.hasFeature("avx2"))
     target.vectorBits = 256;
   if (isHost) {
     target.l1DataBytes = hostCacheBytes(1).value_or(target.l1DataBytes);
@@ -104,9 +143,7 @@ mlir::tfm::resolveQuantizedDecode(QuantizedDecode decode,
 }
 
 bool mlir::tfm::CpuTarget::hasFeature(llvm::StringRef feature) const {
-  llvm::SmallVector<llvm::StringRef> enabled;
-  llvm::StringRef(features).split(enabled, ',');
-  return llvm::is_contained(enabled, ("+" + feature).str());
+  return llvm::is_contained(enabledFeatures, feature);
 }
 
 MatmulCodegen

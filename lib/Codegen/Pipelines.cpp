@@ -40,9 +40,9 @@ using namespace mlir;
 /// a pipeline: tfm-tile-and-vectorize rejects it when the pipeline starts,
 /// which is the only failure MLIR's pipeline registration reports as an
 /// error exit.
-static int64_t weightPanelFor(StringRef targetCpu) {
+static int64_t weightPanelFor(StringRef targetCpu, StringRef targetTriple) {
   using namespace tfm;
-  llvm::Expected<CpuTarget> target = resolveCpuTarget(targetCpu);
+  llvm::Expected<CpuTarget> target = resolveCpuTarget(targetCpu, targetTriple);
   if (!target) {
     llvm::consumeError(target.takeError());
     return 16;
@@ -67,11 +67,11 @@ static int64_t halidePrefillPanels(int64_t weightPanel) {
 /// resolves as resolveMatmulCodegen does (an unknown CPU as MLIR's loops:
 /// tfm-tile-and-vectorize reports it).
 static bool usesHalideMatmul(tfm::MatmulCodegen codegen,
-                             StringRef targetCpu) {
+                             StringRef targetCpu, StringRef targetTriple) {
   using namespace tfm;
   if (codegen != MatmulCodegen::Auto)
     return codegen == MatmulCodegen::Halide;
-  llvm::Expected<CpuTarget> target = resolveCpuTarget(targetCpu);
+  llvm::Expected<CpuTarget> target = resolveCpuTarget(targetCpu, targetTriple);
   if (!target) {
     llvm::consumeError(target.takeError());
     return false;
@@ -116,8 +116,10 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
 
   // 3. tfm -> linalg on tensors; the buffer ABI of the entry points.
   ConvertTfmToLinalgOptions conversion;
-  conversion.weightPanel = weightPanelFor(options.targetCpu);
-  bool halideMatmul = usesHalideMatmul(options.f32Matmul, options.targetCpu);
+  conversion.weightPanel =
+      weightPanelFor(options.targetCpu, options.targetTriple);
+  bool halideMatmul = usesHalideMatmul(options.f32Matmul, options.targetCpu,
+                                       options.targetTriple);
   int64_t prefillPanels =
       halideMatmul ? halidePrefillPanels(conversion.weightPanel) : 0;
   conversion.flashAttention = options.flashAttention;
@@ -181,6 +183,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   }
   TfmTileAndVectorizeOptions tiling;
   tiling.targetCpu = options.targetCpu;
+  tiling.targetTriple = options.targetTriple;
   tiling.threads = options.threads;
   tiling.vectorize = options.vectorize;
   pm.addNestedPass<func::FuncOp>(createTfmTileAndVectorize(tiling));

@@ -226,7 +226,8 @@ struct TfmTileAndVectorizePass
   LogicalResult initialize(MLIRContext *context) override {
     int64_t bits = vectorBits;
     if (bits == 0) {
-      llvm::Expected<CpuTarget> target = resolveCpuTarget(targetCpu);
+      llvm::Expected<CpuTarget> target =
+          resolveCpuTarget(targetCpu, targetTriple);
       if (!target)
         return emitError(UnknownLoc::get(context))
                << llvm::toString(target.takeError());

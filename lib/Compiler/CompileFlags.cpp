@@ -43,6 +43,12 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
       targetCpu("target-cpu",
                 cl::desc("CPU to generate code for (default: host)"),
                 cl::init("host"), cl::value_desc("cpu"), cl::cat(category)),
+      targetTriple("target-triple",
+                   cl::desc("Generate code for this triple, e.g. "
+                            "aarch64-linux-gnu (default: the host's; "
+                            "another architecture's cross-compiles, with "
+                            "--target-cpu naming its CPU)"),
+                   cl::value_desc("triple"), cl::cat(category)),
       noThreads("no-threads", cl::desc("Generate single-threaded code"),
                 cl::cat(category)),
       threadRuntime("thread-runtime", cl::desc("What runs the parallel loops"),
@@ -122,6 +128,7 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
 
 void CompileFlags::apply(CompileOptions &options) const {
   options.targetCpu = targetCpu;
+  options.targetTriple = targetTriple;
   options.threads = !noThreads;
   options.threadRuntime = threadRuntime;
   options.disabledOptimizations.assign(disabledOptimizations.begin(),

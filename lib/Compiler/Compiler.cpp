@@ -41,10 +41,12 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/Timer.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <chrono>
 
@@ -322,6 +324,9 @@ void addKernelCounters(llvm::Module &module) {
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createTargetMachine(const CpuTarget &target) {
+  // resolveCpuTarget registered every target; object files need their
+  // assembly printers too (a cross-compile's is not the native one).
+  llvm::InitializeAllAsmPrinters();
   std::string error;
   llvm::Triple triple(target.triple);
   const llvm::Target *llvmTarget =
@@ -358,52 +363,87 @@ llvm::Error emitObject(llvm::Module &module, llvm::TargetMachine &machine,
 }
 
 /// The kernels archive every model links: `lib/tfm/libtfm_kernels.a` beside
-/// the running tool's `bin/`, the same in the build tree and in an
-/// installed prefix, so tfm-compile works from any folder and without the
-/// source tree.
-llvm::Expected<std::string> kernelsLibraryPath() {
+/// the running tool's `bin/` (`lib/tfm/<arch>/` for another architecture's
+/// target), the same in the build tree and in an installed prefix, so
+/// tfm-compile works from any folder and without the source tree.
+llvm::Expected<std::string> kernelsLibraryPath(const CpuTarget &target) {
   static int anchor;
   std::string executable = llvm::sys::fs::getMainExecutable(nullptr, &anchor);
   llvm::SmallString<256> path(llvm::sys::path::parent_path(
       llvm::sys::path::parent_path(executable)));
-  llvm::sys::path::append(path, "lib", "tfm", "libtfm_kernels.a");
-  if (!llvm::sys::fs::exists(path))
-    return llvm::createStringError("the kernels archive " + path +
-                                   " is missing (tfm's installation is "
-                                   "incomplete: install or build it again)");
-  return std::string(path);
+  llvm::sys::path::append(path, "lib", "tfm");
+  if (target.cross)
+    llvm::sys::path::append(path, llvm::Triple(target.triple).getArchName());
+  llvm::sys::path::append(path, "libtfm_kernels.a");
+  if (llvm::sys::fs::exists(path))
+    return std::string(path);
+  if (target.cross)
+    return llvm::createStringError(
+        "no kernels archive for " + target.triple + " (" + path +
+        "): build tfm where that architecture's cross libraries are "
+        "installed (scripts/setup.sh; CMake's TFM_AARCH64_RUNTIME)");
+  return llvm::createStringError("the kernels archive " + path +
+                                 " is missing (tfm's installation is "
+                                 "incomplete: install or build it again)");
+}
+
+/// The compiler driver that links the model library, and its arguments
+/// before the files: the system's `cc` for the host; for another
+/// architecture LLVM's clang (or the target's GCC, `<triple>-gcc`), which
+/// find that architecture's C library where Debian's cross packages put it.
+llvm::Expected<std::vector<std::string>>
+linkerDriver(const CpuTarget &target) {
+  if (!target.cross) {
+    llvm::ErrorOr<std::string> cc = llvm::sys::findProgramByName("cc");
+    if (!cc)
+      return llvm::createStringError(
+          "no system linker driver 'cc' on PATH (install gcc or clang)");
+    return std::vector<std::string>{*cc};
+  }
+  llvm::Triple triple(target.triple);
+  std::string gnuTriple =
+      (triple.getArchName() + "-" + triple.getOSName() + "-" +
+       triple.getEnvironmentName())
+          .str();
+  if (llvm::ErrorOr<std::string> clang =
+          llvm::sys::findProgramByName("clang", {TFM_LLVM_TOOLS_DIR}))
+    return std::vector<std::string>{*clang, "--target=" + gnuTriple};
+  if (llvm::ErrorOr<std::string> gcc =
+          llvm::sys::findProgramByName(gnuTriple + "-gcc"))
+    return std::vector<std::string>{*gcc};
+  return llvm::createStringError("no linker driver for " + gnuTriple +
+                                 ": neither clang in " TFM_LLVM_TOOLS_DIR
+                                 " nor " + gnuTriple + "-gcc on PATH");
 }
 
 /// Links `object` into a shared library with the system compiler driver.
 llvm::Error linkSharedLibrary(llvm::StringRef object, llvm::StringRef library,
-                              const CompileOptions &options) {
-  llvm::ErrorOr<std::string> driver = llvm::sys::findProgramByName("cc");
-  if (!driver)
-    return llvm::createStringError(
-        "no system linker driver 'cc' on PATH (install gcc or clang)");
-  llvm::Expected<std::string> kernels = kernelsLibraryPath();
+                              const CompileOptions &options,
+                              const CpuTarget &target) {
+  llvm::Expected<std::vector<std::string>> args = linkerDriver(target);
+  if (!args)
+    return args.takeError();
+  llvm::Expected<std::string> kernels = kernelsLibraryPath(target);
   if (!kernels)
     return kernels.takeError();
   // The microkernels (tfm_kernels.h) go into every model: the library
   // needs nothing of tfm at run time.
   // The kernels archive's symbols (the Halide runtime's among them) stay
   // inside the library: two models in one process never share them.
-  std::vector<std::string> args = {*driver,       "-shared",
-                                   "-o",          library.str(),
-                                   object.str(),  *kernels,
-                                   "-Wl,--exclude-libs,ALL"};
+  args->insert(args->end(), {"-shared", "-o", library.str(), object.str(),
+                             *kernels, "-Wl,--exclude-libs,ALL"});
   if (options.threads) {
-    args.push_back("-L" TFM_LLVM_LIBRARY_DIR);
-    args.push_back("-Wl,-rpath," TFM_LLVM_LIBRARY_DIR);
-    args.push_back(options.threadRuntime == ThreadRuntime::Async
-                       ? "-lmlir_async_runtime"
-                       : "-lomp");
+    args->push_back("-L" TFM_LLVM_LIBRARY_DIR);
+    args->push_back("-Wl,-rpath," TFM_LLVM_LIBRARY_DIR);
+    args->push_back(options.threadRuntime == ThreadRuntime::Async
+                        ? "-lmlir_async_runtime"
+                        : "-lomp");
   }
-  args.push_back("-lm");
-  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  args->push_back("-lm");
+  std::vector<llvm::StringRef> argRefs(args->begin(), args->end());
   std::string message;
-  int status = llvm::sys::ExecuteAndWait(*driver, argRefs, std::nullopt, {}, 0,
-                                         0, &message);
+  int status = llvm::sys::ExecuteAndWait(args->front(), argRefs, std::nullopt,
+                                         {}, 0, 0, &message);
   if (status != 0)
     return llvm::createStringError("linking " + library + " failed" +
                                    (message.empty() ? "" : ": " + message));
@@ -520,9 +560,17 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
                       "of {2}",
                       options.gqaKvHeads, kvHeads, model.path)
             .str());
-  llvm::Expected<CpuTarget> target = resolveCpuTarget(options.targetCpu);
+  llvm::Expected<CpuTarget> target =
+      resolveCpuTarget(options.targetCpu, options.targetTriple);
   if (!target)
     return target.takeError();
+  // The parallel loops call libomp (or MLIR's async runtime), of which
+  // this machine has the build architecture's only.
+  if (target->cross && options.threads)
+    return llvm::createStringError(
+        "--target-triple " + options.targetTriple +
+        ": cross-compiled models are single-threaded (add --no-threads): no " +
+        "OpenMP runtime of that architecture links here");
   // The generated decode multiplies on AVX512-VNNI dot products.
   if (options.quantizedDecode == QuantizedDecode::Generated &&
       !target->hasFeature("avx512vnni"))
@@ -598,6 +646,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pm.clear();
   CpuPipelineOptions pipelineOptions;
   pipelineOptions.targetCpu = options.targetCpu;
+  pipelineOptions.targetTriple = options.targetTriple;
   pipelineOptions.threads = options.threads;
   pipelineOptions.threadRuntime = options.threadRuntime;
   auto enabled = [&](llvm::StringRef name) {
@@ -714,7 +763,7 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   progress.begin("link " + std::string(kLibraryFileName) +
                  " and write the manifest");
   if (llvm::Error error = linkSharedLibrary(
-          object, pathIn(directory, kLibraryFileName), options))
+          object, pathIn(directory, kLibraryFileName), options, *target))
     return error;
   llvm::sys::fs::remove(object);
   if (llvm::Error error = writeManifest(

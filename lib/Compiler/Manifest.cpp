@@ -116,6 +116,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
       json.attribute("context_length", contextLength);
       json.attribute("target_cpu", options.targetCpu);
       json.attribute("cpu", target.cpu);
+      json.attribute("triple", target.triple);
       json.attribute("vector_bits", int64_t(target.vectorBits));
       json.attribute("threads", !options.threads ? "none"
                                 : options.threadRuntime == ThreadRuntime::Async

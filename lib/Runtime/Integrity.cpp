@@ -75,6 +75,39 @@ tfm_status checkFile(const std::string &directory, const std::string &name,
   return TFM_OK;
 }
 
+/// The architecture this runtime was built for, as the triple's first
+/// component.
+const char *runtimeArchitecture() {
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#else
+  return nullptr;
+#endif
+}
+
+/// A library compiled for another architecture (tfm-compile
+/// --target-triple) would only fail in dlopen, whose message says the file
+/// is missing.
+tfm_status checkArchitecture(const std::string &manifestPath,
+                             const nlohmann::json &manifest) {
+  const char *architecture = runtimeArchitecture();
+  if (!architecture || !manifest.contains("compile_options") ||
+      !manifest["compile_options"].is_object() ||
+      !manifest["compile_options"].contains("triple") ||
+      !manifest["compile_options"]["triple"].is_string())
+    return TFM_OK;
+  std::string triple = manifest["compile_options"]["triple"];
+  if (triple.substr(0, triple.find('-')) == architecture)
+    return TFM_OK;
+  return fail(TFM_ERROR_FORMAT,
+              manifestPath + ": the model was compiled for " + triple +
+                  ", this runtime runs " + architecture +
+                  " code (compile it for this machine, or run it on one of "
+                  "that architecture)");
+}
+
 } // namespace
 
 tfm_status checkCompiledDirectory(const std::string &directory,
@@ -89,6 +122,8 @@ tfm_status checkCompiledDirectory(const std::string &directory,
     return fail(TFM_ERROR_FORMAT,
                 manifestPath + ": not a JSON object (damaged or replaced: "
                                "compile the model again)");
+  if (tfm_status status = checkArchitecture(manifestPath, manifest))
+    return status;
   // Directories of tfm before 0.5 have no integrity record.
   if (manifest.contains("integrity")) {
     const nlohmann::json &integrity = manifest["integrity"];

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mlir::tfm {
 
@@ -39,22 +40,31 @@ struct CpuTarget {
   std::string triple;
   /// LLVM CPU name (`znver4`, `x86-64-v3`, ...).
   std::string cpu;
-  /// LLVM feature string (`+avx512f,+avx2,...`).
+  /// LLVM feature string (`+avx512f,+avx2,...`; the host's, empty for a
+  /// named CPU, whose definition says).
   std::string features;
+  /// Of the features hasFeature is asked about, those the CPU has.
+  std::vector<std::string> enabledFeatures;
+  /// The triple's architecture is not the build machine's: the code runs
+  /// elsewhere (tfm-compile --target-triple).
+  bool cross = false;
   /// Widest float vector register the generated code uses.
   unsigned vectorBits = 128;
   int64_t l1DataBytes = 32 * 1024;
   int64_t l2Bytes = 1024 * 1024;
 
   unsigned floatLanes() const { return vectorBits / 32; }
-  /// Whether the LLVM feature string enables `feature` (`avx512vnni`).
+  /// Whether the CPU has `feature` (LLVM's name: `avx512vnni`, `dotprod`,
+  /// `i8mm`; one of those resolveCpuTarget asks about).
   bool hasFeature(llvm::StringRef feature) const;
 };
 
 /// Resolves `name` ("host" or an LLVM CPU name such as `znver4`,
-/// `skylake-avx512`, `haswell`, `x86-64-v3`) for the host's architecture.
-/// Unknown names are an error listing how to get the known ones.
-llvm::Expected<CpuTarget> resolveCpuTarget(llvm::StringRef name);
+/// `skylake-avx512`, `haswell`, `x86-64-v3`; `cortex-a76`, `neoverse-n1`,
+/// `apple-m1` for AArch64) for `triple` (empty: the host's). Unknown names,
+/// and "host" for another architecture, are an error saying what to use.
+llvm::Expected<CpuTarget> resolveCpuTarget(llvm::StringRef name,
+                                           llvm::StringRef triple = "");
 
 } // namespace mlir::tfm
 

@@ -39,6 +39,10 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<std::string> targetCpu{*this, "target-cpu",
                                 llvm::cl::desc("CPU to generate code for"),
                                 llvm::cl::init("host")};
+  Option<std::string> targetTriple{
+      *this, "target-triple",
+      llvm::cl::desc("Target triple (empty: the host's)"),
+      llvm::cl::init("")};
   Option<bool> threads{*this, "threads",
                        llvm::cl::desc("Run hot loops on OpenMP threads"),
                        llvm::cl::init(true)};

@@ -41,6 +41,8 @@ def TfmTileAndVectorize : Pass<"tfm-tile-and-vectorize", "::mlir::func::FuncOp">
   let options = [
     Option<"targetCpu", "target-cpu", "std::string", /*default=*/"\"host\"",
            "CPU whose vector width and caches set the default tiles">,
+    Option<"targetTriple", "target-triple", "std::string", /*default=*/"",
+           "Triple of the target CPU (empty: the host's)">,
     Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"0",
            "Vector register width in bits (0: from the target CPU)">,
     Option<"matmulRows", "matmul-rows", "int64_t", /*default=*/"0",

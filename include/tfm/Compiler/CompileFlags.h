@@ -40,6 +40,7 @@ private:
 
 public:
   llvm::cl::opt<std::string> targetCpu;
+  llvm::cl::opt<std::string> targetTriple;
   llvm::cl::opt<bool> noThreads;
   llvm::cl::opt<ThreadRuntime> threadRuntime;
   llvm::cl::list<std::string> disabledOptimizations;

@@ -57,6 +57,10 @@ struct CompileOptions {
   /// 0 keeps the model's own context length.
   int64_t contextLength = 0;
   std::string targetCpu = "host";
+  /// The target's triple (empty: the host's). Another architecture's
+  /// (aarch64-linux-gnu) cross-compiles: the library links that
+  /// architecture's kernels archive (lib/tfm/<arch>/) with clang.
+  std::string targetTriple;
   /// Hot loops on threads, run by `threadRuntime`.
   bool threads = true;
   ThreadRuntime threadRuntime = ThreadRuntime::OpenMP;
