@@ -138,8 +138,28 @@ mlir::tfm::resolveQuantizedDecode(QuantizedDecode decode,
                                   const CpuTarget &target) {
   if (decode != QuantizedDecode::Auto)
     return decode;
-  return target.hasFeature("avx512vnni") ? QuantizedDecode::Generated
-                                         : QuantizedDecode::Kernel;
+  return decodeDotProduct(target) ? QuantizedDecode::Generated
+                                  : QuantizedDecode::Kernel;
+}
+
+llvm::StringRef mlir::tfm::dotProductName(DotProduct dot) {
+  switch (dot) {
+  case DotProduct::Avx512Vnni: return "avx512-vnni";
+  case DotProduct::NeonDotprod: return "neon-dotprod";
+  case DotProduct::NeonI8mm: return "neon-i8mm";
+  }
+  llvm_unreachable("unknown dot product");
+}
+
+std::optional<mlir::tfm::DotProduct>
+mlir::tfm::decodeDotProduct(const CpuTarget &target) {
+  if (target.hasFeature("avx512vnni"))
+    return DotProduct::Avx512Vnni;
+  if (target.hasFeature("i8mm"))
+    return DotProduct::NeonI8mm;
+  if (target.hasFeature("dotprod"))
+    return DotProduct::NeonDotprod;
+  return std::nullopt;
 }
 
 bool mlir::tfm::CpuTarget::hasFeature(llvm::StringRef feature) const {

@@ -15,7 +15,12 @@
 //  * each chunk is one `llvm.x86.avx512.vpdpbusd.512` of the 64 unsigned
 //    codes and the token's 4 signed codes broadcast to every row, in two
 //    chains whose latencies overlap; the sum starts at -zero point *
-//    sum(a) to undo the codes' offset;
+//    sum(a) to undo the codes' offset. On AArch64 (the `dot-product`
+//    option) a chunk is four 128-bit dot products of 4 rows each: i8mm's
+//    `usdot` (unsigned x signed, as vpdpbusd), or the dot-product
+//    extension's `sdot` (signed x signed: q8_0's codes are flipped to
+//    signed by an `arith.xori` of their top bit, zero point 0; q4_0's
+//    nibbles, 0-15, are already valid signed bytes);
 //  * the int32 sums scale by row scale x the token's block scale into an
 //    f32 accumulator per row (`vector.fma`).
 //
@@ -50,7 +55,8 @@ constexpr int64_t kScaleBytes = 2 * kRows;
 constexpr int64_t kChunkBytes = 4 * kRows;
 constexpr int64_t kPrefetchBytes = 2048;
 constexpr int64_t kCacheLine = 64;
-constexpr StringLiteral kDotIntrinsic = "llvm.x86.avx512.vpdpbusd.512";
+/// The 128-bit dot products' lanes: 4 rows of 4 codes.
+constexpr int64_t kNeonRows = 4;
 
 /// What differs between the interleaved formats (tfm_kernels.h): a
 /// block's bytes (16 f16 scales, then the codes), the zero point the codes
@@ -66,6 +72,26 @@ struct BlockLayout {
       return {kScaleBytes + kChunks / 2 * kChunkBytes, 8, true};
     return {kScaleBytes + kChunks * kChunkBytes, 128, false};
   }
+};
+
+/// The dot product's intrinsic, and whether it reads the codes as signed
+/// bytes (sdot) rather than unsigned (vpdpbusd, usdot).
+struct DotInstruction {
+  StringLiteral intrinsic;
+  bool signedCodes;
+
+  static DotInstruction of(DotProduct dot) {
+    switch (dot) {
+    case DotProduct::Avx512Vnni:
+      return {"llvm.x86.avx512.vpdpbusd.512", false};
+    case DotProduct::NeonI8mm:
+      return {"llvm.aarch64.neon.usdot", false};
+    case DotProduct::NeonDotprod:
+      return {"llvm.aarch64.neon.sdot", true};
+    }
+    llvm_unreachable("unknown dot product");
+  }
+  bool is512Bit() const { return intrinsic.starts_with("llvm.x86"); }
 };
 
 /// `buffer` as a 1-D memref of its elements from its first one on.
@@ -89,10 +115,11 @@ Value flatView(OpBuilder &b, Location loc, Value buffer) {
 /// builds its body with the builder it is created with).
 class DecodeBuilder {
 public:
-  DecodeBuilder(OpBuilder &b, Location loc, QuantizedMatmulOp op)
+  DecodeBuilder(OpBuilder &b, Location loc, QuantizedMatmulOp op,
+                DotProduct dotProduct)
       : b(b), loc(loc),
         layout(BlockLayout::of(op.getQuantType().getKernelFormat())),
-        accumulate(op.getAccumulate()),
+        dot(DotInstruction::of(dotProduct)), accumulate(op.getAccumulate()),
         inFeatures(op.getInput().getType().getDimSize(1)),
         rowBytes(op.getWeight().getType().getDimSize(1)) {
     weights = flatView(b, loc, op.getWeight());
@@ -146,33 +173,41 @@ private:
   }
 
   /// The 16 rows' 4 codes of each chunk of the block at `blockOffset` of
-  /// `group` (64 unsigned bytes a chunk): loaded, or for nibbles unpacked
-  /// from the byte chunks (low nibbles: chunks 0-3, high: 4-7).
-  SmallVector<Value> chunkCodes(Value group, Value blockOffset) {
+  /// `group` (64 unsigned bytes a chunk), each passed to `use` with its
+  /// chunk's index as soon as it is loaded, or for nibbles unpacked from a
+  /// byte chunk (its low nibbles: chunk m, its high: chunk m + 4): code
+  /// vectors then live one load at a time (an integer sum's order is
+  /// free), which is what keeps the 128-bit targets' 32 registers from
+  /// spilling.
+  void forEachChunk(Value group, Value blockOffset,
+                    llvm::function_ref<void(int64_t, Value)> use) {
     VectorType i8x64 = vectorOf(kChunkBytes, b.getI8Type());
     auto chunkAt = [&](int64_t m) -> Value {
       Value offset = arith::AddIOp::create(
           b, loc, blockOffset, index(kScaleBytes + m * kChunkBytes));
       return vector::LoadOp::create(b, loc, i8x64, group, ValueRange{offset});
     };
-    SmallVector<Value> codes(kChunks);
-    if (!layout.nibbles) {
-      for (int64_t c = 0; c < kChunks; ++c)
-        codes[c] = chunkAt(c);
-      return codes;
-    }
     auto splat = [&](int8_t value) -> Value {
       return arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(i8x64, b.getI8IntegerAttr(value)));
     };
+    if (!layout.nibbles) {
+      // code + 128 with its top bit flipped is the code as a signed byte.
+      Value topBit = dot.signedCodes ? splat(-128) : Value();
+      for (int64_t c = 0; c < kChunks; ++c) {
+        Value codes = chunkAt(c);
+        use(c, topBit ? arith::XOrIOp::create(b, loc, codes, topBit) : codes);
+      }
+      return;
+    }
     Value low = splat(0x0F), four = splat(4);
     for (int64_t m = 0; m < kChunks / 2; ++m) {
       Value bytes = chunkAt(m);
-      codes[m] = arith::AndIOp::create(b, loc, bytes, low);
-      codes[m + kChunks / 2] = arith::AndIOp::create(
-          b, loc, arith::ShRUIOp::create(b, loc, bytes, four), low);
+      use(m, arith::AndIOp::create(b, loc, bytes, low));
+      use(m + kChunks / 2,
+          arith::AndIOp::create(
+              b, loc, arith::ShRUIOp::create(b, loc, bytes, four), low));
     }
-    return codes;
   }
 
   /// The token's block `block` times the block at `blockOffset` of
@@ -201,32 +236,101 @@ private:
     Value bias = arith::MulIOp::create(
         b, loc, tokenSum,
         arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                     -layout.zeroPoint));
-    Value chains[2] = {vector::BroadcastOp::create(b, loc, i32x16, bias),
-                       zeros(i32x16)};
+                                     -zeroPointAfterLoad()));
+    // vpdpbusd's 16 rows are one register: two chains overlap its
+    // latency. The 128-bit dot products' 16 rows are four independent
+    // accumulators already (eight for a pair of groups): one chain.
+    SmallVector<Value, 2> chains = {
+        vector::BroadcastOp::create(b, loc, i32x16, bias)};
+    if (dot.is512Bit())
+      chains.push_back(zeros(i32x16));
     Value codesOffset = arith::MulIOp::create(b, loc, block, index(kBlock));
-    SmallVector<Value> codes = chunkCodes(group, blockOffset);
-    VectorType i8x64 = vectorOf(kChunkBytes, b.getI8Type());
-    for (int64_t c = 0; c < kChunks; ++c) {
-      // The token's 4 codes of chunk c, repeated for every row.
-      Value token = vector::BitCastOp::create(
-          b, loc, i8x64,
-          vector::BroadcastOp::create(
-              b, loc, i32x16,
-              activationScalar(at(codesOffset, 1, index(0), 4 * c),
-                               b.getI32Type())));
-      Value &chain = chains[c % 2];
-      chain = LLVM::CallIntrinsicOp::create(b, loc, i32x16,
-                                            b.getStringAttr(kDotIntrinsic),
-                                            ValueRange{chain, codes[c], token})
-                  .getResult(0);
-    }
-    Value dot = arith::AddIOp::create(b, loc, chains[0], chains[1]);
+    SmallVector<Value> tokenCodes = tokenChunks(codesOffset);
+    int64_t dots = 0;
+    forEachChunk(group, blockOffset, [&](int64_t c, Value codes) {
+      Value &chain = chains[dots++ % chains.size()];
+      chain = dotProduct(chain, codes, tokenCodes[c]);
+    });
+    Value sums = chains.front();
+    if (chains.size() == 2)
+      sums = arith::AddIOp::create(b, loc, chains[0], chains[1]);
     Value scale = arith::MulFOp::create(
         b, loc, rowScales,
         vector::BroadcastOp::create(b, loc, f32x16, tokenScale));
     return vector::FMAOp::create(
-        b, loc, arith::SIToFPOp::create(b, loc, f32x16, dot), scale, acc);
+        b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums), scale, acc);
+  }
+
+  /// The token's 4 codes of each chunk of the block whose codes start at
+  /// `codesOffset` of the activations, repeated for every row the dot
+  /// product takes: 16 (a broadcast scalar, which LLVM folds into
+  /// vpdpbusd's memory operand) or 4 (a lane of the block's 32 codes in two
+  /// 128-bit loads, which LLVM makes sdot/usdot's indexed operand).
+  SmallVector<Value> tokenChunks(Value codesOffset) {
+    SmallVector<Value> chunks;
+    if (dot.is512Bit()) {
+      for (int64_t c = 0; c < kChunks; ++c) {
+        Value offset =
+            arith::AddIOp::create(b, loc, codesOffset, index(4 * c));
+        chunks.push_back(vector::BitCastOp::create(
+            b, loc, vectorOf(kChunkBytes, b.getI8Type()),
+            vector::BroadcastOp::create(
+                b, loc, vectorOf(kRows, b.getI32Type()),
+                activationScalar(offset, b.getI32Type()))));
+      }
+      return chunks;
+    }
+    VectorType i32x4 = vectorOf(kNeonRows, b.getI32Type());
+    for (int64_t half = 0; half < 2; ++half) {
+      Value offset =
+          arith::AddIOp::create(b, loc, codesOffset, index(16 * half));
+      Value quad = loadAs(activations, offset, 16, i32x4);
+      for (int64_t lane = 0; lane < 4; ++lane)
+        chunks.push_back(vector::BitCastOp::create(
+            b, loc, vectorOf(4 * kNeonRows, b.getI8Type()),
+            vector::ShuffleOp::create(b, loc, quad, quad,
+                                      ArrayRef<int64_t>{lane, lane, lane,
+                                                        lane})));
+    }
+    return chunks;
+  }
+
+  /// The zero point of the codes forEachChunk passes: q8_0's flipped to
+  /// signed bytes have none.
+  int32_t zeroPointAfterLoad() const {
+    return dot.signedCodes && !layout.nibbles ? 0 : layout.zeroPoint;
+  }
+
+  /// `acc` (16 rows' int32 sums) plus each row's 4 codes of `codes` times
+  /// the 4 of `token` (tokenChunks': the same for every row): one 512-bit
+  /// instruction, or four 128-bit ones of 4 rows each, their vectors
+  /// slices of the 16 rows' (free: a 16-lane vector is four registers
+  /// there).
+  Value dotProduct(Value acc, Value codes, Value token) {
+    VectorType i32x16 = vectorOf(kRows, b.getI32Type());
+    auto call = [&](Type type, Value sum, Value left, Value right) {
+      return LLVM::CallIntrinsicOp::create(b, loc, type,
+                                           b.getStringAttr(dot.intrinsic),
+                                           ValueRange{sum, left, right})
+          .getResult(0);
+    };
+    if (dot.is512Bit())
+      return call(i32x16, acc, codes, token);
+    int64_t bytes = 4 * kNeonRows;
+    Value result = acc;
+    for (int64_t q = 0; q < kRows / kNeonRows; ++q) {
+      auto slice = [&](Value vector, int64_t lanes) -> Value {
+        return vector::ExtractStridedSliceOp::create(
+            b, loc, vector, ArrayRef<int64_t>{q * lanes},
+            ArrayRef<int64_t>{lanes}, ArrayRef<int64_t>{1});
+      };
+      Value part = call(vectorOf(kNeonRows, b.getI32Type()),
+                        slice(acc, kNeonRows), slice(codes, bytes), token);
+      result = vector::InsertStridedSliceOp::create(
+          b, loc, part, result, ArrayRef<int64_t>{q * kNeonRows},
+          ArrayRef<int64_t>{1});
+    }
+    return result;
   }
 
   /// The cache lines `kPrefetchBytes` past the block at `blockOffset` of
@@ -283,6 +387,7 @@ private:
   OpBuilder &b;
   Location loc;
   BlockLayout layout;
+  DotInstruction dot;
   bool accumulate;
   int64_t inFeatures;
   int64_t rowBytes;
@@ -298,9 +403,10 @@ bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op) {
 }
 
 void mlir::tfm::buildGeneratedDecode(OpBuilder &b, Location loc,
-                                     QuantizedMatmulOp op, Value firstRow,
+                                     QuantizedMatmulOp op,
+                                     DotProduct dotProduct, Value firstRow,
                                      Value rows) {
-  DecodeBuilder builder(b, loc, op);
+  DecodeBuilder builder(b, loc, op, dotProduct);
   Value rowsPerGroup = arith::ConstantIndexOp::create(b, loc, kRows);
   builder.build(arith::DivUIOp::create(b, loc, firstRow, rowsPerGroup),
                 arith::DivUIOp::create(b, loc, rows, rowsPerGroup));

@@ -10,6 +10,7 @@
 #ifndef TFM_LIB_CODEGEN_GENERATEDDECODE_H
 #define TFM_LIB_CODEGEN_GENERATEDDECODE_H
 
+#include "tfm/Codegen/CpuTarget.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 
 namespace mlir::tfm {
@@ -21,9 +22,9 @@ bool hasGeneratedDecode(QuantizedMatmulOp op);
 /// The products of output rows [firstRow, firstRow + rows) of `op` (whole
 /// groups of 16 rows) from the activations the runtime quantized into
 /// `op`'s scratch buffer, written (or with `accumulate` added) to its
-/// output.
+/// output, multiplying with the instruction of `dotProduct`.
 void buildGeneratedDecode(OpBuilder &b, Location loc, QuantizedMatmulOp op,
-                          Value firstRow, Value rows);
+                          DotProduct dotProduct, Value firstRow, Value rows);
 
 } // namespace mlir::tfm
 

@@ -241,7 +241,7 @@ struct TfmLowerQuantizedMatmulPass
       auto ifRows = scf::IfOp::create(b, taskLoc, hasRows, /*withElse=*/false);
       b.setInsertionPointToStart(&ifRows.getThenRegion().front());
       if (generated) {
-        buildGeneratedDecode(b, taskLoc, op, firstRow, rows);
+        buildGeneratedDecode(b, taskLoc, op, dotProduct, firstRow, rows);
         return;
       }
       Value weightOffset = arith::MulIOp::create(b, taskLoc, firstRow, weightStride);

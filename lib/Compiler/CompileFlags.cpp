@@ -82,13 +82,13 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
           cl::init(QuantizedDecode::Auto),
           cl::values(
               clEnumValN(QuantizedDecode::Generated, "generated",
-                         "vector code the compiler generates (AVX512-VNNI "
-                         "targets)"),
+                         "vector code the compiler generates (targets with "
+                         "AVX512-VNNI, or AArch64 dotprod or i8mm)"),
               clEnumValN(QuantizedDecode::Kernel, "kernel",
                          "the hand-written kernels"),
               clEnumValN(QuantizedDecode::Auto, "auto",
-                         "generated on AVX512-VNNI targets, kernel "
-                         "elsewhere (default)")),
+                         "generated where the target has one of those dot "
+                         "products, kernel elsewhere (default)")),
           cl::cat(category)),
       quant("quant", cl::desc(quantDescription()), cl::init("keep"),
             cl::value_desc("format"), cl::cat(category)),

@@ -571,11 +571,12 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
         "--target-triple " + options.targetTriple +
         ": cross-compiled models are single-threaded (add --no-threads): no " +
         "OpenMP runtime of that architecture links here");
-  // The generated decode multiplies on AVX512-VNNI dot products.
+  // The generated decode multiplies on int8 dot product instructions.
   if (options.quantizedDecode == QuantizedDecode::Generated &&
-      !target->hasFeature("avx512vnni"))
+      !decodeDotProduct(*target))
     return llvm::createStringError(
-        "--quantized-decode=generated needs a target CPU with AVX512-VNNI; " +
+        "--quantized-decode=generated needs a target CPU with an int8 dot "
+        "product (x86-64 AVX512-VNNI, AArch64 dotprod or i8mm); " +
         target->cpu + " has none");
   if (std::error_code ec =
           llvm::sys::fs::create_directories(options.outputDirectory))
@@ -671,6 +672,8 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.generatedDecode =
       resolveQuantizedDecode(options.quantizedDecode, *target) ==
       QuantizedDecode::Generated;
+  if (std::optional<DotProduct> dot = decodeDotProduct(*target))
+    pipelineOptions.dotProduct = *dot;
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return llvm::createStringError(model.path +

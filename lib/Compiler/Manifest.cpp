@@ -151,11 +151,14 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                              MatmulCodegen::Halide
                          ? "halide"
                          : "mlir");
+      bool generatedDecode =
+          resolveQuantizedDecode(options.quantizedDecode, target) ==
+          QuantizedDecode::Generated;
       json.attribute("quantized_decode",
-                     resolveQuantizedDecode(options.quantizedDecode, target) ==
-                             QuantizedDecode::Generated
-                         ? "generated"
-                         : "kernel");
+                     generatedDecode ? "generated" : "kernel");
+      if (generatedDecode)
+        json.attribute("decode_dot_product",
+                       dotProductName(*decodeDotProduct(target)));
       json.attributeArray("disabled_optimizations", [&] {
         for (const std::string &fusion : options.disabledOptimizations)
           json.value(fusion);

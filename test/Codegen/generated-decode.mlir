@@ -1,6 +1,8 @@
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 threads=0" --canonicalize --cse | FileCheck %s
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1" | FileCheck %s --check-prefix=THREADS
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul | FileCheck %s --check-prefix=KERNEL
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 threads=0 dot-product=neon-dotprod" --canonicalize --cse | FileCheck %s --check-prefix=SDOT
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 threads=0 dot-product=neon-i8mm" --canonicalize --cse | FileCheck %s --check-prefix=USDOT
 
 // tfm-lower-quantized-matmul's generated-decode: the one-token product of
 // Q8_0_X16 and Q4_0_X16 weights as vector code. The token is quantized into the scratch
@@ -33,9 +35,9 @@
 // CHECK:   %[[SUM:.*]] = vector.extract %{{.*}}[0] : i32 from vector<1xi32>
 // CHECK:   %[[BIAS:.*]] = arith.muli %[[SUM]], %c-128_i32 : i32
 // CHECK:   %[[START:.*]] = vector.broadcast %[[BIAS]] : i32 to vector<16xi32>
-// CHECK:   %[[CODES:.*]] = vector.load %[[G0]][%{{.*}}] : {{.*}}, vector<64xi8>
 // CHECK:   %[[TOKEN4:.*]] = vector.broadcast %{{.*}} : i32 to vector<16xi32>
 // CHECK:   %[[TOKEN:.*]] = vector.bitcast %[[TOKEN4]] : vector<16xi32> to vector<64xi8>
+// CHECK:   %[[CODES:.*]] = vector.load %[[G0]][%{{.*}}] : {{.*}}, vector<64xi8>
 // CHECK:   %[[EVEN:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[START]], %[[CODES]], %[[TOKEN]]) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ZERO:.*]], %{{.*}}, %{{.*}})
 // CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[EVEN]],
@@ -65,6 +67,49 @@
 // KERNEL-LABEL: func.func @decode_q8_0
 // KERNEL-NOT: llvm.call_intrinsic
 // KERNEL: call @tfm_quantized_matmul(%c7_i32
+
+// AArch64's dot products take 4 rows of 4 codes: each chunk is four, on
+// 16-byte slices of the 16 rows' codes with the token's 4 codes of the
+// chunk in every lane (a lane of the block's 32 codes, loaded as two
+// vectors of 4 i32: sdot's indexed operand), their int32 sums put back in
+// place in one chain (canonicalization then chains the 4-row sums
+// directly: chunk 1's first starts from chunk 0's). sdot multiplies signed
+// bytes: q8_0's codes (code + 128) get their top bit flipped, and the sum
+// starts at 0. usdot multiplies unsigned codes as vpdpbusd does: the sum
+// starts at -128 * sum(a).
+// SDOT-LABEL: func.func @decode_q8_0
+// SDOT-DAG: %[[ZERO4:.*]] = arith.constant dense<0> : vector<4xi32>
+// SDOT-DAG: %[[TOP:.*]] = arith.constant dense<-128> : vector<64xi8>
+// SDOT-DAG: %[[ZERO16:.*]] = arith.constant dense<0> : vector<16xi32>
+// SDOT-NOT: vpdpbusd
+// SDOT: scf.for
+// SDOT-NOT: arith.muli %{{.*}}, %c-128_i32
+// SDOT: %[[QUAD:.*]] = vector.bitcast %{{.*}} : vector<16xi8> to vector<4xi32>
+// SDOT: %[[LANE0:.*]] = vector.shuffle %[[QUAD]], %[[QUAD]] [0, 0, 0, 0] : vector<4xi32>, vector<4xi32>
+// SDOT: %[[TOKEN0:.*]] = vector.bitcast %[[LANE0]] : vector<4xi32> to vector<16xi8>
+// SDOT: %[[LANE1:.*]] = vector.shuffle %[[QUAD]], %[[QUAD]] [1, 1, 1, 1]
+// SDOT: %[[TOKEN1:.*]] = vector.bitcast %[[LANE1]] : vector<4xi32> to vector<16xi8>
+// SDOT: %[[CODES:.*]] = vector.load %{{.*}} : {{.*}}, vector<64xi8>
+// SDOT: %[[SIGNED:.*]] = arith.xori %[[CODES]], %[[TOP]] : vector<64xi8>
+// SDOT: %[[ROWS0:.*]] = vector.extract_strided_slice %[[SIGNED]] {offsets = [0], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// SDOT: %[[PART0:.*]] = llvm.call_intrinsic "llvm.aarch64.neon.sdot"(%[[ZERO4]], %[[ROWS0]], %[[TOKEN0]]) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// SDOT: %[[SUM0:.*]] = vector.insert_strided_slice %[[PART0]], %[[ZERO16]] {offsets = [0], strides = [1]} : vector<4xi32> into vector<16xi32>
+// SDOT: vector.extract_strided_slice %[[SIGNED]] {offsets = [16], sizes = [16], strides = [1]}
+// SDOT: llvm.call_intrinsic "llvm.aarch64.neon.sdot"(%[[ZERO4]], %{{.*}}, %[[TOKEN0]])
+// SDOT: vector.insert_strided_slice %{{.*}}, %[[SUM0]] {offsets = [4], strides = [1]}
+// SDOT-COUNT-2: llvm.call_intrinsic "llvm.aarch64.neon.sdot"(%[[ZERO4]],
+// SDOT: %[[CODES1:.*]] = vector.load %{{.*}} : {{.*}}, vector<64xi8>
+// SDOT: arith.xori %[[CODES1]], %[[TOP]] : vector<64xi8>
+// SDOT: llvm.call_intrinsic "llvm.aarch64.neon.sdot"(%[[PART0]], %{{.*}}, %[[TOKEN1]])
+// SDOT-COUNT-27: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
+// SDOT-NOT: arith.addi %{{.*}} : vector<16xi32>
+// SDOT: vector.fma
+// USDOT-LABEL: func.func @decode_q8_0
+// USDOT-NOT: arith.xori
+// USDOT: arith.muli %{{.*}}, %c-128_i32 : i32
+// USDOT-NOT: arith.xori
+// USDOT-COUNT-32: llvm.call_intrinsic "llvm.aarch64.neon.usdot"({{.*}}) : (vector<4xi32>, vector<16xi8>, vector<16xi8>) -> vector<4xi32>
+// USDOT: vector.fma
 func.func @decode_q8_0(%x: memref<1x64xf32>, %w: memref<48x68xi8>, %y: memref<1x48xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w -> accumulate %y scratch %s : memref<1x64xf32>, memref<48x68xi8>, memref<1x48xf32>, memref<?xi8>
   return
@@ -75,7 +120,7 @@ func.func @decode_q8_0(%x: memref<1x64xf32>, %w: memref<48x68xi8>, %y: memref<1x
 // Q4_0_X16: blocks of 288 bytes (16 scales, then 4 chunks of 64 bytes,
 // each byte two codes), the sum started at -8 * sum(a); each loaded byte
 // chunk m gives the codes of chunk m (its low nibbles) and of chunk m + 4
-// (its high ones), dotted in the order of the chunks.
+// (its high ones), both dotted right after the load.
 // CHECK-LABEL: func.func @decode_q4_0
 // CHECK: call @tfm_quantize_activations(%c8_i32,
 // CHECK: scf.for %[[B:.*]] = %c0 to %c2 step %c1 iter_args
@@ -84,15 +129,23 @@ func.func @decode_q8_0(%x: memref<1x64xf32>, %w: memref<48x68xi8>, %y: memref<1x
 // CHECK:   arith.muli %{{.*}}, %c-8_i32 : i32
 // CHECK:   %[[BYTES0:.*]] = vector.load %{{.*}} : {{.*}}, vector<64xi8>
 // CHECK:   %[[LOW0:.*]] = arith.andi %[[BYTES0]], %[[NIBBLE:.*]] : vector<64xi8>
+// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[LOW0]], %{{.*}})
 // CHECK:   %[[SHIFTED0:.*]] = arith.shrui %[[BYTES0]], %[[FOUR:.*]] : vector<64xi8>
 // CHECK:   %[[HIGH0:.*]] = arith.andi %[[SHIFTED0]], %[[NIBBLE]] : vector<64xi8>
-// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[LOW0]], %{{.*}})
-// CHECK-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[HIGH0]], %{{.*}})
-// CHECK-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-COUNT-6: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // CHECK:   vector.fma
 // KERNEL-LABEL: func.func @decode_q4_0
 // KERNEL: call @tfm_quantized_matmul(%c8_i32
+// q4_0's codes, 0-15, are valid signed bytes: sdot and usdot both keep
+// the offset's sum, -8 * sum(a).
+// SDOT-LABEL: func.func @decode_q4_0
+// SDOT-NOT: arith.xori
+// SDOT: arith.muli %{{.*}}, %c-8_i32 : i32
+// SDOT-COUNT-32: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
+// USDOT-LABEL: func.func @decode_q4_0
+// USDOT: arith.muli %{{.*}}, %c-8_i32 : i32
+// USDOT-COUNT-32: llvm.call_intrinsic "llvm.aarch64.neon.usdot"
 func.func @decode_q4_0(%x: memref<1x64xf32>, %w: memref<16x36xi8>, %y: memref<1x16xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s : memref<1x64xf32>, memref<16x36xi8>, memref<1x16xf32>, memref<?xi8>
   return

@@ -7,6 +7,7 @@
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,17 +24,31 @@ enum class MatmulCodegen { Mlir, Halide, Auto };
 
 /// What multiplies the one-token products of q8_0/q4_0 weights: vector code the
 /// compiler generates (tfm-lower-quantized-matmul's generated-decode, on
-/// AVX512-VNNI targets) or the hand-written kernels.
+/// targets with an int8 dot product, DotProduct) or the hand-written
+/// kernels.
 enum class QuantizedDecode { Generated, Kernel, Auto };
+
+/// The int8 dot product instruction the generated decode multiplies with:
+/// AVX-512 VNNI's vpdpbusd (unsigned x signed bytes, 16 int32 lanes), or
+/// AArch64's sdot (signed x signed, the dot-product extension) or usdot
+/// (unsigned x signed, the i8mm extension), 4 lanes each.
+enum class DotProduct { Avx512Vnni, NeonDotprod, NeonI8mm };
 
 struct CpuTarget;
 /// `codegen` with `Auto` resolved for `target`.
 MatmulCodegen resolveMatmulCodegen(MatmulCodegen codegen,
                                    const CpuTarget &target);
-/// `decode` with `Auto` resolved for `target`: generated where it has
-/// AVX512-VNNI.
+/// `decode` with `Auto` resolved for `target`: generated where it has a
+/// dot product (decodeDotProduct).
 QuantizedDecode resolveQuantizedDecode(QuantizedDecode decode,
                                        const CpuTarget &target);
+/// The dot product of `target` the generated decode uses: AVX512-VNNI, or
+/// on AArch64 i8mm's usdot, else the dot-product extension's sdot; none
+/// without any of them.
+std::optional<DotProduct> decodeDotProduct(const CpuTarget &target);
+/// `dot`'s name as tfm-lower-quantized-matmul's dot-product option has it
+/// (`avx512-vnni`, `neon-dotprod`, `neon-i8mm`).
+llvm::StringRef dotProductName(DotProduct dot);
 
 /// What code generation needs to know about a CPU.
 struct CpuTarget {

@@ -154,9 +154,20 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "generated-decode",
       llvm::cl::desc("One-token products of q8_0 and q4_0 weights as generated "
                      "vector code (tfm-lower-quantized-matmul's "
-                     "generated-decode; AVX512-VNNI targets) instead of the "
-                     "hand-written kernel"),
+                     "generated-decode; targets with an int8 dot product) "
+                     "instead of the hand-written kernel"),
       llvm::cl::init(false)};
+  Option<DotProduct> dotProduct{
+      *this, "dot-product",
+      llvm::cl::desc("The dot product instruction of generated-decode"),
+      llvm::cl::init(DotProduct::Avx512Vnni),
+      llvm::cl::values(
+          clEnumValN(DotProduct::Avx512Vnni, "avx512-vnni",
+                     "x86-64 AVX512-VNNI vpdpbusd"),
+          clEnumValN(DotProduct::NeonDotprod, "neon-dotprod",
+                     "AArch64 sdot (the dot-product extension)"),
+          clEnumValN(DotProduct::NeonI8mm, "neon-i8mm",
+                     "AArch64 usdot (the i8mm extension)"))};
   Option<bool> planStaticArena{
       *this, "plan-static-arena",
       llvm::cl::desc("Place fixed-size intermediate buffers in one stack "

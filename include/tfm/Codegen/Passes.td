@@ -93,10 +93,13 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     weights (a decode step's linear layers, not gated) computes its tasks'
     rows in vector code this pass generates (GeneratedDecode.cpp: f16
     scales widened by `arith.extf`, q4_0's nibbles unpacked by
-    `arith.andi`/`arith.shrui`, AVX-512 VNNI dot products through
+    `arith.andi`/`arith.shrui`, int8 dot products through
     `llvm.call_intrinsic`, `vector.fma` accumulators, two streams of
     groups each prefetched by `memref.prefetch`) rather than in the
     hand-written kernel; the activations are quantized as before.
+    `dot-product` names the target's dot product: AVX-512 VNNI's vpdpbusd
+    over 16 rows at once, or AArch64's usdot (i8mm) or sdot (dot-product
+    extension) over 4 rows each, the 16 rows' vectors split in four.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
@@ -111,9 +114,19 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
            "Spread the row tiles over threads with scf.forall">,
     Option<"generatedDecode", "generated-decode", "bool", /*default=*/"false",
            "One-token products of q8_0_x16 and q4_0_x16 weights as generated "
-           "vector code "
-           "(llvm.x86.avx512.vpdpbusd.512: a target with AVX512-VNNI) "
-           "instead of tfm_quantized_matmul calls">,
+           "vector code (on the dot product of `dot-product`) instead of "
+           "tfm_quantized_matmul calls">,
+    Option<"dotProduct", "dot-product", "::mlir::tfm::DotProduct",
+           /*default=*/"::mlir::tfm::DotProduct::Avx512Vnni",
+           "The int8 dot product generated-decode multiplies with",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::tfm::DotProduct::Avx512Vnni, "avx512-vnni",
+                        "llvm.x86.avx512.vpdpbusd.512 (x86-64 AVX512-VNNI)"),
+             clEnumValN(::mlir::tfm::DotProduct::NeonDotprod, "neon-dotprod",
+                        "llvm.aarch64.neon.sdot (AArch64 dot-product "
+                        "extension)"),
+             clEnumValN(::mlir::tfm::DotProduct::NeonI8mm, "neon-i8mm",
+                        "llvm.aarch64.neon.usdot (AArch64 i8mm)"))}]>,
     Option<"prefillTasksPerThread", "prefill-tasks-per-thread", "int64_t",
            /*default=*/"4",
            "With one task per thread (rows-per-task=0): tasks per thread "

@@ -96,7 +96,8 @@ struct CompileOptions {
   /// f32-matmul).
   MatmulCodegen f32Matmul = MatmulCodegen::Auto;
   /// What multiplies one-token q8_0/q4_0 products: generated vector code or the
-  /// hand-written kernel (Auto: generated on AVX512-VNNI targets).
+  /// hand-written kernel (Auto: generated on targets with an int8 dot
+  /// product: AVX512-VNNI, AArch64 dotprod or i8mm).
   QuantizedDecode quantizedDecode = QuantizedDecode::Auto;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
