@@ -58,19 +58,47 @@ constexpr int64_t kCacheLine = 64;
 /// The 128-bit dot products' lanes: 4 rows of 4 codes.
 constexpr int64_t kNeonRows = 4;
 
-/// What differs between the interleaved formats (tfm_kernels.h): a
-/// block's bytes (16 f16 scales, then the codes), the zero point the codes
-/// are stored from, and whether a byte holds two codes (Q4_0_X16: byte
-/// chunk m holds elements 4m.. in its low nibbles, 16 + 4m.. in its high).
+/// Q4_K_X16's super-block of 16 rows (tfm_kernels.h): 16 f16 d, 16 f16
+/// dmin, three 64-byte planes of the rows' packed 6-bit scales and mins,
+/// then per pair of 32-element blocks 8 chunks of nibbles.
+constexpr int64_t kSuperBlockElements = 256;
+constexpr int64_t kQ4KMinScalesOffset = 2 * kRows;
+constexpr int64_t kQ4KScaleWordsOffset = 4 * kRows;
+constexpr int64_t kQ4KCodesOffset = kQ4KScaleWordsOffset + 3 * kChunkBytes;
+constexpr int64_t kQ4KPairBytes = kChunks * kChunkBytes;
+constexpr int64_t kQ4KSuperBlockBytes = kQ4KCodesOffset + 4 * kQ4KPairBytes;
+static_assert(kQ4KSuperBlockBytes == kRows * 144, "a Q4_K super-block a row");
+/// Q6_K_X16's (tfm_kernels.h): 16 f16 d, the int8 scales of the 16
+/// sub-blocks (16 rows each), then per 32-element block 4 chunks of nibbles
+/// and 2 of top bits.
+constexpr int64_t kQ6KScalesOffset = 2 * kRows;
+constexpr int64_t kQ6KSubBlocks = kSuperBlockElements / 16;
+constexpr int64_t kQ6KBlocksOffset = kQ6KScalesOffset + kQ6KSubBlocks * kRows;
+constexpr int64_t kQ6KBlockBytes = 6 * kChunkBytes;
+constexpr int64_t kQ6KSuperBlockBytes =
+    kQ6KBlocksOffset + kSuperBlockElements / kBlock * kQ6KBlockBytes;
+static_assert(kQ6KSuperBlockBytes == kRows * 210, "a Q6_K super-block a row");
+
+/// What differs between the interleaved formats (tfm_kernels.h): the unit
+/// the loop steps over (a 32-element block with its 16 f16 scales, or a
+/// 256-element K-quant super-block), the zero point the codes are stored
+/// from, and whether a byte holds two codes (Q4_0_X16: byte chunk m holds
+/// elements 4m.. in its low nibbles, 16 + 4m.. in its high).
 struct BlockLayout {
-  int64_t blockBytes;
+  int32_t format;
+  int64_t unitElements;
+  int64_t unitBytes;
   int32_t zeroPoint;
   bool nibbles;
 
   static BlockLayout of(int32_t format) {
+    if (format == TFM_QUANT_Q6_K_X16)
+      return {format, kSuperBlockElements, kQ6KSuperBlockBytes, 32, true};
+    if (format == TFM_QUANT_Q4_K_X16)
+      return {format, kSuperBlockElements, kQ4KSuperBlockBytes, 0, true};
     if (format == TFM_QUANT_Q4_0_X16)
-      return {kScaleBytes + kChunks / 2 * kChunkBytes, 8, true};
-    return {kScaleBytes + kChunks * kChunkBytes, 128, false};
+      return {format, kBlock, kScaleBytes + kChunks / 2 * kChunkBytes, 8, true};
+    return {format, kBlock, kScaleBytes + kChunks * kChunkBytes, 128, false};
   }
 };
 
@@ -200,14 +228,29 @@ private:
       }
       return;
     }
-    Value low = splat(0x0F), four = splat(4);
     for (int64_t m = 0; m < kChunks / 2; ++m) {
-      Value bytes = chunkAt(m);
-      use(m, arith::AndIOp::create(b, loc, bytes, low));
-      use(m + kChunks / 2,
-          arith::AndIOp::create(
-              b, loc, arith::ShRUIOp::create(b, loc, bytes, four), low));
+      auto [low, high] = nibbleCodes(chunkAt(m));
+      use(m, low);
+      use(m + kChunks / 2, high);
     }
+  }
+
+  /// The low and the high nibbles of `bytes` (a vector<64xi8>), each as a
+  /// code a byte. The shift is one of 32-bit lanes (the mask drops what
+  /// crosses bytes): x86 has no byte shift, and LLVM's stand-in,
+  /// vgf2p8affineqb, competes with vpdpbusd for the same two pipes on Zen 4.
+  std::pair<Value, Value> nibbleCodes(Value bytes) {
+    VectorType i8x64 = vectorOf(kChunkBytes, b.getI8Type());
+    Value low = arith::AndIOp::create(
+        b, loc, bytes,
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(i8x64, b.getI8IntegerAttr(0x0F))));
+    Value words = vector::BitCastOp::create(
+        b, loc, vectorOf(kRows, b.getI32Type()), bytes);
+    Value high = arith::AndIOp::create(
+        b, loc, arith::ShRUIOp::create(b, loc, words, wordConstant(4)),
+        wordConstant(0x0F0F0F0F));
+    return {low, vector::BitCastOp::create(b, loc, i8x64, high)};
   }
 
   /// The token's block `block` times the block at `blockOffset` of
@@ -220,19 +263,8 @@ private:
         b, loc, f32x16,
         loadAs(group, blockOffset, kScaleBytes,
                vectorOf(kRows, b.getF16Type())));
-    Value blocks = index(inFeatures / kBlock);
-    auto at = [&](Value base, int64_t scale, Value i, int64_t add = 0) {
-      Value scaled = arith::MulIOp::create(b, loc, i, index(scale));
-      return arith::AddIOp::create(
-          b, loc, arith::AddIOp::create(b, loc, base, scaled), index(add));
-    };
-    // The scratch row: codes, then per block the scale, d * sum, sum.
-    Value tokenScale =
-        activationScalar(at(index(inFeatures), 4, block), b.getF32Type());
-    Value sumOffset = arith::AddIOp::create(
-        b, loc, index(inFeatures),
-        arith::MulIOp::create(b, loc, blocks, index(8)));
-    Value tokenSum = activationScalar(at(sumOffset, 4, block), b.getI32Type());
+    Value tokenScale = tokenBlockScalar(kTokenScale, block, b.getF32Type());
+    Value tokenSum = tokenBlockScalar(kTokenSum, block, b.getI32Type());
     Value bias = arith::MulIOp::create(
         b, loc, tokenSum,
         arith::ConstantIntOp::create(b, loc, b.getI32Type(),
@@ -259,6 +291,282 @@ private:
         vector::BroadcastOp::create(b, loc, f32x16, tokenScale));
     return vector::FMAOp::create(
         b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums), scale, acc);
+  }
+
+  /// The per-block values of the token's scratch row after its codes
+  /// (tfm_quantized_activation_row_bytes): a plane of `blocks` 4-byte
+  /// values each.
+  enum TokenPlane {
+    kTokenScale = 0,
+    kTokenScaledSum = 1,
+    kTokenSum = 2,
+    kTokenLowSum = 3
+  };
+
+  /// Block `block`'s value of plane `plane`, of `type`.
+  Value tokenBlockScalar(TokenPlane plane, Value block, Type type) {
+    int64_t planeOffset = inFeatures + 4 * (inFeatures / kBlock) * plane;
+    Value offset = arith::AddIOp::create(
+        b, loc, index(planeOffset),
+        arith::MulIOp::create(b, loc, block, index(4)));
+    return activationScalar(offset, type);
+  }
+
+  /// The token's unit `unit` times the unit at `unitOffset` of each of
+  /// `groups`, added to its `accs`. A super-block's blocks are taken in
+  /// turns from the groups, a block of each at a time, as a 32-element
+  /// unit's are: the streams advance together (q4_k at 1 thread: 22 GB/s
+  /// taking each group's whole super-block in turn, against the
+  /// hand-written kernel's 32).
+  void unitsTimesToken(ArrayRef<Value> groups, Value unitOffset, Value unit,
+                       MutableArrayRef<Value> accs) {
+    if (layout.format == TFM_QUANT_Q4_K_X16)
+      return q4kSuperBlocksTimesToken(groups, unitOffset, unit, accs);
+    if (layout.format == TFM_QUANT_Q6_K_X16)
+      return q6kSuperBlocksTimesToken(groups, unitOffset, unit, accs);
+    for (auto [group, acc] : llvm::zip(groups, accs)) {
+      prefetchAhead(group, unitOffset, layout.unitBytes);
+      acc = blockTimesToken(group, unitOffset, unit, acc);
+    }
+  }
+
+  Value offsetBy(Value base, int64_t bytes) {
+    return arith::AddIOp::create(b, loc, base, index(bytes));
+  }
+  Value masked(Value v, uint32_t mask) {
+    return arith::AndIOp::create(b, loc, v, wordConstant(mask));
+  }
+  /// `v`'s 32-bit lanes shifted left by `bits` (right for negative).
+  Value shifted(Value v, int64_t bits) {
+    if (bits == 0)
+      return v;
+    if (bits > 0)
+      return arith::ShLIOp::create(b, loc, v, wordConstant(bits));
+    return arith::ShRUIOp::create(b, loc, v, wordConstant(-bits));
+  }
+  /// The 16 f16 values at `bytes` of the unit at `unitOffset`, widened.
+  Value unitHalves(Value group, Value unitOffset, int64_t bytes) {
+    return arith::ExtFOp::create(
+        b, loc, vectorOf(kRows, b.getF32Type()),
+        loadAs(group, offsetBy(unitOffset, bytes), kScaleBytes,
+               vectorOf(kRows, b.getF16Type())));
+  }
+
+  /// A vector<16xi32> of `value` in every lane.
+  Value wordConstant(uint32_t value) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(vectorOf(kRows, b.getI32Type()),
+                               b.getI32IntegerAttr(int32_t(value))));
+  }
+
+  /// The token's super-block `unit` times the Q6_K_X16 super-blocks at
+  /// `unitOffset` of `groups`, added to `accs`: x = d * scale[k] * (u -
+  /// 32) with codes u 0-63 and an int8 scale per 16-element sub-block k. A
+  /// block's codes are its nibble chunks with two top bits each from a
+  /// top-bit chunk; its two halves are sub-blocks 2j and 2j + 1, each sum
+  /// started at -32 x that half's sum(a).
+  void q6kSuperBlocksTimesToken(ArrayRef<Value> groups, Value unitOffset,
+                                Value unit, MutableArrayRef<Value> accs) {
+    SmallVector<Value> d;
+    for (Value group : groups)
+      d.push_back(unitHalves(group, unitOffset, 0));
+    Value firstBlock = arith::MulIOp::create(
+        b, loc, unit, index(kSuperBlockElements / kBlock));
+    for (int64_t j = 0; j < kSuperBlockElements / kBlock; ++j) {
+      Value block = offsetBy(firstBlock, j);
+      SmallVector<Value> tokens = tokenChunks(
+          arith::MulIOp::create(b, loc, block, index(kBlock)));
+      // Each half's sum starts at -32 x its sum(a).
+      Value lowSum = tokenBlockScalar(kTokenLowSum, block, b.getI32Type());
+      Value highSum = arith::SubIOp::create(
+          b, loc, tokenBlockScalar(kTokenSum, block, b.getI32Type()), lowSum);
+      Value starts[2];
+      for (auto [half, sum] : llvm::enumerate(ArrayRef<Value>{lowSum, highSum}))
+        starts[half] = vector::BroadcastOp::create(
+            b, loc, vectorOf(kRows, b.getI32Type()),
+            arith::MulIOp::create(
+                b, loc, sum,
+                arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                             -layout.zeroPoint)));
+      Value tokenScale = vector::BroadcastOp::create(
+          b, loc, vectorOf(kRows, b.getF32Type()),
+          tokenBlockScalar(kTokenScale, block, b.getF32Type()));
+      for (auto [g, group] : llvm::enumerate(groups)) {
+        prefetchBlockShare(group, unitOffset, j);
+        accs[g] = q6kBlockTimesToken(group, unitOffset, d[g], j, tokens,
+                                     starts, tokenScale, accs[g]);
+      }
+    }
+  }
+
+  /// Block `j` of the Q6_K_X16 super-block at `unitOffset` of `group` (its
+  /// rows' d widened) times the token's `tokens` chunks, added to `acc`.
+  Value q6kBlockTimesToken(Value group, Value unitOffset, Value d, int64_t j,
+                           ArrayRef<Value> tokens, ArrayRef<Value> starts,
+                           Value tokenScale, Value acc) {
+    VectorType i32x16 = vectorOf(kRows, b.getI32Type());
+    VectorType f32x16 = vectorOf(kRows, b.getF32Type());
+    // d x the 16 rows' int8 scale of sub-block k.
+    auto subBlockScale = [&](int64_t k) -> Value {
+      Value scales = vector::LoadOp::create(
+          b, loc, vectorOf(kRows, b.getI8Type()), group,
+          ValueRange{offsetBy(unitOffset, kQ6KScalesOffset + k * kRows)});
+      return arith::MulFOp::create(
+          b, loc, d,
+          arith::SIToFPOp::create(
+              b, loc, f32x16, arith::ExtSIOp::create(b, loc, i32x16, scales)));
+    };
+    Value blockOffset =
+        offsetBy(unitOffset, kQ6KBlocksOffset + j * kQ6KBlockBytes);
+    auto words = [&](int64_t chunk) -> Value {
+      return loadAs(group, offsetBy(blockOffset, chunk * kChunkBytes),
+                    kChunkBytes, i32x16);
+    };
+    auto asCodes = [&](Value v) -> Value {
+      return vector::BitCastOp::create(
+          b, loc, vectorOf(kChunkBytes, b.getI8Type()), v);
+    };
+    Value sums[2] = {starts[0], starts[1]};
+    Value topChunks[2] = {words(4), words(5)};
+    for (int64_t m = 0; m < 4; ++m) {
+      // Elements 4m.. (low nibbles, their top bits shifted to bits 4-5)
+      // and 16 + 4m.. (high nibbles) of the block.
+      Value nibbles = words(m), tops = topChunks[m / 2];
+      Value low = arith::OrIOp::create(
+          b, loc, masked(nibbles, 0x0F0F0F0F),
+          masked(shifted(tops, m % 2 ? 0 : 4), 0x30303030));
+      Value high = arith::OrIOp::create(
+          b, loc, masked(shifted(nibbles, -4), 0x0F0F0F0F),
+          masked(shifted(tops, m % 2 ? -2 : 2), 0x30303030));
+      sums[0] = dotProduct(sums[0], asCodes(low), tokens[m]);
+      sums[1] = dotProduct(sums[1], asCodes(high), tokens[4 + m]);
+    }
+    for (int64_t half = 0; half < 2; ++half)
+      acc = vector::FMAOp::create(
+          b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums[half]),
+          arith::MulFOp::create(b, loc, subBlockScale(2 * j + half),
+                                tokenScale),
+          acc);
+    return acc;
+  }
+
+  /// A Q4_K_X16 super-block's rows' factors: d x each block's scale and
+  /// dmin x its min come from these.
+  struct Q4KFactors {
+    Value d, dmin;
+    Value scaleBytes[2], minBytes[2];
+  };
+
+  /// GGML's get_scale_min_k4 for the 16 rows at once: the scales and mins
+  /// of blocks 0-3 are the low 6 bits of words 0 and 1's bytes; those of
+  /// 4-7 take their low 4 bits from word 2 and their top 2 from the top
+  /// bits of words 0 and 1.
+  Q4KFactors q4kFactors(Value group, Value unitOffset) {
+    Value words[3];
+    for (int64_t w = 0; w < 3; ++w)
+      words[w] = loadAs(group,
+                        offsetBy(unitOffset, kQ4KScaleWordsOffset +
+                                                 w * kChunkBytes),
+                        kChunkBytes, vectorOf(kRows, b.getI32Type()));
+    Q4KFactors factors;
+    factors.d = unitHalves(group, unitOffset, 0);
+    factors.dmin = unitHalves(group, unitOffset, kQ4KMinScalesOffset);
+    factors.scaleBytes[0] = masked(words[0], 0x3F3F3F3F);
+    factors.scaleBytes[1] =
+        arith::OrIOp::create(b, loc, masked(words[2], 0x0F0F0F0F),
+                             masked(shifted(words[0], -2), 0x30303030));
+    factors.minBytes[0] = masked(words[1], 0x3F3F3F3F);
+    factors.minBytes[1] =
+        arith::OrIOp::create(b, loc, masked(shifted(words[2], -4), 0x0F0F0F0F),
+                             masked(shifted(words[1], -2), 0x30303030));
+    return factors;
+  }
+
+  /// The token's super-block `unit` times the Q4_K_X16 super-blocks at
+  /// `unitOffset` of `groups`, added to `accs`: x = d * scale * code - dmin
+  /// * min with codes 0-15, so each 32-element block adds d * scale *
+  /// (codes . a) * a's scale and subtracts dmin * min * a's scale *
+  /// sum(a). A pair of blocks shares its code bytes (low nibbles, high
+  /// nibbles): one load, two dot product chains.
+  void q4kSuperBlocksTimesToken(ArrayRef<Value> groups, Value unitOffset,
+                                Value unit, MutableArrayRef<Value> accs) {
+    SmallVector<Q4KFactors> factors;
+    for (Value group : groups)
+      factors.push_back(q4kFactors(group, unitOffset));
+    Value firstBlock = arith::MulIOp::create(
+        b, loc, unit, index(kSuperBlockElements / kBlock));
+    for (int64_t pair = 0; pair < kSuperBlockElements / kBlock / 2; ++pair) {
+      Value blocks[2];
+      SmallVector<Value> tokens[2];
+      for (int64_t h = 0; h < 2; ++h) {
+        blocks[h] = offsetBy(firstBlock, 2 * pair + h);
+        tokens[h] = tokenChunks(
+            arith::MulIOp::create(b, loc, blocks[h], index(kBlock)));
+      }
+      for (Value group : groups) {
+        prefetchBlockShare(group, unitOffset, 2 * pair);
+        prefetchBlockShare(group, unitOffset, 2 * pair + 1);
+      }
+      q4kPairTimesToken(groups, unitOffset, factors, pair, blocks, tokens,
+                        accs);
+    }
+  }
+
+  /// Blocks 2 `pair` and 2 `pair` + 1 (the token's `blocks`, its chunks
+  /// `tokens`) of the Q4_K_X16 super-blocks at `unitOffset` of `groups`,
+  /// added to `accs`. The groups take turns chunk by chunk, so that each
+  /// of the token's chunks is live for one chunk's dot products (the 16 of
+  /// a pair at once spilled, at 0.64x the hand-written kernel's speed).
+  void q4kPairTimesToken(ArrayRef<Value> groups, Value unitOffset,
+                         ArrayRef<Q4KFactors> factors, int64_t pair,
+                         Value (&blocks)[2], SmallVector<Value> (&tokens)[2],
+                         MutableArrayRef<Value> accs) {
+    VectorType i32x16 = vectorOf(kRows, b.getI32Type());
+    VectorType f32x16 = vectorOf(kRows, b.getF32Type());
+    // Byte j % 4 of each row's word of block j, times `by`.
+    auto blockFactor = [&](const Value (&bytes)[2], int64_t j,
+                           Value by) -> Value {
+      Value byte = masked(shifted(bytes[j / 4], -8 * (j % 4)), 0xFF);
+      return arith::MulFOp::create(
+          b, loc, by, arith::UIToFPOp::create(b, loc, f32x16, byte));
+    };
+    SmallVector<std::array<Value, 2>> sums(groups.size(),
+                                           {zeros(i32x16), zeros(i32x16)});
+    for (int64_t c = 0; c < kChunks; ++c)
+      for (auto [group, groupSums] : llvm::zip(groups, sums)) {
+        Value bytes = vector::LoadOp::create(
+            b, loc, vectorOf(kChunkBytes, b.getI8Type()), group,
+            ValueRange{offsetBy(unitOffset, kQ4KCodesOffset +
+                                                pair * kQ4KPairBytes +
+                                                c * kChunkBytes)});
+        auto [low, high] = nibbleCodes(bytes);
+        groupSums[0] = dotProduct(groupSums[0], low, tokens[0][c]);
+        groupSums[1] = dotProduct(groupSums[1], high, tokens[1][c]);
+      }
+    for (int64_t h = 0; h < 2; ++h) {
+      int64_t j = 2 * pair + h;
+      Value tokenScale = vector::BroadcastOp::create(
+          b, loc, f32x16,
+          tokenBlockScalar(kTokenScale, blocks[h], b.getF32Type()));
+      Value tokenScaledSum = vector::BroadcastOp::create(
+          b, loc, f32x16,
+          tokenBlockScalar(kTokenScaledSum, blocks[h], b.getF32Type()));
+      for (auto [g, groupFactors] : llvm::enumerate(factors)) {
+        accs[g] = vector::FMAOp::create(
+            b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums[g][h]),
+            arith::MulFOp::create(
+                b, loc, blockFactor(groupFactors.scaleBytes, j, groupFactors.d),
+                tokenScale),
+            accs[g]);
+        accs[g] = vector::FMAOp::create(
+            b, loc,
+            arith::NegFOp::create(
+                b, loc,
+                blockFactor(groupFactors.minBytes, j, groupFactors.dmin)),
+            tokenScaledSum, accs[g]);
+      }
+    }
   }
 
   /// The token's 4 codes of each chunk of the block whose codes start at
@@ -333,16 +641,27 @@ private:
     return result;
   }
 
-  /// The cache lines `kPrefetchBytes` past the block at `blockOffset` of
-  /// `group` (past the group's end: the next weights a task reads, and a
-  /// prefetch never faults).
-  void prefetchAhead(Value group, Value blockOffset) {
-    for (int64_t line = 0; line < layout.blockBytes; line += kCacheLine)
+  /// The cache lines `kPrefetchBytes` past the `bytes` bytes at `offset`
+  /// of `group` (past the group's end: the next weights a task reads, and
+  /// a prefetch never faults). A super-block's prefetches are spread over
+  /// its blocks, as the hand-written kernels' are: a burst of 36 or more
+  /// waits on the line-fill buffers (q4_k at 1 thread: 22 GB/s with one
+  /// burst a unit).
+  void prefetchAhead(Value group, Value offset, int64_t bytes) {
+    for (int64_t line = 0; line < bytes; line += kCacheLine)
       memref::PrefetchOp::create(
           b, loc, group,
-          ValueRange{arith::AddIOp::create(b, loc, blockOffset,
+          ValueRange{arith::AddIOp::create(b, loc, offset,
                                            index(kPrefetchBytes + line))},
           /*isWrite=*/false, /*localityHint=*/3, /*isDataCache=*/true);
+  }
+
+  /// prefetchAhead of block `j`'s share of the super-block at `unitOffset`.
+  void prefetchBlockShare(Value group, Value unitOffset, int64_t j) {
+    int64_t share = layout.unitBytes / (kSuperBlockElements / kBlock);
+    prefetchAhead(group,
+                  arith::AddIOp::create(b, loc, unitOffset, index(j * share)),
+                  share);
   }
 
   /// The token times the groups `groups`, their blocks read together (a
@@ -362,15 +681,12 @@ private:
       initial.push_back(zeros(f32x16));
     }
     auto loop = scf::ForOp::create(
-        b, loc, index(0), index(inFeatures / kBlock), index(1), initial,
-        [&](OpBuilder &, Location, Value block, ValueRange accs) {
-          SmallVector<Value> next;
-          Value blockOffset =
-              arith::MulIOp::create(b, loc, block, index(layout.blockBytes));
-          for (auto [group, acc] : llvm::zip(groupViews, accs)) {
-            prefetchAhead(group, blockOffset);
-            next.push_back(blockTimesToken(group, blockOffset, block, acc));
-          }
+        b, loc, index(0), index(inFeatures / layout.unitElements), index(1),
+        initial, [&](OpBuilder &, Location, Value unit, ValueRange accs) {
+          SmallVector<Value> next(accs.begin(), accs.end());
+          Value unitOffset =
+              arith::MulIOp::create(b, loc, unit, index(layout.unitBytes));
+          unitsTimesToken(groupViews, unitOffset, unit, next);
           scf::YieldOp::create(b, loc, next);
         });
     for (auto [group, acc] : llvm::zip(groups, loop.getResults())) {
@@ -396,9 +712,12 @@ private:
 
 } // namespace
 
-bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op) {
+bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op, bool withKQuants) {
   int32_t format = op.getQuantType().getKernelFormat();
-  return (format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16) &&
+  bool kQuant =
+      format == TFM_QUANT_Q4_K_X16 || format == TFM_QUANT_Q6_K_X16;
+  return (format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
+          (kQuant && withKQuants)) &&
          op.getInput().getType().getDimSize(0) == 1 && !op.getGated();
 }
 

@@ -205,7 +205,8 @@ struct TfmLowerQuantizedMatmulPass
                               << format.getRowsPerGroup()
                               << " interleaved rows of " << format;
 
-    bool generated = generatedDecode && hasGeneratedDecode(op);
+    bool generated =
+        generatedDecode && hasGeneratedDecode(op, generatedDecodeKQuants);
     Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
     Value scratchAddress = c.address(op.getScratch());
     Value scratchPointer = c.pointer(scratchAddress);

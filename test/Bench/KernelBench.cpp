@@ -221,7 +221,11 @@ using GeneratedDecode = GeneratedDecodeFunction *;
 extern "C" GeneratedDecodeFunction _mlir_ciface_generated_decode_q8_0_2816x1024,
     _mlir_ciface_generated_decode_q8_0_1024x2816,
     _mlir_ciface_generated_decode_q4_0_2816x1024,
-    _mlir_ciface_generated_decode_q4_0_1024x2816;
+    _mlir_ciface_generated_decode_q4_0_1024x2816,
+    _mlir_ciface_generated_decode_q4_k_2816x1024,
+    _mlir_ciface_generated_decode_q4_k_1024x2816,
+    _mlir_ciface_generated_decode_q6_k_2816x1024,
+    _mlir_ciface_generated_decode_q6_k_1024x2816;
 
 namespace {
 
@@ -393,7 +397,7 @@ void registerAll() {
     }
   }
 #ifdef TFM_BENCH_GENERATED_DECODE
-  // The generated q8_0 and q4_0 decode of the same matrices
+  // The generated q8_0, q4_0, q4_k and q6_k decode of the same matrices
   // (decode/q8_0/generated against decode/q8_0/avx512_vnni): the
   // compiler's vector code, which also quantizes the token (~1% of a call
   // here).
@@ -405,7 +409,11 @@ void registerAll() {
       {kFormats[0], _mlir_ciface_generated_decode_q8_0_2816x1024,
        _mlir_ciface_generated_decode_q8_0_1024x2816},
       {kFormats[1], _mlir_ciface_generated_decode_q4_0_2816x1024,
-       _mlir_ciface_generated_decode_q4_0_1024x2816}};
+       _mlir_ciface_generated_decode_q4_0_1024x2816},
+      {kFormats[2], _mlir_ciface_generated_decode_q4_k_2816x1024,
+       _mlir_ciface_generated_decode_q4_k_1024x2816},
+      {kFormats[3], _mlir_ciface_generated_decode_q6_k_2816x1024,
+       _mlir_ciface_generated_decode_q6_k_1024x2816}};
   for (const Generated &kernel : generated)
     for (auto [shape, decode] : {std::pair{upShape, kernel.up},
                                  std::pair{downShape, kernel.down}})

@@ -116,6 +116,11 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
            "One-token products of q8_0_x16 and q4_0_x16 weights as generated "
            "vector code (on the dot product of `dot-product`) instead of "
            "tfm_quantized_matmul calls">,
+    Option<"generatedDecodeKQuants", "generated-decode-k-quants", "bool",
+           /*default=*/"false",
+           "With generated-decode, q4_k_x16 and q6_k_x16 weights' products "
+           "too (slower than the hand-written AVX-512 VNNI kernels in a "
+           "whole model: docs/codegen.md)">,
     Option<"dotProduct", "dot-product", "::mlir::tfm::DotProduct",
            /*default=*/"::mlir::tfm::DotProduct::Avx512Vnni",
            "The int8 dot product generated-decode multiplies with",
