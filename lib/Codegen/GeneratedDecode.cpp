@@ -1,17 +1,19 @@
-//===- GeneratedDecode.cpp - q8_0/q4_0 decode products as vector code ----===//
+//===- GeneratedDecode.cpp - quantized decode products as vector code ----===//
 //
 // A decode step multiplies one token by every weight of a linear layer:
 // it is bound by how fast a core streams the weights. This builds that
 // product for Q8_0_X16 and Q4_0_X16 weights (tfm/Runtime/tfm_kernels.h:
 // per 32-element block, 16 rows' f16 scales, then the 16 rows' codes in
 // chunks of 4 elements: q8_0 a byte a code + 128, q4_0 two codes a byte +
-// 8) as vector code in the model, the arithmetic of the hand-written
-// AVX-512 VNNI kernel (qmatmul_x86_64_avx512_vnni.cpp):
+// 8), and when asked for Q4_K_X16 and Q6_K_X16 (256-element super-blocks),
+// as vector code in the model, the arithmetic of the hand-written AVX-512
+// VNNI kernel (qmatmul_x86_64_avx512_vnni.cpp):
 //
 //  * a block's 16 row scales widen from f16 (`arith.extf` of a
-//    `vector<16xf16>`);
-//  * q4_0's byte chunks unpack into two chunks of codes each (`arith.andi`
-//    of the low nibbles, `arith.shrui` then `arith.andi` of the high);
+//    `vector<16xf16>`); q4_k's packed 6-bit scales and mins and q6_k's
+//    int8 sub-block scales are unpacked for the 16 rows at once;
+//  * nibbles unpack into codes by `arith.andi`, the high ones after an
+//    `arith.shrui` of 32-bit lanes (q6_k adds two top bits a code);
 //  * each chunk is one `llvm.x86.avx512.vpdpbusd.512` of the 64 unsigned
 //    codes and the token's 4 signed codes broadcast to every row, in two
 //    chains whose latencies overlap; the sum starts at -zero point *
@@ -19,10 +21,11 @@
 //    option) a chunk is four 128-bit dot products of 4 rows each: i8mm's
 //    `usdot` (unsigned x signed, as vpdpbusd), or the dot-product
 //    extension's `sdot` (signed x signed: q8_0's codes are flipped to
-//    signed by an `arith.xori` of their top bit, zero point 0; q4_0's
-//    nibbles, 0-15, are already valid signed bytes);
+//    signed by an `arith.xori` of their top bit, zero point 0; the other
+//    formats' codes, 0-63 at most, are already valid signed bytes);
 //  * the int32 sums scale by row scale x the token's block scale into an
-//    f32 accumulator per row (`vector.fma`).
+//    f32 accumulator per row (`vector.fma`; q4_k also subtracts dmin x
+//    min x the token's scaled sum).
 //
 // Groups are taken in pairs from the two halves of a task's rows, two
 // streams from memory (one core reads ~16 GB/s from one stream on the AMD

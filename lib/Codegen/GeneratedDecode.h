@@ -1,6 +1,6 @@
-//===- GeneratedDecode.h - q8_0/q4_0 decode products as vector code -*- C++ -*-===//
+//===- GeneratedDecode.h - quantized decode products as vector code -*- C++ -*-===//
 //
-// The one-token product of interleaved q8_0 and q4_0 weights (a decode
+// The one-token product of interleaved quantized weights (a decode
 // step's linear layers), generated as MLIR vector code instead of a call of
 // the hand-written tfm_quantized_matmul: what tfm-lower-quantized-matmul
 // emits with `generated-decode`. See GeneratedDecode.cpp.

@@ -99,7 +99,11 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     hand-written kernel; the activations are quantized as before.
     `dot-product` names the target's dot product: AVX-512 VNNI's vpdpbusd
     over 16 rows at once, or AArch64's usdot (i8mm) or sdot (dot-product
-    extension) over 4 rows each, the 16 rows' vectors split in four.
+    extension) over 4 rows each, the 16 rows' vectors split in four. With
+    `generated-decode-k-quants` too, Q4_K_X16 and Q6_K_X16 products are
+    generated as well (their super-blocks' scales unpacked in vector code);
+    they are slower than the hand-written kernels in a whole model on
+    x86-64 so far (docs/codegen.md).
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
