@@ -376,52 +376,75 @@ private:
       d.push_back(unitHalves(group, unitOffset, 0));
     Value firstBlock = arith::MulIOp::create(
         b, loc, unit, index(kSuperBlockElements / kBlock));
-    for (int64_t j = 0; j < kSuperBlockElements / kBlock; ++j) {
-      Value block = offsetBy(firstBlock, j);
-      SmallVector<Value> tokens = tokenChunks(
-          arith::MulIOp::create(b, loc, block, index(kBlock)));
-      // Each half's sum starts at -32 x its sum(a).
-      Value lowSum = tokenBlockScalar(kTokenLowSum, block, b.getI32Type());
-      Value highSum = arith::SubIOp::create(
-          b, loc, tokenBlockScalar(kTokenSum, block, b.getI32Type()), lowSum);
-      Value starts[2];
-      for (auto [half, sum] : llvm::enumerate(ArrayRef<Value>{lowSum, highSum}))
-        starts[half] = vector::BroadcastOp::create(
-            b, loc, vectorOf(kRows, b.getI32Type()),
-            arith::MulIOp::create(
-                b, loc, sum,
-                arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                             -layout.zeroPoint)));
-      Value tokenScale = vector::BroadcastOp::create(
-          b, loc, vectorOf(kRows, b.getF32Type()),
-          tokenBlockScalar(kTokenScale, block, b.getF32Type()));
-      for (auto [g, group] : llvm::enumerate(groups)) {
-        prefetchBlockShare(group, unitOffset, j);
-        accs[g] = q6kBlockTimesToken(group, unitOffset, d[g], j, tokens,
-                                     starts, tokenScale, accs[g]);
-      }
+    // The blocks are a loop of their own, not 8 copies: LLVM then cannot
+    // schedule every block's loads at the top of the super-block, which
+    // after -O3's loop rotation spilled 44 vectors a super-block (0.62x
+    // the hand-written kernel, in tfm-kernel-bench as in a model).
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(kSuperBlockElements / kBlock), index(1),
+        ValueRange(accs),
+        [&](OpBuilder &, Location, Value j, ValueRange carried) {
+          SmallVector<Value> next(carried.begin(), carried.end());
+          q6kBlocksTimesToken(groups, unitOffset, d, firstBlock, j, next);
+          scf::YieldOp::create(b, loc, next);
+        });
+    llvm::copy(loop.getResults(), accs.begin());
+  }
+
+  /// Block `j` of the token's super-block and of the Q6_K_X16
+  /// super-blocks at `unitOffset` of `groups` (their rows' d widened:
+  /// `d`), added to `accs`.
+  void q6kBlocksTimesToken(ArrayRef<Value> groups, Value unitOffset,
+                           ArrayRef<Value> d, Value firstBlock, Value j,
+                           MutableArrayRef<Value> accs) {
+    Value block = arith::AddIOp::create(b, loc, firstBlock, j);
+    SmallVector<Value> tokens = tokenChunks(
+        arith::MulIOp::create(b, loc, block, index(kBlock)));
+    // Each half's sum starts at -32 x its sum(a).
+    Value lowSum = tokenBlockScalar(kTokenLowSum, block, b.getI32Type());
+    Value highSum = arith::SubIOp::create(
+        b, loc, tokenBlockScalar(kTokenSum, block, b.getI32Type()), lowSum);
+    Value starts[2];
+    for (auto [half, sum] : llvm::enumerate(ArrayRef<Value>{lowSum, highSum}))
+      starts[half] = vector::BroadcastOp::create(
+          b, loc, vectorOf(kRows, b.getI32Type()),
+          arith::MulIOp::create(
+              b, loc, sum,
+              arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                           -layout.zeroPoint)));
+    Value tokenScale = vector::BroadcastOp::create(
+        b, loc, vectorOf(kRows, b.getF32Type()),
+        tokenBlockScalar(kTokenScale, block, b.getF32Type()));
+    for (auto [g, group] : llvm::enumerate(groups)) {
+      prefetchBlockShare(group, unitOffset, j);
+      accs[g] = q6kBlockTimesToken(group, unitOffset, d[g], j, tokens,
+                                   starts, tokenScale, accs[g]);
     }
   }
 
   /// Block `j` of the Q6_K_X16 super-block at `unitOffset` of `group` (its
   /// rows' d widened) times the token's `tokens` chunks, added to `acc`.
-  Value q6kBlockTimesToken(Value group, Value unitOffset, Value d, int64_t j,
+  Value q6kBlockTimesToken(Value group, Value unitOffset, Value d, Value j,
                            ArrayRef<Value> tokens, ArrayRef<Value> starts,
                            Value tokenScale, Value acc) {
     VectorType i32x16 = vectorOf(kRows, b.getI32Type());
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
     // d x the 16 rows' int8 scale of sub-block k.
-    auto subBlockScale = [&](int64_t k) -> Value {
+    auto subBlockScale = [&](int64_t half) -> Value {
+      // Sub-block 2j + half's scales.
+      Value offset = arith::AddIOp::create(
+          b, loc, offsetBy(unitOffset, kQ6KScalesOffset + half * kRows),
+          arith::MulIOp::create(b, loc, j, index(2 * kRows)));
       Value scales = vector::LoadOp::create(
-          b, loc, vectorOf(kRows, b.getI8Type()), group,
-          ValueRange{offsetBy(unitOffset, kQ6KScalesOffset + k * kRows)});
+          b, loc, vectorOf(kRows, b.getI8Type()), group, ValueRange{offset});
       return arith::MulFOp::create(
           b, loc, d,
           arith::SIToFPOp::create(
               b, loc, f32x16, arith::ExtSIOp::create(b, loc, i32x16, scales)));
     };
-    Value blockOffset =
-        offsetBy(unitOffset, kQ6KBlocksOffset + j * kQ6KBlockBytes);
+    Value blockOffset = arith::AddIOp::create(
+        b, loc, offsetBy(unitOffset, kQ6KBlocksOffset),
+        arith::MulIOp::create(b, loc, j, index(kQ6KBlockBytes)));
     auto words = [&](int64_t chunk) -> Value {
       return loadAs(group, offsetBy(blockOffset, chunk * kChunkBytes),
                     kChunkBytes, i32x16);
@@ -448,8 +471,7 @@ private:
     for (int64_t half = 0; half < 2; ++half)
       acc = vector::FMAOp::create(
           b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums[half]),
-          arith::MulFOp::create(b, loc, subBlockScale(2 * j + half),
-                                tokenScale),
+          arith::MulFOp::create(b, loc, subBlockScale(half), tokenScale),
           acc);
     return acc;
   }
@@ -494,26 +516,36 @@ private:
   /// nibbles): one load, two dot product chains.
   void q4kSuperBlocksTimesToken(ArrayRef<Value> groups, Value unitOffset,
                                 Value unit, MutableArrayRef<Value> accs) {
-    SmallVector<Q4KFactors> factors;
-    for (Value group : groups)
-      factors.push_back(q4kFactors(group, unitOffset));
     Value firstBlock = arith::MulIOp::create(
         b, loc, unit, index(kSuperBlockElements / kBlock));
-    for (int64_t pair = 0; pair < kSuperBlockElements / kBlock / 2; ++pair) {
-      Value blocks[2];
-      SmallVector<Value> tokens[2];
-      for (int64_t h = 0; h < 2; ++h) {
-        blocks[h] = offsetBy(firstBlock, 2 * pair + h);
-        tokens[h] = tokenChunks(
-            arith::MulIOp::create(b, loc, blocks[h], index(kBlock)));
-      }
-      for (Value group : groups) {
-        prefetchBlockShare(group, unitOffset, 2 * pair);
-        prefetchBlockShare(group, unitOffset, 2 * pair + 1);
-      }
-      q4kPairTimesToken(groups, unitOffset, factors, pair, blocks, tokens,
-                        accs);
-    }
+    // The pairs are a loop of their own, as q6_k's blocks (its note), each
+    // unpacking its groups' scales and mins again (L1 hits): carried
+    // through the loop they would hold 12 of the 32 registers.
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(kSuperBlockElements / kBlock / 2), index(1),
+        ValueRange(accs),
+        [&](OpBuilder &, Location, Value pair, ValueRange carried) {
+          SmallVector<Value> next(carried.begin(), carried.end());
+          Value blocks[2];
+          SmallVector<Value> tokens[2];
+          for (int64_t h = 0; h < 2; ++h) {
+            blocks[h] = arith::AddIOp::create(
+                b, loc, firstBlock,
+                arith::AddIOp::create(
+                    b, loc, arith::MulIOp::create(b, loc, pair, index(2)),
+                    index(h)));
+            tokens[h] = tokenChunks(
+                arith::MulIOp::create(b, loc, blocks[h], index(kBlock)));
+          }
+          for (Value group : groups)
+            for (int64_t h = 0; h < 2; ++h)
+              prefetchBlockShare(
+                  group, unitOffset,
+                  arith::SubIOp::create(b, loc, blocks[h], firstBlock));
+          q4kPairTimesToken(groups, unitOffset, pair, blocks, tokens, next);
+          scf::YieldOp::create(b, loc, next);
+        });
+    llvm::copy(loop.getResults(), accs.begin());
   }
 
   /// Blocks 2 `pair` and 2 `pair` + 1 (the token's `blocks`, its chunks
@@ -522,33 +554,51 @@ private:
   /// of the token's chunks is live for one chunk's dot products (the 16 of
   /// a pair at once spilled, at 0.64x the hand-written kernel's speed).
   void q4kPairTimesToken(ArrayRef<Value> groups, Value unitOffset,
-                         ArrayRef<Q4KFactors> factors, int64_t pair,
-                         Value (&blocks)[2], SmallVector<Value> (&tokens)[2],
+                         Value pair, Value (&blocks)[2],
+                         SmallVector<Value> (&tokens)[2],
                          MutableArrayRef<Value> accs) {
     VectorType i32x16 = vectorOf(kRows, b.getI32Type());
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
-    // Byte j % 4 of each row's word of block j, times `by`.
-    auto blockFactor = [&](const Value (&bytes)[2], int64_t j,
+    // Block j = 2 pair + h's scale (or min) is byte j % 4 of word j / 4:
+    // of word pair / 2, shifted by 16 (pair % 2) + 8 h bits.
+    Value secondWord = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                             pair, index(2));
+    Value pairShift = arith::IndexCastOp::create(
+        b, loc, b.getI32Type(),
+        arith::MulIOp::create(
+            b, loc, arith::RemUIOp::create(b, loc, pair, index(2)), index(16)));
+    auto blockFactor = [&](const Value (&bytes)[2], int64_t h,
                            Value by) -> Value {
-      Value byte = masked(shifted(bytes[j / 4], -8 * (j % 4)), 0xFF);
+      Value word =
+          arith::SelectOp::create(b, loc, secondWord, bytes[1], bytes[0]);
+      Value bits = arith::AddIOp::create(
+          b, loc, pairShift,
+          arith::ConstantIntOp::create(b, loc, b.getI32Type(), 8 * h));
+      Value byte = masked(
+          arith::ShRUIOp::create(
+              b, loc, word, vector::BroadcastOp::create(b, loc, i32x16, bits)),
+          0xFF);
       return arith::MulFOp::create(
           b, loc, by, arith::UIToFPOp::create(b, loc, f32x16, byte));
     };
+    SmallVector<Q4KFactors> factors;
+    for (Value group : groups)
+      factors.push_back(q4kFactors(group, unitOffset));
+    Value pairOffset = arith::AddIOp::create(
+        b, loc, offsetBy(unitOffset, kQ4KCodesOffset),
+        arith::MulIOp::create(b, loc, pair, index(kQ4KPairBytes)));
     SmallVector<std::array<Value, 2>> sums(groups.size(),
                                            {zeros(i32x16), zeros(i32x16)});
     for (int64_t c = 0; c < kChunks; ++c)
       for (auto [group, groupSums] : llvm::zip(groups, sums)) {
         Value bytes = vector::LoadOp::create(
             b, loc, vectorOf(kChunkBytes, b.getI8Type()), group,
-            ValueRange{offsetBy(unitOffset, kQ4KCodesOffset +
-                                                pair * kQ4KPairBytes +
-                                                c * kChunkBytes)});
+            ValueRange{offsetBy(pairOffset, c * kChunkBytes)});
         auto [low, high] = nibbleCodes(bytes);
         groupSums[0] = dotProduct(groupSums[0], low, tokens[0][c]);
         groupSums[1] = dotProduct(groupSums[1], high, tokens[1][c]);
       }
     for (int64_t h = 0; h < 2; ++h) {
-      int64_t j = 2 * pair + h;
       Value tokenScale = vector::BroadcastOp::create(
           b, loc, f32x16,
           tokenBlockScalar(kTokenScale, blocks[h], b.getF32Type()));
@@ -559,14 +609,14 @@ private:
         accs[g] = vector::FMAOp::create(
             b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums[g][h]),
             arith::MulFOp::create(
-                b, loc, blockFactor(groupFactors.scaleBytes, j, groupFactors.d),
+                b, loc, blockFactor(groupFactors.scaleBytes, h, groupFactors.d),
                 tokenScale),
             accs[g]);
         accs[g] = vector::FMAOp::create(
             b, loc,
             arith::NegFOp::create(
                 b, loc,
-                blockFactor(groupFactors.minBytes, j, groupFactors.dmin)),
+                blockFactor(groupFactors.minBytes, h, groupFactors.dmin)),
             tokenScaledSum, accs[g]);
       }
     }
@@ -660,10 +710,12 @@ private:
   }
 
   /// prefetchAhead of block `j`'s share of the super-block at `unitOffset`.
-  void prefetchBlockShare(Value group, Value unitOffset, int64_t j) {
+  void prefetchBlockShare(Value group, Value unitOffset, Value j) {
     int64_t share = layout.unitBytes / (kSuperBlockElements / kBlock);
     prefetchAhead(group,
-                  arith::AddIOp::create(b, loc, unitOffset, index(j * share)),
+                  arith::AddIOp::create(
+                      b, loc, unitOffset,
+                      arith::MulIOp::create(b, loc, j, index(share))),
                   share);
   }
 
@@ -715,12 +767,10 @@ private:
 
 } // namespace
 
-bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op, bool withKQuants) {
+bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op) {
   int32_t format = op.getQuantType().getKernelFormat();
-  bool kQuant =
-      format == TFM_QUANT_Q4_K_X16 || format == TFM_QUANT_Q6_K_X16;
   return (format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
-          (kQuant && withKQuants)) &&
+          format == TFM_QUANT_Q4_K_X16 || format == TFM_QUANT_Q6_K_X16) &&
          op.getInput().getType().getDimSize(0) == 1 && !op.getGated();
 }
 

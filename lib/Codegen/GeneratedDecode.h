@@ -16,10 +16,9 @@
 namespace mlir::tfm {
 
 /// Whether the generated code computes `op`: one token (a static one-row
-/// input) times Q8_0_X16 or Q4_0_X16 weights, or with `withKQuants`
-/// Q4_K_X16 and Q6_K_X16 (on x86-64 their generated code is slower than
-/// the hand-written kernels in a whole model: asked for), not gated.
-bool hasGeneratedDecode(QuantizedMatmulOp op, bool withKQuants);
+/// input) times Q8_0_X16, Q4_0_X16, Q4_K_X16 or Q6_K_X16 weights, not
+/// gated.
+bool hasGeneratedDecode(QuantizedMatmulOp op);
 
 /// The products of output rows [firstRow, firstRow + rows) of `op` (whole
 /// groups of 16 rows) from the activations the runtime quantized into

@@ -205,8 +205,7 @@ struct TfmLowerQuantizedMatmulPass
                               << format.getRowsPerGroup()
                               << " interleaved rows of " << format;
 
-    bool generated =
-        generatedDecode && hasGeneratedDecode(op, generatedDecodeKQuants);
+    bool generated = generatedDecode && hasGeneratedDecode(op);
     Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
     Value scratchAddress = c.address(op.getScratch());
     Value scratchPointer = c.pointer(scratchAddress);

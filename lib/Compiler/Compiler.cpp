@@ -672,10 +672,6 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.generatedDecode =
       resolveQuantizedDecode(options.quantizedDecode, *target) ==
       QuantizedDecode::Generated;
-  // Asked for by name, every format the compiler generates: the K-quants
-  // too.
-  pipelineOptions.generatedDecodeKQuants =
-      options.quantizedDecode == QuantizedDecode::Generated;
   if (std::optional<DotProduct> dot = decodeDotProduct(*target))
     pipelineOptions.dotProduct = *dot;
   buildTfmCpuPipeline(pm, pipelineOptions);

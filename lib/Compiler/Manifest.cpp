@@ -159,13 +159,9 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
       if (generatedDecode) {
         json.attribute("decode_dot_product",
                        dotProductName(*decodeDotProduct(target)));
-        // The K-quants' generated code is slower than the hand-written
-        // kernels on x86-64: generated when asked for by name only.
-        bool kQuants = options.quantizedDecode == QuantizedDecode::Generated;
         json.attributeArray("generated_decode_formats", [&] {
           for (const char *format : {"q8_0", "q4_0", "q4_k", "q6_k"})
-            if (kQuants || !llvm::StringRef(format).ends_with("_k"))
-              json.value(format);
+            json.value(format);
         });
       }
       json.attributeArray("disabled_optimizations", [&] {

@@ -1,7 +1,7 @@
-// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 generated-decode-k-quants=1 threads=0" --canonicalize --cse | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 threads=0" --canonicalize --cse | FileCheck %s
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1" | FileCheck %s --check-prefix=THREADS
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul | FileCheck %s --check-prefix=KERNEL
-// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 generated-decode-k-quants=1 threads=0 dot-product=neon-dotprod" --canonicalize --cse | FileCheck %s --check-prefix=SDOT
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 threads=0 dot-product=neon-dotprod" --canonicalize --cse | FileCheck %s --check-prefix=SDOT
 // RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-decode=1 threads=0 dot-product=neon-i8mm" --canonicalize --cse | FileCheck %s --check-prefix=USDOT
 
 // tfm-lower-quantized-matmul's generated-decode: the one-token product of
@@ -156,17 +156,19 @@ func.func @decode_q4_0(%x: memref<1x64xf32>, %w: memref<16x36xi8>, %y: memref<1x
 
 // -----
 
-// Q4_K_X16 (with generated-decode-k-quants, as Q6_K_X16): the loop steps over 256-element
-// super-blocks (2304 bytes a group: 16 f16 d, 16 f16 dmin, three planes of
-// the rows' packed 6-bit scales and mins, then 4 pairs of blocks of 8
-// nibble chunks). The scales and mins are unpacked for the 16 rows at once
-// (GGML's get_scale_min_k4 on 32-bit lanes: the low 6 bits of words 0 and
-// 1; word 2's nibbles with the top 2 bits of words 0 and 1); the
-// prefetches are spread over the pairs (10 lines each); each code chunk
-// load gives block 2i's codes (low nibbles) and block 2i + 1's (high), two
-// chains; each block then adds sum * (d x its scale) x the token's scale
-// and subtracts (dmin x its min) x the token's scale x sum(a). On AArch64
-// the same on sdot.
+// Q4_K_X16: the loop steps over 256-element super-blocks (2304 bytes a
+// group: 16 f16 d, 16 f16 dmin, three planes of the rows' packed 6-bit
+// scales and mins, then 4 pairs of blocks of 8 nibble chunks). The pairs
+// are an scf.for of their own (LLVM then cannot schedule a whole
+// super-block's loads at once), each unpacking the scales and mins for the
+// 16 rows (GGML's get_scale_min_k4 on 32-bit lanes: the low 6 bits of
+// words 0 and 1; word 2's nibbles with the top 2 bits of words 0 and 1)
+// and taking its blocks' bytes (arith.select of the word on pair >= 2, a
+// shift by 16 (pair % 2) + 8 h); the prefetches are spread over the pairs
+// (10 lines each); each code chunk load gives block 2i's codes (low
+// nibbles) and block 2i + 1's (high), two chains; each block then adds
+// sum * (d x its scale) x the token's scale and subtracts (dmin x its min)
+// x the token's scale x sum(a). On AArch64 the same on sdot.
 // CHECK-LABEL: func.func @decode_q4_k
 // CHECK-DAG: %[[LOW6:.*]] = arith.constant dense<1061109567> : vector<16xi32>
 // CHECK-DAG: %[[LOW4:.*]] = arith.constant dense<252645135> : vector<16xi32>
@@ -174,47 +176,50 @@ func.func @decode_q4_0(%x: memref<1x64xf32>, %w: memref<16x36xi8>, %y: memref<1x
 // CHECK: call @tfm_quantize_activations(%c10_i32,
 // CHECK: scf.for %[[U:.*]] = %c0 to %c2 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<16xf32>)
 // CHECK:   %[[UNIT:.*]] = arith.muli %[[U]], %c2304
-// CHECK:   %[[W0:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
-// CHECK:   %[[W1:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
-// CHECK:   %[[W2:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
-// CHECK:   %[[D:.*]] = arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
-// CHECK:   %[[DMIN:.*]] = arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
-// CHECK:   %[[SCALES0:.*]] = arith.andi %[[W0]], %[[LOW6]] : vector<16xi32>
-// CHECK:   arith.andi %[[W2]], %[[LOW4]] : vector<16xi32>
-// CHECK:   %[[SHIFTED:.*]] = arith.shrui %[[W0]], %{{.*}} : vector<16xi32>
-// CHECK:   arith.andi %[[SHIFTED]], %[[TOP2]] : vector<16xi32>
-// CHECK:   %[[MINS0:.*]] = arith.andi %[[W1]], %[[LOW6]] : vector<16xi32>
+// CHECK:   scf.for %[[PAIR:.*]] = %c0 to %c4 step %c1 iter_args(%[[PACC:.*]] = %[[ACC]]) -> (vector<16xf32>)
 // CHECK-COUNT-10: memref.prefetch
-// CHECK:   %[[BYTES:.*]] = vector.load %{{.*}} : {{.*}}, vector<64xi8>
-// CHECK:   %[[LOW:.*]] = arith.andi %[[BYTES]], %{{.*}} : vector<64xi8>
-// CHECK:   %[[HIGH:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
-// CHECK:   %[[EVEN:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ZERO:.*]], %[[LOW]], %{{.*}})
-// CHECK:   %[[ODD:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ZERO]], %[[HIGH]], %{{.*}})
-// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[EVEN]],
-// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ODD]],
+// CHECK:     %[[SECOND:.*]] = arith.cmpi uge, %[[PAIR]], %c2 : index
+// CHECK:     %[[ODD:.*]] = arith.remui %[[PAIR]], %c2 : index
+// CHECK:     %[[W0:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
+// CHECK:     %[[W1:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
+// CHECK:     %[[W2:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
+// CHECK:     %[[D:.*]] = arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK:     %[[DMIN:.*]] = arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK:     %[[SCALES0:.*]] = arith.andi %[[W0]], %[[LOW6]] : vector<16xi32>
+// CHECK:     arith.andi %[[W2]], %[[LOW4]] : vector<16xi32>
+// CHECK:     %[[SHIFTED:.*]] = arith.shrui %[[W0]], %{{.*}} : vector<16xi32>
+// CHECK:     arith.andi %[[SHIFTED]], %[[TOP2]] : vector<16xi32>
+// CHECK:     %[[MINS0:.*]] = arith.andi %[[W1]], %[[LOW6]] : vector<16xi32>
+// CHECK:     %[[BYTES:.*]] = vector.load %{{.*}} : {{.*}}, vector<64xi8>
+// CHECK:     %[[LOW:.*]] = arith.andi %[[BYTES]], %{{.*}} : vector<64xi8>
+// CHECK:     %[[HIGH:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// CHECK:     %[[EVEN:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ZERO:.*]], %[[LOW]], %{{.*}})
+// CHECK:     %[[ODDDOT:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ZERO]], %[[HIGH]], %{{.*}})
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[EVEN]],
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[ODDDOT]],
 // CHECK-COUNT-12: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
-// CHECK:   %[[SCALE0:.*]] = arith.uitofp %{{.*}} : vector<16xi32> to vector<16xf32>
-// CHECK:   %[[DSCALE0:.*]] = arith.mulf %[[D]], %[[SCALE0]] : vector<16xf32>
-// CHECK:   %[[WITHSUM:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[ACC]] : vector<16xf32>
-// CHECK:   %[[MIN0:.*]] = arith.uitofp %{{.*}} : vector<16xi32> to vector<16xf32>
-// CHECK:   %[[DMIN0:.*]] = arith.mulf %[[DMIN]], %[[MIN0]] : vector<16xf32>
-// CHECK:   %[[NEGMIN0:.*]] = arith.negf %[[DMIN0]] : vector<16xf32>
-// CHECK:   vector.fma %[[NEGMIN0]], %{{.*}}, %[[WITHSUM]] : vector<16xf32>
-// CHECK-COUNT-48: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:     %[[SCALEWORD:.*]] = arith.select %[[SECOND]], %{{.*}}, %[[SCALES0]] : vector<16xi32>
+// CHECK:     %[[SCALE0:.*]] = arith.uitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK:     %[[DSCALE0:.*]] = arith.mulf %[[D]], %[[SCALE0]] : vector<16xf32>
+// CHECK:     %[[WITHSUM:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[PACC]] : vector<16xf32>
+// CHECK:     %[[MINWORD:.*]] = arith.select %[[SECOND]], %{{.*}}, %[[MINS0]] : vector<16xi32>
+// CHECK:     %[[MIN0:.*]] = arith.uitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK:     %[[DMIN0:.*]] = arith.mulf %[[DMIN]], %[[MIN0]] : vector<16xf32>
+// CHECK:     %[[NEGMIN0:.*]] = arith.negf %[[DMIN0]] : vector<16xf32>
+// CHECK:     vector.fma %[[NEGMIN0]], %{{.*}}, %[[WITHSUM]] : vector<16xf32>
 // CHECK-NOT: llvm.call_intrinsic
-// CHECK: scf.yield
+// CHECK:     scf.yield
+// CHECK:   scf.yield
 // SDOT-LABEL: func.func @decode_q4_k
 // SDOT-NOT: arith.xori
-// SDOT-COUNT-256: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
+// SDOT-COUNT-64: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
 // SDOT-NOT: llvm.call_intrinsic
 // SDOT: scf.yield
 // KERNEL-LABEL: func.func @decode_q4_k
 // KERNEL: call @tfm_quantized_matmul(%c10_i32
-// Without generated-decode-k-quants, q4_k and q6_k keep the hand-written
-// kernels.
 // THREADS-LABEL: func.func @decode_q4_k
-// THREADS-NOT: llvm.call_intrinsic
-// THREADS: call @tfm_quantized_matmul(%c10_i32
+// THREADS: scf.forall
+// THREADS:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 func.func @decode_q4_k(%x: memref<1x512xf32>, %w: memref<16x288xi8>, %y: memref<1x16xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s : memref<1x512xf32>, memref<16x288xi8>, memref<1x16xf32>, memref<?xi8>
   return
@@ -228,7 +233,8 @@ func.func @decode_q4_k(%x: memref<1x512xf32>, %w: memref<16x288xi8>, %y: memref<
 // top-bit chunk m / 2's bits (shifted left by 4 for even m) give elements
 // 4m.., its high nibbles with the bits shifted left by 2 (even m) or right
 // by 2 (odd m) give elements 16 + 4m..; each half's sum starts at -32 x its
-// sum(a) and is scaled by d x its sub-block's scale.
+// sum(a) and is scaled by d x its sub-block's scale. The 8 blocks are an
+// scf.for of their own, as q4_k's pairs.
 // CHECK-LABEL: func.func @decode_q6_k
 // CHECK-DAG: %[[TWO:.*]] = arith.constant dense<2> : vector<16xi32>
 // CHECK-DAG: %[[TOPBITS:.*]] = arith.constant dense<808464432> : vector<16xi32>
@@ -238,45 +244,47 @@ func.func @decode_q4_k(%x: memref<1x512xf32>, %w: memref<16x288xi8>, %y: memref<
 // CHECK: scf.for %[[U:.*]] = %c0 to %c2 step %c1 iter_args(%[[ACC:.*]] = %{{.*}}) -> (vector<16xf32>)
 // CHECK:   arith.muli %[[U]], %c3360
 // CHECK:   %[[D:.*]] = arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
-// CHECK:   %[[HIGHSUM:.*]] = arith.subi %{{.*}}, %[[LOWSUM:.*]] : i32
-// CHECK:   %[[LOWBIAS:.*]] = arith.muli %[[LOWSUM]], %c-32_i32 : i32
-// CHECK:   %[[LOWSTART:.*]] = vector.broadcast %[[LOWBIAS]] : i32 to vector<16xi32>
-// CHECK:   %[[HIGHBIAS:.*]] = arith.muli %[[HIGHSUM]], %c-32_i32 : i32
-// CHECK:   %[[HIGHSTART:.*]] = vector.broadcast %[[HIGHBIAS]] : i32 to vector<16xi32>
+// CHECK:   scf.for %[[J:.*]] = %c0 to %c8 step %c1 iter_args(%[[BACC:.*]] = %[[ACC]]) -> (vector<16xf32>)
+// CHECK:     %[[HIGHSUM:.*]] = arith.subi %{{.*}}, %[[LOWSUM:.*]] : i32
+// CHECK:     %[[LOWBIAS:.*]] = arith.muli %[[LOWSUM]], %c-32_i32 : i32
+// CHECK:     %[[LOWSTART:.*]] = vector.broadcast %[[LOWBIAS]] : i32 to vector<16xi32>
+// CHECK:     %[[HIGHBIAS:.*]] = arith.muli %[[HIGHSUM]], %c-32_i32 : i32
+// CHECK:     %[[HIGHSTART:.*]] = vector.broadcast %[[HIGHBIAS]] : i32 to vector<16xi32>
+// CHECK:     arith.muli %[[J]], %c420 : index
 // CHECK-COUNT-7: memref.prefetch
-// CHECK:   %[[TOPS:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
-// CHECK:   vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
-// CHECK:   %[[NIB0:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
-// CHECK:   %[[LOWCODES:.*]] = arith.andi %[[NIB0]], %[[NIBBLES]] : vector<16xi32>
-// CHECK:   %[[TOPS4:.*]] = arith.shli %[[TOPS]], %[[FOUR]] : vector<16xi32>
-// CHECK:   %[[LOWTOPS:.*]] = arith.andi %[[TOPS4]], %[[TOPBITS]] : vector<16xi32>
-// CHECK:   %[[LOW:.*]] = arith.ori %[[LOWCODES]], %[[LOWTOPS]] : vector<16xi32>
-// CHECK:   %[[HIGHNIB:.*]] = arith.shrui %[[NIB0]], %[[FOUR]] : vector<16xi32>
-// CHECK:   %[[TOPS2:.*]] = arith.shli %[[TOPS]], %[[TWO]] : vector<16xi32>
-// CHECK:   %[[LOWBYTES:.*]] = vector.bitcast %[[LOW]] : vector<16xi32> to vector<64xi8>
-// CHECK:   %[[LOWDOT:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[LOWSTART]], %[[LOWBYTES]], %{{.*}})
-// CHECK:   %[[HIGHDOT:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[HIGHSTART]], %{{.*}}, %{{.*}})
-// CHECK:   arith.shrui %[[TOPS]], %[[TWO]] : vector<16xi32>
-// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[LOWDOT]],
-// CHECK:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[HIGHDOT]],
+// CHECK:     %[[TOPS:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
+// CHECK:     vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
+// CHECK:     %[[NIB0:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xi32>
+// CHECK:     %[[LOWCODES:.*]] = arith.andi %[[NIB0]], %[[NIBBLES]] : vector<16xi32>
+// CHECK:     %[[TOPS4:.*]] = arith.shli %[[TOPS]], %[[FOUR]] : vector<16xi32>
+// CHECK:     %[[LOWTOPS:.*]] = arith.andi %[[TOPS4]], %[[TOPBITS]] : vector<16xi32>
+// CHECK:     %[[LOW:.*]] = arith.ori %[[LOWCODES]], %[[LOWTOPS]] : vector<16xi32>
+// CHECK:     %[[HIGHNIB:.*]] = arith.shrui %[[NIB0]], %[[FOUR]] : vector<16xi32>
+// CHECK:     %[[TOPS2:.*]] = arith.shli %[[TOPS]], %[[TWO]] : vector<16xi32>
+// CHECK:     %[[LOWBYTES:.*]] = vector.bitcast %[[LOW]] : vector<16xi32> to vector<64xi8>
+// CHECK:     %[[LOWDOT:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[LOWSTART]], %[[LOWBYTES]], %{{.*}})
+// CHECK:     %[[HIGHDOT:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[HIGHSTART]], %{{.*}}, %{{.*}})
+// CHECK:     arith.shrui %[[TOPS]], %[[TWO]] : vector<16xi32>
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[LOWDOT]],
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[HIGHDOT]],
 // CHECK-COUNT-4: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
-// CHECK:   %[[SCALES:.*]] = arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
-// CHECK:   %[[SCALESF:.*]] = arith.sitofp %[[SCALES]] : vector<16xi32> to vector<16xf32>
-// CHECK:   arith.mulf %[[D]], %[[SCALESF]] : vector<16xf32>
-// CHECK:   vector.fma %{{.*}}, %{{.*}}, %[[ACC]] : vector<16xf32>
-// CHECK:   vector.fma
-// CHECK-COUNT-56: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:     %[[SCALES:.*]] = arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK:     %[[SCALESF:.*]] = arith.sitofp %[[SCALES]] : vector<16xi32> to vector<16xf32>
+// CHECK:     arith.mulf %[[D]], %[[SCALESF]] : vector<16xf32>
+// CHECK:     vector.fma %{{.*}}, %{{.*}}, %[[BACC]] : vector<16xf32>
+// CHECK:     vector.fma
 // CHECK-NOT: llvm.call_intrinsic
-// CHECK: scf.yield
+// CHECK:     scf.yield
+// CHECK:   scf.yield
 // SDOT-LABEL: func.func @decode_q6_k
 // SDOT-NOT: arith.xori
-// SDOT-COUNT-256: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
+// SDOT-COUNT-32: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
 // SDOT-NOT: llvm.call_intrinsic
 // KERNEL-LABEL: func.func @decode_q6_k
 // KERNEL: call @tfm_quantized_matmul(%c9_i32
 // THREADS-LABEL: func.func @decode_q6_k
-// THREADS-NOT: llvm.call_intrinsic
-// THREADS: call @tfm_quantized_matmul(%c9_i32
+// THREADS: scf.forall
+// THREADS:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 func.func @decode_q6_k(%x: memref<1x512xf32>, %w: memref<16x420xi8>, %y: memref<1x16xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q6_k, interleave = 16> %x, %w -> %y scratch %s : memref<1x512xf32>, memref<16x420xi8>, memref<1x16xf32>, memref<?xi8>
   return

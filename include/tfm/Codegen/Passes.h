@@ -157,12 +157,6 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "generated-decode; targets with an int8 dot product) "
                      "instead of the hand-written kernel"),
       llvm::cl::init(false)};
-  Option<bool> generatedDecodeKQuants{
-      *this, "generated-decode-k-quants",
-      llvm::cl::desc("With generated-decode, q4_k and q6_k weights' products "
-                     "too (tfm-lower-quantized-matmul's "
-                     "generated-decode-k-quants)"),
-      llvm::cl::init(false)};
   Option<DotProduct> dotProduct{
       *this, "dot-product",
       llvm::cl::desc("The dot product instruction of generated-decode"),

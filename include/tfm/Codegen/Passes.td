@@ -89,8 +89,8 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     rows on the threads too; a single row is quantized by the calling
     thread.
 
-    With `generated-decode`, a one-token product of Q8_0_X16 or Q4_0_X16
-    weights (a decode step's linear layers, not gated) computes its tasks'
+    With `generated-decode`, a one-token product of Q8_0_X16, Q4_0_X16,
+    Q4_K_X16 or Q6_K_X16 weights (a decode step's linear layers, not gated) computes its tasks'
     rows in vector code this pass generates (GeneratedDecode.cpp: f16
     scales widened by `arith.extf`, q4_0's nibbles unpacked by
     `arith.andi`/`arith.shrui`, int8 dot products through
@@ -99,11 +99,10 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     hand-written kernel; the activations are quantized as before.
     `dot-product` names the target's dot product: AVX-512 VNNI's vpdpbusd
     over 16 rows at once, or AArch64's usdot (i8mm) or sdot (dot-product
-    extension) over 4 rows each, the 16 rows' vectors split in four. With
-    `generated-decode-k-quants` too, Q4_K_X16 and Q6_K_X16 products are
-    generated as well (their super-blocks' scales unpacked in vector code);
-    they are slower than the hand-written kernels in a whole model on
-    x86-64 so far (docs/codegen.md).
+    extension) over 4 rows each, the 16 rows' vectors split in four.
+    Q4_K_X16 and Q6_K_X16 products are generated too, their super-blocks'
+    scales (and q4_k's mins) unpacked in vector code, their blocks (q6_k)
+    or pairs of blocks (q4_k) a loop of their own.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
@@ -120,11 +119,6 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
            "One-token products of q8_0_x16 and q4_0_x16 weights as generated "
            "vector code (on the dot product of `dot-product`) instead of "
            "tfm_quantized_matmul calls">,
-    Option<"generatedDecodeKQuants", "generated-decode-k-quants", "bool",
-           /*default=*/"false",
-           "With generated-decode, q4_k_x16 and q6_k_x16 weights' products "
-           "too (slower than the hand-written AVX-512 VNNI kernels in a "
-           "whole model: docs/codegen.md)">,
     Option<"dotProduct", "dot-product", "::mlir::tfm::DotProduct",
            /*default=*/"::mlir::tfm::DotProduct::Avx512Vnni",
            "The int8 dot product generated-decode multiplies with",
