@@ -77,7 +77,8 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
           cl::cat(category)),
       quantizedDecode(
           "quantized-decode",
-          cl::desc("What multiplies a decode step's q8_0 and q4_0 weights "
+          cl::desc("What multiplies a decode step's q8_0, q4_0, q4_k and "
+                   "q6_k weights "
                    "(tfm-lower-quantized-matmul's generated-decode)"),
           cl::init(QuantizedDecode::Auto),
           cl::values(

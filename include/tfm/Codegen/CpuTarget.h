@@ -22,10 +22,10 @@ enum class ThreadRuntime { OpenMP, Async };
 /// elsewhere (resolveMatmulCodegen).
 enum class MatmulCodegen { Mlir, Halide, Auto };
 
-/// What multiplies the one-token products of q8_0/q4_0 weights: vector code the
-/// compiler generates (tfm-lower-quantized-matmul's generated-decode, on
-/// targets with an int8 dot product, DotProduct) or the hand-written
-/// kernels.
+/// What multiplies the one-token products of q8_0, q4_0, q4_k and q6_k
+/// weights: vector code the compiler generates (tfm-lower-quantized-matmul's
+/// generated-decode, on targets with an int8 dot product, DotProduct) or
+/// the hand-written kernels.
 enum class QuantizedDecode { Generated, Kernel, Auto };
 
 /// The int8 dot product instruction the generated decode multiplies with:

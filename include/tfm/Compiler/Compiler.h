@@ -95,9 +95,10 @@ struct CompileOptions {
   /// Code generator of the f32 linear layers (tfm-cpu-pipeline's
   /// f32-matmul).
   MatmulCodegen f32Matmul = MatmulCodegen::Auto;
-  /// What multiplies one-token q8_0/q4_0 products: generated vector code or the
-  /// hand-written kernel (Auto: generated on targets with an int8 dot
-  /// product: AVX512-VNNI, AArch64 dotprod or i8mm).
+  /// What multiplies one-token q8_0, q4_0, q4_k and q6_k products:
+  /// generated vector code or the hand-written kernel (Auto: generated on
+  /// targets with an int8 dot product: AVX512-VNNI, AArch64 dotprod or
+  /// i8mm).
   QuantizedDecode quantizedDecode = QuantizedDecode::Auto;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
