@@ -262,21 +262,14 @@ private:
                         Value acc) {
     VectorType i32x16 = vectorOf(kRows, b.getI32Type());
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
-    Value rowScales = arith::ExtFOp::create(
-        b, loc, f32x16,
-        loadAs(group, blockOffset, kScaleBytes,
-               vectorOf(kRows, b.getF16Type())));
+    Value rowScales = unitHalves(group, blockOffset, 0);
     Value tokenScale = tokenBlockScalar(kTokenScale, block, b.getF32Type());
     Value tokenSum = tokenBlockScalar(kTokenSum, block, b.getI32Type());
-    Value bias = arith::MulIOp::create(
-        b, loc, tokenSum,
-        arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                     -zeroPointAfterLoad()));
     // vpdpbusd's 16 rows are one register: two chains overlap its
     // latency. The 128-bit dot products' 16 rows are four independent
     // accumulators already (eight for a pair of groups): one chain.
     SmallVector<Value, 2> chains = {
-        vector::BroadcastOp::create(b, loc, i32x16, bias)};
+        sumStart(tokenSum, zeroPointAfterLoad())};
     if (dot.is512Bit())
       chains.push_back(zeros(i32x16));
     Value codesOffset = arith::MulIOp::create(b, loc, block, index(kBlock));
@@ -404,14 +397,8 @@ private:
     Value lowSum = tokenBlockScalar(kTokenLowSum, block, b.getI32Type());
     Value highSum = arith::SubIOp::create(
         b, loc, tokenBlockScalar(kTokenSum, block, b.getI32Type()), lowSum);
-    Value starts[2];
-    for (auto [half, sum] : llvm::enumerate(ArrayRef<Value>{lowSum, highSum}))
-      starts[half] = vector::BroadcastOp::create(
-          b, loc, vectorOf(kRows, b.getI32Type()),
-          arith::MulIOp::create(
-              b, loc, sum,
-              arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                           -layout.zeroPoint)));
+    Value starts[2] = {sumStart(lowSum, layout.zeroPoint),
+                       sumStart(highSum, layout.zeroPoint)};
     Value tokenScale = vector::BroadcastOp::create(
         b, loc, vectorOf(kRows, b.getF32Type()),
         tokenBlockScalar(kTokenScale, block, b.getF32Type()));
@@ -654,6 +641,17 @@ private:
                                                         lane})));
     }
     return chunks;
+  }
+
+  /// Where a dot product chain over codes stored from `zeroPoint` starts
+  /// for the token's codes summing to `tokenSum`: -zeroPoint x tokenSum in
+  /// every row.
+  Value sumStart(Value tokenSum, int32_t zeroPoint) {
+    return vector::BroadcastOp::create(
+        b, loc, vectorOf(kRows, b.getI32Type()),
+        arith::MulIOp::create(
+            b, loc, tokenSum,
+            arith::ConstantIntOp::create(b, loc, b.getI32Type(), -zeroPoint)));
   }
 
   /// The zero point of the codes forEachChunk passes: q8_0's flipped to

@@ -11,6 +11,7 @@
 
 #include "ContextShift.h"
 #include "Integrity.h"
+#include "MemRefDescriptor.h"
 #include "Status.h"
 #include "tfm/Runtime/tfm.h"
 #include "tfm/Runtime/tfm_kernels.h"
@@ -58,14 +59,7 @@ int availableCpus() {
   return online > 0 ? int(online) : 1;
 }
 
-/// An MLIR ranked memref descriptor (`llvm.emit_c_interface` ABI).
-template <typename T, int Rank> struct MemRef {
-  T *allocated;
-  T *aligned;
-  int64_t offset;
-  int64_t sizes[Rank];
-  int64_t strides[Rank];
-};
+using tfm::runtime::MemRef;
 
 template <typename T> MemRef<T, 1> vectorRef(T *data, int64_t size) {
   return {data, data, 0, {size}, {1}};

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "MemRefDescriptor.h"
 
 #include "tfm/Quantization/Quantize.h"
 #include "tfm/Runtime/tfm_kernels.h"
@@ -203,14 +204,7 @@ void run(benchmark::State &state, const Format &format,
 }
 
 #ifdef TFM_BENCH_GENERATED_DECODE
-/// An MLIR memref descriptor (`llvm.emit_c_interface`).
-template <typename T, int Rank> struct MemRef {
-  T *allocated;
-  T *aligned;
-  int64_t offset;
-  int64_t sizes[Rank];
-  int64_t strides[Rank];
-};
+using tfm::runtime::MemRef;
 /// A generated decode function's type (`llvm.emit_c_interface`).
 using GeneratedDecodeFunction = void(MemRef<float, 2> *, MemRef<int8_t, 2> *,
                                      MemRef<float, 2> *, MemRef<int8_t, 1> *);
