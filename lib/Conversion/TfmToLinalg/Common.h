@@ -11,6 +11,7 @@
 #ifndef TFM_LIB_CONVERSION_TFMTOLINALG_COMMON_H
 #define TFM_LIB_CONVERSION_TFMTOLINALG_COMMON_H
 
+#include "tfm/Conversion/Activations.h"
 #include "tfm/Conversion/Passes.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Dialect/Tfm/IR/TfmTypes.h"
@@ -114,8 +115,6 @@ MemRefType rowContiguousBufferType(RankedTensorType type);
 // Builders one family lends another
 //===----------------------------------------------------------------------===//
 
-/// `kind(x)` for one scalar (Elementwise.cpp).
-Value activation(OpBuilder &b, Location loc, Activation kind, Value x);
 /// Numerically stable softmax over the last dim: `exp(x - max) / sum`, as
 /// two row reductions and one element-wise generic (Elementwise.cpp).
 Value buildSoftmax(OpBuilder &b, Location loc, Value input);

@@ -12,39 +12,6 @@
 
 namespace mlir::tfm::tfm_to_linalg {
 
-Value activation(OpBuilder &b, Location loc, Activation kind, Value x) {
-  switch (kind) {
-  case Activation::relu:
-    return arith::MaximumFOp::create(b, loc, x, f32Constant(b, loc, 0.0));
-  case Activation::gelu: {
-    Value scaled = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, M_SQRT1_2));
-    Value erf = math::ErfOp::create(b, loc, scaled);
-    Value onePlus = arith::AddFOp::create(b, loc, erf, f32Constant(b, loc, 1.0));
-    Value half = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, 0.5));
-    return arith::MulFOp::create(b, loc, half, onePlus);
-  }
-  case Activation::gelu_tanh: {
-    Value cube = arith::MulFOp::create(
-        b, loc, arith::MulFOp::create(b, loc, x, x), x);
-    Value inner = arith::AddFOp::create(
-        b, loc, x, arith::MulFOp::create(b, loc, cube, f32Constant(b, loc, 0.044715)));
-    Value scaled = arith::MulFOp::create(
-        b, loc, inner, f32Constant(b, loc, std::sqrt(2.0 / M_PI)));
-    Value onePlus = arith::AddFOp::create(b, loc, math::TanhOp::create(b, loc, scaled),
-                                          f32Constant(b, loc, 1.0));
-    Value half = arith::MulFOp::create(b, loc, x, f32Constant(b, loc, 0.5));
-    return arith::MulFOp::create(b, loc, half, onePlus);
-  }
-  case Activation::silu: {
-    Value negated = arith::NegFOp::create(b, loc, x);
-    Value denominator = arith::AddFOp::create(
-        b, loc, math::ExpOp::create(b, loc, negated), f32Constant(b, loc, 1.0));
-    return arith::DivFOp::create(b, loc, x, denominator);
-  }
-  }
-  llvm_unreachable("unknown activation");
-}
-
 /// `kind(gate) * up`, element-wise.
 Value buildGatedActivation(OpBuilder &b, Location loc, Activation kind,
                            Value gate, Value up) {
@@ -53,7 +20,7 @@ Value buildGatedActivation(OpBuilder &b, Location loc, Activation kind,
   return buildElementwise(
       b, loc, gate, ValueRange{gate, up}, {identity, identity},
       [&](OpBuilder &nb, Location nl, ValueRange x) -> Value {
-        return arith::MulFOp::create(nb, nl, activation(nb, nl, kind, x[0]),
+        return arith::MulFOp::create(nb, nl, buildActivation(nb, nl, kind, x[0]),
                                      x[1]);
       });
 }
@@ -105,7 +72,7 @@ struct ActivationLowering : OpConversionPattern<ActivationOp> {
     rewriter.replaceOp(
         op, mapElements(rewriter, op.getLoc(), adaptor.getInput(),
                         [&](OpBuilder &nb, Location nl, Value x) {
-                          return activation(nb, nl, kind, x);
+                          return buildActivation(nb, nl, kind, x);
                         }));
     return success();
   }

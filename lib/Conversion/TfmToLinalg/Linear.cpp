@@ -134,7 +134,7 @@ Value buildGatedEpilogue(OpBuilder &b, Location loc, Activation kind,
                  upValue = arith::MulFOp::create(nb, nl, upValue, args[1]);
                }
                return SmallVector<Value>{arith::MulFOp::create(
-                   nb, nl, activation(nb, nl, kind, gateValue), upValue)};
+                   nb, nl, buildActivation(nb, nl, kind, gateValue), upValue)};
              })
       .front();
 }
@@ -159,7 +159,7 @@ Value buildActivationEpilogue(OpBuilder &b, Location loc, Activation kind,
                Value value = args.back();
                if (biasPanels)
                  value = arith::AddFOp::create(nb, nl, value, args[0]);
-               return SmallVector<Value>{activation(nb, nl, kind, value)};
+               return SmallVector<Value>{buildActivation(nb, nl, kind, value)};
              })
       .front();
 }
@@ -330,7 +330,7 @@ struct MatmulLowering : OpConversionPattern<OpTy> {
           Value value = x[0];
           if (bias)
             value = arith::AddFOp::create(nb, nl, value, x[1]);
-          return kind ? activation(nb, nl, kind.getValue(), value) : value;
+          return kind ? buildActivation(nb, nl, kind.getValue(), value) : value;
         });
   }
 
