@@ -25,7 +25,12 @@
 //    formats' codes, 0-63 at most, are already valid signed bytes);
 //  * the int32 sums scale by row scale x the token's block scale into an
 //    f32 accumulator per row (`vector.fma`; q4_k also subtracts dmin x
-//    min x the token's scaled sum).
+//    min x the token's scaled sum);
+//  * a gated product (gate rows, then as many up rows) reads a group of
+//    gate rows together with its group of up rows and stores
+//    `kind(gate) * up` (tfm/Conversion/Activations.h; exp, tanh and erf
+//    become polynomials in tfm-approximate-math), as the kernels'
+//    epilogue did.
 //
 // Groups are taken in pairs from the two halves of a task's rows, two
 // streams from memory (one core reads ~16 GB/s from one stream on the AMD
@@ -37,6 +42,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "GeneratedDecode.h"
+
+#include "tfm/Conversion/Activations.h"
 
 #include "tfm/Runtime/tfm_kernels.h"
 
@@ -151,6 +158,9 @@ public:
       : b(b), loc(loc),
         layout(BlockLayout::of(op.getQuantType().getKernelFormat())),
         dot(DotInstruction::of(dotProduct)), accumulate(op.getAccumulate()),
+        gated(op.getGated()),
+        upGroupOffset(gated ? op.getWeight().getType().getDimSize(0) / 2 / kRows
+                             : 0),
         inFeatures(op.getInput().getType().getDimSize(1)),
         rowBytes(op.getWeight().getType().getDimSize(1)) {
     weights = flatView(b, loc, op.getWeight());
@@ -159,22 +169,29 @@ public:
   }
 
   /// Groups [firstGroup, firstGroup + groups): pairs from the two halves,
-  /// then an odd last one alone.
+  /// then an odd last one alone. A gated product's group of gate rows
+  /// pairs with its group of up rows instead, and the two become one
+  /// group of outputs.
   void build(Value firstGroup, Value groups) {
+    if (gated)
+      return buildGated(firstGroup, groups);
     Value half = arith::DivUIOp::create(b, loc, groups, index(2));
     scf::ForOp::create(
         b, loc, index(0), half, index(1), ValueRange{},
         [&](OpBuilder &, Location, Value i, ValueRange) {
           Value first = arith::AddIOp::create(b, loc, firstGroup, i);
           Value second = arith::AddIOp::create(b, loc, first, half);
-          groupsTimesToken({first, second});
+          SmallVector<Value> sums = groupsTimesToken({first, second});
+          storeGroup(first, sums[0]);
+          storeGroup(second, sums[1]);
           scf::YieldOp::create(b, loc);
         });
     scf::ForOp::create(
         b, loc, arith::MulIOp::create(b, loc, half, index(2)), groups,
         index(1), ValueRange{},
         [&](OpBuilder &, Location, Value g, ValueRange) {
-          groupsTimesToken({arith::AddIOp::create(b, loc, firstGroup, g)});
+          Value group = arith::AddIOp::create(b, loc, firstGroup, g);
+          storeGroup(group, groupsTimesToken({group}).front());
           scf::YieldOp::create(b, loc);
         });
   }
@@ -718,8 +735,8 @@ private:
   }
 
   /// The token times the groups `groups`, their blocks read together (a
-  /// stream each), into their 16 outputs each.
-  void groupsTimesToken(ArrayRef<Value> groups) {
+  /// stream each): 16 sums a group.
+  SmallVector<Value> groupsTimesToken(ArrayRef<Value> groups) {
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
     // Each group's bytes as a view of their own: the loads then address
     // one loop-invariant base plus the block's offset.
@@ -742,15 +759,37 @@ private:
           unitsTimesToken(groupViews, unitOffset, unit, next);
           scf::YieldOp::create(b, loc, next);
         });
-    for (auto [group, acc] : llvm::zip(groups, loop.getResults())) {
-      Value row = arith::MulIOp::create(b, loc, group, index(kRows));
-      Value sum = acc;
-      if (accumulate)
-        sum = arith::AddFOp::create(
-            b, loc, sum,
-            vector::LoadOp::create(b, loc, f32x16, output, ValueRange{row}));
-      vector::StoreOp::create(b, loc, sum, output, ValueRange{row});
-    }
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  /// The gated product's groups [firstGroup, firstGroup + groups) of
+  /// outputs: gate group g and up group g + the gate rows' groups read
+  /// together (the two streams), `kind(gate) * up` stored.
+  void buildGated(Value firstGroup, Value groups) {
+    scf::ForOp::create(
+        b, loc, index(0), groups, index(1), ValueRange{},
+        [&](OpBuilder &, Location, Value g, ValueRange) {
+          Value gate = arith::AddIOp::create(b, loc, firstGroup, g);
+          Value up = arith::AddIOp::create(b, loc, gate, index(upGroupOffset));
+          SmallVector<Value> sums = groupsTimesToken({gate, up});
+          storeGroup(gate, arith::MulFOp::create(
+                               b, loc,
+                               buildActivation(b, loc, *gated, sums[0]),
+                               sums[1]));
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  /// `sums` (16 rows) into outputs 16 x `group`.., or added to them with
+  /// `accumulate`.
+  void storeGroup(Value group, Value sums) {
+    Value row = arith::MulIOp::create(b, loc, group, index(kRows));
+    if (accumulate)
+      sums = arith::AddFOp::create(
+          b, loc, sums,
+          vector::LoadOp::create(b, loc, vectorOf(kRows, b.getF32Type()),
+                                 output, ValueRange{row}));
+    vector::StoreOp::create(b, loc, sums, output, ValueRange{row});
   }
 
   OpBuilder &b;
@@ -758,6 +797,10 @@ private:
   BlockLayout layout;
   DotInstruction dot;
   bool accumulate;
+  std::optional<Activation> gated;
+  /// A gated weight's up rows follow its gate rows: group g's up rows are
+  /// group g + this.
+  int64_t upGroupOffset;
   int64_t inFeatures;
   int64_t rowBytes;
   Value weights, activations, output;
@@ -769,7 +812,7 @@ bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op) {
   int32_t format = op.getQuantType().getKernelFormat();
   return (format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
           format == TFM_QUANT_Q4_K_X16 || format == TFM_QUANT_Q6_K_X16) &&
-         op.getInput().getType().getDimSize(0) == 1 && !op.getGated();
+         op.getInput().getType().getDimSize(0) == 1;
 }
 
 void mlir::tfm::buildGeneratedDecode(OpBuilder &b, Location loc,

@@ -16,14 +16,15 @@
 namespace mlir::tfm {
 
 /// Whether the generated code computes `op`: one token (a static one-row
-/// input) times Q8_0_X16, Q4_0_X16, Q4_K_X16 or Q6_K_X16 weights, not
-/// gated.
+/// input) times Q8_0_X16, Q4_0_X16, Q4_K_X16 or Q6_K_X16 weights, gated
+/// or not.
 bool hasGeneratedDecode(QuantizedMatmulOp op);
 
 /// The products of output rows [firstRow, firstRow + rows) of `op` (whole
 /// groups of 16 rows) from the activations the runtime quantized into
 /// `op`'s scratch buffer, written (or with `accumulate` added) to its
-/// output, multiplying with the instruction of `dotProduct`.
+/// output, multiplying with the instruction of `dotProduct`. A gated
+/// product's output row r is `kind(gate row r) * (up row r)`.
 void buildGeneratedDecode(OpBuilder &b, Location loc, QuantizedMatmulOp op,
                           DotProduct dotProduct, Value firstRow, Value rows);
 

@@ -219,21 +219,27 @@ extern "C" GeneratedDecodeFunction _mlir_ciface_generated_decode_q8_0_2816x1024,
     _mlir_ciface_generated_decode_q4_k_2816x1024,
     _mlir_ciface_generated_decode_q4_k_1024x2816,
     _mlir_ciface_generated_decode_q6_k_2816x1024,
-    _mlir_ciface_generated_decode_q6_k_1024x2816;
+    _mlir_ciface_generated_decode_q6_k_1024x2816,
+    _mlir_ciface_generated_decode_gated_q8_0_2816x1024,
+    _mlir_ciface_generated_decode_gated_q4_0_2816x1024,
+    _mlir_ciface_generated_decode_gated_q4_k_2816x1024,
+    _mlir_ciface_generated_decode_gated_q6_k_2816x1024;
 
 namespace {
 
 /// The generated decode of a rows x in matrix of `format` (the shapes
 /// Inputs/generated_decode.mlir has) against the same pool of weight copies
 /// as run()'s decode: quantizing the token's activations, then the product.
+/// `gated`: rows gate rows then rows up rows, rows outputs.
 void runGenerated(benchmark::State &state, const Format &format,
-                  GeneratedDecode decode) {
+                  GeneratedDecode decode, bool gated) {
   int64_t rows = state.range(0), in = state.range(1);
+  int64_t weightRows = gated ? 2 * rows : rows;
   QuantScheme scheme = *parseQuantScheme(format.scheme);
   int64_t rowBytes = quantRowBytes(scheme, in);
-  int64_t matrixBytes = rows * rowBytes;
+  int64_t matrixBytes = weightRows * rowBytes;
   int64_t copies = (kDecodePoolBytes + matrixBytes - 1) / matrixBytes;
-  Operands operands(format, rows, in, 1, copies);
+  Operands operands(format, weightRows, in, 1, copies);
   std::vector<float> x(in);
   std::mt19937 random(7);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -250,7 +256,7 @@ void runGenerated(benchmark::State &state, const Format &format,
   for (auto _ : state) {
     auto *weights =
         reinterpret_cast<int8_t *>(operands.weights.data() + copy * matrixBytes);
-    MemRef<int8_t, 2> weightRef{weights, weights, 0, {rows, rowBytes},
+    MemRef<int8_t, 2> weightRef{weights, weights, 0, {weightRows, rowBytes},
                                 {rowBytes, 1}};
     decode(&input, &weightRef, &output, &scratchRef);
     benchmark::DoNotOptimize(operands.out.data());
@@ -258,9 +264,34 @@ void runGenerated(benchmark::State &state, const Format &format,
     copy = (copy + 1) % copies;
   }
   state.SetBytesProcessed(state.iterations() * matrixBytes);
-  state.SetItemsProcessed(state.iterations() * rows * in);
+  state.SetItemsProcessed(state.iterations() * weightRows * in);
 }
 #endif
+
+/// The hand-written gated product (tfm_quantized_matmul_gated, its variant
+/// chosen at run time) of rows gate rows and rows up rows, silu(gate) * up,
+/// against the same pool of weight copies as the other decodes.
+void runGatedKernel(benchmark::State &state, const Format &format) {
+  int64_t rows = state.range(0), in = state.range(1);
+  QuantScheme scheme = *parseQuantScheme(format.scheme);
+  int64_t rowBytes = quantRowBytes(scheme, in);
+  int64_t matrixBytes = 2 * rows * rowBytes;
+  int64_t copies = (kDecodePoolBytes + matrixBytes - 1) / matrixBytes;
+  Operands operands(format, 2 * rows, in, 1, copies);
+  int64_t copy = 0;
+  for (auto _ : state) {
+    const uint8_t *gate = operands.weights.data() + copy * matrixBytes;
+    tfm_quantized_matmul_gated(format.kernelFormat, scheme.group,
+                               operands.activations.data(), 1, in, gate,
+                               gate + rows * rowBytes, rowBytes, rows,
+                               operands.out.data(), rows, TFM_ACTIVATION_SILU);
+    benchmark::DoNotOptimize(operands.out.data());
+    benchmark::ClobberMemory();
+    copy = (copy + 1) % copies;
+  }
+  state.SetBytesProcessed(state.iterations() * matrixBytes);
+  state.SetItemsProcessed(state.iterations() * 2 * rows * in);
+}
 
 /// The ceiling of the decode benchmarks: a plain read of the same pool of
 /// copies, each call summing one matrix's bytes in 64-byte vectors.
@@ -397,29 +428,45 @@ void registerAll() {
   // here).
   struct Generated {
     const Format &format;
-    GeneratedDecode up, down;
+    GeneratedDecode up, down, gated;
   };
   const Generated generated[] = {
       {kFormats[0], _mlir_ciface_generated_decode_q8_0_2816x1024,
-       _mlir_ciface_generated_decode_q8_0_1024x2816},
+       _mlir_ciface_generated_decode_q8_0_1024x2816,
+       _mlir_ciface_generated_decode_gated_q8_0_2816x1024},
       {kFormats[1], _mlir_ciface_generated_decode_q4_0_2816x1024,
-       _mlir_ciface_generated_decode_q4_0_1024x2816},
+       _mlir_ciface_generated_decode_q4_0_1024x2816,
+       _mlir_ciface_generated_decode_gated_q4_0_2816x1024},
       {kFormats[2], _mlir_ciface_generated_decode_q4_k_2816x1024,
-       _mlir_ciface_generated_decode_q4_k_1024x2816},
+       _mlir_ciface_generated_decode_q4_k_1024x2816,
+       _mlir_ciface_generated_decode_gated_q4_k_2816x1024},
       {kFormats[3], _mlir_ciface_generated_decode_q6_k_2816x1024,
-       _mlir_ciface_generated_decode_q6_k_1024x2816}};
-  for (const Generated &kernel : generated)
+       _mlir_ciface_generated_decode_q6_k_1024x2816,
+       _mlir_ciface_generated_decode_gated_q6_k_2816x1024}};
+  auto registerDecode = [](const std::string &name,
+                           const std::vector<int64_t> &shape, auto function,
+                           auto... arguments) {
+    benchmark::RegisterBenchmark(name.c_str(), function, arguments...)
+        ->Args(shape)
+        ->Unit(benchmark::kMicrosecond)
+        ->UseRealTime()
+        ->ThreadRange(1, 2);
+  };
+  for (const Generated &kernel : generated) {
+    if (!hasAvx512Vnni())
+      continue;
+    std::string format = kernel.format.name;
     for (auto [shape, decode] : {std::pair{upShape, kernel.up},
                                  std::pair{downShape, kernel.down}})
-      if (hasAvx512Vnni())
-        benchmark::RegisterBenchmark(
-            ("decode/" + std::string(kernel.format.name) + "/generated")
-                .c_str(),
-            runGenerated, kernel.format, decode)
-            ->Args(shape)
-            ->Unit(benchmark::kMicrosecond)
-            ->UseRealTime()
-            ->ThreadRange(1, 2);
+      registerDecode("decode/" + format + "/generated", shape, runGenerated,
+                     kernel.format, decode, false);
+    // The gated gate/up product of llama-336m-gqa's FFN (2816 outputs of
+    // 1024 inputs, 2 x 2816 weight rows), generated against the kernels.
+    registerDecode("decode_gated/" + format + "/generated", upShape,
+                   runGenerated, kernel.format, kernel.gated, true);
+    registerDecode("decode_gated/" + format + "/kernel", upShape,
+                   runGatedKernel, kernel.format);
+  }
 #endif
   // Where the AMX kernel starts to pay (its kMinTokens): short prefills of
   // the FFN matrix, q8_0 and q4_0, VNNI against AMX. Both are called

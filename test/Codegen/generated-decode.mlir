@@ -293,16 +293,72 @@ func.func @decode_q6_k(%x: memref<1x512xf32>, %w: memref<16x420xi8>, %y: memref<
 // -----
 
 // Not generated: a prefill (its token count is dynamic: the kernels' tiles
-// of 8 tokens), a row-wise format, and the gated product (its activation
-// is the kernel's epilogue) call the hand-written kernels.
+// of 8 tokens) and a row-wise format call the hand-written kernels.
 // CHECK-LABEL: func.func @kernels
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK: call @tfm_quantized_matmul(%c7_i32
 // CHECK: call @tfm_quantized_matmul(%c2_i32
-// CHECK: call @tfm_quantized_matmul_gated(%c7_i32
-func.func @kernels(%p: memref<?x64xf32>, %x: memref<1x64xf32>, %w: memref<48x68xi8>, %w4: memref<48x40xi8>, %y: memref<?x48xf32>, %z: memref<1x48xf32>, %g: memref<1x16xf32>, %w32: memref<32x68xi8>, %s: memref<?xi8>) {
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: return
+// SDOT-LABEL: func.func @kernels
+func.func @kernels(%p: memref<?x64xf32>, %x: memref<1x64xf32>, %w: memref<48x68xi8>, %w4: memref<48x40xi8>, %y: memref<?x48xf32>, %z: memref<1x48xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %p, %w -> %y scratch %s : memref<?x64xf32>, memref<48x68xi8>, memref<?x48xf32>, memref<?xi8>
   tfm.quantized_matmul !tfm.quant<q4_1> %x, %w4 -> %z scratch %s : memref<1x64xf32>, memref<48x40xi8>, memref<1x48xf32>, memref<?xi8>
-  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w32 -> %g scratch %s gated(silu) : memref<1x64xf32>, memref<32x68xi8>, memref<1x16xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+// A gated product: 64 weight rows, 2 groups of gate rows then 2 of up
+// rows, 32 outputs. Output group g reads gate group g and up group g + 2
+// together (the two streams), and stores silu(gate) * up: x / (1 +
+// exp(-x)) on the 16 gate sums, times the 16 up sums. The kernel's
+// gated entry point is not called.
+// CHECK-LABEL: func.func @decode_gated_silu
+// CHECK-SAME: %[[Y:[a-z0-9]+]]: memref<1x32xf32>, %{{.*}}: memref<?xi8>)
+// CHECK-NOT: call @tfm_quantized_matmul_gated
+// CHECK: %[[W:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [4352], strides: [1]
+// CHECK: %[[OUT:.*]] = memref.reinterpret_cast %[[Y]] to offset: [0], sizes: [32], strides: [1]
+// CHECK: scf.for %[[G:.*]] = %c0 to %c2 step %c1 {
+// CHECK:   %[[UP:.*]] = arith.addi %[[G]], %c2 : index
+// CHECK:   %[[GATEBYTES:.*]] = arith.muli %[[G]], %c1088 : index
+// CHECK:   %[[GATE:.*]] = memref.subview %[[W]][%[[GATEBYTES]]] [1088] [1]
+// CHECK:   %[[UPBYTES:.*]] = arith.muli %[[UP]], %c1088 : index
+// CHECK:   %[[UPROWS:.*]] = memref.subview %[[W]][%[[UPBYTES]]] [1088] [1]
+// CHECK:   %[[SUMS:.*]]:2 = scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>)
+// CHECK:     vector.load %[[GATE]]
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:     vector.load %[[UPROWS]]
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:   %[[NEG:.*]] = arith.negf %[[SUMS]]#0 : vector<16xf32>
+// CHECK:   %[[EXP:.*]] = math.exp %[[NEG]] : vector<16xf32>
+// CHECK:   %[[DEN:.*]] = arith.addf %[[EXP]], %{{.*}} : vector<16xf32>
+// CHECK:   %[[SILU:.*]] = arith.divf %[[SUMS]]#0, %[[DEN]] : vector<16xf32>
+// CHECK:   %[[PRODUCT:.*]] = arith.mulf %[[SILU]], %[[SUMS]]#1 : vector<16xf32>
+// CHECK:   %[[ROW:.*]] = arith.muli %[[G]], %c16 : index
+// CHECK:   vector.store %[[PRODUCT]], %[[OUT]][%[[ROW]]]
+// CHECK-NOT: call @tfm_quantized_matmul_gated
+// CHECK: return
+// KERNEL-LABEL: func.func @decode_gated_silu
+// KERNEL: call @tfm_quantized_matmul_gated(%c7_i32
+func.func @decode_gated_silu(%x: memref<1x64xf32>, %w: memref<64x68xi8>, %y: memref<1x32xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w -> %y scratch %s gated(silu) : memref<1x64xf32>, memref<64x68xi8>, memref<1x32xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+// Gemma's GeGLU on q4_k super-blocks, and on AArch64: the tanh form of GELU
+// on the gate sums.
+// CHECK-LABEL: func.func @decode_gated_gelu_tanh
+// CHECK: scf.for
+// CHECK: math.tanh %{{.*}} : vector<16xf32>
+// CHECK: arith.mulf
+// CHECK: vector.store
+// SDOT-LABEL: func.func @decode_gated_gelu_tanh
+// SDOT: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
+// SDOT: math.tanh %{{.*}} : vector<16xf32>
+func.func @decode_gated_gelu_tanh(%x: memref<1x256xf32>, %w: memref<32x144xi8>, %y: memref<1x16xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s gated(gelu_tanh) : memref<1x256xf32>, memref<32x144xi8>, memref<1x16xf32>, memref<?xi8>
   return
 }

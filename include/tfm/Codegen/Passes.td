@@ -90,8 +90,8 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     thread.
 
     With `generated-decode`, a one-token product of Q8_0_X16, Q4_0_X16,
-    Q4_K_X16 or Q6_K_X16 weights (a decode step's linear layers, not gated) computes its tasks'
-    rows in vector code this pass generates (GeneratedDecode.cpp: f16
+    Q4_K_X16 or Q6_K_X16 weights (a decode step's linear layers) computes
+    its tasks' rows in vector code this pass generates (GeneratedDecode.cpp: f16
     scales widened by `arith.extf`, q4_0's nibbles unpacked by
     `arith.andi`/`arith.shrui`, int8 dot products through
     `llvm.call_intrinsic`, `vector.fma` accumulators, two streams of
@@ -102,12 +102,16 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     extension) over 4 rows each, the 16 rows' vectors split in four.
     Q4_K_X16 and Q6_K_X16 products are generated too, their super-blocks'
     scales (and q4_k's mins) unpacked in vector code, their blocks (q6_k)
-    or pairs of blocks (q4_k) a loop of their own.
+    or pairs of blocks (q4_k) a loop of their own. A gated product reads
+    each group of gate rows together with its group of up rows and stores
+    `kind(gate) * up` (the activation as `math` ops, which
+    tfm-approximate-math makes polynomials).
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
-    "::mlir::LLVM::LLVMDialect", "::mlir::vector::VectorDialect"
+    "::mlir::LLVM::LLVMDialect", "::mlir::vector::VectorDialect",
+    "::mlir::math::MathDialect"
   ];
   let options = [
     Option<"rowsPerTask", "rows-per-task", "int64_t", /*default=*/"0",
