@@ -18,6 +18,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
+#include "GeneratedAttention.h"
 #include "KernelCalls.h"
 
 namespace mlir::tfm {
@@ -198,6 +199,8 @@ struct TfmLowerFlashAttentionPass
       func::CallOp::create(b, taskLoc, kAttention, TypeRange{}, operands);
     };
 
+    // A decode step's tasks in vector code instead of kernel calls.
+    bool generated = generatedDecode && hasGeneratedDecodeAttention(op);
     int64_t splits = op.getKvSplits();
     if (splits == 1) {
       // Tasks: (KV head, block of query rows); every key range is whole.
@@ -213,6 +216,9 @@ struct TfmLowerFlashAttentionPass
                 b, taskLoc, arith::AddIOp::create(b, taskLoc, begin, rows),
                 seq);
             Value zero = arith::ConstantIndexOp::create(b, taskLoc, 0);
+            if (generated)
+              return buildGeneratedDecodeAttention(b, taskLoc, op, ivs[0],
+                                                   zero, tokens, Value());
             call(b, taskLoc, ivs[0], begin, end, zero, tokens, noPartials,
                  CallBuilder{b, taskLoc}.i64(0));
           });
@@ -254,6 +260,10 @@ struct TfmLowerFlashAttentionPass
           Value end = arith::MinUIOp::create(
               b, taskLoc, arith::AddIOp::create(b, taskLoc, begin, chunk),
               tokens);
+          if (generated)
+            return buildGeneratedDecodeAttention(
+                b, taskLoc, op, ivs[0], begin, end,
+                arith::MulIOp::create(b, taskLoc, ivs[1], splitStride));
           Value splitOffset = arith::MulIOp::create(
               b, taskLoc, arith::MulIOp::create(b, taskLoc, ivs[1], splitStride),
               t.index(4));

@@ -166,6 +166,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   //    vector lowering for the rest.
   TfmLowerFlashAttentionOptions attention;
   attention.threads = options.threads;
+  attention.generatedDecode = options.generatedDecodeAttention;
   pm.addPass(createTfmLowerFlashAttention(attention));
   TfmLowerQuantizedMatmulOptions quantized;
   quantized.threads = options.threads;

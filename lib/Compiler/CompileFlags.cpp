@@ -91,6 +91,18 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
                          "generated where the target has one of those dot "
                          "products, kernel elsewhere (default)")),
           cl::cat(category)),
+      decodeAttention(
+          "decode-attention",
+          cl::desc("What computes a decode step's attention over an f32 or "
+                   "f16 KV cache (tfm-lower-flash-attention's "
+                   "generated-decode)"),
+          cl::init(DecodeAttention::Generated),
+          cl::values(clEnumValN(DecodeAttention::Generated, "generated",
+                                "vector code the compiler generates "
+                                "(default)"),
+                     clEnumValN(DecodeAttention::Kernel, "kernel",
+                                "the hand-written kernel")),
+          cl::cat(category)),
       quant("quant", cl::desc(quantDescription()), cl::init("keep"),
             cl::value_desc("format"), cl::cat(category)),
       quantOverrides(
@@ -136,6 +148,7 @@ void CompileFlags::apply(CompileOptions &options) const {
                                        disabledOptimizations.end());
   options.f32Matmul = f32Matmul;
   options.quantizedDecode = quantizedDecode;
+  options.decodeAttention = decodeAttention;
   options.weightFormat = quant;
   options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());
   options.kvType = kvType;

@@ -674,6 +674,8 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
       QuantizedDecode::Generated;
   if (std::optional<DotProduct> dot = decodeDotProduct(*target))
     pipelineOptions.dotProduct = *dot;
+  pipelineOptions.generatedDecodeAttention =
+      options.decodeAttention == DecodeAttention::Generated;
   buildTfmCpuPipeline(pm, pipelineOptions);
   if (failed(pm.run(**module)))
     return llvm::createStringError(model.path +

@@ -164,6 +164,10 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
             json.value(format);
         });
       }
+      json.attribute("decode_attention",
+                     options.decodeAttention == DecodeAttention::Generated
+                         ? "generated"
+                         : "kernel");
       json.attributeArray("disabled_optimizations", [&] {
         for (const std::string &fusion : options.disabledOptimizations)
           json.value(fusion);

@@ -26,6 +26,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -225,6 +226,14 @@ extern "C" GeneratedDecodeFunction _mlir_ciface_generated_decode_q8_0_2816x1024,
     _mlir_ciface_generated_decode_gated_q4_k_2816x1024,
     _mlir_ciface_generated_decode_gated_q6_k_2816x1024;
 
+/// A generated decode attention's type: query, keys, values, the query's
+/// position, output, rope cos and sin.
+using GeneratedAttentionFunction =
+    void(MemRef<float, 2> *, MemRef<uint16_t, 3> *, MemRef<uint16_t, 3> *,
+         int64_t, MemRef<float, 2> *, MemRef<float, 2> *, MemRef<float, 2> *);
+extern "C" GeneratedAttentionFunction _mlir_ciface_generated_attention_f16_16x4,
+    _mlir_ciface_generated_attention_f16_12x12;
+
 namespace {
 
 /// The generated decode of a rows x in matrix of `format` (the shapes
@@ -267,6 +276,72 @@ void runGenerated(benchmark::State &state, const Format &format,
   state.SetItemsProcessed(state.iterations() * weightRows * in);
 }
 #endif
+
+/// A decode step's attention (one query row a head, an f16 cache of
+/// state.range(2) keys, head_dim 64, an interleaved rope) over
+/// state.range(0) query heads on state.range(1) KV heads, by the
+/// generated code (`generated`, Inputs/generated_decode.mlir's function of
+/// that shape) or by tfm_attention (its variant chosen at run time) a KV
+/// head at a time, as the generated code goes. The cache fits the caches
+/// from 1024 keys on only partly (1024 x 4 KV heads x 256 bytes: 1 MiB).
+void attentionDecode(benchmark::State &state,
+                     GeneratedAttentionFunction *generated) {
+  const int64_t headDim = 64;
+  int64_t heads = state.range(0), kvHeads = state.range(1);
+  int64_t tokens = state.range(2);
+  std::mt19937 random(11);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  auto halves = [&](int64_t count) {
+    std::vector<uint16_t> bits(count);
+    for (uint16_t &value : bits) {
+      _Float16 half = static_cast<_Float16>(uniform(random));
+      std::memcpy(&value, &half, sizeof(value));
+    }
+    return bits;
+  };
+  std::vector<uint16_t> keys = halves(kvHeads * tokens * headDim);
+  std::vector<uint16_t> values = halves(kvHeads * tokens * headDim);
+  std::vector<float> q(heads * headDim), out(heads * headDim);
+  std::vector<float> cos(headDim / 2), sin(headDim / 2);
+  for (float &value : q)
+    value = uniform(random);
+  for (int64_t j = 0; j < headDim / 2; ++j) {
+    cos[j] = std::cos(0.01f * j);
+    sin[j] = std::sin(0.01f * j);
+  }
+  int64_t width = heads * headDim;
+  MemRef<float, 2> query{q.data(), q.data(), 0, {1, width}, {width, 1}};
+  MemRef<float, 2> output{out.data(), out.data(), 0, {1, width}, {width, 1}};
+  MemRef<float, 2> cosRef{cos.data(), cos.data(), 0, {1, headDim / 2},
+                          {headDim / 2, 1}};
+  MemRef<float, 2> sinRef{sin.data(), sin.data(), 0, {1, headDim / 2},
+                          {headDim / 2, 1}};
+  MemRef<uint16_t, 3> keyRef{keys.data(), keys.data(), 0,
+                             {kvHeads, tokens, headDim},
+                             {tokens * headDim, headDim, 1}};
+  MemRef<uint16_t, 3> valueRef{values.data(), values.data(), 0,
+                               {kvHeads, tokens, headDim},
+                               {tokens * headDim, headDim, 1}};
+  for (auto _ : state) {
+    if (generated) {
+      generated(&query, &keyRef, &valueRef, tokens - 1, &output, &cosRef,
+                &sinRef);
+    } else {
+      for (int64_t kvHead = 0; kvHead < kvHeads; ++kvHead)
+        tfm_attention(TFM_KV_F16, q.data(), width, keys.data(), values.data(),
+                      tokens * headDim * 2, headDim * 2, heads / kvHeads,
+                      headDim, 0.125f, tokens - 1, kvHead, 0, 1, 0, tokens,
+                      out.data(), width, nullptr, 0, cos.data(), sin.data(),
+                      headDim / 2, /*rope_pairing=*/0, 0, 0.0f, nullptr, 0, 0,
+                      nullptr, 0.0f, 0);
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * 2 * kvHeads * tokens *
+                          headDim * 2);
+  state.SetItemsProcessed(state.iterations() * 2 * heads * tokens * headDim);
+}
 
 /// The hand-written gated product (tfm_quantized_matmul_gated, its variant
 /// chosen at run time) of rows gate rows and rows up rows, silu(gate) * up,
@@ -467,6 +542,27 @@ void registerAll() {
     registerDecode("decode_gated/" + format + "/kernel", upShape,
                    runGatedKernel, kernel.format);
   }
+  // A decode step's attention at 1024 and 4096 keys, generated against the
+  // kernel: llama-336m-gqa's heads (GQA, 4 query heads a KV head) and
+  // llama-110m's (MHA).
+  struct AttentionShape {
+    int64_t heads, kvHeads;
+    GeneratedAttentionFunction *generated;
+  };
+  const AttentionShape attentionShapes[] = {
+      {16, 4, _mlir_ciface_generated_attention_f16_16x4},
+      {12, 12, _mlir_ciface_generated_attention_f16_12x12}};
+  for (const AttentionShape &shape : attentionShapes)
+    for (GeneratedAttentionFunction *function :
+         {shape.generated, static_cast<GeneratedAttentionFunction *>(nullptr)})
+      if (hasAvx512Vnni())
+        benchmark::RegisterBenchmark(
+            function ? "attention_decode/f16/generated"
+                     : "attention_decode/f16/kernel",
+            attentionDecode, function)
+            ->Args({shape.heads, shape.kvHeads, 1024})
+            ->Args({shape.heads, shape.kvHeads, 4096})
+            ->Unit(benchmark::kMicrosecond);
 #endif
   // Where the AMX kernel starts to pay (its kMinTokens): short prefills of
   // the FFN matrix, q8_0 and q4_0, VNNI against AMX. Both are called

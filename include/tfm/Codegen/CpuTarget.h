@@ -28,6 +28,11 @@ enum class MatmulCodegen { Mlir, Halide, Auto };
 /// the hand-written kernels.
 enum class QuantizedDecode { Generated, Kernel, Auto };
 
+/// What computes a decode step's attention over an f32 or f16 KV cache:
+/// vector code the compiler generates (tfm-lower-flash-attention's
+/// generated-decode, any target) or the hand-written kernel.
+enum class DecodeAttention { Generated, Kernel };
+
 /// The int8 dot product instruction the generated decode multiplies with:
 /// AVX-512 VNNI's vpdpbusd (unsigned x signed bytes, 16 int32 lanes), or
 /// AArch64's sdot (signed x signed, the dot-product extension) or usdot

@@ -153,10 +153,17 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "elsewhere"))};
   Option<bool> generatedDecode{
       *this, "generated-decode",
-      llvm::cl::desc("One-token products of q8_0 and q4_0 weights as generated "
-                     "vector code (tfm-lower-quantized-matmul's "
-                     "generated-decode; targets with an int8 dot product) "
-                     "instead of the hand-written kernel"),
+      llvm::cl::desc("One-token products of q8_0, q4_0, q4_k and q6_k "
+                     "weights as generated vector code "
+                     "(tfm-lower-quantized-matmul's generated-decode; targets "
+                     "with an int8 dot product) instead of the hand-written "
+                     "kernel"),
+      llvm::cl::init(false)};
+  Option<bool> generatedDecodeAttention{
+      *this, "generated-decode-attention",
+      llvm::cl::desc("A decode step's attention as generated vector code "
+                     "(tfm-lower-flash-attention's generated-decode) instead "
+                     "of the hand-written kernel"),
       llvm::cl::init(false)};
   Option<DotProduct> dotProduct{
       *this, "dot-product",

@@ -193,17 +193,32 @@ def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp
     * `kv_splits = C` (decode, flash-decoding): one task per KV head and
       range of `ceil(tokens / C)` keys, each writing partial sums to the
       `partials` buffer, then one call of `tfm_attention_combine`.
+
+    With `generated-decode`, the tasks of a one-row query over an f32 or
+    f16 cache (heads of a multiple of 16 elements, no soft cap, position
+    bias or query norm) are vector code this pass generates
+    (GeneratedAttention.cpp) rather than `tfm_attention` calls: the query
+    rotated in registers, keys in blocks of 16 whose partial dot products
+    reduce into one vector of scores by a shuffle tree, the online softmax
+    (`math.exp`, made a polynomial by tfm-approximate-math), and the
+    weighted value rows accumulated by `vector.fma`, two query heads of a
+    KV head at a time. The partial results are still merged by
+    `tfm_attention_combine`.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
-    "::mlir::LLVM::LLVMDialect"
+    "::mlir::LLVM::LLVMDialect", "::mlir::vector::VectorDialect",
+    "::mlir::math::MathDialect"
   ];
   let options = [
     Option<"queryRowsPerTask", "query-rows-per-task", "int64_t",
            /*default=*/"16", "Query rows per prefill task">,
     Option<"threads", "threads", "bool", /*default=*/"true",
-           "Spread the tasks over threads with scf.forall">
+           "Spread the tasks over threads with scf.forall">,
+    Option<"generatedDecode", "generated-decode", "bool", /*default=*/"false",
+           "Generate a decode step's tasks (one query row, f32 or f16 cache) "
+           "as vector code instead of calling tfm_attention">
   ];
 }
 

@@ -46,6 +46,7 @@ public:
   llvm::cl::list<std::string> disabledOptimizations;
   llvm::cl::opt<MatmulCodegen> f32Matmul;
   llvm::cl::opt<QuantizedDecode> quantizedDecode;
+  llvm::cl::opt<DecodeAttention> decodeAttention;
   llvm::cl::opt<std::string> quant;
   llvm::cl::list<std::string> quantOverrides;
   llvm::cl::opt<std::string> kvType;

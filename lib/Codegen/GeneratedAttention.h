@@ -1,0 +1,35 @@
+//===- GeneratedAttention.h - decode attention as vector code ---*- C++ -*-===//
+//
+// One query token's attention over a range of the KV cache (a decode
+// step's flash-decoding task), generated as MLIR vector code instead of a
+// call of the hand-written tfm_attention: what tfm-lower-flash-attention
+// emits with `generated-decode`. See GeneratedAttention.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TFM_LIB_CODEGEN_GENERATEDATTENTION_H
+#define TFM_LIB_CODEGEN_GENERATEDATTENTION_H
+
+#include "tfm/Dialect/Tfm/IR/TfmOps.h"
+
+namespace mlir::tfm {
+
+/// Whether the generated code computes `op`'s tasks: one query row (a
+/// static one-row query), an f32 or f16 cache, heads of a multiple of 16
+/// elements (32 with a half-split rope) up to 256, and no soft cap, position
+/// bias or query norm (those keep the kernel).
+bool hasGeneratedDecodeAttention(FlashAttentionOp op);
+
+/// The task of KV head `kvHead` over keys [keyBegin, keyEnd) (clipped to
+/// the causal and window limits): each of its query heads' softmax-weighted
+/// sum of values, with the running maximum and denominator, into `op`'s
+/// partials from float `partialsOffset` on, or without one normalized into
+/// its output.
+void buildGeneratedDecodeAttention(OpBuilder &b, Location loc,
+                                   FlashAttentionOp op, Value kvHead,
+                                   Value keyBegin, Value keyEnd,
+                                   Value partialsOffset);
+
+} // namespace mlir::tfm
+
+#endif // TFM_LIB_CODEGEN_GENERATEDATTENTION_H
