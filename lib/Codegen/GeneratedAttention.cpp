@@ -30,6 +30,9 @@
 // loops over a block's keys stop at the range's end; the scores of the
 // block's lanes past it are masked.
 //
+// The key ranges' partial results are merged by generated code too
+// (buildGeneratedAttentionCombine), once every task is done.
+//
 //===----------------------------------------------------------------------===//
 
 #include "GeneratedAttention.h"
@@ -100,6 +103,66 @@ public:
                 arith::MulIOp::create(b, loc, kvHead, index(group)),
                 arith::AddIOp::create(b, loc, g, index(h))));
           attendHeads(heads, kvHead, begin, end, blocks, partialsOffset);
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  /// The key ranges' partial results merged into the output, head by
+  /// head: each range's sums weighted by exp(its maximum - the heads'
+  /// maximum), over the weighted denominators (ranges without a visible
+  /// key, denominator 0, contribute nothing; none at all leaves zeros), as
+  /// tfm_attention_combine does.
+  void combine(Value splitStride) {
+    int64_t splits = op.getKvSplits();
+    Value partials = op.getPartials();
+    scf::ForOp::create(
+        b, loc, index(0), index(op.getNumHeads()), index(1), ValueRange{},
+        [&](OpBuilder &, Location, Value head, ValueRange) {
+          Value headOffset =
+              arith::MulIOp::create(b, loc, head, index(headDim + 2));
+          SmallVector<Value> firsts, maxima, sums, visible;
+          Value max = f32(-std::numeric_limits<float>::infinity());
+          for (int64_t c = 0; c < splits; ++c) {
+            Value first = arith::AddIOp::create(
+                b, loc, headOffset,
+                arith::MulIOp::create(b, loc, index(c), splitStride));
+            firsts.push_back(first);
+            maxima.push_back(memref::LoadOp::create(
+                b, loc, partials,
+                ValueRange{arith::AddIOp::create(b, loc, first,
+                                                 index(headDim))}));
+            sums.push_back(memref::LoadOp::create(
+                b, loc, partials,
+                ValueRange{arith::AddIOp::create(b, loc, first,
+                                                 index(headDim + 1))}));
+            visible.push_back(arith::CmpFOp::create(
+                b, loc, arith::CmpFPredicate::OGT, sums.back(), f32(0.0)));
+            max = arith::SelectOp::create(
+                b, loc, visible.back(),
+                arith::MaximumFOp::create(b, loc, max, maxima.back()), max);
+          }
+          Value total = f32(0.0);
+          SmallVector<Value> acc(chunks, splat(0.0));
+          for (int64_t c = 0; c < splits; ++c) {
+            Value weight = arith::SelectOp::create(
+                b, loc, visible[c],
+                math::ExpOp::create(
+                    b, loc, arith::SubFOp::create(b, loc, maxima[c], max)),
+                f32(0.0));
+            total = arith::AddFOp::create(
+                b, loc, total, arith::MulFOp::create(b, loc, weight, sums[c]));
+            Value weights =
+                vector::BroadcastOp::create(b, loc, chunkType(), weight);
+            for (int64_t k = 0; k < chunks; ++k)
+              acc[k] = vector::FMAOp::create(
+                  b, loc, weights,
+                  vector::LoadOp::create(
+                      b, loc, chunkType(), partials,
+                      ValueRange{arith::AddIOp::create(b, loc, firsts[c],
+                                                       index(k * kLanes))}),
+                  acc[k]);
+          }
+          storeNormalized(head, acc, total);
           scf::YieldOp::create(b, loc);
         });
   }
@@ -491,16 +554,22 @@ private:
               arith::AddIOp::create(b, loc, first, index(headDim + 1))});
       return;
     }
+    storeNormalized(head, state.acc, state.sum);
+  }
+
+  /// `acc` (a head's sums) divided by `sum` (0 when it is not positive)
+  /// into head `head`'s output.
+  void storeNormalized(Value head, ArrayRef<Value> acc, Value sum) {
     Value inverse = arith::SelectOp::create(
         b, loc,
-        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, state.sum,
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, sum,
                               f32(0.0)),
-        arith::DivFOp::create(b, loc, f32(1.0), state.sum), f32(0.0));
+        arith::DivFOp::create(b, loc, f32(1.0), sum), f32(0.0));
     Value inverses = vector::BroadcastOp::create(b, loc, chunkType(), inverse);
     Value first = arith::MulIOp::create(b, loc, head, index(headDim));
     for (int64_t c = 0; c < chunks; ++c)
       vector::StoreOp::create(
-          b, loc, arith::MulFOp::create(b, loc, state.acc[c], inverses),
+          b, loc, arith::MulFOp::create(b, loc, acc[c], inverses),
           op.getOutput(),
           ValueRange{index(0),
                      arith::AddIOp::create(b, loc, first, index(c * kLanes))});
@@ -530,6 +599,12 @@ bool mlir::tfm::hasGeneratedDecodeAttention(FlashAttentionOp op) {
          headDim % (halfSplit ? 2 * kLanes : kLanes) == 0 &&
          headDim <= kMaxHeadDim && !op.getSoftCap() && !op.getPositionBias() &&
          !op.getQueryNorm();
+}
+
+void mlir::tfm::buildGeneratedAttentionCombine(OpBuilder &b, Location loc,
+                                               FlashAttentionOp op,
+                                               Value splitStride) {
+  AttentionBuilder(b, loc, op).combine(splitStride);
 }
 
 void mlir::tfm::buildGeneratedDecodeAttention(OpBuilder &b, Location loc,

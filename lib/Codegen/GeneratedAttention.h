@@ -30,6 +30,13 @@ void buildGeneratedDecodeAttention(OpBuilder &b, Location loc,
                                    Value keyBegin, Value keyEnd,
                                    Value partialsOffset);
 
+/// `op`'s output from the partial results of its `kv_splits` key ranges
+/// (range c's from float c x `splitStride` of its partials on): what
+/// tfm_attention_combine computes, after the tasks of
+/// buildGeneratedDecodeAttention.
+void buildGeneratedAttentionCombine(OpBuilder &b, Location loc,
+                                    FlashAttentionOp op, Value splitStride);
+
 } // namespace mlir::tfm
 
 #endif // TFM_LIB_CODEGEN_GENERATEDATTENTION_H

@@ -272,6 +272,11 @@ struct TfmLowerFlashAttentionPass
           call(b, taskLoc, ivs[0], t.index(0), seq, begin, end, partials,
                t.i64(partialStride));
         });
+    if (generated) {
+      buildGeneratedAttentionCombine(builder, loc, op, splitStride);
+      op.erase();
+      return success();
+    }
     func::CallOp::create(
         builder, loc, kAttentionCombine, TypeRange{},
         ValueRange{c.pointer(partialsAddress), c.i64(splits),

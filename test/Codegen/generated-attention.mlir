@@ -19,7 +19,7 @@
 // to the second buffer; a loop over the keys adds each value row's chunks,
 // times its broadcast weight, to both heads' accumulators. Then each
 // head's 64 sums, its maximum and its denominator go into the partials at
-// split x 264 + head x 66 floats. The combining call stays.
+// split x 264 + head x 66 floats.
 // CHECK-LABEL: func.func @decode_f16_gqa_rope
 // CHECK-SAME: %[[Q:[a-z0-9]+]]: memref<1x256xf32>, %[[K:[a-z0-9]+]]: memref<2x?x64xf16, strided<[?, ?, 1], offset: ?>>, %[[V:[a-z0-9]+]]: memref<2x?x64xf16, strided<[?, ?, 1], offset: ?>>, %[[START:[a-z0-9]+]]: index, %{{[a-z0-9]+}}: memref<1x256xf32>, %[[P:[a-z0-9]+]]: memref<1056xf32>, %[[COS:[a-z0-9]+]]: memref<1x32xf32>, %[[SIN:[a-z0-9]+]]: memref<1x32xf32>)
 // CHECK-NOT: call @tfm_attention(
@@ -108,11 +108,36 @@
 // CHECK:     arith.muli %[[HEAD1]], %c66 : index
 // CHECK:     vector.store %[[STATE]]#8
 // CHECK:     llvm.intr.stackrestore %[[STACK]] : !llvm.ptr
-// CHECK: call @tfm_attention_combine(
+// Then the 4 ranges merge, head by head: the maximum of the ranges with a
+// positive denominator, each range weighted by exp(its maximum - that),
+// the weighted sums over the weighted denominators into the output.
+// CHECK-NOT: call @tfm_attention_combine
+// CHECK: scf.for %[[H:.*]] = %c0 to %c4 step %c1 {
+// CHECK:   %[[AT:.*]] = arith.muli %[[H]], %c66 : index
+// CHECK:   %[[M0AT:.*]] = arith.addi %[[AT]], %c64 : index
+// CHECK:   %[[M0:.*]] = memref.load %[[P]][%[[M0AT]]] : memref<1056xf32>
+// CHECK:   %[[L0AT:.*]] = arith.addi %[[AT]], %c65 : index
+// CHECK:   %[[L0:.*]] = memref.load %[[P]][%[[L0AT]]] : memref<1056xf32>
+// CHECK:   %[[SEEN0:.*]] = arith.cmpf ogt, %[[L0]], %{{.*}} : f32
+// CHECK:   arith.addi %[[AT]], %c328 : index
+// CHECK:   arith.addi %[[AT]], %c856 : index
+// CHECK:   %[[MAX:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK:   %[[D0:.*]] = arith.subf %[[M0]], %[[MAX]] : f32
+// CHECK:   %[[E0:.*]] = math.exp %[[D0]] : f32
+// CHECK:   %[[W0:.*]] = arith.select %[[SEEN0]], %[[E0]], %{{.*}} : f32
+// CHECK:   arith.mulf %[[W0]], %[[L0]] : f32
+// CHECK:   %[[W0S:.*]] = vector.broadcast %[[W0]] : f32 to vector<16xf32>
+// CHECK:   %[[S0:.*]] = vector.load %[[P]][%[[AT]]] : memref<1056xf32>, vector<16xf32>
+// CHECK:   vector.fma %[[W0S]], %[[S0]], %{{.*}} : vector<16xf32>
+// CHECK-COUNT-12: vector.fma
+// CHECK:   arith.divf
+// CHECK-COUNT-4: vector.store %{{.*}}, %{{.*}}[%c0, %{{.*}}] : memref<1x256xf32>, vector<16xf32>
+// CHECK-NOT: call @tfm_attention_combine
 // THREADS-LABEL: func.func @decode_f16_gqa_rope
 // THREADS: scf.forall
 // THREADS:   vector.create_mask
-// THREADS: call @tfm_attention_combine(
+// THREADS-NOT: call @tfm_attention_combine(
+// THREADS: memref.load
 // KERNEL-LABEL: func.func @decode_f16_gqa_rope
 // KERNEL: call @tfm_attention(%c1_i32,
 func.func @decode_f16_gqa_rope(%q: memref<1x256xf32>, %k: memref<2x?x64xf16, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x64xf16, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x256xf32>, %p: memref<1056xf32>, %cos: memref<1x32xf32>, %sin: memref<1x32xf32>) {

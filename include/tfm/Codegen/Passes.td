@@ -202,8 +202,8 @@ def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp
     reduce into one vector of scores by a shuffle tree, the online softmax
     (`math.exp`, made a polynomial by tfm-approximate-math), and the
     weighted value rows accumulated by `vector.fma`, two query heads of a
-    KV head at a time. The partial results are still merged by
-    `tfm_attention_combine`.
+    KV head at a time; the key ranges' partial results are then merged by
+    generated code too (what `tfm_attention_combine` computes).
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
