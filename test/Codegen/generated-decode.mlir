@@ -292,6 +292,27 @@ func.func @decode_q6_k(%x: memref<1x512xf32>, %w: memref<16x420xi8>, %y: memref<
 
 // -----
 
+// Two groups of q4_k rows: AVX-512 reads them together (two streams, an
+// accumulator each); on AArch64's 128-bit dot products one group at a
+// time (a pair of blocks of two groups spilled NEON's 32 registers), a
+// loop over the groups with one accumulator.
+// CHECK-LABEL: func.func @decode_q4_k_two_groups
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>)
+// SDOT-LABEL: func.func @decode_q4_k_two_groups
+// SDOT: scf.for %[[G:.*]] = %c0 to %c2 step %c1 {
+// SDOT:   %[[BYTES:.*]] = arith.muli %[[G]], %c4608 : index
+// SDOT:   memref.subview %{{.*}}[%[[BYTES]]] [4608] [1]
+// SDOT:   scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf32>)
+// USDOT-LABEL: func.func @decode_q4_k_two_groups
+// USDOT: scf.for %{{.*}} = %c0 to %c2 step %c1 {
+// USDOT:   scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf32>)
+func.func @decode_q4_k_two_groups(%x: memref<1x512xf32>, %w: memref<32x288xi8>, %y: memref<1x32xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s : memref<1x512xf32>, memref<32x288xi8>, memref<1x32xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
 // Not generated: a prefill (its token count is dynamic: the kernels' tiles
 // of 8 tokens) and a row-wise format call the hand-written kernels.
 // CHECK-LABEL: func.func @kernels
