@@ -2,36 +2,33 @@
 //
 // A decode step's attention: one query row per head against the cached
 // keys and values of its KV head, cut by flash-decoding into key ranges
-// (tasks) whose partial results tfm_attention_combine merges. This builds a
-// task's work as vector code in the model, the arithmetic of the
-// hand-written kernel (lib/Runtime/Kernels/AttentionKernel.h):
+// (tasks) whose partial results are merged once all are done. This builds
+// the tasks and the merge as vector code in the model, the arithmetic of
+// the hand-written kernels (lib/Runtime/Kernels/AttentionKernel.h,
+// tfm_attention_combine):
 //
 //  * a query head is `head_dim / 16` vectors of 16 lanes, rotated by the
 //    rope first when the op has one (half-split pairs: the first half's
 //    chunks with the second's; interleaved pairs: each chunk with its
 //    lanes swapped pairwise by a `vector.shuffle`);
-//  * keys go in blocks of 16: a key's partial dot products are one chain
-//    of `vector.fma` over the head's chunks (f16 rows widened by
-//    `arith.extf`), stored to a stack buffer, and the block's 16 partial
-//    vectors reduce into one vector of 16 scores by a tree of
-//    `vector.shuffle` + `arith.addf` (four levels, 15 adds): one
-//    horizontal step for the block where a reduction a key would take
-//    four;
-//  * the online softmax: the scaled scores past the range masked to -inf
-//    (`vector.create_mask`), the block maximum raising the running one, the
-//    sum and accumulator rescaled by exp(old - new), the weights
-//    exp(score - max) (`math.exp`: a polynomial after
-//    tfm-approximate-math);
-//  * the value rows weighted by their key's weight into the accumulator
-//    chunks (`vector.fma` of the broadcast weight).
+//  * keys go in blocks of 64: a loop over the block's keys makes each
+//    key's partial dot products, one chain of `vector.fma` over the head's
+//    chunks (f16 rows widened by `arith.extf`), stored to a stack buffer;
+//    each 16 keys' partial vectors then reduce into one vector of 16
+//    scores by a tree of `vector.shuffle` + `arith.addf` (four levels, 15
+//    adds), where a reduction a key would take four levels each;
+//  * the online softmax, once a block: the scaled scores past the range
+//    masked to -inf (`vector.create_mask`), the block maximum raising the
+//    running one, the sum and accumulators rescaled by exp(old - new), the
+//    weights exp(score - max) (`math.exp`: a polynomial after
+//    tfm-approximate-math) stored to a second stack buffer;
+//  * a second loop over the block's keys adds each value row, times its
+//    key's broadcast weight, to the accumulator chunks (`vector.fma`).
 //
 // Two query heads of a KV head (GQA) go through the keys together, every
 // key and value row loaded once for both, as the kernel's pairs do. The
 // loops over a block's keys stop at the range's end; the scores of the
 // block's lanes past it are masked.
-//
-// The key ranges' partial results are merged by generated code too
-// (buildGeneratedAttentionCombine), once every task is done.
 //
 //===----------------------------------------------------------------------===//
 
@@ -231,12 +228,12 @@ private:
     for (int64_t c = 0; c < half; ++c) {
       Value cos = angles(op.getRopeCos(), c * kLanes, kLanes);
       Value sin = angles(op.getRopeSin(), c * kLanes, kLanes);
-      Value a = q[c], bb = q[c + half];
+      Value low = q[c], high = q[c + half];
       rotated[c] = arith::SubFOp::create(
-          b, loc, arith::MulFOp::create(b, loc, a, cos),
-          arith::MulFOp::create(b, loc, bb, sin));
+          b, loc, arith::MulFOp::create(b, loc, low, cos),
+          arith::MulFOp::create(b, loc, high, sin));
       rotated[c + half] = vector::FMAOp::create(
-          b, loc, a, sin, arith::MulFOp::create(b, loc, bb, cos));
+          b, loc, low, sin, arith::MulFOp::create(b, loc, high, cos));
     }
     return rotated;
   }
