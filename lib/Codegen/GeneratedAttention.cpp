@@ -73,7 +73,7 @@ public:
       : b(b), loc(loc), op(op), headDim(op.getHeadDim()),
         chunks(headDim / kLanes),
         group(op.getNumHeads() / op.getKeys().getType().getDimSize(0)),
-        halfKeys(op.getKeys().getType().getElementType().isF16()) {}
+        element(op.getKeys().getType().getElementType()) {}
 
   void build(Value kvHead, Value keyBegin, Value keyEnd,
              Value partialsOffset) {
@@ -268,14 +268,32 @@ private:
     return rotated;
   }
 
-  /// Chunk `c` of row `row` of KV head `kvHead` in `cache`, as f32.
+  /// Chunk `c` of row `row` of KV head `kvHead` in `cache`, as f32 (a q8
+  /// row's codes, not yet times its scale).
   Value rowChunk(Value cache, Value kvHead, Value row, int64_t c) {
-    Type element = halfKeys ? Type(b.getF16Type()) : Type(b.getF32Type());
     Value chunk = vector::LoadOp::create(
         b, loc, VectorType::get({kLanes}, element), cache,
         ValueRange{kvHead, row, index(c * kLanes)});
-    return halfKeys ? arith::ExtFOp::create(b, loc, chunkType(), chunk)
-                    : chunk;
+    if (element.isF32())
+      return chunk;
+    if (element.isInteger(8))
+      return arith::SIToFPOp::create(b, loc, chunkType(), chunk);
+    return arith::ExtFOp::create(b, loc, chunkType(), chunk);
+  }
+
+  /// A q8 row's scale (the f32 after its codes); null for the float
+  /// caches, whose rows have none.
+  Value rowScale(Value cache, Value kvHead, Value row) {
+    if (!element.isInteger(8))
+      return Value();
+    Value bytes = vector::LoadOp::create(
+        b, loc, VectorType::get({4}, element), cache,
+        ValueRange{kvHead, row, index(headDim)});
+    return vector::ExtractOp::create(
+        b, loc,
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, b.getF32Type()),
+                                  bytes),
+        ArrayRef<int64_t>{0});
   }
 
   /// The cache row of the key at `position` (a ring's position p is row
@@ -429,6 +447,13 @@ private:
                                : Value(vector::FMAOp::create(
                                      b, loc, queries[h][c], key, sums[h]));
           }
+          // A q8 key's score is its codes' times its scale.
+          if (Value scale = rowScale(op.getKeys(), kvHead, row)) {
+            Value scales = vector::BroadcastOp::create(b, loc, chunkType(),
+                                                       scale);
+            for (Value &sum : sums)
+              sum = arith::MulFOp::create(b, loc, sum, scales);
+          }
           for (auto [h, sum] : llvm::enumerate(sums))
             vector::StoreOp::create(
                 b, loc, sum, partialSums,
@@ -450,12 +475,17 @@ private:
         [&](OpBuilder &, Location, Value j, ValueRange carried) {
           Value row = rowOf(arith::AddIOp::create(b, loc, first, j));
           SmallVector<Value> next(carried.begin(), carried.end());
+          // A q8 value row's codes weigh its weight times its scale.
+          Value scale = rowScale(op.getValues(), kvHead, row);
           SmallVector<Value> weights;
-          for (size_t h = 0; h < states.size(); ++h)
-            weights.push_back(vector::BroadcastOp::create(
-                b, loc, chunkType(),
-                memref::LoadOp::create(b, loc, weightsOfKeys,
-                                       ValueRange{index(int64_t(h)), j})));
+          for (size_t h = 0; h < states.size(); ++h) {
+            Value weight = memref::LoadOp::create(
+                b, loc, weightsOfKeys, ValueRange{index(int64_t(h)), j});
+            if (scale)
+              weight = arith::MulFOp::create(b, loc, weight, scale);
+            weights.push_back(
+                vector::BroadcastOp::create(b, loc, chunkType(), weight));
+          }
           for (int64_t c = 0; c < chunks; ++c) {
             Value value = rowChunk(op.getValues(), kvHead, row, c);
             for (size_t h = 0; h < states.size(); ++h) {
@@ -578,7 +608,9 @@ private:
   int64_t headDim;
   int64_t chunks;
   int64_t group;
-  bool halfKeys;
+  /// The cache's element: f32, f16, bf16 or int8 (q8 rows: head_dim
+  /// codes, then the row's f32 scale).
+  Type element;
 };
 
 } // namespace
@@ -590,7 +622,8 @@ bool mlir::tfm::hasGeneratedDecodeAttention(FlashAttentionOp op) {
   bool halfSplit = op.getRopeAttr() &&
                    op.getRopeAttr().getPairing() == RopePairing::half_split;
   return op.getQuery().getType().getDimSize(0) == 1 &&
-         (element.isF32() || element.isF16()) &&
+         (element.isF32() || element.isF16() || element.isBF16() ||
+          element.isInteger(8)) &&
          op.getValues().getType().getElementType() == element &&
          !ShapedType::isDynamic(headDim) &&
          headDim % (halfSplit ? 2 * kLanes : kLanes) == 0 &&

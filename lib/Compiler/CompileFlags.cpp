@@ -93,9 +93,10 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
           cl::cat(category)),
       decodeAttention(
           "decode-attention",
-          cl::desc("What computes a decode step's attention over an f32 or "
-                   "f16 KV cache (tfm-lower-flash-attention's "
-                   "generated-decode)"),
+          cl::desc("What computes a decode step's attention "
+                   "(tfm-lower-flash-attention's generated-decode; soft "
+                   "caps, T5's position bias and query norms always take "
+                   "the kernel)"),
           cl::init(DecodeAttention::Generated),
           cl::values(clEnumValN(DecodeAttention::Generated, "generated",
                                 "vector code the compiler generates "

@@ -194,17 +194,47 @@ func.func @decode_ring_window(%q: memref<1x64xf32>, %k: memref<2x?x16xf16, strid
 
 // -----
 
-// Not generated: a prefill (a dynamic query count), q8 and bf16 caches, a
-// soft cap, a position bias and a query norm call the kernel.
-// CHECK-LABEL: func.func @kernels
-// CHECK-NOT: vector.create_mask
-// CHECK-COUNT-6: call @tfm_attention(
-// CHECK-NOT: vector.create_mask
+// A q8 cache (rows of 16 int8 codes, then the row's f32 scale: 20 bytes)
+// and a bf16 one. q8 codes become f32 by arith.sitofp; a key's partial
+// sums are times its row scale (the 4 bytes after its codes) before they
+// are stored, and a value row's weight is times its scale. bf16 rows widen
+// by arith.extf.
+// CHECK-LABEL: func.func @decode_q8_bf16
+// CHECK-SAME: %[[K8:[a-z0-9]+]]: memref<2x?x20xi8
+// CHECK-NOT: call @tfm_attention(
+// CHECK: scf.for
+// CHECK:   %[[CODES:.*]] = vector.load %[[K8]][%{{.*}}, %[[ROW:.*]], %c0] : memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, vector<16xi8>
+// CHECK:   arith.sitofp %[[CODES]] : vector<16xi8> to vector<16xf32>
+// CHECK:   %[[SCALEBYTES:.*]] = vector.load %[[K8]][%{{.*}}, %[[ROW]], %c16] : memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, vector<4xi8>
+// CHECK:   %[[SCALEV:.*]] = vector.bitcast %[[SCALEBYTES]] : vector<4xi8> to vector<1xf32>
+// CHECK:   %[[SCALE:.*]] = vector.extract %[[SCALEV]][0] : f32 from vector<1xf32>
+// CHECK:   %[[SCALES:.*]] = vector.broadcast %[[SCALE]] : f32 to vector<16xf32>
+// CHECK:   %[[SCORED:.*]] = arith.mulf %{{.*}}, %[[SCALES]] : vector<16xf32>
+// CHECK:   vector.store %[[SCORED]]
+// CHECK: scf.for
+// CHECK:   %[[VSCALE:.*]] = vector.extract %{{.*}}[0] : f32 from vector<1xf32>
+// CHECK:   %[[W:.*]] = memref.load
+// CHECK:   arith.mulf %[[W]], %[[VSCALE]] : f32
+// CHECK: arith.extf %{{.*}} : vector<16xbf16> to vector<16xf32>
+// CHECK-NOT: call @tfm_attention(
 // CHECK: return
-func.func @kernels(%qp: memref<?x64xf32>, %q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %k8: memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, %kb: memref<2x?x16xbf16, strided<[?, ?, 1], offset: ?>>, %start: index, %outp: memref<?x64xf32>, %out: memref<1x64xf32>, %bias: memref<4x33xf32>, %w: memref<16xf32>) {
-  tfm.flash_attention %qp, %k, %k at %start -> %outp {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
+func.func @decode_q8_bf16(%q: memref<1x64xf32>, %k8: memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, %kb: memref<2x?x16xbf16, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x64xf32>) {
   tfm.flash_attention %q, %k8, %k8 at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, memref<2x?x20xi8, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
   tfm.flash_attention %q, %kb, %kb at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<1x64xf32>, memref<2x?x16xbf16, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xbf16, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+// Not generated: a prefill (a dynamic query count), a soft cap, a
+// position bias and a query norm call the kernel.
+// CHECK-LABEL: func.func @kernels
+// CHECK-NOT: vector.create_mask
+// CHECK-COUNT-4: call @tfm_attention(
+// CHECK-NOT: vector.create_mask
+// CHECK: return
+func.func @kernels(%qp: memref<?x64xf32>, %q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %outp: memref<?x64xf32>, %out: memref<1x64xf32>, %bias: memref<4x33xf32>, %w: memref<16xf32>) {
+  tfm.flash_attention %qp, %k, %k at %start -> %outp {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   tfm.flash_attention %q, %k, %k at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64, soft_cap = 5.0e+01 : f64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
   tfm.flash_attention %q, %k, %k at %start -> %out position_bias(%bias at %start : memref<4x33xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, max_distance = 16 : i64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
   tfm.flash_attention %q, %k, %k at %start -> %out query_norm(%w : memref<16xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, norm_eps = 1.0e-06 : f64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>

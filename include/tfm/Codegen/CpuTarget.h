@@ -28,7 +28,7 @@ enum class MatmulCodegen { Mlir, Halide, Auto };
 /// the hand-written kernels.
 enum class QuantizedDecode { Generated, Kernel, Auto };
 
-/// What computes a decode step's attention over an f32 or f16 KV cache:
+/// What computes a decode step's attention (any KV cache type):
 /// vector code the compiler generates (tfm-lower-flash-attention's
 /// generated-decode, any target) or the hand-written kernel.
 enum class DecodeAttention { Generated, Kernel };

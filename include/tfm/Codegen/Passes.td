@@ -194,12 +194,12 @@ def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp
       range of `ceil(tokens / C)` keys, each writing partial sums to the
       `partials` buffer, then one call of `tfm_attention_combine`.
 
-    With `generated-decode`, the tasks of a one-row query over an f32 or
-    f16 cache (heads of a multiple of 16 elements, no soft cap, position
-    bias or query norm) are vector code this pass generates
-    (GeneratedAttention.cpp) rather than `tfm_attention` calls: the query
-    rotated in registers, keys in blocks of 16 whose partial dot products
-    reduce into one vector of scores by a shuffle tree, the online softmax
+    With `generated-decode`, the tasks of a one-row query (any cache type;
+    heads of a multiple of 16 elements, no soft cap, position bias or query
+    norm) are vector code this pass generates (GeneratedAttention.cpp)
+    rather than `tfm_attention` calls: the query rotated in registers, keys
+    in blocks of 64, each 16 keys' partial dot products reduced into one
+    vector of scores by a shuffle tree, the online softmax
     (`math.exp`, made a polynomial by tfm-approximate-math), and the
     weighted value rows accumulated by `vector.fma`, two query heads of a
     KV head at a time; the key ranges' partial results are then merged by
@@ -217,7 +217,7 @@ def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp
     Option<"threads", "threads", "bool", /*default=*/"true",
            "Spread the tasks over threads with scf.forall">,
     Option<"generatedDecode", "generated-decode", "bool", /*default=*/"false",
-           "Generate a decode step's tasks (one query row, f32 or f16 cache) "
+           "Generate a decode step's tasks (one query row) "
            "as vector code instead of calling tfm_attention">
   ];
 }

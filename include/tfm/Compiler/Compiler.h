@@ -100,8 +100,8 @@ struct CompileOptions {
   /// targets with an int8 dot product: AVX512-VNNI, AArch64 dotprod or
   /// i8mm).
   QuantizedDecode quantizedDecode = QuantizedDecode::Auto;
-  /// What computes a decode step's attention (f32 and f16 caches; the
-  /// others always call the kernel).
+  /// What computes a decode step's attention (soft caps, position biases
+  /// and query norms always call the kernel).
   DecodeAttention decodeAttention = DecodeAttention::Generated;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
