@@ -11,6 +11,9 @@
 //    each writes partial sums for its range, and tfm_attention_combine
 //    merges them once all tasks are done.
 //
+// With `generated-decode`, a decode step's tasks and the merge are vector
+// code instead of the calls (GeneratedAttention.cpp).
+//
 //===----------------------------------------------------------------------===//
 
 #include "tfm/Codegen/Passes.h"
