@@ -168,37 +168,30 @@ public:
     output = flatView(b, loc, op.getOutput());
   }
 
-  /// Groups [firstGroup, firstGroup + groups): pairs from the two halves,
-  /// then an odd last one alone. A gated product's group of gate rows
-  /// pairs with its group of up rows instead, and the two become one
-  /// group of outputs.
+  /// Groups [firstGroup, firstGroup + groups): pairs from the two halves
+  /// (where pairsGroups), then the rest one at a time (an odd last one, or
+  /// all). A gated product's group of gate rows pairs with its group of up
+  /// rows instead, and the two become one group of outputs.
   void build(Value firstGroup, Value groups) {
     if (gated)
       return buildGated(firstGroup, groups);
-    if (!pairsGroups()) {
+    Value alone = index(0);
+    if (pairsGroups()) {
+      Value half = arith::DivUIOp::create(b, loc, groups, index(2));
       scf::ForOp::create(
-          b, loc, index(0), groups, index(1), ValueRange{},
-          [&](OpBuilder &, Location, Value g, ValueRange) {
-            Value group = arith::AddIOp::create(b, loc, firstGroup, g);
-            storeGroup(group, groupsTimesToken({group}).front());
+          b, loc, index(0), half, index(1), ValueRange{},
+          [&](OpBuilder &, Location, Value i, ValueRange) {
+            Value first = arith::AddIOp::create(b, loc, firstGroup, i);
+            Value second = arith::AddIOp::create(b, loc, first, half);
+            SmallVector<Value> sums = groupsTimesToken({first, second});
+            storeGroup(first, sums[0]);
+            storeGroup(second, sums[1]);
             scf::YieldOp::create(b, loc);
           });
-      return;
+      alone = arith::MulIOp::create(b, loc, half, index(2));
     }
-    Value half = arith::DivUIOp::create(b, loc, groups, index(2));
     scf::ForOp::create(
-        b, loc, index(0), half, index(1), ValueRange{},
-        [&](OpBuilder &, Location, Value i, ValueRange) {
-          Value first = arith::AddIOp::create(b, loc, firstGroup, i);
-          Value second = arith::AddIOp::create(b, loc, first, half);
-          SmallVector<Value> sums = groupsTimesToken({first, second});
-          storeGroup(first, sums[0]);
-          storeGroup(second, sums[1]);
-          scf::YieldOp::create(b, loc);
-        });
-    scf::ForOp::create(
-        b, loc, arith::MulIOp::create(b, loc, half, index(2)), groups,
-        index(1), ValueRange{},
+        b, loc, alone, groups, index(1), ValueRange{},
         [&](OpBuilder &, Location, Value g, ValueRange) {
           Value group = arith::AddIOp::create(b, loc, firstGroup, g);
           storeGroup(group, groupsTimesToken({group}).front());
