@@ -63,7 +63,8 @@ llvm::StringRef exampleCpus(const llvm::Triple &triple) {
 /// `subtarget` has (LLVM aborts on a feature another architecture's).
 std::vector<std::string> queriedFeatures(const llvm::Triple &triple,
                                          const llvm::MCSubtargetInfo &subtarget) {
-  static const char *const kX86[] = {"avx2", "avx512f", "avx512vnni"};
+  static const char *const kX86[] = {"avx2", "avx512f", "avx512vnni",
+                                     "amx-int8"};
   static const char *const kAArch64[] = {"neon", "dotprod", "i8mm"};
   llvm::ArrayRef<const char *> queried;
   if (triple.isX86())
@@ -133,13 +134,23 @@ llvm::Expected<CpuTarget> mlir::tfm::resolveCpuTarget(llvm::StringRef name,
   return target;
 }
 
-mlir::tfm::QuantizedDecode
-mlir::tfm::resolveQuantizedDecode(QuantizedDecode decode,
+mlir::tfm::QuantizedCodegen
+mlir::tfm::resolveQuantizedDecode(QuantizedCodegen decode,
                                   const CpuTarget &target) {
-  if (decode != QuantizedDecode::Auto)
+  if (decode != QuantizedCodegen::Auto)
     return decode;
-  return decodeDotProduct(target) ? QuantizedDecode::Generated
-                                  : QuantizedDecode::Kernel;
+  return decodeDotProduct(target) ? QuantizedCodegen::Generated
+                                  : QuantizedCodegen::Kernel;
+}
+
+mlir::tfm::QuantizedCodegen
+mlir::tfm::resolveQuantizedPrefill(QuantizedCodegen prefill,
+                                   const CpuTarget &target) {
+  if (prefill != QuantizedCodegen::Auto)
+    return prefill;
+  return decodeDotProduct(target) && !target.hasFeature("amx-int8")
+             ? QuantizedCodegen::Generated
+             : QuantizedCodegen::Kernel;
 }
 
 llvm::StringRef mlir::tfm::dotProductName(DotProduct dot) {

@@ -162,10 +162,35 @@ public:
         upGroupOffset(gated ? op.getWeight().getType().getDimSize(0) / 2 / kRows
                              : 0),
         inFeatures(op.getInput().getType().getDimSize(1)),
-        rowBytes(op.getWeight().getType().getDimSize(1)) {
+        rowBytes(op.getWeight().getType().getDimSize(1)),
+        activationRowBytes(tfm_quantized_activation_row_bytes(
+            layout.format, inFeatures)) {
     weights = flatView(b, loc, op.getWeight());
     activations = flatView(b, loc, op.getScratch());
     output = flatView(b, loc, op.getOutput());
+    outputStride = memref::ExtractStridedMetadataOp::create(b, loc,
+                                                            op.getOutput())
+                       .getStrides()
+                       .front();
+  }
+
+  /// Tokens [0, tokens) times the groups [firstGroup, firstGroup +
+  /// groups): group by group, so that a group's bytes come from memory
+  /// once and stay in the caches for all its tiles of tokens, tileTokens()
+  /// tokens a tile, the last tokens one at a time.
+  void buildTiles(Value firstGroup, Value groups, Value tokens) {
+    int64_t tile = tileTokens();
+    Value tiledTokens = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, tokens, index(tile)),
+        index(tile));
+    scf::ForOp::create(
+        b, loc, index(0), groups, index(1), ValueRange{},
+        [&](OpBuilder &, Location, Value g, ValueRange) {
+          Value group = arith::AddIOp::create(b, loc, firstGroup, g);
+          tokensTimesGroup(group, index(0), tiledTokens, tile);
+          tokensTimesGroup(group, tiledTokens, tokens, 1);
+          scf::YieldOp::create(b, loc);
+        });
   }
 
   /// Groups [firstGroup, firstGroup + groups): pairs from the two halves
@@ -184,8 +209,8 @@ public:
             Value first = arith::AddIOp::create(b, loc, firstGroup, i);
             Value second = arith::AddIOp::create(b, loc, first, half);
             SmallVector<Value> sums = groupsTimesToken({first, second});
-            storeGroup(first, sums[0]);
-            storeGroup(second, sums[1]);
+            storeGroup(sums[0], first, index(0));
+            storeGroup(sums[1], second, index(0));
             scf::YieldOp::create(b, loc);
           });
       alone = arith::MulIOp::create(b, loc, half, index(2));
@@ -194,7 +219,7 @@ public:
         b, loc, alone, groups, index(1), ValueRange{},
         [&](OpBuilder &, Location, Value g, ValueRange) {
           Value group = arith::AddIOp::create(b, loc, firstGroup, g);
-          storeGroup(group, groupsTimesToken({group}).front());
+          storeGroup(groupsTimesToken({group}).front(), group, index(0));
           scf::YieldOp::create(b, loc);
         });
   }
@@ -288,37 +313,53 @@ private:
     return {low, vector::BitCastOp::create(b, loc, i8x64, high)};
   }
 
-  /// The token's block `block` times the block at `blockOffset` of
-  /// `group`, added to `acc` (a row per lane).
-  Value blockTimesToken(Value group, Value blockOffset, Value block,
-                        Value acc) {
+  /// Block `block` of the tokens whose scratch rows start at `tokenRows`
+  /// times the block at `blockOffset` of `group`, added to `accs` (one a
+  /// token, a row per lane): each chunk of codes is loaded and unpacked
+  /// once for all the tokens.
+  void blockTimesTokens(Value group, Value blockOffset, Value block,
+                        ArrayRef<Value> tokenRows, MutableArrayRef<Value> accs) {
     VectorType i32x16 = vectorOf(kRows, b.getI32Type());
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
     Value rowScales = unitHalves(group, blockOffset, 0);
-    Value tokenScale = tokenBlockScalar(kTokenScale, block, b.getF32Type());
-    Value tokenSum = tokenBlockScalar(kTokenSum, block, b.getI32Type());
-    // vpdpbusd's 16 rows are one register: two chains overlap its
-    // latency. The 128-bit dot products' 16 rows are four independent
-    // accumulators already (eight for a pair of groups): one chain.
-    SmallVector<Value, 2> chains = {
-        sumStart(tokenSum, zeroPointAfterLoad())};
-    if (dot.is512Bit())
-      chains.push_back(zeros(i32x16));
+    // vpdpbusd's 16 rows are one register: one token's two chains overlap
+    // its latency. Several tokens' chains are independent already, as are
+    // the 128-bit dot products' four (16 rows): one chain a token.
+    bool twoChains = dot.is512Bit() && tokenRows.size() == 1;
     Value codesOffset = arith::MulIOp::create(b, loc, block, index(kBlock));
-    SmallVector<Value> tokenCodes = tokenChunks(codesOffset);
+    SmallVector<Value> tokenScales;
+    SmallVector<SmallVector<Value, 2>> chains;
+    SmallVector<SmallVector<Value>> tokenCodes;
+    for (Value tokenRow : tokenRows) {
+      tokenScales.push_back(
+          tokenBlockScalar(tokenRow, kTokenScale, block, b.getF32Type()));
+      Value tokenSum =
+          tokenBlockScalar(tokenRow, kTokenSum, block, b.getI32Type());
+      chains.push_back({sumStart(tokenSum, zeroPointAfterLoad())});
+      if (twoChains)
+        chains.back().push_back(zeros(i32x16));
+      tokenCodes.push_back(
+          tokenChunks(arith::AddIOp::create(b, loc, tokenRow, codesOffset)));
+    }
     int64_t dots = 0;
     forEachChunk(group, blockOffset, [&](int64_t c, Value codes) {
-      Value &chain = chains[dots++ % chains.size()];
-      chain = dotProduct(chain, codes, tokenCodes[c]);
+      for (auto [tokenChains, codesOfToken] : llvm::zip(chains, tokenCodes)) {
+        Value &chain = tokenChains[dots % tokenChains.size()];
+        chain = dotProduct(chain, codes, codesOfToken[c]);
+      }
+      ++dots;
     });
-    Value sums = chains.front();
-    if (chains.size() == 2)
-      sums = arith::AddIOp::create(b, loc, chains[0], chains[1]);
-    Value scale = arith::MulFOp::create(
-        b, loc, rowScales,
-        vector::BroadcastOp::create(b, loc, f32x16, tokenScale));
-    return vector::FMAOp::create(
-        b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums), scale, acc);
+    for (auto [acc, tokenChains, tokenScale] :
+         llvm::zip(accs, chains, tokenScales)) {
+      Value sums = tokenChains.front();
+      if (tokenChains.size() == 2)
+        sums = arith::AddIOp::create(b, loc, tokenChains[0], tokenChains[1]);
+      Value scale = arith::MulFOp::create(
+          b, loc, rowScales,
+          vector::BroadcastOp::create(b, loc, f32x16, tokenScale));
+      acc = vector::FMAOp::create(
+          b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums), scale, acc);
+    }
   }
 
   /// The per-block values of the token's scratch row after its codes
@@ -331,31 +372,49 @@ private:
     kTokenLowSum = 3
   };
 
-  /// Block `block`'s value of plane `plane`, of `type`.
-  Value tokenBlockScalar(TokenPlane plane, Value block, Type type) {
+  /// Block `block`'s value of plane `plane` of the token's scratch row at
+  /// `tokenRow`, of `type`.
+  Value tokenBlockScalar(Value tokenRow, TokenPlane plane, Value block,
+                         Type type) {
     int64_t planeOffset = inFeatures + 4 * (inFeatures / kBlock) * plane;
     Value offset = arith::AddIOp::create(
-        b, loc, index(planeOffset),
+        b, loc, offsetBy(tokenRow, planeOffset),
         arith::MulIOp::create(b, loc, block, index(4)));
     return activationScalar(offset, type);
   }
 
-  /// The token's unit `unit` times the unit at `unitOffset` of each of
-  /// `groups`, added to its `accs`. A super-block's blocks are taken in
-  /// turns from the groups, a block of each at a time, as a 32-element
-  /// unit's are: the streams advance together (q4_k at 1 thread: 22 GB/s
-  /// taking each group's whole super-block in turn, against the
-  /// hand-written kernel's 32).
-  void unitsTimesToken(ArrayRef<Value> groups, Value unitOffset, Value unit,
-                       MutableArrayRef<Value> accs) {
+  /// Unit `unit` of the tokens whose scratch rows start at `tokenRows`
+  /// times the unit at `unitOffset` of each of `groups`, added to `accs`
+  /// (group g's sums of token i: accs[g x tokens + i]). A super-block's
+  /// blocks are taken in turns from the groups, a block of each at a time,
+  /// as a 32-element unit's are: the streams advance together (q4_k at 1
+  /// thread: 22 GB/s taking each group's whole super-block in turn,
+  /// against the hand-written kernel's 32). One token (a decode step)
+  /// streams its groups from memory and prefetches them; the tiles of
+  /// several tokens read a group the caches hold after its first tile.
+  void unitsTimesTokens(ArrayRef<Value> groups, Value unitOffset, Value unit,
+                        ArrayRef<Value> tokenRows,
+                        MutableArrayRef<Value> accs) {
     if (layout.format == TFM_QUANT_Q4_K_X16)
-      return q4kSuperBlocksTimesToken(groups, unitOffset, unit, accs);
+      return q4kSuperBlocksTimesToken(groups, unitOffset, unit,
+                                      oneToken(tokenRows), accs);
     if (layout.format == TFM_QUANT_Q6_K_X16)
-      return q6kSuperBlocksTimesToken(groups, unitOffset, unit, accs);
-    for (auto [group, acc] : llvm::zip(groups, accs)) {
-      prefetchAhead(group, unitOffset, layout.unitBytes);
-      acc = blockTimesToken(group, unitOffset, unit, acc);
+      return q6kSuperBlocksTimesToken(groups, unitOffset, unit,
+                                      oneToken(tokenRows), accs);
+    int64_t tokens = tokenRows.size();
+    for (auto [g, group] : llvm::enumerate(groups)) {
+      if (tokens == 1)
+        prefetchAhead(group, unitOffset, layout.unitBytes);
+      blockTimesTokens(group, unitOffset, unit, tokenRows,
+                       accs.slice(g * tokens, tokens));
     }
+  }
+
+  /// The one token's scratch row of `tokenRows` (the K-quants' products
+  /// are generated for one token only: hasGeneratedTiles).
+  Value oneToken(ArrayRef<Value> tokenRows) {
+    assert(tokenRows.size() == 1 && "K-quant tiles are not generated");
+    return tokenRows.front();
   }
 
   Value offsetBy(Value base, int64_t bytes) {
@@ -395,7 +454,8 @@ private:
   /// top-bit chunk; its two halves are sub-blocks 2j and 2j + 1, each sum
   /// started at -32 x that half's sum(a).
   void q6kSuperBlocksTimesToken(ArrayRef<Value> groups, Value unitOffset,
-                                Value unit, MutableArrayRef<Value> accs) {
+                                Value unit, Value tokenRow,
+                                MutableArrayRef<Value> accs) {
     SmallVector<Value> d;
     for (Value group : groups)
       d.push_back(unitHalves(group, unitOffset, 0));
@@ -410,7 +470,8 @@ private:
         ValueRange(accs),
         [&](OpBuilder &, Location, Value j, ValueRange carried) {
           SmallVector<Value> next(carried.begin(), carried.end());
-          q6kBlocksTimesToken(groups, unitOffset, d, firstBlock, j, next);
+          q6kBlocksTimesToken(groups, unitOffset, d, firstBlock, j, tokenRow,
+                              next);
           scf::YieldOp::create(b, loc, next);
         });
     llvm::copy(loop.getResults(), accs.begin());
@@ -421,19 +482,21 @@ private:
   /// `d`), added to `accs`.
   void q6kBlocksTimesToken(ArrayRef<Value> groups, Value unitOffset,
                            ArrayRef<Value> d, Value firstBlock, Value j,
-                           MutableArrayRef<Value> accs) {
+                           Value tokenRow, MutableArrayRef<Value> accs) {
     Value block = arith::AddIOp::create(b, loc, firstBlock, j);
-    SmallVector<Value> tokens = tokenChunks(
-        arith::MulIOp::create(b, loc, block, index(kBlock)));
+    SmallVector<Value> tokens = tokenChunks(arith::AddIOp::create(
+        b, loc, tokenRow, arith::MulIOp::create(b, loc, block, index(kBlock))));
     // Each half's sum starts at -32 x its sum(a).
-    Value lowSum = tokenBlockScalar(kTokenLowSum, block, b.getI32Type());
+    Value lowSum =
+        tokenBlockScalar(tokenRow, kTokenLowSum, block, b.getI32Type());
     Value highSum = arith::SubIOp::create(
-        b, loc, tokenBlockScalar(kTokenSum, block, b.getI32Type()), lowSum);
+        b, loc, tokenBlockScalar(tokenRow, kTokenSum, block, b.getI32Type()),
+        lowSum);
     Value starts[2] = {sumStart(lowSum, layout.zeroPoint),
                        sumStart(highSum, layout.zeroPoint)};
     Value tokenScale = vector::BroadcastOp::create(
         b, loc, vectorOf(kRows, b.getF32Type()),
-        tokenBlockScalar(kTokenScale, block, b.getF32Type()));
+        tokenBlockScalar(tokenRow, kTokenScale, block, b.getF32Type()));
     for (auto [g, group] : llvm::enumerate(groups)) {
       prefetchBlockShare(group, unitOffset, j);
       accs[g] = q6kBlockTimesToken(group, unitOffset, d[g], j, tokens,
@@ -534,7 +597,8 @@ private:
   /// sum(a). A pair of blocks shares its code bytes (low nibbles, high
   /// nibbles): one load, two dot product chains.
   void q4kSuperBlocksTimesToken(ArrayRef<Value> groups, Value unitOffset,
-                                Value unit, MutableArrayRef<Value> accs) {
+                                Value unit, Value tokenRow,
+                                MutableArrayRef<Value> accs) {
     Value firstBlock = arith::MulIOp::create(
         b, loc, unit, index(kSuperBlockElements / kBlock));
     // The pairs are a loop of their own, as q6_k's blocks (its note), each
@@ -553,15 +617,17 @@ private:
                 arith::AddIOp::create(
                     b, loc, arith::MulIOp::create(b, loc, pair, index(2)),
                     index(h)));
-            tokens[h] = tokenChunks(
-                arith::MulIOp::create(b, loc, blocks[h], index(kBlock)));
+            tokens[h] = tokenChunks(arith::AddIOp::create(
+                b, loc, tokenRow,
+                arith::MulIOp::create(b, loc, blocks[h], index(kBlock))));
           }
           for (Value group : groups)
             for (int64_t h = 0; h < 2; ++h)
               prefetchBlockShare(
                   group, unitOffset,
                   arith::SubIOp::create(b, loc, blocks[h], firstBlock));
-          q4kPairTimesToken(groups, unitOffset, pair, blocks, tokens, next);
+          q4kPairTimesToken(groups, unitOffset, pair, blocks, tokens,
+                            tokenRow, next);
           scf::YieldOp::create(b, loc, next);
         });
     llvm::copy(loop.getResults(), accs.begin());
@@ -574,7 +640,7 @@ private:
   /// a pair at once spilled, at 0.64x the hand-written kernel's speed).
   void q4kPairTimesToken(ArrayRef<Value> groups, Value unitOffset,
                          Value pair, Value (&blocks)[2],
-                         SmallVector<Value> (&tokens)[2],
+                         SmallVector<Value> (&tokens)[2], Value tokenRow,
                          MutableArrayRef<Value> accs) {
     VectorType i32x16 = vectorOf(kRows, b.getI32Type());
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
@@ -620,10 +686,11 @@ private:
     for (int64_t h = 0; h < 2; ++h) {
       Value tokenScale = vector::BroadcastOp::create(
           b, loc, f32x16,
-          tokenBlockScalar(kTokenScale, blocks[h], b.getF32Type()));
+          tokenBlockScalar(tokenRow, kTokenScale, blocks[h], b.getF32Type()));
       Value tokenScaledSum = vector::BroadcastOp::create(
           b, loc, f32x16,
-          tokenBlockScalar(kTokenScaledSum, blocks[h], b.getF32Type()));
+          tokenBlockScalar(tokenRow, kTokenScaledSum, blocks[h],
+                           b.getF32Type()));
       for (auto [g, groupFactors] : llvm::enumerate(factors)) {
         accs[g] = vector::FMAOp::create(
             b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums[g][h]),
@@ -749,9 +816,11 @@ private:
                   share);
   }
 
-  /// The token times the groups `groups`, their blocks read together (a
-  /// stream each): 16 sums a group.
-  SmallVector<Value> groupsTimesToken(ArrayRef<Value> groups) {
+  /// The tokens whose scratch rows start at `tokenRows` times the groups
+  /// `groups`, their blocks read together (a stream each): 16 sums a group
+  /// and token, group g's of token i at g x tokens + i.
+  SmallVector<Value> groupsTimesTokens(ArrayRef<Value> groups,
+                                       ArrayRef<Value> tokenRows) {
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
     // Each group's bytes as a view of their own: the loads then address
     // one loop-invariant base plus the block's offset.
@@ -763,7 +832,7 @@ private:
           b, loc, weights, ArrayRef<OpFoldResult>{groupOffset},
           ArrayRef<OpFoldResult>{b.getIndexAttr(kRows * rowBytes)},
           ArrayRef<OpFoldResult>{b.getIndexAttr(1)}));
-      initial.push_back(zeros(f32x16));
+      initial.append(tokenRows.size(), zeros(f32x16));
     }
     auto loop = scf::ForOp::create(
         b, loc, index(0), index(inFeatures / layout.unitElements), index(1),
@@ -771,10 +840,15 @@ private:
           SmallVector<Value> next(accs.begin(), accs.end());
           Value unitOffset =
               arith::MulIOp::create(b, loc, unit, index(layout.unitBytes));
-          unitsTimesToken(groupViews, unitOffset, unit, next);
+          unitsTimesTokens(groupViews, unitOffset, unit, tokenRows, next);
           scf::YieldOp::create(b, loc, next);
         });
     return SmallVector<Value>(loop.getResults());
+  }
+
+  /// The one token of a decode step times `groups`.
+  SmallVector<Value> groupsTimesToken(ArrayRef<Value> groups) {
+    return groupsTimesTokens(groups, {index(0)});
   }
 
   /// The gated product's groups [firstGroup, firstGroup + groups) of
@@ -787,18 +861,59 @@ private:
           Value gate = arith::AddIOp::create(b, loc, firstGroup, g);
           Value up = arith::AddIOp::create(b, loc, gate, index(upGroupOffset));
           SmallVector<Value> sums = groupsTimesToken({gate, up});
-          storeGroup(gate, arith::MulFOp::create(
-                               b, loc,
-                               buildActivation(b, loc, *gated, sums[0]),
-                               sums[1]));
+          storeGroup(gatedSums(sums[0], sums[1]), gate, index(0));
           scf::YieldOp::create(b, loc);
         });
   }
 
-  /// `sums` (16 rows) into outputs 16 x `group`.., or added to them with
-  /// `accumulate`.
-  void storeGroup(Value group, Value sums) {
-    Value row = arith::MulIOp::create(b, loc, group, index(kRows));
+  Value gatedSums(Value gate, Value up) {
+    return arith::MulFOp::create(b, loc, buildActivation(b, loc, *gated, gate),
+                                 up);
+  }
+
+  /// Tokens the dot products share each unpacked chunk of codes among: 8
+  /// on AVX-512 (8 accumulators and 8 sums of 32 registers, as the
+  /// hand-written kernel's tiles), 2 on 128-bit vectors (16 rows are 4
+  /// registers there: 2 tokens' accumulators and sums hold 16 of 32).
+  int64_t tileTokens() const { return dot.is512Bit() ? 8 : 2; }
+
+  /// Tokens [tokenBegin, tokenEnd) times group `group` (a gated product's
+  /// gate group and its up group), `count` tokens at a time.
+  void tokensTimesGroup(Value group, Value tokenBegin, Value tokenEnd,
+                        int64_t count) {
+    scf::ForOp::create(
+        b, loc, tokenBegin, tokenEnd, index(count), ValueRange{},
+        [&](OpBuilder &, Location, Value first, ValueRange) {
+          SmallVector<Value> tokens, tokenRows;
+          for (int64_t i = 0; i < count; ++i) {
+            tokens.push_back(offsetBy(first, i));
+            tokenRows.push_back(arith::MulIOp::create(
+                b, loc, tokens.back(), index(activationRowBytes)));
+          }
+          // A gated product's up group is a loop of its own after the
+          // gate group's: read together, the two groups' dot products
+          // shared each broadcast chunk of the tokens' codes, which then
+          // took a register each instead of folding into vpdpbusd as a
+          // memory operand (195 spills and reloads in the q4_0 loop).
+          SmallVector<Value> sums = groupsTimesTokens({group}, tokenRows);
+          if (gated) {
+            SmallVector<Value> up = groupsTimesTokens(
+                {offsetBy(group, upGroupOffset)}, tokenRows);
+            for (auto [gate, upSums] : llvm::zip(sums, up))
+              gate = gatedSums(gate, upSums);
+          }
+          for (auto [token, tokenSums] : llvm::zip(tokens, sums))
+            storeGroup(tokenSums, group, token);
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  /// `sums` (16 rows) into outputs 16 x `group`.. of token `token` (0
+  /// for a decode step), or added to them with `accumulate`.
+  void storeGroup(Value sums, Value group, Value token) {
+    Value row = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, token, outputStride),
+        arith::MulIOp::create(b, loc, group, index(kRows)));
     if (accumulate)
       sums = arith::AddFOp::create(
           b, loc, sums,
@@ -818,7 +933,12 @@ private:
   int64_t upGroupOffset;
   int64_t inFeatures;
   int64_t rowBytes;
+  /// Bytes of a token's quantized activations in the scratch buffer
+  /// (tfm_quantized_activation_row_bytes).
+  int64_t activationRowBytes;
   Value weights, activations, output;
+  /// Floats from one token's outputs to the next's.
+  Value outputStride;
 };
 
 } // namespace
@@ -838,4 +958,20 @@ void mlir::tfm::buildGeneratedDecode(OpBuilder &b, Location loc,
   Value rowsPerGroup = arith::ConstantIndexOp::create(b, loc, kRows);
   builder.build(arith::DivUIOp::create(b, loc, firstRow, rowsPerGroup),
                 arith::DivUIOp::create(b, loc, rows, rowsPerGroup));
+}
+
+bool mlir::tfm::hasGeneratedTiles(QuantizedMatmulOp op) {
+  int32_t format = op.getQuantType().getKernelFormat();
+  return (format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16) &&
+         op.getInput().getType().getDimSize(0) != 1;
+}
+
+void mlir::tfm::buildGeneratedTiles(OpBuilder &b, Location loc,
+                                    QuantizedMatmulOp op, DotProduct dotProduct,
+                                    Value firstRow, Value rows, Value tokens) {
+  DecodeBuilder builder(b, loc, op, dotProduct);
+  Value rowsPerGroup = arith::ConstantIndexOp::create(b, loc, kRows);
+  builder.buildTiles(arith::DivUIOp::create(b, loc, firstRow, rowsPerGroup),
+                     arith::DivUIOp::create(b, loc, rows, rowsPerGroup),
+                     tokens);
 }

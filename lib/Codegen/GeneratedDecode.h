@@ -28,6 +28,18 @@ bool hasGeneratedDecode(QuantizedMatmulOp op);
 void buildGeneratedDecode(OpBuilder &b, Location loc, QuantizedMatmulOp op,
                           DotProduct dotProduct, Value firstRow, Value rows);
 
+/// Whether the generated code computes `op`'s tiles of tokens: a prefill
+/// (an input of a dynamic or static token count other than 1) times
+/// Q8_0_X16 or Q4_0_X16 weights, gated or not.
+bool hasGeneratedTiles(QuantizedMatmulOp op);
+
+/// As buildGeneratedDecode for tokens [0, `tokens`) of `op`'s input: group
+/// by group of the rows, each group times tiles of tokens that share its
+/// unpacked codes.
+void buildGeneratedTiles(OpBuilder &b, Location loc, QuantizedMatmulOp op,
+                         DotProduct dotProduct, Value firstRow, Value rows,
+                         Value tokens);
+
 } // namespace mlir::tfm
 
 #endif // TFM_LIB_CODEGEN_GENERATEDDECODE_H

@@ -206,6 +206,7 @@ struct TfmLowerQuantizedMatmulPass
                               << " interleaved rows of " << format;
 
     bool generated = generatedDecode && hasGeneratedDecode(op);
+    bool generatedTiles = generatedPrefill && hasGeneratedTiles(op);
     Value tokens = memref::DimOp::create(builder, loc, op.getInput(), 0);
     Value scratchAddress = c.address(op.getScratch());
     Value scratchPointer = c.pointer(scratchAddress);
@@ -242,6 +243,11 @@ struct TfmLowerQuantizedMatmulPass
       b.setInsertionPointToStart(&ifRows.getThenRegion().front());
       if (generated) {
         buildGeneratedDecode(b, taskLoc, op, dotProduct, firstRow, rows);
+        return;
+      }
+      if (generatedTiles) {
+        buildGeneratedTiles(b, taskLoc, op, dotProduct, firstRow, rows,
+                            tokens);
         return;
       }
       Value weightOffset = arith::MulIOp::create(b, taskLoc, firstRow, weightStride);

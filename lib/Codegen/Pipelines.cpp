@@ -171,6 +171,7 @@ void tfm::buildTfmCpuPipeline(OpPassManager &pm,
   TfmLowerQuantizedMatmulOptions quantized;
   quantized.threads = options.threads;
   quantized.generatedDecode = options.generatedDecode;
+  quantized.generatedPrefill = options.generatedPrefill;
   quantized.dotProduct = options.dotProduct;
   // The async runtime's thread count is not known to the generated code:
   // fixed tasks of two interleaved groups, which its workers share.

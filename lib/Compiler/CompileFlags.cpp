@@ -80,16 +80,32 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
           cl::desc("What multiplies a decode step's q8_0, q4_0, q4_k and "
                    "q6_k weights "
                    "(tfm-lower-quantized-matmul's generated-decode)"),
-          cl::init(QuantizedDecode::Auto),
+          cl::init(QuantizedCodegen::Auto),
           cl::values(
-              clEnumValN(QuantizedDecode::Generated, "generated",
+              clEnumValN(QuantizedCodegen::Generated, "generated",
                          "vector code the compiler generates (targets with "
                          "AVX512-VNNI, or AArch64 dotprod or i8mm)"),
-              clEnumValN(QuantizedDecode::Kernel, "kernel",
+              clEnumValN(QuantizedCodegen::Kernel, "kernel",
                          "the hand-written kernels"),
-              clEnumValN(QuantizedDecode::Auto, "auto",
+              clEnumValN(QuantizedCodegen::Auto, "auto",
                          "generated where the target has one of those dot "
                          "products, kernel elsewhere (default)")),
+          cl::cat(category)),
+      quantizedPrefill(
+          "quantized-prefill",
+          cl::desc("What multiplies a prefill's tiles of tokens and q8_0 "
+                   "or q4_0 weights (tfm-lower-quantized-matmul's "
+                   "generated-prefill; other formats take the kernels)"),
+          cl::init(QuantizedCodegen::Auto),
+          cl::values(
+              clEnumValN(QuantizedCodegen::Generated, "generated",
+                         "vector code the compiler generates (targets with "
+                         "AVX512-VNNI, or AArch64 dotprod or i8mm)"),
+              clEnumValN(QuantizedCodegen::Kernel, "kernel",
+                         "the hand-written kernels"),
+              clEnumValN(QuantizedCodegen::Auto, "auto",
+                         "generated where the target has one of those dot "
+                         "products and no AMX, kernel elsewhere (default)")),
           cl::cat(category)),
       decodeAttention(
           "decode-attention",
@@ -149,6 +165,7 @@ void CompileFlags::apply(CompileOptions &options) const {
                                        disabledOptimizations.end());
   options.f32Matmul = f32Matmul;
   options.quantizedDecode = quantizedDecode;
+  options.quantizedPrefill = quantizedPrefill;
   options.decodeAttention = decodeAttention;
   options.weightFormat = quant;
   options.weightOverrides.assign(quantOverrides.begin(), quantOverrides.end());

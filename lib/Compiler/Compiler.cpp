@@ -572,12 +572,15 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
         ": cross-compiled models are single-threaded (add --no-threads): no " +
         "OpenMP runtime of that architecture links here");
   // The generated decode multiplies on int8 dot product instructions.
-  if (options.quantizedDecode == QuantizedDecode::Generated &&
-      !decodeDotProduct(*target))
-    return llvm::createStringError(
-        "--quantized-decode=generated needs a target CPU with an int8 dot "
-        "product (x86-64 AVX512-VNNI, AArch64 dotprod or i8mm); " +
-        target->cpu + " has none");
+  for (auto [flag, codegen] :
+       {std::pair{"--quantized-decode", options.quantizedDecode},
+        std::pair{"--quantized-prefill", options.quantizedPrefill}})
+    if (codegen == QuantizedCodegen::Generated && !decodeDotProduct(*target))
+      return llvm::createStringError(
+          std::string(flag) +
+          "=generated needs a target CPU with an int8 dot product (x86-64 "
+          "AVX512-VNNI, AArch64 dotprod or i8mm); " +
+          target->cpu + " has none");
   if (std::error_code ec =
           llvm::sys::fs::create_directories(options.outputDirectory))
     return llvm::createStringError(ec, "cannot create " +
@@ -671,7 +674,10 @@ llvm::Error mlir::tfm::compileModel(const ModelFile &model,
   pipelineOptions.f32Matmul = resolveMatmulCodegen(options.f32Matmul, *target);
   pipelineOptions.generatedDecode =
       resolveQuantizedDecode(options.quantizedDecode, *target) ==
-      QuantizedDecode::Generated;
+      QuantizedCodegen::Generated;
+  pipelineOptions.generatedPrefill =
+      resolveQuantizedPrefill(options.quantizedPrefill, *target) ==
+      QuantizedCodegen::Generated;
   if (std::optional<DotProduct> dot = decodeDotProduct(*target))
     pipelineOptions.dotProduct = *dot;
   pipelineOptions.generatedDecodeAttention =

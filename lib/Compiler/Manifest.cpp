@@ -153,7 +153,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                          : "mlir");
       bool generatedDecode =
           resolveQuantizedDecode(options.quantizedDecode, target) ==
-          QuantizedDecode::Generated;
+          QuantizedCodegen::Generated;
       json.attribute("quantized_decode",
                      generatedDecode ? "generated" : "kernel");
       if (generatedDecode) {
@@ -164,6 +164,16 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
             json.value(format);
         });
       }
+      bool generatedPrefill =
+          resolveQuantizedPrefill(options.quantizedPrefill, target) ==
+          QuantizedCodegen::Generated;
+      json.attribute("quantized_prefill",
+                     generatedPrefill ? "generated" : "kernel");
+      if (generatedPrefill)
+        json.attributeArray("generated_prefill_formats", [&] {
+          for (const char *format : {"q8_0", "q4_0"})
+            json.value(format);
+        });
       json.attribute("decode_attention",
                      options.decodeAttention == DecodeAttention::Generated
                          ? "generated"

@@ -147,7 +147,8 @@ llvm::Expected<std::string> cacheKey(const ModelFile &model,
       "{0} {1} context={2} cpu={3} threads={4} runtime={5} tfm={6} "
       "weights={7} overrides={8} kv={9} disabled={10} calibration={11} "
       "f32-matmul={12} gqa={13} embeddings={14} triple={15} "
-      "quantized-decode={16} ubatch={17} decode-attention={18}",
+      "quantized-decode={16} ubatch={17} decode-attention={18} "
+      "quantized-prefill={19}",
       *modelHash, tokenizerHash, options.contextLength, options.targetCpu,
       options.threads, static_cast<int>(options.threadRuntime), TFM_VERSION,
       options.weightFormat, llvm::join(options.weightOverrides, ","),
@@ -155,7 +156,8 @@ llvm::Expected<std::string> cacheKey(const ModelFile &model,
       calibration, static_cast<int>(options.f32Matmul), options.gqaKvHeads,
       options.embeddings, options.targetTriple,
       static_cast<int>(options.quantizedDecode), options.ubatch,
-      static_cast<int>(options.decodeAttention));
+      static_cast<int>(options.decodeAttention),
+      static_cast<int>(options.quantizedPrefill));
   return llvm::utohexstr(llvm::xxh3_64bits(llvm::arrayRefFromStringRef(
                              description)),
                          /*LowerCase=*/true, /*Width=*/16);

@@ -224,7 +224,11 @@ extern "C" GeneratedDecodeFunction _mlir_ciface_generated_decode_q8_0_2816x1024,
     _mlir_ciface_generated_decode_gated_q8_0_2816x1024,
     _mlir_ciface_generated_decode_gated_q4_0_2816x1024,
     _mlir_ciface_generated_decode_gated_q4_k_2816x1024,
-    _mlir_ciface_generated_decode_gated_q6_k_2816x1024;
+    _mlir_ciface_generated_decode_gated_q6_k_2816x1024,
+    _mlir_ciface_generated_prefill_q8_0_2816x1024,
+    _mlir_ciface_generated_prefill_q8_0_1024x2816,
+    _mlir_ciface_generated_prefill_q4_0_2816x1024,
+    _mlir_ciface_generated_prefill_q4_0_1024x2816;
 
 /// A generated decode attention's type: query, keys, values, the query's
 /// position, output, rope cos and sin.
@@ -274,6 +278,47 @@ void runGenerated(benchmark::State &state, const Format &format,
   }
   state.SetBytesProcessed(state.iterations() * matrixBytes);
   state.SetItemsProcessed(state.iterations() * weightRows * in);
+}
+
+/// The generated tiles of a 128-token prefill of a rows x in matrix of
+/// `format`, as run()'s prefill times the kernel (`fromMemory`: rotating
+/// through copies of the weights), the activations quantized by the
+/// generated function (~0.1% of the multiply-adds' time here).
+void runGeneratedPrefill(benchmark::State &state, const Format &format,
+                         GeneratedDecode prefill, bool fromMemory) {
+  const int64_t tokens = 128;
+  int64_t rows = state.range(0), in = state.range(1);
+  QuantScheme scheme = *parseQuantScheme(format.scheme);
+  int64_t rowBytes = quantRowBytes(scheme, in);
+  int64_t matrixBytes = rows * rowBytes;
+  int64_t copies =
+      fromMemory ? (kDecodePoolBytes + matrixBytes - 1) / matrixBytes : 1;
+  Operands operands(format, rows, in, tokens, copies);
+  std::vector<float> x(tokens * in);
+  std::mt19937 random(7);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (float &value : x)
+    value = uniform(random);
+  std::vector<int8_t> scratch(
+      tokens * tfm_quantized_activation_row_bytes(format.kernelFormat, in));
+  MemRef<float, 2> input{x.data(), x.data(), 0, {tokens, in}, {in, 1}};
+  MemRef<float, 2> output{operands.out.data(), operands.out.data(), 0,
+                          {tokens, rows}, {rows, 1}};
+  MemRef<int8_t, 1> scratchRef{scratch.data(), scratch.data(), 0,
+                               {int64_t(scratch.size())}, {1}};
+  int64_t copy = 0;
+  for (auto _ : state) {
+    auto *weights =
+        reinterpret_cast<int8_t *>(operands.weights.data() + copy * matrixBytes);
+    MemRef<int8_t, 2> weightRef{weights, weights, 0, {rows, rowBytes},
+                                {rowBytes, 1}};
+    prefill(&input, &weightRef, &output, &scratchRef);
+    benchmark::DoNotOptimize(operands.out.data());
+    benchmark::ClobberMemory();
+    copy = (copy + 1) % copies;
+  }
+  state.SetBytesProcessed(state.iterations() * matrixBytes);
+  state.SetItemsProcessed(state.iterations() * tokens * rows * in);
 }
 #endif
 
@@ -541,6 +586,32 @@ void registerAll() {
                    runGenerated, kernel.format, kernel.gated, true);
     registerDecode("decode_gated/" + format + "/kernel", upShape,
                    runGatedKernel, kernel.format);
+  }
+  // The generated prefill tiles of q8_0 and q4_0 on the same matrices
+  // (prefill/q8_0/generated against prefill/q8_0/avx512_vnni).
+  struct GeneratedPrefill {
+    const Format &format;
+    GeneratedDecode up, down;
+  };
+  const GeneratedPrefill generatedPrefills[] = {
+      {kFormats[0], _mlir_ciface_generated_prefill_q8_0_2816x1024,
+       _mlir_ciface_generated_prefill_q8_0_1024x2816},
+      {kFormats[1], _mlir_ciface_generated_prefill_q4_0_2816x1024,
+       _mlir_ciface_generated_prefill_q4_0_1024x2816}};
+  for (const GeneratedPrefill &kernel : generatedPrefills) {
+    if (!hasAvx512Vnni())
+      continue;
+    std::string format = kernel.format.name;
+    for (auto [shape, prefill] : {std::pair{upShape, kernel.up},
+                                  std::pair{downShape, kernel.down}})
+      for (bool fromMemory : {false, true})
+        benchmark::RegisterBenchmark(
+            ((fromMemory ? "prefill_from_memory/" : "prefill/") + format +
+             "/generated")
+                .c_str(),
+            runGeneratedPrefill, kernel.format, prefill, fromMemory)
+            ->Args(shape)
+            ->Unit(benchmark::kMillisecond);
   }
   // A decode step's attention at 1024 and 4096 keys, generated against the
   // kernel: llama-336m-gqa's heads (GQA, 4 query heads a KV head) and

@@ -22,11 +22,12 @@ enum class ThreadRuntime { OpenMP, Async };
 /// elsewhere (resolveMatmulCodegen).
 enum class MatmulCodegen { Mlir, Halide, Auto };
 
-/// What multiplies the one-token products of q8_0, q4_0, q4_k and q6_k
-/// weights: vector code the compiler generates (tfm-lower-quantized-matmul's
-/// generated-decode, on targets with an int8 dot product, DotProduct) or
-/// the hand-written kernels.
-enum class QuantizedDecode { Generated, Kernel, Auto };
+/// What multiplies quantized weights, a decode step's one token (q8_0,
+/// q4_0, q4_k and q6_k) or a prefill's tiles of tokens (q8_0 and q4_0):
+/// vector code the compiler generates (tfm-lower-quantized-matmul's
+/// generated-decode and generated-prefill, on targets with an int8 dot
+/// product, DotProduct) or the hand-written kernels.
+enum class QuantizedCodegen { Generated, Kernel, Auto };
 
 /// What computes a decode step's attention (any KV cache type):
 /// vector code the compiler generates (tfm-lower-flash-attention's
@@ -45,8 +46,13 @@ MatmulCodegen resolveMatmulCodegen(MatmulCodegen codegen,
                                    const CpuTarget &target);
 /// `decode` with `Auto` resolved for `target`: generated where it has a
 /// dot product (decodeDotProduct).
-QuantizedDecode resolveQuantizedDecode(QuantizedDecode decode,
+QuantizedCodegen resolveQuantizedDecode(QuantizedCodegen decode,
                                        const CpuTarget &target);
+/// `prefill` with `Auto` resolved for `target`: generated where it has a
+/// dot product but no AMX (whose tiles the hand-written kernel multiplies
+/// on, which outruns VNNI's dot products in a prefill).
+QuantizedCodegen resolveQuantizedPrefill(QuantizedCodegen prefill,
+                                         const CpuTarget &target);
 /// The dot product of `target` the generated decode uses: AVX512-VNNI, or
 /// on AArch64 i8mm's usdot, else the dot-product extension's sdot; none
 /// without any of them.
@@ -74,8 +80,8 @@ struct CpuTarget {
   int64_t l2Bytes = 1024 * 1024;
 
   unsigned floatLanes() const { return vectorBits / 32; }
-  /// Whether the CPU has `feature` (LLVM's name: `avx512vnni`, `dotprod`,
-  /// `i8mm`; one of those resolveCpuTarget asks about).
+  /// Whether the CPU has `feature` (LLVM's name: `avx512vnni`, `amx-int8`,
+  /// `dotprod`, `i8mm`; one of those resolveCpuTarget asks about).
   bool hasFeature(llvm::StringRef feature) const;
 };
 

@@ -159,6 +159,14 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                      "with an int8 dot product) instead of the hand-written "
                      "kernel"),
       llvm::cl::init(false)};
+  Option<bool> generatedPrefill{
+      *this, "generated-prefill",
+      llvm::cl::desc("The tiles of a prefill's tokens and q8_0 or q4_0 "
+                     "weights as generated vector code "
+                     "(tfm-lower-quantized-matmul's generated-prefill; "
+                     "targets with an int8 dot product) instead of the "
+                     "hand-written kernel"),
+      llvm::cl::init(false)};
   Option<bool> generatedDecodeAttention{
       *this, "generated-decode-attention",
       llvm::cl::desc("A decode step's attention as generated vector code "

@@ -106,6 +106,15 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     each group of gate rows together with its group of up rows and stores
     `kind(gate) * up` (the activation as `math` ops, which
     tfm-approximate-math makes polynomials).
+
+    With `generated-prefill`, a product of several tokens (a dynamic or
+    static token count other than 1) and Q8_0_X16 or Q4_0_X16 weights is
+    generated too: each task goes group by group (a group's bytes come
+    from memory once and stay in the caches for its tiles), tiles of 8
+    tokens (2 on the 128-bit dot products) sharing each loaded and
+    unpacked chunk of codes, one accumulator and one dot product chain a
+    token, then the tokens after the last whole tile one at a time. A gated
+    product's up group is a block loop of its own after its gate group's.
   }];
   let dependentDialects = [
     "::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect",
@@ -123,9 +132,15 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
            "One-token products of q8_0_x16 and q4_0_x16 weights as generated "
            "vector code (on the dot product of `dot-product`) instead of "
            "tfm_quantized_matmul calls">,
+    Option<"generatedPrefill", "generated-prefill", "bool",
+           /*default=*/"false",
+           "Products of several tokens (a prefill) and q8_0_x16 or q4_0_x16 "
+           "weights as generated vector code, tiles of tokens sharing each "
+           "unpacked group of codes, instead of tfm_quantized_matmul calls">,
     Option<"dotProduct", "dot-product", "::mlir::tfm::DotProduct",
            /*default=*/"::mlir::tfm::DotProduct::Avx512Vnni",
-           "The int8 dot product generated-decode multiplies with",
+           "The int8 dot product generated-decode and generated-prefill "
+           "multiply with",
            [{::llvm::cl::values(
              clEnumValN(::mlir::tfm::DotProduct::Avx512Vnni, "avx512-vnni",
                         "llvm.x86.avx512.vpdpbusd.512 (x86-64 AVX512-VNNI)"),

@@ -45,7 +45,8 @@ public:
   llvm::cl::opt<ThreadRuntime> threadRuntime;
   llvm::cl::list<std::string> disabledOptimizations;
   llvm::cl::opt<MatmulCodegen> f32Matmul;
-  llvm::cl::opt<QuantizedDecode> quantizedDecode;
+  llvm::cl::opt<QuantizedCodegen> quantizedDecode;
+  llvm::cl::opt<QuantizedCodegen> quantizedPrefill;
   llvm::cl::opt<DecodeAttention> decodeAttention;
   llvm::cl::opt<std::string> quant;
   llvm::cl::list<std::string> quantOverrides;

@@ -99,7 +99,11 @@ struct CompileOptions {
   /// generated vector code or the hand-written kernel (Auto: generated on
   /// targets with an int8 dot product: AVX512-VNNI, AArch64 dotprod or
   /// i8mm).
-  QuantizedDecode quantizedDecode = QuantizedDecode::Auto;
+  QuantizedCodegen quantizedDecode = QuantizedCodegen::Auto;
+  /// What multiplies the tiles of a prefill's tokens and q8_0 or q4_0
+  /// weights (Auto: generated on targets with an int8 dot product and no
+  /// AMX, whose tiles the kernel uses).
+  QuantizedCodegen quantizedPrefill = QuantizedCodegen::Auto;
   /// What computes a decode step's attention (soft caps, position biases
   /// and query norms always call the kernel).
   DecodeAttention decodeAttention = DecodeAttention::Generated;

@@ -1,0 +1,158 @@
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-prefill=1 threads=0" --canonicalize --cse | FileCheck %s
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-prefill=1" | FileCheck %s --check-prefix=THREADS
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul | FileCheck %s --check-prefix=KERNEL
+// RUN: tfm-opt %s --split-input-file --tfm-lower-quantized-matmul="generated-prefill=1 threads=0 dot-product=neon-dotprod" --canonicalize --cse | FileCheck %s --check-prefix=SDOT
+
+// tfm-lower-quantized-matmul's generated-prefill: the product of several
+// tokens (a prefill: a dynamic token count) and Q8_0_X16 weights as vector
+// code. The tokens are quantized into the scratch buffer by the runtime
+// (128 bytes a token here: 64 codes, then 4 planes of 2 blocks' 4-byte
+// values); then group by group (3 groups of 16 rows, 2 blocks of 544
+// bytes each), tiles of 8 tokens: each block's 8 chunks of 64 codes are
+// loaded once and dotted with each of the 8 tokens' 4 codes of the chunk
+// (VNNI, one chain a token, each started at -128 * that token's sum(a)),
+// 8 accumulators scaled by the row scales x each token's block scale.
+// Token t's 16 sums of group g go to output t * 48 + 16 g (added to the
+// output with accumulate). The tokens after the last whole tile go one at
+// a time (the decode's loop: prefetched, two chains).
+// CHECK-LABEL: func.func @prefill_q8_0
+// CHECK-SAME: %[[X:[a-z0-9]+]]: memref<?x64xf32>, %{{.*}}: memref<48x68xi8>, %[[Y:[a-z0-9]+]]: memref<?x48xf32>, %[[S:[a-z0-9]+]]: memref<?xi8>)
+// CHECK: %[[TOKENS:.*]] = memref.dim %[[X]], %c0
+// CHECK: call @tfm_quantize_activations(%c7_i32,
+// CHECK-NOT: call @tfm_quantized_matmul
+// CHECK: %[[A:.*]] = memref.reinterpret_cast %[[S]] to offset: [0]
+// CHECK: %[[OUT:.*]] = memref.reinterpret_cast %[[Y]] to offset: [0], sizes: [%{{.*}}], strides: [1]
+// CHECK: %[[TILES:.*]] = arith.divui %[[TOKENS]], %c8
+// CHECK: %[[TILED:.*]] = arith.muli %[[TILES]], %c8
+// CHECK: scf.for %[[G:.*]] = %c0 to %c3 step %c1 {
+// CHECK:   scf.for %[[T:.*]] = %c0 to %[[TILED]] step %c8 {
+// CHECK:     %[[ROW0:.*]] = arith.muli %[[T]], %c128
+// CHECK:     %[[T1:.*]] = arith.addi %[[T]], %c1
+// CHECK:     %[[ROW1:.*]] = arith.muli %[[T1]], %c128
+// CHECK:     %[[T7:.*]] = arith.addi %[[T]], %c7
+// CHECK:     %[[ROW7:.*]] = arith.muli %[[T7]], %c128
+// CHECK:     %[[GROUP:.*]] = memref.subview
+// CHECK:     %[[ACC:.*]]:8 = scf.for %[[B:.*]] = %c0 to %c2 step %c1 iter_args(%[[ACC0:[a-z0-9]+]] = %[[ZERO:[a-z0-9_]+]], %[[ACC1:[a-z0-9]+]] = %[[ZERO]], {{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-NOT:   memref.prefetch
+// CHECK:       %[[ROWSCALES:.*]] = arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK:       %[[SCALE0AT:.*]] = arith.addi %[[ROW0]], %c64
+// CHECK:       %[[SUM0AT:.*]] = arith.addi %[[ROW0]], %c80
+// CHECK:       %[[SUM0:.*]] = arith.muli %{{.*}}, %c-128_i32 : i32
+// CHECK:       %[[START0:.*]] = vector.broadcast %[[SUM0]] : i32 to vector<16xi32>
+// CHECK:       arith.addi %[[ROW1]], %c64
+// CHECK:       %[[CODES:.*]] = vector.load %[[GROUP]][%{{.*}}] : {{.*}}, vector<64xi8>
+// CHECK:       %[[DOT0:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[START0]], %[[CODES]], %{{.*}})
+// CHECK-COUNT-7: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[CODES]], %{{.*}})
+// CHECK:       %[[CODES1:.*]] = vector.load %[[GROUP]][%{{.*}}] : {{.*}}, vector<64xi8>
+// CHECK:       llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%[[DOT0]], %[[CODES1]], %{{.*}})
+// CHECK-COUNT-55: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-NOT:   llvm.call_intrinsic
+// CHECK:       %[[SCALE0:.*]] = arith.mulf %[[ROWSCALES]], %{{.*}} : vector<16xf32>
+// CHECK:       %[[DOTF0:.*]] = arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK:       %[[NEXT0:.*]] = vector.fma %[[DOTF0]], %[[SCALE0]], %[[ACC0]] : vector<16xf32>
+// CHECK:       vector.fma %{{.*}}, %{{.*}}, %[[ACC1]] : vector<16xf32>
+// CHECK-COUNT-6: vector.fma
+// CHECK:       scf.yield %[[NEXT0]],
+// CHECK:     %[[OUT0:.*]] = arith.muli %[[T]], %c48
+// CHECK:     %[[COLUMN:.*]] = arith.muli %[[G]], %c16
+// CHECK:     %[[AT0:.*]] = arith.addi %[[OUT0]], %[[COLUMN]]
+// CHECK:     %[[OLD0:.*]] = vector.load %[[OUT]][%[[AT0]]]
+// CHECK:     %[[NEW0:.*]] = arith.addf %[[ACC]]#0, %[[OLD0]]
+// CHECK:     vector.store %[[NEW0]], %[[OUT]][%[[AT0]]]
+// CHECK:     %[[OUT1:.*]] = arith.muli %[[T1]], %c48
+// CHECK:     %[[AT1:.*]] = arith.addi %[[OUT1]], %[[COLUMN]]
+// CHECK:     arith.addf %[[ACC]]#1,
+// CHECK:     vector.store %{{.*}}, %[[OUT]][%[[AT1]]]
+// CHECK-COUNT-6: vector.store
+// CHECK:   }
+// CHECK:   scf.for %[[LAST:.*]] = %[[TILED]] to %[[TOKENS]] step %c1 {
+// CHECK:     arith.muli %[[LAST]], %c128
+// CHECK:     scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}} = %{{.*}}) -> (vector<16xf32>)
+// CHECK:       memref.prefetch
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-NOT:   llvm.call_intrinsic
+// CHECK:       vector.fma
+// CHECK:     arith.muli %[[LAST]], %c48
+// CHECK:     vector.store
+// THREADS-LABEL: func.func @prefill_q8_0
+// THREADS: scf.forall
+// THREADS:   llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// KERNEL-LABEL: func.func @prefill_q8_0
+// KERNEL-NOT: llvm.call_intrinsic
+// KERNEL: call @tfm_quantized_matmul(%c7_i32
+
+// On 128-bit dot products (16 rows are 4 registers there) a tile is 2
+// tokens: each chunk's four 4-row sdot of each token.
+// SDOT-LABEL: func.func @prefill_q8_0
+// SDOT: scf.for %{{.*}} = %c0 to %{{.*}} step %c2 {
+// SDOT: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// SDOT-COUNT-64: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
+// SDOT-NOT: llvm.call_intrinsic
+// SDOT: scf.yield
+// SDOT: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 {
+// SDOT-COUNT-32: llvm.call_intrinsic "llvm.aarch64.neon.sdot"
+// SDOT-NOT: llvm.call_intrinsic
+// SDOT: return
+func.func @prefill_q8_0(%x: memref<?x64xf32>, %w: memref<48x68xi8>, %y: memref<?x48xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w -> accumulate %y scratch %s : memref<?x64xf32>, memref<48x68xi8>, memref<?x48xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+// A gated q4_0 product (2 groups of gate rows, then 2 of up rows): a
+// tile's gate group and its up group are two block loops one after the
+// other (read together, their dot products would share each broadcast of
+// the tokens' codes, which LLVM then kept in registers instead of folding
+// them into vpdpbusd: 195 spills and reloads), and each token's
+// silu(gate) * up is stored. Each byte chunk gives two chunks of codes
+// (its low nibbles, and its high ones shifted as 32-bit lanes).
+// CHECK-LABEL: func.func @prefill_gated
+// CHECK-NOT: call @tfm_quantized_matmul
+// CHECK: scf.for %[[G:.*]] = %c0 to %c2 step %c1 {
+// CHECK:   scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {
+// CHECK:     %[[GATE:.*]]:8 = scf.for
+// CHECK:       %[[BYTES:.*]] = vector.load %{{.*}} : {{.*}}, vector<64xi8>
+// CHECK:       arith.andi %[[BYTES]], %{{.*}} : vector<64xi8>
+// CHECK:       arith.shrui %{{.*}} : vector<16xi32>
+// CHECK-COUNT-64: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:       scf.yield
+// CHECK:     %[[UPGROUP:.*]] = arith.addi %[[G]], %c2
+// CHECK:     %[[UP:.*]]:8 = scf.for
+// CHECK-COUNT-64: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK:       scf.yield
+// CHECK:     %[[NEG:.*]] = arith.negf %[[GATE]]#0
+// CHECK:     math.exp %[[NEG]]
+// CHECK:     %[[SILU:.*]] = arith.divf %[[GATE]]#0,
+// CHECK:     %[[PRODUCT:.*]] = arith.mulf %[[SILU]], %[[UP]]#0
+// CHECK:     vector.store %[[PRODUCT]],
+// CHECK-COUNT-7: vector.store
+// CHECK:   scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 {
+// CHECK:     arith.mulf
+// CHECK:     vector.store
+// KERNEL-LABEL: func.func @prefill_gated
+// KERNEL: call @tfm_quantized_matmul_gated(
+func.func @prefill_gated(%x: memref<?x64xf32>, %w: memref<64x36xi8>, %y: memref<?x32xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s gated(silu) : memref<?x64xf32>, memref<64x36xi8>, memref<?x32xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
+// A static count of several tokens (a batched decode step) is tiled too
+// (its one whole tile a block loop of 8 accumulators, then tokens 8-10);
+// one token is the decode's (generated-decode's, the kernel without it);
+// the K-quants' tiles call the kernel.
+// CHECK-LABEL: func.func @batched_and_kernels
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1 {
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-64: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: scf.for %{{.*}} = %c8 to %c11 step %c1 {
+// CHECK: call @tfm_quantized_matmul(%c7_i32
+// CHECK: call @tfm_quantized_matmul(%c10_i32
+func.func @batched_and_kernels(%b: memref<11x64xf32>, %x: memref<1x64xf32>, %p: memref<?x256xf32>, %w: memref<48x68xi8>, %wk: memref<48x144xi8>, %y: memref<11x48xf32>, %z: memref<1x48xf32>, %u: memref<?x48xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %b, %w -> %y scratch %s : memref<11x64xf32>, memref<48x68xi8>, memref<11x48xf32>, memref<?xi8>
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w -> %z scratch %s : memref<1x64xf32>, memref<48x68xi8>, memref<1x48xf32>, memref<?xi8>
+  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %p, %wk -> %u scratch %s : memref<?x256xf32>, memref<48x144xi8>, memref<?x48xf32>, memref<?xi8>
+  return
+}
