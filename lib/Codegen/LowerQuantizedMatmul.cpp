@@ -14,7 +14,7 @@
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
 #include "tfm/Runtime/tfm_kernels.h"
 
-#include "GeneratedDecode.h"
+#include "GeneratedQuantizedMatmul.h"
 #include "KernelCalls.h"
 
 namespace mlir::tfm {

@@ -93,8 +93,8 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
           cl::cat(category)),
       quantizedPrefill(
           "quantized-prefill",
-          cl::desc("What multiplies a prefill's tiles of tokens and q8_0 "
-                   "or q4_0 weights (tfm-lower-quantized-matmul's "
+          cl::desc("What multiplies a prefill's tiles of tokens and q8_0, "
+                   "q4_0, q4_k or q6_k weights (tfm-lower-quantized-matmul's "
                    "generated-prefill; other formats take the kernels)"),
           cl::init(QuantizedCodegen::Auto),
           cl::values(

@@ -171,7 +171,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                      generatedPrefill ? "generated" : "kernel");
       if (generatedPrefill)
         json.attributeArray("generated_prefill_formats", [&] {
-          for (const char *format : {"q8_0", "q4_0"})
+          for (const char *format : {"q8_0", "q4_0", "q4_k", "q6_k"})
             json.value(format);
         });
       json.attribute("decode_attention",

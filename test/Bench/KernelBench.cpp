@@ -228,7 +228,11 @@ extern "C" GeneratedDecodeFunction _mlir_ciface_generated_decode_q8_0_2816x1024,
     _mlir_ciface_generated_prefill_q8_0_2816x1024,
     _mlir_ciface_generated_prefill_q8_0_1024x2816,
     _mlir_ciface_generated_prefill_q4_0_2816x1024,
-    _mlir_ciface_generated_prefill_q4_0_1024x2816;
+    _mlir_ciface_generated_prefill_q4_0_1024x2816,
+    _mlir_ciface_generated_prefill_q4_k_2816x1024,
+    _mlir_ciface_generated_prefill_q4_k_1024x2816,
+    _mlir_ciface_generated_prefill_q6_k_2816x1024,
+    _mlir_ciface_generated_prefill_q6_k_1024x2816;
 
 /// A generated decode attention's type: query, keys, values, the query's
 /// position, output, rope cos and sin.
@@ -587,7 +591,7 @@ void registerAll() {
     registerDecode("decode_gated/" + format + "/kernel", upShape,
                    runGatedKernel, kernel.format);
   }
-  // The generated prefill tiles of q8_0 and q4_0 on the same matrices
+  // The generated prefill tiles of each format on the same matrices
   // (prefill/q8_0/generated against prefill/q8_0/avx512_vnni).
   struct GeneratedPrefill {
     const Format &format;
@@ -597,7 +601,11 @@ void registerAll() {
       {kFormats[0], _mlir_ciface_generated_prefill_q8_0_2816x1024,
        _mlir_ciface_generated_prefill_q8_0_1024x2816},
       {kFormats[1], _mlir_ciface_generated_prefill_q4_0_2816x1024,
-       _mlir_ciface_generated_prefill_q4_0_1024x2816}};
+       _mlir_ciface_generated_prefill_q4_0_1024x2816},
+      {kFormats[2], _mlir_ciface_generated_prefill_q4_k_2816x1024,
+       _mlir_ciface_generated_prefill_q4_k_1024x2816},
+      {kFormats[3], _mlir_ciface_generated_prefill_q6_k_2816x1024,
+       _mlir_ciface_generated_prefill_q6_k_1024x2816}};
   for (const GeneratedPrefill &kernel : generatedPrefills) {
     if (!hasAvx512Vnni())
       continue;

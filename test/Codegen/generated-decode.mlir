@@ -201,11 +201,11 @@ func.func @decode_q4_0(%x: memref<1x64xf32>, %w: memref<16x36xi8>, %y: memref<1x
 // CHECK:     %[[SCALEWORD:.*]] = arith.select %[[SECOND]], %{{.*}}, %[[SCALES0]] : vector<16xi32>
 // CHECK:     %[[SCALE0:.*]] = arith.uitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK:     %[[DSCALE0:.*]] = arith.mulf %[[D]], %[[SCALE0]] : vector<16xf32>
-// CHECK:     %[[WITHSUM:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[PACC]] : vector<16xf32>
 // CHECK:     %[[MINWORD:.*]] = arith.select %[[SECOND]], %{{.*}}, %[[MINS0]] : vector<16xi32>
 // CHECK:     %[[MIN0:.*]] = arith.uitofp %{{.*}} : vector<16xi32> to vector<16xf32>
 // CHECK:     %[[DMIN0:.*]] = arith.mulf %[[DMIN]], %[[MIN0]] : vector<16xf32>
 // CHECK:     %[[NEGMIN0:.*]] = arith.negf %[[DMIN0]] : vector<16xf32>
+// CHECK:     %[[WITHSUM:.*]] = vector.fma %{{.*}}, %{{.*}}, %[[PACC]] : vector<16xf32>
 // CHECK:     vector.fma %[[NEGMIN0]], %{{.*}}, %[[WITHSUM]] : vector<16xf32>
 // CHECK-NOT: llvm.call_intrinsic
 // CHECK:     scf.yield

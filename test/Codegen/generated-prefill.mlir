@@ -12,6 +12,9 @@
 // loaded once and dotted with each of the 8 tokens' 4 codes of the chunk
 // (VNNI, one chain a token, each started at -128 * that token's sum(a)),
 // 8 accumulators scaled by the row scales x each token's block scale.
+// Each block of a tile asks for one line of the next group into L2: tile
+// k's blocks lines 2k and 2k + 1 (17 lines of 64 bytes: the last one
+// stays), so that the next group's first tile finds it in the caches.
 // Token t's 16 sums of group g go to output t * 48 + 16 g (added to the
 // output with accumulate). The tokens after the last whole tile go one at
 // a time (the decode's loop: prefetched, two chains).
@@ -20,6 +23,7 @@
 // CHECK: %[[TOKENS:.*]] = memref.dim %[[X]], %c0
 // CHECK: call @tfm_quantize_activations(%c7_i32,
 // CHECK-NOT: call @tfm_quantized_matmul
+// CHECK: %[[W:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [3264], strides: [1]
 // CHECK: %[[A:.*]] = memref.reinterpret_cast %[[S]] to offset: [0]
 // CHECK: %[[OUT:.*]] = memref.reinterpret_cast %[[Y]] to offset: [0], sizes: [%{{.*}}], strides: [1]
 // CHECK: %[[TILES:.*]] = arith.divui %[[TOKENS]], %c8
@@ -31,8 +35,17 @@
 // CHECK:     %[[ROW1:.*]] = arith.muli %[[T1]], %c128
 // CHECK:     %[[T7:.*]] = arith.addi %[[T]], %c7
 // CHECK:     %[[ROW7:.*]] = arith.muli %[[T7]], %c128
+// CHECK:     %[[TILE:.*]] = arith.divui %[[T]], %c8
 // CHECK:     %[[GROUP:.*]] = memref.subview
 // CHECK:     %[[ACC:.*]]:8 = scf.for %[[B:.*]] = %c0 to %c2 step %c1 iter_args(%[[ACC0:[a-z0-9]+]] = %[[ZERO:[a-z0-9_]+]], %[[ACC1:[a-z0-9]+]] = %[[ZERO]], {{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:       %[[NEXTGROUP:.*]] = arith.addi %[[G]], %c1
+// CHECK:       %[[NEXTBYTES:.*]] = arith.muli %[[NEXTGROUP]], %c1088
+// CHECK:       %[[TILELINES:.*]] = arith.muli %[[TILE]], %c2
+// CHECK:       %[[LINE:.*]] = arith.addi %[[TILELINES]], %[[B]]
+// CHECK:       %[[LASTLINE:.*]] = arith.minui %[[LINE]], %c16
+// CHECK:       %[[LINEBYTES:.*]] = arith.muli %[[LASTLINE]], %c64
+// CHECK:       %[[AHEAD:.*]] = arith.addi %[[NEXTBYTES]], %[[LINEBYTES]]
+// CHECK:       memref.prefetch %[[W]][%[[AHEAD]]], read, locality<2>, data
 // CHECK-NOT:   memref.prefetch
 // CHECK:       %[[ROWSCALES:.*]] = arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
 // CHECK:       %[[SCALE0AT:.*]] = arith.addi %[[ROW0]], %c64
@@ -139,20 +152,80 @@ func.func @prefill_gated(%x: memref<?x64xf32>, %w: memref<64x36xi8>, %y: memref<
 
 // -----
 
+// The K-quants' tiles (256-element super-blocks; one here): q4_k's 4
+// pairs of blocks a loop carrying the tile's 8 accumulators, each chunk
+// load giving both blocks' codes for the 8 tokens (16 dot products), each
+// token's sums scaled by d x scale x its block scale and -(dmin x min) by
+// its scale x sum(a); q6_k's 8 blocks a loop, each block's 8 chunks of
+// codes built once for the 8 tokens (64 dot products), each half scaled
+// by d x its sub-block scale. The last tokens go one at a time.
+// CHECK-LABEL: func.func @prefill_q4_k
+// CHECK-NOT: call @tfm_quantized_matmul
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {
+// CHECK:   scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:     %[[LOW:.*]] = arith.andi %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK:     %[[HIGH:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[LOW]], %{{.*}})
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[HIGH]], %{{.*}})
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[LOW]], %{{.*}})
+// CHECK-COUNT-125: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK:     %[[NEGMIN:.*]] = arith.negf %{{.*}} : vector<16xf32>
+// CHECK:     %[[WITHSUM:.*]] = vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<16xf32>
+// CHECK:     vector.fma %[[NEGMIN]], %{{.*}}, %[[WITHSUM]] : vector<16xf32>
+// CHECK-COUNT-30: vector.fma
+// CHECK:     scf.yield
+// CHECK-COUNT-8: vector.store
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 {
+// CHECK-COUNT-16: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: return
+func.func @prefill_q4_k(%x: memref<?x256xf32>, %w: memref<32x144xi8>, %y: memref<?x32xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x256xf32>, memref<32x144xi8>, memref<?x32xf32>, memref<?xi8>
+  return
+}
+
+// CHECK-LABEL: func.func @prefill_q6_k
+// CHECK-NOT: call @tfm_quantized_matmul
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {
+// CHECK:   scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:     %[[LOWCODES:.*]] = arith.ori %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK:     %[[HIGHCODES:.*]] = arith.ori %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK:     %[[LOWBYTES:.*]] = vector.bitcast %[[LOWCODES]] : vector<16xi32> to vector<64xi8>
+// CHECK:     %[[HIGHBYTES:.*]] = vector.bitcast %[[HIGHCODES]] : vector<16xi32> to vector<64xi8>
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[LOWBYTES]], %{{.*}})
+// CHECK:     llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[HIGHBYTES]], %{{.*}})
+// CHECK-COUNT-62: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK:     arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK-COUNT-16: vector.fma
+// CHECK:     scf.yield
+// CHECK-COUNT-8: vector.store
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %c1 {
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-NOT: llvm.call_intrinsic
+// CHECK: return
+func.func @prefill_q6_k(%x: memref<?x256xf32>, %w: memref<32x210xi8>, %y: memref<?x32xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q6_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x256xf32>, memref<32x210xi8>, memref<?x32xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
 // A static count of several tokens (a batched decode step) is tiled too
 // (its one whole tile a block loop of 8 accumulators, then tokens 8-10);
 // one token is the decode's (generated-decode's, the kernel without it);
-// the K-quants' tiles call the kernel.
+// a row-wise format calls the kernel.
 // CHECK-LABEL: func.func @batched_and_kernels
 // CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1 {
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-64: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // CHECK: scf.for %{{.*}} = %c8 to %c11 step %c1 {
 // CHECK: call @tfm_quantized_matmul(%c7_i32
-// CHECK: call @tfm_quantized_matmul(%c10_i32
-func.func @batched_and_kernels(%b: memref<11x64xf32>, %x: memref<1x64xf32>, %p: memref<?x256xf32>, %w: memref<48x68xi8>, %wk: memref<48x144xi8>, %y: memref<11x48xf32>, %z: memref<1x48xf32>, %u: memref<?x48xf32>, %s: memref<?xi8>) {
+// CHECK: call @tfm_quantized_matmul(%c2_i32
+func.func @batched_and_kernels(%b: memref<11x64xf32>, %x: memref<1x64xf32>, %p: memref<?x64xf32>, %w: memref<48x68xi8>, %w4: memref<48x40xi8>, %y: memref<11x48xf32>, %z: memref<1x48xf32>, %u: memref<?x48xf32>, %s: memref<?xi8>) {
   tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %b, %w -> %y scratch %s : memref<11x64xf32>, memref<48x68xi8>, memref<11x48xf32>, memref<?xi8>
   tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w -> %z scratch %s : memref<1x64xf32>, memref<48x68xi8>, memref<1x48xf32>, memref<?xi8>
-  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %p, %wk -> %u scratch %s : memref<?x256xf32>, memref<48x144xi8>, memref<?x48xf32>, memref<?xi8>
+  tfm.quantized_matmul !tfm.quant<q4_1> %p, %w4 -> %u scratch %s : memref<?x64xf32>, memref<48x40xi8>, memref<?x48xf32>, memref<?xi8>
   return
 }

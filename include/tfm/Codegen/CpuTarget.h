@@ -23,7 +23,7 @@ enum class ThreadRuntime { OpenMP, Async };
 enum class MatmulCodegen { Mlir, Halide, Auto };
 
 /// What multiplies quantized weights, a decode step's one token (q8_0,
-/// q4_0, q4_k and q6_k) or a prefill's tiles of tokens (q8_0 and q4_0):
+/// q4_0, q4_k and q6_k) or a prefill's tiles of tokens (the same formats):
 /// vector code the compiler generates (tfm-lower-quantized-matmul's
 /// generated-decode and generated-prefill, on targets with an int8 dot
 /// product, DotProduct) or the hand-written kernels.

@@ -161,8 +161,8 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       llvm::cl::init(false)};
   Option<bool> generatedPrefill{
       *this, "generated-prefill",
-      llvm::cl::desc("The tiles of a prefill's tokens and q8_0 or q4_0 "
-                     "weights as generated vector code "
+      llvm::cl::desc("The tiles of a prefill's tokens and q8_0, q4_0, q4_k "
+                     "and q6_k weights as generated vector code "
                      "(tfm-lower-quantized-matmul's generated-prefill; "
                      "targets with an int8 dot product) instead of the "
                      "hand-written kernel"),

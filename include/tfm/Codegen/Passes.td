@@ -91,7 +91,7 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
 
     With `generated-decode`, a one-token product of Q8_0_X16, Q4_0_X16,
     Q4_K_X16 or Q6_K_X16 weights (a decode step's linear layers) computes
-    its tasks' rows in vector code this pass generates (GeneratedDecode.cpp: f16
+    its tasks' rows in vector code this pass generates (GeneratedQuantizedMatmul.cpp: f16
     scales widened by `arith.extf`, q4_0's nibbles unpacked by
     `arith.andi`/`arith.shrui`, int8 dot products through
     `llvm.call_intrinsic`, `vector.fma` accumulators, two streams of
@@ -108,8 +108,8 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
     tfm-approximate-math makes polynomials).
 
     With `generated-prefill`, a product of several tokens (a dynamic or
-    static token count other than 1) and Q8_0_X16 or Q4_0_X16 weights is
-    generated too: each task goes group by group (a group's bytes come
+    static token count other than 1) and Q8_0_X16, Q4_0_X16, Q4_K_X16 or
+    Q6_K_X16 weights is generated too: each task goes group by group (a group's bytes come
     from memory once and stay in the caches for its tiles), tiles of 8
     tokens (2 on the 128-bit dot products) sharing each loaded and
     unpacked chunk of codes, one accumulator and one dot product chain a
@@ -134,7 +134,8 @@ def TfmLowerQuantizedMatmul : Pass<"tfm-lower-quantized-matmul", "::mlir::Module
            "tfm_quantized_matmul calls">,
     Option<"generatedPrefill", "generated-prefill", "bool",
            /*default=*/"false",
-           "Products of several tokens (a prefill) and q8_0_x16 or q4_0_x16 "
+           "Products of several tokens (a prefill) and q8_0_x16, q4_0_x16, "
+           "q4_k_x16 or q6_k_x16 "
            "weights as generated vector code, tiles of tokens sharing each "
            "unpacked group of codes, instead of tfm_quantized_matmul calls">,
     Option<"dotProduct", "dot-product", "::mlir::tfm::DotProduct",

@@ -100,8 +100,8 @@ struct CompileOptions {
   /// targets with an int8 dot product: AVX512-VNNI, AArch64 dotprod or
   /// i8mm).
   QuantizedCodegen quantizedDecode = QuantizedCodegen::Auto;
-  /// What multiplies the tiles of a prefill's tokens and q8_0 or q4_0
-  /// weights (Auto: generated on targets with an int8 dot product and no
+  /// What multiplies the tiles of a prefill's tokens and q8_0, q4_0, q4_k
+  /// or q6_k weights (Auto: generated on targets with an int8 dot product and no
   /// AMX, whose tiles the kernel uses).
   QuantizedCodegen quantizedPrefill = QuantizedCodegen::Auto;
   /// What computes a decode step's attention (soft caps, position biases

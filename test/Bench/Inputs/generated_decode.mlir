@@ -1,5 +1,5 @@
-// The one-token q8_0, q4_0, q4_k and q6_k products (then q8_0's and q4_0's
-// prefill tiles, and at the end a decode step's attention) tfm-kernel-bench times as the compiler
+// The one-token q8_0, q4_0, q4_k and q6_k products (then their prefill
+// tiles, and at the end a decode step's attention) tfm-kernel-bench times as the compiler
 // generates them (tfm-lower-quantized-matmul's generated-decode, the
 // llama-336m-gqa FFN shapes of its hand-written decode benchmarks, and its
 // gated gate/up product: 2816 gate rows then 2816 up rows): each
@@ -67,7 +67,7 @@ func.func @generated_decode_gated_q6_k_2816x1024(%x: memref<1x1024xf32>, %w: mem
   return
 }
 
-// The 128-token prefill tiles of q8_0 and q4_0 (tfm-lower-quantized-matmul's
+// The 128-token prefill tiles of q8_0, q4_0, q4_k and q6_k (tfm-lower-quantized-matmul's
 // generated-prefill) of the same matrices, a dynamic token count as a
 // model's prefill has.
 
@@ -88,6 +88,26 @@ func.func @generated_prefill_q4_0_2816x1024(%x: memref<?x1024xf32>, %w: memref<2
 
 func.func @generated_prefill_q4_0_1024x2816(%x: memref<?x2816xf32>, %w: memref<1024x1584xi8>, %y: memref<?x1024xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
   tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s : memref<?x2816xf32>, memref<1024x1584xi8>, memref<?x1024xf32>, memref<?xi8>
+  return
+}
+
+func.func @generated_prefill_q4_k_2816x1024(%x: memref<?x1024xf32>, %w: memref<2816x576xi8>, %y: memref<?x2816xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
+  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x1024xf32>, memref<2816x576xi8>, memref<?x2816xf32>, memref<?xi8>
+  return
+}
+
+func.func @generated_prefill_q4_k_1024x2816(%x: memref<?x2816xf32>, %w: memref<1024x1584xi8>, %y: memref<?x1024xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
+  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x2816xf32>, memref<1024x1584xi8>, memref<?x1024xf32>, memref<?xi8>
+  return
+}
+
+func.func @generated_prefill_q6_k_2816x1024(%x: memref<?x1024xf32>, %w: memref<2816x840xi8>, %y: memref<?x2816xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
+  tfm.quantized_matmul !tfm.quant<q6_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x1024xf32>, memref<2816x840xi8>, memref<?x2816xf32>, memref<?xi8>
+  return
+}
+
+func.func @generated_prefill_q6_k_1024x2816(%x: memref<?x2816xf32>, %w: memref<1024x2310xi8>, %y: memref<?x1024xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
+  tfm.quantized_matmul !tfm.quant<q6_k, interleave = 16> %x, %w -> %y scratch %s : memref<?x2816xf32>, memref<1024x2310xi8>, memref<?x1024xf32>, memref<?xi8>
   return
 }
 

@@ -1,14 +1,15 @@
-//===- GeneratedDecode.h - quantized decode products as vector code -*- C++ -*-===//
+//===- GeneratedQuantizedMatmul.h - quantized products as vector code -*- C++ -*-===//
 //
-// The one-token product of interleaved quantized weights (a decode
-// step's linear layers), generated as MLIR vector code instead of a call of
-// the hand-written tfm_quantized_matmul: what tfm-lower-quantized-matmul
-// emits with `generated-decode`. See GeneratedDecode.cpp.
+// The products of interleaved quantized weights, a decode step's one token
+// or a prefill's tiles of tokens, generated as MLIR vector code instead of
+// calls of the hand-written tfm_quantized_matmul: what
+// tfm-lower-quantized-matmul emits with `generated-decode` and
+// `generated-prefill`. See GeneratedQuantizedMatmul.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef TFM_LIB_CODEGEN_GENERATEDDECODE_H
-#define TFM_LIB_CODEGEN_GENERATEDDECODE_H
+#ifndef TFM_LIB_CODEGEN_GENERATEDQUANTIZEDMATMUL_H
+#define TFM_LIB_CODEGEN_GENERATEDQUANTIZEDMATMUL_H
 
 #include "tfm/Codegen/CpuTarget.h"
 #include "tfm/Dialect/Tfm/IR/TfmOps.h"
@@ -30,7 +31,7 @@ void buildGeneratedDecode(OpBuilder &b, Location loc, QuantizedMatmulOp op,
 
 /// Whether the generated code computes `op`'s tiles of tokens: a prefill
 /// (an input of a dynamic or static token count other than 1) times
-/// Q8_0_X16 or Q4_0_X16 weights, gated or not.
+/// Q8_0_X16, Q4_0_X16, Q4_K_X16 or Q6_K_X16 weights, gated or not.
 bool hasGeneratedTiles(QuantizedMatmulOp op);
 
 /// As buildGeneratedDecode for tokens [0, `tokens`) of `op`'s input: group
@@ -42,4 +43,4 @@ void buildGeneratedTiles(OpBuilder &b, Location loc, QuantizedMatmulOp op,
 
 } // namespace mlir::tfm
 
-#endif // TFM_LIB_CODEGEN_GENERATEDDECODE_H
+#endif // TFM_LIB_CODEGEN_GENERATEDQUANTIZEDMATMUL_H
