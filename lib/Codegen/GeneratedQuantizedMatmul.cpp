@@ -160,7 +160,7 @@ Value flatView(OpBuilder &b, Location loc, Value buffer) {
 class QuantizedProductBuilder {
 public:
   QuantizedProductBuilder(OpBuilder &b, Location loc, QuantizedMatmulOp op,
-                DotProduct dotProduct)
+                          DotProduct dotProduct)
       : b(b), loc(loc),
         layout(BlockLayout::of(op.getQuantType().getKernelFormat())),
         dot(DotInstruction::of(dotProduct)), accumulate(op.getAccumulate()),
@@ -324,7 +324,8 @@ private:
   /// token, a row per lane): each chunk of codes is loaded and unpacked
   /// once for all the tokens.
   void blockTimesTokens(Value group, Value blockOffset, Value block,
-                        ArrayRef<Value> tokenRows, MutableArrayRef<Value> accs) {
+                        ArrayRef<Value> tokenRows,
+                        MutableArrayRef<Value> accs) {
     VectorType i32x16 = vectorOf(kRows, b.getI32Type());
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
     Value rowScales = unitHalves(group, blockOffset, 0);
@@ -618,10 +619,10 @@ private:
 
   /// Super-block `unit` of the tokens whose scratch rows start at
   /// `tokenRows` times the Q4_K_X16 super-blocks at `unitOffset` of
-  /// `groups`, added to `accs` (as unitsTimesTokens'): x = d * scale * code - dmin
-  /// * min with codes 0-15, so each 32-element block adds d * scale *
-  /// (codes . a) * a's scale and subtracts dmin * min * a's scale *
-  /// sum(a). A pair of blocks shares its code bytes (low nibbles, high
+  /// `groups`, added to `accs` (as unitsTimesTokens'): x = d * scale *
+  /// code - dmin * min with codes 0-15, so each 32-element block adds d *
+  /// scale * (codes . a) * a's scale and subtracts dmin * min * a's scale
+  /// * sum(a). A pair of blocks shares its code bytes (low nibbles, high
   /// nibbles): one load, two dot product chains.
   void q4kSuperBlocksTimesTokens(ArrayRef<Value> groups, Value unitOffset,
                                  Value unit, ArrayRef<Value> tokenRows,

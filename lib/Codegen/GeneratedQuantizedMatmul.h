@@ -1,4 +1,4 @@
-//===- GeneratedQuantizedMatmul.h - quantized products as vector code -*- C++ -*-===//
+//===- GeneratedQuantizedMatmul.h - quantized products as code -*- C++ -*-===//
 //
 // The products of interleaved quantized weights, a decode step's one token
 // or a prefill's tiles of tokens, generated as MLIR vector code instead of
