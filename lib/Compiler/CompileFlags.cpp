@@ -35,6 +35,18 @@ std::string kvTypeDescription(llvm::StringRef kvTypeDefault) {
          kvTypeDefault.str() + ")";
 }
 
+/// The values of --quantized-decode and --quantized-prefill; `autoMeans`
+/// (a literal) says where auto generates.
+cl::ValuesClass quantizedCodegenValues(const char *autoMeans) {
+  return cl::values(
+      clEnumValN(QuantizedCodegen::Generated, "generated",
+                 "vector code the compiler generates (targets with "
+                 "AVX512-VNNI, or AArch64 dotprod or i8mm)"),
+      clEnumValN(QuantizedCodegen::Kernel, "kernel",
+                 "the hand-written kernels"),
+      clEnumValN(QuantizedCodegen::Auto, "auto", autoMeans));
+}
+
 } // namespace
 
 CompileFlags::CompileFlags(cl::OptionCategory &category,
@@ -81,15 +93,9 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
                    "q6_k weights "
                    "(tfm-lower-quantized-matmul's generated-decode)"),
           cl::init(QuantizedCodegen::Auto),
-          cl::values(
-              clEnumValN(QuantizedCodegen::Generated, "generated",
-                         "vector code the compiler generates (targets with "
-                         "AVX512-VNNI, or AArch64 dotprod or i8mm)"),
-              clEnumValN(QuantizedCodegen::Kernel, "kernel",
-                         "the hand-written kernels"),
-              clEnumValN(QuantizedCodegen::Auto, "auto",
-                         "generated where the target has one of those dot "
-                         "products, kernel elsewhere (default)")),
+          quantizedCodegenValues("generated where the target has one of "
+                                 "those dot products, kernel elsewhere "
+                                 "(default)"),
           cl::cat(category)),
       quantizedPrefill(
           "quantized-prefill",
@@ -97,15 +103,9 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
                    "q4_0, q4_k or q6_k weights (tfm-lower-quantized-matmul's "
                    "generated-prefill; other formats take the kernels)"),
           cl::init(QuantizedCodegen::Auto),
-          cl::values(
-              clEnumValN(QuantizedCodegen::Generated, "generated",
-                         "vector code the compiler generates (targets with "
-                         "AVX512-VNNI, or AArch64 dotprod or i8mm)"),
-              clEnumValN(QuantizedCodegen::Kernel, "kernel",
-                         "the hand-written kernels"),
-              clEnumValN(QuantizedCodegen::Auto, "auto",
-                         "generated where the target has one of those dot "
-                         "products and no AMX, kernel elsewhere (default)")),
+          quantizedCodegenValues("generated where the target has one of "
+                                 "those dot products and no AMX, kernel "
+                                 "elsewhere (default)"),
           cl::cat(category)),
       decodeAttention(
           "decode-attention",

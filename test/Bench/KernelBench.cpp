@@ -244,60 +244,24 @@ extern "C" GeneratedAttentionFunction _mlir_ciface_generated_attention_f16_16x4,
 
 namespace {
 
-/// The generated decode of a rows x in matrix of `format` (the shapes
-/// Inputs/generated_decode.mlir has) against the same pool of weight copies
-/// as run()'s decode: quantizing the token's activations, then the product.
-/// `gated`: rows gate rows then rows up rows, rows outputs.
-void runGenerated(benchmark::State &state, const Format &format,
-                  GeneratedDecode decode, bool gated) {
+/// A generated product of `tokens` tokens and a rows x in matrix of
+/// `format` (the shapes Inputs/generated_decode.mlir has), the tokens'
+/// activations quantized by the generated function too: with
+/// `fromMemory`, rotating through the pool of weight copies run()'s
+/// decode reads (each call streams its matrix from memory), else one copy
+/// that stays in the caches. `gated`: rows gate rows then rows up rows,
+/// rows outputs.
+void runGeneratedProduct(benchmark::State &state, const Format &format,
+                         GeneratedDecode product, int64_t tokens, bool gated,
+                         bool fromMemory) {
   int64_t rows = state.range(0), in = state.range(1);
   int64_t weightRows = gated ? 2 * rows : rows;
   QuantScheme scheme = *parseQuantScheme(format.scheme);
   int64_t rowBytes = quantRowBytes(scheme, in);
   int64_t matrixBytes = weightRows * rowBytes;
-  int64_t copies = (kDecodePoolBytes + matrixBytes - 1) / matrixBytes;
-  Operands operands(format, weightRows, in, 1, copies);
-  std::vector<float> x(in);
-  std::mt19937 random(7);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  for (float &value : x)
-    value = uniform(random);
-  std::vector<int8_t> scratch(
-      tfm_quantized_activation_row_bytes(format.kernelFormat, in));
-  MemRef<float, 2> input{x.data(), x.data(), 0, {1, in}, {in, 1}};
-  MemRef<float, 2> output{operands.out.data(), operands.out.data(), 0,
-                          {1, rows}, {rows, 1}};
-  MemRef<int8_t, 1> scratchRef{scratch.data(), scratch.data(), 0,
-                               {int64_t(scratch.size())}, {1}};
-  int64_t copy = 0;
-  for (auto _ : state) {
-    auto *weights =
-        reinterpret_cast<int8_t *>(operands.weights.data() + copy * matrixBytes);
-    MemRef<int8_t, 2> weightRef{weights, weights, 0, {weightRows, rowBytes},
-                                {rowBytes, 1}};
-    decode(&input, &weightRef, &output, &scratchRef);
-    benchmark::DoNotOptimize(operands.out.data());
-    benchmark::ClobberMemory();
-    copy = (copy + 1) % copies;
-  }
-  state.SetBytesProcessed(state.iterations() * matrixBytes);
-  state.SetItemsProcessed(state.iterations() * weightRows * in);
-}
-
-/// The generated tiles of a 128-token prefill of a rows x in matrix of
-/// `format`, as run()'s prefill times the kernel (`fromMemory`: rotating
-/// through copies of the weights), the activations quantized by the
-/// generated function (~0.1% of the multiply-adds' time here).
-void runGeneratedPrefill(benchmark::State &state, const Format &format,
-                         GeneratedDecode prefill, bool fromMemory) {
-  const int64_t tokens = 128;
-  int64_t rows = state.range(0), in = state.range(1);
-  QuantScheme scheme = *parseQuantScheme(format.scheme);
-  int64_t rowBytes = quantRowBytes(scheme, in);
-  int64_t matrixBytes = rows * rowBytes;
   int64_t copies =
       fromMemory ? (kDecodePoolBytes + matrixBytes - 1) / matrixBytes : 1;
-  Operands operands(format, rows, in, tokens, copies);
+  Operands operands(format, weightRows, in, tokens, copies);
   std::vector<float> x(tokens * in);
   std::mt19937 random(7);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -314,15 +278,29 @@ void runGeneratedPrefill(benchmark::State &state, const Format &format,
   for (auto _ : state) {
     auto *weights =
         reinterpret_cast<int8_t *>(operands.weights.data() + copy * matrixBytes);
-    MemRef<int8_t, 2> weightRef{weights, weights, 0, {rows, rowBytes},
+    MemRef<int8_t, 2> weightRef{weights, weights, 0, {weightRows, rowBytes},
                                 {rowBytes, 1}};
-    prefill(&input, &weightRef, &output, &scratchRef);
+    product(&input, &weightRef, &output, &scratchRef);
     benchmark::DoNotOptimize(operands.out.data());
     benchmark::ClobberMemory();
     copy = (copy + 1) % copies;
   }
   state.SetBytesProcessed(state.iterations() * matrixBytes);
-  state.SetItemsProcessed(state.iterations() * tokens * rows * in);
+  state.SetItemsProcessed(state.iterations() * tokens * weightRows * in);
+}
+
+/// The generated decode (one token, weights from memory).
+void runGenerated(benchmark::State &state, const Format &format,
+                  GeneratedDecode decode, bool gated) {
+  runGeneratedProduct(state, format, decode, 1, gated, /*fromMemory=*/true);
+}
+
+/// The generated tiles of a 128-token prefill, as run()'s prefill times
+/// the kernel.
+void runGeneratedPrefill(benchmark::State &state, const Format &format,
+                         GeneratedDecode prefill, bool fromMemory) {
+  runGeneratedProduct(state, format, prefill, 128, /*gated=*/false,
+                      fromMemory);
 }
 #endif
 
