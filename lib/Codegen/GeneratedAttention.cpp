@@ -17,7 +17,8 @@
 //    each 16 keys' partial vectors then reduce into one vector of 16
 //    scores by a tree of `vector.shuffle` + `arith.addf` (four levels, 15
 //    adds), where a reduction a key would take four levels each;
-//  * the online softmax, once a block: the scaled scores past the range
+//  * the online softmax, once a block: the scaled (and with a soft cap,
+//    capped: cap x tanh(score x scale / cap)) scores past the range
 //    masked to -inf (`vector.create_mask`), the block maximum raising the
 //    running one, the sum and accumulators rescaled by exp(old - new), the
 //    weights exp(score - max) (`math.exp`: a polynomial after
@@ -500,18 +501,31 @@ private:
         state.acc[c] = loop.getResult(h * chunks + c);
   }
 
+  /// Raw scores times the op's scale, capped with a soft cap (Gemma 2:
+  /// cap x tanh(score x scale / cap), the tanh a polynomial after
+  /// tfm-approximate-math).
+  Value scaleScores(Value scores) {
+    double scale = op.getScale().convertToDouble();
+    FloatAttr cap = op.getSoftCapAttr();
+    if (!cap)
+      return arith::MulFOp::create(b, loc, scores, splat(scale));
+    double capValue = cap.getValueAsDouble();
+    Value tanh = math::TanhOp::create(
+        b, loc, arith::MulFOp::create(b, loc, scores, splat(scale / capValue)));
+    return arith::MulFOp::create(b, loc, tanh, splat(capValue));
+  }
+
   /// The block's softmax weights of its raw scores `scores` (vectors of 16
   /// keys; lanes out of `inRange`: 0), `state` moved to the block's
   /// maximum and its sum added.
   SmallVector<Value> weigh(ArrayRef<Value> scores, ArrayRef<Value> inRange,
                            HeadState &state) {
     Value negInf = f32(-std::numeric_limits<float>::infinity());
-    Value scale = splat(op.getScale().convertToDouble());
     SmallVector<Value> scaled;
     Value lanesMax;
     for (auto [vector, mask] : llvm::zip(scores, inRange)) {
       scaled.push_back(arith::SelectOp::create(
-          b, loc, mask, arith::MulFOp::create(b, loc, vector, scale),
+          b, loc, mask, scaleScores(vector),
           splat(-std::numeric_limits<double>::infinity())));
       lanesMax = lanesMax ? Value(arith::MaximumFOp::create(b, loc, lanesMax,
                                                             scaled.back()))
@@ -627,8 +641,7 @@ bool mlir::tfm::hasGeneratedDecodeAttention(FlashAttentionOp op) {
          op.getValues().getType().getElementType() == element &&
          !ShapedType::isDynamic(headDim) &&
          headDim % (halfSplit ? 2 * kLanes : kLanes) == 0 &&
-         headDim <= kMaxHeadDim && !op.getSoftCap() && !op.getPositionBias() &&
-         !op.getQueryNorm();
+         headDim <= kMaxHeadDim && !op.getPositionBias() && !op.getQueryNorm();
 }
 
 void mlir::tfm::buildGeneratedAttentionCombine(OpBuilder &b, Location loc,

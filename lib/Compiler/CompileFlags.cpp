@@ -110,9 +110,9 @@ CompileFlags::CompileFlags(cl::OptionCategory &category,
       decodeAttention(
           "decode-attention",
           cl::desc("What computes a decode step's attention "
-                   "(tfm-lower-flash-attention's generated-decode; soft "
-                   "caps, T5's position bias and query norms always take "
-                   "the kernel)"),
+                   "(tfm-lower-flash-attention's generated-decode; T5's "
+                   "position bias and query norms always take the "
+                   "kernel)"),
           cl::init(DecodeAttention::Generated),
           cl::values(clEnumValN(DecodeAttention::Generated, "generated",
                                 "vector code the compiler generates "

@@ -226,16 +226,39 @@ func.func @decode_q8_bf16(%q: memref<1x64xf32>, %k8: memref<2x?x20xi8, strided<[
 
 // -----
 
-// Not generated: a prefill (a dynamic query count), a soft cap, a
-// position bias and a query norm call the kernel.
+// A soft cap (Gemma 2) caps each vector of 16 scores before the softmax:
+// 50 x tanh(score x 0.25 / 50), the tanh a polynomial after
+// tfm-approximate-math.
+// CHECK-LABEL: func.func @decode_soft_cap
+// CHECK-DAG: %[[CAP:.*]] = arith.constant dense<5.000000e+01> : vector<16xf32>
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant dense<5.000000e-03> : vector<16xf32>
+// CHECK-NOT: call @tfm_attention
+// CHECK: %[[SCALED:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : vector<16xf32>
+// CHECK: %[[TANH:.*]] = math.tanh %[[SCALED]] : vector<16xf32>
+// CHECK: %[[CAPPED:.*]] = arith.mulf %[[TANH]], %[[CAP]] : vector<16xf32>
+// CHECK: arith.select %{{.*}}, %[[CAPPED]], %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK-COUNT-3: math.tanh
+// CHECK: vector.reduction <maximumf>
+// CHECK-NOT: call @tfm_attention
+// CHECK: return
+// KERNEL-LABEL: func.func @decode_soft_cap
+// KERNEL: call @tfm_attention(
+func.func @decode_soft_cap(%q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x64xf32>) {
+  tfm.flash_attention %q, %k, %k at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64, soft_cap = 5.0e+01 : f64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+// Not generated: a prefill (a dynamic query count), a position bias and a
+// query norm call the kernel.
 // CHECK-LABEL: func.func @kernels
 // CHECK-NOT: vector.create_mask
-// CHECK-COUNT-4: call @tfm_attention(
+// CHECK-COUNT-3: call @tfm_attention(
 // CHECK-NOT: vector.create_mask
 // CHECK: return
 func.func @kernels(%qp: memref<?x64xf32>, %q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %outp: memref<?x64xf32>, %out: memref<1x64xf32>, %bias: memref<4x33xf32>, %w: memref<16xf32>) {
   tfm.flash_attention %qp, %k, %k at %start -> %outp {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
-  tfm.flash_attention %q, %k, %k at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64, soft_cap = 5.0e+01 : f64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
   tfm.flash_attention %q, %k, %k at %start -> %out position_bias(%bias at %start : memref<4x33xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, max_distance = 16 : i64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
   tfm.flash_attention %q, %k, %k at %start -> %out query_norm(%w : memref<16xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, norm_eps = 1.0e-06 : f64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
   return

@@ -211,8 +211,8 @@ def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp
       `partials` buffer, then one call of `tfm_attention_combine`.
 
     With `generated-decode`, the tasks of a one-row query (any cache type;
-    heads of a multiple of 16 elements, no soft cap, position bias or query
-    norm) are vector code this pass generates (GeneratedAttention.cpp)
+    heads of a multiple of 16 elements, no position bias or query norm; a
+    soft cap is `cap * math.tanh(score * scale / cap)`) are vector code this pass generates (GeneratedAttention.cpp)
     rather than `tfm_attention` calls: the query rotated in registers, keys
     in blocks of 64, each 16 keys' partial dot products reduced into one
     vector of scores by a shuffle tree, the online softmax

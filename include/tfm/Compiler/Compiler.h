@@ -104,8 +104,8 @@ struct CompileOptions {
   /// or q6_k weights (Auto: generated on targets with an int8 dot product and no
   /// AMX, whose tiles the kernel uses).
   QuantizedCodegen quantizedPrefill = QuantizedCodegen::Auto;
-  /// What computes a decode step's attention (soft caps, position biases
-  /// and query norms always call the kernel).
+  /// What computes a decode step's attention (position biases and query
+  /// norms always call the kernel).
   DecodeAttention decodeAttention = DecodeAttention::Generated;
   /// Where progress lines go (one per stage); null for none.
   llvm::raw_ostream *progress = nullptr;
