@@ -1024,11 +1024,15 @@ private:
 
 } // namespace
 
-bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op) {
+/// Whether `op`'s weights are in a layout the generated code reads.
+static bool hasGeneratedFormat(QuantizedMatmulOp op) {
   int32_t format = op.getQuantType().getKernelFormat();
-  return (format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
-          format == TFM_QUANT_Q4_K_X16 || format == TFM_QUANT_Q6_K_X16) &&
-         op.getInput().getType().getDimSize(0) == 1;
+  return format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
+         format == TFM_QUANT_Q4_K_X16 || format == TFM_QUANT_Q6_K_X16;
+}
+
+bool mlir::tfm::hasGeneratedDecode(QuantizedMatmulOp op) {
+  return hasGeneratedFormat(op) && op.getInput().getType().getDimSize(0) == 1;
 }
 
 void mlir::tfm::buildGeneratedDecode(OpBuilder &b, Location loc,
@@ -1042,10 +1046,7 @@ void mlir::tfm::buildGeneratedDecode(OpBuilder &b, Location loc,
 }
 
 bool mlir::tfm::hasGeneratedTiles(QuantizedMatmulOp op) {
-  int32_t format = op.getQuantType().getKernelFormat();
-  return (format == TFM_QUANT_Q8_0_X16 || format == TFM_QUANT_Q4_0_X16 ||
-          format == TFM_QUANT_Q4_K_X16 || format == TFM_QUANT_Q6_K_X16) &&
-         op.getInput().getType().getDimSize(0) != 1;
+  return hasGeneratedFormat(op) && op.getInput().getType().getDimSize(0) != 1;
 }
 
 void mlir::tfm::buildGeneratedTiles(OpBuilder &b, Location loc,

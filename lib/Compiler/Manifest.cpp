@@ -151,6 +151,10 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                              MatmulCodegen::Halide
                          ? "halide"
                          : "mlir");
+      // The formats the generated decode and prefill multiply
+      // (GeneratedQuantizedMatmul.cpp).
+      static const char *const kGeneratedFormats[] = {"q8_0", "q4_0", "q4_k",
+                                                      "q6_k"};
       bool generatedDecode =
           resolveQuantizedDecode(options.quantizedDecode, target) ==
           QuantizedCodegen::Generated;
@@ -160,7 +164,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
         json.attribute("decode_dot_product",
                        dotProductName(*decodeDotProduct(target)));
         json.attributeArray("generated_decode_formats", [&] {
-          for (const char *format : {"q8_0", "q4_0", "q4_k", "q6_k"})
+          for (const char *format : kGeneratedFormats)
             json.value(format);
         });
       }
@@ -171,7 +175,7 @@ llvm::Error mlir::tfm::writeManifest(const ModelFile &model,
                      generatedPrefill ? "generated" : "kernel");
       if (generatedPrefill)
         json.attributeArray("generated_prefill_formats", [&] {
-          for (const char *format : {"q8_0", "q4_0", "q4_k", "q6_k"})
+          for (const char *format : kGeneratedFormats)
             json.value(format);
         });
       json.attribute("decode_attention",
