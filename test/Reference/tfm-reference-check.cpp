@@ -1,22 +1,22 @@
 //===- tfm-reference-check.cpp - compiled model vs the reference ----------===//
 //
-//   tfm-reference-check MODEL DIR [--prompt TEXT] [--steps N]
+//   tfm-reference-check MODEL DIR [--prompt TEXT] [--steps N] [--feed TEXT]
 //                       [--tolerance T | --min-cosine C] [--greedy N]
 //                       [--run-threads N] [--check-sequence]
 //
 // Loads DIR (compiled from MODEL by tfm-compile) through the C API and runs
 // the same tokens through ReferenceModel: the prompt as one batched
 // prefill, then N decode steps (feeding the reference's greedy tokens to
-// both). Per step it prints the max relative error of the logit vector,
-// max_i |compiled_i - reference_i| / max_i |reference_i|, and fails above
-// the tolerance. With --min-cosine (for quantized models, whose
-// activations are quantized on the fly) it checks the cosine similarity of
-// the logit vectors instead. With --greedy it also decodes greedily with
-// each and fails unless the token sequences are identical. With
-// --check-sequence it first checks the reference against itself: the
-// prompt as one ReferenceModel::forwardSequence call must give the same
-// logits and the same observed layer inputs, bit for bit, as one forward()
-// call per token. An encoder (BERT) is checked by checkEncoder instead: a
+// both, after those of --feed). Per step it prints the max relative error
+// of the logit vector, max_i |compiled_i - reference_i| / max_i
+// |reference_i|, and fails above the tolerance. With --min-cosine (for
+// quantized models, whose activations are quantized on the fly) it checks
+// the cosine similarity of the logit vectors instead. With --greedy it
+// also decodes greedily with each and fails unless the token sequences
+// are identical. With --check-sequence it first checks the reference
+// against itself: the prompt as one ReferenceModel::forwardSequence call
+// must give the same logits and the same observed layer inputs, bit for
+// bit, as one forward() call per token. An encoder (BERT) is checked by checkEncoder instead: a
 // batch of texts in one tfm_encode call against the reference's encoder.
 // An encoder-decoder (T5) encodes the prompt as its source with both
 // (tfm_encode_source, ReferenceModel::encodeSource); the decoder's prefill
@@ -57,6 +57,12 @@ cl::opt<double> minCosine(
     "min-cosine", cl::init(0.0),
     cl::desc("Check cosine similarity >= this instead of the tolerance"));
 cl::opt<bool> verbose("verbose", cl::desc("Print every step's error"));
+cl::opt<std::string> feed(
+    "feed",
+    cl::desc("Decode steps take this text's tokens one at a time, then the "
+             "reference's greedy ones: a random-weight model's greedy text "
+             "soon repeats one token, whose keys and values in the first "
+             "layer are then all alike"));
 cl::opt<bool> checkSequence(
     "check-sequence",
     cl::desc("Check the reference's forwardSequence against its forward"));
@@ -96,6 +102,17 @@ template <typename T> int32_t argmax(const T *values, size_t size) {
   return int32_t(std::max_element(values, values + size) - values);
 }
 
+/// The tokens of --feed (no BOS), set in main.
+std::vector<int32_t> fedTokens;
+
+/// The token of decode step `step`: --feed's, then the reference's greedy
+/// choice after `expected`.
+int32_t stepToken(int step, const std::vector<float> &expected) {
+  if (size_t(step) < fedTokens.size())
+    return fedTokens[step];
+  return argmax(expected.data(), expected.size());
+}
+
 /// The compiled model and one context, freed on exit.
 struct Compiled {
   tfm_model *model = nullptr;
@@ -109,14 +126,14 @@ struct Compiled {
 /// Per-step cosine similarity of the logits, from the prefill's result on.
 int checkCosine(Compiled &compiled, ReferenceModel &reference,
                 const std::vector<int32_t> &tokens, const float *logits,
-                const std::vector<float> &prefillExpected, size_t vocab) {
+                const std::vector<float> &prefillExpected) {
   double worst = cosineSimilarity(logits, prefillExpected);
   llvm::outs() << llvm::formatv("prefill of {0} tokens: cosine {1:f5}\n",
                                 tokens.size(), worst);
   const std::vector<float> *expected = &prefillExpected;
   double worstDecode = 1.0;
   for (int step = 0; step < steps; ++step) {
-    int32_t next = argmax(expected->data(), vocab);
+    int32_t next = stepToken(step, *expected);
     if (tfm_decode(compiled.context, next, &logits) != TFM_OK)
       return fail(tfm_last_error());
     expected = &reference.forward(next);
@@ -339,6 +356,7 @@ int main(int argc, char **argv) {
     return fail(llvm::toString(reference.takeError()));
   Tokenizer tokenizer(*(*model)->vocabulary);
   std::vector<int32_t> tokens = tokenizer.encode(prompt, /*addBos=*/true);
+  fedTokens = tokenizer.encode(feed, /*addBos=*/false);
   size_t vocab = (*model)->config.vocabSize;
   // An encoder-decoder (T5): the prompt is the source both encode; the
   // decoder's "prompt" is its start token.
@@ -384,12 +402,12 @@ int main(int argc, char **argv) {
                                 tokens.size(), worst);
 
   if (minCosine > 0.0)
-    return checkCosine(compiled, *reference, tokens, logits, *expected, vocab);
+    return checkCosine(compiled, *reference, tokens, logits, *expected);
 
   // Decode steps on the reference's greedy tokens.
   double worstDecode = 0.0;
   for (int step = 0; step < steps; ++step) {
-    int32_t next = argmax(expected->data(), vocab);
+    int32_t next = stepToken(step, *expected);
     if (tfm_decode(compiled.context, next, &logits) != TFM_OK)
       return fail(tfm_last_error());
     expected = &reference->forward(next);
