@@ -7,8 +7,9 @@
 // the hand-written kernels (lib/Runtime/Kernels/AttentionKernel.h,
 // tfm_attention_combine):
 //
-//  * a query head is `head_dim / 16` vectors of 16 lanes, rotated by the
-//    rope first when the op has one (half-split pairs: the first half's
+//  * a query head is `head_dim / 16` vectors of 16 lanes, RMS-normalized
+//    with its weight when the op has a query norm (Qwen 3, Gemma 3), then
+//    rotated by the rope when it has one (half-split pairs: the first half's
 //    chunks with the second's; interleaved pairs: each chunk with its
 //    lanes swapped pairwise by a `vector.shuffle`);
 //  * keys go in blocks of 64: a loop over the block's keys makes each
@@ -199,7 +200,8 @@ private:
     return {begin, end};
   }
 
-  /// Query head `head`'s chunks, rotated when the op has a rope.
+  /// Query head `head`'s chunks, normalized and then rotated when the op
+  /// has a query norm and a rope (the kernel's prepareQuery order).
   SmallVector<Value> query(Value head) {
     Value first = arith::MulIOp::create(b, loc, head, index(headDim));
     SmallVector<Value> q;
@@ -208,10 +210,39 @@ private:
           b, loc, chunkType(), op.getQuery(),
           ValueRange{index(0), arith::AddIOp::create(b, loc, first,
                                                      index(c * kLanes))}));
+    if (op.getQueryNorm())
+      normalize(q);
     if (RopeAttr rope = op.getRopeAttr())
       return rope.getPairing() == RopePairing::half_split ? rotateHalves(q)
                                                           : rotatePairs(q);
     return q;
+  }
+
+  /// The query head's chunks RMS-normalized (Qwen 3's and Gemma 3's q
+  /// norm): each times 1 / sqrt(mean square + eps) and the weight's chunk,
+  /// the squares summed in lanes as the kernel's normalizeQuery does.
+  void normalize(MutableArrayRef<Value> q) {
+    Value squares = arith::MulFOp::create(b, loc, q[0], q[0]);
+    for (int64_t c = 1; c < chunks; ++c)
+      squares = vector::FMAOp::create(b, loc, q[c], q[c], squares);
+    Value sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                            squares);
+    Value mean = arith::DivFOp::create(b, loc, sum, f32(double(headDim)));
+    Value inverse = arith::DivFOp::create(
+        b, loc, f32(1.0),
+        math::SqrtOp::create(
+            b, loc,
+            arith::AddFOp::create(
+                b, loc, mean,
+                f32(op.getNormEpsAttr().getValueAsDouble()))));
+    Value inverses = vector::BroadcastOp::create(b, loc, chunkType(), inverse);
+    for (int64_t c = 0; c < chunks; ++c) {
+      Value weight = vector::LoadOp::create(b, loc, chunkType(),
+                                            op.getQueryNorm(),
+                                            ValueRange{index(c * kLanes)});
+      q[c] = arith::MulFOp::create(
+          b, loc, arith::MulFOp::create(b, loc, q[c], inverses), weight);
+    }
   }
 
   /// Angles [first, first + lanes) of the query's rope table `table`.
@@ -641,7 +672,7 @@ bool mlir::tfm::hasGeneratedDecodeAttention(FlashAttentionOp op) {
          op.getValues().getType().getElementType() == element &&
          !ShapedType::isDynamic(headDim) &&
          headDim % (halfSplit ? 2 * kLanes : kLanes) == 0 &&
-         headDim <= kMaxHeadDim && !op.getPositionBias() && !op.getQueryNorm();
+         headDim <= kMaxHeadDim && !op.getPositionBias();
 }
 
 void mlir::tfm::buildGeneratedAttentionCombine(OpBuilder &b, Location loc,

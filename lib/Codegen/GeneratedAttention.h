@@ -17,7 +17,7 @@ namespace mlir::tfm {
 /// Whether the generated code computes `op`'s tasks: one query row (a
 /// static one-row query), an f32, f16, bf16 or q8 cache, heads of a
 /// multiple of 16 elements (32 with a half-split rope) up to 256, and no
-/// position bias or query norm (those keep the kernel; a soft cap is
+/// position bias (T5's keeps the kernel; a soft cap and a query norm are
 /// generated).
 bool hasGeneratedDecodeAttention(FlashAttentionOp op);
 

@@ -250,16 +250,55 @@ func.func @decode_soft_cap(%q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<
 
 // -----
 
-// Not generated: a prefill (a dynamic query count), a position bias and a
-// query norm call the kernel.
+// A query norm (Qwen 3, Gemma 3) normalizes each query head before its
+// rotation: the squares of its two chunks summed in lanes and then across
+// them, 1 / sqrt(sum / 32 + eps), each chunk times that and the weight's
+// chunk; the normalized chunks are what the rope rotates.
+// CHECK-LABEL: func.func @decode_query_norm
+// CHECK-SAME: %[[Q:[a-z0-9]+]]: memref<1x128xf32>
+// CHECK-SAME: %[[W:[a-z0-9]+]]: memref<32xf32>
+// CHECK-DAG: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
+// CHECK-DAG: %[[DIM:.*]] = arith.constant 3.200000e+01 : f32
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NOT: call @tfm_attention
+// CHECK: %[[LOW:.*]] = vector.load %[[Q]]
+// CHECK: %[[HIGH:.*]] = vector.load %[[Q]]
+// CHECK: %[[SQ:.*]] = arith.mulf %[[LOW]], %[[LOW]] : vector<16xf32>
+// CHECK: %[[SQ2:.*]] = vector.fma %[[HIGH]], %[[HIGH]], %[[SQ]] : vector<16xf32>
+// CHECK: %[[SUM:.*]] = vector.reduction <add>, %[[SQ2]] : vector<16xf32> into f32
+// CHECK: %[[MEAN:.*]] = arith.divf %[[SUM]], %[[DIM]] : f32
+// CHECK: %[[SHIFTED:.*]] = arith.addf %[[MEAN]], %[[EPS]] : f32
+// CHECK: %[[ROOT:.*]] = math.sqrt %[[SHIFTED]] : f32
+// CHECK: %[[INV:.*]] = arith.divf %[[ONE]], %[[ROOT]] : f32
+// CHECK: %[[INVS:.*]] = vector.broadcast %[[INV]] : f32 to vector<16xf32>
+// CHECK: %[[WLOW:.*]] = vector.load %[[W]][%c0] : memref<32xf32>, vector<16xf32>
+// CHECK: %[[SLOW:.*]] = arith.mulf %[[LOW]], %[[INVS]] : vector<16xf32>
+// CHECK: %[[NLOW:.*]] = arith.mulf %[[SLOW]], %[[WLOW]] : vector<16xf32>
+// CHECK: %[[WHIGH:.*]] = vector.load %[[W]][%c16] : memref<32xf32>, vector<16xf32>
+// CHECK: %[[SHIGH:.*]] = arith.mulf %[[HIGH]], %[[INVS]] : vector<16xf32>
+// CHECK: %[[NHIGH:.*]] = arith.mulf %[[SHIGH]], %[[WHIGH]] : vector<16xf32>
+// CHECK: arith.mulf %[[NLOW]], %{{.*}} : vector<16xf32>
+// CHECK: arith.mulf %[[NHIGH]], %{{.*}} : vector<16xf32>
+// CHECK-NOT: call @tfm_attention
+// CHECK: return
+// KERNEL-LABEL: func.func @decode_query_norm
+// KERNEL: call @tfm_attention(
+func.func @decode_query_norm(%q: memref<1x128xf32>, %k: memref<2x?x32xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x128xf32>, %cos: memref<1x16xf32>, %sin: memref<1x16xf32>, %w: memref<32xf32>) {
+  tfm.flash_attention %q, %k, %k at %start -> %out rope(%cos, %sin : memref<1x16xf32>, memref<1x16xf32>) query_norm(%w : memref<32xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, norm_eps = 1.0e-06 : f64, rope = #tfm.rope<rotary_dim = 32, theta = 1.000000e+06 : f64, pairing = half_split>} : memref<1x128xf32>, memref<2x?x32xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x32xf32, strided<[?, ?, 1], offset: ?>>, memref<1x128xf32>
+  return
+}
+
+// -----
+
+// Not generated: a prefill (a dynamic query count) and a position bias
+// call the kernel.
 // CHECK-LABEL: func.func @kernels
 // CHECK-NOT: vector.create_mask
-// CHECK-COUNT-3: call @tfm_attention(
+// CHECK-COUNT-2: call @tfm_attention(
 // CHECK-NOT: vector.create_mask
 // CHECK: return
-func.func @kernels(%qp: memref<?x64xf32>, %q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %outp: memref<?x64xf32>, %out: memref<1x64xf32>, %bias: memref<4x33xf32>, %w: memref<16xf32>) {
+func.func @kernels(%qp: memref<?x64xf32>, %q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %outp: memref<?x64xf32>, %out: memref<1x64xf32>, %bias: memref<4x33xf32>) {
   tfm.flash_attention %qp, %k, %k at %start -> %outp {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   tfm.flash_attention %q, %k, %k at %start -> %out position_bias(%bias at %start : memref<4x33xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, max_distance = 16 : i64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
-  tfm.flash_attention %q, %k, %k at %start -> %out query_norm(%w : memref<16xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, norm_eps = 1.0e-06 : f64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
   return
 }
