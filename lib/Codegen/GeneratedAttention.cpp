@@ -19,11 +19,13 @@
 //    scores by a tree of `vector.shuffle` + `arith.addf` (four levels, 15
 //    adds), where a reduction a key would take four levels each;
 //  * the online softmax, once a block: the scaled (and with a soft cap,
-//    capped: cap x tanh(score x scale / cap)) scores past the range
-//    masked to -inf (`vector.create_mask`), the block maximum raising the
-//    running one, the sum and accumulators rescaled by exp(old - new), the
-//    weights exp(score - max) (`math.exp`: a polynomial after
-//    tfm-approximate-math) stored to a second stack buffer;
+//    capped: cap x tanh(score x scale / cap); with T5's position bias,
+//    plus the bias gathered at each key's clamped distance) scores past
+//    the range masked to -inf (`vector.create_mask`), the block maximum
+//    raising the running one, the sum and accumulators rescaled by
+//    exp(old - new), the weights exp(score - max) (`math.exp`: a
+//    polynomial after tfm-approximate-math) stored to a second stack
+//    buffer;
 //  * a second loop over the block's keys adds each value row, times its
 //    key's broadcast weight, to the accumulator chunks (`vector.fma`).
 //
@@ -425,7 +427,11 @@ private:
                     ValueRange{index(h), index(j), index(0)}));
               scores.push_back(sumLanes(partials));
             }
-            SmallVector<Value> weights = weigh(scores, inRange, states[h]);
+            SmallVector<Value> biases;
+            if (op.getPositionBias())
+              biases = positionBiases(heads[h], first, inRange);
+            SmallVector<Value> weights =
+                weigh(scores, inRange, biases, states[h]);
             for (auto [v, vector] : llvm::enumerate(weights))
               vector::StoreOp::create(
                   b, loc, vector, weightsOfKeys,
@@ -546,17 +552,60 @@ private:
     return arith::MulFOp::create(b, loc, tanh, splat(capValue));
   }
 
+  /// T5's position bias of query head `head` for the keys of the block
+  /// at `first`, a vector per 16 keys: row `head` of the table at
+  /// max_distance + clamp(key - query position, +-max_distance), gathered
+  /// (the lanes out of `inRange` read nothing).
+  SmallVector<Value> positionBiases(Value head, Value first,
+                                    ArrayRef<Value> inRange) {
+    int64_t distance = int64_t(*op.getMaxDistance());
+    Type i32 = b.getI32Type();
+    auto lanesType = VectorType::get({kLanes}, i32);
+    auto constant = [&](ArrayRef<int32_t> lanes) -> Value {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(lanesType, lanes));
+    };
+    Value lowest = constant(SmallVector<int32_t>(kLanes, -distance));
+    Value highest = constant(SmallVector<int32_t>(kLanes, distance));
+    // Key first - query position; negative distances wrap in `index` and
+    // come back as they are in i32.
+    Value offset = vector::BroadcastOp::create(
+        b, loc, lanesType,
+        arith::IndexCastOp::create(
+            b, loc, i32,
+            arith::SubIOp::create(b, loc, first, op.getBiasQueryStart())));
+    SmallVector<Value> biases;
+    for (int64_t v = 0; v < kScoreVectors; ++v) {
+      SmallVector<int32_t> keys;
+      for (int64_t l = 0; l < kLanes; ++l)
+        keys.push_back(int32_t(v * kLanes + l));
+      Value relative =
+          arith::AddIOp::create(b, loc, offset, constant(keys));
+      Value clamped = arith::MaxSIOp::create(
+          b, loc, arith::MinSIOp::create(b, loc, relative, highest), lowest);
+      biases.push_back(vector::GatherOp::create(
+          b, loc, chunkType(), op.getPositionBias(),
+          ValueRange{head, index(0)},
+          arith::AddIOp::create(b, loc, clamped, highest), inRange[v],
+          splat(0.0)));
+    }
+    return biases;
+  }
+
   /// The block's softmax weights of its raw scores `scores` (vectors of 16
-  /// keys; lanes out of `inRange`: 0), `state` moved to the block's
-  /// maximum and its sum added.
+  /// keys; lanes out of `inRange`: 0) plus `biases` (T5's position bias;
+  /// empty: none), `state` moved to the block's maximum and its sum added.
   SmallVector<Value> weigh(ArrayRef<Value> scores, ArrayRef<Value> inRange,
-                           HeadState &state) {
+                           ArrayRef<Value> biases, HeadState &state) {
     Value negInf = f32(-std::numeric_limits<float>::infinity());
     SmallVector<Value> scaled;
     Value lanesMax;
-    for (auto [vector, mask] : llvm::zip(scores, inRange)) {
+    for (auto [v, vector, mask] : llvm::enumerate(scores, inRange)) {
+      Value score = scaleScores(vector);
+      if (!biases.empty())
+        score = arith::AddFOp::create(b, loc, score, biases[v]);
       scaled.push_back(arith::SelectOp::create(
-          b, loc, mask, scaleScores(vector),
+          b, loc, mask, score,
           splat(-std::numeric_limits<double>::infinity())));
       lanesMax = lanesMax ? Value(arith::MaximumFOp::create(b, loc, lanesMax,
                                                             scaled.back()))
@@ -672,7 +721,7 @@ bool mlir::tfm::hasGeneratedDecodeAttention(FlashAttentionOp op) {
          op.getValues().getType().getElementType() == element &&
          !ShapedType::isDynamic(headDim) &&
          headDim % (halfSplit ? 2 * kLanes : kLanes) == 0 &&
-         headDim <= kMaxHeadDim && !op.getPositionBias();
+         headDim <= kMaxHeadDim;
 }
 
 void mlir::tfm::buildGeneratedAttentionCombine(OpBuilder &b, Location loc,

@@ -16,9 +16,8 @@ namespace mlir::tfm {
 
 /// Whether the generated code computes `op`'s tasks: one query row (a
 /// static one-row query), an f32, f16, bf16 or q8 cache, heads of a
-/// multiple of 16 elements (32 with a half-split rope) up to 256, and no
-/// position bias (T5's keeps the kernel; a soft cap and a query norm are
-/// generated).
+/// multiple of 16 elements (32 with a half-split rope) up to 256 (a soft
+/// cap, a query norm and T5's position bias are generated too).
 bool hasGeneratedDecodeAttention(FlashAttentionOp op);
 
 /// The task of KV head `kvHead` over keys [keyBegin, keyEnd) (clipped to

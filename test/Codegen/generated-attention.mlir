@@ -290,15 +290,48 @@ func.func @decode_query_norm(%q: memref<1x128xf32>, %k: memref<2x?x32xf32, strid
 
 // -----
 
-// Not generated: a prefill (a dynamic query count) and a position bias
-// call the kernel.
+// T5's position bias: each 16 keys' scaled scores gain their head's bias
+// row gathered at 16 + clamp(key - query position, -16, 16), the keys the
+// block's first position plus the lanes 0..15, 16..31, ...; lanes past
+// the block's keys gather nothing.
+// CHECK-LABEL: func.func @decode_position_bias
+// CHECK-SAME: %[[START:[a-z0-9]+]]: index
+// CHECK-SAME: %[[BIAS:[a-z0-9]+]]: memref<4x33xf32>
+// CHECK-DAG: %[[LANES:.*]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : vector<16xi32>
+// CHECK-DAG: %[[HIGHEST:.*]] = arith.constant dense<16> : vector<16xi32>
+// CHECK-DAG: %[[LOWEST:.*]] = arith.constant dense<-16> : vector<16xi32>
+// CHECK-DAG: %[[SCALE:.*]] = arith.constant dense<2.500000e-01> : vector<16xf32>
+// CHECK-NOT: call @tfm_attention
+// CHECK: %[[OFFSET:.*]] = arith.subi %{{.*}}, %[[START]] : index
+// CHECK: %[[OFFSET32:.*]] = arith.index_cast %[[OFFSET]] : index to i32
+// CHECK: %[[OFFSETS:.*]] = vector.broadcast %[[OFFSET32]] : i32 to vector<16xi32>
+// CHECK: %[[RELATIVE:.*]] = arith.addi %[[OFFSETS]], %[[LANES]] : vector<16xi32>
+// CHECK: %[[BELOW:.*]] = arith.minsi %[[RELATIVE]], %[[HIGHEST]] : vector<16xi32>
+// CHECK: %[[CLAMPED:.*]] = arith.maxsi %[[BELOW]], %[[LOWEST]] : vector<16xi32>
+// CHECK: %[[COLUMNS:.*]] = arith.addi %[[CLAMPED]], %[[HIGHEST]] : vector<16xi32>
+// CHECK: %[[GATHERED:.*]] = vector.gather %[[BIAS]][%{{.*}}, %c0] [%[[COLUMNS]]], %[[MASK:.*]], %{{.*}} : memref<4x33xf32>, vector<16xi32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK-COUNT-3: vector.gather %[[BIAS]]
+// CHECK: %[[SCALED:.*]] = arith.mulf %{{.*}}, %[[SCALE]] : vector<16xf32>
+// CHECK: %[[BIASED:.*]] = arith.addf %[[SCALED]], %[[GATHERED]] : vector<16xf32>
+// CHECK: arith.select %[[MASK]], %[[BIASED]], %{{.*}} : vector<16xi1>, vector<16xf32>
+// CHECK-NOT: call @tfm_attention
+// CHECK: return
+// KERNEL-LABEL: func.func @decode_position_bias
+// KERNEL: call @tfm_attention(
+func.func @decode_position_bias(%q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<1x64xf32>, %bias: memref<4x33xf32>) {
+  tfm.flash_attention %q, %k, %k at %start -> %out position_bias(%bias at %start : memref<4x33xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, max_distance = 16 : i64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
+  return
+}
+
+// -----
+
+// Not generated: a prefill (a dynamic query count) calls the kernel.
 // CHECK-LABEL: func.func @kernels
 // CHECK-NOT: vector.create_mask
-// CHECK-COUNT-2: call @tfm_attention(
+// CHECK: call @tfm_attention(
 // CHECK-NOT: vector.create_mask
 // CHECK: return
-func.func @kernels(%qp: memref<?x64xf32>, %q: memref<1x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %outp: memref<?x64xf32>, %out: memref<1x64xf32>, %bias: memref<4x33xf32>) {
+func.func @kernels(%qp: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %outp: memref<?x64xf32>) {
   tfm.flash_attention %qp, %k, %k at %start -> %outp {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
-  tfm.flash_attention %q, %k, %k at %start -> %out position_bias(%bias at %start : memref<4x33xf32>) {num_heads = 4 : i64, scale = 0.25 : f64, max_distance = 16 : i64} : memref<1x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<1x64xf32>
   return
 }

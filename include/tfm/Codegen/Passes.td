@@ -211,9 +211,11 @@ def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp
       `partials` buffer, then one call of `tfm_attention_combine`.
 
     With `generated-decode`, the tasks of a one-row query (any cache type;
-    heads of a multiple of 16 elements, no position bias; a soft cap is
+    heads of a multiple of 16 elements; a soft cap is
     `cap * math.tanh(score * scale / cap)`, a query norm scales the head by
-    `1 / math.sqrt(mean square + eps)` and its weight) are vector code this
+    `1 / math.sqrt(mean square + eps)` and its weight, T5's position bias
+    is a `vector.gather` of its row at the clamped distances) are vector
+    code this
     pass generates (GeneratedAttention.cpp) rather than `tfm_attention`
     calls: the query normalized and rotated in registers, keys
     in blocks of 64, each 16 keys' partial dot products reduced into one
