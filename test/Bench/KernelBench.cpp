@@ -370,6 +370,56 @@ void attentionDecode(benchmark::State &state,
   state.SetItemsProcessed(state.iterations() * 2 * heads * tokens * headDim);
 }
 
+/// A prefill's attention (state.range(2) query rows over as many causal
+/// keys, an f16 cache, head_dim 64, an interleaved rope) over
+/// state.range(0) query heads on state.range(1) KV heads, by tfm_attention
+/// (its variant chosen at run time) in the compiled model's tasks: a KV head
+/// and 16 query rows each.
+void attentionPrefill(benchmark::State &state) {
+  const int64_t headDim = 64, rowsPerTask = 16;
+  int64_t heads = state.range(0), kvHeads = state.range(1);
+  int64_t tokens = state.range(2);
+  std::mt19937 random(11);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  auto halves = [&](int64_t count) {
+    std::vector<uint16_t> bits(count);
+    for (uint16_t &value : bits) {
+      _Float16 half = static_cast<_Float16>(uniform(random));
+      std::memcpy(&value, &half, sizeof(value));
+    }
+    return bits;
+  };
+  std::vector<uint16_t> keys = halves(kvHeads * tokens * headDim);
+  std::vector<uint16_t> values = halves(kvHeads * tokens * headDim);
+  int64_t width = heads * headDim;
+  std::vector<float> q(tokens * width), out(tokens * width);
+  std::vector<float> cos(tokens * headDim / 2), sin(tokens * headDim / 2);
+  for (float &value : q)
+    value = uniform(random);
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t j = 0; j < headDim / 2; ++j) {
+      cos[t * headDim / 2 + j] = std::cos(0.01f * j * t);
+      sin[t * headDim / 2 + j] = std::sin(0.01f * j * t);
+    }
+  for (auto _ : state) {
+    for (int64_t kvHead = 0; kvHead < kvHeads; ++kvHead)
+      for (int64_t begin = 0; begin < tokens; begin += rowsPerTask)
+        tfm_attention(TFM_KV_F16, q.data(), width, keys.data(), values.data(),
+                      tokens * headDim * 2, headDim * 2, heads / kvHeads,
+                      headDim, 0.125f, 0, kvHead, begin,
+                      std::min(begin + rowsPerTask, tokens), 0, tokens,
+                      out.data(), width, nullptr, 0, cos.data(), sin.data(),
+                      headDim / 2, /*rope_pairing=*/0, 0, 0.0f, nullptr, 0, 0,
+                      nullptr, 0.0f, 0);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  // Multiply-adds: each query row's scores and weighted values over the
+  // keys it sees.
+  state.SetItemsProcessed(state.iterations() * 2 * heads * headDim *
+                          (tokens * (tokens + 1) / 2));
+}
+
 /// The hand-written gated product (tfm_quantized_matmul_gated, its variant
 /// chosen at run time) of rows gate rows and rows up rows, silu(gate) * up,
 /// against the same pool of weight copies as the other decodes.
@@ -621,6 +671,15 @@ void registerAll() {
             ->Args({shape.heads, shape.kvHeads, 4096})
             ->Unit(benchmark::kMicrosecond);
 #endif
+  // A prefill's attention at 128 and 512 tokens: llama-336m-gqa's heads
+  // (GQA) and llama-110m's (MHA).
+  for (std::pair<int64_t, int64_t> shape :
+       {std::pair<int64_t, int64_t>{16, 4}, {12, 12}})
+    benchmark::RegisterBenchmark("attention_prefill/f16/kernel",
+                                 attentionPrefill)
+        ->Args({shape.first, shape.second, 128})
+        ->Args({shape.first, shape.second, 512})
+        ->Unit(benchmark::kMillisecond);
   // Where the AMX kernel starts to pay (its kMinTokens): short prefills of
   // the FFN matrix, q8_0 and q4_0, VNNI against AMX. Both are called
   // directly, so AMX runs here even below its own threshold.

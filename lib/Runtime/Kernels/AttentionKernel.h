@@ -20,7 +20,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <cstdlib>
 #include <limits>
+#include <new>
 
 namespace tfm::kernels {
 namespace {
@@ -450,8 +453,273 @@ inline const float *prepareQuery(const AttentionArgs &args, int64_t s,
   return q;
 }
 
+/// Query rows of a task from which it goes by key blocks
+/// (attendTaskByKeyBlocks): each block converted once for all of them.
+constexpr int64_t kKeyBlockMinRows = 4;
+/// Query heads scored together against a converted block.
+constexpr int kScoredHeads = 4;
+
+/// 16 f32 lanes: one AVX-512 register, two AVX2 ones, four NEON ones.
+typedef float Lanes16 __attribute__((vector_size(64), aligned(4)));
+
+/// A block of keys and values as f32 for all the query rows of a task (a
+/// q8 row's scale multiplied in): the keys transposed, element d of key j
+/// at keys[d * kKeyBlock + j], so that 16 keys' scores are one FMA per
+/// element and no horizontal sum; the values as rows (kKeyBlock x
+/// head_dim floats each, in the task's workspace).
+struct ConvertedBlock {
+  float *keys;
+  float *values;
+
+  template <typename Rows>
+  void load(const uint8_t *keyRows, const uint8_t *valueRows, int64_t stride,
+            int64_t count, int64_t headDim) {
+    for (int64_t j = 0; j < count; ++j) {
+      const uint8_t *key = keyRows + j * stride;
+      float scale = Rows::rowScale(key, headDim);
+      for (int64_t d = 0; d < headDim; ++d)
+        keys[d * kKeyBlock + j] = Rows::load(key, d) * scale;
+      const uint8_t *value = valueRows + j * stride;
+      scale = Rows::rowScale(value, headDim);
+      for (int64_t d = 0; d < headDim; ++d)
+        values[j * headDim + d] = Rows::load(value, d) * scale;
+    }
+    // A short block's other lanes: scored by every query, never weighed.
+    for (int64_t d = 0; d < headDim && count < kKeyBlock; ++d)
+      std::fill(keys + d * kKeyBlock + count, keys + (d + 1) * kKeyBlock,
+                0.0f);
+  }
+};
+
+/// scores[h][j] = q[h] . key j of a converted block, for `Heads` queries
+/// and all kKeyBlock keys: per element, each query's broadcast times the
+/// keys' 4 vectors, loaded once for all the queries. One or two queries
+/// sum even and odd elements apart, so that 8 chains cover the FMA
+/// latency.
+template <int Heads>
+void scoreConvertedBlock(const float *const *q, const float *keys,
+                         int64_t headDim, float (*scores)[kKeyBlock]) {
+  constexpr int kVectors = kKeyBlock / 16;
+  constexpr int kParts = Heads <= 2 ? 2 : 1;
+  Lanes16 sums[kParts][Heads][kVectors] = {};
+  for (int64_t d = 0; d < headDim; d += kParts)
+    for (int part = 0; part < kParts; ++part) {
+      Lanes16 lanes[kVectors];
+      std::memcpy(lanes, keys + (d + part) * kKeyBlock, sizeof(lanes));
+      for (int h = 0; h < Heads; ++h) {
+        Lanes16 element = Lanes16{} + q[h][d + part];
+        for (int v = 0; v < kVectors; ++v)
+          sums[part][h][v] += element * lanes[v];
+      }
+    }
+  for (int h = 0; h < Heads; ++h) {
+    if constexpr (kParts == 2)
+      for (int v = 0; v < kVectors; ++v)
+        sums[0][h][v] += sums[1][h][v];
+    std::memcpy(scores[h], sums[0][h], sizeof(sums[0][h]));
+  }
+}
+
+/// acc[h][d] += sum over j < count of weights[h][j] * values[j][d] (rows
+/// of headDim floats) for `Heads` queries, `Vectors` x 16 elements from
+/// d0: those accumulators stay in registers over the rows, each row's
+/// vectors loaded once for all the queries. Per element the sum runs over
+/// j in order, as addWeightedRows'.
+template <int Heads, int Vectors>
+void addWeightedConverted(const float *const *weights, const float *values,
+                          int64_t headDim, int64_t count, float *const *acc,
+                          int64_t d0) {
+  Lanes16 sums[Heads][Vectors];
+  for (int h = 0; h < Heads; ++h)
+    std::memcpy(sums[h], acc[h] + d0, sizeof(sums[h]));
+  for (int64_t j = 0; j < count; ++j) {
+    Lanes16 row[Vectors];
+    std::memcpy(row, values + j * headDim + d0, sizeof(row));
+    for (int h = 0; h < Heads; ++h) {
+      Lanes16 weight = Lanes16{} + weights[h][j];
+      for (int v = 0; v < Vectors; ++v)
+        sums[h][v] += weight * row[v];
+    }
+  }
+  for (int h = 0; h < Heads; ++h)
+    std::memcpy(acc[h] + d0, sums[h], sizeof(sums[h]));
+}
+
+/// addWeightedConverted over the whole head: 64 elements a pass, then 16.
+template <int Heads>
+void addWeightedConverted(const float *const *weights, const float *values,
+                          int64_t headDim, int64_t count, float *const *acc) {
+  int64_t d = 0;
+  for (; d + 64 <= headDim; d += 64)
+    addWeightedConverted<Heads, 4>(weights, values, headDim, count, acc, d);
+  for (; d < headDim; d += 16)
+    addWeightedConverted<Heads, 1>(weights, values, headDim, count, acc, d);
+}
+
+/// One query of a task's key-block pass: its softmax state and the keys of
+/// the block it sees, [skip, skip + count) of the block's.
+struct BlockQuery {
+  OnlineSoftmax *state;
+  const float *q;
+  const float *biasRow;
+  int64_t position;
+  int64_t skip;
+  int64_t count;
+};
+
+/// Up to kScoredHeads queries over a converted block of `blockKeys` keys:
+/// scored together, each weighed over its own keys (its weights elsewhere
+/// 0, which adds nothing to a sum), and the values added over the keys any
+/// of them sees.
+inline void attendConvertedBlock(const AttentionArgs &args,
+                                 const ConvertedBlock &block,
+                                 int64_t blockStart,
+                                 const BlockQuery *queries, int heads) {
+  const float *q[kScoredHeads];
+  float *weights[kScoredHeads], *acc[kScoredHeads];
+  float scores[kScoredHeads][kKeyBlock], bias[kKeyBlock];
+  int64_t first = kKeyBlock, last = 0;
+  for (int h = 0; h < heads; ++h) {
+    q[h] = queries[h].q;
+    first = std::min(first, queries[h].skip);
+    last = std::max(last, queries[h].skip + queries[h].count);
+  }
+  switch (heads) {
+  case 1:
+    scoreConvertedBlock<1>(q, block.keys, args.headDim, scores);
+    break;
+  case 2:
+    scoreConvertedBlock<2>(q, block.keys, args.headDim, scores);
+    break;
+  case 3:
+    scoreConvertedBlock<3>(q, block.keys, args.headDim, scores);
+    break;
+  default:
+    scoreConvertedBlock<4>(q, block.keys, args.headDim, scores);
+    break;
+  }
+  for (int h = 0; h < heads; ++h) {
+    const BlockQuery &query = queries[h];
+    float *own = scores[h] + query.skip;
+    query.state->weigh(args.scale, args.softCap, query.count, own,
+                       blockBias(args, query.biasRow, query.position,
+                                 blockStart + query.skip, query.count, bias));
+    std::fill(scores[h] + first, own, 0.0f);
+    std::fill(own + query.count, scores[h] + last, 0.0f);
+    weights[h] = scores[h] + first;
+    acc[h] = query.state->acc;
+  }
+  const float *values = block.values + first * args.headDim;
+  int64_t count = last - first;
+  switch (heads) {
+  case 1:
+    return addWeightedConverted<1>(weights, values, args.headDim, count, acc);
+  case 2:
+    return addWeightedConverted<2>(weights, values, args.headDim, count, acc);
+  case 3:
+    return addWeightedConverted<3>(weights, values, args.headDim, count, acc);
+  default:
+    return addWeightedConverted<4>(weights, values, args.headDim, count, acc);
+  }
+}
+
+/// A prefill task by key blocks: each block of keys and values converted
+/// once (ConvertedBlock) and then attended by every query row of the task
+/// that sees any of it, kScoredHeads queries (heads of a row, then of the
+/// next rows) at a time, each query's online softmax kept across blocks.
+/// Per query the arithmetic of attendRow but the order of a score's sum
+/// (element by element rather than in 16 lanes). False (nothing done)
+/// when its workspace cannot be allocated.
+template <typename Rows>
+bool attendTaskByKeyBlocks(const AttentionArgs &args,
+                           const AttentionTask &task) {
+  int64_t headDim = args.headDim, group = args.group;
+  const uint8_t *keys = args.keys + task.kvHead * args.headStride;
+  const uint8_t *values = args.values + task.kvHead * args.headStride;
+  // The keys row s sees: none past its own position, none before its
+  // window. Both ends grow with s.
+  auto rowEnd = [&](int64_t s) {
+    return std::min(task.keyEnd, args.causalStart + s + 1);
+  };
+  auto rowBegin = [&](int64_t s) {
+    return args.window > 0
+               ? std::max(task.keyBegin,
+                          args.causalStart + s + 1 - args.window)
+               : task.keyBegin;
+  };
+  // One workspace for the task (the model's library links no C++ runtime,
+  // and a thread-local block this size overflows a dlopened library's
+  // static TLS): the converted block, the prepared queries, their states.
+  int64_t queries = (task.queryEnd - task.queryBegin) * group;
+  size_t blockFloats = size_t(2 * kKeyBlock * headDim);
+  size_t bytes = (blockFloats + size_t(queries * headDim)) * sizeof(float) +
+                 size_t(queries) * sizeof(OnlineSoftmax);
+  auto *workspace = static_cast<float *>(std::malloc(bytes));
+  if (!workspace)
+    return false;
+  ConvertedBlock block{workspace, workspace + kKeyBlock * headDim};
+  float *prepared = workspace + blockFloats;
+  auto *states = reinterpret_cast<OnlineSoftmax *>(prepared + queries * headDim);
+  for (int64_t s = task.queryBegin, index = 0; s < task.queryEnd; ++s)
+    for (int64_t g = 0; g < group; ++g, ++index) {
+      int64_t head = task.kvHead * group + g;
+      const float *q = args.q + s * args.qStride + head * headDim;
+      float *query = prepared + index * headDim;
+      if (const float *ready = prepareQuery(args, s, q, query); ready != query)
+        std::copy(ready, ready + headDim, query);
+      float *acc = args.out + s * args.outStride + head * headDim;
+      std::fill(acc, acc + headDim, 0.0f);
+      new (states + index) OnlineSoftmax{acc, headDim};
+    }
+  int64_t last = rowEnd(task.queryEnd - 1);
+  for (int64_t first = rowBegin(task.queryBegin), count; first < last;
+       first += count) {
+    count = blockKeys(args, first, last);
+    block.load<Rows>(keys + rowOffset(args, first),
+                     values + rowOffset(args, first), args.rowStride, count,
+                     headDim);
+    BlockQuery pending[kScoredHeads];
+    int queued = 0;
+    for (int64_t s = task.queryBegin; s < task.queryEnd; ++s) {
+      int64_t begin = std::max(rowBegin(s), first);
+      int64_t end = std::min(rowEnd(s), first + count);
+      if (begin >= end)
+        continue;
+      for (int64_t g = 0; g < group; ++g) {
+        int64_t index = (s - task.queryBegin) * group + g;
+        const float *biasRow =
+            args.positionBias
+                ? args.positionBias + (task.kvHead * group + g) *
+                                          (2 * args.maxDistance + 1)
+                : nullptr;
+        pending[queued++] = {&states[index], prepared + index * headDim,
+                             biasRow, args.biasQueryStart + s, begin - first,
+                             end - begin};
+        if (queued == kScoredHeads) {
+          attendConvertedBlock(args, block, first, pending, queued);
+          queued = 0;
+        }
+      }
+    }
+    if (queued)
+      attendConvertedBlock(args, block, first, pending, queued);
+  }
+  // No visible key (an empty range) leaves the zeros.
+  for (int64_t index = 0; index < queries; ++index) {
+    const OnlineSoftmax &state = states[index];
+    float inverse = state.sum > 0.0f ? 1.0f / state.sum : 0.0f;
+    for (int64_t d = 0; d < headDim; ++d)
+      state.acc[d] *= inverse;
+  }
+  std::free(workspace);
+  return true;
+}
+
 template <typename Isa, typename Rows>
 void attendTask(const AttentionArgs &args, const AttentionTask &task) {
+  if (!task.partials && task.queryEnd - task.queryBegin >= kKeyBlockMinRows &&
+      args.headDim % kLanes == 0 && attendTaskByKeyBlocks<Rows>(args, task))
+    return;
   int64_t headDim = args.headDim;
   const uint8_t *keys = args.keys + task.kvHead * args.headStride;
   const uint8_t *values = args.values + task.kvHead * args.headStride;

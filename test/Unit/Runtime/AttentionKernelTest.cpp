@@ -128,8 +128,11 @@ struct Problem {
     return out;
   }
 
-  explicit Problem(int32_t element, int64_t headDim = 20, int64_t group = 3)
-      : element(element), group(group), headDim(headDim) {
+  /// `seq` queries at the end of the 73 positions.
+  explicit Problem(int32_t element, int64_t headDim = 20, int64_t group = 3,
+                   int64_t seq = 3)
+      : element(element), group(group), headDim(headDim), start(73 - seq),
+        seq(seq) {
     rowBytes = element == TFM_KV_F32                               ? headDim * 4
                : element == TFM_KV_F16 || element == TFM_KV_BF16 ? headDim * 2
                                                                  : headDim + 4;
@@ -281,6 +284,18 @@ struct Problem {
                     biasQueryStart, maxDistance,
                     queryNorm.empty() ? nullptr : queryNorm.data(), normEps,
                     ringRows);
+    return out;
+  }
+
+  /// Prefill form in tasks of `rows` query rows a KV head, as a compiled
+  /// model cuts a prompt (kKeyBlockMinRows or more: by key blocks).
+  std::vector<float> runTasks(AttentionKernel kernel, int64_t rows) const {
+    std::vector<float> out(seq * kvHeads * group * headDim, -1.0f);
+    AttentionArgs a = args(out.data());
+    for (int64_t h = 0; h < kvHeads; ++h)
+      for (int64_t begin = 0; begin < seq; begin += rows)
+        kernel(a, {h, begin, std::min(begin + rows, seq), 0, tokens, nullptr,
+                   0});
     return out;
   }
 
@@ -528,3 +543,132 @@ TEST(AttentionKernelEdgeTest, AddsThePositionBias) {
                  (name + ", avx2").c_str());
   }
 }
+
+namespace {
+
+/// A prompt's rows: 40 queries over 73 positions (the first at 33), in one
+/// task of all 40 rows and in tasks of 16 (both by key blocks where the
+/// head is a multiple of 16 elements: every block converted once for the
+/// task's rows, 4 queries scored together, spanning rows) and of 3 (one
+/// row at a time); heads of 20 (one row at a time always), 64, 112, 160.
+class AttentionPrefillTest
+    : public testing::TestWithParam<std::tuple<int32_t, int64_t>> {
+protected:
+  void check(AttentionKernel kernel) {
+    Problem problem(std::get<0>(GetParam()), std::get<1>(GetParam()), 3, 40);
+    std::vector<float> expected = problem.reference();
+    for (int64_t rows : {40, 16, 3})
+      expectNear(problem.runTasks(kernel, rows), expected,
+                 ("tasks of " + std::to_string(rows) + " rows").c_str());
+  }
+};
+
+TEST_P(AttentionPrefillTest, GenericMatchesReference) {
+  check(attentionGeneric);
+}
+
+TEST_P(AttentionPrefillTest, Avx2MatchesReference) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("f16c"))
+    GTEST_SKIP() << "no AVX2 and F16C on this CPU";
+  check(attentionAvx2);
+}
+
+TEST_P(AttentionPrefillTest, Avx512MatchesReference) {
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw"))
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  check(attentionAvx512);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Elements, AttentionPrefillTest,
+    testing::Combine(testing::Values(TFM_KV_F32, TFM_KV_F16, TFM_KV_Q8,
+                                     TFM_KV_BF16),
+                     testing::Values(int64_t(20), int64_t(64), int64_t(112),
+                                     int64_t(160))),
+    problemName);
+
+/// `problem`'s prompt in tasks of 16 rows on the generic kernel and the
+/// dispatched variant against the double reference.
+void expectPrefillTasks(const Problem &problem, const std::string &name) {
+  std::vector<float> expected = problem.reference();
+  expectNear(problem.runTasks(attentionGeneric, 16), expected,
+             (name + ", generic").c_str());
+  std::vector<float> out(expected.size(), -1.0f);
+  int64_t heads = problem.kvHeads * problem.group;
+  bool rope = problem.ropePairing >= 0;
+  for (int64_t h = 0; h < problem.kvHeads; ++h)
+    for (int64_t begin = 0; begin < problem.seq; begin += 16)
+      tfm_attention(
+          problem.element, problem.q.data(), heads * problem.headDim,
+          problem.keys.data(), problem.values.data(),
+          problem.context * problem.rowBytes, problem.rowBytes, problem.group,
+          problem.headDim, problem.scale, problem.start, h, begin,
+          std::min<int64_t>(begin + 16, problem.seq), 0, problem.tokens,
+          out.data(), heads * problem.headDim, nullptr, 0,
+          rope ? problem.ropeCos.data() : nullptr,
+          rope ? problem.ropeSin.data() : nullptr, problem.headDim / 2,
+          rope ? problem.ropePairing : 0, problem.window, problem.softCap,
+          problem.positionBias.empty() ? nullptr : problem.positionBias.data(),
+          problem.biasQueryStart, problem.maxDistance,
+          problem.queryNorm.empty() ? nullptr : problem.queryNorm.data(),
+          problem.normEps, problem.ringRows);
+  expectNear(out, expected, (name + ", dispatched").c_str());
+}
+
+TEST(AttentionPrefillEdgeTest, WindowSoftCapAndRope) {
+  // Each row's window starts inside a block where the previous rows' did
+  // not; the cap and the rotation on top.
+  for (int32_t element : {TFM_KV_F32, TFM_KV_F16}) {
+    Problem problem(element, 64, 3, 40);
+    problem.window = 16;
+    problem.softCap = 1.5f;
+    problem.useRope(1);
+    expectPrefillTasks(problem, elementName(element));
+  }
+}
+
+TEST(AttentionPrefillEdgeTest, ReadsARingCache) {
+  // A ring of window + 40 - 1 rows holds the whole prompt's windows; the
+  // positions wrap from its last row to row 0 inside a block.
+  for (int32_t element : {TFM_KV_F32, TFM_KV_F16, TFM_KV_BF16, TFM_KV_Q8}) {
+    Problem problem(element, 64, 2, 40);
+    problem.window = 16;
+    problem.useRope(0);
+    std::vector<float> expected = problem.reference();
+    problem.useRing(55);
+    expectPrefillTasks(problem, elementName(element) + ", ring");
+  }
+}
+
+TEST(AttentionPrefillEdgeTest, AddsThePositionBias) {
+  // Causal with the queries at their positions, and an encoder's rows
+  // (every key visible, queries at 30..); with a window, each row's keys
+  // start inside a block (their bias is of their own distances).
+  for (int32_t element : {TFM_KV_F32, TFM_KV_F16}) {
+    Problem problem(element, 64, 2, 40);
+    problem.usePositionBias(16, problem.start);
+    expectPrefillTasks(problem, elementName(element) + ", causal bias");
+    problem.usePositionBias(8, 30);
+    expectPrefillTasks(problem, elementName(element) + ", shifted bias");
+    problem.window = 20;
+    expectPrefillTasks(problem, elementName(element) + ", bias and window");
+  }
+}
+
+TEST(AttentionPrefillEdgeTest, GroupsOfOneToTenHeads) {
+  // MHA (one head a row: 4 rows scored together), Qwen 3's q norm on heads
+  // of 128, and 10 heads a KV head (4 + 4 + 2 a row, the last two with the
+  // next row's first two).
+  Problem mha(TFM_KV_F16, 64, 1, 40);
+  mha.useRope(1);
+  expectPrefillTasks(mha, "one head");
+  Problem normed(TFM_KV_F32, 128, 2, 40);
+  normed.useRope(1);
+  normed.useQueryNorm();
+  expectPrefillTasks(normed, "query norm");
+  Problem wide(TFM_KV_F32, 64, 10, 40);
+  wide.useRope(0);
+  expectPrefillTasks(wide, "ten heads");
+}
+
+} // namespace
