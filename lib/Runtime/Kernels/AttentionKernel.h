@@ -460,7 +460,8 @@ constexpr int64_t kKeyBlockMinRows = 4;
 constexpr int kScoredHeads = 4;
 
 /// 16 f32 lanes: one AVX-512 register, two AVX2 ones, four NEON ones.
-typedef float Lanes16 __attribute__((vector_size(64), aligned(4)));
+/// Only locals have this type (memory is read and written by memcpy).
+typedef float Lanes16 __attribute__((vector_size(64)));
 
 /// A block of keys and values as f32 for all the query rows of a task (a
 /// q8 row's scale multiplied in): the keys transposed, element d of key j
@@ -474,20 +475,54 @@ struct ConvertedBlock {
   template <typename Rows>
   void load(const uint8_t *keyRows, const uint8_t *valueRows, int64_t stride,
             int64_t count, int64_t headDim) {
+    // The keys in tiles of 16 keys x 16 elements, each transposed in
+    // registers: stored one element at a time, the vectorizer's scatters
+    // took 36% of the attention of a 512-token MHA prefill on AMD EPYC.
+    // A short block's missing keys are zeros: scored by every query,
+    // never weighed.
+    for (int64_t j0 = 0; j0 < kKeyBlock; j0 += 16)
+      for (int64_t d0 = 0; d0 < headDim; d0 += 16) {
+        Lanes16 tile[16];
+        for (int64_t r = 0; r < 16; ++r) {
+          float row[16] = {};
+          if (j0 + r < count) {
+            const uint8_t *key = keyRows + (j0 + r) * stride;
+            float scale = Rows::rowScale(key, headDim);
+            for (int64_t l = 0; l < 16; ++l)
+              row[l] = Rows::load(key, d0 + l) * scale;
+          }
+          std::memcpy(&tile[r], row, sizeof(row));
+        }
+        transpose16(tile);
+        for (int64_t r = 0; r < 16; ++r)
+          std::memcpy(keys + (d0 + r) * kKeyBlock + j0, &tile[r],
+                      sizeof(tile[r]));
+      }
     for (int64_t j = 0; j < count; ++j) {
-      const uint8_t *key = keyRows + j * stride;
-      float scale = Rows::rowScale(key, headDim);
-      for (int64_t d = 0; d < headDim; ++d)
-        keys[d * kKeyBlock + j] = Rows::load(key, d) * scale;
       const uint8_t *value = valueRows + j * stride;
-      scale = Rows::rowScale(value, headDim);
+      float scale = Rows::rowScale(value, headDim);
       for (int64_t d = 0; d < headDim; ++d)
         values[j * headDim + d] = Rows::load(value, d) * scale;
     }
-    // A short block's other lanes: scored by every query, never weighed.
-    for (int64_t d = 0; d < headDim && count < kKeyBlock; ++d)
-      std::fill(keys + d * kKeyBlock + count, keys + (d + 1) * kKeyBlock,
-                0.0f);
+  }
+
+private:
+  /// Rows i and i + 8 interleaved, low halves into row 2i and high halves
+  /// into row 2i + 1: on the bits (row, column) of an element a rotation by
+  /// one, so four rounds transpose the 16 x 16 tile.
+  static void transpose16(Lanes16 (&tile)[16]) {
+    for (int round = 0; round < 4; ++round) {
+      Lanes16 next[16];
+      for (int i = 0; i < 8; ++i) {
+        next[2 * i] = __builtin_shufflevector(tile[i], tile[i + 8], 0, 16, 1,
+                                              17, 2, 18, 3, 19, 4, 20, 5, 21,
+                                              6, 22, 7, 23);
+        next[2 * i + 1] = __builtin_shufflevector(
+            tile[i], tile[i + 8], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29,
+            14, 30, 15, 31);
+      }
+      std::memcpy(tile, next, sizeof(next));
+    }
   }
 };
 
