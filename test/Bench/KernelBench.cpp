@@ -304,6 +304,37 @@ void runGeneratedPrefill(benchmark::State &state, const Format &format,
 }
 #endif
 
+/// `count` f16 values uniform in [-1, 1] (a KV cache's rows), as bits.
+std::vector<uint16_t> randomHalves(std::mt19937 &random, int64_t count) {
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  std::vector<uint16_t> bits(count);
+  for (uint16_t &value : bits) {
+    _Float16 half = static_cast<_Float16>(uniform(random));
+    std::memcpy(&value, &half, sizeof(value));
+  }
+  return bits;
+}
+
+/// tfm_attention (its variant chosen at run time) over an f16 cache of
+/// `tokens` rows a KV head, head_dim 64, an interleaved rope (`cos`, `sin`:
+/// 32 angles a query row): query rows [begin, end) of KV head `kvHead`,
+/// the first at position `causalStart`.
+void attendHalfCache(const std::vector<float> &q,
+                     const std::vector<uint16_t> &keys,
+                     const std::vector<uint16_t> &values,
+                     const std::vector<float> &cos,
+                     const std::vector<float> &sin, std::vector<float> &out,
+                     int64_t heads, int64_t kvHeads, int64_t tokens,
+                     int64_t causalStart, int64_t kvHead, int64_t begin,
+                     int64_t end) {
+  const int64_t headDim = 64, width = heads * headDim;
+  tfm_attention(TFM_KV_F16, q.data(), width, keys.data(), values.data(),
+                tokens * headDim * 2, headDim * 2, heads / kvHeads, headDim,
+                0.125f, causalStart, kvHead, begin, end, 0, tokens, out.data(),
+                width, nullptr, 0, cos.data(), sin.data(), headDim / 2,
+                /*rope_pairing=*/0, 0, 0.0f, nullptr, 0, 0, nullptr, 0.0f, 0);
+}
+
 /// A decode step's attention (one query row a head, an f16 cache of
 /// state.range(2) keys, head_dim 64, an interleaved rope) over
 /// state.range(0) query heads on state.range(1) KV heads, by the
@@ -318,16 +349,9 @@ void attentionDecode(benchmark::State &state,
   int64_t tokens = state.range(2);
   std::mt19937 random(11);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  auto halves = [&](int64_t count) {
-    std::vector<uint16_t> bits(count);
-    for (uint16_t &value : bits) {
-      _Float16 half = static_cast<_Float16>(uniform(random));
-      std::memcpy(&value, &half, sizeof(value));
-    }
-    return bits;
-  };
-  std::vector<uint16_t> keys = halves(kvHeads * tokens * headDim);
-  std::vector<uint16_t> values = halves(kvHeads * tokens * headDim);
+  std::vector<uint16_t> keys = randomHalves(random, kvHeads * tokens * headDim);
+  std::vector<uint16_t> values =
+      randomHalves(random, kvHeads * tokens * headDim);
   std::vector<float> q(heads * headDim), out(heads * headDim);
   std::vector<float> cos(headDim / 2), sin(headDim / 2);
   for (float &value : q)
@@ -355,12 +379,8 @@ void attentionDecode(benchmark::State &state,
                 &sinRef);
     } else {
       for (int64_t kvHead = 0; kvHead < kvHeads; ++kvHead)
-        tfm_attention(TFM_KV_F16, q.data(), width, keys.data(), values.data(),
-                      tokens * headDim * 2, headDim * 2, heads / kvHeads,
-                      headDim, 0.125f, tokens - 1, kvHead, 0, 1, 0, tokens,
-                      out.data(), width, nullptr, 0, cos.data(), sin.data(),
-                      headDim / 2, /*rope_pairing=*/0, 0, 0.0f, nullptr, 0, 0,
-                      nullptr, 0.0f, 0);
+        attendHalfCache(q, keys, values, cos, sin, out, heads, kvHeads,
+                        tokens, tokens - 1, kvHead, 0, 1);
     }
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
@@ -381,16 +401,9 @@ void attentionPrefill(benchmark::State &state) {
   int64_t tokens = state.range(2);
   std::mt19937 random(11);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  auto halves = [&](int64_t count) {
-    std::vector<uint16_t> bits(count);
-    for (uint16_t &value : bits) {
-      _Float16 half = static_cast<_Float16>(uniform(random));
-      std::memcpy(&value, &half, sizeof(value));
-    }
-    return bits;
-  };
-  std::vector<uint16_t> keys = halves(kvHeads * tokens * headDim);
-  std::vector<uint16_t> values = halves(kvHeads * tokens * headDim);
+  std::vector<uint16_t> keys = randomHalves(random, kvHeads * tokens * headDim);
+  std::vector<uint16_t> values =
+      randomHalves(random, kvHeads * tokens * headDim);
   int64_t width = heads * headDim;
   std::vector<float> q(tokens * width), out(tokens * width);
   std::vector<float> cos(tokens * headDim / 2), sin(tokens * headDim / 2);
@@ -404,13 +417,9 @@ void attentionPrefill(benchmark::State &state) {
   for (auto _ : state) {
     for (int64_t kvHead = 0; kvHead < kvHeads; ++kvHead)
       for (int64_t begin = 0; begin < tokens; begin += rowsPerTask)
-        tfm_attention(TFM_KV_F16, q.data(), width, keys.data(), values.data(),
-                      tokens * headDim * 2, headDim * 2, heads / kvHeads,
-                      headDim, 0.125f, 0, kvHead, begin,
-                      std::min(begin + rowsPerTask, tokens), 0, tokens,
-                      out.data(), width, nullptr, 0, cos.data(), sin.data(),
-                      headDim / 2, /*rope_pairing=*/0, 0, 0.0f, nullptr, 0, 0,
-                      nullptr, 0.0f, 0);
+        attendHalfCache(q, keys, values, cos, sin, out, heads, kvHeads,
+                        tokens, 0, kvHead, begin,
+                        std::min(begin + rowsPerTask, tokens));
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }

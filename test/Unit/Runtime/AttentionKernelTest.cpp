@@ -267,23 +267,28 @@ struct Problem {
     return out;
   }
 
-  /// Through the C entry point (the variant the dispatch chooses).
-  std::vector<float> runDispatched() const {
+  /// Through the C entry point (the variant the dispatch chooses), in
+  /// tasks of `rows` query rows (0: all in one).
+  std::vector<float> runDispatched(int64_t rows = 0) const {
     int64_t heads = kvHeads * group;
     std::vector<float> out(seq * heads * headDim, -1.0f);
     bool rope = ropePairing >= 0;
+    if (rows == 0)
+      rows = seq;
     for (int64_t h = 0; h < kvHeads; ++h)
-      tfm_attention(element, q.data(), heads * headDim, keys.data(),
-                    values.data(), context * rowBytes, rowBytes, group,
-                    headDim, scale, start, h, 0, seq, 0, tokens, out.data(),
-                    heads * headDim, nullptr, 0,
-                    rope ? ropeCos.data() : nullptr,
-                    rope ? ropeSin.data() : nullptr, headDim / 2,
-                    rope ? ropePairing : 0, window, softCap,
-                    positionBias.empty() ? nullptr : positionBias.data(),
-                    biasQueryStart, maxDistance,
-                    queryNorm.empty() ? nullptr : queryNorm.data(), normEps,
-                    ringRows);
+      for (int64_t begin = 0; begin < seq; begin += rows)
+        tfm_attention(element, q.data(), heads * headDim, keys.data(),
+                      values.data(), context * rowBytes, rowBytes, group,
+                      headDim, scale, start, h, begin,
+                      std::min(begin + rows, seq), 0, tokens, out.data(),
+                      heads * headDim, nullptr, 0,
+                      rope ? ropeCos.data() : nullptr,
+                      rope ? ropeSin.data() : nullptr, headDim / 2,
+                      rope ? ropePairing : 0, window, softCap,
+                      positionBias.empty() ? nullptr : positionBias.data(),
+                      biasQueryStart, maxDistance,
+                      queryNorm.empty() ? nullptr : queryNorm.data(), normEps,
+                      ringRows);
     return out;
   }
 
@@ -593,26 +598,8 @@ void expectPrefillTasks(const Problem &problem, const std::string &name) {
   std::vector<float> expected = problem.reference();
   expectNear(problem.runTasks(attentionGeneric, 16), expected,
              (name + ", generic").c_str());
-  std::vector<float> out(expected.size(), -1.0f);
-  int64_t heads = problem.kvHeads * problem.group;
-  bool rope = problem.ropePairing >= 0;
-  for (int64_t h = 0; h < problem.kvHeads; ++h)
-    for (int64_t begin = 0; begin < problem.seq; begin += 16)
-      tfm_attention(
-          problem.element, problem.q.data(), heads * problem.headDim,
-          problem.keys.data(), problem.values.data(),
-          problem.context * problem.rowBytes, problem.rowBytes, problem.group,
-          problem.headDim, problem.scale, problem.start, h, begin,
-          std::min<int64_t>(begin + 16, problem.seq), 0, problem.tokens,
-          out.data(), heads * problem.headDim, nullptr, 0,
-          rope ? problem.ropeCos.data() : nullptr,
-          rope ? problem.ropeSin.data() : nullptr, problem.headDim / 2,
-          rope ? problem.ropePairing : 0, problem.window, problem.softCap,
-          problem.positionBias.empty() ? nullptr : problem.positionBias.data(),
-          problem.biasQueryStart, problem.maxDistance,
-          problem.queryNorm.empty() ? nullptr : problem.queryNorm.data(),
-          problem.normEps, problem.ringRows);
-  expectNear(out, expected, (name + ", dispatched").c_str());
+  expectNear(problem.runDispatched(16), expected,
+             (name + ", dispatched").c_str());
 }
 
 TEST(AttentionPrefillEdgeTest, WindowSoftCapAndRope) {
