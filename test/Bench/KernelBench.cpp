@@ -304,36 +304,57 @@ void runGeneratedPrefill(benchmark::State &state, const Format &format,
 }
 #endif
 
-/// `count` f16 values uniform in [-1, 1] (a KV cache's rows), as bits.
-std::vector<uint16_t> randomHalves(std::mt19937 &random, int64_t count) {
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<uint16_t> bits(count);
-  for (uint16_t &value : bits) {
-    _Float16 half = static_cast<_Float16>(uniform(random));
-    std::memcpy(&value, &half, sizeof(value));
-  }
-  return bits;
-}
+/// An attention benchmark's data: an f16 KV cache of state.range(2) keys a
+/// KV head (head_dim 64, uniform in [-1, 1]) for state.range(0) query heads
+/// on state.range(1) KV heads, `rows` random query rows, and their
+/// interleaved rope angles (pair j of the row at position p: 0.01 j p; row
+/// r at position r + `firstPosition`).
+struct HalfCacheAttention {
+  static constexpr int64_t kHeadDim = 64;
+  int64_t heads, kvHeads, tokens, width;
+  std::vector<uint16_t> keys, values;
+  std::vector<float> q, out, cos, sin;
 
-/// tfm_attention (its variant chosen at run time) over an f16 cache of
-/// `tokens` rows a KV head, head_dim 64, an interleaved rope (`cos`, `sin`:
-/// 32 angles a query row): query rows [begin, end) of KV head `kvHead`,
-/// the first at position `causalStart`.
-void attendHalfCache(const std::vector<float> &q,
-                     const std::vector<uint16_t> &keys,
-                     const std::vector<uint16_t> &values,
-                     const std::vector<float> &cos,
-                     const std::vector<float> &sin, std::vector<float> &out,
-                     int64_t heads, int64_t kvHeads, int64_t tokens,
-                     int64_t causalStart, int64_t kvHead, int64_t begin,
-                     int64_t end) {
-  const int64_t headDim = 64, width = heads * headDim;
-  tfm_attention(TFM_KV_F16, q.data(), width, keys.data(), values.data(),
-                tokens * headDim * 2, headDim * 2, heads / kvHeads, headDim,
-                0.125f, causalStart, kvHead, begin, end, 0, tokens, out.data(),
-                width, nullptr, 0, cos.data(), sin.data(), headDim / 2,
-                /*rope_pairing=*/0, 0, 0.0f, nullptr, 0, 0, nullptr, 0.0f, 0);
-}
+  HalfCacheAttention(const benchmark::State &state, int64_t rows,
+                     int64_t firstPosition)
+      : heads(state.range(0)), kvHeads(state.range(1)),
+        tokens(state.range(2)), width(heads * kHeadDim) {
+    std::mt19937 random(11);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    for (std::vector<uint16_t> *bits : {&keys, &values}) {
+      bits->resize(kvHeads * tokens * kHeadDim);
+      for (uint16_t &value : *bits) {
+        _Float16 half = static_cast<_Float16>(uniform(random));
+        std::memcpy(&value, &half, sizeof(value));
+      }
+    }
+    q.resize(rows * width);
+    out.resize(rows * width);
+    for (float &value : q)
+      value = uniform(random);
+    int64_t pairs = kHeadDim / 2;
+    cos.resize(rows * pairs);
+    sin.resize(rows * pairs);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < pairs; ++j) {
+        float angle = 0.01f * j * (r + firstPosition);
+        cos[r * pairs + j] = std::cos(angle);
+        sin[r * pairs + j] = std::sin(angle);
+      }
+  }
+
+  /// tfm_attention (its variant chosen at run time): query rows [begin,
+  /// end) of KV head `kvHead`, the first at position `causalStart`.
+  void attend(int64_t kvHead, int64_t causalStart, int64_t begin,
+              int64_t end) {
+    tfm_attention(TFM_KV_F16, q.data(), width, keys.data(), values.data(),
+                  tokens * kHeadDim * 2, kHeadDim * 2, heads / kvHeads,
+                  kHeadDim, 0.125f, causalStart, kvHead, begin, end, 0,
+                  tokens, out.data(), width, nullptr, 0, cos.data(),
+                  sin.data(), kHeadDim / 2, /*rope_pairing=*/0, 0, 0.0f,
+                  nullptr, 0, 0, nullptr, 0.0f, 0);
+  }
+};
 
 /// A decode step's attention (one query row a head, an f16 cache of
 /// state.range(2) keys, head_dim 64, an interleaved rope) over
@@ -344,33 +365,22 @@ void attendHalfCache(const std::vector<float> &q,
 /// from 1024 keys on only partly (1024 x 4 KV heads x 256 bytes: 1 MiB).
 void attentionDecode(benchmark::State &state,
                      GeneratedAttentionFunction *generated) {
-  const int64_t headDim = 64;
-  int64_t heads = state.range(0), kvHeads = state.range(1);
-  int64_t tokens = state.range(2);
-  std::mt19937 random(11);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<uint16_t> keys = randomHalves(random, kvHeads * tokens * headDim);
-  std::vector<uint16_t> values =
-      randomHalves(random, kvHeads * tokens * headDim);
-  std::vector<float> q(heads * headDim), out(heads * headDim);
-  std::vector<float> cos(headDim / 2), sin(headDim / 2);
-  for (float &value : q)
-    value = uniform(random);
-  for (int64_t j = 0; j < headDim / 2; ++j) {
-    cos[j] = std::cos(0.01f * j);
-    sin[j] = std::sin(0.01f * j);
-  }
-  int64_t width = heads * headDim;
-  MemRef<float, 2> query{q.data(), q.data(), 0, {1, width}, {width, 1}};
-  MemRef<float, 2> output{out.data(), out.data(), 0, {1, width}, {width, 1}};
-  MemRef<float, 2> cosRef{cos.data(), cos.data(), 0, {1, headDim / 2},
-                          {headDim / 2, 1}};
-  MemRef<float, 2> sinRef{sin.data(), sin.data(), 0, {1, headDim / 2},
-                          {headDim / 2, 1}};
-  MemRef<uint16_t, 3> keyRef{keys.data(), keys.data(), 0,
+  HalfCacheAttention data(state, 1, 1);
+  const int64_t headDim = HalfCacheAttention::kHeadDim;
+  int64_t heads = data.heads, kvHeads = data.kvHeads, tokens = data.tokens;
+  int64_t width = data.width;
+  MemRef<float, 2> query{data.q.data(), data.q.data(), 0, {1, width},
+                         {width, 1}};
+  MemRef<float, 2> output{data.out.data(), data.out.data(), 0, {1, width},
+                          {width, 1}};
+  MemRef<float, 2> cosRef{data.cos.data(), data.cos.data(), 0,
+                          {1, headDim / 2}, {headDim / 2, 1}};
+  MemRef<float, 2> sinRef{data.sin.data(), data.sin.data(), 0,
+                          {1, headDim / 2}, {headDim / 2, 1}};
+  MemRef<uint16_t, 3> keyRef{data.keys.data(), data.keys.data(), 0,
                              {kvHeads, tokens, headDim},
                              {tokens * headDim, headDim, 1}};
-  MemRef<uint16_t, 3> valueRef{values.data(), values.data(), 0,
+  MemRef<uint16_t, 3> valueRef{data.values.data(), data.values.data(), 0,
                                {kvHeads, tokens, headDim},
                                {tokens * headDim, headDim, 1}};
   for (auto _ : state) {
@@ -379,10 +389,9 @@ void attentionDecode(benchmark::State &state,
                 &sinRef);
     } else {
       for (int64_t kvHead = 0; kvHead < kvHeads; ++kvHead)
-        attendHalfCache(q, keys, values, cos, sin, out, heads, kvHeads,
-                        tokens, tokens - 1, kvHead, 0, 1);
+        data.attend(kvHead, tokens - 1, 0, 1);
     }
-    benchmark::DoNotOptimize(out.data());
+    benchmark::DoNotOptimize(data.out.data());
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(state.iterations() * 2 * kvHeads * tokens *
@@ -396,36 +405,19 @@ void attentionDecode(benchmark::State &state,
 /// (its variant chosen at run time) in the compiled model's tasks: a KV head
 /// and 16 query rows each.
 void attentionPrefill(benchmark::State &state) {
-  const int64_t headDim = 64, rowsPerTask = 16;
-  int64_t heads = state.range(0), kvHeads = state.range(1);
-  int64_t tokens = state.range(2);
-  std::mt19937 random(11);
-  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
-  std::vector<uint16_t> keys = randomHalves(random, kvHeads * tokens * headDim);
-  std::vector<uint16_t> values =
-      randomHalves(random, kvHeads * tokens * headDim);
-  int64_t width = heads * headDim;
-  std::vector<float> q(tokens * width), out(tokens * width);
-  std::vector<float> cos(tokens * headDim / 2), sin(tokens * headDim / 2);
-  for (float &value : q)
-    value = uniform(random);
-  for (int64_t t = 0; t < tokens; ++t)
-    for (int64_t j = 0; j < headDim / 2; ++j) {
-      cos[t * headDim / 2 + j] = std::cos(0.01f * j * t);
-      sin[t * headDim / 2 + j] = std::sin(0.01f * j * t);
-    }
+  const int64_t rowsPerTask = 16;
+  HalfCacheAttention data(state, state.range(2), 0);
+  int64_t tokens = data.tokens;
   for (auto _ : state) {
-    for (int64_t kvHead = 0; kvHead < kvHeads; ++kvHead)
+    for (int64_t kvHead = 0; kvHead < data.kvHeads; ++kvHead)
       for (int64_t begin = 0; begin < tokens; begin += rowsPerTask)
-        attendHalfCache(q, keys, values, cos, sin, out, heads, kvHeads,
-                        tokens, 0, kvHead, begin,
-                        std::min(begin + rowsPerTask, tokens));
-    benchmark::DoNotOptimize(out.data());
+        data.attend(kvHead, 0, begin, std::min(begin + rowsPerTask, tokens));
+    benchmark::DoNotOptimize(data.out.data());
     benchmark::ClobberMemory();
   }
   // Multiply-adds: each query row's scores and weighted values over the
   // keys it sees.
-  state.SetItemsProcessed(state.iterations() * 2 * heads * headDim *
+  state.SetItemsProcessed(state.iterations() * 2 * data.width *
                           (tokens * (tokens + 1) / 2));
 }
 

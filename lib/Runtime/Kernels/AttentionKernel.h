@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <limits>
 #include <new>
+#include <utility>
 
 namespace tfm::kernels {
 namespace {
@@ -453,6 +454,32 @@ inline const float *prepareQuery(const AttentionArgs &args, int64_t s,
   return q;
 }
 
+/// The keys [begin, end) query row `s` of `task` sees: none past its own
+/// position, none before its sliding window. Both ends grow with s.
+inline std::pair<int64_t, int64_t>
+visibleKeys(const AttentionArgs &args, const AttentionTask &task, int64_t s) {
+  int64_t end = std::min(task.keyEnd, args.causalStart + s + 1);
+  int64_t begin = task.keyBegin;
+  if (args.window > 0)
+    begin = std::max(begin, args.causalStart + s + 1 - args.window);
+  return {begin, end};
+}
+
+/// Query head `head`'s row of the position bias; null without one.
+inline const float *headBiasRow(const AttentionArgs &args, int64_t head) {
+  if (!args.positionBias)
+    return nullptr;
+  return args.positionBias + head * (2 * args.maxDistance + 1);
+}
+
+/// A query's result from its state: the sums over the denominator (no
+/// visible key, an empty range, leaves the zeros).
+inline void normalizeResult(const OnlineSoftmax &state) {
+  float inverse = state.sum > 0.0f ? 1.0f / state.sum : 0.0f;
+  for (int64_t d = 0; d < state.headDim; ++d)
+    state.acc[d] *= inverse;
+}
+
 /// Query rows of a task from which it goes by key blocks
 /// (attendTaskByKeyBlocks): each block converted once for all of them.
 constexpr int64_t kKeyBlockMinRows = 4;
@@ -671,17 +698,6 @@ bool attendTaskByKeyBlocks(const AttentionArgs &args,
   int64_t headDim = args.headDim, group = args.group;
   const uint8_t *keys = args.keys + task.kvHead * args.headStride;
   const uint8_t *values = args.values + task.kvHead * args.headStride;
-  // The keys row s sees: none past its own position, none before its
-  // window. Both ends grow with s.
-  auto rowEnd = [&](int64_t s) {
-    return std::min(task.keyEnd, args.causalStart + s + 1);
-  };
-  auto rowBegin = [&](int64_t s) {
-    return args.window > 0
-               ? std::max(task.keyBegin,
-                          args.causalStart + s + 1 - args.window)
-               : task.keyBegin;
-  };
   // One workspace for the task (the model's library links no C++ runtime,
   // and a thread-local block this size overflows a dlopened library's
   // static TLS): the converted block, the prepared queries, their states.
@@ -706,8 +722,10 @@ bool attendTaskByKeyBlocks(const AttentionArgs &args,
       std::fill(acc, acc + headDim, 0.0f);
       new (states + index) OnlineSoftmax{acc, headDim};
     }
-  int64_t last = rowEnd(task.queryEnd - 1);
-  for (int64_t first = rowBegin(task.queryBegin), count; first < last;
+  // Both ends of the keys a row sees grow with the row.
+  int64_t last = visibleKeys(args, task, task.queryEnd - 1).second;
+  for (int64_t first = visibleKeys(args, task, task.queryBegin).first, count;
+       first < last;
        first += count) {
     count = blockKeys(args, first, last);
     block.load<Rows>(keys + rowOffset(args, first),
@@ -716,19 +734,16 @@ bool attendTaskByKeyBlocks(const AttentionArgs &args,
     BlockQuery pending[kScoredHeads];
     int queued = 0;
     for (int64_t s = task.queryBegin; s < task.queryEnd; ++s) {
-      int64_t begin = std::max(rowBegin(s), first);
-      int64_t end = std::min(rowEnd(s), first + count);
+      auto [rowBegin, rowEnd] = visibleKeys(args, task, s);
+      int64_t begin = std::max(rowBegin, first);
+      int64_t end = std::min(rowEnd, first + count);
       if (begin >= end)
         continue;
       for (int64_t g = 0; g < group; ++g) {
         int64_t index = (s - task.queryBegin) * group + g;
-        const float *biasRow =
-            args.positionBias
-                ? args.positionBias + (task.kvHead * group + g) *
-                                          (2 * args.maxDistance + 1)
-                : nullptr;
         pending[queued++] = {&states[index], prepared + index * headDim,
-                             biasRow, args.biasQueryStart + s, begin - first,
+                             headBiasRow(args, task.kvHead * group + g),
+                             args.biasQueryStart + s, begin - first,
                              end - begin};
         if (queued == kScoredHeads) {
           attendConvertedBlock(args, block, first, pending, queued);
@@ -739,13 +754,8 @@ bool attendTaskByKeyBlocks(const AttentionArgs &args,
     if (queued)
       attendConvertedBlock(args, block, first, pending, queued);
   }
-  // No visible key (an empty range) leaves the zeros.
-  for (int64_t index = 0; index < queries; ++index) {
-    const OnlineSoftmax &state = states[index];
-    float inverse = state.sum > 0.0f ? 1.0f / state.sum : 0.0f;
-    for (int64_t d = 0; d < headDim; ++d)
-      state.acc[d] *= inverse;
-  }
+  for (int64_t index = 0; index < queries; ++index)
+    normalizeResult(states[index]);
   std::free(workspace);
   return true;
 }
@@ -759,11 +769,7 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
   const uint8_t *keys = args.keys + task.kvHead * args.headStride;
   const uint8_t *values = args.values + task.kvHead * args.headStride;
   for (int64_t s = task.queryBegin; s < task.queryEnd; ++s) {
-    int64_t end = std::min(task.keyEnd, args.causalStart + s + 1);
-    // A sliding window starts the keys at the window's first position.
-    int64_t begin = task.keyBegin;
-    if (args.window > 0)
-      begin = std::max(begin, args.causalStart + s + 1 - args.window);
+    auto [begin, end] = visibleKeys(args, task, s);
     // Query head g of the group: its (normalized, rotated) query and
     // accumulator.
     auto query = [&](int64_t g, float *prepared) {
@@ -787,17 +793,10 @@ void attendTask(const AttentionArgs &args, const AttentionTask &task) {
         state.acc[headDim + 1] = state.sum;
         return;
       }
-      // No visible key (an empty range) leaves the zeros.
-      float inverse = state.sum > 0.0f ? 1.0f / state.sum : 0.0f;
-      for (int64_t d = 0; d < headDim; ++d)
-        state.acc[d] *= inverse;
+      normalizeResult(state);
     };
-    // Query head g's row of the position bias, if any.
-    auto biasRow = [&](int64_t g) -> const float * {
-      if (!args.positionBias)
-        return nullptr;
-      int64_t head = task.kvHead * args.group + g;
-      return args.positionBias + head * (2 * args.maxDistance + 1);
+    auto biasRow = [&](int64_t g) {
+      return headBiasRow(args, task.kvHead * args.group + g);
     };
     int64_t position = args.biasQueryStart + s;
     float prepared0[TFM_ATTENTION_MAX_ROPE_HEAD_DIM];
