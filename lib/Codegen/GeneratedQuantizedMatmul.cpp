@@ -40,10 +40,13 @@
 // layout of tfm_quantized_activation_row_bytes).
 //
 // A prefill is bound by arithmetic instead: its tiles (`generated-prefill`)
-// go group by group, tiles of 8 tokens (2 on the 128-bit dot products)
-// sharing each loaded and unpacked chunk of codes, one accumulator and one
-// dot product chain a token (as the hand-written kernel's tiles), the
-// tokens after the last whole tile one at a time.
+// share each loaded and unpacked chunk of codes among the tokens of a
+// tile and each token's broadcast codes among the groups of a tile, one
+// accumulator and one dot product chain a group and token: on AVX-512
+// q8_0's and q4_0's tiles are 2 groups x 4 tokens (a gated product's gate
+// group and its up group), the K-quants' 1 x 8 (as the hand-written
+// kernel's tiles); 1 x 2 on the 128-bit dot products. The tokens after
+// the last whole tile go one at a time.
 //
 //===----------------------------------------------------------------------===//
 
@@ -181,22 +184,56 @@ public:
   }
 
   /// Tokens [0, tokens) times the groups [firstGroup, firstGroup +
-  /// groups): group by group, so that a group's bytes come from memory
-  /// once and stay in the caches for all its tiles of tokens, tileTokens()
-  /// tokens a tile, the last tokens one at a time.
+  /// groups): tileShape().groups groups at a time (a gated product's
+  /// gate group and its up group), so that their bytes come from memory
+  /// once and stay in the caches for all their tiles of tokens,
+  /// tileShape().tokens tokens a tile, the last tokens one at a time.
   void buildTiles(Value firstGroup, Value groups, Value tokens) {
-    int64_t tile = tileTokens();
-    Value tiledTokens = arith::MulIOp::create(
-        b, loc, arith::DivUIOp::create(b, loc, tokens, index(tile)),
-        index(tile));
+    TileShape shape = tileShape();
+    if (gated || shape.groups == 1) {
+      scf::ForOp::create(
+          b, loc, index(0), groups, index(1), ValueRange{},
+          [&](OpBuilder &, Location, Value g, ValueRange) {
+            Value group = arith::AddIOp::create(b, loc, firstGroup, g);
+            tilesOfGroups({group}, tokens, shape.tokens, 1);
+            scf::YieldOp::create(b, loc);
+          });
+      return;
+    }
+    Value sets = arith::DivUIOp::create(b, loc, groups, index(shape.groups));
     scf::ForOp::create(
-        b, loc, index(0), groups, index(1), ValueRange{},
-        [&](OpBuilder &, Location, Value g, ValueRange) {
-          Value group = arith::AddIOp::create(b, loc, firstGroup, g);
-          tokensTimesGroup(group, index(0), tiledTokens, tile);
-          tokensTimesGroup(group, tiledTokens, tokens, 1);
+        b, loc, index(0), sets, index(1), ValueRange{},
+        [&](OpBuilder &, Location, Value set, ValueRange) {
+          Value first = arith::AddIOp::create(
+              b, loc, firstGroup,
+              arith::MulIOp::create(b, loc, set, index(shape.groups)));
+          SmallVector<Value> together;
+          for (int64_t g = 0; g < shape.groups; ++g)
+            together.push_back(offsetBy(first, g));
+          tilesOfGroups(together, tokens, shape.tokens, shape.groups);
           scf::YieldOp::create(b, loc);
         });
+    // The groups after the last whole set, one at a time.
+    scf::ForOp::create(
+        b, loc, arith::MulIOp::create(b, loc, sets, index(shape.groups)),
+        groups, index(1), ValueRange{},
+        [&](OpBuilder &, Location, Value g, ValueRange) {
+          Value group = arith::AddIOp::create(b, loc, firstGroup, g);
+          tilesOfGroups({group}, tokens, shape.tokens, 1);
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  /// Tokens [0, tokens) times the output groups `groups`: tiles of
+  /// `count` tokens, then the rest one at a time; the tiles bring the
+  /// groups `nextGroupDistance` further into the caches.
+  void tilesOfGroups(ArrayRef<Value> groups, Value tokens, int64_t count,
+                     int64_t nextGroupDistance) {
+    Value tiled = arith::MulIOp::create(
+        b, loc, arith::DivUIOp::create(b, loc, tokens, index(count)),
+        index(count));
+    tokensTimesGroups(groups, index(0), tiled, count, nextGroupDistance);
+    tokensTimesGroups(groups, tiled, tokens, 1, nextGroupDistance);
   }
 
   /// Groups [firstGroup, firstGroup + groups): pairs from the two halves
@@ -266,20 +303,25 @@ private:
     return vector::ExtractOp::create(b, loc, one, ArrayRef<int64_t>{0});
   }
 
-  /// The 16 rows' 4 codes of each chunk of the block at `blockOffset` of
-  /// `group` (64 unsigned bytes a chunk), each passed to `use` with its
-  /// chunk's index as soon as it is loaded, or for nibbles unpacked from a
-  /// byte chunk (its low nibbles: chunk m, its high: chunk m + 4): code
-  /// vectors then live one load at a time (an integer sum's order is
+  /// The 16 rows' 4 codes of each chunk of the blocks at `blockOffset` of
+  /// `groups` (64 unsigned bytes a chunk and group), passed to `use` with
+  /// the chunk's index as soon as they are loaded, or for nibbles unpacked
+  /// from a byte chunk (its low nibbles: chunk m, its high: chunk m + 4):
+  /// code vectors then live one load at a time (an integer sum's order is
   /// free), which is what keeps the 128-bit targets' 32 registers from
   /// spilling.
-  void forEachChunk(Value group, Value blockOffset,
-                    llvm::function_ref<void(int64_t, Value)> use) {
+  void forEachChunkOfGroups(
+      ArrayRef<Value> groups, Value blockOffset,
+      llvm::function_ref<void(int64_t, ArrayRef<Value>)> use) {
     VectorType i8x64 = vectorOf(kChunkBytes, b.getI8Type());
-    auto chunkAt = [&](int64_t m) -> Value {
+    auto chunksAt = [&](int64_t m) {
       Value offset = arith::AddIOp::create(
           b, loc, blockOffset, index(kScaleBytes + m * kChunkBytes));
-      return vector::LoadOp::create(b, loc, i8x64, group, ValueRange{offset});
+      SmallVector<Value, 2> chunks;
+      for (Value group : groups)
+        chunks.push_back(
+            vector::LoadOp::create(b, loc, i8x64, group, ValueRange{offset}));
+      return chunks;
     };
     auto splat = [&](int8_t value) -> Value {
       return arith::ConstantOp::create(
@@ -289,15 +331,23 @@ private:
       // code + 128 with its top bit flipped is the code as a signed byte.
       Value topBit = dot.signedCodes ? splat(-128) : Value();
       for (int64_t c = 0; c < kChunks; ++c) {
-        Value codes = chunkAt(c);
-        use(c, topBit ? arith::XOrIOp::create(b, loc, codes, topBit) : codes);
+        SmallVector<Value, 2> codes = chunksAt(c);
+        if (topBit)
+          for (Value &chunk : codes)
+            chunk = arith::XOrIOp::create(b, loc, chunk, topBit);
+        use(c, codes);
       }
       return;
     }
     for (int64_t m = 0; m < kChunks / 2; ++m) {
-      auto [low, high] = nibbleCodes(chunkAt(m));
-      use(m, low);
-      use(m + kChunks / 2, high);
+      SmallVector<Value, 2> lows, highs;
+      for (Value bytes : chunksAt(m)) {
+        auto [low, high] = nibbleCodes(bytes);
+        lows.push_back(low);
+        highs.push_back(high);
+      }
+      use(m, lows);
+      use(m + kChunks / 2, highs);
     }
   }
 
@@ -320,53 +370,66 @@ private:
   }
 
   /// Block `block` of the tokens whose scratch rows start at `tokenRows`
-  /// times the block at `blockOffset` of `group`, added to `accs` (one a
-  /// token, a row per lane): each chunk of codes is loaded and unpacked
-  /// once for all the tokens.
-  void blockTimesTokens(Value group, Value blockOffset, Value block,
-                        ArrayRef<Value> tokenRows,
+  /// times the blocks at `blockOffset` of `groups`, added to `accs` (group
+  /// g's sums of token i: accs[g x tokens + i], a row per lane): each
+  /// chunk of codes is loaded and unpacked once for all the tokens, and
+  /// each token's broadcast chunk serves every group.
+  void blockTimesTokens(ArrayRef<Value> groups, Value blockOffset,
+                        Value block, ArrayRef<Value> tokenRows,
                         MutableArrayRef<Value> accs) {
     VectorType i32x16 = vectorOf(kRows, b.getI32Type());
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
-    Value rowScales = unitHalves(group, blockOffset, 0);
+    int64_t count = tokenRows.size();
+    SmallVector<Value> rowScales;
+    for (Value group : groups)
+      rowScales.push_back(unitHalves(group, blockOffset, 0));
     // vpdpbusd's 16 rows are one register: one token's two chains overlap
     // its latency. Several tokens' chains are independent already, as are
     // the 128-bit dot products' four (16 rows): one chain a token.
-    bool twoChains = dot.is512Bit() && tokenRows.size() == 1;
+    bool twoChains = dot.is512Bit() && count == 1;
     Value codesOffset = arith::MulIOp::create(b, loc, block, index(kBlock));
     SmallVector<Value> tokenScales;
-    SmallVector<SmallVector<Value, 2>> chains;
+    // Group g's chains of token i: chains[g x tokens + i].
+    SmallVector<SmallVector<Value, 2>> chains(groups.size() * count);
     SmallVector<SmallVector<Value>> tokenCodes;
-    for (Value tokenRow : tokenRows) {
+    for (auto [i, tokenRow] : llvm::enumerate(tokenRows)) {
       tokenScales.push_back(
           tokenBlockScalar(tokenRow, kTokenScale, block, b.getF32Type()));
-      Value tokenSum =
-          tokenBlockScalar(tokenRow, kTokenSum, block, b.getI32Type());
-      chains.push_back({sumStart(tokenSum, zeroPointAfterLoad())});
-      if (twoChains)
-        chains.back().push_back(zeros(i32x16));
+      Value start = sumStart(
+          tokenBlockScalar(tokenRow, kTokenSum, block, b.getI32Type()),
+          zeroPointAfterLoad());
+      for (size_t g = 0; g < groups.size(); ++g) {
+        chains[g * count + i].push_back(start);
+        if (twoChains)
+          chains[g * count + i].push_back(zeros(i32x16));
+      }
       tokenCodes.push_back(
           tokenChunks(arith::AddIOp::create(b, loc, tokenRow, codesOffset)));
     }
     int64_t dots = 0;
-    forEachChunk(group, blockOffset, [&](int64_t c, Value codes) {
-      for (auto [tokenChains, codesOfToken] : llvm::zip(chains, tokenCodes)) {
-        Value &chain = tokenChains[dots % tokenChains.size()];
-        chain = dotProduct(chain, codes, codesOfToken[c]);
-      }
+    forEachChunkOfGroups(groups, blockOffset, [&](int64_t c,
+                                                  ArrayRef<Value> codes) {
+      for (auto [i, codesOfToken] : llvm::enumerate(tokenCodes))
+        for (auto [g, groupCodes] : llvm::enumerate(codes)) {
+          SmallVector<Value, 2> &tokenChains = chains[g * count + i];
+          Value &chain = tokenChains[dots % tokenChains.size()];
+          chain = dotProduct(chain, groupCodes, codesOfToken[c]);
+        }
       ++dots;
     });
-    for (auto [acc, tokenChains, tokenScale] :
-         llvm::zip(accs, chains, tokenScales)) {
-      Value sums = tokenChains.front();
-      if (tokenChains.size() == 2)
-        sums = arith::AddIOp::create(b, loc, tokenChains[0], tokenChains[1]);
-      Value scale = arith::MulFOp::create(
-          b, loc, rowScales,
-          vector::BroadcastOp::create(b, loc, f32x16, tokenScale));
-      acc = vector::FMAOp::create(
-          b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums), scale, acc);
-    }
+    for (auto [g, rowScale] : llvm::enumerate(rowScales))
+      for (auto [i, tokenScale] : llvm::enumerate(tokenScales)) {
+        ArrayRef<Value> tokenChains = chains[g * count + i];
+        Value sums = tokenChains.front();
+        if (tokenChains.size() == 2)
+          sums = arith::AddIOp::create(b, loc, tokenChains[0], tokenChains[1]);
+        Value &acc = accs[g * count + i];
+        Value scale = arith::MulFOp::create(
+            b, loc, rowScale,
+            vector::BroadcastOp::create(b, loc, f32x16, tokenScale));
+        acc = vector::FMAOp::create(
+            b, loc, arith::SIToFPOp::create(b, loc, f32x16, sums), scale, acc);
+      }
   }
 
   /// The per-block values of the token's scratch row after its codes
@@ -408,12 +471,12 @@ private:
     if (layout.format == TFM_QUANT_Q6_K_X16)
       return q6kSuperBlocksTimesTokens(groups, unitOffset, unit, tokenRows,
                                        accs);
-    int64_t tokens = tokenRows.size();
+    if (tokenRows.size() > 1)
+      return blockTimesTokens(groups, unitOffset, unit, tokenRows, accs);
+    // A decode step's streams, a group's whole block after the other's.
     for (auto [g, group] : llvm::enumerate(groups)) {
-      if (tokens == 1)
-        prefetchAhead(group, unitOffset, layout.unitBytes);
-      blockTimesTokens(group, unitOffset, unit, tokenRows,
-                       accs.slice(g * tokens, tokens));
+      prefetchAhead(group, unitOffset, layout.unitBytes);
+      blockTimesTokens({group}, unitOffset, unit, tokenRows, accs.slice(g, 1));
     }
   }
 
@@ -862,7 +925,8 @@ private:
   /// and token, group g's of token i at g x tokens + i.
   SmallVector<Value> groupsTimesTokens(ArrayRef<Value> groups,
                                        ArrayRef<Value> tokenRows,
-                                       Value tile = Value()) {
+                                       Value tile = Value(),
+                                       int64_t nextGroupDistance = 1) {
     VectorType f32x16 = vectorOf(kRows, b.getF32Type());
     // Each group's bytes as a view of their own: the loads then address
     // one loop-invariant base plus the block's offset.
@@ -884,27 +948,28 @@ private:
               arith::MulIOp::create(b, loc, unit, index(layout.unitBytes));
           if (tile)
             for (Value group : groups)
-              prefetchNextGroupShare(group, tile, unit);
+              prefetchNextGroupShare(group, nextGroupDistance, tile, unit);
           unitsTimesTokens(groupViews, unitOffset, unit, tokenRows, next);
           scf::YieldOp::create(b, loc, next);
         });
     return SmallVector<Value>(loop.getResults());
   }
 
-  /// Tile `tile`'s share of the group after `group` at unit `unit`: a
+  /// Tile `tile`'s share of group `group` + `distance` at unit `unit`: a
   /// line into L2 a 32-element block, lines tile x blocks + block.. of
   /// that group, so that its first tile finds it in the caches as the
   /// hand-written kernel's SpreadPrefetch does (without it, q8_0's
   /// 128-token tiles of weights from memory ran at 0.87-0.96x the
   /// kernel's). Past the group's last line the prefetches stay on it; a
   /// prefetch never faults (past the matrix's end too).
-  void prefetchNextGroupShare(Value group, Value tile, Value unit) {
+  void prefetchNextGroupShare(Value group, int64_t distance, Value tile,
+                              Value unit) {
     int64_t groupBytes = kRows * rowBytes;
     int64_t lastLine = groupBytes / kCacheLine - 1;
     int64_t linesPerUnit = layout.unitElements / kBlock;
     int64_t units = inFeatures / layout.unitElements;
     Value nextGroup = arith::MulIOp::create(
-        b, loc, offsetBy(group, 1), index(groupBytes));
+        b, loc, offsetBy(group, distance), index(groupBytes));
     Value firstLine = arith::MulIOp::create(
         b, loc,
         arith::AddIOp::create(
@@ -947,16 +1012,39 @@ private:
                                  up);
   }
 
-  /// Tokens the dot products share each unpacked chunk of codes among: 8
-  /// on AVX-512 (8 accumulators and 8 sums of 32 registers, as the
-  /// hand-written kernel's tiles), 2 on 128-bit vectors (16 rows are 4
-  /// registers there: 2 tokens' accumulators and sums hold 16 of 32).
-  int64_t tileTokens() const { return dot.is512Bit() ? 8 : 2; }
+  /// A prefill tile: `groups` groups of 16 rows read together times
+  /// `tokens` tokens, each unpacked chunk of codes shared by the tokens and
+  /// each token's broadcast chunk by the groups.
+  struct TileShape {
+    int64_t groups, tokens;
+  };
 
-  /// Tokens [tokenBegin, tokenEnd) times group `group` (a gated product's
-  /// gate group and its up group), `count` tokens at a time.
-  void tokensTimesGroup(Value group, Value tokenBegin, Value tokenEnd,
-                        int64_t count) {
+  /// On AVX-512 (8 accumulators and 8 sums of 32 registers) q8_0's and
+  /// q4_0's tiles are 2 groups x 4 tokens: a block's 64 dot products then
+  /// load 16 chunks of codes and 32 broadcasts of the tokens' codes, where
+  /// 1 group x 8 tokens loaded 8 and 64, and the loads bounded the loop
+  /// (tfm-kernel-bench, 128 tokens: 1.12-1.15x for q8_0, 1.08-1.10x for
+  /// q4_0). A gated product's gate group and its up group are such a pair.
+  /// The K-quants' blocks keep more per group and token (q4_k two sums a
+  /// token, q6_k two sub-block scales): 2 x 4 spilled there (q4_k 0.95x,
+  /// q6_k 0.75x), so they stay 1 x 8. 1 x 2 on 128-bit vectors (16 rows
+  /// are 4 registers there: 2 tokens' accumulators and sums hold 16 of 32).
+  TileShape tileShape() const {
+    if (!dot.is512Bit())
+      return {1, 2};
+    bool kQuant = layout.format == TFM_QUANT_Q4_K_X16 ||
+                  layout.format == TFM_QUANT_Q6_K_X16;
+    return kQuant ? TileShape{1, 8} : TileShape{2, 4};
+  }
+
+  /// Tokens [tokenBegin, tokenEnd), `count` at a time, times the output
+  /// groups `groups` (each a gated product's gate group, its up group
+  /// read with it). The tiles bring the groups `nextGroupDistance` further
+  /// into the caches.
+  void tokensTimesGroups(ArrayRef<Value> groups, Value tokenBegin,
+                         Value tokenEnd, int64_t count,
+                         int64_t nextGroupDistance) {
+    SmallVector<Value> outputGroups(groups.begin(), groups.end());
     scf::ForOp::create(
         b, loc, tokenBegin, tokenEnd, index(count), ValueRange{},
         [&](OpBuilder &, Location, Value first, ValueRange) {
@@ -966,25 +1054,41 @@ private:
             tokenRows.push_back(arith::MulIOp::create(
                 b, loc, tokens.back(), index(activationRowBytes)));
           }
-          // A gated product's up group is a loop of its own after the
-          // gate group's: read together, the two groups' dot products
-          // shared each broadcast chunk of the tokens' codes, which then
-          // took a register each instead of folding into vpdpbusd as a
-          // memory operand (195 spills and reloads in the q4_0 loop).
-          // The tiles bring the next group into the caches.
           Value tile = count > 1 ? arith::DivUIOp::create(b, loc, first,
                                                           index(count))
                                  : Value();
-          SmallVector<Value> sums =
-              groupsTimesTokens({group}, tokenRows, tile);
-          if (gated) {
-            SmallVector<Value> up = groupsTimesTokens(
-                {offsetBy(group, upGroupOffset)}, tokenRows, tile);
-            for (auto [gate, upSums] : llvm::zip(sums, up))
-              gate = gatedSums(gate, upSums);
+          // Group g's sums of token i at g x count + i, the up groups'
+          // after the gate groups'.
+          SmallVector<Value> sums;
+          if (!gated) {
+            sums = groupsTimesTokens(outputGroups, tokenRows, tile,
+                                     nextGroupDistance);
+          } else {
+            SmallVector<Value> upGroups;
+            for (Value gate : outputGroups)
+              upGroups.push_back(offsetBy(gate, upGroupOffset));
+            if (tileShape().groups > 1) {
+              SmallVector<Value> both(outputGroups);
+              both.append(upGroups);
+              sums = groupsTimesTokens(both, tokenRows, tile,
+                                       nextGroupDistance);
+            } else {
+              // On 128-bit vectors a gate group and its up group are two
+              // loops: together they would need more than 32 registers.
+              sums = groupsTimesTokens(outputGroups, tokenRows, tile,
+                                       nextGroupDistance);
+              sums.append(groupsTimesTokens(upGroups, tokenRows, tile,
+                                            nextGroupDistance));
+            }
           }
-          for (auto [token, tokenSums] : llvm::zip(tokens, sums))
-            storeGroup(tokenSums, group, token);
+          int64_t upSums = int64_t(outputGroups.size()) * count;
+          for (auto [g, group] : llvm::enumerate(outputGroups))
+            for (auto [i, token] : llvm::enumerate(tokens)) {
+              Value groupSums = sums[g * count + i];
+              if (gated)
+                groupSums = gatedSums(groupSums, sums[upSums + g * count + i]);
+              storeGroup(groupSums, group, token);
+            }
           scf::YieldOp::create(b, loc);
         });
   }

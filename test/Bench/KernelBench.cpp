@@ -232,7 +232,11 @@ extern "C" GeneratedDecodeFunction _mlir_ciface_generated_decode_q8_0_2816x1024,
     _mlir_ciface_generated_prefill_q4_k_2816x1024,
     _mlir_ciface_generated_prefill_q4_k_1024x2816,
     _mlir_ciface_generated_prefill_q6_k_2816x1024,
-    _mlir_ciface_generated_prefill_q6_k_1024x2816;
+    _mlir_ciface_generated_prefill_q6_k_1024x2816,
+    _mlir_ciface_generated_prefill_gated_q8_0_2816x1024,
+    _mlir_ciface_generated_prefill_gated_q4_0_2816x1024,
+    _mlir_ciface_generated_prefill_gated_q4_k_2816x1024,
+    _mlir_ciface_generated_prefill_gated_q6_k_2816x1024;
 
 /// A generated decode attention's type: query, keys, values, the query's
 /// position, output, rope cos and sin.
@@ -301,6 +305,14 @@ void runGeneratedPrefill(benchmark::State &state, const Format &format,
                          GeneratedDecode prefill, bool fromMemory) {
   runGeneratedProduct(state, format, prefill, 128, /*gated=*/false,
                       fromMemory);
+}
+
+/// The generated gated product's tiles of a 128-token prefill, weights in
+/// the caches.
+void runGeneratedGatedPrefill(benchmark::State &state, const Format &format,
+                              GeneratedDecode prefill) {
+  runGeneratedProduct(state, format, prefill, 128, /*gated=*/true,
+                      /*fromMemory=*/false);
 }
 #endif
 
@@ -424,18 +436,22 @@ void attentionPrefill(benchmark::State &state) {
 /// The hand-written gated product (tfm_quantized_matmul_gated, its variant
 /// chosen at run time) of rows gate rows and rows up rows, silu(gate) * up,
 /// against the same pool of weight copies as the other decodes.
-void runGatedKernel(benchmark::State &state, const Format &format) {
+void runGatedKernel(benchmark::State &state, const Format &format,
+                    int64_t tokens) {
   int64_t rows = state.range(0), in = state.range(1);
   QuantScheme scheme = *parseQuantScheme(format.scheme);
   int64_t rowBytes = quantRowBytes(scheme, in);
   int64_t matrixBytes = 2 * rows * rowBytes;
-  int64_t copies = (kDecodePoolBytes + matrixBytes - 1) / matrixBytes;
-  Operands operands(format, 2 * rows, in, 1, copies);
+  // A decode step streams its weights from memory; a prefill's stay in
+  // the caches, as the generated tiles' benchmark has them.
+  int64_t copies =
+      tokens == 1 ? (kDecodePoolBytes + matrixBytes - 1) / matrixBytes : 1;
+  Operands operands(format, 2 * rows, in, tokens, copies);
   int64_t copy = 0;
   for (auto _ : state) {
     const uint8_t *gate = operands.weights.data() + copy * matrixBytes;
     tfm_quantized_matmul_gated(format.kernelFormat, scheme.group,
-                               operands.activations.data(), 1, in, gate,
+                               operands.activations.data(), tokens, in, gate,
                                gate + rows * rowBytes, rowBytes, rows,
                                operands.out.data(), rows, TFM_ACTIVATION_SILU);
     benchmark::DoNotOptimize(operands.out.data());
@@ -443,7 +459,7 @@ void runGatedKernel(benchmark::State &state, const Format &format) {
     copy = (copy + 1) % copies;
   }
   state.SetBytesProcessed(state.iterations() * matrixBytes);
-  state.SetItemsProcessed(state.iterations() * 2 * rows * in);
+  state.SetItemsProcessed(state.iterations() * tokens * 2 * rows * in);
 }
 
 /// The ceiling of the decode benchmarks: a plain read of the same pool of
@@ -618,23 +634,27 @@ void registerAll() {
     registerDecode("decode_gated/" + format + "/generated", upShape,
                    runGenerated, kernel.format, kernel.gated, true);
     registerDecode("decode_gated/" + format + "/kernel", upShape,
-                   runGatedKernel, kernel.format);
+                   runGatedKernel, kernel.format, int64_t{1});
   }
   // The generated prefill tiles of each format on the same matrices
   // (prefill/q8_0/generated against prefill/q8_0/avx512_vnni).
   struct GeneratedPrefill {
     const Format &format;
-    GeneratedDecode up, down;
+    GeneratedDecode up, down, gated;
   };
   const GeneratedPrefill generatedPrefills[] = {
       {kFormats[0], _mlir_ciface_generated_prefill_q8_0_2816x1024,
-       _mlir_ciface_generated_prefill_q8_0_1024x2816},
+       _mlir_ciface_generated_prefill_q8_0_1024x2816,
+       _mlir_ciface_generated_prefill_gated_q8_0_2816x1024},
       {kFormats[1], _mlir_ciface_generated_prefill_q4_0_2816x1024,
-       _mlir_ciface_generated_prefill_q4_0_1024x2816},
+       _mlir_ciface_generated_prefill_q4_0_1024x2816,
+       _mlir_ciface_generated_prefill_gated_q4_0_2816x1024},
       {kFormats[2], _mlir_ciface_generated_prefill_q4_k_2816x1024,
-       _mlir_ciface_generated_prefill_q4_k_1024x2816},
+       _mlir_ciface_generated_prefill_q4_k_1024x2816,
+       _mlir_ciface_generated_prefill_gated_q4_k_2816x1024},
       {kFormats[3], _mlir_ciface_generated_prefill_q6_k_2816x1024,
-       _mlir_ciface_generated_prefill_q6_k_1024x2816}};
+       _mlir_ciface_generated_prefill_q6_k_1024x2816,
+       _mlir_ciface_generated_prefill_gated_q6_k_2816x1024}};
   for (const GeneratedPrefill &kernel : generatedPrefills) {
     if (!hasAvx512Vnni())
       continue;
@@ -649,6 +669,17 @@ void registerAll() {
             runGeneratedPrefill, kernel.format, prefill, fromMemory)
             ->Args(shape)
             ->Unit(benchmark::kMillisecond);
+    // The gated gate/up product's tiles against the kernel's.
+    benchmark::RegisterBenchmark(
+        ("prefill_gated/" + format + "/generated").c_str(),
+        runGeneratedGatedPrefill, kernel.format, kernel.gated)
+        ->Args(upShape)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(
+        ("prefill_gated/" + format + "/kernel").c_str(), runGatedKernel,
+        kernel.format, int64_t{128})
+        ->Args(upShape)
+        ->Unit(benchmark::kMillisecond);
   }
   // A decode step's attention at 1024 and 4096 keys, generated against the
   // kernel: llama-336m-gqa's heads (GQA, 4 query heads a KV head) and

@@ -111,6 +111,27 @@ func.func @generated_prefill_q6_k_1024x2816(%x: memref<?x2816xf32>, %w: memref<1
   return
 }
 
+// The gated gate/up product of the same FFN, 128-token prefill tiles.
+func.func @generated_prefill_gated_q8_0_2816x1024(%x: memref<?x1024xf32>, %w: memref<5632x1088xi8>, %y: memref<?x2816xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w -> %y scratch %s gated(silu) : memref<?x1024xf32>, memref<5632x1088xi8>, memref<?x2816xf32>, memref<?xi8>
+  return
+}
+
+func.func @generated_prefill_gated_q4_0_2816x1024(%x: memref<?x1024xf32>, %w: memref<5632x576xi8>, %y: memref<?x2816xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
+  tfm.quantized_matmul !tfm.quant<q4_0, interleave = 16> %x, %w -> %y scratch %s gated(silu) : memref<?x1024xf32>, memref<5632x576xi8>, memref<?x2816xf32>, memref<?xi8>
+  return
+}
+
+func.func @generated_prefill_gated_q4_k_2816x1024(%x: memref<?x1024xf32>, %w: memref<5632x576xi8>, %y: memref<?x2816xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
+  tfm.quantized_matmul !tfm.quant<q4_k, interleave = 16> %x, %w -> %y scratch %s gated(silu) : memref<?x1024xf32>, memref<5632x576xi8>, memref<?x2816xf32>, memref<?xi8>
+  return
+}
+
+func.func @generated_prefill_gated_q6_k_2816x1024(%x: memref<?x1024xf32>, %w: memref<5632x840xi8>, %y: memref<?x2816xf32>, %s: memref<?xi8>) attributes {llvm.emit_c_interface} {
+  tfm.quantized_matmul !tfm.quant<q6_k, interleave = 16> %x, %w -> %y scratch %s gated(silu) : memref<?x1024xf32>, memref<5632x840xi8>, memref<?x2816xf32>, memref<?xi8>
+  return
+}
+
 // A decode step's attention over an f16 KV cache with an interleaved rope
 // (tfm-lower-flash-attention's generated-decode), one key range: the
 // llama-336m-gqa shape (16 query heads on 4 KV heads of 64) and the
