@@ -527,7 +527,52 @@ void matmulPanels(benchmark::State &state,
   state.SetItemsProcessed(state.iterations() * tokens * in * panels * panel);
 }
 
+/// The activation quantizer of each variant (tfm_quantize_activations'
+/// rows): 128 tokens of state.range(0) features a call, with RMSNorm
+/// weights as a layer's first product has them; items = features.
+using ActivationQuantizer = void (*)(const float *, int64_t, const float *,
+                                     float, uint8_t *);
+void quantizeActivations(benchmark::State &state,
+                         ActivationQuantizer quantizer) {
+  const int64_t tokens = 128;
+  int64_t in = state.range(0);
+  int64_t rowBytes = tfm_quantized_activation_row_bytes(TFM_QUANT_Q8_0, in);
+  std::mt19937 random(5);
+  std::uniform_real_distribution<float> uniform(-2.0f, 2.0f);
+  std::vector<float> x(tokens * in), weight(in);
+  for (float &value : x)
+    value = uniform(random);
+  for (float &value : weight)
+    value = uniform(random);
+  std::vector<uint8_t> out(tokens * rowBytes);
+  for (auto _ : state) {
+    for (int64_t t = 0; t < tokens; ++t)
+      quantizer(x.data() + t * in, in, weight.data(), 0.5f,
+                out.data() + t * rowBytes);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations() * tokens * in);
+}
+
 void registerAll() {
+  struct QuantizerVariant {
+    const char *name;
+    ActivationQuantizer quantizer;
+    bool (*supported)();
+  };
+  const QuantizerVariant quantizers[] = {
+      {"generic", quantizeActivationRowGeneric, always},
+      {"avx2", quantizeActivationRowAvx2, hasAvx2},
+      {"avx512", quantizeActivationRowAvx512, hasAvx512Vnni}};
+  for (const QuantizerVariant &variant : quantizers)
+    if (variant.supported())
+      benchmark::RegisterBenchmark(
+          (std::string("quantize_activations/") + variant.name).c_str(),
+          quantizeActivations, variant.quantizer)
+          ->Arg(1024)
+          ->Arg(2816)
+          ->Unit(benchmark::kMicrosecond);
   // The f32 kernels on llama-110m's fused QKV (768 -> 2304) and FFN down
   // (2048 -> 768), in one call and in the 3-panel thread steps of an
   // AVX-512 prefill, with the weights in the caches (/0) and, as a

@@ -112,6 +112,9 @@ void quantizeActivationRowGeneric(const float *x, int64_t inFeatures,
 void quantizeActivationRowAvx2(const float *x, int64_t inFeatures,
                                const float *weight, float rowScale,
                                uint8_t *out);
+void quantizeActivationRowAvx512(const float *x, int64_t inFeatures,
+                                 const float *weight, float rowScale,
+                                 uint8_t *out);
 
 /// The arguments of tfm_matmul_panels.
 struct MatmulPanelsArgs {

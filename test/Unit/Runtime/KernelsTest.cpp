@@ -282,11 +282,15 @@ std::vector<float> activationRowForQuantizer(int64_t in) {
   return row;
 }
 
-TEST(QuantizeActivationsTest, Avx2WritesTheGenericBytes) {
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
-    GTEST_SKIP() << "no AVX2 on this CPU";
-  constexpr int64_t in = 256;
+/// `quantizer` writes quantizeActivationRowGeneric's bytes for a row of
+/// `in` activations (activationRowForQuantizer's, with a block of negative
+/// values near the end), with and without RMSNorm weights.
+void expectGenericBytes(void (*quantizer)(const float *, int64_t,
+                                          const float *, float, uint8_t *),
+                        int64_t in) {
   std::vector<float> row = activationRowForQuantizer(in), norm(in);
+  for (int64_t k = in - 64; k < in - 32; ++k)
+    row[k] = -std::fabs(row[k]) - 0.25f;
   std::mt19937 random(7);
   std::uniform_real_distribution<float> uniform(0.5f, 1.5f);
   for (float &value : norm)
@@ -295,16 +299,29 @@ TEST(QuantizeActivationsTest, Avx2WritesTheGenericBytes) {
   for (const float *weight : {static_cast<const float *>(nullptr),
                               static_cast<const float *>(norm.data())}) {
     // The row's padding (past the int32 sums) is left as it was.
-    std::vector<uint8_t> generic(bytes, 0xAA), avx2(bytes, 0xAA);
+    std::vector<uint8_t> generic(bytes, 0xAA), vector(bytes, 0xAA);
     quantizeActivationRowGeneric(row.data(), in, weight, 0.75f, generic.data());
-    quantizeActivationRowAvx2(row.data(), in, weight, 0.75f, avx2.data());
+    quantizer(row.data(), in, weight, 0.75f, vector.data());
     for (int64_t i = 0; i < bytes; ++i)
-      ASSERT_EQ(generic[i], avx2[i])
-          << "byte " << i << (weight ? " with" : " without") << " norm weights";
+      ASSERT_EQ(generic[i], vector[i])
+          << "byte " << i << " of " << in << " features"
+          << (weight ? " with" : " without") << " norm weights";
   }
-  // The generic bytes themselves: block 1 holds 1000 as 127 and the rest of
-  // its elements (|x| <= 3, 3 / (1000 / 127) < 0.5) as 0 or +-1 at most.
-  std::vector<uint8_t> out(bytes);
+}
+
+TEST(QuantizeActivationsTest, Avx2WritesTheGenericBytes) {
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma"))
+    GTEST_SKIP() << "no AVX2 on this CPU";
+  expectGenericBytes(quantizeActivationRowAvx2, 256);
+}
+
+TEST(QuantizeActivationsTest, GenericBytes) {
+  constexpr int64_t in = 256;
+  std::vector<float> row = activationRowForQuantizer(in);
+  // Block 1 holds 1000 as 127 and the rest of its elements (|x| <= 3,
+  // 3 / (1000 / 127) < 0.5) as 0 or +-1 at most.
+  std::vector<uint8_t> out(
+      tfm_quantized_activation_row_bytes(TFM_QUANT_Q8_0, in));
   quantizeActivationRowGeneric(row.data(), in, nullptr, 1.0f, out.data());
   const auto *q = reinterpret_cast<const int8_t *>(out.data());
   EXPECT_EQ(q[40], 127);
@@ -319,6 +336,17 @@ TEST(QuantizeActivationsTest, Avx2WritesTheGenericBytes) {
   const auto *scales = reinterpret_cast<const float *>(out.data() + in);
   EXPECT_EQ(scales[0], 0.0f);
   EXPECT_FLOAT_EQ(scales[1], 1000.0f / 127.0f);
+}
+
+// Groups of 16 blocks reduced together: 3 blocks (one partial group), 16
+// (one whole group) and 37 (two whole groups and 5 blocks).
+TEST(QuantizeActivationsTest, Avx512WritesTheGenericBytes) {
+  if (!__builtin_cpu_supports("avx512f") ||
+      !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512vl"))
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  for (int64_t blocks : {3, 16, 37})
+    expectGenericBytes(quantizeActivationRowAvx512, blocks * 32);
 }
 
 TEST_P(KernelsTest, Avx512VnniMatchesGeneric) {
