@@ -31,6 +31,10 @@ namespace {
 
 /// Lanes of the partial dot products (one AVX-512 register of f32).
 constexpr int64_t kLanes = 16;
+/// 16 f32 lanes: one AVX-512 register, two AVX2 ones, four NEON ones.
+/// Only locals have this type (memory is read and written by memcpy).
+typedef float Lanes16 __attribute__((vector_size(64)));
+
 /// Keys scored before the softmax state is updated: 64 scores stay in
 /// registers/L1 and the rescaling of the accumulator happens once per block.
 constexpr int64_t kKeyBlock = 64;
@@ -273,40 +277,63 @@ private:
   /// Scales the scores and returns their maximum. The maximum is kept per
   /// lane (a maximum is the same in any order), so the loop vectorizes;
   /// a reduction into one scalar would not without fast-math.
+  ///
+  /// The lanes are a Lanes16 local, not an array: as an array the compiler
+  /// kept them in memory and split the loop into 2-lane pieces, and both
+  /// this and blockSum then ended in 16 dependent scalar steps (with the
+  /// exponentials, ~28% of a prefill's attention).
   static float scaleAndMax(float scale, int64_t count, float *weights) {
-    float lanes[kLanes];
-    std::fill(lanes, lanes + kLanes, -std::numeric_limits<float>::infinity());
+    Lanes16 lanes = Lanes16{} - std::numeric_limits<float>::infinity();
     int64_t j = 0;
-    for (; j + kLanes <= count; j += kLanes)
-      for (int64_t l = 0; l < kLanes; ++l) {
-        weights[j + l] *= scale;
-        lanes[l] = std::max(lanes[l], weights[j + l]);
-      }
+    for (; j + kLanes <= count; j += kLanes) {
+      Lanes16 scaled;
+      std::memcpy(&scaled, weights + j, sizeof(scaled));
+      scaled *= scale;
+      std::memcpy(weights + j, &scaled, sizeof(scaled));
+      lanes = lanes < scaled ? scaled : lanes;
+    }
     float blockMax = -std::numeric_limits<float>::infinity();
     for (; j < count; ++j) {
       weights[j] *= scale;
       blockMax = std::max(blockMax, weights[j]);
     }
-    for (int64_t l = 0; l < kLanes; ++l)
-      blockMax = std::max(blockMax, lanes[l]);
-    return blockMax;
+    return std::max(blockMax, foldLanes(lanes, [](auto a, auto b) {
+                      return a < b ? b : a;
+                    }));
   }
 
-  /// The sum of a block's weights in kLanes partial sums, then the tail and
-  /// the lanes in order: one fixed order for every ISA's variant (as
-  /// dotRow's), where a sum in key order is a chain of dependent adds.
+  /// The sum of a block's weights in kLanes partial sums, then the tail in
+  /// order plus the lanes folded: one fixed order for every ISA's variant
+  /// (as dotRow's), where a sum in key order is a chain of dependent adds.
   static float blockSum(int64_t count, const float *weights) {
-    float lanes[kLanes] = {};
+    Lanes16 lanes = {};
     int64_t j = 0;
-    for (; j + kLanes <= count; j += kLanes)
-      for (int64_t l = 0; l < kLanes; ++l)
-        lanes[l] += weights[j + l];
+    for (; j + kLanes <= count; j += kLanes) {
+      Lanes16 block;
+      std::memcpy(&block, weights + j, sizeof(block));
+      lanes += block;
+    }
     float total = 0.0f;
     for (; j < count; ++j)
       total += weights[j];
-    for (int64_t l = 0; l < kLanes; ++l)
-      total += lanes[l];
-    return total;
+    return total + foldLanes(lanes, [](auto a, auto b) { return a + b; });
+  }
+
+  /// `lanes` combined by `op` in halves (lane l with l + 8, then l + 4,
+  /// l + 2, l + 1): a fixed order four operations deep.
+  template <typename Op> static float foldLanes(Lanes16 lanes, Op op) {
+    typedef float Lanes8 __attribute__((vector_size(32)));
+    typedef float Lanes4 __attribute__((vector_size(16)));
+    typedef float Lanes2 __attribute__((vector_size(8)));
+    Lanes8 eight = op(__builtin_shufflevector(lanes, lanes, 0, 1, 2, 3, 4, 5,
+                                              6, 7),
+                      __builtin_shufflevector(lanes, lanes, 8, 9, 10, 11, 12,
+                                              13, 14, 15));
+    Lanes4 four = op(__builtin_shufflevector(eight, eight, 0, 1, 2, 3),
+                     __builtin_shufflevector(eight, eight, 4, 5, 6, 7));
+    Lanes2 two = op(__builtin_shufflevector(four, four, 0, 1),
+                    __builtin_shufflevector(four, four, 2, 3));
+    return op(two[0], two[1]);
   }
 };
 
@@ -492,9 +519,6 @@ constexpr int64_t kKeyBlockMinRows = 4;
 /// Query heads scored together against a converted block.
 constexpr int kScoredHeads = 4;
 
-/// 16 f32 lanes: one AVX-512 register, two AVX2 ones, four NEON ones.
-/// Only locals have this type (memory is read and written by memcpy).
-typedef float Lanes16 __attribute__((vector_size(64)));
 
 /// A block of keys and values as f32 for all the query rows of a task (a
 /// q8 row's scale multiplied in): the keys transposed, element d of key j
