@@ -213,13 +213,15 @@ public:
           tilesOfGroups(together, tokens, shape.tokens, shape.groups);
           scf::YieldOp::create(b, loc);
         });
-    // The groups after the last whole set, one at a time.
+    // The groups after the last whole set, one at a time, in tiles of
+    // shape.groups x shape.tokens tokens: as many chains as a set's tile
+    // (4 would leave vpdpbusd's latency uncovered).
     scf::ForOp::create(
         b, loc, arith::MulIOp::create(b, loc, sets, index(shape.groups)),
         groups, index(1), ValueRange{},
         [&](OpBuilder &, Location, Value g, ValueRange) {
           Value group = arith::AddIOp::create(b, loc, firstGroup, g);
-          tilesOfGroups({group}, tokens, shape.tokens, 1);
+          tilesOfGroups({group}, tokens, shape.groups * shape.tokens, 1);
           scf::YieldOp::create(b, loc);
         });
   }

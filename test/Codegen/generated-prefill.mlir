@@ -119,13 +119,14 @@
 // CHECK:     vector.store
 // CHECK:     vector.store
 // CHECK: }
-// The group after the last pair, alone: tiles of 4 tokens, 4 accumulators.
-// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c4 {
+// The group after the last pair, alone: tiles of 8 tokens (as many chains
+// and accumulators as a pair's tile).
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c8 {
 // CHECK:   memref.subview %[[W]][4352] [1088] [1]
-// CHECK:   scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:   scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK:     memref.prefetch
 // CHECK-NOT: memref.prefetch
-// CHECK-COUNT-32: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-COUNT-64: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // CHECK-NOT:   llvm.call_intrinsic
 // CHECK:     scf.yield
 // CHECK:   arith.addi %{{.*}}, %c64 : index
@@ -262,18 +263,18 @@ func.func @prefill_q6_k(%x: memref<?x256xf32>, %w: memref<32x210xi8>, %y: memref
 
 // A static count of several tokens (a batched decode step) is tiled too
 // (3 groups: one pair, its two whole tiles a block loop of 8 accumulators,
-// then tokens 8-10 with both groups; then the third group alone, 4
-// accumulators a tile); one token is the decode's (generated-decode's, the
-// kernel without it); a row-wise format calls the kernel.
+// then tokens 8-10 with both groups; then the third group alone, one tile
+// of 8 tokens and tokens 8-10); one token is the decode's
+// (generated-decode's, the kernel without it); a row-wise format calls the
+// kernel.
 // CHECK-LABEL: func.func @batched_and_kernels
 // CHECK: scf.for %{{.*}} = %c0 to %c8 step %c4 {
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-64: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // CHECK: scf.for %{{.*}} = %c8 to %c11 step %c1 {
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
-// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c4 {
-// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK-COUNT-32: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-64: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // CHECK: scf.for %{{.*}} = %c8 to %c11 step %c1 {
 // CHECK: call @tfm_quantized_matmul(%c7_i32
 // CHECK: call @tfm_quantized_matmul(%c2_i32
