@@ -62,6 +62,23 @@ inline ActivationRow activationRow(const void *activations, int64_t token,
           sums + blocks};
 }
 
+/// Where a quantizer writes one token's row of `inFeatures` activations at
+/// `out` (the planes activationRow reads).
+struct ActivationRowOut {
+  int8_t *q;
+  float *scale;
+  float *scaledSum;
+  int32_t *sum;
+  int32_t *lowSum;
+};
+inline ActivationRowOut activationRowOut(uint8_t *out, int64_t inFeatures) {
+  int64_t blocks = inFeatures / kBlock;
+  auto *scales = reinterpret_cast<float *>(out + inFeatures);
+  auto *sums = reinterpret_cast<int32_t *>(scales + 2 * blocks);
+  return {reinterpret_cast<int8_t *>(out), scales, scales + blocks, sums,
+          sums + blocks};
+}
+
 /// Rows of one interleaved group (tfm_kernels.h, the _X16 formats).
 constexpr int64_t kInterleave = TFM_QUANT_INTERLEAVE;
 /// Bytes of one element chunk of an interleaved block: 4 bytes x 16 rows.

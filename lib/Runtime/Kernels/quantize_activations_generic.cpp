@@ -17,11 +17,7 @@ void tfm::kernels::quantizeActivationRowGeneric(const float *x,
                                                 const float *weight,
                                                 float rowScale, uint8_t *out) {
   int64_t blocks = inFeatures / kBlock;
-  auto *q = reinterpret_cast<int8_t *>(out);
-  auto *scales = reinterpret_cast<float *>(out + inFeatures);
-  float *scaledSums = scales + blocks;
-  auto *sums = reinterpret_cast<int32_t *>(scaledSums + blocks);
-  int32_t *lowSums = sums + blocks;
+  ActivationRowOut row = activationRowOut(out, inFeatures);
   for (int64_t b = 0; b < blocks; ++b) {
     float block[kBlock];
     for (int l = 0; l < kBlock; ++l) {
@@ -36,14 +32,14 @@ void tfm::kernels::quantizeActivationRowGeneric(const float *x,
     int32_t sum = 0, lowSum = 0;
     for (int l = 0; l < kBlock; ++l) {
       int8_t value = int8_t(roundToNearestEven(block[l] * inverse));
-      q[b * kBlock + l] = value;
+      row.q[b * kBlock + l] = value;
       sum += value;
       if (l < kBlock / 2)
         lowSum += value;
     }
-    scales[b] = scale;
-    scaledSums[b] = scale * float(sum);
-    sums[b] = sum;
-    lowSums[b] = lowSum;
+    row.scale[b] = scale;
+    row.scaledSum[b] = scale * float(sum);
+    row.sum[b] = sum;
+    row.lowSum[b] = lowSum;
   }
 }

@@ -44,10 +44,7 @@ void tfm::kernels::quantizeActivationRowAvx2(const float *x,
                                              const float *weight,
                                              float rowScale, uint8_t *out) {
   int64_t blocks = inFeatures / kBlock;
-  auto *scales = reinterpret_cast<float *>(out + inFeatures);
-  float *scaledSums = scales + blocks;
-  auto *sums = reinterpret_cast<int32_t *>(scaledSums + blocks);
-  int32_t *lowSums = sums + blocks;
+  ActivationRowOut row = activationRowOut(out, inFeatures);
   const __m256 magnitude = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
   const __m256 rowScales = _mm256_set1_ps(rowScale);
   // packs interleaves the 128-bit lanes; this puts the bytes back in order.
@@ -76,12 +73,12 @@ void tfm::kernels::quantizeActivationRowAvx2(const float *x,
     __m256i sum = _mm256_add_epi32(lowSum, _mm256_add_epi32(q[2], q[3]));
     __m256i bytes = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
                                        _mm256_packs_epi32(q[2], q[3]));
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(out + b * kBlock),
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(row.q + b * kBlock),
                         _mm256_permutevar8x32_epi32(bytes, order));
     int32_t total = horizontalSum(sum);
-    scales[b] = scale;
-    scaledSums[b] = scale * float(total);
-    sums[b] = total;
-    lowSums[b] = horizontalSum(lowSum);
+    row.scale[b] = scale;
+    row.scaledSum[b] = scale * float(total);
+    row.sum[b] = total;
+    row.lowSum[b] = horizontalSum(lowSum);
   }
 }

@@ -111,10 +111,7 @@ void tfm::kernels::quantizeActivationRowAvx512(const float *x,
                                                const float *weight,
                                                float rowScale, uint8_t *out) {
   int64_t blocks = inFeatures / kBlock;
-  auto *scales = reinterpret_cast<float *>(out + inFeatures);
-  float *scaledSums = scales + blocks;
-  auto *sums = reinterpret_cast<int32_t *>(scaledSums + blocks);
-  int32_t *lowSums = sums + blocks;
+  ActivationRowOut row = activationRowOut(out, inFeatures);
   const __m512 rowScales = _mm512_set1_ps(rowScale);
   const __m512 zero = _mm512_setzero_ps();
   for (int64_t first = 0; first < blocks; first += kGroupBlocks) {
@@ -146,7 +143,7 @@ void tfm::kernels::quantizeActivationRowAvx512(const float *x,
       // The default MXCSR rounding: to nearest, ties to even.
       __m512i low = _mm512_cvtps_epi32(_mm512_mul_ps(block.v[0], by));
       __m512i high = _mm512_cvtps_epi32(_mm512_mul_ps(block.v[1], by));
-      uint8_t *bytes = out + (first + b) * kBlock;
+      int8_t *bytes = row.q + (first + b) * kBlock;
       _mm_storeu_si128(reinterpret_cast<__m128i *>(bytes),
                        _mm512_cvtsepi32_epi8(low));
       _mm_storeu_si128(reinterpret_cast<__m128i *>(bytes + 16),
@@ -154,11 +151,11 @@ void tfm::kernels::quantizeActivationRowAvx512(const float *x,
       return {low, _mm512_add_epi32(low, high)};
     };
     Sums groupSums = reduceBlocks<kGroupBlocks>(0, codes);
-    _mm512_mask_storeu_ps(scales + first, valid, groupScales);
+    _mm512_mask_storeu_ps(row.scale + first, valid, groupScales);
     _mm512_mask_storeu_ps(
-        scaledSums + first, valid,
+        row.scaledSum + first, valid,
         _mm512_mul_ps(groupScales, _mm512_cvtepi32_ps(groupSums.all)));
-    _mm512_mask_storeu_epi32(sums + first, valid, groupSums.all);
-    _mm512_mask_storeu_epi32(lowSums + first, valid, groupSums.low);
+    _mm512_mask_storeu_epi32(row.sum + first, valid, groupSums.all);
+    _mm512_mask_storeu_epi32(row.lowSum + first, valid, groupSums.low);
   }
 }
