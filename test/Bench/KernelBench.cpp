@@ -417,7 +417,7 @@ void attentionDecode(benchmark::State &state,
 /// (its variant chosen at run time) in the compiled model's tasks: a KV head
 /// and 16 query rows each.
 void attentionPrefill(benchmark::State &state) {
-  const int64_t rowsPerTask = 16;
+  const int64_t rowsPerTask = state.range(3);
   HalfCacheAttention data(state, state.range(2), 0);
   int64_t tokens = data.tokens;
   for (auto _ : state) {
@@ -748,15 +748,21 @@ void registerAll() {
             ->Args({shape.heads, shape.kvHeads, 4096})
             ->Unit(benchmark::kMicrosecond);
 #endif
-  // A prefill's attention at 128 and 512 tokens: llama-336m-gqa's heads
-  // (GQA) and llama-110m's (MHA).
+  // A prefill's attention at 128 and 512 tokens in tasks of 16 query rows:
+  // llama-336m-gqa's heads (GQA) and llama-110m's (MHA), which long
+  // prompts give tasks of 32 rows (tfm-lower-flash-attention's
+  // mha-query-rows-per-task).
   for (std::pair<int64_t, int64_t> shape :
        {std::pair<int64_t, int64_t>{16, 4}, {12, 12}})
     benchmark::RegisterBenchmark("attention_prefill/f16/kernel",
                                  attentionPrefill)
-        ->Args({shape.first, shape.second, 128})
-        ->Args({shape.first, shape.second, 512})
+        ->Args({shape.first, shape.second, 128, 16})
+        ->Args({shape.first, shape.second, 512, 16})
         ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("attention_prefill/f16/kernel",
+                               attentionPrefill)
+      ->Args({12, 12, 512, 32})
+      ->Unit(benchmark::kMillisecond);
   // Where the AMX kernel starts to pay (its kMinTokens): short prefills of
   // the FFN matrix, q8_0 and q4_0, VNNI against AMX. Both are called
   // directly, so AMX runs here even below its own threshold.

@@ -1,7 +1,9 @@
 // RUN: tfm-opt %s --split-input-file --tfm-lower-flash-attention -verify-diagnostics | FileCheck %s
 // RUN: tfm-opt %s --split-input-file --tfm-lower-flash-attention="threads=0 query-rows-per-task=32" -verify-diagnostics | FileCheck %s --check-prefix=SERIAL
 // RUN: not tfm-opt %s --split-input-file --tfm-lower-flash-attention="query-rows-per-task=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADROWS
+// RUN: not tfm-opt %s --split-input-file --tfm-lower-flash-attention="mha-query-rows-per-task=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADMHAROWS
 // BADROWS: error: query-rows-per-task must be positive
+// BADMHAROWS: error: mha-query-rows-per-task must be positive
 
 // Prefill: one task per KV head (2) and block of 16 query rows, each over
 // all keys [0, tokens), writing normalized rows (no partials: null).
@@ -29,6 +31,26 @@
 // SERIAL: call @tfm_attention
 func.func @prefill(%q: memref<?x64xf32>, %k: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %v: memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>) {
   tfm.flash_attention %q, %k, %v at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<2x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
+  return
+}
+
+// -----
+
+// MHA (as many KV heads as query heads): prompts of 256 rows or more take
+// tasks of mha-query-rows-per-task rows (32), so that a converted block of
+// keys serves 32 queries; shorter ones query-rows-per-task's.
+// CHECK-LABEL: func.func @prefill_mha
+// CHECK: %[[SEQ:.*]] = memref.dim
+// CHECK: %[[LONG:.*]] = arith.cmpi uge, %[[SEQ]], %c256
+// CHECK: %[[ROWS:.*]] = arith.select %[[LONG]], %c32, %c16
+// CHECK: %[[QTASKS:.*]] = arith.ceildivui %[[SEQ]], %[[ROWS]]
+// CHECK: scf.forall (%{{.*}}, %[[BLOCK:.*]]) in (4, %[[QTASKS]])
+// CHECK:   arith.muli %[[BLOCK]], %[[ROWS]]
+// CHECK:   call @tfm_attention(%c0_i32, {{.*}}, %c1_i64, %c16_i64,
+// SERIAL-LABEL: func.func @prefill_mha
+// SERIAL: arith.select {{.*}} : index
+func.func @prefill_mha(%q: memref<?x64xf32>, %k: memref<4x?x16xf32, strided<[?, ?, 1], offset: ?>>, %v: memref<4x?x16xf32, strided<[?, ?, 1], offset: ?>>, %start: index, %out: memref<?x64xf32>) {
+  tfm.flash_attention %q, %k, %v at %start -> %out {num_heads = 4 : i64, scale = 0.25 : f64} : memref<?x64xf32>, memref<4x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<4x?x16xf32, strided<[?, ?, 1], offset: ?>>, memref<?x64xf32>
   return
 }
 

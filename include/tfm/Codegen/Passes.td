@@ -205,7 +205,9 @@ def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp
     softmax:
 
     * `kv_splits = 1` (prefill): one task per KV head and block of
-      `query-rows-per-task` query rows, each writing its rows of the result;
+      `query-rows-per-task` query rows (`mha-query-rows-per-task` where
+      each KV head has one query head and the prompt has 256 rows or
+      more), each writing its rows of the result;
     * `kv_splits = C` (decode, flash-decoding): one task per KV head and
       range of `ceil(tokens / C)` keys, each writing partial sums to the
       `partials` buffer, then one call of `tfm_attention_combine`.
@@ -234,6 +236,11 @@ def TfmLowerFlashAttention : Pass<"tfm-lower-flash-attention", "::mlir::ModuleOp
   let options = [
     Option<"queryRowsPerTask", "query-rows-per-task", "int64_t",
            /*default=*/"16", "Query rows per prefill task">,
+    Option<"mhaQueryRowsPerTask", "mha-query-rows-per-task", "int64_t",
+           /*default=*/"32",
+           "Query rows per prefill task of an op with as many KV heads as "
+           "query heads (MHA): a task converts each block of keys once for "
+           "its rows x group queries, which MHA's group of 1 makes few">,
     Option<"threads", "threads", "bool", /*default=*/"true",
            "Spread the tasks over threads with scf.forall">,
     Option<"generatedDecode", "generated-decode", "bool", /*default=*/"false",
