@@ -415,7 +415,7 @@ void attentionDecode(benchmark::State &state,
 /// keys, an f16 cache, head_dim 64, an interleaved rope) over
 /// state.range(0) query heads on state.range(1) KV heads, by tfm_attention
 /// (its variant chosen at run time) in the compiled model's tasks: a KV head
-/// and 16 query rows each.
+/// and state.range(3) query rows each.
 void attentionPrefill(benchmark::State &state) {
   const int64_t rowsPerTask = state.range(3);
   HalfCacheAttention data(state, state.range(2), 0);
@@ -435,7 +435,8 @@ void attentionPrefill(benchmark::State &state) {
 
 /// The hand-written gated product (tfm_quantized_matmul_gated, its variant
 /// chosen at run time) of rows gate rows and rows up rows, silu(gate) * up,
-/// against the same pool of weight copies as the other decodes.
+/// for `tokens` tokens: one (a decode step, against the same pool of weight
+/// copies as the other decodes) or a prefill's (weights in the caches).
 void runGatedKernel(benchmark::State &state, const Format &format,
                     int64_t tokens) {
   int64_t rows = state.range(0), in = state.range(1);

@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <limits>
 #include <new>
+#include <type_traits>
 #include <utility>
 
 namespace tfm::kernels {
@@ -519,6 +520,21 @@ constexpr int64_t kKeyBlockMinRows = 4;
 /// Query heads scored together against a converted block.
 constexpr int kScoredHeads = 4;
 
+/// f(std::integral_constant<int, H>) for H = `heads`, 1 to kScoredHeads:
+/// the block functions are templates on their query count.
+template <typename F> void withScoredHeads(int heads, F f) {
+  static_assert(kScoredHeads == 4, "a case for each count");
+  switch (heads) {
+  case 1:
+    return f(std::integral_constant<int, 1>{});
+  case 2:
+    return f(std::integral_constant<int, 2>{});
+  case 3:
+    return f(std::integral_constant<int, 3>{});
+  default:
+    return f(std::integral_constant<int, 4>{});
+  }
+}
 
 /// A block of keys and values as f32 for all the query rows of a task (a
 /// q8 row's scale multiplied in): the keys transposed, element d of key j
@@ -659,10 +675,10 @@ struct BlockQuery {
   int64_t count;
 };
 
-/// Up to kScoredHeads queries over a converted block of `blockKeys` keys:
-/// scored together, each weighed over its own keys (its weights elsewhere
-/// 0, which adds nothing to a sum), and the values added over the keys any
-/// of them sees.
+/// Up to kScoredHeads queries over a converted block (its keys from
+/// `blockStart`): scored together, each weighed over its own keys (its
+/// weights elsewhere 0, which adds nothing to a sum), and the values added
+/// over the keys any of them sees.
 inline void attendConvertedBlock(const AttentionArgs &args,
                                  const ConvertedBlock &block,
                                  int64_t blockStart,
@@ -676,20 +692,10 @@ inline void attendConvertedBlock(const AttentionArgs &args,
     first = std::min(first, queries[h].skip);
     last = std::max(last, queries[h].skip + queries[h].count);
   }
-  switch (heads) {
-  case 1:
-    scoreConvertedBlock<1>(q, block.keys, args.headDim, scores);
-    break;
-  case 2:
-    scoreConvertedBlock<2>(q, block.keys, args.headDim, scores);
-    break;
-  case 3:
-    scoreConvertedBlock<3>(q, block.keys, args.headDim, scores);
-    break;
-  default:
-    scoreConvertedBlock<4>(q, block.keys, args.headDim, scores);
-    break;
-  }
+  withScoredHeads(heads, [&](auto count) {
+    scoreConvertedBlock<decltype(count)::value>(q, block.keys, args.headDim,
+                                                scores);
+  });
   for (int h = 0; h < heads; ++h) {
     const BlockQuery &query = queries[h];
     float *own = scores[h] + query.skip;
@@ -703,16 +709,10 @@ inline void attendConvertedBlock(const AttentionArgs &args,
   }
   const float *values = block.values + first * args.headDim;
   int64_t count = last - first;
-  switch (heads) {
-  case 1:
-    return addWeightedConverted<1>(weights, values, args.headDim, count, acc);
-  case 2:
-    return addWeightedConverted<2>(weights, values, args.headDim, count, acc);
-  case 3:
-    return addWeightedConverted<3>(weights, values, args.headDim, count, acc);
-  default:
-    return addWeightedConverted<4>(weights, values, args.headDim, count, acc);
-  }
+  withScoredHeads(heads, [&](auto scored) {
+    addWeightedConverted<decltype(scored)::value>(weights, values,
+                                                  args.headDim, count, acc);
+  });
 }
 
 /// A prefill task by key blocks: each block of keys and values converted

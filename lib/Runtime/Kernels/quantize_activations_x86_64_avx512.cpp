@@ -138,6 +138,8 @@ void tfm::kernels::quantizeActivationRowAvx512(const float *x,
     auto codes = [&](int b) -> Sums {
       if (b >= count)
         return {_mm512_setzero_si512(), _mm512_setzero_si512()};
+      // The block again, from L1: the group's 32 vectors would not stay
+      // in registers from the first reduction to this one.
       BlockValues block(x, weight, rowScales, first + b);
       __m512 by = _mm512_set1_ps(inverse[b]);
       // The default MXCSR rounding: to nearest, ties to even.
