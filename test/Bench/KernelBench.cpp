@@ -636,6 +636,16 @@ void registerAll() {
       }
     }
   }
+  // The 16-bit float formats' gated gate/up product of a 128-token prefill
+  // (tfm_quantized_matmul_gated: the run-time dispatch's kernel in steps
+  // of rows and tokens).
+  for (const Format &format : kFormats)
+    if (tfm_quant_is_float(format.kernelFormat))
+      benchmark::RegisterBenchmark(
+          ("prefill_gated/" + std::string(format.name) + "/kernel").c_str(),
+          runGatedKernel, format, int64_t{128})
+          ->Args(upShape)
+          ->Unit(benchmark::kMillisecond);
 #ifdef TFM_BENCH_GENERATED_DECODE
   // The generated q8_0, q4_0, q4_k and q6_k decode of the same matrices
   // (decode/q8_0/generated against decode/q8_0/avx512_vnni): the

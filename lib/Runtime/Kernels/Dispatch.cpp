@@ -479,10 +479,15 @@ float activate(int32_t kind, float x) {
 }
 
 /// Tokens and products of one gated step: both products fit on the stack,
-/// kGatedProducts / tokens rows of them (64 rows for 16 tokens, 1024 for a
+/// kGatedProducts / tokens rows of them (96 rows for 16 tokens, 1536 for a
 /// decode step, so that the kernel streams long runs of gate and up rows).
 constexpr int64_t kGatedTokens = 16;
-constexpr int64_t kGatedProducts = 1024;
+constexpr int64_t kGatedProducts = 1536;
+/// A step's rows are a multiple of 6 interleaved groups, so that the
+/// kernels' tiles of 2 or 3 groups divide them: a step of 4 groups left a
+/// group to the 16-bit float kernel's one-group tiles, which re-broadcast
+/// every token's feature for one FMA (tfm-kernel-bench prefill_gated/f16).
+constexpr int64_t kGatedStepRows = 6 * TFM_QUANT_INTERLEAVE;
 
 } // namespace
 
@@ -517,10 +522,9 @@ void tfm_quantized_matmul_gated(int32_t format, int64_t group,
   int64_t activationRowBytes =
       tfm_quantized_activation_row_bytes(format, inFeatures);
   float gate[kGatedProducts], up[kGatedProducts];
-  // Whole interleaved groups per step.
   int64_t stepRows =
       kGatedProducts / (tokens < kGatedTokens ? tokens : kGatedTokens) /
-      TFM_QUANT_INTERLEAVE * TFM_QUANT_INTERLEAVE;
+      kGatedStepRows * kGatedStepRows;
   for (int64_t r0 = 0; r0 < rows; r0 += stepRows) {
     int64_t rowCount = rows - r0 < stepRows ? rows - r0 : stepRows;
     for (int64_t t0 = 0; t0 < tokens; t0 += kGatedTokens) {

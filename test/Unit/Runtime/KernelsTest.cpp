@@ -208,9 +208,11 @@ void expectGatedEpilogue(const Problem &problem) {
 
 TEST_P(KernelsTest, GatedEpilogueCombinesTwoProducts) {
   // 1 or 6 tokens: one step of all rows; 20 tokens: steps of 16 and 4
-  // tokens by 64 rows (and the 16 left over when interleaved).
+  // tokens by 96 rows (6 groups), and the 32 rows left over of 8 groups
+  // when interleaved.
   for (int64_t tokens : {1, 6, 20})
-    expectGatedEpilogue(Problem(parseKernelFormat(GetParam()), tokens));
+    expectGatedEpilogue(Problem(parseKernelFormat(GetParam()), tokens, 512,
+                                tokens == 20 ? 16 : 10));
 }
 
 TEST(KernelsGatedTest, SiluIsAccurateOverTheWholeRange) {
