@@ -106,7 +106,7 @@ void halfGroups(const HalfMatmulCall &call, int64_t group, int64_t tokens) {
   }
 }
 
-/// Interleaved groups: Isa::kTileGroups at a time, the rest one by one. A
+/// Interleaved groups: Isa::kTileGroups at a time, then a pair, then one. A
 /// group's weights stay in the caches across the token tiles of a
 /// prefill. One decode token reads Isa::kDecodeGroups groups at a time, one
 /// from each of as many equal runs of the groups: concurrent streams that
@@ -124,6 +124,12 @@ void halfMatmulInterleaved(const HalfMatmulCall &call, int64_t groups,
   }
   for (; g + Isa::kTileGroups <= groups; g += Isa::kTileGroups)
     halfGroups<Isa, Bf16, Isa::kTileGroups>(call, g, tokens);
+  // Two groups left share each token's broadcast feature.
+  if constexpr (Isa::kTileGroups > 2)
+    if (g + 2 <= groups) {
+      halfGroups<Isa, Bf16, 2>(call, g, tokens);
+      g += 2;
+    }
   for (; g < groups; ++g)
     halfGroups<Isa, Bf16, 1>(call, g, tokens);
 }

@@ -105,6 +105,11 @@ void tfm::kernels::halfMatmulAvx512Bf16Dot(const QuantizedMatmulArgs &args) {
   int64_t groups = args.rows / kInterleave, g = 0;
   for (; g + kTileGroups <= groups; g += kTileGroups)
     dotGroups<kTileGroups>(call, g, args.tokens);
+  // Two groups left share each token's activation pair.
+  if (g + 2 <= groups) {
+    dotGroups<2>(call, g, args.tokens);
+    g += 2;
+  }
   for (; g < groups; ++g)
     dotGroups<1>(call, g, args.tokens);
 }

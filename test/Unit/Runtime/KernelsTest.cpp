@@ -667,6 +667,10 @@ TEST_P(HalfKernelsTest, Avx512MatchesGeneric) {
     expectSameAsGeneric(
         Problem(parseKernelFormat(GetParam()), 1, 4608, groups),
         halfMatmulAvx512);
+  // A pair of groups left after the triples (5 and 11 groups).
+  for (int64_t groups : {5, 11})
+    expectSameAsGeneric(Problem(parseKernelFormat(GetParam()), 13, 512, groups),
+                        halfMatmulAvx512);
 }
 
 TEST_P(HalfKernelsTest, GatedEpilogueCombinesTwoProducts) {
@@ -726,10 +730,12 @@ TEST(HalfKernelsDotTest, Avx512Bf16PrefillOnRoundedActivations) {
   if (!__builtin_cpu_supports("avx512bf16"))
     GTEST_SKIP() << "no AVX512-BF16 on this CPU";
   // Tiles of 8 tokens by 3 groups: 16 tokens (two tiles), 21 (two and 5
-  // left); 10 groups (three triples and one), 2 (one by one); 4608 inputs.
+  // left); 10 groups (three triples and one), 2 (a pair), 5 (a triple and
+  // a pair); 4608 inputs.
   for (int64_t tokens : {16, 21})
     expectBf16DotProducts(Problem(parseKernelFormat("bf16x16"), tokens));
   expectBf16DotProducts(Problem(parseKernelFormat("bf16x16"), 17, 4608, 2));
+  expectBf16DotProducts(Problem(parseKernelFormat("bf16x16"), 11, 512, 5));
 }
 
 TEST(HalfKernelsDotTest, DispatchKeepsF32BelowTheThreshold) {
