@@ -238,26 +238,25 @@ public:
     tokensTimesGroups(groups, tiled, tokens, 1, nextGroupDistance);
   }
 
-  /// Groups [firstGroup, firstGroup + groups): pairs from the two halves
-  /// (where pairsGroups), then the rest one at a time (an odd last one, or
-  /// all). A gated product's group of gate rows pairs with its group of up
-  /// rows instead, and the two become one group of outputs.
+  /// Groups [firstGroup, firstGroup + groups): fours from the four
+  /// quarters (where streamsPerStep is 4), pairs from the two halves of
+  /// the rest (where pairsGroups), then the rest one at a time (an odd last
+  /// one, or all). A gated product's group of gate rows pairs with its
+  /// group of up rows instead, and the two become one group of outputs.
   void build(Value firstGroup, Value groups) {
     if (gated)
       return buildGated(firstGroup, groups);
+    if (streamsPerStep() == 4) {
+      Value quarter = arith::DivUIOp::create(b, loc, groups, index(4));
+      buildStreams(firstGroup, quarter, 4);
+      Value done = arith::MulIOp::create(b, loc, quarter, index(4));
+      firstGroup = arith::AddIOp::create(b, loc, firstGroup, done);
+      groups = arith::SubIOp::create(b, loc, groups, done);
+    }
     Value alone = index(0);
     if (pairsGroups()) {
       Value half = arith::DivUIOp::create(b, loc, groups, index(2));
-      scf::ForOp::create(
-          b, loc, index(0), half, index(1), ValueRange{},
-          [&](OpBuilder &, Location, Value i, ValueRange) {
-            Value first = arith::AddIOp::create(b, loc, firstGroup, i);
-            Value second = arith::AddIOp::create(b, loc, first, half);
-            SmallVector<Value> sums = groupsTimesToken({first, second});
-            storeGroup(sums[0], first, index(0));
-            storeGroup(sums[1], second, index(0));
-            scf::YieldOp::create(b, loc);
-          });
+      buildStreams(firstGroup, half, 2);
       alone = arith::MulIOp::create(b, loc, half, index(2));
     }
     scf::ForOp::create(
@@ -270,6 +269,42 @@ public:
   }
 
 private:
+  /// Groups i, i + part, ..., i + (streams - 1) x part from `firstGroup`
+  /// for i in [0, part): one step reads `streams` groups together, a
+  /// stream each.
+  void buildStreams(Value firstGroup, Value part, int64_t streams) {
+    scf::ForOp::create(
+        b, loc, index(0), part, index(1), ValueRange{},
+        [&](OpBuilder &, Location, Value i, ValueRange) {
+          SmallVector<Value> together{
+              arith::AddIOp::create(b, loc, firstGroup, i)};
+          for (int64_t k = 1; k < streams; ++k)
+            together.push_back(
+                arith::AddIOp::create(b, loc, together.back(), part));
+          SmallVector<Value> sums = groupsTimesToken(together);
+          for (auto [sum, group] : llvm::zip(sums, together))
+            storeGroup(sum, group, index(0));
+          scf::YieldOp::create(b, loc);
+        });
+  }
+
+  /// Groups a decode step reads together: 4 for q8_0 on AVX-512, 2 where
+  /// pairsGroups, else 1. One core keeps more of memory's bandwidth busy
+  /// with more streams: tfm-kernel-bench decode/q8_0/generated 2816 x
+  /// 1024, one thread, 25.6 GB/s in pairs and 27.1-30.6 in fours (two
+  /// threads 51.7-52.3 and 52.4-58.0); whole models alternating, tg128 at
+  /// one thread, tinyllama-1.1b 25.7-26.8 -> 28.5-29.2 t/s and
+  /// llama-336m-gqa +1-17% in five of six rounds. q4_0's fours were
+  /// faster in tfm-kernel-bench (29.4 against 25.6-26.4 GB/s) but not in
+  /// llama-336m-gqa (172 against 183 t/s, six rounds' means), and the
+  /// K-quants' not in either (q6_k 30.5 against 36.0-36.7 GB/s): they keep
+  /// their pairs.
+  int64_t streamsPerStep() const {
+    if (dot.is512Bit() && layout.format == TFM_QUANT_Q8_0_X16)
+      return 4;
+    return pairsGroups() ? 2 : 1;
+  }
+
   /// Whether two groups are read together (two streams). Not q4_k's on
   /// 128-bit dot products: a pair of blocks of two groups (their scales,
   /// mins and sums) needs more than NEON's 32 registers. llvm-mca of the

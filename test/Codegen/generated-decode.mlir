@@ -117,6 +117,54 @@ func.func @decode_q8_0(%x: memref<1x64xf32>, %w: memref<48x68xi8>, %y: memref<1x
 
 // -----
 
+// q8_0 on AVX-512 reads four groups at a time, one from each
+// quarter of the groups (four streams from memory); the groups left after
+// the fours go in pairs from the two halves of the rest, then alone: 7
+// groups are groups 0-3 together, then 4 and 5, then 6.
+// CHECK-LABEL: func.func @decode_q8_0_fours
+// CHECK-SAME: %[[Y:[a-z0-9]+]]: memref<1x112xf32>
+// CHECK: %[[W:.*]] = memref.reinterpret_cast %{{.*}} to offset: [0], sizes: [7616], strides: [1]
+// CHECK: %[[OUT:.*]] = memref.reinterpret_cast %[[Y]] to offset: [0], sizes: [112], strides: [1]
+// CHECK: %[[G0:.*]] = memref.subview %[[W]][0] [1088] [1]
+// CHECK: %[[G1:.*]] = memref.subview %[[W]][1088] [1088] [1]
+// CHECK: %[[G2:.*]] = memref.subview %[[W]][2176] [1088] [1]
+// CHECK: %[[G3:.*]] = memref.subview %[[W]][3264] [1088] [1]
+// CHECK: %[[FOUR:.*]]:4 = scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: memref.prefetch %[[G1]]
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: memref.prefetch %[[G2]]
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: memref.prefetch %[[G3]]
+// CHECK-COUNT-8: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: scf.yield
+// CHECK: vector.store %[[FOUR]]#0, %[[OUT]][%c0]
+// CHECK: vector.store %[[FOUR]]#1, %[[OUT]][%c16]
+// CHECK: vector.store %[[FOUR]]#2, %[[OUT]][%c32]
+// CHECK: vector.store %[[FOUR]]#3, %[[OUT]][%c48]
+// CHECK: memref.subview %[[W]][4352] [1088] [1]
+// CHECK: memref.subview %[[W]][5440] [1088] [1]
+// CHECK: %[[PAIR:.*]]:2 = scf.for %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>)
+// CHECK: vector.store %[[PAIR]]#0, %[[OUT]][%c64]
+// CHECK: vector.store %[[PAIR]]#1, %[[OUT]][%c80]
+// CHECK: memref.subview %[[W]][6528] [1088] [1]
+// CHECK: %[[LAST:.*]] = scf.for %{{.*}} iter_args({{.*}}) -> (vector<16xf32>)
+// CHECK: vector.store %[[LAST]], %[[OUT]][%c96]
+// NEON's dot products keep the pairs (4 of 7 groups are not read
+// together there).
+// SDOT-LABEL: func.func @decode_q8_0_fours
+// SDOT-NOT: -> (vector<16xf32>, vector<16xf32>, vector<16xf32>
+// SDOT: -> (vector<16xf32>, vector<16xf32>)
+// THREADS-LABEL: func.func @decode_q8_0_fours
+// KERNEL-LABEL: func.func @decode_q8_0_fours
+// USDOT-LABEL: func.func @decode_q8_0_fours
+func.func @decode_q8_0_fours(%x: memref<1x64xf32>, %w: memref<112x68xi8>, %y: memref<1x112xf32>, %s: memref<?xi8>) {
+  tfm.quantized_matmul !tfm.quant<q8_0, interleave = 16> %x, %w -> %y scratch %s : memref<1x64xf32>, memref<112x68xi8>, memref<1x112xf32>, memref<?xi8>
+  return
+}
+
+// -----
+
 // Q4_0_X16: blocks of 288 bytes (16 scales, then 4 chunks of 64 bytes,
 // each byte two codes), the sum started at -8 * sum(a); each loaded byte
 // chunk m gives the codes of chunk m (its low nibbles) and of chunk m + 4
