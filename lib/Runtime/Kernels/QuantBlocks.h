@@ -38,7 +38,26 @@ struct DecodedBlock {
   float min;
 };
 
-/// The quantized activations of one token (see tfm_kernels.h).
+/// Where a quantizer writes one token's row of `inFeatures` activations at
+/// `out`: the codes, then per block the scales, the scaled sums, the sums
+/// and the sums of the first 16 codes (tfm_kernels.h).
+struct ActivationRowOut {
+  int8_t *q;
+  float *scale;
+  float *scaledSum;
+  int32_t *sum;
+  int32_t *lowSum;
+};
+inline ActivationRowOut activationRowOut(uint8_t *out, int64_t inFeatures) {
+  int64_t blocks = inFeatures / kBlock;
+  auto *scales = reinterpret_cast<float *>(out + inFeatures);
+  auto *sums = reinterpret_cast<int32_t *>(scales + 2 * blocks);
+  return {reinterpret_cast<int8_t *>(out), scales, scales + blocks, sums,
+          sums + blocks};
+}
+
+/// The quantized activations of one token, as the kernels read them (the
+/// planes of ActivationRowOut).
 struct ActivationRow {
   const int8_t *q;
   const float *scale;
@@ -53,30 +72,12 @@ struct ActivationRow {
 /// (computed once per call, not per row of weights).
 inline ActivationRow activationRow(const void *activations, int64_t token,
                                    int64_t inFeatures, int64_t rowBytes) {
-  const uint8_t *base =
-      static_cast<const uint8_t *>(activations) + token * rowBytes;
-  int64_t blocks = inFeatures / kBlock;
-  const float *scales = reinterpret_cast<const float *>(base + inFeatures);
-  const auto *sums = reinterpret_cast<const int32_t *>(scales + 2 * blocks);
-  return {reinterpret_cast<const int8_t *>(base), scales, scales + blocks, sums,
-          sums + blocks};
-}
-
-/// Where a quantizer writes one token's row of `inFeatures` activations at
-/// `out` (the planes activationRow reads).
-struct ActivationRowOut {
-  int8_t *q;
-  float *scale;
-  float *scaledSum;
-  int32_t *sum;
-  int32_t *lowSum;
-};
-inline ActivationRowOut activationRowOut(uint8_t *out, int64_t inFeatures) {
-  int64_t blocks = inFeatures / kBlock;
-  auto *scales = reinterpret_cast<float *>(out + inFeatures);
-  auto *sums = reinterpret_cast<int32_t *>(scales + 2 * blocks);
-  return {reinterpret_cast<int8_t *>(out), scales, scales + blocks, sums,
-          sums + blocks};
+  // One layout for both sides; nothing is written through `row`.
+  ActivationRowOut row = activationRowOut(
+      const_cast<uint8_t *>(static_cast<const uint8_t *>(activations)) +
+          token * rowBytes,
+      inFeatures);
+  return {row.q, row.scale, row.scaledSum, row.sum, row.lowSum};
 }
 
 /// Rows of one interleaved group (tfm_kernels.h, the _X16 formats).
